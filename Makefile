@@ -1,0 +1,42 @@
+# cxresearch: `make demo` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO   := data/demo
+DEMO_CUSTOMERS ?= 5000
+
+.PHONY: install demo test lab bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade uv || true
+
+# uv installs the stack in seconds; plain pip is the fallback.
+$(STAMP): pyproject.toml | $(BIN)/python
+	@if [ -x $(BIN)/uv ]; then \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[test]"; \
+	else \
+	  $(BIN)/python -m pip install --quiet -e ".[test]"; \
+	fi
+	@touch $@
+
+install: $(STAMP)
+
+$(DEMO)/customers.csv: | $(STAMP)
+	$(BIN)/cxresearch demo --out $(DEMO) --customers $(DEMO_CUSTOMERS) --seed 42
+
+demo: $(DEMO)/customers.csv
+	$(BIN)/cxresearch run $(DEMO) --reports reports
+
+test: $(DEMO)/customers.csv
+	$(BIN)/python -m pytest -n 2 --nbval-lax -p no:cacheprovider
+
+lab: $(DEMO)/customers.csv
+	$(BIN)/jupyter lab --notebook-dir=.
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) bench/.cache

@@ -1,0 +1,15 @@
+"""cxresearch: a customer-experience research and buyer-persona workbench.
+
+Load a company's exports into one customer view (:func:`load_dataset`), then
+cluster buyer personas, map customer journeys and measure the voice of the
+customer; :mod:`cxresearch.routine` runs it all as a periodic papermill routine.
+"""
+from .errors import CXResearchError, DataError, DataWarning, ParameterError, Problem
+from .stats import Estimate, compare, ces, csat, nps
+from .privacy import redact_pii
+from .dataset import CXDataset, load_dataset, validate
+# features/personas exports
+# journeys exports
+# voice exports
+
+__version__ = "0.1.0"

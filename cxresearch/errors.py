@@ -1,0 +1,112 @@
+"""Exceptions and warnings of cxresearch.
+
+Every error the library raises on purpose derives from :class:`CXResearchError`.
+Bad input raises :class:`DataError`, which carries every :class:`Problem` found
+in the input at once, each naming the file, the column, what was expected and
+(1-based) line numbers with the offending values.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+MAX_EXAMPLES = 10
+
+
+class CXResearchError(Exception):
+    """Root of every error raised by cxresearch."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file.
+
+    Parameters
+    ----------
+    file : str
+        File name (not the full path) the problem was found in.
+    message : str
+        What was found and what was expected.
+    column : str, optional
+        Column the problem is in, as named in the file.
+    lines : tuple of int
+        Up to ``MAX_EXAMPLES`` 1-based line numbers of the file (header = line 1).
+    values : tuple
+        The offending values at those lines.
+    count : int
+        How many rows have the problem in all (may exceed ``len(lines)``).
+    """
+
+    file: str
+    message: str
+    column: str | None = None
+    lines: tuple[int, ...] = field(default_factory=tuple)
+    values: tuple = field(default_factory=tuple)
+    count: int = 0
+
+    def __str__(self) -> str:
+        where = f"{self.file}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        text = f"{where}: {self.message}"
+        if self.lines:
+            examples = ", ".join(
+                f"line {line}: {_show(value)}" for line, value in zip(self.lines, self.values)
+            )
+            more = f" (and {self.count - len(self.lines)} more)" if self.count > len(self.lines) else ""
+            text += f" [{self.count} rows; {examples}{more}]"
+        return text
+
+
+def _show(value) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "...'"
+
+
+class DataError(CXResearchError):
+    """Input data that cannot be used as it is.
+
+    ``problems`` lists every :class:`Problem` found, so one error tells the user
+    everything to fix in a file (or a dataset folder).
+    """
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem(file="<input>", message=problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        files = sorted({p.file for p in self.problems})
+        head = f"{len(self.problems)} problem{'s' * (len(self.problems) != 1)} in {', '.join(files)}"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class ParameterError(CXResearchError, ValueError):
+    """A function or routine parameter outside its valid choices."""
+
+
+class CXResearchWarning(UserWarning):
+    """Root of the warnings cxresearch emits."""
+
+
+class DataWarning(CXResearchWarning):
+    """Input that loads but deserves attention (orphan ids, dropped rows...)."""
+
+
+class SmallGroupWarning(CXResearchWarning):
+    """Groups were suppressed because they had fewer than ``min_group_size`` members."""
+
+
+def did_you_mean(name: str, choices) -> str:
+    """Return ``" Did you mean 'x'?"`` for the closest of *choices*, or ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("timestmap", ["timestamp", "channel"])
+    " Did you mean 'timestamp'?"
+    """
+    close = difflib.get_close_matches(str(name).lower(), [str(c).lower() for c in choices], n=1, cutoff=0.6)
+    if not close:
+        return ""
+    original = {str(c).lower(): c for c in choices}[close[0]]
+    return f" Did you mean '{original}'?"
