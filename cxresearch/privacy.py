@@ -68,35 +68,56 @@ def identity_hash(values: pd.Series) -> pd.Series:
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
-_CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[\s./-]?\(?\d\)?){7,14}(?![\w])")
-_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+# Dates come first in the alternation so a date (and the time after it) is consumed
+# whole and never read as a phone number; digit runs are matched whole, never in part.
+_NUMBERS = re.compile(
+    r"(?P<date>\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
+    r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))\b)"
+    r"|(?P<card>(?<![\w+(])(?<!\d[\s./-])\d(?:[ -]?\d){12,18}(?![\s./-]?\d)(?!\w))"
+    r"|(?P<phone>(?<![\w+(])(?<!\d[\s./-])(?:(?:\+|00)\s?)?\(?\d(?:[\s./-]{0,2}\(?\d\)?){7,14}"
+    r"(?![\s./-]?\d)(?!\w))"
+)
 
 
 def _luhn_ok(number: str) -> bool:
-    digits = [int(c) for c in number if c.isdigit()]
-    checksum = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        checksum += d
-    return 13 <= len(digits) <= 19 and checksum % 10 == 0
+    """True when the digits of *number* pass the Luhn checksum of payment cards."""
+    digits = np.array([int(c) for c in number if c.isdigit()])
+    doubled = digits[::-1][1::2] * 2
+    return int(digits[::-1][::2].sum() + (doubled - 9 * (doubled > 9)).sum()) % 10 == 0
 
 
-def _redact_one(text: str) -> str:
-    text = _EMAIL.sub("[email]", text)
-    text = _IBAN.sub("[iban]", text)
-    text = _CARD.sub(lambda m: "[card]" if _luhn_ok(m.group()) else m.group(), text)
-    return _PHONE.sub(lambda m: m.group() if _DATE.fullmatch(m.group().strip()) else "[phone]", text)
+def _replace_number(match: re.Match) -> str:
+    """Placeholder for a card or phone match; dates and non-card 16-19 digit runs stay."""
+    if match.lastgroup == "date":
+        return match.group()
+    if match.lastgroup == "card" and _luhn_ok(match.group()):
+        return "[card]"
+    too_long_for_phone = sum(c.isdigit() for c in match.group()) > 15
+    return match.group() if too_long_for_phone else "[phone]"
+
+
+def _redact(texts: pd.Series) -> pd.Series:
+    return (texts.str.replace(_EMAIL, "[email]", regex=True)
+            .str.replace(_IBAN, "[iban]", regex=True)
+            .str.replace(_NUMBERS, _replace_number, regex=True))
 
 
 def redact_pii(text):
     """Replace emails, phone numbers, IBANs and card numbers with placeholders.
 
     Accepts one string or a Series of strings (missing values stay missing).
-    Card numbers are replaced only when their Luhn checksum holds; phone numbers
-    are runs of 8 to 15 digits with the usual separators, with or without a
-    ``+``/``00`` country prefix (Italian and international formats).
+
+    - emails become ``[email]``; IBANs (country code, check digits, 11-30
+      letters or digits, grouped or not) become ``[iban]``;
+    - card numbers (13-19 digits, spaces or dashes allowed) become ``[card]``
+      only when their Luhn checksum holds;
+    - phone numbers, 8 to 15 digits with spaces, dots, dashes, slashes or
+      parentheses and an optional ``+``/``00`` prefix (Italian and international
+      formats), become ``[phone]``.
+
+    Dates (``2024-03-05``, ``12/03/2024``, ``20240312``), times, prices, ratings
+    like ``10/10`` and numbers of up to 7 digits (order numbers) are kept. A
+    digit run is redacted whole or not at all, never in part.
 
     Examples
     --------
@@ -104,15 +125,14 @@ def redact_pii(text):
     'Write to [email] or call [phone]'
     >>> redact_pii("IBAN IT60 X054 2811 1010 0000 0123 456, card 4111 1111 1111 1111")
     'IBAN [iban], card [card]'
+    >>> redact_pii("Order 123456 of 12/03/2024: 10/10, paid 1.299,00 EUR")
+    'Order 123456 of 12/03/2024: 10/10, paid 1.299,00 EUR'
     """
     if isinstance(text, pd.Series):
-        out = text.astype("string")
-        mask = out.notna()
-        out[mask] = [_redact_one(t) for t in out[mask]]
-        return out
+        return _redact(text.astype("string"))
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return text
-    return _redact_one(str(text))
+    return _redact(pd.Series([str(text)], dtype="string")).iloc[0]
 
 
 def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:

@@ -1,0 +1,81 @@
+"""Redaction of personal data in free text (:func:`cxresearch.privacy.redact_pii`)."""
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, strategies as st
+
+from cxresearch.privacy import redact_pii
+
+EMAILS = ["mario.rossi@example.it", "a.b+promo@mail.co.uk", "JOHN_DOE-99@sub.example.com"]
+PHONES = ["+39 333 123 4567", "333-1234567", "06 12345678", "+44 20 7946 0958", "(555) 123-4567",
+          "+1 (555) 123-4567", "0039 02 1234 5678", "3331234567", "+393331234567", "555.123.4567",
+          "02/1234567"]
+IBANS = ["IT60 X054 2811 1010 0000 0123 456", "IT60X0542811101000000123456", "DE89 3704 0044 0532 0130 00",
+         "GB82 WEST 1234 5698 7654 32"]
+CARDS = ["4111 1111 1111 1111", "5500-0000-0000-0004", "4111111111111111", "378282246310005",
+         "6011 0009 9013 9424"]
+KEPT = ["2024-03-05", "12/03/2024", "01.02.2024", "20240312", "10/10", "1.299,00 EUR", "$1,299.99",
+        "#654321", "123456", "12:30", "10:00-12:00", "3 items", "4.5 stars", "2023"]
+
+
+def luhn_digit(body: str) -> str:
+    """Check digit that makes *body* + digit Luhn-valid (hand-written reference)."""
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * 2 if i % 2 == 0 else int(ch)
+        total += d - 9 if d > 9 else d
+    return str((10 - total % 10) % 10)
+
+
+@pytest.mark.parametrize("pii, placeholder", [(e, "[email]") for e in EMAILS] + [(p, "[phone]") for p in PHONES]
+                         + [(i, "[iban]") for i in IBANS] + [(c, "[card]") for c in CARDS])
+def test_each_kind_of_pii_becomes_its_placeholder(pii, placeholder):
+    assert redact_pii(f"Contact: {pii}, thanks.") == f"Contact: {placeholder}, thanks."
+
+
+@pytest.mark.parametrize("kept", KEPT)
+def test_dates_prices_order_numbers_and_ratings_survive(kept):
+    text = f"Ordine del {kept}: tutto ok"
+    assert redact_pii(text) == text
+
+
+def test_planted_pii_in_a_corpus_all_vanishes_and_the_rest_survives():
+    rng = np.random.default_rng(7)
+    pii = EMAILS + PHONES + IBANS + CARDS
+    texts = [f"Order {rng.integers(1, 999_999)} on 12/03/2024 rated 9/10: reach me at {item} or later."
+             for item in rng.choice(pii, size=300)]
+    redacted = redact_pii(pd.Series(texts))
+    digits_left = redacted.str.replace(r"\D", "", regex=True)
+    for item in pii:
+        assert not redacted.str.contains(item, regex=False).any()
+    for item in PHONES + IBANS + CARDS:
+        assert not digits_left.str.contains(re.sub(r"\D", "", item)[-8:]).any()
+    assert redacted.str.contains("12/03/2024 rated 9/10", regex=False).all()
+    assert redacted.str.extract(r"Order (\d+) ")[0].notna().all()
+
+
+def test_a_card_number_failing_luhn_is_not_a_card():
+    assert "[card]" not in redact_pii("ref 4111 1111 1111 1112")
+    assert redact_pii("ref 4111 1111 1111 1112") == "ref 4111 1111 1111 1112"
+
+
+@given(st.text(alphabet="0123456789", min_size=15, max_size=15), st.sampled_from([" ", "-", ""]))
+def test_every_luhn_valid_16_digit_card_is_redacted(body, sep):
+    number = body + luhn_digit(body)
+    written = sep.join(number[i:i + 4] for i in range(0, 16, 4))
+    assert redact_pii(f"carta {written} grazie") == "carta [card] grazie"
+
+
+def test_series_keeps_index_and_missing_values():
+    texts = pd.Series(["mail me: x@y.com", None, "nothing here"], index=[10, 20, 30])
+    out = redact_pii(texts)
+    assert out.index.tolist() == [10, 20, 30]
+    assert out.iloc[0] == "mail me: [email]" and pd.isna(out.iloc[1]) and out.iloc[2] == "nothing here"
+    assert texts.iloc[0] == "mail me: x@y.com"
+
+
+def test_scalar_missing_values_pass_through():
+    assert redact_pii(None) is None
+    assert np.isnan(redact_pii(float("nan")))
