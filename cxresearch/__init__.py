@@ -7,7 +7,7 @@ customer; :mod:`cxresearch.routine` runs it all as a periodic papermill routine.
 from .errors import CXResearchError, DataError, DataWarning, ParameterError, Problem
 from .stats import Estimate, compare, ces, csat, nps
 from .privacy import redact_pii
-from .dataset import CXDataset, load_dataset, validate
+from .dataset import CXDataset, load_dataset, validate  # noqa: F401
 # features/personas exports
 # journeys exports
 # voice exports

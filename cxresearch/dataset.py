@@ -1,0 +1,744 @@
+"""The canonical CX dataset and its loader.
+
+A dataset is a folder holding up to four tables (``customers``, ``events``,
+``surveys``, ``reviews``) as CSV, gzipped CSV or Parquet, and an optional
+``dataset.yml`` that names the export's columns, its CSV locale and the
+journey stages. :func:`load_dataset` turns it into a :class:`CXDataset`.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from . import schemas
+from .errors import MAX_EXAMPLES, DataError, DataWarning, Problem, did_you_mean
+from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone
+
+__all__ = ["CXDataset", "load_dataset", "validate"]
+
+TABLES = ("customers", "events", "surveys", "reviews")
+
+
+@dataclass
+class CXDataset:
+    """One customer view: the canonical tables of a dataset folder.
+
+    Attributes
+    ----------
+    name : str
+        Human name of the dataset (``dataset.yml`` ``name``, else the folder name).
+    customers, events, surveys, reviews : pandas.DataFrame or None
+        The canonical tables (see DESIGN.md); None when the file is absent.
+    stages : dict of str to list of str
+        Journey stages in order, each with its touchpoints.
+    path : pathlib.Path or None
+        The folder the dataset was loaded from.
+    timezone : str
+        Time zone naive timestamps were read in (all timestamps are UTC now).
+    notes : list of str
+        What the loader did: PII columns dropped, identities linked, ...
+    """
+
+    name: str
+    customers: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
+    surveys: pd.DataFrame | None = None
+    reviews: pd.DataFrame | None = None
+    stages: dict[str, list[str]] = field(default_factory=dict)
+    path: Path | None = None
+    timezone: str = "UTC"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables present, by name."""
+        return {t: getattr(self, t) for t in TABLES if getattr(self, t) is not None}
+
+    @property
+    def touchpoint_stage(self) -> dict[str, str]:
+        """Touchpoint -> stage, from :attr:`stages`."""
+        return {tp: stage for stage, tps in self.stages.items() for tp in tps}
+
+    def between(self, start=None, end=None) -> "CXDataset":
+        """A copy restricted to ``start <= timestamp < end`` (either bound optional).
+
+        Customers are kept whole; events, surveys and reviews are filtered.
+        """
+        lo = _utc(start)
+        hi = _utc(end)
+        filtered = {}
+        for name in ("events", "surveys", "reviews"):
+            table = getattr(self, name)
+            if table is None:
+                continue
+            keep = pd.Series(True, index=table.index)
+            if lo is not None:
+                keep &= table["timestamp"] >= lo
+            if hi is not None:
+                keep &= table["timestamp"] < hi
+            filtered[name] = table.loc[keep]
+        return replace(self, **filtered)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{t}={len(df):,}" for t, df in self.tables.items())
+        return f"CXDataset({self.name!r}: {sizes or 'no tables'}; {len(self.stages)} stages)"
+
+
+def _utc(value):
+    if value is None:
+        return None
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+SUFFIXES = (".csv", ".csv.gz", ".parquet")
+CONFIG_FILE = "dataset.yml"
+CONFIG_KEYS = ("name", "csv", "columns", "stages", "timezone", "files")
+CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
+NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"})
+_SIGNATURES = {
+    b"PK\x03\x04": "an Excel .xlsx workbook (or another zip archive)",
+    b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
+    b"PAR1": "a Parquet file (rename it to .parquet)",
+}
+
+
+@dataclass
+class ValidationReport:
+    """Everything :func:`validate` found in a dataset folder.
+
+    Attributes
+    ----------
+    problems : list of Problem
+        What makes the dataset unusable; :func:`load_dataset` raises them as one DataError.
+    warnings : list of str
+        What loads but deserves attention (orphan ids, future timestamps...).
+    notes : list of str
+        What the loader did (PII dropped, identities linked, stages filled...).
+    """
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no problem."""
+        return not self.problems
+
+    def __str__(self) -> str:
+        lines = [f"{self.path.name}: {'OK' if self.ok else f'{len(self.problems)} problem(s)'}"]
+        lines += [f"  error: {p}" for p in self.problems]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Config:
+    name: str
+    csv: dict = field(default_factory=dict)
+    columns: dict = field(default_factory=dict)
+    stages: dict = field(default_factory=dict)
+    timezone: str = "UTC"
+    files: dict = field(default_factory=dict)
+
+
+def load_dataset(path, *, keep_pii: bool = False) -> CXDataset:
+    """Load a dataset folder into a :class:`CXDataset`.
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder with ``customers``, ``events``, ``surveys`` and/or ``reviews``
+        files (.csv, .csv.gz or .parquet) and an optional ``dataset.yml``.
+    keep_pii : bool, default False
+        Keep the personal-data columns (email, phone, name, address...).
+
+    Raises
+    ------
+    DataError
+        Listing every problem of every file: file, column, expectation, lines.
+
+    Examples
+    --------
+    >>> ds = load_dataset("data/demo")  # doctest: +SKIP
+    >>> ds.events.columns[:4].tolist()  # doctest: +SKIP
+    ['customer_id', 'timestamp', 'channel', 'touchpoint']
+    """
+    report, dataset = _load(Path(path), keep_pii=keep_pii)
+    if report.problems:
+        raise DataError(report.problems)
+    for message in report.warnings:
+        warnings.warn(message, DataWarning, stacklevel=2)
+    return dataset
+
+
+def validate(path, *, keep_pii: bool = False) -> ValidationReport:
+    """Check a dataset folder without raising: the problems, warnings and notes it has."""
+    return _load(Path(path), keep_pii=keep_pii)[0]
+
+
+def _load(folder: Path, *, keep_pii: bool) -> tuple[ValidationReport, CXDataset | None]:
+    report = ValidationReport(folder)
+    if not folder.is_dir():
+        report.problems.append(Problem(str(folder), "dataset folder not found; expected a folder of CSV/Parquet files."))
+        return report, None
+    config = _read_config(folder, report)
+    tables = {}
+    for table in TABLES:
+        file = _find_file(folder, table, config, report)
+        raw = _read_raw(file, config, report) if file else None
+        if raw is not None:
+            frame = _to_canonical(raw, table, file.name, config, report)
+            if frame is not None:
+                tables[table] = frame
+    if not tables and not report.problems:
+        report.problems.append(Problem(folder.name, "no table files found; expected one of "
+                                       + ", ".join(f"{t}.csv" for t in TABLES) + " (or .csv.gz/.parquet)."))
+    if report.problems:
+        return report, None
+    _link_identities(tables, report)
+    _drop_pii(tables, keep_pii, report)
+    _check_orphans(tables, report)
+    _fill_stages(tables, config, report)
+    for table, frame in tables.items():
+        tables[table] = frame.reset_index(drop=True)
+    return report, CXDataset(name=config.name, stages=config.stages, path=folder,
+                             timezone=config.timezone, notes=report.notes, **tables)
+
+
+# ----------------------------------------------------------------------------- config
+def _read_config(folder: Path, report: ValidationReport) -> _Config:
+    config = _Config(name=folder.name)
+    file = folder / CONFIG_FILE
+    if not file.exists():
+        return config
+    def problem(message):
+        report.problems.append(Problem(CONFIG_FILE, message))
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problem(f"is not valid YAML: {str(exc).splitlines()[0]} "
+                f"{_yaml_where(exc)}; expected a mapping such as 'name: My data'.")
+        return config
+    if data is None:
+        return config
+    if not isinstance(data, dict):
+        problem(f"must be a mapping of settings ({', '.join(CONFIG_KEYS)}); found {type(data).__name__}.")
+        return config
+    for key in data:
+        if key not in CONFIG_KEYS:
+            problem(f"unknown setting '{key}'; expected one of {', '.join(CONFIG_KEYS)}.{did_you_mean(key, CONFIG_KEYS)}")
+    config.name = str(data.get("name") or folder.name)
+    config.csv = _config_csv(data.get("csv"), problem)
+    config.columns = _config_columns(data.get("columns"), problem)
+    config.stages = _config_stages(data.get("stages"), problem)
+    config.files = _config_files(data.get("files"), problem)
+    timezone = str(data.get("timezone") or "UTC")
+    try:
+        ZoneInfo(timezone)
+        config.timezone = timezone
+    except (ZoneInfoNotFoundError, ValueError):
+        problem(f"timezone '{timezone}' is not a known time zone; expected e.g. 'UTC' or 'Europe/Rome'.")
+    return config
+
+
+def _yaml_where(exc) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f"(line {mark.line + 1})" if mark is not None else ""
+
+
+def _config_csv(value, problem) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problem(f"'csv' must be a mapping with keys {', '.join(CSV_KEYS)}; found {value!r}.")
+        return {}
+    out = {}
+    for key, item in value.items():
+        if key not in CSV_KEYS:
+            problem(f"unknown csv setting '{key}'; expected one of {', '.join(CSV_KEYS)}.{did_you_mean(key, CSV_KEYS)}")
+        elif key == "sep" and not (isinstance(item, str) and len(item) == 1):
+            problem(f"csv.sep must be one character such as ',' or ';'; found {item!r}.")
+        elif key == "decimal" and item not in (".", ","):
+            problem(f"csv.decimal must be '.' or ','; found {item!r}.")
+        elif key == "dayfirst" and not isinstance(item, bool):
+            problem(f"csv.dayfirst must be true or false; found {item!r}.")
+        elif key == "encoding" and not _codec_exists(item):
+            problem(f"csv.encoding '{item}' is not a known encoding; expected e.g. utf-8 or cp1252.")
+        else:
+            out[key] = item
+    return out
+
+
+def _codec_exists(name) -> bool:
+    try:
+        "".encode(str(name))
+        return True
+    except LookupError:
+        return False
+
+
+def _config_columns(value, problem) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problem("'columns' must map each table to {export column: canonical column}.")
+        return {}
+    out = {}
+    for table, mapping in value.items():
+        if table not in TABLES:
+            problem(f"columns: unknown table '{table}'; expected one of {', '.join(TABLES)}.{did_you_mean(table, TABLES)}")
+        elif not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            problem(f"columns.{table} must map export column names to canonical names; found {mapping!r}.")
+        else:
+            out[table] = {str(k): v for k, v in mapping.items()}
+    return out
+
+
+def _config_stages(value, problem) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problem("'stages' must map each stage, in order, to its list of touchpoints.")
+        return {}
+    stages, seen = {}, {}
+    for stage, touchpoints in value.items():
+        touchpoints = [touchpoints] if isinstance(touchpoints, str) else (touchpoints or [])
+        if not isinstance(touchpoints, list):
+            problem(f"stages.{stage} must be a list of touchpoints; found {touchpoints!r}.")
+            continue
+        names = [str(tp).strip().lower() for tp in touchpoints]
+        for tp in names:
+            if tp in seen:
+                problem(f"touchpoint '{tp}' is listed in stages '{seen[tp]}' and '{stage}'; expected one stage each.")
+            seen[tp] = stage
+        stages[str(stage).strip().lower()] = names
+    return stages
+
+
+def _config_files(value, problem) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or any(t not in TABLES for t in value):
+        problem(f"'files' must map tables ({', '.join(TABLES)}) to file names; found {value!r}.")
+        return {}
+    return {t: str(name) for t, name in value.items()}
+
+
+# ------------------------------------------------------------------------------ files
+def _find_file(folder: Path, table: str, config: _Config, report: ValidationReport) -> Path | None:
+    if table in config.files:
+        file = folder / config.files[table]
+        if not file.is_file():
+            report.problems.append(Problem(CONFIG_FILE, f"files.{table} names '{config.files[table]}', "
+                                           "which is not in the dataset folder."))
+            return None
+        return file
+    found = [folder / f"{table}{suffix}" for suffix in SUFFIXES if (folder / f"{table}{suffix}").is_file()]
+    if len(found) > 1:
+        report.problems.append(Problem(found[0].name, f"{' and '.join(f.name for f in found)} both exist; "
+                                       "expected one file per table."))
+        return None
+    return found[0] if found else None
+
+
+def _read_raw(file: Path, config: _Config, report: ValidationReport) -> pd.DataFrame | None:
+    """Read a table file as found: text columns, index = 1-based line (or row) numbers."""
+    def problem(message):
+        report.problems.append(Problem(file.name, message))
+    if file.suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(file)
+        except Exception as exc:  # pyarrow raises many types for a corrupt file
+            problem(f"could not be read as Parquet ({type(exc).__name__}: {exc}).")
+            return None
+        frame.index = np.arange(1, len(frame) + 1)
+        return frame
+    data = file.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            problem(f"looks gzip-compressed but could not be decompressed ({exc}).")
+            return None
+        if file.suffix != ".gz":
+            report.notes.append(f"{file.name} is gzip-compressed; read it decompressed.")
+    for signature, kind in _SIGNATURES.items():
+        if data.startswith(signature):
+            problem(f"is {kind}, not CSV text; export the sheet as CSV (UTF-8).")
+            return None
+    if b"\x00" in data[:8192]:
+        problem("is a binary file, not CSV text; expected comma- or semicolon-separated text.")
+        return None
+    text = _decode(data, config.csv.get("encoding"), file.name, report)
+    if text is None:
+        return None
+    leading = len(text) - len(text.lstrip("\r\n"))
+    offset = text[:leading].count("\n")
+    text = text[leading:]
+    if not text.strip():
+        problem("is empty; expected a header line naming the columns, then one row per line.")
+        return None
+    header_line = text.split("\n", 1)[0]
+    sep = config.csv.get("sep") or _sniff_separator(header_line)
+    header = next(csv.reader([header_line], delimiter=sep))
+    if not _unique_header(header, file.name, report):
+        return None
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+                            skip_blank_lines=False, header=0)
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        problem(f"could not be parsed as CSV with separator {sep!r}: {str(exc).strip()}. "
+                "Check for unbalanced quotes or rows with extra separators.")
+        return None
+    frame.index = _line_numbers(frame, text, offset)
+    blank = (frame == "").all(axis=1)
+    if len(frame) and not (~blank).any():
+        report.warnings.append(f"{file.name} has a header but no rows.")
+    return frame.loc[~blank]
+
+
+def _decode(data: bytes, encoding: str | None, name: str, report: ValidationReport) -> str | None:
+    if encoding:
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            report.problems.append(Problem(name, f"could not be decoded as {encoding} (byte {exc.start}); "
+                                           "check csv.encoding in dataset.yml."))
+            return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16").removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        report.problems.append(Problem(name, "is neither UTF-8 nor cp1252 text; "
+                                       "declare its encoding as csv.encoding in dataset.yml."))
+        return None
+    report.notes.append(f"{name} is not UTF-8; read it as cp1252 (Windows Western European).")
+    return text
+
+
+def _sniff_separator(header_line: str) -> str:
+    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _unique_header(header: list[str], name: str, report: ValidationReport) -> bool:
+    seen: dict[str, str] = {}
+    ok = True
+    for column in header:
+        key = _snake(column)
+        if key in seen:
+            report.problems.append(Problem(name, f"the header names the column '{column}' twice "
+                                           f"(as '{seen[key]}' and '{column}'); expected unique column names.",
+                                           column=column))
+            ok = False
+        seen[key] = column
+    return ok
+
+
+def _line_numbers(frame: pd.DataFrame, text: str, offset: int) -> np.ndarray:
+    """1-based file line of each row (header = line 1), counting newlines inside quoted fields."""
+    start = offset + 2 + np.arange(len(frame))
+    if text.count("\n") <= len(frame) + 1 or not len(frame):
+        return start
+    inner = sum(frame[c].str.count("\n").to_numpy() for c in frame.columns)
+    return start + np.concatenate([[0], np.cumsum(inner)[:-1]])
+
+
+def _snake(name) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+# -------------------------------------------------------------------------- canonical
+def _to_canonical(raw: pd.DataFrame, table: str, name: str, config: _Config,
+                  report: ValidationReport) -> pd.DataFrame | None:
+    """Rename, parse and validate one table; problems go to *report*."""
+    before = len(report.problems)
+    frame = _rename(raw, table, name, config.columns.get(table, {}), report)
+    if frame is None:
+        return None
+    missing = [c for c in schemas.REQUIRED[table] if c not in frame.columns]
+    for column in missing:
+        mapping = f"map it under columns.{table} in {CONFIG_FILE}"
+        close = did_you_mean(column, [c for c in frame.columns if c not in schemas.REQUIRED[table]])
+        hint = f"{close} Rename that column or {mapping}." if close else f" Add it, or {mapping}."
+        report.problems.append(Problem(name, f"required column '{column}' is missing; the file has "
+                                       f"{', '.join(map(str, frame.columns)) or 'no columns'}.{hint}", column=column))
+    if missing:
+        return None
+    parsed = _parse(frame, table, name, config, report)
+    _check_schema(parsed, table, name, report, empty=frame.apply(lambda s: _text(s).isna()))
+    frame = parsed
+    return frame if len(report.problems) == before else None
+
+
+def _rename(raw: pd.DataFrame, table: str, name: str, mapping: dict, report: ValidationReport):
+    by_snake = {_snake(c): c for c in raw.columns}
+    renames, ok = {}, True
+    for export, canonical in mapping.items():
+        source = export if export in raw.columns else by_snake.get(_snake(export))
+        if source is None:
+            report.problems.append(Problem(CONFIG_FILE, f"columns.{table} maps '{export}', which is not a column "
+                                           f"of {name}.{did_you_mean(export, raw.columns)}", column=export))
+            ok = False
+        elif canonical in renames.values():
+            other = next(k for k, v in renames.items() if v == canonical)
+            report.problems.append(Problem(CONFIG_FILE, f"columns.{table} maps both '{other}' and '{source}' to "
+                                           f"'{canonical}'; expected one source column per canonical column.",
+                                           column=canonical))
+            ok = False
+        else:
+            renames[source] = canonical
+    if not ok:
+        return None
+    columns = [renames.get(c, _snake(c)) for c in raw.columns]
+    clashes = sorted({c for c in columns if columns.count(c) > 1})
+    if clashes:
+        report.problems.append(Problem(name, f"after mapping, column(s) {', '.join(clashes)} appear twice; "
+                                       f"drop or rename one in {CONFIG_FILE}."))
+        return None
+    return raw.set_axis(columns, axis=1)
+
+
+def _numeric_columns(table: str, columns) -> list[str]:
+    return [c for c in columns if c in schemas.NUMERIC[table] or (table == "surveys" and c.startswith("rating_"))]
+
+
+def _parse(frame: pd.DataFrame, table: str, name: str, config: _Config, report: ValidationReport) -> pd.DataFrame:
+    out = {}
+    numeric = _numeric_columns(table, frame.columns)
+    for column in frame.columns:
+        values = frame[column]
+        if column in schemas.TIMESTAMPS:
+            out[column] = _parse_timestamps(values, name, column, config, report)
+        elif column in numeric:
+            out[column] = _parse_numbers(values, name, column, config, report)
+        elif column in schemas.IDS or column in schemas.LOWERCASE:
+            text = _text(values)
+            out[column] = text.str.lower() if column in schemas.LOWERCASE else text
+        elif table == "customers":
+            out[column] = _attribute(values, config)
+        else:
+            out[column] = _text(values, strip=False)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _text(values: pd.Series, *, strip: bool = True) -> pd.Series:
+    """Text with missing-value tokens as NaN (leading zeros and case kept)."""
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        values = values.astype("str").where(values.notna())
+    text = values.astype("str")
+    stripped = text.str.strip()
+    missing = stripped.str.lower().isin(NA_TOKENS) | values.isna()
+    return (stripped if strip else text).mask(missing)
+
+
+def _parse_numbers(values: pd.Series, name: str, column: str, config: _Config, report: ValidationReport) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(float)
+    text = _text(values)
+    if config.csv.get("decimal") == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad = numbers.isna() & text.notna()
+    _report_values(report, name, column, bad, values, "is not a number; expected a number"
+                   + (" with a decimal comma" if config.csv.get("decimal") == "," else ""))
+    return numbers.astype(float)
+
+
+def _parse_timestamps(values: pd.Series, name: str, column: str, config: _Config,
+                      report: ValidationReport) -> pd.Series:
+    """Parse ISO-8601 (any offset) and, failing that, locale dates; naive ones in the dataset's zone."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        stamps = values if values.dt.tz is not None else values.dt.tz_localize(
+            config.timezone, ambiguous="NaT", nonexistent="shift_forward")
+        return stamps.dt.tz_convert("UTC").dt.as_unit("us")
+    text = _text(values)
+    if config.timezone == "UTC":
+        stamps = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    else:
+        aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", na=False)
+        stamps = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
+        stamps[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
+        naive = pd.to_datetime(text[~aware], format="ISO8601", errors="coerce")
+        stamps[~aware] = _localize(naive, config.timezone)
+    retry = stamps.isna() & text.notna()
+    if retry.any():
+        fallback = pd.to_datetime(text[retry], format="mixed", dayfirst=bool(config.csv.get("dayfirst")),
+                                  errors="coerce")
+        if fallback.dt.tz is None:
+            fallback = _localize(fallback, config.timezone)
+        stamps[retry] = fallback.dt.tz_convert("UTC")
+    stamps = stamps.dt.as_unit("us")
+    bad = stamps.isna() & text.notna()
+    _report_values(report, name, column, bad, values,
+                   "could not be read as a date-time; expected ISO-8601 such as 2025-03-01T14:05:00Z"
+                   + (" or day-first dates such as 01/03/2025 14:05" if config.csv.get("dayfirst") else ""))
+    future = int((stamps > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)).sum())
+    if future:
+        report.warnings.append(f"{name}: {future} {column} value(s) lie in the future; check the export's clock "
+                               "or time zone.")
+    return stamps
+
+
+def _localize(naive: pd.Series, timezone: str) -> pd.Series:
+    return naive.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
+
+
+def _attribute(values: pd.Series, config: _Config) -> pd.Series:
+    """A customer attribute: numeric when every value is a number (and no id-like leading zeros)."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    text = _text(values)
+    present = text.dropna()
+    if present.empty or present.str.match(r"^0\d").any():
+        return text
+    number_text = text
+    if config.csv.get("decimal") == ",":
+        number_text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    numbers = pd.to_numeric(number_text, errors="coerce")
+    if numbers.notna().sum() == len(present):
+        return numbers.astype(float)
+    if values.name and re.search(r"(^|_)(date|at)$", str(values.name)):
+        stamps = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+        if stamps.notna().sum() == len(present):
+            return stamps.dt.as_unit("us")
+    return text
+
+
+def _report_values(report: ValidationReport, name: str, column: str, bad: pd.Series, values: pd.Series,
+                   message: str) -> None:
+    if not bad.any():
+        return
+    rows = values[bad]
+    report.problems.append(Problem(name, f"{int(bad.sum())} value(s) {message}.", column=column,
+                                   lines=tuple(int(i) for i in rows.index[:MAX_EXAMPLES]),
+                                   values=tuple(rows.iloc[:MAX_EXAMPLES].tolist()), count=int(bad.sum())))
+
+
+_CHECK_WORDS = {"not_nullable": "are empty", "field_uniqueness": "are duplicated", "whole_number": "are not whole numbers"}
+
+
+def _check_schema(frame: pd.DataFrame, table: str, name: str, report: ValidationReport,
+                  *, empty: pd.DataFrame) -> None:
+    """Validate with the table's pandera schema (lazy) and turn failures into problems.
+
+    *empty* marks the raw cells that were blank, so a value already reported as
+    unreadable is not reported again as missing.
+    """
+    schema = schemas.SCHEMAS[table].to_schema()
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["index"].notna()]
+        kind = cases["check"].astype(str).map(lambda c: "out_of_range" if c.startswith(("greater", "less", "in_range"))
+                                              else c)
+        for (column, check), group in cases.groupby([cases["column"].astype(str), kind], sort=True):
+            words = _CHECK_WORDS.get(check, "are out of range" if check == "out_of_range" else f"fail {check}")
+            group = group.drop_duplicates("index").sort_values("index")
+            if check == "not_nullable" and column in empty.columns:
+                group = group[empty[column].reindex(group["index"].astype(int)).to_numpy()].assign(failure_case="")
+                if group.empty:
+                    continue
+            expected = _expected(schema, column)
+            report.problems.append(Problem(
+                name, f"{len(group)} value(s) {words}; expected {expected}.", column=column,
+                lines=tuple(int(i) for i in group["index"][:MAX_EXAMPLES]),
+                values=tuple(group["failure_case"][:MAX_EXAMPLES].tolist()), count=len(group)))
+
+
+def _expected(schema, column: str) -> str:
+    for key, spec in schema.columns.items():
+        if key == column or (spec.regex and re.fullmatch(key, column)):
+            return spec.description or "a valid value"
+    return "a valid value"
+
+
+# ------------------------------------------------------------------- across the tables
+def _link_identities(tables: dict, report: ValidationReport) -> None:
+    """Fill missing customer ids of surveys/reviews from email or phone, compared as salted hashes."""
+    customers = tables.get("customers")
+    for table in ("surveys", "reviews"):
+        frame = tables.get(table)
+        if frame is None or not {"email", "phone"} & set(frame.columns):
+            continue
+        ids = frame["customer_id"] if "customer_id" in frame.columns else pd.Series(np.nan, index=frame.index,
+                                                                                    dtype="str")
+        unlinked = ids.isna()
+        if not unlinked.any():
+            continue
+        if customers is None or not {"email", "phone"} & set(customers.columns):
+            report.notes.append(f"{table}: {int(unlinked.sum())} rows have no customer_id and there is no "
+                                "customers email/phone to link them by.")
+            continue
+        linked = ids.copy()
+        for key, normalise in (("email", normalise_email), ("phone", normalise_phone)):
+            if key in frame.columns and key in customers.columns:
+                lookup = pd.Series(customers["customer_id"].to_numpy(),
+                                   index=identity_hash(normalise(customers[key])).to_numpy())
+                lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated(keep=False)]
+                todo = linked.isna()
+                hashes = identity_hash(normalise(frame.loc[todo, key]))
+                linked[todo] = hashes.map(lookup).to_numpy()
+        found = int((unlinked & linked.notna()).sum())
+        tables[table] = frame.assign(customer_id=linked)
+        report.notes.append(f"{table}: linked {found} of {int(unlinked.sum())} rows without customer_id to "
+                            f"customers by email/phone ({found / unlinked.sum():.1%}).")
+
+
+def _drop_pii(tables: dict, keep_pii: bool, report: ValidationReport) -> None:
+    for table, frame in tables.items():
+        pii = [c for c in frame.columns if c in PII_COLUMNS]
+        if pii and not keep_pii:
+            tables[table] = frame.drop(columns=pii)
+            report.notes.append(f"{table}: dropped personal-data column(s) {', '.join(pii)}.")
+
+
+def _check_orphans(tables: dict, report: ValidationReport) -> None:
+    customers = tables.get("customers")
+    if customers is None:
+        return
+    known = customers["customer_id"]
+    for table in ("events", "surveys", "reviews"):
+        frame = tables.get(table)
+        if frame is None or "customer_id" not in frame.columns:
+            continue
+        orphan = frame["customer_id"].notna() & ~frame["customer_id"].isin(known)
+        if orphan.any():
+            report.warnings.append(f"{table}: {int(orphan.sum())} row(s) of {frame.loc[orphan, 'customer_id'].nunique()} "
+                                   "customer id(s) not found in customers; kept, without customer attributes.")
+
+
+def _fill_stages(tables: dict, config: _Config, report: ValidationReport) -> None:
+    events = tables.get("events")
+    if events is None or not config.stages:
+        return
+    lookup = {tp: stage for stage, tps in config.stages.items() for tp in tps}
+    if "stage" not in events.columns:
+        events = events.assign(stage=events["touchpoint"].map(lookup))
+        tables["events"] = events
+    unmapped = sorted(set(events["touchpoint"].dropna().unique()) - set(lookup))
+    if unmapped:
+        report.notes.append(f"events: {len(unmapped)} touchpoint(s) belong to no stage in {CONFIG_FILE}: "
+                            + ", ".join(unmapped[:10]) + ("..." if len(unmapped) > 10 else ""))
