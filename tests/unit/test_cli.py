@@ -1,0 +1,29 @@
+"""The command line prints clear messages and meaningful exit codes, never tracebacks."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from cxresearch.cli import main
+
+
+def test_validate_exit_codes_and_messages(make_dataset, capsys):
+    good = make_dataset({"events.csv": "customer_id,timestamp,channel,touchpoint\n1,2025-01-01,web,home\n"})
+    assert main(["validate", str(good)]) == 0
+    assert "OK" in capsys.readouterr().out
+    bad = make_dataset({"surveys.csv": "response_id,timestamp,nps\nr1,2025-01-01,11\n"})
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "surveys.csv, column 'nps'" in out and "line 2" in out
+
+
+def test_console_script_reports_without_traceback(make_dataset):
+    bad = make_dataset({"events.csv": b"\x00\x00binary"})
+    done = subprocess.run([sys.executable, "-m", "cxresearch.cli", "validate", str(bad)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "binary" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    missing = subprocess.run([sys.executable, "-m", "cxresearch.cli", "validate", str(bad / "nope")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and "not found" in missing.stdout

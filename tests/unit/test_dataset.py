@@ -1,0 +1,242 @@
+"""Loading the canonical tables: known answers, locale handling, privacy at the door."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxresearch import CXDataset, DataError, load_dataset, validate
+from cxresearch.errors import DataWarning
+
+EVENTS = """
+    customer_id,timestamp,channel,touchpoint,value
+    007,2025-03-01T10:00:00Z, Web ,Home,
+    007,2025-03-01 10:05:00,web,CHECKOUT,12.50
+    008,2025-03-02T10:00:00+01:00,Store,checkout,30
+"""
+CUSTOMERS = """
+    customer_id,age,region,email,phone,name
+    007,34,nord,Anna@Example.com,+39 333 123 4567,Anna Bianchi
+    008,51,sud,bruno@example.com,,Bruno Verdi
+"""
+
+
+def test_events_load_to_known_frame(make_dataset):
+    ds = load_dataset(make_dataset({"events.csv": EVENTS}))
+    expected = pd.DataFrame({
+        "customer_id": ["007", "007", "008"],
+        "timestamp": pd.to_datetime(["2025-03-01 10:00", "2025-03-01 10:05", "2025-03-02 09:00"], utc=True).as_unit("us"),
+        "channel": ["web", "web", "store"],
+        "touchpoint": ["home", "checkout", "checkout"],
+        "value": [np.nan, 12.5, 30.0],
+    })
+    pd.testing.assert_frame_equal(ds.events, expected, check_dtype=False)
+    assert ds.events["timestamp"].dt.tz is not None
+    assert ds.customers is None and ds.surveys is None and ds.reviews is None
+
+
+def test_naive_timestamps_read_in_declared_timezone(make_dataset):
+    folder = make_dataset({"events.csv": EVENTS, "dataset.yml": "timezone: Europe/Rome\n"})
+    stamps = load_dataset(folder).events["timestamp"]
+    assert stamps.iloc[0] == pd.Timestamp("2025-03-01 10:00", tz="UTC")  # explicit Z kept
+    assert stamps.iloc[1] == pd.Timestamp("2025-03-01 09:05", tz="UTC")  # naive Rome time (UTC+1)
+
+
+def test_stages_fill_the_stage_column_in_order(make_dataset):
+    folder = make_dataset({"events.csv": EVENTS, "dataset.yml": """
+        name: Tiny shop
+        stages:
+          consideration: [home]
+          purchase: [Checkout]
+    """})
+    ds = load_dataset(folder)
+    assert ds.name == "Tiny shop"
+    assert list(ds.stages) == ["consideration", "purchase"]
+    assert ds.events["stage"].tolist() == ["consideration", "purchase", "purchase"]
+    assert ds.touchpoint_stage == {"home": "consideration", "checkout": "purchase"}
+
+
+def test_pii_columns_never_reach_the_dataset_unless_asked(make_dataset):
+    folder = make_dataset({"customers.csv": CUSTOMERS})
+    ds = load_dataset(folder)
+    assert ds.customers.columns.tolist() == ["customer_id", "age", "region"]
+    assert ds.customers["customer_id"].tolist() == ["007", "008"]  # leading zeros kept
+    assert any("dropped personal-data" in note for note in ds.notes)
+    assert {"email", "phone", "name"} <= set(load_dataset(folder, keep_pii=True).customers.columns)
+
+
+def test_surveys_identified_by_email_or_phone_are_linked(make_dataset):
+    folder = make_dataset({"customers.csv": CUSTOMERS, "surveys.csv": """
+        response_id,timestamp,customer_id,email,phone,nps
+        r1,2025-03-01,007,,,9
+        r2,2025-03-01,, anna@example.COM ,,3
+        r3,2025-03-01,,,0039 333-1234567,10
+        r4,2025-03-01,,stranger@example.com,,5
+    """})
+    ds = load_dataset(folder)
+    assert ds.surveys["customer_id"].tolist()[:3] == ["007", "007", "007"]
+    assert pd.isna(ds.surveys["customer_id"].iloc[3])
+    assert "email" not in ds.surveys.columns and "phone" not in ds.surveys.columns
+    assert any("linked 2 of 3 rows" in note for note in ds.notes)
+
+
+def test_orphan_ids_are_a_warning_with_a_count(make_dataset):
+    folder = make_dataset({"customers.csv": CUSTOMERS, "events.csv": EVENTS + "    999,2025-03-03T00:00:00Z,app,home,\n"})
+    with pytest.warns(DataWarning, match=r"events: 1 row\(s\) of 1 customer id"):
+        ds = load_dataset(folder)
+    assert len(ds.events) == 4  # nothing lost
+
+
+def test_between_filters_every_timed_table(make_dataset):
+    ds = load_dataset(make_dataset({"events.csv": EVENTS}))
+    part = ds.between("2025-03-01T10:01:00Z", "2025-03-02")
+    assert part.events["touchpoint"].tolist() == ["checkout"]
+    assert len(ds.events) == 3  # the original is untouched
+    assert isinstance(part, CXDataset)
+
+
+def test_parquet_loads_like_csv(make_dataset, tmp_path):
+    csv_folder = make_dataset({"events.csv": EVENTS})
+    from_csv = load_dataset(csv_folder).events
+    pq_folder = tmp_path / "pq"
+    pq_folder.mkdir()
+    raw = pd.read_csv(csv_folder / "events.csv", dtype=str)
+    raw.to_parquet(pq_folder / "events.parquet")
+    pd.testing.assert_frame_equal(load_dataset(pq_folder).events, from_csv)
+
+
+def test_encodings_are_detected(make_dataset):
+    text = "customer_id,city\n1,Forlì\n2,Cantù\n"
+    for data in (text.encode("cp1252"), b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("utf-8")):
+        ds = load_dataset(make_dataset({"customers.csv": data}))
+        assert ds.customers["city"].tolist() == ["Forlì", "Cantù"]
+        assert ds.customers.columns[0] == "customer_id"
+
+
+def test_italian_export_loads_to_its_canonical_twin(make_dataset):
+    canonical = make_dataset({
+        "customers.csv": """
+            customer_id,age,spesa_media
+            C1,34,1234.5
+            C2,51,99.9
+        """,
+        "events.csv": """
+            customer_id,timestamp,channel,touchpoint,value
+            C1,2025-03-01T10:00:00Z,negozio,cassa,1234.5
+            C2,2025-12-31T23:59:00Z,web,pagina_prodotto,
+        """,
+        "surveys.csv": """
+            response_id,timestamp,customer_id,nps,csat,comment
+            R1,2025-03-02T09:30:00Z,C1,9,5,Perché è così più comodo
+        """,
+    })
+    italian = make_dataset({
+        "clienti.csv": "codice_cliente;età;spesa_media\r\nC1;34;1.234,5\r\nC2;51;99,9\r\n".encode("cp1252"),
+        "eventi.csv": ("codice_cliente;data_ora;canale;punto_di_contatto;importo\r\n"
+                       "C1;01/03/2025 10:00;Negozio;Cassa;1.234,50\r\n"
+                       "C2;31/12/2025 23:59;WEB;pagina_prodotto;\r\n").encode("cp1252"),
+        "questionari.csv": ("id_risposta;data;codice_cliente;nps;csat;commento\r\n"
+                            "R1;02/03/2025 09:30;C1;9;5;Perché è così più comodo\r\n").encode("cp1252"),
+        "dataset.yml": """
+            name: Esportazione italiana
+            csv: {sep: ";", decimal: ",", dayfirst: true, encoding: cp1252}
+            files: {customers: clienti.csv, events: eventi.csv, surveys: questionari.csv}
+            columns:
+              customers: {codice_cliente: customer_id, età: age}
+              events: {codice_cliente: customer_id, data_ora: timestamp, canale: channel,
+                       punto_di_contatto: touchpoint, importo: value}
+              surveys: {id_risposta: response_id, data: timestamp, codice_cliente: customer_id, commento: comment}
+        """,
+    })
+    a, b = load_dataset(canonical), load_dataset(italian)
+    for table in ("customers", "events", "surveys"):
+        pd.testing.assert_frame_equal(getattr(b, table), getattr(a, table), obj=table)
+
+
+# ------------------------------------------------------------------ bad input classes
+def _problems(folder):
+    with pytest.raises(DataError) as info:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            load_dataset(folder)
+    return info.value.problems
+
+
+BAD_CASES = {
+    "missing required column": (
+        {"events.csv": "customer_id,timestmap,channel,touchpoint\n1,2025-01-01,web,home\n"},
+        "events.csv", "timestamp", "Did you mean 'timestmap'", ()),
+    "empty required value": (
+        {"events.csv": "customer_id,timestamp,channel,touchpoint\n1,2025-01-01,web,home\n,2025-01-01,web,home\n"},
+        "events.csv", "customer_id", "empty", (3,)),
+    "unparsable timestamp": (
+        {"events.csv": "customer_id,timestamp,channel,touchpoint\n1,2025-01-01,web,home\n1,last tuesday,web,home\n"},
+        "events.csv", "timestamp", "could not be read as a date-time", (3,)),
+    "nps out of range": (
+        {"surveys.csv": "response_id,timestamp,nps\nr1,2025-01-01,11\nr2,2025-01-01,-1\nr3,2025-01-01,10\n"},
+        "surveys.csv", "nps", "from 0 to 10", (2, 3)),
+    "csat out of range": (
+        {"surveys.csv": "response_id,timestamp,csat\nr1,2025-01-01,0\nr2,2025-01-01,5\n"},
+        "surveys.csv", "csat", "from 1 to 5", (2,)),
+    "ces out of range": (
+        {"surveys.csv": "response_id,timestamp,ces\nr1,2025-01-01,8\n"},
+        "surveys.csv", "ces", "from 1 to 7", (2,)),
+    "rating out of range": (
+        {"surveys.csv": "response_id,timestamp,rating_chat\nr1,2025-01-01,6\n"},
+        "surveys.csv", "rating_chat", "from 1 to 5", (2,)),
+    "review rating out of range": (
+        {"reviews.csv": "review_id,timestamp,rating\nv1,2025-01-01,4\nv2,2025-01-01,9\n"},
+        "reviews.csv", "rating", "from 1 to 5", (3,)),
+    "non-numeric score": (
+        {"surveys.csv": "response_id,timestamp,nps\nr1,2025-01-01,nove\nr2,2025-01-01,\n"},
+        "surveys.csv", "nps", "not a number", (2,)),
+    "duplicate id": (
+        {"surveys.csv": "response_id,timestamp\nr1,2025-01-01\nr2,2025-01-01\nr1,2025-01-02\n"},
+        "surveys.csv", "response_id", "duplicated", (2, 4)),
+    "binary file": (
+        {"events.csv": b"\x00\x01\x02\x03binary"}, "events.csv", None, "binary", ()),
+    "excel renamed csv": (
+        {"customers.csv": b"PK\x03\x04\x14\x00rest-of-zip"}, "customers.csv", None, "Excel", ()),
+    "malformed dataset.yml": (
+        {"events.csv": EVENTS, "dataset.yml": "name: [unclosed\n"}, "dataset.yml", None, "not valid YAML", ()),
+    "mapping names a missing column": (
+        {"events.csv": EVENTS, "dataset.yml": "columns:\n  events: {data_ora: timestamp}\n"},
+        "dataset.yml", "data_ora", "not a column of events.csv", ()),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CASES))
+def test_bad_input_gives_data_error_naming_file_column_and_lines(make_dataset, case):
+    files, file, column, words, lines = BAD_CASES[case]
+    problems = _problems(make_dataset(files))
+    matching = [p for p in problems if p.file == file and p.column == column and words in p.message]
+    assert matching, [str(p) for p in problems]
+    assert matching[0].lines == lines
+    assert words in str(DataError(problems))
+
+
+def test_every_problem_of_a_file_is_listed_at_once(make_dataset):
+    problems = _problems(make_dataset({"surveys.csv": """
+        response_id,timestamp,nps,csat
+        r1,yesterday,11,3
+        r1,2025-01-01,5,9
+    """}))
+    kinds = {(p.column, p.message.split(";")[0].split(") ")[-1]) for p in problems}
+    assert {c for c, _ in kinds} == {"timestamp", "nps", "csat", "response_id"}
+
+
+def test_validate_returns_the_findings_without_raising(make_dataset):
+    folder = make_dataset({"surveys.csv": "response_id,timestamp,nps\nr1,2025-01-01,12\n"})
+    report = validate(folder)
+    assert not report.ok
+    assert report.problems[0].lines == (2,)
+    assert "nps" in str(report)
+    assert validate(make_dataset({"events.csv": EVENTS})).ok
+
+
+def test_line_numbers_count_quoted_newlines(make_dataset):
+    folder = make_dataset({"surveys.csv": 'response_id,timestamp,comment,nps\nr1,2025-01-01,"two\nlines",5\nr2,2025-01-01,ok,42\n'})
+    problem = _problems(folder)[0]
+    assert problem.lines == (4,)
