@@ -218,7 +218,7 @@ PERSONAS = (
             "per month; moderate baskets; satisfied, love the app.",
             age=(28, 5), sessions_per_month=1.0,
             kinds={"online": 0.88, "store": 0.04, "chat_service": 0.05, "phone_service": 0.03},
-            app_share=0.85, entry={"social_ad": 0.30, "home": 0.28, "product_page": 0.28, "search_ad": 0.05,
+            app_share=0.85, entry={"social_ad": 0.22, "home": 0.32, "product_page": 0.32, "search_ad": 0.05,
                                    "newsletter": 0.04, "review_request": 0.05},
             p_cart=0.45, p_checkout=0.70, p_store_buy=0.5, order_value=45, satisfaction=0.3,
             rating_shift={"app": 0.4}, italian=0.4, plans={"basic": 0.3, "plus": 0.5, "premium": 0.2},
@@ -227,8 +227,8 @@ PERSONAS = (
     Persona("store_seniors", "Store-loyal seniors", 0.25,
             "Older (about 67), shop in the store and phone the call center; few sessions but the "
             "largest baskets; satisfied, praise the staff.",
-            age=(67, 7), sessions_per_month=0.45,
-            kinds={"online": 0.15, "store": 0.70, "chat_service": 0.02, "phone_service": 0.13},
+            age=(68, 6), sessions_per_month=0.45,
+            kinds={"online": 0.06, "store": 0.80, "chat_service": 0.02, "phone_service": 0.12},
             app_share=0.15, entry={"newsletter": 0.42, "home": 0.38, "search_ad": 0.15, "review_request": 0.05},
             p_cart=0.35, p_checkout=0.6, p_store_buy=0.6, order_value=110, satisfaction=0.3,
             rating_shift={"store": 0.4, "app": -0.5}, italian=0.75,
@@ -237,7 +237,7 @@ PERSONAS = (
     Persona("deal_hunters", "Email deal hunters", 0.20,
             "Middle-aged (about 41), come from newsletters and search ads to the website; browse a "
             "lot, buy small baskets; price-driven, unhappy with prices.",
-            age=(41, 9), sessions_per_month=0.75,
+            age=(40, 8), sessions_per_month=0.75,
             kinds={"online": 0.92, "store": 0.04, "chat_service": 0.02, "phone_service": 0.02},
             app_share=0.2, entry={"newsletter": 0.50, "search_ad": 0.25, "home": 0.12, "product_page": 0.08,
                                    "review_request": 0.05},
@@ -249,7 +249,7 @@ PERSONAS = (
             "Around 47, often in the chat and on the phone with support and returns; medium baskets; "
             "the least satisfied (low NPS), complain about chat waiting times.",
             age=(47, 11), sessions_per_month=0.7,
-            kinds={"online": 0.35, "store": 0.05, "chat_service": 0.40, "phone_service": 0.20},
+            kinds={"online": 0.27, "store": 0.03, "chat_service": 0.45, "phone_service": 0.25},
             app_share=0.4, entry={"home": 0.45, "product_page": 0.3, "search_ad": 0.1, "newsletter": 0.1,
                                    "review_request": 0.05},
             p_cart=0.35, p_checkout=0.6, p_store_buy=0.5, order_value=65, satisfaction=-0.7,
@@ -261,7 +261,7 @@ PERSONAS = (
             "small baskets; lukewarm.",
             age=(23, 4), sessions_per_month=0.6,
             kinds={"online": 0.97, "store": 0.01, "chat_service": 0.01, "phone_service": 0.01},
-            app_share=0.55, entry={"social_ad": 0.65, "home": 0.2, "product_page": 0.15},
+            app_share=0.55, entry={"social_ad": 0.75, "home": 0.15, "product_page": 0.10},
             p_cart=0.10, p_checkout=0.35, p_store_buy=0.2, order_value=30, satisfaction=-0.1,
             rating_shift={}, italian=0.4, plans={"basic": 0.8, "plus": 0.2, "premium": 0.0},
             surveys_per_year=0.2, reviews_per_year=0.1,
@@ -582,7 +582,8 @@ class _Chunk:
         cust = np.repeat(np.arange(len(persona)), self.n_sess)
         self.first_sess = np.cumsum(self.n_sess) - self.n_sess
         rank = np.arange(len(cust)) - self.first_sess[cust]
-        position = rng.random(len(cust))[np.lexsort((rng.random(len(cust)), cust))]
+        position = rng.random(len(cust))
+        position = position[np.lexsort((position, cust))]  # sorted within each customer
         free = period.seconds - self.n_sess[cust] * SLOT
         self.sess_start = (position * free).astype(np.int64) + rank * SLOT
         self.sess_cust, self.n_sessions = cust, len(cust)
