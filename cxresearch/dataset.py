@@ -104,7 +104,7 @@ def _utc(value):
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 CONFIG_FILE = "dataset.yml"
-CONFIG_KEYS = ("name", "csv", "columns", "stages", "timezone", "files")
+CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "timezone", "files")
 CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
 NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"})
 _SIGNATURES = {
@@ -151,6 +151,7 @@ class _Config:
     name: str
     csv: dict = field(default_factory=dict)
     columns: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)
     stages: dict = field(default_factory=dict)
     timezone: str = "UTC"
     files: dict = field(default_factory=dict)
@@ -245,6 +246,7 @@ def _read_config(folder: Path, report: ValidationReport) -> _Config:
     config.name = str(data.get("name") or folder.name)
     config.csv = _config_csv(data.get("csv"), problem)
     config.columns = _config_columns(data.get("columns"), problem)
+    config.defaults = _config_defaults(data.get("defaults"), problem)
     config.stages = _config_stages(data.get("stages"), problem)
     config.files = _config_files(data.get("files"), problem)
     timezone = str(data.get("timezone") or "UTC")
@@ -307,6 +309,16 @@ def _config_columns(value, problem) -> dict:
         else:
             out[table] = {str(k): v for k, v in mapping.items()}
     return out
+
+
+def _config_defaults(value, problem) -> dict:
+    """``defaults``: per table, the value of a column the export lacks (e.g. every event is in 'store')."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or any(t not in TABLES or not isinstance(v, dict) for t, v in value.items()):
+        problem(f"'defaults' must map tables ({', '.join(TABLES)}) to {{column: value}}; found {value!r}.")
+        return {}
+    return {t: {str(c): str(v) for c, v in cols.items()} for t, cols in value.items()}
 
 
 def _config_stages(value, problem) -> dict:
@@ -477,6 +489,8 @@ def _to_canonical(raw: pd.DataFrame, table: str, name: str, config: _Config,
     frame = _rename(raw, table, name, config.columns.get(table, {}), report)
     if frame is None:
         return None
+    absent = {c: v for c, v in config.defaults.get(table, {}).items() if c not in frame.columns}
+    frame = frame.assign(**absent)
     missing = [c for c in schemas.REQUIRED[table] if c not in frame.columns]
     for column in missing:
         mapping = f"map it under columns.{table} in {CONFIG_FILE}"
@@ -488,7 +502,8 @@ def _to_canonical(raw: pd.DataFrame, table: str, name: str, config: _Config,
         return None
     parsed = _parse(frame, table, name, config, report)
     _check_schema(parsed, table, name, report, empty=frame.apply(lambda s: _text(s).isna()))
-    frame = parsed
+    required = list(schemas.REQUIRED[table])
+    frame = parsed[required + [c for c in parsed.columns if c not in required]]
     return frame if len(report.problems) == before else None
 
 

@@ -240,3 +240,32 @@ def test_line_numbers_count_quoted_newlines(make_dataset):
     folder = make_dataset({"surveys.csv": 'response_id,timestamp,comment,nps\nr1,2025-01-01,"two\nlines",5\nr2,2025-01-01,ok,42\n'})
     problem = _problems(folder)[0]
     assert problem.lines == (4,)
+
+
+def test_defaults_fill_columns_an_export_lacks(make_dataset):
+    folder = make_dataset({
+        "tx.csv": "household,when,shop\n1,2017-01-02 10:00:00,367\n",
+        "dataset.yml": """
+            files: {events: tx.csv}
+            columns: {events: {household: customer_id, when: timestamp, shop: touchpoint}}
+            defaults: {events: {channel: Store}}
+        """,
+    })
+    events = load_dataset(folder).events
+    assert events.columns[:4].tolist() == ["customer_id", "timestamp", "channel", "touchpoint"]
+    assert events.iloc[0][["channel", "touchpoint"]].tolist() == ["store", "367"]
+
+
+def test_real_sample_loads():
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "samples" / "dunnhumby_households"
+    ds = load_dataset(sample)
+    assert len(ds.customers) == 250 and ds.customers["customer_id"].is_unique
+    assert len(ds.events) == 12655
+    assert set(ds.events["customer_id"]) <= set(ds.customers["customer_id"])
+    assert ds.events["channel"].unique().tolist() == ["store"]
+    # a hand check: total spend of household 1 equals the raw file's sum
+    raw = __import__("pandas").read_csv(sample / "transactions.csv")
+    assert ds.events.loc[ds.events.customer_id == "1", "value"].sum() == pytest.approx(
+        raw.loc[raw.household_id == 1, "sales_value"].sum())
