@@ -1,0 +1,276 @@
+"""Per-customer feature table: one row per customer from every table present.
+
+:func:`customer_features` joins four blocks on ``customer_id``; a table that is
+absent adds no columns. Column names are snake_case; ``<channel>``, ``<stage>``
+and ``<touchpoint>`` are the (sanitised) values found in the data.
+
+========================== ===========================================================
+column                     meaning
+========================== ===========================================================
+**events**
+n_events                   events of the customer
+n_sessions                 sessions (a new one starts when ``session_id`` changes or
+                           more than ``session_gap`` passes between events)
+events_per_session         n_events / n_sessions
+frequency                  sessions per 30 days: n_sessions / max(tenure_days, 30) * 30
+recency_days               days from the last event to ``as_of``
+tenure_days                days from the first event to ``as_of``
+share_<channel>            share of the customer's events on that channel
+n_channels                 distinct channels used
+cross_channel_sessions     share of sessions that use more than one channel
+n_purchases                purchase events (``value`` > 0 or ``event == "purchase"``)
+spend                      sum of positive ``value`` over purchase events
+avg_order_value            spend / n_purchases (0 without purchases)
+service_contacts           events in stage "service" or on channel chat / call_center
+reached_<stage>            1 when the customer has an event in that journey stage
+**surveys**
+n_surveys                  survey answers linked to the customer
+nps, csat, ces             mean answer of the customer (0-10, 1-5, 1-7)
+rating_<touchpoint>        mean per-touchpoint rating (1-5)
+**reviews**
+n_reviews                  reviews written
+review_rating              mean star rating (1-5)
+review_sentiment           mean ``sentiment`` of the reviews, when reviews carry one
+**customers**
+<attribute>                numeric attributes as float, text attributes as str
+days_since_<name>          for datetime attributes (``signup_date`` -> days_since_signup)
+========================== ===========================================================
+
+Missing values are explicit, never guessed here: counts and shares are 0 for a
+customer without events, surveys or reviews (a true zero), while averages
+(recency, tenure, NPS, ratings...) stay NaN when there is nothing to average.
+:class:`~cxresearch.personas.PersonaModel` then imputes the median and adds a
+missing-indicator column for each feature with gaps, so "did not answer" stays
+visible to the clustering instead of being silently filled.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, ParameterError
+
+__all__ = ["customer_features", "event_features", "feature_group", "FEATURE_GROUPS", "SERVICE_CHANNELS"]
+
+#: Channels whose events count as service contacts.
+SERVICE_CHANNELS = ("chat", "call_center")
+
+_DAY = pd.Timedelta(days=1)
+
+
+def customer_features(ds, *, as_of=None, session_gap="30min") -> pd.DataFrame:
+    """One row per customer (index ``customer_id``) from every table of *ds*.
+
+    Parameters
+    ----------
+    ds : CXDataset
+        The loaded dataset; any of its tables may be None.
+    as_of : timestamp-like, optional
+        Reference time for recency, tenure and ``days_since_*`` columns; defaults
+        to the latest timestamp found in events, surveys and reviews.
+    session_gap : str or Timedelta
+        Inactivity that starts a new session (default 30 minutes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns as listed in the module docstring. Rows are the customers table
+        when present, else every customer id seen in the other tables.
+
+    Examples
+    --------
+    >>> from cxresearch import load_dataset
+    >>> features = customer_features(load_dataset("data/demo"))  # doctest: +SKIP
+    """
+    if all(t is None for t in (ds.customers, ds.events, ds.surveys, ds.reviews)):
+        raise DataError("the dataset has no customers, events, surveys or reviews table; "
+                        "expected at least one to build customer features.")
+    reference = _reference_time(ds, as_of)
+    blocks = []
+    if ds.events is not None:
+        blocks.append(event_features(ds.events, as_of=reference, session_gap=session_gap,
+                                     stages=list(ds.stages)))
+    if ds.surveys is not None:
+        blocks.append(_survey_features(ds.surveys))
+    if ds.reviews is not None:
+        blocks.append(_review_features(ds.reviews))
+    if ds.customers is not None:
+        ids = pd.Index(ds.customers["customer_id"], name="customer_id")
+        profile = _profile_features(ds.customers, as_of=reference)
+    else:
+        ids = pd.Index(sorted(set().union(*(b.index for b in blocks))), name="customer_id", dtype="str")
+        profile = pd.DataFrame(index=ids)
+    table = profile.join([b.reindex(ids) for b in blocks]) if blocks else profile
+    zero_when_absent = [c for c in table.columns if _is_count_or_share(c)]
+    return table.fillna({c: 0.0 for c in zero_when_absent})
+
+
+def event_features(events: pd.DataFrame, *, as_of=None, session_gap="30min", stages=()) -> pd.DataFrame:
+    """Behavioural features per customer from the events table.
+
+    One vectorised pass over the events (sorted by customer and time): sessions,
+    channel mix, purchases, spend, service contacts and stage reach. See the
+    module docstring for the columns.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events: customer_id, timestamp, channel, touchpoint and the
+        optional event, session_id, value, stage.
+    as_of : timestamp-like, optional
+        Reference time for recency and tenure (default: the last event).
+    session_gap : str or Timedelta
+        Inactivity that starts a new session.
+    stages : sequence of str
+        Stage order for the ``reached_<stage>`` columns; stages found in the
+        data but not listed follow in alphabetical order.
+    """
+    gap = _timedelta(session_gap)
+    ev = events.sort_values(["customer_id", "timestamp"], kind="stable").reset_index(drop=True)
+    customer = ev["customer_id"]
+    session = _session_numbers(ev, gap)
+    reference = ev["timestamp"].max() if as_of is None else pd.Timestamp(as_of)
+    is_purchase = _purchases(ev)
+    paid = ev["value"].where(is_purchase & (ev["value"] > 0), 0.0) if "value" in ev else pd.Series(0.0, ev.index)
+    is_service = ev["channel"].isin(SERVICE_CHANNELS)
+    if "stage" in ev:
+        is_service |= ev["stage"].eq("service")
+
+    by = ev.assign(_session=session, _purchase=is_purchase, _paid=paid, _service=is_service).groupby(
+        "customer_id", sort=True)
+    out = pd.DataFrame({
+        "n_events": by.size(),
+        "n_sessions": by["_session"].nunique(),
+        "first": by["timestamp"].min(),
+        "last": by["timestamp"].max(),
+        "n_channels": by["channel"].nunique(),
+        "n_purchases": by["_purchase"].sum(),
+        "spend": by["_paid"].sum(),
+        "service_contacts": by["_service"].sum(),
+    })
+    out["events_per_session"] = out["n_events"] / out["n_sessions"]
+    out["recency_days"] = (reference - out.pop("last")) / _DAY
+    out["tenure_days"] = (reference - out.pop("first")) / _DAY
+    out["frequency"] = out["n_sessions"] / np.maximum(out["tenure_days"], 30) * 30
+    out["avg_order_value"] = (out["spend"] / out["n_purchases"]).where(out["n_purchases"] > 0, 0.0)
+
+    multi_channel = ev.groupby(session)["channel"].nunique().gt(1)
+    out["cross_channel_sessions"] = multi_channel.groupby(customer.groupby(session).first()).mean()
+
+    shares = ev.groupby(["customer_id", "channel"]).size().unstack(fill_value=0)
+    shares = shares.div(shares.sum(axis=1), axis=0)
+    out = out.join(shares.rename(columns=lambda c: f"share_{_snake(c)}"))
+    if "stage" in ev and ev["stage"].notna().any():
+        reached = ev.dropna(subset=["stage"]).groupby(["customer_id", "stage"]).size().unstack(fill_value=0).gt(0)
+        order = [s for s in stages if s in reached.columns] + sorted(set(reached.columns) - set(stages))
+        out = out.join(reached[order].astype(float).rename(columns=lambda s: f"reached_{_snake(s)}"))
+    out = out.astype(float)
+    out.index = out.index.astype("str").rename("customer_id")
+    return out
+
+
+def _session_numbers(ev: pd.DataFrame, gap: pd.Timedelta) -> pd.Series:
+    """Session number of each event of *ev* (sorted by customer, time)."""
+    customer = ev["customer_id"]
+    starts = customer.ne(customer.shift()) | ev["timestamp"].diff().gt(gap)
+    if "session_id" in ev:
+        sid = ev["session_id"].fillna("")
+        starts |= sid.ne(sid.shift())
+    return starts.cumsum()
+
+
+def _purchases(ev: pd.DataFrame) -> pd.Series:
+    """True for purchase events: positive value or event == "purchase"."""
+    is_purchase = pd.Series(False, index=ev.index)
+    if "value" in ev:
+        is_purchase |= ev["value"].gt(0)
+    if "event" in ev:
+        is_purchase |= ev["event"].eq("purchase")
+    return is_purchase
+
+
+#: The part of a persona description each feature belongs to, by column-name pattern.
+FEATURE_GROUPS = {
+    "behaviour": re.compile(r"^(n_events|n_sessions|events_per_session|frequency|recency_days|tenure_days|"
+                            r"n_channels|cross_channel_sessions|n_purchases|spend|avg_order_value|"
+                            r"service_contacts)$"),
+    "channels": re.compile(r"^share_"),
+    "journey": re.compile(r"^reached_"),
+    "ratings": re.compile(r"^rating_"),
+    "voice": re.compile(r"^(n_surveys|nps|csat|ces|n_reviews|review_rating|review_sentiment)$"),
+}
+
+
+def feature_group(column: str) -> str:
+    """Group of a feature column: one of :data:`FEATURE_GROUPS`, else ``"profile"``.
+
+    Examples
+    --------
+    >>> feature_group("share_app"), feature_group("age")
+    ('channels', 'profile')
+    """
+    return next((group for group, pattern in FEATURE_GROUPS.items() if pattern.match(str(column))), "profile")
+
+
+def _survey_features(surveys: pd.DataFrame) -> pd.DataFrame:
+    linked = surveys.dropna(subset=["customer_id"]) if "customer_id" in surveys else surveys.iloc[:0]
+    by = linked.groupby("customer_id", sort=True)
+    scores = [c for c in ("nps", "csat", "ces") if c in linked]
+    ratings = [c for c in linked.columns if c.startswith("rating_")]
+    out = by[scores + ratings].mean().astype(float)
+    out.insert(0, "n_surveys", by.size().astype(float))
+    return out
+
+
+def _review_features(reviews: pd.DataFrame) -> pd.DataFrame:
+    linked = reviews.dropna(subset=["customer_id"]) if "customer_id" in reviews else reviews.iloc[:0]
+    by = linked.groupby("customer_id", sort=True)
+    out = pd.DataFrame({"n_reviews": by.size().astype(float), "review_rating": by["rating"].mean()})
+    if "sentiment" in linked:
+        out["review_sentiment"] = by["sentiment"].mean()
+    return out
+
+
+def _profile_features(customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    profile = customers.set_index("customer_id")
+    profile.index = profile.index.astype("str")
+    dates = profile.select_dtypes(include=["datetime", "datetimetz"]).columns
+    if as_of is not None and len(dates):
+        elapsed = profile[dates].rsub(as_of).div(_DAY)
+        elapsed.columns = [f"days_since_{re.sub(r'_(date|at)$', '', c)}" for c in dates]
+        profile = profile.drop(columns=dates).join(elapsed)
+    else:
+        profile = profile.drop(columns=dates)
+    return profile
+
+
+def _reference_time(ds, as_of):
+    if as_of is not None:
+        return pd.Timestamp(as_of)
+    latest = [t["timestamp"].max() for t in (ds.events, ds.surveys, ds.reviews)
+              if t is not None and len(t) and "timestamp" in t]
+    return max(latest) if latest else None
+
+
+_COUNT_OR_SHARE = re.compile(r"^(n_.*|share_.*|reached_.*|spend|avg_order_value|service_contacts|"
+                             r"cross_channel_sessions|frequency)$")
+
+
+def _is_count_or_share(column: str) -> bool:
+    return bool(_COUNT_OR_SHARE.match(column))
+
+
+def _snake(value) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(value).strip().lower()).strip("_") or "unknown"
+
+
+def _timedelta(value) -> pd.Timedelta:
+    try:
+        gap = pd.Timedelta(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"session_gap must be a duration like '30min' or a Timedelta; got {value!r}.") from None
+    if gap <= pd.Timedelta(0):
+        raise ParameterError(f"session_gap must be positive; got {value!r}.")
+    return gap
