@@ -653,12 +653,11 @@ class _Chunk:
                                    + rng.normal(0.0, 0.8, m)), 1, 7).astype(np.int8)
         self.csat_answered = rng.random(m) >= 0.05
         self.ces_answered = rng.random(m) >= 0.40
-        used = np.zeros((len(self.persona), len(CHANNELS) + 2), dtype=bool)
-        used[self.ev_cust, self.channel] = True
-        used[self.ev_cust[self.tp == _TP["checkout"]], len(CHANNELS)] = True  # delivery: bought online
-        used[:, len(CHANNELS) + 1] = True  # price: everyone
-        applicable = used[:, [_CHANNEL[r] if r in _CHANNEL else len(CHANNELS) + (r == "price")
-                              for r in RATINGS]]
+        applicable = np.zeros((len(self.persona), len(RATINGS)), dtype=bool)
+        channel_rating = np.array([RATINGS.index(c) if c in RATINGS else -1 for c in CHANNELS])[self.channel]
+        applicable[self.ev_cust[channel_rating >= 0], channel_rating[channel_rating >= 0]] = True
+        applicable[self.ev_cust[self.tp == _TP["checkout"]], RATINGS.index("delivery")] = True  # bought online
+        applicable[:, RATINGS.index("price")] = True
         self.ratings = ratings.astype(np.int8)
         self.rating_answered = applicable[cust] & (rng.random((m, len(RATINGS))) >= 0.08)
         sentiment = np.select([self.nps <= 6, self.nps <= 8], [0, 1], 2)
@@ -708,10 +707,14 @@ class _Chunk:
             "value": _maybe(self.value, self.is_purchase, pa.float64()),
         })
 
+    @property
+    def response_ids(self):
+        return self._ids("R", self.offsets[1], len(self.sv_cust))
+
     def survey_table(self) -> pa.Table:
         cust = self.sv_cust
         columns = {
-            "response_id": pa.array(self._ids("R", self.offsets[1], len(cust)), pa.string()),
+            "response_id": pa.array(self.response_ids, pa.string()),
             "timestamp": self.period.timestamp(self.sv_ts),
             "customer_id": _maybe(self.customer_id[cust], ~self.by_email, pa.string()),
             "email": _maybe(self.email[cust], self.by_email, pa.string()),
@@ -832,7 +835,7 @@ class _Tally:
                 self.rating[i, :, j] += np.bincount(sv_month[answered], weights=weights, minlength=months)
         for i, weights in enumerate([None, part.rv_rating <= 2]):
             self.topic_reviews[i] += np.bincount(part.rv_topic, weights=weights, minlength=len(TOPICS))
-        self.pii_ids += list(part.survey_table()["response_id"].to_numpy(zero_copy_only=False)[part.has_pii])
+        self.pii_ids += list(part.response_ids[part.has_pii])
 
 
 class _Sink:
@@ -899,11 +902,6 @@ def _ratio(num, den):
     return None if den == 0 else float(num / den)
 
 
-def _split(period, seconds):
-    """Month index where an intervention starting *seconds* after the start begins."""
-    return int(period.month_of(seconds))
-
-
 def _write_truth(truth: Path, people, tally: _Tally, period):
     keys = [p.key for p in PERSONAS]
     pd.DataFrame({"customer_id": people["customer_id"],
@@ -952,7 +950,7 @@ def _write_truth(truth: Path, people, tally: _Tally, period):
 
 
 def _intervention_truth(tally, period, intervention_id, touchpoint, start, *, works):
-    split, i = _split(period, start), _TP[touchpoint]
+    split, i = int(period.month_of(start)), _TP[touchpoint]
     measured = {}
     for label, months in (("before", slice(None, split)), ("after", slice(split, None))):
         measured[label] = {
