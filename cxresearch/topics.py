@@ -4,7 +4,8 @@
 ``random_state``) and drops English and Italian stop words. With
 ``n_topics="auto"`` it fits 2..``max_topics`` topics and keeps the number whose
 topics are most coherent: the mean normalised pointwise mutual information
-(NPMI) of each topic's top-term pairs, counted on document co-occurrence.
+(NPMI) of the pairs of each topic's top 5 terms, counted on document
+co-occurrence.
 Every example text it returns goes through :func:`~cxresearch.privacy.redact_pii`.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .text import sentiment, stop_words
 
 __all__ = ["Topics", "topics"]
 
-_COHERENCE_TERMS = 10
+_COHERENCE_TERMS = 5
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Topics:
 
 
 def _npmi(binary, top_terms: np.ndarray) -> float:
-    """Mean NPMI over the top-term pairs of each topic (rows of *top_terms*)."""
+    """Mean NPMI over the pairs of each topic's top terms (rows of *top_terms*)."""
     n_docs = binary.shape[0]
     scores = []
     for terms in top_terms:
@@ -108,7 +109,7 @@ def topics(texts, *, n_topics="auto", max_topics: int = 10, n_terms: int = 8, sc
     for k in candidates:
         if k > min(matrix.shape):
             break
-        model = NMF(n_components=k, init="nndsvd", random_state=random_state, max_iter=400)
+        model = NMF(n_components=k, init="nndsvd", random_state=random_state, max_iter=1000)
         weights = model.fit_transform(matrix)
         top = np.argsort(-model.components_, axis=1)[:, :max(n_terms, _COHERENCE_TERMS)]
         fits[k] = (weights, top, _npmi(binary, top[:, :_COHERENCE_TERMS]))
