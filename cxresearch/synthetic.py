@@ -22,7 +22,7 @@ Files
     response_id, timestamp, customer_id (empty on ~10% of rows, which carry the
     customer's ``email`` instead), channel and touchpoint of the surveyed
     session's last event, nps (0-10), csat (1-5), ces (1-7, 7 = very easy),
-    comment (en/it, agreeing with the score; some empty; ~2% of comments hold the
+    comment (en/it, agreeing with the score; ~30% empty; ~3% of rows hold the
     customer's email or phone number) and ``rating_<x>`` (1-5) for web, app,
     store, delivery, chat, call_center, price (empty where not applicable).
 ``reviews``
