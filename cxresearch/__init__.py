@@ -10,6 +10,8 @@ from .privacy import redact_pii
 from .dataset import CXDataset, load_dataset, validate  # noqa: F401
 # features/personas exports
 # journeys exports
-# voice exports
+from .voice import key_drivers, kpi_table, kpi_trend, topic_impact
+from .text import detect_language, fit_sentiment, sentiment
+from .topics import topics
 
 __version__ = "0.1.0"

@@ -4,4 +4,5 @@ Renderers never compute: each takes the output of an analysis function.
 """
 # persona charts
 # journey charts
-# voice charts
+from .voice import (driver_quadrant_chart, kpi_chart, topic_impact_chart, topic_sentiment_chart,
+                    trend_chart)
