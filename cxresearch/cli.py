@@ -10,7 +10,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from .errors import CXResearchError
+from .errors import CXResearchError, ParameterError
 
 __all__ = ["main"]
 
@@ -33,6 +33,33 @@ def _demo(args) -> int:
     return 0
 
 
+def _run(args) -> int:
+    from .routine import NOTEBOOKS_DIR, RoutineParameters, run
+
+    overrides = dict(args.parameter)
+    for name in ("period_start", "period_end", "personas", "seed"):
+        if getattr(args, name) is not None:
+            overrides[name] = str(getattr(args, name))
+    parameters = RoutineParameters.from_strings({"data_dir": str(args.data_dir), **overrides})
+    result = run(parameters, reports_dir=args.reports, notebooks_dir=args.notebooks or NOTEBOOKS_DIR,
+                 progress=lambda line: print(line, flush=True))
+    if not result.ok:
+        error = result.manifest["error"]
+        where = f"notebook {error['notebook']}, cell {error['cell']}: " if error.get("notebook") else ""
+        print(f"cxresearch run: failed: {where}{error['exception']}: {error['message']}", file=sys.stderr)
+        print(f"Run folder: {result.folder}", file=sys.stderr)
+        return 1
+    print(f"Summary page: {result.summary_page}")
+    return 0
+
+
+def _name_value(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected name=value; got {text!r}")
+    return name.strip(), value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``cxresearch`` command."""
     parser = argparse.ArgumentParser(prog="cxresearch", description=__doc__.splitlines()[0])
@@ -48,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
     demo.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default: csv)")
     demo.set_defaults(handler=_demo)
+
+    routine = commands.add_parser("run", help="run the research routine: execute the notebooks, write the reports")
+    routine.add_argument("data_dir", type=Path, help="dataset folder")
+    routine.add_argument("--reports", type=Path, default=Path("reports"), help="reports folder (default: reports)")
+    routine.add_argument("--period-start", metavar="DATE", help="first day of the period (ISO date, included)")
+    routine.add_argument("--period-end", metavar="DATE", help="end of the period (ISO date, excluded)")
+    routine.add_argument("--personas", metavar="auto|N", help="number of personas (default: auto)")
+    routine.add_argument("--seed", type=int, help="random seed (default: 42)")
+    routine.add_argument("-p", "--parameter", metavar="NAME=VALUE", type=_name_value, action="append", default=[],
+                         help="any other notebook parameter (repeatable)")
+    routine.add_argument("--notebooks", type=Path,
+                         help="folder of the routine's notebooks (default: the project's notebooks/)")
+    routine.set_defaults(handler=_run)
     return parser
 
 
@@ -56,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except ParameterError as exc:
+        print(f"cxresearch {args.command}: {exc}", file=sys.stderr)
+        return 2
     except CXResearchError as exc:
         print(f"cxresearch {args.command}: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,81 @@
+"""Stakeholder HTML: one page per executed notebook, and the index of every run.
+
+Pages come from nbconvert's :class:`~nbconvert.HTMLExporter` with the
+``cxreport`` template (``templates/cxreport``): code cells and prompts hidden, a
+header with dataset, period and run id, links between the pages of a run and a
+table of contents. Nothing on a page is loaded from the network: the template
+drops require.js, MathJax and the widget manager, and :class:`OfflineOutputs`
+removes remote ``<script src="http...">`` tags that outputs ask for (plotly's
+notebook renderer adds a MathJax one to every figure; plotly.js itself is
+embedded once per page by that renderer).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jinja2
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+
+__all__ = ["OfflineOutputs", "notebook_title", "render_page", "render_index"]
+
+TEMPLATES = Path(__file__).parent / "templates"
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
+_HEADING = re.compile(r"^#\s+(.+)$", re.MULTILINE)
+
+
+class OfflineOutputs(Preprocessor):
+    """Drop remote scripts from HTML outputs and stderr streams (warnings) from the page."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code":
+            cell.outputs = [out for out in cell.outputs
+                            if not (out.output_type == "stream" and out.get("name") == "stderr")]
+            for out in cell.outputs:
+                html = out.get("data", {}).get("text/html")
+                if html is not None:
+                    text = html if isinstance(html, str) else "".join(html)
+                    out.data["text/html"] = _REMOTE_SCRIPT.sub("", text)
+        return cell, resources
+
+
+def notebook_title(notebook: nbformat.NotebookNode, default: str) -> str:
+    """The first level-1 Markdown heading of *notebook*, else *default*."""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            match = _HEADING.search(cell.source)
+            if match:
+                return match.group(1).strip()
+    return default
+
+
+def render_page(notebook: nbformat.NotebookNode, *, header: dict) -> str:
+    """HTML page of an executed notebook, without code, for stakeholders.
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        The executed notebook.
+    header : dict
+        What the page header shows: ``title``, ``dataset``, ``period``,
+        ``run_id``, ``generated``, ``version``, ``min_group_size`` and
+        ``pages`` (``[{"title", "href", "current"}]``, links to the run's pages).
+    """
+    exporter = HTMLExporter(template_name="cxreport", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_preprocessor(OfflineOutputs(), enabled=True)
+    body, _ = exporter.from_notebook_node(notebook, resources={"cx": header})
+    return body
+
+
+def render_index(runs: list[dict], *, latest: str | None, summary_page: str) -> str:
+    """HTML list of runs (already sorted, newest first).
+
+    Each run is a dict with ``run_id``, ``folder``, ``dataset``, ``period``,
+    ``started``, ``status``, ``error`` and ``headline`` (text).
+    """
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False)
+    return environment.get_template("runs_index.html.j2").render(
+        runs=runs, latest=latest, summary_page=summary_page)

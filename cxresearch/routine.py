@@ -1,0 +1,480 @@
+"""The periodic research routine: run the notebooks, render the reports, keep the index.
+
+One call of :func:`run` makes one run:
+
+1. check the parameters and load the dataset: bad input stops the run here,
+   before any notebook, and is recorded as a failed run;
+2. create ``reports/<run_id>.partial/`` (never an existing folder) with a
+   manifest saying ``status: running``;
+3. execute every notebook with papermill, all with the same parameters, and
+   render a code-free HTML page for each (:mod:`cxresearch.report`);
+4. the summary notebook writes the machine-readable results into the run
+   folder (``run_dir``), compared with the previous run of the same dataset
+   (:mod:`cxresearch.summary`);
+5. write the final manifest, rename the folder to ``reports/<run_id>/``,
+   rebuild ``reports/index.html`` and, when the run succeeded, point
+   ``reports/latest`` (and ``latest.txt``) at it.
+
+Every file is written under a temporary name and renamed, so nothing
+half-written ever looks like a report; a failed run never moves ``latest``.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import secrets
+import time
+import typing
+import warnings
+from dataclasses import asdict, dataclass, fields, replace
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+import papermill
+
+from . import report
+from .dataset import load_dataset
+from .errors import DataError, ParameterError, did_you_mean
+from .summary import Summary, load_previous, read_headline, summarise
+
+__all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "SUMMARY_PAGE", "RoutineParameters", "Run", "run",
+           "previous_run", "read_manifest", "run_summary", "write_index"]
+
+#: The routine's notebooks, in the order they run.
+NOTEBOOKS = ("00_data_quality", "01_personas", "02_journey_map", "03_voice_of_customer", "04_summary")
+#: Where the routine finds its notebooks (the project's ``notebooks/`` folder).
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+#: The page the index and ``latest`` lead to.
+SUMMARY_PAGE = "04_summary.html"
+
+_VERSIONS = ("cxresearch", "pandas", "numpy", "scikit-learn", "scipy", "plotly", "pandera", "duckdb",
+             "papermill", "nbconvert", "ipykernel")
+_PARTIAL = ".partial"
+
+
+@dataclass(frozen=True)
+class RoutineParameters:
+    """The parameters every routine notebook declares in its ``parameters`` cell.
+
+    The notebooks' ``parameters`` cells hold the same names and defaults (a
+    test checks it with papermill's ``inspect_notebook``); their next cell
+    builds this object, which validates the values.
+
+    Parameters
+    ----------
+    data_dir : str
+        Dataset folder.
+    period_start, period_end : str
+        ISO dates bounding the period analysed (start included, end excluded);
+        empty for no bound.
+    personas : str
+        ``"auto"`` to choose the number of personas from the data, or a number.
+    seed : int
+        Random seed of every random step.
+    min_group_size : int
+        Smallest group a table, card or chart may describe.
+    reports_dir : str
+        Folder of the routine's runs, where the previous run is looked up.
+    run_dir : str
+        Folder of the run the notebook belongs to, where it saves results;
+        empty when the notebook is run by hand.
+    """
+
+    data_dir: str = "../data/demo"
+    period_start: str = ""
+    period_end: str = ""
+    personas: str = "auto"
+    seed: int = 42
+    min_group_size: int = 5
+    reports_dir: str = "../reports"
+    run_dir: str = ""
+
+    def __post_init__(self):
+        problems = [f"{f.name} must be {_TYPE_WORDS[f.type]}; got {getattr(self, f.name)!r}."
+                    for f in fields(self) if not _is_type(getattr(self, f.name), f.type)]
+        if not problems:
+            problems += self._value_problems()
+        if problems:
+            raise ParameterError("invalid routine parameters:\n" + "\n".join(f"  - {p}" for p in problems))
+
+    def _value_problems(self) -> list[str]:
+        problems = []
+        if not self.data_dir.strip():
+            problems.append("data_dir must name a dataset folder; got an empty string.")
+        bounds = {}
+        for name in ("period_start", "period_end"):
+            value = getattr(self, name)
+            try:
+                bounds[name] = dt.date.fromisoformat(value) if value else None
+            except ValueError:
+                problems.append(f"{name} must be an ISO date like '2025-01-31' or empty; got {value!r}.")
+        if bounds.get("period_start") and bounds.get("period_end") and bounds["period_start"] >= bounds["period_end"]:
+            problems.append(f"period_start ({self.period_start}) must come before period_end ({self.period_end}).")
+        if self.personas != "auto" and not (self.personas.isdigit() and 2 <= int(self.personas) <= 20):
+            problems.append(f"personas must be 'auto' or a whole number from 2 to 20; got {self.personas!r}.")
+        if self.seed < 0:
+            problems.append(f"seed must be 0 or more; got {self.seed}.")
+        if self.min_group_size < 1:
+            problems.append(f"min_group_size must be 1 or more; got {self.min_group_size}.")
+        return problems
+
+    @classmethod
+    def from_strings(cls, values: dict[str, str]) -> "RoutineParameters":
+        """Parameters from ``name -> text`` pairs (the command line's ``-p name=value``).
+
+        Raises
+        ------
+        ParameterError
+            For a name that is not a parameter (listing the valid ones) or a
+            value that does not read as the parameter's type.
+        """
+        types = {f.name: f.type for f in fields(cls)}
+        parsed, problems = {}, []
+        for name, text in values.items():
+            if name not in types:
+                problems.append(f"unknown parameter {name!r}; expected one of {', '.join(types)}."
+                                f"{did_you_mean(name, types)}")
+            elif types[name] == "int":
+                try:
+                    parsed[name] = int(text)
+                except ValueError:
+                    problems.append(f"{name} must be a whole number; got {text!r}.")
+            else:
+                parsed[name] = text
+        if problems:
+            raise ParameterError("invalid routine parameters:\n" + "\n".join(f"  - {p}" for p in problems))
+        return cls(**parsed)
+
+    @property
+    def n_personas(self) -> str | int:
+        """``"auto"`` or the number of personas, as :class:`~cxresearch.personas.PersonaModel` takes it."""
+        return "auto" if self.personas == "auto" else int(self.personas)
+
+    @property
+    def period(self) -> str:
+        """The period in words, e.g. ``"2025-01-01 to 2025-02-01"`` or ``"all data"``."""
+        if not (self.period_start or self.period_end):
+            return "all data"
+        return f"{self.period_start or 'start'} to {self.period_end or 'end'}"
+
+    def load(self):
+        """The dataset of :attr:`data_dir` restricted to the period (a :class:`~cxresearch.CXDataset`)."""
+        return load_dataset(self.data_dir).between(self.period_start or None, self.period_end or None)
+
+
+_TYPE_WORDS = {"str": "text", "int": "a whole number"}
+
+
+def _is_type(value, type_name: str) -> bool:
+    if type_name == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished run: its folder and manifest."""
+
+    folder: Path
+    manifest: dict
+
+    @property
+    def run_id(self) -> str:
+        return self.manifest["run_id"]
+
+    @property
+    def ok(self) -> bool:
+        """True when every notebook ran and every artifact was written."""
+        return self.manifest["status"] == "ok"
+
+    @property
+    def summary_page(self) -> Path:
+        """The executive summary page of the run."""
+        return self.folder / SUMMARY_PAGE
+
+
+def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_DIR,
+        notebooks: typing.Sequence[str] = NOTEBOOKS, progress: typing.Callable[[str], None] | None = None) -> Run:
+    """Run the research routine once and return the finished :class:`Run`.
+
+    Parameters
+    ----------
+    parameters : RoutineParameters
+        What every notebook receives; ``data_dir`` and ``reports_dir`` are made absolute.
+    reports_dir : str or Path
+        Folder of the runs (created when missing).
+    notebooks_dir : str or Path
+        Folder of the notebooks; they run with it as working directory.
+    notebooks : sequence of str
+        Notebook names (without ``.ipynb``) in the order they run; the ones
+        missing from *notebooks_dir* are skipped and listed in the manifest.
+    progress : callable, optional
+        Receives one line of text per step (the command line prints them).
+
+    Returns
+    -------
+    Run
+        ``run.ok`` is False when the input could not be loaded or a notebook
+        failed; ``run.manifest["error"]`` then says where and why.
+    """
+    say = progress or (lambda line: None)
+    reports = Path(reports_dir).resolve()
+    reports.mkdir(parents=True, exist_ok=True)
+    run_id = _new_run_id()
+    folder = reports / (run_id + _PARTIAL)
+    folder.mkdir()
+    parameters = replace(parameters, data_dir=str(Path(parameters.data_dir).resolve()), reports_dir=str(reports),
+                         run_dir=str(folder))
+    manifest = _start_manifest(run_id, parameters, Path(notebooks_dir), notebooks)
+    _write_json(folder / "manifest.json", manifest)
+    say(f"run {run_id}: {parameters.data_dir} ({parameters.period})")
+    started = time.perf_counter()
+    try:
+        dataset = _load_input(parameters)
+        manifest["dataset"]["name"] = dataset.name
+        manifest["inputs"] = _input_hashes(Path(parameters.data_dir))
+        _write_json(folder / "manifest.json", manifest)
+        _run_notebooks(manifest, folder, parameters, Path(notebooks_dir), say)
+        if manifest["status"] == "running":
+            manifest.update(status="ok", **_results(folder))
+    except DataError as exc:
+        manifest.update(status="failed", error={"step": "input", "exception": "DataError", "message": str(exc)})
+    manifest["seconds"] = round(time.perf_counter() - started, 2)
+    manifest["finished"] = _now()
+    _write_json(folder / "manifest.json", manifest)
+    final = folder.with_name(run_id)
+    folder.rename(final)
+    done = Run(final, manifest)
+    write_index(reports)
+    say(f"run {run_id}: {manifest['status']} in {manifest['seconds']:.1f} s")
+    return done
+
+
+def _results(folder: Path) -> dict:
+    """Headline KPIs and the run compared with, from the results the summary notebook saved."""
+    headline = read_headline(folder)
+    return {"headline": headline["kpis"], "previous_run": headline["previous_run"]} if headline else {}
+
+
+def _new_run_id() -> str:
+    """UTC timestamp + random suffix: sorts by time, unique across concurrent runs."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _start_manifest(run_id: str, parameters: RoutineParameters, notebooks_dir: Path, names) -> dict:
+    present = [name for name in names if (notebooks_dir / f"{name}.ipynb").is_file()]
+    return {
+        "run_id": run_id,
+        "status": "running",
+        "started": _now(),
+        "dataset": {"name": Path(parameters.data_dir).name, "path": parameters.data_dir},
+        "period": parameters.period,
+        "parameters": asdict(parameters),
+        "notebooks": [{"name": name, "status": "pending"} for name in present],
+        "skipped_notebooks": [name for name in names if name not in present],
+        "versions": {"python": platform.python_version(), **{pkg: _version(pkg) for pkg in _VERSIONS}},
+        "inputs": {},
+        "error": None,
+    }
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _load_input(parameters: RoutineParameters):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return parameters.load()
+
+
+def _input_hashes(data_dir: Path) -> dict[str, str]:
+    """sha256 of every file of the dataset folder, by relative path."""
+    hashes = {}
+    for file in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        digest = hashlib.sha256()
+        with file.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        hashes[file.relative_to(data_dir).as_posix()] = digest.hexdigest()
+    return hashes
+
+
+def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, notebooks_dir: Path, say) -> None:
+    """Execute and render each notebook; stop at the first failure, recording it in *manifest*."""
+    entries = manifest["notebooks"]
+    pages = [{"title": _page_title(entry["name"]), "href": f"{entry['name']}.html"} for entry in entries]
+    for number, entry in enumerate(entries, start=1):
+        name = entry["name"]
+        say(f"  [{number}/{len(entries)}] {name} ...")
+        started = time.perf_counter()
+        try:
+            executed = _execute(notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb", parameters, notebooks_dir)
+            header = {**_header(manifest, parameters), "title": report.notebook_title(executed, _page_title(name)),
+                      "pages": [{**page, "current": page["href"] == f"{name}.html"} for page in pages]}
+            _write_text(folder / f"{name}.html", report.render_page(executed, header=header))
+        except Exception as exc:  # recorded, never raised: the run is marked failed
+            entry.update(status="failed", seconds=round(time.perf_counter() - started, 2))
+            manifest.update(status="failed", error={"step": "notebook", "notebook": name, **_describe(exc)})
+            say(f"  [{number}/{len(entries)}] {name} failed: {manifest['error']['exception']}")
+            return
+        entry.update(status="ok", seconds=round(time.perf_counter() - started, 2), html=f"{name}.html")
+        say(f"  [{number}/{len(entries)}] {name} ok in {entry['seconds']:.1f} s")
+
+
+def _page_title(name: str) -> str:
+    """``"01_personas"`` -> ``"Personas"``."""
+    return name.split("_", 1)[-1].replace("_", " ").capitalize()
+
+
+def _header(manifest: dict, parameters: RoutineParameters) -> dict:
+    return {"dataset": manifest["dataset"]["name"], "period": manifest["period"], "run_id": manifest["run_id"],
+            "generated": manifest["started"], "version": manifest["versions"]["cxresearch"],
+            "min_group_size": parameters.min_group_size}
+
+
+def _execute(source: Path, target: Path, parameters: RoutineParameters, cwd: Path) -> nbformat.NotebookNode:
+    """Execute *source* into *target* (through a temporary name) with plotly.js embedded in the outputs."""
+    temporary = target.with_name(f".{target.stem}.running.ipynb")
+    with _environment(PLOTLY_RENDERER="notebook"):
+        executed = papermill.execute_notebook(str(source), str(temporary), parameters=asdict(parameters),
+                                              cwd=str(cwd), progress_bar=False, log_output=False)
+    os.replace(temporary, target)
+    return executed
+
+
+@contextlib.contextmanager
+def _environment(**variables: str):
+    """Set environment variables (inherited by the kernels started inside) and restore them after."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _describe(exc: Exception) -> dict:
+    """Where and why a notebook failed: cell (1-based, in the executed notebook), exception, message."""
+    if isinstance(exc, papermill.PapermillExecutionError):
+        return {"cell": exc.cell_index + 1, "exception": exc.ename, "message": exc.evalue,
+                "source": exc.source.strip().splitlines()[0] if exc.source.strip() else ""}
+    return {"cell": None, "exception": type(exc).__name__, "message": str(exc)}
+
+
+# ----------------------------------------------------------------------------- files
+def _write_text(path: Path, text: str) -> None:
+    """Write *text* to a temporary name beside *path*, then rename it into place."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _write_json(path: Path, data) -> None:
+    _write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def read_manifest(folder) -> dict | None:
+    """The manifest of a run folder, or None when it has none (or an unreadable one)."""
+    try:
+        return json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _manifests(reports: Path) -> list[tuple[Path, dict]]:
+    """Every run folder with its manifest, newest first."""
+    found = [(folder, read_manifest(folder)) for folder in reports.iterdir() if folder.is_dir()
+             and not folder.is_symlink()]
+    return sorted(((f, m) for f, m in found if m), key=lambda item: item[1]["run_id"], reverse=True)
+
+
+def previous_run(reports_dir, data_dir) -> Run | None:
+    """The newest successful run of the dataset at *data_dir* in *reports_dir*, or None."""
+    reports, dataset = Path(reports_dir), str(Path(data_dir).resolve())
+    if not reports.is_dir():
+        return None
+    for folder, manifest in _manifests(reports):
+        if manifest["status"] == "ok" and manifest["dataset"]["path"] == dataset:
+            return Run(folder, manifest)
+    return None
+
+
+def run_summary(parameters: RoutineParameters) -> Summary:
+    """The executive summary of the parameters' dataset and period, compared with the previous run.
+
+    The previous run is the newest successful run of the same dataset in
+    ``reports_dir``; when ``run_dir`` is set the results are saved there.
+    """
+    earlier = previous_run(parameters.reports_dir, parameters.data_dir)
+    summary = summarise(parameters.load(), personas=parameters.n_personas, seed=parameters.seed,
+                        min_group_size=parameters.min_group_size,
+                        previous=load_previous(earlier.folder) if earlier else None)
+    if parameters.run_dir:
+        summary.save(parameters.run_dir)
+    return summary
+
+
+def write_index(reports_dir) -> Path:
+    """Rebuild ``index.html`` of *reports_dir* and point ``latest`` at the newest successful run."""
+    reports = Path(reports_dir)
+    runs = _manifests(reports)
+    latest = next((folder.name for folder, manifest in runs if manifest["status"] == "ok"), None)
+    if latest:
+        _point_latest(reports, latest)
+    rows = [{"run_id": m["run_id"], "folder": folder.name, "dataset": m["dataset"]["name"], "period": m["period"],
+             "started": m["started"].replace("T", " ").replace("+00:00", ""), "status": m["status"],
+             "error": _error_line(m["error"]), "headline": _headline(m.get("headline"))}
+            for folder, m in runs]
+    index = reports / "index.html"
+    _write_text(index, report.render_index(rows, latest=latest, summary_page=SUMMARY_PAGE))
+    return index
+
+
+def _point_latest(reports: Path, run_id: str) -> None:
+    """Replace ``latest`` (symlink) and ``latest.txt`` atomically."""
+    link = reports / "latest"
+    if not (link.is_symlink() and os.readlink(link) == run_id):
+        temporary = reports / f".latest.{secrets.token_hex(4)}"
+        os.symlink(run_id, temporary, target_is_directory=True)
+        os.replace(temporary, link)
+    _write_text(reports / "latest.txt", run_id + "\n")
+
+
+def _error_line(error: dict | None) -> str:
+    if not error:
+        return ""
+    where = error.get("notebook", error["step"])
+    if error.get("cell"):
+        where += f", cell {error['cell']}"
+    message = error["message"].strip().splitlines()[0] if error["message"].strip() else ""
+    return f"{where}: {error['exception']}: {message}"
+
+
+def _headline(headline: dict | None) -> str:
+    """``{"nps": {"value": 12.3, "change": 2.1, "significant": true}}`` -> ``"NPS 12.3 (+2.1*)"``."""
+    if not headline:
+        return ""
+    parts = []
+    for label, kpi in headline.items():
+        text = f"{label} {kpi['value']:.1f}"
+        if kpi.get("change") is not None:
+            text += f" ({kpi['change']:+.1f}{'*' if kpi.get('significant') else ''})"
+        parts.append(text)
+    return " · ".join(parts)

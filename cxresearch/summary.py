@@ -1,0 +1,288 @@
+"""The executive summary of a research run, and what changed since the previous one.
+
+:func:`summarise` computes the headline of a dataset: overall KPIs with
+intervals, personas (aligned to the previous run's ids and names), the journey
+stages and the top pain points; given the folder of a previous run it adds the
+changes: KPI differences with their significance (:func:`cxresearch.stats.compare`),
+persona shares that moved, new and vanished personas, pain points that moved.
+:meth:`Summary.save` writes the run's machine-readable results, which the next
+run reads back with :func:`load_previous`.
+
+Files of a run folder
+---------------------
+``kpis.json``          KPI estimates (value, low, high, n) and their changes
+``personas.csv``       customer_id, persona_id, persona_name (for CRM activation)
+``persona_shares.csv`` persona_id, name, size, share, share_low, share_high, status, share_change
+``journey_stages.csv`` the journey map's stage table
+``pain_points.csv``    the top pain points, with their previous rank
+``persona_model.pkl``  the fitted persona model the next run aligns to
+"""
+from __future__ import annotations
+
+import json
+import pickle
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .dataset import CXDataset
+from .features import customer_features
+from .journeys import journey_map
+from .personas import PersonaModel
+from .privacy import MIN_GROUP_SIZE
+from .stats import Estimate, ces, compare, csat, nps, wilson_interval
+
+__all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headline", "KPI_LABELS"]
+
+#: KPI key -> label shown in reports.
+KPI_LABELS = {"nps": "NPS", "csat": "CSAT (% satisfied)", "ces": "CES (1-7, higher = easier)"}
+TOP_PAIN_POINTS = 10
+
+
+@dataclass
+class PreviousRun:
+    """What the summary needs from a previous run: its id, KPIs, persona model, shares and pain points."""
+
+    run_id: str
+    kpis: dict[str, Estimate]
+    persona_model: PersonaModel | None
+    persona_shares: pd.DataFrame
+    pain_points: pd.DataFrame
+
+
+@dataclass
+class Summary:
+    """Headline results of one run (see :func:`summarise`).
+
+    Attributes
+    ----------
+    kpis : dict of str to Estimate
+        Overall ``nps``, ``csat`` (top-2-box %) and ``ces``, when surveys have them.
+    kpi_changes : DataFrame
+        Per KPI: label, before, after, diff, low, high, p_value, significant (empty without a previous run).
+    persona_model : PersonaModel or None
+    persona_shares : DataFrame
+        Per persona (suppressed ones left out): persona_id, name, size, share
+        with its interval, status (kept / new / vanished) and share_change in points.
+    assignments : DataFrame
+        customer_id, persona_id, persona_name.
+    stages : DataFrame
+        The journey map's stages (reach, conversion, exits, CSAT).
+    pain_points : DataFrame
+        The top pain points, highest impact first, with ``rank`` and ``previous_rank``.
+    previous_run : str or None
+        Id of the run compared with.
+    """
+
+    kpis: dict[str, Estimate]
+    persona_model: PersonaModel | None
+    persona_shares: pd.DataFrame
+    assignments: pd.DataFrame
+    stages: pd.DataFrame
+    pain_points: pd.DataFrame
+    kpi_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    previous_run: str | None = None
+
+    def headline(self) -> dict:
+        """KPI label -> value, change and significance, for the run index."""
+        changes = self.kpi_changes.set_index("kpi") if not self.kpi_changes.empty else pd.DataFrame()
+        return {KPI_LABELS[key].split(" (")[0]: {
+                    "value": estimate.value,
+                    "change": float(changes.loc[key, "diff"]) if key in changes.index else None,
+                    "significant": bool(changes.loc[key, "significant"]) if key in changes.index else None}
+                for key, estimate in self.kpis.items()}
+
+    def highlights(self) -> str:
+        """The executive summary in a few Markdown bullet points."""
+        changes = self.kpi_changes.set_index("kpi") if not self.kpi_changes.empty else pd.DataFrame()
+        lines = []
+        for key, e in self.kpis.items():
+            line = (f"- **{KPI_LABELS[key]}: {e.value:.1f}** ({e.level:.0%} CI {e.low:.1f} to {e.high:.1f}, "
+                    f"{e.n:,} answers)")
+            if key in changes.index:
+                change = changes.loc[key]
+                verdict = "a significant change" if change["significant"] else "within noise"
+                line += f"; {change['diff']:+.1f} since run {self.previous_run} ({verdict}, p = {change['p_value']:.3f})"
+            lines.append(line + ".")
+        shares = self.persona_shares[self.persona_shares["status"] != "vanished"]
+        if len(shares):
+            biggest = shares.sort_values("share", ascending=False).iloc[0]
+            lines.append(f"- **{len(shares)} personas**; the largest is *{biggest['name']}* "
+                         f"({biggest['share']:.0f}% of customers).")
+        for status, verb in (("new", "New persona"), ("vanished", "Vanished persona")):
+            for name in self.persona_shares.loc[self.persona_shares["status"] == status, "name"]:
+                lines.append(f"- {verb}: *{name}*.")
+        if len(self.pain_points):
+            top = self.pain_points.iloc[0]
+            lines.append(f"- **Top pain point: {top['name']}** ({top['level']}), reaching {top['reach']:.0%} "
+                         f"of customers with an exit rate of {top['exit_rate']:.0%}.")
+        return "\n".join(lines) or "No KPIs, personas or journeys could be computed from this dataset."
+
+    def kpi_table(self) -> pd.DataFrame:
+        """KPIs with intervals and change since the previous run, one row each, for the report."""
+        table = pd.DataFrame([{"kpi": key, "KPI": KPI_LABELS[key], "value": e.value, "low": e.low, "high": e.high,
+                               "responses": e.n} for key, e in self.kpis.items()])
+        if table.empty or self.kpi_changes.empty:
+            return table.drop(columns="kpi", errors="ignore")
+        changes = (self.kpi_changes[["kpi", "diff", "p_value", "significant"]]
+                   .rename(columns={"diff": "change"}).round({"p_value": 3}))
+        return table.merge(changes, on="kpi", how="left").drop(columns="kpi")
+
+    def save(self, folder) -> None:
+        """Write the run's machine-readable results into *folder* (see the module docstring)."""
+        folder = Path(folder)
+        kpis = {"kpis": {key: e.to_dict() for key, e in self.kpis.items()}, "previous_run": self.previous_run,
+                "changes": self.kpi_changes.to_dict("records"), "headline": self.headline()}
+        _write(folder / "kpis.json", lambda path: path.write_text(json.dumps(kpis, indent=2, default=float) + "\n"))
+        for name, table in (("personas.csv", self.assignments), ("persona_shares.csv", self.persona_shares),
+                            ("journey_stages.csv", self.stages), ("pain_points.csv", self.pain_points)):
+            _write(folder / name, lambda path, table=table: table.to_csv(path, index=False))
+        if self.persona_model is not None:
+            _write(folder / "persona_model.pkl", lambda path: path.write_bytes(pickle.dumps(self.persona_model)))
+
+
+def _write(path: Path, writer) -> None:
+    """Write through a temporary name, then rename into place."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    writer(temporary)
+    temporary.replace(path)
+
+
+def summarise(ds: CXDataset, *, personas="auto", seed: int = 42, min_group_size: int = MIN_GROUP_SIZE,
+              previous: PreviousRun | None = None) -> Summary:
+    """Headline results of *ds*, compared with a *previous* run when given.
+
+    Parameters
+    ----------
+    ds : CXDataset
+        The dataset, already restricted to the period.
+    personas : "auto" or int
+        Number of personas (``"auto"`` chooses it).
+    seed : int
+        Random seed of the persona model.
+    min_group_size : int
+        Smallest group described.
+    previous : PreviousRun, optional
+        The previous run of the same dataset (:func:`load_previous`).
+    """
+    kpis = _kpis(ds)
+    model = None
+    if ds.events is not None or ds.surveys is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = PersonaModel(personas, min_group_size=min_group_size, random_state=seed).fit(customer_features(ds))
+        if previous is not None and previous.persona_model is not None:
+            model.align_to(previous.persona_model)
+    stages = pain_points = pd.DataFrame()
+    if ds.events is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            journeys = journey_map(ds, min_group_size=min_group_size)
+            stages, pain_points = journeys.stages, journeys.pain_points(top=TOP_PAIN_POINTS)
+    return Summary(
+        kpis=kpis,
+        persona_model=model,
+        persona_shares=_persona_shares(model, previous),
+        assignments=_assignments(model),
+        stages=stages.reset_index(drop=True),
+        pain_points=_ranked_pain_points(pain_points, previous),
+        kpi_changes=_kpi_changes(kpis, previous),
+        previous_run=previous.run_id if previous else None,
+    )
+
+
+def _kpis(ds: CXDataset) -> dict[str, Estimate]:
+    surveys = ds.surveys
+    if surveys is None:
+        return {}
+    measures = {"nps": nps, "csat": csat, "ces": ces}
+    return {key: measure(surveys[key]) for key, measure in measures.items()
+            if key in surveys.columns and surveys[key].notna().any()}
+
+
+def _kpi_changes(kpis: dict[str, Estimate], previous: PreviousRun | None) -> pd.DataFrame:
+    if previous is None:
+        return pd.DataFrame()
+    rows = []
+    for key, after in kpis.items():
+        before = previous.kpis.get(key)
+        if before is not None and before.n and after.n:
+            change = compare(before, after)
+            rows.append({"kpi": key, "label": KPI_LABELS[key], "before": before.value, "after": after.value,
+                         "diff": change.diff, "low": change.low, "high": change.high,
+                         "p_value": change.p_value, "significant": change.significant})
+    return pd.DataFrame(rows)
+
+
+def _assignments(model: PersonaModel | None) -> pd.DataFrame:
+    if model is None:
+        return pd.DataFrame(columns=["customer_id", "persona_id", "persona_name"])
+    labels = model.labels_
+    return pd.DataFrame({"customer_id": labels.index.astype(str), "persona_id": labels.to_numpy(),
+                         "persona_name": model.personas_["name"].reindex(labels.to_numpy()).to_numpy()})
+
+
+def _persona_shares(model: PersonaModel | None, previous: PreviousRun | None) -> pd.DataFrame:
+    columns = ["persona_id", "name", "size", "share", "share_low", "share_high", "status", "previous_share",
+               "share_change"]
+    if model is None:
+        return pd.DataFrame(columns=columns)
+    table = model.personas_.loc[~model.personas_["suppressed"], ["name", "size"]]
+    total = int(model.personas_["size"].sum())
+    share, low, high = wilson_interval(table["size"].to_numpy(), total)
+    table = table.assign(share=100 * share, share_low=100 * low, share_high=100 * high)
+    table = table.rename_axis("persona_id").reset_index()
+    if previous is None:
+        return table.assign(status="", previous_share=float("nan"), share_change=float("nan"))[columns]
+    status = getattr(model, "alignment_", pd.DataFrame(columns=["persona", "status"]))
+    status = status.dropna(subset=["persona"]).set_index("persona")["status"]
+    before = previous.persona_shares.set_index("persona_id")
+    table = table.assign(status=table["persona_id"].map(status).fillna("new"),
+                         previous_share=table["persona_id"].map(before["share"]))
+    vanished = before.loc[before.index.difference(table["persona_id"])].reset_index()
+    vanished = vanished.assign(status="vanished", previous_share=vanished["share"], size=0, share=0.0,
+                               share_low=float("nan"), share_high=float("nan"))
+    table = pd.concat([table, vanished[table.columns]], ignore_index=True) if len(vanished) else table
+    return table.assign(share_change=table["share"] - table["previous_share"])[columns]
+
+
+def _ranked_pain_points(pain_points: pd.DataFrame, previous: PreviousRun | None) -> pd.DataFrame:
+    if pain_points.empty:
+        return pain_points
+    table = pain_points.reset_index(drop=True)
+    table.insert(0, "rank", range(1, len(table) + 1))
+    if previous is None or previous.pain_points.empty:
+        return table.assign(previous_rank=pd.NA)
+    earlier = previous.pain_points.set_index(["level", "name"])["rank"]
+    keys = pd.MultiIndex.from_frame(table[["level", "name"]])
+    return table.assign(previous_rank=pd.array(earlier.reindex(keys).to_numpy(), dtype="Int64"))
+
+
+def load_previous(folder) -> PreviousRun:
+    """Read back the results a previous run saved (see :meth:`Summary.save`)."""
+    folder = Path(folder)
+    saved = json.loads((folder / "kpis.json").read_text())
+    kpis = {key: Estimate(**values) for key, values in saved["kpis"].items()}
+    model_file = folder / "persona_model.pkl"
+    model = pickle.loads(model_file.read_bytes()) if model_file.is_file() else None
+    return PreviousRun(run_id=folder.name, kpis=kpis, persona_model=model,
+                       persona_shares=_read_csv(folder / "persona_shares.csv"),
+                       pain_points=_read_csv(folder / "pain_points.csv"))
+
+
+def read_headline(folder) -> dict | None:
+    """``{"kpis": headline, "previous_run": id}`` saved in *folder*, or None when nothing was saved."""
+    path = Path(folder) / "kpis.json"
+    if not path.is_file():
+        return None
+    saved = json.loads(path.read_text())
+    return {"kpis": saved["headline"], "previous_run": saved["previous_run"]}
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (FileNotFoundError, pd.errors.EmptyDataError):
+        return pd.DataFrame()
