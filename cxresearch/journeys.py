@@ -1,0 +1,840 @@
+"""Customer journeys from events: sessions, transitions, stages, funnels, paths and pain points.
+
+:func:`sessionize` cuts each customer's events into sessions. :func:`journey_map`
+encodes a dataset's events once (integer codes and one stable sort by customer
+and time) and returns a :class:`JourneyMap`, whose tables are computed on first
+use by counting combined integer codes with :func:`numpy.bincount`; no step loops
+over rows or customers, so tens of millions of events take seconds.
+
+Definitions used by every table
+-------------------------------
+session
+    Consecutive events of one customer in time order (ties keep file order)
+    until the ``session_id`` changes (a missing id counts as a value of its own)
+    or more than ``gap`` passes between two events.
+transition
+    Two consecutive events inside one session (``from_touchpoint`` ->
+    ``to_touchpoint``); ``median_time`` is the median time between them.
+entry, exit
+    The first and the last event of a session. ``exit_rate = exits / events``:
+    the share of visits to a touchpoint after which the session ended.
+reach, share
+    Customers with at least one event there, and their share of all customers
+    (of the persona, when split by persona).
+conversion
+    Of the customers who reached the previous stage (or funnel step), the share
+    with an event in this one afterwards; ``drop_off = 1 - conversion``.
+    Stages count any event at or after the first event in the previous stage;
+    funnel steps chain: each step strictly after the customer's previous step,
+    within ``within`` of the first step.
+CSAT
+    1-5 survey answers tied to a touchpoint (a ``touchpoint`` and ``csat``, or a
+    ``rating_<touchpoint>`` column) or a channel. ``csat`` is the top-2-box
+    percent with its Wilson interval, ``csat_mean`` the mean with its t interval
+    (:mod:`cxresearch.stats`).
+impact (pain points)
+    ``reach * (excess_dissatisfaction + excess_exit_rate)``: the share of
+    customers touched, times how much worse than the journey's own baseline the
+    place is, where ``excess_dissatisfaction = max(0, (1 - csat/100) - (1 -
+    overall_csat/100))`` and ``excess_exit_rate = max(0, exit_rate -
+    overall_exit_rate)`` (overall = all events and answers of the persona).
+    An average place scores 0; a place everybody visits whose visitors are 20
+    points less satisfied and leave 20 points more often scores 0.4.
+
+Privacy: no table shows a group of fewer than ``min_group_size`` customers
+(:func:`cxresearch.privacy.suppress_small`).
+"""
+from __future__ import annotations
+
+import warnings
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .errors import MAX_EXAMPLES, DataError, DataWarning, ParameterError, Problem, did_you_mean
+from .privacy import MIN_GROUP_SIZE, suppress_small
+from .stats import mean_interval, wilson_interval
+
+if TYPE_CHECKING:
+    from .dataset import CXDataset
+
+__all__ = ["JourneyMap", "journey_map", "sessionize", "DEFAULT_GAP"]
+
+#: Inactivity that ends a session.
+DEFAULT_GAP = "30min"
+#: Channel audit: a channel or touchpoint used by fewer customers than this share is "barely used".
+BARELY_USED_SHARE = 0.02
+#: Channel audit: "real volume" starts at this share of customers.
+REAL_VOLUME_SHARE = 0.05
+#: Channel audit: an exit rate this many times the overall one is "high".
+HIGH_EXIT_RATIO = 1.5
+
+_REQUIRED = ("customer_id", "timestamp", "channel", "touchpoint")
+_OPTIONAL = ("event", "session_id", "value", "stage")
+_CSAT_COLUMNS = ["surveys", "csat", "csat_low", "csat_high", "csat_mean", "csat_mean_low", "csat_mean_high"]
+
+
+def sessionize(events: pd.DataFrame, *, gap: str | pd.Timedelta | None = DEFAULT_GAP) -> pd.DataFrame:
+    """Cut each customer's events into sessions.
+
+    Parameters
+    ----------
+    events : DataFrame
+        Needs ``customer_id`` and ``timestamp``; an optional ``session_id``
+        also ends a session where it changes.
+    gap : str, Timedelta or None
+        A session ends when more than *gap* passes between two events of a
+        customer; None ends sessions only where ``session_id`` or the customer changes.
+
+    Returns
+    -------
+    DataFrame
+        The events in journey order (customer, time, file order for ties; the
+        index is kept) with ``session`` (int, numbered 0, 1, ... in that order)
+        and ``position`` (1 for the first event of a session).
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({"customer_id": ["a", "a", "a"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:10", "2024-01-01 12:00"])})
+    >>> sessionize(events)[["session", "position"]].to_numpy().tolist()
+    [[0, 1], [0, 2], [1, 1]]
+    """
+    _check_events(events, ("customer_id", "timestamp"))
+    log = _sessions(events, _gap(gap))
+    session = np.cumsum(log.start) - 1
+    return events.take(log.order).assign(session=session, position=_positions(log.start))
+
+
+def journey_map(ds: CXDataset, *, personas: pd.Series | None = None, gap: str | pd.Timedelta | None = DEFAULT_GAP,
+                min_group_size: int = MIN_GROUP_SIZE) -> JourneyMap:
+    """Map the customer journeys of a dataset.
+
+    Parameters
+    ----------
+    ds : CXDataset
+        Needs ``events``; ``surveys`` add satisfaction, ``stages`` the stage order.
+    personas : Series, optional
+        customer_id -> persona label. Every table then gets a leading ``persona``
+        column and is computed per persona; customers without a label are left out.
+    gap : str, Timedelta or None
+        Inactivity that ends a session (see :func:`sessionize`).
+    min_group_size : int
+        Rows describing fewer customers are suppressed.
+
+    Returns
+    -------
+    JourneyMap
+    """
+    return JourneyMap(ds.events, surveys=ds.surveys, stages=list(ds.stages),
+                      touchpoint_stage=ds.touchpoint_stage, personas=personas, gap=gap,
+                      min_group_size=min_group_size)
+
+
+class JourneyMap:
+    """The journeys of a set of customers; tables are computed on first access.
+
+    Build it with :func:`journey_map`. Tables: :attr:`transitions`,
+    :attr:`touchpoints` (entries and exits), :attr:`stages`, :attr:`matrix`,
+    :attr:`channels`, :attr:`cross_channel`, :attr:`switching`; methods
+    :meth:`funnel`, :meth:`paths`, :meth:`flows`, :meth:`pain_points` and
+    :meth:`subset`. The module docstring defines every measure.
+    """
+
+    def __init__(self, events: pd.DataFrame, *, surveys: pd.DataFrame | None = None, stages=(),
+                 touchpoint_stage: dict | None = None, personas: pd.Series | None = None,
+                 gap: str | pd.Timedelta | None = DEFAULT_GAP, min_group_size: int = MIN_GROUP_SIZE):
+        _check_events(events, _REQUIRED)
+        if personas is not None:
+            events = _with_persona_only(events, personas)
+        self.gap = _gap(gap)
+        self.min_group_size = min_group_size
+        self._events, self._surveys, self._personas = events, surveys, personas
+        self._stage_order, self._touchpoint_stage = list(stages), dict(touchpoint_stage or {})
+
+        log = _sessions(events, self.gap)
+        self._order, self._customer, self._time, self._start = log.order, log.customer, log.time, log.start
+        self._end = np.append(log.start[1:], True)
+        self._touchpoint, self.touchpoint_labels = _codes(events["touchpoint"], self._order)
+        self._channel, self.channel_labels = _codes(events["channel"], self._order)
+        self._stage, self.stage_labels = self._stage_codes(events)
+        if personas is None:
+            self._group_of_customer, self.persona_labels = np.zeros(len(log.customers), np.int64), None
+        else:
+            self._group_of_customer, self.persona_labels = _codes(personas.reindex(log.customers))
+        self._group = self._group_of_customer[self._customer]
+        self._n_groups = 1 if self.persona_labels is None else len(self.persona_labels)
+        self._group_customers = np.bincount(self._group_of_customer, minlength=self._n_groups)
+
+    # ------------------------------------------------------------------ tables
+    @cached_property
+    def transitions(self) -> pd.DataFrame:
+        """Transitions between consecutive events of a session.
+
+        Columns ``from_touchpoint``, ``to_touchpoint``, ``count``, ``customers``,
+        ``median_time``; most frequent first.
+        """
+        inside = ~self._start[1:]
+        n_tp = len(self.touchpoint_labels)
+        size = self._n_groups * n_tp * n_tp
+        key = (self._group[:-1][inside] * n_tp + self._touchpoint[:-1][inside]) * n_tp + self._touchpoint[1:][inside]
+        count = np.bincount(key, minlength=size)
+        group, rest = np.divmod(np.arange(size), n_tp * n_tp)
+        median = _group_median(key, np.diff(self._time)[inside], size)
+        table = self._table(group, from_touchpoint=self.touchpoint_labels[rest // n_tp],
+                            to_touchpoint=self.touchpoint_labels[rest % n_tp], count=count,
+                            customers=_distinct(key, self._customer[:-1][inside], size),
+                            median_time=pd.to_timedelta(median, unit="ns"), keep=count > 0)
+        return self._sorted(table, "count", ascending=False)
+
+    @cached_property
+    def touchpoints(self) -> pd.DataFrame:
+        """Per touchpoint: its stage, events, customers, reach, sessions entered and exited, exit rate."""
+        n_tp = len(self.touchpoint_labels)
+        key = self._group * n_tp + self._touchpoint
+        size = self._n_groups * n_tp
+        events = np.bincount(key, minlength=size)
+        group, touchpoint = np.divmod(np.arange(size), n_tp)
+        stage_of = _most_common(self._touchpoint, self._stage, n_tp, len(self.stage_labels))
+        customers = _distinct(key, self._customer, size)
+        exits = np.bincount(key[self._end], minlength=size)
+        table = self._table(group, touchpoint=self.touchpoint_labels[touchpoint],
+                            stage=_labels(self.stage_labels, stage_of[touchpoint]),
+                            events=events, customers=customers,
+                            reach=customers / self._group_customers[group],
+                            entries=np.bincount(key[self._start], minlength=size), exits=exits,
+                            exit_rate=exits / np.maximum(events, 1), keep=events > 0)
+        return self._sorted(table, "events", ascending=False)
+
+    @cached_property
+    def stages(self) -> pd.DataFrame:
+        """Per stage, in the dataset's order: reach, conversion and drop-off, time, exits, CSAT.
+
+        Columns ``stage``, ``customers``, ``share``, ``converted``, ``conversion``,
+        ``drop_off``, ``median_time_from_previous``, ``events``, ``exits``,
+        ``exit_rate`` and the CSAT columns. The first stage has no conversion.
+        """
+        n_stages, n_groups = len(self.stage_labels), self._n_groups
+        reached = np.zeros((n_stages, n_groups), np.int64)
+        converted = np.zeros((n_stages, n_groups), np.int64)
+        median = np.full((n_stages, n_groups), np.nan)
+        position, first_prev = np.arange(len(self._stage)), None
+        for s in range(n_stages):  # a handful of stages; every step inside is vectorised
+            in_stage = self._stage == s
+            customers, first = self._first_per_customer(in_stage)
+            reached[s] = np.bincount(self._group_of_customer[customers], minlength=n_groups)
+            if first_prev is not None:
+                after = in_stage & (position >= first_prev[self._customer])
+                conv, conv_first = self._first_per_customer(after)
+                group = self._group_of_customer[conv]
+                converted[s] = np.bincount(group, minlength=n_groups)
+                median[s] = _group_median(group, self._time[conv_first] - self._time[first_prev[conv]], n_groups)
+            first_prev = np.full(len(self._group_of_customer), len(in_stage))
+            first_prev[customers] = first
+        key = self._group * n_stages + self._stage
+        mapped = self._stage >= 0
+        events = np.bincount(key[mapped], minlength=n_stages * n_groups).reshape(n_groups, n_stages).T
+        exits = np.bincount(key[mapped & self._end], minlength=n_stages * n_groups).reshape(n_groups, n_stages).T
+        previous = np.vstack([np.zeros((1, n_groups), np.int64), reached[:-1]])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            conversion = np.where(np.arange(n_stages)[:, None] > 0, converted / previous, np.nan)
+        stage, group = np.divmod(np.arange(n_stages * n_groups), n_groups)
+        table = self._table(group, stage=self.stage_labels[stage], customers=reached.ravel(),
+                            share=reached.ravel() / self._group_customers[group],
+                            converted=converted.ravel(), conversion=conversion.ravel(),
+                            drop_off=1 - conversion.ravel(),
+                            median_time_from_previous=pd.to_timedelta(median.ravel(), unit="ns"),
+                            events=events.ravel(), exits=exits.ravel(),
+                            exit_rate=exits.ravel() / np.maximum(events.ravel(), 1))
+        return self._with_csat(table, ["stage"])
+
+    @cached_property
+    def matrix(self) -> pd.DataFrame:
+        """Stage x channel grid behind the journey-map picture.
+
+        Columns ``stage``, ``channel``, ``customers``, ``share``, ``events``,
+        ``exits``, ``exit_rate`` (drop-off of the cell) and the CSAT columns of the
+        answers tied to the cell's stage and channel. Stages keep their order.
+        """
+        n_stages, n_ch = len(self.stage_labels), len(self.channel_labels)
+        size = self._n_groups * n_stages * n_ch
+        mapped = self._stage >= 0
+        key = ((self._group * n_stages + self._stage) * n_ch + self._channel)[mapped]
+        events = np.bincount(key, minlength=size)
+        exits = np.bincount(key[self._end[mapped]], minlength=size)
+        customers = _distinct(key, self._customer[mapped], size)
+        rest, channel = np.divmod(np.arange(size), n_ch)
+        group, stage = np.divmod(rest, n_stages)
+        table = self._table(group, stage=self.stage_labels[stage], channel=self.channel_labels[channel],
+                            customers=customers, share=customers / self._group_customers[group],
+                            events=events, exits=exits, exit_rate=exits / np.maximum(events, 1),
+                            keep=events > 0)
+        return self._with_csat(table, ["stage", "channel"])
+
+    @cached_property
+    def channels(self) -> pd.DataFrame:
+        """The channel audit: per channel (``level="channel"``) and channel x touchpoint.
+
+        Columns ``level``, ``channel``, ``touchpoint``, ``customers``, ``share``,
+        ``events``, ``exits``, ``exit_rate``, ``completeness`` (share of the optional
+        event fields present in the data, e.g. session_id and value, that are
+        filled), the CSAT columns and ``flag``:
+
+        - ``"underperforming"``: real volume (share >= ``REAL_VOLUME_SHARE``) and
+          either CSAT significantly below the overall one (its interval's upper
+          bound below it) or an exit rate ``HIGH_EXIT_RATIO`` times the overall one;
+        - ``"barely used"``: share below ``BARELY_USED_SHARE``, a candidate to close or shrink;
+        - ``""`` otherwise.
+        """
+        n_ch, n_tp = len(self.channel_labels), len(self.touchpoint_labels)
+        by_channel = self._group * n_ch + self._channel
+        size = self._n_groups * n_ch
+        table = pd.concat([
+            self._with_csat(self._audit(by_channel, size, per_touchpoint=False), ["channel"], suppress=False),
+            self._with_csat(self._audit(by_channel * n_tp + self._touchpoint, size * n_tp, per_touchpoint=True),
+                            ["channel", "touchpoint"], suppress=False),
+        ], ignore_index=True)
+        table["flag"] = self._flags(table)
+        return self._suppress(table)
+
+    @cached_property
+    def cross_channel(self) -> pd.DataFrame:
+        """How many customers' journeys span two or more channels.
+
+        Columns ``customers``, ``multichannel_customers``, ``multichannel_share``, ``mean_channels``.
+        """
+        n_ch, n_customers = len(self.channel_labels), len(self._group_of_customer)
+        per_customer = np.bincount(_pairs(self._customer, self._channel, n_ch) // n_ch, minlength=n_customers)
+        group = np.arange(self._n_groups)
+        multi = np.bincount(self._group_of_customer, weights=per_customer >= 2, minlength=self._n_groups)
+        total = np.bincount(self._group_of_customer, weights=per_customer, minlength=self._n_groups)
+        return self._table(group, customers=self._group_customers,
+                           multichannel_customers=multi.astype(np.int64),
+                           multichannel_share=multi / self._group_customers,
+                           mean_channels=total / self._group_customers)
+
+    @cached_property
+    def switching(self) -> pd.DataFrame:
+        """Channel-to-channel switching between consecutive events of a customer (across sessions).
+
+        Columns ``from_channel``, ``to_channel``, ``count``, ``customers``; the
+        diagonal (staying in a channel) is included so rows can be read as shares.
+        """
+        same_customer = self._customer[1:] == self._customer[:-1]
+        n_ch = len(self.channel_labels)
+        size = self._n_groups * n_ch * n_ch
+        key = ((self._group[:-1] * n_ch + self._channel[:-1]) * n_ch + self._channel[1:])[same_customer]
+        count = np.bincount(key, minlength=size)
+        group, rest = np.divmod(np.arange(size), n_ch * n_ch)
+        table = self._table(group, from_channel=self.channel_labels[rest // n_ch],
+                            to_channel=self.channel_labels[rest % n_ch], count=count,
+                            customers=_distinct(key, self._customer[:-1][same_customer], size), keep=count > 0)
+        return self._sorted(table, "count", ascending=False)
+
+    # ----------------------------------------------------------------- methods
+    def funnel(self, steps, *, within: str | pd.Timedelta | None = None) -> pd.DataFrame:
+        """Customers who went through *steps* in order.
+
+        Parameters
+        ----------
+        steps : list of str
+            Stage or touchpoint names (a stage name wins when both exist).
+        within : str, Timedelta or None
+            Each step must happen within this time of the customer's first step.
+
+        Returns
+        -------
+        DataFrame
+            ``step`` (1-based), ``name``, ``customers``, ``share_of_first``,
+            ``conversion`` (from the previous step), ``drop_off`` and
+            ``median_time_from_previous``.
+        """
+        masks = [self._step_mask(name) for name in steps]
+        if not masks:
+            raise ParameterError("funnel needs at least one step; got an empty list.")
+        window = _gap(within, name="within")
+        n, n_groups, n_customers = len(self._customer), self._n_groups, len(self._group_of_customer)
+        position = np.arange(n)
+        counts = np.zeros((len(masks), n_groups), np.int64)
+        median = np.full((len(masks), n_groups), np.nan)
+        previous = start_time = None
+        for i, mask in enumerate(masks):  # a handful of steps; each is vectorised over events
+            if previous is not None:
+                mask = mask & (position > previous[self._customer])
+                if window is not None:
+                    mask &= self._time - start_time[self._customer] <= window.value
+            customers, first = self._first_per_customer(mask)
+            group = self._group_of_customer[customers]
+            counts[i] = np.bincount(group, minlength=n_groups)
+            if previous is None:
+                start_time = np.zeros(n_customers, np.int64)
+                start_time[customers] = self._time[first]
+            else:
+                median[i] = _group_median(group, self._time[first] - self._time[previous[customers]], n_groups)
+            previous = np.full(n_customers, n)
+            previous[customers] = first
+        step, group = np.divmod(np.arange(len(masks) * n_groups), n_groups)
+        flat = counts.ravel()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            conversion = np.where(step > 0, flat / counts[np.maximum(step - 1, 0), group], np.nan)
+            share = flat / counts[0, group]
+        table = self._table(group, step=step + 1, name=np.asarray(list(steps), dtype=object)[step],
+                            customers=flat, share_of_first=share, conversion=conversion,
+                            drop_off=1 - conversion,
+                            median_time_from_previous=pd.to_timedelta(median.ravel(), unit="ns"))
+        return self._sorted(table, "step")
+
+    def paths(self, top: int = 20, *, max_steps: int = 10) -> pd.DataFrame:
+        """The most common session paths.
+
+        Parameters
+        ----------
+        top : int
+            Paths to return (per persona).
+        max_steps : int
+            Paths are compared on their first *max_steps* touchpoints; longer
+            sessions end in ``" > ..."``.
+
+        Returns
+        -------
+        DataFrame
+            ``path`` ("home > product_page > checkout"), ``steps``, ``sessions``,
+            ``share`` (of the sessions), ``customers``.
+        """
+        _check_positive(top=top, max_steps=max_steps)
+        session = np.cumsum(self._start) - 1
+        n_sessions = int(session[-1]) + 1 if len(session) else 0
+        position = _positions(self._start) - 1
+        length = np.bincount(session, minlength=n_sessions)
+        grid = np.full((n_sessions, max_steps + 2), -1, np.int64)
+        kept = position < max_steps
+        grid[session[kept], position[kept] + 2] = self._touchpoint[kept]
+        starts = np.flatnonzero(self._start)
+        grid[:, 0] = self._group[starts]
+        grid[:, 1] = length > max_steps
+        rows, path, sessions = np.unique(grid, axis=0, return_inverse=True, return_counts=True)
+        path = path.ravel()
+        group = rows[:, 0]
+        sessions_in_group = np.bincount(self._group[starts], minlength=self._n_groups)
+        table = self._table(group, path=_path_labels(rows[:, 1:], self.touchpoint_labels),
+                            steps=(rows[:, 2:] >= 0).sum(axis=1), sessions=sessions,
+                            share=sessions / sessions_in_group[group],
+                            customers=_distinct(path, self._customer[starts], len(rows)))
+        table = self._sorted(table, "sessions", ascending=False)
+        return table.groupby("persona", sort=False).head(top) if "persona" in table else table.head(top)
+
+    def flows(self, steps: int = 5) -> pd.DataFrame:
+        """Flows between the first *steps* positions of sessions, the data of a Sankey diagram.
+
+        Returns
+        -------
+        DataFrame
+            ``step`` (position of the source event, 1-based), ``from_touchpoint``,
+            ``to_touchpoint`` (missing when the session ends there), ``count``, ``customers``.
+        """
+        _check_positive(steps=steps)
+        n_tp = len(self.touchpoint_labels)
+        position = _positions(self._start)
+        source = position < steps
+        following = np.append(self._touchpoint[1:], -1)
+        target = np.where(self._end, n_tp, following)[source]
+        size = self._n_groups * steps * n_tp * (n_tp + 1)
+        key = ((self._group[source] * steps + position[source]) * n_tp + self._touchpoint[source]) * (n_tp + 1) + target
+        count = np.bincount(key, minlength=size)
+        rest, to = np.divmod(np.arange(size), n_tp + 1)
+        rest, frm = np.divmod(rest, n_tp)
+        group, step = np.divmod(rest, steps)
+        table = self._table(group, step=step, from_touchpoint=self.touchpoint_labels[frm],
+                            to_touchpoint=_labels(self.touchpoint_labels, np.where(to == n_tp, -1, to)),
+                            count=count, customers=_distinct(key, self._customer[source], size), keep=count > 0)
+        return self._sorted(table, ["step", "count"], ascending=[True, False])
+
+    def pain_points(self, top: int = 10, *, negative_topics: pd.Series | None = None) -> pd.DataFrame:
+        """Touchpoints and stages ranked by impact (defined in the module docstring).
+
+        Parameters
+        ----------
+        top : int
+            Rows to return (per persona).
+        negative_topics : Series, optional
+            Touchpoint or stage name -> a short text of its negative topics (from
+            the voice analysis); shown as the ``negative_topics`` evidence column.
+
+        Returns
+        -------
+        DataFrame
+            ``level`` ("touchpoint"/"stage"), ``name``, ``stage``, ``customers``,
+            ``reach``, ``exit_rate``, ``excess_exit_rate``, ``surveys``, ``csat``,
+            ``csat_low``, ``csat_high``, ``excess_dissatisfaction``, ``impact``
+            (+ ``negative_topics``), highest impact first.
+        """
+        _check_positive(top=top)
+        if negative_topics is not None and not isinstance(negative_topics, pd.Series):
+            raise ParameterError(f"negative_topics must be a pandas Series (name -> text); "
+                                 f"got {type(negative_topics).__name__}.")
+        keys = self._keys
+        touchpoints = self._with_csat(self.touchpoints, ["touchpoint"], suppress=False)
+        places = pd.concat([
+            touchpoints.assign(level="touchpoint", name=touchpoints["touchpoint"]),
+            self.stages.assign(level="stage", name=self.stages["stage"], reach=self.stages["share"]),
+        ], ignore_index=True)
+        base = self._baseline_for(places)
+        places["excess_exit_rate"] = (places["exit_rate"] - base["exit_rate"]).clip(lower=0)
+        places["excess_dissatisfaction"] = ((base["csat"] - places["csat"]) / 100).clip(lower=0).fillna(0)
+        places["impact"] = places["reach"] * (places["excess_exit_rate"] + places["excess_dissatisfaction"])
+        columns = keys + ["level", "name", "stage", "customers", "reach", "exit_rate", "excess_exit_rate",
+                          "surveys", "csat", "csat_low", "csat_high", "excess_dissatisfaction", "impact"]
+        table = places[columns]
+        if negative_topics is not None:
+            table = table.assign(negative_topics=table["name"].map(negative_topics))
+        table = self._sorted(table, ["impact", "level", "name"], ascending=[False, False, True])
+        return table.groupby("persona", sort=False).head(top) if keys else table.head(top)
+
+    def subset(self, *, persona: str | None = None, channels=None) -> JourneyMap:
+        """The journey map of one persona and/or of the events in some channels only.
+
+        Sessions are cut again on the kept events, so a channel subset shows the
+        journeys as lived inside those channels.
+        """
+        events = self._events
+        if channels is not None:
+            wanted = [channels] if isinstance(channels, str) else list(channels)
+            _check_choices("channel", wanted, self.channel_labels)
+            events = events.loc[events["channel"].isin(wanted)]
+        personas = self._personas
+        if persona is not None:
+            if personas is None:
+                raise ParameterError("persona= needs a journey map built with personas=.")
+            _check_choices("persona", [persona], self.persona_labels)
+            personas = personas[personas == persona]
+            events = events.loc[events["customer_id"].isin(personas.index)]
+        return JourneyMap(events, surveys=self._surveys, stages=self._stage_order,
+                          touchpoint_stage=self._touchpoint_stage, personas=personas, gap=self.gap,
+                          min_group_size=self.min_group_size)
+
+    def __repr__(self) -> str:
+        return (f"JourneyMap({len(self._customer):,} events, {len(self._group_of_customer):,} customers, "
+                f"{int(self._start.sum()):,} sessions, {len(self.stage_labels)} stages)")
+
+    # ----------------------------------------------------------------- helpers
+    def _stage_codes(self, events: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+        """Stage code per sorted event (-1 when unmapped), stages in the dataset's order."""
+        if "stage" in events:
+            codes, found = _codes(events["stage"], self._order)
+        else:
+            mapped = pd.Series(self.touchpoint_labels).map(self._touchpoint_stage)
+            tp_stage, found = _codes(mapped)
+            codes = np.append(tp_stage, -1)[self._touchpoint]
+        order = self._stage_order + sorted(set(found) - set(self._stage_order))
+        rank = np.append(pd.Index(order).get_indexer(found), -1)
+        return rank[codes], pd.Index(order, dtype=object)
+
+    def _first_per_customer(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Customers with an event in *mask* and the position of their first such event."""
+        where = np.flatnonzero(mask)
+        customer = self._customer[where]
+        first = np.ones(len(where), bool)
+        first[1:] = customer[1:] != customer[:-1]
+        return customer[first], where[first]
+
+    def _step_mask(self, name: str) -> np.ndarray:
+        if name in set(self.stage_labels):
+            return self._stage == self.stage_labels.get_loc(name)
+        if name in set(self.touchpoint_labels):
+            return self._touchpoint == self.touchpoint_labels.get_loc(name)
+        raise ParameterError(f"unknown funnel step {name!r}; expected a stage {list(self.stage_labels)} "
+                             f"or a touchpoint {list(self.touchpoint_labels)}."
+                             + did_you_mean(name, [*self.stage_labels, *self.touchpoint_labels]))
+
+    @cached_property
+    def _completeness(self) -> np.ndarray:
+        """Per sorted event, the share of its optional fields that are filled (1 when there are none)."""
+        present = [c for c in _OPTIONAL if c in self._events]
+        if not present:
+            return np.ones(len(self._order))
+        return self._events[present].notna().to_numpy().mean(axis=1)[self._order]
+
+    @cached_property
+    def _answers(self) -> pd.DataFrame:
+        """One row per 1-5 answer: (persona,) customer_id, channel, touchpoint, stage, score."""
+        obs = _satisfaction_observations(self._surveys, self._touchpoint_stage)
+        if self._personas is not None:
+            obs = obs.assign(persona=obs["customer_id"].map(self._personas)).dropna(subset=["persona"])
+        return obs
+
+    def _with_csat(self, table: pd.DataFrame, by: list[str], *, suppress: bool = True) -> pd.DataFrame:
+        """*table* with the CSAT columns of the answers matching its *by* columns."""
+        keys = self._keys + by
+        table = table.merge(_csat_table(self._answers, keys), on=keys, how="left")
+        table["surveys"] = table["surveys"].fillna(0).astype(np.int64)
+        return self._suppress(table) if suppress else table
+
+    def _baseline_for(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Overall exit rate and CSAT of the persona of each row of *table* (aligned to it)."""
+        events = np.bincount(self._group, minlength=self._n_groups)
+        exits = np.bincount(self._group[self._end], minlength=self._n_groups)
+        base = self._table(np.arange(self._n_groups), exit_rate=exits / np.maximum(events, 1), suppress=False)
+        scores = _csat_table(self._answers, self._keys)
+        base["csat"] = (base[self._keys].merge(scores, on=self._keys, how="left")["csat"] if self._keys
+                        else scores["csat"].reindex([0])).to_numpy()
+        if not self._keys:
+            return base.iloc[np.zeros(len(table), int)].set_index(table.index)
+        return table[self._keys].merge(base, on=self._keys, how="left").set_index(table.index)
+
+    def _audit(self, key: np.ndarray, size: int, *, per_touchpoint: bool) -> pd.DataFrame:
+        """Channel audit rows for a (persona, channel[, touchpoint]) *key*, before CSAT and flags."""
+        n_tp = len(self.touchpoint_labels) if per_touchpoint else 1
+        events = np.bincount(key, minlength=size)
+        exits = np.bincount(key[self._end], minlength=size)
+        customers = _distinct(key, self._customer, size)
+        group, channel = np.divmod(np.arange(size) // n_tp, len(self.channel_labels))
+        touchpoint = np.arange(size) % n_tp if per_touchpoint else np.full(size, -1)
+        return self._table(
+            group, level="touchpoint" if per_touchpoint else "channel", channel=self.channel_labels[channel],
+            touchpoint=_labels(self.touchpoint_labels, touchpoint), customers=customers,
+            share=customers / self._group_customers[group], events=events, exits=exits,
+            exit_rate=exits / np.maximum(events, 1),
+            completeness=np.bincount(key, weights=self._completeness, minlength=size) / np.maximum(events, 1),
+            keep=events > 0, suppress=False)
+
+    def _flags(self, table: pd.DataFrame) -> np.ndarray:
+        base = self._baseline_for(table)
+        real = table["share"] >= REAL_VOLUME_SHARE
+        low_csat = table["csat_high"] < base["csat"]
+        high_exit = table["exit_rate"] >= HIGH_EXIT_RATIO * base["exit_rate"]
+        return np.select([real & (low_csat | high_exit), table["share"] < BARELY_USED_SHARE],
+                         ["underperforming", "barely used"], "")
+
+    @property
+    def _keys(self) -> list[str]:
+        return [] if self.persona_labels is None else ["persona"]
+
+    def _table(self, group: np.ndarray, *, keep: np.ndarray | None = None, suppress: bool = True,
+               **columns) -> pd.DataFrame:
+        """A result table: a leading ``persona`` column when split, then *columns*; rows in *keep*."""
+        data = {} if self.persona_labels is None else {"persona": np.asarray(self.persona_labels)[group]}
+        table = pd.DataFrame({**data, **columns})
+        if keep is not None:
+            table = table.loc[keep].reset_index(drop=True)
+        return self._suppress(table) if suppress else table
+
+    def _suppress(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Drop rows of 1 to ``min_group_size - 1`` customers; an empty row (0) discloses nobody."""
+        size = table["customers"].where(table["customers"] > 0, self.min_group_size)
+        kept = suppress_small(table.assign(_size=size), size_col="_size", min_group_size=self.min_group_size)
+        return kept.drop(columns="_size").reset_index(drop=True)
+
+    def _sorted(self, table: pd.DataFrame, by, ascending=True) -> pd.DataFrame:
+        by = [by] if isinstance(by, str) else list(by)
+        ascending = [ascending] * len(by) if isinstance(ascending, bool) else list(ascending)
+        if self.persona_labels is not None:
+            by, ascending = ["persona", *by], [True, *ascending]
+        return table.sort_values(by, ascending=ascending, kind="stable", ignore_index=True)
+
+
+# --------------------------------------------------------------------- encoding
+class _Sessions(NamedTuple):
+    order: np.ndarray      # sorted position -> row of the input
+    customer: np.ndarray   # customer code per sorted event
+    customers: pd.Index    # customer labels by code
+    time: np.ndarray       # int64 nanoseconds (UTC) per sorted event
+    start: np.ndarray      # True where a session starts
+
+
+def _sessions(events: pd.DataFrame, gap: pd.Timedelta | None) -> _Sessions:
+    """Encode customers and times, sort by customer then time (stable) and mark session starts."""
+    customer, customers = _codes(events["customer_id"])
+    time = events["timestamp"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    order = _journey_order(customer, time)
+    customer, time = customer[order], time[order]
+    start = np.ones(len(customer), bool)
+    start[1:] = customer[1:] != customer[:-1]
+    if gap is not None:
+        start[1:] |= np.diff(time) > gap.value
+    if "session_id" in events:
+        session_id, _ = _codes(events["session_id"], order)
+        start[1:] |= session_id[1:] != session_id[:-1]
+    return _Sessions(order, customer, customers, time, start)
+
+
+def _journey_order(customer: np.ndarray, time: np.ndarray) -> np.ndarray:
+    """Stable order by customer, then time: what ``np.lexsort((time, customer))`` gives, faster.
+
+    An LSD radix sort in 16-bit digits (numpy sorts 16-bit keys stably in linear
+    time), with times first divided by their coarsest common unit (s, ms, us),
+    so a year of second-resolution times needs two passes. Input already in
+    journey order is returned as is.
+    """
+    in_order = (customer[1:] > customer[:-1]) | ((customer[1:] == customer[:-1]) & (time[1:] >= time[:-1]))
+    order = np.arange(len(customer))
+    if in_order.all():
+        return order
+    since = time - time.min()
+    unit = next(u for u in (10**9, 10**6, 10**3, 1) if not np.any(since % u))
+    for key in (since // unit, customer):  # least significant key first
+        for shift in range(0, int(key.max()).bit_length(), 16):
+            digit = (key[order] >> shift).astype(np.uint16)  # the cast keeps the low 16 bits
+            order = order[np.argsort(digit, kind="stable")]
+    return order
+
+
+def _codes(values: pd.Series, order: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 = missing, taken in *order*) and sorted labels of a column."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, labels = values.cat.codes.to_numpy().astype(np.int64), values.cat.categories
+    else:
+        codes, labels = pd.factorize(values, sort=True)
+    codes = codes.astype(np.int64, copy=False)
+    return (codes if order is None else codes[order]), pd.Index(labels, dtype=object)
+
+
+def _positions(start: np.ndarray) -> np.ndarray:
+    """1-based position of each event in its session."""
+    index = np.arange(len(start))
+    return index - np.maximum.accumulate(np.where(start, index, 0)) + 1
+
+
+def _pairs(customer: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
+    """Distinct (customer, key) pairs, encoded as ``customer * n_keys + key``.
+
+    *customer* is non-decreasing (events in journey order), so the codes are
+    already sorted by blocks and a stable (tim)sort finishes them in one pass.
+    """
+    combined = np.sort(customer * n_keys + key, kind="stable")
+    new = np.ones(len(combined), bool)
+    new[1:] = combined[1:] != combined[:-1]
+    return combined[new]
+
+
+def _distinct(key: np.ndarray, customer: np.ndarray, n_keys: int) -> np.ndarray:
+    """Distinct customers per key code (0..n_keys-1)."""
+    return np.bincount(_pairs(customer, key, n_keys) % n_keys, minlength=n_keys)
+
+
+def _group_median(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Median of non-negative int64 *values* per group code, NaN for empty groups."""
+    counts = np.bincount(group, minlength=n_groups)
+    if not len(values):
+        return np.full(n_groups, np.nan)
+    span = int(values.max()) + 1
+    if n_groups * span < 2**62:  # sorting one combined key is cheaper than an argsort
+        ordered = np.sort(group * span + values) - np.repeat(np.arange(n_groups) * span, counts)
+    else:
+        ordered = values[np.lexsort((values, group))]
+    starts = np.cumsum(counts) - counts
+    low = ordered[np.clip(starts + (counts - 1) // 2, 0, len(ordered) - 1)]
+    high = ordered[np.clip(starts + counts // 2, 0, len(ordered) - 1)]
+    return np.where(counts > 0, low + (high - low) / 2, np.nan)
+
+
+def _most_common(codes: np.ndarray, values: np.ndarray, n_codes: int, n_values: int) -> np.ndarray:
+    """Most frequent value code (-1 = missing) per code."""
+    counts = np.bincount(codes * (n_values + 1) + values + 1, minlength=n_codes * (n_values + 1))
+    return counts.reshape(n_codes, n_values + 1).argmax(axis=1) - 1
+
+
+def _labels(labels: pd.Index, codes: np.ndarray) -> np.ndarray:
+    """Labels of *codes*, None where the code is -1."""
+    return np.append(np.asarray(labels, dtype=object), None)[codes]
+
+
+def _path_labels(rows: np.ndarray, touchpoints: pd.Index) -> np.ndarray:
+    """"a > b > c" for each row of [truncated, code, code, ...] (code -1 = no step)."""
+    names = np.append(np.asarray(touchpoints, dtype=object), "")[rows[:, 1:]]
+    label = names[:, 0]
+    for column in names.T[1:]:  # one pass per step, vectorised over paths
+        label = np.where(column == "", label, label + " > " + column)
+    return np.where(rows[:, 0] == 1, label + " > ...", label)
+
+
+# ----------------------------------------------------------------- satisfaction
+def _satisfaction_observations(surveys: pd.DataFrame | None, touchpoint_stage: dict) -> pd.DataFrame:
+    """1-5 answers tied to a touchpoint or channel, one row each.
+
+    ``csat`` answers carry the survey's touchpoint and channel; every
+    ``rating_<touchpoint>`` column adds answers for that touchpoint.
+    """
+    columns = ["customer_id", "channel", "touchpoint", "stage", "score"]
+    if surveys is None:
+        return pd.DataFrame(columns=columns)
+    context = pd.DataFrame({c: surveys[c] if c in surveys else pd.Series(None, index=surveys.index, dtype=object)
+                            for c in ("customer_id", "channel", "touchpoint")})
+    parts = [context.assign(score=surveys["csat"])] if "csat" in surveys else []
+    parts += [context.assign(touchpoint=c.removeprefix("rating_"), score=surveys[c])
+              for c in surveys.columns if c.startswith("rating_")]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    obs = pd.concat(parts, ignore_index=True).dropna(subset=["score"])
+    obs = obs.loc[obs["touchpoint"].notna() | obs["channel"].notna()]
+    return obs.assign(stage=obs["touchpoint"].map(touchpoint_stage), score=obs["score"].astype(float))[columns]
+
+
+def _csat_table(obs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """CSAT top-2-box (percent, Wilson interval) and mean (t interval) per *keys* (overall when empty)."""
+    by = keys or (lambda _: 0)
+    grouped = obs.dropna(subset=keys).assign(top=lambda d: d["score"] >= 4).groupby(by, sort=False)
+    agg = grouped.agg(surveys=("score", "size"), top=("top", "sum"), csat_mean=("score", "mean"),
+                      std=("score", "std"))
+    agg = agg.reset_index() if keys else agg.reset_index(drop=True)
+    share, low, high = wilson_interval(agg["top"], agg["surveys"])
+    mean_low, mean_high = mean_interval(agg["csat_mean"], agg["std"], agg["surveys"])
+    return agg.assign(csat=100 * share, csat_low=100 * low, csat_high=100 * high,
+                      csat_mean_low=np.clip(mean_low, 1, 5), csat_mean_high=np.clip(mean_high, 1, 5))[
+        keys + _CSAT_COLUMNS]
+
+
+# ------------------------------------------------------------------- checking
+def _check_events(events: pd.DataFrame | None, required) -> None:
+    """Raise one DataError listing every missing column, empty value and bad timestamp type."""
+    if events is None:
+        raise DataError(Problem(file="events", message="the dataset has no events table; journeys need one."))
+    problems = [Problem(file="events", column=c, message=f"missing column '{c}'; found {list(events.columns)}."
+                        + did_you_mean(c, events.columns)) for c in required if c not in events]
+    for column in (c for c in required if c in events):
+        missing = np.flatnonzero(events[column].isna().to_numpy())
+        if len(missing):
+            problems.append(Problem(file="events", column=column, message="empty values; every event needs one.",
+                                    lines=tuple(int(i) + 2 for i in missing[:MAX_EXAMPLES]),
+                                    values=(None,) * min(len(missing), MAX_EXAMPLES), count=len(missing)))
+    if "timestamp" in events and not pd.api.types.is_datetime64_any_dtype(events["timestamp"]):
+        problems.append(Problem(file="events", column="timestamp",
+                                message=f"expected datetimes; found dtype {events['timestamp'].dtype}."))
+    if problems:
+        raise DataError(problems)
+
+
+def _with_persona_only(events: pd.DataFrame, personas: pd.Series) -> pd.DataFrame:
+    if not isinstance(personas, pd.Series):
+        raise ParameterError(f"personas must be a pandas Series customer_id -> persona; got {type(personas).__name__}.")
+    known = events["customer_id"].isin(personas.dropna().index)
+    if not known.all():
+        lost = events.loc[~known, "customer_id"].nunique()
+        warnings.warn(f"{lost} customer(s) without a persona left out of the journey map.", DataWarning, stacklevel=3)
+    return events.loc[known]
+
+
+def _gap(value, *, name: str = "gap") -> pd.Timedelta | None:
+    if value is None:
+        return None
+    try:
+        gap = pd.Timedelta(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a duration such as '30min' or '7D', or None; got {value!r}.") from None
+    if pd.isna(gap) or gap <= pd.Timedelta(0):
+        raise ParameterError(f"{name} must be a positive duration; got {value!r}.")
+    return gap
+
+
+def _check_positive(**values: int) -> None:
+    for name, value in values.items():
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ParameterError(f"{name} must be a positive integer; got {value!r}.")
+
+
+def _check_choices(name: str, values, choices) -> None:
+    unknown = [v for v in values if v not in set(choices)]
+    if unknown:
+        raise ParameterError(f"unknown {name} {unknown[0]!r}; expected one of {list(choices)}."
+                             + did_you_mean(unknown[0], choices))

@@ -1,0 +1,222 @@
+"""Journeys on tiny literal event tables with exact expected output."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxresearch.dataset import CXDataset
+from cxresearch.errors import DataError, DataWarning, ParameterError, SmallGroupWarning
+from cxresearch.journeys import journey_map, sessionize
+
+STAGES = {"awareness": ["home"], "consideration": ["product"], "purchase": ["checkout"], "service": ["chat"]}
+
+
+def table(rows, columns=("customer_id", "timestamp", "channel", "touchpoint")):
+    events = pd.DataFrame(rows, columns=list(columns))
+    events["timestamp"] = pd.to_datetime(events["timestamp"], utc=True)
+    return events
+
+
+@pytest.fixture
+def events():
+    # file order is deliberately not journey order; b's 09:01 events tie in time
+    return table([
+        ("a", "2024-01-01 10:00", "web", "home"),
+        ("b", "2024-01-01 09:00", "app", "home"),
+        ("a", "2024-01-01 10:05", "web", "product"),
+        ("a", "2024-01-01 10:07", "web", "checkout"),
+        ("b", "2024-01-01 09:01", "app", "product"),
+        ("a", "2024-01-01 11:00", "web", "home"),      # 53 min later: new session
+        ("c", "2024-01-01 12:00", "store", "checkout"),
+        ("b", "2024-01-01 09:01", "app", "home"),      # same time as product: file order keeps it after
+    ])
+
+
+@pytest.fixture
+def jm(events):
+    return journey_map(CXDataset(name="tiny", events=events, stages=STAGES), min_group_size=1)
+
+
+def test_sessionize_cuts_on_gap_and_keeps_file_order_for_ties(events):
+    out = sessionize(events)
+    assert out.index.tolist() == [0, 2, 3, 5, 1, 4, 7, 6]
+    assert out["session"].tolist() == [0, 0, 0, 1, 2, 2, 2, 3]
+    assert out["position"].tolist() == [1, 2, 3, 1, 1, 2, 3, 1]
+    assert events.columns.tolist() == ["customer_id", "timestamp", "channel", "touchpoint"]  # input untouched
+
+
+def test_sessionize_gap_is_strictly_more_than(events):
+    assert sessionize(events, gap="52min")["session"].nunique() == 4
+    assert sessionize(events, gap="53min")["session"].nunique() == 3    # exactly 53 min apart: same session
+    assert sessionize(events, gap="1h")["session"].tolist() == [0, 0, 0, 0, 1, 1, 1, 2]
+    assert sessionize(events, gap=None)["session"].nunique() == 3
+
+
+def test_sessionize_breaks_where_session_id_changes():
+    events = table([("a", "2024-01-01 10:00", "web", "home", "s1"),
+                    ("a", "2024-01-01 10:01", "web", "product", "s1"),
+                    ("a", "2024-01-01 10:02", "app", "home", "s2"),
+                    ("a", "2024-01-01 10:03", "app", "chat", None)],
+                   columns=("customer_id", "timestamp", "channel", "touchpoint", "session_id"))
+    assert sessionize(events)["session"].tolist() == [0, 0, 1, 2]
+
+
+def test_sessionize_errors_name_the_problem(events):
+    with pytest.raises(DataError, match="missing column 'timestamp'.*Did you mean 'timestmp'"):
+        sessionize(events.rename(columns={"timestamp": "timestmp"}))
+    with pytest.raises(DataError, match=r"expected datetimes; found dtype"):
+        sessionize(events.assign(timestamp=events["timestamp"].astype(str)))
+    with pytest.raises(DataError, match=r"empty values.*line 3"):
+        sessionize(events.assign(customer_id=events["customer_id"].where(events.index != 1)))
+    with pytest.raises(ParameterError, match="gap must be a duration"):
+        sessionize(events, gap="soon")
+    with pytest.raises(ParameterError, match="positive"):
+        sessionize(events, gap="-5min")
+
+
+def test_transitions_exact(jm):
+    got = jm.transitions
+    assert got[["from_touchpoint", "to_touchpoint", "count", "customers"]].values.tolist() == [
+        ["home", "product", 2, 2], ["product", "checkout", 1, 1], ["product", "home", 1, 1]]
+    assert got["median_time"].tolist() == [pd.Timedelta("3min"), pd.Timedelta("2min"), pd.Timedelta(0)]
+
+
+def test_entries_and_exits(jm):
+    got = jm.touchpoints.set_index("touchpoint")
+    assert got.loc[["home", "checkout", "product"], ["events", "entries", "exits", "customers"]].values.tolist() == [
+        [4, 3, 2, 2], [2, 1, 2, 2], [2, 0, 0, 2]]
+    assert got["exit_rate"].to_dict() == {"home": 0.5, "checkout": 1.0, "product": 0.0}
+    assert got["stage"].to_dict() == {"home": "awareness", "checkout": "purchase", "product": "consideration"}
+
+
+def test_stages_in_dataset_order_with_conversion_and_time(jm):
+    got = jm.stages
+    assert got["stage"].tolist() == ["awareness", "consideration", "purchase", "service"]
+    assert got["customers"].tolist() == [2, 2, 2, 0]   # nobody reached service: shown, it discloses nobody
+    assert got["converted"].tolist() == [0, 2, 1, 0]   # c bought without considering
+    np.testing.assert_allclose(got["conversion"], [np.nan, 1.0, 0.5, 0.0])
+    np.testing.assert_allclose(got["drop_off"], [np.nan, 0.0, 0.5, 1.0])
+    assert got["median_time_from_previous"].tolist()[1:3] == [pd.Timedelta("3min"), pd.Timedelta("2min")]
+
+
+def test_funnel_orders_steps_and_applies_window(jm):
+    got = jm.funnel(["home", "checkout"])
+    assert got["customers"].tolist() == [2, 1]
+    assert got["conversion"].tolist()[1] == 0.5
+    assert got["median_time_from_previous"].iloc[1] == pd.Timedelta("7min")
+    assert jm.funnel(["home", "checkout"], within="5min")["customers"].tolist() == [2, 0]
+    assert jm.funnel(["home", "home"])["customers"].tolist() == [2, 2]        # strictly after: a at 11:00, b's tie
+    assert jm.funnel(["checkout", "home"])["customers"].tolist() == [2, 1]    # a returned home at 11:00
+    assert jm.funnel(["awareness", "purchase"])["customers"].tolist() == [2, 1]
+
+
+def test_funnel_rejects_unknown_step(jm):
+    with pytest.raises(ParameterError, match=r"unknown funnel step 'chekout'.*Did you mean 'checkout'"):
+        jm.funnel(["home", "chekout"])
+
+
+def test_paths_and_truncation(jm):
+    assert jm.paths()[["path", "sessions"]].values.tolist() == [
+        ["checkout", 1], ["home", 1], ["home > product > checkout", 1], ["home > product > home", 1]]
+    short = jm.paths(max_steps=2)
+    assert short[["path", "sessions", "customers", "share"]].values.tolist()[0] == ["home > product > ...", 2, 2, 0.5]
+    assert len(jm.paths(top=1)) == 1
+
+
+def test_flows_include_exits(jm):
+    got = jm.flows(3)
+    rows = got.assign(to_touchpoint=got["to_touchpoint"].fillna("(exit)"))[
+        ["step", "from_touchpoint", "to_touchpoint", "count"]].values.tolist()
+    assert rows == [[1, "home", "product", 2], [1, "checkout", "(exit)", 1], [1, "home", "(exit)", 1],
+                    [2, "product", "checkout", 1], [2, "product", "home", 1]]
+
+
+def test_cross_channel_and_switching():
+    events = table([("a", "2024-01-01 10:00", "web", "home"), ("a", "2024-01-02 10:00", "store", "checkout"),
+                    ("b", "2024-01-01 10:00", "web", "home"), ("b", "2024-01-01 10:01", "web", "product")])
+    jm = journey_map(CXDataset(name="x", events=events), min_group_size=1)
+    assert jm.cross_channel[["customers", "multichannel_customers", "multichannel_share"]].values.tolist() == [
+        [2, 1, 0.5]]
+    assert jm.switching[["from_channel", "to_channel", "count", "customers"]].values.tolist() == [
+        ["web", "store", 1, 1], ["web", "web", 1, 1]]
+
+
+def pain_dataset():
+    """20 customers: half go home > product > chat and leave unhappy, half buy happily."""
+    rows, answers = [], []
+    for i in range(20):
+        last = "chat" if i < 10 else "checkout"
+        for minute, tp in enumerate(["home", "product", last]):
+            rows.append((f"c{i:02d}", f"2024-01-01 10:{minute:02d}", "chat" if tp == "chat" else "web", tp))
+        answers.append((f"r{i}", f"c{i:02d}", "2024-01-01 11:00", last, 1.0 if i < 10 else 5.0))
+    surveys = pd.DataFrame(answers, columns=["response_id", "customer_id", "timestamp", "touchpoint", "csat"])
+    return CXDataset(name="pain", events=table(rows), surveys=surveys, stages=STAGES)
+
+
+def test_pain_point_ranks_first_with_its_evidence():
+    got = journey_map(pain_dataset()).pain_points(negative_topics=pd.Series({"chat": "waiting time"}))
+    top = got.iloc[0]
+    assert (top["level"], top["name"], top["stage"]) == ("touchpoint", "chat", "service")
+    assert top["reach"] == 0.5 and top["exit_rate"] == 1.0 and top["csat"] == 0.0
+    assert top["excess_exit_rate"] == pytest.approx(1 - 20 / 60)          # overall exit rate: 20 exits / 60 events
+    assert top["excess_dissatisfaction"] == pytest.approx(0.5)            # overall CSAT 50%
+    assert top["impact"] == pytest.approx(0.5 * (2 / 3 + 0.5))
+    assert top["negative_topics"] == "waiting time"
+    assert got.iloc[1][["level", "name"]].tolist() == ["stage", "service"]
+    checkout = got.set_index("name").loc["checkout"]
+    assert checkout["impact"] == pytest.approx(0.5 * 2 / 3) and checkout["excess_dissatisfaction"] == 0
+
+
+def test_stage_and_matrix_satisfaction_with_interval():
+    jm = journey_map(pain_dataset())
+    service = jm.stages.set_index("stage").loc["service"]
+    assert (service["surveys"], service["csat"], service["csat_mean"]) == (10, 0.0, 1.0)
+    assert 0 < service["csat_high"] < 35   # Wilson interval of 0/10
+    purchase = jm.matrix.set_index(["stage", "channel"]).loc[("purchase", "web")]
+    assert (purchase["customers"], purchase["events"], purchase["exit_rate"]) == (10, 10, 1.0)
+
+
+def test_channel_audit_flags_underperforming_and_barely_used():
+    ds = pain_dataset()
+    rare = table([("z", "2024-01-02 10:00", "fax", "home")] + [
+        (f"y{i}", "2024-01-02 10:00", "web", "home") for i in range(40)])
+    ds.events = pd.concat([ds.events, rare], ignore_index=True)
+    audit = journey_map(ds, min_group_size=1).channels
+    flags = audit.loc[audit["level"] == "channel"].set_index("channel")["flag"].to_dict()
+    assert flags == {"chat": "underperforming", "fax": "barely used", "web": ""}
+    assert (audit["completeness"] == 1.0).all()
+
+
+def test_personas_split_every_table_and_suppress_small_groups():
+    ds = pain_dataset()
+    personas = pd.Series({f"c{i:02d}": ("hurried" if i < 10 else "happy") for i in range(20)})
+    jm = journey_map(ds, personas=personas)
+    assert jm.transitions.columns[0] == "persona"
+    hurried = jm.transitions.loc[jm.transitions["persona"] == "hurried"]
+    assert hurried[["from_touchpoint", "to_touchpoint", "count"]].values.tolist() == [
+        ["home", "product", 10], ["product", "chat", 10]]
+    assert jm.pain_points().groupby("persona").head(1)[["persona", "name"]].values.tolist() == [
+        ["happy", "checkout"], ["hurried", "chat"]]
+    with pytest.warns(SmallGroupWarning):
+        small = journey_map(ds, personas=personas, min_group_size=11)
+        assert small.transitions.empty
+    with pytest.warns(DataWarning, match="1 customer"):
+        journey_map(ds, personas=personas.drop("c00"))
+
+
+def test_subset_by_channel_and_persona():
+    ds = pain_dataset()
+    personas = pd.Series({f"c{i:02d}": ("hurried" if i < 10 else "happy") for i in range(20)})
+    jm = journey_map(ds, personas=personas)
+    web = jm.subset(channels="web", persona="happy")
+    assert web.transitions[["persona", "from_touchpoint", "to_touchpoint", "count"]].values.tolist() == [
+        ["happy", "home", "product", 10], ["happy", "product", "checkout", 10]]
+    with pytest.raises(ParameterError, match=r"unknown channel 'wbe'.*Did you mean 'web'"):
+        jm.subset(channels="wbe")
+
+
+def test_missing_events_table():
+    with pytest.raises(DataError, match="no events table"):
+        journey_map(CXDataset(name="empty"))
+
