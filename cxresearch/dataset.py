@@ -419,7 +419,7 @@ def _read_raw(file: Path, config: _Config, report: ValidationReport) -> pd.DataF
         return None
     frame.index = _line_numbers(frame, text, offset)
     blank = (frame == "").all(axis=1)
-    if len(frame) and not (~blank).any():
+    if not (~blank).any():
         report.warnings.append(f"{file.name} has a header but no rows.")
     return frame.loc[~blank]
 
@@ -478,7 +478,7 @@ def _line_numbers(frame: pd.DataFrame, text: str, offset: int) -> np.ndarray:
 
 
 def _snake(name) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+    return re.sub(r"\W+", "_", str(name).strip().lower()).strip("_")
 
 
 # -------------------------------------------------------------------------- canonical
