@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from cxresearch import DataError, load_dataset
+from cxresearch.cli import main
 from cxresearch.errors import DataWarning
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "bad"
@@ -68,9 +69,15 @@ def test_corpus_case_has_its_exact_outcome(case):
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if _expected(c)["outcome"] == "error"])
-def test_cli_validate_prints_a_clear_message_and_exits_1(case):
-    done = subprocess.run([sys.executable, "-m", "cxresearch.cli", "validate", str(CORPUS / case)],
+def test_cli_validate_prints_a_clear_message_and_exits_1(case, capsys):
+    assert main(["validate", str(CORPUS / case)]) == 1
+    out, err = capsys.readouterr()
+    assert _expected(case)["message"] in out
+    assert "Traceback" not in out + err
+
+
+def test_console_script_exits_1_without_traceback_on_a_corrupt_file():
+    done = subprocess.run([sys.executable, "-m", "cxresearch.cli", "validate", str(CORPUS / "excel_renamed_csv")],
                           capture_output=True, text=True, encoding="utf-8")
-    assert done.returncode == 1
-    assert _expected(case)["message"] in done.stdout
+    assert done.returncode == 1 and "Excel" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
