@@ -153,7 +153,7 @@ KIND_FLOW = {
 #: chat_support before / after intervention I001: the chat exits 75% -> 45% of the time.
 CHAT_FLOW = ({"returns": 0.10, "cart": 0.08, "faq": 0.07},
              {"returns": 0.25, "cart": 0.18, "faq": 0.12})
-KIND_ENTRY = {"store": {"store_visit": 0.85, "newsletter": 0.15},
+KIND_ENTRY = {"store": {"store_visit": 0.90, "newsletter": 0.10},
               "chat_service": {"chat_support": 0.50, "faq": 0.40, "returns": 0.10},
               "phone_service": {"call_center": 0.80, "returns": 0.20}}
 
@@ -227,8 +227,8 @@ PERSONAS = (
     Persona("store_seniors", "Store-loyal seniors", 0.25,
             "Older (about 67), shop in the store and phone the call center; few sessions but the "
             "largest baskets; satisfied, praise the staff.",
-            age=(68, 6), sessions_per_month=0.45,
-            kinds={"online": 0.06, "store": 0.80, "chat_service": 0.02, "phone_service": 0.12},
+            age=(68, 6), sessions_per_month=0.55,
+            kinds={"online": 0.04, "store": 0.84, "chat_service": 0.02, "phone_service": 0.10},
             app_share=0.15, entry={"newsletter": 0.42, "home": 0.38, "search_ad": 0.15, "review_request": 0.05},
             p_cart=0.35, p_checkout=0.6, p_store_buy=0.6, order_value=110, satisfaction=0.3,
             rating_shift={"store": 0.4, "app": -0.5}, italian=0.75,
