@@ -1,0 +1,165 @@
+"""The research routine: parameters, run folders, manifests, failures, index and latest."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import fields
+
+import nbformat
+import pytest
+from papermill.inspection import inspect_notebook
+
+from cxresearch.cli import main
+from cxresearch.errors import ParameterError
+from cxresearch.routine import NOTEBOOKS, NOTEBOOKS_DIR, RoutineParameters, previous_run, run
+
+PARAMETER_NAMES = [f.name for f in fields(RoutineParameters)]
+PARAMETERS_CELL = "\n".join(f"{f.name}: {f.type} = {f.default!r}" for f in fields(RoutineParameters))
+
+TINY_DATASET = {
+    "customers.csv": """
+        customer_id,age
+        c1,30
+        c2,41
+    """,
+    "surveys.csv": """
+        response_id,timestamp,customer_id,nps
+        r1,2025-01-05T10:00:00,c1,9
+        r2,2025-01-06T10:00:00,c2,4
+    """,
+}
+
+
+def write_notebook(folder, name, *code):
+    """A routine notebook: title, the routine's parameters cell, then *code* cells."""
+    folder.mkdir(exist_ok=True)
+    cells = [nbformat.v4.new_markdown_cell(f"# {name}\n\n## Section"),
+             nbformat.v4.new_code_cell(PARAMETERS_CELL, metadata={"tags": ["parameters"]}),
+             *(nbformat.v4.new_code_cell(source) for source in code)]
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(notebook, folder / f"{name}.ipynb")
+    return folder
+
+
+@pytest.fixture
+def tiny(make_dataset):
+    return make_dataset(TINY_DATASET)
+
+
+@pytest.fixture
+def notebooks(tmp_path):
+    return write_notebook(tmp_path / "notebooks", "00_data_quality",
+                          "import pandas as pd\npd.DataFrame({'answers': [2]})", "print(data_dir)")
+
+
+@pytest.mark.parametrize("name", [n for n in NOTEBOOKS if (NOTEBOOKS_DIR / f"{n}.ipynb").is_file()])
+def test_notebook_parameters_agree_with_the_routine(name):
+    declared = inspect_notebook(str(NOTEBOOKS_DIR / f"{name}.ipynb"))
+    assert list(declared) == PARAMETER_NAMES
+    for field in fields(RoutineParameters):
+        assert declared[field.name]["inferred_type_name"] == field.type
+        assert declared[field.name]["default"] == json.dumps(field.default)
+
+
+def test_unknown_parameter_is_an_error_naming_the_valid_ones():
+    with pytest.raises(ParameterError, match=r"unknown parameter 'sed'.*Did you mean 'seed'"):
+        RoutineParameters.from_strings({"data_dir": "x", "sed": "1"})
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"seed": "one"}, "seed must be a whole number"),
+    ({"personas": "many"}, "personas must be 'auto' or a whole number"),
+    ({"period_start": "2025-31-01"}, "period_start must be an ISO date"),
+    ({"period_start": "2025-02-01", "period_end": "2025-01-01"}, "must come before period_end"),
+    ({"min_group_size": "0"}, "min_group_size must be 1 or more"),
+])
+def test_bad_parameter_values_are_reported(values, message):
+    with pytest.raises(ParameterError, match=message):
+        RoutineParameters.from_strings({"data_dir": "x", **values})
+
+
+def test_parameters_convert_personas_and_describe_the_period():
+    parameters = RoutineParameters.from_strings({"data_dir": "x", "personas": "4", "period_start": "2025-01-01"})
+    assert parameters.n_personas == 4
+    assert parameters.period == "2025-01-01 to end"
+    assert RoutineParameters().n_personas == "auto" and RoutineParameters().period == "all data"
+
+
+def test_cli_usage_errors_exit_2(capsys, tiny, tmp_path):
+    assert main(["run", str(tiny), "--reports", str(tmp_path / "r"), "-p", "colour=red"]) == 2
+    assert "unknown parameter 'colour'" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_run_writes_pages_manifest_index_and_latest(tiny, notebooks, tmp_path):
+    reports = tmp_path / "reports"
+    lines = []
+    done = run(RoutineParameters(data_dir=str(tiny), seed=7), reports_dir=reports, notebooks_dir=notebooks,
+               progress=lines.append)
+    assert done.ok and done.folder == reports / done.run_id
+    manifest = json.loads((done.folder / "manifest.json").read_text())
+    assert manifest["status"] == "ok"
+    assert manifest["parameters"]["seed"] == 7
+    assert manifest["skipped_notebooks"] == list(NOTEBOOKS[1:])
+    assert set(manifest["inputs"]) == {"customers.csv", "surveys.csv"}
+    assert all(len(digest) == 64 for digest in manifest["inputs"].values())
+    assert manifest["notebooks"][0]["status"] == "ok" and manifest["notebooks"][0]["seconds"] >= 0
+
+    executed = nbformat.read(done.folder / "00_data_quality.ipynb", as_version=4)
+    assert str(tiny) in "".join(out.get("text", "") for cell in executed.cells for out in cell.get("outputs", []))
+    page = (done.folder / "00_data_quality.html").read_text()
+    assert "pd.DataFrame" not in page and "answers" in page          # outputs without code
+    assert done.run_id in page and tiny.name in page
+    assert not list(reports.glob("*.partial")) and not list(done.folder.glob(".*"))
+
+    assert os.readlink(reports / "latest") == done.run_id
+    assert (reports / "latest.txt").read_text().strip() == done.run_id
+    assert done.run_id in (reports / "index.html").read_text()
+    assert any("00_data_quality ok" in line for line in lines)
+    assert previous_run(reports, tiny).run_id == done.run_id
+
+
+def test_each_run_gets_its_own_folder(tiny, notebooks, tmp_path):
+    reports = tmp_path / "reports"
+    first = run(RoutineParameters(data_dir=str(tiny)), reports_dir=reports, notebooks_dir=notebooks)
+    second = run(RoutineParameters(data_dir=str(tiny)), reports_dir=reports, notebooks_dir=notebooks)
+    assert first.run_id != second.run_id
+    assert first.folder.is_dir() and second.folder.is_dir()
+    assert os.readlink(reports / "latest") == max(first.run_id, second.run_id)
+
+
+def test_a_failing_notebook_fails_the_run_and_keeps_latest(tiny, notebooks, tmp_path, capsys):
+    reports = tmp_path / "reports"
+    good = run(RoutineParameters(data_dir=str(tiny)), reports_dir=reports, notebooks_dir=notebooks)
+    write_notebook(notebooks, "01_personas", "x = 1", "raise ValueError('no personas today')")
+
+    assert main(["run", str(tiny), "--reports", str(reports), "--notebooks", str(notebooks)]) == 1
+    err = capsys.readouterr().err
+    assert "notebook 01_personas" in err and "ValueError: no personas today" in err
+
+    failed = [m for m in (json.loads(p.read_text()) for p in reports.glob("2*/manifest.json"))
+              if m["status"] == "failed"]
+    assert len(failed) == 1
+    error = failed[0]["error"]
+    assert (error["notebook"], error["exception"], error["message"]) == ("01_personas", "ValueError",
+                                                                       "no personas today")
+    assert error["cell"] == 5 and "raise ValueError" in error["source"]   # title, params, injected, x = 1, raise
+    assert os.readlink(reports / "latest") == good.run_id
+    index = (reports / "index.html").read_text()
+    assert "failed" in index and "no personas today" in index
+
+
+def test_broken_input_exits_1_before_any_notebook(make_dataset, notebooks, tmp_path, capsys):
+    reports = tmp_path / "reports"
+    good = run(RoutineParameters(data_dir=str(make_dataset(TINY_DATASET))), reports_dir=reports,
+               notebooks_dir=notebooks)
+    broken = make_dataset({"surveys.csv": "response_id,timestamp,nps\nr1,2025-01-05,11\n"})
+
+    assert main(["run", str(broken), "--reports", str(reports), "--notebooks", str(notebooks)]) == 1
+    err = capsys.readouterr().err
+    assert "surveys.csv" in err and "Traceback" not in err
+    manifest = json.loads(next(p for p in reports.glob("2*/manifest.json") if good.run_id not in str(p)).read_text())
+    assert manifest["status"] == "failed" and manifest["error"]["step"] == "input"
+    assert all(entry["status"] == "pending" for entry in manifest["notebooks"])
+    assert os.readlink(reports / "latest") == good.run_id
