@@ -1,7 +1,7 @@
 """The canonical CX dataset and its loader.
 
-A dataset is a folder holding up to four tables (``customers``, ``events``,
-``surveys``, ``reviews``) as CSV, gzipped CSV or Parquet, and an optional
+A dataset is a folder holding up to five tables (``customers``, ``events``,
+``surveys``, ``reviews``, ``interventions``) as CSV, gzipped CSV or Parquet, and an optional
 ``dataset.yml`` that names the export's columns, its CSV locale and the
 journey stages. :func:`load_dataset` turns it into a :class:`CXDataset`.
 """
@@ -27,7 +27,7 @@ from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phon
 
 __all__ = ["CXDataset", "load_dataset", "validate"]
 
-TABLES = ("customers", "events", "surveys", "reviews")
+TABLES = ("customers", "events", "surveys", "reviews", "interventions")
 
 
 @dataclass
@@ -40,6 +40,9 @@ class CXDataset:
         Human name of the dataset (``dataset.yml`` ``name``, else the folder name).
     customers, events, surveys, reviews : pandas.DataFrame or None
         The canonical tables (see DESIGN.md); None when the file is absent.
+    interventions : pandas.DataFrame or None
+        Changes made at a channel, touchpoint or stage (intervention_id, start,
+        end, scope, description, owner, expected_metric), to measure their effect.
     stages : dict of str to list of str
         Journey stages in order, each with its touchpoints.
     path : pathlib.Path or None
@@ -55,6 +58,7 @@ class CXDataset:
     events: pd.DataFrame | None = None
     surveys: pd.DataFrame | None = None
     reviews: pd.DataFrame | None = None
+    interventions: pd.DataFrame | None = None
     stages: dict[str, list[str]] = field(default_factory=dict)
     path: Path | None = None
     timezone: str = "UTC"
@@ -198,14 +202,14 @@ def _load(folder: Path, *, keep_pii: bool) -> tuple[ValidationReport, CXDataset 
         report.problems.append(Problem(str(folder), "dataset folder not found; expected a folder of CSV/Parquet files."))
         return report, None
     config = _read_config(folder, report)
-    tables = {}
+    tables, names = {}, {}
     for table in TABLES:
         file = _find_file(folder, table, config, report)
         raw = _read_raw(file, config, report) if file else None
         if raw is not None:
             frame = _to_canonical(raw, table, file.name, config, report)
             if frame is not None:
-                tables[table] = frame
+                tables[table], names[table] = frame, file.name
     if not tables and not report.problems:
         report.problems.append(Problem(folder.name, "no table files found; expected one of "
                                        + ", ".join(f"{t}.csv" for t in TABLES) + " (or .csv.gz/.parquet)."))
@@ -215,6 +219,9 @@ def _load(folder: Path, *, keep_pii: bool) -> tuple[ValidationReport, CXDataset 
     _drop_pii(tables, keep_pii, report)
     _check_orphans(tables, report)
     _fill_stages(tables, config, report)
+    _check_scopes(tables, config, report, names.get("interventions", ""))
+    if report.problems:
+        return report, None
     for table, frame in tables.items():
         tables[table] = frame.reset_index(drop=True)
     return report, CXDataset(name=config.name, stages=config.stages, path=folder,
@@ -542,9 +549,10 @@ def _numeric_columns(table: str, columns) -> list[str]:
 def _parse(frame: pd.DataFrame, table: str, name: str, config: _Config, report: ValidationReport) -> pd.DataFrame:
     out = {}
     numeric = _numeric_columns(table, frame.columns)
+    timestamps = schemas.TIMESTAMPS.get(table, schemas.DEFAULT_TIMESTAMPS)
     for column in frame.columns:
         values = frame[column]
-        if column in schemas.TIMESTAMPS:
+        if column in timestamps:
             out[column] = _parse_timestamps(values, name, column, config, report)
         elif column in numeric:
             out[column] = _parse_numbers(values, name, column, config, report)
@@ -743,6 +751,23 @@ def _check_orphans(tables: dict, report: ValidationReport) -> None:
         if orphan.any():
             report.warnings.append(f"{table}: {int(orphan.sum())} row(s) of {frame.loc[orphan, 'customer_id'].nunique()} "
                                    "customer id(s) not found in customers; kept, without customer attributes.")
+
+
+def _check_scopes(tables: dict, config: _Config, report: ValidationReport, file_name: str) -> None:
+    """Every intervention's scope must be a channel, touchpoint or stage of the data."""
+    interventions = tables.get("interventions")
+    if interventions is None:
+        return
+    known = set(config.stages) | {tp for tps in config.stages.values() for tp in tps}
+    for table in ("events", "surveys"):
+        frame = tables.get(table)
+        for column in ("channel", "touchpoint", "stage"):
+            if frame is not None and column in frame.columns:
+                known |= set(frame[column].dropna().unique())
+    unknown = ~interventions["scope"].isin(known)
+    _report_values(report, file_name, "scope", unknown, interventions["scope"],
+                   "is not a channel, touchpoint or stage of the data; expected one of "
+                   + ", ".join(sorted(known)[:15]) + ("..." if len(known) > 15 else ""))
 
 
 def _fill_stages(tables: dict, config: _Config, report: ValidationReport) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-__all__ = ["Customers", "Events", "Surveys", "Reviews", "SCHEMAS", "REQUIRED", "NUMERIC", "TIMESTAMPS",
+__all__ = ["Customers", "Events", "Surveys", "Reviews", "Interventions", "SCHEMAS", "REQUIRED", "NUMERIC", "TIMESTAMPS",
            "IDS", "LOWERCASE"]
 
 _UTC = {"unit": "us", "tz": "UTC"}
@@ -82,7 +82,18 @@ class Reviews(_Table):
         return _whole(rating)
 
 
-SCHEMAS = {"customers": Customers, "events": Events, "surveys": Surveys, "reviews": Reviews}
+class Interventions(_Table):
+    """Changes the company made at a channel, touchpoint or stage, to measure their effect."""
+
+    intervention_id: Series[str] = pa.Field(unique=True, description="a unique intervention id")
+    start: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs=_UTC, description="the date the change started")
+    end: Optional[Series[pd.DatetimeTZDtype]] = pa.Field(dtype_kwargs=_UTC, nullable=True,
+                                                         description="the date the change ended (optional)")
+    scope: Series[str] = pa.Field(description="a channel, touchpoint or stage of the data")
+
+
+SCHEMAS = {"customers": Customers, "events": Events, "surveys": Surveys, "reviews": Reviews,
+           "interventions": Interventions}
 
 #: Columns every file of a table must have.
 REQUIRED = {
@@ -90,17 +101,20 @@ REQUIRED = {
     "events": ("customer_id", "timestamp", "channel", "touchpoint"),
     "surveys": ("response_id", "timestamp"),
     "reviews": ("review_id", "timestamp", "rating"),
+    "interventions": ("intervention_id", "start", "scope"),
 }
 #: Id columns: always text (leading zeros kept), trimmed.
-IDS = ("customer_id", "response_id", "review_id", "session_id")
+IDS = ("customer_id", "response_id", "review_id", "session_id", "intervention_id")
 #: Categorical columns trimmed and lower-cased.
-LOWERCASE = ("channel", "touchpoint", "stage", "source", "language")
-#: Date-time columns parsed to UTC.
-TIMESTAMPS = ("timestamp",)
+LOWERCASE = ("channel", "touchpoint", "stage", "source", "language", "scope", "expected_metric")
+#: Date-time columns parsed to UTC, per table.
+TIMESTAMPS = {"interventions": ("start", "end")}
+DEFAULT_TIMESTAMPS = ("timestamp",)
 #: Numeric columns per table (``rating_*`` included by prefix).
 NUMERIC = {
     "customers": (),
     "events": ("value",),
     "surveys": ("nps", "csat", "ces"),
     "reviews": ("rating",),
+    "interventions": (),
 }
