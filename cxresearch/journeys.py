@@ -28,18 +28,29 @@ conversion
     funnel steps chain: each step strictly after the customer's previous step,
     within ``within`` of the first step.
 CSAT
-    1-5 survey answers tied to a touchpoint (a ``touchpoint`` and ``csat``, or a
-    ``rating_<touchpoint>`` column) or a channel. ``csat`` is the top-2-box
+    The survey ``csat`` answers (1-5), tied to the survey's ``touchpoint`` (and
+    through it to a stage) and ``channel``. ``csat`` is the top-2-box
     percent with its Wilson interval, ``csat_mean`` the mean with its t interval
     (:mod:`cxresearch.stats`).
 impact (pain points)
-    ``reach * (excess_dissatisfaction + excess_exit_rate)``: the share of
-    customers touched, times how much worse than the journey's own baseline the
-    place is, where ``excess_dissatisfaction = max(0, (1 - csat/100) - (1 -
-    overall_csat/100))`` and ``excess_exit_rate = max(0, exit_rate -
-    overall_exit_rate)`` (overall = all events and answers of the persona).
-    An average place scores 0; a place everybody visits whose visitors are 20
-    points less satisfied and leave 20 points more often scores 0.4.
+    ``reach * excess_dissatisfaction * (1 + excess_exit_rate)``: the share of
+    customers touched, times how much less satisfied they are there than on
+    the whole journey, amplified by how much more often sessions end there:
+    ``excess_dissatisfaction = max(0, overall_csat - csat) / 100`` (top-2-box;
+    0 without answers) and ``excess_exit_rate = max(0, exit_rate -
+    overall_exit_rate)``, overall = all events and answers of the persona.
+    Exits alone are no pain (sessions end after a checkout); when the journey
+    has no CSAT answers at all they are the only evidence and
+    ``impact = reach * excess_exit_rate``. An average place scores 0; one that
+    half the customers visit, 40 points below the overall CSAT and with 25
+    points more exits, scores ``0.5 * 0.4 * 1.25 = 0.25``.
+channel audit flags
+    ``"underperforming"``: real volume (share >= ``REAL_VOLUME_SHARE``) and CSAT
+    significantly below the overall one (its interval's upper bound below it)
+    or an exit rate ``HIGH_EXIT_RATIO`` times the ``expected_exit_rate``, what
+    the same touchpoints lose in all channels (so a channel is not blamed for
+    the natural exits after a checkout). ``"barely used"``: share below
+    ``BARELY_USED_SHARE``, a candidate to close or shrink.
 
 Privacy: no table shows a group of fewer than ``min_group_size`` customers
 (:func:`cxresearch.privacy.suppress_small`).
@@ -72,7 +83,7 @@ REAL_VOLUME_SHARE = 0.05
 HIGH_EXIT_RATIO = 1.5
 
 _REQUIRED = ("customer_id", "timestamp", "channel", "touchpoint")
-_OPTIONAL = ("event", "session_id", "value", "stage")
+_OPTIONAL = ("event", "session_id", "stage")  # value is filled on purchases only
 _CSAT_COLUMNS = ["surveys", "csat", "csat_low", "csat_high", "csat_mean", "csat_mean_low", "csat_mean_high"]
 
 
@@ -209,6 +220,13 @@ class JourneyMap:
         return self._sorted(table, "events", ascending=False)
 
     @cached_property
+    def _touchpoint_exit_rate(self) -> np.ndarray:
+        """Exit rate per (persona code * n_touchpoints + touchpoint code), before suppression."""
+        key = self._group * len(self.touchpoint_labels) + self._touchpoint
+        size = self._n_groups * len(self.touchpoint_labels)
+        return np.bincount(key[self._end], minlength=size) / np.maximum(np.bincount(key, minlength=size), 1)
+
+    @cached_property
     def stages(self) -> pd.DataFrame:
         """Per stage, in the dataset's order: reach, conversion and drop-off, time, exits, CSAT.
 
@@ -278,15 +296,11 @@ class JourneyMap:
         """The channel audit: per channel (``level="channel"``) and channel x touchpoint.
 
         Columns ``level``, ``channel``, ``touchpoint``, ``customers``, ``share``,
-        ``events``, ``exits``, ``exit_rate``, ``completeness`` (share of the optional
-        event fields present in the data, e.g. session_id and value, that are
-        filled), the CSAT columns and ``flag``:
-
-        - ``"underperforming"``: real volume (share >= ``REAL_VOLUME_SHARE``) and
-          either CSAT significantly below the overall one (its interval's upper
-          bound below it) or an exit rate ``HIGH_EXIT_RATIO`` times the overall one;
-        - ``"barely used"``: share below ``BARELY_USED_SHARE``, a candidate to close or shrink;
-        - ``""`` otherwise.
+        ``events``, ``exits``, ``exit_rate``, ``expected_exit_rate`` (what the same
+        touchpoints lose in all channels), ``completeness`` (share of the optional
+        event fields present in the data, of event, session_id and stage, that
+        are filled), the CSAT columns and ``flag`` ("underperforming", "barely used"
+        or ""; see the module docstring).
         """
         n_ch, n_tp = len(self.channel_labels), len(self.touchpoint_labels)
         by_channel = self._group * n_ch + self._channel
@@ -451,46 +465,53 @@ class JourneyMap:
                             count=count, customers=_distinct(key, self._customer[source], size), keep=count > 0)
         return self._sorted(table, ["step", "count"], ascending=[True, False])
 
-    def pain_points(self, top: int = 10, *, negative_topics: pd.Series | None = None) -> pd.DataFrame:
-        """Touchpoints and stages ranked by impact (defined in the module docstring).
+    def pain_points(self, top: int = 10, *, by: str = "touchpoint",
+                    negative_topics: pd.Series | None = None) -> pd.DataFrame:
+        """Touchpoints (or stages) ranked by impact, each row with its evidence.
+
+        The impact score is defined in the module docstring. Touchpoints and
+        stages are ranked separately: a stage sums its touchpoints, so one list
+        would count the same customers twice.
 
         Parameters
         ----------
         top : int
             Rows to return (per persona).
+        by : {"touchpoint", "stage"}
+            What to rank.
         negative_topics : Series, optional
             Touchpoint or stage name -> a short text of its negative topics (from
-            the voice analysis); shown as the ``negative_topics`` evidence column.
+            the voice analysis), shown as the ``negative_topics`` evidence column.
 
         Returns
         -------
         DataFrame
-            ``level`` ("touchpoint"/"stage"), ``name``, ``stage``, ``customers``,
-            ``reach``, ``exit_rate``, ``excess_exit_rate``, ``surveys``, ``csat``,
-            ``csat_low``, ``csat_high``, ``excess_dissatisfaction``, ``impact``
-            (+ ``negative_topics``), highest impact first.
+            ``name``, ``stage``, ``customers``, ``reach``, ``exit_rate``,
+            ``excess_exit_rate``, ``surveys``, ``csat``, ``csat_low``, ``csat_high``,
+            ``excess_dissatisfaction``, ``impact`` (+ ``negative_topics``), highest impact first.
         """
         _check_positive(top=top)
+        _check_choices("by", [by], ["touchpoint", "stage"])
         if negative_topics is not None and not isinstance(negative_topics, pd.Series):
             raise ParameterError(f"negative_topics must be a pandas Series (name -> text); "
                                  f"got {type(negative_topics).__name__}.")
-        keys = self._keys
-        touchpoints = self._with_csat(self.touchpoints, ["touchpoint"], suppress=False)
-        places = pd.concat([
-            touchpoints.assign(level="touchpoint", name=touchpoints["touchpoint"]),
-            self.stages.assign(level="stage", name=self.stages["stage"], reach=self.stages["share"]),
-        ], ignore_index=True)
+        if by == "touchpoint":
+            places = self._with_csat(self.touchpoints, ["touchpoint"], suppress=False)
+            places = places.assign(name=places["touchpoint"])
+        else:
+            places = self.stages.assign(name=self.stages["stage"], reach=self.stages["share"])
         base = self._baseline_for(places)
-        places["excess_exit_rate"] = (places["exit_rate"] - base["exit_rate"]).clip(lower=0)
-        places["excess_dissatisfaction"] = ((base["csat"] - places["csat"]) / 100).clip(lower=0).fillna(0)
-        places["impact"] = places["reach"] * (places["excess_exit_rate"] + places["excess_dissatisfaction"])
-        columns = keys + ["level", "name", "stage", "customers", "reach", "exit_rate", "excess_exit_rate",
-                          "surveys", "csat", "csat_low", "csat_high", "excess_dissatisfaction", "impact"]
-        table = places[columns]
+        exits = (places["exit_rate"] - base["exit_rate"]).clip(lower=0)
+        dissatisfaction = ((base["csat"] - places["csat"]) / 100).clip(lower=0).fillna(0)
+        any_answers = base["csat"].notna()
+        places = places.assign(excess_exit_rate=exits, excess_dissatisfaction=dissatisfaction,
+                               impact=places["reach"] * np.where(any_answers, dissatisfaction * (1 + exits), exits))
+        table = places[self._keys + ["name", "stage", "customers", "reach", "exit_rate", "excess_exit_rate",
+                                     "surveys", "csat", "csat_low", "csat_high", "excess_dissatisfaction", "impact"]]
         if negative_topics is not None:
             table = table.assign(negative_topics=table["name"].map(negative_topics))
-        table = self._sorted(table, ["impact", "level", "name"], ascending=[False, False, True])
-        return table.groupby("persona", sort=False).head(top) if keys else table.head(top)
+        table = self._sorted(table, ["impact", "name"], ascending=[False, True])
+        return table.groupby("persona", sort=False).head(top) if self._keys else table.head(top)
 
     def subset(self, *, persona: str | None = None, channels=None) -> JourneyMap:
         """The journey map of one persona and/or of the events in some channels only.
@@ -589,13 +610,15 @@ class JourneyMap:
         events = np.bincount(key, minlength=size)
         exits = np.bincount(key[self._end], minlength=size)
         customers = _distinct(key, self._customer, size)
+        touchpoint_exit_rate = self._touchpoint_exit_rate[self._group * len(self.touchpoint_labels) + self._touchpoint]
+        expected = np.bincount(key, weights=touchpoint_exit_rate, minlength=size) / np.maximum(events, 1)
         group, channel = np.divmod(np.arange(size) // n_tp, len(self.channel_labels))
         touchpoint = np.arange(size) % n_tp if per_touchpoint else np.full(size, -1)
         return self._table(
             group, level="touchpoint" if per_touchpoint else "channel", channel=self.channel_labels[channel],
             touchpoint=_labels(self.touchpoint_labels, touchpoint), customers=customers,
             share=customers / self._group_customers[group], events=events, exits=exits,
-            exit_rate=exits / np.maximum(events, 1),
+            exit_rate=exits / np.maximum(events, 1), expected_exit_rate=expected,
             completeness=np.bincount(key, weights=self._completeness, minlength=size) / np.maximum(events, 1),
             keep=events > 0, suppress=False)
 
@@ -603,7 +626,7 @@ class JourneyMap:
         base = self._baseline_for(table)
         real = table["share"] >= REAL_VOLUME_SHARE
         low_csat = table["csat_high"] < base["csat"]
-        high_exit = table["exit_rate"] >= HIGH_EXIT_RATIO * base["exit_rate"]
+        high_exit = table["exit_rate"] >= HIGH_EXIT_RATIO * table["expected_exit_rate"]
         return np.select([real & (low_csat | high_exit), table["share"] < BARELY_USED_SHARE],
                          ["underperforming", "barely used"], "")
 
@@ -751,24 +774,15 @@ def _path_labels(rows: np.ndarray, touchpoints: pd.Index) -> np.ndarray:
 
 # ----------------------------------------------------------------- satisfaction
 def _satisfaction_observations(surveys: pd.DataFrame | None, touchpoint_stage: dict) -> pd.DataFrame:
-    """1-5 answers tied to a touchpoint or channel, one row each.
-
-    ``csat`` answers carry the survey's touchpoint and channel; every
-    ``rating_<touchpoint>`` column adds answers for that touchpoint.
-    """
+    """CSAT answers (1-5) with the touchpoint, channel and stage they are tied to, one row each."""
     columns = ["customer_id", "channel", "touchpoint", "stage", "score"]
-    if surveys is None:
+    if surveys is None or "csat" not in surveys:
         return pd.DataFrame(columns=columns)
-    context = pd.DataFrame({c: surveys[c] if c in surveys else pd.Series(None, index=surveys.index, dtype=object)
-                            for c in ("customer_id", "channel", "touchpoint")})
-    parts = [context.assign(score=surveys["csat"])] if "csat" in surveys else []
-    parts += [context.assign(touchpoint=c.removeprefix("rating_"), score=surveys[c])
-              for c in surveys.columns if c.startswith("rating_")]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    obs = pd.concat(parts, ignore_index=True).dropna(subset=["score"])
+    obs = pd.DataFrame({c: surveys[c] if c in surveys else pd.Series(None, index=surveys.index, dtype=object)
+                        for c in ("customer_id", "channel", "touchpoint")})
+    obs = obs.assign(score=pd.to_numeric(surveys["csat"]).astype(float)).dropna(subset=["score"])
     obs = obs.loc[obs["touchpoint"].notna() | obs["channel"].notna()]
-    return obs.assign(stage=obs["touchpoint"].map(touchpoint_stage), score=obs["score"].astype(float))[columns]
+    return obs.assign(stage=obs["touchpoint"].map(touchpoint_stage))[columns]
 
 
 def _csat_table(obs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

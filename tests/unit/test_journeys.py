@@ -149,23 +149,34 @@ def pain_dataset():
         last = "chat" if i < 10 else "checkout"
         for minute, tp in enumerate(["home", "product", last]):
             rows.append((f"c{i:02d}", f"2024-01-01 10:{minute:02d}", "chat" if tp == "chat" else "web", tp))
-        answers.append((f"r{i}", f"c{i:02d}", "2024-01-01 11:00", last, 1.0 if i < 10 else 5.0))
-    surveys = pd.DataFrame(answers, columns=["response_id", "customer_id", "timestamp", "touchpoint", "csat"])
+        answers.append((f"r{i}", f"c{i:02d}", "2024-01-01 11:00", rows[-1][2], last, 1.0 if i < 10 else 5.0))
+    surveys = pd.DataFrame(answers, columns=["response_id", "customer_id", "timestamp", "channel", "touchpoint", "csat"])
     return CXDataset(name="pain", events=table(rows), surveys=surveys, stages=STAGES)
 
 
 def test_pain_point_ranks_first_with_its_evidence():
-    got = journey_map(pain_dataset()).pain_points(negative_topics=pd.Series({"chat": "waiting time"}))
+    jm = journey_map(pain_dataset())
+    got = jm.pain_points(negative_topics=pd.Series({"chat": "waiting time"}))
     top = got.iloc[0]
-    assert (top["level"], top["name"], top["stage"]) == ("touchpoint", "chat", "service")
-    assert top["reach"] == 0.5 and top["exit_rate"] == 1.0 and top["csat"] == 0.0
+    assert (top["name"], top["stage"], top["reach"], top["exit_rate"], top["csat"]) == ("chat", "service", 0.5, 1, 0)
     assert top["excess_exit_rate"] == pytest.approx(1 - 20 / 60)          # overall exit rate: 20 exits / 60 events
     assert top["excess_dissatisfaction"] == pytest.approx(0.5)            # overall CSAT 50%
-    assert top["impact"] == pytest.approx(0.5 * (2 / 3 + 0.5))
+    assert top["impact"] == pytest.approx(0.5 * 0.5 * (1 + 2 / 3))
     assert top["negative_topics"] == "waiting time"
-    assert got.iloc[1][["level", "name"]].tolist() == ["stage", "service"]
     checkout = got.set_index("name").loc["checkout"]
-    assert checkout["impact"] == pytest.approx(0.5 * 2 / 3) and checkout["excess_dissatisfaction"] == 0
+    assert checkout["excess_exit_rate"] == pytest.approx(2 / 3) and checkout["impact"] == 0   # happy exits: no pain
+    stages = jm.pain_points(by="stage")
+    assert stages["name"].iloc[0] == "service" and stages["impact"].iloc[0] == pytest.approx(top["impact"])
+
+
+def test_pain_points_fall_back_on_exits_without_answers():
+    ds = pain_dataset()
+    ds.surveys = None
+    top = journey_map(ds).pain_points(top=2)
+    assert top["name"].tolist() == ["chat", "checkout"]
+    assert top["impact"].tolist() == pytest.approx([0.5 * 2 / 3] * 2)
+    with pytest.raises(ParameterError, match=r"unknown by 'channel'; expected one of \['touchpoint', 'stage'\]"):
+        journey_map(ds).pain_points(by="channel")
 
 
 def test_stage_and_matrix_satisfaction_with_interval():
@@ -196,8 +207,9 @@ def test_personas_split_every_table_and_suppress_small_groups():
     hurried = jm.transitions.loc[jm.transitions["persona"] == "hurried"]
     assert hurried[["from_touchpoint", "to_touchpoint", "count"]].values.tolist() == [
         ["home", "product", 10], ["product", "chat", 10]]
-    assert jm.pain_points().groupby("persona").head(1)[["persona", "name"]].values.tolist() == [
-        ["happy", "checkout"], ["hurried", "chat"]]
+    pains = jm.pain_points().set_index(["persona", "name"])
+    assert pains.loc[("hurried", "chat"), "csat"] == 0
+    assert pains.loc[("hurried", "chat"), "excess_dissatisfaction"] == 0   # as unhappy as the rest of their journey
     with pytest.warns(SmallGroupWarning):
         small = journey_map(ds, personas=personas, min_group_size=11)
         assert small.transitions.empty
@@ -220,3 +232,28 @@ def test_missing_events_table():
     with pytest.raises(DataError, match="no events table"):
         journey_map(CXDataset(name="empty"))
 
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from cxresearch import load_dataset
+    from cxresearch.synthetic import generate
+    folder = generate(tmp_path_factory.mktemp("demo") / "demo", customers=3000, seed=42)
+    return folder, load_dataset(folder)
+
+
+def test_demo_transitions_equal_the_planted_truth(demo):
+    folder, ds = demo
+    truth = pd.read_csv(folder / "truth" / "transitions.csv")
+    got = journey_map(ds).transitions[["from_touchpoint", "to_touchpoint", "count"]]
+    key = ["from_touchpoint", "to_touchpoint"]
+    pd.testing.assert_frame_equal(got.sort_values(key, ignore_index=True), truth.sort_values(key, ignore_index=True),
+                                  check_dtype=False)
+
+
+def test_demo_planted_pain_point_ranks_first(demo):
+    folder, ds = demo
+    planted = pd.read_json(folder / "truth" / "pain_point.json", typ="series")
+    jm = journey_map(ds)
+    assert jm.pain_points(top=1)["name"].tolist() == [planted["touchpoint"]]
+    assert jm.pain_points(by="stage", top=1)["name"].tolist() == [planted["stage"]]
+    audit = jm.channels.set_index(["level", "channel"])
+    assert audit.loc[("channel", planted["channel"]), "flag"] == "underperforming"
