@@ -52,7 +52,8 @@ import pandas as pd
 
 from .errors import DataError, ParameterError
 
-__all__ = ["customer_features", "event_features", "feature_group", "FEATURE_GROUPS", "SERVICE_CHANNELS"]
+__all__ = ["customer_features", "event_features", "persona_basis", "feature_group", "FEATURE_GROUPS",
+           "PERSONA_BASIS", "SERVICE_CHANNELS"]
 
 #: Channels whose events count as service contacts.
 SERVICE_CHANNELS = ("chat", "call_center")
@@ -201,6 +202,24 @@ FEATURE_GROUPS = {
     "ratings": re.compile(r"^rating_"),
     "voice": re.compile(r"^(n_surveys|nps|csat|ces|n_reviews|review_rating|review_sentiment)$"),
 }
+
+
+#: Columns that shape buyer personas by default: who the customers are (age), how
+#: they reach the brand (channel mix) and how they buy (session frequency,
+#: purchases, order value, service needs). Journey reach, survey answers and
+#: other attributes describe the personas instead of shaping them.
+PERSONA_BASIS = re.compile(r"^(age|frequency|n_purchases|avg_order_value|service_contacts|share_.+)$")
+
+
+def persona_basis(features: pd.DataFrame) -> list[str]:
+    """Columns of *features* in :data:`PERSONA_BASIS`, to pass as ``PersonaModel(active=...)``.
+
+    Examples
+    --------
+    >>> persona_basis(pd.DataFrame(columns=["age", "region", "share_app", "nps"]))
+    ['age', 'share_app']
+    """
+    return [c for c in features.columns if PERSONA_BASIS.match(str(c))]
 
 
 def feature_group(column: str) -> str:

@@ -1,0 +1,116 @@
+"""Known-answer tests of the per-customer feature table."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxresearch.dataset import CXDataset
+from cxresearch.errors import DataError, ParameterError
+from cxresearch.features import customer_features, feature_group, persona_basis
+
+
+def t(text):
+    return pd.Timestamp(text, tz="UTC")
+
+
+@pytest.fixture
+def ds():
+    events = pd.DataFrame({
+        "customer_id": ["a", "a", "a", "b", "a", "b", "a"],
+        "timestamp": [t("2024-01-01 10:00"), t("2024-01-01 10:10"), t("2024-01-01 12:00"), t("2024-01-02 09:00"),
+                      t("2024-01-01 12:05"), t("2024-01-02 09:05"), t("2024-01-01 12:10")],
+        "channel": ["web", "app", "web", "store", "web", "chat", "web"],
+        "touchpoint": ["home", "product_page", "home", "checkout", "checkout", "chat", "home"],
+        "event": ["view", "view", "view", "purchase", "purchase", "contact", "view"],
+        "session_id": ["s1", "s1", "s2", "s3", "s2", "s3", "s4"],
+        "value": [np.nan, np.nan, np.nan, 50.0, 30.0, np.nan, np.nan],
+        "stage": ["consideration", "consideration", "consideration", "purchase", "purchase", "service",
+                  "consideration"],
+    })
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c"], "age": [30.0, 40.0, 50.0],
+                              "region": pd.array(["north", "south", "north"], dtype="str"),
+                              "signup_date": [t("2023-12-02 12:00"), t("2023-12-31 12:00"), pd.NaT]})
+    surveys = pd.DataFrame({"response_id": ["r1", "r2", "r3"], "timestamp": [t("2024-01-01")] * 3,
+                            "customer_id": ["a", "a", None], "nps": [9.0, 7.0, 3.0], "csat": [5.0, np.nan, 1.0],
+                            "rating_checkout": [4.0, 2.0, 1.0]})
+    reviews = pd.DataFrame({"review_id": ["v1", "v2"], "timestamp": [t("2024-01-01")] * 2,
+                            "customer_id": ["b", "b"], "rating": [2.0, 4.0]})
+    return CXDataset(name="tiny", customers=customers, events=events, surveys=surveys, reviews=reviews,
+                     stages={"consideration": ["home"], "purchase": ["checkout"], "service": ["chat"]})
+
+
+def test_behaviour_features_have_known_values(ds):
+    f = customer_features(ds, as_of=t("2024-01-03 12:00"))
+    a, b = f.loc["a"], f.loc["b"]
+    # a: s1 (10:00, 10:10), s2 (12:00, 12:05), s4 starts at 12:10 because the session_id changes
+    assert a["n_events"] == 5 and a["n_sessions"] == 3 and b["n_sessions"] == 1
+    assert a["events_per_session"] == pytest.approx(5 / 3)
+    assert a["share_web"] == pytest.approx(0.8) and a["share_app"] == pytest.approx(0.2) and a["share_store"] == 0
+    assert a["n_channels"] == 2 and b["n_channels"] == 2
+    assert a["cross_channel_sessions"] == pytest.approx(1 / 3) and b["cross_channel_sessions"] == 1
+    assert (a["n_purchases"], a["spend"], a["avg_order_value"]) == (1, 30, 30)
+    assert (b["n_purchases"], b["spend"], b["service_contacts"]) == (1, 50, 1)
+    assert a["service_contacts"] == 0
+    assert a["recency_days"] == pytest.approx((t("2024-01-03 12:00") - t("2024-01-01 12:10")) / pd.Timedelta(days=1))
+    assert a["tenure_days"] == pytest.approx(2 + 2 / 24)
+    assert a["frequency"] == pytest.approx(3 / 30 * 30)
+    assert list(f.filter(like="reached_").columns) == ["reached_consideration", "reached_purchase", "reached_service"]
+    assert a[["reached_consideration", "reached_purchase", "reached_service"]].tolist() == [1, 1, 0]
+
+
+def test_time_gap_splits_sessions_without_session_ids(ds):
+    events = ds.events.drop(columns="session_id")
+    f = customer_features(CXDataset(name="x", events=events), session_gap="30min")
+    assert f.loc["a", "n_sessions"] == 2  # 10:00-10:10, then 12:00-12:10
+    assert customer_features(CXDataset(name="x", events=events), session_gap="3h").loc["a", "n_sessions"] == 1
+
+
+def test_survey_review_and_profile_features(ds):
+    f = customer_features(ds, as_of=t("2024-01-03 12:00"))
+    assert (f.loc["a", "n_surveys"], f.loc["a", "nps"], f.loc["a", "csat"], f.loc["a", "rating_checkout"]) == (2, 8, 5, 3)
+    assert f.loc["b", "n_surveys"] == 0 and np.isnan(f.loc["b", "nps"])
+    assert (f.loc["b", "n_reviews"], f.loc["b", "review_rating"]) == (2, 3)
+    assert f.loc["a", "days_since_signup"] == pytest.approx(32)
+    assert f.loc["b", "region"] == "south" and "signup_date" not in f
+
+
+def test_customer_without_activity_has_zero_counts_and_missing_averages(ds):
+    c = customer_features(ds).loc["c"]
+    assert (c["n_events"], c["n_sessions"], c["spend"], c["share_web"], c["n_reviews"]) == (0, 0, 0, 0, 0)
+    assert np.isnan(c["recency_days"]) and np.isnan(c["nps"]) and np.isnan(c["days_since_signup"])
+
+
+def test_rows_are_the_customers_table_and_absent_tables_add_no_columns(ds):
+    only_events = customer_features(CXDataset(name="x", events=ds.events))
+    assert list(only_events.index) == ["a", "b"]
+    assert not any(c in only_events for c in ("nps", "n_reviews", "age"))
+    assert list(customer_features(ds).index) == ["a", "b", "c"]
+
+
+def test_review_sentiment_is_used_when_present(ds):
+    reviews = ds.reviews.assign(sentiment=[-0.5, 0.9])
+    f = customer_features(CXDataset(name="x", customers=ds.customers, reviews=reviews))
+    assert f.loc["b", "review_sentiment"] == pytest.approx(0.2)
+
+
+def test_event_order_does_not_matter_and_inputs_are_not_mutated(ds):
+    before = ds.events.copy()
+    shuffled = CXDataset(name="x", customers=ds.customers, events=ds.events.sample(frac=1, random_state=1))
+    pd.testing.assert_frame_equal(customer_features(shuffled), customer_features(
+        CXDataset(name="x", customers=ds.customers, events=ds.events)))
+    pd.testing.assert_frame_equal(ds.events, before)
+
+
+def test_bad_inputs_raise_clear_errors(ds):
+    with pytest.raises(DataError, match="no customers, events, surveys or reviews"):
+        customer_features(CXDataset(name="empty"))
+    with pytest.raises(ParameterError, match="session_gap must be a duration"):
+        customer_features(ds, session_gap="soon")
+    with pytest.raises(ParameterError, match="must be positive"):
+        customer_features(ds, session_gap="-5min")
+
+
+def test_persona_basis_and_groups():
+    frame = pd.DataFrame(columns=["age", "region", "share_app", "frequency", "nps", "reached_purchase", "spend"])
+    assert persona_basis(frame) == ["age", "share_app", "frequency"]
+    assert [feature_group(c) for c in frame.columns] == [
+        "profile", "profile", "channels", "behaviour", "voice", "journey", "behaviour"]
