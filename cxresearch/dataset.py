@@ -25,7 +25,7 @@ from . import schemas
 from .errors import MAX_EXAMPLES, DataError, DataWarning, Problem, did_you_mean
 from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone
 
-__all__ = ["CXDataset", "load_dataset", "validate"]
+__all__ = ["CXDataset", "load_dataset", "validate", "from_frames", "ValidationReport"]
 
 TABLES = ("customers", "events", "surveys", "reviews", "interventions")
 
@@ -196,36 +196,81 @@ def validate(path, *, keep_pii: bool = False) -> ValidationReport:
     return _load(Path(path), keep_pii=keep_pii)[0]
 
 
+def from_frames(tables: dict[str, pd.DataFrame], *, name: str = "in-memory dataset", stages: dict | None = None,
+                timezone: str = "UTC", keep_pii: bool = False) -> CXDataset:
+    """Build a :class:`CXDataset` from in-memory tables, with the same checks as :func:`load_dataset`.
+
+    For adapters that reshape an export in pandas first (see :mod:`cxresearch.recipes`).
+    Problems name the table (``"events"``) and 1-based row numbers.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        Any of ``customers``, ``events``, ``surveys``, ``reviews``, ``interventions``,
+        with canonical column names.
+    name, stages, timezone, keep_pii
+        As the ``dataset.yml`` settings and :func:`load_dataset` argument of the same names.
+
+    Raises
+    ------
+    DataError
+        Listing every problem found.
+    """
+    unknown = sorted(set(tables) - set(TABLES))
+    report = ValidationReport(Path(name))
+    if unknown:
+        report.problems.append(Problem(name, f"unknown table(s) {', '.join(unknown)}; expected {', '.join(TABLES)}."))
+        raise DataError(report.problems)
+    config = _Config(name=name, timezone=timezone)
+    config.stages = _config_stages(stages, lambda message: report.problems.append(Problem(name, message)))
+    raw = {table: (frame.set_axis(np.arange(1, len(frame) + 1)), table) for table, frame in tables.items()}
+    dataset = _build(raw, config, report, keep_pii=keep_pii, path=None)
+    if report.problems:
+        raise DataError(report.problems)
+    for message in report.warnings:
+        warnings.warn(message, DataWarning, stacklevel=2)
+    return dataset
+
+
 def _load(folder: Path, *, keep_pii: bool) -> tuple[ValidationReport, CXDataset | None]:
     report = ValidationReport(folder)
     if not folder.is_dir():
         report.problems.append(Problem(str(folder), "dataset folder not found; expected a folder of CSV/Parquet files."))
         return report, None
     config = _read_config(folder, report)
-    tables, names = {}, {}
+    raw = {}
     for table in TABLES:
         file = _find_file(folder, table, config, report)
-        raw = _read_raw(file, config, report) if file else None
-        if raw is not None:
-            frame = _to_canonical(raw, table, file.name, config, report)
-            if frame is not None:
-                tables[table], names[table] = frame, file.name
-    if not tables and not report.problems:
+        frame = _read_raw(file, config, report) if file else None
+        if frame is not None:
+            raw[table] = (frame, file.name)
+    if not raw and not report.problems:
         report.problems.append(Problem(folder.name, "no table files found; expected one of "
                                        + ", ".join(f"{t}.csv" for t in TABLES) + " (or .csv.gz/.parquet)."))
+    return report, _build(raw, config, report, keep_pii=keep_pii, path=folder)
+
+
+def _build(raw: dict, config: _Config, report: ValidationReport, *, keep_pii: bool,
+           path: Path | None) -> CXDataset | None:
+    """Raw tables ``{table: (frame indexed by line, file name)}`` -> a checked CXDataset (or None)."""
+    tables, names = {}, {}
+    for table, (frame, file_name) in raw.items():
+        canonical = _to_canonical(frame, table, file_name, config, report)
+        if canonical is not None:
+            tables[table], names[table] = canonical, file_name
     if report.problems:
-        return report, None
+        return None
     _link_identities(tables, report)
     _drop_pii(tables, keep_pii, report)
     _check_orphans(tables, report)
     _fill_stages(tables, config, report)
     _check_scopes(tables, config, report, names.get("interventions", ""))
     if report.problems:
-        return report, None
+        return None
     for table, frame in tables.items():
         tables[table] = frame.reset_index(drop=True)
-    return report, CXDataset(name=config.name, stages=config.stages, path=folder,
-                             timezone=config.timezone, notes=report.notes, **tables)
+    return CXDataset(name=config.name, stages=config.stages, path=path,
+                     timezone=config.timezone, notes=report.notes, **tables)
 
 
 # ----------------------------------------------------------------------------- config

@@ -269,3 +269,16 @@ def test_real_sample_loads():
     raw = __import__("pandas").read_csv(sample / "transactions.csv")
     assert ds.events.loc[ds.events.customer_id == "1", "value"].sum() == pytest.approx(
         raw.loc[raw.household_id == 1, "sales_value"].sum())
+
+
+def test_from_frames_checks_in_memory_tables_like_files(make_dataset):
+    from cxresearch.dataset import from_frames
+
+    folder = make_dataset({"events.csv": EVENTS})
+    raw = pd.read_csv(folder / "events.csv", dtype=str)
+    built = from_frames({"events": raw}, name="tiny", stages={"purchase": ["checkout"]})
+    pd.testing.assert_frame_equal(built.events.drop(columns="stage"), load_dataset(folder).events)
+    assert built.events["stage"].isna().tolist() == [True, False, False]
+    assert built.events["stage"].iloc[1:].tolist() == ["purchase", "purchase"]
+    with pytest.raises(DataError, match=r"surveys, column 'nps': 1 value\(s\) are out of range.*line 1: 12"):
+        from_frames({"surveys": pd.DataFrame({"response_id": ["a"], "timestamp": ["2025-01-01"], "nps": [12]})})
