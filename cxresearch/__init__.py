@@ -9,7 +9,7 @@ from .stats import Estimate, compare, ces, csat, nps
 from .privacy import redact_pii
 from .dataset import CXDataset, load_dataset, validate  # noqa: F401
 # features/personas exports
-# journeys exports
+from .journeys import JourneyMap, journey_map, sessionize
 from .voice import key_drivers, kpi_table, kpi_trend, topic_impact
 from .text import detect_language, fit_sentiment, sentiment
 from .topics import topics

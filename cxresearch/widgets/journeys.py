@@ -1,0 +1,84 @@
+"""``JourneyExplorer``: browse the journey map of a dataset by persona and channel in JupyterLab."""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pandas as pd
+from IPython.display import display
+
+from ..charts.journeys import emotion_curve, funnel_chart, journey_heatmap, journey_sankey, transition_heatmap
+from ..journeys import DEFAULT_GAP, JourneyMap, journey_map
+from ..privacy import MIN_GROUP_SIZE
+
+__all__ = ["JourneyExplorer"]
+
+ALL = "all"
+CHARTS = {
+    "journey map": lambda jm: journey_heatmap(jm.matrix),
+    "session flows": lambda jm: journey_sankey(jm.flows(5)),
+    "emotion curve": lambda jm: emotion_curve(jm.stages),
+    "stage funnel": lambda jm: funnel_chart(jm.funnel(list(jm.stage_labels))),
+    "transitions": lambda jm: transition_heatmap(jm.transitions),
+}
+NEEDS_STAGES = ("journey map", "emotion curve", "stage funnel")
+
+
+class JourneyExplorer(widgets.VBox):
+    """Pick a persona, a channel and a chart; see the chart and the top pain points.
+
+    Parameters
+    ----------
+    ds : CXDataset
+        The dataset to map (needs events).
+    personas : Series, optional
+        customer_id -> persona label, to filter by persona.
+    gap, min_group_size
+        As in :func:`~cxresearch.journeys.journey_map`.
+
+    Examples
+    --------
+    >>> explorer = JourneyExplorer(ds, personas=labels)   # doctest: +SKIP
+    >>> explorer                                           # doctest: +SKIP
+    """
+
+    def __init__(self, ds, *, personas: pd.Series | None = None, gap=DEFAULT_GAP,
+                 min_group_size: int = MIN_GROUP_SIZE):
+        self._overall = journey_map(ds, gap=gap, min_group_size=min_group_size)
+        self._maps: dict[tuple[str, str], JourneyMap] = {}
+        self._split = None if personas is None else journey_map(ds, personas=personas, gap=gap,
+                                                                min_group_size=min_group_size)
+        self.persona = widgets.Dropdown(description="persona", options=[ALL] + (
+            [] if self._split is None else [str(p) for p in self._split.persona_labels]))
+        self.channel = widgets.Dropdown(description="channel", options=[ALL, *self._overall.channel_labels])
+        self.chart = widgets.ToggleButtons(
+            options=[name for name in CHARTS if len(self._overall.stage_labels) or name not in NEEDS_STAGES])
+        self.output = widgets.Output()
+        for control in (self.persona, self.channel, self.chart):
+            control.observe(self._refresh, names="value")
+        super().__init__([widgets.HBox([self.persona, self.channel]), self.chart, self.output])
+        self._refresh()
+
+    @property
+    def journey(self) -> JourneyMap:
+        """The journey map of the current persona and channel selection."""
+        return self._map(self.persona.value, self.channel.value)
+
+    @property
+    def figure(self):
+        """The chart currently shown."""
+        return CHARTS[self.chart.value](self.journey)
+
+    def _map(self, persona: str, channel: str) -> JourneyMap:
+        """Journey map of a selection, built once."""
+        if (persona, channel) not in self._maps:
+            jm = self._overall if persona == ALL else self._split.subset(persona=self._label(persona))
+            self._maps[persona, channel] = jm if channel == ALL else jm.subset(channels=channel)
+        return self._maps[persona, channel]
+
+    def _label(self, persona: str):
+        return next(p for p in self._split.persona_labels if str(p) == persona)
+
+    def _refresh(self, *_) -> None:
+        self.output.clear_output(wait=True)
+        with self.output:
+            display(self.figure)
+            display(self.journey.pain_points(top=5))
