@@ -1,0 +1,500 @@
+"""Recipes: real public exports reshaped into a :class:`~cxresearch.dataset.CXDataset`.
+
+Each recipe reads the files of one public dataset where the user keeps them
+(the folder as published, see ``/shared/data/README.md`` of the project's
+machines), reshapes them into the canonical tables and validates those through
+:func:`~cxresearch.dataset.load_dataset`, so a recipe's dataset passes exactly
+the checks of a dataset folder. The reshaped tables are written to a temporary
+folder that is deleted once loaded; nothing is copied into the project.
+
+=============  ====================================================================
+recipe         what becomes what
+=============  ====================================================================
+``olist``      orders -> events (order placed, payment approved, handed to carrier,
+               delivered on time / late); review -> review and CSAT survey tied to
+               the order's last milestone; people by ``customer_unique_id``
+``bpic2012``   loan applications -> customers (amount, outcome); activities ->
+               touchpoints, ``A_``/``W_``/``O_`` prefixes -> stages
+``airline``    passengers -> customers; 14 touchpoint ratings -> ``rating_*``
+               (0 = not applicable -> missing); ``satisfaction`` kept as the target
+``clothing``   each review is its own anonymous reviewer (age, product, recommends)
+``telco``      customers from demographics, services and status; the satisfaction
+               score -> a CSAT survey (1-5)
+``dunnhumby``  households -> customers (demographics, top department, discount share);
+               campaigns received, coupon redemptions and baskets -> events
+=============  ====================================================================
+
+Undated files (airline, clothing, telco) get the timestamp :data:`UNDATED` (the
+Unix epoch, an unmistakable "no date"), and the dataset's notes say so: their
+trends and periods mean nothing, their KPIs, drivers, topics and personas do.
+
+Examples
+--------
+>>> from cxresearch import recipes
+>>> ds = recipes.load("olist", "path/to/olist_ecommerce_sample15k")  # doctest: +SKIP
+>>> sorted(recipes.RECIPES)
+['airline', 'bpic2012', 'clothing', 'dunnhumby', 'olist', 'telco']
+"""
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .dataset import CXDataset, load_dataset
+from .errors import DataError, ParameterError, Problem, did_you_mean
+
+__all__ = ["Recipe", "RECIPES", "UNDATED", "load", "missing", "olist", "bpic2012", "airline", "clothing", "telco",
+           "dunnhumby"]
+
+#: Timestamp given to rows of files that carry no date at all.
+UNDATED = pd.Timestamp("1970-01-01", tz="UTC")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to read one public dataset.
+
+    Attributes
+    ----------
+    name : str
+        Key in :data:`RECIPES`.
+    load : callable
+        ``load(path) -> CXDataset``.
+    description : str
+        What the data is and how it is mapped.
+    licence : str
+        The data's licence (the project never copies non-CC0/CC-BY data).
+    folder : str
+        Name of the dataset's folder in the shared data.
+    files : dict of str to tuple of str
+        Every file the recipe reads, with the columns it needs.
+    """
+
+    name: str
+    load: Callable[[str | Path], CXDataset]
+    description: str
+    licence: str
+    folder: str
+    files: dict[str, tuple[str, ...]]
+
+
+# ----------------------------------------------------------------------- helpers
+def _problems(folder: Path, files: dict[str, tuple[str, ...]]) -> list[Problem]:
+    """Every file or column of *files* that *folder* lacks."""
+    if not folder.is_dir():
+        return [Problem(folder.name or str(folder), f"folder {folder} not found; expected the folder of the original "
+                        f"export holding {', '.join(files)}.")]
+    problems = []
+    for file, columns in files.items():
+        if not (folder / file).is_file():
+            problems.append(Problem(file, f"not found in {folder}; expected this file of the original export."
+                                    f"{did_you_mean(file, [p.name for p in folder.iterdir()])}"))
+            continue
+        header = pd.read_csv(folder / file, nrows=0).columns
+        problems += [Problem(file, f"required column '{column}' is missing; the file has "
+                             f"{', '.join(map(str, header))}.{did_you_mean(column, header)}", column=column)
+                     for column in columns if column not in header]
+    return problems
+
+
+def _read(path, files: dict[str, tuple[str, ...]], **read_csv) -> dict[str, pd.DataFrame]:
+    """The columns the recipe needs of each file, raising one DataError for all that is missing."""
+    folder = Path(path)
+    problems = _problems(folder, files)
+    if problems:
+        raise DataError(problems)
+    return {file: pd.read_csv(folder / file, usecols=list(columns), **read_csv) for file, columns in files.items()}
+
+
+def _dataset(name: str, source, tables: dict[str, pd.DataFrame], *, stages=None, timezone: str = "UTC",
+             notes=()) -> CXDataset:
+    """Validate reshaped *tables* through :func:`load_dataset`, from a temporary folder."""
+    config = {"name": name, "timezone": timezone, "stages": stages or {}}
+    with tempfile.TemporaryDirectory(prefix="cxresearch-recipe-") as tmp:
+        folder = Path(tmp)
+        (folder / "dataset.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        for table, frame in tables.items():
+            frame.to_parquet(folder / f"{table}.parquet", index=False)
+        dataset = load_dataset(folder)
+    return replace(dataset, path=Path(source), notes=[*notes, *dataset.notes])
+
+
+def _undated(table: str, source: str) -> str:
+    return (f"{table}: {source} has no dates; every timestamp is {UNDATED.date()} (recipes.UNDATED), "
+            "so trends and periods are meaningless.")
+
+
+def _largest(frame: pd.DataFrame, key: str, by: str, column: str) -> pd.Series:
+    """*column* of the row with the largest *by* in each *key* group (ties: first in file order)."""
+    top = frame.sort_values(by, ascending=False, kind="stable").drop_duplicates(key)
+    return top.set_index(key)[column]
+
+
+# ------------------------------------------------------------------------- olist
+OLIST_FILES = {
+    "olist_orders_dataset.csv": ("order_id", "customer_id", "order_status", "order_purchase_timestamp",
+                                 "order_approved_at", "order_delivered_carrier_date",
+                                 "order_delivered_customer_date", "order_estimated_delivery_date"),
+    "olist_customers_dataset.csv": ("customer_id", "customer_unique_id", "customer_city", "customer_state"),
+    "olist_order_payments_dataset.csv": ("order_id", "payment_type", "payment_installments", "payment_value"),
+    "olist_order_reviews_dataset.csv": ("review_id", "order_id", "review_score", "review_comment_title",
+                                        "review_comment_message", "review_answer_timestamp"),
+    "olist_order_items_dataset.csv": ("order_id", "product_id", "price"),
+    "olist_products_dataset.csv": ("product_id", "product_category_name"),
+    "product_category_name_translation.csv": ("product_category_name", "product_category_name_english"),
+}
+#: Order milestone column -> touchpoint (delivery splits into on time / late).
+OLIST_MILESTONES = {"order_purchase_timestamp": "order_placed", "order_approved_at": "payment_approved",
+                    "order_delivered_carrier_date": "handed_to_carrier",
+                    "order_delivered_customer_date": "delivered_on_time"}
+OLIST_STAGES = {"purchase": ["order_placed", "payment_approved"], "fulfilment": ["handed_to_carrier"],
+                "delivery": ["delivered_on_time", "delivered_late"]}
+
+
+def olist(path) -> CXDataset:
+    """The Olist e-commerce export (orders, customers, payments, reviews, items, products).
+
+    - **customers**: one per person (``customer_unique_id``; Olist gives each
+      order its own ``customer_id``) with ``state``, ``city`` and, from the
+      person's largest payment and item, ``payment_type``, ``installments`` and
+      ``category`` (English).
+    - **events**: one per order milestone, channel ``web``, ``session_id`` the
+      order: ``order_placed`` (event ``purchase``, value = the order's payments
+      in BRL), ``payment_approved``, ``handed_to_carrier`` and
+      ``delivered_on_time`` or ``delivered_late`` (delivered on a later day than
+      the estimated delivery date). Timestamps are Sao Paulo time.
+    - **reviews**: star rating (1-5) and title + message (Portuguese), at the
+      answer time; a review covering several orders (same ``review_id``) is kept once.
+    - **surveys**: the same review is Olist's post-delivery satisfaction survey,
+      so it is also a ``csat`` answer with its ``comment``, tied to the
+      touchpoint of the order's last milestone (a late delivery, an order
+      stuck at the carrier...), which gives the journey map its pain points.
+    """
+    raw = _read(path, OLIST_FILES)
+    people = raw["olist_customers_dataset.csv"]
+    person = people.set_index("customer_id")["customer_unique_id"]
+    orders = raw["olist_orders_dataset.csv"].assign(person=lambda o: o["customer_id"].map(person))
+    payments = raw["olist_order_payments_dataset.csv"].assign(person=lambda p: p["order_id"].map(
+        orders.set_index("order_id")["person"]))
+    categories = raw["product_category_name_translation.csv"].set_index("product_category_name").iloc[:, 0]
+    products = raw["olist_products_dataset.csv"].set_index("product_id")["product_category_name"]
+    items = raw["olist_order_items_dataset.csv"].assign(
+        person=lambda i: i["order_id"].map(orders.set_index("order_id")["person"]),
+        category=lambda i: i["product_id"].map(products).map(categories))
+
+    customers = (people.drop_duplicates("customer_unique_id")
+                 .rename(columns={"customer_state": "state", "customer_city": "city"})
+                 .set_index("customer_unique_id")[["state", "city"]]
+                 .assign(payment_type=_largest(payments, "person", "payment_value", "payment_type"),
+                         installments=payments.groupby("person")["payment_installments"].max(),
+                         category=_largest(items.dropna(subset=["category"]), "person", "price", "category"))
+                 .rename_axis("customer_id").reset_index())
+
+    milestones = orders.melt(id_vars=["order_id", "person", "order_estimated_delivery_date"],
+                             value_vars=list(OLIST_MILESTONES), var_name="milestone", value_name="timestamp")
+    milestones = milestones.dropna(subset=["timestamp"]).assign(timestamp=lambda m: pd.to_datetime(m["timestamp"]))
+    late = (milestones["milestone"].eq("order_delivered_customer_date")
+            & (milestones["timestamp"].dt.normalize() > pd.to_datetime(milestones["order_estimated_delivery_date"])))
+    placed = milestones["milestone"].eq("order_purchase_timestamp")
+    events = pd.DataFrame({
+        "customer_id": milestones["person"], "timestamp": milestones["timestamp"], "channel": "web",
+        "touchpoint": milestones["milestone"].map(OLIST_MILESTONES).mask(late, "delivered_late"),
+        "event": np.where(placed, "purchase", "milestone"), "session_id": milestones["order_id"],
+        "value": milestones["order_id"].map(payments.groupby("order_id")["payment_value"].sum()).where(placed),
+    }).sort_values(["customer_id", "timestamp"], kind="stable")
+    last_milestone = events.drop_duplicates("session_id", keep="last").set_index("session_id")["touchpoint"]
+
+    answers = raw["olist_order_reviews_dataset.csv"]
+    duplicates = int(answers["review_id"].duplicated().sum())
+    answers = answers.drop_duplicates("review_id")
+    text = answers["review_comment_title"].str.cat(answers["review_comment_message"], sep=". ", na_rep="")
+    text = text.str.strip(". ").replace("", np.nan)
+    common = {"customer_id": answers["order_id"].map(orders.set_index("order_id")["person"]),
+              "timestamp": pd.to_datetime(answers["review_answer_timestamp"])}
+    reviews = pd.DataFrame({"review_id": answers["review_id"], **common, "rating": answers["review_score"],
+                            "text": text, "source": "olist"})
+    surveys = pd.DataFrame({"response_id": answers["review_id"], **common, "channel": "web",
+                            "touchpoint": answers["order_id"].map(last_milestone),
+                            "csat": answers["review_score"], "comment": text})
+    return _dataset("Olist e-commerce (15k orders)", path,
+                    {"customers": customers, "events": events, "surveys": surveys, "reviews": reviews},
+                    stages=OLIST_STAGES, timezone="America/Sao_Paulo",
+                    notes=[f"reviews: {duplicates} review(s) covering several orders kept once (first order).",
+                           "reviews and surveys: each review is also the order's CSAT survey answer; "
+                           "texts are Portuguese (sentiment lexicons cover English and Italian only)."])
+
+
+# ---------------------------------------------------------------------- bpic2012
+BPIC2012_FILES = {"bpic2012_events.csv.gz": ("case:concept:name", "concept:name", "lifecycle:transition",
+                                             "time:timestamp", "org:resource", "case:REG_DATE", "case:AMOUNT_REQ")}
+#: Dutch work items of the log, in English.
+BPIC2012_WORK_ITEMS = {
+    "W_Completeren aanvraag": "w_complete_application", "W_Nabellen offertes": "w_call_after_offer",
+    "W_Nabellen incomplete dossiers": "w_call_incomplete_file", "W_Valideren aanvraag": "w_validate_application",
+    "W_Afhandelen leads": "w_handle_lead", "W_Beoordelen fraude": "w_assess_fraud",
+    "W_Wijzigen contractgegevens": "w_change_contract",
+}
+#: Activity prefix -> journey stage, in journey order.
+BPIC2012_STAGES = {"a_": "application", "w_": "back_office", "o_": "offer"}
+#: Final application states, the first one a case reaches wins.
+BPIC2012_OUTCOMES = {"a_approved": "approved", "a_declined": "declined", "a_cancelled": "cancelled"}
+
+
+def bpic2012(path) -> CXDataset:
+    """The BPI Challenge 2012 loan-application event log (Dutch bank, 2011-2012).
+
+    - **customers**: one per application (``case:concept:name``) with
+      ``amount_requested``, ``registered_at`` and ``outcome`` (approved,
+      declined, cancelled, or open when the log ends before).
+    - **events**: every event of the log; ``touchpoint`` is the activity
+      (``A_``/``O_`` states lower-cased, Dutch ``W_`` work items in English),
+      ``event`` its lifecycle transition (schedule, start, complete), channel
+      ``employee`` or ``automatic`` (no ``org:resource``), ``session_id`` the case.
+    - **stages**: application (``A_``), back_office (``W_``), offer (``O_``).
+    """
+    log = _read(path, BPIC2012_FILES, dtype={"case:concept:name": str})["bpic2012_events.csv.gz"]
+    activity = log["concept:name"].map(BPIC2012_WORK_ITEMS).fillna(log["concept:name"].str.lower())
+    events = pd.DataFrame({
+        "customer_id": log["case:concept:name"], "timestamp": pd.to_datetime(log["time:timestamp"], utc=True),
+        "channel": np.where(log["org:resource"].isna(), "automatic", "employee"), "touchpoint": activity,
+        "event": log["lifecycle:transition"].str.lower(), "session_id": log["case:concept:name"],
+    })
+    stage = activity.str[:2].map(BPIC2012_STAGES)
+    stages = {name: sorted(activity[stage == name].unique()) for name in BPIC2012_STAGES.values()}
+    ends = events.loc[activity.isin(list(BPIC2012_OUTCOMES))].sort_values("timestamp", kind="stable")
+    cases = log.drop_duplicates("case:concept:name").set_index("case:concept:name")
+    customers = pd.DataFrame({
+        "amount_requested": cases["case:AMOUNT_REQ"].astype(float),
+        "registered_at": pd.to_datetime(cases["case:REG_DATE"], utc=True),
+        "outcome": ends.drop_duplicates("customer_id").set_index("customer_id")["touchpoint"]
+        .map(BPIC2012_OUTCOMES).reindex(cases.index).fillna("open"),
+    }).rename_axis("customer_id").reset_index()
+    return _dataset("BPI Challenge 2012 loan applications", path, {"customers": customers, "events": events},
+                    stages=stages)
+
+
+# ----------------------------------------------------------------------- airline
+AIRLINE_FILE = "airline_passenger_satisfaction_test.csv"
+#: The survey's touchpoint ratings (0-5, 0 = not applicable), in journey order of the columns.
+AIRLINE_RATINGS = ("Inflight wifi service", "Departure/Arrival time convenient", "Ease of Online booking",
+                   "Gate location", "Food and drink", "Online boarding", "Seat comfort", "Inflight entertainment",
+                   "On-board service", "Leg room service", "Baggage handling", "Checkin service", "Inflight service",
+                   "Cleanliness")
+AIRLINE_PROFILE = ("Gender", "Customer Type", "Age", "Type of Travel", "Class", "Flight Distance",
+                   "Departure Delay in Minutes", "Arrival Delay in Minutes")
+AIRLINE_FILES = {AIRLINE_FILE: ("id", *AIRLINE_PROFILE, *AIRLINE_RATINGS, "satisfaction")}
+
+
+def airline(path) -> CXDataset:
+    """The airline passenger satisfaction survey (Kaggle test split, 25,976 passengers).
+
+    - **customers**: one per passenger (``id``) with gender, customer type,
+      age, type of travel, class, flight distance, delays (minutes) and
+      ``satisfied`` (1 = "satisfied", 0 = "neutral or dissatisfied").
+    - **surveys**: one answer per passenger, ``rating_<touchpoint>`` for the 14
+      ratings with 0 ("not applicable") as missing, and ``satisfaction`` as
+      given (the target of driver analysis). Undated: see :data:`UNDATED`.
+    """
+    raw = _read(path, AIRLINE_FILES)[AIRLINE_FILE]
+    ids = raw["id"].astype(str)
+    customers = raw[list(AIRLINE_PROFILE)].assign(
+        customer_id=ids, satisfied=raw["satisfaction"].eq("satisfied").astype(float))
+    ratings = raw[list(AIRLINE_RATINGS)].mask(raw[list(AIRLINE_RATINGS)] == 0).add_prefix("rating_")
+    surveys = pd.concat([pd.DataFrame({"response_id": ids, "customer_id": ids, "timestamp": UNDATED}),
+                         ratings, raw[["satisfaction"]]], axis=1)
+    return _dataset("Airline passenger satisfaction", path, {"customers": customers, "surveys": surveys},
+                    notes=[_undated("surveys", AIRLINE_FILE),
+                           "surveys: ratings of 0 mean 'not applicable' and are missing."])
+
+
+# ---------------------------------------------------------------------- clothing
+CLOTHING_FILE = "Womens Clothing E-Commerce Reviews.csv"
+CLOTHING_FILES = {CLOTHING_FILE: ("Unnamed: 0", "Clothing ID", "Age", "Title", "Review Text", "Rating",
+                                  "Recommended IND", "Positive Feedback Count", "Division Name",
+                                  "Department Name", "Class Name")}
+
+
+def clothing(path) -> CXDataset:
+    """Women's e-commerce clothing reviews (23,486 reviews, English, CC0).
+
+    The file has no reviewer id and no date. Each review is taken as its own
+    anonymous reviewer (``customer_id`` = ``review_id`` = the row id), so
+    personas are personas of reviews; every timestamp is :data:`UNDATED`.
+
+    - **customers**: ``age``, ``division``, ``department``, ``class``,
+      ``recommended`` (0/1) and ``positive_feedback_count``.
+    - **reviews**: ``rating`` (1-5), ``title``, ``text``, language ``en`` and
+      ``clothing_id`` (kept here as text: as a customer attribute the loader
+      would read the id as a number).
+    """
+    raw = _read(path, CLOTHING_FILES, dtype={"Unnamed: 0": str, "Clothing ID": str})[CLOTHING_FILE]
+    ids = raw["Unnamed: 0"]
+    customers = pd.DataFrame({
+        "customer_id": ids, "age": raw["Age"], "division": raw["Division Name"],
+        "department": raw["Department Name"], "class": raw["Class Name"], "recommended": raw["Recommended IND"],
+        "positive_feedback_count": raw["Positive Feedback Count"]})
+    reviews = pd.DataFrame({"review_id": ids, "customer_id": ids, "timestamp": UNDATED, "rating": raw["Rating"],
+                            "title": raw["Title"], "text": raw["Review Text"], "language": "en",
+                            "clothing_id": raw["Clothing ID"]})
+    return _dataset("Women's clothing e-commerce reviews", path, {"customers": customers, "reviews": reviews},
+                    notes=[_undated("reviews", CLOTHING_FILE),
+                           "customers: the file has no reviewer id; each review is its own reviewer."])
+
+
+# ------------------------------------------------------------------------- telco
+TELCO_DEMOGRAPHICS = "Telco_customer_churn_demographics.csv"
+TELCO_SERVICES = "Telco_customer_churn_services.csv"
+TELCO_STATUS = "Telco_customer_churn_status.csv"
+TELCO_FILES = {
+    TELCO_DEMOGRAPHICS: ("Customer ID", "Gender", "Age", "Married", "Number of Dependents"),
+    TELCO_SERVICES: ("Customer ID", "Referred a Friend", "Number of Referrals", "Tenure in Months", "Offer",
+                     "Phone Service", "Avg Monthly Long Distance Charges", "Multiple Lines", "Internet Service",
+                     "Internet Type", "Avg Monthly GB Download", "Online Security", "Online Backup",
+                     "Device Protection Plan", "Premium Tech Support", "Streaming TV", "Streaming Movies",
+                     "Streaming Music", "Unlimited Data", "Contract", "Paperless Billing", "Payment Method",
+                     "Monthly Charge", "Total Charges", "Total Refunds", "Total Extra Data Charges",
+                     "Total Long Distance Charges", "Total Revenue"),
+    TELCO_STATUS: ("Status ID", "Customer ID", "Satisfaction Score", "Customer Status", "Churn Value",
+                   "Churn Score", "CLTV", "Churn Category", "Churn Reason"),
+}
+
+
+def telco(path) -> CXDataset:
+    """IBM's fictional California telco (v11.1.3 tables: demographics, services, status).
+
+    - **customers**: the 7,043 customers with every demographic, service and
+      status column (snake_case), ``Count``/``Quarter``/id columns left out.
+    - **surveys**: the ``Satisfaction Score`` (1-5) as ``csat``, one answer
+      per customer (``response_id`` = ``Status ID``). The tables say only
+      "Q3" of an unstated year: see :data:`UNDATED`.
+    """
+    raw = _read(path, TELCO_FILES)
+    status = raw[TELCO_STATUS]
+    customers = (raw[TELCO_DEMOGRAPHICS].merge(raw[TELCO_SERVICES], on="Customer ID", validate="1:1")
+                 .merge(status.drop(columns=["Status ID", "Satisfaction Score"]), on="Customer ID", validate="1:1")
+                 .rename(columns={"Customer ID": "customer_id"}))
+    surveys = pd.DataFrame({"response_id": status["Status ID"], "customer_id": status["Customer ID"],
+                            "timestamp": UNDATED, "csat": status["Satisfaction Score"]})
+    return _dataset("IBM telco customers", path, {"customers": customers, "surveys": surveys},
+                    notes=[_undated("surveys", TELCO_STATUS)])
+
+
+# --------------------------------------------------------------------- dunnhumby
+DUNNHUMBY_FILES = {
+    "transactions_sample.csv": ("household_id", "store_id", "basket_id", "product_id", "sales_value",
+                                "retail_disc", "coupon_disc", "transaction_timestamp"),
+    "demographics.csv": ("household_id", "age", "income", "home_ownership", "marital_status", "household_size",
+                         "household_comp", "kids_count"),
+    "campaigns.csv": ("campaign_id", "household_id"),
+    "campaign_descriptions.csv": ("campaign_id", "campaign_type", "start_date"),
+    "coupon_redemptions.csv": ("household_id", "campaign_id", "redemption_date"),
+    "products_in_transactions_sample.csv": ("product_id", "department"),
+}
+DUNNHUMBY_STAGES = {"campaign": ["campaign_type_a", "campaign_type_b", "campaign_type_c"],
+                    "purchase": ["basket"], "redemption": ["coupon_redemption"]}
+
+
+def dunnhumby(path) -> CXDataset:
+    """84.51°/dunnhumby "The Complete Journey" (grocery households, 2017, CC0).
+
+    - **customers**: every household seen in any file, with the demographics
+      (banded text, for the 801 households that have them), ``top_department``
+      (largest sampled spend) and ``discount_share`` (retail discount / sales).
+    - **events**: ``campaign_type_a|b|c`` (channel ``campaign``, at the
+      campaign's start date: the day a household received it is not in the
+      data), ``coupon_redemption`` (channel ``store``, at its date) and one
+      ``basket`` per basket (channel ``store``, event ``purchase``,
+      ``session_id`` the basket, ``value`` its sales).
+    - **stages**: campaign, purchase, redemption.
+
+    The transactions are the package's 75,000-line random sample of ~1.47M, so
+    a basket's value is the sum of its *sampled* lines, not the whole basket.
+    """
+    raw = _read(path, DUNNHUMBY_FILES, dtype={"basket_id": str})
+    lines = raw["transactions_sample.csv"].assign(department=lambda t: t["product_id"].map(
+        raw["products_in_transactions_sample.csv"].set_index("product_id")["department"]))
+    baskets = lines.groupby("basket_id", sort=False).agg(
+        customer_id=("household_id", "first"), timestamp=("transaction_timestamp", "min"),
+        value=("sales_value", "sum")).reset_index()
+    campaigns = raw["campaigns.csv"].merge(raw["campaign_descriptions.csv"], on="campaign_id", validate="m:1")
+    redemptions = raw["coupon_redemptions.csv"]
+    events = pd.concat([
+        pd.DataFrame({"customer_id": campaigns["household_id"], "timestamp": campaigns["start_date"],
+                      "channel": "campaign", "event": "campaign_received",
+                      "touchpoint": campaigns["campaign_type"].str.lower().str.replace(" ", "_").radd("campaign_")}),
+        pd.DataFrame({"customer_id": redemptions["household_id"], "timestamp": redemptions["redemption_date"],
+                      "channel": "store", "touchpoint": "coupon_redemption", "event": "redemption"}),
+        pd.DataFrame({"customer_id": baskets["customer_id"], "timestamp": baskets["timestamp"], "channel": "store",
+                      "touchpoint": "basket", "event": "purchase", "session_id": baskets["basket_id"],
+                      "value": baskets["value"]}),
+    ], ignore_index=True).assign(timestamp=lambda e: pd.to_datetime(e["timestamp"], format="ISO8601"))
+    spend = lines.groupby("household_id")[["sales_value", "retail_disc"]].sum()
+    households = pd.Index(events["customer_id"].unique()).union(raw["demographics.csv"]["household_id"])
+    customers = (raw["demographics.csv"].set_index("household_id").reindex(households)
+                 .assign(top_department=_largest(lines.dropna(subset=["department"]), "household_id",
+                                                 "sales_value", "department"),
+                         discount_share=spend["retail_disc"] / spend["sales_value"].where(spend["sales_value"] > 0))
+                 .rename_axis("customer_id").reset_index())
+    return _dataset("dunnhumby The Complete Journey (households)", path, {"customers": customers, "events": events},
+                    stages=DUNNHUMBY_STAGES,
+                    notes=["events: baskets are built from a 75,000-line random sample of ~1.47M transaction "
+                           "lines; their value is the sampled lines' sales only.",
+                           "events: campaigns are dated at their start date (the receipt date is not in the data)."])
+
+
+# ---------------------------------------------------------------------- registry
+RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in (
+    Recipe("olist", olist, "Brazilian marketplace orders with delivery milestones, payments and post-delivery "
+           "reviews (15k-order sample, Portuguese text)", "CC BY-NC-SA 4.0", "olist_ecommerce_sample15k",
+           OLIST_FILES),
+    Recipe("bpic2012", bpic2012, "Dutch bank loan applications: event log of application, offer and back-office "
+           "activities", "CC BY 4.0 (4TU.ResearchData; verify on the DOI page)",
+           "bpic2012_loan_application_eventlog", BPIC2012_FILES),
+    Recipe("airline", airline, "Airline passenger survey: 14 touchpoint ratings and overall satisfaction "
+           "(undated)", "not stated (Kaggle teejmahal20)", "airline_passenger_satisfaction", AIRLINE_FILES),
+    Recipe("clothing", clothing, "Women's clothing e-commerce reviews: stars, text, recommendation, reviewer age "
+           "(undated, anonymous)", "CC0 1.0", "womens_ecommerce_clothing_reviews", CLOTHING_FILES),
+    Recipe("telco", telco, "Fictional California telco: demographics, services, churn status and a 1-5 "
+           "satisfaction score (undated)", "IBM sample data terms", "ibm_telco_churn", TELCO_FILES),
+    Recipe("dunnhumby", dunnhumby, "Grocery households: demographics, campaigns received, coupon redemptions "
+           "and sampled baskets (2017)", "CC0 1.0", "dunnhumby_complete_journey", DUNNHUMBY_FILES),
+)}
+
+
+def _recipe(name: str) -> Recipe:
+    if name not in RECIPES:
+        raise ParameterError(f"unknown recipe {name!r}; expected one of {', '.join(map(repr, RECIPES))}."
+                             f"{did_you_mean(name, RECIPES)}")
+    return RECIPES[name]
+
+
+def load(name: str, path) -> CXDataset:
+    """Load the export at *path* with the recipe *name* (a key of :data:`RECIPES`).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown recipe name (the message lists the valid ones).
+    DataError
+        Naming every expected file or column the folder lacks.
+    """
+    return _recipe(name).load(path)
+
+
+def missing(name: str, path) -> list[str]:
+    """What the folder at *path* lacks for recipe *name*: one message per file or column, empty when complete.
+
+    Notebooks use it to say clearly that the data is not there and skip the analyses.
+
+    Examples
+    --------
+    >>> missing("olist", "no/such/folder")[0][:30]
+    'folder: folder no/such/folder '
+    """
+    return [str(problem) for problem in _problems(Path(path), _recipe(name).files)]
