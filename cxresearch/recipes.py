@@ -88,8 +88,8 @@ class Recipe:
 def _problems(folder: Path, files: dict[str, tuple[str, ...]]) -> list[Problem]:
     """Every file or column of *files* that *folder* lacks."""
     if not folder.is_dir():
-        return [Problem(folder.name or str(folder), f"folder {folder} not found; expected the folder of the original "
-                        f"export holding {', '.join(files)}.")]
+        return [Problem(str(folder), f"folder not found; expected the folder of the original export holding "
+                        f"{', '.join(files)}.")]
     problems = []
     for file, columns in files.items():
         if not (folder / file).is_file():
@@ -494,7 +494,7 @@ def missing(name: str, path) -> list[str]:
 
     Examples
     --------
-    >>> missing("olist", "no/such/folder")[0][:30]
-    'folder: folder no/such/folder '
+    >>> missing("olist", "no/such/folder")[0].split(";")[0]
+    'no/such/folder: folder not found'
     """
     return [str(problem) for problem in _problems(Path(path), _recipe(name).files)]

@@ -1,0 +1,183 @@
+"""Recipes on the real public exports: row counts, known category counts and KPIs computed by hand."""
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxresearch import recipes
+from cxresearch.dataset import CXDataset
+from cxresearch.errors import DataError, ParameterError
+
+SHARED_DATA = Path(os.environ.get("CXRESEARCH_SHARED_DATA",
+                                  Path(__file__).resolve().parents[2].parent / "shared" / "data"))
+
+
+def folder(name: str) -> Path:
+    """The shared folder of recipe *name*, or skip naming what is missing."""
+    path = SHARED_DATA / recipes.RECIPES[name].folder
+    lacking = recipes.missing(name, path)
+    if lacking:
+        pytest.skip(f"shared data for recipe {name!r} not available (set CXRESEARCH_SHARED_DATA): {lacking[0]}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    cache = {}
+
+    def load(name: str) -> tuple[CXDataset, Path]:
+        if name not in cache:
+            path = folder(name)
+            cache[name] = recipes.load(name, path), path
+        return cache[name]
+
+    return load
+
+
+# -------------------------------------------------------------------- registry and errors
+def test_registry_describes_every_recipe():
+    assert set(recipes.RECIPES) == {"olist", "bpic2012", "airline", "clothing", "telco", "dunnhumby"}
+    for name, recipe in recipes.RECIPES.items():
+        assert recipe.name == name and recipe.description and recipe.licence and recipe.files
+
+
+def test_unknown_recipe_lists_the_valid_names():
+    with pytest.raises(ParameterError, match=r"unknown recipe 'olsit'.*'olist'.*Did you mean 'olist'"):
+        recipes.load("olsit", ".")
+
+
+def test_missing_folder_is_named(tmp_path):
+    messages = recipes.missing("telco", tmp_path / "nowhere")
+    assert len(messages) == 1 and "nowhere" in messages[0] and "Telco_customer_churn_status.csv" in messages[0]
+
+
+def test_every_missing_file_and_column_is_named_in_one_error(tmp_path):
+    (tmp_path / "Telco_customer_churn_status.csv").write_text("Status ID,Customer ID,Satisfaction Scor\n")
+    with pytest.raises(DataError) as error:
+        recipes.telco(tmp_path)
+    problems = {(p.file, p.column) for p in error.value.problems}
+    assert ("Telco_customer_churn_demographics.csv", None) in problems
+    assert ("Telco_customer_churn_services.csv", None) in problems
+    assert ("Telco_customer_churn_status.csv", "Satisfaction Score") in problems
+    assert "Did you mean 'Satisfaction Scor'" in str(error.value)
+
+
+def test_dataset_points_at_the_users_folder_not_a_copy(loaded):
+    ds, path = loaded("telco")
+    assert ds.path == path
+
+
+# ---------------------------------------------------------------------------------- olist
+def test_olist_people_orders_milestones_and_reviews(loaded):
+    ds, path = loaded("olist")
+    orders = pd.read_csv(path / "olist_orders_dataset.csv")
+    raw_reviews = pd.read_csv(path / "olist_order_reviews_dataset.csv")
+    assert len(ds.customers) == 14_904  # customer_unique_id, README
+    milestones = ["order_purchase_timestamp", "order_approved_at", "order_delivered_carrier_date",
+                  "order_delivered_customer_date"]
+    assert len(ds.events) == int(orders[milestones].notna().sum().sum()) == 59_243
+    assert (ds.events["touchpoint"] == "order_placed").sum() == 15_000
+    assert ds.events["session_id"].nunique() == 15_000
+    kept = raw_reviews.drop_duplicates("review_id")
+    assert len(ds.reviews) == len(ds.surveys) == len(kept) == 14_944 - 20
+    assert ds.reviews["rating"].value_counts().to_dict() == kept["review_score"].value_counts().to_dict()
+    assert raw_reviews["review_score"].value_counts()[[5, 1]].tolist() == [8_597, 1_701]  # README
+
+
+def test_olist_late_deliveries_and_their_csat_by_hand(loaded):
+    ds, path = loaded("olist")
+    orders = pd.read_csv(path / "olist_orders_dataset.csv",
+                         parse_dates=["order_delivered_customer_date", "order_estimated_delivery_date"])
+    delivered = orders.dropna(subset=["order_delivered_customer_date"])
+    late = delivered["order_delivered_customer_date"].dt.normalize() > delivered["order_estimated_delivery_date"]
+    counts = ds.events["touchpoint"].value_counts()
+    assert counts["delivered_late"] == late.sum()
+    assert counts["delivered_on_time"] == (~late).sum()
+    reviews = pd.read_csv(path / "olist_order_reviews_dataset.csv").drop_duplicates("review_id")
+    late_orders = delivered.loc[late, "order_id"]
+    expected = reviews.loc[reviews["order_id"].isin(late_orders), "review_score"].mean()
+    observed = ds.surveys.loc[ds.surveys["touchpoint"] == "delivered_late", "csat"].mean()
+    assert observed == pytest.approx(expected)
+    assert observed < ds.surveys["csat"].mean() - 1  # late deliveries cost more than a star
+
+
+def test_olist_purchase_value_is_the_orders_payments(loaded):
+    ds, path = loaded("olist")
+    payments = pd.read_csv(path / "olist_order_payments_dataset.csv")
+    assert ds.events["value"].sum() == pytest.approx(payments["payment_value"].sum())
+    assert set(ds.stages) == {"purchase", "fulfilment", "delivery"}
+
+
+# ------------------------------------------------------------------------------- bpic2012
+def test_bpic2012_cases_events_outcomes_and_stages(loaded):
+    ds, path = loaded("bpic2012")
+    log = pd.read_csv(path / "bpic2012_events.csv.gz", usecols=["case:concept:name", "concept:name",
+                                                                 "org:resource"])
+    assert len(ds.events) == 262_200 and len(ds.customers) == 13_087  # README
+    assert ds.events["timestamp"].min() >= pd.Timestamp("2011-09-30", tz="UTC")
+    assert ds.events["timestamp"].max() < pd.Timestamp("2012-03-15", tz="UTC")
+    assert (ds.events["channel"] == "automatic").sum() == log["org:resource"].isna().sum() == 18_010
+    outcomes = ds.customers["outcome"].value_counts()
+    activity = log["concept:name"].value_counts()
+    assert outcomes["approved"] == activity["A_APPROVED"] == 2_246
+    assert outcomes.sum() == 13_087 and outcomes["open"] > 0
+    by_stage = ds.events["stage"].value_counts()
+    for prefix, stage in {"A_": "application", "W_": "back_office", "O_": "offer"}.items():
+        assert by_stage[stage] == activity[activity.index.str.startswith(prefix)].sum()
+    assert (ds.events["touchpoint"] == "w_call_after_offer").sum() == activity["W_Nabellen offertes"]
+
+
+# -------------------------------------------------------------------------------- airline
+def test_airline_ratings_not_applicable_and_target(loaded):
+    ds, path = loaded("airline")
+    raw = pd.read_csv(path / "airline_passenger_satisfaction_test.csv")
+    assert len(ds.surveys) == len(ds.customers) == 25_976
+    assert ds.surveys["satisfaction"].value_counts()["satisfied"] == 11_403  # README
+    assert ds.customers["satisfied"].sum() == 11_403
+    ratings = [c for c in ds.surveys.columns if c.startswith("rating_")]
+    assert len(ratings) == 14
+    assert ds.surveys["rating_inflight_wifi_service"].isna().sum() == (raw["Inflight wifi service"] == 0).sum()
+    answered = raw.loc[raw["Online boarding"] > 0, "Online boarding"]
+    assert ds.surveys["rating_online_boarding"].mean() == pytest.approx(answered.mean())
+    assert (ds.surveys["timestamp"] == recipes.UNDATED).all()
+    assert any("no dates" in note for note in ds.notes)
+
+
+# ------------------------------------------------------------------------------- clothing
+def test_clothing_ratings_recommendations_and_reviewers(loaded):
+    ds, path = loaded("clothing")
+    raw = pd.read_csv(path / "Womens Clothing E-Commerce Reviews.csv")
+    assert len(ds.reviews) == len(ds.customers) == 23_486
+    assert ds.reviews["rating"].value_counts().sort_index().tolist() == [842, 1_565, 2_871, 5_077, 13_131]
+    assert ds.reviews["text"].isna().sum() == 845 and ds.reviews["clothing_id"].nunique() == 1_206
+    assert ds.customers["recommended"].mean() == pytest.approx(raw["Recommended IND"].mean())
+    assert ds.customers["department"].isna().sum() == 14
+
+
+# ---------------------------------------------------------------------------------- telco
+def test_telco_customers_and_satisfaction_scores(loaded):
+    ds, path = loaded("telco")
+    status = pd.read_csv(path / "Telco_customer_churn_status.csv")
+    assert len(ds.customers) == len(ds.surveys) == 7_043
+    assert ds.surveys["csat"].value_counts().sort_index().tolist() == [922, 518, 2_665, 1_789, 1_149]
+    assert ds.surveys["csat"].mean() == pytest.approx(status["Satisfaction Score"].mean())
+    assert ds.customers["customer_status"].value_counts().to_dict() == {"Stayed": 4_720, "Churned": 1_869,
+                                                                        "Joined": 454}
+    assert {"tenure_in_months", "monthly_charge", "contract", "age", "cltv"} <= set(ds.customers.columns)
+
+
+# ------------------------------------------------------------------------------ dunnhumby
+def test_dunnhumby_baskets_campaigns_and_redemptions(loaded):
+    ds, path = loaded("dunnhumby")
+    lines = pd.read_csv(path / "transactions_sample.csv")
+    events = ds.events
+    baskets = events[events["touchpoint"] == "basket"]
+    assert len(baskets) == 47_243 and baskets["customer_id"].nunique() == 2_377  # README
+    assert baskets["value"].sum() == pytest.approx(lines["sales_value"].sum())
+    assert events["touchpoint"].str.startswith("campaign_type_").sum() == 6_589
+    assert (events["touchpoint"] == "coupon_redemption").sum() == 2_102
+    assert ds.customers["income"].notna().sum() == 801
+    household = lines.groupby("household_id")[["retail_disc", "sales_value"]].sum().loc[2261]
+    share = ds.customers.set_index("customer_id").loc["2261", "discount_share"]
+    assert share == pytest.approx(household["retail_disc"] / household["sales_value"])
