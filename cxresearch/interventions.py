@@ -1,0 +1,445 @@
+"""Interventions and their measured effect: before and after, against comparable scopes.
+
+:func:`intervention_effects` measures every intervention of a dataset
+(``ds.interventions``) on each metric, in a window before and a window after
+its start, at its scope and on the comparable unaffected scopes, and reads the
+difference-in-differences as a plain-language verdict. :func:`intervention_series`
+gives one metric over time for a chart; :func:`compare_verdicts` lists the
+verdicts that changed since a previous run.
+
+Definitions
+-----------
+scope kind
+    An intervention's ``scope`` is a touchpoint, a channel or a stage of the
+    data, looked up in that order (a name that is both a touchpoint and a
+    channel is read as the touchpoint).
+windows
+    ``before`` is ``[start - window, start)``, ``after`` is ``[start, start +
+    window)``, cut at the intervention's ``end`` when it has one.
+attribution
+    A survey belongs to a scope when its ``channel`` (channel scope) or its
+    ``touchpoint`` (touchpoint scope) is the scope, or its touchpoint belongs to
+    the scoped stage (stage scope). Events belong to the scope when their
+    channel, touchpoint or stage is the scope. A review belongs to it when its
+    text mentions the scope: its name, underscores read as spaces or hyphens
+    (``chat_support`` matches "chat support"), or the words given in *mentions*.
+    Each observation falls in the window of its own time; a session counts at
+    the time of its first event in the scope.
+metrics
+    ``csat``: percent of CSAT answers of 4 or 5. ``nps``: NPS of the answers.
+    ``exit_rate``: percent of the sessions touching the scope whose last event
+    is in the scope (lower is better). ``conversion``: percent of the sessions
+    touching the scope at a stage with a next stage that reach a later stage
+    after their first event in the scope. ``sentiment``: mean sentiment
+    (-1..1, :func:`cxresearch.text.sentiment`) of the reviews mentioning the scope.
+comparison
+    The same metric on all other scopes of the same kind in the same windows:
+    surveys of the other channels (touchpoints, stages), sessions counted once
+    per other scope they touch (pooled), reviews not mentioning the scope.
+intervals
+    Each of the four groups (scope and comparison, before and after) gets the
+    estimate and interval of :mod:`cxresearch.stats` (Wilson for percentages,
+    the multinomial variance for NPS, Student's t for means); its standard
+    error is read off that interval, as :func:`cxresearch.stats.compare` does.
+    Groups are independent samples (normal approximation): a change ``after -
+    before`` has variance ``se_before² + se_after²``, and the
+    difference-in-differences ``(scope after - scope before) - (comparison
+    after - comparison before)`` the sum of the four variances.
+verdict
+    From the difference-in-differences interval: "improved" or "worse" when it
+    excludes zero (in the metric's better direction or against it), "no
+    detectable change" when it holds zero, "not enough data" when one of the
+    four groups has fewer than ``min_group_size`` observations (its numbers are
+    then suppressed) or the interval cannot be computed.
+"""
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _sp
+
+from .errors import DataError, ParameterError, did_you_mean
+from .journeys import sessionize
+from .privacy import MIN_GROUP_SIZE, suppress_small
+from .stats import mean_interval, nps_interval, wilson_interval, z_value
+from .text import sentiment
+from .voice import FREQUENCIES
+
+if TYPE_CHECKING:
+    from .dataset import CXDataset
+
+__all__ = ["METRICS", "VERDICTS", "intervention_effects", "intervention_series", "compare_verdicts"]
+
+
+class Metric(NamedTuple):
+    """How a metric is observed and judged."""
+
+    source: str     # "surveys", "sessions" or "reviews"
+    estimate: str   # "share" (percent, Wilson), "nps" or "mean" (t interval)
+    better: str     # "higher" or "lower"
+    label: str
+
+
+#: Metrics measured for each intervention.
+METRICS = {
+    "csat": Metric("surveys", "share", "higher", "CSAT (% of 4-5 answers)"),
+    "nps": Metric("surveys", "nps", "higher", "NPS"),
+    "exit_rate": Metric("sessions", "share", "lower", "exit rate (% of sessions)"),
+    "conversion": Metric("sessions", "share", "higher", "conversion to a later stage (% of sessions)"),
+    "sentiment": Metric("reviews", "mean", "higher", "review sentiment (-1..1)"),
+}
+#: Possible verdicts, best first.
+VERDICTS = ("improved", "no detectable change", "worse", "not enough data")
+KINDS = ("touchpoint", "channel", "stage")
+
+_GROUPS = (("scope", "before"), ("scope", "after"), ("comparison", "before"), ("comparison", "after"))
+_SMALL_GROUP = "not enough data"
+
+
+def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(METRICS), mentions=None,
+                         level: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Effect of each intervention on each metric, by difference-in-differences.
+
+    Definitions of scopes, windows, metrics, comparison groups and intervals are
+    in the module docstring.
+
+    Parameters
+    ----------
+    ds : CXDataset
+        A dataset with an ``interventions`` table.
+    window : str
+        Length of the windows before and after each start (a pandas duration:
+        ``"8W"``, ``"30D"``...).
+    metrics : sequence of {"csat", "nps", "exit_rate", "conversion", "sentiment"}
+        Metrics to measure; those the dataset cannot observe (no surveys, no
+        events, no review texts...) are left out.
+    mentions : dict of str to list of str, optional
+        Scope -> words that count as a review mentioning it (default: its name).
+    min_group_size : int
+        Smallest group (answers, sessions, reviews) whose numbers are shown.
+
+    Returns
+    -------
+    DataFrame
+        One row per intervention and metric: ``intervention_id``,
+        ``description``, ``scope``, ``scope_kind``, ``metric``, ``better``,
+        ``before_start``, ``start``, ``after_end``; ``before``, ``after`` (with
+        ``before_n``, ``after_n``), ``change``, ``change_low``, ``change_high``,
+        ``change_p_value`` at the scope; the same ``comparison_*`` on the other
+        scopes; ``did``, ``did_low``, ``did_high``, ``did_p_value`` and
+        ``verdict`` (one of :data:`VERDICTS`). Empty without interventions.
+    """
+    duration = _duration(window)
+    metrics = _check_metrics(metrics)
+    _check_min_group_size(min_group_size)
+    z = z_value(level)
+    if ds.interventions is None or ds.interventions.empty:
+        return pd.DataFrame(columns=_COLUMNS)
+    evidence = _Evidence(ds, mentions)
+    plans, observations = [], []
+    for intervention in ds.interventions.itertuples(index=False):
+        kind = evidence.kind_of(intervention.scope)
+        after_end = intervention.start + duration
+        if pd.notna(intervention.end):
+            after_end = min(after_end, intervention.end)
+        for metric in metrics:
+            obs = evidence.observations(metric, kind, intervention.scope)
+            if obs is None:
+                continue
+            plans.append({"intervention_id": intervention.intervention_id, "description": intervention.description,
+                          "scope": intervention.scope, "scope_kind": kind, "metric": metric,
+                          "better": METRICS[metric].better, "before_start": intervention.start - duration,
+                          "start": intervention.start, "after_end": after_end})
+            window_of = np.select([obs["time"].between(intervention.start - duration, intervention.start,
+                                                       inclusive="left"),
+                                   (obs["time"] >= intervention.start) & (obs["time"] < after_end)],
+                                  ["before", "after"], "")
+            observations.append(obs.assign(intervention_id=intervention.intervention_id, metric=metric,
+                                           window=window_of)[window_of != ""])
+    if not plans:
+        return pd.DataFrame(columns=_COLUMNS)
+    keys = ["intervention_id", "metric", "arm", "window"]
+    groups = _estimates(pd.concat(observations, ignore_index=True), keys, level).set_index(keys)
+    table = pd.DataFrame(plans)
+    for arm, window_name in _GROUPS:
+        prefix = f"{'comparison_' if arm == 'comparison' else ''}{window_name}"
+        index = pd.MultiIndex.from_arrays([table["intervention_id"], table["metric"],
+                                           [arm] * len(table), [window_name] * len(table)])
+        found = groups.reindex(index)
+        table[prefix] = found["value"].to_numpy()
+        table[f"{prefix}_n"] = found["n"].fillna(0).astype(int).to_numpy()
+        table[f"{prefix}_se"] = found["se"].to_numpy()
+    return _judge(table, z, min_group_size)
+
+
+def _judge(table: pd.DataFrame, z: float, min_group_size: int) -> pd.DataFrame:
+    """Changes, difference-in-differences and verdicts of the four-group *table*; small groups suppressed."""
+    for prefix in ("", "comparison_"):
+        diff = table[f"{prefix}after"] - table[f"{prefix}before"]
+        se = np.hypot(table[f"{prefix}before_se"], table[f"{prefix}after_se"])
+        table = table.assign(**{f"{prefix}change": diff, f"{prefix}change_low": diff - z * se,
+                                f"{prefix}change_high": diff + z * se, f"{prefix}change_p_value": _p_value(diff, se)})
+    did = table["change"] - table["comparison_change"]
+    se = np.sqrt(sum(table[f"{p}_se"] ** 2 for p in ("before", "after", "comparison_before", "comparison_after")))
+    table = table.assign(did=did, did_low=did - z * se, did_high=did + z * se, did_p_value=_p_value(did, se))
+    smallest = table[["before_n", "after_n", "comparison_before_n", "comparison_after_n"]].min(axis=1)
+    shown = suppress_small(table.assign(smallest=smallest), size_col="smallest", min_group_size=min_group_size).index
+    suppressed = ~table.index.isin(shown)
+    numbers = [c for c in _COLUMNS if c.startswith(("before", "after", "change", "comparison_", "did"))
+               and not c.endswith(("_n", "_start", "_end"))]
+    table.loc[suppressed, numbers] = np.nan
+    lower_is_better = table["better"] == "lower"
+    above, below = table["did_low"] > 0, table["did_high"] < 0
+    table["verdict"] = np.select([suppressed | table["did_low"].isna(), np.where(lower_is_better, below, above),
+                                  np.where(lower_is_better, above, below)],
+                                 [_SMALL_GROUP, "improved", "worse"], "no detectable change")
+    return table[_COLUMNS].reset_index(drop=True)
+
+
+_COLUMNS = ["intervention_id", "description", "scope", "scope_kind", "metric", "better",
+            "before_start", "start", "after_end",
+            "before", "before_n", "after", "after_n", "change", "change_low", "change_high", "change_p_value",
+            "comparison_before", "comparison_before_n", "comparison_after", "comparison_after_n",
+            "comparison_change", "comparison_change_low", "comparison_change_high", "comparison_change_p_value",
+            "did", "did_low", "did_high", "did_p_value", "verdict"]
+
+
+def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str = "csat", freq: str = "M",
+                        mentions=None, level: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """One metric per period at an intervention's scope and on the comparison scopes.
+
+    Attribution and comparison are those of :func:`intervention_effects`, over
+    the whole data period rather than two windows.
+
+    Parameters
+    ----------
+    intervention_id : str
+        An ``intervention_id`` of ``ds.interventions``.
+    metric : {"csat", "nps", "exit_rate", "conversion", "sentiment"}
+    freq : {"D", "W", "M", "Q", "Y"}
+        Period length.
+    min_group_size : int
+        Periods with fewer observations in a group are suppressed.
+
+    Returns
+    -------
+    DataFrame
+        ``group`` ("scope" or "comparison"), ``label`` (what the group is, in
+        words), ``period`` (start time), ``value``, ``low``, ``high``, ``n``.
+        ``attrs`` holds ``intervention_id``, ``description``, ``scope``,
+        ``scope_kind``, ``start``, ``metric``, ``label`` and ``better``.
+    """
+    _check_choice("metric", metric, METRICS)
+    _check_choice("freq", freq, FREQUENCIES)
+    _check_min_group_size(min_group_size)
+    interventions = ds.interventions if ds.interventions is not None else pd.DataFrame(columns=["intervention_id"])
+    _check_choice("intervention_id", intervention_id, interventions["intervention_id"].tolist())
+    intervention = interventions.loc[interventions["intervention_id"] == intervention_id].iloc[0]
+    evidence = _Evidence(ds, mentions)
+    kind = evidence.kind_of(intervention["scope"])
+    obs = evidence.observations(metric, kind, intervention["scope"])
+    if obs is None:
+        raise DataError(f"metric {metric!r} needs {METRICS[metric].source} the dataset does not have "
+                        f"(with the columns it uses); choose another metric.")
+    period = obs["time"].dt.tz_convert(None).dt.to_period(freq).dt.start_time
+    series = _estimates(obs.assign(metric=metric, period=period), ["metric", "arm", "period"], level)
+    series = suppress_small(series, size_col="n", min_group_size=min_group_size)
+    scope = intervention["scope"]
+    labels = ({"scope": f"reviews mentioning {scope}", "comparison": "other reviews"} if metric == "sentiment"
+              else {"scope": scope, "comparison": f"other {kind}s"})
+    series = series.rename(columns={"arm": "group"}).assign(label=lambda t: t["group"].map(labels))
+    series = series.sort_values(["group", "period"], ascending=[False, True], ignore_index=True)
+    series = series[["group", "label", "period", "value", "low", "high", "n"]]
+    series.attrs.update(intervention_id=intervention_id, description=intervention["description"], scope=scope,
+                        scope_kind=kind, start=intervention["start"].tz_convert(None), metric=metric,
+                        label=METRICS[metric].label, better=METRICS[metric].better)
+    return series
+
+
+def compare_verdicts(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """Verdicts that changed between two :func:`intervention_effects` tables (e.g. this run and the last).
+
+    Returns
+    -------
+    DataFrame
+        ``intervention_id``, ``metric``, ``previous_verdict``, ``verdict``: one
+        row per intervention and metric whose verdict differs, missing on the
+        side where it was not measured (new or dropped).
+    """
+    keys = ["intervention_id", "metric", "verdict"]
+    for name, table in (("current", current), ("previous", previous)):
+        missing = [c for c in keys if c not in table.columns]
+        if missing:
+            raise ParameterError(f"{name} table lacks column(s) {missing}; expected a table of "
+                                 f"intervention_effects with {', '.join(keys)}.")
+    merged = current[keys].merge(previous[keys].rename(columns={"verdict": "previous_verdict"}),
+                                 on=keys[:2], how="outer")
+    changed = merged["verdict"].fillna("").ne(merged["previous_verdict"].fillna(""))
+    return merged.loc[changed, ["intervention_id", "metric", "previous_verdict", "verdict"]].reset_index(drop=True)
+
+
+class _Evidence:
+    """The observations of every metric in a dataset, each with its time and place (computed once)."""
+
+    def __init__(self, ds: CXDataset, mentions):
+        self.ds = ds
+        self.mentions = dict(mentions or {})
+
+    def kind_of(self, scope: str) -> str:
+        """``"touchpoint"``, ``"channel"`` or ``"stage"``: the first kind that has *scope* among its places."""
+        for kind in KINDS:
+            if scope in self.places[kind]:
+                return kind
+        known = sorted(set().union(*self.places.values()))
+        raise DataError(f"intervention scope {scope!r} is not a touchpoint, channel or stage of the data; "
+                        f"expected one of {', '.join(known[:15])}{'...' if len(known) > 15 else ''}."
+                        f"{did_you_mean(scope, known)}")
+
+    @cached_property
+    def places(self) -> dict[str, set]:
+        places = {kind: set() for kind in KINDS}
+        places["stage"] |= set(self.ds.stages)
+        places["touchpoint"] |= set(self.ds.touchpoint_stage)
+        for table in (self.ds.events, self.ds.surveys):
+            for kind in KINDS:
+                if table is not None and kind in table.columns:
+                    places[kind] |= set(table[kind].dropna().unique())
+        return places
+
+    def observations(self, metric: str, kind: str, scope: str) -> pd.DataFrame | None:
+        """``time``, ``arm`` ("scope" or "comparison") and ``score`` of *metric*; None when unobservable."""
+        source = METRICS[metric].source
+        if source == "reviews":
+            reviews = self.reviews
+            if reviews is None:
+                return None
+            place = pd.Series(np.where(self._mentions(reviews["text"], scope), scope, "other"), index=reviews.index)
+            frame = reviews.assign(place=place)
+        else:
+            frame = self.surveys if source == "surveys" else self.sessions(kind)
+            if frame is None or kind not in frame.columns or metric not in frame.columns:
+                return None
+            frame = frame.assign(place=frame[kind])
+        frame = frame.loc[frame["place"].notna() & frame[metric].notna()]
+        return pd.DataFrame({"time": frame["time"], "arm": np.where(frame["place"] == scope, "scope", "comparison"),
+                             "score": frame[metric].astype(float)})
+
+    @cached_property
+    def surveys(self) -> pd.DataFrame | None:
+        surveys = self.ds.surveys
+        if surveys is None:
+            return None
+        frame = pd.DataFrame({"time": surveys["timestamp"]})
+        for kind in ("touchpoint", "channel"):
+            if kind in surveys.columns:
+                frame[kind] = surveys[kind]
+        if "touchpoint" in surveys.columns and self.ds.stages:
+            frame["stage"] = surveys["touchpoint"].map(self.ds.touchpoint_stage)
+        if "csat" in surveys.columns:
+            frame["csat"] = (surveys["csat"] >= 4).astype(float).where(surveys["csat"].notna())
+        if "nps" in surveys.columns:
+            frame["nps"] = surveys["nps"]
+        return frame
+
+    @cached_property
+    def _events(self) -> pd.DataFrame | None:
+        """Events in journey order with ``is_last`` (of its session) and ``moved_on`` (a later stage follows)."""
+        events = self.ds.events
+        if events is None or events.empty:
+            return None
+        events = sessionize(events)
+        session = events["session"]
+        is_last = session.ne(session.shift(-1))
+        if "stage" not in events.columns or not self.ds.stages:
+            return events.assign(is_last=is_last)
+        rank = events["stage"].map({stage: i for i, stage in enumerate(self.ds.stages)}).fillna(-1)
+        latest_from_here = rank.iloc[::-1].groupby(session.iloc[::-1]).cummax().iloc[::-1]
+        latest_after = latest_from_here.groupby(session).shift(-1)
+        has_next_stage = (rank >= 0) & (rank < len(self.ds.stages) - 1)
+        return events.assign(is_last=is_last, moved_on=(latest_after > rank).astype(float).where(has_next_stage))
+
+    def sessions(self, kind: str) -> pd.DataFrame | None:
+        """One row per session and *kind* place it touches, at the session's first event there."""
+        events = self._events
+        if events is None or kind not in events.columns:
+            return None
+        last_place = events.loc[events["is_last"]].set_index("session")[kind]
+        first = events.dropna(subset=[kind]).drop_duplicates(["session", kind])
+        frame = pd.DataFrame({"time": first["timestamp"], kind: first[kind],
+                              "exit_rate": first[kind].eq(first["session"].map(last_place)).astype(float)})
+        if "moved_on" in first.columns:
+            frame["conversion"] = first["moved_on"]
+        return frame
+
+    @cached_property
+    def reviews(self) -> pd.DataFrame | None:
+        reviews = self.ds.reviews
+        if reviews is None or "text" not in reviews.columns:
+            return None
+        scores = sentiment(reviews["text"])
+        return pd.DataFrame({"time": reviews["timestamp"], "text": reviews["text"], "sentiment": scores})
+
+    def _mentions(self, texts: pd.Series, scope: str) -> np.ndarray:
+        words = self.mentions.get(scope) or [scope]
+        words = [words] if isinstance(words, str) else list(words)
+        pattern = "|".join(r"[\s_-]+".join(map(re.escape, re.split(r"[\s_]+", word.strip()))) for word in words)
+        found = texts.str.contains(rf"\b(?:{pattern})\b", case=False, regex=True)
+        return found.fillna(False).to_numpy(dtype=bool)
+
+
+def _estimates(obs: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:
+    """value, low, high, se and n of the ``score`` per group of *keys*, all groups (and metrics) at once.
+
+    *keys* include ``metric``, which picks each group's estimate: percent with
+    Wilson interval, NPS, or mean with t interval.
+    """
+    data = obs.assign(promoter=obs["score"] >= 9, detractor=obs["score"] <= 6)
+    agg = data.groupby(keys, observed=True, sort=True).agg(
+        n=("score", "size"), total=("score", "sum"), mean=("score", "mean"), std=("score", "std"),
+        promoters=("promoter", "sum"), detractors=("detractor", "sum")).reset_index()
+    share, share_low, share_high = wilson_interval(agg["total"], agg["n"], level=level)
+    nps_value, nps_low, nps_high = nps_interval(agg["promoters"], agg["detractors"], agg["n"], level=level)
+    mean_low, mean_high = mean_interval(agg["mean"], agg["std"], agg["n"], level=level)
+    estimate = agg["metric"].map({name: m.estimate for name, m in METRICS.items()})
+    choose = [estimate == "share", estimate == "nps"]
+    low = np.select(choose, [100 * share_low, nps_low], mean_low)
+    high = np.select(choose, [100 * share_high, nps_high], mean_high)
+    return agg[keys + ["n"]].assign(value=np.select(choose, [100 * share, nps_value], agg["mean"]),
+                                    low=low, high=high, se=(high - low) / (2 * z_value(level)))
+
+
+def _p_value(diff, se):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 2 * _sp.norm.sf(np.abs(diff / se))
+
+
+def _duration(window) -> pd.Timedelta:
+    try:
+        duration = pd.Timedelta(window)
+    except (TypeError, ValueError):
+        duration = pd.NaT
+    if pd.isna(duration) or duration <= pd.Timedelta(0):
+        raise ParameterError(f"window must be a positive duration such as '8W', '30D' or '12h'; got {window!r}.")
+    return duration
+
+
+def _check_metrics(metrics) -> list[str]:
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    for metric in metrics:
+        _check_choice("metric", metric, METRICS)
+    return metrics
+
+
+def _check_choice(name: str, value, choices) -> None:
+    if value not in choices:
+        raise ParameterError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}."
+                             f"{did_you_mean(str(value), list(choices))}")
+
+
+def _check_min_group_size(min_group_size) -> None:
+    if isinstance(min_group_size, bool) or not isinstance(min_group_size, (int, np.integer)) or min_group_size < 1:
+        raise ParameterError(f"min_group_size must be a whole number of 1 or more; got {min_group_size!r}.")
