@@ -14,7 +14,7 @@ Files of a run folder
 ``personas.csv``       customer_id, persona_id, persona_name (for CRM activation)
 ``persona_shares.csv`` persona_id, name, size, share, share_low, share_high, status, share_change
 ``journey_stages.csv`` the journey map's stage table
-``pain_points.csv``    the top pain points, with their previous rank
+``pain_points.csv``    the top touchpoint pain points, with their previous rank
 ``persona_model.pkl``  the fitted persona model the next run aligns to
 """
 from __future__ import annotations
@@ -116,7 +116,7 @@ class Summary:
                 lines.append(f"- {verb}: *{name}*.")
         if len(self.pain_points):
             top = self.pain_points.iloc[0]
-            lines.append(f"- **Top pain point: {top['name']}** ({top['level']}), reaching {top['reach']:.0%} "
+            lines.append(f"- **Top pain point: {top['name']}** (stage {top['stage']}), reaching {top['reach']:.0%} "
                          f"of customers with an exit rate of {top['exit_rate']:.0%}.")
         return "\n".join(lines) or "No KPIs, personas or journeys could be computed from this dataset."
 
@@ -255,9 +255,8 @@ def _ranked_pain_points(pain_points: pd.DataFrame, previous: PreviousRun | None)
     table.insert(0, "rank", range(1, len(table) + 1))
     if previous is None or previous.pain_points.empty:
         return table.assign(previous_rank=pd.NA)
-    earlier = previous.pain_points.set_index(["level", "name"])["rank"]
-    keys = pd.MultiIndex.from_frame(table[["level", "name"]])
-    return table.assign(previous_rank=pd.array(earlier.reindex(keys).to_numpy(), dtype="Int64"))
+    earlier = previous.pain_points.set_index("name")["rank"]
+    return table.assign(previous_rank=pd.array(table["name"].map(earlier).to_numpy(), dtype="Int64"))
 
 
 def load_previous(folder) -> PreviousRun:
