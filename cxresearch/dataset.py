@@ -553,7 +553,9 @@ def _to_canonical(raw: pd.DataFrame, table: str, name: str, config: _Config,
     if missing:
         return None
     parsed = _parse(frame, table, name, config, report)
-    _check_schema(parsed, table, name, report, empty=frame.apply(lambda s: _text(s).isna()))
+    blank = pd.DataFrame({c: _text(frame[c]).isna() if _is_text(frame[c]) else frame[c].isna()
+                          for c in schemas.REQUIRED[table]})
+    _check_schema(parsed, table, name, report, empty=blank)
     required = list(schemas.REQUIRED[table])
     frame = parsed[required + [c for c in parsed.columns if c not in required]]
     return frame if len(report.problems) == before else None
@@ -611,9 +613,13 @@ def _parse(frame: pd.DataFrame, table: str, name: str, config: _Config, report: 
     return pd.DataFrame(out, index=frame.index)
 
 
+def _is_text(values: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(values) or values.dtype == object
+
+
 def _text(values: pd.Series, *, strip: bool = True) -> pd.Series:
     """Text with missing-value tokens as NaN (leading zeros and case kept)."""
-    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+    if not _is_text(values):
         values = values.astype("str").where(values.notna())
     text = values.astype("str")
     stripped = text.str.strip()
@@ -792,10 +798,12 @@ def _check_orphans(tables: dict, report: ValidationReport) -> None:
         frame = tables.get(table)
         if frame is None or "customer_id" not in frame.columns:
             continue
-        orphan = frame["customer_id"].notna() & ~frame["customer_id"].isin(known)
-        if orphan.any():
-            report.warnings.append(f"{table}: {int(orphan.sum())} row(s) of {frame.loc[orphan, 'customer_id'].nunique()} "
-                                   "customer id(s) not found in customers; kept, without customer attributes.")
+        ids = pd.Series(frame["customer_id"].dropna().unique())
+        unknown = ids[~ids.isin(known)]
+        if len(unknown):
+            rows = int(frame["customer_id"].isin(unknown).sum())
+            report.warnings.append(f"{table}: {rows} row(s) of {len(unknown)} customer id(s) not found in customers; "
+                                   "kept, without customer attributes.")
 
 
 def _check_scopes(tables: dict, config: _Config, report: ValidationReport, file_name: str) -> None:
