@@ -1,0 +1,179 @@
+"""PersonaModel: scikit-learn contract, planted personas of the demo data, stability, names and cards."""
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from cxresearch import load_dataset
+from cxresearch.errors import ParameterError, SmallGroupWarning
+from cxresearch.features import customer_features, persona_basis
+from cxresearch.personas import (PersonaModel, UnstablePersonasWarning, _standardised_differences, persona_card,
+                                 persona_model, projection_data, representative_quotes)
+from cxresearch.synthetic import generate
+
+
+@parametrize_with_checks([PersonaModel(n_bootstrap=3, random_state=0),
+                          PersonaModel(method="gmm", n_bootstrap=3, random_state=0)])
+def test_scikit_learn_contract(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnstablePersonasWarning)
+        check(estimator)
+
+
+# ----------------------------------------------------------------- demo data
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = generate(tmp_path_factory.mktemp("demo"), customers=3000, seed=42)
+    ds = load_dataset(folder)
+    features = customer_features(ds)
+    truth = pd.read_csv(folder / "truth" / "personas.csv", dtype=str).set_index("customer_id")["persona"]
+    planted = json.loads((folder / "truth" / "personas.json").read_text())
+    model = PersonaModel(active=persona_basis(features), random_state=7).fit(features)
+    return ds, features, truth.reindex(features.index), planted, model
+
+
+def test_auto_k_recovers_the_planted_personas(demo):
+    _, _, truth, planted, model = demo
+    assert model.n_personas_ == truth.nunique() == len(planted)
+    assert adjusted_rand_score(truth, model.labels_) >= 0.8
+    assert model.stability_ >= model.stability_threshold
+    chosen = model.selection_.loc[model.n_personas_]
+    assert chosen["eligible"] and model.selection_["chosen"].sum() == 1
+
+
+def test_predicting_the_training_data_returns_the_labels(demo):
+    _, features, _, _, model = demo
+    pd.testing.assert_series_equal(model.predict(features), model.labels_)
+    proba = model.predict_proba(features)
+    assert np.allclose(proba.sum(axis=1), 1)
+    assert (model.persona_ids_[proba.argmax(axis=1)] == model.labels_.to_numpy()).mean() > 0.99
+
+
+def test_same_seed_and_shuffled_rows_give_the_same_personas(demo):
+    _, features, _, _, model = demo
+    again = PersonaModel(active=persona_basis(features), random_state=7).fit(features)
+    pd.testing.assert_series_equal(again.labels_, model.labels_)
+    shuffled = features.sample(frac=1, random_state=3)
+    permuted = PersonaModel(active=persona_basis(features), random_state=7).fit(shuffled)
+    pd.testing.assert_series_equal(permuted.labels_.reindex(features.index), model.labels_)
+    assert permuted.personas_["name"].tolist() == model.personas_["name"].tolist()
+
+
+def test_persona_table_is_consistent(demo):
+    _, features, _, _, model = demo
+    table = model.personas_
+    assert table["size"].tolist() == model.labels_.value_counts().sort_index().tolist()
+    assert table["size"].is_monotonic_decreasing  # ids ordered by size
+    assert table["share"].sum() == pytest.approx(1)
+    assert table["name"].is_unique and table["name"].str.len().gt(0).all()
+    assert ((table["nps_low"] <= table["nps"]) & (table["nps"] <= table["nps_high"])).all()
+    assert table["csat"].between(0, 100).all()
+    app = model.profiles_["share_app"].idxmax()
+    assert table.loc[app, "name"].startswith("App-first") and table.loc[app, "channels"].startswith("app")
+
+
+def test_cards_are_self_contained_escaped_and_quote_redacted_text(demo):
+    ds, features, _, _, model = demo
+    quotes = representative_quotes(model, features, ds)
+    assert set(quotes.index) <= set(model.personas_.index)
+    assert not quotes.str.contains("@example").any()
+    card = persona_card(model, 0, quotes=quotes)
+    assert card._repr_html_() == card
+    assert model.personas_.loc[0, "name"] in card and "NPS" in card and "95% CI" in card
+    assert "http" not in card and "<script" not in card and "<link" not in card
+
+
+def test_projection_data_has_one_point_per_sampled_customer(demo):
+    _, features, _, _, model = demo
+    points = projection_data(model, features, sample=500, random_state=0)
+    assert len(points) == 500 and set(points.columns) == {"pc1", "pc2", "persona", "name"}
+    assert (points["persona"] == model.labels_.loc[points.index]).all()
+
+
+# ------------------------------------------------------------- small literal data
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(n_samples=400, centers=[[0, 0, 0], [6, 0, 0], [0, 6, 0]], cluster_std=0.8, random_state=0)
+    frame = pd.DataFrame(X, columns=["spend", "age", "frequency"], index=[f"c{i:03d}" for i in range(400)])
+    frame["region"] = np.where(y == 2, "north", "south")
+    return frame, y
+
+
+def test_gmm_and_fixed_k(blobs):
+    frame, y = blobs
+    gmm = PersonaModel(method="gmm", n_bootstrap=5, random_state=0).fit(frame)
+    assert gmm.n_personas_ == 3 and adjusted_rand_score(y, gmm.labels_) > 0.95
+    with pytest.warns(UnstablePersonasWarning, match="k=4 has stability"):  # four personas in three blobs
+        fixed = PersonaModel(4, stability_threshold=0.9, n_bootstrap=5, random_state=0).fit(frame)
+    assert fixed.n_personas_ == 4 and list(fixed.selection_.index) == [4]
+
+
+def test_align_to_keeps_ids_and_names_and_reports_changes(blobs):
+    frame, y = blobs
+    first = PersonaModel(3, n_bootstrap=5, random_state=0).fit(frame).rename({0: "Core", 1: "Second", 2: "Third"})
+    # the same customers, ordered so that a different cluster is largest
+    later = frame.drop(frame.index[y == 0][:100])
+    second = PersonaModel(3, n_bootstrap=5, random_state=1).fit(later).align_to(first)
+    shared = later.index
+    pd.testing.assert_series_equal(second.labels_, first.labels_.loc[shared])
+    assert second.personas_["name"].to_dict() == first.personas_["name"].to_dict()
+    assert set(second.alignment_["status"]) == {"kept"}
+
+    # the third persona moves far away: it vanishes and a new one appears
+    moved = frame.copy()
+    moved.loc[y == 2, "age"] -= 6
+    moved.loc[y == 2, "frequency"] += 12
+    third = PersonaModel(3, n_bootstrap=5, random_state=0).fit(moved).align_to(first)
+    status = third.alignment_.set_index("status")
+    gone = first.labels_[y == 2].iloc[0]
+    assert status.loc["vanished", "previous_id"] == gone
+    assert status.loc["new", "persona"] == 3  # the next free id
+    assert (third.labels_[y == 2] == 3).all()
+    pd.testing.assert_series_equal(third.labels_[y != 2], first.labels_[y != 2])
+    assert sorted(third.personas_.index) == sorted(set(first.personas_.index) - {gone} | {3})
+
+
+def test_rename_validates_ids_and_uniqueness(blobs):
+    model = PersonaModel(3, n_bootstrap=3, random_state=0).fit(blobs[0])
+    assert model.rename({1: "Night owls"}).personas_.loc[1, "name"] == "Night owls"
+    with pytest.raises(ParameterError, match="unknown persona id"):
+        model.rename({9: "x"})
+    with pytest.raises(ParameterError, match="unique"):
+        model.rename({0: "Night owls"})
+    with pytest.raises(ParameterError, match="empty"):
+        model.rename({0: " "})
+
+
+def test_card_escapes_text_and_suppresses_small_personas(blobs):
+    model = PersonaModel(3, n_bootstrap=3, random_state=0).fit(blobs[0]).rename({0: "<b>Bold</b> & co"})
+    card = persona_card(model, 0, quotes=pd.Series({0: "Mail me at mario.rossi@example.it <script>"}))
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in card and "<b>" not in card
+    assert "[email]" in card and "&lt;script&gt;" in card and "mario.rossi" not in card
+    with pytest.warns(SmallGroupWarning):
+        small = persona_card(model, 0, min_group_size=10_000)
+    assert "fewer than 10000 customers" in small and "Bold" not in small
+
+
+def test_standardised_differences_known_answer():
+    values = pd.DataFrame({"x": [1.0, 2.0, 3.0, 5.0, 6.0, 7.0], "y": [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]})
+    d = _standardised_differences(values, np.array([0, 0, 0, 1, 1, 1]))
+    # means 2 vs 6, pooled SD 1 -> d = -4 and +4; a constant column has no difference
+    assert d["x"].tolist() == pytest.approx([-4.0, 4.0]) and d["y"].tolist() == [0.0, 0.0]
+
+
+def test_unstable_data_warns_and_bad_parameters_list_choices():
+    noise = np.random.default_rng(0).uniform(size=(200, 2))
+    with pytest.warns(UnstablePersonasWarning, match="stability"):
+        PersonaModel(k_range=(2, 4), stability_threshold=1.0, n_bootstrap=3, random_state=0).fit(noise)
+    with pytest.raises(ParameterError, match="'kmeans', 'gmm'"):
+        PersonaModel(method="dbscan").fit(noise)
+    with pytest.raises(ParameterError, match="active columns"):
+        PersonaModel(active=["spned"]).fit(pd.DataFrame(noise, columns=["spend", "age"]))
+    assert persona_model("4").n_personas == 4 and persona_model(" auto ").n_personas == "auto"
+    with pytest.raises(ParameterError, match="n_personas"):
+        persona_model("many")
