@@ -8,9 +8,11 @@ from .errors import CXResearchError, DataError, DataWarning, ParameterError, Pro
 from .stats import Estimate, compare, ces, csat, nps
 from .privacy import redact_pii
 from .dataset import CXDataset, load_dataset, validate  # noqa: F401
-# features/personas exports
+from .features import customer_features, persona_basis
+from .personas import PersonaModel, persona_card, representative_quotes
 from .journeys import JourneyMap, journey_map, sessionize
 from .voice import key_drivers, kpi_table, kpi_trend, topic_impact
+from .interventions import compare_verdicts, intervention_effects, intervention_series
 from .text import detect_language, fit_sentiment, sentiment
 from .topics import topics
 

@@ -137,11 +137,9 @@ def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(MET
     metrics = _check_metrics(metrics)
     _check_min_group_size(min_group_size)
     z = z_value(level)
-    if ds.interventions is None or ds.interventions.empty:
-        return pd.DataFrame(columns=_COLUMNS)
     evidence = _Evidence(ds, mentions)
     plans, observations = [], []
-    for intervention in ds.interventions.itertuples(index=False):
+    for intervention in _interventions(ds).itertuples(index=False):
         kind = evidence.kind_of(intervention.scope)
         after_end = intervention.start + duration
         if pd.notna(intervention.end):
@@ -208,7 +206,7 @@ _COLUMNS = ["intervention_id", "description", "scope", "scope_kind", "metric", "
             "did", "did_low", "did_high", "did_p_value", "verdict"]
 
 
-def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str = "csat", freq: str = "M",
+def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | None = None, freq: str = "M",
                         mentions=None, level: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
     """One metric per period at an intervention's scope and on the comparison scopes.
 
@@ -219,7 +217,9 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str = "c
     ----------
     intervention_id : str
         An ``intervention_id`` of ``ds.interventions``.
-    metric : {"csat", "nps", "exit_rate", "conversion", "sentiment"}
+    metric : {"csat", "nps", "exit_rate", "conversion", "sentiment"}, optional
+        Default: the intervention's ``expected_metric`` when it is one of
+        these and the data can observe it, else the first observable of them.
     freq : {"D", "W", "M", "Q", "Y"}
         Period length.
     min_group_size : int
@@ -233,18 +233,23 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str = "c
         ``attrs`` holds ``intervention_id``, ``description``, ``scope``,
         ``scope_kind``, ``start``, ``metric``, ``label`` and ``better``.
     """
-    _check_choice("metric", metric, METRICS)
+    if metric is not None:
+        _check_choice("metric", metric, METRICS)
     _check_choice("freq", freq, FREQUENCIES)
     _check_min_group_size(min_group_size)
-    interventions = ds.interventions if ds.interventions is not None else pd.DataFrame(columns=["intervention_id"])
+    interventions = _interventions(ds)
     _check_choice("intervention_id", intervention_id, interventions["intervention_id"].tolist())
     intervention = interventions.loc[interventions["intervention_id"] == intervention_id].iloc[0]
     evidence = _Evidence(ds, mentions)
     kind = evidence.kind_of(intervention["scope"])
-    obs = evidence.observations(metric, kind, intervention["scope"])
+    candidates = [metric] if metric else [intervention["expected_metric"], *METRICS]
+    observed = ((m, evidence.observations(m, kind, intervention["scope"]))
+                for m in dict.fromkeys(candidates) if m in METRICS)
+    metric, obs = next(((m, obs) for m, obs in observed if obs is not None), (metric, None))
     if obs is None:
-        raise DataError(f"metric {metric!r} needs {METRICS[metric].source} the dataset does not have "
-                        f"(with the columns it uses); choose another metric.")
+        raise DataError(f"intervention {intervention_id!r}: the dataset cannot observe "
+                        f"{repr(metric) if metric else 'any metric'} (it needs surveys, events or review texts "
+                        f"with the columns the metric uses); metrics: {', '.join(METRICS)}.")
     period = obs["time"].dt.tz_convert(None).dt.to_period(freq).dt.start_time
     series = _estimates(obs.assign(metric=metric, period=period), ["metric", "arm", "period"], level)
     series = suppress_small(series, size_col="n", min_group_size=min_group_size)
@@ -280,6 +285,16 @@ def compare_verdicts(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFr
                                  on=keys[:2], how="outer")
     changed = merged["verdict"].fillna("").ne(merged["previous_verdict"].fillna(""))
     return merged.loc[changed, ["intervention_id", "metric", "previous_verdict", "verdict"]].reset_index(drop=True)
+
+
+def _interventions(ds: CXDataset) -> pd.DataFrame:
+    """The interventions table (empty without one), optional columns filled: no end, no description."""
+    table = ds.interventions
+    if table is None:
+        table = pd.DataFrame({"intervention_id": pd.Series(dtype=str), "scope": pd.Series(dtype=str),
+                              "start": pd.Series(dtype="datetime64[us, UTC]")})
+    defaults = {"end": pd.NaT, "description": "", "expected_metric": ""}
+    return table.assign(**{column: value for column, value in defaults.items() if column not in table.columns})
 
 
 class _Evidence:

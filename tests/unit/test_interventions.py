@@ -254,3 +254,26 @@ def test_demo_series_shows_the_chat_exit_rate_drop_at_the_start(demo):
     scope = series[series["group"] == "scope"].set_index("period")["value"]
     start = series.attrs["start"]
     assert scope[scope.index < start].min() > scope[scope.index >= start].max()
+
+
+def test_optional_intervention_columns_may_be_missing():
+    bare = interventions()[["intervention_id", "start", "scope"]]
+    ds = CXDataset(name="bare", surveys=surveys(KNOWN), interventions=bare)
+    row = intervention_effects(ds, window="4W", metrics=["csat"]).iloc[0]
+    assert (row["description"], row["verdict"]) == ("", "improved")
+    series = intervention_series(ds, "I1")
+    assert series.attrs["metric"] == "csat"  # no expected metric: the first one the data can observe
+    events_only = CXDataset(name="ev", events=events(SESSIONS), interventions=interventions(), stages=STAGES)
+    assert intervention_series(events_only, "I1", freq="W").attrs["metric"] == "exit_rate"
+
+
+def test_chart_draws_both_groups_and_marks_the_start():
+    from cxresearch.charts import intervention_chart
+
+    ds = CXDataset(name="known", surveys=surveys(KNOWN), interventions=interventions())
+    figure = intervention_chart(intervention_series(ds, "I1", metric="csat"))
+    lines = [trace for trace in figure.data if trace.mode == "lines+markers"]
+    assert [trace.name for trace in lines] == ["chat", "other touchpoints"]
+    assert list(lines[0].y) == pytest.approx([20, 80])
+    assert pd.Timestamp(figure.layout.shapes[0].x0) == pd.Timestamp("2025-03-01")
+    assert figure.layout.annotations[0].text == "I1 starts: more chat agents"

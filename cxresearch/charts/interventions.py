@@ -1,0 +1,36 @@
+"""Intervention charts: each takes a computed table and returns a ``go.Figure``."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+__all__ = ["intervention_chart"]
+
+_COLOURS = {"scope": ("#1f77b4", "rgba(31,119,180,0.2)"), "comparison": ("#7f7f7f", "rgba(127,127,127,0.2)")}
+
+
+def intervention_chart(series: pd.DataFrame) -> go.Figure:
+    """A metric over time at the intervention's scope and on the comparison, start marked.
+
+    Takes the output of :func:`~cxresearch.interventions.intervention_series`:
+    one line with its interval band per group and a vertical line at the start.
+    """
+    info = series.attrs
+    traces = []
+    for group, (line, band) in _COLOURS.items():
+        rows = series[series["group"] == group]
+        label = rows["label"].iloc[0] if len(rows) else group
+        traces += [
+            go.Scatter(x=pd.concat([rows["period"], rows["period"][::-1]]),
+                       y=pd.concat([rows["high"], rows["low"][::-1]]), fill="toself", fillcolor=band,
+                       line={"width": 0}, name=f"{label}: 95% interval", hoverinfo="skip", showlegend=False),
+            go.Scatter(x=rows["period"], y=rows["value"], mode="lines+markers", name=label, customdata=rows["n"],
+                       line={"color": line}, hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} (n=%{customdata})<extra></extra>"),
+        ]
+    figure = go.Figure(traces)
+    figure.add_vline(x=info["start"], line_dash="dash", line_color="#d62728")
+    figure.add_annotation(x=info["start"], y=1, yref="paper", yanchor="bottom", showarrow=False, xanchor="left",
+                          text=f"{info['intervention_id']} starts: {info['description']}")
+    better = "lower is better" if info["better"] == "lower" else "higher is better"
+    return figure.update_layout(title=f"{info['label']} at {info['scope']} ({better})",
+                                yaxis_title=info["metric"], margin={"t": 90})
