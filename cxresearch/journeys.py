@@ -565,6 +565,8 @@ class JourneyMap:
             return self._stage == self.stage_labels.get_loc(name)
         if name in set(self.touchpoint_labels):
             return self._touchpoint == self.touchpoint_labels.get_loc(name)
+        if name in self._touchpoint_stage:  # declared in the stages, never visited
+            return np.zeros(len(self._touchpoint), bool)
         raise ParameterError(f"unknown funnel step {name!r}; expected a stage {list(self.stage_labels)} "
                              f"or a touchpoint {list(self.touchpoint_labels)}."
                              + did_you_mean(name, [*self.stage_labels, *self.touchpoint_labels]))
