@@ -47,7 +47,7 @@ impact (pain points)
 channel audit flags
     ``"underperforming"``: real volume (share >= ``REAL_VOLUME_SHARE``) and CSAT
     significantly below the overall one (its interval's upper bound below it)
-    or an exit rate ``HIGH_EXIT_RATIO`` times the ``expected_exit_rate``, what
+    or an exit rate above ``HIGH_EXIT_RATIO`` times the ``expected_exit_rate``, what
     the same touchpoints lose in all channels (so a channel is not blamed for
     the natural exits after a checkout). ``"barely used"``: share below
     ``BARELY_USED_SHARE``, a candidate to close or shrink.
@@ -628,7 +628,7 @@ class JourneyMap:
         base = self._baseline_for(table)
         real = table["share"] >= REAL_VOLUME_SHARE
         low_csat = table["csat_high"] < base["csat"]
-        high_exit = table["exit_rate"] >= HIGH_EXIT_RATIO * table["expected_exit_rate"]
+        high_exit = table["exit_rate"] > HIGH_EXIT_RATIO * table["expected_exit_rate"]
         return np.select([real & (low_csat | high_exit), table["share"] < BARELY_USED_SHARE],
                          ["underperforming", "barely used"], "")
 

@@ -196,6 +196,8 @@ def test_channel_audit_flags_underperforming_and_barely_used():
     audit = journey_map(ds, min_group_size=1).channels
     flags = audit.loc[audit["level"] == "channel"].set_index("channel")["flag"].to_dict()
     assert flags == {"chat": "underperforming", "fax": "barely used", "web": ""}
+    product = audit.set_index(["level", "channel", "touchpoint"]).loc[("touchpoint", "web", "product")]
+    assert (product["exit_rate"], product["expected_exit_rate"], product["flag"]) == (0, 0, "")  # never an exit
     assert (audit["completeness"] == 1.0).all()
 
 
