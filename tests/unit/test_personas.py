@@ -177,3 +177,38 @@ def test_unstable_data_warns_and_bad_parameters_list_choices():
     assert persona_model("4").n_personas == 4 and persona_model(" auto ").n_personas == "auto"
     with pytest.raises(ParameterError, match="n_personas"):
         persona_model("many")
+
+
+# --------------------------------------------------------------- charts, widget
+def test_charts_draw_the_model_outputs(demo):
+    from cxresearch.charts.personas import (k_selection_chart, persona_sizes_chart, persona_traits_chart,
+                                            projection_chart, trait_heatmap)
+    _, features, _, _, model = demo
+    sizes = persona_sizes_chart(model.personas_)
+    assert list(sizes.data[0].x) == model.personas_["size"].tolist()[::-1]
+    heat = trait_heatmap(model.traits_, model.personas_, top=6)
+    assert heat.data[0].z.shape == (model.n_personas_, 6) and list(heat.data[0].y) == model.personas_["name"].tolist()
+    bars = persona_traits_chart(model.traits_.loc[0], top=4)
+    assert abs(bars.data[0].x[-1]) == model.traits_.loc[0].abs().max()
+    points = projection_data(model, features, sample=300, random_state=0)
+    assert sum(len(trace.x) for trace in projection_chart(points).data) == 300
+    k_chart = k_selection_chart(model.selection_, stability_threshold=0.75)
+    assert {shape.x0 for shape in k_chart.layout.shapes if shape.line.dash == "dash"} == {model.n_personas_}
+
+
+def test_sizes_chart_leaves_out_small_personas():
+    from cxresearch.charts.personas import persona_sizes_chart
+    table = pd.DataFrame({"name": ["Big", "Tiny"], "size": [40, 3], "share": [0.93, 0.07]})
+    with pytest.warns(SmallGroupWarning):
+        figure = persona_sizes_chart(table, min_group_size=5)
+    assert list(figure.data[0].y) == ["Big"]
+
+
+def test_explorer_shows_the_selected_persona(demo):
+    from cxresearch.widgets.personas import PersonaExplorer
+    _, _, _, _, model = demo
+    explorer = PersonaExplorer(model)
+    assert model.personas_.loc[0, "name"] in explorer.card.value
+    explorer.persona.value = 2
+    assert model.personas_.loc[2, "name"] in explorer.card.value
+    assert len(explorer.persona.options) == (~model.personas_["suppressed"]).sum()

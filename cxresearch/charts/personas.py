@@ -1,0 +1,89 @@
+"""Persona charts: each takes outputs of a fitted :class:`~cxresearch.personas.PersonaModel`.
+
+Personas with fewer than ``min_group_size`` customers are left out of every
+chart (with a :class:`~cxresearch.errors.SmallGroupWarning`).
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..personas import feature_label
+from ..privacy import MIN_GROUP_SIZE, suppress_small
+
+__all__ = ["persona_sizes_chart", "trait_heatmap", "persona_traits_chart", "projection_chart", "k_selection_chart"]
+
+
+def persona_sizes_chart(personas: pd.DataFrame, *, min_group_size: int = MIN_GROUP_SIZE) -> go.Figure:
+    """Horizontal bars of persona sizes with their shares (``model.personas_``)."""
+    shown = suppress_small(personas, size_col="size", min_group_size=min_group_size).iloc[::-1]
+    return go.Figure(go.Bar(
+        x=shown["size"], y=shown["name"], orientation="h", text=[f"{s:.0%}" for s in shown["share"]],
+        textposition="auto", hovertemplate="%{y}: %{x:,} customers (%{text})<extra></extra>",
+    )).update_layout(title="Personas by size", xaxis_title="customers", yaxis_title="")
+
+
+def trait_heatmap(traits: pd.DataFrame, personas: pd.DataFrame, *, top: int = 15,
+                  min_group_size: int = MIN_GROUP_SIZE) -> go.Figure:
+    """Standardised mean differences of the *top* most distinctive features per persona.
+
+    Parameters
+    ----------
+    traits : pandas.DataFrame
+        ``model.traits_`` (persona x feature).
+    personas : pandas.DataFrame
+        ``model.personas_`` for names and sizes.
+    """
+    shown = suppress_small(personas, size_col="size", min_group_size=min_group_size)
+    rows = traits.loc[shown.index]
+    columns = rows.abs().max().sort_values(ascending=False, kind="stable").index[:top]
+    values = rows[columns]
+    return go.Figure(go.Heatmap(
+        z=values.to_numpy(), x=[feature_label(c) for c in columns], y=shown["name"].tolist(),
+        zmid=0, colorscale="RdBu", reversescale=True, colorbar={"title": "SD vs rest"},
+        text=values.round(1).to_numpy(), texttemplate="%{text}",
+        hovertemplate="%{y}<br>%{x}: %{z:+.2f} SD vs the other customers<extra></extra>",
+    )).update_layout(title="What sets each persona apart (standardised mean difference)",
+                     yaxis={"autorange": "reversed"})
+
+
+def persona_traits_chart(traits: pd.Series, *, top: int = 10) -> go.Figure:
+    """Bars of one persona's strongest traits (a row of ``model.traits_``)."""
+    strongest = traits.dropna().abs().sort_values(ascending=False, kind="stable").index[:top][::-1]
+    values = traits[strongest]
+    return go.Figure(go.Bar(
+        x=values, y=[feature_label(c) for c in strongest], orientation="h",
+        marker_color=["#2166ac" if v > 0 else "#b2182b" for v in values],
+        hovertemplate="%{y}: %{x:+.2f} SD vs the other customers<extra></extra>",
+    )).update_layout(title="Strongest traits", xaxis_title="standardised mean difference vs the rest")
+
+
+def projection_chart(points: pd.DataFrame) -> go.Figure:
+    """Scatter of customers on two principal axes, coloured by persona (:func:`projection_data`)."""
+    explained = points.attrs.get("explained_variance", [float("nan")] * 2)
+    figure = go.Figure([
+        go.Scattergl(x=group["pc1"], y=group["pc2"], mode="markers", name=str(name),
+                     marker={"size": 5, "opacity": 0.6}, hoverinfo="name")
+        for name, group in points.groupby("name", sort=False)
+    ])
+    return figure.update_layout(title="Customers on the two main axes of the persona space",
+                                xaxis_title=f"PC1 ({explained[0]:.0%} of variance)",
+                                yaxis_title=f"PC2 ({explained[1]:.0%} of variance)")
+
+
+def k_selection_chart(selection: pd.DataFrame, *, stability_threshold: float | None = None) -> go.Figure:
+    """Silhouette and bootstrap stability per number of personas, the chosen k marked (``model.selection_``)."""
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Silhouette (higher is better)",
+                                                           "Stability: mean bootstrap ARI"))
+    k = selection.index.to_numpy()
+    figure.add_trace(go.Scatter(x=k, y=selection["silhouette"], mode="lines+markers", name="silhouette"), 1, 1)
+    figure.add_trace(go.Scatter(x=k, y=selection["stability"], mode="lines+markers", name="stability",
+                                error_y={"type": "data", "array": selection["stability_sd"]}), 1, 2)
+    if stability_threshold is not None:
+        figure.add_hline(y=stability_threshold, line_dash="dot", row=1, col=2,
+                         annotation_text="stability threshold")
+    for chosen in selection.index[selection["chosen"]]:
+        figure.add_vline(x=chosen, line_dash="dash", line_color="#2ca02c")
+    return figure.update_layout(title="Choosing the number of personas", showlegend=False).update_xaxes(
+        title_text="number of personas", dtick=1)

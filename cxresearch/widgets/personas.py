@@ -1,0 +1,52 @@
+"""``PersonaExplorer``: pick a persona, see its card, its strongest traits and its KPIs."""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pandas as pd
+from IPython.display import display
+
+from ..charts.personas import persona_traits_chart
+from ..personas import PersonaModel, persona_card
+
+__all__ = ["PersonaExplorer"]
+
+
+class PersonaExplorer(widgets.VBox):
+    """Browse the personas of a fitted :class:`~cxresearch.personas.PersonaModel`.
+
+    Personas smaller than the model's ``min_group_size`` are not offered.
+
+    Parameters
+    ----------
+    model : PersonaModel
+        A fitted model.
+    quotes : pandas.Series, optional
+        Quote per persona id, from :func:`~cxresearch.personas.representative_quotes`.
+
+    Examples
+    --------
+    >>> PersonaExplorer(model, quotes=quotes)   # doctest: +SKIP
+    """
+
+    def __init__(self, model: PersonaModel, *, quotes: pd.Series | None = None):
+        self.model = model
+        self.quotes = quotes
+        shown = model.personas_[~model.personas_["suppressed"].astype(bool)]
+        self.persona = widgets.Dropdown(description="persona", options=list(zip(shown["name"], shown.index)),
+                                        layout={"width": "480px"}, style={"description_width": "initial"})
+        self.card = widgets.HTML()
+        self.chart = widgets.Output()
+        self.persona.observe(self._refresh, names="value")
+        super().__init__([self.persona, widgets.HBox([self.card, self.chart])])
+        self._refresh()
+
+    @property
+    def figure(self):
+        """The traits chart of the selected persona."""
+        return persona_traits_chart(self.model.traits_.loc[self.persona.value])
+
+    def _refresh(self, *_) -> None:
+        self.card.value = persona_card(self.model, self.persona.value, quotes=self.quotes)
+        with self.chart:
+            self.chart.clear_output(wait=True)
+            display(self.figure)
