@@ -1,3 +1,3 @@
 """ipywidgets explorers for JupyterLab; they call analyses and charts, never compute themselves."""
-# persona widgets
+from .personas import PersonaExplorer
 from .journeys import JourneyExplorer
