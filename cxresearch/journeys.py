@@ -158,6 +158,7 @@ class JourneyMap:
                  touchpoint_stage: dict | None = None, personas: pd.Series | None = None,
                  gap: str | pd.Timedelta | None = DEFAULT_GAP, min_group_size: int = MIN_GROUP_SIZE):
         _check_events(events, _REQUIRED)
+        _check_positive(min_group_size=min_group_size)
         if personas is not None:
             events = _with_persona_only(events, personas)
         self.gap = _gap(gap)
@@ -808,6 +809,8 @@ def _check_events(events: pd.DataFrame | None, required) -> None:
         raise DataError(Problem(file="events", message="the dataset has no events table; journeys need one."))
     problems = [Problem(file="events", column=c, message=f"missing column '{c}'; found {list(events.columns)}."
                         + did_you_mean(c, events.columns)) for c in required if c not in events]
+    if events.empty:
+        problems.append(Problem(file="events", message="no events; journeys need at least one."))
     for column in (c for c in required if c in events):
         missing = np.flatnonzero(events[column].isna().to_numpy())
         if len(missing):

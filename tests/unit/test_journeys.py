@@ -230,9 +230,15 @@ def test_subset_by_channel_and_persona():
         jm.subset(channels="wbe")
 
 
-def test_missing_events_table():
+def test_missing_or_empty_events_and_bad_parameters(events):
     with pytest.raises(DataError, match="no events table"):
         journey_map(CXDataset(name="empty"))
+    with pytest.raises(DataError, match="no events; journeys need at least one"):
+        journey_map(CXDataset(name="empty", events=events.iloc[:0]))
+    with pytest.raises(ParameterError, match="min_group_size must be a positive integer; got 0"):
+        journey_map(CXDataset(name="tiny", events=events), min_group_size=0)
+    with pytest.raises(ParameterError, match="top must be a positive integer"):
+        journey_map(CXDataset(name="tiny", events=events)).paths(top=0)
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
