@@ -26,7 +26,8 @@ attribution
     Each observation falls in the window of its own time; a session counts at
     the time of its first event in the scope.
 metrics
-    ``csat``: percent of CSAT answers of 4 or 5. ``nps``: NPS of the answers.
+    ``csat``: percent of CSAT answers of 4 or 5; ``csat_mean``: their mean
+    (1-5, more sensitive in small windows). ``nps``: NPS of the answers.
     ``exit_rate``: percent of the sessions touching the scope whose last event
     is in the scope (lower is better). ``conversion``: percent of the sessions
     touching the scope at a stage with a next stage that reach a later stage
@@ -87,6 +88,7 @@ class Metric(NamedTuple):
 #: Metrics measured for each intervention.
 METRICS = {
     "csat": Metric("surveys", "share", "higher", "CSAT (% of 4-5 answers)"),
+    "csat_mean": Metric("surveys", "mean", "higher", "CSAT mean (1-5)"),
     "nps": Metric("surveys", "nps", "higher", "NPS"),
     "exit_rate": Metric("sessions", "share", "lower", "exit rate (% of sessions)"),
     "conversion": Metric("sessions", "share", "higher", "conversion to a later stage (% of sessions)"),
@@ -114,7 +116,7 @@ def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(MET
     window : str
         Length of the windows before and after each start (a pandas duration:
         ``"8W"``, ``"30D"``...).
-    metrics : sequence of {"csat", "nps", "exit_rate", "conversion", "sentiment"}
+    metrics : sequence of {"csat", "csat_mean", "nps", "exit_rate", "conversion", "sentiment"}
         Metrics to measure; those the dataset cannot observe (no surveys, no
         events, no review texts...) are left out.
     mentions : dict of str to list of str, optional
@@ -217,7 +219,7 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
     ----------
     intervention_id : str
         An ``intervention_id`` of ``ds.interventions``.
-    metric : {"csat", "nps", "exit_rate", "conversion", "sentiment"}, optional
+    metric : {"csat", "csat_mean", "nps", "exit_rate", "conversion", "sentiment"}, optional
         Default: the intervention's ``expected_metric`` when it is one of
         these and the data can observe it, else the first observable of them.
     freq : {"D", "W", "M", "Q", "Y"}
@@ -356,6 +358,7 @@ class _Evidence:
             frame["stage"] = surveys["touchpoint"].map(self.ds.touchpoint_stage)
         if "csat" in surveys.columns:
             frame["csat"] = (surveys["csat"] >= 4).astype(float).where(surveys["csat"].notna())
+            frame["csat_mean"] = surveys["csat"]
         if "nps" in surveys.columns:
             frame["nps"] = surveys["nps"]
         return frame

@@ -51,7 +51,7 @@ KNOWN = {
 @pytest.fixture
 def known():
     ds = CXDataset(name="known", surveys=surveys(KNOWN), interventions=interventions(), stages=STAGES)
-    table = intervention_effects(ds, window="4W", metrics=["nps", "csat"])
+    table = intervention_effects(ds, window="4W", metrics=["nps", "csat", "csat_mean"])
     return table.set_index("metric")
 
 
@@ -85,6 +85,8 @@ def test_csat_difference_in_differences_matches_compare(known):
     half = Z * math.sqrt(sum(se**2 for se in ses))
     assert (row["did_low"], row["did_high"]) == pytest.approx((50 - half, 50 + half))
     assert row["did_low"] > 0 and row["verdict"] == "improved"
+    means = known.loc["csat_mean"]  # chat 2.7 -> 3.9, web 3.5 -> 3.6
+    assert (means["change"], means["comparison_change"], means["did"]) == pytest.approx((1.2, 0.1, 1.1))
 
 
 def test_a_drop_in_a_higher_is_better_metric_is_worse():
@@ -183,7 +185,7 @@ def test_without_interventions_the_table_is_empty_with_its_columns():
 
 def test_bad_parameters_list_the_valid_choices():
     ds = CXDataset(name="known", surveys=surveys(KNOWN), interventions=interventions())
-    with pytest.raises(ParameterError, match="'csat', 'nps'"):
+    with pytest.raises(ParameterError, match="'csat', 'csat_mean', 'nps'"):
         intervention_effects(ds, metrics=["cast"])
     with pytest.raises(ParameterError, match="positive duration"):
         intervention_effects(ds, window="2 months")
@@ -231,10 +233,10 @@ def test_demo_working_intervention_improves_csat_and_exit_rate(demo):
     ds, truth = demo
     assert truth["I001"]["works"]
     effects = intervention_effects(ds).set_index(["intervention_id", "metric"])
-    for metric in ("csat", "exit_rate"):
+    for metric in ("csat", "csat_mean", "exit_rate"):
         row = effects.loc[("I001", metric)]
         assert row["verdict"] == "improved", metric
-        assert row["did_low"] > 0 if metric == "csat" else row["did_high"] < 0
+        assert row["did_high"] < 0 if metric == "exit_rate" else row["did_low"] > 0
     exits = effects.loc[("I001", "exit_rate")]
     planted = truth["I001"]["planted_effect"]["exit_probability"]
     assert exits["change_low"] < 100 * (planted["after"] - planted["before"]) < exits["change_high"]
@@ -245,7 +247,7 @@ def test_demo_null_intervention_shows_no_detectable_change(demo):
     assert not truth["I002"]["works"]
     verdicts = intervention_effects(ds).query("intervention_id == 'I002'").set_index("metric")["verdict"]
     assert set(verdicts) <= {"no detectable change", "not enough data"}
-    assert (verdicts[["csat", "exit_rate", "conversion"]] == "no detectable change").all()
+    assert (verdicts[["csat", "csat_mean", "nps", "exit_rate", "conversion"]] == "no detectable change").all()
 
 
 def test_demo_series_shows_the_chat_exit_rate_drop_at_the_start(demo):
