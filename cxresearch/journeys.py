@@ -217,7 +217,7 @@ class JourneyMap:
                             events=events, customers=customers,
                             reach=customers / self._group_customers[group],
                             entries=np.bincount(key[self._start], minlength=size), exits=exits,
-                            exit_rate=exits / np.maximum(events, 1), keep=events > 0)
+                            exit_rate=self._touchpoint_exit_rate, keep=events > 0)
         return self._sorted(table, "events", ascending=False)
 
     @cached_property
@@ -254,19 +254,17 @@ class JourneyMap:
             first_prev[customers] = first
         key = self._group * n_stages + self._stage
         mapped = self._stage >= 0
-        events = np.bincount(key[mapped], minlength=n_stages * n_groups).reshape(n_groups, n_stages).T
-        exits = np.bincount(key[mapped & self._end], minlength=n_stages * n_groups).reshape(n_groups, n_stages).T
+        events = np.bincount(key[mapped], minlength=n_stages * n_groups)
+        exits = np.bincount(key[mapped & self._end], minlength=n_stages * n_groups)
         previous = np.vstack([np.zeros((1, n_groups), np.int64), reached[:-1]])
         with np.errstate(invalid="ignore", divide="ignore"):
-            conversion = np.where(np.arange(n_stages)[:, None] > 0, converted / previous, np.nan)
-        stage, group = np.divmod(np.arange(n_stages * n_groups), n_groups)
-        table = self._table(group, stage=self.stage_labels[stage], customers=reached.ravel(),
-                            share=reached.ravel() / self._group_customers[group],
-                            converted=converted.ravel(), conversion=conversion.ravel(),
-                            drop_off=1 - conversion.ravel(),
-                            median_time_from_previous=pd.to_timedelta(median.ravel(), unit="ns"),
-                            events=events.ravel(), exits=exits.ravel(),
-                            exit_rate=exits.ravel() / np.maximum(events.ravel(), 1))
+            conversion = np.where(np.arange(n_stages)[:, None] > 0, converted / previous, np.nan).T.ravel()
+        group, stage = np.divmod(np.arange(n_stages * n_groups), n_stages)   # persona-major rows
+        table = self._table(group, stage=self.stage_labels[stage], customers=reached.T.ravel(),
+                            share=reached.T.ravel() / self._group_customers[group],
+                            converted=converted.T.ravel(), conversion=conversion, drop_off=1 - conversion,
+                            median_time_from_previous=pd.to_timedelta(median.T.ravel(), unit="ns"),
+                            events=events, exits=exits, exit_rate=exits / np.maximum(events, 1))
         return self._with_csat(table, ["stage"])
 
     @cached_property
