@@ -59,11 +59,11 @@ from threadpoolctl import threadpool_limits
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .errors import CXResearchWarning, DataError, ParameterError, SmallGroupWarning, did_you_mean
-from .features import feature_group
+from .features import customer_features, feature_group, persona_basis
 from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import nps_interval, wilson_interval
 
-__all__ = ["PersonaModel", "PersonaCard", "UnstablePersonasWarning", "persona_model", "persona_card",
+__all__ = ["PersonaModel", "PersonaCard", "UnstablePersonasWarning", "fit_personas", "persona_card",
            "representative_quotes", "projection_data", "feature_label"]
 
 METHODS = ("kmeans", "gmm")
@@ -454,21 +454,27 @@ class PersonaModel(ClusterMixin, BaseEstimator):
             setattr(self, attr, table.rename(index=mapping).sort_index().rename_axis("persona"))
 
 
-def persona_model(n_personas="auto", **params) -> PersonaModel:
-    """A :class:`PersonaModel` from notebook or command-line parameters, validated now.
+def fit_personas(ds, *, n_personas="auto", random_state=None, min_group_size: int = MIN_GROUP_SIZE,
+                 previous: PersonaModel | None = None, **params) -> tuple[pd.DataFrame, PersonaModel]:
+    """Customer features of *ds* and the personas fitted on them, the standard way.
 
-    *n_personas* may be ``"auto"``, an integer or an integer written as text
-    (``"4"``); other parameters as for :class:`PersonaModel`.
+    The personas are shaped by the :func:`~cxresearch.features.persona_basis`
+    columns (all columns when the data has none of them) and, when *previous*
+    is given, aligned to that earlier run's ids and names.
 
-    Examples
-    --------
-    >>> persona_model("4", random_state=0).n_personas
-    4
+    Returns
+    -------
+    features : pandas.DataFrame
+        :func:`~cxresearch.features.customer_features` of *ds*.
+    model : PersonaModel
+        The fitted model; other keyword arguments are passed to it.
     """
-    text = str(n_personas).strip().lower()
-    model = PersonaModel(int(text) if text.isdigit() else text, **params)
-    model._validate_params()
-    return model
+    features = customer_features(ds)
+    model = PersonaModel(n_personas, active=persona_basis(features) or None, min_group_size=min_group_size,
+                         random_state=random_state, **params).fit(features)
+    if previous is not None:
+        model.align_to(previous)
+    return features, model
 
 
 # ----------------------------------------------------------------- preprocessing

@@ -11,9 +11,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from cxresearch import load_dataset
 from cxresearch.errors import ParameterError, SmallGroupWarning
-from cxresearch.features import customer_features, persona_basis
-from cxresearch.personas import (PersonaModel, UnstablePersonasWarning, _standardised_differences, persona_card,
-                                 persona_model, projection_data, representative_quotes)
+from cxresearch.features import persona_basis
+from cxresearch.personas import (PersonaModel, UnstablePersonasWarning, _standardised_differences, fit_personas,
+                                 persona_card, projection_data, representative_quotes)
 from cxresearch.synthetic import generate
 
 
@@ -30,10 +30,9 @@ def test_scikit_learn_contract(estimator, check):
 def demo(tmp_path_factory):
     folder = generate(tmp_path_factory.mktemp("demo"), customers=3000, seed=42)
     ds = load_dataset(folder)
-    features = customer_features(ds)
+    features, model = fit_personas(ds, random_state=7)
     truth = pd.read_csv(folder / "truth" / "personas.csv", dtype=str).set_index("customer_id")["persona"]
     planted = json.loads((folder / "truth" / "personas.json").read_text())
-    model = PersonaModel(active=persona_basis(features), random_state=7).fit(features)
     return ds, features, truth.reindex(features.index), planted, model
 
 
@@ -174,9 +173,8 @@ def test_unstable_data_warns_and_bad_parameters_list_choices():
         PersonaModel(method="dbscan").fit(noise)
     with pytest.raises(ParameterError, match="active columns"):
         PersonaModel(active=["spned"]).fit(pd.DataFrame(noise, columns=["spend", "age"]))
-    assert persona_model("4").n_personas == 4 and persona_model(" auto ").n_personas == "auto"
-    with pytest.raises(ParameterError, match="n_personas"):
-        persona_model("many")
+    with pytest.raises(ParameterError, match="n_personas must be 'auto' or an integer"):
+        PersonaModel("many").fit(noise)
 
 
 # --------------------------------------------------------------- charts, widget
