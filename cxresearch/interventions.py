@@ -100,6 +100,13 @@ KINDS = ("touchpoint", "channel", "stage")
 
 _GROUPS = (("scope", "before"), ("scope", "after"), ("comparison", "before"), ("comparison", "after"))
 _SMALL_GROUP = "not enough data"
+#: Columns of :func:`intervention_effects`.
+_COLUMNS = ["intervention_id", "description", "scope", "scope_kind", "metric", "better",
+            "before_start", "start", "after_end",
+            "before", "before_n", "after", "after_n", "change", "change_low", "change_high", "change_p_value",
+            "comparison_before", "comparison_before_n", "comparison_after", "comparison_after_n",
+            "comparison_change", "comparison_change_low", "comparison_change_high", "comparison_change_p_value",
+            "did", "did_low", "did_high", "did_p_value", "verdict"]
 
 
 def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(METRICS), mentions=None,
@@ -198,14 +205,6 @@ def _judge(table: pd.DataFrame, z: float, min_group_size: int) -> pd.DataFrame:
                                   np.where(lower_is_better, above, below)],
                                  [_SMALL_GROUP, "improved", "worse"], "no detectable change")
     return table[_COLUMNS].reset_index(drop=True)
-
-
-_COLUMNS = ["intervention_id", "description", "scope", "scope_kind", "metric", "better",
-            "before_start", "start", "after_end",
-            "before", "before_n", "after", "after_n", "change", "change_low", "change_high", "change_p_value",
-            "comparison_before", "comparison_before_n", "comparison_after", "comparison_after_n",
-            "comparison_change", "comparison_change_low", "comparison_change_high", "comparison_change_p_value",
-            "did", "did_low", "did_high", "did_p_value", "verdict"]
 
 
 def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | None = None, freq: str = "M",
