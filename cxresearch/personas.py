@@ -630,7 +630,14 @@ def _words(traits: pd.Series) -> list[str]:
 
 
 def _name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.Series) -> pd.Series:
-    """Readable unique names such as "App-first frequent buyers", from each persona's traits."""
+    """Readable unique names such as "App-first frequent young buyers", from each persona's traits.
+
+    The most distinctive channel gives "<channel>-first" when it is also the
+    persona's most used channel, else "<channel>-heavy"; up to two adjectives
+    come from the strongest traits in the lexicon; the noun is "buyers" or
+    "browsers" by purchases. When the lexicon yields fewer than two adjectives,
+    the strongest other trait is added ("with high monthly charge").
+    """
     channels = [c for c in traits.columns if feature_group(c) == "channels"]
     parts = {}
     for pid, row in traits.iterrows():  # one row per persona, not per customer
@@ -638,15 +645,17 @@ def _name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.
         prefix = []
         if channels and row.reindex(channels).max() >= NAME_EFFECT:
             channel = row.reindex(channels).idxmax()
-            prefix = [f"{channel.removeprefix('share_').replace('_', ' ')}-first"]
+            kind = "first" if profiles.loc[pid, channels].idxmax() == channel else "heavy"
+            prefix = [f"{channel.removeprefix('share_').replace('_', ' ')}-{kind}"]
         purchases = row.get("n_purchases", 0.0)
         noun = "buyers" if purchases >= NAME_EFFECT else "browsers" if purchases <= -NAME_EFFECT else "customers"
         adjectives = _words(row)
-        parts[pid] = (prefix, adjectives or ([] if prefix else ["mainstream"]), noun)
+        phrase = _other_trait(row) if len(adjectives) < 2 else []
+        parts[pid] = (prefix, adjectives or ([] if prefix or phrase else ["mainstream"]), noun, phrase)
 
     def compose(pid, n_words):
-        prefix, adjectives, noun = parts[pid]
-        name = " ".join([*prefix, *adjectives[:n_words], noun])
+        prefix, adjectives, noun, phrase = parts[pid]
+        name = " ".join([*prefix, *adjectives[:n_words], noun, *phrase])
         return name[0].upper() + name[1:]
 
     names = pd.Series({pid: compose(pid, 2) for pid in parts})
@@ -655,6 +664,19 @@ def _name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.
         names[clash] = [compose(pid, n_words) for pid in names.index[clash]]
     names[suppressed.to_numpy()] = "Small group"
     return _deduplicate(names)
+
+
+def _other_trait(traits: pd.Series) -> list[str]:
+    """["with high <feature>"] for the strongest trait outside the lexicon and the channels, if strong enough."""
+    covered = "|".join(pattern for pattern, _, _ in _WORDS)
+    others = traits[[c for c in traits.index if not re.fullmatch(covered, str(c))
+                     and feature_group(c) != "channels" and not (traits[c] < 0 and "=" in str(c))]]
+    if others.empty or others.abs().max() < NAME_EFFECT:
+        return []
+    column = others.abs().idxmax()
+    if "=" in column:
+        return [f"with {feature_label(column).replace(':', '')}"]
+    return [f"with {'high' if others[column] > 0 else 'low'} {feature_label(column)}"]
 
 
 def _deduplicate(names: pd.Series) -> pd.Series:
