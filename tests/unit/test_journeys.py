@@ -5,9 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cxresearch.charts import emotion_curve, journey_heatmap, journey_sankey, transition_heatmap
 from cxresearch.dataset import CXDataset
 from cxresearch.errors import DataError, DataWarning, ParameterError, SmallGroupWarning
 from cxresearch.journeys import journey_map, sessionize
+from cxresearch.widgets import JourneyExplorer
 
 STAGES = {"awareness": ["home"], "consideration": ["product"], "purchase": ["checkout"], "service": ["chat"]}
 
@@ -150,7 +152,8 @@ def pain_dataset():
         for minute, tp in enumerate(["home", "product", last]):
             rows.append((f"c{i:02d}", f"2024-01-01 10:{minute:02d}", "chat" if tp == "chat" else "web", tp))
         answers.append((f"r{i}", f"c{i:02d}", "2024-01-01 11:00", rows[-1][2], last, 1.0 if i < 10 else 5.0))
-    surveys = pd.DataFrame(answers, columns=["response_id", "customer_id", "timestamp", "channel", "touchpoint", "csat"])
+    surveys = pd.DataFrame(answers, columns=["response_id", "customer_id", "timestamp", "channel", "touchpoint",
+                                             "csat"])
     return CXDataset(name="pain", events=table(rows), surveys=surveys, stages=STAGES)
 
 
@@ -239,6 +242,38 @@ def test_missing_or_empty_events_and_bad_parameters(events):
         journey_map(CXDataset(name="tiny", events=events), min_group_size=0)
     with pytest.raises(ParameterError, match="top must be a positive integer"):
         journey_map(CXDataset(name="tiny", events=events)).paths(top=0)
+
+def test_charts_draw_the_tables(jm):
+    sankey = journey_sankey(jm.flows(3)).data[0]
+    assert list(sankey.link.value) == [2, 1, 1, 1, 1]
+    assert [sankey.node.label[i] for i in sankey.link.target] == ["product", "exit", "exit", "checkout", "home"]
+    heat = transition_heatmap(jm.transitions).data[0]
+    assert list(heat.y) == ["home", "product"] and list(heat.x) == ["checkout", "home", "product"]
+    assert heat.z.tolist() == [[0, 0, 1], [0.5, 0.5, 0]]
+    curve = emotion_curve(journey_map(pain_dataset()).stages).data[0]
+    assert list(curve.x) == ["awareness", "consideration", "purchase", "service"]
+    assert list(curve.y)[2:] == [5.0, 1.0]
+
+
+def test_single_persona_charts_refuse_a_mixed_table():
+    personas = pd.Series({f"c{i:02d}": ("hurried" if i < 10 else "happy") for i in range(20)})
+    matrix = journey_map(pain_dataset(), personas=personas).matrix
+    with pytest.raises(ParameterError, match=r"one persona at a time.*\['happy', 'hurried'\]"):
+        journey_heatmap(matrix)
+    assert len(journey_heatmap(matrix[matrix["persona"] == "happy"]).data[0].x) == 3
+
+
+def test_explorer_filters_by_persona_and_channel():
+    personas = pd.Series({f"c{i:02d}": ("hurried" if i < 10 else "happy") for i in range(20)})
+    explorer = JourneyExplorer(pain_dataset(), personas=personas)
+    assert explorer.persona.options == ("all", "happy", "hurried")
+    explorer.chart.value = "transitions"
+    assert list(explorer.figure.data[0].y) == ["home", "product"]
+    explorer.persona.value = "hurried"
+    explorer.channel.value = "web"
+    assert explorer.journey.transitions[["from_touchpoint", "to_touchpoint", "count"]].values.tolist() == [
+        ["home", "product", 10]]
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
