@@ -284,7 +284,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         self.alignment_ = pd.DataFrame({
             "persona": pd.array([*previous_ids, *(mapping[p] for p in new_ids), *[None] * len(vanished)], "Int64"),
             "previous_id": pd.array([*previous_ids, *[None] * len(new_ids), *vanished], "Int64"),
-            "name": [*self.personas_["name"].loc[previous_ids], *self.personas_["name"].loc[[mapping[p] for p in new_ids]],
+            "name": [*self.personas_["name"].loc[[*previous_ids, *(mapping[p] for p in new_ids)]],
                      *previous.personas_["name"].loc[vanished]],
             "status": ["kept"] * len(previous_ids) + ["new"] * len(new_ids) + ["vanished"] * len(vanished),
             "distance": [*cost[rows[kept], cols[kept]], *[np.nan] * (len(new_ids) + len(vanished))],
@@ -393,7 +393,8 @@ class PersonaModel(ClusterMixin, BaseEstimator):
                 "min_size": int(np.bincount(labels, minlength=k).min()),
             })
         table = pd.DataFrame(rows).set_index("k")
-        table["eligible"] = (table["stability"] >= self.stability_threshold) & (table["min_size"] >= self.min_group_size)
+        table["eligible"] = ((table["stability"] >= self.stability_threshold)
+                             & (table["min_size"] >= self.min_group_size))
         table["chosen"] = False
         table.loc[self._choose(table), "chosen"] = True
         return table, references
@@ -428,7 +429,8 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         self.traits_ = _standardised_differences(values, labels).reindex(ids).rename_axis("persona")
         self.overall_ = values.mean()
         self.scale_ = values.std()
-        self.centroids_ = pd.DataFrame(self._centres()[np.argsort(self.cluster_to_id_)], index=pd.Index(ids, name="persona"),
+        self.centroids_ = pd.DataFrame(self._centres()[np.argsort(self.cluster_to_id_)],
+                                       index=pd.Index(ids, name="persona"),
                                        columns=self.preprocessor_.get_feature_names_out())
 
         size = pd.Series(np.bincount(labels, minlength=ids.max() + 1)[ids], index=self.profiles_.index)
