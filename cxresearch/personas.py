@@ -545,6 +545,7 @@ def _kpis(frame: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
     4 or more.
     """
     out = pd.DataFrame(index=np.unique(labels))
+
     def count(mask):
         return pd.Series(mask).groupby(labels).sum()
 
@@ -833,7 +834,12 @@ def _behaviour(profile: pd.Series, overall: pd.Series, traits: pd.Series, top: i
     """The behaviour features where the persona differs most from the rest."""
     columns = [c for c in traits.index if feature_group(c) in ("behaviour", "journey") and pd.notna(traits[c])]
     strongest = traits[columns].abs().sort_values(ascending=False, kind="stable").index[:top]
-    return [f"{feature_label(c)}: {_num(profile[c])} (all customers {_num(overall[c])})" for c in strongest]
+    return [f"{feature_label(c)}: {_shown(c, profile[c])} (all customers {_shown(c, overall[c])})" for c in strongest]
+
+
+def _shown(column: str, value) -> str:
+    """A feature value for a card: journey reach as a percentage, other values as numbers."""
+    return f"{value:.0%}" if feature_group(column) == "journey" and pd.notna(value) else _num(value)
 
 
 def _ratings(profile: pd.Series) -> list[tuple[str, list[str]]]:
