@@ -112,10 +112,9 @@ def _read(path, files: dict[str, tuple[str, ...]], **read_csv) -> dict[str, pd.D
     return {file: pd.read_csv(folder / file, usecols=list(columns), **read_csv) for file, columns in files.items()}
 
 
-def _dataset(name: str, source, tables: dict[str, pd.DataFrame], *, stages=None, timezone: str = "UTC",
-             notes=()) -> CXDataset:
+def _dataset(name: str, source, tables: dict[str, pd.DataFrame], *, stages=None, notes=()) -> CXDataset:
     """Validate reshaped *tables* through :func:`load_dataset`, from a temporary folder."""
-    config = {"name": name, "timezone": timezone, "stages": stages or {}}
+    config = {"name": name, "stages": stages or {}}
     with tempfile.TemporaryDirectory(prefix="cxresearch-recipe-") as tmp:
         folder = Path(tmp)
         (folder / "dataset.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
@@ -128,6 +127,16 @@ def _dataset(name: str, source, tables: dict[str, pd.DataFrame], *, stages=None,
 def _undated(table: str, source: str) -> str:
     return (f"{table}: {source} has no dates; every timestamp is {UNDATED.date()} (recipes.UNDATED), "
             "so trends and periods are meaningless.")
+
+
+def _local_time(values: pd.Series, timezone: str) -> pd.Series:
+    """Naive local date-times as UTC; in the hour repeated when clocks go back, standard time.
+
+    (Left to the loader, that hour would become missing: it reads ambiguous times as NaT.)
+    """
+    stamps = pd.to_datetime(values)
+    return stamps.dt.tz_localize(timezone, ambiguous=np.zeros(len(stamps), bool),
+                                 nonexistent="shift_forward").dt.tz_convert("UTC")
 
 
 def _largest(frame: pd.DataFrame, key: str, by: str, column: str) -> pd.Series:
@@ -153,6 +162,7 @@ OLIST_FILES = {
 OLIST_MILESTONES = {"order_purchase_timestamp": "order_placed", "order_approved_at": "payment_approved",
                     "order_delivered_carrier_date": "handed_to_carrier",
                     "order_delivered_customer_date": "delivered_on_time"}
+OLIST_TIMEZONE = "America/Sao_Paulo"
 OLIST_STAGES = {"purchase": ["order_placed", "payment_approved"], "fulfilment": ["handed_to_carrier"],
                 "delivery": ["delivered_on_time", "delivered_late"]}
 
@@ -198,12 +208,14 @@ def olist(path) -> CXDataset:
 
     milestones = orders.melt(id_vars=["order_id", "person", "order_estimated_delivery_date"],
                              value_vars=list(OLIST_MILESTONES), var_name="milestone", value_name="timestamp")
-    milestones = milestones.dropna(subset=["timestamp"]).assign(timestamp=lambda m: pd.to_datetime(m["timestamp"]))
+    milestones = milestones.dropna(subset=["timestamp"])
     late = (milestones["milestone"].eq("order_delivered_customer_date")
-            & (milestones["timestamp"].dt.normalize() > pd.to_datetime(milestones["order_estimated_delivery_date"])))
+            & (pd.to_datetime(milestones["timestamp"]).dt.normalize()
+               > pd.to_datetime(milestones["order_estimated_delivery_date"])))
     placed = milestones["milestone"].eq("order_purchase_timestamp")
     events = pd.DataFrame({
-        "customer_id": milestones["person"], "timestamp": milestones["timestamp"], "channel": "web",
+        "customer_id": milestones["person"], "timestamp": _local_time(milestones["timestamp"], OLIST_TIMEZONE),
+        "channel": "web",
         "touchpoint": milestones["milestone"].map(OLIST_MILESTONES).mask(late, "delivered_late"),
         "event": np.where(placed, "purchase", "milestone"), "session_id": milestones["order_id"],
         "value": milestones["order_id"].map(payments.groupby("order_id")["payment_value"].sum()).where(placed),
@@ -216,7 +228,7 @@ def olist(path) -> CXDataset:
     text = answers["review_comment_title"].str.cat(answers["review_comment_message"], sep=". ", na_rep="")
     text = text.str.strip(". ").replace("", np.nan)
     common = {"customer_id": answers["order_id"].map(orders.set_index("order_id")["person"]),
-              "timestamp": pd.to_datetime(answers["review_answer_timestamp"])}
+              "timestamp": _local_time(answers["review_answer_timestamp"], OLIST_TIMEZONE)}
     reviews = pd.DataFrame({"review_id": answers["review_id"], **common, "rating": answers["review_score"],
                             "text": text, "source": "olist"})
     surveys = pd.DataFrame({"response_id": answers["review_id"], **common, "channel": "web",
@@ -224,7 +236,7 @@ def olist(path) -> CXDataset:
                             "csat": answers["review_score"], "comment": text})
     return _dataset("Olist e-commerce (15k orders)", path,
                     {"customers": customers, "events": events, "surveys": surveys, "reviews": reviews},
-                    stages=OLIST_STAGES, timezone="America/Sao_Paulo",
+                    stages=OLIST_STAGES,
                     notes=[f"reviews: {duplicates} review(s) covering several orders kept once (first order).",
                            "reviews and surveys: each review is also the order's CSAT survey answer; "
                            "texts are Portuguese (sentiment lexicons cover English and Italian only)."])

@@ -78,6 +78,8 @@ def test_olist_people_orders_milestones_and_reviews(loaded):
                   "order_delivered_customer_date"]
     assert len(ds.events) == int(orders[milestones].notna().sum().sum()) == 59_243
     assert (ds.events["touchpoint"] == "order_placed").sum() == 15_000
+    # 2018-02-17 23:xx happened twice in Sao Paulo (clocks went back); those orders keep their time
+    assert ds.events["timestamp"].notna().all() and ds.surveys["timestamp"].notna().all()
     assert ds.events["session_id"].nunique() == 15_000
     kept = raw_reviews.drop_duplicates("review_id")
     assert len(ds.reviews) == len(ds.surveys) == len(kept) == 14_944 - 20
