@@ -111,6 +111,8 @@ CONFIG_FILE = "dataset.yml"
 CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "timezone", "files")
 CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
 NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"})
+#: Free-text columns: kept as written (never typed, never trimmed).
+FREE_TEXT = ("comment", "text", "title", "description")
 _SIGNATURES = {
     b"PK\x03\x04": "an Excel .xlsx workbook (or another zip archive)",
     b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
@@ -606,10 +608,10 @@ def _parse(frame: pd.DataFrame, table: str, name: str, config: _Config, report: 
         elif column in schemas.IDS or column in schemas.LOWERCASE:
             text = _text(values)
             out[column] = text.str.lower() if column in schemas.LOWERCASE else text
-        elif table == "customers":
-            out[column] = _attribute(values, config)
-        else:
+        elif column in FREE_TEXT:
             out[column] = _text(values, strip=False)
+        else:
+            out[column] = _infer_column(values, config)
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -644,9 +646,8 @@ def _parse_timestamps(values: pd.Series, name: str, column: str, config: _Config
                       report: ValidationReport) -> pd.Series:
     """Parse ISO-8601 (any offset) and, failing that, locale dates; naive ones in the dataset's zone."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        stamps = values if values.dt.tz is not None else values.dt.tz_localize(
-            config.timezone, ambiguous="NaT", nonexistent="shift_forward")
-        return stamps.dt.tz_convert("UTC").dt.as_unit("us")
+        stamps = values.dt.tz_convert("UTC") if values.dt.tz is not None else _localize(values, config.timezone)
+        return stamps.dt.as_unit("us")
     text = _text(values)
     if config.timezone == "UTC":
         stamps = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
@@ -676,11 +677,19 @@ def _parse_timestamps(values: pd.Series, name: str, column: str, config: _Config
 
 
 def _localize(naive: pd.Series, timezone: str) -> pd.Series:
-    return naive.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
+    """Naive local times -> UTC; the repeated hour when clocks go back is read as standard time."""
+    standard_time = np.zeros(len(naive), dtype=bool)
+    return naive.dt.tz_localize(timezone, ambiguous=standard_time, nonexistent="shift_forward").dt.tz_convert("UTC")
 
 
-def _attribute(values: pd.Series, config: _Config) -> pd.Series:
-    """A customer attribute: numeric when every value is a number (and no id-like leading zeros)."""
+def _infer_column(values: pd.Series, config: _Config) -> pd.Series:
+    """A non-canonical column: numeric when every value is a number, date-time when named so.
+
+    Ids and codes (``id``, ``*_id``, ``*_code``, ``zip*``) and values with leading
+    zeros stay text.
+    """
+    if re.search(r"(^|_)(id|code)$|^zip", str(values.name)):
+        return _text(values)
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
         return values
     text = _text(values)

@@ -282,3 +282,24 @@ def test_from_frames_checks_in_memory_tables_like_files(make_dataset):
     assert built.events["stage"].iloc[1:].tolist() == ["purchase", "purchase"]
     with pytest.raises(DataError, match=r"surveys, column 'nps': 1 value\(s\) are out of range.*line 1: 12"):
         from_frames({"surveys": pd.DataFrame({"response_id": ["a"], "timestamp": ["2025-01-01"], "nps": [12]})})
+
+
+def test_repeated_hour_when_clocks_go_back_is_kept_as_standard_time(make_dataset):
+    folder = make_dataset({"events.csv": EVENTS.replace("2025-03-01 10:05:00", "2025-10-26 02:30:00"),
+                           "dataset.yml": "timezone: Europe/Rome\n"})
+    stamps = load_dataset(folder).events["timestamp"]
+    assert stamps.iloc[1] == pd.Timestamp("2025-10-26 01:30", tz="UTC")  # 02:30 CET (UTC+1), nothing lost
+
+
+def test_extra_columns_are_typed_but_ids_and_codes_stay_text(make_dataset):
+    folder = make_dataset({"surveys.csv": """
+        response_id,timestamp,nps,delay_minutes,recommended,order_id,store_code,comment
+        r1,2025-03-01,9,12,1,100,017,12
+        r2,2025-03-01,3,95.5,0,101,018,late
+    """})
+    surveys = load_dataset(folder).surveys
+    assert surveys["delay_minutes"].tolist() == [12.0, 95.5]
+    assert surveys["recommended"].tolist() == [1.0, 0.0]
+    assert surveys["order_id"].tolist() == ["100", "101"]
+    assert surveys["store_code"].tolist() == ["017", "018"]
+    assert surveys["comment"].tolist() == ["12", "late"]
