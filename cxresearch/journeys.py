@@ -686,28 +686,20 @@ def _sessions(events: pd.DataFrame, gap: pd.Timedelta | None) -> _Sessions:
 def _journey_order(customer: np.ndarray, time: np.ndarray) -> np.ndarray:
     """Stable order by customer, then time: what ``np.lexsort((time, customer))`` gives, faster.
 
-    An LSD radix sort in 16-bit digits (numpy sorts 16-bit keys stably in linear
-    time). Times are first divided by their coarsest common unit (s, ms, us) and,
-    when both fit in 63 bits, packed with the customer code into one key, so a
-    year of second-resolution times of a million customers takes three passes.
+    Times are divided by their coarsest common unit (s, ms, us) and, when they
+    fit in 63 bits with the customer code, packed with it into one key: one
+    stable argsort of an int64 is about twice as fast as a two-key lexsort.
     Input already in journey order is returned as is.
     """
     in_order = (customer[1:] > customer[:-1]) | ((customer[1:] == customer[:-1]) & (time[1:] >= time[:-1]))
-    order = np.arange(len(customer))
     if in_order.all():
-        return order
+        return np.arange(len(customer))
     since = time - time.min()
     since //= next(u for u in (10**9, 10**6, 10**3, 1) if not np.any(since % u))
     time_bits = int(since.max()).bit_length()
-    if time_bits + int(customer.max()).bit_length() <= 63:
-        keys = [since | (customer << time_bits)]
-    else:
-        keys = [since, customer]  # least significant key first
-    for key in keys:
-        for shift in range(0, int(key.max()).bit_length(), 16):
-            digit = (key[order] >> shift).astype(np.uint16)  # the cast keeps the low 16 bits
-            order = order[np.argsort(digit, kind="stable")]
-    return order
+    if time_bits + int(customer.max()).bit_length() > 63:
+        return np.lexsort((since, customer))
+    return np.argsort(since | (customer << time_bits), kind="stable")
 
 
 def _codes(values: pd.Series, order: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:
