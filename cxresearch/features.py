@@ -10,7 +10,7 @@ column                     meaning
 **events**
 n_events                   events of the customer
 n_sessions                 sessions (a new one starts when ``session_id`` changes or
-                           more than ``session_gap`` passes between events)
+                           more than ``gap`` passes between events)
 events_per_session         n_events / n_sessions
 frequency                  sessions per 30 days: n_sessions / max(tenure_days, 30) * 30
 recency_days               days from the last event to ``as_of``
@@ -50,7 +50,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, ParameterError
+from .errors import DataError
+from .journeys import DEFAULT_GAP, sessionize
 
 __all__ = ["customer_features", "event_features", "persona_basis", "feature_group", "FEATURE_GROUPS",
            "PERSONA_BASIS", "SERVICE_CHANNELS"]
@@ -61,7 +62,7 @@ SERVICE_CHANNELS = ("chat", "call_center")
 _DAY = pd.Timedelta(days=1)
 
 
-def customer_features(ds, *, as_of=None, session_gap="30min") -> pd.DataFrame:
+def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP) -> pd.DataFrame:
     """One row per customer (index ``customer_id``) from every table of *ds*.
 
     Parameters
@@ -71,8 +72,9 @@ def customer_features(ds, *, as_of=None, session_gap="30min") -> pd.DataFrame:
     as_of : timestamp-like, optional
         Reference time for recency, tenure and ``days_since_*`` columns; defaults
         to the latest timestamp found in events, surveys and reviews.
-    session_gap : str or Timedelta
-        Inactivity that starts a new session (default 30 minutes).
+    gap : str, Timedelta or None
+        Inactivity that starts a new session (default 30 minutes), as in
+        :func:`~cxresearch.journeys.sessionize`.
 
     Returns
     -------
@@ -91,8 +93,7 @@ def customer_features(ds, *, as_of=None, session_gap="30min") -> pd.DataFrame:
     reference = _reference_time(ds, as_of)
     blocks = []
     if ds.events is not None:
-        blocks.append(event_features(ds.events, as_of=reference, session_gap=session_gap,
-                                     stages=list(ds.stages)))
+        blocks.append(event_features(ds.events, as_of=reference, gap=gap, stages=list(ds.stages)))
     if ds.surveys is not None:
         blocks.append(_survey_features(ds.surveys))
     if ds.reviews is not None:
@@ -108,11 +109,11 @@ def customer_features(ds, *, as_of=None, session_gap="30min") -> pd.DataFrame:
     return table.fillna({c: 0.0 for c in zero_when_absent})
 
 
-def event_features(events: pd.DataFrame, *, as_of=None, session_gap="30min", stages=()) -> pd.DataFrame:
+def event_features(events: pd.DataFrame, *, as_of=None, gap=DEFAULT_GAP, stages=()) -> pd.DataFrame:
     """Behavioural features per customer from the events table.
 
-    One vectorised pass over the events (sorted by customer and time): sessions,
-    channel mix, purchases, spend, service contacts and stage reach. See the
+    One vectorised pass over the events in journey order (sessions from
+    :func:`~cxresearch.journeys.sessionize`): channel mix, purchases, spend, service contacts and stage reach. See the
     module docstring for the columns.
 
     Parameters
@@ -122,16 +123,14 @@ def event_features(events: pd.DataFrame, *, as_of=None, session_gap="30min", sta
         optional event, session_id, value, stage.
     as_of : timestamp-like, optional
         Reference time for recency and tenure (default: the last event).
-    session_gap : str or Timedelta
+    gap : str, Timedelta or None
         Inactivity that starts a new session.
     stages : sequence of str
         Stage order for the ``reached_<stage>`` columns; stages found in the
         data but not listed follow in alphabetical order.
     """
-    gap = _timedelta(session_gap)
-    ev = events.sort_values(["customer_id", "timestamp"], kind="stable").reset_index(drop=True)
-    customer = ev["customer_id"]
-    session = _session_numbers(ev, gap)
+    ev = sessionize(events, gap=gap).reset_index(drop=True)
+    customer, session = ev["customer_id"], ev["session"]
     reference = ev["timestamp"].max() if as_of is None else pd.Timestamp(as_of)
     is_purchase = _purchases(ev)
     paid = ev["value"].where(is_purchase & (ev["value"] > 0), 0.0) if "value" in ev else pd.Series(0.0, ev.index)
@@ -139,11 +138,10 @@ def event_features(events: pd.DataFrame, *, as_of=None, session_gap="30min", sta
     if "stage" in ev:
         is_service |= ev["stage"].eq("service")
 
-    by = ev.assign(_session=session, _purchase=is_purchase, _paid=paid, _service=is_service).groupby(
-        "customer_id", sort=True)
+    by = ev.assign(_purchase=is_purchase, _paid=paid, _service=is_service).groupby("customer_id", sort=True)
     out = pd.DataFrame({
         "n_events": by.size(),
-        "n_sessions": by["_session"].nunique(),
+        "n_sessions": by["session"].nunique(),
         "first": by["timestamp"].min(),
         "last": by["timestamp"].max(),
         "n_channels": by["channel"].nunique(),
@@ -170,16 +168,6 @@ def event_features(events: pd.DataFrame, *, as_of=None, session_gap="30min", sta
     out = out.astype(float)
     out.index = out.index.astype("str").rename("customer_id")
     return out
-
-
-def _session_numbers(ev: pd.DataFrame, gap: pd.Timedelta) -> pd.Series:
-    """Session number of each event of *ev* (sorted by customer, time)."""
-    customer = ev["customer_id"]
-    starts = customer.ne(customer.shift()) | ev["timestamp"].diff().gt(gap)
-    if "session_id" in ev:
-        sid = ev["session_id"].fillna("")
-        starts |= sid.ne(sid.shift())
-    return starts.cumsum()
 
 
 def _purchases(ev: pd.DataFrame) -> pd.Series:
@@ -283,13 +271,3 @@ def _is_count_or_share(column: str) -> bool:
 
 def _snake(value) -> str:
     return re.sub(r"[^0-9a-z]+", "_", str(value).strip().lower()).strip("_") or "unknown"
-
-
-def _timedelta(value) -> pd.Timedelta:
-    try:
-        gap = pd.Timedelta(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"session_gap must be a duration like '30min' or a Timedelta; got {value!r}.") from None
-    if gap <= pd.Timedelta(0):
-        raise ParameterError(f"session_gap must be positive; got {value!r}.")
-    return gap

@@ -59,9 +59,9 @@ def test_behaviour_features_have_known_values(ds):
 
 def test_time_gap_splits_sessions_without_session_ids(ds):
     events = ds.events.drop(columns="session_id")
-    f = customer_features(CXDataset(name="x", events=events), session_gap="30min")
+    f = customer_features(CXDataset(name="x", events=events), gap="30min")
     assert f.loc["a", "n_sessions"] == 2  # 10:00-10:10, then 12:00-12:10
-    assert customer_features(CXDataset(name="x", events=events), session_gap="3h").loc["a", "n_sessions"] == 1
+    assert customer_features(CXDataset(name="x", events=events), gap="3h").loc["a", "n_sessions"] == 1
 
 
 def test_survey_review_and_profile_features(ds):
@@ -103,10 +103,10 @@ def test_event_order_does_not_matter_and_inputs_are_not_mutated(ds):
 def test_bad_inputs_raise_clear_errors(ds):
     with pytest.raises(DataError, match="no customers, events, surveys or reviews"):
         customer_features(CXDataset(name="empty"))
-    with pytest.raises(ParameterError, match="session_gap must be a duration"):
-        customer_features(ds, session_gap="soon")
-    with pytest.raises(ParameterError, match="must be positive"):
-        customer_features(ds, session_gap="-5min")
+    with pytest.raises(ParameterError, match="gap must be a duration"):
+        customer_features(ds, gap="soon")
+    with pytest.raises(ParameterError, match="must be a positive duration"):
+        customer_features(ds, gap="-5min")
 
 
 def test_persona_basis_and_groups():
