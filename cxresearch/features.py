@@ -113,8 +113,8 @@ def event_features(events: pd.DataFrame, *, as_of=None, gap=DEFAULT_GAP, stages=
     """Behavioural features per customer from the events table.
 
     One vectorised pass over the events in journey order (sessions from
-    :func:`~cxresearch.journeys.sessionize`): channel mix, purchases, spend, service contacts and stage reach. See the
-    module docstring for the columns.
+    :func:`~cxresearch.journeys.sessionize`): channel mix, purchases, spend,
+    service contacts and stage reach. See the module docstring for the columns.
 
     Parameters
     ----------
