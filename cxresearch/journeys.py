@@ -694,12 +694,12 @@ def _journey_order(customer: np.ndarray, time: np.ndarray) -> np.ndarray:
     in_order = (customer[1:] > customer[:-1]) | ((customer[1:] == customer[:-1]) & (time[1:] >= time[:-1]))
     if in_order.all():
         return np.arange(len(customer))
-    since = time - time.min()
-    since //= next(u for u in (10**9, 10**6, 10**3, 1) if not np.any(since % u))
+    since = (time - time.min()).view(np.uint64)  # exact even when the span overflows int64 (> 292 years in ns)
+    since //= next(u for u in (10**9, 10**6, 10**3, 1) if not np.any(since % np.uint64(u)))
     time_bits = int(since.max()).bit_length()
     if time_bits + int(customer.max()).bit_length() > 63:
         return np.lexsort((since, customer))
-    return np.argsort(since | (customer << time_bits), kind="stable")
+    return np.argsort(since | (customer.astype(np.uint64) << np.uint64(time_bits)), kind="stable")
 
 
 def _codes(values: pd.Series, order: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:

@@ -55,6 +55,18 @@ def test_sessionize_gap_is_strictly_more_than(events):
     assert sessionize(events, gap=None)["session"].nunique() == 3
 
 
+def test_sessionize_orders_nanoseconds_over_centuries():
+    # 500 years in nanoseconds and three customers do not fit one packed 63-bit key: the lexsort path
+    events = table([("c", "2200-01-01 00:00:00.000000001", "web", "home"),
+                    ("a", "2200-01-01 00:00:00.000000002", "web", "cart"),
+                    ("a", "1700-01-01 00:00:00.000000003", "web", "home"),
+                    ("b", "1700-01-01 00:00:00.000000000", "web", "home"),
+                    ("a", "2200-01-01 00:00:00.000000002", "web", "chat")])
+    out = sessionize(events, gap=None)
+    assert out.index.tolist() == [2, 1, 4, 3, 0]
+    assert out["session"].tolist() == [0, 0, 0, 1, 2]
+
+
 def test_sessionize_breaks_where_session_id_changes():
     events = table([("a", "2024-01-01 10:00", "web", "home", "s1"),
                     ("a", "2024-01-01 10:01", "web", "product", "s1"),
