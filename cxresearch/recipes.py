@@ -4,8 +4,8 @@ Each recipe reads the files of one public dataset where the user keeps them
 (the folder as published, see ``/shared/data/README.md`` of the project's
 machines), reshapes them into the canonical tables and validates those through
 :func:`~cxresearch.dataset.load_dataset`, so a recipe's dataset passes exactly
-the checks of a dataset folder. The reshaped tables are written to a temporary
-folder that is deleted once loaded; nothing is copied into the project.
+the checks of a dataset folder (:func:`~cxresearch.dataset.from_frames`);
+nothing is copied into the project.
 
 =============  ====================================================================
 recipe         what becomes what
@@ -37,16 +37,14 @@ Examples
 """
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .dataset import CXDataset, load_dataset
+from .dataset import CXDataset, from_frames
 from .errors import DataError, ParameterError, Problem, did_you_mean
 
 __all__ = ["Recipe", "RECIPES", "UNDATED", "load", "missing", "olist", "bpic2012", "airline", "clothing", "telco",
@@ -112,31 +110,16 @@ def _read(path, files: dict[str, tuple[str, ...]], **read_csv) -> dict[str, pd.D
     return {file: pd.read_csv(folder / file, usecols=list(columns), **read_csv) for file, columns in files.items()}
 
 
-def _dataset(name: str, source, tables: dict[str, pd.DataFrame], *, stages=None, notes=()) -> CXDataset:
-    """Validate reshaped *tables* through :func:`load_dataset`, from a temporary folder."""
-    config = {"name": name, "stages": stages or {}}
-    with tempfile.TemporaryDirectory(prefix="cxresearch-recipe-") as tmp:
-        folder = Path(tmp)
-        (folder / "dataset.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-        for table, frame in tables.items():
-            frame.to_parquet(folder / f"{table}.parquet", index=False)
-        dataset = load_dataset(folder)
+def _dataset(name: str, source, tables: dict[str, pd.DataFrame], *, stages=None, notes=(),
+             timezone: str = "UTC") -> CXDataset:
+    """Validate reshaped *tables* with the loader's checks (:func:`~cxresearch.dataset.from_frames`)."""
+    dataset = from_frames(tables, name=name, stages=stages, timezone=timezone)
     return replace(dataset, path=Path(source), notes=[*notes, *dataset.notes])
 
 
 def _undated(table: str, source: str) -> str:
     return (f"{table}: {source} has no dates; every timestamp is {UNDATED.date()} (recipes.UNDATED), "
             "so trends and periods are meaningless.")
-
-
-def _local_time(values: pd.Series, timezone: str) -> pd.Series:
-    """Naive local date-times as UTC; in the hour repeated when clocks go back, standard time.
-
-    (Left to the loader, that hour would become missing: it reads ambiguous times as NaT.)
-    """
-    stamps = pd.to_datetime(values)
-    return stamps.dt.tz_localize(timezone, ambiguous=np.zeros(len(stamps), bool),
-                                 nonexistent="shift_forward").dt.tz_convert("UTC")
 
 
 def _largest(frame: pd.DataFrame, key: str, by: str, column: str) -> pd.Series:
@@ -214,7 +197,7 @@ def olist(path) -> CXDataset:
                > pd.to_datetime(milestones["order_estimated_delivery_date"])))
     placed = milestones["milestone"].eq("order_purchase_timestamp")
     events = pd.DataFrame({
-        "customer_id": milestones["person"], "timestamp": _local_time(milestones["timestamp"], OLIST_TIMEZONE),
+        "customer_id": milestones["person"], "timestamp": pd.to_datetime(milestones["timestamp"]),
         "channel": "web",
         "touchpoint": milestones["milestone"].map(OLIST_MILESTONES).mask(late, "delivered_late"),
         "event": np.where(placed, "purchase", "milestone"), "session_id": milestones["order_id"],
@@ -228,7 +211,7 @@ def olist(path) -> CXDataset:
     text = answers["review_comment_title"].str.cat(answers["review_comment_message"], sep=". ", na_rep="")
     text = text.str.strip(". ").replace("", np.nan)
     common = {"customer_id": answers["order_id"].map(orders.set_index("order_id")["person"]),
-              "timestamp": _local_time(answers["review_answer_timestamp"], OLIST_TIMEZONE)}
+              "timestamp": pd.to_datetime(answers["review_answer_timestamp"])}
     reviews = pd.DataFrame({"review_id": answers["review_id"], **common, "rating": answers["review_score"],
                             "text": text, "source": "olist"})
     surveys = pd.DataFrame({"response_id": answers["review_id"], **common, "channel": "web",
@@ -236,7 +219,7 @@ def olist(path) -> CXDataset:
                             "csat": answers["review_score"], "comment": text})
     return _dataset("Olist e-commerce (15k orders)", path,
                     {"customers": customers, "events": events, "surveys": surveys, "reviews": reviews},
-                    stages=OLIST_STAGES,
+                    stages=OLIST_STAGES, timezone=OLIST_TIMEZONE,
                     notes=[f"reviews: {duplicates} review(s) covering several orders kept once (first order).",
                            "reviews and surveys: each review is also the order's CSAT survey answer; "
                            "texts are Portuguese (sentiment lexicons cover English and Italian only)."])
