@@ -239,19 +239,17 @@ class JourneyMap:
         reached = np.zeros((n_stages, n_groups), np.int64)
         converted = np.zeros((n_stages, n_groups), np.int64)
         median = np.full((n_stages, n_groups), np.nan)
-        position, first_prev = np.arange(len(self._stage)), None
+        previous = None  # customers who reached the previous stage and their first event there
         for s in range(n_stages):  # a handful of stages; every step inside is vectorised
-            in_stage = self._stage == s
-            customers, first = self._first_per_customer(in_stage)
+            where = np.flatnonzero(self._stage == s)
+            customers, first = self._first_per_customer(where)
             reached[s] = np.bincount(self._group_of_customer[customers], minlength=n_groups)
-            if first_prev is not None:
-                after = in_stage & (position >= first_prev[self._customer])
-                conv, conv_first = self._first_per_customer(after)
+            if previous is not None:
+                conv, since, conv_first = self._first_from(where, *previous)
                 group = self._group_of_customer[conv]
                 converted[s] = np.bincount(group, minlength=n_groups)
-                median[s] = _group_median(group, self._time[conv_first] - self._time[first_prev[conv]], n_groups)
-            first_prev = np.full(len(self._group_of_customer), len(in_stage))
-            first_prev[customers] = first
+                median[s] = _group_median(group, self._time[conv_first] - self._time[since], n_groups)
+            previous = customers, first
         key = self._group * n_stages + self._stage
         mapped = self._stage >= 0
         events = np.bincount(key[mapped], minlength=n_stages * n_groups)
@@ -368,26 +366,25 @@ class JourneyMap:
         if not masks:
             raise ParameterError("funnel needs at least one step; got an empty list.")
         window = _gap(within, name="within")
-        n, n_groups, n_customers = len(self._customer), self._n_groups, len(self._group_of_customer)
-        position = np.arange(n)
+        n_groups = self._n_groups
         counts = np.zeros((len(masks), n_groups), np.int64)
         median = np.full((len(masks), n_groups), np.nan)
-        previous = start_time = None
+        start_time = np.zeros(len(self._group_of_customer), np.int64)
+        previous = None  # customers at the previous step and the position of that step
         for i, mask in enumerate(masks):  # a handful of steps; each is vectorised over events
-            if previous is not None:
-                mask = mask & (position > previous[self._customer])
-                if window is not None:
-                    mask &= self._time - start_time[self._customer] <= window.value
-            customers, first = self._first_per_customer(mask)
-            group = self._group_of_customer[customers]
-            counts[i] = np.bincount(group, minlength=n_groups)
+            where = np.flatnonzero(mask)
             if previous is None:
-                start_time = np.zeros(n_customers, np.int64)
+                customers, first = self._first_per_customer(where)
                 start_time[customers] = self._time[first]
             else:
-                median[i] = _group_median(group, self._time[first] - self._time[previous[customers]], n_groups)
-            previous = np.full(n_customers, n)
-            previous[customers] = first
+                customers, since, first = self._first_from(where, previous[0], previous[1] + 1)
+                if window is not None:  # the earliest next step is outside the window: so are later ones
+                    inside = self._time[first] - start_time[customers] <= window.value
+                    customers, since, first = customers[inside], since[inside], first[inside]
+                median[i] = _group_median(self._group_of_customer[customers],
+                                          self._time[first] - self._time[since - 1], n_groups)
+            counts[i] = np.bincount(self._group_of_customer[customers], minlength=n_groups)
+            previous = customers, first
         step, group = np.divmod(np.arange(len(masks) * n_groups), n_groups)
         flat = counts.ravel()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -551,13 +548,25 @@ class JourneyMap:
         rank = np.append(pd.Index(order).get_indexer(found), -1)
         return rank[codes], pd.Index(order, dtype=object)
 
-    def _first_per_customer(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Customers with an event in *mask* and the position of their first such event."""
-        where = np.flatnonzero(mask)
+    def _first_per_customer(self, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Customers with an event at the positions *where* (ascending) and their first such position."""
         customer = self._customer[where]
         first = np.ones(len(where), bool)
         first[1:] = customer[1:] != customer[:-1]
         return customer[first], where[first]
+
+    def _first_from(self, where: np.ndarray, customers: np.ndarray, since: np.ndarray):
+        """Of *customers*, those with an event at the positions *where* (ascending) at or after *since*.
+
+        Returns those customers, their *since* and the position of that first event.
+        Events are in journey order, so the first position at or after *since* is
+        the customer's own next such event, or belongs to a later customer.
+        """
+        if not len(where):
+            return customers[:0], since[:0], since[:0]
+        event = where[np.minimum(np.searchsorted(where, since), len(where) - 1)]
+        found = (event >= since) & (self._customer[event] == customers)
+        return customers[found], since[found], event[found]
 
     def _step_mask(self, name: str) -> np.ndarray:
         if name in set(self.stage_labels):
@@ -705,11 +714,11 @@ def _journey_order(customer: np.ndarray, time: np.ndarray) -> np.ndarray:
 def _codes(values: pd.Series, order: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:
     """Integer codes (-1 = missing, taken in *order*) and sorted labels of a column."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes, labels = values.cat.codes.to_numpy().astype(np.int64), values.cat.categories
+        codes, labels = values.cat.codes.to_numpy(), values.cat.categories
     else:
         codes, labels = pd.factorize(values, sort=True)
-    codes = codes.astype(np.int64, copy=False)
-    return (codes if order is None else codes[order]), pd.Index(labels, dtype=object)
+    codes = codes if order is None else codes[order]  # gathered while still narrow (int8 for categories)
+    return codes.astype(np.int64, copy=False), pd.Index(labels, dtype=object)
 
 
 def _positions(start: np.ndarray) -> np.ndarray:
