@@ -30,7 +30,8 @@ class Problem:
     column : str, optional
         Column the problem is in, as named in the file.
     lines : tuple of int
-        Up to ``MAX_EXAMPLES`` 1-based line numbers of the file (header = line 1).
+        Up to ``MAX_EXAMPLES`` 1-based line numbers of a CSV file (header = line 1);
+        for Parquet files and in-memory tables, 1-based row numbers.
     values : tuple
         The offending values at those lines.
     count : int
