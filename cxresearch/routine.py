@@ -7,8 +7,9 @@ One call of :func:`run` makes one run:
 2. create ``reports/<run_id>.partial/`` (never an existing folder) with a
    manifest saying ``status: running``;
 3. execute every notebook with papermill, all with the same parameters, and
-   render a code-free HTML page for each (:mod:`cxresearch.report`);
-4. the summary notebook writes the machine-readable results into the run
+   render a code-free HTML page for each (:mod:`cxresearch.report`); the
+   kernels' own log lines go to the run's ``kernel.log``, not the terminal;
+4. the personas are fitted once per run (:func:`run_personas`); the summary notebook writes the machine-readable results into the run
    folder (``run_dir``), compared with the previous run of the same dataset
    (:mod:`cxresearch.summary`);
 5. write the final manifest, rename the folder to ``reports/<run_id>/``,
@@ -17,6 +18,9 @@ One call of :func:`run` makes one run:
 
 Every file is written under a temporary name and renamed, so nothing
 half-written ever looks like a report; a failed run never moves ``latest``.
+A run killed before step 5 stays ``<run_id>.partial/`` with ``status:
+running`` and the id of its process; the index shows it as ``interrupted``
+once that process is gone.
 """
 from __future__ import annotations
 
@@ -25,8 +29,10 @@ import datetime as dt
 import hashlib
 import json
 import os
+import pickle
 import platform
 import secrets
+import socket
 import time
 import typing
 import warnings
@@ -35,18 +41,25 @@ from importlib import metadata
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Unicode
+from traitlets.config import Config
 
 from . import report
 from .dataset import load_dataset
 from .errors import DataError, ParameterError, did_you_mean
-from .summary import Summary, load_previous, read_headline, summarise
+from .features import customer_features
+from .personas import PersonaModel, fit_personas
+from .summary import PERSONA_MODEL, Summary, load_previous, read_headline, save_persona_model, summarise
 
-__all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "SUMMARY_PAGE", "RoutineParameters", "Run", "run",
-           "previous_run", "read_manifest", "run_summary", "write_index"]
+__all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "SUMMARY_PAGE", "KERNEL_LOG", "RoutineParameters", "Run", "run",
+           "previous_run", "read_manifest", "run_personas", "run_summary", "write_index"]
 
-#: The routine's notebooks, in the order they run.
-NOTEBOOKS = ("00_data_quality", "01_personas", "02_journey_map", "03_voice_of_customer", "04_summary")
+#: The routine's notebooks, in the order they run (the summary last).
+NOTEBOOKS = ("00_data_quality", "01_personas", "02_journey_map", "03_voice_of_customer", "05_interventions",
+             "04_summary")
 #: Where the routine finds its notebooks (the project's ``notebooks/`` folder).
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 #: The page the index and ``latest`` lead to.
@@ -55,6 +68,8 @@ SUMMARY_PAGE = "04_summary.html"
 _VERSIONS = ("cxresearch", "pandas", "numpy", "scikit-learn", "scipy", "plotly", "pandera", "duckdb",
              "papermill", "nbconvert", "ipykernel")
 _PARTIAL = ".partial"
+#: File of a run folder receiving the kernels' own output (their log lines, never cell outputs).
+KERNEL_LOG = "kernel.log"
 
 
 @dataclass(frozen=True)
@@ -275,6 +290,7 @@ def _start_manifest(run_id: str, parameters: RoutineParameters, notebooks_dir: P
     return {
         "run_id": run_id,
         "status": "running",
+        "process": {"host": socket.gethostname(), "pid": os.getpid()},
         "started": _now(),
         "dataset": {"name": Path(parameters.data_dir).name, "path": parameters.data_dir},
         "period": parameters.period,
@@ -321,7 +337,8 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
         say(f"  [{number}/{len(entries)}] {name} ...")
         started = time.perf_counter()
         try:
-            executed = _execute(notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb", parameters, notebooks_dir)
+            executed = _execute(notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb", parameters, notebooks_dir,
+                                kernel_log=folder / KERNEL_LOG)
             header = {**_header(manifest, parameters), "title": report.notebook_title(executed, _page_title(name)),
                       "pages": [{**page, "current": page["href"] == f"{name}.html"} for page in pages]}
             _write_text(folder / f"{name}.html", report.render_page(executed, header=header))
@@ -345,14 +362,30 @@ def _header(manifest: dict, parameters: RoutineParameters) -> dict:
             "min_group_size": parameters.min_group_size}
 
 
-def _execute(source: Path, target: Path, parameters: RoutineParameters, cwd: Path) -> nbformat.NotebookNode:
-    """Execute *source* into *target* (through a temporary name) with plotly.js embedded in the outputs."""
+def _execute(source: Path, target: Path, parameters: RoutineParameters, cwd: Path, *,
+             kernel_log: Path) -> nbformat.NotebookNode:
+    """Execute *source* into *target* (through a temporary name) with plotly.js embedded in the outputs.
+
+    The kernel's own stdout and stderr (ipykernel's log lines) are appended to *kernel_log*.
+    """
     temporary = target.with_name(f".{target.stem}.running.ipynb")
+    config = Config({KernelLoggingToFile.__name__: {"log_file": str(kernel_log)}})
     with _environment(PLOTLY_RENDERER="notebook"):
         executed = papermill.execute_notebook(str(source), str(temporary), parameters=asdict(parameters),
-                                              cwd=str(cwd), progress_bar=False, log_output=False)
+                                              cwd=str(cwd), progress_bar=False, log_output=False,
+                                              kernel_manager_class=KernelLoggingToFile, config=config)
     os.replace(temporary, target)
     return executed
+
+
+class KernelLoggingToFile(AsyncKernelManager):
+    """A kernel manager whose kernel writes its stdout and stderr to ``log_file`` instead of the terminal."""
+
+    log_file = Unicode(help="File receiving the kernel's own output.").tag(config=True)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        with open(self.log_file, "ab") as log:
+            await super()._async_launch_kernel(kernel_cmd, **{**kw, "stdout": log, "stderr": log})
 
 
 @contextlib.contextmanager
@@ -399,10 +432,26 @@ def read_manifest(folder) -> dict | None:
 
 
 def _manifests(reports: Path) -> list[tuple[Path, dict]]:
-    """Every run folder with its manifest, newest first."""
+    """Every run folder with its manifest, newest first; a run whose process died says ``interrupted``."""
     found = [(folder, read_manifest(folder)) for folder in reports.iterdir() if folder.is_dir()
              and not folder.is_symlink()]
-    return sorted(((f, m) for f, m in found if m), key=lambda item: item[1]["run_id"], reverse=True)
+    found = [(f, {**m, "status": "interrupted"} if _interrupted(f, m) else m) for f, m in found if m]
+    return sorted(found, key=lambda item: item[1]["run_id"], reverse=True)
+
+
+def _interrupted(folder: Path, manifest: dict) -> bool:
+    """True for an unfinished run whose process (on this host) no longer exists."""
+    process = manifest.get("process") or {}
+    if not (folder.name.endswith(_PARTIAL) and manifest["status"] == "running"
+            and process.get("host") == socket.gethostname()):
+        return False
+    try:
+        os.kill(process["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, run by another user
+        pass
+    return False
 
 
 def previous_run(reports_dir, data_dir) -> Run | None:
@@ -416,16 +465,51 @@ def previous_run(reports_dir, data_dir) -> Run | None:
     return None
 
 
+def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFrame, PersonaModel]:
+    """Customer features and the run's personas, fitted once per run.
+
+    The first call of a run fits the personas the standard way
+    (:func:`~cxresearch.personas.fit_personas`, aligned to the previous run's
+    ids and names) and saves the model in ``run_dir``; later calls of the same
+    run, from any notebook, read it back instead of fitting again. Without
+    ``run_dir`` (a notebook run by hand) every call fits.
+
+    Parameters
+    ----------
+    parameters : RoutineParameters
+    dataset : CXDataset, optional
+        ``parameters.load()``, when the caller already has it.
+    """
+    dataset = parameters.load() if dataset is None else dataset
+    saved = Path(parameters.run_dir, PERSONA_MODEL) if parameters.run_dir else None
+    if saved is not None and saved.is_file():
+        return customer_features(dataset), pickle.loads(saved.read_bytes())
+    earlier = previous_run(parameters.reports_dir, parameters.data_dir)
+    features, model = fit_personas(dataset, n_personas=parameters.n_personas, random_state=parameters.seed,
+                                   min_group_size=parameters.min_group_size,
+                                   previous=load_previous(earlier.folder).persona_model if earlier else None)
+    if saved is not None:
+        save_persona_model(model, saved.parent)
+    return features, model
+
+
 def run_summary(parameters: RoutineParameters) -> Summary:
     """The executive summary of the parameters' dataset and period, compared with the previous run.
 
     The previous run is the newest successful run of the same dataset in
-    ``reports_dir``; when ``run_dir`` is set the results are saved there.
+    ``reports_dir``; the personas are the run's (:func:`run_personas`). When
+    ``run_dir`` is set the results are saved there.
     """
+    dataset = parameters.load()
     earlier = previous_run(parameters.reports_dir, parameters.data_dir)
-    summary = summarise(parameters.load(), personas=parameters.n_personas, seed=parameters.seed,
+    model = None
+    if dataset.events is not None or dataset.surveys is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _, model = run_personas(parameters, dataset)
+    summary = summarise(dataset, personas=parameters.n_personas, seed=parameters.seed,
                         min_group_size=parameters.min_group_size,
-                        previous=load_previous(earlier.folder) if earlier else None)
+                        previous=load_previous(earlier.folder) if earlier else None, persona_model=model)
     if parameters.run_dir:
         summary.save(parameters.run_dir)
     return summary

@@ -15,12 +15,14 @@ Files of a run folder
 ``persona_shares.csv`` persona_id, name, size, share, share_low, share_high, status, share_change
 ``journey_stages.csv`` the journey map's stage table
 ``pain_points.csv``    the top touchpoint pain points, with their previous rank
+``interventions.csv``  :func:`cxresearch.intervention_effects` of the period (verdicts, DiD intervals)
 ``persona_model.pkl``  the fitted persona model the next run aligns to
 """
 from __future__ import annotations
 
 import json
 import pickle
+import secrets
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,28 +30,32 @@ from pathlib import Path
 import pandas as pd
 
 from .dataset import CXDataset
-from .features import customer_features
+from .interventions import METRICS, compare_verdicts, intervention_effects
 from .journeys import journey_map
-from .personas import PersonaModel
-from .privacy import MIN_GROUP_SIZE
+from .personas import PersonaModel, fit_personas
+from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import Estimate, ces, compare, csat, nps, wilson_interval
 
-__all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headline", "KPI_LABELS"]
+__all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headline", "save_persona_model",
+           "KPI_LABELS", "PERSONA_MODEL"]
 
 #: KPI key -> label shown in reports.
 KPI_LABELS = {"nps": "NPS", "csat": "CSAT (% satisfied)", "ces": "CES (1-7, higher = easier)"}
 TOP_PAIN_POINTS = 10
+#: File of the fitted persona model in a run folder.
+PERSONA_MODEL = "persona_model.pkl"
 
 
 @dataclass
 class PreviousRun:
-    """What the summary needs from a previous run: its id, KPIs, persona model, shares and pain points."""
+    """What the summary needs from a previous run: its id, KPIs, persona model, shares, pain points, interventions."""
 
     run_id: str
     kpis: dict[str, Estimate]
     persona_model: PersonaModel | None
     persona_shares: pd.DataFrame
     pain_points: pd.DataFrame
+    interventions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -72,6 +78,10 @@ class Summary:
         The journey map's stages (reach, conversion, exits, CSAT).
     pain_points : DataFrame
         The top pain points, highest impact first, with ``rank`` and ``previous_rank``.
+    interventions : DataFrame
+        :func:`cxresearch.intervention_effects` of the period (empty without interventions).
+    verdict_changes : DataFrame
+        :func:`cxresearch.compare_verdicts` against the previous run (empty without one).
     previous_run : str or None
         Id of the run compared with.
     """
@@ -83,6 +93,8 @@ class Summary:
     stages: pd.DataFrame
     pain_points: pd.DataFrame
     kpi_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    interventions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    verdict_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     previous_run: str | None = None
 
     def headline(self) -> dict:
@@ -120,6 +132,24 @@ class Summary:
                          f"of customers with an exit rate of {top['exit_rate']:.0%}.")
         return "\n".join(lines) or "No KPIs, personas or journeys could be computed from this dataset."
 
+    def intervention_findings(self) -> str:
+        """Each intervention's verdict per metric with its difference-in-differences, in Markdown bullets."""
+        if self.interventions.empty:
+            return "No interventions were measured in this period."
+        lines = []
+        for (intervention_id, scope, start), rows in self.interventions.groupby(
+                ["intervention_id", "scope", "start"], sort=False):
+            lines.append(f"- **{intervention_id}** {rows['description'].iloc[0]} (at `{scope}`, from "
+                         f"{pd.Timestamp(start):%Y-%m-%d}):")
+            lines += [f"    - {METRICS[row.metric].label}: {_verdict_words(row)}" for row in rows.itertuples()]
+        if self.previous_run is not None:
+            lines.append(f"\nVerdicts changed since run {self.previous_run}:" if len(self.verdict_changes)
+                         else f"\nNo verdict changed since run {self.previous_run}.")
+            lines += [f"- **{row.intervention_id}** {METRICS[row.metric].label}: "
+                      f"{_or_unmeasured(row.previous_verdict)} → **{_or_unmeasured(row.verdict)}**"
+                      for row in self.verdict_changes.itertuples()]
+        return "\n".join(lines)
+
     def kpi_table(self) -> pd.DataFrame:
         """KPIs with intervals and change since the previous run, one row each, for the report."""
         table = pd.DataFrame([{"kpi": key, "KPI": KPI_LABELS[key], "value": e.value, "low": e.low, "high": e.high,
@@ -137,21 +167,39 @@ class Summary:
                 "changes": self.kpi_changes.to_dict("records"), "headline": self.headline()}
         _write(folder / "kpis.json", lambda path: path.write_text(json.dumps(kpis, indent=2, default=float) + "\n"))
         for name, table in (("personas.csv", self.assignments), ("persona_shares.csv", self.persona_shares),
-                            ("journey_stages.csv", self.stages), ("pain_points.csv", self.pain_points)):
+                            ("journey_stages.csv", self.stages), ("pain_points.csv", self.pain_points),
+                            ("interventions.csv", self.interventions)):
             _write(folder / name, lambda path, table=table: table.to_csv(path, index=False))
         if self.persona_model is not None:
-            _write(folder / "persona_model.pkl", lambda path: path.write_bytes(pickle.dumps(self.persona_model)))
+            save_persona_model(self.persona_model, folder)
+
+
+def _verdict_words(effect) -> str:
+    """``"**improved**, difference-in-differences +12.30 (95% interval +5.10 to +19.40)"`` for one effect row."""
+    if pd.isna(effect.did):
+        return f"**{effect.verdict}**"
+    return (f"**{effect.verdict}**, difference-in-differences {effect.did:+.2f} "
+            f"(95% interval {effect.did_low:+.2f} to {effect.did_high:+.2f})")
+
+
+def _or_unmeasured(verdict) -> str:
+    return "not measured" if pd.isna(verdict) else verdict
+
+
+def save_persona_model(model: PersonaModel, folder) -> None:
+    """Save the fitted persona *model* into the run *folder* (read back by :func:`load_previous`)."""
+    _write(Path(folder) / PERSONA_MODEL, lambda path: path.write_bytes(pickle.dumps(model)))
 
 
 def _write(path: Path, writer) -> None:
-    """Write through a temporary name, then rename into place."""
-    temporary = path.with_name(f".{path.name}.tmp")
+    """Write through a unique temporary name, then rename into place."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     writer(temporary)
     temporary.replace(path)
 
 
 def summarise(ds: CXDataset, *, personas="auto", seed: int = 42, min_group_size: int = MIN_GROUP_SIZE,
-              previous: PreviousRun | None = None) -> Summary:
+              previous: PreviousRun | None = None, persona_model: PersonaModel | None = None) -> Summary:
     """Headline results of *ds*, compared with a *previous* run when given.
 
     Parameters
@@ -166,15 +214,18 @@ def summarise(ds: CXDataset, *, personas="auto", seed: int = 42, min_group_size:
         Smallest group described.
     previous : PreviousRun, optional
         The previous run of the same dataset (:func:`load_previous`).
+    persona_model : PersonaModel, optional
+        The personas of *ds* already fitted and aligned to *previous* (the
+        run's model); fitted here with :func:`~cxresearch.personas.fit_personas` when not given.
     """
     kpis = _kpis(ds)
-    model = None
-    if ds.events is not None or ds.surveys is not None:
+    model = persona_model
+    if model is None and (ds.events is not None or ds.surveys is not None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = PersonaModel(personas, min_group_size=min_group_size, random_state=seed).fit(customer_features(ds))
-        if previous is not None and previous.persona_model is not None:
-            model.align_to(previous.persona_model)
+            _, model = fit_personas(ds, n_personas=personas, random_state=seed, min_group_size=min_group_size,
+                                    previous=previous.persona_model if previous else None)
+    effects = _interventions(ds, min_group_size)
     stages = pain_points = pd.DataFrame()
     if ds.events is not None:
         with warnings.catch_warnings():
@@ -189,8 +240,21 @@ def summarise(ds: CXDataset, *, personas="auto", seed: int = 42, min_group_size:
         stages=stages.reset_index(drop=True),
         pain_points=_ranked_pain_points(pain_points, previous),
         kpi_changes=_kpi_changes(kpis, previous),
+        interventions=effects,
+        verdict_changes=(compare_verdicts(effects, previous.interventions)
+                         if previous is not None and not previous.interventions.empty else pd.DataFrame()),
         previous_run=previous.run_id if previous else None,
     )
+
+
+def _interventions(ds: CXDataset, min_group_size: int) -> pd.DataFrame:
+    """Intervention effects of *ds* with descriptions redacted (empty without interventions)."""
+    if ds.interventions is None:
+        return pd.DataFrame()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        effects = intervention_effects(ds, min_group_size=min_group_size)
+    return effects.assign(description=redact_pii(effects["description"].fillna("")))
 
 
 def _kpis(ds: CXDataset) -> dict[str, Estimate]:
@@ -264,11 +328,12 @@ def load_previous(folder) -> PreviousRun:
     folder = Path(folder)
     saved = json.loads((folder / "kpis.json").read_text())
     kpis = {key: Estimate(**values) for key, values in saved["kpis"].items()}
-    model_file = folder / "persona_model.pkl"
+    model_file = folder / PERSONA_MODEL
     model = pickle.loads(model_file.read_bytes()) if model_file.is_file() else None
     return PreviousRun(run_id=folder.name, kpis=kpis, persona_model=model,
                        persona_shares=_read_csv(folder / "persona_shares.csv"),
-                       pain_points=_read_csv(folder / "pain_points.csv"))
+                       pain_points=_read_csv(folder / "pain_points.csv"),
+                       interventions=_read_csv(folder / "interventions.csv"))
 
 
 def read_headline(folder) -> dict | None:
