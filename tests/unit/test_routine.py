@@ -3,15 +3,22 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import nbformat
+import pandas as pd
 import pytest
+import yaml
 from papermill.inspection import inspect_notebook
 
+from cxresearch import compare_verdicts, routine
 from cxresearch.cli import main
 from cxresearch.errors import ParameterError
-from cxresearch.routine import NOTEBOOKS, NOTEBOOKS_DIR, RoutineParameters, previous_run, run
+from cxresearch.personas import fit_personas
+from cxresearch.routine import (NOTEBOOKS, NOTEBOOKS_DIR, RoutineParameters, previous_run, run, run_personas,
+                                run_summary)
+from cxresearch.summary import Summary
+from cxresearch.synthetic import generate
 
 PARAMETER_NAMES = [f.name for f in fields(RoutineParameters)]
 PARAMETERS_CELL = "\n".join(f"{f.name}: {f.type} = {f.default!r}" for f in fields(RoutineParameters))
@@ -163,3 +170,76 @@ def test_broken_input_exits_1_before_any_notebook(make_dataset, notebooks, tmp_p
     assert manifest["status"] == "failed" and manifest["error"]["step"] == "input"
     assert all(entry["status"] == "pending" for entry in manifest["notebooks"])
     assert os.readlink(reports / "latest") == good.run_id
+
+
+def test_kernel_output_goes_to_the_run_log_not_the_terminal(tiny, tmp_path, capfd):
+    notebooks = write_notebook(tmp_path / "noisy", "00_data_quality",
+                               "import os\nos.write(2, b'kernel noise on stderr\\n')\nos.write(1, b'kernel noise on stdout\\n')")
+    assert main(["run", str(tiny), "--reports", str(tmp_path / "r"), "--notebooks", str(notebooks)]) == 0
+    out, err = capfd.readouterr()
+    assert err == ""
+    assert "kernel noise" not in out and "IPKernelApp" not in out
+    assert [line.split(" ")[-1] for line in out.splitlines() if line.startswith("  [")] == ["...", "s"]
+    log = (tmp_path / "r" / "latest" / "kernel.log").read_text()
+    assert "kernel noise on stderr" in log and "kernel noise on stdout" in log
+
+
+CORPUS = NOTEBOOKS_DIR.parent / "tests" / "data" / "bad"
+CORPUS_ERRORS = sorted(case.name for case in CORPUS.iterdir()
+                       if yaml.safe_load((case / "expected.yml").read_text())["outcome"] == "error")
+
+
+@pytest.mark.parametrize("case", CORPUS_ERRORS)
+def test_bad_input_corpus_fails_the_run_with_a_message_and_exit_1(case, tmp_path, capsys):
+    expected = yaml.safe_load((CORPUS / case / "expected.yml").read_text())
+    reports = tmp_path / "reports"
+    assert main(["run", str(CORPUS / case), "--reports", str(reports), "--notebooks", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cxresearch run: failed: ") and "Traceback" not in err
+    assert expected["file"] in err and expected["message"] in err
+    assert not (reports / "latest").exists()
+    assert "failed" in (reports / "index.html").read_text()
+
+
+def effects_row(intervention_id, metric, verdict, did=float("nan")):
+    return {"intervention_id": intervention_id, "description": "Chat staffing", "scope": "chat",
+            "start": "2025-07-01T00:00:00Z", "metric": metric, "verdict": verdict,
+            "did": did, "did_low": did - 2, "did_high": did + 2}
+
+
+def test_summary_tells_each_intervention_verdict_and_what_changed_since_the_previous_run():
+    current = pd.DataFrame([effects_row("I1", "csat", "improved", 12.5), effects_row("I1", "nps", "not enough data")])
+    previous = pd.DataFrame([effects_row("I1", "csat", "no detectable change", 1.0),
+                             effects_row("I1", "nps", "not enough data")])
+    summary = Summary(kpis={}, persona_model=None, persona_shares=pd.DataFrame(), assignments=pd.DataFrame(),
+                      stages=pd.DataFrame(), pain_points=pd.DataFrame(), interventions=current,
+                      verdict_changes=compare_verdicts(current, previous), previous_run="R0")
+    assert summary.intervention_findings().splitlines() == [
+        "- **I1** Chat staffing (at `chat`, from 2025-07-01):",
+        "    - CSAT (% of 4-5 answers): **improved**, difference-in-differences +12.50 (95% interval +10.50 to +14.50)",
+        "    - NPS: **not enough data**",
+        "",
+        "Verdicts changed since run R0:",
+        "- **I1** CSAT (% of 4-5 answers): no detectable change → **improved**",
+    ]
+    assert "No interventions" in replace(summary, interventions=pd.DataFrame()).intervention_findings()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("demo"), customers=300, seed=5)
+
+
+def test_personas_are_fitted_once_per_run_and_read_back(demo, tmp_path, monkeypatch):
+    fits = []
+    monkeypatch.setattr(routine, "fit_personas", lambda *a, **k: fits.append(1) or fit_personas(*a, **k))
+    parameters = RoutineParameters(data_dir=str(demo), reports_dir=str(tmp_path), run_dir=str(tmp_path))
+    features, model = run_personas(parameters)
+    summary = run_summary(parameters)
+    assert len(fits) == 1
+    assert summary.persona_model.labels_.equals(model.labels_)
+    assert features.index.equals(model.labels_.index)
+    saved = pd.read_csv(tmp_path / "personas.csv", dtype={"customer_id": str})
+    assert saved["persona_name"].tolist() == model.personas_["name"].reindex(model.labels_).tolist()
+    assert (tmp_path / "interventions.csv").is_file()
+    assert set(pd.read_csv(tmp_path / "interventions.csv")["intervention_id"]) == {"I001", "I002"}
