@@ -56,6 +56,27 @@ def test_sessions_are_numbered_in_journey_order(rows, gap_minutes):
     assert out["session"].nunique() >= sessionize(events, gap=gap * 2)["session"].nunique()
 
 
+def reference_funnel(events: pd.DataFrame, steps: list[str]) -> list[int]:
+    """Customers reaching each step, matching steps greedily in each customer's ordered events."""
+    counts = [0] * len(steps)
+    for _, rows in events.sort_values(["customer_id", "timestamp"], kind="stable").groupby("customer_id"):
+        visited, position = rows["touchpoint"].tolist(), -1
+        for i, step in enumerate(steps):
+            if step not in visited[position + 1:]:
+                break
+            position = visited.index(step, position + 1)
+            counts[i] += 1
+    return counts
+
+
+@settings(max_examples=60, deadline=None)
+@given(event_rows, st.lists(st.sampled_from(TOUCHPOINTS), min_size=1, max_size=5))
+def test_funnel_matches_a_step_by_step_reference(rows, steps):
+    events = frame(rows)
+    jm = journey_map(CXDataset(name="p", events=events, stages=STAGES), min_group_size=1)
+    assert jm.funnel(steps)["customers"].tolist() == reference_funnel(events, steps)
+
+
 @settings(max_examples=40, deadline=None)
 @given(event_rows, st.permutations(range(4)), st.randoms(use_true_random=False))
 def test_funnel_never_grows_and_row_order_does_not_matter(rows, order, random):
