@@ -50,6 +50,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .engine import choose_engine, sql
 from .errors import DataError
 from .journeys import DEFAULT_GAP, sessionize
 
@@ -62,7 +63,7 @@ SERVICE_CHANNELS = ("chat", "call_center")
 _DAY = pd.Timedelta(days=1)
 
 
-def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP) -> pd.DataFrame:
+def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP, engine: str = "auto") -> pd.DataFrame:
     """One row per customer (index ``customer_id``) from every table of *ds*.
 
     Parameters
@@ -75,6 +76,8 @@ def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP) -> pd.DataFrame:
     gap : str, Timedelta or None
         Inactivity that starts a new session (default 30 minutes), as in
         :func:`~cxresearch.journeys.sessionize`.
+    engine : {"auto", "pandas", "duckdb"}
+        Who aggregates the events (see :func:`event_features`); same result either way.
 
     Returns
     -------
@@ -93,7 +96,7 @@ def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP) -> pd.DataFrame:
     reference = _reference_time(ds, as_of)
     blocks = []
     if ds.events is not None:
-        blocks.append(event_features(ds.events, as_of=reference, gap=gap, stages=list(ds.stages)))
+        blocks.append(event_features(ds.events, as_of=reference, gap=gap, stages=list(ds.stages), engine=engine))
     if ds.surveys is not None:
         blocks.append(_survey_features(ds.surveys))
     if ds.reviews is not None:
@@ -109,12 +112,14 @@ def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP) -> pd.DataFrame:
     return table.fillna({c: 0.0 for c in zero_when_absent})
 
 
-def event_features(events: pd.DataFrame, *, as_of=None, gap=DEFAULT_GAP, stages=()) -> pd.DataFrame:
+def event_features(events: pd.DataFrame, *, as_of=None, gap=DEFAULT_GAP, stages=(), engine: str = "auto") -> pd.DataFrame:
     """Behavioural features per customer from the events table.
 
-    One vectorised pass over the events in journey order (sessions from
-    :func:`~cxresearch.journeys.sessionize`): channel mix, purchases, spend,
-    service contacts and stage reach. See the module docstring for the columns.
+    Sessions come from :func:`~cxresearch.journeys.sessionize`; the per-event
+    flags (purchase, paid value, service contact) are computed once, then the
+    per-customer sums, extremes and counts are aggregated by pandas or, for
+    large tables, by one DuckDB query (:mod:`cxresearch.engine`); both give
+    the same table. See the module docstring for the columns.
 
     Parameters
     ----------
@@ -128,46 +133,108 @@ def event_features(events: pd.DataFrame, *, as_of=None, gap=DEFAULT_GAP, stages=
     stages : sequence of str
         Stage order for the ``reached_<stage>`` columns; stages found in the
         data but not listed follow in alphabetical order.
+    engine : {"auto", "pandas", "duckdb"}
+        Who aggregates; ``"auto"`` uses DuckDB from
+        :data:`~cxresearch.engine.DUCKDB_MIN_ROWS` events on.
     """
-    ev = sessionize(events, gap=gap).reset_index(drop=True)
-    customer, session = ev["customer_id"], ev["session"]
-    reference = ev["timestamp"].max() if as_of is None else pd.Timestamp(as_of)
+    engine = choose_engine(engine, len(events))
+    ev = _flagged_events(events, gap)
+    channels = sorted(ev["channel"].dropna().unique())
+    found = set(ev["stage"].dropna().unique())
+    stage_order = [s for s in stages if s in found] + sorted(found - set(stages))
+    aggregate = _duckdb_aggregates if engine == "duckdb" else _pandas_aggregates
+    out = aggregate(ev, channels, stage_order).sort_index()
+
+    reference = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(int(ev["time"].max()), unit="us", tz="UTC")
+    per_channel = out[[f"_on_{i}" for i in range(len(channels))]].to_numpy(dtype=float)
+    out["events_per_session"] = out["n_events"] / out["n_sessions"]
+    out["recency_days"] = (reference - pd.to_datetime(out.pop("last"), unit="us", utc=True)) / _DAY
+    out["tenure_days"] = (reference - pd.to_datetime(out.pop("first"), unit="us", utc=True)) / _DAY
+    out["frequency"] = out["n_sessions"] / np.maximum(out["tenure_days"], 30) * 30
+    out["avg_order_value"] = (out["spend"] / out["n_purchases"]).where(out["n_purchases"] > 0, 0.0)
+    out["n_channels"] = (per_channel > 0).sum(axis=1)
+    shares = pd.DataFrame(per_channel / per_channel.sum(axis=1, keepdims=True), index=out.index,
+                          columns=[f"share_{_snake(c)}" for c in channels])
+    reached = out[[f"_reached_{i}" for i in range(len(stage_order))]].set_axis(
+        [f"reached_{_snake(s)}" for s in stage_order], axis=1)
+    out = pd.concat([out[_EVENT_COLUMNS], shares, reached], axis=1).astype(float)
+    out.index = out.index.astype("str").rename("customer_id")
+    return out
+
+
+_EVENT_COLUMNS = ["n_events", "n_sessions", "n_channels", "n_purchases", "spend", "service_contacts",
+                  "events_per_session", "recency_days", "tenure_days", "frequency", "avg_order_value",
+                  "cross_channel_sessions"]
+
+
+def _flagged_events(events: pd.DataFrame, gap) -> pd.DataFrame:
+    """The columns every aggregate needs, one row per event in journey order.
+
+    customer_id, session (numbered in journey order, so consecutive within a
+    customer), time (int64 microseconds), channel, stage, and the flags
+    purchase, paid (value of purchases) and service.
+    """
+    ev = sessionize(events, gap=gap)
     is_purchase = _purchases(ev)
-    paid = ev["value"].where(is_purchase & (ev["value"] > 0), 0.0) if "value" in ev else pd.Series(0.0, ev.index)
+    paid = ev["value"].where(is_purchase & (ev["value"] > 0), 0.0) if "value" in ev else 0.0
     is_service = ev["channel"].isin(SERVICE_CHANNELS)
     if "stage" in ev:
         is_service |= ev["stage"].eq("service")
+    return pd.DataFrame({
+        "customer_id": ev["customer_id"], "session": ev["session"],
+        "time": ev["timestamp"].to_numpy(dtype="datetime64[us]").view(np.int64),
+        "channel": ev["channel"], "stage": ev["stage"] if "stage" in ev else pd.Series(None, ev.index, dtype="str"),
+        "purchase": is_purchase.astype(np.int64), "paid": paid, "service": is_service.astype(np.int64),
+    }).reset_index(drop=True)
 
-    by = ev.assign(_purchase=is_purchase, _paid=paid, _service=is_service).groupby("customer_id", sort=True)
+
+def _pandas_aggregates(ev: pd.DataFrame, channels: list, stages: list) -> pd.DataFrame:
+    """Per-customer aggregates of :func:`_flagged_events` with pandas group-bys (see :func:`_duckdb_aggregates`)."""
+    by = ev.groupby("customer_id", sort=False)
+    multi_channel = ev.groupby("session", sort=False)["channel"].nunique().gt(1)
+    customer_of_session = ev.groupby("session", sort=False)["customer_id"].first()
     out = pd.DataFrame({
         "n_events": by.size(),
-        "n_sessions": by["session"].nunique(),
-        "first": by["timestamp"].min(),
-        "last": by["timestamp"].max(),
-        "n_channels": by["channel"].nunique(),
-        "n_purchases": by["_purchase"].sum(),
-        "spend": by["_paid"].sum(),
-        "service_contacts": by["_service"].sum(),
+        "n_sessions": by["session"].max() - by["session"].min() + 1,
+        "first": by["time"].min(),
+        "last": by["time"].max(),
+        "n_purchases": by["purchase"].sum(),
+        "spend": by["paid"].sum(),
+        "service_contacts": by["service"].sum(),
+        "cross_channel_sessions": multi_channel.groupby(customer_of_session).mean(),
     })
-    out["events_per_session"] = out["n_events"] / out["n_sessions"]
-    out["recency_days"] = (reference - out.pop("last")) / _DAY
-    out["tenure_days"] = (reference - out.pop("first")) / _DAY
-    out["frequency"] = out["n_sessions"] / np.maximum(out["tenure_days"], 30) * 30
-    out["avg_order_value"] = (out["spend"] / out["n_purchases"]).where(out["n_purchases"] > 0, 0.0)
+    on = ev.groupby(["customer_id", "channel"]).size().unstack(fill_value=0).reindex(columns=channels, fill_value=0)
+    reached = ev.groupby(["customer_id", "stage"]).size().unstack(fill_value=0).reindex(columns=stages, fill_value=0)
+    on.columns = [f"_on_{i}" for i in range(len(channels))]
+    reached.columns = [f"_reached_{i}" for i in range(len(stages))]
+    return out.join(on).join(reached.gt(0).astype(float)).fillna({c: 0.0 for c in reached.columns})
 
-    multi_channel = ev.groupby(session)["channel"].nunique().gt(1)
-    out["cross_channel_sessions"] = multi_channel.groupby(customer.groupby(session).first()).mean()
 
-    shares = ev.groupby(["customer_id", "channel"]).size().unstack(fill_value=0)
-    shares = shares.div(shares.sum(axis=1), axis=0)
-    out = out.join(shares.rename(columns=lambda c: f"share_{_snake(c)}"))
-    if "stage" in ev and ev["stage"].notna().any():
-        reached = ev.dropna(subset=["stage"]).groupby(["customer_id", "stage"]).size().unstack(fill_value=0).gt(0)
-        order = [s for s in stages if s in reached.columns] + sorted(set(reached.columns) - set(stages))
-        out = out.join(reached[order].astype(float).rename(columns=lambda s: f"reached_{_snake(s)}"))
-    out = out.astype(float)
-    out.index = out.index.astype("str").rename("customer_id")
-    return out
+def _duckdb_aggregates(ev: pd.DataFrame, channels: list, stages: list) -> pd.DataFrame:
+    """The same aggregates as :func:`_pandas_aggregates`, as one DuckDB query.
+
+    Sessions are numbered consecutively within a customer, so their count is
+    ``max - min + 1``; a session is cross-channel when its first and last
+    channel in alphabetical order differ (no ``COUNT(DISTINCT)``, which is slow).
+    """
+    on = [f'sum((channel = ${i + 1})::BIGINT) AS "_on_{i}"' for i in range(len(channels))]
+    reached = [f'max((stage = ${len(channels) + i + 1})::DOUBLE) AS "_reached_{i}"' for i in range(len(stages))]
+    query = f"""
+        WITH per_session AS (
+            SELECT any_value(customer_id) AS customer_id, min(channel) <> max(channel) AS multi_channel
+            FROM events GROUP BY session
+        ), per_customer AS (
+            SELECT customer_id, count(*) AS n_events, max(session) - min(session) + 1 AS n_sessions,
+                   min(time) AS first, max(time) AS last, sum(purchase) AS n_purchases, sum(paid) AS spend,
+                   sum(service) AS service_contacts, {", ".join(on + reached)}
+            FROM events GROUP BY customer_id
+        )
+        SELECT per_customer.*, cross_channel_sessions
+        FROM per_customer JOIN (SELECT customer_id, avg(multi_channel::DOUBLE) AS cross_channel_sessions
+                                FROM per_session GROUP BY customer_id) USING (customer_id)
+    """
+    out = sql(query, [*channels, *stages], events=ev).set_index("customer_id")
+    return out.fillna({f"_reached_{i}": 0.0 for i in range(len(stages))})
 
 
 def _purchases(ev: pd.DataFrame) -> pd.Series:
