@@ -7,6 +7,7 @@ journey stages. :func:`load_dataset` turns it into a :class:`CXDataset`.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -19,7 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.csv as pa_csv
 import yaml
+from tqdm.auto import tqdm
 
 from . import schemas
 from .errors import MAX_EXAMPLES, DataError, DataWarning, Problem, did_you_mean
@@ -113,6 +117,8 @@ CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
 NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"})
 #: Free-text columns: kept as written (never typed, never trimmed).
 FREE_TEXT = ("comment", "text", "title", "description")
+#: CSV files from this size on are parsed by pyarrow (see :func:`_read_large_csv`).
+LARGE_CSV_BYTES = 32 * 2**20
 _SIGNATURES = {
     b"PK\x03\x04": "an Excel .xlsx workbook (or another zip archive)",
     b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
@@ -450,6 +456,10 @@ def _read_raw(file: Path, config: _Config, report: ValidationReport) -> pd.DataF
     if b"\x00" in data[:8192]:
         problem("is a binary file, not CSV text; expected comma- or semicolon-separated text.")
         return None
+    if len(data) >= LARGE_CSV_BYTES:
+        frame = _read_large_csv(data, config, file.name)
+        if frame is not None:
+            return _without_blank_rows(frame, file.name, report)
     text = _decode(data, config.csv.get("encoding"), file.name, report)
     if text is None:
         return None
@@ -472,10 +482,59 @@ def _read_raw(file: Path, config: _Config, report: ValidationReport) -> pd.DataF
                 "Check for unbalanced quotes or rows with extra separators.")
         return None
     frame.index = _line_numbers(frame, text, offset)
+    return _without_blank_rows(frame, file.name, report)
+
+
+def _without_blank_rows(frame: pd.DataFrame, name: str, report: ValidationReport) -> pd.DataFrame:
     blank = (frame == "").all(axis=1)
     if not (~blank).any():
-        report.warnings.append(f"{file.name} has a header but no rows.")
+        report.warnings.append(f"{name} has a header but no rows.")
     return frame.loc[~blank]
+
+
+def _read_large_csv(data: bytes, config: _Config, name: str) -> pd.DataFrame | None:
+    """Parse a large UTF-8 CSV with pyarrow (every column as text, Arrow-backed), with a progress bar.
+
+    Returns None, leaving the file to the exact reader, whenever a line number
+    could come out wrong or a problem must be reported: another encoding,
+    leading blank lines, a bad header, quoted newlines or blank lines (rows
+    then differ from lines), or anything pyarrow cannot parse.
+    """
+    encoding = config.csv.get("encoding")
+    if encoding and codecs.lookup(encoding).name != "utf-8":
+        return None
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    header_line, _, _ = data[:1 << 16].partition(b"\n")
+    try:
+        header_line = header_line.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    sep = config.csv.get("sep") or _sniff_separator(header_line)
+    header = next(csv.reader([header_line], delimiter=sep), [])
+    if not header or data[:1] in (b"\r", b"\n") or not _unique_header(header, name, ValidationReport(Path(name))):
+        return None
+    source = pyarrow.BufferReader(data)
+    try:
+        reader = pa_csv.open_csv(
+            source, read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(column_types={c: pyarrow.string() for c in header},
+                                                  null_values=[], strings_can_be_null=False,
+                                                  quoted_strings_can_be_null=False))
+        batches = []
+        with tqdm(total=len(data), unit="B", unit_scale=True, desc=f"reading {name}", leave=False) as progress:
+            for batch in reader:
+                batches.append(batch)
+                progress.update(source.tell() - progress.n)
+    except pyarrow.ArrowInvalid:
+        return None
+    table = pyarrow.Table.from_batches(batches, schema=reader.schema)
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if table.num_rows != lines - 1:
+        return None
+    frame = table.to_pandas()
+    frame.index = np.arange(2, len(frame) + 2)
+    return frame
 
 
 def _decode(data: bytes, encoding: str | None, name: str, report: ValidationReport) -> str | None:
