@@ -1,6 +1,4 @@
 """Journeys on tiny literal event tables with exact expected output."""
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
