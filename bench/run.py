@@ -1,0 +1,299 @@
+"""Benchmark every scaling step of cxresearch against a baseline measured in the same run.
+
+For each size (100k customers / ~2M events, 1M customers / ~20M events) a
+synthetic dataset is generated once into ``bench/.cache/demo<size>_pq``
+(:func:`cxresearch.synthetic.generate`, Parquet, seed 7). Every step and every
+baseline runs in a fresh subprocess, one right after the other, so each peak
+RSS is its own and both see the same machine load::
+
+    python bench/run.py                      # 100k and 1M
+    python bench/run.py --sizes 100k --quick # smoke run on 10k customers, no routine, no pm4py
+
+Steps (baselines in brackets): load + validate [pyarrow read of the Parquet
+files], features [plain DuckDB GROUP BY], PersonaModel auto-k [scikit-learn
+KMeans at the chosen k], journey_map transitions + stages + funnel [numpy
+factorize + lexsort + bincount; pm4py ``discover_dfg`` from a throwaway venv],
+voice kpi_table + key_drivers + sentiment, and the whole ``cxresearch run``.
+Prints the table and writes it as Markdown to ``bench/.cache/results.md``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache"
+PM4PY_VENV = CACHE / "pm4py-venv"
+SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+SEED = 7
+#: Survey answers and reviews the voice step uses at most.
+VOICE_SURVEYS, VOICE_REVIEWS = 200_000, 100_000
+
+PM4PY_SCRIPT = """
+import sys, time, pandas as pd, pm4py
+log = pd.read_parquet(sys.argv[1])
+start = time.perf_counter()
+pm4py.discover_dfg(log, activity_key="touchpoint", case_id_key="customer_id", timestamp_key="timestamp")
+print(time.perf_counter() - start)
+"""
+
+
+# ------------------------------------------------------------------ steps (run in a subprocess each)
+def _loaded(data: Path) -> Path:
+    return CACHE / f"{data.name}.loaded.pkl"
+
+
+def _load(data: Path):
+    """The dataset as loaded by the load step (pickled there, so other steps skip the loader)."""
+    return pickle.loads(_loaded(data).read_bytes())
+
+
+def step_load(data: Path) -> tuple[float, int]:
+    from cxresearch.dataset import load_dataset
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = load_dataset(data)
+    seconds = time.perf_counter() - start
+    _loaded(data).write_bytes(pickle.dumps(ds, protocol=5))
+    return seconds, len(ds.events)
+
+
+def baseline_load(data: Path) -> tuple[float, int]:
+    import pyarrow.parquet as pq
+    start = time.perf_counter()
+    rows = sum(pq.read_table(file).to_pandas().shape[0] for file in sorted(data.glob("*.parquet")))
+    return time.perf_counter() - start, rows
+
+
+def step_features(data: Path) -> tuple[float, int]:
+    from cxresearch.features import customer_features
+    ds = _load(data)
+    start = time.perf_counter()
+    customer_features(ds)
+    return time.perf_counter() - start, len(ds.events)
+
+
+def baseline_features(data: Path) -> tuple[float, int]:
+    from cxresearch.engine import sql
+    events = _load(data).events
+    start = time.perf_counter()
+    sql("SELECT customer_id, count(*), min(timestamp), max(timestamp), sum(value), count(DISTINCT session_id) "
+        "FROM events GROUP BY customer_id", events=events)
+    return time.perf_counter() - start, len(events)
+
+
+def _basis(data: Path):
+    """The persona basis columns of the customer features (computed once, then read from the cache)."""
+    import pandas as pd
+    from cxresearch.features import customer_features, persona_basis
+    cached = CACHE / f"{data.name}.basis.parquet"
+    if not cached.exists():
+        features = customer_features(_load(data))
+        features[persona_basis(features)].to_parquet(cached)
+    return pd.read_parquet(cached)
+
+
+def step_personas(data: Path) -> tuple[float, int]:
+    from cxresearch.personas import PersonaModel
+    basis = _basis(data)
+    start = time.perf_counter()
+    model = PersonaModel(random_state=0).fit(basis)
+    (CACHE / f"k_{data.name}.txt").write_text(str(model.n_personas_))
+    return time.perf_counter() - start, len(basis)
+
+
+def baseline_personas(data: Path) -> tuple[float, int]:
+    from sklearn.cluster import KMeans
+    from sklearn.preprocessing import StandardScaler
+    basis = _basis(data)
+    k = int((CACHE / f"k_{data.name}.txt").read_text())
+    start = time.perf_counter()
+    KMeans(k, n_init="auto", random_state=0).fit(StandardScaler().fit_transform(basis.fillna(basis.median())))
+    return time.perf_counter() - start, len(basis)
+
+
+def step_journeys(data: Path) -> tuple[float, int]:
+    from cxresearch.journeys import journey_map
+    ds = _load(data)
+    start = time.perf_counter()
+    journeys = journey_map(ds)
+    journeys.transitions, journeys.stages, journeys.funnel(list(ds.stages))
+    return time.perf_counter() - start, len(ds.events)
+
+
+def baseline_journeys(data: Path) -> tuple[float, int]:
+    import numpy as np
+    import pandas as pd
+    events = _load(data).events
+    start = time.perf_counter()
+    customer, _ = pd.factorize(events["customer_id"])
+    touchpoint, labels = pd.factorize(events["touchpoint"])
+    time_ns = events["timestamp"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    order = np.lexsort((time_ns, customer))
+    customer, time_ns, touchpoint = customer[order], time_ns[order], touchpoint[order]
+    inside = (customer[1:] == customer[:-1]) & (np.diff(time_ns) <= 30 * 60 * 10**9)
+    np.bincount(touchpoint[:-1][inside] * len(labels) + touchpoint[1:][inside], minlength=len(labels) ** 2)
+    return time.perf_counter() - start, len(events)
+
+
+def step_voice(data: Path) -> tuple[float, int]:
+    from cxresearch.text import sentiment
+    from cxresearch.voice import key_drivers, kpi_table
+    ds = _load(data)
+    surveys, reviews = ds.surveys.head(VOICE_SURVEYS), ds.reviews.head(VOICE_REVIEWS)
+    start = time.perf_counter()
+    kpi_table(surveys)
+    key_drivers(surveys)
+    sentiment(reviews["text"], reviews["language"])
+    return time.perf_counter() - start, len(surveys) + len(reviews)
+
+
+def step_routine(data: Path) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory() as reports:
+        start = time.perf_counter()
+        subprocess.run([str(Path(sys.executable).with_name("cxresearch")), "run", str(data), "--reports", reports],
+                       check=True, capture_output=True)
+        seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    (CACHE / "routine_peak_mb.txt").write_text(str(peak))
+    return seconds, SIZES.get(data.name.removeprefix("demo").removesuffix("_pq"), 0)
+
+
+STEPS = {name.removeprefix("step_"): fn for name, fn in globals().items() if name.startswith("step_")}
+BASELINES = {name.removeprefix("baseline_"): fn for name, fn in globals().items() if name.startswith("baseline_")}
+BASELINE_NAMES = {"load": "pyarrow read_table", "features": "DuckDB GROUP BY", "personas": "KMeans at chosen k",
+                  "journeys": "numpy lexsort+bincount"}
+UNITS = {"load": "events", "features": "events", "personas": "customers", "journeys": "events",
+         "voice": "answers+reviews", "routine": "customers"}
+
+
+# ------------------------------------------------------------------ driver
+def measure(kind: str, step: str, data: Path) -> dict:
+    """Run one step or baseline in a fresh interpreter; its seconds, rows and peak RSS (MB)."""
+    run = subprocess.run([sys.executable, __file__, "--run", kind, step, str(data)], capture_output=True, text=True)
+    if run.returncode:
+        return {"error": (run.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def run_one(kind: str, step: str, data: Path) -> None:
+    seconds, rows = (STEPS if kind == "step" else BASELINES)[step](data)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if step == "routine":
+        peak = max(peak, float((CACHE / "routine_peak_mb.txt").read_text()))
+    print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": peak}))
+
+
+def dataset(size: str) -> Path:
+    """The cached Parquet dataset of *size* customers, generated on first use."""
+    folder = CACHE / f"demo{size}_pq"
+    if not folder.is_dir():
+        from cxresearch.synthetic import generate
+        partial = folder.with_name(folder.name + ".partial")
+        generate(partial, customers=SIZES[size], seed=SEED, fmt="parquet")
+        partial.rename(folder)
+    return folder
+
+
+def pm4py_python() -> tuple[str | None, str]:
+    """The throwaway venv's python with pm4py, installed on first use; or None and why not."""
+    python = PM4PY_VENV / "bin" / "python"
+    if not python.exists():
+        shutil.rmtree(PM4PY_VENV, ignore_errors=True)
+        steps = [[sys.executable, "-m", "venv", str(PM4PY_VENV)],
+                 [str(python), "-m", "pip", "install", "--quiet", "pm4py", "pandas", "pyarrow"]]
+        for command in steps:
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode:
+                shutil.rmtree(PM4PY_VENV, ignore_errors=True)
+                return None, (done.stderr.strip().splitlines() or ["install failed"])[-1][:120]
+    return str(python), ""
+
+
+def pm4py_seconds(data: Path, python: str) -> tuple[float | None, str]:
+    import pyarrow.parquet as pq
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "log.parquet"
+        pq.write_table(pq.read_table(data / "events.parquet", columns=["customer_id", "timestamp", "touchpoint"]), log)
+        run = subprocess.run([python, "-c", PM4PY_SCRIPT, str(log)], capture_output=True, text=True)
+    if run.returncode:
+        return None, (run.stderr.strip().splitlines() or ["failed"])[-1][:120]
+    return float(run.stdout.strip().splitlines()[-1]), ""
+
+
+def row(step: str, size: str, result: dict, baseline: dict | None, baseline_name: str) -> dict:
+    if "error" in result:
+        return {"step": step, "size": size, "seconds": f"failed: {result['error']}"}
+    out = {"step": step, "size": size, "seconds": f"{result['seconds']:.2f}", "peak RSS MB": f"{result['peak_mb']:,.0f}",
+           "rows/s": f"{result['rows'] / result['seconds']:,.0f} {UNITS[step]}", "baseline": baseline_name or "-",
+           "baseline s": "-", "ratio": "-"}
+    if baseline and "seconds" in baseline:
+        out["baseline s"] = f"{baseline['seconds']:.2f}"
+        out["ratio"] = f"{result['seconds'] / baseline['seconds']:.2f}x"
+    elif baseline:
+        out["baseline s"] = f"failed: {baseline['error']}"
+    return out
+
+
+def markdown(rows: list[dict]) -> str:
+    columns = ["step", "size", "seconds", "peak RSS MB", "rows/s", "baseline", "baseline s", "ratio"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100k,1m", help=f"comma-separated, of {', '.join(SIZES)}")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 10k customers, no routine, no pm4py")
+    parser.add_argument("--routine-sizes", default="100k", help="sizes to run the whole routine on (slow)")
+    parser.add_argument("--run", nargs=3, metavar=("KIND", "STEP", "DATA"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.run:
+        kind, step, data = args.run
+        run_one(kind, step, Path(data))
+        return
+    CACHE.mkdir(exist_ok=True)
+    sizes = ["10k"] if args.quick else args.sizes.lower().split(",")
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size {unknown[0]!r}; expected one of {', '.join(SIZES)}")
+    python, why = (None, "skipped in --quick") if args.quick else pm4py_python()
+    rows, notes = [], []
+    for size in sizes:
+        data = dataset(size)
+        (CACHE / f"{data.name}.basis.parquet").unlink(missing_ok=True)
+        for step in STEPS:
+            if step == "routine" and (args.quick or size not in args.routine_sizes.lower().split(",")):
+                continue
+            print(f"{size} {step} ...", flush=True)
+            result = measure("step", step, data)
+            baseline = measure("baseline", step, data) if step in BASELINES else None
+            rows.append(row(step, size, result, baseline, BASELINE_NAMES.get(step, "")))
+            if step == "journeys":
+                pm_seconds, why_not = pm4py_seconds(data, python) if python else (None, why)
+                if pm_seconds is None:
+                    notes.append(f"pm4py ({size}): not available ({why_not})")
+                elif "seconds" in result:
+                    rows.append({"step": "journeys vs pm4py", "size": size, "seconds": rows[-1]["seconds"],
+                                 "baseline": "pm4py discover_dfg", "baseline s": f"{pm_seconds:.2f}",
+                                 "ratio": f"{result['seconds'] / pm_seconds:.3f}x "
+                                          f"({pm_seconds / result['seconds']:.1f}x faster)"})
+            print(markdown(rows[-1:]).splitlines()[-1], flush=True)
+    table = markdown(rows) + "".join(f"\n\n{note}" for note in notes)
+    print("\n" + table)
+    (CACHE / "results.md").write_text(table + "\n")
+
+
+if __name__ == "__main__":
+    main()
