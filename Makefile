@@ -30,7 +30,7 @@ demo: $(DEMO)/customers.csv
 	$(BIN)/cxresearch run $(DEMO) --reports reports
 
 test: $(DEMO)/customers.csv
-	$(BIN)/python -m pytest -n 2 --nbval-lax -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax -p no:cacheprovider
 
 lab: $(DEMO)/customers.csv
 	$(BIN)/jupyter lab --notebook-dir=.
