@@ -167,6 +167,9 @@ _EVENT_COLUMNS = ["n_events", "n_sessions", "n_channels", "n_purchases", "spend"
                   "cross_channel_sessions"]
 
 
+_AGGREGATED = ["customer_id", "timestamp", "session_id", "channel", "stage", "event", "value"]
+
+
 def _flagged_events(events: pd.DataFrame, gap) -> pd.DataFrame:
     """The columns every aggregate needs, one row per event in journey order.
 
@@ -174,7 +177,7 @@ def _flagged_events(events: pd.DataFrame, gap) -> pd.DataFrame:
     customer), time (int64 microseconds), channel, stage, and the flags
     purchase, paid (value of purchases) and service.
     """
-    ev = sessionize(events, gap=gap)
+    ev = sessionize(events[[c for c in _AGGREGATED if c in events]], gap=gap)
     is_purchase = _purchases(ev)
     paid = ev["value"].where(is_purchase & (ev["value"] > 0), 0.0) if "value" in ev else 0.0
     is_service = ev["channel"].isin(SERVICE_CHANNELS)
