@@ -32,8 +32,8 @@ def sql(query: str, parameters=(), **tables: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> sql("SELECT sum(x) AS total FROM t", t=pd.DataFrame({"x": [1, 2]}))["total"].tolist()
-    [3]
+    >>> sql("SELECT count(*) AS n FROM t WHERE x > ?", [1], t=pd.DataFrame({"x": [1, 2, 3]}))["n"].tolist()
+    [2]
     """
     with duckdb.connect() as connection:
         for name, frame in tables.items():
