@@ -28,7 +28,7 @@
    rows are processed in index order, so the same data and seed give the same
    personas whatever the row order.
 
-Profiles, traits (standardised mean differences vs the other customers),
+Profiles, traits (mean differences vs the other customers, in SDs of all customers),
 preferred channels, NPS/CSAT with confidence intervals and readable names are
 computed at fit; :meth:`PersonaModel.align_to` keeps ids and names stable
 across runs; :func:`persona_card` renders a self-contained HTML card.
@@ -524,17 +524,17 @@ def _order_by_size(internal: np.ndarray, centres: np.ndarray, k: int) -> np.ndar
 
 # ---------------------------------------------------------------------- profiles
 def _standardised_differences(values: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
-    """Standardised mean difference (Cohen's d, pooled SD) of each column, each group vs the rest."""
-    present = values.notna()
-    filled = values.fillna(0.0)
-    n_in = present.groupby(labels).sum()
-    sum_in = filled.groupby(labels).sum()
-    sq_in = (filled ** 2).groupby(labels).sum()
-    n_out, sum_out, sq_out = n_in.sum() - n_in, sum_in.sum() - sum_in, sq_in.sum() - sq_in
-    mean_in, mean_out = sum_in / n_in, sum_out / n_out
-    within = (sq_in - n_in * mean_in ** 2) + (sq_out - n_out * mean_out ** 2)
-    pooled = np.sqrt(within.clip(lower=0) / (n_in + n_out - 2))
-    return ((mean_in - mean_out) / pooled).where(pooled > 1e-12 * (values.abs().max() + 1), 0.0)
+    """Each group's mean minus the rest's, in standard deviations of all customers.
+
+    The whole population's SD (rather than the pooled within-group SD of
+    Cohen's d) keeps effects bounded when a group is nearly constant, such as a
+    yes/no trait every member shares; a constant column has effect 0.
+    """
+    n_in = values.notna().groupby(labels).sum()
+    sum_in = values.fillna(0.0).groupby(labels).sum()
+    n_out, sum_out = n_in.sum() - n_in, sum_in.sum() - sum_in
+    scale = values.std()
+    return (sum_in / n_in - sum_out / n_out).div(scale.where(scale > 0)).fillna(0.0)
 
 
 def _kpis(frame: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:

@@ -159,10 +159,13 @@ def test_card_escapes_text_and_suppresses_small_personas(blobs):
 
 
 def test_standardised_differences_known_answer():
-    values = pd.DataFrame({"x": [1.0, 2.0, 3.0, 5.0, 6.0, 7.0], "y": [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]})
+    values = pd.DataFrame({"x": [1.0, 2.0, 3.0, 5.0, 6.0, 7.0], "y": [1.0] * 6, "yes": [1.0, 1, 1, 0, 0, 0]})
     d = _standardised_differences(values, np.array([0, 0, 0, 1, 1, 1]))
-    # means 2 vs 6, pooled SD 1 -> d = -4 and +4; a constant column has no difference
-    assert d["x"].tolist() == pytest.approx([-4.0, 4.0]) and d["y"].tolist() == [0.0, 0.0]
+    # means 2 vs 6 over an overall SD of sqrt(28 / 5); a constant column has no difference;
+    # a yes/no trait every member shares stays bounded: 1 / sqrt(0.3), not an infinite pooled-SD effect
+    assert d["x"].tolist() == pytest.approx([-4 / np.sqrt(5.6), 4 / np.sqrt(5.6)])
+    assert d["y"].tolist() == [0.0, 0.0]
+    assert d["yes"].tolist() == pytest.approx([1 / np.sqrt(0.3), -1 / np.sqrt(0.3)])
 
 
 def test_unstable_data_warns_and_bad_parameters_list_choices():
