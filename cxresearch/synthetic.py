@@ -46,7 +46,9 @@ What is planted
   to 0-10; ``rating_delivery`` dominates (:data:`NPS_WEIGHTS`). CSAT is another
   linear model on the ratings plus a per-touchpoint offset (:data:`CSAT_WEIGHTS`).
 - The pain point: ``chat_support`` (channel ``chat``) has long waits, the lowest
-  CSAT and ratings, negative reviews about waiting and the highest exit rate.
+  CSAT and ratings, negative reviews about waiting, and more sessions ending
+  there than at any other mid-journey touchpoint (returns, checkout and the
+  loyalty touchpoints end more sessions, as journeys naturally end there).
 - Intervention ``I001`` "chat staffing increased" (from the middle month) lifts
   the chat rating by :data:`CHAT_RATING_JUMP`, softens the chat CSAT offset and
   lowers the chat exit probability; ``I002`` "new newsletter template" (from the
@@ -933,7 +935,8 @@ def _write_truth(truth: Path, people, tally: _Tally, period):
     _write_json(truth / "pain_point.json", {
         "touchpoint": "chat_support", "channel": "chat", "stage": "service",
         "description": "Long waits in the chat: the lowest CSAT and rating, negative reviews about waiting "
-                       "and the highest exit rate of all touchpoints; better but still the top pain point "
+                       "and many sessions ending there (more than at any other touchpoint where journeys do not "
+                       "naturally end); better but still the top pain point "
                        "after intervention I001.",
         "csat_mean": {tp: _ratio(csat_sum[i], csat_n[i]) for i, tp in enumerate(TOUCHPOINTS)},
         "exit_rate": {tp: _ratio(exits[i], visits[i]) for i, tp in enumerate(TOUCHPOINTS)},
