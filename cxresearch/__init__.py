@@ -15,5 +15,6 @@ from .voice import key_drivers, kpi_table, kpi_trend, topic_impact
 from .interventions import compare_verdicts, intervention_effects, intervention_series
 from .text import detect_language, fit_sentiment, sentiment
 from .topics import topics
+from .display import pretty
 
 __version__ = "0.1.0"
