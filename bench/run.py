@@ -277,6 +277,7 @@ def main(argv=None) -> None:
             if step == "routine" and (args.quick or size not in args.routine_sizes.lower().split(",")):
                 continue
             print(f"{size} {step} ...", flush=True)
+            added = len(rows)
             result = measure("step", step, data)
             baseline = measure("baseline", step, data) if step in BASELINES else None
             rows.append(row(step, size, result, baseline, BASELINE_NAMES.get(step, "")))
@@ -289,7 +290,7 @@ def main(argv=None) -> None:
                                  "baseline": "pm4py discover_dfg", "baseline s": f"{pm_seconds:.2f}",
                                  "ratio": f"{result['seconds'] / pm_seconds:.3f}x "
                                           f"({pm_seconds / result['seconds']:.1f}x faster)"})
-            print(markdown(rows[-1:]).splitlines()[-1], flush=True)
+            print("\n".join(markdown(rows[added:]).splitlines()[2:]), flush=True)
     table = markdown(rows) + "".join(f"\n\n{note}" for note in notes)
     print("\n" + table)
     (CACHE / "results.md").write_text(table + "\n")
