@@ -598,7 +598,7 @@ class JourneyMap:
     def _with_csat(self, table: pd.DataFrame, by: list[str], *, suppress: bool = True) -> pd.DataFrame:
         """*table* with the CSAT columns of the answers matching its *by* columns."""
         keys = self._keys + by
-        table = table.merge(_csat_table(self._answers, keys), on=keys, how="left")
+        table = table.merge(_csat_table(self._answers, keys, self.min_group_size), on=keys, how="left")
         table["surveys"] = table["surveys"].fillna(0).astype(np.int64)
         return self._suppress(table) if suppress else table
 
@@ -607,7 +607,7 @@ class JourneyMap:
         events = np.bincount(self._group, minlength=self._n_groups)
         exits = np.bincount(self._group[self._end], minlength=self._n_groups)
         base = self._table(np.arange(self._n_groups), exit_rate=exits / np.maximum(events, 1), suppress=False)
-        scores = _csat_table(self._answers, self._keys)
+        scores = _csat_table(self._answers, self._keys, self.min_group_size)
         base["csat"] = (base[self._keys].merge(scores, on=self._keys, how="left")["csat"] if self._keys
                         else scores["csat"].reindex([0])).to_numpy()
         if not self._keys:
@@ -793,8 +793,12 @@ def _satisfaction_observations(surveys: pd.DataFrame | None, touchpoint_stage: d
     return obs.assign(stage=obs["touchpoint"].map(touchpoint_stage))[columns]
 
 
-def _csat_table(obs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """CSAT top-2-box (percent, Wilson interval) and mean (t interval) per *keys* (overall when empty)."""
+def _csat_table(obs: pd.DataFrame, keys: list[str], min_group_size: int) -> pd.DataFrame:
+    """CSAT top-2-box (percent, Wilson interval) and mean (t interval) per *keys* (overall when empty).
+
+    Scores of groups with fewer than *min_group_size* answers are left blank:
+    they would describe too few people (and say little).
+    """
     by = keys or (lambda _: 0)
     grouped = obs.dropna(subset=keys).assign(top=lambda d: d["score"] >= 4).groupby(by, sort=False)
     agg = grouped.agg(surveys=("score", "size"), top=("top", "sum"), csat_mean=("score", "mean"),
@@ -802,9 +806,11 @@ def _csat_table(obs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     agg = agg.reset_index() if keys else agg.reset_index(drop=True)
     share, low, high = wilson_interval(agg["top"], agg["surveys"])
     mean_low, mean_high = mean_interval(agg["csat_mean"], agg["std"], agg["surveys"])
-    return agg.assign(csat=100 * share, csat_low=100 * low, csat_high=100 * high,
-                      csat_mean_low=np.clip(mean_low, 1, 5), csat_mean_high=np.clip(mean_high, 1, 5))[
-        keys + _CSAT_COLUMNS]
+    table = agg.assign(csat=100 * share, csat_low=100 * low, csat_high=100 * high,
+                       csat_mean_low=np.clip(mean_low, 1, 5), csat_mean_high=np.clip(mean_high, 1, 5))
+    scores = _CSAT_COLUMNS[1:]
+    table[scores] = table[scores].where(table["surveys"] >= min_group_size)
+    return table[keys + _CSAT_COLUMNS]
 
 
 # ------------------------------------------------------------------- checking

@@ -113,8 +113,6 @@ def test_persona_and_kpi_tables_never_describe_a_small_group(outputs):
     assert (effects.loc[small, "verdict"] == "not enough data").all()
 
 
-@pytest.mark.xfail(strict=True, reason="journeys: stage and pain-point CSAT is shown for fewer than "
-                                       "min_group_size surveys (reported to the journeys engineer)")
 def test_journey_tables_never_describe_a_small_group(outputs):
     folder, _ = outputs
     for name in ("journey_stages.csv", "pain_points.csv"):
