@@ -684,7 +684,8 @@ def _text(values: pd.Series, *, strip: bool = True) -> pd.Series:
         values = values.astype("str").where(values.notna())
     text = values.astype("str")
     stripped = text.str.strip()
-    missing = stripped.str.lower().isin(NA_TOKENS) | values.isna()
+    short = stripped[stripped.str.len() <= max(map(len, NA_TOKENS))]  # only short values can be NA tokens
+    missing = values.isna() | stripped.index.isin(short.index[short.str.lower().isin(NA_TOKENS)])
     return (stripped if strip else text).mask(missing)
 
 
@@ -692,9 +693,7 @@ def _parse_numbers(values: pd.Series, name: str, column: str, config: _Config, r
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype(float)
     text = _text(values)
-    if config.csv.get("decimal") == ",":
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    numbers = pd.to_numeric(text, errors="coerce")
+    numbers = _numbers(text, config)
     bad = numbers.isna() & text.notna()
     _report_values(report, name, column, bad, values, "is not a number; expected a number"
                    + (" with a decimal comma" if config.csv.get("decimal") == "," else ""))
@@ -755,17 +754,22 @@ def _infer_column(values: pd.Series, config: _Config) -> pd.Series:
     present = text.dropna()
     if present.empty or present.str.match(r"^0\d").any():
         return text
-    number_text = text
-    if config.csv.get("decimal") == ",":
-        number_text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    numbers = pd.to_numeric(number_text, errors="coerce")
-    if numbers.notna().sum() == len(present):
-        return numbers.astype(float)
+    if _numbers(present.iloc[:1000], config).notna().all():  # a cheap look before converting every value
+        numbers = _numbers(text, config)
+        if numbers.notna().sum() == len(present):
+            return numbers.astype(float)
     if values.name and re.search(r"(^|_)(date|at)$", str(values.name)):
         stamps = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
         if stamps.notna().sum() == len(present):
             return stamps.dt.as_unit("us")
     return text
+
+
+def _numbers(text: pd.Series, config: _Config) -> pd.Series:
+    """Numbers of text in the export's locale (NaN where a value is not one)."""
+    if config.csv.get("decimal") == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce")
 
 
 def _report_values(report: ValidationReport, name: str, column: str, bad: pd.Series, values: pd.Series,
@@ -867,7 +871,7 @@ def _check_orphans(tables: dict, report: ValidationReport) -> None:
         if frame is None or "customer_id" not in frame.columns:
             continue
         ids = pd.Series(frame["customer_id"].dropna().unique())
-        unknown = ids[~ids.isin(known)]
+        unknown = ids[pd.Index(known).get_indexer(ids) < 0]
         if len(unknown):
             rows = int(frame["customer_id"].isin(unknown).sum())
             report.warnings.append(f"{table}: {rows} row(s) of {len(unknown)} customer id(s) not found in customers; "
