@@ -11,6 +11,7 @@ import codecs
 import csv
 import gzip
 import io
+import json
 import re
 import warnings
 from dataclasses import dataclass, field, replace
@@ -29,7 +30,8 @@ from . import schemas
 from .errors import MAX_EXAMPLES, DataError, DataWarning, Problem, did_you_mean
 from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone
 
-__all__ = ["CXDataset", "load_dataset", "validate", "from_frames", "ValidationReport"]
+__all__ = ["CXDataset", "load_dataset", "validate", "from_frames", "ValidationReport", "save_snapshot",
+           "load_snapshot"]
 
 TABLES = ("customers", "events", "surveys", "reviews", "interventions")
 
@@ -202,6 +204,40 @@ def load_dataset(path, *, keep_pii: bool = False) -> CXDataset:
 def validate(path, *, keep_pii: bool = False) -> ValidationReport:
     """Check a dataset folder without raising: the problems, warnings and notes it has."""
     return _load(Path(path), keep_pii=keep_pii)[0]
+
+
+SNAPSHOT_FILE = "snapshot.json"
+
+
+def save_snapshot(dataset: CXDataset, folder, *, source: dict | None = None) -> Path:
+    """Save a loaded (already checked) dataset as Parquet for fast reloading with :func:`load_snapshot`.
+
+    *source* is any JSON-able description of where the dataset came from (the
+    research routine stores the folder and period there).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, frame in dataset.tables.items():
+        frame.to_parquet(folder / f"{table}.parquet", index=False)
+    meta = {"name": dataset.name, "stages": dataset.stages, "timezone": dataset.timezone, "notes": dataset.notes,
+            "path": str(dataset.path) if dataset.path else None, "tables": list(dataset.tables), "source": source}
+    (folder / SNAPSHOT_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    return folder
+
+
+def load_snapshot(folder) -> CXDataset:
+    """Reload a dataset saved by :func:`save_snapshot` (no checks: it was checked when loaded)."""
+    folder = Path(folder)
+    meta = json.loads((folder / SNAPSHOT_FILE).read_text(encoding="utf-8"))
+    tables = {table: pd.read_parquet(folder / f"{table}.parquet") for table in meta["tables"]}
+    return CXDataset(name=meta["name"], stages=meta["stages"], timezone=meta["timezone"], notes=meta["notes"],
+                     path=Path(meta["path"]) if meta["path"] else None, **tables)
+
+
+def snapshot_source(folder) -> dict | None:
+    """The *source* a snapshot was saved with (None when there is no snapshot in *folder*)."""
+    file = Path(folder) / SNAPSHOT_FILE
+    return json.loads(file.read_text(encoding="utf-8"))["source"] if file.is_file() else None
 
 
 def from_frames(tables: dict[str, pd.DataFrame], *, name: str = "in-memory dataset", stages: dict | None = None,

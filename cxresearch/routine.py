@@ -32,7 +32,9 @@ import os
 import pickle
 import platform
 import secrets
+import shutil
 import socket
+import tempfile
 import time
 import typing
 import warnings
@@ -48,7 +50,7 @@ from traitlets import Unicode
 from traitlets.config import Config
 
 from . import report
-from .dataset import load_dataset
+from .dataset import load_dataset, load_snapshot, save_snapshot, snapshot_source
 from .errors import DataError, ParameterError, did_you_mean
 from .features import customer_features
 from .personas import PersonaModel, fit_personas
@@ -178,11 +180,26 @@ class RoutineParameters:
         return f"{self.period_start or 'start'} to {self.period_end or 'end'}"
 
     def load(self):
-        """The dataset of :attr:`data_dir` restricted to the period (a :class:`~cxresearch.CXDataset`)."""
+        """The dataset of :attr:`data_dir` restricted to the period (a :class:`~cxresearch.CXDataset`).
+
+        Inside a routine run, the notebooks read the snapshot the run loaded and
+        checked once (``CXRESEARCH_SNAPSHOT``), instead of loading the export again.
+        """
+        snapshot = os.environ.get(SNAPSHOT_VARIABLE)
+        if snapshot and snapshot_source(snapshot) == self.source:
+            return load_snapshot(snapshot)
         return load_dataset(self.data_dir).between(self.period_start or None, self.period_end or None)
+
+    @property
+    def source(self) -> dict:
+        """Where the dataset comes from: the folder and the period (identifies a run's snapshot)."""
+        return {"data_dir": str(Path(self.data_dir).resolve()), "period_start": self.period_start,
+                "period_end": self.period_end}
 
 
 _TYPE_WORDS = {"str": "text", "int": "a whole number"}
+#: Environment variable naming the run's dataset snapshot (loaded and checked once per run).
+SNAPSHOT_VARIABLE = "CXRESEARCH_SNAPSHOT"
 
 
 def _is_type(value, type_name: str) -> bool:
@@ -249,16 +266,21 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
     _write_json(folder / "manifest.json", manifest)
     say(f"run {run_id}: {parameters.data_dir} ({parameters.period})")
     started = time.perf_counter()
+    snapshot = Path(tempfile.mkdtemp(prefix="cxresearch-snapshot-"))
     try:
         dataset = _load_input(parameters)
         manifest["dataset"]["name"] = dataset.name
         manifest["inputs"] = _input_hashes(Path(parameters.data_dir))
         _write_json(folder / "manifest.json", manifest)
-        _run_notebooks(manifest, folder, parameters, Path(notebooks_dir), say)
+        save_snapshot(dataset, snapshot, source=parameters.source)
+        with _environment(**{SNAPSHOT_VARIABLE: str(snapshot)}):
+            _run_notebooks(manifest, folder, parameters, Path(notebooks_dir), say)
         if manifest["status"] == "running":
             manifest.update(status="ok", **_results(folder))
     except DataError as exc:
         manifest.update(status="failed", error={"step": "input", "exception": "DataError", "message": str(exc)})
+    finally:
+        shutil.rmtree(snapshot, ignore_errors=True)
     manifest["seconds"] = round(time.perf_counter() - started, 2)
     manifest["finished"] = _now()
     _write_json(folder / "manifest.json", manifest)

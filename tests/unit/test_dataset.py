@@ -303,3 +303,17 @@ def test_extra_columns_are_typed_but_ids_and_codes_stay_text(make_dataset):
     assert surveys["order_id"].tolist() == ["100", "101"]
     assert surveys["store_code"].tolist() == ["017", "018"]
     assert surveys["comment"].tolist() == ["12", "late"]
+
+
+def test_snapshot_round_trip_is_exact(tmp_path):
+    from cxresearch.dataset import load_snapshot, save_snapshot, snapshot_source
+    from cxresearch.synthetic import generate
+
+    ds = load_dataset(generate(tmp_path / "demo", customers=120, seed=5))
+    save_snapshot(ds, tmp_path / "snap", source={"period": "all"})
+    back = load_snapshot(tmp_path / "snap")
+    assert (back.name, back.stages, back.notes, back.path) == (ds.name, ds.stages, ds.notes, ds.path)
+    for table, frame in ds.tables.items():
+        pd.testing.assert_frame_equal(getattr(back, table), frame, obj=table)
+    assert snapshot_source(tmp_path / "snap") == {"period": "all"}
+    assert snapshot_source(tmp_path) is None

@@ -243,3 +243,27 @@ def test_personas_are_fitted_once_per_run_and_read_back(demo, tmp_path, monkeypa
     assert saved["persona_name"].tolist() == model.personas_["name"].reindex(model.labels_).tolist()
     assert (tmp_path / "interventions.csv").is_file()
     assert set(pd.read_csv(tmp_path / "interventions.csv")["intervention_id"]) == {"I001", "I002"}
+
+
+def test_notebooks_of_a_run_read_the_dataset_checked_once(tiny, tmp_path, monkeypatch):
+    from cxresearch.dataset import load_dataset, save_snapshot
+
+    notebooks = write_notebook(tmp_path / "nb", "00_data_quality",
+                               "import os\nfrom cxresearch.routine import RoutineParameters\n"
+                               "params = RoutineParameters(data_dir=data_dir, run_dir=run_dir)\n"
+                               "print('snapshot' if os.environ.get('CXRESEARCH_SNAPSHOT') else 'export', "
+                               "len(params.load().surveys))")
+    done = run(RoutineParameters(data_dir=str(tiny)), reports_dir=tmp_path / "reports", notebooks_dir=notebooks)
+    executed = nbformat.read(done.folder / "00_data_quality.ipynb", as_version=4)
+    printed = "".join(out.get("text", "") for cell in executed.cells for out in cell.get("outputs", []))
+    assert f"snapshot {len(load_dataset(tiny).surveys)}" in printed
+    assert "CXRESEARCH_SNAPSHOT" not in os.environ
+
+    # load() takes the snapshot only when it was made of the same folder and period
+    params = RoutineParameters(data_dir=str(tiny))
+    changed = load_dataset(tiny)
+    changed.surveys = changed.surveys.iloc[:1]
+    save_snapshot(changed, tmp_path / "snap", source=params.source)
+    monkeypatch.setenv("CXRESEARCH_SNAPSHOT", str(tmp_path / "snap"))
+    assert len(params.load().surveys) == 1
+    assert len(replace(params, period_end="2099-01-01").load().surveys) == len(load_dataset(tiny).surveys)
