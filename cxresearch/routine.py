@@ -505,14 +505,27 @@ def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFr
     dataset = parameters.load() if dataset is None else dataset
     saved = Path(parameters.run_dir, PERSONA_MODEL) if parameters.run_dir else None
     if saved is not None and saved.is_file():
-        return customer_features(dataset), pickle.loads(saved.read_bytes())
+        return _run_features(parameters, dataset), pickle.loads(saved.read_bytes())
     earlier = previous_run(parameters.reports_dir, parameters.data_dir)
     features, model = fit_personas(dataset, n_personas=parameters.n_personas, random_state=parameters.seed,
                                    min_group_size=parameters.min_group_size,
                                    previous=load_previous(earlier.folder).persona_model if earlier else None)
     if saved is not None:
         save_persona_model(model, saved.parent)
+        _run_features(parameters, dataset, computed=features)
     return features, model
+
+
+def _run_features(parameters: RoutineParameters, dataset, *, computed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The run's customer features, kept beside its dataset snapshot so notebooks compute them once."""
+    snapshot = os.environ.get(SNAPSHOT_VARIABLE)
+    cache = Path(snapshot, "features.parquet") if snapshot and snapshot_source(snapshot) == parameters.source else None
+    if computed is None and cache is not None and cache.is_file():
+        return pd.read_parquet(cache)
+    features = customer_features(dataset) if computed is None else computed
+    if cache is not None:
+        features.to_parquet(cache)
+    return features
 
 
 def run_summary(parameters: RoutineParameters) -> Summary:

@@ -245,6 +245,21 @@ def test_personas_are_fitted_once_per_run_and_read_back(demo, tmp_path, monkeypa
     assert set(pd.read_csv(tmp_path / "interventions.csv")["intervention_id"]) == {"I001", "I002"}
 
 
+def test_features_are_computed_once_per_run_beside_the_snapshot(demo, tmp_path, monkeypatch):
+    from cxresearch.dataset import save_snapshot
+
+    parameters = RoutineParameters(data_dir=str(demo), reports_dir=str(tmp_path), run_dir=str(tmp_path))
+    save_snapshot(parameters.load(), tmp_path / "snap", source=parameters.source)
+    monkeypatch.setenv("CXRESEARCH_SNAPSHOT", str(tmp_path / "snap"))
+    features, _ = run_personas(parameters)
+    assert (tmp_path / "snap" / "features.parquet").is_file()
+    computed = []
+    monkeypatch.setattr(routine, "customer_features", lambda *a, **k: computed.append(1))
+    again, _ = run_personas(parameters)
+    assert computed == []
+    pd.testing.assert_frame_equal(again, features)
+
+
 def test_notebooks_of_a_run_read_the_dataset_checked_once(tiny, tmp_path, monkeypatch):
     from cxresearch.dataset import load_dataset, save_snapshot
 
