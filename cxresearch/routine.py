@@ -268,11 +268,9 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
     started = time.perf_counter()
     snapshot = Path(tempfile.mkdtemp(prefix="cxresearch-snapshot-"))
     try:
-        dataset = _load_input(parameters)
-        manifest["dataset"]["name"] = dataset.name
+        manifest["dataset"]["name"] = _snapshot_input(parameters, snapshot)
         manifest["inputs"] = _input_hashes(Path(parameters.data_dir))
         _write_json(folder / "manifest.json", manifest)
-        save_snapshot(dataset, snapshot, source=parameters.source)
         with _environment(**{SNAPSHOT_VARIABLE: str(snapshot)}):
             _run_notebooks(manifest, folder, parameters, Path(notebooks_dir), say)
         if manifest["status"] == "running":
@@ -332,10 +330,16 @@ def _version(package: str) -> str | None:
         return None
 
 
-def _load_input(parameters: RoutineParameters):
+def _snapshot_input(parameters: RoutineParameters, folder: Path) -> str:
+    """Load and check the input once, save it for the notebooks, return its name.
+
+    The dataset is not kept in this process: the notebooks' kernels read the snapshot.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return parameters.load()
+        dataset = parameters.load()
+    save_snapshot(dataset, folder, source=parameters.source)
+    return dataset.name
 
 
 def _input_hashes(data_dir: Path) -> dict[str, str]:
