@@ -198,6 +198,10 @@ class RoutineParameters:
 
 
 _TYPE_WORDS = {"str": "text", "int": "a whole number"}
+#: Seconds one notebook cell may run before the run fails (an unattended run never hangs).
+CELL_TIMEOUT = 1800
+#: Tag of notebook cells that only make sense in JupyterLab (widgets); the routine skips them.
+INTERACTIVE_TAG = "interactive"
 #: Environment variable naming the run's dataset snapshot (loaded and checked once per run).
 SNAPSHOT_VARIABLE = "CXRESEARCH_SNAPSHOT"
 
@@ -392,14 +396,20 @@ def _execute(source: Path, target: Path, parameters: RoutineParameters, cwd: Pat
              kernel_log: Path) -> nbformat.NotebookNode:
     """Execute *source* into *target* (through a temporary name) with plotly.js embedded in the outputs.
 
+    Cells tagged ``interactive`` (widget explorers, for JupyterLab) are left out:
+    a static report cannot use them.
+
     The kernel's own stdout and stderr (ipykernel's log lines) are appended to *kernel_log*.
     """
     temporary = target.with_name(f".{target.stem}.running.ipynb")
     config = Config({KernelLoggingToFile.__name__: {"log_file": str(kernel_log)}})
+    notebook = nbformat.read(source, as_version=4)
+    notebook.cells = [c for c in notebook.cells if INTERACTIVE_TAG not in c.metadata.get("tags", [])]
     with _environment(PLOTLY_RENDERER="notebook"):
-        executed = papermill.execute_notebook(str(source), str(temporary), parameters=asdict(parameters),
+        executed = papermill.execute_notebook(notebook, str(temporary), parameters=asdict(parameters),
                                               cwd=str(cwd), progress_bar=False, log_output=False,
-                                              kernel_manager_class=KernelLoggingToFile, config=config)
+                                              kernel_manager_class=KernelLoggingToFile, config=config,
+                                              execution_timeout=CELL_TIMEOUT)
     os.replace(temporary, target)
     return executed
 

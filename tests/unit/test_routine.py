@@ -282,3 +282,15 @@ def test_notebooks_of_a_run_read_the_dataset_checked_once(tiny, tmp_path, monkey
     monkeypatch.setenv("CXRESEARCH_SNAPSHOT", str(tmp_path / "snap"))
     assert len(params.load().surveys) == 1
     assert len(replace(params, period_end="2099-01-01").load().surveys) == len(load_dataset(tiny).surveys)
+
+
+def test_interactive_cells_are_left_out_of_a_run(tiny, tmp_path):
+    folder = write_notebook(tmp_path / "nb", "00_data_quality", "print('static part')")
+    notebook = nbformat.read(folder / "00_data_quality.ipynb", as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('a widget explorer')",
+                                                    metadata={"tags": [routine.INTERACTIVE_TAG]}))
+    nbformat.write(notebook, folder / "00_data_quality.ipynb")
+    done = run(RoutineParameters(data_dir=str(tiny)), reports_dir=tmp_path / "reports", notebooks_dir=folder)
+    assert done.ok
+    executed = nbformat.read(done.folder / "00_data_quality.ipynb", as_version=4)
+    assert "a widget explorer" not in "".join(c.source for c in executed.cells)
