@@ -81,8 +81,9 @@ def topics(texts, *, n_topics="auto", max_topics: int = 10, n_terms: int = 8, sc
         Number of topics, or ``"auto"`` to pick the most coherent of 2..max_topics.
     n_terms : int
         Top terms kept per topic.
-    scores : Series, optional
-        Sentiment of each text (aligned on the texts); computed with
+    scores : Series or array, optional
+        Sentiment of each text (a Series is aligned on the texts' index, an
+        array by position); computed with
         :func:`~cxresearch.text.sentiment` when not given.
     min_df : int
         A term must occur in at least this many texts.
@@ -123,9 +124,14 @@ def topics(texts, *, n_topics="auto", max_topics: int = 10, n_terms: int = 8, sc
     has_terms = weights.sum(axis=1) > 0
     topic_index = weights.argmax(axis=1)
     document_topic = pd.Series(pd.NA, index=series.index, dtype="string")
-    document_topic[present.to_numpy().nonzero()[0][has_terms]] = labels[topic_index[has_terms]]
+    document_topic.iloc[present.to_numpy().nonzero()[0][has_terms]] = labels[topic_index[has_terms]]
 
-    score = (sentiment(series) if scores is None else pd.Series(scores, dtype=float)).set_axis(series.index)
+    if scores is None:
+        score = sentiment(series)
+    elif isinstance(scores, pd.Series):
+        score = scores.astype(float).reindex(series.index)
+    else:
+        score = pd.Series(scores, dtype=float).set_axis(series.index)
     frame = pd.DataFrame({"topic": document_topic, "sentiment": score, "text": series})
     share_of_topic = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
     frame.loc[present, "typicality"] = share_of_topic[np.arange(len(topic_index)), topic_index]

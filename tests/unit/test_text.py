@@ -112,3 +112,20 @@ def test_topic_examples_are_redacted():
     result = topics(texts, n_topics=2, min_df=2)
     examples = " ".join(" ".join(e) for e in result.summary["examples"])
     assert "@" not in examples and "[email]" in examples
+
+
+@pytest.mark.parametrize("order", ["sliced", "sorted", "shuffled"])
+def test_topics_label_each_text_by_its_own_index(order):
+    texts = pd.Series(["delivery late parcel courier"] * 8 + ["price cheap value money"] * 8,
+                      index=range(100, 116))
+    frame = {"sliced": texts.iloc[2:-2], "sorted": texts.sort_values(ascending=False),
+             "shuffled": texts.sample(frac=1, random_state=3)}[order]
+    scores = pd.Series(np.where(frame.str.startswith("delivery"), -0.5, 0.5), index=frame.index)
+    result = topics(frame, n_topics=2, min_df=2, scores=scores.sample(frac=1, random_state=4))
+    assert result.document_topic.index.equals(frame.index)
+    delivery = result.document_topic[frame.str.startswith("delivery")]
+    price = result.document_topic[frame.str.startswith("price")]
+    assert delivery.nunique() == price.nunique() == 1 and delivery.iloc[0] != price.iloc[0]
+    assert "delivery" in delivery.iloc[0] or "late" in delivery.iloc[0] or "parcel" in delivery.iloc[0]
+    by_topic = result.summary.set_index("topic")["sentiment"]
+    assert by_topic[delivery.iloc[0]] == -0.5 and by_topic[price.iloc[0]] == 0.5
