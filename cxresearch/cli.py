@@ -10,19 +10,27 @@ import sys
 import warnings
 from pathlib import Path
 
-from .errors import CXResearchError, ParameterError
+from .errors import CXResearchError, DataWarning, ParameterError
 
 __all__ = ["main"]
 
 
 def _validate(args) -> int:
-    from .dataset import validate
+    from .capabilities import supported
+    from .dataset import load_dataset, validate
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        report = validate(args.path)
+    report = validate(args.path)
     print(report)
-    return 0 if report.ok else 1
+    if not report.ok:
+        return 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # the report above lists them already
+        analyses = supported(load_dataset(args.path))
+    print("\nWhat this dataset supports:")
+    for row in analyses.itertuples():
+        print(f"  {'yes' if row.available else 'no ':3}  {row.analysis}"
+              + ("" if row.available else f": {row.missing}"))
+    return 0
 
 
 def _demo(args) -> int:

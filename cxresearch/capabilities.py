@@ -1,0 +1,291 @@
+"""What each analysis needs from a dataset, declared in one place.
+
+Real exports hold some tables and some columns, rarely all. :data:`ANALYSES`
+says, for every analysis the routine shows, which tables and columns it needs;
+:func:`supported` checks a dataset against it and, for every analysis the data
+cannot support, writes one plain sentence saying what to add. The notebooks,
+the routine, ``cxresearch validate`` and the summary all read this declaration.
+
+In a notebook, :func:`when` computes a section only when the dataset supports
+it and otherwise returns an :class:`Unavailable` that shows its sentence once,
+in place of the section; :func:`then` carries an unavailable result on silently
+through the cells that would draw or tabulate it.
+
+Examples
+--------
+>>> from cxresearch.dataset import CXDataset
+>>> import pandas as pd
+>>> ds = CXDataset("nps export", surveys=pd.DataFrame({"response_id": ["1"], "nps": [9]}))
+>>> missing(ds, "ces")
+'No CES answers in this dataset: add a `ces` column (1-7) to surveys to see customer effort.'
+"""
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = ["Requirement", "Analysis", "ANALYSES", "supported", "missing", "available", "when", "then", "Unavailable"]
+
+#: How each table is added, for the sentences: its file and required columns.
+_TABLE_FILES = {
+    "customers": "a customers file (customer_id and attributes such as age or region)",
+    "events": "an events file (customer_id, timestamp, channel, touchpoint)",
+    "surveys": "a surveys file (response_id, timestamp and scores)",
+    "reviews": "a reviews file (review_id, timestamp, rating, text)",
+    "interventions": "an interventions file (intervention_id, start, scope)",
+}
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One thing an analysis needs: a table with rows, and optionally a column with values in it.
+
+    Parameters
+    ----------
+    table : str
+        Canonical table name; empty for a requirement about no single table.
+    column : str, optional
+        Column that must hold at least one value; a glob such as ``"rating_*"``
+        matches any column of that form. Empty: the table with any row.
+    absent : str
+        What the dataset lacks, for the sentence ("no CES answers").
+    fix : str
+        What to add, for the sentence ("add a `ces` column (1-7) to surveys").
+    """
+
+    table: str
+    column: str = ""
+    absent: str = ""
+    fix: str = ""
+
+    def met(self, ds) -> bool:
+        """True when *ds* has the table with rows (and the column with a value)."""
+        frame = getattr(ds, self.table, None) if self.table else None
+        if frame is None or frame.empty:
+            return False
+        if not self.column:
+            return True
+        columns = fnmatch.filter(map(str, frame.columns), self.column)
+        return any(frame[c].notna().any() for c in columns)
+
+    def wording(self, ds) -> tuple[str, str]:
+        """``(absent, fix)``: about the whole table when the table itself is missing or empty."""
+        frame = getattr(ds, self.table, None) if self.table else None
+        if self.absent and (not self.table or (frame is not None and not frame.empty)):
+            return self.absent, self.fix
+        if frame is not None and frame.empty:
+            return f"no {self.table} in the period analysed", f"widen the period or add {self.table}"
+        return f"no {self.table}", f"add {_TABLE_FILES[self.table]}"
+
+
+@dataclass(frozen=True)
+class _StagesRequirement(Requirement):
+    """Journey stages: a ``stage`` column in events or the ``stages`` of ``dataset.yml``."""
+
+    def met(self, ds) -> bool:
+        return super().met(ds) and (bool(ds.stages) or Requirement("events", "stage").met(ds))
+
+
+@dataclass(frozen=True)
+class _CustomerAttributes(Requirement):
+    """Customers with at least one attribute besides their id."""
+
+    def met(self, ds) -> bool:
+        return super().met(ds) and any(ds.customers[c].notna().any() for c in ds.customers.columns
+                                       if c != "customer_id")
+
+
+@dataclass(frozen=True)
+class _AnyOf(Requirement):
+    """Met when any of ``options`` is met."""
+
+    options: tuple[Requirement, ...] = ()
+
+    def met(self, ds) -> bool:
+        return any(option.met(ds) for option in self.options)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """An analysis the routine shows and what it needs.
+
+    Attributes
+    ----------
+    key : str
+        Identifier used by :func:`when` and :func:`missing` (``"key_drivers"``).
+    label : str
+        Name shown to readers ("Key drivers").
+    purpose : str
+        What the reader would see, ending the sentence ("to see ...").
+    needs : tuple of Requirement
+        Everything it needs; all must be met.
+    """
+
+    key: str
+    label: str
+    purpose: str
+    needs: tuple[Requirement, ...] = field(default=())
+
+    def missing(self, ds) -> str | None:
+        """The sentence saying what *ds* lacks for this analysis, or None when it has everything."""
+        unmet = [need for need in self.needs if not need.met(ds)]
+        if not unmet:
+            return None
+        wordings = list(dict.fromkeys(need.wording(ds) for need in unmet))
+        absent = " and ".join(dict.fromkeys(a for a, _ in wordings))
+        fix = " and ".join(dict.fromkeys(f for _, f in wordings))
+        return f"{absent[0].upper()}{absent[1:]} in this dataset: {fix} {self.purpose}."
+
+
+_EVENTS = Requirement("events")
+_SURVEYS = Requirement("surveys")
+_NPS = Requirement("surveys", "nps", "no NPS answers", "add an `nps` column (0-10) to surveys")
+_CSAT = Requirement("surveys", "csat", "no CSAT answers", "add a `csat` column (1-5) to surveys")
+_CES = Requirement("surveys", "ces", "no CES answers", "add a `ces` column (1-7) to surveys")
+_SCORES = _AnyOf("surveys", absent="no NPS, CSAT or CES answers",
+                 fix="add an `nps` (0-10), `csat` (1-5) or `ces` (1-7) column to surveys",
+                 options=(_NPS, _CSAT, _CES))
+_RATINGS = Requirement("surveys", "rating_*", "no touchpoint ratings",
+                       "add `rating_<touchpoint>` columns (1-5) to surveys")
+_COMMENTS = Requirement("surveys", "comment", "no survey comments", "add a `comment` column to surveys")
+_STAGES = _StagesRequirement("events", absent="no journey stages",
+                             fix="add a `stage` column to events or a `stages:` section to dataset.yml")
+_PER_CUSTOMER = _AnyOf(
+    "", absent="no per-customer data",
+    fix="add events, customers with attributes (age, region, plan...), or a `customer_id` column to surveys or "
+        "reviews",
+    options=(_EVENTS, _CustomerAttributes("customers"), Requirement("surveys", "customer_id"),
+             Requirement("reviews", "customer_id")))
+
+#: Every analysis the routine shows, in the order of the report.
+ANALYSES: dict[str, Analysis] = {a.key: a for a in (
+    Analysis("personas", "Buyer personas", "to see buyer personas", (_PER_CUSTOMER,)),
+    Analysis("journeys", "Journey map", "to see the customer journey", (_EVENTS,)),
+    Analysis("funnel", "Stage funnel", "to see the funnel through the journey stages", (_EVENTS, _STAGES)),
+    Analysis("pain_points", "Pain points", "to see where journeys break", (_EVENTS,)),
+    Analysis("kpis", "KPIs", "to see how customers rate you", (_SURVEYS, _SCORES)),
+    Analysis("nps", "NPS", "to see the Net Promoter Score", (_SURVEYS, _NPS)),
+    Analysis("csat", "CSAT", "to see customer satisfaction", (_SURVEYS, _CSAT)),
+    Analysis("ces", "CES", "to see customer effort", (_SURVEYS, _CES)),
+    Analysis("kpis_by_channel", "NPS by channel", "to compare NPS across channels",
+             (_SURVEYS, _NPS, Requirement("surveys", "channel", "no survey channels",
+                                          "add a `channel` column to surveys"))),
+    Analysis("trend", "NPS trend", "to see NPS month by month", (_SURVEYS, _NPS)),
+    Analysis("key_drivers", "Key drivers", "to see which touchpoints drive NPS", (_SURVEYS, _NPS, _RATINGS)),
+    Analysis("sentiment", "Review sentiment", "to see how reviewers feel",
+             (Requirement("reviews"), Requirement("reviews", "text", "no review texts",
+                                                  "add a `text` column to reviews"))),
+    Analysis("topics", "Comment topics", "to see what customers write about", (_SURVEYS, _COMMENTS)),
+    Analysis("topic_impact", "NPS impact of topics", "to see which themes cost promoters",
+             (_SURVEYS, _COMMENTS, _NPS)),
+    Analysis("interventions", "Interventions", "to measure what each change did",
+             (Requirement("interventions"),
+              _AnyOf("", absent="no events or surveys to measure them on", fix="add events or surveys",
+                     options=(_EVENTS, _SURVEYS)))),
+)}
+
+
+def missing(ds, analysis: str) -> str | None:
+    """The sentence saying what *ds* lacks for *analysis*, or None when it supports it.
+
+    Raises
+    ------
+    KeyError
+        For an unknown analysis key (the message lists the valid ones).
+    """
+    return _analysis(analysis).missing(ds)
+
+
+def available(ds, analysis: str) -> bool:
+    """True when *ds* has everything *analysis* needs."""
+    return missing(ds, analysis) is None
+
+
+def supported(ds) -> pd.DataFrame:
+    """Which analyses *ds* supports: one row per analysis of :data:`ANALYSES`, in report order.
+
+    Returns
+    -------
+    DataFrame
+        ``key``, ``analysis`` (its label), ``available`` (bool) and ``missing``
+        (the sentence saying what to add; empty when available).
+    """
+    rows = [{"key": a.key, "analysis": a.label, "missing": a.missing(ds) or ""} for a in ANALYSES.values()]
+    table = pd.DataFrame(rows, columns=["key", "analysis", "missing"])
+    return table.assign(available=table["missing"] == "")[["key", "analysis", "available", "missing"]]
+
+
+def _analysis(key: str) -> Analysis:
+    try:
+        return ANALYSES[key]
+    except KeyError:
+        raise KeyError(f"unknown analysis {key!r}; expected one of {', '.join(ANALYSES)}.") from None
+
+
+class Unavailable:
+    """What a notebook section shows instead of a result its data cannot support.
+
+    Displayed in a notebook it shows its sentence, once: everything derived from
+    it (attributes, items, calls, :func:`then`) is unavailable too and shows
+    nothing, so a section prints one sentence however many cells it has.
+    """
+
+    def __init__(self, sentence: str, *, _shown: list | None = None):
+        self.sentence = sentence
+        self._shown = [False] if _shown is None else _shown
+
+    def _derived(self) -> "Unavailable":
+        return Unavailable(self.sentence, _shown=self._shown)
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name.startswith("_repr"):
+            raise AttributeError(name)
+        return self._derived()
+
+    def __getitem__(self, key):
+        return self._derived()
+
+    def __call__(self, *args, **kwargs):
+        return self._derived()
+
+    def __iter__(self):
+        return iter(())
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return self.sentence
+
+    def _ipython_display_(self) -> None:
+        if self._shown[0]:
+            return
+        self._shown[0] = True
+        from IPython.display import Markdown, display
+
+        display(Markdown(f"*{self.sentence}*"))
+
+
+def when(ds, analysis: str, compute, /, *args, **kwargs):
+    """``compute(*args, **kwargs)`` when *ds* supports *analysis*, else an :class:`Unavailable` saying why.
+
+    An argument that is itself unavailable makes the result unavailable
+    (silently: its own sentence was shown already).
+    """
+    upstream = _unavailable(args, kwargs)
+    if upstream is not None:
+        return upstream._derived()
+    sentence = missing(ds, analysis)
+    return Unavailable(sentence) if sentence else compute(*args, **kwargs)
+
+
+def then(compute, /, *args, **kwargs):
+    """``compute(*args, **kwargs)``, or the unavailable argument carried on (shown nothing) when there is one."""
+    upstream = _unavailable(args, kwargs)
+    return upstream._derived() if upstream is not None else compute(*args, **kwargs)
+
+
+def _unavailable(args, kwargs) -> Unavailable | None:
+    return next((value for value in (*args, *kwargs.values()) if isinstance(value, Unavailable)), None)

@@ -1,0 +1,118 @@
+"""The declaration of what each analysis needs, and the notebook guards built on it."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cxresearch import capabilities
+from cxresearch.capabilities import ANALYSES, Unavailable, missing, supported, then, when
+from cxresearch.cli import main
+from cxresearch.dataset import CXDataset
+
+STAMP = pd.Timestamp("2025-01-01", tz="UTC")
+EVENTS = pd.DataFrame({"customer_id": ["c1", "c2"], "timestamp": [STAMP, STAMP], "channel": ["web", "app"],
+                       "touchpoint": ["home", "checkout"]})
+NPS_EXPORT = pd.DataFrame({"response_id": ["r1", "r2"], "timestamp": [STAMP, STAMP], "nps": [9.0, 3.0],
+                           "comment": ["great", "slow"]})
+
+
+def _available(ds) -> set[str]:
+    table = supported(ds)
+    return set(table.loc[table["available"], "key"])
+
+
+def test_a_surveys_only_nps_export_supports_the_nps_analyses_and_says_what_the_rest_need():
+    ds = CXDataset("nps export", surveys=NPS_EXPORT)
+    assert _available(ds) == {"kpis", "nps", "trend", "topics", "topic_impact"}
+    assert missing(ds, "ces") == ("No CES answers in this dataset: add a `ces` column (1-7) to surveys "
+                                  "to see customer effort.")
+    assert missing(ds, "personas").startswith("No per-customer data in this dataset: add events, customers")
+    assert missing(ds, "journeys") == ("No events in this dataset: add an events file (customer_id, timestamp, "
+                                       "channel, touchpoint) to see the customer journey.")
+
+
+def test_a_column_without_any_value_counts_as_absent():
+    ds = CXDataset("empty ces", surveys=NPS_EXPORT.assign(ces=float("nan")))
+    assert missing(ds, "ces").startswith("No CES answers")
+    assert missing(ds, "nps") is None
+
+
+def test_an_events_only_log_supports_journeys_and_personas_but_no_funnel_without_stages():
+    ds = CXDataset("tickets", events=EVENTS)
+    assert _available(ds) == {"personas", "journeys", "pain_points"}
+    assert missing(ds, "funnel").startswith("No journey stages in this dataset: add a `stage` column to events")
+    assert "funnel" in _available(CXDataset("staged", events=EVENTS, stages={"buy": ["checkout"]}))
+
+
+def test_personas_need_a_per_customer_source():
+    only_ids = CXDataset("ids", customers=pd.DataFrame({"customer_id": ["c1"]}))
+    with_attributes = CXDataset("crm", customers=pd.DataFrame({"customer_id": ["c1"], "region": ["north"]}))
+    linked_surveys = CXDataset("linked", surveys=NPS_EXPORT.assign(customer_id=["c1", None]))
+    assert missing(only_ids, "personas") is not None
+    assert missing(with_attributes, "personas") is None
+    assert missing(linked_surveys, "personas") is None
+
+
+def test_an_empty_table_in_the_period_is_named_as_such():
+    ds = CXDataset("empty period", surveys=NPS_EXPORT.iloc[:0])
+    assert missing(ds, "nps") == ("No surveys in the period analysed in this dataset: widen the period or add "
+                                  "surveys to see the Net Promoter Score.")
+
+
+def test_key_drivers_need_nps_and_ratings_in_one_sentence():
+    ds = CXDataset("no scores", surveys=NPS_EXPORT.drop(columns="nps"))
+    assert missing(ds, "key_drivers") == (
+        "No NPS answers and no touchpoint ratings in this dataset: add an `nps` column (0-10) to surveys and add "
+        "`rating_<touchpoint>` columns (1-5) to surveys to see which touchpoints drive NPS.")
+
+
+def test_supported_lists_every_analysis_once_in_report_order():
+    table = supported(CXDataset("nothing"))
+    assert table["key"].tolist() == list(ANALYSES)
+    assert not table["available"].any() and table["missing"].str.endswith(".").all()
+
+
+def test_an_unknown_analysis_lists_the_known_ones():
+    with pytest.raises(KeyError, match="expected one of personas, journeys"):
+        missing(CXDataset("x"), "persona")
+
+
+def test_when_computes_only_what_the_data_supports_and_then_carries_the_gap_on():
+    ds = CXDataset("nps export", surveys=NPS_EXPORT)
+    assert when(ds, "nps", lambda s: s["nps"].mean(), ds.surveys) == 6.0
+    effort = when(ds, "ces", lambda: ds.surveys["ces"])  # never called: it would raise KeyError
+    assert isinstance(effort, Unavailable) and not effort and effort.sentence == missing(ds, "ces")
+    downstream = then(len, effort["ces"].mean())
+    assert isinstance(downstream, Unavailable) and downstream.sentence == effort.sentence
+    assert isinstance(when(ds, "nps", len, effort), Unavailable)
+    assert then(len, [1, 2]) == 2
+
+
+def test_an_unavailable_section_shows_its_sentence_once(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj.data))
+    effort = when(CXDataset("x", surveys=NPS_EXPORT), "ces", lambda: None)
+    derived = then(print, effort.value)
+    derived._ipython_display_()
+    effort._ipython_display_()
+    assert shown == [f"*{effort.sentence}*"]
+
+
+def test_validate_prints_what_the_dataset_supports(make_dataset, capsys):
+    folder = make_dataset({"surveys.csv": """
+        response_id,timestamp,nps,comment
+        r1,2025-01-01,9,great
+        r2,2025-01-02,3,slow
+        """})
+    assert main(["validate", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "What this dataset supports:" in out
+    assert "  yes  NPS\n" in out
+    assert "  no   CES: No CES answers in this dataset: add a `ces` column (1-7) to surveys" in out
+
+
+def test_capabilities_import_no_analysis():
+    source = capabilities.__file__
+    text = open(source, encoding="utf-8").read()
+    assert not any(f"from .{m} import" in text or f"import cxresearch.{m}" in text
+                   for m in ("features", "personas", "journeys", "voice", "text", "topics", "interventions"))
