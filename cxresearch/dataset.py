@@ -14,6 +14,7 @@ import io
 import json
 import re
 import warnings
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -480,8 +481,8 @@ def _read_raw(file: Path, config: _Config, report: ValidationReport) -> pd.DataF
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            problem(f"looks gzip-compressed but could not be decompressed ({exc}).")
+        except (OSError, EOFError, zlib.error) as exc:
+            problem(f"is gzip-compressed but corrupt or truncated ({exc}); download or export it again.")
             return None
         if file.suffix != ".gz":
             report.notes.append(f"{file.name} is gzip-compressed; read it decompressed.")
@@ -489,14 +490,24 @@ def _read_raw(file: Path, config: _Config, report: ValidationReport) -> pd.DataF
         if data.startswith(signature):
             problem(f"is {kind}, not CSV text; export the sheet as CSV (UTF-8).")
             return None
+    encoding = config.csv.get("encoding")
+    utf16 = _utf16_codec(data, encoding)
+    if utf16:
+        text = _decode(data, utf16, file.name, report)
+        if text is None:
+            return None
+        if not encoding:
+            report.notes.append(f"{file.name} is UTF-16 text ({_UTF16_KINDS[utf16]}); read it as {utf16}.")
+        data, encoding = text.encode("utf-8"), "utf-8"
     if b"\x00" in data[:8192]:
-        problem("is a binary file, not CSV text; expected comma- or semicolon-separated text.")
+        problem("is a binary file, not CSV text; expected comma- or semicolon-separated text "
+                "(if it is text in another encoding, declare it as csv.encoding in dataset.yml).")
         return None
     if len(data) >= LARGE_CSV_BYTES:
-        frame = _read_large_csv(data, config, file.name)
+        frame = _read_large_csv(data, encoding, config.csv.get("sep"), file.name)
         if frame is not None:
             return _without_blank_rows(frame, file.name, report)
-    text = _decode(data, config.csv.get("encoding"), file.name, report)
+    text = _decode(data, encoding, file.name, report)
     if text is None:
         return None
     leading = len(text) - len(text.lstrip("\r\n"))
@@ -514,9 +525,13 @@ def _read_raw(file: Path, config: _Config, report: ValidationReport) -> pd.DataF
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
                             skip_blank_lines=False, header=0)
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-        problem(f"could not be parsed as CSV with separator {sep!r}: {str(exc).strip()}. "
-                "Check for unbalanced quotes or rows with extra separators.")
-        return None
+        frame, failure = None, f"{str(exc).strip()}. Check for unbalanced quotes or rows with extra separators."
+    if frame is None or not isinstance(frame.index, pd.RangeIndex):  # pandas made an index of extra leading fields
+        long_rows = _long_rows(text, sep, len(header), file.name, offset)
+        if long_rows or frame is None:
+            report.problems.append(long_rows or Problem(file.name, f"could not be parsed as CSV with separator "
+                                                                   f"{sep!r}: {failure}"))
+            return None
     frame.index = _line_numbers(frame, text, offset)
     return _without_blank_rows(frame, file.name, report)
 
@@ -528,7 +543,7 @@ def _without_blank_rows(frame: pd.DataFrame, name: str, report: ValidationReport
     return frame.loc[~blank]
 
 
-def _read_large_csv(data: bytes, config: _Config, name: str) -> pd.DataFrame | None:
+def _read_large_csv(data: bytes, encoding: str | None, sep: str | None, name: str) -> pd.DataFrame | None:
     """Parse a large UTF-8 CSV with pyarrow (every column as text, Arrow-backed), with a progress bar.
 
     Returns None, leaving the file to the exact reader, whenever a line number
@@ -536,7 +551,6 @@ def _read_large_csv(data: bytes, config: _Config, name: str) -> pd.DataFrame | N
     leading blank lines, a bad header, quoted newlines or blank lines (rows
     then differ from lines), or anything pyarrow cannot parse.
     """
-    encoding = config.csv.get("encoding")
     if encoding and codecs.lookup(encoding).name != "utf-8":
         return None
     data = data.removeprefix(b"\xef\xbb\xbf")
@@ -545,7 +559,7 @@ def _read_large_csv(data: bytes, config: _Config, name: str) -> pd.DataFrame | N
         header_line = header_line.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
         return None
-    sep = config.csv.get("sep") or _sniff_separator(header_line)
+    sep = sep or _sniff_separator(header_line)
     header = next(csv.reader([header_line], delimiter=sep), [])
     if not header or data[:1] in (b"\r", b"\n") or not _unique_header(header, name, ValidationReport(Path(name))):
         return None
@@ -581,8 +595,6 @@ def _decode(data: bytes, encoding: str | None, name: str, report: ValidationRepo
             report.problems.append(Problem(name, f"could not be decoded as {encoding} (byte {exc.start}); "
                                            "check csv.encoding in dataset.yml."))
             return None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16").removeprefix("\ufeff")
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
@@ -595,6 +607,59 @@ def _decode(data: bytes, encoding: str | None, name: str, report: ValidationRepo
         return None
     report.notes.append(f"{name} is not UTF-8; read it as cp1252 (Windows Western European).")
     return text
+
+
+_UTF16_KINDS = {"utf-16": "with a byte-order mark, as Excel's 'Unicode text' export",
+                "utf-16-le": "little-endian, without a byte-order mark",
+                "utf-16-be": "big-endian, without a byte-order mark"}
+
+
+def _utf16_codec(data: bytes, declared: str | None) -> str | None:
+    """The UTF-16 codec *data* is in: declared, marked by a byte-order mark, or told by its zero bytes.
+
+    Text that is mostly ASCII has a zero in every other byte in UTF-16: the odd
+    bytes in little-endian order, the even ones in big-endian order.
+    """
+    if declared:
+        name = codecs.lookup(declared).name
+        return name if name in _UTF16_KINDS else None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = data[:8192]
+    sample = sample[:len(sample) - len(sample) % 2]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2].count(0) / (len(sample) / 2), sample[1::2].count(0) / (len(sample) / 2)
+    if odd > 0.3 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.3 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _long_rows(text: str, sep: str, fields: int, name: str, offset: int) -> Problem | None:
+    """The rows with more fields than the header (an unquoted separator inside a text), as one problem."""
+    lines, rows = [], []
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    try:
+        next(reader)
+        line = reader.line_num + 1
+        for row in reader:
+            if len(row) > fields:
+                lines.append(line + offset)
+                rows.append(row)
+            line = reader.line_num + 1
+    except csv.Error:  # a field beyond the csv module's size limit: leave the file to the generic message
+        return None
+    if not lines:
+        return None
+    shown = "tab" if sep == "\t" else repr(sep)
+    return Problem(name, f"line {lines[0]} has {len(rows[0])} fields, the header has {fields}; "
+                         f"{len(lines)} row(s) have more fields than the header, most likely because a text holds "
+                         f"an unquoted separator ({shown}). Quote such texts in double quotes, or remove the "
+                         "extra separators.",
+                   lines=tuple(lines[:MAX_EXAMPLES]), values=tuple(sep.join(r) for r in rows[:MAX_EXAMPLES]),
+                   count=len(lines))
 
 
 def _sniff_separator(header_line: str) -> str:

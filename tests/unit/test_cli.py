@@ -27,3 +27,16 @@ def test_console_script_reports_without_traceback(make_dataset):
     missing = subprocess.run([sys.executable, "-m", "cxresearch.cli", "validate", str(bad / "nope")],
                              capture_output=True, text=True)
     assert missing.returncode == 1 and "not found" in missing.stdout
+
+
+def test_run_on_a_corrupt_gzip_fails_with_the_file_named(tmp_path, capsys):
+    import gzip
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    packed = bytearray(gzip.compress(b"customer_id,timestamp,channel,touchpoint\n" + b"1,2025-01-01,web,home\n" * 500))
+    packed[30:60] = bytes(b ^ 0xA5 for b in packed[30:60])
+    (folder / "events.csv.gz").write_bytes(bytes(packed))
+    assert main(["run", str(folder), "--reports", str(tmp_path / "reports")]) == 1
+    err = capsys.readouterr().err
+    assert "events.csv.gz: is gzip-compressed but corrupt or truncated" in err and "Traceback" not in err

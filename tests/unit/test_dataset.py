@@ -115,6 +115,32 @@ def test_encodings_are_detected(make_dataset):
         assert ds.customers.columns[0] == "customer_id"
 
 
+@pytest.mark.parametrize("large", [False, True], ids=["exact reader", "large-file reader"])
+def test_utf16_loads_with_or_without_byte_order_mark(make_dataset, monkeypatch, large):
+    from cxresearch import dataset
+
+    monkeypatch.setattr(dataset, "LARGE_CSV_BYTES", 0 if large else dataset.LARGE_CSV_BYTES)
+    text = "customer_id\tcity\r\n1\tForlì\r\n2\t\"Cantù\tcentro\"\r\n"
+    for data in (text.encode("utf-16"), text.encode("utf-16-le"), text.encode("utf-16-be")):
+        ds = load_dataset(make_dataset({"customers.csv": data}))
+        assert ds.customers["city"].tolist() == ["Forlì", "Cantù\tcentro"]
+        assert any("UTF-16" in note for note in ds.notes)
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["exact reader", "large-file reader"])
+def test_rows_longer_than_the_header_are_named_by_line(make_dataset, monkeypatch, large):
+    from cxresearch import dataset
+
+    monkeypatch.setattr(dataset, "LARGE_CSV_BYTES", 0 if large else dataset.LARGE_CSV_BYTES)
+    folder = make_dataset({"events.csv": "customer_id;timestamp;channel;touchpoint\n"
+                                         "1;2025-01-01;web;home;x\n2;2025-01-02;web;home\n3;2025-01-03;a;b;c;d\n"})
+    with pytest.raises(DataError) as info:
+        load_dataset(folder)
+    [problem] = info.value.problems
+    assert problem.message.startswith("line 2 has 5 fields, the header has 4; 2 row(s)")
+    assert problem.lines == (2, 4) and problem.values == ("1;2025-01-01;web;home;x", "3;2025-01-03;a;b;c;d")
+
+
 def test_italian_export_loads_to_its_canonical_twin(make_dataset):
     canonical = make_dataset({
         "customers.csv": """
