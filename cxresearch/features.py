@@ -54,13 +54,61 @@ from .engine import choose_engine, sql
 from .errors import DataError
 from .journeys import DEFAULT_GAP, sessionize
 
-__all__ = ["customer_features", "event_features", "persona_basis", "feature_group", "FEATURE_GROUPS",
-           "PERSONA_BASIS", "SERVICE_CHANNELS"]
+__all__ = ["customer_features", "event_features", "persona_basis", "persona_sources", "feature_group",
+           "FEATURE_GROUPS", "NoCustomerDataError", "PERSONA_BASIS", "SERVICE_CHANNELS"]
 
 #: Channels whose events count as service contacts.
 SERVICE_CHANNELS = ("chat", "call_center")
 
 _DAY = pd.Timedelta(days=1)
+
+
+class NoCustomerDataError(DataError):
+    """The dataset holds nothing to describe customers one by one.
+
+    Raised by :func:`customer_features` (and so by
+    :func:`~cxresearch.personas.fit_personas`) when no table gives rows per
+    customer: no customers table, no events, and surveys or reviews without a
+    filled ``customer_id``; and by :func:`~cxresearch.personas.fit_personas`
+    when the customers found are too few or carry no attribute. ``str(error)``
+    is one sentence for the page; :func:`persona_sources` tells beforehand.
+    """
+
+    def __init__(self, sentence: str):
+        self.sentence = sentence
+        super().__init__(sentence)
+
+    def __str__(self) -> str:
+        return self.sentence
+
+
+def persona_sources(ds) -> list[str]:
+    """Tables of *ds* that describe customers one by one, in the order customers, events, surveys, reviews.
+
+    Customers and events always do; surveys and reviews only when they have a
+    ``customer_id`` filled on at least one row. An empty list means no personas
+    can be built (:func:`customer_features` raises :class:`NoCustomerDataError`).
+
+    Examples
+    --------
+    >>> from cxresearch.dataset import CXDataset
+    >>> surveys = pd.DataFrame({"response_id": ["r1"], "nps": [9]})
+    >>> persona_sources(CXDataset(name="nps export", surveys=surveys))
+    []
+    """
+    sources = []
+    for name in ("customers", "events", "surveys", "reviews"):
+        table = getattr(ds, name)
+        if table is None or table.empty:
+            continue
+        if name in ("customers", "events") or ("customer_id" in table and table["customer_id"].notna().any()):
+            sources.append(name)
+    return sources
+
+
+#: The sentence shown when a dataset has no per-customer source.
+NO_CUSTOMER_SOURCE = ("No personas: the dataset has nothing per customer; add a customers table, events, "
+                      "or a customer_id column to surveys or reviews.")
 
 
 def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP, engine: str = "auto") -> pd.DataFrame:
@@ -85,23 +133,28 @@ def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP, engine: str = "auto") 
         Columns as listed in the module docstring. Rows are the customers table
         when present, else every customer id seen in the other tables.
 
+    Raises
+    ------
+    NoCustomerDataError
+        When no table describes customers one by one (see :func:`persona_sources`).
+
     Examples
     --------
     >>> from cxresearch import load_dataset
     >>> features = customer_features(load_dataset("data/demo"))  # doctest: +SKIP
     """
-    if all(t is None for t in (ds.customers, ds.events, ds.surveys, ds.reviews)):
-        raise DataError("the dataset has no customers, events, surveys or reviews table; "
-                        "expected at least one to build customer features.")
+    sources = persona_sources(ds)
+    if not sources:
+        raise NoCustomerDataError(NO_CUSTOMER_SOURCE)
     reference = _reference_time(ds, as_of)
     blocks = []
-    if ds.events is not None:
+    if "events" in sources:
         blocks.append(event_features(ds.events, as_of=reference, gap=gap, stages=list(ds.stages), engine=engine))
-    if ds.surveys is not None:
+    if "surveys" in sources:
         blocks.append(_survey_features(ds.surveys))
-    if ds.reviews is not None:
+    if "reviews" in sources:
         blocks.append(_review_features(ds.reviews))
-    if ds.customers is not None:
+    if "customers" in sources:
         ids = pd.Index(ds.customers["customer_id"], name="customer_id")
         profile = _profile_features(ds.customers, as_of=reference)
     else:
@@ -292,7 +345,7 @@ def feature_group(column: str) -> str:
 
 
 def _survey_features(surveys: pd.DataFrame) -> pd.DataFrame:
-    linked = surveys.dropna(subset=["customer_id"]) if "customer_id" in surveys else surveys.iloc[:0]
+    linked = surveys.dropna(subset=["customer_id"])
     by = linked.groupby("customer_id", sort=True)
     scores = [c for c in ("nps", "csat", "ces") if c in linked]
     ratings = [c for c in linked.columns if c.startswith("rating_")]
@@ -302,7 +355,7 @@ def _survey_features(surveys: pd.DataFrame) -> pd.DataFrame:
 
 
 def _review_features(reviews: pd.DataFrame) -> pd.DataFrame:
-    linked = reviews.dropna(subset=["customer_id"]) if "customer_id" in reviews else reviews.iloc[:0]
+    linked = reviews.dropna(subset=["customer_id"])
     by = linked.groupby("customer_id", sort=True)
     out = pd.DataFrame({"n_reviews": by.size().astype(float), "review_rating": by["rating"].mean()})
     if "sentiment" in linked:

@@ -59,11 +59,11 @@ from threadpoolctl import threadpool_limits
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .errors import CXResearchWarning, DataError, ParameterError, SmallGroupWarning, did_you_mean
-from .features import customer_features, feature_group, persona_basis
+from .features import NoCustomerDataError, customer_features, feature_group, persona_basis, persona_sources
 from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import nps_interval, wilson_interval
 
-__all__ = ["PersonaModel", "PersonaCard", "UnstablePersonasWarning", "fit_personas", "persona_card",
+__all__ = ["PersonaModel", "PersonaCard", "UnstablePersonasWarning", "NoCustomerDataError", "fit_personas", "persona_card",
            "representative_quotes", "projection_data", "feature_label"]
 
 METHODS = ("kmeans", "gmm")
@@ -470,8 +470,24 @@ def fit_personas(ds, *, n_personas="auto", random_state=None, min_group_size: in
         :func:`~cxresearch.features.customer_features` of *ds*.
     model : PersonaModel
         The fitted model; other keyword arguments are passed to it.
+
+    Raises
+    ------
+    NoCustomerDataError
+        When the dataset cannot give personas: no per-customer table, fewer
+        than ``2 * min_group_size`` customers, or no attribute that varies
+        between them. ``str(error)`` is one sentence to show on the page.
     """
     features = customer_features(ds)
+    varying = features.columns[features.nunique() > 1]
+    if len(features) < 2 * min_group_size:
+        raise NoCustomerDataError(
+            f"No personas: {len(features)} customers found ({', '.join(persona_sources(ds))}); "
+            f"at least {2 * min_group_size} are needed for two personas of {min_group_size}.")
+    if varying.empty:
+        raise NoCustomerDataError(
+            f"No personas: the {len(features)} customers ({', '.join(persona_sources(ds))}) share every "
+            "feature; add attributes to the customers table, events, or surveys or reviews with a customer_id.")
     model = PersonaModel(n_personas, active=persona_basis(features) or None, min_group_size=min_group_size,
                          random_state=random_state, **params).fit(features)
     if previous is not None:
@@ -716,10 +732,11 @@ def representative_quotes(model: PersonaModel, X: pd.DataFrame, ds, *, max_chars
     distance = np.linalg.norm(Z - model.centroids_.loc[labels.to_numpy()].to_numpy(), axis=1)
     members = pd.DataFrame({"customer_id": X.index.astype(str), "persona": labels.to_numpy(), "distance": distance})
     sources = [(ds.surveys, "comment"), (ds.reviews, "text")]
-    texts = pd.concat([t[["customer_id", col]].set_axis(["customer_id", "text"], axis=1) for t, col in sources
-                       if t is not None and {"customer_id", col} <= set(t.columns)], ignore_index=True)
-    if texts.empty:
+    found = [t[["customer_id", col]].set_axis(["customer_id", "text"], axis=1) for t, col in sources
+             if t is not None and {"customer_id", col} <= set(t.columns)]
+    if not found:
         return pd.Series(dtype="str", name="quote").rename_axis("persona")
+    texts = pd.concat(found, ignore_index=True)
     texts = texts.dropna().assign(text=lambda t: t["text"].str.strip()).query("text != ''")
     shown = model.personas_.index[~model.personas_["suppressed"].astype(bool)]
     best = (members[members["persona"].isin(shown)].merge(texts, on="customer_id")

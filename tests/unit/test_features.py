@@ -5,7 +5,7 @@ import pytest
 
 from cxresearch.dataset import CXDataset
 from cxresearch.errors import DataError, ParameterError
-from cxresearch.features import customer_features, feature_group, persona_basis
+from cxresearch.features import NoCustomerDataError, customer_features, feature_group, persona_basis
 
 
 def t(text):
@@ -101,7 +101,7 @@ def test_event_order_does_not_matter_and_inputs_are_not_mutated(ds):
 
 
 def test_bad_inputs_raise_clear_errors(ds):
-    with pytest.raises(DataError, match="no customers, events, surveys or reviews"):
+    with pytest.raises(NoCustomerDataError, match="nothing per customer"):
         customer_features(CXDataset(name="empty"))
     with pytest.raises(ParameterError, match="gap must be a duration"):
         customer_features(ds, gap="soon")

@@ -10,8 +10,9 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from cxresearch import load_dataset
-from cxresearch.errors import ParameterError, SmallGroupWarning
-from cxresearch.features import persona_basis
+from cxresearch.dataset import CXDataset
+from cxresearch.errors import DataError, ParameterError, SmallGroupWarning
+from cxresearch.features import NoCustomerDataError, persona_basis, persona_sources
 from cxresearch.personas import (PersonaModel, UnstablePersonasWarning, _standardised_differences, fit_personas,
                                  persona_card, projection_data, representative_quotes)
 from cxresearch.synthetic import generate
@@ -213,3 +214,36 @@ def test_explorer_shows_the_selected_persona(demo):
     explorer.persona.value = 2
     assert model.personas_.loc[2, "name"] in explorer.card.value
     assert len(explorer.persona.options) == (~model.personas_["suppressed"]).sum()
+
+
+# ------------------------------------------------------- whatever per-customer source exists
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory):
+    return load_dataset(generate(tmp_path_factory.mktemp("small"), customers=400, seed=3))
+
+
+@pytest.mark.parametrize("tables", [("events",), ("surveys",), ("reviews",), ("customers",)])
+def test_personas_come_from_any_single_per_customer_table(small_demo, tables):
+    ds = CXDataset(name="part", **{t: getattr(small_demo, t) for t in tables})
+    assert persona_sources(ds) == list(tables)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnstablePersonasWarning)
+        features, model = fit_personas(ds, n_bootstrap=3, random_state=0)
+    assert model.labels_.index.equals(features.index) and model.n_personas_ >= 2
+    quotes = representative_quotes(model, features, ds)  # no texts in some shapes: an empty Series
+    assert set(quotes.index) <= set(model.personas_.index)
+
+
+def test_no_per_customer_source_is_one_plain_sentence(small_demo):
+    unlinked = CXDataset(name="nps export", surveys=small_demo.surveys.drop(columns="customer_id"),
+                         reviews=small_demo.reviews.assign(customer_id=None))
+    assert persona_sources(unlinked) == []
+    with pytest.raises(NoCustomerDataError, match="customer_id") as raised:
+        fit_personas(unlinked)
+    assert isinstance(raised.value, DataError) and "\n" not in str(raised.value)
+    few = CXDataset(name="few", customers=small_demo.customers.head(7))
+    with pytest.raises(NoCustomerDataError, match="7 customers found"):
+        fit_personas(few)
+    bare = CXDataset(name="ids only", customers=small_demo.customers[["customer_id"]])
+    with pytest.raises(NoCustomerDataError, match="share every feature"):
+        fit_personas(bare)
