@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sp
 
-from .errors import DataError, ParameterError, SmallGroupWarning, did_you_mean
+from .errors import DataError, DataWarning, ParameterError, SmallGroupWarning, did_you_mean
 from .privacy import MIN_GROUP_SIZE, suppress_small
+from .resampling import bootstrap_weights, cluster_codes, percentile_interval
 from .stats import (Comparison, Estimate, ces, compare, csat, mean_interval, nps, nps_interval,
                     wilson_interval, z_value)
 
@@ -174,33 +175,85 @@ def _driver_columns(surveys: pd.DataFrame, drivers) -> list[str]:
     return columns
 
 
+def _weighted_correlations(data: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Correlation matrix of the columns of *data* under each row of *weights*: shape (resamples, q, q)."""
+    out = np.empty((len(weights), data.shape[1], data.shape[1]))
+    for b, w in enumerate(weights):
+        total = w.sum()
+        mean = w @ data / total
+        centred = data - mean
+        cov = (centred * w[:, None]).T @ centred / total
+        sd = np.sqrt(np.diag(cov))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[b] = cov / np.outer(sd, sd)
+    return out
+
+
+def _sweep(matrix: np.ndarray, k: int, sign: float) -> None:
+    """Sweep (sign +1) or reverse-sweep (-1) a stack of symmetric matrices on pivot *k*, in place (Goodnight 1979)."""
+    pivot = matrix[:, k, k].copy()[:, None]
+    column, row = matrix[:, :, k] / pivot, matrix[:, k, :].copy()
+    matrix -= column[:, :, None] * row[:, None, :]
+    matrix[:, :, k] = sign * column
+    matrix[:, k, :] = sign * row / pivot
+    matrix[:, k, k] = -1 / pivot[:, 0]
+
+
 def _subset_r2(corr: np.ndarray) -> np.ndarray:
-    """R² of the regression of the last variable on every subset of the others (index = bit mask)."""
-    p = corr.shape[0] - 1
-    r2 = np.zeros(2**p)
-    for mask in range(1, 2**p):
-        members = [j for j in range(p) if mask >> j & 1]
-        r = corr[members, p]
-        r2[mask] = r @ np.linalg.lstsq(corr[np.ix_(members, members)], r, rcond=None)[0]
+    """R² of the last variable on every subset of the others (column = bit mask), for a stack of correlations.
+
+    *corr* has shape (resamples, p + 1, p + 1). The subsets are visited in Gray-code order, so each differs
+    from the previous by one driver, swept in or out; after sweeping a subset the target's diagonal cell
+    holds its residual share 1 - R².
+    """
+    p = corr.shape[1] - 1
+    swept = np.array(corr, dtype=float)
+    r2 = np.zeros((len(corr), 2**p))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for step in range(1, 2**p):
+            k = (step & -step).bit_length() - 1
+            subset = step ^ (step >> 1)
+            _sweep(swept, k, 1.0 if subset >> k & 1 else -1.0)
+            r2[:, subset] = 1 - swept[:, p, p]
     return r2
 
 
 def _shapley(r2: np.ndarray, p: int) -> np.ndarray:
-    """Shapley value of each driver in the R² game given by *r2* over bit masks."""
+    """Shapley value (LMG) of each driver in the R² games *r2* (resamples x bit masks): shape (resamples, p)."""
     masks = np.arange(2**p)
-    sizes = np.array([bin(m).count("1") for m in masks])
+    sizes = ((masks[:, None] >> np.arange(p)) & 1).sum(axis=1)
     weights = np.array([math.factorial(s) * math.factorial(p - s - 1) / math.factorial(p) if s < p else 0.0
                         for s in sizes])
-    importance = np.empty(p)
+    importance = np.empty((len(r2), p))
     for j in range(p):
         without = masks[(masks >> j & 1) == 0]
-        importance[j] = (weights[without] * (r2[without | 1 << j] - r2[without])).sum()
-    return importance
+        importance[:, j] = (r2[:, without | 1 << j] - r2[:, without]) @ weights[without]
+    return np.maximum(importance, 0)
+
+
+def _importance_and_beta(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LMG importances, full-model R² and standardised coefficients of each correlation matrix in a stack."""
+    p = corr.shape[1] - 1
+    r2 = _subset_r2(corr)
+    try:
+        beta = np.linalg.solve(corr[:, :p, :p], corr[:, :p, p:])[..., 0]
+    except np.linalg.LinAlgError:
+        beta = (np.linalg.pinv(corr[:, :p, :p]) @ corr[:, :p, p:])[..., 0]
+    return _shapley(r2, p), r2[:, -1], beta
 
 
 def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*", na_codes=(),
-                level: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
-    """Which ratings drive the target, and which to fix first.
+                cluster_col: str | None = None, n_boot: int = 200, level: float = 0.95, random_state=0,
+                min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Which ratings drive the target, how sure we are, and which to fix first.
+
+    Each driver's importance is its Shapley (LMG) share of the R² of a linear
+    regression of the target on the drivers: its gain in R² averaged over all
+    orders of entering the model. Importances lie in [0, R²] and sum to R², even
+    when drivers are correlated. Everything is computed on the complete cases
+    (rows answering the target and every driver), so all numbers describe the
+    same respondents; bootstrap resamples of those rows (of whole customers with
+    *cluster_col*) give the intervals.
 
     Parameters
     ----------
@@ -212,31 +265,48 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
     na_codes : sequence of numbers
         Driver values that mean "not applicable" (e.g. ``[0]`` on a 0-5 scale);
         they count as missing.
+    cluster_col : str, optional
+        Column identifying who answered (e.g. ``"customer_id"``): the bootstrap
+        draws whole customers, so repeated answers are not counted as
+        independent evidence. Missing ids are respondents of their own.
+    n_boot : int
+        Bootstrap resamples (200 gives stable 95 % limits in a few seconds).
+    random_state : int, RandomState or None
+        Seed of the bootstrap.
     min_group_size : int
-        Drivers with fewer answers are left out (with a warning).
+        Drivers with fewer answers are left out (with a warning); fewer
+        complete cases raise :class:`DataError`.
 
     Returns
     -------
     DataFrame
         One row per driver, most important first: ``driver``, ``importance``
-        (Shapley share of R²; the column sums to the model's R²), ``share``
-        (importance / R²), ``correlation`` with the target, ``direction``
-        ("positive"/"negative", its sign), ``beta`` (standardised coefficient
-        in the full model), ``p_value`` and ``significant`` (test of beta),
-        ``performance`` (mean rating), ``n`` (answers), ``quadrant``
-        (importance and performance against their averages: "fix first",
-        "keep up", "low priority", "possible overkill") and ``priority`` (1 =
-        act first: fix-first drivers by importance, then the other quadrants).
-        ``attrs`` holds ``r2``, ``n`` (effective sample size) and ``method``.
+        (LMG share of R²; the column sums to the model's R²) with
+        ``importance_low``/``importance_high`` (bootstrap percentile interval),
+        ``signed_importance`` (importance with the sign of ``beta``), ``share``
+        (importance / R²), ``rank`` (1 = most important) with
+        ``rank_low``/``rank_high`` (bootstrap interval of the rank),
+        ``correlation`` with the target, ``beta`` (standardised coefficient in
+        the full model) with ``beta_low``/``beta_high``, ``direction``
+        ("positive"/"negative": the sign of beta, the effect with the other
+        drivers held fixed), ``significant`` (beta's interval excludes zero),
+        ``performance`` (mean rating), ``quadrant`` (importance and performance
+        against their averages: "fix first", "keep up", "low priority",
+        "possible overkill") and ``priority`` (1 = act first: fix-first drivers
+        by importance, then the other quadrants). ``attrs`` holds ``r2`` with
+        ``r2_low``/``r2_high``, ``n`` (complete cases: the one sample size of
+        every number), ``clusters``, ``n_boot``, ``level`` and ``method``.
 
     Notes
     -----
-    Correlations are pairwise (each pair uses the rows answering both), so
-    respondents who rated only some touchpoints still count. Significance uses
-    the smallest pairwise sample size, a conservative choice.
+    A pairwise-deletion correlation matrix (each pair on the rows answering
+    both) is not used: it need not be positive semi-definite, and then R² and
+    importances leave [0, 1]. When complete cases are fewer than half of the
+    target's answers a :class:`~cxresearch.errors.DataWarning` names the
+    drivers answered least; analyse fewer drivers to keep more respondents.
     """
     columns = _driver_columns(surveys, drivers)
-    _check_columns(surveys, [target], "key_drivers target")
+    _check_columns(surveys, [target] + ([cluster_col] if cluster_col else []), "key_drivers")
     if target in columns:
         columns.remove(target)
     y = surveys[target]
@@ -255,24 +325,47 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
     if not 1 <= p <= _MAX_DRIVERS:
         raise ParameterError(f"key_drivers needs 1 to {_MAX_DRIVERS} drivers with answers; found {p}.")
 
-    data = ratings.assign(**{"__target__": y.astype(float)})
-    corr = data.corr().to_numpy()
-    pair_n = data.notna().astype(float).T @ data.notna().astype(float)
-    n = int(pair_n.to_numpy().min())
-    if np.isnan(corr).any() or n <= p + 1:
-        raise DataError(f"key_drivers needs varied answers to every driver and the target on more than {p + 1} "
-                        f"common rows; found {n} (or a constant column).")
-    r2 = _subset_r2(corr)
-    importance = _shapley(r2, p)
-    inverse = np.linalg.pinv(corr[:p, :p])
-    beta = inverse @ corr[:p, p]
-    se = np.sqrt(np.maximum(1 - r2[-1], 0) / (n - p - 1) * np.diag(inverse))
-    p_value = 2 * _sp.t.sf(np.abs(beta / se), n - p - 1)
+    y = y.astype(float)
+    complete = ratings.notna().all(axis=1) & y.notna()
+    n = int(complete.sum())
+    data = np.c_[ratings[complete].to_numpy(), y[complete].to_numpy()]
+    constant = [name for name, sd in zip([*ratings.columns, target], data.std(axis=0) if n else []) if sd == 0]
+    if n <= max(p + 1, min_group_size - 1) or constant:
+        raise DataError(f"key_drivers needs more than {max(p + 1, min_group_size - 1)} rows answering the target "
+                        f"'{target}' and every driver, with varied answers; found {n} complete rows"
+                        f"{f' and constant column(s) {constant}' if constant else ''}. Answers per driver: "
+                        f"{answered.drop(too_few).to_dict()}.")
+    if n < 0.5 * y.notna().sum():
+        least = answered.drop(too_few).sort_values().index[:3].tolist()
+        warnings.warn(f"key drivers use the {n} of {int(y.notna().sum())} answers to '{target}' that rate every "
+                      f"driver; the drivers answered least are {least}. Analyse fewer drivers to keep more "
+                      f"respondents.", DataWarning, stacklevel=2)
+    corr = np.corrcoef(data, rowvar=False)
+    if np.linalg.matrix_rank(corr[:p, :p]) < p:
+        raise DataError(f"key_drivers: drivers {list(ratings.columns)} are perfectly collinear on the {n} complete "
+                        f"rows (one is a combination of others); drop the redundant driver.")
+    importance, r2, beta = (values[0] for values in _importance_and_beta(corr[None]))
+
+    clusters = surveys.loc[complete, cluster_col].to_numpy() if cluster_col else None
+    boot = [_importance_and_beta(_weighted_correlations(data, weights))
+            for weights in bootstrap_weights(n, clusters=clusters, n_boot=n_boot, random_state=random_state)]
+    boot_importance, boot_r2, boot_beta = (np.concatenate(parts) for parts in zip(*boot))
+    valid = np.isfinite(boot_importance).all(axis=1)
+    boot_rank = np.where(valid[:, None], (-boot_importance).argsort(axis=1).argsort(axis=1) + 1.0, np.nan)
+    boot_importance[~valid] = np.nan
+    importance_low, importance_high = percentile_interval(boot_importance, level=level)
+    rank_low, rank_high = percentile_interval(boot_rank, level=level)
+    beta_low, beta_high = percentile_interval(boot_beta, level=level)
+    r2_low, r2_high = percentile_interval(boot_r2, level=level)
+
+    sign = np.where(beta >= 0, 1.0, -1.0)
     table = pd.DataFrame({
-        "driver": ratings.columns, "importance": importance, "share": importance / r2[-1],
-        "correlation": corr[:p, p], "direction": np.where(corr[:p, p] >= 0, "positive", "negative"),
-        "beta": beta, "p_value": p_value, "significant": p_value < 1 - level,
-        "performance": ratings.mean().to_numpy(), "n": ratings.notna().sum().to_numpy(),
+        "driver": ratings.columns, "importance": importance, "importance_low": importance_low,
+        "importance_high": importance_high, "signed_importance": sign * importance, "share": importance / r2,
+        "rank": (-importance).argsort().argsort() + 1, "rank_low": np.floor(rank_low).astype(int),
+        "rank_high": np.ceil(rank_high).astype(int), "correlation": corr[:p, p], "beta": beta,
+        "beta_low": beta_low, "beta_high": beta_high, "direction": np.where(sign > 0, "positive", "negative"),
+        "significant": (beta_low > 0) | (beta_high < 0), "performance": data[:, :p].mean(axis=0),
     })
     important = table["importance"] >= table["importance"].mean()
     performing = table["performance"] >= table["performance"].mean()
@@ -281,8 +374,10 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
     order = table.assign(q=table["quadrant"].map(QUADRANTS.index)).sort_values(["q", "importance"],
                                                                                ascending=[True, False])
     table.loc[order.index, "priority"] = np.arange(1, p + 1)
-    table = table.astype({"priority": int}).sort_values("importance", ascending=False, ignore_index=True)
-    table.attrs.update(r2=float(r2[-1]), n=n, method="shapley_lmg")
+    table = table.astype({"priority": int}).sort_values("rank", ignore_index=True)
+    table.attrs.update(r2=float(r2), r2_low=float(r2_low), r2_high=float(r2_high), n=n,
+                       clusters=int(len(np.unique(cluster_codes(clusters, n)))), n_boot=n_boot, level=level,
+                       method="shapley_lmg")
     return table
 
 
