@@ -36,8 +36,12 @@ across runs; :func:`persona_card` renders a self-contained HTML card.
 from __future__ import annotations
 
 import html
+import io
+import json
 import re
 import warnings
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -63,7 +67,8 @@ from .features import NoCustomerDataError, customer_features, feature_group, per
 from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import nps_interval, wilson_interval
 
-__all__ = ["PersonaModel", "PersonaCard", "UnstablePersonasWarning", "NoCustomerDataError", "fit_personas", "persona_card",
+__all__ = ["PersonaModel", "PersonaCard", "PersonaState", "PersonaStateWarning", "UnstablePersonasWarning",
+           "NoCustomerDataError", "fit_personas", "persona_card",
            "representative_quotes", "projection_data", "feature_label"]
 
 METHODS = ("kmeans", "gmm")
@@ -73,6 +78,10 @@ MAX_CATEGORIES = 12
 
 class UnstablePersonasWarning(CXResearchWarning):
     """No candidate number of personas reached the stability threshold."""
+
+
+class PersonaStateWarning(CXResearchWarning):
+    """The previous run's personas could not be read: this run's personas are not aligned to them."""
 
 
 class PersonaModel(ClusterMixin, BaseEstimator):
@@ -247,8 +256,11 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         self.personas_ = self.personas_.assign(name=renamed)
         return self
 
-    def align_to(self, previous: "PersonaModel"):
+    def align_to(self, previous: "PersonaModel | PersonaState"):
         """Give personas the ids and names of the matching personas of a previous run.
+
+        *previous* is the earlier fitted model or its :class:`PersonaState`
+        (what a run saves for the next one).
 
         Personas are matched on their mean features divided by the previous
         run's standard deviation of each feature (the shared standardised
@@ -260,32 +272,32 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         Returns the model.
         """
         check_is_fitted(self, "personas_")
-        check_is_fitted(previous, "personas_")
-        shared = self.profiles_.columns.intersection(previous.profiles_.columns)
+        previous = previous if isinstance(previous, PersonaState) else PersonaState.of(previous)
+        shared = self.profiles_.columns.intersection(previous.profiles.columns)
         if shared.empty:
             raise ParameterError("the two models share no feature; align_to needs models fitted on the same features.")
-        scale = previous.scale_[shared].where(previous.scale_[shared] > 0, 1.0)
-        fill = previous.overall_[shared] / scale
+        scale = previous.scale[shared].where(previous.scale[shared] > 0, 1.0)
+        fill = previous.overall[shared] / scale
         mine = (self.profiles_[shared] / scale).fillna(fill)
-        theirs = (previous.profiles_[shared] / scale).fillna(fill)
+        theirs = (previous.profiles[shared] / scale).fillna(fill)
         cost = cdist(mine.to_numpy(), theirs.to_numpy())
         spacing = cdist(theirs.to_numpy(), theirs.to_numpy()) + np.diag(np.full(len(theirs), np.inf))
         rows, cols = linear_sum_assignment(cost)
         kept = cost[rows, cols] < 0.5 * spacing.min(axis=1)[cols]
         kept_ids, previous_ids = mine.index[rows[kept]], theirs.index[cols[kept]]
         new_ids = self.personas_.index.difference(kept_ids, sort=False)
-        first_free = int(previous.personas_.index.max()) + 1
+        first_free = int(previous.personas.index.max()) + 1
         mapping = dict(zip(kept_ids, previous_ids)) | {pid: first_free + i for i, pid in enumerate(new_ids)}
 
-        names = pd.concat([previous.personas_["name"].loc[previous_ids].set_axis(kept_ids),
+        names = pd.concat([previous.personas["name"].loc[previous_ids].set_axis(kept_ids),
                            self.personas_["name"].loc[new_ids]])
         self._relabel(mapping, _deduplicate(names))
-        vanished = previous.personas_.index.difference(previous_ids)
+        vanished = previous.personas.index.difference(previous_ids)
         self.alignment_ = pd.DataFrame({
             "persona": pd.array([*previous_ids, *(mapping[p] for p in new_ids), *[None] * len(vanished)], "Int64"),
             "previous_id": pd.array([*previous_ids, *[None] * len(new_ids), *vanished], "Int64"),
             "name": [*self.personas_["name"].loc[[*previous_ids, *(mapping[p] for p in new_ids)]],
-                     *previous.personas_["name"].loc[vanished]],
+                     *previous.personas["name"].loc[vanished]],
             "status": ["kept"] * len(previous_ids) + ["new"] * len(new_ids) + ["vanished"] * len(vanished),
             "distance": [*cost[rows[kept], cols[kept]], *[np.nan] * (len(new_ids) + len(vanished))],
         })
@@ -456,8 +468,113 @@ class PersonaModel(ClusterMixin, BaseEstimator):
             setattr(self, attr, table.rename(index=mapping).sort_index().rename_axis("persona"))
 
 
+@dataclass(frozen=True)
+class PersonaState:
+    """What a later run needs of fitted personas to keep their ids and names, in plain files.
+
+    Written by :meth:`files` as ``persona_model.json`` (format version, ids,
+    names, sizes, each feature's mean and SD over all customers) and two
+    Parquet tables (``persona_profiles.parquet``: mean of every feature per
+    persona; ``persona_centroids.parquet``: persona centres in the model's
+    space); read back by :meth:`read`. Nothing in them runs code when read,
+    and they outlive library upgrades. :meth:`PersonaModel.align_to` takes a
+    state as well as a model.
+
+    Attributes
+    ----------
+    personas : pandas.DataFrame
+        name, size, share per persona id.
+    profiles, centroids : pandas.DataFrame
+        Per persona id, as :attr:`PersonaModel.profiles_` and :attr:`PersonaModel.centroids_`.
+    overall, scale : pandas.Series
+        Mean and standard deviation of every feature over all customers.
+    """
+
+    personas: pd.DataFrame
+    profiles: pd.DataFrame
+    centroids: pd.DataFrame
+    overall: pd.Series
+    scale: pd.Series
+
+    FORMAT = "cxresearch persona state"
+    VERSION = 1
+    FILES = ("persona_model.json", "persona_profiles.parquet", "persona_centroids.parquet")
+
+    @classmethod
+    def of(cls, model: PersonaModel) -> "PersonaState":
+        """The state of a fitted *model*."""
+        check_is_fitted(model, "personas_")
+        return cls(personas=model.personas_[["name", "size", "share"]], profiles=model.profiles_,
+                   centroids=model.centroids_, overall=model.overall_, scale=model.scale_)
+
+    def files(self) -> dict[str, bytes]:
+        """File name -> content of the three files of the state."""
+        features = list(self.profiles.columns)
+        meta = {"format": self.FORMAT, "version": self.VERSION,
+                "personas": {"id": [int(i) for i in self.personas.index], "name": self.personas["name"].tolist(),
+                             "size": [int(v) for v in self.personas["size"]],
+                             "share": [float(v) for v in self.personas["share"]]},
+                "features": features,
+                "overall": _plain(self.overall.reindex(features)), "scale": _plain(self.scale.reindex(features))}
+        json_name, profiles_name, centroids_name = self.FILES
+        return {json_name: (json.dumps(meta, indent=1) + "\n").encode(),
+                profiles_name: _parquet(self.profiles), centroids_name: _parquet(self.centroids)}
+
+    @classmethod
+    def read(cls, folder) -> "PersonaState | None":
+        """The state saved in *folder*, or None when there is none or it cannot be read.
+
+        An unreadable state (damaged, truncated, another format) gives a
+        :class:`PersonaStateWarning` naming the file and the reason; so does a
+        state saved only as the pickle of older versions, which is never loaded.
+        """
+        folder = Path(folder)
+        json_name, profiles_name, centroids_name = cls.FILES
+        if not (folder / json_name).is_file():
+            if (folder / "persona_model.pkl").is_file():
+                warnings.warn(f"the previous run ({folder.name}) saved its personas as a pickle, which is not "
+                              "read (it could run code); this run's personas are not aligned to it.",
+                              PersonaStateWarning, stacklevel=2)
+            return None
+        try:
+            meta = json.loads((folder / json_name).read_text(encoding="utf-8"))
+            if meta.get("format") != cls.FORMAT or meta.get("version") != cls.VERSION:
+                raise ValueError(f"format {meta.get('format')!r} version {meta.get('version')!r}, "
+                                 f"expected {cls.FORMAT!r} version {cls.VERSION}")
+            ids = pd.Index(meta["personas"]["id"], name="persona", dtype="int64")
+            personas = pd.DataFrame({key: meta["personas"][key] for key in ("name", "size", "share")}, index=ids)
+            features = pd.Index(meta["features"], dtype="str")
+            profiles = pd.read_parquet(folder / profiles_name)
+            centroids = pd.read_parquet(folder / centroids_name)
+            for name, table in ((profiles_name, profiles), (centroids_name, centroids)):
+                if not table.index.equals(ids):
+                    raise ValueError(f"{name} lists personas {table.index.tolist()}, expected {ids.tolist()}")
+            if not profiles.columns.equals(features):
+                raise ValueError(f"{profiles_name} has other features than {json_name}")
+            state = cls(personas=personas, profiles=profiles.astype(float), centroids=centroids.astype(float),
+                        overall=pd.Series(meta["overall"], index=features, dtype=float),
+                        scale=pd.Series(meta["scale"], index=features, dtype=float))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            warnings.warn(f"the previous run's personas in {folder.name} could not be read ({error}); this run's "
+                          "personas are not aligned to them: ids and names start afresh.",
+                          PersonaStateWarning, stacklevel=2)
+            return None
+        return state
+
+
+def _plain(values: pd.Series) -> list:
+    """Floats for JSON, None for missing values."""
+    return [None if pd.isna(v) else float(v) for v in values]
+
+
+def _parquet(table: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    table.rename(columns=str).to_parquet(buffer)
+    return buffer.getvalue()
+
+
 def fit_personas(ds, *, n_personas="auto", random_state=None, min_group_size: int = MIN_GROUP_SIZE,
-                 previous: PersonaModel | None = None, **params) -> tuple[pd.DataFrame, PersonaModel]:
+                 previous: "PersonaModel | PersonaState | None" = None, **params) -> tuple[pd.DataFrame, PersonaModel]:
     """Customer features of *ds* and the personas fitted on them, the standard way.
 
     The personas are shaped by the :func:`~cxresearch.features.persona_basis`

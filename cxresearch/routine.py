@@ -29,7 +29,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-import pickle
+import pickle  # only for the run's own model cache in its private snapshot folder
 import platform
 import secrets
 import shutil
@@ -54,7 +54,7 @@ from .dataset import load_dataset, load_snapshot, save_snapshot, snapshot_source
 from .errors import DataError, ParameterError, did_you_mean
 from .features import customer_features
 from .personas import PersonaModel, fit_personas
-from .summary import PERSONA_MODEL, Summary, load_previous, read_headline, save_persona_model, summarise
+from .summary import Summary, load_previous, read_headline, save_persona_model, summarise
 
 __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "SUMMARY_PAGE", "KERNEL_LOG", "RoutineParameters", "Run", "run",
            "previous_run", "read_manifest", "run_personas", "run_summary", "write_index"]
@@ -506,9 +506,11 @@ def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFr
 
     The first call of a run fits the personas the standard way
     (:func:`~cxresearch.personas.fit_personas`, aligned to the previous run's
-    ids and names) and saves the model in ``run_dir``; later calls of the same
-    run, from any notebook, read it back instead of fitting again. Without
-    ``run_dir`` (a notebook run by hand) every call fits.
+    ids and names, read from its JSON/Parquet state) and saves their state in
+    ``run_dir`` for the next run. The model itself is kept for the later calls
+    of the same run, from any notebook, beside the run's private dataset
+    snapshot (deleted when the run ends), so they read it back instead of
+    fitting again. Outside a routine run (a notebook run by hand) every call fits.
 
     Parameters
     ----------
@@ -517,23 +519,30 @@ def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFr
         ``parameters.load()``, when the caller already has it.
     """
     dataset = parameters.load() if dataset is None else dataset
-    saved = Path(parameters.run_dir, PERSONA_MODEL) if parameters.run_dir else None
-    if saved is not None and saved.is_file():
-        return _run_features(parameters, dataset), pickle.loads(saved.read_bytes())
+    cache = _run_cache(parameters, "persona_model.pkl")
+    if cache is not None and cache.is_file():
+        return _run_features(parameters, dataset), pickle.loads(cache.read_bytes())
     earlier = previous_run(parameters.reports_dir, parameters.data_dir)
     features, model = fit_personas(dataset, n_personas=parameters.n_personas, random_state=parameters.seed,
                                    min_group_size=parameters.min_group_size,
                                    previous=load_previous(earlier.folder).persona_model if earlier else None)
-    if saved is not None:
-        save_persona_model(model, saved.parent)
+    if parameters.run_dir:
+        save_persona_model(model, parameters.run_dir)
+    if cache is not None:
+        cache.write_bytes(pickle.dumps(model))
         _run_features(parameters, dataset, computed=features)
     return features, model
 
 
+def _run_cache(parameters: RoutineParameters, name: str) -> Path | None:
+    """*name* beside the run's dataset snapshot, or None outside a routine run."""
+    snapshot = os.environ.get(SNAPSHOT_VARIABLE)
+    return Path(snapshot, name) if snapshot and snapshot_source(snapshot) == parameters.source else None
+
+
 def _run_features(parameters: RoutineParameters, dataset, *, computed: pd.DataFrame | None = None) -> pd.DataFrame:
     """The run's customer features, kept beside its dataset snapshot so notebooks compute them once."""
-    snapshot = os.environ.get(SNAPSHOT_VARIABLE)
-    cache = Path(snapshot, "features.parquet") if snapshot and snapshot_source(snapshot) == parameters.source else None
+    cache = _run_cache(parameters, "features.parquet")
     if computed is None and cache is not None and cache.is_file():
         return pd.read_parquet(cache)
     features = customer_features(dataset) if computed is None else computed

@@ -16,12 +16,12 @@ Files of a run folder
 ``journey_stages.csv`` the journey map's stage table
 ``pain_points.csv``    the top touchpoint pain points, with their previous rank
 ``interventions.csv``  :func:`cxresearch.intervention_effects` of the period (verdicts, DiD intervals)
-``persona_model.pkl``  the fitted persona model the next run aligns to
+``persona_model.json``, ``persona_profiles.parquet``, ``persona_centroids.parquet``
+                       the personas the next run aligns to (:class:`~cxresearch.personas.PersonaState`)
 """
 from __future__ import annotations
 
 import json
-import pickle
 import secrets
 import warnings
 from dataclasses import dataclass, field
@@ -32,7 +32,7 @@ import pandas as pd
 from .dataset import CXDataset
 from .interventions import METRICS, compare_verdicts, intervention_effects
 from .journeys import journey_map
-from .personas import PersonaModel, fit_personas
+from .personas import PersonaModel, PersonaState, fit_personas
 from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import Estimate, ces, compare, csat, nps, wilson_interval
 
@@ -42,8 +42,8 @@ __all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headlin
 #: KPI key -> label shown in reports.
 KPI_LABELS = {"nps": "NPS", "csat": "CSAT (% satisfied)", "ces": "CES (1-7, higher = easier)"}
 TOP_PAIN_POINTS = 10
-#: File of the fitted persona model in a run folder.
-PERSONA_MODEL = "persona_model.pkl"
+#: File of the persona state in a run folder (beside its Parquet tables, see PersonaState).
+PERSONA_MODEL = PersonaState.FILES[0]
 
 
 @dataclass
@@ -52,7 +52,7 @@ class PreviousRun:
 
     run_id: str
     kpis: dict[str, Estimate]
-    persona_model: PersonaModel | None
+    persona_model: PersonaState | None
     persona_shares: pd.DataFrame
     pain_points: pd.DataFrame
     interventions: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -187,8 +187,10 @@ def _or_unmeasured(verdict) -> str:
 
 
 def save_persona_model(model: PersonaModel, folder) -> None:
-    """Save the fitted persona *model* into the run *folder* (read back by :func:`load_previous`)."""
-    _write(Path(folder) / PERSONA_MODEL, lambda path: path.write_bytes(pickle.dumps(model)))
+    """Save the state of the fitted persona *model* into the run *folder* as JSON and Parquet
+    (:class:`~cxresearch.personas.PersonaState`, read back by :func:`load_previous`)."""
+    for name, content in PersonaState.of(model).files().items():
+        _write(Path(folder) / name, lambda path, content=content: path.write_bytes(content))
 
 
 def _write(path: Path, writer) -> None:
@@ -328,9 +330,7 @@ def load_previous(folder) -> PreviousRun:
     folder = Path(folder)
     saved = json.loads((folder / "kpis.json").read_text())
     kpis = {key: Estimate(**values) for key, values in saved["kpis"].items()}
-    model_file = folder / PERSONA_MODEL
-    model = pickle.loads(model_file.read_bytes()) if model_file.is_file() else None
-    return PreviousRun(run_id=folder.name, kpis=kpis, persona_model=model,
+    return PreviousRun(run_id=folder.name, kpis=kpis, persona_model=PersonaState.read(folder),
                        persona_shares=_read_csv(folder / "persona_shares.csv"),
                        pain_points=_read_csv(folder / "pain_points.csv"),
                        interventions=_read_csv(folder / "interventions.csv"))

@@ -13,8 +13,9 @@ from cxresearch import load_dataset
 from cxresearch.dataset import CXDataset
 from cxresearch.errors import DataError, ParameterError, SmallGroupWarning
 from cxresearch.features import NoCustomerDataError, persona_basis, persona_sources
-from cxresearch.personas import (PersonaModel, UnstablePersonasWarning, _standardised_differences, fit_personas,
-                                 persona_card, projection_data, representative_quotes)
+from cxresearch.personas import (PersonaModel, PersonaState, PersonaStateWarning, UnstablePersonasWarning,
+                                 _standardised_differences, fit_personas, persona_card, projection_data,
+                                 representative_quotes)
 from cxresearch.synthetic import generate
 
 
@@ -247,3 +248,55 @@ def test_no_per_customer_source_is_one_plain_sentence(small_demo):
     bare = CXDataset(name="ids only", customers=small_demo.customers[["customer_id"]])
     with pytest.raises(NoCustomerDataError, match="share every feature"):
         fit_personas(bare)
+
+
+# ------------------------------------------------------ state between runs, in plain files
+def test_saved_state_keeps_ids_and_names_in_the_next_run(blobs, tmp_path):
+    from cxresearch.summary import save_persona_model
+
+    frame, y = blobs
+    first = PersonaModel(3, n_bootstrap=3, random_state=0).fit(frame).rename({0: "Core", 1: "Second", 2: "Third"})
+    save_persona_model(first, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(PersonaState.FILES)
+    assert json.loads((tmp_path / "persona_model.json").read_text())["personas"]["name"] == ["Core", "Second", "Third"]
+    state = PersonaState.read(tmp_path)
+    pd.testing.assert_frame_equal(state.profiles, first.profiles_)
+    pd.testing.assert_frame_equal(state.centroids, first.centroids_)
+    later = frame.drop(frame.index[y == 0][:100])
+    second = PersonaModel(3, n_bootstrap=3, random_state=1).fit(later).align_to(state)
+    pd.testing.assert_series_equal(second.labels_, first.labels_.loc[later.index])
+    assert second.personas_["name"].to_dict() == first.personas_["name"].to_dict()
+    assert set(second.alignment_["status"]) == {"kept"}
+
+
+@pytest.mark.parametrize("damage", ["truncated json", "other format", "bad parquet", "other personas", "pickle only"])
+def test_unreadable_state_warns_and_the_run_goes_on_unaligned(blobs, tmp_path, damage):
+    from cxresearch.summary import save_persona_model
+
+    frame, _ = blobs
+    save_persona_model(PersonaModel(3, n_bootstrap=3, random_state=0).fit(frame), tmp_path)
+    meta = tmp_path / "persona_model.json"
+    if damage == "truncated json":
+        meta.write_text(meta.read_text()[:40])
+    elif damage == "other format":
+        meta.write_text(json.dumps({"format": "something else", "version": 7}))
+    elif damage == "bad parquet":
+        (tmp_path / "persona_profiles.parquet").write_bytes(b"PAR1 not really")
+    elif damage == "other personas":
+        (tmp_path / "persona_centroids.parquet").write_bytes(
+            PersonaState.of(PersonaModel(2, n_bootstrap=3, random_state=0).fit(frame)).files()[
+                "persona_centroids.parquet"])
+    else:
+        for name in PersonaState.FILES:
+            (tmp_path / name).unlink()
+        (tmp_path / "persona_model.pkl").write_bytes(b"\x80\x04not to be loaded")
+    with pytest.warns(PersonaStateWarning, match="not aligned"):
+        assert PersonaState.read(tmp_path) is None
+    model = PersonaModel(3, n_bootstrap=3, random_state=0).fit(frame)  # fitted afresh, no alignment
+    assert not hasattr(model, "alignment_")
+
+
+def test_no_saved_state_is_silent(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert PersonaState.read(tmp_path) is None

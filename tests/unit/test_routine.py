@@ -231,9 +231,13 @@ def demo(tmp_path_factory):
 
 
 def test_personas_are_fitted_once_per_run_and_read_back(demo, tmp_path, monkeypatch):
+    from cxresearch.dataset import save_snapshot
+
     fits = []
     monkeypatch.setattr(routine, "fit_personas", lambda *a, **k: fits.append(1) or fit_personas(*a, **k))
     parameters = RoutineParameters(data_dir=str(demo), reports_dir=str(tmp_path), run_dir=str(tmp_path))
+    save_snapshot(parameters.load(), tmp_path / "snap", source=parameters.source)
+    monkeypatch.setenv("CXRESEARCH_SNAPSHOT", str(tmp_path / "snap"))
     features, model = run_personas(parameters)
     summary = run_summary(parameters)
     assert len(fits) == 1
