@@ -61,10 +61,12 @@ def topic_sentiment_chart(summary: pd.DataFrame) -> go.Figure:
 
 
 def topic_impact_chart(impact: pd.DataFrame) -> go.Figure:
-    """NPS difference of each topic against the rest, with interval (:func:`topic_impact`)."""
-    colours = ["#d62728" if value < 0 else "#2ca02c" for value in impact["impact"]]
+    """NPS points each topic costs or earns, with interval; flagged topics are solid (:func:`topic_impact`)."""
+    colours = [("#d62728" if value < 0 else "#2ca02c") if flagged else "#c7c7c7"
+               for value, flagged in zip(impact["impact"], impact["significant"])]
     return go.Figure(go.Bar(
         y=impact["topic"], x=impact["impact"], orientation="h", marker_color=colours,
         error_x={"type": "data", "symmetric": False, "array": impact["high"] - impact["impact"],
                  "arrayminus": impact["impact"] - impact["low"]},
-    )).update_layout(title="NPS impact by topic (topic vs the rest)", xaxis_title="NPS points")
+    )).update_layout(title="NPS impact by topic (overall NPS minus NPS without the topic; grey: not significant)",
+                    xaxis_title="NPS points")

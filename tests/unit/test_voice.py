@@ -11,7 +11,7 @@ from cxresearch import load_dataset
 from cxresearch.errors import DataError, DataWarning, ParameterError, SmallGroupWarning
 from cxresearch.stats import nps_interval, wilson_interval
 from cxresearch.synthetic import generate
-from cxresearch.voice import compare, key_drivers, kpi_table, kpi_trend, nps, topic_impact
+from cxresearch.voice import compare, key_drivers, kpi_table, kpi_trend, nps
 
 Z95 = 1.959963984540054
 
@@ -103,16 +103,6 @@ def test_compare_is_reexported_and_detects_a_difference():
     result = compare(nps([0, 3, 5, 6, 7] * 20), nps([9, 10, 10, 8, 7] * 20))
     assert result.diff == pytest.approx(60 - (-80))
     assert result.significant and result.low > 0
-
-
-def test_topic_impact_compares_each_topic_with_the_rest():
-    surveys = pd.DataFrame({"nps": [0, 2, 4, 6, 5, 10, 9, 10, 9, 8, 9, 10]})
-    topic = pd.Series(["wait"] * 5 + ["staff"] * 5 + [None, None])
-    table = topic_impact(surveys, topic).set_index("topic")
-    assert table.loc["wait", "nps"] == pytest.approx(-100.0)
-    assert table.loc["wait", "nps_rest"] == pytest.approx(80.0)
-    assert table.loc["wait", "impact"] == pytest.approx(-180.0)
-    assert table.index[0] == "wait" and table.loc["wait", "n"] == 5
 
 
 def test_demo_planted_top_driver_ranks_first(demo):
