@@ -98,6 +98,10 @@ class SmallGroupWarning(CXResearchWarning):
     """Groups were suppressed because they had fewer than ``min_group_size`` members."""
 
 
+class WeightingWarning(CXResearchWarning):
+    """Survey weights so uneven that weighted estimates rest on few effective answers."""
+
+
 def did_you_mean(name: str, choices) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest of *choices*, or ``""``.
 

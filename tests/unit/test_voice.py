@@ -25,9 +25,12 @@ def demo(tmp_path_factory):
 def test_nps_and_interval_of_a_hand_made_list():
     # 5 promoters (10, 10, 9, 10, 9), 3 detractors (6, 0, 3), 2 passives, n = 10
     estimate = nps([10, 10, 9, 8, 7, 6, 0, 10, 9, 3])
-    half = Z95 * math.sqrt((0.5 + 0.3 - 0.2**2) / 10)
+    # adjusted Wald (Rocks 2016): 3/4 added to promoters and detractors, 3 to n
+    p, d = 5.75 / 13, 3.75 / 13
+    half = Z95 * math.sqrt((p + d - (p - d) ** 2) / 13)
     assert estimate.value == pytest.approx(20.0)
-    assert (estimate.low, estimate.high) == pytest.approx((100 * (0.2 - half), 100 * (0.2 + half)))
+    assert (estimate.low, estimate.high) == pytest.approx((100 * (p - d - half), 100 * (p - d + half)))
+    assert estimate.se == pytest.approx(100 * math.sqrt((0.5 + 0.3 - 0.2**2) / 10 * 10 / 9))
     assert estimate.n == 10
 
 
