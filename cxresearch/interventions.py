@@ -66,7 +66,7 @@ from scipy import stats as _sp
 from .errors import DataError, ParameterError, did_you_mean
 from .journeys import sessionize
 from .privacy import MIN_GROUP_SIZE, suppress_small
-from .stats import mean_interval, nps_interval, wilson_interval, z_value
+from .stats import mean_interval, nps_interval, nps_se, wilson_interval, z_value
 from .text import sentiment
 from .voice import FREQUENCIES
 
@@ -421,12 +421,16 @@ def _estimates(obs: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame
     share, share_low, share_high = wilson_interval(agg["total"], agg["n"], level=level)
     nps_value, nps_low, nps_high = nps_interval(agg["promoters"], agg["detractors"], agg["n"], level=level)
     mean_low, mean_high = mean_interval(agg["mean"], agg["std"], agg["n"], level=level)
+    # NPS: the standard error from the data, not from its adjusted interval (cut to the scale)
+    nps_se_ = nps_se(agg["promoters"], agg["detractors"], agg["n"])
+    share_se = 100 * (share_high - share_low) / (2 * z_value(level))
+    mean_se = (mean_high - mean_low) / (2 * z_value(level))
     estimate = agg["metric"].map({name: m.estimate for name, m in METRICS.items()})
     choose = [estimate == "share", estimate == "nps"]
     low = np.select(choose, [100 * share_low, nps_low], mean_low)
     high = np.select(choose, [100 * share_high, nps_high], mean_high)
     return agg[keys + ["n"]].assign(value=np.select(choose, [100 * share, nps_value], agg["mean"]),
-                                    low=low, high=high, se=(high - low) / (2 * z_value(level)))
+                                    low=low, high=high, se=np.select(choose, [share_se, nps_se_], mean_se))
 
 
 def _p_value(diff, se):
