@@ -39,7 +39,7 @@ import time
 import typing
 import warnings
 from dataclasses import asdict, dataclass, fields, replace
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 
 import nbformat
@@ -62,8 +62,8 @@ __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "SUMMARY_PAGE", "KERNEL_LOG", "RoutineP
 #: The routine's notebooks, in the order they run (the summary last).
 NOTEBOOKS = ("00_data_quality", "01_personas", "02_journey_map", "03_voice_of_customer", "05_interventions",
              "04_summary")
-#: Where the routine finds its notebooks (the project's ``notebooks/`` folder).
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+#: Where the routine finds its notebooks: package data of cxresearch (in a checkout, a link to ``notebooks/``).
+NOTEBOOKS_DIR = Path(str(resources.files(__package__) / "notebooks")).resolve()
 #: The page the index and ``latest`` lead to.
 SUMMARY_PAGE = "04_summary.html"
 
@@ -247,8 +247,9 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
     notebooks_dir : str or Path
         Folder of the notebooks; they run with it as working directory.
     notebooks : sequence of str
-        Notebook names (without ``.ipynb``) in the order they run; the ones
-        missing from *notebooks_dir* are skipped and listed in the manifest.
+        Notebook names (without ``.ipynb``) in the order they run. The packaged
+        notebooks must all be there; from another *notebooks_dir*, the ones it
+        lacks are skipped and listed in the manifest. A run with no notebook fails.
     progress : callable, optional
         Receives one line of text per step (the command line prints them).
 
@@ -361,6 +362,13 @@ def _input_hashes(data_dir: Path) -> dict[str, str]:
 def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, notebooks_dir: Path, say) -> None:
     """Execute and render each notebook; stop at the first failure, recording it in *manifest*."""
     entries = manifest["notebooks"]
+    skipped = manifest["skipped_notebooks"]
+    if not entries or (skipped and notebooks_dir.resolve() == NOTEBOOKS_DIR):
+        manifest.update(status="failed", error={"step": "notebooks", "exception": "ParameterError", "message": (
+            f"routine notebook(s) {', '.join(skipped)} not found in {notebooks_dir}; "
+            + ("reinstall cxresearch." if notebooks_dir.resolve() == NOTEBOOKS_DIR
+               else "expected a folder holding the routine's notebooks."))})
+        return
     pages = [{"title": _page_title(entry["name"]), "href": f"{entry['name']}.html"} for entry in entries]
     for number, entry in enumerate(entries, start=1):
         name = entry["name"]

@@ -1,8 +1,11 @@
 """environment.yml stays in step with pyproject.toml, the one source of dependencies."""
 from __future__ import annotations
 
+import ast
 import re
+import sys
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import yaml
@@ -27,3 +30,58 @@ def test_environment_yml_agrees_with_pyproject():
             f"version of {_name(requirement)} differs: {requirement} vs {declared[_name(requirement)]}")
     python = next(d for d in env["dependencies"] if isinstance(d, str) and _name(d) == "python")
     assert python.removeprefix("python") == project["requires-python"]
+
+
+def test_the_routine_notebooks_are_package_data():
+    from importlib import resources
+
+    from cxresearch.routine import NOTEBOOKS, NOTEBOOKS_DIR
+
+    packaged = resources.files("cxresearch") / "notebooks"
+    assert NOTEBOOKS_DIR == Path(str(packaged)).resolve()
+    assert all((packaged / f"{name}.ipynb").is_file() for name in NOTEBOOKS)
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "notebooks/0*.ipynb" in package_data["cxresearch"]
+
+
+def test_a_run_missing_its_notebooks_fails_instead_of_passing_with_no_pages(tmp_path, monkeypatch):
+    from cxresearch import routine
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "events.csv").write_text("customer_id,timestamp,channel,touchpoint\n1,2025-01-01,web,home\n")
+    empty = tmp_path / "no-notebooks"
+    empty.mkdir()
+    done = routine.run(routine.RoutineParameters(data_dir=str(data)), reports_dir=tmp_path / "r1", notebooks_dir=empty)
+    assert not done.ok and done.manifest["error"]["exception"] == "ParameterError"
+    assert "00_data_quality" in done.manifest["error"]["message"] and not list(done.folder.glob("*.html"))
+
+    monkeypatch.setattr(routine, "NOTEBOOKS_DIR", empty)  # the packaged folder, with every notebook gone
+    done = routine.run(routine.RoutineParameters(data_dir=str(data)), reports_dir=tmp_path / "r2", notebooks_dir=empty)
+    assert not done.ok and "reinstall cxresearch" in done.manifest["error"]["message"]
+
+
+def _imported_modules(source: str) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.add(node.module.split(".")[0])
+    return modules
+
+
+def test_every_imported_package_is_declared():
+    import nbformat
+
+    sources = [file.read_text(encoding="utf-8") for file in (ROOT / "cxresearch").rglob("*.py")]
+    for notebook in sorted((ROOT / "notebooks").glob("0*.ipynb")):
+        cells = nbformat.read(notebook, as_version=4).cells
+        sources += ["\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+                    for cell in cells if cell.cell_type == "code"]
+    modules = set().union(*map(_imported_modules, sources)) - set(sys.stdlib_module_names) - {"cxresearch"}
+    distributions = metadata.packages_distributions()
+    declared = {_name(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    undeclared = {module: distributions.get(module) for module in modules
+                  if not {_name(d) for d in distributions.get(module, [module])} & declared}
+    assert not undeclared, f"imported but not in pyproject.toml dependencies: {undeclared}"

@@ -1,0 +1,64 @@
+"""The wheel works on its own: installed outside the checkout, it writes demo data and runs the routine.
+
+The wheel is built from a copy of the sources, installed with pip into a fresh
+virtual environment that borrows the test environment's dependencies (a .pth
+line and JUPYTER_PATH, so nothing is downloaded), and run from a temporary folder.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import pytest
+
+from cxresearch.routine import NOTEBOOKS
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ("pyproject.toml", "README.md", "LICENSE", "cxresearch", "notebooks")
+
+
+def _run(*command, cwd: Path) -> subprocess.CompletedProcess:
+    # the borrowed dependencies' data files (nbconvert's base templates, the kernel spec) stay where they are
+    env = {**os.environ, "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter")}
+    done = subprocess.run([str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"{' '.join(map(str, command))} failed:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """A fresh virtual environment with the cxresearch wheel installed; returns its bin folder."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    source = tmp / "source"
+    source.mkdir()
+    for name in SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, symlinks=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "examples"))
+        else:
+            shutil.copy2(ROOT / name, source / name)
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", tmp / "dist", source, cwd=tmp)
+    [wheel] = (tmp / "dist").glob("cxresearch-*.whl")
+    env = tmp / "env"
+    venv.EnvBuilder(with_pip=False).create(env)
+    bin_dir = env / ("Scripts" if sys.platform == "win32" else "bin")
+    site = Path(_run(bin_dir / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))",
+                     cwd=tmp).stdout.strip())
+    (site / "borrowed-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
+    _run(sys.executable, "-m", "pip", "--python", bin_dir / "python", "install", "--no-deps", "--quiet", wheel,
+         cwd=tmp)
+    return bin_dir
+
+
+def test_the_package_and_its_notebooks_come_from_the_wheel(installed, tmp_path):
+    where = _run(installed / "python", "-c", "import cxresearch, cxresearch.routine as r; "
+                 "print(cxresearch.__file__); print(r.NOTEBOOKS_DIR)", cwd=tmp_path).stdout.split()
+    env = installed.parent.resolve()
+    assert all(Path(path).resolve().is_relative_to(env) for path in where), where
+    assert sorted(p.stem for p in Path(where[1]).glob("*.ipynb")) == sorted(NOTEBOOKS)
+
