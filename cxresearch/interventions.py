@@ -3,7 +3,8 @@
 :func:`intervention_effects` measures every intervention of a dataset
 (``ds.interventions``) on each metric, in a window before and a window after
 its start, at its scope and on the comparable unaffected scopes, and reads the
-difference-in-differences as a plain-language verdict. :func:`intervention_series`
+difference-in-differences as a plain-language verdict, beside a pre-trend
+check (:func:`event_study` gives its bin-by-bin effects). :func:`intervention_series`
 gives one metric over time for a chart; :func:`compare_verdicts` lists the
 verdicts that changed since a previous run.
 
@@ -36,26 +37,50 @@ metrics
 comparison
     The same metric on all other scopes of the same kind in the same windows:
     surveys of the other channels (touchpoints, stages), sessions counted once
-    per other scope they touch (pooled), reviews not mentioning the scope.
+    per other scope they touch (pooled), reviews not mentioning the scope. A
+    session that touches the scope is scope evidence only: its visits to other
+    places never enter the comparison arm, so a change at the scope cannot
+    show up on both sides (an exit that moves away from the scope would
+    otherwise be counted twice).
 intervals
-    Each of the four groups (scope and comparison, before and after) gets the
-    estimate and interval of :mod:`cxresearch.stats` (Wilson for percentages,
-    the multinomial variance for NPS, Student's t for means); its standard
-    error is read off that interval, as :func:`cxresearch.stats.compare` does.
-    Groups are independent samples (normal approximation): a change ``after -
-    before`` has variance ``se_before² + se_after²``, and the
-    difference-in-differences ``(scope after - scope before) - (comparison
-    after - comparison before)`` the sum of the four variances.
+    Customers answer and visit repeatedly, so observations of one customer are
+    not independent. Every estimate is a ratio of sums, and each customer's sums
+    per arm and time bin are resampled together (cluster bootstrap, *n_boot*
+    resamples; rows without a customer are customers of their own). The
+    standard error of a change and of the difference-in-differences ``(scope
+    after - scope before) - (comparison after - comparison before)`` is the
+    standard deviation over resamples; intervals are estimate ± z·SE and
+    p-values two-sided normal.
+pre-trend (event study)
+    Each window is cut into *pretrend_bins* bins; the gap scope - comparison of
+    each bin, minus the gap of the last bin before the start, is the event-study
+    effect (:func:`event_study`). Before the start these effects should be zero
+    if scope and comparison were moving in parallel; a Wald test of all of them
+    with their bootstrap covariance gives ``pretrend_p_value``. The check
+    ``failed`` below 1 - level, is ``not testable`` when fewer than two bins
+    before the start hold *min_group_size* observations in both arms, else
+    ``passed``.
+multiplicity
+    The p-values of all interventions x metrics measured are corrected together
+    (Holm by default, Benjamini-Hochberg or none): ``did_p_adjusted``.
+minimum detectable effect
+    ``mde = (z_(1 - alpha/2) + z_0.80) * SE``: the smallest true
+    difference-in-differences this sample would detect with 80 % power at the
+    uncorrected level, stated beside "no detectable change".
 verdict
-    From the difference-in-differences interval: "improved" or "worse" when it
-    excludes zero (in the metric's better direction or against it), "no
-    detectable change" when it holds zero, "not enough data" when one of the
-    four groups has fewer than ``min_group_size`` observations (its numbers are
-    then suppressed) or the interval cannot be computed.
+    "not enough data" when one of the four groups has fewer than
+    ``min_group_size`` observations (its numbers are then suppressed) or the
+    SE cannot be computed; "not identified" when the pre-trend check failed
+    (the difference-in-differences cannot be read as the intervention's
+    effect); "improved" or "worse" when the corrected p-value is below
+    1 - level (in the metric's better direction or against it); else "no
+    detectable change", which means no effect larger than about ``mde`` rather
+    than no effect.
 """
 from __future__ import annotations
 
 import re
+import warnings
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -66,6 +91,7 @@ from scipy import stats as _sp
 from .errors import DataError, ParameterError, did_you_mean
 from .journeys import sessionize
 from .privacy import MIN_GROUP_SIZE, suppress_small
+from .resampling import bootstrap_weights, cluster_codes, percentile_interval
 from .stats import mean_interval, nps_interval, nps_se, wilson_interval, z_value
 from .text import sentiment
 from .voice import FREQUENCIES
@@ -73,7 +99,7 @@ from .voice import FREQUENCIES
 if TYPE_CHECKING:
     from .dataset import CXDataset
 
-__all__ = ["METRICS", "VERDICTS", "intervention_effects", "intervention_series", "compare_verdicts"]
+__all__ = ["METRICS", "VERDICTS", "intervention_effects", "event_study", "intervention_series", "compare_verdicts"]
 
 
 class Metric(NamedTuple):
@@ -95,8 +121,12 @@ METRICS = {
     "sentiment": Metric("reviews", "mean", "higher", "review sentiment (-1..1)"),
 }
 #: Possible verdicts, best first.
-VERDICTS = ("improved", "no detectable change", "worse", "not enough data")
+VERDICTS = ("improved", "no detectable change", "worse", "not identified", "not enough data")
 KINDS = ("touchpoint", "channel", "stage")
+#: Corrections of the verdicts' p-values across interventions x metrics.
+CORRECTIONS = ("holm", "fdr_bh", "none")
+#: Power at which the minimum detectable effect is stated.
+POWER = 0.8
 
 _GROUPS = (("scope", "before"), ("scope", "after"), ("comparison", "before"), ("comparison", "after"))
 _SMALL_GROUP = "not enough data"
@@ -106,15 +136,20 @@ _COLUMNS = ["intervention_id", "description", "scope", "scope_kind", "metric", "
             "before", "before_n", "after", "after_n", "change", "change_low", "change_high", "change_p_value",
             "comparison_before", "comparison_before_n", "comparison_after", "comparison_after_n",
             "comparison_change", "comparison_change_low", "comparison_change_high", "comparison_change_p_value",
-            "did", "did_low", "did_high", "did_p_value", "verdict"]
+            "customers", "did", "did_se", "did_low", "did_high", "did_p_value", "did_p_adjusted", "mde",
+            "pretrend_p_value", "pretrend", "verdict"]
+#: Columns of :func:`event_study`.
+_EVENT_COLUMNS = ["intervention_id", "metric", "bin", "bin_start", "scope_n", "comparison_n", "gap", "effect",
+                  "effect_low", "effect_high"]
 
 
 def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(METRICS), mentions=None,
-                         level: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+                         level: float = 0.95, correction: str = "holm", pretrend_bins: int = 4, n_boot: int = 500,
+                         random_state=0, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
     """Effect of each intervention on each metric, by difference-in-differences.
 
-    Definitions of scopes, windows, metrics, comparison groups and intervals are
-    in the module docstring.
+    Definitions of scopes, windows, metrics, comparison groups, intervals,
+    the pre-trend check and verdicts are in the module docstring.
 
     Parameters
     ----------
@@ -128,6 +163,17 @@ def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(MET
         events, no review texts...) are left out.
     mentions : dict of str to list of str, optional
         Scope -> words that count as a review mentioning it (default: its name).
+    correction : {"holm", "fdr_bh", "none"}
+        How the verdicts' p-values are corrected across all interventions and
+        metrics measured: Holm (family-wise error rate, the default),
+        Benjamini-Hochberg (false discovery rate) or none.
+    pretrend_bins : int
+        Bins each window is cut into for the event study; the pre-trend check
+        tests the bins before the start (2 or more).
+    n_boot : int
+        Cluster bootstrap resamples (of customers).
+    random_state : int, RandomState or None
+        Seed of the bootstrap.
     min_group_size : int
         Smallest group (answers, sessions, reviews) whose numbers are shown.
 
@@ -139,15 +185,60 @@ def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(MET
         ``before_start``, ``start``, ``after_end``; ``before``, ``after`` (with
         ``before_n``, ``after_n``), ``change``, ``change_low``, ``change_high``,
         ``change_p_value`` at the scope; the same ``comparison_*`` on the other
-        scopes; ``did``, ``did_low``, ``did_high``, ``did_p_value`` and
-        ``verdict`` (one of :data:`VERDICTS`). Empty without interventions.
+        scopes; ``customers`` (clusters resampled), ``did``, ``did_se``,
+        ``did_low``, ``did_high``, ``did_p_value``, ``did_p_adjusted`` (after
+        *correction*), ``mde`` (minimum detectable effect: the smallest
+        difference-in-differences this sample detects with 80 % power),
+        ``pretrend_p_value``, ``pretrend`` ("passed", "failed" or "not
+        testable") and ``verdict`` (one of :data:`VERDICTS`). Empty without
+        interventions.
     """
     duration = _duration(window)
     metrics = _check_metrics(metrics)
     _check_min_group_size(min_group_size)
+    _check_choice("correction", correction, CORRECTIONS)
+    if isinstance(pretrend_bins, bool) or not isinstance(pretrend_bins, (int, np.integer)) or pretrend_bins < 2:
+        raise ParameterError(f"pretrend_bins must be a whole number of 2 or more; got {pretrend_bins!r}.")
     z = z_value(level)
+    rows = [{**plan, **_did(obs, plan, bins=pretrend_bins, n_boot=n_boot, random_state=random_state,
+                            min_group_size=min_group_size, level=level)[0]}
+            for plan, obs in _plans(ds, duration, metrics, mentions)]
+    if not rows:
+        return pd.DataFrame(columns=_COLUMNS)
+    return _judge(pd.DataFrame(rows), z, level, correction, min_group_size)
+
+
+def event_study(ds: CXDataset, *, window: str = "8W", metrics=tuple(METRICS), mentions=None, level: float = 0.95,
+                pretrend_bins: int = 4, n_boot: int = 500, random_state=0,
+                min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """The scope-minus-comparison gap bin by bin around each start, against the last bin before it.
+
+    Parameters are those of :func:`intervention_effects` (the same seed gives
+    the same resamples). Flat effects before the start (bins < 0) support the
+    parallel-trends assumption behind the difference-in-differences.
+
+    Returns
+    -------
+    DataFrame
+        ``intervention_id``, ``metric``, ``bin`` (-pretrend_bins..pretrend_bins-1;
+        0 is the first bin after the start), ``bin_start``, ``scope_n``,
+        ``comparison_n``, ``gap`` (scope minus comparison), ``effect`` (gap
+        minus the gap of bin -1) with ``effect_low``/``effect_high``
+        (cluster bootstrap). Bins with fewer than *min_group_size*
+        observations in an arm are left out.
+    """
+    duration = _duration(window)
+    metrics = _check_metrics(metrics)
+    _check_min_group_size(min_group_size)
+    tables = [_did(obs, plan, bins=pretrend_bins, n_boot=n_boot, random_state=random_state,
+                   min_group_size=min_group_size, level=level)[1]
+              for plan, obs in _plans(ds, duration, metrics, mentions)]
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=_EVENT_COLUMNS)
+
+
+def _plans(ds: CXDataset, duration: pd.Timedelta, metrics: list[str], mentions):
+    """(plan, observations in its windows) for every intervention and observable metric."""
     evidence = _Evidence(ds, mentions)
-    plans, observations = [], []
     for intervention in _interventions(ds).itertuples(index=False):
         kind = evidence.kind_of(intervention.scope)
         after_end = intervention.start + duration
@@ -157,54 +248,135 @@ def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(MET
             obs = evidence.observations(metric, kind, intervention.scope)
             if obs is None:
                 continue
-            plans.append({"intervention_id": intervention.intervention_id, "description": intervention.description,
-                          "scope": intervention.scope, "scope_kind": kind, "metric": metric,
-                          "better": METRICS[metric].better, "before_start": intervention.start - duration,
-                          "start": intervention.start, "after_end": after_end})
-            window_of = np.select([obs["time"].between(intervention.start - duration, intervention.start,
-                                                       inclusive="left"),
-                                   (obs["time"] >= intervention.start) & (obs["time"] < after_end)],
-                                  ["before", "after"], "")
-            observations.append(obs.assign(intervention_id=intervention.intervention_id, metric=metric,
-                                           window=window_of)[window_of != ""])
-    if not plans:
-        return pd.DataFrame(columns=_COLUMNS)
-    keys = ["intervention_id", "metric", "arm", "window"]
-    groups = _estimates(pd.concat(observations, ignore_index=True), keys, level).set_index(keys)
-    table = pd.DataFrame(plans)
-    for arm, window_name in _GROUPS:
+            plan = {"intervention_id": intervention.intervention_id, "description": intervention.description,
+                    "scope": intervention.scope, "scope_kind": kind, "metric": metric,
+                    "better": METRICS[metric].better, "before_start": intervention.start - duration,
+                    "start": intervention.start, "after_end": after_end}
+            inside = (obs["time"] >= plan["before_start"]) & (obs["time"] < after_end)
+            yield plan, obs.loc[inside]
+
+
+def _did(obs: pd.DataFrame, plan: dict, *, bins: int, n_boot: int, random_state, min_group_size: int,
+         level: float) -> tuple[dict, pd.DataFrame]:
+    """Difference-in-differences, its cluster-bootstrap SE and the event study of one intervention and metric.
+
+    The observations are cut into ``2 * bins`` time bins per arm (``bins`` before
+    the start, ``bins`` after). Each customer's sums and counts per arm and bin
+    are resampled together, so every estimate (window means, changes, the
+    difference-in-differences, the bin-by-bin gaps) is a ratio of resampled
+    sums: one matrix product per chunk of resamples.
+    """
+    width = (plan["start"] - plan["before_start"]) / bins
+    offset = ((obs["time"] - plan["before_start"]) / width).to_numpy()
+    position = np.minimum(np.floor(offset).astype(int), 2 * bins - 1)
+    group = np.where(obs["arm"].to_numpy() == "scope", 0, 2 * bins) + position
+    value = _row_values(obs["score"].to_numpy(), METRICS[plan["metric"]].estimate)
+    customers = cluster_codes(obs["customer"].to_numpy(), len(obs))
+    n_customers = int(customers.max(initial=-1)) + 1
+    cells = customers * 4 * bins + group
+    sums = np.bincount(cells, weights=value, minlength=n_customers * 4 * bins).reshape(n_customers, 4 * bins)
+    counts = np.bincount(cells, minlength=n_customers * 4 * bins).reshape(n_customers, 4 * bins).astype(float)
+
+    def estimates(weights):
+        s, c = weights @ sums, weights @ counts
+        with np.errstate(invalid="ignore", divide="ignore"):
+            windows = np.stack([s[:, a * 2 * bins + w * bins:a * 2 * bins + (w + 1) * bins].sum(axis=1)
+                                / c[:, a * 2 * bins + w * bins:a * 2 * bins + (w + 1) * bins].sum(axis=1)
+                                for a in (0, 1) for w in (0, 1)], axis=1)
+            gap = s[:, :2 * bins] / c[:, :2 * bins] - s[:, 2 * bins:] / c[:, 2 * bins:]
+        changes = np.stack([windows[:, 1] - windows[:, 0], windows[:, 3] - windows[:, 2]], axis=1)
+        return windows, changes, changes[:, 0] - changes[:, 1], gap
+
+    point = estimates(np.ones((1, n_customers)))
+    draws = [estimates(w) for w in bootstrap_weights(n_customers, n_boot=n_boot, random_state=random_state)]
+    _, boot_changes, boot_did, boot_gap = (np.concatenate(parts) for parts in zip(*draws))
+    windows, changes, did, gap = (values[0] for values in point)
+    effects, boot_effects = gap - gap[bins - 1], boot_gap - boot_gap[:, [bins - 1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        change_se = np.nanstd(boot_changes, axis=0, ddof=1)
+        did_se = float(np.nanstd(boot_did, ddof=1))
+    window_n = [int(counts[:, a * 2 * bins + w * bins:a * 2 * bins + (w + 1) * bins].sum())
+                for a in (0, 1) for w in (0, 1)]
+    bin_n = counts.sum(axis=0)
+    shown = (bin_n[:2 * bins] >= min_group_size) & (bin_n[2 * bins:] >= min_group_size)
+    row = {"customers": n_customers, "did": did, "did_se": did_se, "pretrend_p_value": _pretrend_p(
+        effects[:bins - 1], boot_effects[:, :bins - 1], shown[:bins - 1] & shown[bins - 1])}
+    for (arm, window_name), value_, n in zip(_GROUPS, windows, window_n):
         prefix = f"{'comparison_' if arm == 'comparison' else ''}{window_name}"
-        index = pd.MultiIndex.from_arrays([table["intervention_id"], table["metric"],
-                                           [arm] * len(table), [window_name] * len(table)])
-        found = groups.reindex(index)
-        table[prefix] = found["value"].to_numpy()
-        table[f"{prefix}_n"] = found["n"].fillna(0).astype(int).to_numpy()
-        table[f"{prefix}_se"] = found["se"].to_numpy()
-    return _judge(table, z, min_group_size)
+        row.update({prefix: value_, f"{prefix}_n": n})
+    for prefix, change, se in zip(("", "comparison_"), changes, change_se):
+        row.update({f"{prefix}change": change, f"{prefix}change_se": se})
+    low, high = percentile_interval(boot_effects, level=level)
+    study = pd.DataFrame({"intervention_id": plan["intervention_id"], "metric": plan["metric"],
+                          "bin": np.arange(-bins, bins), "bin_start": plan["before_start"] + width * np.arange(2 * bins),
+                          "scope_n": bin_n[:2 * bins].astype(int), "comparison_n": bin_n[2 * bins:].astype(int),
+                          "gap": gap, "effect": effects,
+                          "effect_low": low, "effect_high": high})
+    return row, study.loc[shown & shown[bins - 1]].reset_index(drop=True)
 
 
-def _judge(table: pd.DataFrame, z: float, min_group_size: int) -> pd.DataFrame:
-    """Changes, difference-in-differences and verdicts of the four-group *table*; small groups suppressed."""
+def _row_values(score: np.ndarray, estimate: str) -> np.ndarray:
+    """Per-observation value whose mean is the metric: percent for shares, +-100 per answer for NPS, the score."""
+    if estimate == "share":
+        return 100 * score
+    if estimate == "nps":
+        return 100 * ((score >= 9).astype(float) - (score <= 6))
+    return score
+
+
+def _pretrend_p(effects: np.ndarray, boot: np.ndarray, testable: np.ndarray) -> float:
+    """Wald test that the event-study effects before the start are all zero, with their bootstrap covariance."""
+    effects, boot = effects[testable], boot[:, testable]
+    boot = boot[np.isfinite(boot).all(axis=1)]
+    if not len(effects) or len(boot) < 10 * len(effects):
+        return float("nan")
+    covariance = np.atleast_2d(np.cov(boot, rowvar=False))
+    statistic = float(effects @ np.linalg.pinv(covariance) @ effects)
+    return float(_sp.chi2.sf(statistic, df=len(effects)))
+
+
+def _judge(table: pd.DataFrame, z: float, level: float, correction: str, min_group_size: int) -> pd.DataFrame:
+    """Intervals, corrected p-values, minimum detectable effects and verdicts; small groups suppressed."""
     for prefix in ("", "comparison_"):
-        diff = table[f"{prefix}after"] - table[f"{prefix}before"]
-        se = np.hypot(table[f"{prefix}before_se"], table[f"{prefix}after_se"])
-        table = table.assign(**{f"{prefix}change": diff, f"{prefix}change_low": diff - z * se,
-                                f"{prefix}change_high": diff + z * se, f"{prefix}change_p_value": _p_value(diff, se)})
-    did = table["change"] - table["comparison_change"]
-    se = np.sqrt(sum(table[f"{p}_se"] ** 2 for p in ("before", "after", "comparison_before", "comparison_after")))
-    table = table.assign(did=did, did_low=did - z * se, did_high=did + z * se, did_p_value=_p_value(did, se))
+        diff, se = table[f"{prefix}change"], table[f"{prefix}change_se"]
+        table = table.assign(**{f"{prefix}change_low": diff - z * se, f"{prefix}change_high": diff + z * se,
+                                f"{prefix}change_p_value": _p_value(diff, se)})
+    did, se = table["did"], table["did_se"]
+    table = table.assign(did_low=did - z * se, did_high=did + z * se, did_p_value=_p_value(did, se),
+                         mde=(z + _sp.norm.ppf(POWER)) * se)
     smallest = table[["before_n", "after_n", "comparison_before_n", "comparison_after_n"]].min(axis=1)
     shown = suppress_small(table.assign(smallest=smallest), size_col="smallest", min_group_size=min_group_size).index
-    suppressed = ~table.index.isin(shown)
-    numbers = [c for c in _COLUMNS if c.startswith(("before", "after", "change", "comparison_", "did"))
+    suppressed = ~table.index.isin(shown) | table["did_p_value"].isna()
+    numbers = [c for c in _COLUMNS if c.startswith(("before", "after", "change", "comparison_", "did", "mde",
+                                                    "pretrend_p"))
                and not c.endswith(("_n", "_start", "_end"))]
     table.loc[suppressed, numbers] = np.nan
+    table["did_p_adjusted"] = _adjust(table["did_p_value"].to_numpy(), correction)
+    table["pretrend"] = np.select([table["pretrend_p_value"].isna(), table["pretrend_p_value"] < 1 - level],
+                                  ["not testable", "failed"], "passed")
+    detected = table["did_p_adjusted"] < 1 - level
     lower_is_better = table["better"] == "lower"
-    above, below = table["did_low"] > 0, table["did_high"] < 0
-    table["verdict"] = np.select([suppressed | table["did_low"].isna(), np.where(lower_is_better, below, above),
-                                  np.where(lower_is_better, above, below)],
-                                 [_SMALL_GROUP, "improved", "worse"], "no detectable change")
+    better = np.where(lower_is_better, table["did"] < 0, table["did"] > 0)
+    table["verdict"] = np.select([suppressed, table["pretrend"] == "failed", detected & better, detected],
+                                 [_SMALL_GROUP, "not identified", "improved", "worse"], "no detectable change")
     return table[_COLUMNS].reset_index(drop=True)
+
+
+def _adjust(p_values: np.ndarray, correction: str) -> np.ndarray:
+    """p-values corrected across the tests (NaN = not tested): Holm's step-down or Benjamini-Hochberg."""
+    adjusted = np.full(len(p_values), np.nan)
+    tested = ~np.isnan(p_values)
+    p = p_values[tested]
+    if correction == "fdr_bh" and len(p):
+        adjusted[tested] = _sp.false_discovery_control(p)
+    elif correction == "holm" and len(p):
+        order = np.argsort(p)
+        steps = np.maximum.accumulate(np.minimum(1, (len(p) - np.arange(len(p))) * p[order]))
+        adjusted[np.flatnonzero(tested)[order]] = steps
+    else:
+        adjusted[tested] = p
+    return adjusted
 
 
 def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | None = None, freq: str = "M",
@@ -340,16 +512,19 @@ class _Evidence:
             if frame is None or kind not in frame.columns or metric not in frame.columns:
                 return None
             frame = frame.assign(place=frame[kind])
+        if source == "sessions":   # a session touching the scope is never comparison evidence
+            touched = frame.loc[frame["place"] == scope, "session"].unique()
+            frame = frame.loc[(frame["place"] == scope) | ~frame["session"].isin(touched)]
         frame = frame.loc[frame["place"].notna() & frame[metric].notna()]
         return pd.DataFrame({"time": frame["time"], "arm": np.where(frame["place"] == scope, "scope", "comparison"),
-                             "score": frame[metric].astype(float)})
+                             "score": frame[metric].astype(float), "customer": frame["customer"]})
 
     @cached_property
     def surveys(self) -> pd.DataFrame | None:
         surveys = self.ds.surveys
         if surveys is None:
             return None
-        frame = pd.DataFrame({"time": surveys["timestamp"]})
+        frame = pd.DataFrame({"time": surveys["timestamp"], "customer": _customers(surveys)})
         for kind in ("touchpoint", "channel"):
             if kind in surveys.columns:
                 frame[kind] = surveys[kind]
@@ -386,7 +561,8 @@ class _Evidence:
             return None
         last_place = events.loc[events["is_last"]].set_index("session")[kind]
         first = events.dropna(subset=[kind]).drop_duplicates(["session", kind])
-        frame = pd.DataFrame({"time": first["timestamp"], kind: first[kind],
+        frame = pd.DataFrame({"time": first["timestamp"], kind: first[kind], "session": first["session"],
+                              "customer": first["customer_id"],
                               "exit_rate": first[kind].eq(first["session"].map(last_place)).astype(float)})
         if "moved_on" in first.columns:
             frame["conversion"] = first["moved_on"]
@@ -398,7 +574,8 @@ class _Evidence:
         if reviews is None or "text" not in reviews.columns:
             return None
         scores = sentiment(reviews["text"])
-        return pd.DataFrame({"time": reviews["timestamp"], "text": reviews["text"], "sentiment": scores})
+        return pd.DataFrame({"time": reviews["timestamp"], "text": reviews["text"], "sentiment": scores,
+                             "customer": _customers(reviews)})
 
     def _mentions(self, texts: pd.Series, scope: str) -> np.ndarray:
         words = self.mentions.get(scope) or [scope]
@@ -406,6 +583,13 @@ class _Evidence:
         pattern = "|".join(r"[\s_-]+".join(map(re.escape, re.split(r"[\s_]+", word.strip()))) for word in words)
         found = texts.str.contains(rf"\b(?:{pattern})\b", case=False, regex=True)
         return found.fillna(False).to_numpy(dtype=bool)
+
+
+def _customers(table: pd.DataFrame) -> pd.Series:
+    """Who gave each row (``customer_id``), missing where unknown: such rows count as customers of their own."""
+    if "customer_id" in table.columns:
+        return table["customer_id"]
+    return pd.Series(np.nan, index=table.index, dtype=object)
 
 
 def _estimates(obs: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:

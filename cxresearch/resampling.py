@@ -9,6 +9,7 @@ Cameron, Gelbach and Miller 2008).
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
@@ -73,7 +74,7 @@ def bootstrap_weights(n_rows: int, *, clusters=None, n_boot: int = 200, random_s
         size = min(chunk, n_boot - start)
         draws = rng.randint(0, n_clusters, size=(size, n_clusters)) + n_clusters * np.arange(size)[:, None]
         counts = np.bincount(draws.ravel(), minlength=size * n_clusters).reshape(size, n_clusters)
-        yield counts[:, codes].astype(float)
+        yield (counts if clusters is None else counts[:, codes]).astype(float)
 
 
 def percentile_interval(samples: np.ndarray, *, level: float = 0.95, axis: int = 0):
@@ -81,6 +82,7 @@ def percentile_interval(samples: np.ndarray, *, level: float = 0.95, axis: int =
     if not 0 < level < 1:
         raise ParameterError(f"level must be between 0 and 1 (exclusive); got {level!r}.")
     tail = 100 * (1 - level) / 2
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():   # a statistic no resample could compute stays NaN, silently
+        warnings.simplefilter("ignore", RuntimeWarning)
         low, high = np.nanpercentile(samples, [tail, 100 - tail], axis=axis)
     return low, high

@@ -178,8 +178,14 @@ def _verdict_words(effect) -> str:
     """``"**improved**, difference-in-differences +12.30 (95% interval +5.10 to +19.40)"`` for one effect row."""
     if pd.isna(effect.did):
         return f"**{effect.verdict}**"
-    return (f"**{effect.verdict}**, difference-in-differences {effect.did:+.2f} "
-            f"(95% interval {effect.did_low:+.2f} to {effect.did_high:+.2f})")
+    words = (f"**{effect.verdict}**, difference-in-differences {effect.did:+.2f} "
+             f"(95% interval {effect.did_low:+.2f} to {effect.did_high:+.2f})")
+    mde = getattr(effect, "mde", float("nan"))
+    if effect.verdict == "no detectable change" and pd.notna(mde):
+        words += f"; this sample detects changes of ±{mde:.2f} or more (80% power)"
+    if effect.verdict == "not identified":
+        words += "; the scope was already drifting from the comparison before the start (pre-trend check failed)"
+    return words
 
 
 def _or_unmeasured(verdict) -> str:

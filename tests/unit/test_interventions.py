@@ -10,8 +10,8 @@ import pytest
 
 from cxresearch import CXDataset, ParameterError, load_dataset
 from cxresearch.errors import DataError, SmallGroupWarning
-from cxresearch.interventions import compare_verdicts, intervention_effects, intervention_series
-from cxresearch.stats import csat, z_value
+from cxresearch.interventions import compare_verdicts, event_study, intervention_effects, intervention_series
+from cxresearch.stats import z_value
 from cxresearch.synthetic import generate
 
 START = pd.Timestamp("2025-03-01", tz="UTC")
@@ -60,39 +60,43 @@ def test_nps_difference_in_differences_is_hand_computed(known):
     assert (row["before"], row["after"]) == pytest.approx((20, 70))
     assert (row["comparison_before"], row["comparison_after"]) == pytest.approx((20, 40))
     assert (row["change"], row["comparison_change"], row["did"]) == pytest.approx((50, 20, 30))
-    # variance of an NPS share difference: (p + d - (p - d)^2) / n, in points^2 times 100^2
+    # every answer is its own customer: the bootstrap SE approaches the multinomial one,
+    # variance of an NPS share difference (p + d - (p - d)^2) / n, in points^2 times 100^2
     variances = [(0.5 + 0.3 - 0.2**2) / 10, (0.8 + 0.1 - 0.7**2) / 10,
                  (0.4 + 0.2 - 0.2**2) / 10, (0.5 + 0.1 - 0.4**2) / 10]
-    se_did = 100 * math.sqrt(sum(variances))
-    assert (row["did_low"], row["did_high"]) == pytest.approx((30 - Z * se_did, 30 + Z * se_did))
-    se_change = 100 * math.sqrt(variances[0] + variances[1])
-    assert (row["change_low"], row["change_high"]) == pytest.approx((50 - Z * se_change, 50 + Z * se_change))
-    assert row["did_p_value"] == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(30 / se_did / math.sqrt(2)))))
+    assert row["did_se"] == pytest.approx(100 * math.sqrt(sum(variances)), rel=0.15)
+    assert (row["did_low"], row["did_high"]) == pytest.approx((30 - Z * row["did_se"], 30 + Z * row["did_se"]))
+    assert row["did_p_value"] == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(30 / row["did_se"] / math.sqrt(2)))))
+    assert row["customers"] == 40
     assert row["verdict"] == "no detectable change"  # +30 points, but the interval holds zero
+    assert row["mde"] > 30   # ... and this sample could only have detected a larger effect
 
 
-def test_csat_difference_in_differences_matches_compare(known):
+def test_csat_minimum_detectable_effect_is_hand_computed(known):
     row = known.loc["csat"]
     assert (row["before"], row["after"], row["comparison_before"], row["comparison_after"]) == pytest.approx(
         (20, 80, 50, 60))
     assert row["did"] == pytest.approx(50)
-    chat = surveys(KNOWN).query("touchpoint == 'chat'")
-    before, after = csat(chat["csat"][:10]), csat(chat["csat"][10:])
-    web = surveys(KNOWN).query("touchpoint == 'web'")
-    # each share's standard error is the half-width of its Wilson interval over z
-    ses = [(e.high - e.low) / (2 * Z) for e in (before, after, csat(web["csat"][:10]), csat(web["csat"][10:]))]
-    assert (row["change_low"], row["change_high"]) == pytest.approx((60 - Z * math.hypot(*ses[:2]),
-                                                                     60 + Z * math.hypot(*ses[:2])))
-    half = Z * math.sqrt(sum(se**2 for se in ses))
-    assert (row["did_low"], row["did_high"]) == pytest.approx((50 - half, 50 + half))
-    assert row["did_low"] > 0 and row["verdict"] == "improved"
+    # shares 0.2 -> 0.8 at the scope, 0.5 -> 0.6 elsewhere, ten answers each
+    se = 100 * math.sqrt((0.2 * 0.8 + 0.8 * 0.2 + 0.5 * 0.5 + 0.6 * 0.4) / 10)   # 28.5 points
+    assert row["did_se"] == pytest.approx(se, rel=0.15)
+    # 80% power at the 5% level: MDE = (z_0.975 + z_0.80) * SE = 2.80 * SE
+    assert row["mde"] == pytest.approx((Z + 0.8416212335729143) * row["did_se"])
+    assert row["mde"] == pytest.approx(2.80 * se, rel=0.15)
+    assert row["verdict"] == "no detectable change"   # +50 points on ten answers a group is within noise
     means = known.loc["csat_mean"]  # chat 2.7 -> 3.9, web 3.5 -> 3.6
     assert (means["change"], means["comparison_change"], means["did"]) == pytest.approx((1.2, 0.1, 1.1))
+    # twenty times the answers: the SE shrinks by sqrt(20) and the same +50 points is detected
+    many = {key: values * 20 for key, values in KNOWN.items()}
+    large = intervention_effects(CXDataset(name="many", surveys=surveys(many), interventions=interventions()),
+                                 window="4W", metrics=["csat"]).iloc[0]
+    assert large["did_se"] == pytest.approx(se / math.sqrt(20), rel=0.1)
+    assert large["did"] == pytest.approx(50) and large["verdict"] == "improved"
 
 
 def test_a_drop_in_a_higher_is_better_metric_is_worse():
-    flipped = {("chat", -10): KNOWN[("chat", 10)], ("chat", 10): KNOWN[("chat", -10)],
-               ("web", -10): KNOWN[("web", -10)], ("web", 10): KNOWN[("web", 10)]}
+    flipped = {("chat", -10): KNOWN[("chat", 10)] * 3, ("chat", 10): KNOWN[("chat", -10)] * 3,
+               ("web", -10): KNOWN[("web", -10)] * 3, ("web", 10): KNOWN[("web", 10)] * 3}
     ds = CXDataset(name="worse", surveys=surveys(flipped), interventions=interventions())
     row = intervention_effects(ds, window="4W", metrics=["csat"]).iloc[0]
     assert row["did"] == pytest.approx(-70) and row["verdict"] == "worse"
@@ -144,23 +148,29 @@ def events(sessions):
 
 
 SESSIONS = {-4: "home chat", -3: "chat cart", -2: "chat", -1: "home chat cart",
-            1: "home chat cart", 2: "chat cart", 3: "chat cart checkout", 4: "chat"}
+            1: "home chat cart", 2: "chat cart", 3: "chat cart checkout", 4: "chat",
+            -6: "home", -5: "home cart", 5: "home cart checkout", 6: "cart"}   # the last four never touch chat
 
 
-def test_exit_rate_and_conversion_of_sessions_are_hand_counted():
+def test_sessions_touching_the_scope_are_left_out_of_the_comparison_arm():
     ds = CXDataset(name="e", events=events(SESSIONS), interventions=interventions(), stages=STAGES)
     table = intervention_effects(ds, window="1W", metrics=["exit_rate", "conversion"], min_group_size=1)
     exits, conversion = table.set_index("metric").loc["exit_rate"], table.set_index("metric").loc["conversion"]
-    # exits at chat: before 2 of 4 sessions, after 1 of 4; other touchpoints (session, touchpoint pairs):
-    # before home 0, cart 1, home 0, cart 1 -> 2/4; after home 0, cart 1, cart 1, cart 0, checkout 1 -> 3/5
+    # exits at chat: before 2 of 4 sessions, after 1 of 4
     assert (exits["before"], exits["after"], exits["before_n"], exits["after_n"]) == pytest.approx((50, 25, 4, 4))
-    assert (exits["comparison_before"], exits["comparison_after"]) == pytest.approx((50, 60))
-    assert exits["did"] == pytest.approx(-35) and exits["better"] == "lower"
-    # sessions reaching "buy" after chat: before 2 of 4, after 3 of 4; only "home" has a next stage
-    # among the others, and every home session moves on: 2/2 before, 1/1 after
+    # comparison: only the sessions that never touch chat, one row per (session, touchpoint):
+    # before home 1 (day -6 ends there), home 0 and cart 1 (day -5) -> 2/3;
+    # after home 0, cart 0, checkout 1 (day 5) and cart 1 (day 6) -> 2/4.
+    # Counting the chat sessions' other touchpoints too would give 4/7 before and 5/9 after.
+    assert (exits["comparison_before_n"], exits["comparison_after_n"]) == (3, 4)
+    assert (exits["comparison_before"], exits["comparison_after"]) == pytest.approx((200 / 3, 50))
+    assert exits["did"] == pytest.approx(-25 + 50 / 3) and exits["better"] == "lower"
+    # sessions reaching "buy" after chat: before 2 of 4, after 3 of 4; among the others only "home" has a
+    # next stage: before day -6 stays (0) and day -5 moves on (1), after day 5 moves on -> 1/2 and 1/1
     assert (conversion["before"], conversion["after"]) == pytest.approx((50, 75))
     assert (conversion["comparison_before_n"], conversion["comparison_after_n"]) == (2, 1)
-    assert conversion["did"] == pytest.approx(25)
+    assert conversion["did"] == pytest.approx(25 - 50)
+    assert exits["customers"] == 12
 
 
 def test_sentiment_of_reviews_that_mention_the_scope():
@@ -190,6 +200,10 @@ def test_bad_parameters_list_the_valid_choices():
         intervention_effects(ds, metrics=["cast"])
     with pytest.raises(ParameterError, match="positive duration"):
         intervention_effects(ds, window="2 months")
+    with pytest.raises(ParameterError, match="'holm', 'fdr_bh'"):
+        intervention_effects(ds, correction="bonferoni")
+    with pytest.raises(ParameterError, match="pretrend_bins"):
+        intervention_effects(ds, pretrend_bins=1)
     with pytest.raises(ParameterError, match="'I1'"):
         intervention_series(ds, "I9")
     with pytest.raises(DataError, match="touchpoint, channel or stage"):
@@ -227,43 +241,66 @@ def test_compare_verdicts_lists_only_changes():
 def demo(tmp_path_factory):
     folder = generate(tmp_path_factory.mktemp("demo") / "demo", customers=5000, seed=42)
     truth = json.loads((folder / "truth" / "interventions.json").read_text())
-    return load_dataset(folder), {item["intervention_id"]: item for item in truth}
+    ds = load_dataset(folder)
+    effects = {window: intervention_effects(ds, window=window).set_index(["intervention_id", "metric"])
+               for window in ("8W", "26W")}
+    return ds, {item["intervention_id"]: item for item in truth}, effects
 
 
 def test_demo_working_intervention_improves_csat_and_exit_rate(demo):
-    ds, truth = demo
+    _, truth, effects = demo
     assert truth["I001"]["works"]
-    effects = intervention_effects(ds).set_index(["intervention_id", "metric"])
+    # 26 weeks either side: the planted exit-rate and CSAT gains are found, after Holm's correction
     for metric in ("csat", "csat_mean", "exit_rate"):
-        row = effects.loc[("I001", metric)]
-        assert row["verdict"] == "improved", metric
+        row = effects["26W"].loc[("I001", metric)]
+        assert row["verdict"] == "improved" and row["pretrend"] == "passed", metric
         assert row["did_high"] < 0 if metric == "exit_rate" else row["did_low"] > 0
-    exits = effects.loc[("I001", "exit_rate")]
+    # 8 weeks: the exit rate (hundreds of sessions) is found; CSAT (a few dozen chat answers) points the
+    # right way, and the page says how large an effect this sample could have detected
+    short = effects["8W"]
+    assert short.loc[("I001", "exit_rate"), "verdict"] == "improved"
+    for metric in ("csat", "csat_mean"):
+        row = short.loc[("I001", metric)]
+        assert row["did"] > 0
+        assert row["verdict"] == "improved" or row["did_p_adjusted"] >= 0.05 and row["mde"] > 0
+    exits = short.loc[("I001", "exit_rate")]
     planted = truth["I001"]["planted_effect"]["exit_probability"]
     assert exits["change_low"] < 100 * (planted["after"] - planted["before"]) < exits["change_high"]
 
 
 def test_demo_null_intervention_shows_no_detectable_change(demo):
-    ds, truth = demo
+    _, truth, effects = demo
     assert not truth["I002"]["works"]
-    verdicts = intervention_effects(ds).query("intervention_id == 'I002'").set_index("metric")["verdict"]
-    assert set(verdicts) <= {"no detectable change", "not enough data"}
-    assert (verdicts[["csat", "csat_mean", "nps", "exit_rate", "conversion"]] == "no detectable change").all()
+    for table in effects.values():
+        verdicts = table.loc["I002", "verdict"]
+        assert set(verdicts) <= {"no detectable change", "not enough data"}
+        assert (verdicts[["csat", "csat_mean", "nps", "exit_rate", "conversion"]] == "no detectable change").all()
+        assert (table.loc["I002", "mde"].dropna() > 0).all()
 
 
 def test_demo_series_shows_the_chat_exit_rate_drop_at_the_start(demo):
-    ds, _ = demo
+    ds, _, _ = demo
     series = intervention_series(ds, "I001", metric="exit_rate", freq="M")
     scope = series[series["group"] == "scope"].set_index("period")["value"]
     start = series.attrs["start"]
     assert scope[scope.index < start].min() > scope[scope.index >= start].max()
 
 
+def test_demo_event_study_is_flat_before_the_start_and_drops_after(demo):
+    ds, _, _ = demo
+    study = event_study(ds, metrics=["exit_rate"]).query("intervention_id == 'I001'").set_index("bin")
+    assert study.index.tolist() == [-4, -3, -2, -1, 0, 1, 2, 3]
+    assert study.loc[-1, "effect"] == 0
+    before, after = study.loc[[-4, -3, -2]], study.loc[[0, 1, 2, 3]]
+    assert ((before["effect_low"] < 0) & (before["effect_high"] > 0)).all()
+    assert (after["effect_high"] < 0).all()
+
+
 def test_optional_intervention_columns_may_be_missing():
     bare = interventions()[["intervention_id", "start", "scope"]]
     ds = CXDataset(name="bare", surveys=surveys(KNOWN), interventions=bare)
     row = intervention_effects(ds, window="4W", metrics=["csat"]).iloc[0]
-    assert (row["description"], row["verdict"]) == ("", "improved")
+    assert row["description"] == "" and row["did"] == pytest.approx(50)
     series = intervention_series(ds, "I1")
     assert series.attrs["metric"] == "csat"  # no expected metric: the first one the data can observe
     events_only = CXDataset(name="ev", events=events(SESSIONS), interventions=interventions(), stages=STAGES)
@@ -280,3 +317,63 @@ def test_chart_draws_both_groups_and_marks_the_start():
     assert list(lines[0].y) == pytest.approx([20, 80])
     assert pd.Timestamp(figure.layout.shapes[0].x0) == pd.Timestamp("2025-03-01")
     assert figure.layout.annotations[0].text == "I1 starts: more chat agents"
+
+
+def trending(slope_scope, *, per_day=12, seed=0):
+    """CSAT answers every day of [-28, 28) at chat (mean rising by *slope_scope* a day) and at web (flat)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for day in range(-28, 28):
+        for touchpoint, mean in (("chat", 3 + slope_scope * day), ("web", 3.0)):
+            scores = np.clip(np.round(mean + rng.normal(0, 0.7, per_day)), 1, 5)
+            rows += [(touchpoint, START + pd.Timedelta(days=day, hours=h), 7, s) for h, s in enumerate(scores)]
+    frame = pd.DataFrame(rows, columns=["touchpoint", "timestamp", "nps", "csat"])
+    return frame.assign(response_id=[f"R{i}" for i in range(len(frame))], channel=frame["touchpoint"])
+
+
+def test_a_trend_already_under_way_before_the_start_is_not_identified():
+    # chat CSAT climbs all along: the after window beats the before window, but nothing happened at the start
+    ds = CXDataset(name="trend", surveys=trending(0.03), interventions=interventions())
+    row = intervention_effects(ds, window="4W", metrics=["csat_mean"]).iloc[0]
+    assert row["did"] > 0 and row["did_p_value"] < 0.05
+    assert row["pretrend"] == "failed" and row["pretrend_p_value"] < 0.05
+    assert row["verdict"] == "not identified"
+    flat = intervention_effects(CXDataset(name="flat", surveys=trending(0.0), interventions=interventions()),
+                                window="4W", metrics=["csat_mean"]).iloc[0]
+    assert flat["pretrend"] == "passed" and flat["verdict"] == "no detectable change"
+    study = event_study(ds, window="4W", metrics=["csat_mean"]).set_index("bin")
+    assert study.loc[-4, "effect"] < study.loc[-2, "effect"] < 0 == study.loc[-1, "effect"]
+
+
+def test_repeated_answers_of_one_customer_widen_the_interval():
+    many = {key: values * 8 for key, values in KNOWN.items()}
+    answers = surveys(many)
+    alone = intervention_effects(CXDataset(name="alone", surveys=answers, interventions=interventions()),
+                                 window="4W", metrics=["csat"]).iloc[0]
+    # the same answers, but each customer gave eight identical ones (one per copy of KNOWN)
+    grouped = answers.assign(customer_id=[f"C{i // 80}-{i % 10}" for i in range(len(answers))])
+    assert grouped["customer_id"].nunique() == 40
+    clustered = intervention_effects(CXDataset(name="clustered", surveys=grouped, interventions=interventions()),
+                                     window="4W", metrics=["csat"]).iloc[0]
+    assert (alone["customers"], clustered["customers"]) == (320, 40)
+    assert clustered["did"] == pytest.approx(alone["did"])
+    assert clustered["did_se"] == pytest.approx(alone["did_se"] * math.sqrt(8), rel=0.2)
+
+
+def test_verdicts_are_corrected_across_interventions_and_metrics():
+    many = {key: values * 3 for key, values in KNOWN.items()}
+    two = pd.concat([interventions(), interventions(scope="web").assign(intervention_id="I2")], ignore_index=True)
+    ds = CXDataset(name="two", surveys=surveys(many), interventions=two)
+    table = intervention_effects(ds, window="4W", metrics=["nps", "csat", "csat_mean"])
+    raw = table["did_p_value"].to_numpy()
+    order = np.argsort(raw)
+    holm = np.maximum.accumulate(np.minimum(1, (6 - np.arange(6)) * raw[order]))
+    assert table["did_p_adjusted"].to_numpy()[order] == pytest.approx(holm)
+    assert ((table["verdict"] != "no detectable change") == (table["did_p_adjusted"] < 0.05)).all()
+    bh = intervention_effects(ds, window="4W", metrics=["nps", "csat", "csat_mean"], correction="fdr_bh")
+    ranks = np.empty(6)
+    ranks[order] = np.arange(1, 7)
+    expected = np.minimum.accumulate((raw * 6 / ranks)[order][::-1])[::-1]
+    assert bh["did_p_adjusted"].to_numpy()[order] == pytest.approx(np.minimum(expected, 1))
+    none = intervention_effects(ds, window="4W", metrics=["nps", "csat", "csat_mean"], correction="none")
+    assert none["did_p_adjusted"].to_numpy() == pytest.approx(raw)
