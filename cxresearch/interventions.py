@@ -92,7 +92,7 @@ from .errors import DataError, ParameterError, did_you_mean
 from .journeys import sessionize
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_weights, cluster_codes, percentile_interval
-from .stats import mean_interval, nps_interval, nps_se, wilson_interval, z_value
+from .stats import CORRECTIONS, adjust_pvalues, mean_interval, nps_interval, wilson_interval, z_value
 from .text import sentiment
 from .voice import FREQUENCIES
 
@@ -123,8 +123,6 @@ METRICS = {
 #: Possible verdicts, best first.
 VERDICTS = ("improved", "no detectable change", "worse", "not identified", "not enough data")
 KINDS = ("touchpoint", "channel", "stage")
-#: Corrections of the verdicts' p-values across interventions x metrics.
-CORRECTIONS = ("holm", "fdr_bh", "none")
 #: Power at which the minimum detectable effect is stated.
 POWER = 0.8
 
@@ -352,7 +350,7 @@ def _judge(table: pd.DataFrame, z: float, level: float, correction: str, min_gro
                                                     "pretrend_p"))
                and not c.endswith(("_n", "_start", "_end"))]
     table.loc[suppressed, numbers] = np.nan
-    table["did_p_adjusted"] = _adjust(table["did_p_value"].to_numpy(), correction)
+    table["did_p_adjusted"] = adjust_pvalues(table["did_p_value"], correction=correction, level=level)[0]
     table["pretrend"] = np.select([table["pretrend_p_value"].isna(), table["pretrend_p_value"] < 1 - level],
                                   ["not testable", "failed"], "passed")
     detected = table["did_p_adjusted"] < 1 - level
@@ -361,22 +359,6 @@ def _judge(table: pd.DataFrame, z: float, level: float, correction: str, min_gro
     table["verdict"] = np.select([suppressed, table["pretrend"] == "failed", detected & better, detected],
                                  [_SMALL_GROUP, "not identified", "improved", "worse"], "no detectable change")
     return table[_COLUMNS].reset_index(drop=True)
-
-
-def _adjust(p_values: np.ndarray, correction: str) -> np.ndarray:
-    """p-values corrected across the tests (NaN = not tested): Holm's step-down or Benjamini-Hochberg."""
-    adjusted = np.full(len(p_values), np.nan)
-    tested = ~np.isnan(p_values)
-    p = p_values[tested]
-    if correction == "fdr_bh" and len(p):
-        adjusted[tested] = _sp.false_discovery_control(p)
-    elif correction == "holm" and len(p):
-        order = np.argsort(p)
-        steps = np.maximum.accumulate(np.minimum(1, (len(p) - np.arange(len(p))) * p[order]))
-        adjusted[np.flatnonzero(tested)[order]] = steps
-    else:
-        adjusted[tested] = p
-    return adjusted
 
 
 def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | None = None, freq: str = "M",
@@ -593,7 +575,7 @@ def _customers(table: pd.DataFrame) -> pd.Series:
 
 
 def _estimates(obs: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:
-    """value, low, high, se and n of the ``score`` per group of *keys*, all groups (and metrics) at once.
+    """value, low, high and n of the ``score`` per group of *keys*, all groups (and metrics) at once.
 
     *keys* include ``metric``, which picks each group's estimate: percent with
     Wilson interval, NPS, or mean with t interval.
@@ -605,16 +587,12 @@ def _estimates(obs: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame
     share, share_low, share_high = wilson_interval(agg["total"], agg["n"], level=level)
     nps_value, nps_low, nps_high = nps_interval(agg["promoters"], agg["detractors"], agg["n"], level=level)
     mean_low, mean_high = mean_interval(agg["mean"], agg["std"], agg["n"], level=level)
-    # NPS: the standard error from the data, not from its adjusted interval (cut to the scale)
-    nps_se_ = nps_se(agg["promoters"], agg["detractors"], agg["n"])
-    share_se = 100 * (share_high - share_low) / (2 * z_value(level))
-    mean_se = (mean_high - mean_low) / (2 * z_value(level))
     estimate = agg["metric"].map({name: m.estimate for name, m in METRICS.items()})
     choose = [estimate == "share", estimate == "nps"]
     low = np.select(choose, [100 * share_low, nps_low], mean_low)
     high = np.select(choose, [100 * share_high, nps_high], mean_high)
     return agg[keys + ["n"]].assign(value=np.select(choose, [100 * share, nps_value], agg["mean"]),
-                                    low=low, high=high, se=np.select(choose, [share_se, nps_se_], mean_se))
+                                    low=low, high=high)
 
 
 def _p_value(diff, se):

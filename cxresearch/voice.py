@@ -26,7 +26,7 @@ from scipy import stats as _sp
 from .errors import DataError, DataWarning, ParameterError, SmallGroupWarning, did_you_mean
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_weights, cluster_codes, percentile_interval
-from .stats import (Comparison, Estimate, ces, compare, csat, mean_interval, nps, nps_interval,
+from .stats import (Comparison, Estimate, adjust_pvalues, ces, compare, csat, mean_interval, nps, nps_interval,
                     wilson_interval, z_value)
 
 __all__ = ["Estimate", "Comparison", "nps", "csat", "ces", "compare", "METRICS", "FREQUENCIES",
@@ -494,8 +494,7 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
             "low": low, "high": high, "p_value": np.minimum(1, 2 * (tail + 1) / (finite + 1))})
     table = suppress_small(table, size_col="n", min_group_size=min_group_size)
     table = table[table["impact"].notna()]
-    table["q_value"] = _sp.false_discovery_control(table["p_value"]) if len(table) else []
-    table["significant"] = table["q_value"] < fdr
+    table["q_value"], table["significant"] = adjust_pvalues(table["p_value"], correction="fdr_bh", level=1 - fdr)
     table.attrs.update(nps=float(overall), n=n, clusters=int(len(np.unique(cluster_codes(clusters, n)))),
                        n_boot=n_boot, level=level, fdr=fdr, method="overall_minus_without")
     return table.sort_values("impact", ignore_index=True)

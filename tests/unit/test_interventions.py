@@ -200,7 +200,7 @@ def test_bad_parameters_list_the_valid_choices():
         intervention_effects(ds, metrics=["cast"])
     with pytest.raises(ParameterError, match="positive duration"):
         intervention_effects(ds, window="2 months")
-    with pytest.raises(ParameterError, match="'holm', 'fdr_bh'"):
+    with pytest.raises(ParameterError, match="'fdr_bh', 'holm', 'none'"):
         intervention_effects(ds, correction="bonferoni")
     with pytest.raises(ParameterError, match="pretrend_bins"):
         intervention_effects(ds, pretrend_bins=1)
