@@ -1,59 +1,163 @@
-"""Topics of customer texts: NMF on TF-IDF, labelled by their top terms, with sentiment.
+"""Topics of customer texts: CX themes from a multilingual taxonomy, then data-driven topics for the rest.
 
-:func:`topics` is deterministic (NNDSVD initialisation and a fixed
-``random_state``) and drops English and Italian stop words. With
-``n_topics="auto"`` it fits 2..``max_topics`` topics and keeps the number whose
-topics are most coherent: the mean normalised pointwise mutual information
-(NPMI) of the pairs of each topic's top 5 terms, counted on document
-co-occurrence.
+:func:`topics` works in the texts' own languages:
+
+1. Each text's language is detected (:func:`~cxresearch.text.reading_languages`:
+   texts too short to tell are read in the collection's most common language)
+   and its words are lemmatised in that language (``simplemma``).
+2. **Themes.** The shipped CX theme taxonomy (``resources/cx_themes.yml``:
+   delivery, price, staff and service, waiting time, app and website, checkout
+   and payment, returns and refunds, product quality, communication, fit and
+   size, packaging; seed terms in en, it, pt, de, es and fr), extended or
+   overridden by ``taxonomy=``, assigns every text to every theme whose seed
+   it uses, in its language. An Italian comment about a late "pacco" and an
+   English one about a late "parcel" land in the same theme.
+3. **Discovered topics.** The texts no theme covers go to NMF on a TF-IDF of
+   their lemmas (stop words of their languages removed; NNDSVD initialisation
+   and a fixed ``random_state``, so deterministic). With ``n_topics="auto"`` it
+   fits 2..``max_topics`` topics and keeps the number whose topics are most
+   coherent: the mean normalised pointwise mutual information (NPMI) of the
+   pairs of each topic's top 5 terms, counted on document co-occurrence. Their
+   stability is the mean Jaccard similarity between each topic's top terms and
+   those of its best match when NMF is refitted on bootstrap resamples.
+
 Every example text it returns goes through :func:`~cxresearch.privacy.redact_pii`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 import pandas as pd
+import yaml
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .errors import DataError, ParameterError
 from .privacy import redact_pii
-from .text import sentiment, stop_words
+from .text import lemmas, reading_languages, sentiment, stop_words, tokens
 
-__all__ = ["Topics", "topics"]
+__all__ = ["Topics", "topics", "theme_taxonomy"]
 
 _COHERENCE_TERMS = 5
+_TERM = re.compile(r"[^\W\d_]{3,}")   # what the discovered topics count as a term
 
 
 @dataclass(frozen=True)
 class Topics:
-    """Topics found in a set of texts.
+    """Themes and topics found in a set of texts.
 
     Attributes
     ----------
     summary : DataFrame
-        One row per topic, largest first: ``topic`` (label: its top 3 terms),
-        ``terms`` (top terms, comma separated), ``n`` and ``share`` of documents,
+        One row per theme or discovered topic, largest first: ``topic``
+        (label), ``kind`` ("theme" or "discovered"), ``terms`` (seed terms the
+        texts used, or a discovered topic's top terms), ``n`` and ``share`` of
+        texts mentioning it (a text may mention several themes, so shares can
+        sum above 1), ``languages`` (share of each language among its texts),
         ``sentiment`` (mean score), ``positive`` and ``negative`` (shares of
-        documents scoring above 0.05 / below -0.05) and ``examples`` (up to
-        three redacted texts most typical of the topic).
+        texts scoring above 0.05 / below -0.05), ``stability`` (discovered
+        topics: mean Jaccard similarity of their top terms across bootstrap
+        refits; missing for themes, which are assigned by rule) and
+        ``examples`` (up to three redacted texts).
     document_topic : Series
-        Topic label of each text, aligned on the input index (missing for texts
-        with no known term).
+        One label per text, aligned on the input index: its main theme (the
+        theme whose seeds it uses most; ties go to the taxonomy's order), else
+        its discovered topic; missing for texts with no known term.
+    membership : DataFrame
+        The full assignment: boolean, index aligned on the input, one column
+        per topic of *summary* (in its order); a text is True for every theme
+        it mentions and for its discovered topic.
     coherence : Series
-        Mean NPMI coherence by number of topics tried.
+        Mean NPMI coherence of the discovered topics by number of topics tried
+        (empty when no discovered topics were fitted).
     """
 
     summary: pd.DataFrame
     document_topic: pd.Series
+    membership: pd.DataFrame
     coherence: pd.Series
 
     @property
     def n_topics(self) -> int:
-        """Number of topics."""
+        """Number of themes and discovered topics found."""
         return len(self.summary)
 
+
+# ---------------------------------------------------------------------------------------------- taxonomy
+
+@lru_cache(maxsize=1)
+def _shipped_taxonomy() -> dict:
+    text = resources.files("cxresearch").joinpath("resources", "cx_themes.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def theme_taxonomy(extra: dict | None = None) -> pd.DataFrame:
+    """The CX theme taxonomy as a table: ``theme``, ``label``, ``lang``, ``seed``, ``lemma``.
+
+    Parameters
+    ----------
+    extra : dict, optional
+        ``{theme: {"label": str, lang: [seed, ...], ...}}``, as under
+        ``settings: topic_taxonomy`` in dataset.yml: new themes are added;
+        seeds of an existing theme are added to its seeds; a label replaces its label.
+        A seed of several words matches as a phrase and counts once per word
+        when choosing a text's main theme.
+    """
+    merged = {theme: dict(spec) for theme, spec in _shipped_taxonomy().items()}
+    for theme, spec in (extra or {}).items():
+        if not isinstance(spec, dict) or not all(isinstance(v, list) for k, v in spec.items() if k != "label"):
+            raise ParameterError(f"taxonomy theme {theme!r} must map 'label' to a name and each language code "
+                                 f"to a list of seed terms; got {spec!r}.")
+        target = merged.setdefault(str(theme), {"label": str(theme).replace("_", " ").capitalize()})
+        for key, value in spec.items():
+            target[key] = value if key == "label" else list(target.get(key, [])) + list(value)
+    rows = [(theme, spec["label"], lang, str(seed).lower())
+            for theme, spec in merged.items() for lang, seeds in spec.items() if lang != "label" for seed in seeds]
+    table = pd.DataFrame(rows, columns=["theme", "label", "lang", "seed"])
+    table["lemma"] = table["seed"]
+    for lang, rows_of_lang in table.groupby("lang").groups.items():
+        single = table.loc[rows_of_lang, "seed"]
+        single = single[~single.str.contains(" ")]
+        table.loc[single.index, "lemma"] = lemmas(single, lang)
+    return table.drop_duplicates(["theme", "lang", "seed"]).reset_index(drop=True)
+
+
+def _theme_hits(words: pd.DataFrame, texts: pd.Series, language: pd.Series, taxonomy: pd.DataFrame) -> pd.DataFrame:
+    """Count of seed uses per text (rows: text positions) and theme (columns, in taxonomy order)."""
+    themes = list(dict.fromkeys(taxonomy["theme"]))
+    single = taxonomy[~taxonomy["seed"].str.contains(" ")]
+    keys = pd.concat([single[["theme", "lang", "seed"]].rename(columns={"seed": "term"}),
+                      single[["theme", "lang", "lemma"]].rename(columns={"lemma": "term"})]).drop_duplicates()
+    by_word = words.merge(keys, left_on=["lang", "word"], right_on=["lang", "term"])
+    by_lemma = words.merge(keys, left_on=["lang", "lemma"], right_on=["lang", "term"])
+    matched = pd.concat([by_word, by_lemma]).drop_duplicates(["position", "order", "theme"])
+    hits = pd.crosstab(matched["position"], matched["theme"]).reindex(index=range(len(texts)), columns=themes,
+                                                                      fill_value=0)
+    lower = texts.fillna("").str.lower().reset_index(drop=True)
+    for theme, lang, seed in taxonomy.loc[taxonomy["seed"].str.contains(" "), ["theme", "lang", "seed"]].itertuples(
+            index=False):
+        found = lower.str.contains(r"\b" + re.escape(seed) + r"\b", regex=True) & (language.to_numpy() == lang)
+        hits[theme] += found.to_numpy(dtype=int) * len(seed.split())   # a phrase weighs as its words
+    return hits
+
+
+def _seed_terms_used(words: pd.DataFrame, taxonomy: pd.DataFrame, member: np.ndarray, theme: str) -> str:
+    """The theme's seeds its texts used, most used first (up to 8)."""
+    seeds = taxonomy[taxonomy["theme"] == theme]
+    to_seed = pd.concat([seeds[["lang", "seed"]].rename(columns={"seed": "term"}).assign(seed=seeds["seed"]),
+                         seeds[["lang", "lemma"]].rename(columns={"lemma": "term"}).assign(seed=seeds["seed"])])
+    used = words[words["position"].isin(member.nonzero()[0])]
+    by_word = used.merge(to_seed, left_on=["lang", "word"], right_on=["lang", "term"])
+    by_lemma = used.merge(to_seed, left_on=["lang", "lemma"], right_on=["lang", "term"])
+    matched = pd.concat([by_word, by_lemma]).drop_duplicates("order")
+    return ", ".join(matched["seed"].value_counts().index[:8])
+
+
+# ---------------------------------------------------------------------------------------------- discovered
 
 def _npmi(binary, top_terms: np.ndarray) -> float:
     """Mean NPMI over the pairs of each topic's top terms (rows of *top_terms*)."""
@@ -70,61 +174,137 @@ def _npmi(binary, top_terms: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-def topics(texts, *, n_topics="auto", max_topics: int = 10, n_terms: int = 8, scores=None,
-           min_df: int = 3, random_state: int = 0) -> Topics:
-    """Find the topics of *texts*, label them, and cross them with sentiment.
+def _nmf(matrix, k: int, random_state: int, n_terms: int):
+    model = NMF(n_components=k, init="nndsvd", random_state=random_state, max_iter=1000)
+    weights = model.fit_transform(matrix)
+    return weights, np.argsort(-model.components_, axis=1)[:, :max(n_terms, _COHERENCE_TERMS)]
 
-    Parameters
-    ----------
-    texts : list or Series of str
-    n_topics : int or "auto"
-        Number of topics, or ``"auto"`` to pick the most coherent of 2..max_topics.
-    n_terms : int
-        Top terms kept per topic.
-    scores : Series or array, optional
-        Sentiment of each text (a Series is aligned on the texts' index, an
-        array by position); computed with
-        :func:`~cxresearch.text.sentiment` when not given.
-    min_df : int
-        A term must occur in at least this many texts.
-    random_state : int
-        Seed of the NMF solver.
-    """
-    series = pd.Series(texts, dtype="object").astype("string")
-    if not (n_topics == "auto" or (isinstance(n_topics, (int, np.integer)) and n_topics >= 1)):
-        raise ParameterError(f"n_topics must be a positive integer or 'auto'; got {n_topics!r}.")
-    present = series.fillna("").str.strip() != ""
-    vectorizer = TfidfVectorizer(stop_words=sorted(stop_words("en") | stop_words("it")), min_df=min_df,
-                                 max_df=0.5, max_features=5000, sublinear_tf=True,
-                                 token_pattern=r"(?u)\b[^\W\d_]{3,}\b")
+
+def _stability(matrix, top: np.ndarray, k: int, n_terms: int, n_boot: int, random_state: int) -> np.ndarray:
+    """Per topic: mean best-match Jaccard similarity of its top terms with those refitted on bootstrap resamples."""
+    rng = np.random.default_rng(random_state)
+    original = [set(row[:n_terms]) for row in top]
+    similarity = np.zeros((n_boot, len(original)))
+    for b in range(n_boot):
+        _, boot_top = _nmf(matrix[rng.integers(0, matrix.shape[0], matrix.shape[0])], k, random_state, n_terms)
+        for t, terms in enumerate(original):
+            similarity[b, t] = max(len(terms & set(row[:n_terms])) / len(terms | set(row[:n_terms]))
+                                   for row in boot_top)
+    return similarity.mean(axis=0)
+
+
+def _discover(documents: pd.Series, stops: list[str], *, n_topics, max_topics: int, n_terms: int, min_df: int,
+              n_boot: int, random_state: int):
+    """NMF topics of lemmatised *documents*: (labels per document or None, summary rows, coherence)."""
+    vectorizer = TfidfVectorizer(stop_words=stops or None, min_df=min_df, max_df=0.5, max_features=5000,
+                                 sublinear_tf=True, token_pattern=r"(?u)\b" + _TERM.pattern + r"\b")
     try:
-        matrix = vectorizer.fit_transform(series[present].to_numpy(dtype=object))
-    except ValueError as error:
-        raise DataError(f"topics needs texts sharing words (at least {min_df} texts per term); found "
-                        f"{int(present.sum())} non-empty texts: {error}") from None
+        matrix = vectorizer.fit_transform(documents.to_numpy(dtype=object))
+    except ValueError:
+        return None
     vocabulary = vectorizer.get_feature_names_out()
     binary = (matrix > 0).astype(float).tocsc()
-
     candidates = range(2, max_topics + 1) if n_topics == "auto" else [int(n_topics)]
     fits = {}
     for k in candidates:
         if k > min(matrix.shape):
             break
-        model = NMF(n_components=k, init="nndsvd", random_state=random_state, max_iter=1000)
-        weights = model.fit_transform(matrix)
-        top = np.argsort(-model.components_, axis=1)[:, :max(n_terms, _COHERENCE_TERMS)]
+        weights, top = _nmf(matrix, k, random_state, n_terms)
         fits[k] = (weights, top, _npmi(binary, top[:, :_COHERENCE_TERMS]))
     if not fits:
-        raise DataError(f"topics needs more texts and terms than topics; found {matrix.shape[0]} texts and "
-                        f"{matrix.shape[1]} terms for n_topics={n_topics!r}.")
+        return None
     coherence = pd.Series({k: fit[2] for k, fit in fits.items()}, name="coherence").rename_axis("n_topics")
-    weights, top, _ = fits[int(coherence.idxmax())]
-
+    k = int(coherence.idxmax())
+    weights, top, _ = fits[k]
+    stability = _stability(matrix, top, k, n_terms, n_boot, random_state) if n_boot else np.full(k, np.nan)
     labels = np.array([", ".join(vocabulary[row[:3]]) for row in top])
     has_terms = weights.sum(axis=1) > 0
-    topic_index = weights.argmax(axis=1)
-    document_topic = pd.Series(pd.NA, index=series.index, dtype="string")
-    document_topic.iloc[present.to_numpy().nonzero()[0][has_terms]] = labels[topic_index[has_terms]]
+    assigned = np.where(has_terms, labels[weights.argmax(axis=1)], None)
+    typicality = weights.max(axis=1) / np.maximum(weights.sum(axis=1), 1e-12)
+    info = pd.DataFrame({"topic": labels, "terms": [", ".join(vocabulary[row[:n_terms]]) for row in top],
+                         "stability": stability})
+    return assigned, typicality, info, coherence
+
+
+# ---------------------------------------------------------------------------------------------- topics
+
+def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_terms: int = 8, scores=None,
+           min_df: int = 3, n_boot: int = 10, random_state: int = 0) -> Topics:
+    """Find the CX themes and data-driven topics of *texts*, and cross them with sentiment.
+
+    Parameters
+    ----------
+    texts : list or Series of str
+    taxonomy : dict or False, optional
+        Themes added to the shipped taxonomy (see :func:`theme_taxonomy`), e.g.
+        ``settings["topic_taxonomy"]`` of a dataset; ``False`` uses no taxonomy
+        (every text goes to discovered topics).
+    n_topics : int or "auto"
+        Number of discovered topics, or ``"auto"`` to pick the most coherent of 2..max_topics.
+    n_terms : int
+        Top terms kept per discovered topic.
+    scores : Series or array, optional
+        Sentiment of each text (a Series is aligned on the texts' index, an
+        array by position); computed with :func:`~cxresearch.text.sentiment` when not given.
+    min_df : int
+        A term must occur in at least this many uncovered texts to enter the discovered topics.
+    n_boot : int
+        Bootstrap refits for the stability of the discovered topics (0: skip).
+    random_state : int
+        Seed of the NMF solver and the bootstrap.
+    """
+    series = pd.Series(texts, dtype="object").astype("string")
+    if not (n_topics == "auto" or (isinstance(n_topics, (int, np.integer)) and n_topics >= 1)):
+        raise ParameterError(f"n_topics must be a positive integer or 'auto'; got {n_topics!r}.")
+    present = (series.fillna("").str.strip() != "").to_numpy()
+    if not present.any():
+        raise DataError(f"topics needs texts; all {len(series)} are empty or missing.")
+    language = reading_languages(series).fillna("").reset_index(drop=True)
+
+    exploded = tokens(series)
+    words = pd.DataFrame({"position": exploded.index.to_numpy(), "word": exploded.to_numpy(dtype=object)})
+    words = words.dropna(subset=["word"]).assign(order=lambda w: np.arange(len(w)))
+    words["lang"] = language.to_numpy(dtype=object)[words["position"].to_numpy()]
+    words["lemma"] = words["word"]
+    for lang, rows in words.groupby("lang").groups.items():
+        words.loc[rows, "lemma"] = lemmas(words.loc[rows, "word"], lang).to_numpy()
+
+    if taxonomy is False:
+        table = pd.DataFrame(columns=["theme", "label", "lang", "seed", "lemma"])
+        hits = pd.DataFrame(index=range(len(series)))
+    else:
+        table = theme_taxonomy(taxonomy)
+        hits = _theme_hits(words, series, language, table)
+    labels = dict(zip(table["theme"], table["label"]))
+    member = hits.to_numpy() > 0
+    main = (np.where(member.any(axis=1), hits.columns.to_numpy(dtype=object)[hits.to_numpy().argmax(axis=1)], None)
+            if hits.shape[1] else np.full(len(series), None))
+    document_topic = pd.Series([labels.get(theme, pd.NA) if theme else pd.NA for theme in main],
+                               index=series.index, dtype="string")
+    membership = pd.DataFrame(member, index=series.index, columns=[labels[t] for t in hits.columns])
+    typicality = pd.Series(hits.sum(axis=1).to_numpy(dtype=float), index=series.index)
+    stability = {}
+
+    uncovered = present & ~member.any(axis=1)
+    lemma_text = words.groupby("position")["lemma"].agg(" ".join).reindex(range(len(series)), fill_value="")
+    stops = sorted(word for word in set().union(*(stop_words(lang) for lang in set(language[uncovered])
+                                                  if _has_stop_words(lang))) if _TERM.fullmatch(word))
+    coherence = pd.Series(dtype=float, name="coherence").rename_axis("n_topics")
+    discovered = _discover(lemma_text[uncovered], stops, n_topics=n_topics, max_topics=max_topics, n_terms=n_terms,
+                           min_df=min_df, n_boot=n_boot, random_state=random_state) if uncovered.any() else None
+    discovered_info = pd.DataFrame(columns=["topic", "terms", "stability"])
+    if discovered is not None:
+        assigned, weight, discovered_info, coherence = discovered
+        rows = uncovered.nonzero()[0]
+        document_topic.iloc[rows] = pd.array(assigned, dtype="string")
+        typicality.iloc[rows] = weight
+        for label in discovered_info["topic"]:
+            membership[label] = False
+            membership.iloc[rows, membership.columns.get_loc(label)] = assigned == label
+        stability = dict(zip(discovered_info["topic"], discovered_info["stability"]))
+    elif taxonomy is False:
+        raise DataError(f"topics needs texts sharing words (at least {min_df} texts per term); found "
+                        f"{int(present.sum())} non-empty texts.")
 
     if scores is None:
         score = sentiment(series)
@@ -132,18 +312,32 @@ def topics(texts, *, n_topics="auto", max_topics: int = 10, n_terms: int = 8, sc
         score = scores.astype(float).reindex(series.index)
     else:
         score = pd.Series(scores, dtype=float).set_axis(series.index)
-    frame = pd.DataFrame({"topic": document_topic, "sentiment": score, "text": series})
-    share_of_topic = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
-    frame.loc[present, "typicality"] = share_of_topic[np.arange(len(topic_index)), topic_index]
-    grouped = frame.dropna(subset=["topic"]).groupby("topic")
-    summary = grouped.agg(n=("text", "size"), sentiment=("sentiment", "mean"),
-                          positive=("sentiment", lambda s: (s > 0.05).mean()),
-                          negative=("sentiment", lambda s: (s < -0.05).mean()))
-    examples = (frame.dropna(subset=["topic"]).sort_values("typicality", ascending=False, kind="stable")
-                .groupby("topic").head(3).groupby("topic")["text"].agg(lambda t: list(redact_pii(t))))
-    summary = summary.assign(terms=pd.Series({label: ", ".join(vocabulary[row[:n_terms]])
-                                              for label, row in zip(labels, top)}),
-                             share=summary["n"] / has_terms.sum(), examples=examples)
-    summary = summary.sort_values("n", ascending=False).reset_index()
-    columns = ["topic", "terms", "n", "share", "sentiment", "positive", "negative", "examples"]
-    return Topics(summary=summary[columns], document_topic=document_topic, coherence=coherence)
+    theme_terms = {labels[t]: _seed_terms_used(words, table, member[:, i], t) for i, t in enumerate(hits.columns)}
+    terms = theme_terms | dict(zip(discovered_info["topic"], discovered_info["terms"]))
+    rows = []
+    n_with_topic = int(membership.any(axis=1).sum())
+    for label in membership.columns:
+        mask = membership[label].to_numpy()
+        if not mask.any():
+            continue
+        s = score[mask]
+        examples = typicality[mask].sort_values(ascending=False, kind="stable").index[:3]
+        mix = language[mask].value_counts(normalize=True)
+        rows.append({"topic": label, "kind": "theme" if label in theme_terms else "discovered",
+                     "terms": terms[label], "n": int(mask.sum()), "share": mask.sum() / max(n_with_topic, 1),
+                     "languages": ", ".join(f"{lang} {share:.0%}" for lang, share in mix.items()),
+                     "sentiment": s.mean(), "positive": (s > 0.05).mean(), "negative": (s < -0.05).mean(),
+                     "stability": stability.get(label, np.nan),
+                     "examples": list(redact_pii(series.loc[examples]))})
+    columns = ["topic", "kind", "terms", "n", "share", "languages", "sentiment", "positive", "negative",
+               "stability", "examples"]
+    summary = pd.DataFrame(rows, columns=columns).sort_values("n", ascending=False, kind="stable")
+    summary = summary.reset_index(drop=True)
+    return Topics(summary=summary, document_topic=document_topic, membership=membership[list(summary["topic"])],
+                  coherence=coherence)
+
+
+def _has_stop_words(lang: str) -> bool:
+    import stopwordsiso
+
+    return bool(lang) and stopwordsiso.has_lang(lang)

@@ -1,0 +1,107 @@
+"""Topics: multilingual CX themes, membership, discovered topics, alignment on the input index."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxresearch import load_dataset
+from cxresearch.errors import ParameterError
+from cxresearch.synthetic import generate
+from cxresearch.text import detect_language
+from cxresearch.topics import theme_taxonomy, topics
+
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+OLIST_REVIEWS = SHARED_DATA / "olist_ecommerce_sample15k" / "olist_order_reviews_dataset.csv"
+DELIVERY_LABELS = Path(__file__).resolve().parents[1] / "data" / "olist_delivery_labels.csv"
+
+
+def test_a_late_parcel_is_one_theme_in_every_language():
+    texts = pd.Series(["The parcel arrived late", "Il pacco è arrivato in ritardo", "A entrega atrasou muito",
+                       "Die Lieferung kam zu spät", "El paquete llegó con retraso", "Le colis est arrivé en retard",
+                       "The staff were rude and the refund never came"], index=[10, 11, 12, 13, 14, 15, 16])
+    result = topics(texts, scores=np.zeros(7), n_boot=0)
+    assert result.document_topic.iloc[:6].eq("Delivery").all()
+    assert result.membership.index.equals(texts.index)
+    assert result.membership.loc[16, ["Staff and service", "Returns and refunds"]].all()   # several themes
+    assert not result.membership.loc[16, "Delivery"]
+    assert result.membership.dtypes.eq(bool).all()
+
+
+def test_taxonomy_extends_with_new_themes_and_seeds():
+    table = theme_taxonomy({"loyalty": {"label": "Loyalty programme", "en": ["points", "loyalty card"]},
+                            "delivery": {"it": ["fattorino"]}})
+    assert {"Loyalty programme", "Delivery"} <= set(table["label"])
+    assert "fattorino" in set(table.loc[(table["theme"] == "delivery") & (table["lang"] == "it"), "seed"])
+    texts = ["I lost all my points", "Il fattorino era simpatico", "My loyalty card was refused"]
+    result = topics(texts, taxonomy={"loyalty": {"label": "Loyalty programme", "en": ["points", "loyalty card"]},
+                                     "delivery": {"it": ["fattorino"]}}, scores=[0, 0, 0], n_boot=0)
+    assert result.document_topic.tolist() == ["Loyalty programme", "Delivery", "Loyalty programme"]
+    with pytest.raises(ParameterError, match="loyalty"):
+        theme_taxonomy({"loyalty": ["points"]})
+
+
+def test_discovered_topics_find_planted_themes_deterministically():
+    rng = np.random.default_rng(0)
+    themes = {"garden": "garden lawn mower hedge trimmer shovel".split(),
+              "kitchen": "kitchen kettle toaster blender spatula oven".split(),
+              "music": "guitar strings amplifier piano drums violin".split()}
+    labels = rng.choice(list(themes), size=150)
+    texts = pd.Series([" ".join(rng.choice(themes[label], size=3, replace=False)) for label in labels])
+    first = topics(texts, taxonomy=False, min_df=2, scores=np.zeros(150), n_boot=5)
+    second = topics(texts, taxonomy=False, min_df=2, scores=np.zeros(150), n_boot=5)
+    assert first.n_topics == 3 and first.summary["kind"].eq("discovered").all()
+    assert first.summary.drop(columns="examples").equals(second.summary.drop(columns="examples"))
+    crossed = pd.crosstab(first.document_topic, labels)
+    assert (crossed.max(axis=1) == crossed.sum(axis=1)).all()      # every topic holds one planted theme
+    assert first.summary["n"].sum() == 150
+    assert first.summary["stability"].between(0.8, 1).all()        # clear themes come back in every resample
+
+
+def test_topic_examples_are_redacted():
+    texts = pd.Series(["chat wait hour answer mario@example.it"] * 6 + ["price cheap value good"] * 6)
+    result = topics(texts, min_df=2, scores=np.zeros(12), n_boot=0)
+    examples = " ".join(" ".join(e) for e in result.summary["examples"])
+    assert "@" not in examples and "[email]" in examples
+
+
+@pytest.mark.parametrize("order", ["sliced", "sorted", "shuffled"])
+def test_topics_label_each_text_by_its_own_index(order):
+    texts = pd.Series(["delivery late parcel courier"] * 8 + ["price cheap value money"] * 8, index=range(100, 116))
+    frame = {"sliced": texts.iloc[2:-2], "sorted": texts.sort_values(ascending=False),
+             "shuffled": texts.sample(frac=1, random_state=3)}[order]
+    scores = pd.Series(np.where(frame.str.startswith("delivery"), -0.5, 0.5), index=frame.index)
+    result = topics(frame, scores=scores.sample(frac=1, random_state=4), n_boot=0)
+    assert result.document_topic.index.equals(frame.index) and result.membership.index.equals(frame.index)
+    assert result.document_topic[frame.str.startswith("delivery")].eq("Delivery").all()
+    assert result.document_topic[frame.str.startswith("price")].eq("Price").all()
+    by_topic = result.summary.set_index("topic")["sentiment"]
+    assert by_topic["Delivery"] == -0.5 and by_topic["Price"] == 0.5
+
+
+def test_no_theme_of_the_bilingual_demo_is_one_language(tmp_path):
+    surveys = load_dataset(generate(tmp_path / "demo", customers=1500, seed=11)).surveys
+    comments = surveys["comment"].dropna()
+    result = topics(comments, n_boot=0)
+    themes = result.summary[result.summary["kind"] == "theme"]
+    assert len(themes) >= 6
+    language = detect_language(comments)
+    for label in themes["topic"]:
+        shares = language[result.membership[label]].value_counts(normalize=True)
+        assert shares.max() <= 0.9, (label, shares.to_dict())
+    assert result.document_topic.notna().mean() > 0.95
+
+
+@pytest.mark.skipif(not OLIST_REVIEWS.exists(), reason=f"Olist reviews not found at {OLIST_REVIEWS}")
+def test_delivery_theme_catches_late_and_missing_olist_deliveries():
+    labels = pd.read_csv(DELIVERY_LABELS, comment="#")
+    raw = pd.read_csv(OLIST_REVIEWS).drop_duplicates("review_id").set_index("review_id")
+    comments = raw["review_comment_message"].dropna()
+    sample = pd.concat([comments.drop(labels["review_id"]).sample(800, random_state=0),
+                        comments.loc[labels["review_id"]]])
+    delivery = topics(sample, scores=np.zeros(len(sample)), n_boot=0).membership["Delivery"]
+    caught = delivery.loc[labels["review_id"]].to_numpy()
+    late = labels["late_or_missing"].eq(1).to_numpy()
+    about = labels["about_delivery"].eq(1).to_numpy()
+    assert caught[late].mean() >= 0.9                    # recall on late or missing deliveries
+    assert about[caught].mean() >= 0.75                  # precision against "says something about delivery"
