@@ -3,18 +3,60 @@
 Load a company's exports into one customer view (:func:`load_dataset`), then
 cluster buyer personas, map customer journeys and measure the voice of the
 customer; :mod:`cxresearch.routine` runs it all as a periodic papermill routine.
+
+The names below are imported on first use (PEP 562), so ``import cxresearch``
+stays fast: scipy, scikit-learn, plotly, pandera and DuckDB load only when an
+analysis that needs them is first called.
 """
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+
 from .errors import CXResearchError, DataError, DataWarning, ParameterError, Problem
-from .stats import Estimate, compare, ces, csat, nps
-from .privacy import redact_pii
-from .dataset import CXDataset, load_dataset, validate  # noqa: F401
-from .features import customer_features, persona_basis
-from .personas import PersonaModel, persona_card, representative_quotes
-from .journeys import JourneyMap, journey_map, sessionize
-from .voice import key_drivers, kpi_table, kpi_trend, topic_impact
-from .interventions import compare_verdicts, intervention_effects, intervention_series
-from .text import detect_language, fit_sentiment, sentiment
-from .topics import topics
-from .display import pretty
 
 __version__ = "0.1.0"
+
+#: Public name -> the module defining it.
+_LAZY = {
+    **dict.fromkeys(("Estimate", "compare", "ces", "csat", "nps"), "stats"),
+    "redact_pii": "privacy",
+    **dict.fromkeys(("CXDataset", "load_dataset", "validate"), "dataset"),
+    **dict.fromkeys(("customer_features", "persona_basis"), "features"),
+    **dict.fromkeys(("PersonaModel", "persona_card", "representative_quotes"), "personas"),
+    **dict.fromkeys(("JourneyMap", "journey_map", "sessionize"), "journeys"),
+    **dict.fromkeys(("key_drivers", "kpi_table", "kpi_trend", "topic_impact"), "voice"),
+    **dict.fromkeys(("compare_verdicts", "intervention_effects", "intervention_series"), "interventions"),
+    **dict.fromkeys(("detect_language", "fit_sentiment", "sentiment"), "text"),
+    "topics": "topics",
+    "pretty": "display",
+    **dict.fromkeys(("missing", "present_scores", "supported", "then", "when"), "capabilities"),
+}
+
+__all__ = ["CXResearchError", "DataError", "DataWarning", "ParameterError", "Problem", *_LAZY]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cxresearch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+class _Package(types.ModuleType):
+    """The package module: importing the submodule ``topics`` keeps ``cxresearch.topics`` the function."""
+
+    def __setattr__(self, name, value):
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -15,6 +15,8 @@ Examples
 --------
 >>> from cxresearch.dataset import CXDataset
 >>> import pandas as pd
+
+from .errors import DataError
 >>> ds = CXDataset("nps export", surveys=pd.DataFrame({"response_id": ["1"], "nps": [9]}))
 >>> missing(ds, "ces")
 'No CES answers in this dataset: add a `ces` column (1-7) to surveys to see customer effort.'
@@ -26,7 +28,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["Requirement", "Analysis", "ANALYSES", "supported", "missing", "available", "when", "then", "Unavailable"]
+from .errors import DataError
+
+__all__ = ["Requirement", "Analysis", "ANALYSES", "supported", "missing", "available", "present_scores", "when", "then",
+           "Unavailable"]
 
 #: How each table is added, for the sentences: its file and required columns.
 _TABLE_FILES = {
@@ -217,6 +222,11 @@ def supported(ds) -> pd.DataFrame:
     return table.assign(available=table["missing"] == "")[["key", "analysis", "available", "missing"]]
 
 
+def present_scores(ds) -> list[str]:
+    """The survey scores *ds* has answers for, of ``nps``, ``csat`` and ``ces`` (the metrics to ask KPIs of)."""
+    return [key for key in ("nps", "csat", "ces") if available(ds, key)]
+
+
 def _analysis(key: str) -> Analysis:
     try:
         return ANALYSES[key]
@@ -240,15 +250,16 @@ class Unavailable:
         return Unavailable(self.sentence, _shown=self._shown)
 
     def __getattr__(self, name):
-        if name.startswith("__") or name.startswith("_repr"):
+        if name.startswith("_"):  # private and IPython's probes (``_ipython_canary_method_should_not_exist_``)
             raise AttributeError(name)
-        return self._derived()
-
-    def __getitem__(self, key):
         return self._derived()
 
     def __call__(self, *args, **kwargs):
         return self._derived()
+
+    # indexing and arithmetic stay unavailable too
+    __getitem__ = __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __call__
+    __neg__ = __call__
 
     def __iter__(self):
         return iter(())
@@ -258,6 +269,9 @@ class Unavailable:
 
     def __repr__(self) -> str:
         return self.sentence
+
+    def __format__(self, spec: str) -> str:  # in an f-string of a cell (a caption): nothing
+        return ""
 
     def _ipython_display_(self) -> None:
         if self._shown[0]:
@@ -271,20 +285,33 @@ class Unavailable:
 def when(ds, analysis: str, compute, /, *args, **kwargs):
     """``compute(*args, **kwargs)`` when *ds* supports *analysis*, else an :class:`Unavailable` saying why.
 
-    An argument that is itself unavailable makes the result unavailable
+    A :class:`~cxresearch.errors.DataError` raised by *compute* (the data has
+    what the analysis needs, but too little of it) is unavailable too, with the
+    error's message as the sentence. An argument that is itself unavailable makes the result unavailable
     (silently: its own sentence was shown already).
     """
-    upstream = _unavailable(args, kwargs)
+    upstream = _unavailable((compute, *args), kwargs)
     if upstream is not None:
         return upstream._derived()
     sentence = missing(ds, analysis)
-    return Unavailable(sentence) if sentence else compute(*args, **kwargs)
+    if sentence:
+        return Unavailable(sentence)
+    try:
+        return compute(*args, **kwargs)
+    except DataError as exc:  # the data has the columns but not enough in them (too few customers...)
+        return Unavailable(_too_little(ANALYSES[analysis], exc))
 
 
 def then(compute, /, *args, **kwargs):
     """``compute(*args, **kwargs)``, or the unavailable argument carried on (shown nothing) when there is one."""
-    upstream = _unavailable(args, kwargs)
+    upstream = _unavailable((compute, *args), kwargs)
     return upstream._derived() if upstream is not None else compute(*args, **kwargs)
+
+
+def _too_little(analysis: Analysis, error: DataError) -> str:
+    """The sentence for an analysis whose data was there but too little (the error's own words)."""
+    words = getattr(error, "sentence", None) or " ".join(problem.message for problem in error.problems)
+    return f"{analysis.label} could not be computed: {words}"
 
 
 def _unavailable(args, kwargs) -> Unavailable | None:

@@ -37,7 +37,6 @@ import socket
 import tempfile
 import time
 import typing
-import warnings
 from dataclasses import asdict, dataclass, fields, replace
 from importlib import metadata, resources
 from pathlib import Path
@@ -49,11 +48,12 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Unicode
 from traitlets.config import Config
 
-from . import report
+from . import notes, report
+from .capabilities import available
 from .dataset import load_dataset, load_snapshot, save_snapshot, snapshot_source
 from .errors import DataError, ParameterError, did_you_mean
 from .features import customer_features
-from .personas import PersonaModel, fit_personas
+from .personas import NoCustomerDataError, PersonaModel, fit_personas
 from .summary import Summary, load_previous, read_headline, save_persona_model, summarise
 
 __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "SUMMARY_PAGE", "KERNEL_LOG", "RoutineParameters", "Run", "run",
@@ -71,7 +71,7 @@ _VERSIONS = ("cxresearch", "pandas", "numpy", "scikit-learn", "scipy", "plotly",
              "papermill", "nbconvert", "ipykernel")
 _PARTIAL = ".partial"
 #: File of a run folder receiving the kernels' own output (their log lines, never cell outputs).
-KERNEL_LOG = "kernel.log"
+KERNEL_LOG = notes.KERNEL_LOG
 
 
 @dataclass(frozen=True)
@@ -340,8 +340,7 @@ def _snapshot_input(parameters: RoutineParameters, folder: Path) -> str:
 
     The dataset is not kept in this process: the notebooks' kernels read the snapshot.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with notes.captured("Loading the data", run_dir=parameters.run_dir):
         dataset = parameters.load()
     save_snapshot(dataset, folder, source=parameters.source)
     return dataset.name
@@ -559,20 +558,20 @@ def _run_features(parameters: RoutineParameters, dataset, *, computed: pd.DataFr
     return features
 
 
-def run_summary(parameters: RoutineParameters) -> Summary:
+def run_summary(parameters: RoutineParameters, dataset=None) -> Summary:
     """The executive summary of the parameters' dataset and period, compared with the previous run.
 
     The previous run is the newest successful run of the same dataset in
-    ``reports_dir``; the personas are the run's (:func:`run_personas`). When
-    ``run_dir`` is set the results are saved there.
+    ``reports_dir``; the personas are the run's (:func:`run_personas`), when
+    the dataset supports personas. When ``run_dir`` is set the results are saved there.
+    *dataset* is the loaded dataset when the caller has it (else ``parameters.load()``).
     """
-    dataset = parameters.load()
+    dataset = parameters.load() if dataset is None else dataset
     earlier = previous_run(parameters.reports_dir, parameters.data_dir)
     model = None
-    if dataset.events is not None or dataset.surveys is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            _, model = run_personas(parameters, dataset)
+    if available(dataset, "personas"):
+        with contextlib.suppress(NoCustomerDataError):  # the summary says why there are no personas
+            model = run_personas(parameters, dataset)[1]
     summary = summarise(dataset, personas=parameters.n_personas, seed=parameters.seed,
                         min_group_size=parameters.min_group_size,
                         previous=load_previous(earlier.folder) if earlier else None, persona_model=model)

@@ -23,16 +23,16 @@ from __future__ import annotations
 
 import json
 import secrets
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from .capabilities import available, supported
 from .dataset import CXDataset
 from .interventions import METRICS, compare_verdicts, intervention_effects
 from .journeys import journey_map
-from .personas import PersonaModel, PersonaState, fit_personas
+from .personas import NoCustomerDataError, PersonaModel, PersonaState, fit_personas
 from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import Estimate, ces, compare, csat, nps, wilson_interval
 
@@ -84,6 +84,9 @@ class Summary:
         :func:`cxresearch.compare_verdicts` against the previous run (empty without one).
     previous_run : str or None
         Id of the run compared with.
+    not_computed : DataFrame
+        The analyses the dataset could not support: ``analysis`` and ``why``
+        (the sentence of :func:`cxresearch.capabilities.missing`).
     """
 
     kpis: dict[str, Estimate]
@@ -96,6 +99,7 @@ class Summary:
     interventions: pd.DataFrame = field(default_factory=pd.DataFrame)
     verdict_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     previous_run: str | None = None
+    not_computed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["analysis", "why"]))
 
     def headline(self) -> dict:
         """KPI label -> value, change and significance, for the run index."""
@@ -128,7 +132,8 @@ class Summary:
                 lines.append(f"- {verb}: *{name}*.")
         if len(self.pain_points):
             top = self.pain_points.iloc[0]
-            lines.append(f"- **Top pain point: {top['name']}** (stage {top['stage']}), reaching {top['reach']:.0%} "
+            stage = f" (stage {top['stage']})" if pd.notna(top["stage"]) else ""
+            lines.append(f"- **Top pain point: {top['name']}**{stage}, reaching {top['reach']:.0%} "
                          f"of customers with an exit rate of {top['exit_rate']:.0%}.")
         return "\n".join(lines) or "No KPIs, personas or journeys could be computed from this dataset."
 
@@ -227,19 +232,18 @@ def summarise(ds: CXDataset, *, personas="auto", seed: int = 42, min_group_size:
         run's model); fitted here with :func:`~cxresearch.personas.fit_personas` when not given.
     """
     kpis = _kpis(ds)
-    model = persona_model
-    if model is None and (ds.events is not None or ds.surveys is not None):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    model, failed = persona_model, {}
+    if model is None and available(ds, "personas"):
+        try:
             _, model = fit_personas(ds, n_personas=personas, random_state=seed, min_group_size=min_group_size,
                                     previous=previous.persona_model if previous else None)
+        except NoCustomerDataError as exc:  # too few customers, or nothing varying among them
+            failed["personas"] = str(exc)
     effects = _interventions(ds, min_group_size)
     stages = pain_points = pd.DataFrame()
-    if ds.events is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            journeys = journey_map(ds, min_group_size=min_group_size)
-            stages, pain_points = journeys.stages, journeys.pain_points(top=TOP_PAIN_POINTS)
+    if available(ds, "journeys"):
+        journeys = journey_map(ds, min_group_size=min_group_size)
+        stages, pain_points = journeys.stages, journeys.pain_points(top=TOP_PAIN_POINTS)
     return Summary(
         kpis=kpis,
         persona_model=model,
@@ -252,16 +256,22 @@ def summarise(ds: CXDataset, *, personas="auto", seed: int = 42, min_group_size:
         verdict_changes=(compare_verdicts(effects, previous.interventions)
                          if previous is not None and not previous.interventions.empty else pd.DataFrame()),
         previous_run=previous.run_id if previous else None,
+        not_computed=_not_computed(ds, failed),
     )
+
+
+def _not_computed(ds: CXDataset, failed: dict[str, str]) -> pd.DataFrame:
+    """The analyses *ds* cannot support, or that found too little data (*failed*: key -> sentence), with why."""
+    table = supported(ds)
+    table = table.assign(missing=[failed.get(key, why) for key, why in zip(table["key"], table["missing"])])
+    return table.loc[table["missing"] != "", ["analysis", "missing"]].rename(columns={"missing": "why"})
 
 
 def _interventions(ds: CXDataset, min_group_size: int) -> pd.DataFrame:
     """Intervention effects of *ds* with descriptions redacted (empty without interventions)."""
-    if ds.interventions is None:
+    if not available(ds, "interventions"):
         return pd.DataFrame()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        effects = intervention_effects(ds, min_group_size=min_group_size)
+    effects = intervention_effects(ds, min_group_size=min_group_size)
     return effects.assign(description=redact_pii(effects["description"].fillna("")))
 
 

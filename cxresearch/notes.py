@@ -1,0 +1,151 @@
+"""Notes for people instead of warnings: what a page hid or skipped, and why.
+
+Library code raises typed warnings (:class:`~cxresearch.errors.CXResearchWarning`
+and its subclasses: small groups suppressed, orphan rows, unstable personas...).
+A notebook turns them into notes with one line of its setup cell::
+
+    notes.collect("Voice of the customer", run_dir=params.run_dir)
+
+From then on every cell runs with its warnings captured; after the cell, the
+library's warnings become one readable note (their messages, without source
+paths), kept for the page's "Notes on this run" box (:func:`box`, the page's
+last cell) and, inside a routine run, saved in the run folder so the summary
+lists the notes of every page (:func:`run_box`). Other libraries' warnings are
+for developers: inside a run they go to the run's ``kernel.log``; by hand they
+are shown as usual.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import warnings
+from pathlib import Path
+
+from .errors import CXResearchWarning
+
+__all__ = ["collect", "captured", "box", "record", "read", "save", "KERNEL_LOG", "NOTES_DIR"]
+
+#: File of a run folder receiving the kernels' own output and other libraries' warnings.
+KERNEL_LOG = "kernel.log"
+#: Folder of a run folder holding each page's notes (``<page>.json``).
+NOTES_DIR = "notes"
+
+
+class _Collector:
+    """Captures the warnings of each cell and keeps the notes of one page."""
+
+    def __init__(self, page: str, run_dir: str):
+        self.page, self.run_dir = page, run_dir
+        self.notes: list[str] = []
+        self._catcher = self._caught = None
+
+    def before_cell(self, info=None) -> None:
+        self._catcher = warnings.catch_warnings(record=True)
+        self._caught = self._catcher.__enter__()
+        warnings.simplefilter("always", CXResearchWarning)
+
+    def after_cell(self, result=None) -> None:
+        if self._catcher is None:  # the cell that enabled the collector
+            return
+        self._catcher.__exit__(None, None, None)
+        caught, self._catcher = self._caught, None
+        note = record([w.message for w in caught if issubclass(w.category, CXResearchWarning)])
+        if note and note not in self.notes:
+            self.notes.append(note)
+            if self.run_dir:
+                save(self.run_dir, self.page, self.notes)
+        for w in caught:
+            if not issubclass(w.category, CXResearchWarning):
+                self._technical(w)
+
+    def _technical(self, w) -> None:
+        """Another library's warning: to the run's kernel log, or shown as usual by hand."""
+        if not self.run_dir:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+            return
+        with open(Path(self.run_dir) / KERNEL_LOG, "a", encoding="utf-8") as log:
+            log.write(f"[{self.page}] " + warnings.formatwarning(w.message, w.category, w.filename, w.lineno))
+
+
+#: The collector of the notebook running in this kernel (at most one).
+_ACTIVE: list[_Collector] = []
+
+
+def collect(page: str, *, run_dir: str = "") -> None:
+    """Turn the warnings of every following cell of this notebook into notes for *page*.
+
+    Parameters
+    ----------
+    page : str
+        Title of the page, as the summary lists its notes.
+    run_dir : str
+        Folder of the routine run (the notes are saved there); empty by hand.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    for old in _ACTIVE:
+        shell.events.unregister("pre_run_cell", old.before_cell)
+        shell.events.unregister("post_run_cell", old.after_cell)
+    collector = _Collector(page, run_dir)
+    shell.events.register("pre_run_cell", collector.before_cell)
+    shell.events.register("post_run_cell", collector.after_cell)
+    _ACTIVE[:] = [collector]
+
+
+@contextlib.contextmanager
+def captured(page: str, *, run_dir: str = ""):
+    """Run the ``with`` block as a cell of *page*: its library warnings become one note saved in *run_dir*."""
+    collector = _Collector(page, run_dir)
+    collector.before_cell()
+    try:
+        yield collector
+    finally:
+        collector.after_cell()
+
+
+def record(messages) -> str:
+    """One readable note from the warning *messages* of a cell: distinct messages, capitalised, joined."""
+    sentences = []
+    for message in map(str, messages):
+        text = re.sub(r"\s+", " ", message).strip()
+        if text:
+            text = text[0].upper() + text[1:]
+            sentences.append(text if text.endswith((".", "!", "?")) else text + ".")
+    return " ".join(dict.fromkeys(sentences))
+
+
+def save(run_dir, page: str, notes: list[str]) -> Path:
+    """Write the *notes* of *page* into the run folder (read back by :func:`read`)."""
+    folder = Path(run_dir) / NOTES_DIR
+    folder.mkdir(exist_ok=True)
+    path = folder / (re.sub(r"[^a-z0-9]+", "_", page.lower()).strip("_") + ".json")
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"page": page, "notes": notes}, ensure_ascii=False, indent=1), encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def read(run_dir) -> dict[str, list[str]]:
+    """Page -> notes saved in the run folder, in the order the pages were written."""
+    folder = Path(run_dir) / NOTES_DIR if run_dir else None
+    if folder is None or not folder.is_dir():
+        return {}
+    saved = [json.loads(path.read_text(encoding="utf-8")) for path in
+             sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)]
+    return {entry["page"]: entry["notes"] for entry in saved if entry["notes"]}
+
+
+def box(run_dir: str = ""):
+    """The "Notes on this run" box (Markdown): this page's notes, or with *run_dir* every page's, by page."""
+    from IPython.display import Markdown
+
+    by_page = read(run_dir) if run_dir else {"": _ACTIVE[0].notes if _ACTIVE else []}
+    blocks = [f"*{page}*\n\n" * bool(page) + "\n".join(f"- {note}" for note in notes)
+              for page, notes in by_page.items() if notes]
+    text = "\n\n".join(["**Notes on this run**"] + (blocks or ["Nothing to note: no group was hidden and no row "
+                                                                "was left out."]))
+    return Markdown("\n".join(f"> {line}".rstrip() for line in text.splitlines()))
