@@ -190,13 +190,16 @@ def _weighted_correlations(data: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def _sweep(matrix: np.ndarray, k: int, sign: float) -> None:
-    """Sweep (sign +1) or reverse-sweep (-1) a stack of symmetric matrices on pivot *k*, in place (Goodnight 1979)."""
-    pivot = matrix[:, k, k].copy()[:, None]
-    column, row = matrix[:, :, k] / pivot, matrix[:, k, :].copy()
-    matrix -= column[:, :, None] * row[:, None, :]
-    matrix[:, :, k] = sign * column
-    matrix[:, k, :] = sign * row / pivot
-    matrix[:, k, k] = -1 / pivot[:, 0]
+    """Sweep (sign +1) or reverse-sweep (-1) symmetric matrices stacked on the last axis, in place, on pivot *k*.
+
+    Goodnight (1979); the stack is the last axis so each step works on contiguous memory.
+    """
+    pivot = matrix[k, k].copy()
+    column, row = matrix[:, k] / pivot, matrix[k].copy()
+    matrix -= column[:, None] * row[None]
+    matrix[:, k] = sign * column
+    matrix[k] = sign * row / pivot
+    matrix[k, k] = -1 / pivot
 
 
 def _subset_r2(corr: np.ndarray) -> np.ndarray:
@@ -207,15 +210,15 @@ def _subset_r2(corr: np.ndarray) -> np.ndarray:
     holds its residual share 1 - R².
     """
     p = corr.shape[1] - 1
-    swept = np.array(corr, dtype=float)
-    r2 = np.zeros((len(corr), 2**p))
+    swept = np.ascontiguousarray(np.moveaxis(np.asarray(corr, dtype=float), 0, -1))
+    r2 = np.zeros((2**p, len(corr)))
     with np.errstate(invalid="ignore", divide="ignore"):
         for step in range(1, 2**p):
             k = (step & -step).bit_length() - 1
             subset = step ^ (step >> 1)
             _sweep(swept, k, 1.0 if subset >> k & 1 else -1.0)
-            r2[:, subset] = 1 - swept[:, p, p]
-    return r2
+            r2[subset] = 1 - swept[p, p]
+    return r2.T
 
 
 def _shapley(r2: np.ndarray, p: int) -> np.ndarray:
