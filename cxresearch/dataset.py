@@ -28,7 +28,7 @@ import yaml
 from tqdm.auto import tqdm
 
 from . import schemas
-from .errors import MAX_EXAMPLES, DataError, DataWarning, Problem, did_you_mean
+from .errors import MAX_EXAMPLES, DataError, DataWarning, ParameterError, Problem, did_you_mean
 from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone
 
 __all__ = ["CXDataset", "load_dataset", "validate", "from_frames", "ValidationReport", "save_snapshot",
@@ -58,6 +58,9 @@ class CXDataset:
         Time zone naive timestamps were read in (all timestamps are UTC now).
     notes : list of str
         What the loader did: PII columns dropped, identities linked, ...
+    topic_taxonomy : dict
+        Themes added to the shipped CX theme taxonomy (``dataset.yml``
+        ``topic_taxonomy``), for :func:`cxresearch.topics.topics` ``taxonomy=``.
     """
 
     name: str
@@ -70,6 +73,7 @@ class CXDataset:
     path: Path | None = None
     timezone: str = "UTC"
     notes: list[str] = field(default_factory=list)
+    topic_taxonomy: dict = field(default_factory=dict)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -115,7 +119,7 @@ def _utc(value):
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 CONFIG_FILE = "dataset.yml"
-CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "timezone", "files")
+CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "timezone", "files", "topic_taxonomy")
 CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
 NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"})
 #: Free-text columns: kept as written (never typed, never trimmed).
@@ -170,6 +174,7 @@ class _Config:
     stages: dict = field(default_factory=dict)
     timezone: str = "UTC"
     files: dict = field(default_factory=dict)
+    topic_taxonomy: dict = field(default_factory=dict)
 
 
 def load_dataset(path, *, keep_pii: bool = False) -> CXDataset:
@@ -221,6 +226,7 @@ def save_snapshot(dataset: CXDataset, folder, *, source: dict | None = None) -> 
     for table, frame in dataset.tables.items():
         frame.to_parquet(folder / f"{table}.parquet", index=False)
     meta = {"name": dataset.name, "stages": dataset.stages, "timezone": dataset.timezone, "notes": dataset.notes,
+            "topic_taxonomy": dataset.topic_taxonomy,
             "path": str(dataset.path) if dataset.path else None, "tables": list(dataset.tables), "source": source}
     (folder / SNAPSHOT_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return folder
@@ -232,6 +238,7 @@ def load_snapshot(folder) -> CXDataset:
     meta = json.loads((folder / SNAPSHOT_FILE).read_text(encoding="utf-8"))
     tables = {table: pd.read_parquet(folder / f"{table}.parquet") for table in meta["tables"]}
     return CXDataset(name=meta["name"], stages=meta["stages"], timezone=meta["timezone"], notes=meta["notes"],
+                     topic_taxonomy=meta.get("topic_taxonomy", {}),
                      path=Path(meta["path"]) if meta["path"] else None, **tables)
 
 
@@ -315,7 +322,7 @@ def _build(raw: dict, config: _Config, report: ValidationReport, *, keep_pii: bo
     for table, frame in tables.items():
         tables[table] = frame.reset_index(drop=True)
     return CXDataset(name=config.name, stages=config.stages, path=path,
-                     timezone=config.timezone, notes=report.notes, **tables)
+                     timezone=config.timezone, notes=report.notes, topic_taxonomy=config.topic_taxonomy, **tables)
 
 
 # ----------------------------------------------------------------------------- config
@@ -346,6 +353,7 @@ def _read_config(folder: Path, report: ValidationReport) -> _Config:
     config.defaults = _config_defaults(data.get("defaults"), problem)
     config.stages = _config_stages(data.get("stages"), problem)
     config.files = _config_files(data.get("files"), problem)
+    config.topic_taxonomy = _config_topic_taxonomy(data.get("topic_taxonomy"), problem)
     timezone = str(data.get("timezone") or "UTC")
     try:
         ZoneInfo(timezone)
@@ -353,6 +361,17 @@ def _read_config(folder: Path, report: ValidationReport) -> _Config:
     except (ZoneInfoNotFoundError, ValueError):
         problem(f"timezone '{timezone}' is not a known time zone; expected e.g. 'UTC' or 'Europe/Rome'.")
     return config
+
+
+def _config_topic_taxonomy(value, problem) -> dict:
+    from .topics import theme_taxonomy
+
+    try:
+        theme_taxonomy(value or {})
+    except ParameterError as error:
+        problem(f"topic_taxonomy: {error}")
+        return {}
+    return value or {}
 
 
 def _yaml_where(exc) -> str:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cxresearch import load_dataset
-from cxresearch.errors import ParameterError
+from cxresearch.errors import DataError, ParameterError
 from cxresearch.synthetic import generate
 from cxresearch.text import detect_language
 from cxresearch.topics import theme_taxonomy, topics
@@ -105,3 +105,19 @@ def test_delivery_theme_catches_late_and_missing_olist_deliveries():
     about = labels["about_delivery"].eq(1).to_numpy()
     assert caught[late].mean() >= 0.9                    # recall on late or missing deliveries
     assert about[caught].mean() >= 0.75                  # precision against "says something about delivery"
+
+
+def test_dataset_yml_extends_the_taxonomy(tmp_path):
+    folder = generate(tmp_path / "demo", customers=150, seed=3)
+    config = folder / "dataset.yml"
+    original = config.read_text(encoding="utf-8")
+    config.write_text(original + "topic_taxonomy:\n  loyalty:\n    label: Loyalty programme\n"
+                                 "    en: [points, loyalty card]\n    it: [punti, tessera]\n", encoding="utf-8")
+    ds = load_dataset(folder)
+    assert ds.topic_taxonomy["loyalty"]["it"] == ["punti", "tessera"]
+    result = topics(["My loyalty card has no points", "Ho perso i punti della tessera"],
+                    taxonomy=ds.topic_taxonomy, scores=[0, 0], n_boot=0)
+    assert result.document_topic.eq("Loyalty programme").all()
+    config.write_text(original + "topic_taxonomy:\n  loyalty: [points]\n", encoding="utf-8")
+    with pytest.raises(DataError, match="topic_taxonomy"):
+        load_dataset(folder)
