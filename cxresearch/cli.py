@@ -1,4 +1,4 @@
-"""The ``cxresearch`` command: validate a dataset, write demo data, run the research routine.
+"""The ``cxresearch`` command: validate a dataset, write demo data, import an export, run the routine.
 
 Exit codes: 0 success, 1 bad input or a failed run, 2 wrong usage.
 Errors are printed as plain messages, never as tracebacks.
@@ -38,6 +38,20 @@ def _demo(args) -> int:
 
     out = generate(args.out, customers=args.customers, seed=args.seed, fmt=args.format)
     print(f"Demo dataset written to {out}")
+    return 0
+
+
+def _import(args) -> int:
+    from .dataset import write_dataset
+    from .recipes import load
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dataset = load(args.recipe, args.source)
+    out = write_dataset(dataset, args.out, comment=f"Written by `cxresearch import {args.recipe}` from {args.source}")
+    sizes = ", ".join(f"{table} {len(frame):,} rows" for table, frame in dataset.tables.items())
+    print(f"Imported {dataset.name} into {out}: {sizes}.")
+    print(f"Run the routine on it with: cxresearch run {out}")
     return 0
 
 
@@ -83,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
     demo.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default: csv)")
     demo.set_defaults(handler=_demo)
+
+    recipes = commands.add_parser("import", help="read a public export with a recipe, write it as a dataset folder")
+    recipes.add_argument("recipe", help="recipe name: olist, bpic2012, airline, clothing, telco or dunnhumby")
+    recipes.add_argument("source", type=Path, help="folder of the original export")
+    recipes.add_argument("--out", type=Path, required=True, help="new dataset folder (Parquet tables + dataset.yml)")
+    recipes.set_defaults(handler=_import)
 
     routine = commands.add_parser("run", help="run the research routine: execute the notebooks, write the reports")
     routine.add_argument("data_dir", type=Path, help="dataset folder")

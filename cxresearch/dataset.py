@@ -31,8 +31,8 @@ from . import schemas
 from .errors import MAX_EXAMPLES, DataError, DataWarning, ParameterError, Problem, did_you_mean
 from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone
 
-__all__ = ["CXDataset", "load_dataset", "validate", "from_frames", "ValidationReport", "save_snapshot",
-           "load_snapshot"]
+__all__ = ["CXDataset", "load_dataset", "validate", "from_frames", "write_dataset", "ValidationReport",
+           "save_snapshot", "load_snapshot"]
 
 TABLES = ("customers", "events", "surveys", "reviews", "interventions")
 
@@ -119,7 +119,7 @@ def _utc(value):
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 CONFIG_FILE = "dataset.yml"
-CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "timezone", "files", "topic_taxonomy")
+CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "timezone", "files", "topic_taxonomy", "notes")
 CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
 NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"})
 #: Free-text columns: kept as written (never typed, never trimmed).
@@ -210,6 +210,41 @@ def load_dataset(path, *, keep_pii: bool = False) -> CXDataset:
 def validate(path, *, keep_pii: bool = False) -> ValidationReport:
     """Check a dataset folder without raising: the problems, warnings and notes it has."""
     return _load(Path(path), keep_pii=keep_pii)[0]
+
+
+def write_dataset(dataset: CXDataset, folder, *, comment: str | None = None) -> Path:
+    """Write *dataset* as a dataset folder that :func:`load_dataset` reads back to the same tables.
+
+    One Parquet file per table and a ``dataset.yml`` with the name, time zone,
+    stages, topic taxonomy and notes. *folder* must be new or empty: nothing is overwritten.
+
+    Parameters
+    ----------
+    dataset : CXDataset
+        A checked dataset (from a recipe, :func:`from_frames` or :func:`load_dataset`).
+    folder : str or Path
+        Where to write it (created).
+    comment : str, optional
+        A line written as a comment at the top of ``dataset.yml`` (where the data came from).
+
+    Raises
+    ------
+    ParameterError
+        When *folder* is a file or a folder that already holds files.
+    """
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ParameterError(f"{folder} already exists and is not an empty folder; remove it or choose a new "
+                             "output folder.")
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, frame in dataset.tables.items():
+        frame.to_parquet(folder / f"{table}.parquet", index=False)
+    settings = {"name": dataset.name, "timezone": dataset.timezone, "stages": dataset.stages or None,
+                "topic_taxonomy": dataset.topic_taxonomy or None, "notes": dataset.notes or None}
+    text = yaml.safe_dump({k: v for k, v in settings.items() if v is not None}, sort_keys=False,
+                          allow_unicode=True, width=100)
+    (folder / CONFIG_FILE).write_text((f"# {comment}\n" if comment else "") + text, encoding="utf-8")
+    return folder
 
 
 SNAPSHOT_FILE = "snapshot.json"
@@ -321,6 +356,7 @@ def _build(raw: dict, config: _Config, report: ValidationReport, *, keep_pii: bo
         return None
     for table, frame in tables.items():
         tables[table] = frame.reset_index(drop=True)
+    report.notes[:] = dict.fromkeys(report.notes)  # a folder's notes may repeat what the loader finds again
     return CXDataset(name=config.name, stages=config.stages, path=path,
                      timezone=config.timezone, notes=report.notes, topic_taxonomy=config.topic_taxonomy, **tables)
 
@@ -354,6 +390,7 @@ def _read_config(folder: Path, report: ValidationReport) -> _Config:
     config.stages = _config_stages(data.get("stages"), problem)
     config.files = _config_files(data.get("files"), problem)
     config.topic_taxonomy = _config_topic_taxonomy(data.get("topic_taxonomy"), problem)
+    report.notes.extend(_config_notes(data.get("notes"), problem))
     timezone = str(data.get("timezone") or "UTC")
     try:
         ZoneInfo(timezone)
@@ -456,6 +493,16 @@ def _config_stages(value, problem) -> dict:
             seen[tp] = stage
         stages[str(stage).strip().lower()] = names
     return stages
+
+
+def _config_notes(value, problem) -> list[str]:
+    """``notes``: what the export's reader knows about the data (kept in the dataset's notes)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(note, str) for note in value):
+        problem(f"'notes' must be a list of sentences; found {value!r}.")
+        return []
+    return list(value)
 
 
 def _config_files(value, problem) -> dict:

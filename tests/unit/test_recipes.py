@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from cxresearch import recipes
-from cxresearch.dataset import CXDataset
+from cxresearch.cli import main
+from cxresearch.dataset import CONFIG_FILE, CXDataset, load_dataset, write_dataset
 from cxresearch.errors import DataError, ParameterError
 
 SHARED_DATA = Path(os.environ.get("CXRESEARCH_SHARED_DATA",
@@ -183,3 +184,37 @@ def test_dunnhumby_baskets_campaigns_and_redemptions(loaded):
     household = lines.groupby("household_id")[["retail_disc", "sales_value"]].sum().loc[2261]
     share = ds.customers.set_index("customer_id").loc["2261", "discount_share"]
     assert share == pytest.approx(household["retail_disc"] / household["sales_value"])
+
+
+# ------------------------------------------------------------------ cxresearch import
+@pytest.mark.parametrize("name", sorted(recipes.RECIPES))
+def test_written_folder_loads_to_the_recipes_dataset(loaded, name, tmp_path):
+    ds, path = loaded(name)
+    out = write_dataset(ds, tmp_path / name, comment=f"from {path}")
+    again = load_dataset(out)
+    assert sorted(p.name for p in out.iterdir()) == sorted([CONFIG_FILE, *(f"{t}.parquet" for t in ds.tables)])
+    settings = ("name", "stages", "timezone", "topic_taxonomy", "notes")
+    assert {k: getattr(again, k) for k in settings} == {k: getattr(ds, k) for k in settings}
+    assert list(again.tables) == list(ds.tables)
+    for table, frame in ds.tables.items():
+        pd.testing.assert_frame_equal(again.tables[table], frame, obj=f"{name} {table}")
+
+
+def test_import_command_writes_the_folder_and_says_how_to_run_it(tmp_path, capsys):
+    source = folder("telco")
+    assert main(["import", "telco", str(source), "--out", str(tmp_path / "telco")]) == 0
+    out = capsys.readouterr().out
+    assert "customers 7,043 rows, surveys 7,043 rows" in out and f"cxresearch run {tmp_path / 'telco'}" in out
+    assert load_dataset(tmp_path / "telco").surveys["csat"].notna().all()
+    assert main(["import", "telco", str(source), "--out", str(tmp_path / "telco")]) == 2
+    assert "already exists and is not an empty folder" in capsys.readouterr().err
+
+
+def test_import_command_names_an_unknown_recipe_or_a_missing_source(tmp_path, capsys):
+    assert main(["import", "olsit", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown recipe 'olsit'" in err and "'dunnhumby'" in err and "Did you mean 'olist'" in err
+    assert main(["import", "olist", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "nowhere: folder not found" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
