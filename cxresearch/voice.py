@@ -210,7 +210,7 @@ def _subset_r2(corr: np.ndarray) -> np.ndarray:
     holds its residual share 1 - R².
     """
     p = corr.shape[1] - 1
-    swept = np.ascontiguousarray(np.moveaxis(np.asarray(corr, dtype=float), 0, -1))
+    swept = np.moveaxis(np.asarray(corr, dtype=float), 0, -1).copy(order="C")   # never the caller's matrix
     r2 = np.zeros((2**p, len(corr)))
     with np.errstate(invalid="ignore", divide="ignore"):
         for step in range(1, 2**p):

@@ -44,6 +44,32 @@ def test_two_drivers_match_the_hand_formula():
     assert table.attrs["n"] == 8
 
 
+# mtcars (Henderson and Velleman 1981, from Motor Trend 1974): mpg, cylinders, V/straight engine, manual gearbox
+MTCARS = pd.DataFrame({
+    "mpg": [21.0, 21.0, 22.8, 21.4, 18.7, 18.1, 14.3, 24.4, 22.8, 19.2, 17.8, 16.4, 17.3, 15.2, 10.4, 10.4,
+            14.7, 32.4, 30.4, 33.9, 21.5, 15.5, 15.2, 13.3, 19.2, 27.3, 26.0, 30.4, 15.8, 19.7, 15.0, 21.4],
+    "cyl": [6, 6, 4, 6, 8, 6, 8, 4, 4, 6, 6, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4, 8, 8, 8, 8, 4, 4, 4, 8, 6, 8, 4],
+    "vs": [0, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1],
+    "am": [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1]})
+
+
+def test_published_lmg_values_of_relaimpo_on_mtcars():
+    # relaimpo::calc.relimp(mpg ~ am + vs + cyl, data = mtcars, type = "lmg"), as printed in the domir
+    # package's vignette: total response variance 36.3241, R² 76.2%, lmg am 0.1774892, vs 0.2027032,
+    # cyl 0.3817849.
+    assert MTCARS["mpg"].var() == pytest.approx(36.3241, abs=1e-4)
+    table = key_drivers(MTCARS, target="mpg", drivers=["am", "vs", "cyl"], n_boot=50).set_index("driver")
+    assert table["importance"].to_dict() == pytest.approx({"am": 0.1774892, "vs": 0.2027032, "cyl": 0.3817849},
+                                                          abs=5e-8)
+    assert table.attrs["r2"] == pytest.approx(0.762, abs=5e-4) and table.attrs["n"] == 32
+    assert table.loc["cyl", "direction"] == "negative" and table.loc["cyl", "rank"] == 1
+    # the correlations shown are the data's, untouched by the subset sweeps
+    assert table["correlation"].to_dict() == pytest.approx(MTCARS.corr()["mpg"][["am", "vs", "cyl"]].to_dict())
+    r = MTCARS[["am", "vs", "cyl"]].corr().to_numpy()
+    beta = np.linalg.solve(r, MTCARS.corr()["mpg"][["am", "vs", "cyl"]].to_numpy())
+    assert table.loc[["am", "vs", "cyl"], "beta"].to_numpy() == pytest.approx(beta)
+
+
 def test_importances_equal_the_average_over_all_orders_of_ols_fits():
     # Definition of LMG (Lindeman, Merenda and Gold 1980): average over the p! orders of the R² a driver adds.
     rng = np.random.default_rng(7)
