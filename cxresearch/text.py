@@ -84,7 +84,7 @@ _NEGATION_SCALAR = -0.74             # VADER's N_SCALAR
 _WINDOW_DAMPING = (1.0, 0.95, 0.9)   # VADER's weight of a booster 1, 2, 3 words back
 _NORMALISER = 15.0                   # VADER's alpha
 _PRIOR_WEIGHT = 20.0                 # the collection's language mix weighs as much as this many texts
-_SENTIX_SCALE = 4.0                  # Sentix scores (-1..1) onto VADER's valence scale (-4..4)
+_SENTIX_SCALE = 1.0                  # Sentix scores (-1..1) at valence +-1, under the CX lexicon (see METHODS.md)
 
 
 class UnscoredLanguageWarning(UserWarning):
@@ -283,9 +283,11 @@ def _lexicon(lang: str) -> dict[str, float]:
             endings = {"o": "aie", "e": "i"}.get(word[-1], "")
             for form in [word] + [word[:-1] + end for end in endings]:
                 lexicon.setdefault(form, float(valence))
+        function_words = stop_words("it")
         for line in _resource_lines("sentix_it.tsv")[1:]:
             lemma, score = line.split("\t")
-            lexicon.setdefault(lemma, float(score) * _SENTIX_SCALE)
+            if lemma not in function_words:   # Sentix gives some function words ("per", "ed") a polarity
+                lexicon.setdefault(lemma, float(np.clip(float(score), -1, 1)) * _SENTIX_SCALE)
     else:
         for line in _resource_lines("leia_pt.tsv")[1:]:
             word, valence = line.split("\t")
