@@ -401,14 +401,16 @@ def _read_config(folder: Path, report: ValidationReport) -> _Config:
 
 
 def _config_topic_taxonomy(value, problem) -> dict:
+    if not value:  # checking means lemmatising the shipped seeds too: seconds, for nothing to check
+        return {}
     from .topics import theme_taxonomy
 
     try:
-        theme_taxonomy(value or {})
+        theme_taxonomy(value)
     except ParameterError as error:
         problem(f"topic_taxonomy: {error}")
         return {}
-    return value or {}
+    return value
 
 
 def _yaml_where(exc) -> str:
