@@ -251,7 +251,9 @@ def _plans(ds: CXDataset, duration: pd.Timedelta, metrics: list[str], mentions):
                     "better": METRICS[metric].better, "before_start": intervention.start - duration,
                     "start": intervention.start, "after_end": after_end}
             inside = (obs["time"] >= plan["before_start"]) & (obs["time"] < after_end)
-            yield plan, obs.loc[inside]
+            # a canonical row order: the bootstrap draws the same resamples whatever order the exports came in
+            yield plan, obs.loc[inside].sort_values(["customer", "time", "arm", "score"], na_position="last",
+                                                    ignore_index=True)
 
 
 def _did(obs: pd.DataFrame, plan: dict, *, bins: int, n_boot: int, random_state, min_group_size: int,

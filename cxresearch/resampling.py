@@ -25,10 +25,13 @@ _CHUNK_CELLS = 4_000_000
 
 
 def cluster_codes(clusters, n_rows: int) -> np.ndarray:
-    """Integer cluster of each row: equal labels share a code, a missing label is a cluster of its own."""
+    """Integer cluster of each row: equal labels share a code, a missing label is a cluster of its own.
+
+    Labels are numbered in sorted order, so the same data in another row order draws the same clusters.
+    """
     if clusters is None:
         return np.arange(n_rows)
-    codes, _ = pd.factorize(pd.Series(clusters).reset_index(drop=True))
+    codes, _ = pd.factorize(pd.Series(clusters, dtype=object).astype("string").reset_index(drop=True), sort=True)
     if len(codes) != n_rows:
         raise ParameterError(f"clusters must give one label per row ({n_rows}); got {len(codes)}.")
     alone = codes < 0
