@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 
 from .errors import ParameterError
 
-__all__ = ["bootstrap_weights", "cluster_codes", "percentile_interval"]
+__all__ = ["bootstrap_weights", "canonical_order", "cluster_codes", "percentile_interval"]
 
 #: Largest number of weights held in memory at once (rows x resamples).
 _CHUNK_CELLS = 4_000_000
@@ -37,6 +37,25 @@ def cluster_codes(clusters, n_rows: int) -> np.ndarray:
     alone = codes < 0
     codes[alone] = codes.max(initial=-1) + 1 + np.arange(int(alone.sum()))
     return codes
+
+
+def canonical_order(values, clusters=None) -> np.ndarray:
+    """Row order that depends only on what the rows hold (cluster label, then values), not on their input order.
+
+    Resampling rows in this order draws the same resamples for the same data shuffled, so results do not
+    depend on how an export was sorted; rows that tie are identical, so their order does not matter.
+
+    Examples
+    --------
+    >>> canonical_order([[2.0], [1.0], [3.0]]).tolist()
+    [1, 0, 2]
+    """
+    values = np.asarray(values, dtype=float)
+    keys = list(values.reshape(len(values), -1).T)
+    if clusters is not None:
+        labels, _ = pd.factorize(pd.Series(clusters, dtype=object).astype("string"), sort=True)
+        keys.insert(0, labels)
+    return np.lexsort(keys[::-1])
 
 
 def bootstrap_weights(n_rows: int, *, clusters=None, n_boot: int = 200, random_state=None) -> Iterator[np.ndarray]:

@@ -25,7 +25,7 @@ from scipy import stats as _sp
 
 from .errors import DataError, DataWarning, ParameterError, SmallGroupWarning, did_you_mean
 from .privacy import MIN_GROUP_SIZE, suppress_small
-from .resampling import bootstrap_weights, cluster_codes, percentile_interval
+from .resampling import bootstrap_weights, canonical_order, cluster_codes, percentile_interval
 from .stats import (Comparison, Estimate, adjust_pvalues, ces, compare, csat, mean_interval, nps, nps_interval,
                     wilson_interval, z_value)
 
@@ -350,6 +350,8 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
     importance, r2, beta = (values[0] for values in _importance_and_beta(corr[None]))
 
     clusters = surveys.loc[complete, cluster_col].to_numpy() if cluster_col else None
+    order = canonical_order(data, clusters)
+    data, clusters = data[order], (clusters[order] if cluster_col else None)
     boot = [_importance_and_beta(_weighted_correlations(data, weights))
             for weights in bootstrap_weights(n, clusters=clusters, n_boot=n_boot, random_state=random_state)]
     boot_importance, boot_r2, boot_beta = (np.concatenate(parts) for parts in zip(*boot))
@@ -475,12 +477,13 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
                         f"outside, e.g. {scores[off_scale].head(5).tolist()}.")
     scored = scores.notna().to_numpy()
     membership = _topic_membership(topics, surveys.index)[scored]
-    score = scores.to_numpy()[scored]
+    clusters = surveys.loc[scored, cluster_col].to_numpy() if cluster_col else None
+    order = canonical_order(np.c_[scores.to_numpy()[scored], membership.to_numpy()], clusters)
+    score, about = scores.to_numpy()[scored][order], membership.to_numpy()[order]
+    clusters = clusters[order] if cluster_col else None
     promoter, detractor = (score >= 9).astype(float), (score <= 6).astype(float)
-    about = membership.to_numpy()
     n = int(scored.sum())
     overall, without = (values[0] for values in _nps_without(promoter, detractor, about, np.ones((1, n))))
-    clusters = surveys.loc[scored, cluster_col].to_numpy() if cluster_col else None
     boot = np.vstack([overall_b[:, None] - without_b for overall_b, without_b in
                       (_nps_without(promoter, detractor, about, weights)
                        for weights in bootstrap_weights(n, clusters=clusters, n_boot=n_boot,

@@ -204,3 +204,12 @@ def test_airline_online_boarding_and_wifi_drive_satisfaction():
     assert set(table.loc[:2, "driver"]) >= {"Online boarding", "Inflight wifi service"}
     assert table.attrs["r2"] == pytest.approx(table["importance"].sum())
     assert table.attrs["n"] < len(frame)   # "0 = not applicable" answers leave the complete cases
+
+
+def test_shuffled_rows_give_the_same_intervals():
+    frame = _planted_drivers(n=300).assign(customer_id=[f"C{i % 120}" if i % 7 else None for i in range(300)])
+    shuffled = frame.sample(frac=1, random_state=9)
+    for cluster in (None, "customer_id"):
+        first, again = (key_drivers(data, target="score", n_boot=40, cluster_col=cluster).set_index("driver")
+                        for data in (frame, shuffled))
+        pd.testing.assert_frame_equal(first, again.loc[first.index])

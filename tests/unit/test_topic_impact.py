@@ -108,3 +108,13 @@ def test_chart_greys_out_topics_not_flagged():
     bar = topic_impact_chart(table).data[0]
     assert list(bar.marker.color) == ["#d62728", "#c7c7c7"]
     assert list(bar.error_x.array) == [2.0, 2.0]
+
+
+def test_shuffled_rows_give_the_same_intervals():
+    rng = np.random.default_rng(8)
+    answers = pd.DataFrame({"nps": rng.integers(0, 11, 400), "customer_id": [f"C{i % 150}" for i in range(400)]})
+    labels = pd.Series(rng.choice(["wait", "staff", None], 400))
+    shuffled = answers.sample(frac=1, random_state=3)
+    for cluster in (None, "customer_id"):
+        first, again = (topic_impact(data, labels, cluster_col=cluster, n_boot=200) for data in (answers, shuffled))
+        pd.testing.assert_frame_equal(first, again)
