@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import pandas as pd
-from IPython.display import display
 
 from ..charts.journeys import emotion_curve, funnel_chart, journey_heatmap, journey_sankey, transition_heatmap
 from ..journeys import DEFAULT_GAP, JourneyMap, journey_map
+from ..display import pretty
 from ..privacy import MIN_GROUP_SIZE
+from .output import ExplorerBox, show_in
 
 __all__ = ["JourneyExplorer"]
 
@@ -22,7 +23,7 @@ CHARTS = {
 NEEDS_STAGES = ("journey map", "emotion curve", "stage funnel")
 
 
-class JourneyExplorer(widgets.VBox):
+class JourneyExplorer(ExplorerBox):
     """Pick a persona, a channel and a chart; see the chart and the top pain points.
 
     Parameters
@@ -67,6 +68,13 @@ class JourneyExplorer(widgets.VBox):
         """The chart currently shown."""
         return CHARTS[self.chart.value](self.journey)
 
+    @property
+    def pain_points(self):
+        """The top five pain points (with a positive impact) of the selection, formatted for reading."""
+        table = self.journey.pain_points(top=5)
+        shown = [c for c in ("name", "stage", "customers", "reach", "exit_rate", "csat", "impact") if c in table]
+        return pretty(table.loc[table["impact"] > 0, shown]).set_caption("Top pain points")
+
     def _map(self, persona: str, channel: str) -> JourneyMap:
         """Journey map of a selection, built once."""
         if (persona, channel) not in self._maps:
@@ -78,7 +86,4 @@ class JourneyExplorer(widgets.VBox):
         return next(p for p in self._split.persona_labels if str(p) == persona)
 
     def _refresh(self, *_) -> None:
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(self.figure)
-            display(self.journey.pain_points(top=5))
+        show_in(self.output, self.figure, self.pain_points)

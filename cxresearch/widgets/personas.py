@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import pandas as pd
-from IPython.display import display
 
 from ..charts.personas import persona_traits_chart
 from ..personas import PersonaModel, persona_card
+from .output import ExplorerBox, show_in
 
 __all__ = ["PersonaExplorer"]
 
 
-class PersonaExplorer(widgets.VBox):
+class PersonaExplorer(ExplorerBox):
     """Browse the personas of a fitted :class:`~cxresearch.personas.PersonaModel`.
 
     Personas smaller than the model's ``min_group_size`` are not offered.
@@ -47,6 +47,4 @@ class PersonaExplorer(widgets.VBox):
 
     def _refresh(self, *_) -> None:
         self.card.value = persona_card(self.model, self.persona.value, quotes=self.quotes)
-        with self.chart:
-            self.chart.clear_output(wait=True)
-            display(self.figure)
+        show_in(self.chart, self.figure)

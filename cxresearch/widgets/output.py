@@ -1,0 +1,47 @@
+"""Fill ipywidgets ``Output`` areas without capturing display calls.
+
+``with output: display(obj)`` makes the front end collect the outputs; a
+kernel run headless by papermill has nbclient emulate that front end, which
+then writes each output back to the kernel on the shell channel while it is
+still waiting on that channel for the cell's reply, and now and then never
+wakes up (the run hangs for good). Setting the ``outputs`` trait instead sends
+the outputs one way, kernel to front end, and works the same in JupyterLab.
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+import plotly.io as pio
+from IPython.core.interactiveshell import InteractiveShell
+
+__all__ = ["ExplorerBox", "show_in", "mime_bundle", "PLACEHOLDER"]
+
+#: Shown wherever a saved notebook is opened without the explorer's live widgets.
+PLACEHOLDER = ("<p style='padding:8px 12px;border:1px dashed #8c959f;border-radius:6px;color:#57606a'>"
+               "Interactive explorer: run this cell in JupyterLab to explore.</p>")
+
+
+def mime_bundle(obj) -> dict:
+    """The display data of *obj*: plotly figures as interactive plotly JSON, others as IPython shows them."""
+    if isinstance(obj, go.Figure):
+        return {**pio.renderers["plotly_mimetype"].to_mimebundle(obj.to_dict()),
+                "text/plain": f"<{obj.layout.title.text or 'figure'}>"}
+    data, _ = InteractiveShell.instance().display_formatter.format(obj)
+    return data
+
+
+def show_in(output: widgets.Output, *objects) -> None:
+    """Make *output* show *objects*, replacing what it showed."""
+    output.outputs = tuple({"output_type": "display_data", "data": mime_bundle(obj), "metadata": {}}
+                           for obj in objects)
+
+
+class ExplorerBox(widgets.VBox):
+    """A ``VBox`` whose saved output also carries :data:`PLACEHOLDER`.
+
+    A notebook reopened without the widget's live state (untrusted, another
+    viewer, a static export) shows the placeholder instead of the widget's repr.
+    """
+
+    def _repr_mimebundle_(self, **kwargs):
+        return {**super()._repr_mimebundle_(**kwargs), "text/html": PLACEHOLDER}

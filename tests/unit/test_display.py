@@ -1,0 +1,49 @@
+"""Tables for people: each column formatted by its declared kind, readable headers, no stray index."""
+import pandas as pd
+import pytest
+
+from cxresearch.display import card_grid, pretty
+from cxresearch.errors import ParameterError
+
+
+def cells(styler):
+    """The displayed text of each body cell, row by row."""
+    styler._compute()
+    return [[cell["display_value"] for cell in row if cell["type"] == "td"] for row in styler._translate(
+        False, False)["body"]]
+
+
+def test_columns_read_by_kind():
+    table = pd.DataFrame({"name": ["home"], "reach": [0.2694], "csat": [84.21], "csat_low": [70.0],
+                          "customers": [1200], "impact": [0.01234], "p_value": [0.0004], "chosen": [True],
+                          "median_time": [pd.Timedelta(minutes=3, seconds=48)], "examples": [["a", "b"]],
+                          "mean": [2.345]})
+    assert cells(pretty(table)) == [["home", "26.9%", "84.2%", "70.0%", "1,200", "0.0123", "<0.001", "yes",
+                                     "3 min 48 s", "a · b", "2.3"]]
+
+
+def test_declared_kinds_override_the_library_names():
+    table = pd.DataFrame({"impact": [-12.345], "value": [0.5]}, index=pd.Index([3], name="k"))
+    table.attrs["kinds"] = {"value": "share"}
+    assert cells(pretty(table, kinds={"impact": "number"})) == [["3", "-12.3", "50.0%"]]
+    with pytest.raises(ParameterError, match=r"unknown column kind\(s\) \['money'\]; valid kinds are"):
+        pretty(table, kinds={"value": "money"})
+
+
+def test_headers_index_and_width():
+    table = pd.DataFrame({"csat_low": [1.0], "exit_rate": [0.5]}, index=[7])
+    html = pretty(table).to_html()
+    assert ">CSAT low<" in html and ">exit rate<" in html
+    assert ">7<" not in html                       # an unnamed index is a row number, hidden
+    assert "overflow-x:auto" in html               # wide tables scroll inside the notebook
+
+
+def test_share_named_column_outside_zero_one_is_not_a_percentage():
+    assert cells(pretty(pd.DataFrame({"share": [12.5]}))) == [["12.5"]]
+
+
+def test_card_grid_puts_cards_side_by_side():
+    grid = card_grid(["<div>one</div>", "<div>two &amp; three</div>"])
+    assert "grid-template-columns:repeat(auto-fill,minmax(340px,1fr))" in grid
+    assert grid.count('<div style="min-width:0">') == 2 and "two &amp; three" in grid
+    assert grid._repr_html_() == str(grid)

@@ -1,0 +1,68 @@
+"""Every notebook, widget cells included, runs with plain papermill on a kernel with no front end.
+
+A scheduler calls ``papermill NOTEBOOK OUT -p data_dir ...`` and nothing else:
+no cell may wait for a browser. The explorers used to fill their Output widgets
+with ``with output: display(...)``; nbclient then answered each captured output
+on the kernel's shell channel while it was itself waiting on that channel for
+the cell's reply, and about one run in three never woke up. Each run here has a
+per-cell timeout, so a hang fails the test instead of stalling the suite.
+
+Slow by nature (a kernel per run): about 10-30 s per notebook on a 300-customer
+demo; this is the only test that runs the notebooks unmodified.
+"""
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from cxresearch.synthetic import generate
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("0*.ipynb"))
+CELL_TIMEOUT = 300   # seconds; a cell of these notebooks takes a few on 300 customers
+RUNS = 3             # a hang showed up in about one run in three
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("demo300"), customers=300, seed=42)
+
+
+def _run(source, target, data_dir, reports_dir):
+    return papermill.execute_notebook(str(source), str(target), parameters={
+        "data_dir": str(data_dir), "reports_dir": str(reports_dir)}, cwd=str(source.parent),
+        kernel_name="python3", progress_bar=False, execution_timeout=CELL_TIMEOUT)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_runs_headless_with_its_widget_cells(notebook, small_demo, tmp_path):
+    executed = _run(notebook, tmp_path / notebook.name, small_demo, tmp_path / "reports")
+    errors = [out for cell in executed.cells for out in cell.get("outputs", []) if out.output_type == "error"]
+    assert errors == []
+
+
+def test_explorers_run_headless_again_and_again(small_demo, tmp_path):
+    """Both explorers built and flipped through every selection, in three fresh kernels."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell('data_dir = ""', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import warnings\nwarnings.simplefilter('ignore')\n"
+            "import cxresearch as cx\nfrom cxresearch.personas import fit_personas\n"
+            "from cxresearch.widgets import JourneyExplorer, PersonaExplorer\n"
+            "dataset = cx.load_dataset(data_dir)\nfeatures, model = fit_personas(dataset, random_state=0)"),
+        nbformat.v4.new_code_cell(
+            "personas = PersonaExplorer(model)\n"
+            "for _, persona in personas.persona.options:\n    personas.persona.value = persona\npersonas"),
+        nbformat.v4.new_code_cell(
+            "journeys = JourneyExplorer(dataset, personas=model.labels_)\n"
+            "for chart in journeys.chart.options:\n    journeys.chart.value = chart\n"
+            "for persona in journeys.persona.options:\n    journeys.persona.value = persona\njourneys"),
+    ]
+    notebook.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source = tmp_path / "explorers.ipynb"
+    nbformat.write(notebook, source)
+    for run in range(RUNS):
+        executed = _run(source, tmp_path / f"run{run}.ipynb", small_demo, tmp_path)
+        shown = executed.cells[-1].outputs[0].data
+        assert "application/vnd.jupyter.widget-view+json" in shown and "run this cell" in shown["text/html"]

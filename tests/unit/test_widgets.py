@@ -1,0 +1,30 @@
+"""Explorers fill their outputs without a front end and leave a placeholder for static viewers."""
+import ipywidgets as widgets
+import pandas as pd
+
+from cxresearch.widgets import JourneyExplorer
+from cxresearch.widgets.output import PLACEHOLDER, show_in
+
+from .test_journeys import pain_dataset
+
+PLOTLY = "application/vnd.plotly.v1+json"
+
+
+def test_show_in_sets_outputs_without_capturing():
+    output = widgets.Output()
+    show_in(output, pd.DataFrame({"a": [1]}).style, "two")
+    assert [sorted(out["data"]) for out in output.outputs] == [["text/html", "text/plain"], ["text/plain"]]
+    assert output.msg_id == ""          # nothing captured: no front end is asked for anything
+    show_in(output, "only")
+    assert len(output.outputs) == 1
+
+
+def test_journey_explorer_shows_an_interactive_chart_and_a_readable_table():
+    personas = pd.Series({f"c{i:02d}": "left" if i < 10 else "bought" for i in range(20)})
+    explorer = JourneyExplorer(pain_dataset(), personas=personas)
+    chart, table = explorer.output.outputs
+    assert PLOTLY in chart["data"]
+    html = table["data"]["text/html"]
+    assert "Top pain points" in html and "exit rate" in html and "%" in html
+    assert (explorer.journey.pain_points(top=5)["impact"] > 0).sum() == html.count("<tr>") - 1
+    assert explorer._repr_mimebundle_()["text/html"] == PLACEHOLDER
