@@ -4,8 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..errors import ParameterError
+from .layout import check_columns
+
 __all__ = ["intervention_chart"]
 
+_ATTRS = ("start", "intervention_id", "description", "better", "label", "scope", "metric")
 _COLOURS = {"scope": ("#1f77b4", "rgba(31,119,180,0.2)"), "comparison": ("#7f7f7f", "rgba(127,127,127,0.2)")}
 
 
@@ -15,6 +19,12 @@ def intervention_chart(series: pd.DataFrame) -> go.Figure:
     Takes the output of :func:`~cxresearch.interventions.intervention_series`:
     one line with its interval band per group and a vertical line at the start.
     """
+    check_columns(series, ["group", "label", "period", "value", "low", "high", "n"], chart="intervention_chart",
+                  source="interventions.intervention_series")
+    missing = [key for key in _ATTRS if key not in series.attrs]
+    if missing:
+        raise ParameterError(f"intervention_chart needs the table's attrs {list(_ATTRS)} (set by "
+                             f"intervention_series); missing {missing}.")
     info = series.attrs
     traces = []
     for group, (line, band) in _COLOURS.items():

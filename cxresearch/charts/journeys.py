@@ -10,37 +10,87 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..errors import ParameterError
+from .layout import category_axis, check_columns, height_for
 
 __all__ = ["journey_sankey", "journey_heatmap", "emotion_curve", "funnel_chart", "transition_heatmap"]
 
-_EXIT = "exit"
+_EXIT, _OTHER = "exit", "other"
+_COLOURS = {_EXIT: "#d62728", _OTHER: "#bdbdbd", None: "#1f77b4"}
 
 
-def journey_sankey(flows: pd.DataFrame) -> go.Figure:
-    """Sankey of the first steps of sessions, from :meth:`JourneyMap.flows`; sessions ending flow to "exit"."""
+def journey_sankey(flows: pd.DataFrame, *, nodes_per_step: int = 6) -> go.Figure:
+    """Sankey of the first steps of sessions, from :meth:`JourneyMap.flows`; sessions ending flow to "exit".
+
+    Each step shows its *nodes_per_step* busiest touchpoints (by sessions in
+    and out); the others are grouped as "other", their names in its hover, so
+    labels never pile up.
+    """
+    check_columns(flows, ["step", "from_touchpoint", "to_touchpoint", "count"], chart="journey_sankey",
+                  source="JourneyMap.flows(steps)")
+    if not isinstance(nodes_per_step, (int, np.integer)) or isinstance(nodes_per_step, bool) or nodes_per_step < 1:
+        raise ParameterError(f"nodes_per_step must be a positive whole number; got {nodes_per_step!r}.")
     _one_persona(flows)
-    target_names = flows["to_touchpoint"].fillna(_EXIT)
-    source = "step " + flows["step"].astype(str) + ": " + flows["from_touchpoint"].astype(str)
-    target = np.where(flows["to_touchpoint"].isna(), "step " + flows["step"].astype(str) + ": " + _EXIT,
-                      "step " + (flows["step"] + 1).astype(str) + ": " + target_names.astype(str))
-    nodes = pd.Index(pd.unique(np.concatenate([source.to_numpy(dtype=object), target.astype(object)])))
-    labels = [name.split(": ", 1)[1] for name in nodes]
-    colours = ["#d62728" if label == _EXIT else "#1f77b4" for label in labels]
+    links, grouped = _grouped_links(flows, nodes_per_step)
+    nodes = pd.Index(pd.unique(pd.concat([links["source"], links["target"]], ignore_index=True)))
+    steps, labels = zip(*(name.split(": ", 1) for name in nodes)) if len(nodes) else ((), ())
+    hover = [f" ({', '.join(grouped.get(step, []))})" if label == _OTHER else "" for step, label in zip(steps, labels)]
     return go.Figure(go.Sankey(
-        node={"label": labels, "color": colours, "pad": 12},
-        link={"source": nodes.get_indexer(source), "target": nodes.get_indexer(target), "value": flows["count"],
-              "customdata": flows["customers"],
-              "hovertemplate": "%{source.label} → %{target.label}: %{value} sessions "
-                               "(%{customdata} customers)<extra></extra>"},
-    )).update_layout(title="How sessions unfold (first steps)")
+        arrangement="snap",
+        node={"label": list(labels), "pad": 14, "customdata": hover,
+              "color": [_COLOURS.get(label, _COLOURS[None]) for label in labels],
+              "hovertemplate": "%{label}%{customdata}: %{value} sessions<extra></extra>"},
+        link={"source": nodes.get_indexer(links["source"]), "target": nodes.get_indexer(links["target"]),
+              "value": links["count"], "customdata": links["customers"],
+              "hovertemplate": "%{source.label} → %{target.label}: %{value} sessions%{customdata}<extra></extra>"},
+    )).update_layout(title=f"How sessions unfold (first steps; the {nodes_per_step} busiest touchpoints per step)",
+                     height=height_for(max(pd.Series(steps).value_counts(), default=0), per_row=56))
+
+
+def _grouped_links(flows: pd.DataFrame, keep: int) -> tuple[pd.DataFrame, dict]:
+    """Links between "k: name" nodes (k the step), all but the *keep* busiest names of a step as "other".
+
+    Returns the links (source, target, count, customers hover text) and, per
+    step, the names grouped as "other".
+    """
+    exits = flows["to_touchpoint"].isna().to_numpy()
+    target_step = np.where(exits, flows["step"], flows["step"] + 1)
+    ends = pd.DataFrame({"step": np.concatenate([flows["step"], target_step[~exits]]),
+                         "name": np.concatenate([flows["from_touchpoint"].astype(str),
+                                                 flows["to_touchpoint"][~exits].astype(str)]),
+                         "count": np.concatenate([flows["count"], flows["count"][~exits]])})
+    volume = (ends.groupby(["step", "name"])["count"].sum().reset_index()
+              .sort_values(["step", "count", "name"], ascending=[True, False, True], kind="stable"))
+    volume["kept"] = volume.groupby("step").cumcount() < keep
+    kept = pd.MultiIndex.from_frame(volume.loc[volume["kept"], ["step", "name"]])
+    others = volume[~volume["kept"]].groupby("step")["name"].agg(list)
+    grouped = {str(step): names for step, names in others.items()}
+
+    def node(step, name, is_exit):
+        kept_here = pd.MultiIndex.from_arrays([step, name]).isin(kept)
+        return (pd.Series(step).astype(str) + ": "
+                + np.where(is_exit, _EXIT, np.where(kept_here, name, _OTHER))).to_numpy()
+
+    links = pd.DataFrame({
+        "source": node(flows["step"].to_numpy(), flows["from_touchpoint"].astype(str).to_numpy(), False),
+        "target": node(target_step, flows["to_touchpoint"].astype(str).to_numpy(), exits),
+        "count": flows["count"].to_numpy(),
+        "customers": flows["customers"].to_numpy(dtype=float) if "customers" in flows else np.nan})
+    links = links.groupby(["source", "target"], sort=False).agg(
+        count=("count", "sum"), customers=("customers", lambda c: c.iloc[0] if len(c) == 1 else np.nan),
+        ).reset_index()
+    links["customers"] = [f" ({c:,.0f} customers)" if pd.notna(c) else "" for c in links["customers"]]
+    return links, grouped
 
 
 def journey_heatmap(matrix: pd.DataFrame) -> go.Figure:
     """The journey map: stages x channels, coloured by CSAT and sized by reach (:attr:`JourneyMap.matrix`)."""
+    check_columns(matrix, ["stage", "channel", "share", "csat", "customers", "exit_rate", "surveys"],
+                  chart="journey_heatmap", source="JourneyMap.matrix")
     _one_persona(matrix)
     size = 12 + 48 * np.sqrt(matrix["share"] / max(matrix["share"].max(), 1e-9))
+    channels = sorted(pd.unique(matrix["channel"].astype(str)))
     return go.Figure(go.Scatter(
-        x=matrix["stage"], y=matrix["channel"], mode="markers",
+        x=matrix["stage"].astype(str), y=matrix["channel"].astype(str), mode="markers",
         marker={"size": size, "color": matrix["csat"], "colorscale": "RdYlGn", "cmin": 0, "cmax": 100,
                 "colorbar": {"title": "CSAT %"}, "line": {"width": 1, "color": "#444"}},
         customdata=np.column_stack([matrix["customers"], matrix["share"], matrix["exit_rate"], matrix["surveys"]]),
@@ -48,14 +98,16 @@ def journey_heatmap(matrix: pd.DataFrame) -> go.Figure:
                       "%{customdata[0]} customers (%{customdata[1]:.0%})<br>"
                       "exit rate %{customdata[2]:.0%}<extra></extra>",
     )).update_layout(title="Journey map: reach (size) and satisfaction (colour) by stage and channel",
-                     xaxis={"title": "stage", "categoryorder": "array", "categoryarray": pd.unique(matrix["stage"])},
-                     yaxis_title="channel")
+                     xaxis=category_axis(pd.unique(matrix["stage"].astype(str)), title="stage", width=14),
+                     yaxis=category_axis(channels, title="channel"), height=height_for(len(channels), per_row=60))
 
 
 def emotion_curve(stages: pd.DataFrame) -> go.Figure:
     """Mean CSAT (1-5) across the stages with its interval, one line per persona (:attr:`JourneyMap.stages`)."""
+    check_columns(stages, ["stage", "csat_mean", "csat_mean_low", "csat_mean_high", "surveys"],
+                  chart="emotion_curve", source="JourneyMap.stages")
     figure = go.Figure([
-        go.Scatter(x=rows["stage"], y=rows["csat_mean"], mode="lines+markers", name=str(name),
+        go.Scatter(x=rows["stage"].astype(str), y=rows["csat_mean"], mode="lines+markers", name=str(name),
                    error_y={"type": "data", "symmetric": False,
                             "array": rows["csat_mean_high"] - rows["csat_mean"],
                             "arrayminus": rows["csat_mean"] - rows["csat_mean_low"]},
@@ -63,34 +115,41 @@ def emotion_curve(stages: pd.DataFrame) -> go.Figure:
         for name, rows in _by_persona(stages)
     ])
     figure.add_hline(y=3, line_dash="dot", annotation_text="neutral")
-    return figure.update_layout(title="Emotion curve: satisfaction along the journey", xaxis_title="stage",
+    return figure.update_layout(title="Emotion curve: satisfaction along the journey",
+                                xaxis=category_axis(pd.unique(stages["stage"].astype(str)), title="stage", width=14),
                                 yaxis={"title": "mean CSAT (1-5)", "range": [1, 5]})
 
 
 def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
     """Customers at each ordered step with the share kept from the first (:meth:`JourneyMap.funnel`)."""
+    check_columns(funnel, ["name", "customers"], chart="funnel_chart", source="JourneyMap.funnel(steps)")
+    names = pd.unique(funnel["name"].astype(str))
     return go.Figure([
-        go.Funnel(y=rows["name"], x=rows["customers"], name=str(name), textinfo="value+percent initial")
+        go.Funnel(y=rows["name"].astype(str), x=rows["customers"], name=str(name), textinfo="value+percent initial")
         for name, rows in _by_persona(funnel)
-    ]).update_layout(title="Funnel")
+    ]).update_layout(title="Funnel", yaxis=category_axis(names), height=height_for(len(names), per_row=60))
 
 
 def transition_heatmap(transitions: pd.DataFrame, *, normalise: bool = True) -> go.Figure:
-    """From x to touchpoint heatmap of :attr:`JourneyMap.transitions`.
+    """From x to touchpoint heatmap of :attr:`JourneyMap.transitions`, every touchpoint labelled.
 
     With *normalise* each row shows where sessions go next from a touchpoint
     (shares of its outgoing transitions), else the raw counts.
     """
+    check_columns(transitions, ["from_touchpoint", "to_touchpoint", "count"], chart="transition_heatmap",
+                  source="JourneyMap.transitions")
     _one_persona(transitions)
     grid = transitions.pivot_table(index="from_touchpoint", columns="to_touchpoint", values="count",
                                    aggfunc="sum", fill_value=0)
     values = grid.div(grid.sum(axis=1), axis=0) if normalise else grid
     return go.Figure(go.Heatmap(
-        z=values.to_numpy(), x=values.columns, y=values.index, colorscale="Blues",
+        z=values.to_numpy(), x=values.columns.astype(str), y=values.index.astype(str), colorscale="Blues",
         customdata=grid.to_numpy(),
         hovertemplate="%{y} → %{x}: " + ("%{z:.0%}" if normalise else "%{z}") + " (%{customdata})<extra></extra>",
     )).update_layout(title="Transitions between touchpoints" + (" (share of next steps)" if normalise else ""),
-                     xaxis_title="to", yaxis_title="from", yaxis_autorange="reversed")
+                     xaxis=category_axis(values.columns, title="to", tickangle=-45),
+                     yaxis=category_axis(values.index, title="from", autorange="reversed"),
+                     height=height_for(len(values.index), extra=260))
 
 
 def _by_persona(table: pd.DataFrame):

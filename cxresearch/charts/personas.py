@@ -11,17 +11,21 @@ from plotly.subplots import make_subplots
 
 from ..personas import feature_label
 from ..privacy import MIN_GROUP_SIZE, suppress_small
+from .layout import category_axis, check_columns, height_for
 
 __all__ = ["persona_sizes_chart", "trait_heatmap", "persona_traits_chart", "projection_chart", "k_selection_chart"]
 
 
 def persona_sizes_chart(personas: pd.DataFrame, *, min_group_size: int = MIN_GROUP_SIZE) -> go.Figure:
     """Horizontal bars of persona sizes with their shares (``model.personas_``)."""
-    shown = suppress_small(personas, size_col="size", min_group_size=min_group_size).iloc[::-1]
+    check_columns(personas, ["name", "size", "share"], chart="persona_sizes_chart", source="model.personas_")
+    shown = suppress_small(personas, size_col="size", min_group_size=min_group_size).iloc[::-1]   # first on top
+    names = shown["name"].astype(str)
     return go.Figure(go.Bar(
-        x=shown["size"], y=shown["name"], orientation="h", text=[f"{s:.0%}" for s in shown["share"]],
+        x=shown["size"], y=names, orientation="h", text=[f"{s:.0%}" for s in shown["share"]],
         textposition="auto", hovertemplate="%{y}: %{x:,} customers (%{text})<extra></extra>",
-    )).update_layout(title="Personas by size", xaxis_title="customers", yaxis_title="")
+    )).update_layout(title="Personas by size", xaxis_title="customers",
+                     yaxis=category_axis(names, width=26), height=height_for(len(names), per_row=44, minimum=300))
 
 
 def trait_heatmap(traits: pd.DataFrame, personas: pd.DataFrame, *, top: int = 15,
@@ -35,32 +39,39 @@ def trait_heatmap(traits: pd.DataFrame, personas: pd.DataFrame, *, top: int = 15
     personas : pandas.DataFrame
         ``model.personas_`` for names and sizes.
     """
+    check_columns(personas, ["name", "size"], chart="trait_heatmap", source="model.personas_")
     shown = suppress_small(personas, size_col="size", min_group_size=min_group_size)
     rows = traits.loc[shown.index]
     columns = rows.abs().max().sort_values(ascending=False, kind="stable").index[:top]
     values = rows[columns]
+    features, names = [feature_label(c) for c in columns], shown["name"].astype(str).tolist()
     return go.Figure(go.Heatmap(
-        z=values.to_numpy(), x=[feature_label(c) for c in columns], y=shown["name"].tolist(),
+        z=values.to_numpy(), x=features, y=names,
         zmid=0, colorscale="RdBu", reversescale=True, colorbar={"title": "SD vs rest"},
         text=values.round(1).to_numpy(), texttemplate="%{text}",
         hovertemplate="%{y}<br>%{x}: %{z:+.2f} SD vs the other customers<extra></extra>",
     )).update_layout(title="What sets each persona apart (standardised mean difference)",
-                     yaxis={"autorange": "reversed"})
+                     xaxis=category_axis(features, width=16, tickangle=-40),
+                     yaxis=category_axis(names, width=26, autorange="reversed"),
+                     height=height_for(len(names), per_row=48, extra=300))
 
 
 def persona_traits_chart(traits: pd.Series, *, top: int = 10) -> go.Figure:
     """Bars of one persona's strongest traits (a row of ``model.traits_``)."""
     strongest = traits.dropna().abs().sort_values(ascending=False, kind="stable").index[:top][::-1]
     values = traits[strongest]
+    labels = [feature_label(c) for c in strongest]
     return go.Figure(go.Bar(
-        x=values, y=[feature_label(c) for c in strongest], orientation="h",
+        x=values, y=labels, orientation="h",
         marker_color=["#2166ac" if v > 0 else "#b2182b" for v in values],
         hovertemplate="%{y}: %{x:+.2f} SD vs the other customers<extra></extra>",
-    )).update_layout(title="Strongest traits", xaxis_title="standardised mean difference vs the rest")
+    )).update_layout(title="Strongest traits", xaxis_title="standardised mean difference vs the rest",
+                     yaxis=category_axis(labels, width=28), height=height_for(len(labels), per_row=30, minimum=320))
 
 
 def projection_chart(points: pd.DataFrame) -> go.Figure:
     """Scatter of customers on two principal axes, coloured by persona (:func:`projection_data`)."""
+    check_columns(points, ["pc1", "pc2", "name"], chart="projection_chart", source="personas.projection_data")
     explained = points.attrs.get("explained_variance", [float("nan")] * 2)
     figure = go.Figure([
         go.Scattergl(x=group["pc1"], y=group["pc2"], mode="markers", name=str(name),
@@ -74,6 +85,8 @@ def projection_chart(points: pd.DataFrame) -> go.Figure:
 
 def k_selection_chart(selection: pd.DataFrame, *, stability_threshold: float | None = None) -> go.Figure:
     """Silhouette and bootstrap stability per number of personas, the chosen k marked (``model.selection_``)."""
+    check_columns(selection, ["silhouette", "stability", "stability_sd", "chosen"], chart="k_selection_chart",
+                  source="model.selection_")
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Silhouette (higher is better)",
                                                            "Stability: mean bootstrap ARI"))
     k = selection.index.to_numpy()
@@ -86,4 +99,4 @@ def k_selection_chart(selection: pd.DataFrame, *, stability_threshold: float | N
     for chosen in selection.index[selection["chosen"]]:
         figure.add_vline(x=chosen, line_dash="dash", line_color="#2ca02c")
     return figure.update_layout(title="Choosing the number of personas", showlegend=False).update_xaxes(
-        title_text="number of personas", dtick=1)
+        title_text="number of personas", tickmode="array", tickvals=list(k))

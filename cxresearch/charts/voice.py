@@ -4,14 +4,29 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from .layout import category_axis, check_choice, check_columns, height_for
+
 __all__ = ["kpi_chart", "trend_chart", "driver_quadrant_chart", "topic_sentiment_chart", "topic_impact_chart"]
 
 _QUADRANT_COLOURS = {"fix first": "#d62728", "keep up": "#2ca02c", "low priority": "#7f7f7f",
                      "possible overkill": "#1f77b4"}
+#: Where each quadrant's name goes (paper coordinates), in the order of _QUADRANT_COLOURS.
+_QUADRANT_CORNERS = [(0, 1), (1, 1), (0, 0), (1, 0)]
+#: KPI table columns that are not groups.
+_KPI_COLUMNS = ("metric", "value", "low", "high", "n")
+#: Plot area (pixels) assumed when placing labels.
+_PLOT_SIZE = (620, 420)
+#: Directions (x right, y down) tried in turn for a label, at growing distances (pixels) from its point.
+_DIRECTIONS = [(0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1)]
+_DISTANCES = (8, 28, 48, 68)
 
 
 def kpi_chart(table: pd.DataFrame, *, metric: str = "nps", group_col: str | None = None) -> go.Figure:
     """Bars of one KPI with interval whiskers, per group, from :func:`~cxresearch.voice.kpi_table`."""
+    check_columns(table, ["metric", "value", "low", "high", "n"], chart="kpi_chart", source="voice.kpi_table")
+    check_choice("metric", metric, sorted(pd.unique(table["metric"].astype(str))))
+    if group_col is not None:
+        check_choice("group_col", group_col, [c for c in table.columns if c not in _KPI_COLUMNS])
     rows = table[table["metric"] == metric]
     labels = rows[group_col].astype(str) if group_col else pd.Series(["all"] * len(rows), index=rows.index)
     figure = go.Figure(go.Bar(x=labels, y=rows["value"], customdata=rows["n"],
@@ -19,13 +34,15 @@ def kpi_chart(table: pd.DataFrame, *, metric: str = "nps", group_col: str | None
                                        "arrayminus": rows["value"] - rows["low"]},
                               hovertemplate="%{x}: %{y:.1f} (n=%{customdata})<extra></extra>"))
     return figure.update_layout(title=f"{metric.upper()} with 95% interval", yaxis_title=metric,
-                                xaxis_title=group_col or "")
+                                xaxis=category_axis(pd.unique(labels), title=group_col or "", width=14))
 
 
 def trend_chart(trend: pd.DataFrame) -> go.Figure:
     """KPI per period with its interval band; significant changes are marked (:func:`kpi_trend`)."""
+    check_columns(trend, ["period", "metric", "value", "low", "high", "significant"], chart="trend_chart",
+                  source="voice.kpi_trend")
     metric = trend["metric"].iloc[0] if len(trend) else ""
-    changed = trend[trend["significant"]]
+    changed = trend[trend["significant"].fillna(False).astype(bool)]
     return go.Figure([
         go.Scatter(x=pd.concat([trend["period"], trend["period"][::-1]]),
                    y=pd.concat([trend["high"], trend["low"][::-1]]), fill="toself", line={"width": 0},
@@ -37,36 +54,124 @@ def trend_chart(trend: pd.DataFrame) -> go.Figure:
 
 
 def driver_quadrant_chart(drivers: pd.DataFrame) -> go.Figure:
-    """Importance-performance quadrant of :func:`~cxresearch.voice.key_drivers`."""
+    """Importance-performance quadrant of :func:`~cxresearch.voice.key_drivers`, quadrants named.
+
+    Top left "fix first" (important, rated low), top right "keep up", bottom
+    left "low priority", bottom right "possible overkill". Each driver is
+    labelled (without its ``rating_`` prefix; the hover shows the full name)
+    at the first spot around its point where the label overlaps no other label.
+    """
+    check_columns(drivers, ["driver", "importance", "performance", "quadrant"], chart="driver_quadrant_chart",
+                  source="voice.key_drivers")
+    x, y = drivers["performance"].astype(float), drivers["importance"].astype(float)
+    x_range, y_range = _padded(x), _padded(y, low=0)
     figure = go.Figure([
-        go.Scatter(x=rows["performance"], y=rows["importance"], mode="markers+text", text=rows["driver"],
-                   textposition="top center", name=quadrant, marker={"size": 12, "color": colour})
+        go.Scatter(x=rows["performance"], y=rows["importance"], mode="markers", name=quadrant,
+                   marker={"size": 12, "color": colour}, customdata=rows["driver"],
+                   hovertemplate="%{customdata}<br>performance %{x:.2f}<br>importance %{y:.1%}<extra></extra>")
         for quadrant, colour in _QUADRANT_COLOURS.items()
         for rows in [drivers[drivers["quadrant"] == quadrant]]
     ])
-    figure.add_vline(x=drivers["performance"].mean(), line_dash="dot")
-    figure.add_hline(y=drivers["importance"].mean(), line_dash="dot")
-    return figure.update_layout(title="Key drivers: importance vs performance",
-                                xaxis_title="performance (mean rating)", yaxis_title="importance (share of R²)")
+    figure.add_vline(x=x.mean(), line_dash="dot")
+    figure.add_hline(y=y.mean(), line_dash="dot")
+    for (quadrant, colour), (qx, qy) in zip(_QUADRANT_COLOURS.items(), _QUADRANT_CORNERS):
+        figure.add_annotation(x=qx, y=qy, xref="paper", yref="paper", xanchor="left" if qx == 0 else "right",
+                              yanchor="top" if qy == 1 else "bottom", showarrow=False,
+                              text=f"<b>{quadrant}</b>", font={"color": colour, "size": 13}, opacity=0.8)
+    placed = place_labels((x - x_range[0]) / (x_range[1] - x_range[0]),
+                          (y - y_range[0]) / (y_range[1] - y_range[0]), _driver_labels(drivers["driver"]))
+    for label, px, py, (ax, ay) in zip(_driver_labels(drivers["driver"]), x, y, placed):
+        figure.add_annotation(x=px, y=py, ax=ax, ay=ay, text=label, showarrow=True, arrowhead=0, arrowwidth=1,
+                              arrowcolor="#8c959f", font={"size": 12}, name="driver")
+    return figure.update_layout(title="Key drivers: importance vs performance", height=_PLOT_SIZE[1] + 140,
+                                xaxis={"title": "performance (mean rating)", "range": x_range},
+                                yaxis={"title": "importance (share of R²)", "range": y_range,
+                                       "tickformat": ".0%"},
+                                legend={"orientation": "h", "y": -0.2})
 
 
 def topic_sentiment_chart(summary: pd.DataFrame) -> go.Figure:
     """Stacked shares of positive, neutral and negative texts per topic (``Topics.summary``)."""
+    check_columns(summary, ["topic", "positive", "negative"], chart="topic_sentiment_chart", source="Topics.summary")
     neutral = 1 - summary["positive"] - summary["negative"]
+    topics = summary["topic"].astype(str)
     parts = [("negative", summary["negative"], "#d62728"), ("neutral", neutral, "#c7c7c7"),
              ("positive", summary["positive"], "#2ca02c")]
-    return go.Figure([go.Bar(y=summary["topic"], x=share, name=name, orientation="h", marker_color=colour)
+    return go.Figure([go.Bar(y=topics, x=share, name=name, orientation="h", marker_color=colour,
+                             hovertemplate="%{y}: %{x:.0%} " + name + "<extra></extra>")
                       for name, share, colour in parts]).update_layout(
-        barmode="stack", title="Topics by sentiment", xaxis_title="share of texts", xaxis_tickformat=".0%")
+        barmode="stack", title="Topics by sentiment", xaxis_title="share of texts", xaxis_tickformat=".0%",
+        yaxis=category_axis(pd.unique(topics), autorange="reversed"), height=height_for(len(topics), per_row=34))
 
 
 def topic_impact_chart(impact: pd.DataFrame) -> go.Figure:
     """NPS points each topic costs or earns, with interval; flagged topics are solid (:func:`topic_impact`)."""
+    check_columns(impact, ["topic", "impact", "low", "high", "significant"], chart="topic_impact_chart",
+                  source="voice.topic_impact")
     colours = [("#d62728" if value < 0 else "#2ca02c") if flagged else "#c7c7c7"
                for value, flagged in zip(impact["impact"], impact["significant"])]
+    topics = impact["topic"].astype(str)
     return go.Figure(go.Bar(
-        y=impact["topic"], x=impact["impact"], orientation="h", marker_color=colours,
+        y=topics, x=impact["impact"], orientation="h", marker_color=colours,
         error_x={"type": "data", "symmetric": False, "array": impact["high"] - impact["impact"],
                  "arrayminus": impact["impact"] - impact["low"]},
+        hovertemplate="%{y}: %{x:+.1f} NPS points<extra></extra>",
     )).update_layout(title="NPS impact by topic (overall NPS minus NPS without the topic; grey: not significant)",
-                    xaxis_title="NPS points")
+                     xaxis_title="NPS points",
+                     yaxis=category_axis(pd.unique(topics), autorange="reversed"),
+                     height=height_for(len(topics), per_row=34))
+
+
+def place_labels(x, y, labels, *, size=None) -> list[tuple[float, float]]:
+    """Pixel offsets (ax, ay) putting each label near its point without overlapping another label or point.
+
+    *x* and *y* are the points' positions scaled to 0..1 over the plot area;
+    a label is a box of about 7 px per character by 16 px, tried in eight
+    directions around its point, then farther away; the first free spot
+    inside the plot wins (the last one tried when none is free).
+    """
+    width, height = size or _PLOT_SIZE
+    points = [(float(px) * width, (1 - float(py)) * height) for px, py in zip(x, y)]
+    taken = [(px - 7, py - 7, px + 7, py + 7) for px, py in points]
+    offsets = []
+    for (px, py), label in zip(points, labels):
+        w, h = 7 * len(label) + 6, 16
+        for gap in _DISTANCES:
+            for ux, uy in _DIRECTIONS:
+                ax, ay = ux * (w / 2 + gap), uy * (h / 2 + gap)
+                box = _box(px + ax, py + ay, w, h)
+                if (box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+                        and not any(_overlap(box, other) for other in taken)):
+                    break
+            else:
+                continue
+            break
+        taken.append(box)
+        offsets.append((ax, ay))
+    return offsets
+
+
+def label_boxes(x, y, labels, offsets, *, size=None) -> list[tuple[float, float, float, float]]:
+    """The pixel boxes of labels placed at *offsets* (to check them)."""
+    width, height = size or _PLOT_SIZE
+    return [_box(float(px) * width + ax, (1 - float(py)) * height + ay, 7 * len(label) + 6, 16)
+            for px, py, label, (ax, ay) in zip(x, y, labels, offsets)]
+
+
+def _box(cx, cy, w, h):
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _driver_labels(drivers: pd.Series) -> list[str]:
+    return [str(d).removeprefix("rating_").replace("_", " ") for d in drivers]
+
+
+def _padded(values: pd.Series, *, low: float | None = None) -> list[float]:
+    """An axis range around *values* with 12% room on each side for labels."""
+    lo, hi = float(values.min()), float(values.max())
+    pad = (hi - lo) * 0.12 or 0.5
+    return [lo - pad if low is None else max(low, lo - pad), hi + pad]

@@ -1,0 +1,59 @@
+"""What every chart shares: input checks that list the valid choices, and axes that label every category.
+
+Long category names are wrapped on the axis (the hover shows the full name);
+a chart with many categories grows in height instead of skipping labels.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+
+from ..errors import ParameterError, did_you_mean
+
+__all__ = ["check_columns", "check_choice", "wrap", "category_axis", "height_for"]
+
+#: Pixels per category row of a chart whose rows are categories.
+ROW_HEIGHT = 26
+#: Characters per line of a wrapped label, and lines kept before "…".
+LABEL_WIDTH, LABEL_LINES = 22, 2
+
+
+def check_columns(table: pd.DataFrame, columns, *, chart: str, source: str) -> None:
+    """Raise :class:`ParameterError` unless *table* has *columns*, naming the table the chart expects."""
+    if not isinstance(table, pd.DataFrame):
+        raise ParameterError(f"{chart} takes a DataFrame ({source}); got {type(table).__name__}.")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ParameterError(f"{chart} needs the columns {list(columns)} ({source}); missing {missing}, "
+                             f"found {list(table.columns)}.{did_you_mean(missing[0], table.columns)}")
+
+
+def check_choice(name: str, value, choices) -> None:
+    """Raise :class:`ParameterError` unless *value* is one of *choices*, listing them (as plotly express does)."""
+    choices = list(choices)
+    if value not in choices:
+        raise ParameterError(f"{name}={value!r} is not one of {choices}.{did_you_mean(value, choices)}")
+
+
+def wrap(label, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) -> str:
+    """*label* on at most *lines* lines of *width* characters (``<br>`` between), "…" when cut.
+
+    Examples
+    --------
+    >>> wrap("Email-heavy budget omnichannel browsers", 20)
+    'Email-heavy budget<br>omnichannel browsers'
+    """
+    return "<br>".join(textwrap.wrap(str(label), width, max_lines=lines, placeholder="…")) or str(label)
+
+
+def category_axis(categories, *, width: int = LABEL_WIDTH, **settings) -> dict:
+    """Axis settings that put a tick and a (wrapped) label on every category, in the given order."""
+    names = [str(c) for c in categories]
+    return {"type": "category", "categoryorder": "array", "categoryarray": names, "tickmode": "array",
+            "tickvals": names, "ticktext": [wrap(n, width) for n in names], "automargin": True, **settings}
+
+
+def height_for(rows: int, *, per_row: int = ROW_HEIGHT, extra: int = 200, minimum: int = 420) -> int:
+    """Figure height that gives each of *rows* category rows room for its label."""
+    return max(minimum, extra + per_row * rows)

@@ -1,0 +1,215 @@
+"""Every chart labels every category of its input, and refuses input it cannot draw (listing the choices)."""
+import itertools
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxresearch import charts
+from cxresearch.charts.layout import wrap
+from cxresearch.charts.voice import label_boxes, place_labels
+from cxresearch.errors import ParameterError
+
+TOUCHPOINTS = ["home", "product_page", "cart", "checkout", "newsletter", "chat", "faq", "returns", "store_visit",
+               "store_checkout", "app_home", "search_ad", "social_ad", "call_center", "loyalty_program",
+               "reviews_page"]
+LONG = "Email-heavy budget omnichannel browsers who rarely buy"
+
+
+def ticks(axis):
+    """The categories an axis labels, each with a tick of its own."""
+    assert axis.tickmode == "array"
+    return list(axis.tickvals)
+
+
+# ------------------------------------------------------------------- journeys
+def transitions():
+    """16 "from" touchpoints, each going to the next one (and the last back to the first)."""
+    return pd.DataFrame({"from_touchpoint": TOUCHPOINTS, "to_touchpoint": TOUCHPOINTS[1:] + TOUCHPOINTS[:1],
+                         "count": range(1, 17)})
+
+
+def test_transition_heatmap_labels_all_sixteen_rows_and_columns():
+    figure = charts.transition_heatmap(transitions())
+    assert sorted(ticks(figure.layout.yaxis)) == sorted(TOUCHPOINTS)
+    assert sorted(ticks(figure.layout.xaxis)) == sorted(TOUCHPOINTS)
+    assert figure.layout.height >= 16 * 26                  # room for every label
+    np.testing.assert_allclose(figure.data[0].z.sum(axis=1), 1)   # shares of next steps per row
+    with pytest.raises(ParameterError, match=r"transition_heatmap needs the columns .*missing \['count'\]"):
+        charts.transition_heatmap(transitions().drop(columns="count"))
+
+
+def flows():
+    """Step 1 from 8 touchpoints (count 8..1) to checkout; step 2 from checkout to exit."""
+    first = pd.DataFrame({"step": 1, "from_touchpoint": TOUCHPOINTS[:8], "to_touchpoint": "checkout",
+                          "count": range(8, 0, -1), "customers": range(8, 0, -1)})
+    second = pd.DataFrame({"step": [2], "from_touchpoint": ["checkout"], "to_touchpoint": [None], "count": [36],
+                           "customers": [30]})
+    return pd.concat([first, second], ignore_index=True)
+
+
+def test_sankey_keeps_the_busiest_nodes_per_step_and_groups_the_rest():
+    figure = charts.journey_sankey(flows(), nodes_per_step=3)
+    sankey = figure.data[0]
+    labels = list(sankey.node.label)
+    # step 1: the three busiest + "other" (5 touchpoints); step 2: checkout; its exit
+    assert sorted(labels) == sorted(["home", "product_page", "cart", "other", "checkout", "exit"])
+    other = labels.index("other")
+    assert all(name in sankey.node.customdata[other] for name in TOUCHPOINTS[3:8])
+    assert sum(sankey.link.value) == flows()["count"].sum()          # nothing lost by grouping
+    assert sankey.link.value[list(sankey.link.source).index(other)] == 5 + 4 + 3 + 2 + 1
+    every = charts.journey_sankey(flows(), nodes_per_step=10)
+    assert set(TOUCHPOINTS[:8]) <= set(every.data[0].node.label) and "other" not in every.data[0].node.label
+    with pytest.raises(ParameterError, match="nodes_per_step must be a positive whole number"):
+        charts.journey_sankey(flows(), nodes_per_step=0)
+
+
+def test_journey_heatmap_emotion_curve_and_funnel_label_every_stage_and_channel():
+    stages = ["awareness", "consideration", "purchase", "service"]
+    matrix = pd.DataFrame(list(itertools.product(stages, ["web", "app", "store"])), columns=["stage", "channel"])
+    matrix = matrix.assign(share=0.2, csat=80.0, customers=10, exit_rate=0.1, surveys=5)
+    heatmap = charts.journey_heatmap(matrix)
+    assert ticks(heatmap.layout.xaxis) == stages and sorted(ticks(heatmap.layout.yaxis)) == ["app", "store", "web"]
+    table = pd.DataFrame({"stage": stages, "csat_mean": 4.0, "csat_mean_low": 3.5, "csat_mean_high": 4.5,
+                          "surveys": 9})
+    assert ticks(charts.emotion_curve(table).layout.xaxis) == stages
+    funnel = pd.DataFrame({"name": stages + [LONG], "customers": [50, 40, 30, 20, 10]})
+    figure = charts.funnel_chart(funnel)
+    assert ticks(figure.layout.yaxis) == stages + [LONG]
+    assert figure.layout.yaxis.ticktext[-1] == wrap(LONG) and "<br>" in wrap(LONG)   # wrapped; hover: full name
+    with pytest.raises(ParameterError, match=r"emotion_curve needs the columns .*JourneyMap.stages"):
+        charts.emotion_curve(table.drop(columns="csat_mean"))
+
+
+# ------------------------------------------------------------------- voice
+def kpis():
+    return pd.DataFrame({"channel": ["web", "app", "store", "call_center"] * 2, "metric": ["nps"] * 4 + ["csat"] * 4,
+                         "value": [10.0, 20, 30, 40, 80, 85, 90, 95], "low": 0.0, "high": 99.0, "n": 50})
+
+
+def test_kpi_chart_labels_every_group_and_refuses_an_unknown_metric():
+    figure = charts.kpi_chart(kpis(), metric="csat", group_col="channel")
+    assert ticks(figure.layout.xaxis) == ["web", "app", "store", "call_center"]
+    assert list(figure.data[0].y) == [80, 85, 90, 95]
+    with pytest.raises(ParameterError, match=r"metric='nsp' is not one of \['csat', 'nps'\]. Did you mean 'nps'"):
+        charts.kpi_chart(kpis(), metric="nsp", group_col="channel")
+    with pytest.raises(ParameterError, match=r"group_col='chanel' is not one of \['channel'\]"):
+        charts.kpi_chart(kpis(), metric="nps", group_col="chanel")
+
+
+def test_trend_chart_marks_significant_changes():
+    trend = pd.DataFrame({"period": pd.date_range("2025-01-01", periods=3, freq="MS"), "metric": "nps",
+                          "value": [10.0, 30, 32], "low": 0.0, "high": 40.0, "significant": [False, True, False]})
+    figure = charts.trend_chart(trend)
+    assert list(figure.data[2].y) == [30] and figure.layout.title.text == "NPS over time"
+    with pytest.raises(ParameterError, match="trend_chart needs the columns"):
+        charts.trend_chart(trend.drop(columns="significant"))
+
+
+def drivers(n=7):
+    """n drivers crowded near one point, so naive labels would overlap."""
+    names = ["rating_delivery", "rating_price", "rating_chat", "rating_web", "rating_call_center", "rating_store",
+             "rating_app"][:n]
+    importance = [0.30, 0.29, 0.12, 0.08, 0.076, 0.074, 0.056][:n]
+    performance = [3.18, 3.20, 2.30, 3.61, 3.11, 3.95, 3.77][:n]
+    quadrant = ["fix first", "fix first", "low priority", "possible overkill", "low priority", "keep up",
+                "possible overkill"][:n]
+    return pd.DataFrame({"driver": names, "importance": importance, "performance": performance,
+                         "quadrant": quadrant})
+
+
+def test_driver_quadrant_names_its_quadrants_and_labels_every_driver_without_overlap():
+    table = drivers()
+    figure = charts.driver_quadrant_chart(table)
+    texts = [a.text for a in figure.layout.annotations]
+    assert [t for t in texts if t.startswith("<b>")] == ["<b>fix first</b>", "<b>keep up</b>", "<b>low priority</b>",
+                                                         "<b>possible overkill</b>"]
+    labels = [a for a in figure.layout.annotations if not a.text.startswith("<b>")]
+    assert [a.text for a in labels] == ["delivery", "price", "chat", "web", "call center", "store", "app"]
+    # the labels' boxes, as placed, overlap neither each other nor any point
+    x_range, y_range = figure.layout.xaxis.range, figure.layout.yaxis.range
+    x = (table["performance"] - x_range[0]) / (x_range[1] - x_range[0])
+    y = (table["importance"] - y_range[0]) / (y_range[1] - y_range[0])
+    boxes = label_boxes(x, y, [a.text for a in labels], [(a.ax, a.ay) for a in labels])
+    for a, b in itertools.combinations(boxes, 2):
+        assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+
+
+def test_label_placement_moves_a_label_off_a_crowded_spot():
+    offsets = place_labels([0.5, 0.5], [0.5, 0.5], ["same", "same"])
+    assert offsets[0] != offsets[1]
+
+
+def test_topic_charts_label_every_topic():
+    summary = pd.DataFrame({"topic": ["delivery, late, parcel", "staff, rude", LONG], "positive": [0.2, 0.1, 0.7],
+                            "negative": [0.7, 0.8, 0.1]})
+    figure = charts.topic_sentiment_chart(summary)
+    assert ticks(figure.layout.yaxis) == summary["topic"].tolist()
+    np.testing.assert_allclose(sum(np.array(trace.x) for trace in figure.data), 1)
+    impact = pd.DataFrame({"topic": summary["topic"], "impact": [-20.0, -35, 12], "low": [-30.0, -50, 2],
+                           "high": [-10.0, -20, 22], "significant": [True, True, False]})
+    figure = charts.topic_impact_chart(impact)
+    assert ticks(figure.layout.yaxis) == summary["topic"].tolist()
+    assert list(figure.data[0].marker.color) == ["#d62728", "#d62728", "#c7c7c7"]
+    with pytest.raises(ParameterError, match="topic_impact_chart needs the columns"):
+        charts.topic_impact_chart(summary)
+
+
+# ------------------------------------------------------------------- personas
+def personas():
+    return pd.DataFrame({"name": ["Store-first loyalists", LONG, "Tiny"], "size": [60, 35, 3],
+                         "share": [0.6, 0.35, 0.03]})
+
+
+def traits():
+    return pd.DataFrame({"age": [1.2, -0.5, 0.1], "share_app": [-0.3, 1.9, 0.0], "region=north": [0.4, 0.1, 2.5]})
+
+
+def test_persona_sizes_chart_labels_every_shown_persona():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        figure = charts.persona_sizes_chart(personas(), min_group_size=5)
+    assert ticks(figure.layout.yaxis) == [LONG, "Store-first loyalists"]     # bottom up; "Tiny" is suppressed
+    assert "<br>" in figure.layout.yaxis.ticktext[0]
+
+
+def test_trait_heatmap_labels_every_persona_and_feature():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        figure = charts.trait_heatmap(traits(), personas(), min_group_size=5)
+    assert ticks(figure.layout.yaxis) == ["Store-first loyalists", LONG]
+    assert sorted(ticks(figure.layout.xaxis)) == ["age", "app share", "region: north"]
+    with pytest.raises(ParameterError, match=r"trait_heatmap needs the columns \['name', 'size'\]"):
+        charts.trait_heatmap(traits(), personas().drop(columns="size"))
+
+
+def test_persona_traits_chart_labels_its_strongest_traits():
+    figure = charts.persona_traits_chart(traits().iloc[1], top=2)
+    assert sorted(ticks(figure.layout.yaxis)) == ["age", "app share"]
+
+
+def test_projection_chart_has_one_trace_per_persona():
+    points = pd.DataFrame({"pc1": [0.0, 1, 2], "pc2": [0.0, 1, 0], "name": ["a", "b", "a"]})
+    points.attrs["explained_variance"] = [0.4, 0.2]
+    figure = charts.projection_chart(points)
+    assert [trace.name for trace in figure.data] == ["a", "b"]
+    assert figure.layout.xaxis.title.text == "PC1 (40% of variance)"
+    with pytest.raises(ParameterError, match="projection_chart needs the columns"):
+        charts.projection_chart(points.drop(columns="name"))
+
+
+def test_k_selection_chart_labels_every_k():
+    selection = pd.DataFrame({"silhouette": [0.2, 0.3, 0.25, 0.1], "stability": [0.9, 0.85, 0.6, 0.5],
+                              "stability_sd": 0.05, "chosen": [False, True, False, False]},
+                             index=pd.Index([2, 3, 4, 5], name="k"))
+    figure = charts.k_selection_chart(selection)
+    assert list(figure.layout.xaxis.tickvals) == [2, 3, 4, 5] == list(figure.layout.xaxis2.tickvals)
+    assert {shape.x0 for shape in figure.layout.shapes if shape.line.dash == "dash"} == {3}
+
+
+def test_intervention_chart_refuses_a_table_without_its_attrs():
+    series = pd.DataFrame({"group": ["scope"], "label": ["chat"], "period": [pd.Timestamp("2025-01-01")],
+                           "value": [1.0], "low": [0.0], "high": [2.0], "n": [5]})
+    with pytest.raises(ParameterError, match=r"intervention_chart needs the table's attrs .*intervention_series"):
+        charts.intervention_chart(series)
