@@ -28,10 +28,10 @@ def small_demo(tmp_path_factory):
     return generate(tmp_path_factory.mktemp("demo300"), customers=300, seed=42)
 
 
-def _run(source, target, data_dir, reports_dir):
-    return papermill.execute_notebook(str(source), str(target), parameters={
-        "data_dir": str(data_dir), "reports_dir": str(reports_dir)}, cwd=str(source.parent),
-        kernel_name="python3", progress_bar=False, execution_timeout=CELL_TIMEOUT)
+def _run(source, target, **parameters):
+    return papermill.execute_notebook(str(source), str(target), parameters={k: str(v) for k, v in parameters.items()},
+                                      cwd=str(source.parent), kernel_name="python3", progress_bar=False,
+                                      execution_timeout=CELL_TIMEOUT)
 
 
 #: Notebooks known to fail on the small demo, with why (strict: remove the entry once it passes).
@@ -46,7 +46,7 @@ KNOWN_FAILURES = {
                                                raises=papermill.PapermillExecutionError))
     if path.stem in KNOWN_FAILURES else path for path in NOTEBOOKS], ids=lambda path: path.stem)
 def test_notebook_runs_headless_with_its_widget_cells(notebook, small_demo, tmp_path):
-    executed = _run(notebook, tmp_path / notebook.name, small_demo, tmp_path / "reports")
+    executed = _run(notebook, tmp_path / notebook.name, data_dir=small_demo, reports_dir=tmp_path / "reports")
     errors = [out for cell in executed.cells for out in cell.get("outputs", []) if out.output_type == "error"]
     assert errors == []
 
@@ -73,6 +73,6 @@ def test_explorers_run_headless_again_and_again(small_demo, tmp_path):
     source = tmp_path / "explorers.ipynb"
     nbformat.write(notebook, source)
     for run in range(RUNS):
-        executed = _run(source, tmp_path / f"run{run}.ipynb", small_demo, tmp_path)
+        executed = _run(source, tmp_path / f"run{run}.ipynb", data_dir=small_demo)
         shown = executed.cells[-1].outputs[0].data
         assert "application/vnd.jupyter.widget-view+json" in shown and "run this cell" in shown["text/html"]
