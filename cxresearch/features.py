@@ -55,7 +55,7 @@ from .errors import DataError
 from .journeys import DEFAULT_GAP, sessionize
 
 __all__ = ["customer_features", "event_features", "persona_basis", "persona_sources", "feature_group",
-           "FEATURE_GROUPS", "NoCustomerDataError", "PERSONA_BASIS", "SERVICE_CHANNELS"]
+           "FEATURE_GROUPS", "NoCustomerDataError", "PERSONA_BASIS", "DESCRIPTORS", "REPEAT_ONLY", "SERVICE_CHANNELS"]
 
 #: Channels whose events count as service contacts.
 SERVICE_CHANNELS = ("chat", "call_center")
@@ -315,22 +315,79 @@ FEATURE_GROUPS = {
 }
 
 
-#: Columns that shape buyer personas by default: who the customers are (age), how
-#: they reach the brand (channel mix) and how they buy (session frequency,
-#: purchases, order value, service needs). Journey reach, survey answers and
-#: other attributes describe the personas instead of shaping them.
-PERSONA_BASIS = re.compile(r"^(age|frequency|n_purchases|avg_order_value|service_contacts|share_.+)$")
+#: Customer attributes that describe personas without shaping them: place, gender, family status,
+#: language, identifiers and outcomes (churn), which would otherwise split customers on who they are
+#: on paper rather than on how they behave and what they value.
+DESCRIPTORS = re.compile(r"^(.*_)?(id|city|state|region|country|zip|zip_code|postcode|postal_code|latitude|"
+                         r"longitude|gender|sex|married|marital_status|partner|language|preferred_language)$|"
+                         r"^(churn.*|customer_status)$")
+
+#: Behaviour that only means something when customers come back: for one-visit customers recency and
+#: tenure just say when they came, and frequency and purchase counts are the same for nearly everyone.
+REPEAT_ONLY = re.compile(r"^(frequency|recency_days|tenure_days|n_purchases)$")
+
+#: Behaviour, value, channel mix and voice columns that may shape personas; counts that restate others
+#: (n_events, n_sessions, spend...), journey reach and the number of answers only describe them.
+PERSONA_BASIS = re.compile(r"^(frequency|recency_days|tenure_days|n_purchases|avg_order_value|service_contacts|"
+                           r"share_.+|nps|csat|ces|rating_.+|review_rating|review_sentiment)$")
+
+#: Share of customers with more than one session from which customers count as repeating.
+REPEAT_SHARE = 0.2
+
+#: Most categories of a text attribute that shapes personas (more: a name, a city, a free text).
+MAX_LEVELS = 15
 
 
-def persona_basis(features: pd.DataFrame) -> list[str]:
-    """Columns of *features* in :data:`PERSONA_BASIS`, to pass as ``PersonaModel(active=...)``.
+def persona_basis(features: pd.DataFrame, *, max_missing: float = 0.5) -> list[str]:
+    """Columns of *features* that shape personas (``PersonaModel(active=...)``); the others describe them.
+
+    A column shapes personas when it varies, is missing for at most
+    *max_missing* of the customers and is one of:
+
+    - behaviour and value (:data:`PERSONA_BASIS`): order value, service
+      contacts, the channel mix (two channels or more) and, only when at least
+      :data:`REPEAT_SHARE` of the customers come back (more than one purchase
+      where the data has purchases, else more than one session), frequency,
+      recency, tenure and purchase count (:data:`REPEAT_ONLY`);
+    - voice: NPS, CSAT, CES, touchpoint ratings, review stars and sentiment;
+    - customer attributes: numbers, and texts with at most :data:`MAX_LEVELS`
+      categories, except the :data:`DESCRIPTORS` (place, gender, family
+      status, language, ids, churn outcomes) and, when the events give the
+      tenure of repeating customers, the ``days_since_*`` of customer dates.
 
     Examples
     --------
-    >>> persona_basis(pd.DataFrame(columns=["age", "region", "share_app", "nps"]))
-    ['age', 'share_app']
+    >>> frame = pd.DataFrame({"age": [30, 40, 50], "region": ["n", "s", "n"], "share_app": [0.1, 0.5, 0.9],
+    ...                       "share_web": [0.9, 0.5, 0.1], "nps": [9, None, None], "n_sessions": [1, 1, 1],
+    ...                       "recency_days": [3.0, 40.0, 9.0]})
+    >>> persona_basis(frame)
+    ['age', 'share_app', 'share_web']
     """
-    return [c for c in features.columns if PERSONA_BASIS.match(str(c))]
+    repeat = _repeat_share(features) >= REPEAT_SHARE
+    missing = features.isna().mean()
+    shares = [c for c in features.columns if feature_group(c) == "channels"]
+    basis = []
+    for column in features.columns:
+        name, values = str(column), features[column]
+        if missing[column] > max_missing or values.nunique() < 2:
+            continue
+        if feature_group(name) == "profile":
+            numeric = pd.api.types.is_numeric_dtype(values)
+            shaping = not DESCRIPTORS.match(name) and (numeric or values.nunique() <= MAX_LEVELS)
+            shaping &= not (repeat and "tenure_days" in features and name.startswith("days_since_"))
+        else:
+            shaping = bool(PERSONA_BASIS.match(name)) and (repeat or not REPEAT_ONLY.match(name))
+            shaping &= name not in shares or len(shares) > 1
+        if shaping:
+            basis.append(column)
+    return basis
+
+
+def _repeat_share(features: pd.DataFrame) -> float:
+    """Share of customers who came back: more than one purchase, or more than one session without purchases."""
+    if "n_purchases" in features and features["n_purchases"].gt(0).any():
+        return float(features["n_purchases"].gt(1).mean())
+    return float(features["n_sessions"].gt(1).mean()) if "n_sessions" in features else 0.0
 
 
 def feature_group(column: str) -> str:

@@ -48,16 +48,15 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 from scipy.special import softmax
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
-from sklearn.impute import MissingIndicator, SimpleImputer
-from sklearn.metrics import (adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score,
-                             silhouette_score)
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
@@ -74,6 +73,24 @@ __all__ = ["PersonaModel", "PersonaCard", "PersonaState", "PersonaStateWarning",
 METHODS = ("kmeans", "gmm")
 SKEW_THRESHOLD = 1.0
 MAX_CATEGORIES = 12
+#: Added to every channel share before the log-ratio, so a channel never or once used is a small share, not log(0).
+SHARE_FLOOR = 0.1
+#: Name of the variable made of all channel shares.
+CHANNEL_MIX = "channel mix"
+#: Customers the silhouette is computed on (a sample of the selection sample: it costs n squared).
+SILHOUETTE_SAMPLE = 3000
+#: K-means starts of each candidate's reference fit (its bootstrap refits use 3).
+REFERENCE_STARTS = 10
+#: Bootstrap Jaccard from which Hennig calls a cluster highly stable.
+HIGHLY_STABLE = 0.85
+#: How far above the cap a variable's share may end after down-weighting (the personas move as weights change).
+SHARE_SLACK = 0.05
+#: Most rounds of down-weighting a variable that dominates the separation.
+BALANCE_ROUNDS = 4
+#: Two personas are mirror images when their centres point in nearly opposite directions.
+MIRROR_COSINE = 0.95
+#: Name of the single group shown when no stable segmentation exists.
+ALL_CUSTOMERS = "All customers"
 
 
 class UnstablePersonasWarning(CXResearchWarning):
@@ -146,10 +163,9 @@ class PersonaModel(ClusterMixin, BaseEstimator):
     >>> model.personas_[["name", "size", "share"]]          # doctest: +SKIP
     """
 
-    def __init__(self, n_personas="auto", *, k_range=(2, 10), method="kmeans", min_group_size=MIN_GROUP_SIZE,
-                 active=None, max_missing=0.5, stability_threshold=0.75, score_tolerance=0.015, n_bootstrap=10,
-                 sample_size=10_000,
-                 random_state=None):
+    def __init__(self, n_personas="auto", *, k_range=(3, 8), method="kmeans", min_group_size=MIN_GROUP_SIZE,
+                 active=None, max_missing=0.5, stability_threshold=0.6, max_share=0.5, score_tolerance=0.02,
+                 n_bootstrap=10, sample_size=5_000, random_state=None):
         self.n_personas = n_personas
         self.k_range = k_range
         self.method = method
@@ -157,6 +173,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         self.active = active
         self.max_missing = max_missing
         self.stability_threshold = stability_threshold
+        self.max_share = max_share
         self.score_tolerance = score_tolerance
         self.n_bootstrap = n_bootstrap
         self.sample_size = sample_size
@@ -164,7 +181,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # missing values are imputed, with missing-indicators
+        tags.input_tags.allow_nan = True  # missing values are imputed
         tags.input_tags.string = True
         return tags
 
@@ -194,18 +211,25 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         Z = np.ascontiguousarray(self.preprocessor_.transform(ordered), dtype=float)
         sample = Z[np.sort(rng.choice(n, size=min(n, self.sample_size), replace=False))]
         with threadpool_limits(1):  # small fits: thread start-up costs more than it saves
-            self.selection_, references = self._select(sample, rng)
-        k = int(self.selection_.index[self.selection_["chosen"]][0])
+            self.selection_, references, jaccard = self._select(sample, rng)
+            chosen = self.selection_.index[self.selection_["chosen"]]
+            self.segmentation_ = None if len(chosen) else self._no_segmentation(sample, rng)
+        k = int(chosen[0]) if len(chosen) else 1
         self.n_personas_ = k
-        self.stability_ = float(self.selection_.loc[k, "stability"])
+        weights = self.weights_.get(k, pd.Series(dtype=float))
+        self.preprocessor_.set_params(transformer_weights=weights.to_dict() or None)
+        Z = Z * self._column_weights(weights)
 
-        self.estimator_ = self._clusterer(k, rng, init=references[k]).fit(Z)
+        self.estimator_ = self._clusterer(k, rng, init=references.get(k)).fit(Z)
         internal = self.estimator_.predict(Z)
         self.cluster_to_id_ = _order_by_size(internal, self._centres(), k)
         labels = np.empty(n, dtype=np.int64)
         labels[order] = self.cluster_to_id_[internal]
         self.labels_ = pd.Series(labels, index=frame.index, name="persona")
-        self._describe(frame)
+        stability = pd.Series(jaccard.get(k, np.full(k, np.nan)), index=self.cluster_to_id_).sort_index()
+        self.stability_ = float(stability.mean()) if k > 1 else float("nan")
+        self.separation_ = _separation_shares(Z, internal, self.preprocessor_) if k > 1 else pd.Series(dtype=float)
+        self._describe(frame, stability)
         return self
 
     def predict(self, X):
@@ -323,6 +347,8 @@ class PersonaModel(ClusterMixin, BaseEstimator):
             raise ParameterError(f"max_missing must lie between 0 and 1; got {self.max_missing!r}.")
         if self.active is not None and (isinstance(self.active, str) or not np.iterable(self.active)):
             raise ParameterError(f"active must be a list of column names or None; got {self.active!r}.")
+        if not 0 < self.max_share <= 1:
+            raise ParameterError(f"max_share must lie in (0, 1]; got {self.max_share!r}.")
         if not 0 <= self.score_tolerance <= 2:
             raise ParameterError(f"score_tolerance must lie between 0 and 2; got {self.score_tolerance!r}.")
         if not 0 <= self.stability_threshold <= 1:
@@ -366,19 +392,24 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         return np.asarray(self.preprocessor_.transform(self._frame(X, reset=False)), dtype=float)
 
-    def _clusterer(self, k: int, rng, *, init=None):
+    def _clusterer(self, k: int, rng, *, init=None, n_init: int = 3):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         if self.method == "gmm":
-            return GaussianMixture(k, covariance_type="diag", reg_covar=1e-3, means_init=init, random_state=seed)
+            return GaussianMixture(k, covariance_type="diag", reg_covar=1e-3, means_init=init, n_init=1 if init is not
+                                   None else max(1, n_init // 3), random_state=seed)
         if init is None:
-            return KMeans(k, n_init=3, random_state=seed)
+            return KMeans(k, n_init=n_init, random_state=seed)
         return KMeans(k, init=init, n_init=1, random_state=seed)
 
     def _centres(self) -> np.ndarray:
         return self.estimator_.means_ if self.method == "gmm" else self.estimator_.cluster_centers_
 
-    def _select(self, sample: np.ndarray, rng) -> tuple[pd.DataFrame, dict]:
-        """Score every candidate k on *sample*; return the selection table and the centres per k."""
+    def _select(self, sample: np.ndarray, rng) -> tuple[pd.DataFrame, dict, dict]:
+        """Score every candidate k on *sample*.
+
+        Returns the selection table, the centres per k (to start the final fit)
+        and the bootstrap Jaccard of each cluster per k (in the centres' order).
+        """
         n = len(sample)
         if self.n_personas == "auto":
             low, high = self.k_range
@@ -387,46 +418,121 @@ class PersonaModel(ClusterMixin, BaseEstimator):
             candidates = [int(self.n_personas)]
         if candidates[-1] >= n:
             raise ParameterError(f"n_personas={candidates[-1]} needs more than {n} customers; got n_samples={n}.")
-        rows, references = [], {}
+        rows, references, jaccards, self.weights_ = [], {}, {}, {}
         for k in candidates:
-            reference = self._clusterer(k, rng).fit(sample)
-            labels = reference.predict(sample)
+            weights, reference, labels, shares = self._balanced_fit(sample, k, rng)
+            weighted = sample * self._column_weights(weights)
             references[k] = reference.means_ if self.method == "gmm" else reference.cluster_centers_
-            refits = [adjusted_rand_score(labels, self._clusterer(k, rng).fit(sample[boot]).predict(sample))
-                      for boot in rng.randint(0, n, size=(self.n_bootstrap, n))]
+            jaccards[k] = _bootstrap_jaccard(weighted, labels, k, lambda: self._clusterer(k, rng), self.n_bootstrap,
+                                             rng)
+            self.weights_[k] = weights
             found = np.unique(labels).size
             rows.append({
                 "k": k,
-                "silhouette": silhouette_score(sample, labels) if 1 < found < n else np.nan,
-                "calinski_harabasz": calinski_harabasz_score(sample, labels) if 1 < found < n else np.nan,
-                "davies_bouldin": davies_bouldin_score(sample, labels) if 1 < found < n else np.nan,
-                "stability": float(np.mean(refits)),
-                "stability_sd": float(np.std(refits)),
+                "silhouette": (silhouette_score(weighted, labels, sample_size=min(n, SILHOUETTE_SAMPLE),
+                                                random_state=rng.randint(2**31 - 1)) if 1 < found < n else np.nan),
+                "stability": float(jaccards[k].mean()),
+                "stability_sd": float(jaccards[k].std()),
+                "min_stability": float(jaccards[k].min()),
                 "min_size": int(np.bincount(labels, minlength=k).min()),
+                "top_variable": shares.index[0] if len(shares) else "",
+                "top_share": float(shares.iloc[0]) if len(shares) else np.nan,
+                "mirror_pairs": _mirror_pairs(references[k] - weighted.mean(axis=0)) if k > 2 else 0,
             })
         table = pd.DataFrame(rows).set_index("k")
-        table["eligible"] = ((table["stability"] >= self.stability_threshold)
-                             & (table["min_size"] >= self.min_group_size))
+        table["eligible"] = ((table["min_stability"] >= self.stability_threshold)
+                             & (table["min_size"] >= self.min_group_size)
+                             & ~(table["top_share"] > self._share_cap() + SHARE_SLACK) & (table["mirror_pairs"] == 0))
         table["chosen"] = False
-        table.loc[self._choose(table), "chosen"] = True
-        return table, references
+        chosen = self._choose(table)
+        if chosen is not None:
+            table.loc[chosen, "chosen"] = True
+        return table, references, jaccards
 
-    def _choose(self, table: pd.DataFrame) -> int:
+    def _balanced_fit(self, sample: np.ndarray, k: int, rng):
+        """Fit k personas on *sample*, down-weighting any variable that carries more than ``max_share``
+        of the separation (at most :data:`BALANCE_ROUNDS` times).
+
+        A variable of weight *w* has *w* squared times its between-persona sum of
+        squares; the weight that brings its share from *s* to ``max_share`` *m*
+        (the personas unchanged) is ``sqrt(m (1 - s) / ((1 - m) s))``.
+        Returns the weights per variable, the fitted clusterer, the labels of
+        *sample* and the variables' shares of the separation.
+        """
+        weights = pd.Series(1.0, index=list(self.preprocessor_.output_indices_))
+        m = self._share_cap()
+        for _ in range(BALANCE_ROUNDS):
+            weighted = sample * self._column_weights(weights)
+            reference = self._clusterer(k, rng, n_init=REFERENCE_STARTS).fit(weighted)
+            labels = reference.predict(weighted)
+            shares = _separation_shares(weighted, labels, self.preprocessor_)
+            top = shares.iloc[0] if len(shares) else 0.0
+            if top <= m or m >= 1:
+                break
+            weights[shares.index[0]] *= 0.98 * np.sqrt(m * (1 - top) / ((1 - m) * top))
+        return weights, reference, labels, shares
+
+    def _share_cap(self) -> float:
+        """Largest share of the separation one variable may carry: ``max_share``, but at least
+        twice an equal share (with two variables one of them always carries half or more)."""
+        n_variables = sum(part.stop > part.start for part in self.preprocessor_.output_indices_.values())
+        return max(self.max_share, min(1.0, 2 / max(n_variables, 1)))
+
+    def _column_weights(self, weights: pd.Series) -> np.ndarray:
+        """The weight of each column of the model's space, from the weight of each variable."""
+        columns = np.ones(max(part.stop for part in self.preprocessor_.output_indices_.values()))
+        for name, part in self.preprocessor_.output_indices_.items():
+            columns[part] = weights.get(name, 1.0)
+        return columns
+
+    def _choose(self, table: pd.DataFrame) -> int | None:
+        """The chosen k (see the module docstring), or None when no k of an automatic choice is eligible."""
         eligible = table[table["eligible"]]
+        if self.n_personas != "auto":
+            k = int(table.index[0])
+            if eligible.empty:
+                row = table.loc[k]
+                unstable = "" if row["min_stability"] >= self.stability_threshold else (
+                    f"its least stable persona reappears with Jaccard {row['min_stability']:.2f} "
+                    f"< {self.stability_threshold} in resamples")
+                dominated = "" if not row["top_share"] > self._share_cap() + SHARE_SLACK else (
+                    f"{feature_label(row['top_variable'])} carries {row['top_share']:.0%} of the separation")
+                reasons = "; ".join(r for r in (unstable, dominated,
+                                                "some personas mirror each other" * bool(row["mirror_pairs"]),
+                                                f"its smallest persona has {row['min_size']} customers in the sample"
+                                                * bool(row["min_size"] < self.min_group_size)) if r)
+                warnings.warn(f"k={k} has stability {row['stability']:.2f} ({reasons}); the personas marked "
+                              "unstable may not be reproducible.", UnstablePersonasWarning, stacklevel=4)
+            return k
         if eligible.empty:
-            chosen = int(table["stability"].idxmax())
-            tried = f"k={chosen} has" if len(table) == 1 else f"no k in {list(table.index)} has"
-            warnings.warn(
-                f"{tried} stability >= {self.stability_threshold} with every persona of at least "
-                f"{self.min_group_size} members; using k={chosen} (stability {table.loc[chosen, 'stability']:.2f}, "
-                f"smallest persona {table.loc[chosen, 'min_size']}). The personas may not be reproducible.",
-                UnstablePersonasWarning, stacklevel=4)
-            return chosen
+            return None
         silhouette = eligible["silhouette"].fillna(-1)
-        return int(silhouette.index[silhouette >= silhouette.max() - self.score_tolerance].min())
+        separated = eligible[silhouette >= silhouette.max() - self.score_tolerance]
+        strong = separated[separated["min_stability"] >= HIGHLY_STABLE]
+        return int(strong.index.max()) if len(strong) else int(eligible["stability"].idxmax())
 
-    def _describe(self, frame: pd.DataFrame):
-        """Profiles, traits, KPIs and names of the fitted personas."""
+    def _no_segmentation(self, sample: np.ndarray, rng) -> str:
+        """The sentence saying that no k in the range is stable, and along what the data splits instead."""
+        low, high = self.k_range
+        tried = self.selection_
+        best = int(tried["min_stability"].idxmax())
+        why = (f"no number of personas from {low} to {high} gives personas that all reappear in resamples "
+               f"(best: {best} personas, least stable {tried.loc[best, 'min_stability']:.2f}"
+               f"{', largest variable share ' + format(tried.loc[best, 'top_share'], '.0%') if tried.loc[best, 'top_share'] > self._share_cap() + SHARE_SLACK else ''})")
+        labels = self._clusterer(2, rng).fit(sample).predict(sample)
+        jaccard = _bootstrap_jaccard(sample, labels, 2, lambda: self._clusterer(2, rng), self.n_bootstrap, rng)
+        shares = _separation_shares(sample, labels, self.preprocessor_)
+        if jaccard.min() < self.stability_threshold or shares.empty:
+            sentence = f"No stable segmentation: {why}, and the customers form no distinct groups on these features."
+        else:
+            along = shares.index[:max(1, int((shares.cumsum() < 0.6).sum()) + 1)][:3]
+            sentence = (f"No stable segmentation: the data splits only along {' and '.join(map(feature_label, along))} "
+                        f"({shares[along].sum():.0%} of the separation of a two-way split); {why}.")
+        warnings.warn(sentence + " All customers are shown as one group.", UnstablePersonasWarning, stacklevel=4)
+        return sentence
+
+    def _describe(self, frame: pd.DataFrame, stability: pd.Series):
+        """Profiles, traits, stability, distinctiveness, KPIs and names of the fitted personas."""
         labels = self.labels_.to_numpy()
         ids = np.sort(self.cluster_to_id_)
         numeric = frame.select_dtypes("number").astype(float)
@@ -447,13 +553,17 @@ class PersonaModel(ClusterMixin, BaseEstimator):
 
         size = pd.Series(np.bincount(labels, minlength=ids.max() + 1)[ids], index=self.profiles_.index)
         suppressed = size < self.min_group_size
-        table = pd.DataFrame({"name": _name_personas(self.traits_, self.profiles_, suppressed),
-                              "size": size, "share": size / size.sum(),
+        names = (_name_personas(self.traits_, self.profiles_, suppressed) if len(ids) > 1
+                 else pd.Series(ALL_CUSTOMERS, index=self.profiles_.index))
+        table = pd.DataFrame({"name": names, "size": size, "share": size / size.sum(),
+                              "stability": stability.to_numpy(),
+                              "unstable": (stability < self.stability_threshold).to_numpy(),
+                              "distinctiveness": self.traits_.apply(_distinctiveness, axis=1),
                               "top_traits": self.traits_.apply(_top_traits, axis=1),
                               "channels": self.profiles_.apply(_preferred_channels, axis=1),
                               "suppressed": suppressed})
         table = table.join(_kpis(frame, labels).reindex(ids))
-        described = table.columns.difference(["name", "size", "share", "suppressed"])
+        described = table.columns.difference(["name", "size", "share", "stability", "unstable", "suppressed"])
         table.loc[suppressed, described] = np.nan
         self.personas_ = table
 
@@ -617,31 +727,86 @@ def _log1p_nonnegative(values):
     return np.log1p(np.clip(values, 0, None))
 
 
+def _centred_log_ratio(shares):
+    """Centred log-ratio of each row of shares (compositions), zeros replaced by :data:`SHARE_FLOOR` first."""
+    values = np.nan_to_num(np.asarray(shares, dtype=float), nan=0.0) + SHARE_FLOOR
+    logs = np.log(values / values.sum(axis=1, keepdims=True))
+    return logs - logs.mean(axis=1, keepdims=True)
+
+
 def _category_name(feature, category) -> str:
     return f"{feature}={category}"
 
 
+class _FamdScaler(TransformerMixin, BaseEstimator):
+    """Centre and scale the columns of one variable as factor analysis of mixed data (FAMD) does.
+
+    ``kind="number"``: a z-score (variance 1). ``kind="categories"``: each 0/1
+    indicator minus its share *p*, divided by the square root of *p*, so a
+    variable with *J* categories has a total variance of *J - 1*, like a
+    number for each of its degrees of freedom. ``kind="composition"``: each
+    centred log-ratio standardised, then the block scaled to a total variance
+    of *D - 1* for *D* parts. No variable can then weigh more than one unit on
+    any direction of the space.
+    """
+
+    def __init__(self, kind="number"):
+        self.kind = kind
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=float)
+        self.mean_ = X.mean(axis=0)
+        spread = np.sqrt(self.mean_) if self.kind == "categories" else X.std(axis=0)
+        self.scale_ = np.where(spread > 0, spread, 1.0)
+        if self.kind == "composition" and X.shape[1] > 1:
+            self.scale_ = self.scale_ * np.sqrt(X.shape[1] / (X.shape[1] - 1))
+        return self
+
+    def transform(self, X):
+        return (np.asarray(X, dtype=float) - self.mean_) / self.scale_
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(input_features, dtype=object)
+
+
+def _variables(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Variable name -> its columns: every column alone, except the channel shares, one "channel mix" together."""
+    shares = [c for c in frame.columns if feature_group(c) == "channels"]
+    variables = {c: [c] for c in frame.columns if c not in shares or len(shares) < 2}
+    if len(shares) >= 2:
+        variables[CHANNEL_MIX] = shares
+    return variables
+
+
 def _preprocessor(frame: pd.DataFrame) -> ColumnTransformer:
-    """The model's preprocessing for the columns of *frame* (see the module docstring)."""
-    values = frame.select_dtypes("number").astype(float)
-    text = [c for c in frame.columns if c not in values.columns]
-    skewed = [c for c in values if values[c].min() >= 0 and values[c].skew() > SKEW_THRESHOLD]
-    plain = [c for c in values if c not in skewed]
-    gappy = [c for c in values if values[c].isna().any()]
-    parts = [
-        ("skewed", make_pipeline(SimpleImputer(strategy="median"),
-                                 FunctionTransformer(_log1p_nonnegative, feature_names_out="one-to-one"),
-                                 StandardScaler()), skewed),
-        ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), plain),
-        ("missing", MissingIndicator(error_on_new=False), gappy),
-        ("text", _text_encoder(), text),
-    ]
-    return ColumnTransformer([part for part in parts if part[2]], verbose_feature_names_out=False)
+    """The model's space for the columns of *frame*: one block per variable, weighted as FAMD does.
+
+    Numbers get the median for missing values and, when skewed and
+    non-negative (skewness > 1), a log; text columns are one-hot encoded
+    (missing as its own category, rare ones grouped); the channel shares
+    together are one composition, taken as centred log-ratios. Each block is
+    then centred and scaled by :class:`_FamdScaler`.
+    """
+    parts = []
+    for name, columns in _variables(frame).items():
+        values = frame[columns]
+        if name == CHANNEL_MIX:
+            kind, steps = "composition", [FunctionTransformer(_centred_log_ratio, feature_names_out="one-to-one")]
+        elif not pd.api.types.is_numeric_dtype(values.iloc[:, 0]):
+            kind, steps = "categories", [_text_encoder()]
+        else:
+            kind = "number"
+            column = values.iloc[:, 0].astype(float)
+            skewed = column.min() >= 0 and column.skew() > SKEW_THRESHOLD
+            steps = [SimpleImputer(strategy="median", keep_empty_features=True),
+                     *([FunctionTransformer(_log1p_nonnegative, feature_names_out="one-to-one")] if skewed else [])]
+        parts.append((name, make_pipeline(*steps, _FamdScaler(kind)), columns))
+    return ColumnTransformer(parts, verbose_feature_names_out=False)
 
 
 def _text_encoder():
     """One-hot encoding of text columns ("region=north"), missing as its own category, rare ones grouped."""
-    return make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
+    return make_pipeline(SimpleImputer(strategy="constant", fill_value="missing", keep_empty_features=True),
                          OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORIES,
                                        sparse_output=False, feature_name_combiner=_category_name))
 
@@ -655,7 +820,53 @@ def _order_by_size(internal: np.ndarray, centres: np.ndarray, k: int) -> np.ndar
     return ids
 
 
+# ------------------------------------------------------------- choosing k
+def _bootstrap_jaccard(sample: np.ndarray, labels: np.ndarray, k: int, make, n_bootstrap: int, rng) -> np.ndarray:
+    """Mean bootstrap Jaccard similarity of each cluster of *labels* (Hennig's clusterboot).
+
+    Each round refits ``make()`` on a bootstrap resample of *sample*; every
+    original cluster, restricted to the customers drawn, is compared with the
+    most similar refitted cluster on those customers: Jaccard = shared /
+    in either. Returns the mean over the rounds, one value per cluster.
+    """
+    n = len(sample)
+    total = np.zeros(k)
+    for _ in range(n_bootstrap):
+        rows = rng.randint(0, n, size=n)
+        refit = make().fit(sample[rows])
+        drawn = np.unique(rows)
+        mine, theirs = labels[drawn], refit.predict(sample[drawn])
+        shared = pd.crosstab(mine, theirs).reindex(index=range(k), fill_value=0).to_numpy(dtype=float)
+        union = shared.sum(axis=1, keepdims=True) + shared.sum(axis=0, keepdims=True) - shared
+        total += np.divide(shared, union, out=np.zeros_like(shared), where=union > 0).max(axis=1, initial=0.0)
+    return total / n_bootstrap
+
+
+def _separation_shares(Z: np.ndarray, labels: np.ndarray, preprocessor: ColumnTransformer) -> pd.Series:
+    """Each variable's share of the between-persona sum of squares in the model's space, largest first."""
+    centred = pd.DataFrame(Z - Z.mean(axis=0))
+    groups = centred.groupby(labels)
+    between = (groups.sum() ** 2).div(groups.size(), axis=0).sum().to_numpy()
+    per_variable = pd.Series({name: between[part].sum() for name, part in preprocessor.output_indices_.items()
+                              if part.stop > part.start})
+    total = per_variable.sum()
+    return (per_variable / total if total > 0 else per_variable * 0).sort_values(ascending=False, kind="stable")
+
+
+def _mirror_pairs(centres: np.ndarray) -> int:
+    """Pairs of persona centres (relative to the overall mean) pointing in opposite directions (cosine < -0.95)."""
+    norms = np.linalg.norm(centres, axis=1, keepdims=True)
+    unit = np.divide(centres, norms, out=np.zeros_like(centres), where=norms > 0)
+    cosine = unit @ unit.T
+    return int((cosine[np.triu_indices(len(centres), 1)] < -MIRROR_COSINE).sum())
+
+
 # ---------------------------------------------------------------------- profiles
+def _distinctiveness(traits: pd.Series, top: int = 5) -> float:
+    """Mean absolute standardised difference of a persona's *top* strongest traits."""
+    return float(traits.dropna().abs().sort_values(ascending=False).iloc[:top].mean()) if traits.notna().any() else 0.0
+
+
 def _standardised_differences(values: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
     """Each group's mean minus the rest's, in standard deviations of all customers.
 
@@ -723,8 +934,10 @@ def feature_label(column: str) -> str:
 
 
 def _top_traits(traits: pd.Series, top: int = 5) -> str:
-    strongest = traits.dropna().abs().sort_values(ascending=False, kind="stable").index[:top]
-    return ", ".join(f"{feature_label(c)} {traits[c]:+.1f} SD" for c in strongest)
+    """The *top* strongest traits, one per attribute (its most over- or under-represented category)."""
+    strongest = traits.dropna().abs().sort_values(ascending=False, kind="stable").index
+    one_each = pd.Series(strongest, index=strongest).groupby(lambda c: str(c).split("=")[0], sort=False).first()
+    return ", ".join(f"{feature_label(c)} {traits[c]:+.1f} SD" for c in one_each.iloc[:top])
 
 
 def _preferred_channels(profile: pd.Series, top: int = 3) -> str:
@@ -740,7 +953,7 @@ NAME_EFFECT = 0.5
 _WORDS = (  # feature pattern, word when the persona is above the rest, word when below
     (r"frequency|n_sessions|n_events", "frequent", "occasional"),
     (r"spend|avg_order_value", "big-spending", "budget"),
-    (r"nps|csat|review_rating|review_sentiment", "delighted", "disappointed"),
+    (r"nps|csat|review_rating|review_sentiment|satisfied|satisfaction", "delighted", "disappointed"),
     (r"ces", "effortless", "struggling"),
     (r"age", "senior", "young"),
     (r"recency_days", "lapsing", "recently active"),
@@ -771,8 +984,10 @@ def _name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.
     The most distinctive channel gives "<channel>-first" when it is also the
     persona's most used channel, else "<channel>-heavy"; up to two adjectives
     come from the strongest traits in the lexicon; the noun is "buyers" or
-    "browsers" by purchases. When the lexicon yields fewer than two adjectives,
-    the strongest other trait is added ("with high monthly charge").
+    "browsers" by purchases. When these say fewer than two things, the
+    strongest other traits are added ("with high monthly charge and contract
+    Month-to-Month"), so a name rests on at least two traits where the
+    persona has two of at least :data:`NAME_EFFECT`.
     """
     channels = [c for c in traits.columns if feature_group(c) == "channels"]
     parts = {}
@@ -786,7 +1001,8 @@ def _name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.
         purchases = row.get("n_purchases", 0.0)
         noun = "buyers" if purchases >= NAME_EFFECT else "browsers" if purchases <= -NAME_EFFECT else "customers"
         adjectives = _words(row)
-        phrase = _other_trait(row) if len(adjectives) < 2 else []
+        described = len(prefix) + len(adjectives[:2]) + (noun != "customers")
+        phrase = _other_traits(row, 2 - described) if described < 2 else []
         parts[pid] = (prefix, adjectives or ([] if prefix or phrase else ["mainstream"]), noun, phrase)
 
     def compose(pid, n_words):
@@ -802,17 +1018,17 @@ def _name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.
     return _deduplicate(names)
 
 
-def _other_trait(traits: pd.Series) -> list[str]:
-    """["with high <feature>"] for the strongest trait outside the lexicon and the channels, if strong enough."""
+def _other_traits(traits: pd.Series, count: int) -> list[str]:
+    """["with high <feature> and <attribute> <category>"]: the *count* strongest traits outside the lexicon
+    and the channels that reach :data:`NAME_EFFECT`, one per attribute; [] when there is none."""
     covered = "|".join(pattern for pattern, _, _ in _WORDS)
     others = traits[[c for c in traits.index if not re.fullmatch(covered, str(c))
                      and feature_group(c) != "channels" and not (traits[c] < 0 and "=" in str(c))]]
-    if others.empty or others.abs().max() < NAME_EFFECT:
-        return []
-    column = others.abs().idxmax()
-    if "=" in column:
-        return [f"with {feature_label(column).replace(':', '')}"]
-    return [f"with {'high' if others[column] > 0 else 'low'} {feature_label(column)}"]
+    strongest = others[others.abs() >= NAME_EFFECT].abs().sort_values(ascending=False, kind="stable").index
+    picked = pd.Series(strongest, index=strongest).groupby(lambda c: str(c).split("=")[0], sort=False).first()
+    words = [feature_label(c).replace(":", "") if "=" in c else f"{'high' if others[c] > 0 else 'low'} {feature_label(c)}"
+             for c in picked.iloc[:count]]
+    return [f"with {' and '.join(words)}"] if words else []
 
 
 def _deduplicate(names: pd.Series) -> pd.Series:
@@ -945,8 +1161,17 @@ def persona_card(model: PersonaModel, persona_id, *, quotes: pd.Series | None = 
         for title, lines in sections if lines)
     header = (f'<div style="font-size:20px;font-weight:600">{esc(str(info["name"]))}</div>'
               f'<div style="color:#57606a">Persona {esc(str(persona_id))} &middot; {int(info["size"]):,} customers '
-              f'&middot; {info["share"]:.1%} of all &middot; stability {model.stability_:.2f}</div>')
+              f'&middot; {info["share"]:.1%} of all &middot; {esc(_stability_words(info))}</div>')
     return PersonaCard(f'<div style="{_CARD}">{header}{body}</div>')
+
+
+def _stability_words(info: pd.Series) -> str:
+    """"stability 0.92", or "UNSTABLE (stability 0.41): may not reappear in other data" under the threshold."""
+    if pd.isna(info["stability"]):
+        return "one group: no stable segmentation"
+    if info["unstable"]:
+        return f"UNSTABLE (stability {info['stability']:.2f}): this persona may not reappear in other data"
+    return f"stability {info['stability']:.2f}"
 
 
 def _num(value) -> str:

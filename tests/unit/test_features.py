@@ -110,7 +110,19 @@ def test_bad_inputs_raise_clear_errors(ds):
 
 
 def test_persona_basis_and_groups():
-    frame = pd.DataFrame(columns=["age", "region", "share_app", "frequency", "nps", "reached_purchase", "spend"])
-    assert persona_basis(frame) == ["age", "share_app", "frequency"]
-    assert [feature_group(c) for c in frame.columns] == [
+    frame = pd.DataFrame({
+        "age": [30, 40, 50, 60], "region": ["n", "s", "n", "s"], "plan": ["a", "b", "a", "b"],
+        "share_app": [0.2, 0.5, 0.9, 0.0], "share_web": [0.8, 0.5, 0.1, 1.0], "n_purchases": [1, 1, 2, 1],
+        "frequency": [0.5, 1.0, 2.0, 0.2], "recency_days": [3.0, 9.0, 1.0, 40.0], "nps": [9, None, None, 3],
+        "csat": [5, None, None, None], "reached_purchase": [1, 0, 1, 1], "spend": [10, 20, 30, 40],
+        "avg_order_value": [10, 20, 15, 40], "churn_value": [0, 1, 0, 1], "city": ["x", "y", "z", "w"]})
+    frame["tier"] = "gold"  # constant: shapes nothing
+    # a quarter of the customers buy twice: frequency and recency mean something; csat is missing for 3 of 4
+    assert persona_basis(frame) == ["age", "plan", "share_app", "share_web", "n_purchases", "frequency",
+                                    "recency_days", "nps", "avg_order_value"]
+    one_visit = frame.assign(n_purchases=1)
+    assert "recency_days" not in persona_basis(one_visit) and "frequency" not in persona_basis(one_visit)
+    assert "share_app" not in persona_basis(frame.drop(columns="share_web"))  # one channel share is no mix
+    assert [feature_group(c) for c in ["age", "region", "share_app", "frequency", "nps", "reached_purchase",
+                                       "spend"]] == [
         "profile", "profile", "channels", "behaviour", "voice", "journey", "behaviour"]
