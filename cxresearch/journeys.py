@@ -598,9 +598,9 @@ class JourneyMap:
     def _with_csat(self, table: pd.DataFrame, by: list[str], *, suppress: bool = True) -> pd.DataFrame:
         """*table* with the CSAT columns of the answers matching its *by* columns."""
         keys = self._keys + by
-        if table.empty:  # no stages: the empty key columns are float, the answers' are text
-            table = table.astype(dict.fromkeys(by, object))
-        table = table.merge(_csat_table(self._answers, keys, self.min_group_size), on=keys, how="left")
+        scores = _csat_table(self._answers, keys, self.min_group_size)
+        mixed = dict.fromkeys([c for c in by if table[c].dtype != scores[c].dtype], object)  # no stages: all empty
+        table = table.astype(mixed).merge(scores.astype(mixed), on=keys, how="left")
         table["surveys"] = table["surveys"].fillna(0).astype(np.int64)
         return self._suppress(table) if suppress else table
 

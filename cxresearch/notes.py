@@ -1,7 +1,8 @@
 """Notes for people instead of warnings: what a page hid or skipped, and why.
 
 Library code raises typed warnings (:class:`~cxresearch.errors.CXResearchWarning`
-and its subclasses: small groups suppressed, orphan rows, unstable personas...).
+and its subclasses, or any warning class cxresearch defines: small groups
+suppressed, orphan rows, unstable personas, texts in unscored languages...).
 A notebook turns them into notes with one line of its setup cell::
 
     notes.collect("Voice of the customer", run_dir=params.run_dir)
@@ -43,20 +44,20 @@ class _Collector:
     def before_cell(self, info=None) -> None:
         self._catcher = warnings.catch_warnings(record=True)
         self._caught = self._catcher.__enter__()
-        warnings.simplefilter("always", CXResearchWarning)
+        warnings.simplefilter("always")  # every warning recorded, each cell: notes or the kernel log
 
     def after_cell(self, result=None) -> None:
         if self._catcher is None:  # the cell that enabled the collector
             return
         self._catcher.__exit__(None, None, None)
         caught, self._catcher = self._caught, None
-        note = record([w.message for w in caught if issubclass(w.category, CXResearchWarning)])
+        note = record([w.message for w in caught if _ours(w.category)])
         if note and note not in self.notes:
             self.notes.append(note)
             if self.run_dir:
                 save(self.run_dir, self.page, self.notes)
         for w in caught:
-            if not issubclass(w.category, CXResearchWarning):
+            if not _ours(w.category):
                 self._technical(w)
 
     def _technical(self, w) -> None:
@@ -66,6 +67,11 @@ class _Collector:
             return
         with open(Path(self.run_dir) / KERNEL_LOG, "a", encoding="utf-8") as log:
             log.write(f"[{self.page}] " + warnings.formatwarning(w.message, w.category, w.filename, w.lineno))
+
+
+def _ours(category: type) -> bool:
+    """True for the warnings cxresearch raises (its own classes, wherever they derive from)."""
+    return issubclass(category, CXResearchWarning) or category.__module__.split(".")[0] == "cxresearch"
 
 
 #: The collector of the notebook running in this kernel (at most one).

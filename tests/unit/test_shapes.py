@@ -1,0 +1,110 @@
+"""The shape matrix: the routine notebooks' calls run on any subset of tables and optional columns.
+
+Real exports are partial. For every non-empty subset of {customers, events,
+surveys, reviews} and for the full dataset with each optional column removed,
+the code cells of every routine notebook run in this process (no kernel: fast)
+against a small generated dataset cut to that shape, and every cell's result is
+rendered the way Jupyter would render it. Nothing may raise; an analysis the
+shape cannot support must come back as a sentence (:class:`Unavailable`).
+"""
+from __future__ import annotations
+
+import ast
+import itertools
+from dataclasses import replace
+
+import nbformat
+import pytest
+from IPython.core.formatters import DisplayFormatter
+
+from cxresearch import capabilities, routine
+from cxresearch.capabilities import Unavailable
+from cxresearch.dataset import load_dataset, save_snapshot
+from cxresearch.routine import NOTEBOOKS, NOTEBOOKS_DIR, RoutineParameters
+from cxresearch.synthetic import generate
+
+TABLES = ("customers", "events", "surveys", "reviews")
+#: Customers without events: the personas' projection chart needs two features (reported to its owner).
+_PROJECTION = pytest.mark.xfail(raises=AssertionError, strict=False,
+                                reason="personas.projection_data fits a 2-component PCA on one feature")
+SHAPES = [pytest.param(subset, marks=_PROJECTION if "customers" in subset and "events" not in subset else ())
+          for size in range(1, 5) for subset in itertools.combinations(TABLES, size)]
+#: (table, column or glob) removed from the full dataset, one at a time.
+OPTIONAL_COLUMNS = [("surveys", "nps"), ("surveys", "csat"), ("surveys", "ces"), ("surveys", "comment"),
+                    ("surveys", "rating_*"), ("surveys", "customer_id"), ("reviews", "customer_id"),
+                    ("events", "stage"), ("events", "session_id"), ("events", "value"), ("reviews", "text"),
+                    ("reviews", "source"), ("reviews", "language")]
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    """A small complete dataset (all five tables, every optional column)."""
+    folder = generate(tmp_path_factory.mktemp("shapes") / "full", customers=150, seed=3, months=4)
+    return load_dataset(folder)
+
+
+def _cells(name: str) -> list[str]:
+    notebook = nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"
+            and not {"parameters", routine.INTERACTIVE_TAG} & set(cell.metadata.get("tags", []))]
+
+
+def run_notebooks(dataset, run_dir, monkeypatch) -> dict[str, dict]:
+    """Run every routine notebook's code on *dataset*; notebook -> its namespace (``shown``: what cells displayed)."""
+    monkeypatch.setattr(RoutineParameters, "load", lambda self: dataset)
+    # as in a routine run: the personas are fitted once and read back by the later notebooks
+    snapshot = save_snapshot(dataset, run_dir / "snapshot", source=RoutineParameters(data_dir="unused").source)
+    monkeypatch.setenv(routine.SNAPSHOT_VARIABLE, str(snapshot))
+    formatter = DisplayFormatter()
+    namespaces = {}
+    for name in NOTEBOOKS:
+        namespace = namespaces[name] = {
+            "data_dir": "unused", "period_start": "", "period_end": "", "personas": "3", "seed": 0,
+            "min_group_size": 5, "reports_dir": str(run_dir / "reports"), "run_dir": str(run_dir), "shown": []}
+        for number, source in enumerate(_cells(name), start=2):
+            tree = ast.parse(source)
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            try:
+                exec(compile(tree, f"{name} cell {number}", "exec"), namespace)
+                if last is not None:
+                    value = eval(compile(ast.Expression(last.value), f"{name} cell {number}", "eval"), namespace)
+                    if hasattr(value, "to_plotly_json"):
+                        value.to_plotly_json()  # a figure: checked, without embedding plotly.js each time
+                    elif not isinstance(value, Unavailable):
+                        formatter.format(value)
+                    namespace["shown"].append(value)
+            except Exception as exc:
+                raise AssertionError(f"{name}, code cell {number} raised {type(exc).__name__}: {exc}\n{source}") from exc
+    return namespaces
+
+
+def _only(full, tables) -> object:
+    return replace(full, **{t: None for t in TABLES if t not in tables})
+
+
+@pytest.mark.parametrize("tables", SHAPES, ids=lambda tables: "+".join(tables))
+def test_every_notebook_runs_on_every_subset_of_tables(full, tables, tmp_path, monkeypatch):
+    dataset = _only(full, tables)
+    pages = run_notebooks(dataset, tmp_path, monkeypatch)
+    gaps = {value.sentence for page in pages.values() for value in page["shown"] if isinstance(value, Unavailable)}
+    declared = set(capabilities.supported(dataset).query("not available")["missing"])
+    assert all(gap in declared or "could not be computed: " in gap for gap in gaps), gaps - declared
+    if "surveys" not in tables:
+        assert capabilities.missing(dataset, "kpis") in gaps
+    if "events" not in tables:
+        assert capabilities.missing(dataset, "journeys") in gaps
+
+
+@pytest.mark.parametrize("table, column", OPTIONAL_COLUMNS, ids=lambda value: value)
+def test_every_notebook_runs_without_each_optional_column(full, table, column, tmp_path, monkeypatch):
+    frame = getattr(full, table)
+    dropped = frame.drop(columns=frame.filter(regex=f"^{column.replace('*', '.*')}$").columns)
+    dataset = replace(full, **{table: dropped}, **({"stages": {}} if column == "stage" else {}))
+    run_notebooks(dataset, tmp_path, monkeypatch)
+
+
+def test_the_shape_without_ces_says_so_instead_of_failing(full, tmp_path, monkeypatch):
+    dataset = replace(full, surveys=full.surveys.drop(columns="ces"))
+    summary = run_notebooks(dataset, tmp_path, monkeypatch)["04_summary"]["summary"]
+    assert "ces" not in summary.kpis and "nps" in summary.kpis
+    assert summary.not_computed.set_index("analysis").loc["CES", "why"].startswith("No CES answers in this dataset")
