@@ -345,8 +345,12 @@ def _lexicon_scores(texts: pd.Series, lang: str) -> np.ndarray:
 
 
 def _vader_scores(texts: pd.Series) -> np.ndarray:
+    """VADER's compound score of each English text (each distinct text scored once)."""
     analyzer = _vader()
-    return np.array([analyzer.polarity_scores(text)["compound"] for text in _join_phrases(texts, "en")])
+    joined = _join_phrases(texts, "en")
+    unique = pd.unique(joined.to_numpy(dtype=object))
+    by_text = {text: analyzer.polarity_scores(text)["compound"] for text in unique}
+    return joined.map(by_text).to_numpy(dtype=float)
 
 
 # ---------------------------------------------------------------------------------------------- sentiment
