@@ -15,8 +15,6 @@ Examples
 --------
 >>> from cxresearch.dataset import CXDataset
 >>> import pandas as pd
-
-from .errors import DataError
 >>> ds = CXDataset("nps export", surveys=pd.DataFrame({"response_id": ["1"], "nps": [9]}))
 >>> missing(ds, "ces")
 'No CES answers in this dataset: add a `ces` column (1-7) to surveys to see customer effort.'
@@ -24,11 +22,12 @@ from .errors import DataError
 from __future__ import annotations
 
 import fnmatch
+import warnings
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .errors import DataError
+from .errors import CXResearchWarning, DataError
 
 __all__ = ["Requirement", "Analysis", "ANALYSES", "supported", "missing", "available", "present_scores", "when", "then",
            "Unavailable"]
@@ -288,7 +287,9 @@ def when(ds, analysis: str, compute, /, *args, **kwargs):
     A :class:`~cxresearch.errors.DataError` raised by *compute* (the data has
     what the analysis needs, but too little of it) is unavailable too, with the
     error's message as the sentence. An argument that is itself unavailable makes the result unavailable
-    (silently: its own sentence was shown already).
+    (silently: its own sentence was shown already). The warnings cxresearch
+    raises while computing name the analysis ("NPS by channel: 2 groups ...
+    suppressed."), so the page's notes say where they arose.
     """
     upstream = _unavailable((compute, *args), kwargs)
     if upstream is not None:
@@ -296,10 +297,18 @@ def when(ds, analysis: str, compute, /, *args, **kwargs):
     sentence = missing(ds, analysis)
     if sentence:
         return Unavailable(sentence)
-    try:
-        return compute(*args, **kwargs)
-    except DataError as exc:  # the data has the columns but not enough in them (too few customers...)
-        return Unavailable(_too_little(ANALYSES[analysis], exc))
+    label = ANALYSES[analysis].label
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = compute(*args, **kwargs)
+        except DataError as exc:  # the data has the columns but not enough in them (too few customers...)
+            result = Unavailable(_too_little(ANALYSES[analysis], exc))
+    for w in caught:
+        ours = issubclass(w.category, CXResearchWarning)
+        message = w.category(f"{label}: {w.message}") if ours else w.message
+        warnings.warn_explicit(message, w.category, w.filename, w.lineno)
+    return result
 
 
 def then(compute, /, *args, **kwargs):

@@ -1,6 +1,8 @@
 """The declaration of what each analysis needs, and the notebook guards built on it."""
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pytest
 
@@ -8,6 +10,7 @@ from cxresearch import capabilities
 from cxresearch.capabilities import ANALYSES, Unavailable, missing, supported, then, when
 from cxresearch.cli import main
 from cxresearch.dataset import CXDataset
+from cxresearch.errors import SmallGroupWarning
 
 STAMP = pd.Timestamp("2025-01-01", tz="UTC")
 EVENTS = pd.DataFrame({"customer_id": ["c1", "c2"], "timestamp": [STAMP, STAMP], "channel": ["web", "app"],
@@ -116,3 +119,9 @@ def test_capabilities_import_no_analysis():
     text = open(source, encoding="utf-8").read()
     assert not any(f"from .{m} import" in text or f"import cxresearch.{m}" in text
                    for m in ("features", "personas", "journeys", "voice", "text", "topics", "interventions"))
+
+
+def test_the_warnings_of_an_analysis_name_it_for_the_pages_notes():
+    ds = CXDataset("nps export", surveys=NPS_EXPORT)
+    with pytest.warns(SmallGroupWarning, match=r"^NPS trend: 2 groups suppressed\.$"):
+        assert when(ds, "trend", lambda: warnings.warn("2 groups suppressed.", SmallGroupWarning, stacklevel=1)) is None
