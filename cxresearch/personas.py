@@ -440,6 +440,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
                 "mirror_pairs": _mirror_pairs(references[k] - weighted.mean(axis=0)) if k > 2 else 0,
             })
         table = pd.DataFrame(rows).set_index("k")
+        table.attrs["kinds"] = {"top_share": "share", "mirror_pairs": "count", "min_size": "count"}
         table["eligible"] = ((table["min_stability"] >= self.stability_threshold)
                              & (table["min_size"] >= self.min_group_size)
                              & ~(table["top_share"] > self._share_cap() + SHARE_SLACK) & (table["mirror_pairs"] == 0))
@@ -563,6 +564,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
                               "channels": self.profiles_.apply(_preferred_channels, axis=1),
                               "suppressed": suppressed})
         table = table.join(_kpis(frame, labels).reindex(ids))
+        table.attrs["kinds"] = {"stability": "score", "unstable": "flag", "distinctiveness": "score"}
         described = table.columns.difference(["name", "size", "share", "stability", "unstable", "suppressed"])
         table.loc[suppressed, described] = np.nan
         self.personas_ = table
@@ -1090,6 +1092,7 @@ def projection_data(model: PersonaModel, X, *, sample: int = 2000, random_state=
     rows = np.sort(rng.choice(len(frame), size=min(sample, len(frame)), replace=False))
     picked = frame.iloc[rows] if isinstance(X, pd.DataFrame) else np.asarray(X)[rows]
     Z = model._transform(picked)
+    Z = np.pad(Z, ((0, 0), (0, max(0, 2 - Z.shape[1]))))  # a one-variable space gets a flat second axis
     pca = PCA(n_components=2, random_state=0).fit(Z)
     labels = model.predict(picked).to_numpy()
     out = pd.DataFrame(pca.transform(Z), columns=["pc1", "pc2"], index=frame.index[rows])
