@@ -23,7 +23,7 @@ def journey_sankey(flows: pd.DataFrame, *, nodes_per_step: int = 6) -> go.Figure
 
     Each step shows its *nodes_per_step* busiest touchpoints (by sessions in
     and out); the others are grouped as "other", their names in its hover, so
-    labels never pile up.
+    labels never pile up. Sessions ending at any step flow into one "exit" node.
     """
     check_columns(flows, ["step", "from_touchpoint", "to_touchpoint", "count"], chart="journey_sankey",
                   source="JourneyMap.flows(steps)")
@@ -67,8 +67,8 @@ def _grouped_links(flows: pd.DataFrame, keep: int) -> tuple[pd.DataFrame, dict]:
 
     def node(step, name, is_exit):
         kept_here = pd.MultiIndex.from_arrays([step, name]).isin(kept)
-        return (pd.Series(step).astype(str) + ": "
-                + np.where(is_exit, _EXIT, np.where(kept_here, name, _OTHER))).to_numpy()
+        return np.where(is_exit, f"{_EXIT}: {_EXIT}",   # one exit node, last: sessions ending at any step
+                        (pd.Series(step).astype(str) + ": " + np.where(kept_here, name, _OTHER)).to_numpy())
 
     links = pd.DataFrame({
         "source": node(flows["step"].to_numpy(), flows["from_touchpoint"].astype(str).to_numpy(), False),
