@@ -34,17 +34,7 @@ def _run(source, target, **parameters):
                                       execution_timeout=CELL_TIMEOUT)
 
 
-#: Notebooks known to fail on the small demo, with why (strict: remove the entry once it passes).
-KNOWN_FAILURES = {
-    "03_voice_of_customer": "key_drivers raises DataError on 300 customers (too few answers rating every "
-                            "driver) and the notebook does not guard the cell",
-}
-
-
-@pytest.mark.parametrize("notebook", [
-    pytest.param(path, marks=pytest.mark.xfail(reason=KNOWN_FAILURES[path.stem], strict=True,
-                                               raises=papermill.PapermillExecutionError))
-    if path.stem in KNOWN_FAILURES else path for path in NOTEBOOKS], ids=lambda path: path.stem)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
 def test_notebook_runs_headless_with_its_widget_cells(notebook, small_demo, tmp_path):
     executed = _run(notebook, tmp_path / notebook.name, data_dir=small_demo, reports_dir=tmp_path / "reports")
     errors = [out for cell in executed.cells for out in cell.get("outputs", []) if out.output_type == "error"]
