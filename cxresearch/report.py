@@ -19,7 +19,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
-__all__ = ["OfflineOutputs", "notebook_title", "render_page", "render_index"]
+__all__ = ["OfflineOutputs", "EmptySections", "notebook_title", "render_page", "render_index"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
@@ -39,6 +39,38 @@ class OfflineOutputs(Preprocessor):
                     text = html if isinstance(html, str) else "".join(html)
                     out.data["text/html"] = _REMOTE_SCRIPT.sub("", text)
         return cell, resources
+
+
+class EmptySections(Preprocessor):
+    """Drop the Markdown of a section (a ``##`` heading and its text) none of whose cells shows anything.
+
+    A section whose data is absent shows nothing once its sentence was shown
+    above it (:class:`cxresearch.capabilities.Unavailable`); its heading and
+    narrative alone would only puzzle the reader.
+    """
+
+    def preprocess(self, nb, resources):
+        sections, current = [], []
+        for cell in nb.cells:
+            if cell.cell_type == "markdown" and cell.source.startswith("## "):
+                sections.append(current)
+                current = []
+            current.append(cell)
+        sections.append(current)
+        kept = sections[:1] + [cells for cells in sections[1:] if not _has_code(cells) or _shows(cells)]
+        nb.cells = [cell for cells in kept for cell in cells]
+        return nb, resources
+
+
+def _has_code(cells) -> bool:
+    """True when the section has code cells (a section of text alone is always kept)."""
+    return any(cell.cell_type == "code" for cell in cells)
+
+
+def _shows(cells) -> bool:
+    """True when a code cell of the section has an output with something in it."""
+    return any(any(value for value in out.get("data", {}).values()) or out.get("text")
+               for cell in cells if cell.cell_type == "code" for out in cell.outputs)
 
 
 def notebook_title(notebook: nbformat.NotebookNode, default: str) -> str:
@@ -66,6 +98,7 @@ def render_page(notebook: nbformat.NotebookNode, *, header: dict) -> str:
     exporter = HTMLExporter(template_name="cxreport", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     exporter.register_preprocessor(OfflineOutputs(), enabled=True)
+    exporter.register_preprocessor(EmptySections(), enabled=True)
     body, _ = exporter.from_notebook_node(notebook, resources={"cx": header})
     return body
 
