@@ -60,7 +60,8 @@ def run_notebooks(dataset, run_dir, monkeypatch) -> dict[str, dict]:
     for name in NOTEBOOKS:
         namespace = namespaces[name] = {
             "data_dir": "unused", "period_start": "", "period_end": "", "personas": "3", "seed": 0,
-            "min_group_size": 5, "reports_dir": str(run_dir / "reports"), "run_dir": str(run_dir), "shown": []}
+            "min_group_size": 5, "reports_dir": str(run_dir / "reports"), "run_dir": str(run_dir), "shown": [],
+            "display": lambda *values: namespace["shown"].extend(values)}  # IPython's builtin in a kernel
         for number, source in enumerate(_cells(name), start=2):
             tree = ast.parse(source)
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
