@@ -64,7 +64,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from .errors import CXResearchWarning, DataError, ParameterError, SmallGroupWarning, did_you_mean
 from .features import NoCustomerDataError, customer_features, feature_group, persona_basis, persona_sources
 from .privacy import MIN_GROUP_SIZE, redact_pii
-from .stats import nps_interval, wilson_interval
+from .stats import kpi_summary
 
 __all__ = ["PersonaModel", "PersonaCard", "PersonaState", "PersonaStateWarning", "UnstablePersonasWarning",
            "NoCustomerDataError", "fit_personas", "persona_card",
@@ -563,7 +563,6 @@ class PersonaModel(ClusterMixin, BaseEstimator):
                               "top_traits": self.traits_.apply(_top_traits, axis=1),
                               "channels": self.profiles_.apply(_preferred_channels, axis=1),
                               "suppressed": suppressed})
-        table = table.join(_kpis(frame, labels).reindex(ids))
         table.attrs["kinds"] = {"stability": "score", "unstable": "flag", "distinctiveness": "score"}
         described = table.columns.difference(["name", "size", "share", "stability", "unstable", "suppressed"])
         table.loc[suppressed, described] = np.nan
@@ -721,6 +720,10 @@ def fit_personas(ds, *, n_personas="auto", random_state=None, min_group_size: in
                          random_state=random_state, **params).fit(features)
     if previous is not None:
         model.align_to(previous)
+    kpis = _kpis(ds.surveys, model.labels_, min_group_size).reindex(model.personas_.index)
+    attrs = dict(model.personas_.attrs)
+    model.personas_ = model.personas_.drop(columns=kpis.columns, errors="ignore").join(kpis)
+    model.personas_.attrs.update(attrs)
     return features, model
 
 
@@ -883,29 +886,28 @@ def _standardised_differences(values: pd.DataFrame, labels: np.ndarray) -> pd.Da
     return (sum_in / n_in - sum_out / n_out).div(scale.where(scale > 0)).fillna(0.0)
 
 
-def _kpis(frame: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
-    """Customer-level NPS and CSAT (top-2-box %) per persona with 95% intervals.
+def _kpis(surveys: pd.DataFrame | None, labels: pd.Series, min_group_size: int) -> pd.DataFrame:
+    """NPS and CSAT (top-2-box %) per persona with 95% intervals, per answer, from the KPI engine.
 
-    Each customer counts once, with their mean answer: promoters have a mean
-    NPS of 9 or more, detractors 6 or less; satisfied customers a mean CSAT of
-    4 or more.
+    Each answer counts once, as in every other KPI table
+    (:func:`cxresearch.stats.kpi_summary`), so a persona's NPS equals
+    ``kpi_table`` by persona; personas with fewer than *min_group_size*
+    respondents get none. *labels* maps customer_id to persona.
     """
-    out = pd.DataFrame(index=np.unique(labels))
-
-    def count(mask):
-        return pd.Series(mask).groupby(labels).sum()
-
-    if "nps" in frame:
-        score = frame["nps"].to_numpy(dtype=float)
-        n = count(~np.isnan(score))
-        out["nps"], out["nps_low"], out["nps_high"] = nps_interval(count(score >= 9), count(score <= 6), n)
-        out["nps_n"] = n
-    if "csat" in frame:
-        score = frame["csat"].to_numpy(dtype=float)
-        n = count(~np.isnan(score))
-        share, low, high = wilson_interval(count(score >= 4), n)
-        out["csat"], out["csat_low"], out["csat_high"], out["csat_n"] = 100 * share, 100 * low, 100 * high, n
-    return out
+    columns = [f"{m}{suffix}" for m in ("nps", "csat") for suffix in ("", "_low", "_high", "_n")]
+    if surveys is None or "customer_id" not in surveys.columns:
+        return pd.DataFrame(columns=columns, dtype=float)
+    persona = surveys["customer_id"].map(labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallGroupWarning)
+        table = kpi_summary(surveys.assign(persona=persona), by=["persona"], metrics=["nps", "csat"],
+                            min_group_size=min_group_size)
+    wide = table.pivot(index="persona", columns="metric", values=["value", "low", "high", "n"])
+    out = pd.DataFrame({f"{m}{suffix}": wide[(stat, m)] if (stat, m) in wide.columns else np.nan
+                        for m in ("nps", "csat") for suffix, stat in (("", "value"), ("_low", "low"),
+                                                                     ("_high", "high"), ("_n", "n"))},
+                       index=wide.index)
+    return out[columns]
 
 
 _LABELS = {"n_events": "events", "n_sessions": "sessions", "events_per_session": "events per session",
@@ -1218,7 +1220,7 @@ def _ratings(profile: pd.Series) -> list[tuple[str, list[str]]]:
 
 def _kpi_lines(info: pd.Series) -> list[str]:
     lines = []
-    for metric, label, unit in (("nps", "NPS", ""), ("csat", "CSAT (satisfied customers)", "%")):
+    for metric, label, unit in (("nps", "NPS", ""), ("csat", "CSAT (% of answers 4-5)", "%")):
         if metric in info and pd.notna(info[metric]) and info[f"{metric}_n"] > 0:
             lines.append(f"{label}: {info[metric]:.0f}{unit} (95% CI {info[f'{metric}_low']:.0f} to "
                          f"{info[f'{metric}_high']:.0f}{unit}, n={int(info[f'{metric}_n'])})")

@@ -39,8 +39,8 @@ __all__ = [
     "Estimate", "Comparison", "KPI_METRICS", "LOW_BASE", "CORRECTIONS",
     "z_value", "wilson_interval", "nps_interval", "nps_se", "mean_interval",
     "proportion_diff_interval", "nps_diff_interval", "mean_diff_interval",
-    "design_effects", "kish_effective_n", "is_low_base", "adjust_pvalues",
-    "kpi_summary", "kpi_differences", "nps", "csat", "ces", "compare",
+    "design_effects", "kish_effective_n", "is_low_base", "adjust_pvalues", "correction_note",
+    "kpi_summary", "kpi_differences", "mix_decomposition", "nps", "csat", "ces", "compare",
 ]
 
 #: Estimates on fewer effective answers than this are flagged as too noisy to read.
@@ -716,3 +716,58 @@ def compare(before: Estimate, after: Estimate) -> Comparison:
     result = kpi_differences(pd.DataFrame([row(before)]), pd.DataFrame([row(after)]), level=after.level).iloc[0]
     return Comparison(before, after, float(after.value - before.value), float(result["change_low"]),
                       float(result["change_high"]), float(result["p_value"]), after.level)
+
+
+def mix_decomposition(before: pd.DataFrame, after: pd.DataFrame, *, by, metric: str = "nps",
+                      min_group_size: int = MIN_GROUP_SIZE, cluster_col: str | None = "customer_id",
+                      weight_col: str | None = "weight") -> pd.DataFrame:
+    """Split the change of an overall KPI into mix (segment shares moved) and within-segment change.
+
+    Direct standardisation: the *within* change is the after-period KPI of each
+    segment weighted by the before-period segment shares, minus the before KPI;
+    the *mix* change is the rest. When every segment improves but answers move
+    towards a weaker segment, the overall KPI can fall (Simpson's paradox):
+    ``within`` is then positive and ``mix`` negative.
+
+    Returns
+    -------
+    DataFrame
+        One row per segment with at least *min_group_size* respondents in both
+        periods (the others pooled in one row, ``"other segments"``, without
+        their values): the *by* column, ``share_before``, ``share_after``,
+        ``value_before``, ``value_after``, ``within`` and ``mix`` (contributions
+        in the KPI's units). ``attrs``: ``change`` (overall), ``within``, ``mix``,
+        ``before``, ``after``.
+
+    Examples
+    --------
+    >>> before = pd.DataFrame({"channel": ["web"] * 10 + ["store"] * 10, "nps": [10] * 10 + [0] * 10})
+    >>> after = pd.DataFrame({"channel": ["web"] * 5 + ["store"] * 15, "nps": [10] * 5 + [0] * 15})
+    >>> parts = mix_decomposition(before, after, by="channel")
+    >>> parts.attrs["change"], parts.attrs["within"], parts.attrs["mix"]
+    (-50.0, 0.0, -50.0)
+    """
+    by = _as_list(by)
+    if len(by) != 1:
+        raise ParameterError(f"mix_decomposition needs one segment column in by; got {by!r}.")
+    segment = by[0]
+    tables = [kpi_summary(frame, by=by, metrics=[metric], min_group_size=1, low_base=0, cluster_col=cluster_col,
+                          weight_col=weight_col).set_index(segment) for frame in (before, after)]
+    both = tables[0].add_suffix("_before").join(tables[1].add_suffix("_after"), how="outer")
+    share = {when: both[f"weight_total_{when}"].fillna(0) / both[f"weight_total_{when}"].sum()
+             for when in ("before", "after")}
+    value = {when: both[f"value_{when}"] for when in ("before", "after")}
+    contribution = {when: (share[when] * value[when]).fillna(0) for when in ("before", "after")}
+    within = (share["before"] * (value["after"] - value["before"])).fillna(0)
+    parts = pd.DataFrame({"share_before": share["before"], "share_after": share["after"],
+                          "value_before": value["before"], "value_after": value["after"],
+                          "within": within, "mix": contribution["after"] - contribution["before"] - within})
+    shown = (both["respondents_before"] >= min_group_size) & (both["respondents_after"] >= min_group_size)
+    table = parts[shown].reset_index()
+    if (~shown).any():
+        other = parts[~shown].sum()[["share_before", "share_after", "within", "mix"]]
+        table = pd.concat([table, pd.DataFrame([{segment: "other segments", **other}])], ignore_index=True)
+    overall = [float(contribution[when].sum()) for when in ("before", "after")]
+    table.attrs.update(before=overall[0], after=overall[1], change=overall[1] - overall[0],
+                       within=float(within.sum()), mix=float(parts["mix"].sum()))
+    return table

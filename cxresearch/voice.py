@@ -1,11 +1,14 @@
 """Voice of the customer: NPS, CSAT and CES by group and over time, key drivers, topic impact.
 
-The KPI estimates and their intervals come from :mod:`cxresearch.stats`
-(re-exported here): NPS with the variance of the promoter-minus-detractor
-difference, CSAT top-2-box with Wilson, means with Student's t. Tables are
-computed for all groups at once; groups answered by fewer than
-``min_group_size`` respondents are suppressed (dropped, with a
-:class:`~cxresearch.errors.SmallGroupWarning`), never shown.
+KPI tables and trends come from the one KPI engine,
+:func:`cxresearch.stats.kpi_summary` (NPS with the adjusted Wald interval,
+CSAT top-2-box with Wilson, means with Student's t and the standard error from
+the data; repeated respondents and survey weights through the design effect).
+Groups answered by fewer than ``min_group_size`` respondents are suppressed
+(dropped, with a :class:`~cxresearch.errors.SmallGroupWarning`), never shown;
+estimates on fewer than 30 effective answers are flagged ``low_base``. Trend
+flags are corrected for multiplicity across the whole table. Methods and
+references: ``docs/METHODS.md``.
 
 Key drivers use the Shapley (LMG) decomposition of the R² of a linear
 regression of the target on the standardised driver ratings: each driver's
@@ -21,24 +24,25 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _sp
 
 from .errors import DataError, DataWarning, ParameterError, SmallGroupWarning, did_you_mean
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_weights, canonical_order, cluster_codes, percentile_interval
-from .stats import (Comparison, Estimate, adjust_pvalues, ces, compare, csat, mean_interval, nps, nps_interval,
-                    wilson_interval, z_value)
+from .stats import (KPI_METRICS, LOW_BASE, Comparison, Estimate, adjust_pvalues, ces, compare, correction_note,
+                    csat, kpi_differences, kpi_summary, nps)
 
 __all__ = ["Estimate", "Comparison", "nps", "csat", "ces", "compare", "METRICS", "FREQUENCIES",
            "kpi_table", "kpi_trend", "key_drivers", "topic_impact"]
 
-#: KPI -> (score column, answer scale).
-METRICS = {"nps": ("nps", (0, 10)), "csat": ("csat", (1, 5)), "csat_mean": ("csat", (1, 5)), "ces": ("ces", (1, 7))}
+#: KPIs of :func:`kpi_table` and :func:`kpi_trend` (see :data:`cxresearch.stats.KPI_METRICS`).
+METRICS = KPI_METRICS
 #: Period lengths accepted by :func:`kpi_trend` (pandas period aliases).
 FREQUENCIES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
 #: Importance-performance quadrants, in the order they should be acted on.
 QUADRANTS = ("fix first", "keep up", "low priority", "possible overkill")
 _MAX_DRIVERS = 16
+#: Engine columns used to compute differences, left out of the tables shown.
+_INTERNAL = ["top_share", "bottom_share", "df", "weight_total"]
 
 
 def _check_choice(name: str, value, choices) -> None:
@@ -55,47 +59,24 @@ def _check_columns(frame: pd.DataFrame, columns, what: str) -> None:
                              f"{', '.join(map(str, frame.columns))}.{hints}")
 
 
-def _scores(frame: pd.DataFrame, metric: str) -> pd.Series:
-    """Valid answers of *metric* as floats; answers off the scale raise :class:`DataError`."""
-    column, (low, high) = METRICS[metric]
-    _check_columns(frame, [column], f"metric {metric!r}")
-    values = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    off_scale = values.notna() & ~values.between(low, high)
-    if off_scale.any():
-        raise DataError(f"column '{column}' must hold {metric} answers from {low} to {high}; found "
-                        f"{int(off_scale.sum())} outside, e.g. {values[off_scale].head(5).tolist()}.")
-    return values
-
-
-def _summarise(frame: pd.DataFrame, keys: list[str], metric: str, level: float) -> pd.DataFrame:
-    """value, low, high and n of *metric* per group of *keys*, all groups at once."""
-    scores = _scores(frame, metric)
-    data = frame[keys].assign(score=scores, promoter=scores >= 9, detractor=scores <= 6, top2=scores >= 4)
-    data = data[scores.notna()]
-    grouped = data.groupby(keys, observed=True, sort=True) if keys else data.groupby(np.zeros(len(data)))
-    agg = grouped.agg(n=("score", "size"), mean=("score", "mean"), std=("score", "std"),
-                      promoters=("promoter", "sum"), detractors=("detractor", "sum"), top2=("top2", "sum"))
-    if metric == "nps":
-        value, low, high = nps_interval(agg["promoters"], agg["detractors"], agg["n"], level=level)
-    elif metric == "csat":
-        share, low, high = wilson_interval(agg["top2"], agg["n"], level=level)
-        value, low, high = 100 * share, 100 * low, 100 * high
-    else:
-        value = agg["mean"].to_numpy()
-        low, high = np.clip(mean_interval(value, agg["std"], agg["n"], level=level), *METRICS[metric][1])
-    out = pd.DataFrame({"metric": metric, "value": value, "low": low, "high": high, "n": agg["n"].to_numpy()},
-                       index=agg.index)
-    return out.reset_index() if keys else out.reset_index(drop=True)
-
-
 def _with_period(surveys: pd.DataFrame, freq: str, name: str) -> pd.DataFrame:
     _check_columns(surveys, ["timestamp"], f"grouping by {name!r}")
     stamps = pd.to_datetime(surveys["timestamp"], utc=True).dt.tz_convert(None)
     return surveys.assign(**{name: stamps.dt.to_period(freq).dt.start_time})
 
 
+def _with_periods(surveys: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """*surveys* with ``month`` (``week``, ``quarter``...) derived from ``timestamp`` where *by* asks for it."""
+    periods = {name: alias for alias, name in FREQUENCIES.items()}
+    for key in by:
+        if key not in surveys.columns and key in periods:
+            surveys = _with_period(surveys, periods[key], key)
+    return surveys
+
+
 def kpi_table(surveys: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), level: float = 0.95,
-              min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+              min_group_size: int = MIN_GROUP_SIZE, low_base: int = LOW_BASE, cluster_col: str | None = "customer_id",
+              weight_col: str | None = "weight") -> pd.DataFrame:
     """KPIs with confidence intervals per group, one row per group and metric.
 
     Parameters
@@ -108,13 +89,17 @@ def kpi_table(surveys: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
         when the table has no such column. Empty: one overall row per metric.
     metrics : list of {"nps", "csat", "csat_mean", "ces"}
         ``"csat"`` is the top-2-box percentage, ``"csat_mean"`` the mean score.
+        Metrics whose column is absent are skipped (listed in ``attrs["absent"]``).
     min_group_size : int
-        Groups with fewer valid answers are suppressed.
+        Groups with fewer respondents are suppressed.
+    low_base, cluster_col, weight_col
+        As :func:`cxresearch.stats.kpi_summary`.
 
     Returns
     -------
     DataFrame
-        The *by* columns, ``metric``, ``value``, ``low``, ``high``, ``n``.
+        The *by* columns, ``metric``, ``value``, ``low``, ``high``, ``se``, ``n``,
+        ``respondents``, ``n_effective``, ``design_effect``, ``low_base``.
 
     Examples
     --------
@@ -123,44 +108,59 @@ def kpi_table(surveys: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
     [{'metric': 'nps', 'value': 40.0, 'n': 5}]
     """
     by = [by] if isinstance(by, str) else list(by)
-    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
-    for metric in metrics:
-        _check_choice("metric", metric, METRICS)
-    frame = surveys
-    periods = {name: alias for alias, name in FREQUENCIES.items()}
-    for key in by:
-        if key not in frame.columns and key in periods:
-            frame = _with_period(frame, periods[key], key)
-    _check_columns(frame, by, "kpi_table by")
-    table = pd.concat([_summarise(frame, by, metric, level) for metric in metrics], ignore_index=True)
-    return suppress_small(table, size_col="n", min_group_size=min_group_size).reset_index(drop=True)
+    table = kpi_summary(_with_periods(surveys, by), by=by, metrics=metrics, level=level,
+                        min_group_size=min_group_size, low_base=low_base, cluster_col=cluster_col,
+                        weight_col=weight_col)
+    return table.drop(columns=_INTERNAL)
 
 
-def kpi_trend(surveys: pd.DataFrame, *, metric: str = "nps", freq: str = "M", level: float = 0.95,
-              min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
-    """A KPI per period with its interval band and a flag on significant changes.
+def kpi_trend(surveys: pd.DataFrame, *, metric: str = "nps", freq: str = "M", by=(), level: float = 0.95,
+              min_group_size: int = MIN_GROUP_SIZE, correction: str = "fdr_bh", low_base: int = LOW_BASE,
+              cluster_col: str | None = "customer_id", weight_col: str | None = "weight") -> pd.DataFrame:
+    """A KPI per period (and group) with its interval band and flags on changes, corrected for multiplicity.
 
-    Each period is compared with the previous shown period (normal test on the
-    difference of two independent estimates, as :func:`compare`).
+    Each period is compared with the previous shown period of the same group
+    (:func:`cxresearch.stats.kpi_differences`: adjusted Wald for NPS,
+    Newcombe for CSAT top-2-box, Welch t for means). The p-values of all the
+    table's comparisons, across periods and groups, are adjusted together.
+
+    Parameters
+    ----------
+    by : list of str
+        Groups with a trend each (e.g. ``["channel"]``); empty for one trend.
+    correction : {"fdr_bh", "holm", "none"}
+        Benjamini-Hochberg false discovery rate (default), Holm family-wise
+        error rate, or none.
 
     Returns
     -------
     DataFrame
-        ``period`` (start time), ``metric``, ``value``, ``low``, ``high``, ``n``,
-        ``change`` (from the previous period), ``change_low``, ``change_high``,
-        ``p_value`` and ``significant`` (False for the first period).
+        ``period`` (start time), the *by* columns, ``metric``, ``value``, ``low``,
+        ``high``, ``n``, ``low_base``, ``change`` (from the previous period),
+        ``change_low``, ``change_high``, ``p_value``, ``p_adjusted`` and
+        ``significant`` (on the adjusted p-value; False for the first period).
+        ``attrs["note"]`` says how the flags were corrected; ``attrs["tests"]``
+        counts the comparisons.
     """
     _check_choice("metric", metric, METRICS)
     _check_choice("freq", freq, FREQUENCIES)
-    trend = kpi_table(_with_period(surveys, freq, "period"), by=["period"], metrics=[metric], level=level,
-                      min_group_size=min_group_size)
-    z = z_value(level)
-    se = (trend["high"] - trend["low"]) / (2 * z)
-    se_change = np.hypot(se, se.shift())
-    change = trend["value"].diff()
-    p_value = 2 * _sp.norm.sf(np.abs(change / se_change))
-    return trend.assign(change=change, change_low=change - z * se_change, change_high=change + z * se_change,
-                        p_value=p_value, significant=p_value < 1 - level)
+    by = [by] if isinstance(by, str) else list(by)
+    trend = kpi_summary(_with_period(surveys, freq, "period"), by=by + ["period"], metrics=[metric], level=level,
+                        min_group_size=min_group_size, low_base=low_base, cluster_col=cluster_col,
+                        weight_col=weight_col)
+    absent = trend.attrs["absent"]
+    trend = trend.sort_values(by + ["period"], ignore_index=True)
+    previous = trend.groupby(by, sort=False).shift() if by else trend.shift()
+    first = previous["metric"].isna()
+    changes = kpi_differences(previous.assign(metric=metric).fillna({"n_effective": 0}), trend, level=level)
+    changes = changes.mask(first)
+    adjusted, significant = adjust_pvalues(changes["p_value"], correction=correction, level=level)
+    columns = ["period", *by, "metric", "value", "low", "high", "n", "low_base"]
+    trend = trend[columns].assign(**changes, p_adjusted=adjusted, significant=significant)
+    tests = int(changes["p_value"].notna().sum())
+    trend.attrs.update(note=correction_note(correction, tests, level), tests=tests, correction=correction,
+                       absent=absent)
+    return trend
 
 
 def _driver_columns(surveys: pd.DataFrame, drivers) -> list[str]:

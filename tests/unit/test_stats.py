@@ -11,8 +11,8 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 from cxresearch.errors import DataError, ParameterError, SmallGroupWarning, WeightingWarning
 from cxresearch.stats import (adjust_pvalues, ces, compare, csat, design_effects, kish_effective_n, kpi_summary,
-                              mean_diff_interval, mean_interval, nps, nps_diff_interval, nps_interval,
-                              proportion_diff_interval, wilson_interval)
+                              mean_diff_interval, mean_interval, mix_decomposition, nps, nps_diff_interval,
+                              nps_interval, proportion_diff_interval, wilson_interval)
 
 Z95 = 1.959963984540054
 
@@ -236,3 +236,18 @@ def test_nps_and_top2box_intervals_cover_the_truth_93_to_97_percent(n, repeat):
     assert coverage.between(0.93, 0.97).all(), coverage.to_dict()
     if repeat > 1:
         assert table["design_effect"].mean() > 1.2
+
+
+def test_mix_decomposition_shows_a_simpson_reversal():
+    # both channels improve by 10 points, but answers move to the weaker store: overall NPS falls 30 points
+    def answers(web_n, web_promoters, store_n, store_promoters):
+        web = [10] * web_promoters + [0] * (web_n - web_promoters)
+        store = [10] * store_promoters + [0] * (store_n - store_promoters)
+        return pd.DataFrame({"channel": ["web"] * web_n + ["store"] * store_n, "nps": web + store})
+    before = answers(100, 75, 100, 25)      # web +50, store -50, overall 0
+    after = answers(20, 16, 180, 54)        # web +60, store -40, overall -30
+    parts = mix_decomposition(before, after, by="channel").set_index("channel")
+    assert parts.attrs["change"] == pytest.approx(-30)
+    assert parts.attrs["within"] == pytest.approx(10) and parts.attrs["mix"] == pytest.approx(-40)
+    assert parts["within"].to_dict() == pytest.approx({"web": 5, "store": 5})
+    assert parts.loc["web", "share_after"] == pytest.approx(0.1)
