@@ -8,7 +8,7 @@ from ..charts.journeys import emotion_curve, funnel_chart, journey_heatmap, jour
 from ..journeys import DEFAULT_GAP, JourneyMap, journey_map
 from ..display import pretty
 from ..privacy import MIN_GROUP_SIZE
-from .output import ExplorerBox, show_in
+from .output import ExplorerBox, noted, show_in
 
 __all__ = ["JourneyExplorer"]
 
@@ -53,9 +53,10 @@ class JourneyExplorer(ExplorerBox):
         self.chart = widgets.ToggleButtons(
             options=[name for name in CHARTS if len(self._overall.stage_labels) or name not in NEEDS_STAGES])
         self.output = widgets.Output()
+        self.note = widgets.HTML()
         for control in (self.persona, self.channel, self.chart):
             control.observe(self._refresh, names="value")
-        super().__init__([widgets.HBox([self.persona, self.channel]), self.chart, self.output])
+        super().__init__([widgets.HBox([self.persona, self.channel]), self.chart, self.note, self.output])
         self._refresh()
 
     @property
@@ -86,4 +87,6 @@ class JourneyExplorer(ExplorerBox):
         return next(p for p in self._split.persona_labels if str(p) == persona)
 
     def _refresh(self, *_) -> None:
-        show_in(self.output, self.figure, self.pain_points)
+        with noted(self.note):
+            shown = self.figure, self.pain_points
+        show_in(self.output, *shown)

@@ -9,12 +9,19 @@ the outputs one way, kernel to front end, and works the same in JupyterLab.
 """
 from __future__ import annotations
 
+import contextlib
+import html
+import warnings
+
 import ipywidgets as widgets
 import plotly.graph_objects as go
 import plotly.io as pio
 from IPython.core.interactiveshell import InteractiveShell
 
-__all__ = ["ExplorerBox", "show_in", "mime_bundle", "PLACEHOLDER"]
+from ..errors import CXResearchWarning
+from ..notes import record
+
+__all__ = ["ExplorerBox", "show_in", "noted", "mime_bundle", "PLACEHOLDER"]
 
 #: Shown wherever a saved notebook is opened without the explorer's live widgets.
 PLACEHOLDER = ("<p style='padding:8px 12px;border:1px dashed #8c959f;border-radius:6px;color:#57606a'>"
@@ -28,6 +35,25 @@ def mime_bundle(obj) -> dict:
                 "text/plain": f"<{obj.layout.title.text or 'figure'}>"}
     data, _ = InteractiveShell.instance().display_formatter.format(obj)
     return data
+
+
+@contextlib.contextmanager
+def noted(label: widgets.HTML):
+    """Show the library's warnings raised inside the block as one short note in *label* (empty when none).
+
+    An explorer reacts to its controls outside any cell, where a warning would
+    reach the kernel's stderr; here it becomes a note beside what it concerns
+    (what was hidden and why). Other libraries' warnings are re-raised as usual.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    ours = [w.message for w in caught if issubclass(w.category, CXResearchWarning)]
+    label.value = (f"<div style='color:#57606a;font-size:13px;margin:4px 0'>Note: {html.escape(record(ours))}</div>"
+                   if ours else "")
+    for w in caught:
+        if not issubclass(w.category, CXResearchWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def show_in(output: widgets.Output, *objects) -> None:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..charts.personas import persona_traits_chart
 from ..personas import PersonaModel, persona_card
-from .output import ExplorerBox, show_in
+from .output import ExplorerBox, noted, show_in
 
 __all__ = ["PersonaExplorer"]
 
@@ -36,8 +36,9 @@ class PersonaExplorer(ExplorerBox):
                                         layout={"width": "480px"}, style={"description_width": "initial"})
         self.card = widgets.HTML()
         self.chart = widgets.Output()
+        self.note = widgets.HTML()
         self.persona.observe(self._refresh, names="value")
-        super().__init__([self.persona, widgets.HBox([self.card, self.chart])])
+        super().__init__([self.persona, self.note, widgets.HBox([self.card, self.chart])])
         self._refresh()
 
     @property
@@ -46,5 +47,7 @@ class PersonaExplorer(ExplorerBox):
         return persona_traits_chart(self.model.traits_.loc[self.persona.value])
 
     def _refresh(self, *_) -> None:
-        self.card.value = persona_card(self.model, self.persona.value, quotes=self.quotes)
-        show_in(self.chart, self.figure)
+        with noted(self.note):
+            self.card.value = persona_card(self.model, self.persona.value, quotes=self.quotes)
+            figure = self.figure
+        show_in(self.chart, figure)

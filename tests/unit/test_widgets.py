@@ -1,9 +1,13 @@
 """Explorers fill their outputs without a front end and leave a placeholder for static viewers."""
+import warnings
+
 import ipywidgets as widgets
 import pandas as pd
+import pytest
 
+from cxresearch.errors import SmallGroupWarning
 from cxresearch.widgets import JourneyExplorer
-from cxresearch.widgets.output import PLACEHOLDER, show_in
+from cxresearch.widgets.output import PLACEHOLDER, noted, show_in
 
 from .test_journeys import pain_dataset
 
@@ -28,3 +32,15 @@ def test_journey_explorer_shows_an_interactive_chart_and_a_readable_table():
     assert "Top pain points" in html and "exit rate" in html and "%" in html
     assert (explorer.journey.pain_points(top=5)["impact"] > 0).sum() == html.count("<tr>") - 1
     assert explorer._repr_mimebundle_()["text/html"] == PLACEHOLDER
+
+
+def test_noted_turns_library_warnings_into_a_note_and_passes_others_on():
+    label = widgets.HTML()
+    with noted(label):
+        warnings.warn("3 group(s) with fewer than 5 customers suppressed", SmallGroupWarning)
+    assert label.value.count("Note: 3 group(s) with fewer than 5 customers suppressed.") == 1
+    assert "test_widgets.py" not in label.value            # no source path
+    with pytest.warns(RuntimeWarning, match="another library"):
+        with noted(label):
+            warnings.warn("another library", RuntimeWarning)
+    assert label.value == ""
