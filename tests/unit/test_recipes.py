@@ -218,3 +218,13 @@ def test_import_command_names_an_unknown_recipe_or_a_missing_source(tmp_path, ca
     err = capsys.readouterr().err
     assert "nowhere: folder not found" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.integration
+def test_the_routine_runs_on_an_imported_recipe(tmp_path):
+    from cxresearch.routine import NOTEBOOKS, RoutineParameters, run
+
+    assert main(["import", "telco", str(folder("telco")), "--out", str(tmp_path / "telco")]) == 0
+    done = run(RoutineParameters(data_dir=str(tmp_path / "telco")), reports_dir=tmp_path / "reports")
+    assert done.ok, done.manifest["error"]
+    assert sorted(p.stem for p in done.folder.glob("*.html")) == sorted(NOTEBOOKS)
