@@ -99,6 +99,8 @@ class Estimate:
         what differences of two estimates are computed from.
     df : float
         Degrees of freedom of a mean's t interval.
+    period : tuple of str
+        First and last answer time (ISO), when known.
     """
 
     value: float
@@ -114,10 +116,26 @@ class Estimate:
     top_share: float = float("nan")
     bottom_share: float = float("nan")
     df: float = float("nan")
+    period: tuple = ()
 
     def to_dict(self) -> dict:
         """Plain dict, e.g. for JSON."""
         return asdict(self)
+
+    @classmethod
+    def from_row(cls, row, *, level: float, name: str, period: tuple = ()) -> Estimate:
+        """Estimate from one row of :func:`kpi_summary`."""
+        return cls(float(row["value"]), float(row["low"]), float(row["high"]), int(row["n"]), level, name,
+                   se=float(row["se"]), n_effective=float(row["n_effective"]),
+                   design_effect=float(row["design_effect"]), low_base=bool(row["low_base"]),
+                   top_share=float(row["top_share"]), bottom_share=float(row["bottom_share"]),
+                   df=float(row["df"]), period=tuple(period))
+
+    def overlaps(self, other: Estimate) -> bool:
+        """True when both estimates carry answer periods (first, last) that overlap: they may share respondents."""
+        if len(self.period) != 2 or len(other.period) != 2:
+            return False
+        return bool(self.period[0] <= other.period[1] and other.period[0] <= self.period[1])
 
     @classmethod
     def from_dict(cls, values: dict) -> Estimate:
@@ -639,12 +657,7 @@ def _estimate(scores, metric: str, level: float, name: str) -> Estimate:
     table = kpi_summary(frame, metrics=[metric], level=level, min_group_size=1)
     if table.empty:
         return Estimate(math.nan, math.nan, math.nan, 0, level, name)
-    row = table.iloc[0]
-    return Estimate(float(row["value"]), float(row["low"]), float(row["high"]), int(row["n"]), level, name,
-                    se=float(row["se"]), n_effective=float(row["n_effective"]),
-                    design_effect=float(row["design_effect"]), low_base=bool(row["low_base"]),
-                    top_share=float(row["top_share"]), bottom_share=float(row["bottom_share"]),
-                    df=float(row["df"]))
+    return Estimate.from_row(table.iloc[0], level=level, name=name)
 
 
 def _check_scale(scores, metric: str) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,11 +31,12 @@ import pandas as pd
 
 from .capabilities import available, supported
 from .dataset import CXDataset
+from .errors import SmallGroupWarning
 from .interventions import METRICS, compare_verdicts, intervention_effects
 from .journeys import journey_map
 from .personas import NoCustomerDataError, PersonaModel, PersonaState, fit_personas
 from .privacy import MIN_GROUP_SIZE, redact_pii
-from .stats import Estimate, ces, compare, csat, nps, wilson_interval
+from .stats import Estimate, compare, kpi_summary, wilson_interval
 
 __all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headline", "save_persona_model",
            "KPI_LABELS", "PERSONA_MODEL"]
@@ -120,7 +122,8 @@ class Summary:
             if key in changes.index:
                 change = changes.loc[key]
                 verdict = "a significant change" if change["significant"] else "within noise"
-                line += f"; {change['diff']:+.1f} since run {self.previous_run} ({verdict}, p = {change['p_value']:.3f})"
+                tested = change["note"] if change.get("note") else f"{verdict}, p = {change['p_value']:.3f}"
+                line += f"; {change['diff']:+.1f} since run {self.previous_run} ({tested})"
             lines.append(line + ".")
         shares = self.persona_shares[self.persona_shares["status"] != "vanished"]
         if len(shares):
@@ -231,7 +234,7 @@ def summarise(ds: CXDataset, *, personas="auto", seed: int = 42, min_group_size:
         The personas of *ds* already fitted and aligned to *previous* (the
         run's model); fitted here with :func:`~cxresearch.personas.fit_personas` when not given.
     """
-    kpis = _kpis(ds)
+    kpis = _kpis(ds, min_group_size)
     model, failed = persona_model, {}
     if model is None and available(ds, "personas"):
         try:
@@ -275,26 +278,46 @@ def _interventions(ds: CXDataset, min_group_size: int) -> pd.DataFrame:
     return effects.assign(description=redact_pii(effects["description"].fillna("")))
 
 
-def _kpis(ds: CXDataset) -> dict[str, Estimate]:
+def _kpis(ds: CXDataset, min_group_size: int = MIN_GROUP_SIZE) -> dict[str, Estimate]:
+    """Overall KPIs of the dataset from the KPI engine, each with the period its answers span."""
     surveys = ds.surveys
-    if surveys is None:
+    if surveys is None or surveys.empty:
         return {}
-    measures = {"nps": nps, "csat": csat, "ces": ces}
-    return {key: measure(surveys[key]) for key, measure in measures.items()
-            if key in surveys.columns and surveys[key].notna().any()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallGroupWarning)
+        table = kpi_summary(surveys, metrics=list(KPI_LABELS), min_group_size=min_group_size)
+    period = ()
+    if "timestamp" in surveys.columns and surveys["timestamp"].notna().any():
+        stamps = pd.to_datetime(surveys["timestamp"], utc=True)
+        period = (stamps.min().isoformat(), stamps.max().isoformat())
+    names = {"nps": "nps", "csat": "csat_top2box", "ces": "ces"}
+    return {row["metric"]: Estimate.from_row(row, level=table.attrs["level"], name=names[row["metric"]],
+                                             period=period) for _, row in table.iterrows()}
 
 
 def _kpi_changes(kpis: dict[str, Estimate], previous: PreviousRun | None) -> pd.DataFrame:
+    """Change of each KPI since the previous run; runs whose answer periods overlap are not tested.
+
+    Overlapping periods share answers and respondents, so a test of two
+    independent samples would be wrong: their change is shown with a note and
+    no p-value.
+    """
     if previous is None:
         return pd.DataFrame()
     rows = []
     for key, after in kpis.items():
         before = previous.kpis.get(key)
-        if before is not None and before.n and after.n:
+        if before is None or not before.n or not after.n:
+            continue
+        row = {"kpi": key, "label": KPI_LABELS[key], "before": before.value, "after": after.value,
+               "diff": after.value - before.value, "low": float("nan"), "high": float("nan"),
+               "p_value": float("nan"), "significant": False, "note": ""}
+        if before.overlaps(after):
+            row["note"] = "periods overlap (shared respondents): not tested"
+        else:
             change = compare(before, after)
-            rows.append({"kpi": key, "label": KPI_LABELS[key], "before": before.value, "after": after.value,
-                         "diff": change.diff, "low": change.low, "high": change.high,
-                         "p_value": change.p_value, "significant": change.significant})
+            row.update(low=change.low, high=change.high, p_value=change.p_value, significant=change.significant)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -345,7 +368,7 @@ def load_previous(folder) -> PreviousRun:
     """Read back the results a previous run saved (see :meth:`Summary.save`)."""
     folder = Path(folder)
     saved = json.loads((folder / "kpis.json").read_text())
-    kpis = {key: Estimate(**values) for key, values in saved["kpis"].items()}
+    kpis = {key: Estimate.from_dict(values) for key, values in saved["kpis"].items()}
     return PreviousRun(run_id=folder.name, kpis=kpis, persona_model=PersonaState.read(folder),
                        persona_shares=_read_csv(folder / "persona_shares.csv"),
                        pain_points=_read_csv(folder / "pain_points.csv"),
