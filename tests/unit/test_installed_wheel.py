@@ -6,6 +6,7 @@ line and JUPYTER_PATH, so nothing is downloaded), and run from a temporary folde
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -25,7 +26,7 @@ SOURCES = ("pyproject.toml", "README.md", "LICENSE", "cxresearch", "notebooks")
 def _run(*command, cwd: Path) -> subprocess.CompletedProcess:
     # the borrowed dependencies' data files (nbconvert's base templates, the kernel spec) stay where they are
     env = {**os.environ, "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter")}
-    done = subprocess.run([str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run([str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, f"{' '.join(map(str, command))} failed:\n{done.stdout}\n{done.stderr}"
     return done
 
@@ -62,3 +63,12 @@ def test_the_package_and_its_notebooks_come_from_the_wheel(installed, tmp_path):
     assert all(Path(path).resolve().is_relative_to(env) for path in where), where
     assert sorted(p.stem for p in Path(where[1]).glob("*.ipynb")) == sorted(NOTEBOOKS)
 
+
+@pytest.mark.integration
+def test_demo_and_routine_run_from_any_folder(installed, tmp_path):
+    _run(installed / "cxresearch", "demo", "--out", "demo", "--customers", "300", "--seed", "3", cwd=tmp_path)
+    _run(installed / "cxresearch", "run", "demo", "--reports", "reports", cwd=tmp_path)
+    latest = tmp_path / "reports" / "latest"
+    manifest = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "ok" and manifest["skipped_notebooks"] == []
+    assert sorted(p.stem for p in latest.glob("*.html")) == sorted(NOTEBOOKS)
