@@ -24,11 +24,7 @@ from cxresearch.routine import NOTEBOOKS, NOTEBOOKS_DIR, RoutineParameters
 from cxresearch.synthetic import generate
 
 TABLES = ("customers", "events", "surveys", "reviews")
-#: Customers without events: the personas' projection chart needs two features (reported to its owner).
-_PROJECTION = pytest.mark.xfail(raises=AssertionError, strict=False,
-                                reason="personas.projection_data fits a 2-component PCA on one feature")
-SHAPES = [pytest.param(subset, marks=_PROJECTION if "customers" in subset and "events" not in subset else ())
-          for size in range(1, 5) for subset in itertools.combinations(TABLES, size)]
+SHAPES = [subset for size in range(1, 5) for subset in itertools.combinations(TABLES, size)]
 #: (table, column or glob) removed from the full dataset, one at a time.
 OPTIONAL_COLUMNS = [("surveys", "nps"), ("surveys", "csat"), ("surveys", "ces"), ("surveys", "comment"),
                     ("surveys", "rating_*"), ("surveys", "customer_id"), ("reviews", "customer_id"),
