@@ -88,6 +88,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sp
 
+from ._checks import check_choice, check_positive
 from .errors import DataError, ParameterError, did_you_mean
 from .journeys import sessionize
 from .privacy import MIN_GROUP_SIZE, suppress_small
@@ -193,8 +194,8 @@ def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(MET
     """
     duration = _duration(window)
     metrics = _check_metrics(metrics)
-    _check_min_group_size(min_group_size)
-    _check_choice("correction", correction, CORRECTIONS)
+    check_positive(min_group_size=min_group_size)
+    check_choice("correction", correction, CORRECTIONS)
     if isinstance(pretrend_bins, bool) or not isinstance(pretrend_bins, (int, np.integer)) or pretrend_bins < 2:
         raise ParameterError(f"pretrend_bins must be a whole number of 2 or more; got {pretrend_bins!r}.")
     z = z_value(level)
@@ -227,7 +228,7 @@ def event_study(ds: CXDataset, *, window: str = "8W", metrics=tuple(METRICS), me
     """
     duration = _duration(window)
     metrics = _check_metrics(metrics)
-    _check_min_group_size(min_group_size)
+    check_positive(min_group_size=min_group_size)
     tables = [_did(obs, plan, bins=pretrend_bins, n_boot=n_boot, random_state=random_state,
                    min_group_size=min_group_size, level=level)[1]
               for plan, obs in _plans(ds, duration, metrics, mentions)]
@@ -391,11 +392,11 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
         ``scope_kind``, ``start``, ``metric``, ``label`` and ``better``.
     """
     if metric is not None:
-        _check_choice("metric", metric, METRICS)
-    _check_choice("freq", freq, FREQUENCIES)
-    _check_min_group_size(min_group_size)
+        check_choice("metric", metric, METRICS)
+    check_choice("freq", freq, FREQUENCIES)
+    check_positive(min_group_size=min_group_size)
     interventions = _interventions(ds)
-    _check_choice("intervention_id", intervention_id, interventions["intervention_id"].tolist())
+    check_choice("intervention_id", intervention_id, interventions["intervention_id"].tolist())
     intervention = interventions.loc[interventions["intervention_id"] == intervention_id].iloc[0]
     evidence = _Evidence(ds, mentions)
     kind = evidence.kind_of(intervention["scope"])
@@ -615,16 +616,8 @@ def _duration(window) -> pd.Timedelta:
 def _check_metrics(metrics) -> list[str]:
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     for metric in metrics:
-        _check_choice("metric", metric, METRICS)
+        check_choice("metric", metric, METRICS)
     return metrics
 
 
-def _check_choice(name: str, value, choices) -> None:
-    if value not in choices:
-        raise ParameterError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}."
-                             f"{did_you_mean(str(value), list(choices))}")
 
-
-def _check_min_group_size(min_group_size) -> None:
-    if isinstance(min_group_size, bool) or not isinstance(min_group_size, (int, np.integer)) or min_group_size < 1:
-        raise ParameterError(f"min_group_size must be a whole number of 1 or more; got {min_group_size!r}.")

@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ._checks import check_choices, check_positive
 from .errors import MAX_EXAMPLES, DataError, DataWarning, ParameterError, Problem, did_you_mean
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .stats import mean_interval, wilson_interval
@@ -158,7 +159,7 @@ class JourneyMap:
                  touchpoint_stage: dict | None = None, personas: pd.Series | None = None,
                  gap: str | pd.Timedelta | None = DEFAULT_GAP, min_group_size: int = MIN_GROUP_SIZE):
         _check_events(events, _REQUIRED)
-        _check_positive(min_group_size=min_group_size)
+        check_positive(min_group_size=min_group_size)
         if personas is not None:
             events = _with_persona_only(events, personas)
         self.gap = _gap(gap)
@@ -413,7 +414,7 @@ class JourneyMap:
             ``path`` ("home > product_page > checkout"), ``steps``, ``sessions``,
             ``share`` (of the sessions), ``customers``.
         """
-        _check_positive(top=top, max_steps=max_steps)
+        check_positive(top=top, max_steps=max_steps)
         session = np.cumsum(self._start) - 1
         n_sessions = int(session[-1]) + 1 if len(session) else 0
         position = _positions(self._start) - 1
@@ -444,7 +445,7 @@ class JourneyMap:
             ``step`` (position of the source event, 1-based), ``from_touchpoint``,
             ``to_touchpoint`` (missing when the session ends there), ``count``, ``customers``.
         """
-        _check_positive(steps=steps)
+        check_positive(steps=steps)
         n_tp = len(self.touchpoint_labels)
         position = _positions(self._start)
         source = position < steps
@@ -486,8 +487,8 @@ class JourneyMap:
             ``excess_exit_rate``, ``surveys``, ``csat``, ``csat_low``, ``csat_high``,
             ``excess_dissatisfaction``, ``impact`` (+ ``negative_topics``), highest impact first.
         """
-        _check_positive(top=top)
-        _check_choices("by", [by], ["touchpoint", "stage"])
+        check_positive(top=top)
+        check_choices("by", [by], ["touchpoint", "stage"])
         if negative_topics is not None and not isinstance(negative_topics, pd.Series):
             raise ParameterError(f"negative_topics must be a pandas Series (name -> text); "
                                  f"got {type(negative_topics).__name__}.")
@@ -518,13 +519,13 @@ class JourneyMap:
         events = self._events
         if channels is not None:
             wanted = [channels] if isinstance(channels, str) else list(channels)
-            _check_choices("channel", wanted, self.channel_labels)
+            check_choices("channel", wanted, self.channel_labels)
             events = events.loc[events["channel"].isin(wanted)]
         personas = self._personas
         if persona is not None:
             if personas is None:
                 raise ParameterError("persona= needs a journey map built with personas=.")
-            _check_choices("persona", [persona], self.persona_labels)
+            check_choices("persona", [persona], self.persona_labels)
             personas = personas[personas == persona]
             events = events.loc[events["customer_id"].isin(personas.index)]
         return JourneyMap(events, surveys=self._surveys, stages=self._stage_order,
@@ -859,14 +860,4 @@ def _gap(value, *, name: str = "gap") -> pd.Timedelta | None:
     return gap
 
 
-def _check_positive(**values: int) -> None:
-    for name, value in values.items():
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ParameterError(f"{name} must be a positive integer; got {value!r}.")
 
-
-def _check_choices(name: str, values, choices) -> None:
-    unknown = [v for v in values if v not in set(choices)]
-    if unknown:
-        raise ParameterError(f"unknown {name} {unknown[0]!r}; expected one of {list(choices)}."
-                             + did_you_mean(unknown[0], choices))

@@ -32,7 +32,8 @@ from scipy import stats as _sp
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from .errors import DataError, ParameterError, WeightingWarning, did_you_mean
+from ._checks import check_choice, check_columns, check_positive
+from .errors import DataError, ParameterError, WeightingWarning
 from .privacy import MIN_GROUP_SIZE, suppress_small
 
 __all__ = [
@@ -414,7 +415,7 @@ def design_effects(frame: pd.DataFrame, value_col: str, *, by=(), cluster_col: s
     (at least 1) and ``n_effective = n / design_effect``.
     """
     by = _as_list(by)
-    _check_columns(frame, by + [value_col] + [c for c in (cluster_col, weight_col) if c], "design_effects")
+    check_columns(frame, by + [value_col] + [c for c in (cluster_col, weight_col) if c], "design_effects")
     data = _design_data(frame, by, pd.to_numeric(frame[value_col], errors="coerce").astype(float),
                         _weights(frame, weight_col), cluster_col)
     agg = _linearised(data, by or ["__all__"], cluster_col is not None)
@@ -443,7 +444,7 @@ def adjust_pvalues(p_values, *, correction: str = "fdr_bh", level: float = 0.95)
     (adjusted, significant) : arrays
         NaN p-values stay NaN and are never significant.
     """
-    _check_choice("correction", correction, CORRECTIONS)
+    check_choice("correction", correction, CORRECTIONS)
     p = np.asarray(p_values, dtype=float)
     adjusted = p.copy()
     tested = ~np.isnan(p)
@@ -465,18 +466,6 @@ def _as_list(value) -> list:
     return [value] if isinstance(value, str) else list(value)
 
 
-def _check_choice(name: str, value, choices) -> None:
-    if value not in choices:
-        raise ParameterError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}."
-                             f"{did_you_mean(str(value), list(choices))}")
-
-
-def _check_columns(frame: pd.DataFrame, columns, what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        hints = "".join(did_you_mean(c, frame.columns) for c in missing)
-        raise ParameterError(f"{what}: column(s) {missing} not in the table; available: "
-                             f"{', '.join(map(str, frame.columns))}.{hints}")
 
 
 def _weights(frame: pd.DataFrame, weight_col: str | None) -> pd.Series:
@@ -602,11 +591,10 @@ def kpi_summary(frame: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
     """
     by, metrics = _as_list(by), _as_list(metrics)
     for metric in metrics:
-        _check_choice("metric", metric, KPI_METRICS)
-    _check_columns(frame, by, "kpi_summary by")
+        check_choice("metric", metric, KPI_METRICS)
+    check_columns(frame, by, "kpi_summary by")
     z_value(level)
-    if isinstance(min_group_size, bool) or not isinstance(min_group_size, (int, np.integer)) or min_group_size < 1:
-        raise ParameterError(f"min_group_size must be a whole number of 1 or more; got {min_group_size!r}.")
+    check_positive(min_group_size=min_group_size)
     weights = _weights(frame, weight_col)
     cluster_col = cluster_col if cluster_col and cluster_col in frame.columns else None
     absent = {m: KPI_METRICS[m].column for m in metrics if KPI_METRICS[m].column not in frame.columns}
@@ -692,7 +680,7 @@ def csat(scores, *, measure: str = "top2box", level: float = 0.95) -> Estimate:
         ``"top2box"``: percent of 4 and 5 answers, Wilson interval (the usual CSAT);
         ``"mean"``: mean score with a t interval.
     """
-    _check_choice("measure", measure, ("top2box", "mean"))
+    check_choice("measure", measure, ("top2box", "mean"))
     _check_scale(scores, "csat")
     metric = "csat" if measure == "top2box" else "csat_mean"
     return _estimate(scores, metric, level, "csat_top2box" if measure == "top2box" else "csat_mean")

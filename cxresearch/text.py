@@ -69,7 +69,7 @@ _RULES = {
                         "tanto": 0.293, "così": 0.293, "estremamente": 0.293, "assolutamente": 0.293,
                         "veramente": 0.293, "decisamente": 0.293, "particolarmente": 0.293,
                         "incredibilmente": 0.293, "totalmente": 0.293, "completamente": 0.293,
-                        "terribilmente": 0.293, "tremendamente": 0.293, "estremamente": 0.293,
+                        "terribilmente": 0.293, "tremendamente": 0.293,
                         "abbastanza": -0.293, "leggermente": -0.293, "quasi": -0.293, "piuttosto": -0.293,
                         "poco": -0.293},
            "contrast": {"ma", "però", "tuttavia"}},

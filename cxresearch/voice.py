@@ -25,7 +25,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, DataWarning, ParameterError, SmallGroupWarning, did_you_mean
+from ._checks import check_choice, check_columns
+from .errors import DataError, DataWarning, ParameterError, SmallGroupWarning
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_weights, canonical_order, cluster_codes, percentile_interval
 from .stats import (KPI_METRICS, LOW_BASE, Comparison, Estimate, adjust_pvalues, ces, compare, correction_note,
@@ -45,22 +46,10 @@ _MAX_DRIVERS = 16
 _INTERNAL = ["top_share", "bottom_share", "df", "weight_total"]
 
 
-def _check_choice(name: str, value, choices) -> None:
-    if value not in choices:
-        raise ParameterError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}."
-                             f"{did_you_mean(str(value), list(choices))}")
-
-
-def _check_columns(frame: pd.DataFrame, columns, what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        hints = "".join(did_you_mean(c, frame.columns) for c in missing)
-        raise ParameterError(f"{what}: column(s) {missing} not in the table; available: "
-                             f"{', '.join(map(str, frame.columns))}.{hints}")
 
 
 def _with_period(surveys: pd.DataFrame, freq: str, name: str) -> pd.DataFrame:
-    _check_columns(surveys, ["timestamp"], f"grouping by {name!r}")
+    check_columns(surveys, ["timestamp"], f"grouping by {name!r}")
     stamps = pd.to_datetime(surveys["timestamp"], utc=True).dt.tz_convert(None)
     return surveys.assign(**{name: stamps.dt.to_period(freq).dt.start_time})
 
@@ -142,8 +131,8 @@ def kpi_trend(surveys: pd.DataFrame, *, metric: str = "nps", freq: str = "M", by
         ``attrs["note"]`` says how the flags were corrected; ``attrs["tests"]``
         counts the comparisons.
     """
-    _check_choice("metric", metric, METRICS)
-    _check_choice("freq", freq, FREQUENCIES)
+    check_choice("metric", metric, METRICS)
+    check_choice("freq", freq, FREQUENCIES)
     by = [by] if isinstance(by, str) else list(by)
     trend = kpi_summary(_with_period(surveys, freq, "period"), by=by + ["period"], metrics=[metric], level=level,
                         min_group_size=min_group_size, low_base=low_base, cluster_col=cluster_col,
@@ -171,7 +160,7 @@ def _driver_columns(surveys: pd.DataFrame, drivers) -> list[str]:
                                  f"{', '.join(map(str, surveys.columns))}.")
         return columns
     columns = list(drivers)
-    _check_columns(surveys, columns, "key_drivers drivers")
+    check_columns(surveys, columns, "key_drivers drivers")
     return columns
 
 
@@ -309,7 +298,7 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
     drivers answered least; analyse fewer drivers to keep more respondents.
     """
     columns = _driver_columns(surveys, drivers)
-    _check_columns(surveys, [target] + ([cluster_col] if cluster_col else []), "key_drivers")
+    check_columns(surveys, [target] + ([cluster_col] if cluster_col else []), "key_drivers")
     if target in columns:
         columns.remove(target)
     y = surveys[target]
@@ -467,7 +456,7 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
     >>> table.attrs["nps"], float(table.loc[0, "impact"])   # 7 promoters, 2 detractors in 10; 7 and 0 in 8
     (50.0, -37.5)
     """
-    _check_columns(surveys, [score_col] + ([cluster_col] if cluster_col else []), "topic_impact")
+    check_columns(surveys, [score_col] + ([cluster_col] if cluster_col else []), "topic_impact")
     if not 0 < fdr < 1:
         raise ParameterError(f"fdr must be between 0 and 1 (exclusive); got {fdr!r}.")
     scores = pd.to_numeric(surveys[score_col], errors="coerce")

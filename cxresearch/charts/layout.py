@@ -9,6 +9,7 @@ import textwrap
 
 import pandas as pd
 
+from .._checks import check_choice
 from ..errors import ParameterError, did_you_mean
 
 __all__ = ["check_columns", "check_choice", "wrap", "category_axis", "height_for"]
@@ -28,12 +29,6 @@ def check_columns(table: pd.DataFrame, columns, *, chart: str, source: str) -> N
         raise ParameterError(f"{chart} needs the columns {list(columns)} ({source}); missing {missing}, "
                              f"found {list(table.columns)}.{did_you_mean(missing[0], table.columns)}")
 
-
-def check_choice(name: str, value, choices) -> None:
-    """Raise :class:`ParameterError` unless *value* is one of *choices*, listing them (as plotly express does)."""
-    choices = list(choices)
-    if value not in choices:
-        raise ParameterError(f"{name}={value!r} is not one of {choices}.{did_you_mean(value, choices)}")
 
 
 def wrap(label, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) -> str:

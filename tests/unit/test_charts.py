@@ -92,9 +92,9 @@ def test_kpi_chart_labels_every_group_and_refuses_an_unknown_metric():
     figure = charts.kpi_chart(kpis(), metric="csat", group_col="channel")
     assert ticks(figure.layout.xaxis) == ["web", "app", "store", "call_center"]
     assert list(figure.data[0].y) == [80, 85, 90, 95]
-    with pytest.raises(ParameterError, match=r"metric='nsp' is not one of \['csat', 'nps'\]. Did you mean 'nps'"):
+    with pytest.raises(ParameterError, match="metric must be one of 'csat', 'nps'; got 'nsp'. Did you mean 'nps'"):
         charts.kpi_chart(kpis(), metric="nsp", group_col="channel")
-    with pytest.raises(ParameterError, match=r"group_col='chanel' is not one of \['channel'\]"):
+    with pytest.raises(ParameterError, match="group_col must be one of 'channel'; got 'chanel'"):
         charts.kpi_chart(kpis(), metric="nps", group_col="chanel")
 
 
