@@ -67,7 +67,7 @@ import pandas as pd
 from ._checks import check_choices, check_positive
 from .errors import MAX_EXAMPLES, DataError, DataWarning, ParameterError, Problem, did_you_mean
 from .privacy import MIN_GROUP_SIZE, suppress_small
-from .stats import mean_interval, wilson_interval
+from .stats import kpi_summary
 
 if TYPE_CHECKING:
     from .dataset import CXDataset
@@ -799,21 +799,26 @@ def _satisfaction_observations(surveys: pd.DataFrame | None, touchpoint_stage: d
 def _csat_table(obs: pd.DataFrame, keys: list[str], min_group_size: int) -> pd.DataFrame:
     """CSAT top-2-box (percent, Wilson interval) and mean (t interval) per *keys* (overall when empty).
 
-    Scores of groups with fewer than *min_group_size* answers are left blank:
-    they would describe too few people (and say little).
+    From the KPI engine (:func:`cxresearch.stats.kpi_summary`, repeated
+    respondents by ``customer_id``). Scores of groups with fewer than
+    *min_group_size* respondents are left blank: they would describe too few
+    people (and say little).
     """
-    by = keys or (lambda _: 0)
-    grouped = obs.dropna(subset=keys).assign(top=lambda d: d["score"] >= 4).groupby(by, sort=False)
-    agg = grouped.agg(surveys=("score", "size"), top=("top", "sum"), csat_mean=("score", "mean"),
-                      std=("score", "std"))
-    agg = agg.reset_index() if keys else agg.reset_index(drop=True)
-    share, low, high = wilson_interval(agg["top"], agg["surveys"])
-    mean_low, mean_high = mean_interval(agg["csat_mean"], agg["std"], agg["surveys"])
-    table = agg.assign(csat=100 * share, csat_low=100 * low, csat_high=100 * high,
-                       csat_mean_low=np.clip(mean_low, 1, 5), csat_mean_high=np.clip(mean_high, 1, 5))
-    scores = _CSAT_COLUMNS[1:]
-    table[scores] = table[scores].where(table["surveys"] >= min_group_size)
-    return table[keys + _CSAT_COLUMNS]
+    answers = obs.dropna(subset=keys).rename(columns={"score": "csat"})
+    table = kpi_summary(answers, by=keys, metrics=["csat", "csat_mean"], min_group_size=1, weight_col=None)
+    if table.empty:
+        return pd.DataFrame(columns=keys + _CSAT_COLUMNS)
+    wide = table.pivot(index=keys or None, columns="metric", values=["value", "low", "high", "n", "respondents"]) \
+        if keys else table.set_index("metric")[["value", "low", "high", "n", "respondents"]].unstack().to_frame().T
+    columns = {"csat": ("value", "csat"), "csat_low": ("low", "csat"), "csat_high": ("high", "csat"),
+               "csat_mean": ("value", "csat_mean"), "csat_mean_low": ("low", "csat_mean"),
+               "csat_mean_high": ("high", "csat_mean")}
+    out = pd.DataFrame({name: wide[column] for name, column in columns.items()}, index=wide.index)
+    out.insert(0, "surveys", wide[("n", "csat")].astype(int))
+    shown = wide[("respondents", "csat")] >= min_group_size
+    out[_CSAT_COLUMNS[1:]] = out[_CSAT_COLUMNS[1:]].where(shown)
+    out = out.reset_index() if keys else out.reset_index(drop=True)
+    return out.reindex(columns=keys + _CSAT_COLUMNS)
 
 
 # ------------------------------------------------------------------- checking
