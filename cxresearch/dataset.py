@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 
 from . import schemas
 from .errors import MAX_EXAMPLES, DataError, DataWarning, ParameterError, Problem, did_you_mean
-from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone
+from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone, redact_names
 
 __all__ = ["CXDataset", "load_dataset", "validate", "from_frames", "write_dataset", "ValidationReport",
            "save_snapshot", "load_snapshot"]
@@ -1022,12 +1022,36 @@ def _link_identities(tables: dict, report: ValidationReport) -> None:
                             f"customers by email/phone ({found / unlinked.sum():.1%}).")
 
 
+#: Free-text columns where customers may write their own names.
+_FREE_TEXT = {"surveys": "comment", "reviews": "text"}
+
+
 def _drop_pii(tables: dict, keep_pii: bool, report: ValidationReport) -> None:
+    if keep_pii:
+        return
+    names = pd.concat([_full_names(frame) for frame in tables.values()])
+    for table, column in _FREE_TEXT.items():
+        if table in tables and column in tables[table] and not names.empty:
+            texts = tables[table][column]
+            redacted = redact_names(texts, names)
+            changed = int((redacted != texts.astype("string")).fillna(False).sum())
+            if changed:
+                tables[table] = tables[table].assign(**{column: redacted})
+                report.notes.append(f"{table}: replaced customers' names written in {changed} {column}(s) "
+                                    "with [name].")
     for table, frame in tables.items():
         pii = [c for c in frame.columns if c in PII_COLUMNS]
-        if pii and not keep_pii:
+        if pii:
             tables[table] = frame.drop(columns=pii)
             report.notes.append(f"{table}: dropped personal-data column(s) {', '.join(pii)}.")
+
+
+def _full_names(frame: pd.DataFrame) -> pd.Series:
+    """The full names a table holds: its ``name`` column and ``first_name`` + ``last_name``."""
+    names = [frame["name"]] if "name" in frame else []
+    if {"first_name", "last_name"} <= set(frame.columns):
+        names.append(frame["first_name"].astype("string") + " " + frame["last_name"].astype("string"))
+    return pd.concat(names).dropna() if names else pd.Series(dtype="string")
 
 
 def _check_orphans(tables: dict, report: ValidationReport) -> None:

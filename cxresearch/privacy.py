@@ -6,6 +6,8 @@
   so hashes are never stable across machines unless you choose so.
 - :func:`redact_pii` replaces emails, phone numbers, IBANs and card numbers in
   free text with placeholders; every text the library shows goes through it.
+- :func:`redact_names` replaces the customers' own names (from the PII columns,
+  before the loader drops them) where free text writes them.
 - :func:`suppress_small` hides groups with fewer than ``min_group_size`` members.
 """
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pandas as pd
 from .errors import SmallGroupWarning
 
 __all__ = ["PII_COLUMNS", "MIN_GROUP_SIZE", "identity_hash", "normalise_email", "normalise_phone",
-           "redact_pii", "suppress_small"]
+           "redact_names", "redact_pii", "suppress_small"]
 
 #: Canonical column names treated as personal data.
 PII_COLUMNS = ("email", "phone", "name", "first_name", "last_name", "address")
@@ -133,6 +135,44 @@ def redact_pii(text):
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return text
     return _redact(pd.Series([str(text)], dtype="string")).iloc[0]
+
+
+#: Runs of two or more words (letters first), where a written full name can stand.
+_WORD_RUN = re.compile(r"\b[^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-]*)+")
+
+
+def redact_names(texts: pd.Series, names) -> pd.Series:
+    """Replace the full *names* where *texts* write them (any case) with ``[name]``.
+
+    Only full names of two or more words are looked for (a first name alone
+    is too often an ordinary word); every contiguous part of each run of
+    words is checked against the names, so "I am Oliver White;" loses the
+    name and keeps the rest untouched. Missing values stay missing.
+
+    Examples
+    --------
+    >>> redact_names(pd.Series(["Sono oliver white, grazie", "White wine"]), ["Oliver White"]).tolist()
+    ['Sono [name], grazie', 'White wine']
+    """
+    known = {" ".join(str(n).split()).casefold() for n in pd.Series(names).dropna() if len(str(n).split()) >= 2}
+    if not known:
+        return texts
+    longest = max(len(n.split()) for n in known)
+
+    def replace(match: re.Match) -> str:
+        text = match.group()
+        words = [(w.start(), w.end()) for w in re.finditer(r"\S+", text)]
+        pieces, kept_to, i = [], 0, 0
+        while i < len(words):
+            size = next((size for size in range(min(longest, len(words) - i), 1, -1)
+                         if " ".join(text[a:b] for a, b in words[i:i + size]).casefold() in known), 0)
+            if size:
+                pieces += [text[kept_to:words[i][0]], "[name]"]
+                kept_to = words[i + size - 1][1]
+            i += size or 1
+        return "".join(pieces) + text[kept_to:]
+
+    return texts.astype("string").str.replace(_WORD_RUN, replace, regex=True)
 
 
 def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:

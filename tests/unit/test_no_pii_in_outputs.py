@@ -60,13 +60,21 @@ def outputs(planted, tmp_path_factory):
     done = run(RoutineParameters(data_dir=str(folder), min_group_size=MIN_GROUP_SIZE), reports_dir=reports)
     assert done.ok, done.manifest["error"]
     files = [*sorted(p for p in done.folder.iterdir() if p.is_file()), reports / "index.html"]
-    return done.folder, {f.name: f.read_bytes().decode("utf-8", errors="replace") for f in files}
+    return done.folder, {f.name: _text(f) for f in files}
+
+
+def _text(file) -> str:
+    """What a reader of *file* could see: its values for a Parquet table, else its bytes as text."""
+    if file.suffix == ".parquet":
+        return pd.read_parquet(file).to_csv()
+    return file.read_bytes().decode("utf-8", errors="replace")
 
 
 def test_every_page_notebook_and_artifact_is_scanned(outputs):
     _, texts = outputs
     kinds = {name.rsplit(".", 1)[-1] for name in texts}
-    assert {"html", "ipynb", "csv", "json", "pkl", "log"} <= kinds
+    assert {"html", "ipynb", "csv", "json", "parquet", "log"} <= kinds
+    assert "pkl" not in kinds                 # persona state is JSON and Parquet, never a pickle
     assert sum(name.endswith(".html") for name in texts) == 7
 
 

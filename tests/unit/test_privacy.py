@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, strategies as st
 
-from cxresearch.privacy import redact_pii
+from cxresearch import load_dataset
+from cxresearch.privacy import redact_names, redact_pii
 
 EMAILS = ["mario.rossi@example.it", "a.b+promo@mail.co.uk", "JOHN_DOE-99@sub.example.com"]
 PHONES = ["+39 333 123 4567", "333-1234567", "06 12345678", "+44 20 7946 0958", "(555) 123-4567",
@@ -79,3 +80,39 @@ def test_series_keeps_index_and_missing_values():
 def test_scalar_missing_values_pass_through():
     assert redact_pii(None) is None
     assert np.isnan(redact_pii(float("nan")))
+
+
+def test_names_are_redacted_whole_in_any_case_and_the_rest_kept():
+    texts = pd.Series(["I am Oliver White; call me", "sono OLIVER   white, grazie", "White wine, Oliver!", None,
+                       "Mary Ann Lee wrote", "Olivers Whitehouse"], index=[5, 3, 9, 1, 2, 0])
+    redacted = redact_names(texts, ["Oliver White", "Mary Ann Lee", "Cher"])
+    assert redacted.tolist() == ["I am [name]; call me", "sono [name], grazie", "White wine, Oliver!", pd.NA,
+                                 "[name] wrote", "Olivers Whitehouse"]
+    assert redacted.index.tolist() == texts.index.tolist()
+
+
+def test_loader_redacts_customers_names_in_comments_and_reviews_unless_pii_is_kept(make_dataset):
+    folder = make_dataset({
+        "customers.csv": """
+            customer_id,name,first_name,last_name
+            c1,Oliver White,,
+            c2,,Giulia,Bianchi
+        """,
+        "surveys.csv": """
+            response_id,timestamp,customer_id,nps,comment
+            r1,2025-01-02,c1,9,"I am Oliver White, great service"
+            r2,2025-01-03,c2,3,Giulia Bianchi here: late parcel
+            r3,2025-01-04,c2,7,White goods arrived
+        """,
+        "reviews.csv": """
+            review_id,timestamp,rating,text
+            v1,2025-01-05,5,Thanks from giulia bianchi
+        """,
+    })
+    ds = load_dataset(folder)
+    assert ds.surveys["comment"].tolist() == ["I am [name], great service", "[name] here: late parcel",
+                                              "White goods arrived"]
+    assert ds.reviews["text"].tolist() == ["Thanks from [name]"]
+    assert "name" not in ds.customers
+    kept = load_dataset(folder, keep_pii=True)
+    assert kept.surveys["comment"].iloc[0] == "I am Oliver White, great service"
