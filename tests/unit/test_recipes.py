@@ -221,10 +221,16 @@ def test_import_command_names_an_unknown_recipe_or_a_missing_source(tmp_path, ca
 
 
 @pytest.mark.integration
-def test_the_routine_runs_on_an_imported_recipe(tmp_path):
+@pytest.mark.parametrize("recipe", ["telco", "dunnhumby", "airline"])
+def test_the_routine_runs_on_an_imported_recipe(recipe, tmp_path):
+    """Three shapes of real export: customers + surveys, customers + events, survey answers with ratings."""
+    from cxresearch import capabilities, load_dataset
     from cxresearch.routine import NOTEBOOKS, RoutineParameters, run
 
-    assert main(["import", "telco", str(folder("telco")), "--out", str(tmp_path / "telco")]) == 0
-    done = run(RoutineParameters(data_dir=str(tmp_path / "telco")), reports_dir=tmp_path / "reports")
+    assert main(["import", recipe, str(folder(recipe)), "--out", str(tmp_path / recipe)]) == 0
+    done = run(RoutineParameters(data_dir=str(tmp_path / recipe)), reports_dir=tmp_path / "reports")
     assert done.ok, done.manifest["error"]
     assert sorted(p.stem for p in done.folder.glob("*.html")) == sorted(NOTEBOOKS)
+    supported = capabilities.supported(load_dataset(tmp_path / recipe))
+    summary = (done.folder / "04_summary.html").read_text(encoding="utf-8")
+    assert ("Not computed" in summary) == (not supported["available"].all())
