@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..stats import KPI_METRICS
 from .layout import category_axis, check_choice, check_columns, height_for
 
 __all__ = ["kpi_chart", "trend_chart", "driver_quadrant_chart", "topic_sentiment_chart", "topic_impact_chart"]
@@ -24,7 +25,7 @@ _DISTANCES = (8, 28, 48, 68)
 def kpi_chart(table: pd.DataFrame, *, metric: str = "nps", group_col: str | None = None) -> go.Figure:
     """Bars of one KPI with interval whiskers, per group, from :func:`~cxresearch.voice.kpi_table`."""
     check_columns(table, ["metric", "value", "low", "high", "n"], chart="kpi_chart", source="voice.kpi_table")
-    check_choice("metric", metric, sorted(pd.unique(table["metric"].astype(str))))
+    check_choice("metric", metric, list(KPI_METRICS))       # an empty table (all groups too small) draws no bars
     if group_col is not None:
         check_choice("group_col", group_col, [c for c in table.columns if c not in _KPI_COLUMNS])
     rows = table[table["metric"] == metric]

@@ -92,10 +92,12 @@ def test_kpi_chart_labels_every_group_and_refuses_an_unknown_metric():
     figure = charts.kpi_chart(kpis(), metric="csat", group_col="channel")
     assert ticks(figure.layout.xaxis) == ["web", "app", "store", "call_center"]
     assert list(figure.data[0].y) == [80, 85, 90, 95]
-    with pytest.raises(ParameterError, match="metric must be one of 'csat', 'nps'; got 'nsp'. Did you mean 'nps'"):
+    with pytest.raises(ParameterError, match="metric must be one of 'nps', 'csat', 'csat_mean', 'ces'; got 'nsp'. Did you mean 'nps'"):
         charts.kpi_chart(kpis(), metric="nsp", group_col="channel")
     with pytest.raises(ParameterError, match="group_col must be one of 'channel'; got 'chanel'"):
         charts.kpi_chart(kpis(), metric="nps", group_col="chanel")
+    empty = kpis().iloc[:0]                   # every group too small to show
+    assert list(charts.kpi_chart(empty, metric="nps", group_col="channel").data[0].y) == []
 
 
 def test_trend_chart_marks_significant_changes():
