@@ -468,6 +468,13 @@ def _as_list(value) -> list:
 
 
 
+def _in_canonical_order(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """*frame* sorted by the values of *columns* it has, so sums, and the last digits of every
+    estimate, do not depend on the order of the export's rows."""
+    keys = list(dict.fromkeys(c for c in columns if c and c in frame.columns))
+    return frame.sort_values(keys, kind="stable") if keys else frame
+
+
 def _weights(frame: pd.DataFrame, weight_col: str | None) -> pd.Series:
     """Survey weights of *frame* (ones without a weight column); bad weights raise :class:`DataError`."""
     if not weight_col or weight_col not in frame.columns:
@@ -595,8 +602,9 @@ def kpi_summary(frame: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
     check_columns(frame, by, "kpi_summary by")
     z_value(level)
     check_positive(min_group_size=min_group_size)
-    weights = _weights(frame, weight_col)
     cluster_col = cluster_col if cluster_col and cluster_col in frame.columns else None
+    frame = _in_canonical_order(frame, by + [cluster_col, weight_col] + [m.column for m in KPI_METRICS.values()])
+    weights = _weights(frame, weight_col)
     absent = {m: KPI_METRICS[m].column for m in metrics if KPI_METRICS[m].column not in frame.columns}
     parts = [_summarise(frame, by, m, weights, cluster_col, level, low_base) for m in metrics if m not in absent]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=by + _COLUMNS)
