@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO   := data/demo
 DEMO_CUSTOMERS ?= 5000
 
-.PHONY: install demo test lab bench clean
+.PHONY: install demo test lab bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ lab: $(DEMO)/customers.csv
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Extract the pages' messages (code, templates, notebook Markdown) and update every catalog.
+CATALOG_TEMPLATE := $(VENV)/cxresearch.pot
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --add-comments=TRANSLATORS: -o $(CATALOG_TEMPLATE) .
+	$(BIN)/pybabel -q update -i $(CATALOG_TEMPLATE) -d cxresearch/locale -D cxresearch --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) $(DEMO) bench/.cache

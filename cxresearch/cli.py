@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 from .errors import CXResearchError, DataWarning, ParameterError
+from .i18n import LANGUAGES
 
 __all__ = ["main"]
 
@@ -64,7 +65,7 @@ def _run(args) -> int:
             overrides[name] = str(getattr(args, name))
     parameters = RoutineParameters.from_strings({"data_dir": str(args.data_dir), **overrides})
     result = run(parameters, reports_dir=args.reports, notebooks_dir=args.notebooks or NOTEBOOKS_DIR,
-                 progress=lambda line: print(line, flush=True))
+                 progress=lambda line: print(line, flush=True), language=args.lang)
     if not result.ok:
         error = result.manifest["error"]
         where = f"notebook {error['notebook']}, cell {error['cell']}: " if error.get("notebook") else ""
@@ -113,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     routine.add_argument("--seed", type=int, help="random seed (default: 42)")
     routine.add_argument("-p", "--parameter", metavar="NAME=VALUE", type=_name_value, action="append", default=[],
                          help="any other notebook parameter (repeatable)")
+    routine.add_argument("--lang", choices=LANGUAGES,
+                         help="language of the pages (default: the dataset's `language:`, else en)")
     routine.add_argument("--notebooks", type=Path,
                          help="folder of the routine's notebooks (default: the project's notebooks/)")
     routine.set_defaults(handler=_run)

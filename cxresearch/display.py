@@ -18,12 +18,14 @@ import pandas as pd
 from markupsafe import Markup
 from pandas.io.formats.style import Styler
 
+from . import i18n
 from .errors import ParameterError
 
 __all__ = ["pretty", "humanize_duration", "card_grid", "KINDS", "COLUMN_KINDS"]
 
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                 autoescape=True)
+i18n.install(_TEMPLATES)
 
 #: How each kind of column reads.
 KINDS = {

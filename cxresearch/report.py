@@ -19,6 +19,8 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
+from . import i18n
+
 __all__ = ["OfflineOutputs", "EmptySections", "notebook_title", "render_page", "render_index"]
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -99,6 +101,7 @@ def render_page(notebook: nbformat.NotebookNode, *, header: dict) -> str:
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     exporter.register_preprocessor(OfflineOutputs(), enabled=True)
     exporter.register_preprocessor(EmptySections(), enabled=True)
+    i18n.install(exporter.environment)
     body, _ = exporter.from_notebook_node(notebook, resources={"cx": header})
     return body
 
@@ -110,5 +113,6 @@ def render_index(runs: list[dict], *, latest: str | None, summary_page: str) -> 
     ``started``, ``status``, ``error`` and ``headline`` (text).
     """
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False)
+    i18n.install(environment)
     return environment.get_template("runs_index.html.j2").render(
         runs=runs, latest=latest, summary_page=summary_page)

@@ -48,7 +48,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Unicode
 from traitlets.config import Config
 
-from . import notes, report
+from . import i18n, notes, report
 from .capabilities import available
 from .dataset import load_dataset, load_snapshot, save_snapshot, snapshot_source
 from .errors import DataError, ParameterError, did_you_mean
@@ -235,7 +235,8 @@ class Run:
 
 
 def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_DIR,
-        notebooks: typing.Sequence[str] = NOTEBOOKS, progress: typing.Callable[[str], None] | None = None) -> Run:
+        notebooks: typing.Sequence[str] = NOTEBOOKS, progress: typing.Callable[[str], None] | None = None,
+        language: str | None = None) -> Run:
     """Run the research routine once and return the finished :class:`Run`.
 
     Parameters
@@ -252,6 +253,9 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
         lacks are skipped and listed in the manifest. A run with no notebook fails.
     progress : callable, optional
         Receives one line of text per step (the command line prints them).
+    language : str, optional
+        Language of the pages (one of :data:`cxresearch.i18n.LANGUAGES`);
+        default: the language in force (:func:`cxresearch.i18n.get_language`).
 
     Returns
     -------
@@ -259,7 +263,12 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
         ``run.ok`` is False when the input could not be loaded or a notebook
         failed; ``run.manifest["error"]`` then says where and why.
     """
-    say = progress or (lambda line: None)
+    with i18n.using(language):
+        return _run(parameters, reports_dir=reports_dir, notebooks_dir=notebooks_dir, notebooks=notebooks,
+                    say=progress or (lambda line: None))
+
+
+def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks, say) -> Run:
     reports = Path(reports_dir).resolve()
     reports.mkdir(parents=True, exist_ok=True)
     run_id = _new_run_id()
@@ -319,6 +328,7 @@ def _start_manifest(run_id: str, parameters: RoutineParameters, notebooks_dir: P
         "started": _now(),
         "dataset": {"name": Path(parameters.data_dir).name, "path": parameters.data_dir},
         "period": parameters.period,
+        "language": i18n.get_language(),
         "parameters": asdict(parameters),
         "notebooks": [{"name": name, "status": "pending"} for name in present],
         "skipped_notebooks": [name for name in names if name not in present],
@@ -412,6 +422,7 @@ def _execute(source: Path, target: Path, parameters: RoutineParameters, cwd: Pat
     config = Config({KernelLoggingToFile.__name__: {"log_file": str(kernel_log)}})
     notebook = nbformat.read(source, as_version=4)
     notebook.cells = [c for c in notebook.cells if INTERACTIVE_TAG not in c.metadata.get("tags", [])]
+    notebook = i18n.translate_notebook(notebook)
     with _environment(PLOTLY_RENDERER="notebook"):
         executed = papermill.execute_notebook(notebook, str(temporary), parameters=asdict(parameters),
                                               cwd=str(cwd), progress_bar=False, log_output=False,

@@ -1,0 +1,266 @@
+"""The language of the pages: translated messages and locale formats of numbers and dates.
+
+Every sentence a reader sees is written in English in the code, the templates
+and the notebooks' Markdown, wrapped in :func:`_` (or :func:`ngettext` when it
+depends on a count). The translations live in gettext catalogs,
+``cxresearch/locale/<lang>/LC_MESSAGES/cxresearch.po``, read with Babel when a
+language is first used (no compiled files to keep in step). ``make messages``
+extracts the messages (``babel.cfg``: Python, Jinja templates and the Markdown
+cells of the notebooks, through :func:`extract_notebook`) and updates the
+catalogs.
+
+The language in force is the one set with :func:`set_language` (or
+:func:`using`), else the ``CXRESEARCH_LANG`` environment variable (the routine
+sets it for the notebooks' kernels), else English. Numbers, percentages and
+dates are written with the language's conventions by Babel (``1,234.5`` and
+``December 1, 2026`` in English, ``1.234,5`` and ``1 dicembre 2026`` in
+Italian).
+
+Examples
+--------
+>>> with using("it"):
+...     format_number(1234.5), format_percent(0.756), format_date("2026-12-01")
+('1.234,5', '75,6%', '1 dicembre 2026')
+>>> format_number(1234.5), format_percent(0.756), format_date("2026-12-01")
+('1,234.5', '75.6%', 'December 1, 2026')
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import gettext
+import io
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+from .errors import ParameterError
+
+__all__ = ["_", "ngettext", "N_", "LANGUAGES", "LANGUAGE_VARIABLE", "get_language", "set_language", "using",
+           "check_language", "format_number", "format_count", "format_percent", "format_date",
+           "format_datetime", "install", "translate_markdown", "translate_notebook", "extract_notebook"]
+
+#: Languages the pages can be written in (English is the source language).
+LANGUAGES = ("en", "it")
+#: Environment variable naming the language (inherited by the routine's kernels).
+LANGUAGE_VARIABLE = "CXRESEARCH_LANG"
+#: Gettext domain of the catalogs.
+DOMAIN = "cxresearch"
+#: Folder of the message catalogs.
+LOCALE_DIR = Path(__file__).parent / "locale"
+#: What a missing value reads as.
+MISSING = "–"
+
+_language: str | None = None
+
+
+def check_language(language) -> str:
+    """*language* as a code of :data:`LANGUAGES` (``"IT"`` and ``"it_IT"`` read as ``"it"``).
+
+    Raises
+    ------
+    ParameterError
+        For a language without a catalog, listing the valid ones.
+    """
+    code = str(language).strip().lower().replace("-", "_").split("_")[0]
+    if code not in LANGUAGES:
+        raise ParameterError(f"language must be one of {', '.join(LANGUAGES)}; got {language!r}.")
+    return code
+
+
+def get_language() -> str:
+    """The language in force: set with :func:`set_language`, else ``CXRESEARCH_LANG``, else English."""
+    if _language is not None:
+        return _language
+    from_environment = os.environ.get(LANGUAGE_VARIABLE, "").strip()
+    return check_language(from_environment) if from_environment else LANGUAGES[0]
+
+
+def set_language(language: str | None) -> None:
+    """Write every page in *language* from now on (None: back to ``CXRESEARCH_LANG``, else English)."""
+    global _language
+    _language = None if language is None else check_language(language)
+
+
+@contextlib.contextmanager
+def using(language: str | None):
+    """Within the block, write in *language* (None: keep the language in force).
+
+    The environment variable is set too, so kernels started inside (the
+    routine's notebooks) write in the same language; both are restored after.
+    """
+    global _language
+    if language is None:
+        yield get_language()
+        return
+    code = check_language(language)
+    saved, saved_environment = _language, os.environ.get(LANGUAGE_VARIABLE)
+    _language, os.environ[LANGUAGE_VARIABLE] = code, code
+    try:
+        yield code
+    finally:
+        _language = saved
+        if saved_environment is None:
+            os.environ.pop(LANGUAGE_VARIABLE, None)
+        else:
+            os.environ[LANGUAGE_VARIABLE] = saved_environment
+
+
+# ----------------------------------------------------------------------------- messages
+@functools.lru_cache(maxsize=None)
+def _translations(language: str) -> gettext.NullTranslations:
+    """The catalog of *language*, read from its ``.po`` file with Babel (English: messages as written)."""
+    catalog_file = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if language == LANGUAGES[0] or not catalog_file.is_file():
+        return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with catalog_file.open("rb") as stream:
+        catalog = read_po(stream, locale=language, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def _(message: str) -> str:
+    """*message* in the language in force (as written when the catalog lacks it)."""
+    return _translations(get_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form of a message for the count *n*, in the language in force.
+
+    Examples
+    --------
+    >>> ngettext("%(n)d customer", "%(n)d customers", 3) % {"n": 3}
+    '3 customers'
+    """
+    return _translations(get_language()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark *message* for the catalogs without translating it now (translate with :func:`_` where shown)."""
+    return message
+
+
+# ----------------------------------------------------------------------------- formats
+def _locale() -> str:
+    return {"en": "en_US", "it": "it_IT"}[get_language()]
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value) or (isinstance(value, float) and math.isnan(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_number(value, *, decimals: int = 1) -> str:
+    """*value* with *decimals* decimals and the locale's separators (``1.234,5`` in Italian)."""
+    if _missing(value):
+        return MISSING
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern, locale=_locale())
+
+
+def format_count(value) -> str:
+    """A whole number with the locale's thousands separators (``12.345`` in Italian)."""
+    return format_number(value, decimals=0)
+
+
+def format_percent(share, *, decimals: int = 1) -> str:
+    """A fraction of 1 as a percentage in the locale's style (0.756 -> ``75,6%`` in Italian)."""
+    if _missing(share):
+        return MISSING
+    from babel.numbers import format_percent as babel_percent
+
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
+    return babel_percent(share, format=pattern, locale=_locale())
+
+
+def _as_datetime(value) -> dt.datetime | dt.date:
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if hasattr(value, "to_pydatetime"):
+        return value.to_pydatetime()
+    return value
+
+
+def format_date(value, *, format: str = "long") -> str:
+    """A date in words in the locale (``1 dicembre 2026``; *format* is Babel's: short, medium, long)."""
+    if _missing(value):
+        return MISSING
+    from babel.dates import format_date as babel_date
+
+    when = _as_datetime(value)
+    return babel_date(when.date() if isinstance(when, dt.datetime) else when, format=format, locale=_locale())
+
+
+def format_datetime(value, *, format: str = "medium") -> str:
+    """A moment in the locale's words (``1 dic 2026, 14:05:00``), in its own time zone."""
+    if _missing(value):
+        return MISSING
+    from babel.dates import format_datetime as babel_datetime
+
+    return babel_datetime(_as_datetime(value), format=format, locale=_locale())
+
+
+def install(environment) -> None:
+    """Give a Jinja *environment* ``_``, ``ngettext``, ``{% trans %}`` and the format helpers.
+
+    ``{{ _("Period") }}`` and ``{% trans n=runs|length %}...{% endtrans %}``
+    translate in the language in force at render time; ``format_number``,
+    ``format_count``, ``format_percent``, ``format_date`` and
+    ``format_datetime`` are both globals and filters.
+    """
+    environment.add_extension("jinja2.ext.i18n")
+    environment.install_gettext_callables(_, ngettext, newstyle=True)
+    helpers = {"format_number": format_number, "format_count": format_count, "format_percent": format_percent,
+               "format_date": format_date, "format_datetime": format_datetime}
+    environment.globals.update(helpers, language=get_language)
+    environment.filters.update(helpers)
+
+
+# ----------------------------------------------------------------------------- notebooks
+_PARAGRAPH = re.compile(r"\n\s*\n")
+
+
+def _paragraphs(source: str) -> list[str]:
+    """The translatable blocks of a Markdown cell: its paragraphs, headings and lists."""
+    return [block.strip() for block in _PARAGRAPH.split(source) if block.strip()]
+
+
+def translate_markdown(source: str) -> str:
+    """A Markdown cell's text in the language in force, paragraph by paragraph."""
+    return "\n\n".join(_(block) for block in _paragraphs(source))
+
+
+def translate_notebook(notebook):
+    """A copy of *notebook* whose Markdown cells read in the language in force (code cells unchanged)."""
+    import copy
+
+    translated = copy.deepcopy(notebook)
+    if get_language() != LANGUAGES[0]:
+        for cell in translated.cells:
+            if cell.cell_type == "markdown":
+                cell.source = translate_markdown(cell.source)
+    return translated
+
+
+def extract_notebook(fileobj, keywords, comment_tags, options):
+    """Babel extractor of the paragraphs of a notebook's Markdown cells (registered in ``babel.cfg``)."""
+    notebook = json.load(io.TextIOWrapper(fileobj, encoding="utf-8"))
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        if cell.get("cell_type") == "markdown":
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            for block in _paragraphs(source):
+                yield number, None, block, [f"cell {number}"]

@@ -1,0 +1,90 @@
+"""Languages of the pages: gettext catalogs read with Babel, locale formats of numbers and dates."""
+from __future__ import annotations
+
+import jinja2
+import nbformat
+import pytest
+
+from cxresearch import i18n
+from cxresearch.errors import ParameterError
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_told(monkeypatch):
+    monkeypatch.delenv(i18n.LANGUAGE_VARIABLE, raising=False)
+    i18n.set_language(None)
+    yield
+    i18n.set_language(None)
+
+
+@pytest.mark.parametrize(("language", "number", "count", "percent", "date"), [
+    ("en", "1,234.5", "12,345", "75.6%", "December 1, 2026"),
+    ("it", "1.234,5", "12.345", "75,6%", "1 dicembre 2026"),
+])
+def test_numbers_percentages_and_dates_follow_the_language(language, number, count, percent, date):
+    with i18n.using(language):
+        assert i18n.format_number(1234.5) == number
+        assert i18n.format_count(12345) == count
+        assert i18n.format_percent(0.756) == percent
+        assert i18n.format_date("2026-12-01T10:00:00+00:00") == date
+        assert i18n.format_number(float("nan")) == i18n.MISSING == i18n.format_percent(None)
+
+
+def test_decimals_are_the_callers():
+    assert i18n.format_number(2.0, decimals=0) == "2"
+    assert i18n.format_percent(0.5, decimals=0) == "50%"
+    assert i18n.format_number(-0.04567, decimals=3) == "-0.046"
+
+
+def test_the_language_comes_from_the_setting_then_the_environment_then_english(monkeypatch):
+    assert i18n.get_language() == "en"
+    monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "it_IT")
+    assert i18n.get_language() == "it"
+    i18n.set_language("EN")
+    assert i18n.get_language() == "en"
+
+
+def test_using_sets_the_environment_for_kernels_and_restores_it():
+    import os
+
+    with i18n.using("it"):
+        assert os.environ[i18n.LANGUAGE_VARIABLE] == "it" and i18n.get_language() == "it"
+    assert i18n.LANGUAGE_VARIABLE not in os.environ and i18n.get_language() == "en"
+
+
+def test_an_unknown_language_lists_the_valid_ones():
+    with pytest.raises(ParameterError, match="one of en, it; got 'fr'"):
+        i18n.check_language("fr")
+
+
+def test_english_is_the_source_and_unknown_messages_stay_as_written():
+    assert i18n._("# Data quality") == "# Data quality"
+    with i18n.using("it"):
+        assert i18n._("A sentence no catalog has") == "A sentence no catalog has"
+        assert i18n.ngettext("%(n)d run", "%(n)d runs", 1) == "%(n)d run"
+
+
+def test_jinja_templates_get_the_gettext_callables_and_the_formats():
+    environment = jinja2.Environment(autoescape=True)
+    i18n.install(environment)
+    template = environment.from_string(
+        '{{ _("Not in the catalog") }} {{ "<b>" }} {{ x | format_number }} {{ format_percent(0.25, decimals=0) }}')
+    assert template.render(x=1234.5) == "Not in the catalog &lt;b&gt; 1,234.5 25%"
+    with i18n.using("it"):
+        assert template.render(x=1234.5) == "Not in the catalog &lt;b&gt; 1.234,5 25%"
+
+
+def test_notebook_markdown_is_extracted_and_translated_paragraph_by_paragraph(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title\n\nFirst paragraph\nstill first.\n\n\n- a list"),
+        nbformat.v4.new_code_cell("x = 1  # code is never translated")])
+    path = tmp_path / "n.ipynb"
+    nbformat.write(notebook, path)
+    with path.open("rb") as stream:
+        found = [message for _, _, message, _ in i18n.extract_notebook(stream, [], [], {})]
+    assert found == ["# Title", "First paragraph\nstill first.", "- a list"]
+    with i18n.using("it"):
+        translated = i18n.translate_notebook(notebook)
+    assert translated.cells[0].source == "# Title\n\nFirst paragraph\nstill first.\n\n- a list"
+    assert translated.cells[1].source == notebook.cells[1].source
+    assert notebook.cells[0].source.endswith("\n\n\n- a list")   # the input is not changed
