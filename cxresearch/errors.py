@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 MAX_EXAMPLES = 10
 
@@ -115,3 +116,35 @@ def did_you_mean(name: str, choices) -> str:
         return ""
     original = {str(c).lower(): c for c in choices}[close[0]]
     return f" Did you mean '{original}'?"
+
+
+@dataclass
+class ValidationReport:
+    """Everything :func:`validate` found in a dataset folder.
+
+    Attributes
+    ----------
+    problems : list of Problem
+        What makes the dataset unusable; :func:`load_dataset` raises them as one DataError.
+    warnings : list of str
+        What loads but deserves attention (orphan ids, future timestamps...).
+    notes : list of str
+        What the loader did (PII dropped, identities linked, stages filled...).
+    """
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no problem."""
+        return not self.problems
+
+    def __str__(self) -> str:
+        lines = [f"{self.path.name}: {'OK' if self.ok else f'{len(self.problems)} problem(s)'}"]
+        lines += [f"  error: {p}" for p in self.problems]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)

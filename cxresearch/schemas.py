@@ -94,6 +94,8 @@ class Interventions(_Table):
 
 SCHEMAS = {"customers": Customers, "events": Events, "surveys": Surveys, "reviews": Reviews,
            "interventions": Interventions}
+#: The canonical tables, in the order they are read and shown.
+TABLES = tuple(SCHEMAS)
 
 #: Columns every file of a table must have.
 REQUIRED = {

@@ -117,9 +117,9 @@ def test_encodings_are_detected(make_dataset):
 
 @pytest.mark.parametrize("large", [False, True], ids=["exact reader", "large-file reader"])
 def test_utf16_loads_with_or_without_byte_order_mark(make_dataset, monkeypatch, large):
-    from cxresearch import dataset
+    from cxresearch import readers
 
-    monkeypatch.setattr(dataset, "LARGE_CSV_BYTES", 0 if large else dataset.LARGE_CSV_BYTES)
+    monkeypatch.setattr(readers, "LARGE_CSV_BYTES", 0 if large else readers.LARGE_CSV_BYTES)
     text = "customer_id\tcity\r\n1\tForlì\r\n2\t\"Cantù\tcentro\"\r\n"
     for data in (text.encode("utf-16"), text.encode("utf-16-le"), text.encode("utf-16-be")):
         ds = load_dataset(make_dataset({"customers.csv": data}))
@@ -129,9 +129,9 @@ def test_utf16_loads_with_or_without_byte_order_mark(make_dataset, monkeypatch, 
 
 @pytest.mark.parametrize("large", [False, True], ids=["exact reader", "large-file reader"])
 def test_rows_longer_than_the_header_are_named_by_line(make_dataset, monkeypatch, large):
-    from cxresearch import dataset
+    from cxresearch import readers
 
-    monkeypatch.setattr(dataset, "LARGE_CSV_BYTES", 0 if large else dataset.LARGE_CSV_BYTES)
+    monkeypatch.setattr(readers, "LARGE_CSV_BYTES", 0 if large else readers.LARGE_CSV_BYTES)
     folder = make_dataset({"events.csv": "customer_id;timestamp;channel;touchpoint\n"
                                          "1;2025-01-01;web;home;x\n2;2025-01-02;web;home\n3;2025-01-03;a;b;c;d\n"})
     with pytest.raises(DataError) as info:

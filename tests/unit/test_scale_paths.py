@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxresearch import dataset
+from cxresearch import dataset, readers
 from cxresearch.dataset import CXDataset, load_dataset
 from cxresearch.engine import choose_engine, sql
 from cxresearch.errors import ParameterError
@@ -50,7 +50,7 @@ def test_engine_choice():
 
 def test_large_csv_path_loads_the_same_dataset(demo, monkeypatch):
     exact = load_dataset(demo)
-    monkeypatch.setattr(dataset, "LARGE_CSV_BYTES", 0)
+    monkeypatch.setattr(readers, "LARGE_CSV_BYTES", 0)
     fast = load_dataset(demo)
     for table, frame in exact.tables.items():
         pd.testing.assert_frame_equal(frame, getattr(fast, table), obj=table)
@@ -72,6 +72,6 @@ def test_large_csv_path_loads_the_same_dataset(demo, monkeypatch):
      'a,not a time,web,home\n', 3),
 ])
 def test_large_csv_path_reports_the_right_line(make_dataset, monkeypatch, events, line):
-    monkeypatch.setattr(dataset, "LARGE_CSV_BYTES", 0)
+    monkeypatch.setattr(readers, "LARGE_CSV_BYTES", 0)
     report = dataset.validate(make_dataset({"events.csv": events}))
     assert [p.lines for p in report.problems] == [(line,)]

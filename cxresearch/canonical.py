@@ -1,0 +1,250 @@
+"""Raw tables -> canonical tables: column mapping, locale-aware parsing and schema checks.
+
+:func:`to_canonical` renames a raw table's columns (``dataset.yml`` ``columns``,
+case- and space-insensitive), fills declared defaults, parses numbers and
+timestamps in the export's locale and validates the result with the table's
+pandera schema, reporting every problem with its file, column and lines.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from . import schemas
+from .errors import MAX_EXAMPLES, Problem, ValidationReport, did_you_mean
+from .readers import snake
+from .settings import CONFIG_FILE, DatasetSettings
+
+NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"})
+
+#: Free-text columns: kept as written (never typed, never trimmed).
+FREE_TEXT = ("comment", "text", "title", "description")
+
+
+def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettings,
+                  report: ValidationReport) -> pd.DataFrame | None:
+    """Rename, parse and validate one table; problems go to *report*."""
+    before = len(report.problems)
+    frame = _rename(raw, table, name, config.columns.get(table, {}), report)
+    if frame is None:
+        return None
+    absent = {c: v for c, v in config.defaults.get(table, {}).items() if c not in frame.columns}
+    frame = frame.assign(**absent)
+    missing = [c for c in schemas.REQUIRED[table] if c not in frame.columns]
+    for column in missing:
+        mapping = f"map it under columns.{table} in {CONFIG_FILE}"
+        close = did_you_mean(column, [c for c in frame.columns if c not in schemas.REQUIRED[table]])
+        hint = f"{close} Rename that column or {mapping}." if close else f" Add it, or {mapping}."
+        report.problems.append(Problem(name, f"required column '{column}' is missing; the file has "
+                                       f"{', '.join(map(str, frame.columns)) or 'no columns'}.{hint}", column=column))
+    if missing:
+        return None
+    parsed = _parse(frame, table, name, config, report)
+    blank = pd.DataFrame({c: _text(frame[c]).isna() if _is_text(frame[c]) else frame[c].isna()
+                          for c in schemas.REQUIRED[table]})
+    _check_schema(parsed, table, name, report, empty=blank)
+    required = list(schemas.REQUIRED[table])
+    frame = parsed[required + [c for c in parsed.columns if c not in required]]
+    return frame if len(report.problems) == before else None
+
+
+def _rename(raw: pd.DataFrame, table: str, name: str, mapping: dict, report: ValidationReport):
+    by_snake = {snake(c): c for c in raw.columns}
+    renames, ok = {}, True
+    for export, canonical in mapping.items():
+        source = export if export in raw.columns else by_snake.get(snake(export))
+        if source is None:
+            report.problems.append(Problem(CONFIG_FILE, f"columns.{table} maps '{export}', which is not a column "
+                                           f"of {name}.{did_you_mean(export, raw.columns)}", column=export))
+            ok = False
+        elif canonical in renames.values():
+            other = next(k for k, v in renames.items() if v == canonical)
+            report.problems.append(Problem(CONFIG_FILE, f"columns.{table} maps both '{other}' and '{source}' to "
+                                           f"'{canonical}'; expected one source column per canonical column.",
+                                           column=canonical))
+            ok = False
+        else:
+            renames[source] = canonical
+    if not ok:
+        return None
+    columns = [renames.get(c, snake(c)) for c in raw.columns]
+    clashes = sorted({c for c in columns if columns.count(c) > 1})
+    if clashes:
+        report.problems.append(Problem(name, f"after mapping, column(s) {', '.join(clashes)} appear twice; "
+                                       f"drop or rename one in {CONFIG_FILE}."))
+        return None
+    return raw.set_axis(columns, axis=1)
+
+
+def _numeric_columns(table: str, columns) -> list[str]:
+    return [c for c in columns if c in schemas.NUMERIC[table] or (table == "surveys" and c.startswith("rating_"))]
+
+
+def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings, report: ValidationReport) -> pd.DataFrame:
+    out = {}
+    numeric = _numeric_columns(table, frame.columns)
+    timestamps = schemas.TIMESTAMPS.get(table, schemas.DEFAULT_TIMESTAMPS)
+    for column in frame.columns:
+        values = frame[column]
+        if column in timestamps:
+            out[column] = _parse_timestamps(values, name, column, config, report)
+        elif column in numeric:
+            out[column] = _parse_numbers(values, name, column, config, report)
+        elif column in schemas.IDS or column in schemas.LOWERCASE:
+            text = _text(values)
+            out[column] = text.str.lower() if column in schemas.LOWERCASE else text
+        elif column in FREE_TEXT:
+            out[column] = _text(values, strip=False)
+        else:
+            out[column] = _infer_column(values, config)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _is_text(values: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(values) or values.dtype == object
+
+
+def _text(values: pd.Series, *, strip: bool = True) -> pd.Series:
+    """Text with missing-value tokens as NaN (leading zeros and case kept)."""
+    if not _is_text(values):
+        values = values.astype("str").where(values.notna())
+    text = values.astype("str")
+    stripped = text.str.strip()
+    short = stripped[stripped.str.len() <= max(map(len, NA_TOKENS))]  # only short values can be NA tokens
+    missing = values.isna() | stripped.index.isin(short.index[short.str.lower().isin(NA_TOKENS)])
+    return (stripped if strip else text).mask(missing)
+
+
+def _parse_numbers(values: pd.Series, name: str, column: str, config: DatasetSettings, report: ValidationReport) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(float)
+    text = _text(values)
+    numbers = _numbers(text, config)
+    bad = numbers.isna() & text.notna()
+    report_values(report, name, column, bad, values, "is not a number; expected a number"
+                   + (" with a decimal comma" if config.csv.get("decimal") == "," else ""))
+    return numbers.astype(float)
+
+
+def _parse_timestamps(values: pd.Series, name: str, column: str, config: DatasetSettings,
+                      report: ValidationReport) -> pd.Series:
+    """Parse ISO-8601 (any offset) and, failing that, locale dates; naive ones in the dataset's zone."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        stamps = values.dt.tz_convert("UTC") if values.dt.tz is not None else _localize(values, config.timezone)
+        return stamps.dt.as_unit("us")
+    text = _text(values)
+    if config.timezone == "UTC":
+        stamps = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    else:
+        aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", na=False)
+        stamps = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
+        stamps[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
+        naive = pd.to_datetime(text[~aware], format="ISO8601", errors="coerce")
+        stamps[~aware] = _localize(naive, config.timezone)
+    retry = stamps.isna() & text.notna()
+    if retry.any():
+        fallback = pd.to_datetime(text[retry], format="mixed", dayfirst=bool(config.csv.get("dayfirst")),
+                                  errors="coerce")
+        if fallback.dt.tz is None:
+            fallback = _localize(fallback, config.timezone)
+        stamps[retry] = fallback.dt.tz_convert("UTC")
+    stamps = stamps.dt.as_unit("us")
+    bad = stamps.isna() & text.notna()
+    report_values(report, name, column, bad, values,
+                   "could not be read as a date-time; expected ISO-8601 such as 2025-03-01T14:05:00Z"
+                   + (" or day-first dates such as 01/03/2025 14:05" if config.csv.get("dayfirst") else ""))
+    future = int((stamps > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)).sum())
+    if future:
+        report.warnings.append(f"{name}: {future} {column} value(s) lie in the future; check the export's clock "
+                               "or time zone.")
+    return stamps
+
+
+def _localize(naive: pd.Series, timezone: str) -> pd.Series:
+    """Naive local times -> UTC; the repeated hour when clocks go back is read as standard time."""
+    standard_time = np.zeros(len(naive), dtype=bool)
+    return naive.dt.tz_localize(timezone, ambiguous=standard_time, nonexistent="shift_forward").dt.tz_convert("UTC")
+
+
+def _infer_column(values: pd.Series, config: DatasetSettings) -> pd.Series:
+    """A non-canonical column: numeric when every value is a number, date-time when named so.
+
+    Ids and codes (``id``, ``*_id``, ``*_code``, ``zip*``) and values with leading
+    zeros stay text.
+    """
+    if re.search(r"(^|_)(id|code)$|^zip", str(values.name)):
+        return _text(values)
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    text = _text(values)
+    present = text.dropna()
+    if present.empty or present.str.match(r"^0\d").any():
+        return text
+    if _numbers(present.iloc[:1000], config).notna().all():  # a cheap look before converting every value
+        numbers = _numbers(text, config)
+        if numbers.notna().sum() == len(present):
+            return numbers.astype(float)
+    if values.name and re.search(r"(^|_)(date|at)$", str(values.name)):
+        stamps = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+        if stamps.notna().sum() == len(present):
+            return stamps.dt.as_unit("us")
+    return text
+
+
+def _numbers(text: pd.Series, config: DatasetSettings) -> pd.Series:
+    """Numbers of text in the export's locale (NaN where a value is not one)."""
+    if config.csv.get("decimal") == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce")
+
+
+def report_values(report: ValidationReport, name: str, column: str, bad: pd.Series, values: pd.Series,
+                   message: str) -> None:
+    if not bad.any():
+        return
+    rows = values[bad]
+    report.problems.append(Problem(name, f"{int(bad.sum())} value(s) {message}.", column=column,
+                                   lines=tuple(int(i) for i in rows.index[:MAX_EXAMPLES]),
+                                   values=tuple(rows.iloc[:MAX_EXAMPLES].tolist()), count=int(bad.sum())))
+
+
+_CHECK_WORDS = {"not_nullable": "are empty", "field_uniqueness": "are duplicated", "whole_number": "are not whole numbers"}
+
+
+def _check_schema(frame: pd.DataFrame, table: str, name: str, report: ValidationReport,
+                  *, empty: pd.DataFrame) -> None:
+    """Validate with the table's pandera schema (lazy) and turn failures into problems.
+
+    *empty* marks the raw cells that were blank, so a value already reported as
+    unreadable is not reported again as missing.
+    """
+    schema = schemas.SCHEMAS[table].to_schema()
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["index"].notna()]
+        kind = cases["check"].astype(str).map(lambda c: "out_of_range" if c.startswith(("greater", "less", "in_range"))
+                                              else c)
+        for (column, check), group in cases.groupby([cases["column"].astype(str), kind], sort=True):
+            words = _CHECK_WORDS.get(check, "are out of range" if check == "out_of_range" else f"fail {check}")
+            group = group.drop_duplicates("index").sort_values("index")
+            if check == "not_nullable" and column in empty.columns:
+                group = group[empty[column].reindex(group["index"].astype(int)).to_numpy()].assign(failure_case="")
+                if group.empty:
+                    continue
+            expected = _expected(schema, column)
+            report.problems.append(Problem(
+                name, f"{len(group)} value(s) {words}; expected {expected}.", column=column,
+                lines=tuple(int(i) for i in group["index"][:MAX_EXAMPLES]),
+                values=tuple(group["failure_case"][:MAX_EXAMPLES].tolist()), count=len(group)))
+
+
+def _expected(schema, column: str) -> str:
+    for key, spec in schema.columns.items():
+        if key == column or (spec.regex and re.fullmatch(key, column)):
+            return spec.description or "a valid value"
+    return "a valid value"

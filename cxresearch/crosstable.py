@@ -1,0 +1,126 @@
+"""Steps across the canonical tables of one dataset, after each table is parsed.
+
+Identities linked by email or phone, personal data dropped (names in free text
+redacted), orphan ids and intervention scopes checked, stages filled from the
+``dataset.yml`` stage map. Each step reports to the :class:`ValidationReport`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .canonical import report_values
+from .errors import ValidationReport
+from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone, redact_names
+from .settings import CONFIG_FILE, DatasetSettings
+
+
+def link_identities(tables: dict, report: ValidationReport) -> None:
+    """Fill missing customer ids of surveys/reviews from email or phone, compared as salted hashes."""
+    customers = tables.get("customers")
+    for table in ("surveys", "reviews"):
+        frame = tables.get(table)
+        if frame is None or not {"email", "phone"} & set(frame.columns):
+            continue
+        ids = frame["customer_id"] if "customer_id" in frame.columns else pd.Series(np.nan, index=frame.index,
+                                                                                    dtype="str")
+        unlinked = ids.isna()
+        if not unlinked.any():
+            continue
+        if customers is None or not {"email", "phone"} & set(customers.columns):
+            report.notes.append(f"{table}: {int(unlinked.sum())} rows have no customer_id and there is no "
+                                "customers email/phone to link them by.")
+            continue
+        linked = ids.copy()
+        for key, normalise in (("email", normalise_email), ("phone", normalise_phone)):
+            if key in frame.columns and key in customers.columns:
+                lookup = pd.Series(customers["customer_id"].to_numpy(),
+                                   index=identity_hash(normalise(customers[key])).to_numpy())
+                lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated(keep=False)]
+                todo = linked.isna()
+                hashes = identity_hash(normalise(frame.loc[todo, key]))
+                linked[todo] = hashes.map(lookup).to_numpy()
+        found = int((unlinked & linked.notna()).sum())
+        tables[table] = frame.assign(customer_id=linked)
+        report.notes.append(f"{table}: linked {found} of {int(unlinked.sum())} rows without customer_id to "
+                            f"customers by email/phone ({found / unlinked.sum():.1%}).")
+
+
+#: Free-text columns where customers may write their own names.
+_FREE_TEXT = {"surveys": "comment", "reviews": "text"}
+
+
+def drop_pii(tables: dict, keep_pii: bool, report: ValidationReport) -> None:
+    if keep_pii:
+        return
+    names = pd.concat([_full_names(frame) for frame in tables.values()])
+    for table, column in _FREE_TEXT.items():
+        if table in tables and column in tables[table] and not names.empty:
+            texts = tables[table][column]
+            redacted = redact_names(texts, names)
+            changed = int((redacted != texts.astype("string")).fillna(False).sum())
+            if changed:
+                tables[table] = tables[table].assign(**{column: redacted})
+                report.notes.append(f"{table}: replaced customers' names written in {changed} {column}(s) "
+                                    "with [name].")
+    for table, frame in tables.items():
+        pii = [c for c in frame.columns if c in PII_COLUMNS]
+        if pii:
+            tables[table] = frame.drop(columns=pii)
+            report.notes.append(f"{table}: dropped personal-data column(s) {', '.join(pii)}.")
+
+
+def _full_names(frame: pd.DataFrame) -> pd.Series:
+    """The full names a table holds: its ``name`` column and ``first_name`` + ``last_name``."""
+    names = [frame["name"]] if "name" in frame else []
+    if {"first_name", "last_name"} <= set(frame.columns):
+        names.append(frame["first_name"].astype("string") + " " + frame["last_name"].astype("string"))
+    return pd.concat(names).dropna() if names else pd.Series(dtype="string")
+
+
+def check_orphans(tables: dict, report: ValidationReport) -> None:
+    customers = tables.get("customers")
+    if customers is None:
+        return
+    known = customers["customer_id"]
+    for table in ("events", "surveys", "reviews"):
+        frame = tables.get(table)
+        if frame is None or "customer_id" not in frame.columns:
+            continue
+        ids = pd.Series(frame["customer_id"].dropna().unique())
+        unknown = ids[pd.Index(known).get_indexer(ids) < 0]
+        if len(unknown):
+            rows = int(frame["customer_id"].isin(unknown).sum())
+            report.warnings.append(f"{table}: {rows} row(s) of {len(unknown)} customer id(s) not found in customers; "
+                                   "kept, without customer attributes.")
+
+
+def check_scopes(tables: dict, config: DatasetSettings, report: ValidationReport, file_name: str) -> None:
+    """Every intervention's scope must be a channel, touchpoint or stage of the data."""
+    interventions = tables.get("interventions")
+    if interventions is None:
+        return
+    known = set(config.stages) | {tp for tps in config.stages.values() for tp in tps}
+    for table in ("events", "surveys"):
+        frame = tables.get(table)
+        for column in ("channel", "touchpoint", "stage"):
+            if frame is not None and column in frame.columns:
+                known |= set(frame[column].dropna().unique())
+    unknown = ~interventions["scope"].isin(known)
+    report_values(report, file_name, "scope", unknown, interventions["scope"],
+                   "is not a channel, touchpoint or stage of the data; expected one of "
+                   + ", ".join(sorted(known)[:15]) + ("..." if len(known) > 15 else ""))
+
+
+def fill_stages(tables: dict, config: DatasetSettings, report: ValidationReport) -> None:
+    events = tables.get("events")
+    if events is None or not config.stages:
+        return
+    lookup = {tp: stage for stage, tps in config.stages.items() for tp in tps}
+    if "stage" not in events.columns:
+        events = events.assign(stage=events["touchpoint"].map(lookup))
+        tables["events"] = events
+    unmapped = sorted(set(events["touchpoint"].dropna().unique()) - set(lookup))
+    if unmapped:
+        report.notes.append(f"events: {len(unmapped)} touchpoint(s) belong to no stage in {CONFIG_FILE}: "
+                            + ", ".join(unmapped[:10]) + ("..." if len(unmapped) > 10 else ""))

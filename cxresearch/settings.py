@@ -1,0 +1,188 @@
+"""``dataset.yml``: the settings that describe an export's folder.
+
+Its name, CSV locale, file names, column mapping, default values, journey
+stages, time zone, topic taxonomy and notes. :func:`read_settings` checks every
+setting and reports each problem (never raises).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from .errors import ParameterError, Problem, ValidationReport, did_you_mean
+from .schemas import TABLES
+
+CONFIG_FILE = "dataset.yml"
+CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "timezone", "files", "topic_taxonomy", "notes")
+CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
+
+
+@dataclass
+class DatasetSettings:
+    """The checked settings of a ``dataset.yml`` (defaults where it is absent)."""
+
+    name: str
+    csv: dict = field(default_factory=dict)
+    columns: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)
+    stages: dict = field(default_factory=dict)
+    timezone: str = "UTC"
+    files: dict = field(default_factory=dict)
+    topic_taxonomy: dict = field(default_factory=dict)
+
+
+def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
+    config = DatasetSettings(name=folder.name)
+    file = folder / CONFIG_FILE
+    if not file.exists():
+        return config
+    def problem(message):
+        report.problems.append(Problem(CONFIG_FILE, message))
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problem(f"is not valid YAML: {str(exc).splitlines()[0]} "
+                f"{_yaml_where(exc)}; expected a mapping such as 'name: My data'.")
+        return config
+    if data is None:
+        return config
+    if not isinstance(data, dict):
+        problem(f"must be a mapping of settings ({', '.join(CONFIG_KEYS)}); found {type(data).__name__}.")
+        return config
+    for key in data:
+        if key not in CONFIG_KEYS:
+            problem(f"unknown setting '{key}'; expected one of {', '.join(CONFIG_KEYS)}.{did_you_mean(key, CONFIG_KEYS)}")
+    config.name = str(data.get("name") or folder.name)
+    config.csv = _config_csv(data.get("csv"), problem)
+    config.columns = _config_columns(data.get("columns"), problem)
+    config.defaults = _config_defaults(data.get("defaults"), problem)
+    config.stages = read_stages(data.get("stages"), problem)
+    config.files = _config_files(data.get("files"), problem)
+    config.topic_taxonomy = _config_topic_taxonomy(data.get("topic_taxonomy"), problem)
+    report.notes.extend(_config_notes(data.get("notes"), problem))
+    timezone = str(data.get("timezone") or "UTC")
+    try:
+        ZoneInfo(timezone)
+        config.timezone = timezone
+    except (ZoneInfoNotFoundError, ValueError):
+        problem(f"timezone '{timezone}' is not a known time zone; expected e.g. 'UTC' or 'Europe/Rome'.")
+    return config
+
+
+def _config_topic_taxonomy(value, problem) -> dict:
+    if not value:  # checking means lemmatising the shipped seeds too: seconds, for nothing to check
+        return {}
+    from .topics import theme_taxonomy
+
+    try:
+        theme_taxonomy(value)
+    except ParameterError as error:
+        problem(f"topic_taxonomy: {error}")
+        return {}
+    return value
+
+
+def _yaml_where(exc) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f"(line {mark.line + 1})" if mark is not None else ""
+
+
+def _config_csv(value, problem) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problem(f"'csv' must be a mapping with keys {', '.join(CSV_KEYS)}; found {value!r}.")
+        return {}
+    out = {}
+    for key, item in value.items():
+        if key not in CSV_KEYS:
+            problem(f"unknown csv setting '{key}'; expected one of {', '.join(CSV_KEYS)}.{did_you_mean(key, CSV_KEYS)}")
+        elif key == "sep" and not (isinstance(item, str) and len(item) == 1):
+            problem(f"csv.sep must be one character such as ',' or ';'; found {item!r}.")
+        elif key == "decimal" and item not in (".", ","):
+            problem(f"csv.decimal must be '.' or ','; found {item!r}.")
+        elif key == "dayfirst" and not isinstance(item, bool):
+            problem(f"csv.dayfirst must be true or false; found {item!r}.")
+        elif key == "encoding" and not _codec_exists(item):
+            problem(f"csv.encoding '{item}' is not a known encoding; expected e.g. utf-8 or cp1252.")
+        else:
+            out[key] = item
+    return out
+
+
+def _codec_exists(name) -> bool:
+    try:
+        "".encode(str(name))
+        return True
+    except LookupError:
+        return False
+
+
+def _config_columns(value, problem) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problem("'columns' must map each table to {export column: canonical column}.")
+        return {}
+    out = {}
+    for table, mapping in value.items():
+        if table not in TABLES:
+            problem(f"columns: unknown table '{table}'; expected one of {', '.join(TABLES)}.{did_you_mean(table, TABLES)}")
+        elif not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            problem(f"columns.{table} must map export column names to canonical names; found {mapping!r}.")
+        else:
+            out[table] = {str(k): v for k, v in mapping.items()}
+    return out
+
+
+def _config_defaults(value, problem) -> dict:
+    """``defaults``: per table, the value of a column the export lacks (e.g. every event is in 'store')."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or any(t not in TABLES or not isinstance(v, dict) for t, v in value.items()):
+        problem(f"'defaults' must map tables ({', '.join(TABLES)}) to {{column: value}}; found {value!r}.")
+        return {}
+    return {t: {str(c): str(v) for c, v in cols.items()} for t, cols in value.items()}
+
+
+def read_stages(value, problem) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problem("'stages' must map each stage, in order, to its list of touchpoints.")
+        return {}
+    stages, seen = {}, {}
+    for stage, touchpoints in value.items():
+        touchpoints = [touchpoints] if isinstance(touchpoints, str) else (touchpoints or [])
+        if not isinstance(touchpoints, list):
+            problem(f"stages.{stage} must be a list of touchpoints; found {touchpoints!r}.")
+            continue
+        names = [str(tp).strip().lower() for tp in touchpoints]
+        for tp in names:
+            if tp in seen:
+                problem(f"touchpoint '{tp}' is listed in stages '{seen[tp]}' and '{stage}'; expected one stage each.")
+            seen[tp] = stage
+        stages[str(stage).strip().lower()] = names
+    return stages
+
+
+def _config_notes(value, problem) -> list[str]:
+    """``notes``: what the export's reader knows about the data (kept in the dataset's notes)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(note, str) for note in value):
+        problem(f"'notes' must be a list of sentences; found {value!r}.")
+        return []
+    return list(value)
+
+
+def _config_files(value, problem) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or any(t not in TABLES for t in value):
+        problem(f"'files' must map tables ({', '.join(TABLES)}) to file names; found {value!r}.")
+        return {}
+    return {t: str(name) for t, name in value.items()}
