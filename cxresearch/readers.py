@@ -104,7 +104,12 @@ def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> p
         return None
     header_line = text.split("\n", 1)[0]
     sep = config.csv.get("sep") or _sniff_separator(header_line)
-    header = next(csv.reader([header_line], delimiter=sep))
+    try:
+        header = next(csv.reader([header_line], delimiter=sep))
+    except csv.Error as exc:  # a carriage return alone inside the header line
+        problem(f"has a header line that cannot be read as CSV ({exc}); expected column names on the first line, "
+                "then one row per line (with Windows or Unix line breaks).")
+        return None
     if not _unique_header(header, file.name, report):
         return None
     try:
@@ -146,7 +151,10 @@ def _read_large_csv(data: bytes, encoding: str | None, sep: str | None, name: st
     except UnicodeDecodeError:
         return None
     sep = sep or _sniff_separator(header_line)
-    header = next(csv.reader([header_line], delimiter=sep), [])
+    try:
+        header = next(csv.reader([header_line], delimiter=sep), [])
+    except csv.Error:
+        return None
     if not header or data[:1] in (b"\r", b"\n") or not _unique_header(header, name, ValidationReport(Path(name))):
         return None
     source = pyarrow.BufferReader(data)

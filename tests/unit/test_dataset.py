@@ -225,6 +225,8 @@ BAD_CASES = {
         {"events.csv": b"\x00\x01\x02\x03binary"}, "events.csv", None, "binary", ()),
     "excel renamed csv": (
         {"customers.csv": b"PK\x03\x04\x14\x00rest-of-zip"}, "customers.csv", None, "Excel", ()),
+    "carriage returns alone as line breaks": (
+        {"customers.csv": b"customer_id,age\r1,34\r2,51"}, "customers.csv", None, "cannot be read as CSV", ()),
     "malformed dataset.yml": (
         {"events.csv": EVENTS, "dataset.yml": "name: [unclosed\n"}, "dataset.yml", None, "not valid YAML", ()),
     "mapping names a missing column": (
