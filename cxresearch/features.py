@@ -52,7 +52,7 @@ import pandas as pd
 
 from .engine import choose_engine, sql
 from .errors import DataError
-from .journeys import DEFAULT_GAP, sessionize
+from .sessions import DEFAULT_GAP, sessionize
 
 __all__ = ["customer_features", "event_features", "persona_basis", "persona_sources", "feature_group",
            "FEATURE_GROUPS", "NoCustomerDataError", "PERSONA_BASIS", "DESCRIPTORS", "REPEAT_ONLY", "SERVICE_CHANNELS"]
@@ -123,7 +123,7 @@ def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP, engine: str = "auto") 
         to the latest timestamp found in events, surveys and reviews.
     gap : str, Timedelta or None
         Inactivity that starts a new session (default 30 minutes), as in
-        :func:`~cxresearch.journeys.sessionize`.
+        :func:`~cxresearch.sessions.sessionize`.
     engine : {"auto", "pandas", "duckdb"}
         Who aggregates the events (see :func:`event_features`); same result either way.
 
@@ -168,7 +168,7 @@ def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP, engine: str = "auto") 
 def event_features(events: pd.DataFrame, *, as_of=None, gap=DEFAULT_GAP, stages=(), engine: str = "auto") -> pd.DataFrame:
     """Behavioural features per customer from the events table.
 
-    Sessions come from :func:`~cxresearch.journeys.sessionize`; the per-event
+    Sessions come from :func:`~cxresearch.sessions.sessionize`; the per-event
     flags (purchase, paid value, service contact) are computed once, then the
     per-customer sums, extremes and counts are aggregated by pandas or, for
     large tables, by one DuckDB query (:mod:`cxresearch.engine`); both give

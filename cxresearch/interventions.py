@@ -90,9 +90,9 @@ from scipy import stats as _sp
 
 from ._checks import check_choice, check_positive
 from .errors import DataError, ParameterError, did_you_mean
-from .journeys import sessionize
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_weights, cluster_codes, percentile_interval
+from .sessions import sessionize
 from .stats import CORRECTIONS, adjust_pvalues, mean_interval, nps_interval, wilson_interval, z_value
 from .text import sentiment
 from .voice import FREQUENCIES

@@ -45,12 +45,7 @@ impact (pain points)
     half the customers visit, 40 points below the overall CSAT and with 25
     points more exits, scores ``0.5 * 0.4 * 1.25 = 0.25``.
 channel audit flags
-    ``"underperforming"``: real volume (share >= ``REAL_VOLUME_SHARE``) and CSAT
-    significantly below the overall one (its interval's upper bound below it)
-    or an exit rate above ``HIGH_EXIT_RATIO`` times the ``expected_exit_rate``, what
-    the same touchpoints lose in all channels (so a channel is not blamed for
-    the natural exits after a checkout). ``"barely used"``: share below
-    ``BARELY_USED_SHARE``, a candidate to close or shrink.
+    See :mod:`cxresearch.channel_audit`.
 
 Privacy: no table shows a group of fewer than ``min_group_size`` customers
 (:func:`cxresearch.privacy.suppress_small`).
@@ -59,14 +54,17 @@ from __future__ import annotations
 
 import warnings
 from functools import cached_property
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ._checks import check_choices, check_positive
-from .errors import MAX_EXAMPLES, DataError, DataWarning, ParameterError, Problem, did_you_mean
+from .channel_audit import ChannelAudit
+from .errors import DataWarning, ParameterError, did_you_mean
+from .eventcodes import decode, distinct_customers, encode, group_median, most_common, path_labels, session_positions
 from .privacy import MIN_GROUP_SIZE, suppress_small
+from .sessions import DEFAULT_GAP, check_duration, check_events, cut_sessions, sessionize
 from .stats import kpi_summary
 
 if TYPE_CHECKING:
@@ -74,50 +72,8 @@ if TYPE_CHECKING:
 
 __all__ = ["JourneyMap", "journey_map", "sessionize", "DEFAULT_GAP"]
 
-#: Inactivity that ends a session.
-DEFAULT_GAP = "30min"
-#: Channel audit: a channel or touchpoint used by fewer customers than this share is "barely used".
-BARELY_USED_SHARE = 0.02
-#: Channel audit: "real volume" starts at this share of customers.
-REAL_VOLUME_SHARE = 0.05
-#: Channel audit: an exit rate this many times the overall one is "high".
-HIGH_EXIT_RATIO = 1.5
-
 _REQUIRED = ("customer_id", "timestamp", "channel", "touchpoint")
-_OPTIONAL = ("event", "session_id", "stage")  # value is filled on purchases only
 _CSAT_COLUMNS = ["surveys", "csat", "csat_low", "csat_high", "csat_mean", "csat_mean_low", "csat_mean_high"]
-
-
-def sessionize(events: pd.DataFrame, *, gap: str | pd.Timedelta | None = DEFAULT_GAP) -> pd.DataFrame:
-    """Cut each customer's events into sessions.
-
-    Parameters
-    ----------
-    events : DataFrame
-        Needs ``customer_id`` and ``timestamp``; an optional ``session_id``
-        also ends a session where it changes.
-    gap : str, Timedelta or None
-        A session ends when more than *gap* passes between two events of a
-        customer; None ends sessions only where ``session_id`` or the customer changes.
-
-    Returns
-    -------
-    DataFrame
-        The events in journey order (customer, time, file order for ties; the
-        index is kept) with ``session`` (int, numbered 0, 1, ... in that order)
-        and ``position`` (1 for the first event of a session).
-
-    Examples
-    --------
-    >>> events = pd.DataFrame({"customer_id": ["a", "a", "a"],
-    ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:10", "2024-01-01 12:00"])})
-    >>> sessionize(events)[["session", "position"]].to_numpy().tolist()
-    [[0, 1], [0, 2], [1, 1]]
-    """
-    _check_events(events, ("customer_id", "timestamp"))
-    log = _sessions(events, _gap(gap))
-    session = np.cumsum(log.start) - 1
-    return events.take(log.order).assign(session=session, position=_positions(log.start))
 
 
 def journey_map(ds: CXDataset, *, personas: pd.Series | None = None, gap: str | pd.Timedelta | None = DEFAULT_GAP,
@@ -145,7 +101,7 @@ def journey_map(ds: CXDataset, *, personas: pd.Series | None = None, gap: str | 
                       min_group_size=min_group_size)
 
 
-class JourneyMap:
+class JourneyMap(ChannelAudit):
     """The journeys of a set of customers; tables are computed on first access.
 
     Build it with :func:`journey_map`. Tables: :attr:`transitions`,
@@ -158,25 +114,25 @@ class JourneyMap:
     def __init__(self, events: pd.DataFrame, *, surveys: pd.DataFrame | None = None, stages=(),
                  touchpoint_stage: dict | None = None, personas: pd.Series | None = None,
                  gap: str | pd.Timedelta | None = DEFAULT_GAP, min_group_size: int = MIN_GROUP_SIZE):
-        _check_events(events, _REQUIRED)
+        check_events(events, _REQUIRED)
         check_positive(min_group_size=min_group_size)
         if personas is not None:
             events = _with_persona_only(events, personas)
-        self.gap = _gap(gap)
+        self.gap = check_duration(gap)
         self.min_group_size = min_group_size
         self._events, self._surveys, self._personas = events, surveys, personas
         self._stage_order, self._touchpoint_stage = list(stages), dict(touchpoint_stage or {})
 
-        log = _sessions(events, self.gap)
+        log = cut_sessions(events, self.gap)
         self._order, self._customer, self._time, self._start = log.order, log.customer, log.time, log.start
         self._end = np.append(log.start[1:], True)
-        self._touchpoint, self.touchpoint_labels = _codes(events["touchpoint"], self._order)
-        self._channel, self.channel_labels = _codes(events["channel"], self._order)
+        self._touchpoint, self.touchpoint_labels = encode(events["touchpoint"], self._order)
+        self._channel, self.channel_labels = encode(events["channel"], self._order)
         self._stage, self.stage_labels = self._stage_codes(events)
         if personas is None:
             self._group_of_customer, self.persona_labels = np.zeros(len(log.customers), np.int64), None
         else:
-            self._group_of_customer, self.persona_labels = _codes(personas.reindex(log.customers))
+            self._group_of_customer, self.persona_labels = encode(personas.reindex(log.customers))
         self._group = self._group_of_customer[self._customer]
         self._n_groups = 1 if self.persona_labels is None else len(self.persona_labels)
         self._group_customers = np.bincount(self._group_of_customer, minlength=self._n_groups)
@@ -195,10 +151,10 @@ class JourneyMap:
         key = (self._group[:-1][inside] * n_tp + self._touchpoint[:-1][inside]) * n_tp + self._touchpoint[1:][inside]
         count = np.bincount(key, minlength=size)
         group, rest = np.divmod(np.arange(size), n_tp * n_tp)
-        median = _group_median(key, np.diff(self._time)[inside], size)
+        median = group_median(key, np.diff(self._time)[inside], size)
         table = self._table(group, from_touchpoint=self.touchpoint_labels[rest // n_tp],
                             to_touchpoint=self.touchpoint_labels[rest % n_tp], count=count,
-                            customers=_distinct(key, self._customer[:-1][inside], size),
+                            customers=distinct_customers(key, self._customer[:-1][inside], size),
                             median_time=pd.to_timedelta(median, unit="ns"), keep=count > 0)
         return self._sorted(table, "count", ascending=False)
 
@@ -210,11 +166,11 @@ class JourneyMap:
         size = self._n_groups * n_tp
         events = np.bincount(key, minlength=size)
         group, touchpoint = np.divmod(np.arange(size), n_tp)
-        stage_of = _most_common(self._touchpoint, self._stage, n_tp, len(self.stage_labels))
-        customers = _distinct(key, self._customer, size)
+        stage_of = most_common(self._touchpoint, self._stage, n_tp, len(self.stage_labels))
+        customers = distinct_customers(key, self._customer, size)
         exits = np.bincount(key[self._end], minlength=size)
         table = self._table(group, touchpoint=self.touchpoint_labels[touchpoint],
-                            stage=_labels(self.stage_labels, stage_of[touchpoint]),
+                            stage=decode(self.stage_labels, stage_of[touchpoint]),
                             events=events, customers=customers,
                             reach=customers / self._group_customers[group],
                             entries=np.bincount(key[self._start], minlength=size), exits=exits,
@@ -249,7 +205,7 @@ class JourneyMap:
                 conv, since, conv_first = self._first_from(where, *previous)
                 group = self._group_of_customer[conv]
                 converted[s] = np.bincount(group, minlength=n_groups)
-                median[s] = _group_median(group, self._time[conv_first] - self._time[since], n_groups)
+                median[s] = group_median(group, self._time[conv_first] - self._time[since], n_groups)
             previous = customers, first
         key = self._group * n_stages + self._stage
         mapped = self._stage >= 0
@@ -280,7 +236,7 @@ class JourneyMap:
         key = ((self._group * n_stages + self._stage) * n_ch + self._channel)[mapped]
         events = np.bincount(key, minlength=size)
         exits = np.bincount(key[self._end[mapped]], minlength=size)
-        customers = _distinct(key, self._customer[mapped], size)
+        customers = distinct_customers(key, self._customer[mapped], size)
         rest, channel = np.divmod(np.arange(size), n_ch)
         group, stage = np.divmod(rest, n_stages)
         table = self._table(group, stage=self.stage_labels[stage], channel=self.channel_labels[channel],
@@ -288,62 +244,6 @@ class JourneyMap:
                             events=events, exits=exits, exit_rate=exits / np.maximum(events, 1),
                             keep=events > 0)
         return self._with_csat(table, ["stage", "channel"])
-
-    @cached_property
-    def channels(self) -> pd.DataFrame:
-        """The channel audit: per channel (``level="channel"``) and channel x touchpoint.
-
-        Columns ``level``, ``channel``, ``touchpoint``, ``customers``, ``share``,
-        ``events``, ``exits``, ``exit_rate``, ``expected_exit_rate`` (what the same
-        touchpoints lose in all channels), ``completeness`` (share of the optional
-        event fields present in the data, of event, session_id and stage, that
-        are filled), the CSAT columns and ``flag`` ("underperforming", "barely used"
-        or ""; see the module docstring).
-        """
-        n_ch, n_tp = len(self.channel_labels), len(self.touchpoint_labels)
-        by_channel = self._group * n_ch + self._channel
-        size = self._n_groups * n_ch
-        table = pd.concat([
-            self._with_csat(self._audit(by_channel, size, per_touchpoint=False), ["channel"], suppress=False),
-            self._with_csat(self._audit(by_channel * n_tp + self._touchpoint, size * n_tp, per_touchpoint=True),
-                            ["channel", "touchpoint"], suppress=False),
-        ], ignore_index=True)
-        table["flag"] = self._flags(table)
-        return self._suppress(table)
-
-    @cached_property
-    def cross_channel(self) -> pd.DataFrame:
-        """How many customers' journeys span two or more channels.
-
-        Columns ``customers``, ``multichannel_customers``, ``multichannel_share``, ``mean_channels``.
-        """
-        n_ch, n_customers = len(self.channel_labels), len(self._group_of_customer)
-        per_customer = np.bincount(_pairs(self._customer, self._channel, n_ch) // n_ch, minlength=n_customers)
-        group = np.arange(self._n_groups)
-        multi = np.bincount(self._group_of_customer, weights=per_customer >= 2, minlength=self._n_groups)
-        total = np.bincount(self._group_of_customer, weights=per_customer, minlength=self._n_groups)
-        return self._table(group, customers=self._group_customers,
-                           multichannel_customers=multi.astype(np.int64),
-                           multichannel_share=multi / self._group_customers,
-                           mean_channels=total / self._group_customers)
-
-    @cached_property
-    def switching(self) -> pd.DataFrame:
-        """Channel-to-channel switching between consecutive events of a customer (across sessions).
-
-        Columns ``from_channel``, ``to_channel``, ``count``, ``customers``; the
-        diagonal (staying in a channel) is included so rows can be read as shares.
-        """
-        same_customer = self._customer[1:] == self._customer[:-1]
-        n_ch = len(self.channel_labels)
-        size = self._n_groups * n_ch * n_ch
-        key = ((self._group[:-1] * n_ch + self._channel[:-1]) * n_ch + self._channel[1:])[same_customer]
-        count = np.bincount(key, minlength=size)
-        group, rest = np.divmod(np.arange(size), n_ch * n_ch)
-        table = self._table(group, from_channel=self.channel_labels[rest // n_ch],
-                            to_channel=self.channel_labels[rest % n_ch], count=count,
-                            customers=_distinct(key, self._customer[:-1][same_customer], size), keep=count > 0)
-        return self._sorted(table, "count", ascending=False)
 
     # ----------------------------------------------------------------- methods
     def funnel(self, steps, *, within: str | pd.Timedelta | None = None) -> pd.DataFrame:
@@ -366,7 +266,7 @@ class JourneyMap:
         masks = [self._step_mask(name) for name in steps]
         if not masks:
             raise ParameterError("funnel needs at least one step; got an empty list.")
-        window = _gap(within, name="within")
+        window = check_duration(within, name="within")
         n_groups = self._n_groups
         counts = np.zeros((len(masks), n_groups), np.int64)
         median = np.full((len(masks), n_groups), np.nan)
@@ -382,7 +282,7 @@ class JourneyMap:
                 if window is not None:  # the earliest next step is outside the window: so are later ones
                     inside = self._time[first] - start_time[customers] <= window.value
                     customers, since, first = customers[inside], since[inside], first[inside]
-                median[i] = _group_median(self._group_of_customer[customers],
+                median[i] = group_median(self._group_of_customer[customers],
                                           self._time[first] - self._time[since - 1], n_groups)
             counts[i] = np.bincount(self._group_of_customer[customers], minlength=n_groups)
             previous = customers, first
@@ -417,7 +317,7 @@ class JourneyMap:
         check_positive(top=top, max_steps=max_steps)
         session = np.cumsum(self._start) - 1
         n_sessions = int(session[-1]) + 1 if len(session) else 0
-        position = _positions(self._start) - 1
+        position = session_positions(self._start) - 1
         length = np.bincount(session, minlength=n_sessions)
         grid = np.full((n_sessions, max_steps + 2), -1, np.int64)
         kept = position < max_steps
@@ -429,10 +329,10 @@ class JourneyMap:
         path = path.ravel()
         group = rows[:, 0]
         sessions_in_group = np.bincount(self._group[starts], minlength=self._n_groups)
-        table = self._table(group, path=_path_labels(rows[:, 1:], self.touchpoint_labels),
+        table = self._table(group, path=path_labels(rows[:, 1:], self.touchpoint_labels),
                             steps=(rows[:, 2:] >= 0).sum(axis=1), sessions=sessions,
                             share=sessions / sessions_in_group[group],
-                            customers=_distinct(path, self._customer[starts], len(rows)))
+                            customers=distinct_customers(path, self._customer[starts], len(rows)))
         table = self._sorted(table, "sessions", ascending=False)
         return table.groupby("persona", sort=False).head(top) if "persona" in table else table.head(top)
 
@@ -447,7 +347,7 @@ class JourneyMap:
         """
         check_positive(steps=steps)
         n_tp = len(self.touchpoint_labels)
-        position = _positions(self._start)
+        position = session_positions(self._start)
         source = position < steps
         following = np.append(self._touchpoint[1:], -1)
         target = np.where(self._end, n_tp, following)[source]
@@ -458,8 +358,8 @@ class JourneyMap:
         rest, frm = np.divmod(rest, n_tp)
         group, step = np.divmod(rest, steps)
         table = self._table(group, step=step, from_touchpoint=self.touchpoint_labels[frm],
-                            to_touchpoint=_labels(self.touchpoint_labels, np.where(to == n_tp, -1, to)),
-                            count=count, customers=_distinct(key, self._customer[source], size), keep=count > 0)
+                            to_touchpoint=decode(self.touchpoint_labels, np.where(to == n_tp, -1, to)),
+                            count=count, customers=distinct_customers(key, self._customer[source], size), keep=count > 0)
         return self._sorted(table, ["step", "count"], ascending=[True, False])
 
     def pain_points(self, top: int = 10, *, by: str = "touchpoint",
@@ -540,10 +440,10 @@ class JourneyMap:
     def _stage_codes(self, events: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
         """Stage code per sorted event (-1 when unmapped), stages in the dataset's order."""
         if "stage" in events:
-            codes, found = _codes(events["stage"], self._order)
+            codes, found = encode(events["stage"], self._order)
         else:
             mapped = pd.Series(self.touchpoint_labels).map(self._touchpoint_stage)
-            tp_stage, found = _codes(mapped)
+            tp_stage, found = encode(mapped)
             codes = np.append(tp_stage, -1)[self._touchpoint]
         order = self._stage_order + sorted(set(found) - set(self._stage_order))
         rank = np.append(pd.Index(order).get_indexer(found), -1)
@@ -581,14 +481,6 @@ class JourneyMap:
                              + did_you_mean(name, [*self.stage_labels, *self.touchpoint_labels]))
 
     @cached_property
-    def _completeness(self) -> np.ndarray:
-        """Per sorted event, the share of its optional fields that are filled (1 when there are none)."""
-        present = [c for c in _OPTIONAL if c in self._events]
-        if not present:
-            return np.ones(len(self._order))
-        return self._events[present].notna().to_numpy().mean(axis=1)[self._order]
-
-    @cached_property
     def _answers(self) -> pd.DataFrame:
         """One row per 1-5 answer: (persona,) customer_id, channel, touchpoint, stage, score."""
         obs = _satisfaction_observations(self._surveys, self._touchpoint_stage)
@@ -617,32 +509,6 @@ class JourneyMap:
             return base.iloc[np.zeros(len(table), int)].set_index(table.index)
         return table[self._keys].merge(base, on=self._keys, how="left").set_index(table.index)
 
-    def _audit(self, key: np.ndarray, size: int, *, per_touchpoint: bool) -> pd.DataFrame:
-        """Channel audit rows for a (persona, channel[, touchpoint]) *key*, before CSAT and flags."""
-        n_tp = len(self.touchpoint_labels) if per_touchpoint else 1
-        events = np.bincount(key, minlength=size)
-        exits = np.bincount(key[self._end], minlength=size)
-        customers = _distinct(key, self._customer, size)
-        touchpoint_exit_rate = self._touchpoint_exit_rate[self._group * len(self.touchpoint_labels) + self._touchpoint]
-        expected = np.bincount(key, weights=touchpoint_exit_rate, minlength=size) / np.maximum(events, 1)
-        group, channel = np.divmod(np.arange(size) // n_tp, len(self.channel_labels))
-        touchpoint = np.arange(size) % n_tp if per_touchpoint else np.full(size, -1)
-        return self._table(
-            group, level="touchpoint" if per_touchpoint else "channel", channel=self.channel_labels[channel],
-            touchpoint=_labels(self.touchpoint_labels, touchpoint), customers=customers,
-            share=customers / self._group_customers[group], events=events, exits=exits,
-            exit_rate=exits / np.maximum(events, 1), expected_exit_rate=expected,
-            completeness=np.bincount(key, weights=self._completeness, minlength=size) / np.maximum(events, 1),
-            keep=events > 0, suppress=False)
-
-    def _flags(self, table: pd.DataFrame) -> np.ndarray:
-        base = self._baseline_for(table)
-        real = table["share"] >= REAL_VOLUME_SHARE
-        low_csat = table["csat_high"] < base["csat"]
-        high_exit = table["exit_rate"] > HIGH_EXIT_RATIO * table["expected_exit_rate"]
-        return np.select([real & (low_csat | high_exit), table["share"] < BARELY_USED_SHARE],
-                         ["underperforming", "barely used"], "")
-
     @property
     def _keys(self) -> list[str]:
         return [] if self.persona_labels is None else ["persona"]
@@ -668,119 +534,6 @@ class JourneyMap:
         if self.persona_labels is not None:
             by, ascending = ["persona", *by], [True, *ascending]
         return table.sort_values(by, ascending=ascending, kind="stable", ignore_index=True)
-
-
-# --------------------------------------------------------------------- encoding
-class _Sessions(NamedTuple):
-    order: np.ndarray      # sorted position -> row of the input
-    customer: np.ndarray   # customer code per sorted event
-    customers: pd.Index    # customer labels by code
-    time: np.ndarray       # int64 nanoseconds (UTC) per sorted event
-    start: np.ndarray      # True where a session starts
-
-
-def _sessions(events: pd.DataFrame, gap: pd.Timedelta | None) -> _Sessions:
-    """Encode customers and times, sort by customer then time (stable) and mark session starts."""
-    customer, customers = _codes(events["customer_id"])
-    time = events["timestamp"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    order = _journey_order(customer, time)
-    customer, time = customer[order], time[order]
-    start = np.ones(len(customer), bool)
-    start[1:] = customer[1:] != customer[:-1]
-    if gap is not None:
-        start[1:] |= np.diff(time) > gap.value
-    if "session_id" in events:
-        session_id, _ = _codes(events["session_id"], order)
-        start[1:] |= session_id[1:] != session_id[:-1]
-    return _Sessions(order, customer, customers, time, start)
-
-
-def _journey_order(customer: np.ndarray, time: np.ndarray) -> np.ndarray:
-    """Stable order by customer, then time: what ``np.lexsort((time, customer))`` gives, faster.
-
-    Times are divided by their coarsest common unit (s, ms, us) and, when they
-    fit in 63 bits with the customer code, packed with it into one key: one
-    stable argsort of an int64 is about twice as fast as a two-key lexsort.
-    Input already in journey order is returned as is.
-    """
-    in_order = (customer[1:] > customer[:-1]) | ((customer[1:] == customer[:-1]) & (time[1:] >= time[:-1]))
-    if in_order.all():
-        return np.arange(len(customer))
-    since = (time - time.min()).view(np.uint64)  # exact even when the span overflows int64 (> 292 years in ns)
-    since //= next(u for u in (10**9, 10**6, 10**3, 1) if not np.any(since % np.uint64(u)))
-    time_bits = int(since.max()).bit_length()
-    if time_bits + int(customer.max()).bit_length() > 63:
-        return np.lexsort((since, customer))
-    return np.argsort(since | (customer.astype(np.uint64) << np.uint64(time_bits)), kind="stable")
-
-
-def _codes(values: pd.Series, order: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes (-1 = missing, taken in *order*) and sorted labels of a column."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes, labels = values.cat.codes.to_numpy(), values.cat.categories
-    else:
-        codes, labels = pd.factorize(values, sort=True)
-    codes = codes if order is None else codes[order]  # gathered while still narrow (int8 for categories)
-    return codes.astype(np.int64, copy=False), pd.Index(labels, dtype=object)
-
-
-def _positions(start: np.ndarray) -> np.ndarray:
-    """1-based position of each event in its session."""
-    index = np.arange(len(start))
-    return index - np.maximum.accumulate(np.where(start, index, 0)) + 1
-
-
-def _pairs(customer: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
-    """Distinct (customer, key) pairs, encoded as ``customer * n_keys + key``.
-
-    *customer* is non-decreasing (events in journey order), so the codes are
-    already sorted by blocks and a stable (tim)sort finishes them in one pass.
-    """
-    combined = np.sort(customer * n_keys + key, kind="stable")
-    new = np.ones(len(combined), bool)
-    new[1:] = combined[1:] != combined[:-1]
-    return combined[new]
-
-
-def _distinct(key: np.ndarray, customer: np.ndarray, n_keys: int) -> np.ndarray:
-    """Distinct customers per key code (0..n_keys-1)."""
-    return np.bincount(_pairs(customer, key, n_keys) % n_keys, minlength=n_keys)
-
-
-def _group_median(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Median of non-negative int64 *values* per group code, NaN for empty groups."""
-    counts = np.bincount(group, minlength=n_groups)
-    if not len(values):
-        return np.full(n_groups, np.nan)
-    span = int(values.max()) + 1
-    if n_groups * span < 2**62:  # sorting one combined key is cheaper than an argsort
-        ordered = np.sort(group * span + values) - np.repeat(np.arange(n_groups) * span, counts)
-    else:
-        ordered = values[np.lexsort((values, group))]
-    starts = np.cumsum(counts) - counts
-    low = ordered[np.clip(starts + (counts - 1) // 2, 0, len(ordered) - 1)]
-    high = ordered[np.clip(starts + counts // 2, 0, len(ordered) - 1)]
-    return np.where(counts > 0, low + (high - low) / 2, np.nan)
-
-
-def _most_common(codes: np.ndarray, values: np.ndarray, n_codes: int, n_values: int) -> np.ndarray:
-    """Most frequent value code (-1 = missing) per code."""
-    counts = np.bincount(codes * (n_values + 1) + values + 1, minlength=n_codes * (n_values + 1))
-    return counts.reshape(n_codes, n_values + 1).argmax(axis=1) - 1
-
-
-def _labels(labels: pd.Index, codes: np.ndarray) -> np.ndarray:
-    """Labels of *codes*, None where the code is -1."""
-    return np.append(np.asarray(labels, dtype=object), None)[codes]
-
-
-def _path_labels(rows: np.ndarray, touchpoints: pd.Index) -> np.ndarray:
-    """"a > b > c" for each row of [truncated, code, code, ...] (code -1 = no step)."""
-    names = np.append(np.asarray(touchpoints, dtype=object), "")[rows[:, 1:]]
-    label = names[:, 0]
-    for column in names.T[1:]:  # one pass per step, vectorised over paths
-        label = np.where(column == "", label, label + " > " + column)
-    return np.where(rows[:, 0] == 1, label + " > ...", label)
 
 
 # ----------------------------------------------------------------- satisfaction
@@ -822,25 +575,6 @@ def _csat_table(obs: pd.DataFrame, keys: list[str], min_group_size: int) -> pd.D
 
 
 # ------------------------------------------------------------------- checking
-def _check_events(events: pd.DataFrame | None, required) -> None:
-    """Raise one DataError listing every missing column, empty value and bad timestamp type."""
-    if events is None:
-        raise DataError(Problem(file="events", message="the dataset has no events table; journeys need one."))
-    problems = [Problem(file="events", column=c, message=f"missing column '{c}'; found {list(events.columns)}."
-                        + did_you_mean(c, events.columns)) for c in required if c not in events]
-    if events.empty:
-        problems.append(Problem(file="events", message="no events; journeys need at least one."))
-    for column in (c for c in required if c in events):
-        missing = np.flatnonzero(events[column].isna().to_numpy())
-        if len(missing):
-            problems.append(Problem(file="events", column=column, message="empty values; every event needs one.",
-                                    lines=tuple(int(i) + 2 for i in missing[:MAX_EXAMPLES]),
-                                    values=(None,) * min(len(missing), MAX_EXAMPLES), count=len(missing)))
-    if "timestamp" in events and not pd.api.types.is_datetime64_any_dtype(events["timestamp"]):
-        problems.append(Problem(file="events", column="timestamp",
-                                message=f"expected datetimes; found dtype {events['timestamp'].dtype}."))
-    if problems:
-        raise DataError(problems)
 
 
 def _with_persona_only(events: pd.DataFrame, personas: pd.Series) -> pd.DataFrame:
@@ -851,18 +585,5 @@ def _with_persona_only(events: pd.DataFrame, personas: pd.Series) -> pd.DataFram
         lost = events.loc[~known, "customer_id"].nunique()
         warnings.warn(f"{lost} customer(s) without a persona left out of the journey map.", DataWarning, stacklevel=3)
     return events.loc[known]
-
-
-def _gap(value, *, name: str = "gap") -> pd.Timedelta | None:
-    if value is None:
-        return None
-    try:
-        gap = pd.Timedelta(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be a duration such as '30min' or '7D', or None; got {value!r}.") from None
-    if pd.isna(gap) or gap <= pd.Timedelta(0):
-        raise ParameterError(f"{name} must be a positive duration; got {value!r}.")
-    return gap
-
 
 
