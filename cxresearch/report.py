@@ -12,18 +12,16 @@ embedded once per page by that renderer).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import jinja2
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
 from . import i18n
+from .templating import TEMPLATES, render_template
 
 __all__ = ["OfflineOutputs", "EmptySections", "notebook_title", "render_page", "render_index"]
 
-TEMPLATES = Path(__file__).parent / "templates"
 _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
 _HEADING = re.compile(r"^#\s+(.+)$", re.MULTILINE)
 
@@ -112,7 +110,4 @@ def render_index(runs: list[dict], *, latest: str | None, summary_page: str) -> 
     Each run is a dict with ``run_id``, ``folder``, ``dataset``, ``period``,
     ``started``, ``status``, ``error`` and ``headline`` (text).
     """
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False)
-    i18n.install(environment)
-    return environment.get_template("runs_index.html.j2").render(
-        runs=runs, latest=latest, summary_page=summary_page)
+    return str(render_template("runs_index.html.j2", runs=runs, latest=latest, summary_page=summary_page))

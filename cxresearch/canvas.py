@@ -1,0 +1,493 @@
+"""The journey-map canvas: stages across, lanes down, every cell filled from data with its evidence.
+
+Journey-map templates (UXPressia, Smaply, the NN/g template) are filled by hand;
+:func:`journey_canvas` fills one from a dataset. Columns are the journey's
+stages in order; rows (:data:`LANES`) are the stage's goal and owner (from
+``dataset.yml``, when given), touchpoints and channels with their reach, what
+customers do (top events), the emotion curve (mean CSAT with its interval),
+volume and time, pain points with their evidence, redacted quotes,
+opportunities (key drivers and topic impact) and the KPIs of the stage.
+
+Every cell carries ``n``, the observations behind it (customers, answers or
+comments), and an evidence level from it (:func:`evidence_level`): ``"none"``
+below ``min_group_size`` (the cell shows nothing, as every table of the
+library), ``"thin"`` below :data:`~cxresearch.stats.LOW_BASE` (shown, marked
+so nobody reads it as fact) and ``"solid"`` from there.
+
+:func:`persona_canvases` gives one canvas overall and one per persona;
+:func:`render_canvases` draws them on one self-contained page fragment with a
+switch between them that works offline (no script, no network) and prints on
+A3 landscape, one canvas per page.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError, SmallGroupWarning
+from .journeys import JourneyMap, journey_map
+from .privacy import MIN_GROUP_SIZE, redact_pii
+from .stats import LOW_BASE, kpi_summary
+from .voice import QUADRANTS
+
+__all__ = ["LANES", "EVIDENCE", "CanvasCell", "Canvas", "evidence_level", "journey_canvas", "persona_canvases",
+           "render_canvases"]
+
+#: Lane key -> label, top to bottom. The goal lane is left out when no stage has a goal or owner.
+LANES = {
+    "goal": "Goal and owner",
+    "touchpoints": "Touchpoints and channels",
+    "actions": "What customers do",
+    "emotion": "Emotion",
+    "volume": "Volume and time",
+    "pain_points": "Pain points",
+    "quotes": "In their words",
+    "opportunities": "Opportunities",
+    "kpis": "KPIs",
+}
+#: Evidence levels, weakest first.
+EVIDENCE = ("none", "thin", "solid")
+#: Items a cell lists at most.
+TOP_ITEMS = 3
+#: Characters a quote keeps.
+QUOTE_CHARS = 160
+
+
+def evidence_level(n, *, min_group_size: int = MIN_GROUP_SIZE, low_base: int = LOW_BASE) -> str:
+    """``"none"`` when *n* < *min_group_size* (or missing), ``"thin"`` when *n* < *low_base*, else ``"solid"``."""
+    if n is None or pd.isna(n) or n < min_group_size:
+        return "none"
+    return "thin" if n < low_base else "solid"
+
+
+@dataclass(frozen=True)
+class CanvasCell:
+    """One cell of the canvas: its lines of text, the observations behind them and their evidence level.
+
+    ``items`` is empty when the evidence is ``"none"`` (too few observations,
+    or nothing in the data for this lane); ``why`` then says which.
+    """
+
+    items: tuple[str, ...] = ()
+    n: int = 0
+    unit: str = "customers"
+    evidence: str = "none"
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """A journey-map canvas (see the module docstring).
+
+    Attributes
+    ----------
+    title : str
+        ``"All customers"`` or the persona's name.
+    customers : int
+        Customers the canvas describes.
+    stages : tuple of str
+        Columns, in the journey's order.
+    lanes : tuple of str
+        Rows, keys of :data:`LANES`.
+    cells : dict of (lane, stage) to CanvasCell
+    emotion : DataFrame
+        Per stage: ``stage``, ``mean``, ``low``, ``high`` (mean CSAT 1-5 and
+        its 95% interval), ``n`` and ``evidence``; the curve of the emotion lane.
+    notes : tuple of str
+        Findings that belong to no single stage (drivers that are no touchpoint).
+    """
+
+    title: str
+    customers: int
+    stages: tuple[str, ...]
+    lanes: tuple[str, ...]
+    cells: dict
+    emotion: pd.DataFrame
+    notes: tuple[str, ...] = field(default=())
+
+    def cell(self, lane: str, stage: str) -> CanvasCell:
+        """The cell of *lane* and *stage*."""
+        return self.cells[(lane, stage)]
+
+
+def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str = "All customers", topics=None,
+                   drivers: pd.DataFrame | None = None, topic_effects: pd.DataFrame | None = None,
+                   stage_plan: dict | None = None, min_group_size: int = MIN_GROUP_SIZE,
+                   low_base: int = LOW_BASE) -> Canvas:
+    """The journey-map canvas of dataset *ds* (or of the customers of *journey*).
+
+    Parameters
+    ----------
+    ds : CXDataset
+        The dataset; its events and surveys are restricted to the customers of
+        *journey* when it is given.
+    journey : JourneyMap, optional
+        The journey map to draw (e.g. one persona's ``journey.subset(persona=...)``);
+        built from *ds* when not given.
+    title : str
+        What the canvas describes.
+    topics : Topics, optional
+        :func:`cxresearch.topics` of ``ds.surveys["comment"]`` (same index):
+        names the negative themes of each stage and links topic impact to stages.
+    drivers : DataFrame, optional
+        :func:`cxresearch.key_drivers`; its "fix first" drivers are opportunities. A driver ``rating_<x>`` belongs to the
+        stage of touchpoint ``x``, else to the stage where channel ``x`` reaches most customers.
+    topic_effects : DataFrame, optional
+        :func:`cxresearch.topic_impact` of the same topics: themes that significantly lower NPS are
+        opportunities of the stages that hear them more than others.
+    stage_plan : dict, optional
+        Stage -> ``{"goal": str, "owner": str}``, from ``dataset.yml``.
+    min_group_size, low_base : int
+        Evidence thresholds (:func:`evidence_level`).
+    """
+    journey = journey_map(ds, min_group_size=min_group_size) if journey is None else journey
+    stage_plan = dict(stage_plan or {})
+    unknown = sorted(set(stage_plan) - set(journey.stage_labels))
+    if unknown:
+        raise ParameterError(f"stage_plan names stages {unknown} that the journey does not have; "
+                             f"its stages are {list(journey.stage_labels)}.")
+    customers = _customers(journey)
+    events = _restricted(ds.events, customers)
+    surveys = _restricted(ds.surveys, customers)
+    stages_table = journey.stages.set_index("stage")
+    tp_stage = journey.touchpoints.dropna(subset=["stage"]).set_index("touchpoint")["stage"]
+    answers = _stage_answers(surveys, tp_stage)
+    level = _leveller(min_group_size, low_base)
+    lanes = [lane for lane in LANES if lane != "goal" or stage_plan]
+    stages = tuple(str(stage) for stage in journey.stage_labels)
+    builders = {
+        "goal": lambda: _goal_cells(stages, stage_plan),
+        "touchpoints": lambda: _touchpoint_cells(journey, stages_table, level),
+        "actions": lambda: _action_cells(events, tp_stage, stages_table, level, min_group_size),
+        "emotion": lambda: _emotion_cells(stages_table, level),
+        "volume": lambda: _volume_cells(stages_table, level),
+        "pain_points": lambda: _pain_cells(journey, answers, topics, level),
+        "quotes": lambda: _quote_cells(answers, level),
+        "opportunities": lambda: _opportunity_cells(journey, answers, topics, drivers, topic_effects, level),
+        "kpis": lambda: _kpi_cells(answers, level, min_group_size),
+    }
+    cells = {}
+    for lane in lanes:
+        found = builders[lane]()
+        cells.update({(lane, stage): found.get(stage, CanvasCell(why=_ABSENT[lane])) for stage in stages})
+    return Canvas(title=title, customers=len(customers), stages=stages, lanes=tuple(lanes), cells=cells,
+                  emotion=_emotion_curve(stages_table, stages, level),
+                  notes=_unplaced_drivers(drivers, journey, stages))
+
+
+def persona_canvases(ds, personas: pd.Series, **options) -> list[Canvas]:
+    """One canvas of every customer, then one per persona (largest first), as :func:`journey_canvas`.
+
+    *personas* maps customer_id to persona name. Personas with fewer than
+    ``min_group_size`` customers get no canvas.
+    """
+    minimum = options.get("min_group_size", MIN_GROUP_SIZE)
+    overall = journey_map(ds, min_group_size=minimum)
+    split = journey_map(ds, personas=personas, min_group_size=minimum)
+    sizes = personas.value_counts()
+    canvases = [journey_canvas(ds, journey=overall, **options)]
+    for name in sizes.index[sizes >= minimum]:
+        canvases.append(journey_canvas(ds, journey=split.subset(persona=name), title=str(name), **options))
+    return canvases
+
+
+def render_canvases(canvases: list[Canvas], *, key: str = "canvas"):
+    """HTML of the canvases with a switch between them .
+
+    *key* makes the switch's element ids unique when a page holds several sets.
+    """
+    from .templating import render_template
+    return render_template("canvas.html.j2", canvases=[_layout(canvas) for canvas in canvases], key=key,
+                           lanes=LANES)
+
+
+# ------------------------------------------------------------------- inputs
+_ABSENT = {
+    "goal": "No goal or owner set for this stage in dataset.yml.",
+    "touchpoints": "No customers here, or fewer than the smallest group shown.",
+    "actions": "No event names here (the 'event' column of events), or fewer customers than the smallest group shown.",
+    "emotion": "Too few CSAT answers tied to this stage's touchpoints.",
+    "volume": "No customers here, or fewer than the smallest group shown.",
+    "pain_points": "No touchpoint of this stage is below the journey's satisfaction or above its exits.",
+    "quotes": "Too few survey comments tied to this stage's touchpoints.",
+    "opportunities": "No driver or topic of this stage found.",
+    "kpis": "Too few survey answers tied to this stage's touchpoints.",
+}
+
+
+def _customers(journey: JourneyMap) -> pd.Index:
+    """Customer ids the journey describes."""
+    return pd.Index(journey._events["customer_id"].unique())
+
+
+def _restricted(table: pd.DataFrame | None, customers: pd.Index) -> pd.DataFrame | None:
+    """Rows of *table* of the given customers (the whole table when it has no customer_id)."""
+    if table is None or "customer_id" not in table.columns:
+        return table
+    return table.loc[table["customer_id"].isin(customers)]
+
+
+def _stage_answers(surveys: pd.DataFrame | None, tp_stage: pd.Series) -> pd.DataFrame:
+    """Survey answers tied to a stage through their touchpoint, with a ``stage`` column."""
+    if surveys is None or "touchpoint" not in surveys.columns:
+        return pd.DataFrame(columns=["stage"])
+    stage = surveys["touchpoint"].map(tp_stage)
+    return surveys.assign(stage=stage).loc[stage.notna()]
+
+
+def _leveller(min_group_size: int, low_base: int):
+    return lambda n: evidence_level(n, min_group_size=min_group_size, low_base=low_base)
+
+
+def _cell(items, n, unit: str, level, why: str = "") -> CanvasCell:
+    """A cell whose items are hidden when its evidence is none."""
+    n = 0 if n is None or pd.isna(n) else int(n)
+    evidence = level(n)
+    shown = tuple(str(item) for item in items) if evidence != "none" else ()
+    return CanvasCell(items=shown, n=n, unit=unit, evidence=evidence if shown else "none",
+                      why="" if shown else why or f"Fewer than the smallest group shown ({n} {unit}).")
+
+
+def _percent(share) -> str:
+    return f"{100 * share:.0f}%"
+
+
+# -------------------------------------------------------------------- lanes
+def _goal_cells(stages, plan: dict) -> dict:
+    cells = {}
+    for stage in stages:
+        entry = plan.get(stage) or {}
+        items = [f"Goal: {entry['goal']}"] if entry.get("goal") else []
+        items += [f"Owner: {entry['owner']}"] if entry.get("owner") else []
+        if items:
+            cells[stage] = CanvasCell(items=tuple(items), n=0, unit="", evidence="solid")
+    return cells
+
+
+def _touchpoint_cells(journey: JourneyMap, stages_table: pd.DataFrame, level) -> dict:
+    touchpoints = journey.touchpoints.sort_values(["reach", "touchpoint"], ascending=[False, True])
+    channels = journey.matrix.sort_values(["share", "channel"], ascending=[False, True])
+    cells = {}
+    for stage, row in stages_table.iterrows():
+        tps = touchpoints.loc[touchpoints["stage"] == stage].head(TOP_ITEMS + 1)
+        chs = channels.loc[channels["stage"] == stage].head(TOP_ITEMS)
+        items = [f"{tp} · {_percent(reach)} reach" for tp, reach in zip(tps["touchpoint"], tps["reach"])]
+        if len(chs):
+            items.append("Channels: " + ", ".join(f"{ch} {_percent(share)}" for ch, share in
+                                                   zip(chs["channel"], chs["share"])))
+        cells[stage] = _cell(items, row["customers"], "customers", level)
+    return cells
+
+
+def _action_cells(events: pd.DataFrame | None, tp_stage: pd.Series, stages_table: pd.DataFrame, level,
+                  min_group_size: int) -> dict:
+    if events is None or "event" not in events.columns or events["event"].isna().all():
+        return {}
+    done = events.assign(stage=events["touchpoint"].map(tp_stage)).dropna(subset=["stage", "event"])
+    counts = (done.groupby(["stage", "event"], observed=True)["customer_id"].nunique()
+              .rename("customers").reset_index())
+    counts = counts.assign(share=counts["customers"] / counts["stage"].map(stages_table["customers"]))
+    counts = counts.sort_values(["stage", "customers", "event"], ascending=[True, False, True])
+    cells = {}
+    for stage, rows in counts.groupby("stage", sort=False):
+        rows = rows.loc[rows["customers"] >= min_group_size]
+        items = [f"{event} · {_percent(share)} of customers" for event, share in
+                 zip(rows["event"].head(TOP_ITEMS), rows["share"].head(TOP_ITEMS))]
+        cells[stage] = _cell(items, stages_table.loc[stage, "customers"], "customers", level)
+    return cells
+
+
+def _emotion_cells(stages_table: pd.DataFrame, level) -> dict:
+    if "csat_mean" not in stages_table.columns:
+        return {}
+    cells = {}
+    for stage, row in stages_table.iterrows():
+        if pd.isna(row["csat_mean"]):
+            continue
+        items = [f"CSAT {row['csat_mean']:.2f} / 5", f"95% {row['csat_mean_low']:.2f} to {row['csat_mean_high']:.2f}"]
+        cells[stage] = _cell(items, row["surveys"], "answers", level)
+    return cells
+
+
+def _emotion_curve(stages_table: pd.DataFrame, stages, level) -> pd.DataFrame:
+    columns = {"csat_mean": "mean", "csat_mean_low": "low", "csat_mean_high": "high", "surveys": "n"}
+    if not set(columns) <= set(stages_table.columns):
+        return pd.DataFrame(columns=["stage", "mean", "low", "high", "n", "evidence"])
+    curve = stages_table.reindex(list(stages))[list(columns)].rename(columns=columns)
+    curve = curve.rename_axis("stage").reset_index()
+    curve["n"] = curve["n"].fillna(0).astype(int)
+    return curve.assign(evidence=[level(n) if pd.notna(m) else "none" for n, m in zip(curve["n"], curve["mean"])])
+
+
+def _volume_cells(stages_table: pd.DataFrame, level) -> dict:
+    from .display import humanize_duration
+    cells = {}
+    for stage, row in stages_table.iterrows():
+        items = [f"{int(row['customers']):,} customers ({_percent(row['share'])})", f"{int(row['events']):,} events"]
+        if pd.notna(row["conversion"]):
+            items.append(f"{_percent(row['conversion'])} came from the previous stage")
+        if pd.notna(row["median_time_from_previous"]):
+            items.append(f"median {humanize_duration(row['median_time_from_previous'])} after it")
+        cells[stage] = _cell(items, row["customers"], "customers", level)
+    return cells
+
+
+def _negative_topics(answers: pd.DataFrame, topics) -> pd.DataFrame:
+    """Per stage, the negative themes its comments mention more often than the other stages' comments do.
+
+    Columns ``stage``, ``topic``, ``n`` (comments) and ``share`` (of the stage's comments with a theme).
+    """
+    if topics is None or answers.empty:
+        return pd.DataFrame(columns=["stage", "topic", "n", "share"])
+    membership = topics.membership.reindex(answers.index, fill_value=False).astype(bool)
+    negative = topics.summary.set_index("topic")["negative"] > topics.summary.set_index("topic")["positive"]
+    membership = membership.loc[:, membership.columns.isin(negative.index[negative])]
+    commented = topics.membership.reindex(answers.index, fill_value=False).any(axis=1)
+    per_stage = membership.groupby(answers["stage"]).sum()
+    totals = commented.groupby(answers["stage"]).sum()
+    table = per_stage.stack().rename("n").reset_index().set_axis(["stage", "topic", "n"], axis=1)
+    table = table.loc[table["n"] > 0]
+    table = table.assign(share=table["n"] / table["stage"].map(totals))
+    overall = table.groupby("topic")["n"].sum() / totals.sum()
+    table = table.loc[table["share"] > table["topic"].map(overall)]   # themes this stage hears more than others
+    return table.sort_values(["stage", "n", "topic"], ascending=[True, False, True])
+
+
+def _pain_cells(journey: JourneyMap, answers: pd.DataFrame, topics, level) -> dict:
+    pains = journey.pain_points(top=len(journey.touchpoint_labels))
+    pains = pains.loc[pains["impact"] > 0]
+    themes = _negative_topics(answers, topics)
+    cells = {}
+    for stage in journey.stage_labels:
+        rows = pains.loc[pains["stage"] == stage].head(2)
+        items = []
+        for row in rows.itertuples():
+            evidence = [f"exits {_percent(row.exit_rate)}"]
+            if pd.notna(row.csat):
+                evidence.append(f"CSAT {row.csat:.0f}% ({row.csat_low:.0f}-{row.csat_high:.0f}, n={int(row.surveys)})")
+            items.append(f"{row.name}: " + ", ".join(evidence))
+        stage_themes = themes.loc[themes["stage"] == stage].head(2)
+        if len(stage_themes):
+            items.append("Complaints: " + ", ".join(f"{topic} ({_percent(share)} of comments)" for topic, share in
+                                                      zip(stage_themes["topic"], stage_themes["share"])))
+        if not items:
+            continue
+        if rows["csat"].notna().any():
+            cells[stage] = _cell(items, rows["surveys"].fillna(0).sum(), "answers", level)
+        elif len(rows):
+            cells[stage] = _cell(items, rows["customers"].sum(), "customers", level)
+        else:
+            cells[stage] = _cell(items, stage_themes["n"].sum(), "comments", level)
+    return cells
+
+
+def _quote_cells(answers: pd.DataFrame, level) -> dict:
+    """Per stage, the comment of median length among the answers of the lowest score given there."""
+    if "comment" not in answers.columns:
+        return {}
+    texts = answers.assign(text=answers["comment"].astype("string").str.strip()).dropna(subset=["text"])
+    texts = texts.loc[texts["text"] != ""]
+    if texts.empty:
+        return {}
+    score = texts["csat"] if "csat" in texts.columns else pd.Series(0, index=texts.index)
+    texts = texts.assign(score=score.fillna(score.max() if score.notna().any() else 0),
+                         length=texts["text"].str.len())
+    cells = {}
+    for stage, rows in texts.groupby("stage", sort=False):
+        lowest = rows.loc[rows["score"] == rows["score"].min()].sort_values(["length", "response_id"]
+                                                                            if "response_id" in rows else "length")
+        picked = lowest.iloc[len(lowest) // 2]
+        quote = redact_pii(str(picked["text"]))
+        quote = quote if len(quote) <= QUOTE_CHARS else quote[:QUOTE_CHARS - 1].rstrip() + "…"
+        cells[stage] = _cell([quote], len(rows), "comments", level)
+    return cells
+
+
+def _driver_stages(drivers: pd.DataFrame, journey: JourneyMap) -> pd.DataFrame:
+    """Each driver with its stage: of the touchpoint it names, else where the channel it names reaches most customers."""
+    names = drivers["driver"].str.removeprefix("rating_")
+    tp_stage = journey.touchpoints.dropna(subset=["stage"]).drop_duplicates("touchpoint").set_index("touchpoint")["stage"]
+    by_touchpoint = drivers.assign(stage=names.map(tp_stage)).dropna(subset=["stage"])
+    busiest = journey.matrix.sort_values(["share", "stage"], ascending=[False, True]).drop_duplicates("channel")
+    by_channel = (drivers.assign(channel=names).loc[~names.isin(tp_stage.index)]
+                  .merge(busiest[["stage", "channel"]], on="channel"))
+    return pd.concat([by_touchpoint, by_channel.drop(columns="channel")], ignore_index=True)
+
+
+def _opportunity_cells(journey: JourneyMap, answers: pd.DataFrame, topics, drivers, topic_effects, level) -> dict:
+    placed = _driver_stages(drivers, journey) if drivers is not None and len(drivers) else pd.DataFrame()
+    themes = _negative_topics(answers, topics)
+    effects = (topic_effects.loc[(topic_effects["impact"] < 0) & topic_effects["significant"]].set_index("topic")
+               if topic_effects is not None and len(topic_effects) else pd.DataFrame())
+    cells = {}
+    for stage in journey.stage_labels:
+        items = []
+        if len(placed):
+            for row in placed.loc[(placed["stage"] == stage) & (placed["quadrant"] == QUADRANTS[0])].head(2).itertuples():
+                items.append(f"Improve {row.driver.removeprefix('rating_').replace('_', ' ')}: "
+                             f"{_percent(row.share)} of the explained score ({row.quadrant})")
+        if len(effects):
+            for row in themes.loc[(themes["stage"] == stage) & themes["topic"].isin(effects.index)].head(2).itertuples():
+                effect = effects.loc[row.topic]
+                items.append(f"Fix {row.topic}: {effect['impact']:+.1f} NPS points overall "
+                             f"(95% {effect['low']:+.1f} to {effect['high']:+.1f}), {_percent(row.share)} of comments here")
+        if items:
+            n = int((answers["stage"] == stage).sum()) if len(answers) else 0
+            cells[stage] = _cell(items, n, "answers", level)
+    return cells
+
+
+def _unplaced_drivers(drivers: pd.DataFrame | None, journey: JourneyMap, stages) -> tuple[str, ...]:
+    if drivers is None or drivers.empty:
+        return ()
+    placed = set(_driver_stages(drivers, journey)["driver"])
+    rest = drivers.loc[~drivers["driver"].isin(placed) & (drivers["quadrant"] == QUADRANTS[0])].sort_values("priority")
+    return tuple(f"Across the journey: improve {row.driver.removeprefix('rating_').replace('_', ' ')} "
+                 f"({_percent(row.share)} of the explained score, {row.quadrant})" for row in rest.itertuples())
+
+
+def _kpi_cells(answers: pd.DataFrame, level, min_group_size: int) -> dict:
+    metrics = [m for m in ("nps", "csat", "ces") if m in answers.columns]
+    if answers.empty or not metrics:
+        return {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallGroupWarning)
+        table = kpi_summary(answers.astype({"stage": str}), by=["stage"], metrics=metrics,
+                            min_group_size=min_group_size)
+    labels = {"nps": ("NPS", ""), "csat": ("CSAT", "%"), "ces": ("CES", "")}
+    cells = {}
+    for stage, rows in table.groupby("stage", sort=False):
+        rows = rows.dropna(subset=["value"])
+        items = [f"{labels[r.metric][0]} {r.value:.{1 if r.metric == 'ces' else 0}f}{labels[r.metric][1]} "
+                 f"({r.low:.{1 if r.metric == 'ces' else 0}f} to {r.high:.{1 if r.metric == 'ces' else 0}f}), "
+                 f"n={int(r.n):,}" for r in rows.itertuples()]
+        cells[stage] = _cell(items, rows["n"].min() if len(rows) else 0, "answers", level)
+    return cells
+
+
+# ------------------------------------------------------------------- layout
+#: Height of the emotion curve's drawing, in its own units (the width is 100 per stage).
+_CURVE_HEIGHT = 60
+
+
+def _layout(canvas: Canvas) -> dict:
+    """What the template draws: the canvas, its rows of cells and the emotion curve as SVG coordinates."""
+    curve = canvas.emotion.dropna(subset=["mean"])
+    curve = curve.loc[curve["evidence"] != "none"]
+    position = {stage: 100 * i + 50 for i, stage in enumerate(canvas.stages)}
+
+    def y(value):
+        return round(_CURVE_HEIGHT - (float(value) - 1) / 4 * _CURVE_HEIGHT, 2)  # CSAT 1-5 from bottom to top
+
+    xs = [position[s] for s in curve["stage"]]
+    line = " ".join(f"{x},{y(v)}" for x, v in zip(xs, curve["mean"]))
+    band = " ".join([f"{x},{y(v)}" for x, v in zip(xs, curve["high"])]
+                    + [f"{x},{y(v)}" for x, v in zip(xs[::-1], curve["low"][::-1])])
+    return {"canvas": canvas,
+            "rows": [(lane, [canvas.cell(lane, stage) for stage in canvas.stages]) for lane in canvas.lanes],
+            "curve": {"width": 100 * len(canvas.stages), "height": _CURVE_HEIGHT, "line": line, "band": band,
+                      "points": [{"x": x, "y": y(v), "evidence": e} for x, v, e in
+                                 zip(xs, curve["mean"], curve["evidence"])]}}

@@ -1,0 +1,45 @@
+"""The one Jinja environment of the library's HTML: templates in ``templates/``, autoescape on.
+
+Every piece of HTML the library writes (report pages' parts, the run index,
+persona cards, the journey-map canvas, the summary's first screen) comes from
+a template rendered here, so text from the data is always escaped; ``_``,
+``{% trans %}`` and the locale formats of :mod:`cxresearch.i18n` are installed.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from . import i18n
+
+__all__ = ["TEMPLATES", "HTMLFragment", "render_template"]
+
+#: Folder of the templates.
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class HTMLFragment(str):
+    """Rendered HTML that shows itself in Jupyter and is not escaped again inside another template."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                                     trim_blocks=True, lstrip_blocks=True)
+    i18n.install(environment)
+    return environment
+
+
+def render_template(name: str, **context) -> HTMLFragment:
+    """Render the template *name* of :data:`TEMPLATES` with *context* (text escaped)."""
+    return HTMLFragment(_environment().get_template(name).render(**context))
+
+

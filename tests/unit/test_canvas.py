@@ -1,0 +1,102 @@
+"""The journey-map canvas on a tiny literal dataset with known cells, evidence levels and rendering."""
+import re
+
+import pandas as pd
+import pytest
+
+from cxresearch.canvas import LANES, evidence_level, journey_canvas, persona_canvases, render_canvases
+from cxresearch.dataset import CXDataset
+from cxresearch.errors import ParameterError
+
+STAGES = {"browse": ["home"], "buy": ["checkout"], "service": ["chat"]}
+EMAIL = "mario.rossi@example.com"
+
+
+@pytest.fixture
+def ds():
+    """40 customers browse (home), 8 of them buy (checkout), 3 of those chat; CSAT 4/5 at home, 1-3 at checkout."""
+    customers = [f"c{i:02d}" for i in range(40)]
+    rows = [(c, "2025-01-01 10:00", "web", "home", "page_view") for c in customers]
+    rows += [(c, "2025-01-01 10:05", "web", "checkout", "purchase") for c in customers[:8]]
+    rows += [(c, "2025-01-02 10:00", "chat", "chat", "message") for c in customers[:3]]
+    events = pd.DataFrame(rows, columns=["customer_id", "timestamp", "channel", "touchpoint", "event"])
+    events["timestamp"] = pd.to_datetime(events["timestamp"], utc=True)
+    home = [(f"h{i}", c, "home", 4 + i % 2, "") for i, c in enumerate(customers)]
+    checkout = [(f"k{i}", c, "checkout", 2 + i % 2, f"comment {i}") for i, c in enumerate(customers[:8])]
+    checkout[0] = ("k0", customers[0], "checkout", 1, f"Slow payment, write to {EMAIL} please")
+    surveys = pd.DataFrame(home + checkout, columns=["response_id", "customer_id", "touchpoint", "csat", "comment"])
+    surveys["timestamp"] = pd.Timestamp("2025-01-03", tz="UTC")
+    return CXDataset(name="tiny", events=events, surveys=surveys, stages=STAGES)
+
+
+def test_evidence_level_thresholds():
+    assert [evidence_level(n, min_group_size=5, low_base=30) for n in (None, 0, 4, 5, 29, 30)] == \
+        ["none", "none", "none", "thin", "thin", "solid"]
+
+
+def test_cells_carry_their_numbers_and_evidence(ds):
+    canvas = journey_canvas(ds)
+    assert canvas.stages == ("browse", "buy", "service")
+    assert canvas.lanes == tuple(lane for lane in LANES if lane != "goal")
+    assert canvas.customers == 40
+    browse, buy, service = (canvas.cell("touchpoints", s) for s in canvas.stages)
+    assert browse.items[0] == "home · 100% reach" and (browse.n, browse.evidence) == (40, "solid")
+    assert buy.items[0] == "checkout · 20% reach" and (buy.n, buy.evidence) == (8, "thin")
+    assert service.items == () and service.evidence == "none" and "smallest group" in service.why  # 3 customers
+    assert canvas.cell("actions", "browse").items == ("page_view · 100% of customers",)
+    assert canvas.cell("volume", "buy").items[:2] == ("8 customers (20%)", "8 events")
+
+
+def test_emotion_curve_is_mean_csat_with_interval(ds):
+    curve = journey_canvas(ds).emotion.set_index("stage")
+    assert curve.loc["browse", "mean"] == pytest.approx(4.5)
+    assert curve.loc["browse", "low"] < 4.5 < curve.loc["browse", "high"]
+    assert (curve.loc["browse", "n"], curve.loc["browse", "evidence"]) == (40, "solid")
+    assert curve.loc["buy", "mean"] == pytest.approx((1 + 3 + 2 + 3 + 2 + 3 + 2 + 3) / 8)
+    assert curve.loc["buy", "evidence"] == "thin"
+
+
+def test_pain_point_and_quote_of_the_unhappy_stage(ds):
+    canvas = journey_canvas(ds)
+    pain = canvas.cell("pain_points", "buy")
+    assert pain.items[0].startswith("checkout: exits") and pain.evidence == "thin"
+    assert canvas.cell("pain_points", "browse").items == ()      # above the journey's satisfaction
+    quote = canvas.cell("quotes", "buy")
+    assert quote.n == 8 and EMAIL not in quote.items[0] and "[email]" in quote.items[0]
+    kpis = canvas.cell("kpis", "browse")
+    assert kpis.items == ("CSAT 100% (91 to 100), n=40",) and kpis.evidence == "solid"
+
+
+def test_goals_and_owners_come_from_the_stage_plan(ds):
+    canvas = journey_canvas(ds, stage_plan={"buy": {"goal": "Pay in one step", "owner": "E-commerce"}})
+    assert canvas.lanes[0] == "goal"
+    assert canvas.cell("goal", "buy").items == ("Goal: Pay in one step", "Owner: E-commerce")
+    assert canvas.cell("goal", "browse").items == ()
+    with pytest.raises(ParameterError, match="stages \\['pay'\\].*'browse', 'buy', 'service'"):
+        journey_canvas(ds, stage_plan={"pay": {"goal": "x"}})
+
+
+def test_one_canvas_overall_and_one_per_persona(ds):
+    personas = pd.Series(["Buyers"] * 8 + ["Lookers"] * 30 + ["Few"] * 2,
+                         index=[f"c{i:02d}" for i in range(40)])
+    canvases = persona_canvases(ds, personas)
+    assert [c.title for c in canvases] == ["All customers", "Lookers", "Buyers"]    # "Few" is under 5
+    assert [c.customers for c in canvases] == [40, 30, 8]
+    assert canvases[2].cell("touchpoints", "buy").items[0] == "checkout · 100% reach"
+
+
+def test_rendering_has_every_stage_and_lane_escaped_with_a_switch(ds):
+    ds.events.loc[ds.events["touchpoint"] == "home", "touchpoint"] = "<b>home</b>"
+    ds.stages["browse"] = ["<b>home</b>"]
+    ds.surveys.loc[ds.surveys["touchpoint"] == "home", "touchpoint"] = "<b>home</b>"
+    personas = pd.Series(["Buyers"] * 8 + ["Lookers"] * 32, index=[f"c{i:02d}" for i in range(40)])
+    html = str(render_canvases(persona_canvases(ds, personas), key="t"))
+    assert "<b>home</b>" not in html and "&lt;b&gt;home&lt;/b&gt;" in html
+    panels = re.findall(r'<section class="cxc-panel" id="t-panel-\d"', html)
+    assert len(panels) == 3 and len(re.findall(r'type="radio" name="t-pick"', html)) == 3
+    first = html.split('id="t-panel-1"')[0]
+    for lane in journey_canvas(ds).lanes:
+        for stage in STAGES:
+            assert f'data-lane="{lane}" data-stage="{stage}"' in first
+    assert 'data-evidence="thin"' in first and 'data-evidence="none"' in first
+    assert "@page cxc-a3 { size: A3 landscape" in html
