@@ -74,8 +74,7 @@ Examples
 """
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +86,13 @@ import pyarrow.parquet as pq
 import yaml
 
 from .errors import ParameterError
+from .synthetic_model import (BASE_FLOW, CES_INTERCEPT, CES_OFFSET, CHANNELS, CHAT_FLOW, CHAT_RATING_JUMP,
+                              COMMENT_TOPIC, CSAT_INTERCEPT, CSAT_NOISE, CSAT_OFFSET, CSAT_WEIGHTS, EVENT_NAMES, EVENTS,
+                              EXIT, FIXED_CHANNEL, KIND_ENTRY, KIND_FLOW, KINDS, LANGUAGES, NPS_INTERCEPT, NPS_NOISE,
+                              NPS_WEIGHTS, Persona, PERSONAS, PLANS, PURCHASE, RATING_BASE, RATINGS, REGIONS, SOURCES,
+                              STAGES, TOPIC_EFFECT, TOPICS, TOUCHPOINTS, TP_INDEX)
+from .synthetic_text import FIRST_NAMES, LAST_NAMES, compose, pii_sentences
+from .synthetic_truth import Tally, write_truth
 
 __all__ = ["generate", "Persona", "PERSONAS", "STAGES", "CHANNELS", "RATINGS",
            "NPS_WEIGHTS", "CSAT_WEIGHTS", "CHAT_RATING_JUMP"]
@@ -100,267 +106,6 @@ MAX_EVENTS = 10
 MIN_GAP, MAX_GAP = 10, 20 * 60
 #: Each session owns a slot this long: the longest session plus a 2 h 10 min pause.
 SLOT = (MAX_EVENTS - 1) * MAX_GAP + 2 * 3600 + 600
-
-CHANNELS = ("web", "app", "store", "email", "chat", "call_center", "social")
-STAGES = {
-    "awareness": ("social_ad", "newsletter", "search_ad"),
-    "consideration": ("home", "product_page", "store_visit", "reviews_page"),
-    "purchase": ("cart", "checkout", "store_checkout"),
-    "service": ("chat_support", "call_center", "faq", "returns"),
-    "loyalty": ("loyalty_program", "referral", "review_request"),
-}
-TOUCHPOINTS = tuple(tp for tps in STAGES.values() for tp in tps)
-_TP = {tp: i for i, tp in enumerate(TOUCHPOINTS)}
-_EXIT = len(TOUCHPOINTS)
-_STAGE_OF = np.array([i for i, tps in enumerate(STAGES.values()) for _ in tps])
-#: Touchpoints bound to one channel; the others happen on the session's device (web, app or store).
-FIXED_CHANNEL = {"social_ad": "social", "newsletter": "email", "search_ad": "web",
-                 "store_visit": "store", "store_checkout": "store", "chat_support": "chat",
-                 "call_center": "call_center", "review_request": "email"}
-EVENTS = {"social_ad": "ad_click", "newsletter": "email_open", "search_ad": "ad_click",
-          "home": "page_view", "product_page": "product_view", "store_visit": "store_visit",
-          "reviews_page": "page_view", "cart": "add_to_cart", "checkout": "purchase",
-          "store_checkout": "purchase", "chat_support": "chat_started", "call_center": "call",
-          "faq": "page_view", "returns": "return_request", "loyalty_program": "points_redeemed",
-          "referral": "referral_sent", "review_request": "email_open"}
-_EVENT_NAMES = tuple(dict.fromkeys(EVENTS.values()))
-_PURCHASE = np.isin(np.arange(_EXIT), [_TP["checkout"], _TP["store_checkout"]])
-
-# ---------------------------------------------------------------- session model
-#: Kinds of session; online, chat and phone sessions run on web or app, store sessions in the store.
-KINDS = ("online", "store", "chat_service", "phone_service")
-#: Next touchpoint -> probability (the rest exits). Strings are persona parameters.
-BASE_FLOW = {
-    "social_ad": {"product_page": 0.45, "home": 0.25},
-    "newsletter": {"product_page": 0.40, "home": 0.25},
-    "search_ad": {"product_page": 0.60, "home": 0.10},
-    "home": {"product_page": 0.55, "reviews_page": 0.10, "faq": 0.05},
-    "product_page": {"product_page": 0.15, "reviews_page": 0.10, "cart": "p_cart"},
-    "reviews_page": {"product_page": 0.45, "cart": 0.15},
-    "cart": {"checkout": "p_checkout", "product_page": 0.10},
-    "checkout": {"loyalty_program": 0.15, "referral": 0.05},
-    "loyalty_program": {"referral": 0.10},
-    "review_request": {"reviews_page": 0.30, "loyalty_program": 0.20},
-    "faq": {"product_page": 0.30},
-    "call_center": {"returns": 0.30, "cart": 0.25},
-}
-KIND_FLOW = {
-    "online": {},
-    "store": {"newsletter": {"store_visit": 0.60},
-              "store_visit": {"store_checkout": "p_store_buy", "returns": 0.05},
-              "store_checkout": {"loyalty_program": 0.20}, "loyalty_program": {}},
-    "chat_service": {"faq": {"chat_support": 0.35, "returns": 0.15}, "returns": {"faq": 0.15}},
-    "phone_service": {"faq": {"call_center": 0.35, "returns": 0.15}, "returns": {"faq": 0.10}},
-}
-#: chat_support before / after intervention I001: the chat exits 75% -> 45% of the time.
-CHAT_FLOW = ({"returns": 0.10, "cart": 0.08, "faq": 0.07},
-             {"returns": 0.25, "cart": 0.18, "faq": 0.12})
-KIND_ENTRY = {"store": {"store_visit": 0.90, "newsletter": 0.10},
-              "chat_service": {"chat_support": 0.50, "faq": 0.40, "returns": 0.10},
-              "phone_service": {"call_center": 0.80, "returns": 0.20}}
-
-# ---------------------------------------------------------------- voice model
-RATINGS = ("web", "app", "store", "delivery", "chat", "call_center", "price")
-#: Mean true rating (1-5) before persona shifts.
-RATING_BASE = {"web": 3.9, "app": 4.0, "store": 4.1, "delivery": 3.7, "chat": 2.2,
-               "call_center": 3.2, "price": 3.5}
-NPS_INTERCEPT = 6.6
-#: nps = clip(round(NPS_INTERCEPT + sum_k w_k (rating_k - 3) + N(0, NPS_NOISE)), 0, 10).
-NPS_WEIGHTS = {"web": 0.25, "app": 0.25, "store": 0.25, "delivery": 1.5, "chat": 0.45,
-               "call_center": 0.2, "price": 0.5}
-NPS_NOISE = 1.0
-CSAT_INTERCEPT = 3.6
-#: csat = clip(round(CSAT_INTERCEPT + sum_k v_k (rating_k - 3) + offset[touchpoint] + N(0, CSAT_NOISE)), 1, 5).
-CSAT_WEIGHTS = {"web": 0.15, "app": 0.15, "store": 0.15, "delivery": 0.45, "chat": 0.3,
-                "call_center": 0.1, "price": 0.15}
-CSAT_NOISE = 0.6
-#: CSAT offset of the surveyed touchpoint (before / after I001 for chat_support).
-CSAT_OFFSET = {"chat_support": (-1.0, -0.4), "call_center": (-0.4, -0.4), "returns": (-0.3, -0.3),
-               "checkout": (0.3, 0.3), "store_checkout": (0.3, 0.3)}
-CES_INTERCEPT = 4.8
-CES_OFFSET = {"chat_support": -1.2, "call_center": -0.6, "returns": -0.5}
-#: Rise of the true chat rating once intervention I001 starts.
-CHAT_RATING_JUMP = 1.2
-TOPICS = ("delivery", "price", "staff", "app", "chat_wait", "returns", "quality")
-#: Shift of a review's rating by topic (before / after I001 for chat_wait).
-TOPIC_EFFECT = {"delivery": (0.1, 0.1), "price": (0.0, 0.0), "staff": (0.4, 0.4), "app": (0.2, 0.2),
-                "chat_wait": (-1.8, -0.9), "returns": (-0.5, -0.5), "quality": (0.3, 0.3)}
-SOURCES = ("google", "trustpilot", "app_store", "google_play", "facebook")
-
-
-@dataclass(frozen=True)
-class Persona:
-    """Parameters of one planted persona (all written to ``truth/personas.json``)."""
-
-    key: str
-    name: str
-    share: float
-    description: str
-    age: tuple[float, float]
-    sessions_per_month: float
-    kinds: dict
-    app_share: float
-    entry: dict
-    p_cart: float
-    p_checkout: float
-    p_store_buy: float
-    order_value: float
-    satisfaction: float
-    rating_shift: dict
-    italian: float
-    plans: dict
-    surveys_per_year: float
-    reviews_per_year: float
-    topics: dict
-
-
-PERSONAS = (
-    Persona("app_natives", "App-first young frequent buyers", 0.30,
-            "Young (about 28), mostly on the app, often entering from social ads; the most sessions "
-            "per month; moderate baskets; satisfied, love the app.",
-            age=(28, 5), sessions_per_month=1.0,
-            kinds={"online": 0.88, "store": 0.04, "chat_service": 0.05, "phone_service": 0.03},
-            app_share=0.85, entry={"social_ad": 0.22, "home": 0.32, "product_page": 0.32, "search_ad": 0.05,
-                                   "newsletter": 0.04, "review_request": 0.05},
-            p_cart=0.45, p_checkout=0.70, p_store_buy=0.5, order_value=45, satisfaction=0.3,
-            rating_shift={"app": 0.4}, italian=0.4, plans={"basic": 0.3, "plus": 0.5, "premium": 0.2},
-            surveys_per_year=0.40, reviews_per_year=0.25,
-            topics={"app": 0.35, "delivery": 0.3, "quality": 0.15, "price": 0.1, "returns": 0.1}),
-    Persona("store_seniors", "Store-loyal seniors", 0.25,
-            "Older (about 67), shop in the store and phone the call center; few sessions but the "
-            "largest baskets; satisfied, praise the staff.",
-            age=(68, 6), sessions_per_month=0.55,
-            kinds={"online": 0.04, "store": 0.84, "chat_service": 0.02, "phone_service": 0.10},
-            app_share=0.15, entry={"newsletter": 0.42, "home": 0.38, "search_ad": 0.15, "review_request": 0.05},
-            p_cart=0.35, p_checkout=0.6, p_store_buy=0.6, order_value=110, satisfaction=0.3,
-            rating_shift={"store": 0.4, "app": -0.5}, italian=0.75,
-            plans={"basic": 0.2, "plus": 0.3, "premium": 0.5}, surveys_per_year=0.45, reviews_per_year=0.15,
-            topics={"staff": 0.45, "quality": 0.3, "price": 0.1, "delivery": 0.15}),
-    Persona("deal_hunters", "Email deal hunters", 0.20,
-            "Middle-aged (about 41), come from newsletters and search ads to the website; browse a "
-            "lot, buy small baskets; price-driven, unhappy with prices.",
-            age=(40, 8), sessions_per_month=0.75,
-            kinds={"online": 0.92, "store": 0.04, "chat_service": 0.02, "phone_service": 0.02},
-            app_share=0.2, entry={"newsletter": 0.50, "search_ad": 0.25, "home": 0.12, "product_page": 0.08,
-                                   "review_request": 0.05},
-            p_cart=0.30, p_checkout=0.55, p_store_buy=0.4, order_value=28, satisfaction=0.0,
-            rating_shift={"price": -0.9}, italian=0.5, plans={"basic": 0.7, "plus": 0.25, "premium": 0.05},
-            surveys_per_year=0.35, reviews_per_year=0.2,
-            topics={"price": 0.5, "delivery": 0.25, "quality": 0.15, "returns": 0.1}),
-    Persona("service_strugglers", "Service-heavy frustrated customers", 0.15,
-            "Around 47, often in the chat and on the phone with support and returns; medium baskets; "
-            "the least satisfied (low NPS), complain about chat waiting times.",
-            age=(47, 11), sessions_per_month=0.7,
-            kinds={"online": 0.27, "store": 0.03, "chat_service": 0.45, "phone_service": 0.25},
-            app_share=0.4, entry={"home": 0.45, "product_page": 0.3, "search_ad": 0.1, "newsletter": 0.1,
-                                   "review_request": 0.05},
-            p_cart=0.35, p_checkout=0.6, p_store_buy=0.5, order_value=65, satisfaction=-0.7,
-            rating_shift={"chat": -0.3, "delivery": -0.5}, italian=0.5,
-            plans={"basic": 0.3, "plus": 0.5, "premium": 0.2}, surveys_per_year=0.7, reviews_per_year=0.5,
-            topics={"chat_wait": 0.45, "returns": 0.25, "delivery": 0.2, "quality": 0.1}),
-    Persona("social_browsers", "Social browsers", 0.10,
-            "Young (about 23), arrive from social ads on app and web, browse and rarely buy; "
-            "small baskets; lukewarm.",
-            age=(23, 4), sessions_per_month=0.6,
-            kinds={"online": 0.97, "store": 0.01, "chat_service": 0.01, "phone_service": 0.01},
-            app_share=0.55, entry={"social_ad": 0.75, "home": 0.15, "product_page": 0.10},
-            p_cart=0.10, p_checkout=0.35, p_store_buy=0.2, order_value=30, satisfaction=-0.1,
-            rating_shift={}, italian=0.4, plans={"basic": 0.8, "plus": 0.2, "premium": 0.0},
-            surveys_per_year=0.2, reviews_per_year=0.1,
-            topics={"app": 0.3, "quality": 0.3, "price": 0.25, "delivery": 0.15}),
-)
-
-REGIONS = {"nord": 0.45, "centro": 0.20, "sud": 0.23, "isole": 0.12}
-PLANS = ("basic", "plus", "premium")
-LANGUAGES = ("en", "it")
-FIRST_NAMES = (("James", "Emma", "Oliver", "Olivia", "Harry", "Amelia", "George", "Sophie", "Jack", "Grace"),
-               ("Mario", "Giulia", "Luca", "Francesca", "Marco", "Chiara", "Alessandro", "Sara", "Paolo", "Anna"))
-LAST_NAMES = (("Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Thomas", "Johnson", "Walker", "White"),
-              ("Rossi", "Bianchi", "Russo", "Ferrari", "Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco"))
-
-# ---------------------------------------------------------------- phrase banks
-#: PHRASES[language][topic] = (positive variants, negative variants).
-PHRASES = {
-    "en": {
-        "delivery": (("Delivery was fast and the parcel arrived intact.", "My order arrived a day early.",
-                      "Shipping was quick and the tracking always worked."),
-                     ("Delivery was late and nobody told me why.", "The parcel arrived damaged.",
-                      "Shipping took two weeks, far too slow.")),
-        "price": (("Prices are fair for the quality.", "Great deals, really good value for money.",
-                   "The discount made it a bargain."),
-                  ("Way too expensive for what you get.", "Prices went up again, not worth it.",
-                   "The shipping costs are ridiculous.")),
-        "staff": (("The staff in the store were friendly and helpful.", "The shop assistant gave me great advice.",
-                   "Staff were kind and patient."),
-                  ("The staff were rude and unhelpful.", "Nobody in the store could answer my questions.",
-                   "The shop assistant ignored me.")),
-        "app": (("The app is smooth and easy to use.", "Ordering through the app takes a minute.",
-                 "The new app works really well."),
-                ("The app keeps crashing at checkout.", "The app is slow and confusing.",
-                 "I could not log in to the app for days.")),
-        "chat_wait": (("The chat agent answered within a minute.", "Support on the chat was quick and solved my problem.",
-                       "I did not have to wait long in the chat, which was nice."),
-                      ("I waited over an hour in the chat and nobody answered.",
-                       "The chat support queue is endless, terrible waiting times.",
-                       "Waited forever in the chat, then it disconnected.")),
-        "returns": (("The return was easy and the refund arrived quickly.", "Returning an item was painless.",
-                     "Refund processed in two days, no questions asked."),
-                    ("The return process is a nightmare.", "Still waiting for my refund after a month.",
-                     "Returning an item was complicated and slow.")),
-        "quality": (("The quality of the products is excellent.", "Everything I bought is well made.",
-                     "The product is exactly as described, great quality."),
-                    ("The product broke after a week.", "Poor quality, not as described.",
-                     "Cheap materials, I am not happy with it.")),
-    },
-    "it": {
-        "delivery": (("Consegna veloce e pacco arrivato integro.", "L'ordine è arrivato con un giorno di anticipo.",
-                      "Spedizione rapida, tracciamento sempre aggiornato."),
-                     ("Consegna in ritardo e nessuno mi ha avvisato.", "Il pacco è arrivato danneggiato.",
-                      "La spedizione ha impiegato due settimane, troppo lenta.")),
-        "price": (("Prezzi onesti per la qualità.", "Ottime offerte, davvero convenienti.",
-                   "Con lo sconto è stato un affare."),
-                  ("Troppo caro per quello che offre.", "I prezzi sono aumentati di nuovo, non ne vale la pena.",
-                   "Costi di spedizione assurdi.")),
-        "staff": (("Il personale del negozio è gentile e disponibile.", "La commessa mi ha consigliato benissimo.",
-                   "Personale cortese e paziente."),
-                  ("Il personale è stato scortese.", "In negozio nessuno sapeva rispondere.",
-                   "Il commesso mi ha ignorato.")),
-        "app": (("L'app è fluida e facile da usare.", "Ordinare dall'app richiede un minuto.",
-                 "La nuova app funziona benissimo."),
-                ("L'app si blocca sempre al pagamento.", "L'app è lenta e confusa.",
-                 "Non riesco ad accedere all'app da giorni.")),
-        "chat_wait": (("L'operatore in chat ha risposto in un minuto.", "Assistenza in chat rapida, problema risolto.",
-                       "Non ho dovuto aspettare molto in chat, ottimo."),
-                      ("Ho aspettato più di un'ora in chat senza risposta.",
-                       "Attese infinite in chat, assistenza pessima.",
-                       "Attesa lunghissima in chat e poi è caduta la linea.")),
-        "returns": (("Il reso è stato semplice e il rimborso veloce.", "Restituire un articolo è stato facilissimo.",
-                     "Rimborso in due giorni, senza problemi."),
-                    ("Il reso è un incubo.", "Aspetto ancora il rimborso dopo un mese.",
-                     "Restituire un articolo è complicato e lento.")),
-        "quality": (("La qualità dei prodotti è eccellente.", "Tutto ben fatto, ottimi materiali.",
-                     "Il prodotto è come descritto, ottima qualità."),
-                    ("Il prodotto si è rotto dopo una settimana.", "Qualità scadente, non come descritto.",
-                     "Materiali economici, non sono soddisfatto.")),
-    },
-}
-#: OPENERS / CLOSERS[language] = (negative, neutral, positive) variants ("" = none).
-OPENERS = {"en": (("Very disappointed.", "Not happy.", "Terrible experience.", "Never again.", ""),
-                  ("Average experience.", "Not bad, not great.", "It was okay.", "Mixed feelings."),
-                  ("Great experience!", "Not bad at all!", "Very happy.", "Excellent service.", "")),
-           "it": (("Molto deluso.", "Non sono soddisfatto.", "Esperienza pessima.", "Mai più.", ""),
-                  ("Esperienza nella media.", "Né bene né male.", "Tutto sommato ok.", "Sensazioni contrastanti."),
-                  ("Esperienza ottima!", "Non male davvero!", "Molto soddisfatto.", "Servizio eccellente.", ""))}
-CLOSERS = {"en": (("I will not order again.", "Avoid.", ""), ("Could be better.", ""),
-                  ("I will buy again.", "Highly recommended.", "")),
-           "it": (("Non ordinerò più.", "Da evitare.", ""), ("Si può migliorare.", ""),
-                  ("Comprerò di nuovo.", "Consigliatissimo.", ""))}
-#: Sentences giving the customer's (email, phone) in a few comments.
-PII_SENTENCES = {"en": ("Please contact me at", "Call me back on"), "it": ("Scrivetemi a", "Richiamatemi al")}
-#: Topic a survey comment talks about, by surveyed touchpoint (others pick one at random).
-COMMENT_TOPIC = {"chat_support": "chat_wait", "returns": "returns", "cart": "delivery", "checkout": "delivery",
-                 "store_visit": "staff", "store_checkout": "staff", "call_center": "staff"}
-
 
 def generate(out_dir, *, customers: int = 5000, seed: int = 42, start="2025-01-01", months: int = 12,
              fmt: str = "csv") -> Path:
@@ -401,7 +146,7 @@ def generate(out_dir, *, customers: int = 5000, seed: int = 42, start="2025-01-0
     people = _draw_customers(rng, customers, period)
     _write(out / "customers", _customer_table(people), fmt)
     model = _SessionModel()
-    tally = _Tally(months)
+    tally = Tally(months)
     counters = np.zeros(3, dtype=np.int64)  # sessions, surveys, reviews written so far
     chunks = range(0, customers, CHUNK)
     with _Sink(out / "events", fmt) as events, _Sink(out / "surveys", fmt) as surveys, \
@@ -414,7 +159,7 @@ def generate(out_dir, *, customers: int = 5000, seed: int = 42, start="2025-01-0
             tally.add(part)
             counters += [part.n_sessions, part.n_surveys, part.n_reviews]
     _write_metadata(out, period)
-    _write_truth(out / "truth", people, tally, period)
+    write_truth(out / "truth", people, tally, period)
     return out
 
 
@@ -533,7 +278,7 @@ def _maybe(values, present, type_) -> pa.Array:
 
 _CHANNEL = {c: i for i, c in enumerate(CHANNELS)}
 _FIXED = np.array([_CHANNEL.get(FIXED_CHANNEL.get(tp), -1) for tp in TOUCHPOINTS])
-_EVENT_OF = np.array([_EVENT_NAMES.index(EVENTS[tp]) for tp in TOUCHPOINTS])
+_EVENT_OF = np.array([EVENT_NAMES.index(EVENTS[tp]) for tp in TOUCHPOINTS])
 
 
 class _SessionModel:
@@ -542,21 +287,21 @@ class _SessionModel:
     def __init__(self):
         self.kinds = _persona_array("kinds", KINDS)
         self.app_share = _persona_array("app_share")
-        self.entry = np.zeros((len(KINDS), len(PERSONAS), _EXIT))
-        self.flow = np.zeros((len(KINDS), len(PERSONAS), 2, _EXIT, _EXIT + 1))
-        self.flow[..., _EXIT] = 1.0
+        self.entry = np.zeros((len(KINDS), len(PERSONAS), EXIT))
+        self.flow = np.zeros((len(KINDS), len(PERSONAS), 2, EXIT, EXIT + 1))
+        self.flow[..., EXIT] = 1.0
         for k, kind in enumerate(KINDS):
             for p, persona in enumerate(PERSONAS):
                 entry = persona.entry if kind == "online" else KIND_ENTRY[kind]
-                self.entry[k, p, [_TP[tp] for tp in entry]] = list(entry.values())
+                self.entry[k, p, [TP_INDEX[tp] for tp in entry]] = list(entry.values())
                 for after in (0, 1):
                     rows = {**BASE_FLOW, **KIND_FLOW[kind], "chat_support": CHAT_FLOW[after]}
                     for source, targets in rows.items():
-                        row = self.flow[k, p, after, _TP[source]]
+                        row = self.flow[k, p, after, TP_INDEX[source]]
                         row[:] = 0.0
                         for target, prob in targets.items():
-                            row[_TP[target]] = getattr(persona, prob) if isinstance(prob, str) else prob
-                        row[_EXIT] = 1.0 - row[:_EXIT].sum()
+                            row[TP_INDEX[target]] = getattr(persona, prob) if isinstance(prob, str) else prob
+                        row[EXIT] = 1.0 - row[:EXIT].sum()
         assert (self.flow >= 0).all() and np.allclose(self.entry.sum(axis=2), 1.0)
 
 
@@ -599,7 +344,7 @@ class _Chunk:
         steps[:, 0] = state
         for step in range(1, MAX_EVENTS):
             state = _choose(rng, model.flow[kind[active], who[active], after[active], state])
-            going = state < _EXIT
+            going = state < EXIT
             active, state = active[going], state[going]
             steps[active, step] = state
         self.steps = steps
@@ -618,7 +363,7 @@ class _Chunk:
         self.channel = np.where(_FIXED[self.tp] >= 0, _FIXED[self.tp], self.device[self.sess])
         self.ev_cust = self.sess_cust[self.sess]
         median = _persona_array("order_value")[self.persona[self.ev_cust]]
-        self.is_purchase = _PURCHASE[self.tp]
+        self.is_purchase = PURCHASE[self.tp]
         self.value = np.round(median * np.exp(rng.normal(0.0, 0.35, len(self.tp))), 2)
 
     # -- voice
@@ -644,9 +389,9 @@ class _Chunk:
         ratings = np.clip(np.rint(latent), 1, 5)
         weights = np.array([[NPS_WEIGHTS[r] for r in RATINGS], [CSAT_WEIGHTS[r] for r in RATINGS]]).T
         nps_latent, csat_latent = (np.array([NPS_INTERCEPT, CSAT_INTERCEPT]) + (ratings - 3) @ weights).T
-        csat_offset = np.zeros((2, _EXIT))
+        csat_offset = np.zeros((2, EXIT))
         for tp, offsets in CSAT_OFFSET.items():
-            csat_offset[:, _TP[tp]] = offsets
+            csat_offset[:, TP_INDEX[tp]] = offsets
         csat_latent = csat_latent + csat_offset[after, self.sv_tp] + rng.normal(0.0, CSAT_NOISE, m)
         ces_offset = np.array([CES_OFFSET.get(tp, 0.0) for tp in TOUCHPOINTS])
         self.nps = np.clip(np.rint(nps_latent + rng.normal(0.0, NPS_NOISE, m)), 0, 10).astype(np.int8)
@@ -658,7 +403,7 @@ class _Chunk:
         applicable = np.zeros((len(self.persona), len(RATINGS)), dtype=bool)
         channel_rating = np.array([RATINGS.index(c) if c in RATINGS else -1 for c in CHANNELS])[self.channel]
         applicable[self.ev_cust[channel_rating >= 0], channel_rating[channel_rating >= 0]] = True
-        applicable[self.ev_cust[self.tp == _TP["checkout"]], RATINGS.index("delivery")] = True  # bought online
+        applicable[self.ev_cust[self.tp == TP_INDEX["checkout"]], RATINGS.index("delivery")] = True  # bought online
         applicable[:, RATINGS.index("price")] = True
         self.ratings = ratings.astype(np.int8)
         self.rating_answered = applicable[cust] & (rng.random((m, len(RATINGS))) >= 0.08)
@@ -667,9 +412,9 @@ class _Chunk:
         generic = ~np.isin(np.array(TOUCHPOINTS)[self.sv_tp], list(COMMENT_TOPIC))
         topic[generic] = rng.choice([TOPICS.index(t) for t in ("delivery", "price", "quality", "app")],
                                     generic.sum())
-        comment = _compose(rng, self.language[cust], sentiment, topic, mixed=np.zeros(m, bool))
+        comment = compose(rng, self.language[cust], sentiment, topic, mixed=np.zeros(m, bool))
         self.has_pii = rng.random(m) < 0.03
-        pii = _pii_sentences(rng, self.language[cust], self.email[cust], self.phone[cust])
+        pii = pii_sentences(rng, self.language[cust], self.email[cust], self.phone[cust])
         comment = np.where(self.has_pii, comment + " " + pii, comment)
         self.has_comment = rng.random(m) >= 0.3
         self.has_pii &= self.has_comment
@@ -689,7 +434,7 @@ class _Chunk:
                                          + effect[after, self.rv_topic] + rng.normal(0.0, 0.9, m)), 1, 5).astype(np.int8)
         sentiment = np.select([self.rv_rating <= 2, self.rv_rating == 3], [0, 1], 2)
         mixed = (sentiment == 1) | (rng.random(m) < 0.2)
-        self.rv_text = _compose(rng, self.language[cust], sentiment, self.rv_topic, mixed=mixed)
+        self.rv_text = compose(rng, self.language[cust], sentiment, self.rv_topic, mixed=mixed)
         self.rv_source = rng.choice(len(SOURCES), m, p=[0.35, 0.25, 0.15, 0.15, 0.10])
 
     # -- tables
@@ -704,7 +449,7 @@ class _Chunk:
             "timestamp": self.period.timestamp(self.ts),
             "channel": _labels(self.channel, CHANNELS),
             "touchpoint": _labels(self.tp, TOUCHPOINTS),
-            "event": _labels(_EVENT_OF[self.tp], _EVENT_NAMES),
+            "event": _labels(_EVENT_OF[self.tp], EVENT_NAMES),
             "session_id": pc.take(session_id, pa.array(self.sess)),
             "value": _maybe(self.value, self.is_purchase, pa.float64()),
         })
@@ -752,94 +497,6 @@ class _Chunk:
         return len(self.rv_cust)
 
 
-
-def _ragged(rows):
-    """Pad variant lists with "" into an object array; also return how many variants each cell has."""
-    width = max(len(r) for r in rows)
-    return (np.array([list(r) + [""] * (width - len(r)) for r in rows], dtype=object),
-            np.array([len(r) for r in rows]))
-
-
-_PHRASE = np.array([[PHRASES[lang][topic] for topic in TOPICS] for lang in LANGUAGES], dtype=object)
-_OPENER, _OPENER_N = _ragged([v for lang in LANGUAGES for v in OPENERS[lang]])
-_CLOSER, _CLOSER_N = _ragged([v for lang in LANGUAGES for v in CLOSERS[lang]])
-
-
-def _compose(rng, language, sentiment, topic, *, mixed):
-    """Texts in *language* (0 en, 1 it) agreeing with *sentiment* (0 negative, 1 neutral, 2 positive).
-
-    Opener + a phrase about *topic* (+ for *mixed* texts a phrase of the opposite
-    polarity about another topic) + closer, each drawn from the phrase banks.
-    """
-    m = len(language)
-    polarity = np.select([sentiment == 2, sentiment == 0], [0, 1], rng.integers(0, 2, m))
-    other = (topic + rng.integers(1, len(TOPICS), m)) % len(TOPICS)
-    cell = language * 3 + sentiment
-    parts = [
-        _OPENER[cell, (rng.random(m) * _OPENER_N[cell]).astype(int)],
-        _PHRASE[language, topic, polarity, rng.integers(0, 3, m)],
-        np.where(mixed, _PHRASE[language, other, 1 - polarity, rng.integers(0, 3, m)], ""),
-        _CLOSER[cell, (rng.random(m) * _CLOSER_N[cell]).astype(int)],
-    ]
-    text = pd.Series(parts[0], dtype=object).str.cat([pd.Series(p, dtype=object) for p in parts[1:]], sep=" ")
-    return text.str.replace(r"\s+", " ", regex=True).str.strip().to_numpy(dtype=object)
-
-
-def _pii_sentences(rng, language, email, phone):
-    """A sentence per row giving the customer's email or phone number."""
-    use_phone = rng.random(len(language)) < 0.5
-    prefix = np.array([PII_SENTENCES[lang] for lang in LANGUAGES], dtype=object)[language, use_phone.astype(int)]
-    return prefix + " " + np.where(use_phone, phone, email) + "."
-
-
-class _Tally:
-    """Running counts over chunks, from which the truth files are computed exactly."""
-
-    def __init__(self, months):
-        n, k = _EXIT, len(PERSONAS)
-        self.transitions = np.zeros((n, n), dtype=np.int64)
-        self.visits = np.zeros((months, n), dtype=np.int64)  # events by month of their session's start
-        self.exits = np.zeros((months, n), dtype=np.int64)  # sessions ending at each touchpoint
-        self.stage_sessions = np.zeros(len(STAGES), dtype=np.int64)
-        self.sessions = 0
-        self.events = 0
-        # per persona: responses, promoters, detractors, csat n, csat top-2, ces n, ces sum
-        self.voice = np.zeros((k, 7))
-        self.csat_tp = np.zeros((2, months, n))  # sum, count of csat by survey month and touchpoint
-        self.rating = np.zeros((2, months, len(RATINGS)))  # sum, count of answered ratings by month
-        self.topic_reviews = np.zeros((2, len(TOPICS)))  # reviews, negative (1-2) reviews
-        self.pii_ids = []
-
-    def add(self, part: _Chunk):
-        n, months = _EXIT, len(self.visits)
-        same = part.sess[1:] == part.sess[:-1]
-        self.transitions += np.bincount(part.tp[:-1][same] * n + part.tp[1:][same], minlength=n * n).reshape(n, n)
-        month = part.period.month_of(part.sess_start)
-        self.visits += np.bincount(month[part.sess] * n + part.tp, minlength=months * n).reshape(months, n)
-        self.exits += np.bincount(month * n + part.tp[part.last_event], minlength=months * n).reshape(months, n)
-        reached = np.zeros((part.n_sessions, len(STAGES)), dtype=bool)
-        reached[part.sess, _STAGE_OF[part.tp]] = True
-        self.stage_sessions += reached.sum(axis=0)
-        self.sessions += part.n_sessions
-        self.events += len(part.tp)
-        who, k = part.persona[part.sv_cust], len(PERSONAS)
-        csat, ces = part.csat_answered, part.ces_answered
-        for column, weights in enumerate([None, part.nps >= 9, part.nps <= 6, csat, csat & (part.csat >= 4),
-                                          ces, np.where(ces, part.ces, 0)]):
-            self.voice[:, column] += np.bincount(who, weights=weights, minlength=k)
-        sv_month = part.period.month_of(part.sv_ts)
-        cell = sv_month[csat] * n + part.sv_tp[csat]
-        for i, weights in enumerate([part.csat[csat], None]):
-            self.csat_tp[i] += np.bincount(cell, weights=weights, minlength=months * n).reshape(months, n)
-        for j in range(len(RATINGS)):
-            answered = part.rating_answered[:, j]
-            for i, weights in enumerate([part.ratings[answered, j], None]):
-                self.rating[i, :, j] += np.bincount(sv_month[answered], weights=weights, minlength=months)
-        for i, weights in enumerate([None, part.rv_rating <= 2]):
-            self.topic_reviews[i] += np.bincount(part.rv_topic, weights=weights, minlength=len(TOPICS))
-        self.pii_ids += list(part.response_ids[part.has_pii])
-
-
 class _Sink:
     """Append Arrow tables to one CSV (ISO-8601 "Z" timestamps) or Parquet file."""
 
@@ -869,10 +526,6 @@ def _write(stem: Path, table: pa.Table, fmt: str):
         sink.write(table)
 
 
-def _write_json(path: Path, content):
-    path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
 def _interventions(period):
     return pd.DataFrame({
         "intervention_id": ["I001", "I002"],
@@ -891,80 +544,3 @@ def _write_metadata(out: Path, period):
             "stages": {stage: list(tps) for stage, tps in STAGES.items()}}
     (out / "dataset.yml").write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
     _interventions(period).to_csv(out / "interventions.csv", index=False)
-
-
-def _kpis(row):
-    n, promoters, detractors, csat_n, top2, ces_n, ces_sum = row
-    return {"responses": int(n), "nps": 100 * (promoters - detractors) / n if n else None,
-            "csat_top2box": 100 * top2 / csat_n if csat_n else None,
-            "ces_mean": ces_sum / ces_n if ces_n else None}
-
-
-def _ratio(num, den):
-    return None if den == 0 else float(num / den)
-
-
-def _write_truth(truth: Path, people, tally: _Tally, period):
-    keys = [p.key for p in PERSONAS]
-    pd.DataFrame({"customer_id": people["customer_id"],
-                  "persona": np.array(keys, dtype=object)[people["persona"]]}).to_csv(truth / "personas.csv", index=False)
-    counts = np.bincount(people["persona"], minlength=len(PERSONAS))
-    _write_json(truth / "personas.json", [
-        {**asdict(p), "customers": int(c), "realised_share": c / counts.sum()} for p, c in zip(PERSONAS, counts)])
-    _write_json(truth / "drivers.json", {
-        "nps": {"intercept": NPS_INTERCEPT, "noise_sd": NPS_NOISE,
-                "weights": {f"rating_{r}": w for r, w in NPS_WEIGHTS.items()},
-                "top_driver": f"rating_{max(NPS_WEIGHTS, key=NPS_WEIGHTS.get)}",
-                "model": "nps = clip(round(intercept + sum(w * (rating - 3)) + noise), 0, 10) on the true ratings"},
-        "csat": {"intercept": CSAT_INTERCEPT, "noise_sd": CSAT_NOISE,
-                 "weights": {f"rating_{r}": w for r, w in CSAT_WEIGHTS.items()},
-                 "top_driver": f"rating_{max(CSAT_WEIGHTS, key=CSAT_WEIGHTS.get)}",
-                 "touchpoint_offsets": {tp: {"before": b, "after": a} for tp, (b, a) in CSAT_OFFSET.items()},
-                 "model": "csat = clip(round(intercept + sum(w * (rating - 3)) + offset[touchpoint] + noise), 1, 5)"},
-    })
-    _write_json(truth / "kpis.json", {"overall": _kpis(tally.voice.sum(axis=0)),
-                                      "personas": {k: _kpis(row) for k, row in zip(keys, tally.voice)}})
-    src, dst = np.nonzero(tally.transitions)
-    pd.DataFrame({"from_touchpoint": np.array(TOUCHPOINTS)[src], "to_touchpoint": np.array(TOUCHPOINTS)[dst],
-                  "count": tally.transitions[src, dst]}).to_csv(truth / "transitions.csv", index=False)
-    pd.DataFrame({"stage": list(STAGES), "sessions": tally.stage_sessions,
-                  "share": tally.stage_sessions / max(tally.sessions, 1)}).to_csv(truth / "funnel.csv", index=False)
-    visits, exits = tally.visits.sum(axis=0), tally.exits.sum(axis=0)
-    csat_sum, csat_n = tally.csat_tp.sum(axis=1)
-    chat, topic_n = _TP["chat_support"], tally.topic_reviews[0]
-    _write_json(truth / "pain_point.json", {
-        "touchpoint": "chat_support", "channel": "chat", "stage": "service",
-        "description": "Long waits in the chat: the lowest CSAT and rating, negative reviews about waiting "
-                       "and many sessions ending there (more than at any other touchpoint where journeys do not "
-                       "naturally end); better but still the top pain point "
-                       "after intervention I001.",
-        "csat_mean": {tp: _ratio(csat_sum[i], csat_n[i]) for i, tp in enumerate(TOUCHPOINTS)},
-        "exit_rate": {tp: _ratio(exits[i], visits[i]) for i, tp in enumerate(TOUCHPOINTS)},
-        "rating_mean": {f"rating_{r}": _ratio(*tally.rating[:, :, j].sum(axis=1)) for j, r in enumerate(RATINGS)},
-        "negative_review_share": {t: _ratio(tally.topic_reviews[1, i], topic_n[i]) for i, t in enumerate(TOPICS)},
-        "chat_exit_rate": _ratio(exits[chat], visits[chat]),
-    })
-    _write_json(truth / "interventions.json", [
-        _intervention_truth(tally, period, "I001", "chat_support", period.chat_start, works=True),
-        _intervention_truth(tally, period, "I002", "newsletter", period.newsletter_start, works=False),
-    ])
-    _write_json(truth / "pii.json", {"description": "response_ids whose comment holds the customer's email or phone",
-                                     "response_ids": [str(i) for i in tally.pii_ids]})
-
-
-def _intervention_truth(tally, period, intervention_id, touchpoint, start, *, works):
-    split, i = int(period.month_of(start)), _TP[touchpoint]
-    measured = {}
-    for label, months in (("before", slice(None, split)), ("after", slice(split, None))):
-        measured[label] = {
-            "csat_mean": _ratio(tally.csat_tp[0, months, i].sum(), tally.csat_tp[1, months, i].sum()),
-            "exit_rate": _ratio(tally.exits[months, i].sum(), tally.visits[months, i].sum()),
-            "rating_chat_mean": _ratio(*tally.rating[:, months, RATINGS.index("chat")].sum(axis=1)),
-        }
-    planted = ({"rating_chat": CHAT_RATING_JUMP,
-                "csat_offset": CSAT_OFFSET["chat_support"][1] - CSAT_OFFSET["chat_support"][0],
-                "exit_probability": {"before": round(1 - sum(CHAT_FLOW[0].values()), 6),
-                                     "after": round(1 - sum(CHAT_FLOW[1].values()), 6)}}
-               if works else {})
-    return {"intervention_id": intervention_id, "scope": touchpoint, "start": period.iso(start),
-            "works": works, "planted_effect": planted, "measured": measured}

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from cxresearch import synthetic
+from cxresearch import synthetic, synthetic_text
 from cxresearch.errors import ParameterError
 from cxresearch.privacy import redact_pii
 
@@ -218,8 +218,8 @@ def test_texts_follow_language_and_score(tables):
     assert reviews["language"].eq(reviews["customer_id"].map(language)).all()
     assert 0.35 < reviews["language"].eq("it").mean() < 0.65
     for language, texts in reviews.groupby("language")["text"]:
-        bank = [*synthetic.OPENERS[language], *synthetic.CLOSERS[language],
-                *(phrases for topic in synthetic.PHRASES[language].values() for phrases in topic)]
+        bank = [*synthetic_text.OPENERS[language], *synthetic_text.CLOSERS[language],
+                *(phrases for topic in synthetic_text.PHRASES[language].values() for phrases in topic)]
         vocabulary = {word for variants in bank for text in variants for word in text.split()}
         assert set(texts.str.split().explode()) <= vocabulary
     bad = reviews["text"].str.contains("Terrible experience|Esperienza pessima")
