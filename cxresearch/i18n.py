@@ -40,8 +40,8 @@ from pathlib import Path
 from .errors import ParameterError
 
 __all__ = ["_", "ngettext", "N_", "LANGUAGES", "LANGUAGE_VARIABLE", "get_language", "set_language", "using",
-           "check_language", "format_number", "format_count", "format_percent", "format_date",
-           "format_datetime", "install", "translate_markdown", "translate_notebook", "extract_notebook"]
+           "check_language", "number_locale", "number_symbols", "format_number", "format_count", "format_percent",
+           "format_date", "format_datetime", "install", "translate_markdown", "translate_notebook", "extract_notebook"]
 
 #: Languages the pages can be written in (English is the source language).
 LANGUAGES = ("en", "it")
@@ -149,7 +149,8 @@ def N_(message: str) -> str:
 
 
 # ----------------------------------------------------------------------------- formats
-def _locale() -> str:
+def number_locale() -> str:
+    """Babel's locale of the language in force, for formats this module does not offer."""
     return {"en": "en_US", "it": "it_IT"}[get_language()]
 
 
@@ -162,6 +163,13 @@ def _missing(value) -> bool:
         return False
 
 
+def number_symbols() -> tuple[str, str]:
+    """The decimal and the thousands separator of the language in force (``(",", ".")`` in Italian)."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    return get_decimal_symbol(number_locale()), get_group_symbol(number_locale())
+
+
 def format_number(value, *, decimals: int = 1) -> str:
     """*value* with *decimals* decimals and the locale's separators (``1.234,5`` in Italian)."""
     if _missing(value):
@@ -169,7 +177,7 @@ def format_number(value, *, decimals: int = 1) -> str:
     from babel.numbers import format_decimal
 
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(value, format=pattern, locale=_locale())
+    return format_decimal(value, format=pattern, locale=number_locale())
 
 
 def format_count(value) -> str:
@@ -184,7 +192,7 @@ def format_percent(share, *, decimals: int = 1) -> str:
     from babel.numbers import format_percent as babel_percent
 
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
-    return babel_percent(share, format=pattern, locale=_locale())
+    return babel_percent(share, format=pattern, locale=number_locale())
 
 
 def _as_datetime(value) -> dt.datetime | dt.date:
@@ -202,7 +210,7 @@ def format_date(value, *, format: str = "long") -> str:
     from babel.dates import format_date as babel_date
 
     when = _as_datetime(value)
-    return babel_date(when.date() if isinstance(when, dt.datetime) else when, format=format, locale=_locale())
+    return babel_date(when.date() if isinstance(when, dt.datetime) else when, format=format, locale=number_locale())
 
 
 def format_datetime(value, *, format: str = "medium") -> str:
@@ -211,7 +219,7 @@ def format_datetime(value, *, format: str = "medium") -> str:
         return MISSING
     from babel.dates import format_datetime as babel_datetime
 
-    return babel_datetime(_as_datetime(value), format=format, locale=_locale())
+    return babel_datetime(_as_datetime(value), format=format, locale=number_locale())
 
 
 def install(environment) -> None:

@@ -5,7 +5,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..errors import ParameterError
-from .layout import check_columns
+from ..display import column_label
+from ..i18n import _
+from .layout import check_columns, separators
 
 __all__ = ["intervention_chart"]
 
@@ -33,14 +35,16 @@ def intervention_chart(series: pd.DataFrame) -> go.Figure:
         traces += [
             go.Scatter(x=pd.concat([rows["period"], rows["period"][::-1]]),
                        y=pd.concat([rows["high"], rows["low"][::-1]]), fill="toself", fillcolor=band,
-                       line={"width": 0}, name=f"{label}: 95% interval", hoverinfo="skip", showlegend=False),
+                       line={"width": 0}, name=_("%(label)s: 95%% interval") % {"label": label}, hoverinfo="skip", showlegend=False),
             go.Scatter(x=rows["period"], y=rows["value"], mode="lines+markers", name=label, customdata=rows["n"],
                        line={"color": line}, hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} (n=%{customdata})<extra></extra>"),
         ]
     figure = go.Figure(traces)
     figure.add_vline(x=info["start"], line_dash="dash", line_color="#d62728")
     figure.add_annotation(x=info["start"], y=1, yref="paper", yanchor="bottom", showarrow=False, xanchor="left",
-                          text=f"{info['intervention_id']} starts: {info['description']}")
-    better = "lower is better" if info["better"] == "lower" else "higher is better"
-    return figure.update_layout(title=f"{info['label']} at {info['scope']} ({better})",
-                                yaxis_title=info["metric"], margin={"t": 90})
+                          text=_("%(intervention)s starts: %(description)s") % {"intervention": info["intervention_id"],
+                                                                             "description": info["description"]})
+    better = _("lower is better") if info["better"] == "lower" else _("higher is better")
+    return figure.update_layout(title=_("%(metric)s at %(scope)s (%(better)s)") % {
+        "metric": info["label"], "scope": info["scope"], "better": better},
+        yaxis_title=column_label(info["metric"]), margin={"t": 90}, separators=separators())

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..display import column_label
 from ..errors import ParameterError
-from .layout import category_axis, check_columns, height_for
+from ..i18n import _
+from .layout import category_axis, check_columns, height_for, separators
 
 __all__ = ["journey_sankey", "journey_heatmap", "emotion_curve", "funnel_chart", "transition_heatmap"]
 
@@ -36,13 +38,15 @@ def journey_sankey(flows: pd.DataFrame, *, nodes_per_step: int = 6) -> go.Figure
     hover = [f" ({', '.join(grouped.get(step, []))})" if label == _OTHER else "" for step, label in zip(steps, labels)]
     return go.Figure(go.Sankey(
         arrangement="snap",
-        node={"label": list(labels), "pad": 14, "customdata": hover,
+        node={"label": [_(label) if label in (_EXIT, _OTHER) else label for label in labels], "pad": 14, "customdata": hover,
               "color": [_COLOURS.get(label, _COLOURS[None]) for label in labels],
-              "hovertemplate": "%{label}%{customdata}: %{value} sessions<extra></extra>"},
+              "hovertemplate": "%{label}%{customdata}: %{value} " + _("sessions") + "<extra></extra>"},
         link={"source": nodes.get_indexer(links["source"]), "target": nodes.get_indexer(links["target"]),
               "value": links["count"], "customdata": links["customers"],
-              "hovertemplate": "%{source.label} → %{target.label}: %{value} sessions%{customdata}<extra></extra>"},
-    )).update_layout(title=f"How sessions unfold (first steps; the {nodes_per_step} busiest touchpoints per step)",
+              "hovertemplate": "%{source.label} → %{target.label}: %{value} " + _("sessions")
+                               + "%{customdata}<extra></extra>"},
+    )).update_layout(title=_("How sessions unfold (first steps; the %(n)d busiest touchpoints per step)")
+                     % {"n": nodes_per_step}, separators=separators(),
                      height=height_for(max(pd.Series(steps).value_counts(), default=0), per_row=56))
 
 
@@ -95,11 +99,12 @@ def journey_heatmap(matrix: pd.DataFrame) -> go.Figure:
                 "colorbar": {"title": "CSAT %"}, "line": {"width": 1, "color": "#444"}},
         customdata=np.column_stack([matrix["customers"], matrix["share"], matrix["exit_rate"], matrix["surveys"]]),
         hovertemplate="%{x} · %{y}<br>CSAT %{marker.color:.0f}% (n=%{customdata[3]})<br>"
-                      "%{customdata[0]} customers (%{customdata[1]:.0%})<br>"
-                      "exit rate %{customdata[2]:.0%}<extra></extra>",
-    )).update_layout(title="Journey map: reach (size) and satisfaction (colour) by stage and channel",
-                     xaxis=category_axis(pd.unique(matrix["stage"].astype(str)), title="stage", width=14),
-                     yaxis=category_axis(channels, title="channel"), height=height_for(len(channels), per_row=60))
+                      "%{customdata[0]} " + _("customers") + " (%{customdata[1]:.0%})<br>"
+                      + _("exit rate") + " %{customdata[2]:.0%}<extra></extra>",
+    )).update_layout(title=_("Journey map: reach (size) and satisfaction (colour) by stage and channel"),
+                     separators=separators(),
+                     xaxis=category_axis(pd.unique(matrix["stage"].astype(str)), title=column_label("stage"), width=14),
+                     yaxis=category_axis(channels, title=column_label("channel")), height=height_for(len(channels), per_row=60))
 
 
 def emotion_curve(stages: pd.DataFrame) -> go.Figure:
@@ -114,10 +119,11 @@ def emotion_curve(stages: pd.DataFrame) -> go.Figure:
                    customdata=rows["surveys"], hovertemplate="%{x}: %{y:.2f} (n=%{customdata})<extra></extra>")
         for name, rows in _by_persona(stages)
     ])
-    figure.add_hline(y=3, line_dash="dot", annotation_text="neutral")
-    return figure.update_layout(title="Emotion curve: satisfaction along the journey",
-                                xaxis=category_axis(pd.unique(stages["stage"].astype(str)), title="stage", width=14),
-                                yaxis={"title": "mean CSAT (1-5)", "range": [1, 5]})
+    figure.add_hline(y=3, line_dash="dot", annotation_text=_("neutral"))
+    return figure.update_layout(title=_("Emotion curve: satisfaction along the journey"), separators=separators(),
+                                xaxis=category_axis(pd.unique(stages["stage"].astype(str)), title=column_label("stage"),
+                                                    width=14),
+                                yaxis={"title": _("mean CSAT (1-5)"), "range": [1, 5]})
 
 
 def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
@@ -127,7 +133,7 @@ def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
     return go.Figure([
         go.Funnel(y=rows["name"].astype(str), x=rows["customers"], name=str(name), textinfo="value+percent initial")
         for name, rows in _by_persona(funnel)
-    ]).update_layout(title="Funnel", yaxis=category_axis(names), height=height_for(len(names), per_row=60))
+    ]).update_layout(title=_("Funnel"), separators=separators(), yaxis=category_axis(names), height=height_for(len(names), per_row=60))
 
 
 def transition_heatmap(transitions: pd.DataFrame, *, normalise: bool = True) -> go.Figure:
@@ -146,9 +152,10 @@ def transition_heatmap(transitions: pd.DataFrame, *, normalise: bool = True) -> 
         z=values.to_numpy(), x=values.columns.astype(str), y=values.index.astype(str), colorscale="Blues",
         customdata=grid.to_numpy(),
         hovertemplate="%{y} → %{x}: " + ("%{z:.0%}" if normalise else "%{z}") + " (%{customdata})<extra></extra>",
-    )).update_layout(title="Transitions between touchpoints" + (" (share of next steps)" if normalise else ""),
-                     xaxis=category_axis(values.columns, title="to", tickangle=-45),
-                     yaxis=category_axis(values.index, title="from", autorange="reversed"),
+    )).update_layout(title=_("Transitions between touchpoints (share of next steps)") if normalise
+                     else _("Transitions between touchpoints"), separators=separators(),
+                     xaxis=category_axis(values.columns, title=_("to"), tickangle=-45),
+                     yaxis=category_axis(values.index, title=_("from"), autorange="reversed"),
                      height=height_for(len(values.index), extra=260))
 
 

@@ -11,8 +11,9 @@ import pandas as pd
 
 from .._checks import check_choice
 from ..errors import ParameterError, did_you_mean
+from ..i18n import number_symbols
 
-__all__ = ["check_columns", "check_choice", "wrap", "category_axis", "height_for"]
+__all__ = ["check_columns", "check_choice", "wrap", "category_axis", "height_for", "separators"]
 
 #: Pixels per category row of a chart whose rows are categories.
 ROW_HEIGHT = 26
@@ -52,3 +53,9 @@ def category_axis(categories, *, width: int = LABEL_WIDTH, **settings) -> dict:
 def height_for(rows: int, *, per_row: int = ROW_HEIGHT, extra: int = 200, minimum: int = 420) -> int:
     """Figure height that gives each of *rows* category rows room for its label."""
     return max(minimum, extra + per_row * rows)
+
+
+def separators() -> str:
+    """Plotly's decimal and thousands separators in the language in force (``",."`` in Italian)."""
+    decimal, group = number_symbols()
+    return decimal + group

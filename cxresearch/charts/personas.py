@@ -9,9 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n import _, format_percent
 from ..personas import feature_label
 from ..privacy import MIN_GROUP_SIZE, suppress_small
-from .layout import category_axis, check_columns, height_for
+from .layout import category_axis, check_columns, height_for, separators
 
 __all__ = ["persona_sizes_chart", "trait_heatmap", "persona_traits_chart", "projection_chart", "k_selection_chart"]
 
@@ -22,9 +23,9 @@ def persona_sizes_chart(personas: pd.DataFrame, *, min_group_size: int = MIN_GRO
     shown = suppress_small(personas, size_col="size", min_group_size=min_group_size).iloc[::-1]   # first on top
     names = shown["name"].astype(str)
     return go.Figure(go.Bar(
-        x=shown["size"], y=names, orientation="h", text=[f"{s:.0%}" for s in shown["share"]],
-        textposition="auto", hovertemplate="%{y}: %{x:,} customers (%{text})<extra></extra>",
-    )).update_layout(title="Personas by size", xaxis_title="customers",
+        x=shown["size"], y=names, orientation="h", text=[format_percent(s, decimals=0) for s in shown["share"]],
+        textposition="auto", hovertemplate="%{y}: %{x:,} " + _("customers") + " (%{text})<extra></extra>",
+    )).update_layout(title=_("Personas by size"), xaxis_title=_("customers"), separators=separators(),
                      yaxis=category_axis(names, width=26), height=height_for(len(names), per_row=44, minimum=300))
 
 
@@ -47,10 +48,10 @@ def trait_heatmap(traits: pd.DataFrame, personas: pd.DataFrame, *, top: int = 15
     features, names = [feature_label(c) for c in columns], shown["name"].astype(str).tolist()
     return go.Figure(go.Heatmap(
         z=values.to_numpy(), x=features, y=names,
-        zmid=0, colorscale="RdBu", reversescale=True, colorbar={"title": "SD vs rest"},
+        zmid=0, colorscale="RdBu", reversescale=True, colorbar={"title": _("SD vs rest")},
         text=values.round(1).to_numpy(), texttemplate="%{text}",
-        hovertemplate="%{y}<br>%{x}: %{z:+.2f} SD vs the other customers<extra></extra>",
-    )).update_layout(title="What sets each persona apart (standardised mean difference)",
+        hovertemplate="%{y}<br>%{x}: %{z:+.2f} " + _("SD vs the other customers") + "<extra></extra>",
+    )).update_layout(title=_("What sets each persona apart (standardised mean difference)"), separators=separators(),
                      xaxis=category_axis(features, width=16, tickangle=-40),
                      yaxis=category_axis(names, width=26, autorange="reversed"),
                      height=height_for(len(names), per_row=48, extra=300))
@@ -64,8 +65,9 @@ def persona_traits_chart(traits: pd.Series, *, top: int = 10) -> go.Figure:
     return go.Figure(go.Bar(
         x=values, y=labels, orientation="h",
         marker_color=["#2166ac" if v > 0 else "#b2182b" for v in values],
-        hovertemplate="%{y}: %{x:+.2f} SD vs the other customers<extra></extra>",
-    )).update_layout(title="Strongest traits", xaxis_title="standardised mean difference vs the rest",
+        hovertemplate="%{y}: %{x:+.2f} " + _("SD vs the other customers") + "<extra></extra>",
+    )).update_layout(title=_("Strongest traits"), xaxis_title=_("standardised mean difference vs the rest"),
+                     separators=separators(),
                      yaxis=category_axis(labels, width=28), height=height_for(len(labels), per_row=30, minimum=320))
 
 
@@ -78,25 +80,27 @@ def projection_chart(points: pd.DataFrame) -> go.Figure:
                      marker={"size": 5, "opacity": 0.6}, hoverinfo="name")
         for name, group in points.groupby("name", sort=False)
     ])
-    return figure.update_layout(title="Customers on the two main axes of the persona space",
-                                xaxis_title=f"PC1 ({explained[0]:.0%} of variance)",
-                                yaxis_title=f"PC2 ({explained[1]:.0%} of variance)")
+    variance = _("%(axis)s (%(share)s of variance)")
+    return figure.update_layout(title=_("Customers on the two main axes of the persona space"), separators=separators(),
+                                xaxis_title=variance % {"axis": "PC1", "share": format_percent(explained[0], decimals=0)},
+                                yaxis_title=variance % {"axis": "PC2", "share": format_percent(explained[1], decimals=0)})
 
 
 def k_selection_chart(selection: pd.DataFrame, *, stability_threshold: float | None = None) -> go.Figure:
     """Silhouette and bootstrap stability per number of personas, the chosen k marked (``model.selection_``)."""
     check_columns(selection, ["silhouette", "stability", "stability_sd", "chosen"], chart="k_selection_chart",
                   source="model.selection_")
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Silhouette (higher is better)",
-                                                           "Stability: mean bootstrap ARI"))
+    figure = make_subplots(rows=1, cols=2, subplot_titles=(_("Silhouette (higher is better)"),
+                                                           _("Stability: mean bootstrap ARI")))
     k = selection.index.to_numpy()
-    figure.add_trace(go.Scatter(x=k, y=selection["silhouette"], mode="lines+markers", name="silhouette"), 1, 1)
-    figure.add_trace(go.Scatter(x=k, y=selection["stability"], mode="lines+markers", name="stability",
+    figure.add_trace(go.Scatter(x=k, y=selection["silhouette"], mode="lines+markers", name=_("silhouette")), 1, 1)
+    figure.add_trace(go.Scatter(x=k, y=selection["stability"], mode="lines+markers", name=_("stability"),
                                 error_y={"type": "data", "array": selection["stability_sd"]}), 1, 2)
     if stability_threshold is not None:
         figure.add_hline(y=stability_threshold, line_dash="dot", row=1, col=2,
-                         annotation_text="stability threshold")
+                         annotation_text=_("stability threshold"))
     for chosen in selection.index[selection["chosen"]]:
         figure.add_vline(x=chosen, line_dash="dash", line_color="#2ca02c")
-    return figure.update_layout(title="Choosing the number of personas", showlegend=False).update_xaxes(
-        title_text="number of personas", tickmode="array", tickvals=list(k))
+    return figure.update_layout(title=_("Choosing the number of personas"), showlegend=False,
+                                separators=separators()).update_xaxes(
+        title_text=_("number of personas"), tickmode="array", tickvals=list(k))

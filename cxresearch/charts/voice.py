@@ -4,8 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..display import column_label, value_label
+from ..i18n import _
 from ..stats import KPI_METRICS
-from .layout import category_axis, check_choice, check_columns, height_for
+from .layout import category_axis, check_choice, check_columns, height_for, separators
 
 __all__ = ["kpi_chart", "trend_chart", "driver_quadrant_chart", "topic_sentiment_chart", "topic_impact_chart"]
 
@@ -29,13 +31,14 @@ def kpi_chart(table: pd.DataFrame, *, metric: str = "nps", group_col: str | None
     if group_col is not None:
         check_choice("group_col", group_col, [c for c in table.columns if c not in _KPI_COLUMNS])
     rows = table[table["metric"] == metric]
-    labels = rows[group_col].astype(str) if group_col else pd.Series(["all"] * len(rows), index=rows.index)
+    labels = rows[group_col].astype(str) if group_col else pd.Series([_("all")] * len(rows), index=rows.index)
     figure = go.Figure(go.Bar(x=labels, y=rows["value"], customdata=rows["n"],
                               error_y={"type": "data", "symmetric": False, "array": rows["high"] - rows["value"],
                                        "arrayminus": rows["value"] - rows["low"]},
                               hovertemplate="%{x}: %{y:.1f} (n=%{customdata})<extra></extra>"))
-    return figure.update_layout(title=f"{metric.upper()} with 95% interval", yaxis_title=metric,
-                                xaxis=category_axis(pd.unique(labels), title=group_col or "", width=14))
+    return figure.update_layout(title=_("%(metric)s with 95%% interval") % {"metric": metric.upper()},
+                                yaxis_title=column_label(metric), separators=separators(),
+                                xaxis=category_axis(pd.unique(labels), title=column_label(group_col or ""), width=14))
 
 
 def trend_chart(trend: pd.DataFrame) -> go.Figure:
@@ -47,11 +50,12 @@ def trend_chart(trend: pd.DataFrame) -> go.Figure:
     return go.Figure([
         go.Scatter(x=pd.concat([trend["period"], trend["period"][::-1]]),
                    y=pd.concat([trend["high"], trend["low"][::-1]]), fill="toself", line={"width": 0},
-                   fillcolor="rgba(31,119,180,0.2)", name="interval", hoverinfo="skip"),
-        go.Scatter(x=trend["period"], y=trend["value"], mode="lines+markers", name=metric),
-        go.Scatter(x=changed["period"], y=changed["value"], mode="markers", name="significant change",
+                   fillcolor="rgba(31,119,180,0.2)", name=_("interval"), hoverinfo="skip"),
+        go.Scatter(x=trend["period"], y=trend["value"], mode="lines+markers", name=column_label(metric)),
+        go.Scatter(x=changed["period"], y=changed["value"], mode="markers", name=_("significant change"),
                    marker={"size": 14, "symbol": "star", "color": "#d62728"}),
-    ]).update_layout(title=f"{metric.upper()} over time", yaxis_title=metric)
+    ]).update_layout(title=_("%(metric)s over time") % {"metric": metric.upper()}, yaxis_title=column_label(metric),
+                     separators=separators())
 
 
 def driver_quadrant_chart(drivers: pd.DataFrame) -> go.Figure:
@@ -67,9 +71,10 @@ def driver_quadrant_chart(drivers: pd.DataFrame) -> go.Figure:
     x, y = drivers["performance"].astype(float), drivers["importance"].astype(float)
     x_range, y_range = _padded(x), _padded(y, low=0)
     figure = go.Figure([
-        go.Scatter(x=rows["performance"], y=rows["importance"], mode="markers", name=quadrant,
+        go.Scatter(x=rows["performance"], y=rows["importance"], mode="markers", name=value_label(quadrant),
                    marker={"size": 12, "color": colour}, customdata=rows["driver"],
-                   hovertemplate="%{customdata}<br>performance %{x:.2f}<br>importance %{y:.1%}<extra></extra>")
+                   hovertemplate="%{customdata}<br>" + _("performance") + " %{x:.2f}<br>" + _("importance")
+                   + " %{y:.1%}<extra></extra>")
         for quadrant, colour in _QUADRANT_COLOURS.items()
         for rows in [drivers[drivers["quadrant"] == quadrant]]
     ])
@@ -78,15 +83,16 @@ def driver_quadrant_chart(drivers: pd.DataFrame) -> go.Figure:
     for (quadrant, colour), (qx, qy) in zip(_QUADRANT_COLOURS.items(), _QUADRANT_CORNERS):
         figure.add_annotation(x=qx, y=qy, xref="paper", yref="paper", xanchor="left" if qx == 0 else "right",
                               yanchor="top" if qy == 1 else "bottom", showarrow=False,
-                              text=f"<b>{quadrant}</b>", font={"color": colour, "size": 13}, opacity=0.8)
+                              text=f"<b>{value_label(quadrant)}</b>", font={"color": colour, "size": 13}, opacity=0.8)
     placed = place_labels((x - x_range[0]) / (x_range[1] - x_range[0]),
                           (y - y_range[0]) / (y_range[1] - y_range[0]), _driver_labels(drivers["driver"]))
     for label, px, py, (ax, ay) in zip(_driver_labels(drivers["driver"]), x, y, placed):
         figure.add_annotation(x=px, y=py, ax=ax, ay=ay, text=label, showarrow=True, arrowhead=0, arrowwidth=1,
                               arrowcolor="#8c959f", font={"size": 12}, name="driver")
-    return figure.update_layout(title="Key drivers: importance vs performance", height=_PLOT_SIZE[1] + 140,
-                                xaxis={"title": "performance (mean rating)", "range": x_range},
-                                yaxis={"title": "importance (share of R²)", "range": y_range,
+    return figure.update_layout(title=_("Key drivers: importance vs performance"), height=_PLOT_SIZE[1] + 140,
+                                separators=separators(),
+                                xaxis={"title": _("performance (mean rating)"), "range": x_range},
+                                yaxis={"title": _("importance (share of R²)"), "range": y_range,
                                        "tickformat": ".0%"},
                                 legend={"orientation": "h", "y": -0.2})
 
@@ -96,12 +102,13 @@ def topic_sentiment_chart(summary: pd.DataFrame) -> go.Figure:
     check_columns(summary, ["topic", "positive", "negative"], chart="topic_sentiment_chart", source="Topics.summary")
     neutral = 1 - summary["positive"] - summary["negative"]
     topics = summary["topic"].astype(str)
-    parts = [("negative", summary["negative"], "#d62728"), ("neutral", neutral, "#c7c7c7"),
-             ("positive", summary["positive"], "#2ca02c")]
+    parts = [(_("negative"), summary["negative"], "#d62728"), (_("neutral"), neutral, "#c7c7c7"),
+             (_("positive"), summary["positive"], "#2ca02c")]
     return go.Figure([go.Bar(y=topics, x=share, name=name, orientation="h", marker_color=colour,
                              hovertemplate="%{y}: %{x:.0%} " + name + "<extra></extra>")
                       for name, share, colour in parts]).update_layout(
-        barmode="stack", title="Topics by sentiment", xaxis_title="share of texts", xaxis_tickformat=".0%",
+        barmode="stack", title=_("Topics by sentiment"), xaxis_title=_("share of texts"), xaxis_tickformat=".0%",
+        separators=separators(),
         yaxis=category_axis(pd.unique(topics), autorange="reversed"), height=height_for(len(topics), per_row=34))
 
 
@@ -116,9 +123,9 @@ def topic_impact_chart(impact: pd.DataFrame) -> go.Figure:
         y=topics, x=impact["impact"], orientation="h", marker_color=colours,
         error_x={"type": "data", "symmetric": False, "array": impact["high"] - impact["impact"],
                  "arrayminus": impact["impact"] - impact["low"]},
-        hovertemplate="%{y}: %{x:+.1f} NPS points<extra></extra>",
-    )).update_layout(title="NPS impact by topic (overall NPS minus NPS without the topic; grey: not significant)",
-                     xaxis_title="NPS points",
+        hovertemplate="%{y}: %{x:+.1f} " + _("NPS points") + "<extra></extra>",
+    )).update_layout(title=_("NPS impact by topic (overall NPS minus NPS without the topic; grey: not significant)"),
+                     xaxis_title=_("NPS points"), separators=separators(),
                      yaxis=category_axis(pd.unique(topics), autorange="reversed"),
                      height=height_for(len(topics), per_row=34))
 

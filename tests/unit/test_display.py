@@ -47,3 +47,17 @@ def test_card_grid_puts_cards_side_by_side():
     assert "grid-template-columns:repeat(auto-fill,minmax(340px,1fr))" in grid
     assert grid.count('<div style="min-width:0">') == 2 and "two &amp; three" in grid
     assert grid._repr_html_() == str(grid)
+
+
+def test_an_italian_reader_gets_italian_numbers_dates_headers_and_values():
+    from cxresearch import i18n
+
+    table = pd.DataFrame({"exit_rate": [0.2694], "customers": [12000], "chosen": [True], "quadrant": ["fix first"],
+                          "first": pd.to_datetime(["2026-12-01T10:00:00Z"]), "impact": [-1234.5],
+                          "median_time": [pd.Timedelta(days=2, hours=3)]})
+    with i18n.using("it"):
+        styler = pretty(table)
+        html = styler.to_html()
+        assert cells(styler) == [["26,9%", "12.000", "sì", "da correggere subito", "1 dic 2026", "-1230", "2 g 3 h"]]
+    assert ">tasso di uscita<" in html and ">clienti<" in html
+    assert cells(pretty(table)) == [["26.9%", "12,000", "yes", "fix first", "Dec 1, 2026", "-1230", "2 d 3 h"]]
