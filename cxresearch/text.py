@@ -6,7 +6,10 @@
 - :func:`sentiment` scores each text in [-1, 1] with a lexicon:
 
   - English: the VADER package itself (``vaderSentiment``: caps emphasis,
-    idioms, "least", emoji...), its lexicon extended by a CX domain layer;
+    idioms, "least", emoji...), its lexicon extended by a CX domain layer,
+    applied to each sentence (:func:`sentences`) and averaged over the text:
+    VADER was built for sentences, and its compound score saturates near
+    +-1 on a long review whatever its last sentences say;
   - Italian: Sentix 3 (Basile & Nissim; CC BY-SA 4.0, shipped in
     ``cxresearch/resources/sentix_it.tsv``) under the project's own CX lexicon;
   - Portuguese: LeIA, VADER's lexicon adapted to Portuguese (Almeida 2018; MIT).
@@ -33,7 +36,7 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 
 import numpy as np
@@ -47,7 +50,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from .errors import DataError, ParameterError
 
 __all__ = ["LANGUAGES", "UNDETERMINED", "UnscoredLanguageWarning", "SentimentFit", "stop_words", "tokens",
-           "lemmas", "detect_language", "reading_languages", "sentiment", "fit_sentiment"]
+           "sentences", "lemmas", "detect_language", "reading_languages", "sentiment", "fit_sentiment"]
 
 #: Languages :func:`sentiment` scores with a lexicon.
 LANGUAGES = ("en", "it", "pt")
@@ -60,6 +63,7 @@ UNDETERMINED = "und"
 _RARELY_CUSTOMER_LANGUAGES = frozenset({"an", "br", "eo", "fo", "fy", "gl", "la", "lb", "nn", "oc", "sa", "se",
                                         "vo", "wa"})
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*[\r\n]+\s*")
 _WORD = re.compile(r"[^\W\d_]+(?:['_][^\W\d_]+)*")   # words; English contractions and joined phrases stay one
 _ELISION = re.compile(r"\b(l|un|dell|all|dall|nell|sull|quest|quell|c|d|s|m|t|v)'")
 _RULES = {
@@ -125,6 +129,17 @@ def tokens(texts: pd.Series) -> pd.Series:
     """
     lower = _as_series(texts).reset_index(drop=True).fillna("").str.lower().str.replace("’", "'")
     return lower.str.replace(_ELISION, r"\1 ", regex=True).str.findall(_WORD).explode()
+
+
+def sentences(texts) -> pd.Series:
+    """Sentences of each text, exploded: one row per sentence, index = text position.
+
+    A sentence ends at ``.``, ``!``, ``?`` or ``…`` followed by white space, or
+    at a line break; its closing punctuation stays with it. Texts without words
+    have no rows.
+    """
+    split = _as_series(texts).reset_index(drop=True).fillna("").str.split(_SENTENCE_END, regex=True).explode()
+    return split[split.str.contains(r"[^\W_]", regex=True).fillna(False)].str.strip()
 
 
 @lru_cache(maxsize=8)
@@ -345,12 +360,20 @@ def _lexicon_scores(texts: pd.Series, lang: str) -> np.ndarray:
 
 
 def _vader_scores(texts: pd.Series) -> np.ndarray:
-    """VADER's compound score of each English text (each distinct text scored once)."""
+    """VADER's compound score of each English text or sentence (each distinct one scored once)."""
     analyzer = _vader()
     joined = _join_phrases(texts, "en")
     unique = pd.unique(joined.to_numpy(dtype=object))
     by_text = {text: analyzer.polarity_scores(text)["compound"] for text in unique}
     return joined.map(by_text).to_numpy(dtype=float)
+
+
+def _mean_over_sentences(scorer, texts: pd.Series) -> np.ndarray:
+    """Mean of *scorer*'s scores of each text's sentences (0 for a text without words)."""
+    parts = sentences(texts)
+    scores = pd.Series(scorer(parts.reset_index(drop=True)), dtype=float)
+    mean = scores.groupby(parts.index.to_numpy()).mean()
+    return mean.reindex(range(len(texts)), fill_value=0.0).to_numpy(dtype=float)
 
 
 # ---------------------------------------------------------------------------------------------- sentiment
@@ -387,7 +410,8 @@ def sentiment(texts, lang=None, *, model: Pipeline | None = None) -> pd.Series:
     for code in LANGUAGES:
         chosen = (languages == code).fillna(False).to_numpy(dtype=bool)
         if chosen.any():
-            scorer = _vader_scores if code == "en" else lambda part, code=code: _lexicon_scores(part, code)
+            scorer = (partial(_mean_over_sentences, _vader_scores) if code == "en"
+                      else partial(_lexicon_scores, lang=code))
             scores[chosen] = scorer(series[chosen].fillna(""))
     unscored = languages.dropna()[~languages.dropna().isin(LANGUAGES)].value_counts()
     if len(unscored):

@@ -10,7 +10,7 @@ from sklearn.metrics import roc_auc_score
 from cxresearch import load_dataset
 from cxresearch.errors import DataError
 from cxresearch.synthetic import generate
-from cxresearch.text import UnscoredLanguageWarning, detect_language, fit_sentiment, sentiment
+from cxresearch.text import UnscoredLanguageWarning, detect_language, fit_sentiment, sentences, sentiment
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 CLOTHING = SHARED_DATA / "womens_ecommerce_clothing_reviews" / "Womens Clothing E-Commerce Reviews.csv"
@@ -72,6 +72,27 @@ def test_italian_boosters_and_mente_intensifiers_strengthen_and_negation_flips()
     assert very_slow < slow < 0
 
 
+def test_sentences_split_at_sentence_ends_and_line_breaks():
+    texts = pd.Series(["Great dress. Runs small!  Sent it back\nNever again", "", None, "ok...", "Why? Late…  again"],
+                      index=list("abcde"))
+    split = sentences(texts)
+    assert split.tolist() == ["Great dress.", "Runs small!", "Sent it back", "Never again", "ok...", "Why?",
+                              "Late…", "again"]
+    assert split.index.tolist() == [0, 0, 0, 0, 3, 4, 4, 4]
+
+
+def test_english_is_read_sentence_by_sentence():
+    # Summed over the whole text, VADER's many positive words would outweigh the complaint; averaged per sentence,
+    # each sentence weighs the same.
+    praise = "Beautiful colour, lovely soft fabric, great design, love the pattern, perfect for summer."
+    mixed = sentiment([praise + " Sadly it ripped after one wash. Returned it."], lang="en").iloc[0]
+    whole = sentiment([praise.rstrip(".") + " and sadly it ripped after one wash and I returned it"],
+                      lang="en").iloc[0]
+    expected = np.mean([sentiment([part], lang="en").iloc[0]
+                        for part in (praise, "Sadly it ripped after one wash.", "Returned it.")])
+    assert mixed == pytest.approx(expected) and whole > mixed
+
+
 def test_sentiment_keeps_index_bounds_and_missing_texts():
     texts = pd.Series(["Amazing!!!", None, "", "awful awful awful terrible horrible"], index=[5, 6, 7, 8])
     scores = sentiment(texts)
@@ -124,14 +145,17 @@ def test_fit_sentiment_needs_both_sides():
 
 @pytest.mark.skipif(not CLOTHING.exists(), reason=f"real clothing reviews not found at {CLOTHING}")
 def test_sentiment_agrees_with_real_clothing_review_ratings():
+    # The CX layer's product-feedback words were chosen on the even rows (of the reviews with a text): measure on
+    # odd ones. Held-out AUC over all 9,909 odd rows: 0.914 (VADER alone, whole texts: 0.852).
     raw = pd.read_csv(CLOTHING)
-    raw = raw[raw["Review Text"].notna()].sample(4000, random_state=0).reset_index(drop=True)
+    held_out = raw[raw["Review Text"].notna()].iloc[1::2]
+    raw = held_out.sample(4000, random_state=0).reset_index(drop=True)
     text = raw["Title"].fillna("") + ". " + raw["Review Text"]
     polar = raw["Rating"] != 3
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnscoredLanguageWarning)
         lexicon = sentiment(text[polar], lang="en")
-    assert roc_auc_score(raw.loc[polar, "Rating"] >= 4, lexicon) >= 0.84
+    assert roc_auc_score(raw.loc[polar, "Rating"] >= 4, lexicon) >= 0.88
     assert fit_sentiment(text, raw["Rating"]).auc >= 0.93
 
 
