@@ -54,6 +54,7 @@ from .dataset import load_dataset, load_snapshot, save_snapshot, snapshot_source
 from .errors import DataError, ParameterError, did_you_mean
 from .features import customer_features
 from .personas import NoCustomerDataError, PersonaModel, fit_personas
+from .settings import report_language
 from .summary import Summary, load_previous, read_headline, save_persona_model, summarise
 
 __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "SUMMARY_PAGE", "KERNEL_LOG", "RoutineParameters", "Run", "run",
@@ -254,8 +255,9 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
     progress : callable, optional
         Receives one line of text per step (the command line prints them).
     language : str, optional
-        Language of the pages (one of :data:`cxresearch.i18n.LANGUAGES`);
-        default: the language in force (:func:`cxresearch.i18n.get_language`).
+        Language of the pages (one of :data:`cxresearch.i18n.LANGUAGES`); default: the
+        dataset's ``language:`` in ``dataset.yml``, else the language in force
+        (:func:`cxresearch.i18n.get_language`).
 
     Returns
     -------
@@ -263,7 +265,7 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
         ``run.ok`` is False when the input could not be loaded or a notebook
         failed; ``run.manifest["error"]`` then says where and why.
     """
-    with i18n.using(language):
+    with i18n.using(language or report_language(parameters.data_dir)):
         return _run(parameters, reports_dir=reports_dir, notebooks_dir=notebooks_dir, notebooks=notebooks,
                     say=progress or (lambda line: None))
 

@@ -13,10 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import ParameterError, Problem, ValidationReport, did_you_mean
+from .i18n import check_language
 from .schemas import TABLES
 
 CONFIG_FILE = "dataset.yml"
-CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "timezone", "files", "topic_taxonomy", "notes")
+CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "timezone", "files", "topic_taxonomy", "notes",
+               "language")
 CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
 
 
@@ -32,6 +34,7 @@ class DatasetSettings:
     timezone: str = "UTC"
     files: dict = field(default_factory=dict)
     topic_taxonomy: dict = field(default_factory=dict)
+    language: str | None = None
 
 
 def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
@@ -63,6 +66,11 @@ def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
     config.files = _config_files(data.get("files"), problem)
     config.topic_taxonomy = _config_topic_taxonomy(data.get("topic_taxonomy"), problem)
     report.notes.extend(_config_notes(data.get("notes"), problem))
+    if data.get("language") is not None:
+        try:
+            config.language = check_language(data["language"])
+        except ParameterError as exc:
+            problem(f"'language' (of the report pages): {exc}")
     timezone = str(data.get("timezone") or "UTC")
     try:
         ZoneInfo(timezone)
@@ -186,3 +194,8 @@ def _config_files(value, problem) -> dict:
         problem(f"'files' must map tables ({', '.join(TABLES)}) to file names; found {value!r}.")
         return {}
     return {t: str(name) for t, name in value.items()}
+
+
+def report_language(folder) -> str | None:
+    """The language of the report pages that *folder*'s ``dataset.yml`` asks for (``language:``), else None."""
+    return read_settings(Path(folder), ValidationReport(Path(folder))).language

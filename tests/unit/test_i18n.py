@@ -88,3 +88,17 @@ def test_notebook_markdown_is_extracted_and_translated_paragraph_by_paragraph(tm
     assert translated.cells[0].source == "# Title\n\nFirst paragraph\nstill first.\n\n- a list"
     assert translated.cells[1].source == notebook.cells[1].source
     assert notebook.cells[0].source.endswith("\n\n\n- a list")   # the input is not changed
+
+
+def test_dataset_yml_names_the_language_of_the_pages(tmp_path):
+    from cxresearch.dataset import validate
+    from cxresearch.settings import report_language
+
+    (tmp_path / "events.csv").write_text("customer_id,timestamp,channel,touchpoint\n1,2025-01-01,web,home\n")
+    assert report_language(tmp_path) is None
+    (tmp_path / "dataset.yml").write_text("name: Negozio Rossi\nlanguage: it\n")
+    assert report_language(tmp_path) == "it"
+    (tmp_path / "dataset.yml").write_text("language: klingon\n")
+    assert report_language(tmp_path) is None
+    assert "'language' (of the report pages): language must be one of en, it; got 'klingon'." in str(
+        validate(tmp_path))
