@@ -88,7 +88,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sp
 
-from ._checks import check_choice, check_positive
+from ._checks import check_choice, check_duration, check_integer, check_positive
 from .errors import DataError, ParameterError, did_you_mean
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_weights, cluster_codes, percentile_interval
@@ -192,12 +192,11 @@ def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(MET
         testable") and ``verdict`` (one of :data:`VERDICTS`). Empty without
         interventions.
     """
-    duration = _duration(window)
+    duration = check_duration("window", window)
     metrics = _check_metrics(metrics)
     check_positive(min_group_size=min_group_size)
     check_choice("correction", correction, CORRECTIONS)
-    if isinstance(pretrend_bins, bool) or not isinstance(pretrend_bins, (int, np.integer)) or pretrend_bins < 2:
-        raise ParameterError(f"pretrend_bins must be a whole number of 2 or more; got {pretrend_bins!r}.")
+    check_integer("pretrend_bins", pretrend_bins, minimum=2)
     z = z_value(level)
     rows = [{**plan, **_did(obs, plan, bins=pretrend_bins, n_boot=n_boot, random_state=random_state,
                             min_group_size=min_group_size, level=level)[0]}
@@ -226,7 +225,7 @@ def event_study(ds: CXDataset, *, window: str = "8W", metrics=tuple(METRICS), me
         (cluster bootstrap). Bins with fewer than *min_group_size*
         observations in an arm are left out.
     """
-    duration = _duration(window)
+    duration = check_duration("window", window)
     metrics = _check_metrics(metrics)
     check_positive(min_group_size=min_group_size)
     tables = [_did(obs, plan, bins=pretrend_bins, n_boot=n_boot, random_state=random_state,
@@ -602,15 +601,6 @@ def _p_value(diff, se):
     with np.errstate(invalid="ignore", divide="ignore"):
         return 2 * _sp.norm.sf(np.abs(diff / se))
 
-
-def _duration(window) -> pd.Timedelta:
-    try:
-        duration = pd.Timedelta(window)
-    except (TypeError, ValueError):
-        duration = pd.NaT
-    if pd.isna(duration) or duration <= pd.Timedelta(0):
-        raise ParameterError(f"window must be a positive duration such as '8W', '30D' or '12h'; got {window!r}.")
-    return duration
 
 
 def _check_metrics(metrics) -> list[str]:

@@ -59,12 +59,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._checks import check_choices, check_positive
+from ._checks import check_choices, check_duration, check_instance, check_positive
 from .channel_audit import ChannelAudit
 from .errors import DataWarning, ParameterError, did_you_mean
 from .eventcodes import decode, distinct_customers, encode, group_median, most_common, path_labels, session_positions
 from .privacy import MIN_GROUP_SIZE, suppress_small
-from .sessions import DEFAULT_GAP, check_duration, check_events, cut_sessions, sessionize
+from .sessions import DEFAULT_GAP, check_events, cut_sessions, sessionize
 from .stats import kpi_summary
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class JourneyMap(ChannelAudit):
         check_positive(min_group_size=min_group_size)
         if personas is not None:
             events = _with_persona_only(events, personas)
-        self.gap = check_duration(gap)
+        self.gap = check_duration("gap", gap, optional=True)
         self.min_group_size = min_group_size
         self._events, self._surveys, self._personas = events, surveys, personas
         self._stage_order, self._touchpoint_stage = list(stages), dict(touchpoint_stage or {})
@@ -266,7 +266,7 @@ class JourneyMap(ChannelAudit):
         masks = [self._step_mask(name) for name in steps]
         if not masks:
             raise ParameterError("funnel needs at least one step; got an empty list.")
-        window = check_duration(within, name="within")
+        window = check_duration("within", within, optional=True)
         n_groups = self._n_groups
         counts = np.zeros((len(masks), n_groups), np.int64)
         median = np.full((len(masks), n_groups), np.nan)
@@ -389,9 +389,8 @@ class JourneyMap(ChannelAudit):
         """
         check_positive(top=top)
         check_choices("by", [by], ["touchpoint", "stage"])
-        if negative_topics is not None and not isinstance(negative_topics, pd.Series):
-            raise ParameterError(f"negative_topics must be a pandas Series (name -> text); "
-                                 f"got {type(negative_topics).__name__}.")
+        if negative_topics is not None:
+            check_instance("negative_topics", negative_topics, pd.Series, "a pandas Series (name -> text)")
         if by == "touchpoint":
             places = self._with_csat(self.touchpoints, ["touchpoint"], suppress=False)
             places = places.assign(name=places["touchpoint"])
@@ -578,8 +577,7 @@ def _csat_table(obs: pd.DataFrame, keys: list[str], min_group_size: int) -> pd.D
 
 
 def _with_persona_only(events: pd.DataFrame, personas: pd.Series) -> pd.DataFrame:
-    if not isinstance(personas, pd.Series):
-        raise ParameterError(f"personas must be a pandas Series customer_id -> persona; got {type(personas).__name__}.")
+    check_instance("personas", personas, pd.Series, "a pandas Series customer_id -> persona")
     known = events["customer_id"].isin(personas.dropna().index)
     if not known.all():
         lost = events.loc[~known, "customer_id"].nunique()

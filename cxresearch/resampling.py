@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
+from ._checks import check_fraction, check_positive
 from .errors import ParameterError
 
 __all__ = ["bootstrap_weights", "canonical_order", "cluster_codes", "percentile_interval"]
@@ -86,8 +87,7 @@ def bootstrap_weights(n_rows: int, *, clusters=None, n_boot: int = 200, random_s
     >>> weights.shape, weights.sum(axis=1).tolist()
     ((3, 4), [4.0, 4.0, 4.0])
     """
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
-        raise ParameterError(f"n_boot must be a whole number of 1 or more; got {n_boot!r}.")
+    check_positive(n_boot=n_boot)
     rng = check_random_state(random_state)
     codes = cluster_codes(clusters, n_rows)
     n_clusters = int(codes.max(initial=-1)) + 1
@@ -101,8 +101,7 @@ def bootstrap_weights(n_rows: int, *, clusters=None, n_boot: int = 200, random_s
 
 def percentile_interval(samples: np.ndarray, *, level: float = 0.95, axis: int = 0):
     """Percentile bootstrap interval ``(low, high)`` of *samples* along *axis*, ignoring NaN resamples."""
-    if not 0 < level < 1:
-        raise ParameterError(f"level must be between 0 and 1 (exclusive); got {level!r}.")
+    check_fraction("level", level)
     tail = 100 * (1 - level) / 2
     with warnings.catch_warnings():   # a statistic no resample could compute stays NaN, silently
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -49,6 +49,7 @@ from traitlets import Unicode
 from traitlets.config import Config
 
 from . import i18n, notes, report
+from ._checks import integer_problem
 from .capabilities import available
 from .dataset import load_dataset, load_snapshot, save_snapshot, snapshot_source
 from .errors import DataError, ParameterError, did_you_mean
@@ -135,10 +136,8 @@ class RoutineParameters:
             problems.append(f"period_start ({self.period_start}) must come before period_end ({self.period_end}).")
         if self.personas != "auto" and not (self.personas.isdigit() and 2 <= int(self.personas) <= 20):
             problems.append(f"personas must be 'auto' or a whole number from 2 to 20; got {self.personas!r}.")
-        if self.seed < 0:
-            problems.append(f"seed must be 0 or more; got {self.seed}.")
-        if self.min_group_size < 1:
-            problems.append(f"min_group_size must be 1 or more; got {self.min_group_size}.")
+        problems += filter(None, [integer_problem("seed", self.seed, minimum=0),
+                                  integer_problem("min_group_size", self.min_group_size, minimum=1)])
         return problems
 
     @classmethod

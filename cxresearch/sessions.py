@@ -15,7 +15,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .errors import MAX_EXAMPLES, DataError, ParameterError, Problem, did_you_mean
+from ._checks import check_duration
+from .errors import MAX_EXAMPLES, DataError, Problem, did_you_mean
 from .eventcodes import encode, session_positions
 
 __all__ = ["sessionize", "DEFAULT_GAP"]
@@ -51,7 +52,7 @@ def sessionize(events: pd.DataFrame, *, gap: str | pd.Timedelta | None = DEFAULT
     [[0, 1], [0, 2], [1, 1]]
     """
     check_events(events, ("customer_id", "timestamp"))
-    log = cut_sessions(events, check_duration(gap))
+    log = cut_sessions(events, check_duration("gap", gap, optional=True))
     session = np.cumsum(log.start) - 1
     return events.take(log.order).assign(session=session, position=session_positions(log.start))
 
@@ -118,15 +119,3 @@ def check_events(events: pd.DataFrame | None, required) -> None:
                                 message=f"expected datetimes; found dtype {events['timestamp'].dtype}."))
     if problems:
         raise DataError(problems)
-
-
-def check_duration(value, *, name: str = "gap") -> pd.Timedelta | None:
-    if value is None:
-        return None
-    try:
-        gap = pd.Timedelta(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be a duration such as '30min' or '7D', or None; got {value!r}.") from None
-    if pd.isna(gap) or gap <= pd.Timedelta(0):
-        raise ParameterError(f"{name} must be a positive duration; got {value!r}.")
-    return gap

@@ -85,6 +85,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import yaml
 
+from ._checks import check_choice, check_integer
 from .errors import ParameterError
 from .synthetic_model import (BASE_FLOW, CES_INTERCEPT, CES_OFFSET, CHANNELS, CHAT_FLOW, CHAT_RATING_JUMP,
                               COMMENT_TOPIC, CSAT_INTERCEPT, CSAT_NOISE, CSAT_OFFSET, CSAT_WEIGHTS, EVENT_NAMES, EVENTS,
@@ -131,11 +132,10 @@ def generate(out_dir, *, customers: int = 5000, seed: int = 42, start="2025-01-0
     pathlib.Path
         The dataset folder.
     """
-    _check_int("customers", customers, 1)
-    _check_int("months", months, 2)
-    _check_int("seed", seed, 0)
-    if fmt not in FORMATS:
-        raise ParameterError(f"fmt must be one of {list(FORMATS)}; got {fmt!r}.")
+    check_integer("customers", customers, minimum=1)
+    check_integer("months", months, minimum=2)
+    check_integer("seed", seed, minimum=0)
+    check_choice("fmt", fmt, FORMATS)
     try:
         period = _Period.of(start, months)
     except ValueError as exc:
@@ -162,10 +162,6 @@ def generate(out_dir, *, customers: int = 5000, seed: int = 42, start="2025-01-0
     write_truth(out / "truth", people, tally, period)
     return out
 
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ParameterError(f"{name} must be an integer >= {minimum}; got {value!r}.")
 
 
 @dataclass(frozen=True)

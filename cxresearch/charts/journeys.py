@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .._checks import check_positive
 from ..display import column_label
 from ..errors import ParameterError
 from ..i18n import _
@@ -29,8 +30,7 @@ def journey_sankey(flows: pd.DataFrame, *, nodes_per_step: int = 6) -> go.Figure
     """
     check_columns(flows, ["step", "from_touchpoint", "to_touchpoint", "count"], chart="journey_sankey",
                   source="JourneyMap.flows(steps)")
-    if not isinstance(nodes_per_step, (int, np.integer)) or isinstance(nodes_per_step, bool) or nodes_per_step < 1:
-        raise ParameterError(f"nodes_per_step must be a positive whole number; got {nodes_per_step!r}.")
+    check_positive(nodes_per_step=nodes_per_step)
     _one_persona(flows)
     links, grouped = _grouped_links(flows, nodes_per_step)
     nodes = pd.Index(pd.unique(pd.concat([links["source"], links["target"]], ignore_index=True)))

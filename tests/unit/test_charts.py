@@ -61,7 +61,7 @@ def test_sankey_keeps_the_busiest_nodes_per_step_and_groups_the_rest():
     assert sankey.link.value[list(sankey.link.source).index(other)] == 5 + 4 + 3 + 2 + 1
     every = charts.journey_sankey(flows(), nodes_per_step=10)
     assert set(TOUCHPOINTS[:8]) <= set(every.data[0].node.label) and "other" not in every.data[0].node.label
-    with pytest.raises(ParameterError, match="nodes_per_step must be a positive whole number"):
+    with pytest.raises(ParameterError, match="nodes_per_step must be a whole number of 1 or more"):
         charts.journey_sankey(flows(), nodes_per_step=0)
 
 

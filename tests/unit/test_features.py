@@ -103,7 +103,7 @@ def test_event_order_does_not_matter_and_inputs_are_not_mutated(ds):
 def test_bad_inputs_raise_clear_errors(ds):
     with pytest.raises(NoCustomerDataError, match="nothing per customer"):
         customer_features(CXDataset(name="empty"))
-    with pytest.raises(ParameterError, match="gap must be a duration"):
+    with pytest.raises(ParameterError, match="gap must be a positive duration"):
         customer_features(ds, gap="soon")
     with pytest.raises(ParameterError, match="must be a positive duration"):
         customer_features(ds, gap="-5min")

@@ -250,9 +250,9 @@ def test_parquet_holds_the_same_data_with_utc_timestamps(tmp_path):
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"fmt": "xlsx"}, "fmt must be one of ['csv', 'parquet']; got 'xlsx'"),
-    ({"customers": 0}, "customers must be an integer >= 1; got 0"),
-    ({"months": 1}, "months must be an integer >= 2; got 1"),
+    ({"fmt": "xlsx"}, "fmt must be one of 'csv', 'parquet'; got 'xlsx'"),
+    ({"customers": 0}, "customers must be a whole number of 1 or more; got 0"),
+    ({"months": 1}, "months must be a whole number of 2 or more; got 1"),
     ({"start": "soon"}, "start must be a date"),
 ])
 def test_bad_options_raise_parameter_errors(tmp_path, options, message):
