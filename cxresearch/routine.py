@@ -414,6 +414,10 @@ def _execute(source: Path, target: Path, parameters: RoutineParameters, cwd: Pat
              kernel_log: Path) -> nbformat.NotebookNode:
     """Execute *source* into *target* (through a temporary name) with plotly.js embedded in the outputs.
 
+    Each figure is saved twice in one output: as plotly JSON, which JupyterLab
+    draws as a live chart when the executed notebook is reopened, and as HTML
+    with plotly.js, which the report page embeds (nbconvert prefers HTML).
+
     Cells tagged ``interactive`` (widget explorers, for JupyterLab) are left out:
     a static report cannot use them.
 
@@ -424,7 +428,7 @@ def _execute(source: Path, target: Path, parameters: RoutineParameters, cwd: Pat
     notebook = nbformat.read(source, as_version=4)
     notebook.cells = [c for c in notebook.cells if INTERACTIVE_TAG not in c.metadata.get("tags", [])]
     notebook = i18n.translate_notebook(notebook)
-    with _environment(PLOTLY_RENDERER="notebook"):
+    with _environment(PLOTLY_RENDERER="plotly_mimetype+notebook"):
         executed = papermill.execute_notebook(notebook, str(temporary), parameters=asdict(parameters),
                                               cwd=str(cwd), progress_bar=False, log_output=False,
                                               kernel_manager_class=KernelLoggingToFile, config=config,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import fields, replace
 
 import nbformat
@@ -125,6 +126,22 @@ def test_a_run_writes_pages_manifest_index_and_latest(tiny, notebooks, tmp_path)
     assert done.run_id in (reports / "index.html").read_text()
     assert any("00_data_quality ok" in line for line in lines)
     assert previous_run(reports, tiny).run_id == done.run_id
+
+
+def test_a_figure_reopens_live_in_jupyterlab_and_is_embedded_offline_in_the_page(tiny, tmp_path):
+    figure = ("import plotly.graph_objects as go\n"
+              "go.Figure(go.Bar(x=['delivery', 'price'], y=[3, 5]))")
+    notebooks = write_notebook(tmp_path / "notebooks", "00_data_quality", figure)
+    done = run(RoutineParameters(data_dir=str(tiny)), reports_dir=tmp_path / "reports", notebooks_dir=notebooks)
+    executed = nbformat.read(done.folder / "00_data_quality.ipynb", as_version=4)
+    bundles = [out["data"] for cell in executed.cells for out in cell.get("outputs", []) if "data" in out]
+    chart = next(data for data in bundles if "application/vnd.plotly.v1+json" in data)
+    assert chart["application/vnd.plotly.v1+json"]["data"][0]["x"] == ["delivery", "price"]
+    assert "text/html" in chart                                   # the same output carries the page's HTML
+    page = (done.folder / "00_data_quality.html").read_text()
+    assert "Plotly.newPlot" in page and '"delivery"' in page
+    assert not re.search(r"<script[^>]*src=[\"']?https?:", page)      # plotly.js embedded, nothing remote
+    assert "application/vnd.plotly.v1+json" not in page
 
 
 def test_each_run_gets_its_own_folder(tiny, notebooks, tmp_path):
