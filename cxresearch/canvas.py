@@ -27,27 +27,33 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError, SmallGroupWarning
+from .capabilities import available
+from .errors import DataError, ParameterError, SmallGroupWarning
+from .i18n import N_, _, format_count, format_number, format_percent
 from .journeys import JourneyMap, journey_map
 from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import LOW_BASE, kpi_summary
-from .voice import QUADRANTS
+from .templating import HTMLFragment, render_template
+from .topics import topics as topics_of
+from .voice import QUADRANTS, key_drivers, topic_impact
 
 __all__ = ["LANES", "EVIDENCE", "CanvasCell", "Canvas", "evidence_level", "journey_canvas", "persona_canvases",
-           "render_canvases"]
+           "journey_canvases", "render_canvases"]
 
 #: Lane key -> label, top to bottom. The goal lane is left out when no stage has a goal or owner.
 LANES = {
-    "goal": "Goal and owner",
-    "touchpoints": "Touchpoints and channels",
-    "actions": "What customers do",
-    "emotion": "Emotion",
-    "volume": "Volume and time",
-    "pain_points": "Pain points",
-    "quotes": "In their words",
-    "opportunities": "Opportunities",
-    "kpis": "KPIs",
+    "goal": N_("Goal and owner"),
+    "touchpoints": N_("Touchpoints and channels"),
+    "actions": N_("What customers do"),
+    "emotion": N_("Emotion"),
+    "volume": N_("Volume and time"),
+    "pain_points": N_("Pain points"),
+    "quotes": N_("In their words"),
+    "opportunities": N_("Opportunities"),
+    "kpis": N_("KPIs"),
 }
+#: What the ``n`` of a cell counts.
+UNITS = (N_("customers"), N_("answers"), N_("comments"))
 #: Evidence levels, weakest first.
 EVIDENCE = ("none", "thin", "solid")
 #: Items a cell lists at most.
@@ -113,7 +119,7 @@ class Canvas:
         return self.cells[(lane, stage)]
 
 
-def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str = "All customers", topics=None,
+def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str | None = None, topics=None,
                    drivers: pd.DataFrame | None = None, topic_effects: pd.DataFrame | None = None,
                    stage_plan: dict | None = None, min_group_size: int = MIN_GROUP_SIZE,
                    low_base: int = LOW_BASE) -> Canvas:
@@ -127,8 +133,8 @@ def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str = "All c
     journey : JourneyMap, optional
         The journey map to draw (e.g. one persona's ``journey.subset(persona=...)``);
         built from *ds* when not given.
-    title : str
-        What the canvas describes.
+    title : str, optional
+        What the canvas describes (default "All customers").
     topics : Topics, optional
         :func:`cxresearch.topics` of ``ds.surveys["comment"]`` (same index):
         names the negative themes of each stage and links topic impact to stages.
@@ -139,12 +145,12 @@ def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str = "All c
         :func:`cxresearch.topic_impact` of the same topics: themes that significantly lower NPS are
         opportunities of the stages that hear them more than others.
     stage_plan : dict, optional
-        Stage -> ``{"goal": str, "owner": str}``, from ``dataset.yml``.
+        Stage -> ``{"goal": str, "owner": str}``; ``ds.stage_plan`` (``dataset.yml``) when not given.
     min_group_size, low_base : int
         Evidence thresholds (:func:`evidence_level`).
     """
     journey = journey_map(ds, min_group_size=min_group_size) if journey is None else journey
-    stage_plan = dict(stage_plan or {})
+    stage_plan = dict(ds.stage_plan if stage_plan is None else stage_plan)
     unknown = sorted(set(stage_plan) - set(journey.stage_labels))
     if unknown:
         raise ParameterError(f"stage_plan names stages {unknown} that the journey does not have; "
@@ -173,7 +179,7 @@ def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str = "All c
     for lane in lanes:
         found = builders[lane]()
         cells.update({(lane, stage): found.get(stage, CanvasCell(why=_ABSENT[lane])) for stage in stages})
-    return Canvas(title=title, customers=len(customers), stages=stages, lanes=tuple(lanes), cells=cells,
+    return Canvas(title=title or _("All customers"), customers=len(customers), stages=stages, lanes=tuple(lanes), cells=cells,
                   emotion=_emotion_curve(stages_table, stages, level),
                   notes=_unplaced_drivers(drivers, journey, stages))
 
@@ -194,27 +200,73 @@ def persona_canvases(ds, personas: pd.Series, **options) -> list[Canvas]:
     return canvases
 
 
-def render_canvases(canvases: list[Canvas], *, key: str = "canvas"):
+def journey_canvases(ds, *, persona_model=None, random_state=0, min_group_size: int = MIN_GROUP_SIZE,
+                     key: str = "canvas") -> HTMLFragment:
+    """The journey page's canvases: overall and per persona, with the voice analyses the data supports.
+
+    Topics of the survey comments, key drivers of NPS and the topics' NPS
+    impact are computed when *ds* has what they need (:mod:`cxresearch.capabilities`)
+    and left out otherwise, as are the personas without a fitted *persona_model*.
+    """
+    voice = _voice_inputs(ds, random_state=random_state, min_group_size=min_group_size)
+    if persona_model:
+        canvases = persona_canvases(ds, persona_model.labels_.map(persona_model.personas_["name"]),
+                                    min_group_size=min_group_size, **voice)
+    else:
+        canvases = [journey_canvas(ds, min_group_size=min_group_size, **voice)]
+    return render_canvases(canvases, key=key)
+
+
+def _voice_inputs(ds, *, random_state, min_group_size: int) -> dict:
+    """``topics``, ``drivers`` and ``topic_effects`` of *ds*, each None where the data cannot give it."""
+    surveys = ds.surveys
+    cluster_col = "customer_id" if surveys is not None and "customer_id" in surveys.columns else None
+    steps = {
+        "topics": lambda: topics_of(surveys["comment"], taxonomy=ds.topic_taxonomy, n_boot=0,
+                                    random_state=random_state),
+        "key_drivers": lambda: key_drivers(surveys, target="nps", random_state=random_state, cluster_col=cluster_col,
+                                           min_group_size=min_group_size),
+        "topic_impact": lambda: topic_impact(surveys, found["topics"].membership, random_state=random_state,
+                                             cluster_col=cluster_col, min_group_size=min_group_size),
+    }
+    found = {}
+    for analysis, compute in steps.items():
+        found[analysis] = None
+        if available(ds, analysis) and (analysis != "topic_impact" or found["topics"] is not None):
+            try:
+                found[analysis] = compute()
+            except DataError:   # the columns are there with too little in them: the lane says so
+                pass
+    return {"topics": found["topics"], "drivers": _table(found["key_drivers"]),
+            "topic_effects": _table(found["topic_impact"])}
+
+
+def _table(result) -> pd.DataFrame | None:
+    """The table of an analysis' result (a result object's ``table``, or the DataFrame itself)."""
+    return getattr(result, "table", result)
+
+
+def render_canvases(canvases: list[Canvas], *, key: str = "canvas") -> HTMLFragment:
     """HTML of the canvases with a switch between them .
 
     *key* makes the switch's element ids unique when a page holds several sets.
     """
-    from .templating import render_template
     return render_template("canvas.html.j2", canvases=[_layout(canvas) for canvas in canvases], key=key,
                            lanes=LANES)
 
 
 # ------------------------------------------------------------------- inputs
 _ABSENT = {
-    "goal": "No goal or owner set for this stage in dataset.yml.",
-    "touchpoints": "No customers here, or fewer than the smallest group shown.",
-    "actions": "No event names here (the 'event' column of events), or fewer customers than the smallest group shown.",
-    "emotion": "Too few CSAT answers tied to this stage's touchpoints.",
-    "volume": "No customers here, or fewer than the smallest group shown.",
-    "pain_points": "No touchpoint of this stage is below the journey's satisfaction or above its exits.",
-    "quotes": "Too few survey comments tied to this stage's touchpoints.",
-    "opportunities": "No driver or topic of this stage found.",
-    "kpis": "Too few survey answers tied to this stage's touchpoints.",
+    "goal": N_("No goal or owner set for this stage in dataset.yml (stage_plan)."),
+    "touchpoints": N_("No customers here, or fewer than the smallest group shown."),
+    "actions": N_("No event names here (the 'event' column of events), or fewer customers than the smallest group "
+                  "shown."),
+    "emotion": N_("Too few CSAT answers tied to this stage's touchpoints."),
+    "volume": N_("No customers here, or fewer than the smallest group shown."),
+    "pain_points": N_("No touchpoint of this stage is below the journey's satisfaction or above its exits."),
+    "quotes": N_("Too few survey comments tied to this stage's touchpoints."),
+    "opportunities": N_("No driver to fix first and no costly topic heard more here than elsewhere."),
+    "kpis": N_("Too few survey answers tied to this stage's touchpoints."),
 }
 
 
@@ -248,11 +300,16 @@ def _cell(items, n, unit: str, level, why: str = "") -> CanvasCell:
     evidence = level(n)
     shown = tuple(str(item) for item in items) if evidence != "none" else ()
     return CanvasCell(items=shown, n=n, unit=unit, evidence=evidence if shown else "none",
-                      why="" if shown else why or f"Fewer than the smallest group shown ({n} {unit}).")
+                      why="" if shown else why or _("Fewer than the smallest group shown (%(n)s %(unit)s).") % {
+                          "n": format_count(n), "unit": _(unit)})
 
 
 def _percent(share) -> str:
-    return f"{100 * share:.0f}%"
+    return format_percent(share, decimals=0)
+
+
+def _signed(value, decimals: int = 1) -> str:
+    return ("+" if value > 0 else "") + format_number(value, decimals=decimals)
 
 
 # -------------------------------------------------------------------- lanes
@@ -260,8 +317,8 @@ def _goal_cells(stages, plan: dict) -> dict:
     cells = {}
     for stage in stages:
         entry = plan.get(stage) or {}
-        items = [f"Goal: {entry['goal']}"] if entry.get("goal") else []
-        items += [f"Owner: {entry['owner']}"] if entry.get("owner") else []
+        items = [_("Goal: %(goal)s") % {"goal": entry["goal"]}] if entry.get("goal") else []
+        items += [_("Owner: %(owner)s") % {"owner": entry["owner"]}] if entry.get("owner") else []
         if items:
             cells[stage] = CanvasCell(items=tuple(items), n=0, unit="", evidence="solid")
     return cells
@@ -274,10 +331,11 @@ def _touchpoint_cells(journey: JourneyMap, stages_table: pd.DataFrame, level) ->
     for stage, row in stages_table.iterrows():
         tps = touchpoints.loc[touchpoints["stage"] == stage].head(TOP_ITEMS + 1)
         chs = channels.loc[channels["stage"] == stage].head(TOP_ITEMS)
-        items = [f"{tp} · {_percent(reach)} reach" for tp, reach in zip(tps["touchpoint"], tps["reach"])]
+        items = [_("%(touchpoint)s · %(share)s reach") % {"touchpoint": tp, "share": _percent(reach)}
+                 for tp, reach in zip(tps["touchpoint"], tps["reach"])]
         if len(chs):
-            items.append("Channels: " + ", ".join(f"{ch} {_percent(share)}" for ch, share in
-                                                   zip(chs["channel"], chs["share"])))
+            items.append(_("Channels: %(channels)s") % {"channels": ", ".join(
+                f"{ch} {_percent(share)}" for ch, share in zip(chs["channel"], chs["share"]))})
         cells[stage] = _cell(items, row["customers"], "customers", level)
     return cells
 
@@ -294,8 +352,8 @@ def _action_cells(events: pd.DataFrame | None, tp_stage: pd.Series, stages_table
     cells = {}
     for stage, rows in counts.groupby("stage", sort=False):
         rows = rows.loc[rows["customers"] >= min_group_size]
-        items = [f"{event} · {_percent(share)} of customers" for event, share in
-                 zip(rows["event"].head(TOP_ITEMS), rows["share"].head(TOP_ITEMS))]
+        items = [_("%(event)s · %(share)s of customers") % {"event": event, "share": _percent(share)}
+                 for event, share in zip(rows["event"].head(TOP_ITEMS), rows["share"].head(TOP_ITEMS))]
         cells[stage] = _cell(items, stages_table.loc[stage, "customers"], "customers", level)
     return cells
 
@@ -307,7 +365,9 @@ def _emotion_cells(stages_table: pd.DataFrame, level) -> dict:
     for stage, row in stages_table.iterrows():
         if pd.isna(row["csat_mean"]):
             continue
-        items = [f"CSAT {row['csat_mean']:.2f} / 5", f"95% {row['csat_mean_low']:.2f} to {row['csat_mean_high']:.2f}"]
+        items = [_("CSAT %(mean)s / 5") % {"mean": format_number(row["csat_mean"], decimals=2)},
+                 _("95%% interval %(low)s to %(high)s") % {"low": format_number(row["csat_mean_low"], decimals=2),
+                                                           "high": format_number(row["csat_mean_high"], decimals=2)}]
         cells[stage] = _cell(items, row["surveys"], "answers", level)
     return cells
 
@@ -326,11 +386,12 @@ def _volume_cells(stages_table: pd.DataFrame, level) -> dict:
     from .display import humanize_duration
     cells = {}
     for stage, row in stages_table.iterrows():
-        items = [f"{int(row['customers']):,} customers ({_percent(row['share'])})", f"{int(row['events']):,} events"]
+        items = [_("%(n)s customers (%(share)s)") % {"n": format_count(row["customers"]), "share": _percent(row["share"])},
+                 _("%(n)s events") % {"n": format_count(row["events"])}]
         if pd.notna(row["conversion"]):
-            items.append(f"{_percent(row['conversion'])} came from the previous stage")
+            items.append(_("%(share)s came from the previous stage") % {"share": _percent(row["conversion"])})
         if pd.notna(row["median_time_from_previous"]):
-            items.append(f"median {humanize_duration(row['median_time_from_previous'])} after it")
+            items.append(_("median %(time)s after it") % {"time": humanize_duration(row["median_time_from_previous"])})
         cells[stage] = _cell(items, row["customers"], "customers", level)
     return cells
 
@@ -365,14 +426,17 @@ def _pain_cells(journey: JourneyMap, answers: pd.DataFrame, topics, level) -> di
         rows = pains.loc[pains["stage"] == stage].head(2)
         items = []
         for row in rows.itertuples():
-            evidence = [f"exits {_percent(row.exit_rate)}"]
+            evidence = [_("exits %(share)s") % {"share": _percent(row.exit_rate)}]
             if pd.notna(row.csat):
-                evidence.append(f"CSAT {row.csat:.0f}% ({row.csat_low:.0f}-{row.csat_high:.0f}, n={int(row.surveys)})")
+                evidence.append(_("CSAT %(csat)s (%(low)s-%(high)s, n=%(n)s)") % {
+                    "csat": _percent(row.csat / 100), "low": format_number(row.csat_low, decimals=0),
+                    "high": format_number(row.csat_high, decimals=0), "n": format_count(row.surveys)})
             items.append(f"{row.name}: " + ", ".join(evidence))
         stage_themes = themes.loc[themes["stage"] == stage].head(2)
         if len(stage_themes):
-            items.append("Complaints: " + ", ".join(f"{topic} ({_percent(share)} of comments)" for topic, share in
-                                                      zip(stage_themes["topic"], stage_themes["share"])))
+            items.append(_("Complaints: %(topics)s") % {"topics": ", ".join(
+                _("%(topic)s (%(share)s of comments)") % {"topic": topic, "share": _percent(share)}
+                for topic, share in zip(stage_themes["topic"], stage_themes["share"]))})
         if not items:
             continue
         if rows["csat"].notna().any():
@@ -427,13 +491,14 @@ def _opportunity_cells(journey: JourneyMap, answers: pd.DataFrame, topics, drive
         items = []
         if len(placed):
             for row in placed.loc[(placed["stage"] == stage) & (placed["quadrant"] == QUADRANTS[0])].head(2).itertuples():
-                items.append(f"Improve {row.driver.removeprefix('rating_').replace('_', ' ')}: "
-                             f"{_percent(row.share)} of the explained score ({row.quadrant})")
+                items.append(_driver_words(row))
         if len(effects):
             for row in themes.loc[(themes["stage"] == stage) & themes["topic"].isin(effects.index)].head(2).itertuples():
                 effect = effects.loc[row.topic]
-                items.append(f"Fix {row.topic}: {effect['impact']:+.1f} NPS points overall "
-                             f"(95% {effect['low']:+.1f} to {effect['high']:+.1f}), {_percent(row.share)} of comments here")
+                items.append(_("Fix %(topic)s: %(impact)s NPS points overall (95%% interval %(low)s to %(high)s), "
+                               "%(share)s of comments here") % {
+                    "topic": row.topic, "impact": _signed(effect["impact"]), "low": _signed(effect["low"]),
+                    "high": _signed(effect["high"]), "share": _percent(row.share)})
         if items:
             n = int((answers["stage"] == stage).sum()) if len(answers) else 0
             cells[stage] = _cell(items, n, "answers", level)
@@ -445,8 +510,13 @@ def _unplaced_drivers(drivers: pd.DataFrame | None, journey: JourneyMap, stages)
         return ()
     placed = set(_driver_stages(drivers, journey)["driver"])
     rest = drivers.loc[~drivers["driver"].isin(placed) & (drivers["quadrant"] == QUADRANTS[0])].sort_values("priority")
-    return tuple(f"Across the journey: improve {row.driver.removeprefix('rating_').replace('_', ' ')} "
-                 f"({_percent(row.share)} of the explained score, {row.quadrant})" for row in rest.itertuples())
+    return tuple(_("Across the journey: %(driver)s") % {"driver": _driver_words(row)} for row in rest.itertuples())
+
+
+def _driver_words(row) -> str:
+    """"Improve delivery: 23% of the explained score, a driver to fix first"."""
+    return _("Improve %(driver)s: %(share)s of the explained score, a driver to fix first") % {
+        "driver": row.driver.removeprefix("rating_").replace("_", " "), "share": _percent(row.share)}
 
 
 def _kpi_cells(answers: pd.DataFrame, level, min_group_size: int) -> dict:
@@ -461,9 +531,14 @@ def _kpi_cells(answers: pd.DataFrame, level, min_group_size: int) -> dict:
     cells = {}
     for stage, rows in table.groupby("stage", sort=False):
         rows = rows.dropna(subset=["value"])
-        items = [f"{labels[r.metric][0]} {r.value:.{1 if r.metric == 'ces' else 0}f}{labels[r.metric][1]} "
-                 f"({r.low:.{1 if r.metric == 'ces' else 0}f} to {r.high:.{1 if r.metric == 'ces' else 0}f}), "
-                 f"n={int(r.n):,}" for r in rows.itertuples()]
+        items = []
+        for r in rows.itertuples():
+            decimals = 1 if r.metric == "ces" else 0
+            label, unit = labels[r.metric]
+            items.append(_("%(kpi)s %(value)s (%(low)s to %(high)s), n=%(n)s") % {
+                "kpi": label, "value": format_number(r.value, decimals=decimals) + unit,
+                "low": format_number(r.low, decimals=decimals), "high": format_number(r.high, decimals=decimals),
+                "n": format_count(r.n)})
         cells[stage] = _cell(items, rows["n"].min() if len(rows) else 0, "answers", level)
     return cells
 

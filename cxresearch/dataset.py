@@ -48,6 +48,8 @@ class CXDataset:
         end, scope, description, owner, expected_metric), to measure their effect.
     stages : dict of str to list of str
         Journey stages in order, each with its touchpoints.
+    stage_plan : dict of str to dict
+        Per stage, its ``goal`` and ``owner`` (``dataset.yml`` ``stage_plan``).
     path : pathlib.Path or None
         The folder the dataset was loaded from.
     timezone : str
@@ -66,6 +68,7 @@ class CXDataset:
     reviews: pd.DataFrame | None = None
     interventions: pd.DataFrame | None = None
     stages: dict[str, list[str]] = field(default_factory=dict)
+    stage_plan: dict[str, dict] = field(default_factory=dict)
     path: Path | None = None
     timezone: str = "UTC"
     notes: list[str] = field(default_factory=list)
@@ -176,6 +179,7 @@ def write_dataset(dataset: CXDataset, folder, *, comment: str | None = None) -> 
     for table, frame in dataset.tables.items():
         frame.to_parquet(folder / f"{table}.parquet", index=False)
     settings = {"name": dataset.name, "timezone": dataset.timezone, "stages": dataset.stages or None,
+                "stage_plan": dataset.stage_plan or None,
                 "topic_taxonomy": dataset.topic_taxonomy or None, "notes": dataset.notes or None}
     text = yaml.safe_dump({k: v for k, v in settings.items() if v is not None}, sort_keys=False,
                           allow_unicode=True, width=100)
@@ -196,7 +200,8 @@ def save_snapshot(dataset: CXDataset, folder, *, source: dict | None = None) -> 
     folder.mkdir(parents=True, exist_ok=True)
     for table, frame in dataset.tables.items():
         frame.to_parquet(folder / f"{table}.parquet", index=False)
-    meta = {"name": dataset.name, "stages": dataset.stages, "timezone": dataset.timezone, "notes": dataset.notes,
+    meta = {"name": dataset.name, "stages": dataset.stages, "stage_plan": dataset.stage_plan,
+            "timezone": dataset.timezone, "notes": dataset.notes,
             "topic_taxonomy": dataset.topic_taxonomy,
             "path": str(dataset.path) if dataset.path else None, "tables": list(dataset.tables), "source": source}
     (folder / SNAPSHOT_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
@@ -208,7 +213,8 @@ def load_snapshot(folder) -> CXDataset:
     folder = Path(folder)
     meta = json.loads((folder / SNAPSHOT_FILE).read_text(encoding="utf-8"))
     tables = {table: pd.read_parquet(folder / f"{table}.parquet") for table in meta["tables"]}
-    return CXDataset(name=meta["name"], stages=meta["stages"], timezone=meta["timezone"], notes=meta["notes"],
+    return CXDataset(name=meta["name"], stages=meta["stages"], stage_plan=meta.get("stage_plan", {}),
+                     timezone=meta["timezone"], notes=meta["notes"],
                      topic_taxonomy=meta.get("topic_taxonomy", {}),
                      path=Path(meta["path"]) if meta["path"] else None, **tables)
 
@@ -293,5 +299,5 @@ def _build(raw: dict, config: DatasetSettings, report: ValidationReport, *, keep
     for table, frame in tables.items():
         tables[table] = frame.reset_index(drop=True)
     report.notes[:] = dict.fromkeys(report.notes)  # a folder's notes may repeat what the loader finds again
-    return CXDataset(name=config.name, stages=config.stages, path=path,
+    return CXDataset(name=config.name, stages=config.stages, stage_plan=config.stage_plan, path=path,
                      timezone=config.timezone, notes=report.notes, topic_taxonomy=config.topic_taxonomy, **tables)

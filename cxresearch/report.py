@@ -20,7 +20,10 @@ from nbconvert.preprocessors import Preprocessor
 from . import i18n
 from .templating import TEMPLATES, render_template
 
-__all__ = ["OfflineOutputs", "EmptySections", "notebook_title", "render_page", "render_index"]
+__all__ = ["OfflineOutputs", "EmptySections", "notebook_title", "render_page", "render_index", "RUN_STATUSES"]
+
+#: Statuses of a run in the index (translated there).
+RUN_STATUSES = (i18n.N_("ok"), i18n.N_("failed"), i18n.N_("running"), i18n.N_("interrupted"))
 
 _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
 _HEADING = re.compile(r"^#\s+(.+)$", re.MULTILINE)

@@ -1,7 +1,7 @@
 """``dataset.yml``: the settings that describe an export's folder.
 
 Its name, CSV locale, file names, column mapping, default values, journey
-stages, time zone, topic taxonomy and notes. :func:`read_settings` checks every
+stages with their goals and owners, time zone, topic taxonomy and notes. :func:`read_settings` checks every
 setting and reports each problem (never raises).
 """
 from __future__ import annotations
@@ -17,8 +17,10 @@ from .i18n import check_language
 from .schemas import TABLES
 
 CONFIG_FILE = "dataset.yml"
-CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "timezone", "files", "topic_taxonomy", "notes",
-               "language")
+CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "stage_plan", "timezone", "files", "topic_taxonomy",
+               "notes", "language")
+#: What ``stage_plan`` may say about a stage.
+STAGE_PLAN_KEYS = ("goal", "owner")
 CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
 
 
@@ -31,6 +33,7 @@ class DatasetSettings:
     columns: dict = field(default_factory=dict)
     defaults: dict = field(default_factory=dict)
     stages: dict = field(default_factory=dict)
+    stage_plan: dict = field(default_factory=dict)
     timezone: str = "UTC"
     files: dict = field(default_factory=dict)
     topic_taxonomy: dict = field(default_factory=dict)
@@ -63,6 +66,7 @@ def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
     config.columns = _config_columns(data.get("columns"), problem)
     config.defaults = _config_defaults(data.get("defaults"), problem)
     config.stages = read_stages(data.get("stages"), problem)
+    config.stage_plan = read_stage_plan(data.get("stage_plan"), config.stages, problem)
     config.files = _config_files(data.get("files"), problem)
     config.topic_taxonomy = _config_topic_taxonomy(data.get("topic_taxonomy"), problem)
     report.notes.extend(_config_notes(data.get("notes"), problem))
@@ -175,6 +179,27 @@ def read_stages(value, problem) -> dict:
             seen[tp] = stage
         stages[str(stage).strip().lower()] = names
     return stages
+
+
+def read_stage_plan(value, stages: dict, problem) -> dict:
+    """``stage_plan``: per stage, its ``goal`` and ``owner`` (shown on the journey canvas and the summary's actions)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problem("'stage_plan' must map stages to their goal and owner, e.g. "
+                "'stage_plan: {purchase: {goal: Pay in one step, owner: E-commerce}}'.")
+        return {}
+    plan = {}
+    for stage, entry in value.items():
+        name = str(stage).strip().lower()
+        if stages and name not in stages:
+            problem(f"stage_plan.{stage}: no such stage; expected one of {', '.join(stages)}.{did_you_mean(name, stages)}")
+            continue
+        if not isinstance(entry, dict) or not set(entry) <= set(STAGE_PLAN_KEYS):
+            problem(f"stage_plan.{stage} must hold {' and/or '.join(STAGE_PLAN_KEYS)}; found {entry!r}.")
+            continue
+        plan[name] = {key: str(entry[key]).strip() for key in STAGE_PLAN_KEYS if entry.get(key)}
+    return plan
 
 
 def _config_notes(value, problem) -> list[str]:

@@ -11,10 +11,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from . import i18n
 
-__all__ = ["TEMPLATES", "HTMLFragment", "render_template"]
+__all__ = ["TEMPLATES", "HTMLFragment", "render_template", "disclosure"]
 
 #: Folder of the templates.
 TEMPLATES = Path(__file__).parent / "templates"
@@ -43,3 +44,13 @@ def render_template(name: str, **context) -> HTMLFragment:
     return HTMLFragment(_environment().get_template(name).render(**context))
 
 
+
+
+def disclosure(content, *, title: str | None = None) -> HTMLFragment:
+    """*content* (a table, a Styler or anything with an HTML view) folded behind a ``<details>`` element.
+
+    Long tables go below the first screen this way: the reader opens them when
+    needed. *title* is the line that opens it (default: "Show the table").
+    """
+    html = content._repr_html_() if hasattr(content, "_repr_html_") else content.to_html()
+    return render_template("details.html.j2", content=Markup(html), title=title or i18n._("Show the table"))

@@ -100,3 +100,19 @@ def test_rendering_has_every_stage_and_lane_escaped_with_a_switch(ds):
             assert f'data-lane="{lane}" data-stage="{stage}"' in first
     assert 'data-evidence="thin"' in first and 'data-evidence="none"' in first
     assert "@page cxc-a3 { size: A3 landscape" in html
+
+
+def test_stage_plan_is_read_from_dataset_yml(tmp_path, ds):
+    from cxresearch.dataset import load_dataset
+    from cxresearch.errors import DataError
+    ds.events.to_csv(tmp_path / "events.csv", index=False)
+    settings = "stages: {browse: [home], buy: [checkout], service: [chat]}\n"
+    (tmp_path / "dataset.yml").write_text(settings + "stage_plan: {Buy: {goal: Pay in one step, owner: Web team}}\n")
+    loaded = load_dataset(tmp_path)
+    assert loaded.stage_plan == {"buy": {"goal": "Pay in one step", "owner": "Web team"}}
+    assert journey_canvas(loaded).cell("goal", "buy").items == ("Goal: Pay in one step", "Owner: Web team")
+    (tmp_path / "dataset.yml").write_text(settings + "stage_plan: {bye: {goal: x}, buy: {budget: 3}}\n")
+    with pytest.raises(DataError) as error:
+        load_dataset(tmp_path)
+    assert "stage_plan.bye: no such stage" in str(error.value) and "Did you mean 'buy'" in str(error.value)
+    assert "stage_plan.buy must hold goal and/or owner; found {'budget': 3}" in str(error.value)

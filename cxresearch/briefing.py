@@ -1,0 +1,218 @@
+"""The first screen of the summary: five headline findings, what changed, the top three actions.
+
+A stakeholder opening the summary reads, before any table: five findings,
+each with its direction and interval (:func:`headline_findings`); what
+changed since the previous run (:func:`changes_since`); and the top three
+actions, the highest-impact pain points with their stage, owner and evidence
+(:func:`top_actions`). :func:`first_screen` renders the three from the
+``first_screen.html.j2`` template.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .canvas import evidence_level
+from .i18n import N_, _, format_count, format_number, format_percent
+from .privacy import MIN_GROUP_SIZE
+from .summary import KPI_LABELS, Summary
+from .templating import HTMLFragment, render_template
+
+__all__ = ["Finding", "Action", "headline_findings", "changes_since", "top_actions", "first_screen"]
+
+#: Findings on the first screen.
+FINDINGS = 5
+#: Actions on the first screen.
+ACTIONS = 3
+#: Direction -> the arrow shown.
+ARROWS = {"up": "▲", "down": "▼", "steady": "●", "": "■"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A headline: *text*, its *direction* ("up", "down", "steady" or "" when there is nothing to compare)
+    and whether that direction is *good* for customers (None when neutral), with the *interval* in words."""
+
+    text: str
+    direction: str
+    good: bool | None
+    interval: str
+    n: int
+
+
+@dataclass(frozen=True)
+class Action:
+    """A pain point to act on: *place* and *stage*, the stage's *owner*, its *evidence* and evidence level."""
+
+    place: str
+    stage: str
+    owner: str
+    evidence: str
+    level: str
+    impact: float
+
+
+def _short(key: str) -> str:
+    """"NPS", "CSAT", "CES": the KPI's label without its explanation."""
+    return KPI_LABELS[key].split(" (")[0]
+
+
+def _kpi_number(key: str, value: float) -> str:
+    """A KPI or a change of it: CES (1-7) with one decimal, NPS and CSAT (percent) whole."""
+    return format_number(value, decimals=1 if key == "ces" else 0)
+
+
+def _kpi_value(key: str, value: float) -> str:
+    return _kpi_number(key, value) + ("%" if key == "csat" else "")
+
+
+def _kpi_findings(summary: Summary) -> list[Finding]:
+    changes = summary.kpi_changes.set_index("kpi") if not summary.kpi_changes.empty else pd.DataFrame()
+    findings = []
+    for key, estimate in summary.kpis.items():
+        interval = _("95%% interval %(low)s to %(high)s, %(n)s answers") % {
+            "low": _kpi_value(key, estimate.low), "high": _kpi_value(key, estimate.high),
+            "n": format_count(estimate.n)}
+        text = _("%(kpi)s is %(value)s") % {"kpi": _short(key), "value": _kpi_value(key, estimate.value)}
+        direction, good = "", None
+        if key in changes.index:
+            change = changes.loc[key]
+            if change["significant"]:
+                direction = "up" if change["diff"] > 0 else "down"
+                good = direction == "up"          # higher NPS, CSAT and CES (ease) are better
+                text += _(", %(diff)s since the previous run") % {
+                    "diff": ("+" if change["diff"] > 0 else "") + _kpi_number(key, change["diff"])}
+            else:
+                direction = "steady"
+                text += _(", steady since the previous run (the change is within noise)")
+        findings.append(Finding(text=text, direction=direction, good=good, interval=interval, n=estimate.n))
+    return findings
+
+
+def _stage_finding(summary: Summary) -> list[Finding]:
+    """The least satisfied stage of the journey, against the best one."""
+    stages = summary.stages
+    if stages.empty or "csat" not in stages.columns or stages["csat"].notna().sum() < 2:
+        return []
+    ranked = stages.dropna(subset=["csat"]).sort_values(["csat", "stage"])
+    worst, best = ranked.iloc[0], ranked.iloc[-1]
+    text = _("%(stage)s is the least satisfying stage: CSAT %(csat)s, against %(best)s at %(best_stage)s") % {
+        "stage": str(worst["stage"]).capitalize(), "csat": format_percent(worst["csat"] / 100, decimals=0),
+        "best": format_percent(best["csat"] / 100, decimals=0), "best_stage": best["stage"]}
+    interval = _("95%% interval %(low)s to %(high)s, %(n)s answers") % {
+        "low": format_percent(worst["csat_low"] / 100, decimals=0),
+        "high": format_percent(worst["csat_high"] / 100, decimals=0), "n": format_count(worst["surveys"])}
+    below = worst["csat_high"] < best["csat_low"]
+    return [Finding(text=text, direction="down" if below else "steady", good=False if below else None,
+                    interval=interval, n=int(worst["surveys"]))]
+
+
+def _persona_finding(summary: Summary) -> list[Finding]:
+    """The persona that moved most since the previous run, else the largest persona."""
+    shares = summary.persona_shares
+    if shares.empty:
+        return []
+    shown = shares.loc[shares["status"] != "vanished"]
+    moved = shown.dropna(subset=["share_change"])
+    if len(moved) and (moved["share_change"].abs() >= 1).any():   # shares are in percent here
+        row = moved.loc[moved["share_change"].abs().idxmax()]
+        text = _("%(name)s: %(share)s of customers, %(change)s points since the previous run") % {
+            "name": row["name"], "share": format_percent(row["share"] / 100, decimals=0),
+            "change": ("+" if row["share_change"] > 0 else "") + format_number(row["share_change"], decimals=0)}
+        direction = "up" if row["share_change"] > 0 else "down"
+    elif len(shown):
+        row = shown.sort_values(["share", "name"], ascending=[False, True]).iloc[0]
+        text = _("The largest persona is %(name)s, %(share)s of customers (%(k)s personas)") % {
+            "name": row["name"], "share": format_percent(row["share"] / 100, decimals=0), "k": len(shown)}
+        direction = ""
+    else:
+        return []
+    interval = _("95%% interval %(low)s to %(high)s, %(n)s customers") % {
+        "low": format_percent(row["share_low"] / 100, decimals=0),
+        "high": format_percent(row["share_high"] / 100, decimals=0), "n": format_count(row["size"])}
+    return [Finding(text=text, direction=direction, good=None, interval=interval, n=int(row["size"]))]
+
+
+def _pain_finding(summary: Summary) -> list[Finding]:
+    if summary.pain_points.empty:
+        return []
+    top = summary.pain_points.iloc[0]
+    text = _("The costliest pain point is %(name)s: %(reach)s of customers pass there and %(exits)s of visits "
+             "end there") % {"name": top["name"], "reach": format_percent(top["reach"], decimals=0),
+                             "exits": format_percent(top["exit_rate"], decimals=0)}
+    return [Finding(text=text, direction="down", good=False, interval=_csat_words(top), n=int(top["customers"]))]
+
+
+def _csat_words(row) -> str:
+    if pd.isna(row.get("csat")):
+        return _("no CSAT answers there; %(n)s customers") % {"n": format_count(row["customers"])}
+    return _("CSAT %(csat)s, 95%% interval %(low)s to %(high)s, %(n)s answers") % {
+        "csat": format_percent(row["csat"] / 100, decimals=0), "low": format_percent(row["csat_low"] / 100, decimals=0),
+        "high": format_percent(row["csat_high"] / 100, decimals=0), "n": format_count(row["surveys"])}
+
+
+def headline_findings(summary: Summary, *, top: int = FINDINGS) -> list[Finding]:
+    """The *top* headline findings of a run: the KPIs, the least satisfying stage, personas, the top pain point."""
+    return (_kpi_findings(summary) + _stage_finding(summary) + _persona_finding(summary)
+            + _pain_finding(summary))[:top]
+
+
+def changes_since(summary: Summary) -> list[str]:
+    """What changed since the previous run, in sentences (empty without a previous run)."""
+    if summary.previous_run is None:
+        return []
+    lines = []
+    for row in summary.kpi_changes.itertuples():
+        if row.significant:
+            lines.append(_("%(kpi)s moved from %(before)s to %(after)s (95%% interval of the change %(low)s to "
+                           "%(high)s)") % {"kpi": _short(row.kpi), "before": _kpi_value(row.kpi, row.before),
+                                           "after": _kpi_value(row.kpi, row.after),
+                                           "low": _kpi_number(row.kpi, row.low),
+                                           "high": _kpi_number(row.kpi, row.high)})
+    for status, sentence in (("new", N_("New persona: %(name)s.")), ("vanished", N_("Vanished persona: %(name)s."))):
+        lines += [_(sentence) % {"name": name}
+                  for name in summary.persona_shares.loc[summary.persona_shares["status"] == status, "name"]]
+    pains = summary.pain_points
+    if not pains.empty and "previous_rank" in pains.columns:
+        for row in pains.head(ACTIONS).itertuples():
+            if pd.isna(row.previous_rank):
+                lines.append(_("%(name)s is a new top pain point (rank %(rank)s).") % {"name": row.name, "rank": row.rank})
+            elif row.previous_rank != row.rank:
+                lines.append(_("%(name)s moved from rank %(before)s to %(after)s among pain points.") % {
+                    "name": row.name, "before": int(row.previous_rank), "after": row.rank})
+    lines += [_("Intervention %(id)s, %(metric)s: %(before)s → %(after)s.") % {
+                  "id": row.intervention_id, "metric": row.metric,
+                  "before": row.previous_verdict if pd.notna(row.previous_verdict) else _("not measured"),
+                  "after": row.verdict if pd.notna(row.verdict) else _("not measured")}
+              for row in summary.verdict_changes.itertuples()]
+    return lines or [_("No KPI, persona or top pain point changed beyond noise.")]
+
+
+def top_actions(summary: Summary, *, stage_plan: dict | None = None, top: int = ACTIONS,
+                min_group_size: int = MIN_GROUP_SIZE) -> list[Action]:
+    """The *top* pain points with an impact above zero, highest first, with stage, owner and evidence."""
+    pains = summary.pain_points
+    if pains.empty:
+        return []
+    plan = stage_plan or {}
+    actions = []
+    for row in pains.loc[pains["impact"] > 0].head(top).to_dict("records"):
+        evidence = _("%(reach)s of customers pass there, %(exits)s of visits end there; %(csat)s") % {
+            "reach": format_percent(row["reach"], decimals=0), "exits": format_percent(row["exit_rate"], decimals=0),
+            "csat": _csat_words(row)}
+        n = row["surveys"] if pd.notna(row.get("csat")) else row["customers"]
+        stage = "" if pd.isna(row["stage"]) else str(row["stage"])
+        actions.append(Action(place=str(row["name"]), stage=stage,
+                              owner=(plan.get(stage) or {}).get("owner", ""), evidence=evidence,
+                              level=evidence_level(n, min_group_size=min_group_size), impact=float(row["impact"])))
+    return actions
+
+
+def first_screen(summary: Summary, *, stage_plan: dict | None = None,
+                 min_group_size: int = MIN_GROUP_SIZE) -> HTMLFragment:
+    """The summary's first screen (see the module docstring) as HTML."""
+    return render_template("first_screen.html.j2", findings=headline_findings(summary),
+                           changes=changes_since(summary), previous_run=summary.previous_run,
+                           actions=top_actions(summary, stage_plan=stage_plan, min_group_size=min_group_size),
+                           arrows=ARROWS)

@@ -1,0 +1,72 @@
+"""The summary's first screen from a hand-made Summary: findings with direction and interval, changes, actions."""
+import pandas as pd
+
+from cxresearch.briefing import changes_since, first_screen, headline_findings, top_actions
+from cxresearch.stats import Estimate
+from cxresearch.summary import Summary
+
+PAINS = pd.DataFrame({
+    "rank": [1, 2, 3, 4], "previous_rank": pd.array([1, 3, pd.NA, 2], dtype="Int64"),
+    "name": ["chat", "returns", "faq", "home"], "stage": ["service", "service", "service", "browse"],
+    "customers": [400, 300, 200, 900], "reach": [0.27, 0.35, 0.2, 0.9], "exit_rate": [0.61, 0.9, 0.4, 0.1],
+    "surveys": [71, 12, 0, 50], "csat": [25.0, 51.0, float("nan"), 80.0], "csat_low": [16.0, 42.0, float("nan"), 70.0],
+    "csat_high": [37.0, 60.0, float("nan"), 88.0], "impact": [0.2, 0.1, 0.05, 0.0]})
+
+
+def summary(previous=True):
+    kpi_changes = pd.DataFrame({"kpi": ["nps", "csat"], "before": [30.0, 70.0], "after": [23.0, 74.0],
+                                "diff": [-7.0, 4.0], "low": [-12.0, -1.0], "high": [-2.0, 9.0],
+                                "significant": [True, False], "p_value": [0.01, 0.2], "note": ["", ""]})
+    shares = pd.DataFrame({"persona_id": [0, 1, 2], "name": ["Savers", "Chatters", "Gone"], "size": [600, 300, 0],
+                           "share": [60.0, 30.0, 0.0], "share_low": [57.0, 27.0, float("nan")],
+                           "share_high": [63.0, 33.0, float("nan")], "status": ["kept", "new", "vanished"],
+                           "share_change": [2.0, float("nan"), -10.0]})
+    stages = pd.DataFrame({"stage": ["browse", "service"], "csat": [84.0, 44.0], "csat_low": [80.0, 38.0],
+                           "csat_high": [88.0, 50.0], "surveys": [400, 276]})
+    return Summary(kpis={"nps": Estimate(23.0, 18.0, 28.0, 1297), "csat": Estimate(74.0, 71.0, 77.0, 1230)},
+                   persona_model=None, persona_shares=shares, assignments=pd.DataFrame(), stages=stages,
+                   pain_points=PAINS, kpi_changes=kpi_changes if previous else pd.DataFrame(),
+                   previous_run="2026-11-01" if previous else None)
+
+
+def test_five_findings_with_direction_and_interval():
+    findings = headline_findings(summary())
+    assert [f.direction for f in findings] == ["down", "steady", "down", "up", "down"]
+    assert findings[0].text == "NPS is 23, -7 since the previous run" and findings[0].good is False
+    assert findings[0].interval == "95% interval 18 to 28, 1,297 answers"
+    assert findings[1].text == "CSAT is 74%, steady since the previous run (the change is within noise)"
+    assert findings[2].text == "Service is the least satisfying stage: CSAT 44%, against 84% at browse"
+    assert findings[3].text == "Savers: 60% of customers, +2 points since the previous run"
+    assert findings[4].text.startswith("The costliest pain point is chat: 27% of customers")
+
+
+def test_first_run_has_no_direction_and_no_changes():
+    findings = headline_findings(summary(previous=False))
+    assert findings[0].direction == "" and findings[0].text == "NPS is 23"
+    assert changes_since(summary(previous=False)) == []
+
+
+def test_changes_since_the_previous_run():
+    assert changes_since(summary()) == [
+        "NPS moved from 30 to 23 (95% interval of the change -12 to -2)",   # CSAT's change is within noise
+        "New persona: Chatters.", "Vanished persona: Gone.",
+        "returns moved from rank 3 to 2 among pain points.", "faq is a new top pain point (rank 3)."]
+
+
+def test_top_three_actions_carry_stage_owner_and_evidence():
+    actions = top_actions(summary(), stage_plan={"service": {"owner": "Customer care"}})
+    assert [a.place for a in actions] == ["chat", "returns", "faq"]          # home has no impact
+    assert actions[0].owner == "Customer care" and actions[0].stage == "service"
+    assert actions[0].evidence == ("27% of customers pass there, 61% of visits end there; "
+                                   "CSAT 25%, 95% interval 16% to 37%, 71 answers")
+    assert [a.level for a in actions] == ["solid", "thin", "solid"]          # 12 answers; faq: 200 customers
+    assert "no CSAT answers there; 200 customers" in actions[2].evidence
+
+
+def test_first_screen_renders_findings_before_actions_escaped():
+    html = str(first_screen(summary(), stage_plan={"service": {"owner": "<Care>"}}))
+    assert html.index("Headline findings") < html.index("Since the previous run") < html.index("Top three actions")
+    assert "&lt;Care&gt;" in html and "<Care>" not in html
+    assert html.count('class="cxf-finding"') == 5 and html.count('class="cxf-action ') == 3
+    html = str(first_screen(summary(previous=False)))
+    assert "first run of this dataset" in html and "not set (add an owner to dataset.yml)" in html
