@@ -200,7 +200,7 @@ def dataset(size: str) -> Path:
     if not folder.is_dir():
         from cxresearch.synthetic import generate
         partial = folder.with_name(folder.name + ".partial")
-        generate(partial, customers=SIZES[size], seed=SEED, fmt="parquet")
+        generate(partial, customers=SIZES[size], random_state=SEED, fmt="parquet")
         partial.rename(folder)
     return folder
 

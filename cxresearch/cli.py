@@ -37,7 +37,7 @@ def _validate(args) -> int:
 def _demo(args) -> int:
     from .synthetic import generate
 
-    out = generate(args.out, customers=args.customers, seed=args.seed, fmt=args.format)
+    out = generate(args.out, customers=args.customers, random_state=args.seed, fmt=args.format)
     print(f"Demo dataset written to {out}")
     return 0
 

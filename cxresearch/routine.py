@@ -588,7 +588,7 @@ def run_summary(parameters: RoutineParameters, dataset=None) -> Summary:
     if available(dataset, "personas"):
         with contextlib.suppress(NoCustomerDataError):  # the summary says why there are no personas
             model = run_personas(parameters, dataset)[1]
-    summary = summarise(dataset, personas=parameters.n_personas, seed=parameters.seed,
+    summary = summarise(dataset, personas=parameters.n_personas, random_state=parameters.seed,
                         min_group_size=parameters.min_group_size,
                         previous=load_previous(earlier.folder) if earlier else None, persona_model=model)
     if parameters.run_dir:

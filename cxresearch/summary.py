@@ -214,7 +214,7 @@ def _write(path: Path, writer) -> None:
     temporary.replace(path)
 
 
-def summarise(ds: CXDataset, *, personas="auto", seed: int = 42, min_group_size: int = MIN_GROUP_SIZE,
+def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_group_size: int = MIN_GROUP_SIZE,
               previous: PreviousRun | None = None, persona_model: PersonaModel | None = None) -> Summary:
     """Headline results of *ds*, compared with a *previous* run when given.
 
@@ -224,8 +224,8 @@ def summarise(ds: CXDataset, *, personas="auto", seed: int = 42, min_group_size:
         The dataset, already restricted to the period.
     personas : "auto" or int
         Number of personas (``"auto"`` chooses it).
-    seed : int
-        Random seed of the persona model.
+    random_state : int
+        Seed of the persona model.
     min_group_size : int
         Smallest group described.
     previous : PreviousRun, optional
@@ -238,7 +238,7 @@ def summarise(ds: CXDataset, *, personas="auto", seed: int = 42, min_group_size:
     model, failed = persona_model, {}
     if model is None and available(ds, "personas"):
         try:
-            _, model = fit_personas(ds, n_personas=personas, random_state=seed, min_group_size=min_group_size,
+            _, model = fit_personas(ds, n_personas=personas, random_state=random_state, min_group_size=min_group_size,
                                     previous=previous.persona_model if previous else None)
         except NoCustomerDataError as exc:  # too few customers, or nothing varying among them
             failed["personas"] = str(exc)

@@ -2,7 +2,7 @@
 
 :func:`generate` writes a complete dataset folder ("Demo retailer") in the
 canonical data model, plus a ``truth/`` folder holding the answers every
-analysis should find. Everything is drawn from ``numpy.random.default_rng(seed)``
+analysis should find. Everything is drawn from ``numpy.random.default_rng(random_state)``
 and vectorised; customers are simulated in fixed chunks (so the same seed gives
 identical bytes whatever the size), which keeps 1M customers / ~20M events
 within bounded memory.
@@ -68,12 +68,13 @@ effects and the before/after values measured on the generated data),
 Examples
 --------
 >>> import tempfile
->>> path = generate(tempfile.mkdtemp(), customers=200, seed=1)
+>>> path = generate(tempfile.mkdtemp(), customers=200, random_state=1)
 >>> sorted(p.name for p in path.iterdir())[:4]
 ['customers.csv', 'dataset.yml', 'events.csv', 'interventions.csv']
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,8 +109,8 @@ MIN_GAP, MAX_GAP = 10, 20 * 60
 #: Each session owns a slot this long: the longest session plus a 2 h 10 min pause.
 SLOT = (MAX_EVENTS - 1) * MAX_GAP + 2 * 3600 + 600
 
-def generate(out_dir, *, customers: int = 5000, seed: int = 42, start="2025-01-01", months: int = 12,
-             fmt: str = "csv") -> Path:
+def generate(out_dir, *, customers: int = 5000, random_state: int = 42, start="2025-01-01", months: int = 12,
+             fmt: str = "csv", seed: int | None = None) -> Path:
     """Write the demo dataset folder with its ``truth/`` and return its path.
 
     Parameters
@@ -118,7 +119,7 @@ def generate(out_dir, *, customers: int = 5000, seed: int = 42, start="2025-01-0
         Folder to write (created; existing files are overwritten).
     customers : int
         Number of customers (about 20 events, 0.4 surveys, 0.25 reviews each).
-    seed : int
+    random_state : int
         Seed of ``numpy.random.default_rng``; same seed, same bytes.
     start : str or Timestamp
         First day of the observed period (UTC).
@@ -126,6 +127,8 @@ def generate(out_dir, *, customers: int = 5000, seed: int = 42, start="2025-01-0
         Length of the period, at least 2 (interventions need a before and an after).
     fmt : {"csv", "parquet"}
         Format of the four tables; truth files are always CSV/JSON.
+    seed : int, optional
+        Deprecated name of *random_state* (a FutureWarning says so).
 
     Returns
     -------
@@ -134,7 +137,11 @@ def generate(out_dir, *, customers: int = 5000, seed: int = 42, start="2025-01-0
     """
     check_integer("customers", customers, minimum=1)
     check_integer("months", months, minimum=2)
-    check_integer("seed", seed, minimum=0)
+    if seed is not None:
+        warnings.warn("generate(seed=) is now generate(random_state=); seed= will be removed.", FutureWarning,
+                      stacklevel=2)
+        random_state = seed
+    check_integer("random_state", random_state, minimum=0)
     check_choice("fmt", fmt, FORMATS)
     try:
         period = _Period.of(start, months)
@@ -142,7 +149,7 @@ def generate(out_dir, *, customers: int = 5000, seed: int = 42, start="2025-01-0
         raise ParameterError(f"start must be a date like '2025-01-01'; got {start!r}.") from exc
     out = Path(out_dir)
     (out / "truth").mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     people = _draw_customers(rng, customers, period)
     _write(out / "customers", _customer_table(people), fmt)
     model = _SessionModel()

@@ -337,7 +337,7 @@ def test_snapshot_round_trip_is_exact(tmp_path):
     from cxresearch.dataset import load_snapshot, save_snapshot, snapshot_source
     from cxresearch.synthetic import generate
 
-    ds = load_dataset(generate(tmp_path / "demo", customers=120, seed=5))
+    ds = load_dataset(generate(tmp_path / "demo", customers=120, random_state=5))
     save_snapshot(ds, tmp_path / "snap", source={"period": "all"})
     back = load_snapshot(tmp_path / "snap")
     assert (back.name, back.stages, back.notes, back.path) == (ds.name, ds.stages, ds.notes, ds.path)

@@ -25,7 +25,7 @@ RUNS = 3             # a hang showed up in about one run in three
 
 @pytest.fixture(scope="module")
 def small_demo(tmp_path_factory):
-    return generate(tmp_path_factory.mktemp("demo300"), customers=300, seed=42)
+    return generate(tmp_path_factory.mktemp("demo300"), customers=300, random_state=42)
 
 
 def _run(source, target, **parameters):

@@ -239,7 +239,7 @@ def test_compare_verdicts_lists_only_changes():
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    folder = generate(tmp_path_factory.mktemp("demo") / "demo", customers=5000, seed=42)
+    folder = generate(tmp_path_factory.mktemp("demo") / "demo", customers=5000, random_state=42)
     truth = json.loads((folder / "truth" / "interventions.json").read_text())
     ds = load_dataset(folder)
     effects = {window: intervention_effects(ds, window=window).set_index(["intervention_id", "metric"])

@@ -289,7 +289,7 @@ def test_explorer_filters_by_persona_and_channel():
 def demo(tmp_path_factory):
     from cxresearch import load_dataset
     from cxresearch.synthetic import generate
-    folder = generate(tmp_path_factory.mktemp("demo") / "demo", customers=3000, seed=42)
+    folder = generate(tmp_path_factory.mktemp("demo") / "demo", customers=3000, random_state=42)
     return folder, load_dataset(folder)
 
 

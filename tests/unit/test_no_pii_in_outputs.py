@@ -33,7 +33,7 @@ def digits(text: str) -> str:
 def planted(tmp_path_factory):
     """A demo dataset with extra PII in free text, and every planted value."""
     folder = tmp_path_factory.mktemp("pii") / "data"
-    shutil.copytree(generate(tmp_path_factory.mktemp("demo"), customers=300, seed=21), folder)
+    shutil.copytree(generate(tmp_path_factory.mktemp("demo"), customers=300, random_state=21), folder)
     customers = pd.read_csv(folder / "customers.csv", dtype=str)
     name = customers["name"].iloc[0]
     reviews = pd.read_csv(folder / "reviews.csv", dtype=str, keep_default_na=False)

@@ -36,7 +36,7 @@ def test_the_box_lists_each_pages_notes_or_says_there_is_nothing(tmp_path):
 
 # One real kernel (about 30 s): the only way to see what a reader of the page sees.
 def test_a_notebook_run_shows_warnings_as_notes_without_stderr_or_source_paths(tmp_path):
-    data = generate(tmp_path / "data", customers=300, seed=5, months=3)
+    data = generate(tmp_path / "data", customers=300, random_state=5, months=3)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     executed = papermill.execute_notebook(

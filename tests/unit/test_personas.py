@@ -30,7 +30,7 @@ def test_scikit_learn_contract(estimator, check):
 # ----------------------------------------------------------------- demo data
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    folder = generate(tmp_path_factory.mktemp("demo"), customers=3000, seed=42)
+    folder = generate(tmp_path_factory.mktemp("demo"), customers=3000, random_state=42)
     ds = load_dataset(folder)
     features, model = fit_personas(ds, random_state=7)
     truth = pd.read_csv(folder / "truth" / "personas.csv", dtype=str).set_index("customer_id")["persona"]
@@ -223,7 +223,7 @@ def test_explorer_shows_the_selected_persona(demo):
 # ------------------------------------------------------- whatever per-customer source exists
 @pytest.fixture(scope="module")
 def small_demo(tmp_path_factory):
-    return load_dataset(generate(tmp_path_factory.mktemp("small"), customers=400, seed=3))
+    return load_dataset(generate(tmp_path_factory.mktemp("small"), customers=400, random_state=3))
 
 
 @pytest.mark.parametrize("tables", [("events",), ("surveys",), ("reviews",), ("customers",)])

@@ -24,8 +24,8 @@ def test_readme_has_python_examples():
 def test_readme_python_example_runs(index, tmp_path, monkeypatch):
     block = _python_blocks()[index]
     if '"path/to/export"' in block:
-        generate(tmp_path / "path" / "to" / "export", customers=200, seed=1)
-    generate(tmp_path / "data" / "demo", customers=600, seed=3)
+        generate(tmp_path / "path" / "to" / "export", customers=200, random_state=1)
+    generate(tmp_path / "data" / "demo", customers=600, random_state=3)
     monkeypatch.chdir(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -33,7 +33,7 @@ def visible_text(page: str) -> str:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    return generate(tmp_path_factory.mktemp("demo"), customers=300, seed=11)
+    return generate(tmp_path_factory.mktemp("demo"), customers=300, random_state=11)
 
 
 @pytest.fixture(scope="module")

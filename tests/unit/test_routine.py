@@ -244,7 +244,7 @@ def test_summary_tells_each_intervention_verdict_and_what_changed_since_the_prev
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    return generate(tmp_path_factory.mktemp("demo"), customers=300, seed=5)
+    return generate(tmp_path_factory.mktemp("demo"), customers=300, random_state=5)
 
 
 def test_personas_are_fitted_once_per_run_and_read_back(demo, tmp_path, monkeypatch):

@@ -44,7 +44,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
-    return generate(tmp_path_factory.mktemp("routine-shapes") / "full", customers=200, seed=8, months=4)
+    return generate(tmp_path_factory.mktemp("routine-shapes") / "full", customers=200, random_state=8, months=4)
 
 
 def _cut(source: Path, folder: Path, tables: dict, drop: tuple, keep_config: bool) -> Path:

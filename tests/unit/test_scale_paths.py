@@ -13,7 +13,7 @@ from cxresearch.synthetic import generate
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    return generate(tmp_path_factory.mktemp("demo"), customers=300, seed=3)
+    return generate(tmp_path_factory.mktemp("demo"), customers=300, random_state=3)
 
 
 def test_features_are_the_same_with_either_engine(demo):

@@ -35,7 +35,7 @@ OPTIONAL_COLUMNS = [("surveys", "nps"), ("surveys", "csat"), ("surveys", "ces"),
 @pytest.fixture(scope="module")
 def full(tmp_path_factory):
     """A small complete dataset (all five tables, every optional column)."""
-    folder = generate(tmp_path_factory.mktemp("shapes") / "full", customers=150, seed=3, months=4)
+    folder = generate(tmp_path_factory.mktemp("shapes") / "full", customers=150, random_state=3, months=4)
     return load_dataset(folder)
 
 

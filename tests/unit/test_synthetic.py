@@ -15,7 +15,7 @@ CUSTOMERS = 2000
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    return synthetic.generate(tmp_path_factory.mktemp("demo"), customers=CUSTOMERS, seed=7)
+    return synthetic.generate(tmp_path_factory.mktemp("demo"), customers=CUSTOMERS, random_state=7)
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +40,17 @@ def _files(folder):
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(demo, tmp_path):
-    again = synthetic.generate(tmp_path / "again", customers=CUSTOMERS, seed=7)
-    other = synthetic.generate(tmp_path / "other", customers=CUSTOMERS, seed=8)
+    again = synthetic.generate(tmp_path / "again", customers=CUSTOMERS, random_state=7)
+    other = synthetic.generate(tmp_path / "other", customers=CUSTOMERS, random_state=8)
     assert _files(again) == _files(demo)
     assert _files(other)["events.csv"] != _files(demo)["events.csv"]
     assert _files(other)["surveys.csv"] != _files(demo)["surveys.csv"]
+
+
+def test_the_old_seed_keyword_still_works_and_says_it_is_deprecated(tmp_path):
+    with pytest.warns(FutureWarning, match="random_state"):
+        old = synthetic.generate(tmp_path / "old", customers=60, seed=4)
+    assert _files(old) == _files(synthetic.generate(tmp_path / "new", customers=60, random_state=4))
 
 
 def test_files_follow_the_canonical_model_and_keep_raw_pii(demo, tables):
@@ -229,7 +235,7 @@ def test_texts_follow_language_and_score(tables):
 
 def test_chunks_continue_ids_and_truth(tmp_path, monkeypatch):
     monkeypatch.setattr(synthetic, "CHUNK", 150)
-    path = synthetic.generate(tmp_path, customers=400, seed=3)
+    path = synthetic.generate(tmp_path, customers=400, random_state=3)
     events = pd.read_csv(path / "events.csv")
     assert (events.groupby("session_id")["customer_id"].nunique() == 1).all()
     assert events["customer_id"].is_monotonic_increasing
@@ -239,8 +245,8 @@ def test_chunks_continue_ids_and_truth(tmp_path, monkeypatch):
 
 
 def test_parquet_holds_the_same_data_with_utc_timestamps(tmp_path):
-    csv = synthetic.generate(tmp_path / "csv", customers=300, seed=5)
-    parquet = synthetic.generate(tmp_path / "parquet", customers=300, seed=5, fmt="parquet")
+    csv = synthetic.generate(tmp_path / "csv", customers=300, random_state=5)
+    parquet = synthetic.generate(tmp_path / "parquet", customers=300, random_state=5, fmt="parquet")
     from_csv = pd.read_csv(csv / "surveys.csv")
     from_parquet = pd.read_parquet(parquet / "surveys.parquet")
     assert str(from_parquet["timestamp"].dt.tz) == "UTC"

@@ -19,7 +19,7 @@ OLIST_REVIEWS = SHARED_DATA / "olist_ecommerce_sample15k" / "olist_order_reviews
 
 @pytest.fixture(scope="module")
 def reviews(tmp_path_factory):
-    folder = generate(tmp_path_factory.mktemp("demo") / "demo", customers=3000, seed=7)
+    folder = generate(tmp_path_factory.mktemp("demo") / "demo", customers=3000, random_state=7)
     reviews = load_dataset(folder).reviews
     return reviews[reviews["text"].notna()].reset_index(drop=True)
 

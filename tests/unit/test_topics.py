@@ -80,7 +80,7 @@ def test_topics_label_each_text_by_its_own_index(order):
 
 
 def test_no_theme_of_the_bilingual_demo_is_one_language(tmp_path):
-    surveys = load_dataset(generate(tmp_path / "demo", customers=1500, seed=11)).surveys
+    surveys = load_dataset(generate(tmp_path / "demo", customers=1500, random_state=11)).surveys
     comments = surveys["comment"].dropna()
     result = topics(comments, n_boot=0)
     themes = result.summary[result.summary["kind"] == "theme"]
@@ -108,7 +108,7 @@ def test_delivery_theme_catches_late_and_missing_olist_deliveries():
 
 
 def test_dataset_yml_extends_the_taxonomy(tmp_path):
-    folder = generate(tmp_path / "demo", customers=150, seed=3)
+    folder = generate(tmp_path / "demo", customers=150, random_state=3)
     config = folder / "dataset.yml"
     original = config.read_text(encoding="utf-8")
     config.write_text(original + "topic_taxonomy:\n  loyalty:\n    label: Loyalty programme\n"

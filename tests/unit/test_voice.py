@@ -18,7 +18,7 @@ Z95 = 1.959963984540054
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    folder = generate(tmp_path_factory.mktemp("demo") / "demo", customers=5000, seed=42)
+    folder = generate(tmp_path_factory.mktemp("demo") / "demo", customers=5000, random_state=42)
     return load_dataset(folder), Path(folder) / "truth"
 
 
