@@ -22,6 +22,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 from ._checks import check_choice
 from .errors import ParameterError
+from .i18n import N_, _, format_count, format_percent, ngettext
 
 __all__ = ["CORRECTIONS", "z_value", "wilson_interval", "nps_interval", "nps_se", "mean_interval",
            "proportion_diff_interval", "nps_diff_interval", "mean_diff_interval", "adjust_pvalues",
@@ -29,7 +30,7 @@ __all__ = ["CORRECTIONS", "z_value", "wilson_interval", "nps_interval", "nps_se"
 
 #: Multiplicity corrections accepted by :func:`adjust_pvalues` -> statsmodels method.
 CORRECTIONS = {"fdr_bh": "fdr_bh", "holm": "holm", "none": None}
-_CORRECTION_NAMES = {"fdr_bh": "Benjamini-Hochberg false discovery rate", "holm": "Holm family-wise error rate"}
+_CORRECTION_NAMES = {"fdr_bh": N_("Benjamini-Hochberg false discovery rate"), "holm": N_("Holm family-wise error rate")}
 
 
 def z_value(level: float) -> float:
@@ -227,8 +228,10 @@ def adjust_pvalues(p_values, *, correction: str = "fdr_bh", level: float = 0.95)
 
 
 def correction_note(correction: str, tests: int, level: float = 0.95) -> str:
-    """One sentence saying how change flags were corrected for multiplicity."""
+    """One sentence for the page saying how change flags were corrected for multiplicity."""
+    values = {"level": format_percent(1 - level, decimals=0), "tests": format_count(tests)}
     if correction == "none" or tests <= 1:
-        return f"Changes are flagged at the {1 - level:.0%} level ({tests} test{'s' * (tests != 1)}, no correction)."
-    return (f"Changes are flagged at the {1 - level:.0%} level, corrected for {tests} comparisons "
-            f"({_CORRECTION_NAMES[correction]}).")
+        return ngettext("Changes are flagged at the %(level)s level (%(tests)s test, no correction).",
+                        "Changes are flagged at the %(level)s level (%(tests)s tests, no correction).", tests) % values
+    return _("Changes are flagged at the %(level)s level, corrected for %(tests)s comparisons (%(method)s).") % {
+        **values, "method": _(_CORRECTION_NAMES[correction])}

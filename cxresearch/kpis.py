@@ -13,6 +13,7 @@ Every method and threshold, with its reference, is in ``docs/METHODS.md``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -25,7 +26,8 @@ from .intervals import (_t_interval, mean_diff_interval, nps_diff_interval, nps_
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .survey_design import LOW_BASE, _as_list, _design_data, _in_canonical_order, _linearised, _weights, is_low_base
 
-__all__ = ["KPIMetric", "KPI_METRICS", "kpi_summary", "kpi_differences", "mix_decomposition"]
+__all__ = ["KPIMetric", "KPI_METRICS", "kpi_summary", "absent_metrics", "kpi_differences", "MixDecomposition",
+           "mix_decomposition", "segment_mix"]
 
 
 
@@ -112,7 +114,7 @@ def kpi_summary(frame: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
         Grouping columns; empty for one overall row per metric.
     metrics : list of {"nps", "csat", "csat_mean", "ces"}
         ``"csat"`` is the top-2-box percentage, ``"csat_mean"`` the mean score.
-        A metric whose column is absent is skipped and listed in ``attrs["absent"]``.
+        A metric whose column is absent is skipped (see :func:`absent_metrics`).
     level : float
         Confidence level of the intervals.
     min_group_size : int
@@ -134,15 +136,12 @@ def kpi_summary(frame: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
         ``n_effective``, ``design_effect``, ``low_base``, ``top_share`` and
         ``bottom_share`` (promoters and detractors for NPS, the top-2-box share
         for CSAT), ``df`` (of a mean's t interval) and ``weight_total``.
-        ``attrs``: ``absent`` (metric -> missing column), ``level``, ``weighted``, ``clustered``.
 
     Examples
     --------
     >>> table = kpi_summary(pd.DataFrame({"nps": [10, 9, 8, 3, 10]}), metrics=["nps", "ces"])
     >>> table[["metric", "value", "n", "low_base"]].to_dict("records")
     [{'metric': 'nps', 'value': 40.0, 'n': 5, 'low_base': True}]
-    >>> table.attrs["absent"]
-    {'ces': 'ces'}
     """
     by, metrics = _as_list(by), _as_list(metrics)
     for metric in metrics:
@@ -153,13 +152,21 @@ def kpi_summary(frame: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
     cluster_col = cluster_col if cluster_col and cluster_col in frame.columns else None
     frame = _in_canonical_order(frame, by + [cluster_col, weight_col] + [m.column for m in KPI_METRICS.values()])
     weights = _weights(frame, weight_col)
-    absent = {m: KPI_METRICS[m].column for m in metrics if KPI_METRICS[m].column not in frame.columns}
+    absent = absent_metrics(frame, metrics)
     parts = [_summarise(frame, by, m, weights, cluster_col, level, low_base) for m in metrics if m not in absent]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=by + _COLUMNS)
-    table = suppress_small(table, size_col="respondents", min_group_size=min_group_size).reset_index(drop=True)
-    table.attrs.update(absent=absent, level=level, weighted=bool(weight_col and weight_col in frame.columns),
-                       clustered=cluster_col is not None)
-    return table
+    return suppress_small(table, size_col="respondents", min_group_size=min_group_size).reset_index(drop=True)
+
+
+def absent_metrics(frame: pd.DataFrame, metrics=("nps", "csat", "ces")) -> dict[str, str]:
+    """The *metrics* :func:`kpi_summary` skips on *frame*: metric -> the answer column it lacks.
+
+    Examples
+    --------
+    >>> absent_metrics(pd.DataFrame({"nps": [10, 9]}), ["nps", "ces"])
+    {'ces': 'ces'}
+    """
+    return {m: KPI_METRICS[m].column for m in _as_list(metrics) if KPI_METRICS[m].column not in frame.columns}
 
 
 def kpi_differences(before: pd.DataFrame, after: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
@@ -194,9 +201,35 @@ def kpi_differences(before: pd.DataFrame, after: pd.DataFrame, *, level: float =
     return pd.DataFrame(columns, index=after.index)
 
 
+@dataclass(frozen=True)
+class MixDecomposition:
+    """A change of an overall KPI split into segment mix and within-segment change (:func:`mix_decomposition`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per segment: the segment column, ``share_before``,
+        ``share_after``, ``value_before``, ``value_after``, ``within`` and
+        ``mix`` (contributions in the KPI's units); segments with fewer than
+        ``min_group_size`` respondents in either period are pooled in one row,
+        ``"other segments"``, without their values.
+    before, after, change : float
+        Overall KPI of each period and its change.
+    within, mix : float
+        The two parts of the change (``within + mix == change``).
+    """
+
+    table: pd.DataFrame
+    before: float
+    after: float
+    change: float
+    within: float
+    mix: float
+
+
 def mix_decomposition(before: pd.DataFrame, after: pd.DataFrame, *, by, metric: str = "nps",
                       min_group_size: int = MIN_GROUP_SIZE, cluster_col: str | None = "customer_id",
-                      weight_col: str | None = "weight") -> pd.DataFrame:
+                      weight_col: str | None = "weight") -> MixDecomposition:
     """Split the change of an overall KPI into mix (segment shares moved) and within-segment change.
 
     Direct standardisation: the *within* change is the after-period KPI of each
@@ -205,31 +238,38 @@ def mix_decomposition(before: pd.DataFrame, after: pd.DataFrame, *, by, metric: 
     towards a weaker segment, the overall KPI can fall (Simpson's paradox):
     ``within`` is then positive and ``mix`` negative.
 
-    Returns
-    -------
-    DataFrame
-        One row per segment with at least *min_group_size* respondents in both
-        periods (the others pooled in one row, ``"other segments"``, without
-        their values): the *by* column, ``share_before``, ``share_after``,
-        ``value_before``, ``value_after``, ``within`` and ``mix`` (contributions
-        in the KPI's units). ``attrs``: ``change`` (overall), ``within``, ``mix``,
-        ``before``, ``after``.
+    *before* and *after* are the two periods' answers; :func:`segment_mix`
+    does the same from two :func:`kpi_summary` tables by segment (what a run
+    saves for the next one).
 
     Examples
     --------
     >>> before = pd.DataFrame({"channel": ["web"] * 10 + ["store"] * 10, "nps": [10] * 10 + [0] * 10})
     >>> after = pd.DataFrame({"channel": ["web"] * 5 + ["store"] * 15, "nps": [10] * 5 + [0] * 15})
     >>> parts = mix_decomposition(before, after, by="channel")
-    >>> parts.attrs["change"], parts.attrs["within"], parts.attrs["mix"]
+    >>> parts.change, parts.within, parts.mix
     (-50.0, 0.0, -50.0)
     """
     by = _as_list(by)
     if len(by) != 1:
         raise ParameterError(f"mix_decomposition needs one segment column in by; got {by!r}.")
-    segment = by[0]
     tables = [kpi_summary(frame, by=by, metrics=[metric], min_group_size=1, low_base=0, cluster_col=cluster_col,
-                          weight_col=weight_col).set_index(segment) for frame in (before, after)]
-    both = tables[0].add_suffix("_before").join(tables[1].add_suffix("_after"), how="outer")
+                          weight_col=weight_col) for frame in (before, after)]
+    return segment_mix(*tables, segment_col=by[0], min_group_size=min_group_size)
+
+
+def segment_mix(before: pd.DataFrame, after: pd.DataFrame, *, segment_col: str,
+                min_group_size: int = MIN_GROUP_SIZE) -> MixDecomposition:
+    """:func:`mix_decomposition` from two :func:`kpi_summary` tables of one metric by *segment_col*.
+
+    Each table needs *segment_col*, ``value``, ``weight_total`` and
+    ``respondents``, computed without suppression (``min_group_size=1``):
+    segments are suppressed here, after the overall values are computed.
+    """
+    for table in (before, after):
+        check_columns(table, [segment_col, "value", "weight_total", "respondents"], "segment_mix")
+    both = before.set_index(segment_col).add_suffix("_before").join(
+        after.set_index(segment_col).add_suffix("_after"), how="outer")
     share = {when: both[f"weight_total_{when}"].fillna(0) / both[f"weight_total_{when}"].sum()
              for when in ("before", "after")}
     value = {when: both[f"value_{when}"] for when in ("before", "after")}
@@ -239,11 +279,10 @@ def mix_decomposition(before: pd.DataFrame, after: pd.DataFrame, *, by, metric: 
                           "value_before": value["before"], "value_after": value["after"],
                           "within": within, "mix": contribution["after"] - contribution["before"] - within})
     shown = (both["respondents_before"] >= min_group_size) & (both["respondents_after"] >= min_group_size)
-    table = parts[shown].reset_index()
+    table = parts[shown].rename_axis(segment_col).reset_index()
     if (~shown).any():
         other = parts[~shown].sum()[["share_before", "share_after", "within", "mix"]]
-        table = pd.concat([table, pd.DataFrame([{segment: "other segments", **other}])], ignore_index=True)
+        table = pd.concat([table, pd.DataFrame([{segment_col: "other segments", **other}])], ignore_index=True)
     overall = [float(contribution[when].sum()) for when in ("before", "after")]
-    table.attrs.update(before=overall[0], after=overall[1], change=overall[1] - overall[0],
-                       within=float(within.sum()), mix=float(parts["mix"].sum()))
-    return table
+    return MixDecomposition(table, overall[0], overall[1], overall[1] - overall[0], float(within.sum()),
+                            float(parts["mix"].sum()))

@@ -18,7 +18,8 @@ from __future__ import annotations
 from .estimates import Comparison, Estimate, ces, compare, csat, nps
 from .intervals import (CORRECTIONS, adjust_pvalues, correction_note, mean_diff_interval, mean_interval,
                         nps_diff_interval, nps_interval, nps_se, proportion_diff_interval, wilson_interval, z_value)
-from .kpis import KPI_METRICS, kpi_differences, kpi_summary, mix_decomposition
+from .kpis import (KPI_METRICS, MixDecomposition, absent_metrics, kpi_differences, kpi_summary,
+                   mix_decomposition, segment_mix)
 from .survey_design import LOW_BASE, MIN_EFFICIENCY, design_effects, is_low_base, kish_effective_n
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "z_value", "wilson_interval", "nps_interval", "nps_se", "mean_interval",
     "proportion_diff_interval", "nps_diff_interval", "mean_diff_interval",
     "design_effects", "kish_effective_n", "is_low_base", "adjust_pvalues", "correction_note",
-    "kpi_summary", "kpi_differences", "mix_decomposition", "nps", "csat", "ces", "compare",
+    "kpi_summary", "absent_metrics", "kpi_differences", "MixDecomposition", "mix_decomposition",
+    "segment_mix", "nps", "csat", "ces", "compare",
 ]

@@ -285,13 +285,13 @@ def _kpis(ds: CXDataset, min_group_size: int = MIN_GROUP_SIZE) -> dict[str, Esti
         return {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallGroupWarning)
-        table = kpi_summary(surveys, metrics=list(KPI_LABELS), min_group_size=min_group_size)
+        table = kpi_summary(surveys, metrics=list(KPI_LABELS), level=0.95, min_group_size=min_group_size)
     period = ()
     if "timestamp" in surveys.columns and surveys["timestamp"].notna().any():
         stamps = pd.to_datetime(surveys["timestamp"], utc=True)
         period = (stamps.min().isoformat(), stamps.max().isoformat())
     names = {"nps": "nps", "csat": "csat_top2box", "ces": "ces"}
-    return {row["metric"]: Estimate.from_row(row, level=table.attrs["level"], name=names[row["metric"]],
+    return {row["metric"]: Estimate.from_row(row, level=0.95, name=names[row["metric"]],
                                              period=period) for _, row in table.iterrows()}
 
 

@@ -21,19 +21,23 @@ from __future__ import annotations
 import fnmatch
 import math
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.correlation_tools import corr_clipped, corr_nearest
+from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
 from ._checks import check_choice, check_columns
 from .errors import DataError, DataWarning, ParameterError, SmallGroupWarning
+from .i18n import _, format_count, format_number, format_percent
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_weights, canonical_order, cluster_codes, percentile_interval
-from .stats import (KPI_METRICS, LOW_BASE, Comparison, Estimate, adjust_pvalues, ces, compare, correction_note,
-                    csat, kpi_differences, kpi_summary, nps)
+from .stats import (KPI_METRICS, LOW_BASE, Comparison, Estimate, absent_metrics, adjust_pvalues, ces, compare,
+                    correction_note, csat, kpi_differences, kpi_summary, nps)
 
 __all__ = ["Estimate", "Comparison", "nps", "csat", "ces", "compare", "METRICS", "FREQUENCIES",
-           "kpi_table", "kpi_trend", "key_drivers", "topic_impact"]
+           "KPITrend", "KeyDrivers", "TopicImpact", "kpi_table", "kpi_trend", "key_drivers", "topic_impact"]
 
 #: KPIs of :func:`kpi_table` and :func:`kpi_trend` (see :data:`cxresearch.stats.KPI_METRICS`).
 METRICS = KPI_METRICS
@@ -46,6 +50,117 @@ _MAX_DRIVERS = 16
 _INTERNAL = ["top_share", "bottom_share", "df", "weight_total"]
 
 
+@dataclass(frozen=True)
+class KPITrend:
+    """A KPI per period with change flags (:func:`kpi_trend`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per period (and group), see :func:`kpi_trend`.
+    note : str
+        How the change flags were corrected for multiplicity, for the page under the chart.
+    tests : int
+        Number of period-to-period comparisons tested together.
+    correction : str
+        ``"fdr_bh"``, ``"holm"`` or ``"none"``.
+    absent : dict
+        Metric -> the answer column the surveys lack (empty when the metric was computed).
+    """
+
+    table: pd.DataFrame
+    note: str
+    tests: int
+    correction: str
+    absent: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KeyDrivers:
+    """Key drivers of a target with the model's fit and the one sample it rests on (:func:`key_drivers`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per driver in the model, see :func:`key_drivers`.
+    r2, r2_low, r2_high : float
+        R² of the full model and its bootstrap interval.
+    n : int
+        Complete cases: answers to the target that rate every driver in the model (the sample of every number);
+        with available cases (``method == "shapley_lmg_pairwise"``) the smallest base of a correlation.
+    answers : int
+        Answers to the target.
+    clusters : int
+        Distinct respondents among the complete cases (rows when no ``cluster_col``).
+    left_out : dict
+        Driver -> why it is not in the model (too few answers, or too few answers together with the others).
+    n_boot : int
+    level : float
+    method : str
+    """
+
+    table: pd.DataFrame
+    r2: float
+    r2_low: float
+    r2_high: float
+    n: int
+    answers: int
+    clusters: int
+    left_out: dict
+    n_boot: int
+    level: float
+    method: str = "shapley_lmg"
+
+    @property
+    def coverage(self) -> float:
+        """Complete cases (or the smallest pairwise base) as a share of the target's answers (0-1)."""
+        return self.n / self.answers if self.answers else float("nan")
+
+    @property
+    def note(self) -> str:
+        """One sentence: the model's R² with its interval and the answers it rests on."""
+        if self.method == "shapley_lmg_pairwise":
+            sentence = _("R² %(r2)s (%(level)s interval %(low)s to %(high)s) from the %(answers)s answers, each "
+                         "correlation on the answers rating both of its columns (at least %(n)s).")
+        else:
+            sentence = _("R² %(r2)s (%(level)s interval %(low)s to %(high)s) on %(n)s of %(answers)s answers "
+                         "(%(coverage)s) that rate every driver shown.")
+        sentence = sentence % {
+            "r2": format_number(self.r2, decimals=2), "level": format_percent(self.level, decimals=0),
+            "low": format_number(self.r2_low, decimals=2), "high": format_number(self.r2_high, decimals=2),
+            "n": format_count(self.n), "answers": format_count(self.answers),
+            "coverage": format_percent(self.coverage, decimals=0)}
+        if self.left_out:
+            sentence += " " + _("Not in the model: %(drivers)s.") % {
+                "drivers": "; ".join(f"{name} ({why})" for name, why in self.left_out.items())}
+        return sentence
+
+
+@dataclass(frozen=True)
+class TopicImpact:
+    """NPS points each topic costs or earns (:func:`topic_impact`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per topic, see :func:`topic_impact`.
+    nps : float
+        Overall NPS of the scored answers.
+    n, clusters : int
+        Scored answers and distinct respondents among them.
+    n_boot : int
+    level, fdr : float
+    method : str
+    """
+
+    table: pd.DataFrame
+    nps: float
+    n: int
+    clusters: int
+    n_boot: int
+    level: float
+    fdr: float
+    method: str = "overall_minus_without"
 
 
 def _with_period(surveys: pd.DataFrame, freq: str, name: str) -> pd.DataFrame:
@@ -78,7 +193,7 @@ def kpi_table(surveys: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
         when the table has no such column. Empty: one overall row per metric.
     metrics : list of {"nps", "csat", "csat_mean", "ces"}
         ``"csat"`` is the top-2-box percentage, ``"csat_mean"`` the mean score.
-        Metrics whose column is absent are skipped (listed in ``attrs["absent"]``).
+        Metrics whose column is absent are skipped (:func:`cxresearch.kpis.absent_metrics` names them).
     min_group_size : int
         Groups with fewer respondents are suppressed.
     low_base, cluster_col, weight_col
@@ -105,7 +220,7 @@ def kpi_table(surveys: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
 
 def kpi_trend(surveys: pd.DataFrame, *, metric: str = "nps", freq: str = "M", by=(), level: float = 0.95,
               min_group_size: int = MIN_GROUP_SIZE, correction: str = "fdr_bh", low_base: int = LOW_BASE,
-              cluster_col: str | None = "customer_id", weight_col: str | None = "weight") -> pd.DataFrame:
+              cluster_col: str | None = "customer_id", weight_col: str | None = "weight") -> KPITrend:
     """A KPI per period (and group) with its interval band and flags on changes, corrected for multiplicity.
 
     Each period is compared with the previous shown period of the same group
@@ -123,13 +238,13 @@ def kpi_trend(surveys: pd.DataFrame, *, metric: str = "nps", freq: str = "M", by
 
     Returns
     -------
-    DataFrame
-        ``period`` (start time), the *by* columns, ``metric``, ``value``, ``low``,
-        ``high``, ``n``, ``low_base``, ``change`` (from the previous period),
-        ``change_low``, ``change_high``, ``p_value``, ``p_adjusted`` and
-        ``significant`` (on the adjusted p-value; False for the first period).
-        ``attrs["note"]`` says how the flags were corrected; ``attrs["tests"]``
-        counts the comparisons.
+    KPITrend
+        ``table``: ``period`` (start time), the *by* columns, ``metric``,
+        ``value``, ``low``, ``high``, ``n``, ``low_base``, ``change`` (from the
+        previous period), ``change_low``, ``change_high``, ``p_value``,
+        ``p_adjusted`` and ``significant`` (on the adjusted p-value; False for
+        the first period); ``note`` says how the flags were corrected (show it
+        under the chart), ``tests`` counts the comparisons.
     """
     check_choice("metric", metric, METRICS)
     check_choice("freq", freq, FREQUENCIES)
@@ -137,7 +252,6 @@ def kpi_trend(surveys: pd.DataFrame, *, metric: str = "nps", freq: str = "M", by
     trend = kpi_summary(_with_period(surveys, freq, "period"), by=by + ["period"], metrics=[metric], level=level,
                         min_group_size=min_group_size, low_base=low_base, cluster_col=cluster_col,
                         weight_col=weight_col)
-    absent = trend.attrs["absent"]
     trend = trend.sort_values(by + ["period"], ignore_index=True)
     previous = trend.groupby(by, sort=False).shift() if by else trend.shift()
     first = previous["metric"].isna()
@@ -147,9 +261,8 @@ def kpi_trend(surveys: pd.DataFrame, *, metric: str = "nps", freq: str = "M", by
     columns = ["period", *by, "metric", "value", "low", "high", "n", "low_base"]
     trend = trend[columns].assign(**changes, p_adjusted=adjusted, significant=significant)
     tests = int(changes["p_value"].notna().sum())
-    trend.attrs.update(note=correction_note(correction, tests, level), tests=tests, correction=correction,
-                       absent=absent)
-    return trend
+    return KPITrend(trend, correction_note(correction, tests, level), tests, correction,
+                    absent_metrics(surveys, [metric]))
 
 
 def _driver_columns(surveys: pd.DataFrame, drivers) -> list[str]:
@@ -164,18 +277,35 @@ def _driver_columns(surveys: pd.DataFrame, drivers) -> list[str]:
     return columns
 
 
-def _weighted_correlations(data: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Correlation matrix of the columns of *data* under each row of *weights*: shape (resamples, q, q)."""
+def _weighted_correlations(data: np.ndarray, weights: np.ndarray, *, repair: bool = False) -> np.ndarray:
+    """Correlation matrix of the columns of *data* under each row of *weights*: shape (resamples, q, q).
+
+    Missing values (NaN) leave out only the pairs they belong to (available-case, pairwise Pearson); on
+    complete data this is the ordinary correlation matrix. With *repair*, each matrix is replaced by the
+    nearest correlation matrix (Higham 2002; statsmodels ``corr_nearest``), so R² and importances stay in [0, 1].
+    """
+    seen = ~np.isnan(data)
+    x = np.where(seen, data, 0.0)
     out = np.empty((len(weights), data.shape[1], data.shape[1]))
     for b, w in enumerate(weights):
-        total = w.sum()
-        mean = w @ data / total
-        centred = data - mean
-        cov = (centred * w[:, None]).T @ centred / total
-        sd = np.sqrt(np.diag(cov))
+        wm = seen * w[:, None]
+        total = wm.T @ seen
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[b] = cov / np.outer(sd, sd)
+            mean = (wm * x).T @ seen / total                 # [i, j]: mean of i where j is answered too
+            square = (wm * x * x).T @ seen / total
+            cov = (wm * x).T @ x / total - mean * mean.T
+            out[b] = cov / np.sqrt((square - mean**2) * (square - mean**2).T)
+        if repair and np.isfinite(out[b]).all() and np.linalg.eigvalsh(out[b]).min() < 0:
+            out[b] = _nearest_correlation(out[b])
     return out
+
+
+def _nearest_correlation(matrix: np.ndarray) -> np.ndarray:
+    """Nearest correlation matrix (Higham 2002, statsmodels); eigenvalue clipping when its iterations run out."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        repaired = corr_nearest(matrix, threshold=1e-10)
+    return repaired if np.linalg.eigvalsh(repaired).min() >= 0 else corr_clipped(matrix, threshold=1e-10)
 
 
 def _sweep(matrix: np.ndarray, k: int, sign: float) -> None:
@@ -234,18 +364,46 @@ def _importance_and_beta(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     return _shapley(r2, p), r2[:, -1], beta
 
 
+def _sparse_pairs(answered: pd.DataFrame, minimum: int) -> list[str]:
+    """Drivers to leave out so that every pair of columns of *answered* (bool, the target last) shares at least
+    *minimum* answers: repeatedly the least-answered driver of the pair answered together least."""
+    left_out, columns = [], list(answered.columns)
+    while len(columns) > 2:
+        together = answered[columns].astype(int)
+        counts = (together.T @ together).to_numpy()
+        i, j = np.unravel_index(counts.argmin(), counts.shape)
+        if counts[i, j] >= minimum:
+            break
+        drivers = [columns[k] for k in (i, j) if k != len(columns) - 1]
+        worst = min(drivers, key=lambda name: (int(answered[name].sum()), str(name)))
+        left_out.append(worst)
+        columns.remove(worst)
+    return left_out
+
+
 def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*", na_codes=(),
-                cluster_col: str | None = None, n_boot: int = 200, level: float = 0.95, random_state=0,
-                min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+                min_coverage: float = 0.5, cluster_col: str | None = None, n_boot: int = 200, level: float = 0.95,
+                random_state=0, min_group_size: int = MIN_GROUP_SIZE) -> KeyDrivers:
     """Which ratings drive the target, how sure we are, and which to fix first.
 
     Each driver's importance is its Shapley (LMG) share of the R² of a linear
     regression of the target on the drivers: its gain in R² averaged over all
     orders of entering the model. Importances lie in [0, R²] and sum to R², even
     when drivers are correlated. Everything is computed on the complete cases
-    (rows answering the target and every driver), so all numbers describe the
-    same respondents; bootstrap resamples of those rows (of whole customers with
-    *cluster_col*) give the intervals.
+    (rows answering the target and every driver in the model), so all numbers
+    describe the same respondents; bootstrap resamples of those rows (of whole
+    customers with *cluster_col*) give the intervals.
+
+    Respondents rate only the touchpoints they used, so the rows rating every
+    touchpoint can be a small, unusual minority. When complete cases are fewer
+    than *min_coverage* of the target's answers, the correlations are computed
+    on the available cases instead (each pair on every answer rating both) and
+    the matrix is repaired to the nearest correlation matrix (Higham 2002), so
+    every answer counts and importances stay in [0, R²]; a
+    :class:`~cxresearch.errors.DataWarning` says so, ``method`` is
+    ``"shapley_lmg_pairwise"`` and ``n`` is the smallest pairwise base. Drivers
+    rated together with another column by fewer than 30 answers are left out
+    (named in ``left_out``).
 
     Parameters
     ----------
@@ -257,6 +415,10 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
     na_codes : sequence of numbers
         Driver values that mean "not applicable" (e.g. ``[0]`` on a 0-5 scale);
         they count as missing.
+    min_coverage : float
+        Smallest share (0-1) of the target's answers the complete cases may
+        cover; below it correlations use the available cases. 0 always uses
+        complete cases.
     cluster_col : str, optional
         Column identifying who answered (e.g. ``"customer_id"``): the bootstrap
         draws whole customers, so repeated answers are not counted as
@@ -271,13 +433,13 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
 
     Returns
     -------
-    DataFrame
-        One row per driver, most important first: ``driver``, ``importance``
-        (LMG share of R²; the column sums to the model's R²) with
-        ``importance_low``/``importance_high`` (bootstrap percentile interval),
-        ``signed_importance`` (importance with the sign of ``beta``), ``share``
-        (importance / R²), ``rank`` (1 = most important) with
-        ``rank_low``/``rank_high`` (bootstrap interval of the rank),
+    KeyDrivers
+        ``table``: one row per driver in the model, most important first:
+        ``driver``, ``importance`` (LMG share of R²; the column sums to the
+        model's R²) with ``importance_low``/``importance_high`` (bootstrap
+        percentile interval), ``signed_importance`` (importance with the sign of
+        ``beta``), ``share`` (importance / R²), ``rank`` (1 = most important)
+        with ``rank_low``/``rank_high`` (bootstrap interval of the rank),
         ``correlation`` with the target, ``beta`` (standardised coefficient in
         the full model) with ``beta_low``/``beta_high``, ``direction``
         ("positive"/"negative": the sign of beta, the effect with the other
@@ -285,20 +447,23 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
         ``performance`` (mean rating), ``quadrant`` (importance and performance
         against their averages: "fix first", "keep up", "low priority",
         "possible overkill") and ``priority`` (1 = act first: fix-first drivers
-        by importance, then the other quadrants). ``attrs`` holds ``r2`` with
+        by importance, then the other quadrants). Beside it ``r2`` with
         ``r2_low``/``r2_high``, ``n`` (complete cases: the one sample size of
-        every number), ``clusters``, ``n_boot``, ``level`` and ``method``.
+        every number; with available cases the smallest pairwise base),
+        ``answers`` (to the target), ``clusters``, ``left_out``, ``method`` and
+        ``note`` (one sentence for the page).
 
     Notes
     -----
-    A pairwise-deletion correlation matrix (each pair on the rows answering
-    both) is not used: it need not be positive semi-definite, and then R² and
-    importances leave [0, 1]. When complete cases are fewer than half of the
-    target's answers a :class:`~cxresearch.errors.DataWarning` names the
-    drivers answered least; analyse fewer drivers to keep more respondents.
+    An unrepaired pairwise correlation matrix need not be positive
+    semi-definite, and then R² and importances leave [0, 1]: it is always
+    repaired. Ratings of unused touchpoints are not imputed, since no such
+    rating exists. See ``docs/METHODS.md``.
     """
     columns = _driver_columns(surveys, drivers)
     check_columns(surveys, [target] + ([cluster_col] if cluster_col else []), "key_drivers")
+    if not 0 <= min_coverage <= 1:
+        raise ParameterError(f"min_coverage must be a share between 0 and 1; got {min_coverage!r}.")
     if target in columns:
         columns.remove(target)
     y = surveys[target]
@@ -307,32 +472,51 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
                              f"{y.dropna().unique()[:3].tolist()}. Map it to numbers first.")
     ratings = surveys[columns].apply(pd.to_numeric, errors="coerce").astype(float)
     ratings = ratings.mask(ratings.isin(list(na_codes)))
-    answered = ratings.notna().sum()
-    too_few = answered.index[answered < max(min_group_size, 3)].tolist()
+    answered_all = ratings.notna().sum()
+    too_few = answered_all.index[answered_all < max(min_group_size, 3)].tolist()
     if too_few:
-        warnings.warn(f"driver(s) {too_few} left out: fewer than {min_group_size} answers.",
-                      SmallGroupWarning, stacklevel=2)
-        ratings = ratings.drop(columns=too_few)
-    p = ratings.shape[1]
-    if not 1 <= p <= _MAX_DRIVERS:
-        raise ParameterError(f"key_drivers needs 1 to {_MAX_DRIVERS} drivers with answers; found {p}.")
-
+        warnings.warn(_("%(drivers)s left out, each rated by fewer than %(n)s respondents.") % {
+            "drivers": ", ".join(map(str, too_few)), "n": min_group_size}, SmallGroupWarning, stacklevel=2)
+    if len(too_few) == len(columns):
+        raise DataError(f"key_drivers needs drivers with at least {max(min_group_size, 3)} answers; "
+                        f"answers per driver: {answered_all.to_dict()}.")
     y = y.astype(float)
+    ratings = ratings.drop(columns=too_few)
+    answers = int(y.notna().sum())
     complete = ratings.notna().all(axis=1) & y.notna()
-    n = int(complete.sum())
+    pairwise = complete.sum() < min_coverage * answers
+    sparse = []
+    if pairwise:
+        complete = y.notna() & ratings.notna().any(axis=1)   # every row that answers the target and a driver
+        answered = ratings[complete].notna().assign(**{"\0target": True})
+        sparse = _sparse_pairs(answered, max(min_group_size, LOW_BASE))
+        ratings = ratings.drop(columns=sparse)
+        complete &= ratings.notna().any(axis=1)
+        every = ratings.notna().all(axis=1) & y.notna()
+        if every.sum() >= min_coverage * answers:   # without the sparse drivers, complete cases suffice
+            pairwise, complete = False, every
+    left_out = {**{name: _("%(n)s answers") % {"n": format_count(answered_all[name])} for name in too_few},
+                **{name: _("rated together with the others by too few") for name in sparse}}
+    p = ratings.shape[1]
+    if p > _MAX_DRIVERS:
+        raise ParameterError(f"key_drivers needs 1 to {_MAX_DRIVERS} drivers with answers; found {p}.")
     data = np.c_[ratings[complete].to_numpy(), y[complete].to_numpy()]
-    constant = [name for name, sd in zip([*ratings.columns, target], data.std(axis=0) if n else []) if sd == 0]
+    seen = (~np.isnan(data)).astype(int)
+    n = int((seen.T @ seen).min()) if len(data) else 0
+    constant = [name for name, sd in zip([*ratings.columns, target], np.nanstd(data, axis=0) if n else [])
+                if sd == 0]
     if n <= max(p + 1, min_group_size - 1) or constant:
         raise DataError(f"key_drivers needs more than {max(p + 1, min_group_size - 1)} rows answering the target "
                         f"'{target}' and every driver, with varied answers; found {n} complete rows"
                         f"{f' and constant column(s) {constant}' if constant else ''}. Answers per driver: "
-                        f"{answered.drop(too_few).to_dict()}.")
-    if n < 0.5 * y.notna().sum():
-        least = answered.drop(too_few).sort_values().index[:3].tolist()
-        warnings.warn(f"key drivers use the {n} of {int(y.notna().sum())} answers to '{target}' that rate every "
-                      f"driver; the drivers answered least are {least}. Analyse fewer drivers to keep more "
-                      f"respondents.", DataWarning, stacklevel=2)
-    corr = np.corrcoef(data, rowvar=False)
+                        f"{answered_all.drop(too_few).to_dict()}.")
+    if pairwise:
+        warnings.warn(_("Only %(complete)s of %(answers)s answers rate every driver (respondents rate "
+                        "the touchpoints they used), so each correlation uses every answer that rates both of its "
+                        "columns; the smallest such base is %(n)s answers.") % {
+            "complete": format_count(int((ratings.notna().all(axis=1) & y.notna()).sum())),
+            "answers": format_count(answers), "n": format_count(n)}, DataWarning, stacklevel=2)
+    corr = _weighted_correlations(data, np.ones((1, len(data))), repair=pairwise)[0]
     if np.linalg.matrix_rank(corr[:p, :p]) < p:
         raise DataError(f"key_drivers: drivers {list(ratings.columns)} are perfectly collinear on the {n} complete "
                         f"rows (one is a combination of others); drop the redundant driver.")
@@ -341,8 +525,8 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
     clusters = surveys.loc[complete, cluster_col].to_numpy() if cluster_col else None
     order = canonical_order(data, clusters)
     data, clusters = data[order], (clusters[order] if cluster_col else None)
-    boot = [_importance_and_beta(_weighted_correlations(data, weights))
-            for weights in bootstrap_weights(n, clusters=clusters, n_boot=n_boot, random_state=random_state)]
+    boot = [_importance_and_beta(_weighted_correlations(data, weights, repair=pairwise))
+            for weights in bootstrap_weights(len(data), clusters=clusters, n_boot=n_boot, random_state=random_state)]
     boot_importance, boot_r2, boot_beta = (np.concatenate(parts) for parts in zip(*boot))
     valid = np.isfinite(boot_importance).all(axis=1)
     boot_rank = np.where(valid[:, None], (-boot_importance).argsort(axis=1).argsort(axis=1) + 1.0, np.nan)
@@ -359,7 +543,7 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
         "rank": (-importance).argsort().argsort() + 1, "rank_low": np.floor(rank_low).astype(int),
         "rank_high": np.ceil(rank_high).astype(int), "correlation": corr[:p, p], "beta": beta,
         "beta_low": beta_low, "beta_high": beta_high, "direction": np.where(sign > 0, "positive", "negative"),
-        "significant": (beta_low > 0) | (beta_high < 0), "performance": data[:, :p].mean(axis=0),
+        "significant": (beta_low > 0) | (beta_high < 0), "performance": np.nanmean(data[:, :p], axis=0),
     })
     important = table["importance"] >= table["importance"].mean()
     performing = table["performance"] >= table["performance"].mean()
@@ -369,10 +553,9 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
                                                                                ascending=[True, False])
     table.loc[order.index, "priority"] = np.arange(1, p + 1)
     table = table.astype({"priority": int}).sort_values("rank", ignore_index=True)
-    table.attrs.update(r2=float(r2), r2_low=float(r2_low), r2_high=float(r2_high), n=n,
-                       clusters=int(len(np.unique(cluster_codes(clusters, n)))), n_boot=n_boot, level=level,
-                       method="shapley_lmg")
-    return table
+    return KeyDrivers(table, float(r2), float(r2_low), float(r2_high), n, answers,
+                      int(len(np.unique(cluster_codes(clusters, len(data))))), left_out, n_boot, level,
+                      "shapley_lmg_pairwise" if pairwise else "shapley_lmg")
 
 
 def _topic_membership(topics, index: pd.Index) -> pd.DataFrame:
@@ -405,7 +588,7 @@ def _nps_without(promoter: np.ndarray, detractor: np.ndarray, membership: np.nda
 
 def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", cluster_col: str | None = None,
                  n_boot: int = 2000, level: float = 0.95, fdr: float = 0.05, random_state=0,
-                 min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+                 min_group_size: int = MIN_GROUP_SIZE) -> TopicImpact:
     """How many NPS points each topic costs or earns: overall NPS minus the NPS without the topic's answers.
 
     This is the impact practitioners report (Thematic, Qualtrics): a topic that
@@ -438,22 +621,22 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
 
     Returns
     -------
-    DataFrame
-        One row per topic, the largest drag on NPS first: ``topic``, ``n``
+    TopicImpact
+        ``table``: one row per topic, the largest drag on NPS first: ``topic``, ``n``
         (scored answers about it), ``share`` (of all scored answers), ``nps``
         (of its answers), ``nps_without`` (of all other answers), ``impact``
         (overall NPS minus ``nps_without``, in NPS points) with ``low`` and
         ``high`` (percentile bootstrap interval), ``p_value`` (bootstrap,
         two-sided), ``q_value`` (Benjamini-Hochberg adjusted) and
-        ``significant`` (``q_value < fdr``). ``attrs`` holds ``nps`` (overall),
-        ``n``, ``clusters``, ``n_boot``, ``level``, ``fdr`` and ``method``.
+        ``significant`` (``q_value < fdr``); beside it ``nps`` (overall),
+        ``n``, ``clusters``, ``n_boot``, ``level`` and ``fdr``.
 
     Examples
     --------
     >>> answers = pd.DataFrame({"nps": [0, 2, 10, 9, 10, 9, 8, 10, 9, 10]})
     >>> about = pd.Series(["wait", "wait"] + [None] * 8)
-    >>> table = topic_impact(answers, about, min_group_size=2, n_boot=200)
-    >>> table.attrs["nps"], float(table.loc[0, "impact"])   # 7 promoters, 2 detractors in 10; 7 and 0 in 8
+    >>> result = topic_impact(answers, about, min_group_size=2, n_boot=200)
+    >>> result.nps, float(result.table.loc[0, "impact"])   # 7 promoters, 2 detractors in 10; 7 and 0 in 8
     (50.0, -37.5)
     """
     check_columns(surveys, [score_col] + ([cluster_col] if cluster_col else []), "topic_impact")
@@ -490,6 +673,5 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
     table = suppress_small(table, size_col="n", min_group_size=min_group_size)
     table = table[table["impact"].notna()]
     table["q_value"], table["significant"] = adjust_pvalues(table["p_value"], correction="fdr_bh", level=1 - fdr)
-    table.attrs.update(nps=float(overall), n=n, clusters=int(len(np.unique(cluster_codes(clusters, n)))),
-                       n_boot=n_boot, level=level, fdr=fdr, method="overall_minus_without")
-    return table.sort_values("impact", ignore_index=True)
+    return TopicImpact(table.sort_values("impact", ignore_index=True), float(overall), n,
+                       int(len(np.unique(cluster_codes(clusters, n)))), n_boot, level, fdr)

@@ -8,6 +8,7 @@ from cxresearch.voice import key_drivers, kpi_table, nps
 nps_lists = st.lists(st.integers(0, 10), min_size=5, max_size=200)
 
 
+@settings(deadline=None)   # no wall-clock limit: the machine may be loaded
 @given(nps_lists)
 def test_nps_lies_in_its_interval_and_range(scores):
     estimate = nps(scores)
@@ -15,6 +16,7 @@ def test_nps_lies_in_its_interval_and_range(scores):
     assert estimate.low <= estimate.value <= estimate.high
 
 
+@settings(deadline=None)
 @given(nps_lists)
 def test_kpi_table_overall_row_equals_nps_of_the_list(scores):
     table = kpi_table(pd.DataFrame({"nps": scores}), metrics=["nps"])
@@ -30,7 +32,8 @@ def test_driver_importances_are_non_negative_and_sum_to_r2(seed, weights):
     ratings = rng.integers(1, 6, size=(300, 3)).astype(float)
     target = ratings @ np.array(weights) + rng.normal(0, 1, 300)
     frame = pd.DataFrame(ratings, columns=["rating_a", "rating_b", "rating_c"]).assign(score=target)
-    table = key_drivers(frame, target="score")
+    result = key_drivers(frame, target="score")
+    table = result.table
     assert (table["importance"] >= -1e-12).all()
-    assert np.isclose(table["importance"].sum(), table.attrs["r2"])
+    assert np.isclose(table["importance"].sum(), result.r2)
     assert table["importance"].is_monotonic_decreasing

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from cxresearch.stats import adjust_pvalues
+from cxresearch.kpis import absent_metrics
 from cxresearch.voice import kpi_table, kpi_trend
 
 MONTHS = pd.date_range("2025-01-01", periods=12, freq="MS", tz="UTC")
@@ -30,7 +31,7 @@ def test_false_flags_on_stationary_data_stay_at_or_below_the_nominal_rate(metric
     # One table per simulated year; the raw p-values of all years come from one vectorised call.
     reps = 400
     surveys = _stationary(np.random.default_rng(11), reps=reps)
-    raw = kpi_trend(surveys, metric=metric, by=["rep", "channel"], correction="none")
+    raw = kpi_trend(surveys, metric=metric, by=["rep", "channel"], correction="none").table
     p_values = raw["p_value"].to_numpy().reshape(reps, -1)
     assert raw.loc[raw["rep"] == 0, "p_value"].notna().sum() == 33
     assert 0.03 <= np.nanmean(p_values < 0.05) <= 0.06                  # each test holds its level
@@ -51,15 +52,16 @@ def test_a_planted_drop_is_flagged_and_the_page_note_names_the_correction():
     drop = (surveys["timestamp"] >= MONTHS[8]) & (surveys["channel"] == "web")
     surveys.loc[drop, "nps"] = rng.choice([10, 8, 3], size=drop.sum(), p=[0.15, 0.3, 0.55])
     trend = kpi_trend(surveys, by=["channel"])
-    flagged = trend[trend["significant"]]
+    flagged = trend.table[trend.table["significant"]]
     assert [(row.channel, row.period.month) for row in flagged.itertuples()] == [("web", 9)]
-    assert (trend["p_adjusted"].dropna() >= trend["p_value"].dropna()).all()
-    assert "corrected for 33 comparisons (Benjamini-Hochberg" in trend.attrs["note"]
-    assert "Holm" in kpi_trend(surveys, by=["channel"], correction="holm").attrs["note"]
+    assert (trend.table["p_adjusted"].dropna() >= trend.table["p_value"].dropna()).all()
+    assert "corrected for 33 comparisons (Benjamini-Hochberg" in trend.note and trend.tests == 33
+    assert "Holm" in kpi_trend(surveys, by=["channel"], correction="holm").note
 
 
 def test_trend_and_table_skip_absent_metrics_instead_of_failing():
     surveys = pd.DataFrame({"timestamp": MONTHS.repeat(5), "nps": 10})
-    assert kpi_trend(surveys, metric="ces").empty
+    trend = kpi_trend(surveys, metric="ces")
+    assert trend.table.empty and trend.absent == {"ces": "ces"}
     table = kpi_table(surveys, metrics=["nps", "csat"])
-    assert table["metric"].tolist() == ["nps"] and table.attrs["absent"] == {"csat": "csat"}
+    assert table["metric"].tolist() == ["nps"] and absent_metrics(surveys, ["nps", "csat"]) == {"csat": "csat"}

@@ -10,7 +10,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from cxresearch.errors import DataError, ParameterError, SmallGroupWarning, WeightingWarning
-from cxresearch.stats import (adjust_pvalues, ces, compare, csat, design_effects, kish_effective_n, kpi_summary,
+from cxresearch.stats import (absent_metrics, adjust_pvalues, ces, compare, csat, design_effects, kish_effective_n, kpi_summary,
                               mean_diff_interval, mean_interval, mix_decomposition, nps, nps_diff_interval,
                               nps_interval, proportion_diff_interval, wilson_interval)
 
@@ -168,7 +168,7 @@ def test_kpi_summary_counts_per_answer_suppresses_by_respondent_and_skips_absent
     assert rows.loc["csat_mean", "value"] == pytest.approx(23 / 6)
     assert rows.loc["nps", "respondents"] == 5 and rows.loc["nps", "n"] == 6
     assert table["low_base"].all()
-    assert table.attrs["absent"] == {"ces": "ces"}
+    assert absent_metrics(SURVEYS, ["nps", "csat", "csat_mean", "ces"]) == {"ces": "ces"}
     assert kpi_summary(SURVEYS[["channel"]], metrics=["nps"]).empty
 
 
@@ -246,8 +246,9 @@ def test_mix_decomposition_shows_a_simpson_reversal():
         return pd.DataFrame({"channel": ["web"] * web_n + ["store"] * store_n, "nps": web + store})
     before = answers(100, 75, 100, 25)      # web +50, store -50, overall 0
     after = answers(20, 16, 180, 54)        # web +60, store -40, overall -30
-    parts = mix_decomposition(before, after, by="channel").set_index("channel")
-    assert parts.attrs["change"] == pytest.approx(-30)
-    assert parts.attrs["within"] == pytest.approx(10) and parts.attrs["mix"] == pytest.approx(-40)
+    result = mix_decomposition(before, after, by="channel")
+    parts = result.table.set_index("channel")
+    assert result.change == pytest.approx(-30)
+    assert result.within == pytest.approx(10) and result.mix == pytest.approx(-40)
     assert parts["within"].to_dict() == pytest.approx({"web": 5, "store": 5})
     assert parts.loc["web", "share_after"] == pytest.approx(0.1)

@@ -12,9 +12,9 @@ LABELS = ["wait"] * 4 + ["staff"] * 5 + [None] * 3
 
 
 def test_impact_is_overall_minus_nps_without_the_topic():
-    table = topic_impact(pd.DataFrame({"nps": SCORES}), pd.Series(LABELS), min_group_size=4, n_boot=200)
-    table = table.set_index("topic")
-    assert table.attrs["nps"] == pytest.approx(25.0) and table.attrs["n"] == 12
+    result = topic_impact(pd.DataFrame({"nps": SCORES}), pd.Series(LABELS), min_group_size=4, n_boot=200)
+    table = result.table.set_index("topic")
+    assert result.nps == pytest.approx(25.0) and result.n == 12
     # without "wait": 7 promoters, 0 detractors in 8 -> 87.5; "wait" costs 62.5 points
     assert table.loc["wait", "nps_without"] == pytest.approx(87.5)
     assert table.loc["wait", "impact"] == pytest.approx(25 - 87.5)
@@ -30,11 +30,11 @@ def test_an_answer_may_carry_several_topics():
     membership = pd.DataFrame({"wait": [True] * 4 + [False] * 8,
                                "staff": [False] * 4 + [True] * 5 + [False] * 3,
                                "price": [True, False, False, False, True, True] + [False] * 6})
-    table = topic_impact(pd.DataFrame({"nps": SCORES}), membership, min_group_size=3, n_boot=200)
+    table = topic_impact(pd.DataFrame({"nps": SCORES}), membership, min_group_size=3, n_boot=200).table
     price = table.set_index("topic").loc["price"]
     # without answers 0, 4, 5 (scores 0, 10, 9): 5 promoters, 3 detractors in 9
     assert price["n"] == 3 and price["impact"] == pytest.approx(25 - 100 * 2 / 9)
-    single = topic_impact(pd.DataFrame({"nps": SCORES}), pd.Series(LABELS), min_group_size=3, n_boot=200)
+    single = topic_impact(pd.DataFrame({"nps": SCORES}), pd.Series(LABELS), min_group_size=3, n_boot=200).table
     both = table.set_index("topic").loc[["wait", "staff"], ["impact", "low", "high"]]
     pd.testing.assert_frame_equal(both, single.set_index("topic").loc[["wait", "staff"], ["impact", "low", "high"]])
 
@@ -42,10 +42,10 @@ def test_an_answer_may_carry_several_topics():
 def test_topics_are_matched_by_index_label_not_position():
     surveys = pd.DataFrame({"nps": SCORES}, index=range(100, 112)).sample(frac=1, random_state=3)
     labels = pd.Series(LABELS, index=range(100, 112))   # in the original order, surveys shuffled
-    table = topic_impact(surveys, labels, min_group_size=4, n_boot=200).set_index("topic")
+    table = topic_impact(surveys, labels, min_group_size=4, n_boot=200).table.set_index("topic")
     assert table.loc["wait", "impact"] == pytest.approx(25 - 87.5)
     sliced = topic_impact(surveys.iloc[2:], labels, min_group_size=2, n_boot=200)
-    assert sliced.attrs["n"] == 10
+    assert sliced.n == 10
     with pytest.raises(ParameterError, match="indexed like the surveys"):
         topic_impact(surveys, pd.Series(LABELS, index=range(12)), min_group_size=4)
 
@@ -59,7 +59,7 @@ def test_a_frequent_mild_topic_outranks_a_tiny_extreme_one():
     mild = np.arange(8, 608)                 # 600 answers, half of them turned into detractors
     scores[mild[::2]] = 4
     labels[mild] = "delivery"
-    table = topic_impact(pd.DataFrame({"nps": scores}), pd.Series(labels), n_boot=500)
+    table = topic_impact(pd.DataFrame({"nps": scores}), pd.Series(labels), n_boot=500).table
     assert table["topic"].tolist() == ["delivery", "broken"]
     assert table.loc[0, "significant"] and table.loc[1, "nps"] == -100
 
@@ -70,7 +70,8 @@ def test_no_flags_on_topics_unrelated_to_the_score_and_the_planted_one_is_found(
     scores = rng.integers(0, 11, size=n)
     membership = pd.DataFrame(rng.random((n, 20)) < 0.1, columns=[f"t{i}" for i in range(20)])
     membership["planted"] = scores <= 3
-    table = topic_impact(pd.DataFrame({"nps": scores}), membership, n_boot=1000, random_state=1).set_index("topic")
+    result = topic_impact(pd.DataFrame({"nps": scores}), membership, n_boot=1000, random_state=1)
+    table = result.table.set_index("topic")
     assert table.loc["planted", "significant"] and table.loc["planted", "impact"] < 0
     assert not table.drop(index="planted")["significant"].any()
     assert (table["q_value"] >= table["p_value"]).all()
@@ -84,7 +85,7 @@ def test_repeated_answers_widen_the_cluster_bootstrap():
     width = {}
     for name, frame, topic, cluster in [("once", once, labels, None), ("rows", copies, copied_labels, None),
                                         ("customers", copies, copied_labels, "customer_id")]:
-        row = topic_impact(frame, topic, cluster_col=cluster, n_boot=1000, random_state=4).iloc[0]
+        row = topic_impact(frame, topic, cluster_col=cluster, n_boot=1000, random_state=4).table.iloc[0]
         width[name] = row["high"] - row["low"]
     assert width["rows"] == pytest.approx(width["once"] / 2, rel=0.2)
     assert width["customers"] == pytest.approx(width["once"], rel=0.2)
@@ -92,7 +93,7 @@ def test_repeated_answers_widen_the_cluster_bootstrap():
 
 def test_small_topics_are_suppressed_and_bad_arguments_explained():
     with pytest.warns(SmallGroupWarning):
-        table = topic_impact(pd.DataFrame({"nps": SCORES}), pd.Series(LABELS), n_boot=100)
+        table = topic_impact(pd.DataFrame({"nps": SCORES}), pd.Series(LABELS), n_boot=100).table
     assert table["topic"].tolist() == ["staff"]
     with pytest.raises(ParameterError, match="fdr"):
         topic_impact(pd.DataFrame({"nps": SCORES}), pd.Series(LABELS), fdr=5)
@@ -116,5 +117,6 @@ def test_shuffled_rows_give_the_same_intervals():
     labels = pd.Series(rng.choice(["wait", "staff", None], 400))
     shuffled = answers.sample(frac=1, random_state=3)
     for cluster in (None, "customer_id"):
-        first, again = (topic_impact(data, labels, cluster_col=cluster, n_boot=200) for data in (answers, shuffled))
+        first, again = (topic_impact(data, labels, cluster_col=cluster, n_boot=200).table
+                        for data in (answers, shuffled))
         pd.testing.assert_frame_equal(first, again)

@@ -95,7 +95,7 @@ def test_kpi_trend_flags_a_planted_drop_and_not_a_stable_period():
     month_starts = pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"], utc=True)
     stamps = month_starts.repeat(30) + pd.to_timedelta(np.tile(np.arange(30), 3), unit="h")
     scores = np.r_[np.tile([10, 9, 8], 10), np.tile([10, 9, 8], 10), np.tile([0, 3, 8], 10)]
-    trend = kpi_trend(pd.DataFrame({"timestamp": stamps, "nps": scores}), freq="M")
+    trend = kpi_trend(pd.DataFrame({"timestamp": stamps, "nps": scores}), freq="M").table
     assert trend["value"].tolist() == pytest.approx([200 / 3, 200 / 3, -200 / 3])
     assert trend["significant"].tolist() == [False, False, True]
     assert trend.loc[2, "change"] == pytest.approx(-400 / 3)
@@ -113,7 +113,7 @@ def test_demo_planted_top_driver_ranks_first(demo):
     planted = json.loads((truth / "drivers.json").read_text())
     for target in ("nps", "csat"):
         with pytest.warns(DataWarning, match="rate every driver"):
-            table = key_drivers(ds.surveys, target=target, cluster_col="customer_id", n_boot=100)
+            table = key_drivers(ds.surveys, target=target, cluster_col="customer_id", n_boot=100).table
         assert table.loc[0, "driver"] == planted[target]["top_driver"]
         assert table.loc[0, "rank_low"] == 1
 
