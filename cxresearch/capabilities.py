@@ -27,18 +27,20 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .display import column_label
 from .errors import CXResearchWarning, DataError
+from .i18n import N_, _, format_list
 
 __all__ = ["Requirement", "Analysis", "ANALYSES", "supported", "missing", "available", "present_scores", "when", "then",
            "Unavailable"]
 
 #: How each table is added, for the sentences: its file and required columns.
 _TABLE_FILES = {
-    "customers": "a customers file (customer_id and attributes such as age or region)",
-    "events": "an events file (customer_id, timestamp, channel, touchpoint)",
-    "surveys": "a surveys file (response_id, timestamp and scores)",
-    "reviews": "a reviews file (review_id, timestamp, rating, text)",
-    "interventions": "an interventions file (intervention_id, start, scope)",
+    "customers": N_("a customers file (customer_id and attributes such as age or region)"),
+    "events": N_("an events file (customer_id, timestamp, channel, touchpoint)"),
+    "surveys": N_("a surveys file (response_id, timestamp and scores)"),
+    "reviews": N_("a reviews file (review_id, timestamp, rating, text)"),
+    "interventions": N_("an interventions file (intervention_id, start, scope)"),
 }
 
 
@@ -78,10 +80,11 @@ class Requirement:
         """``(absent, fix)``: about the whole table when the table itself is missing or empty."""
         frame = getattr(ds, self.table, None) if self.table else None
         if self.absent and (not self.table or (frame is not None and not frame.empty)):
-            return self.absent, self.fix
+            return _(self.absent), _(self.fix)
+        table = {"table": column_label(self.table)}
         if frame is not None and frame.empty:
-            return f"no {self.table} in the period analysed", f"widen the period or add {self.table}"
-        return f"no {self.table}", f"add {_TABLE_FILES[self.table]}"
+            return _("no %(table)s in the period analysed") % table, _("widen the period or add %(table)s") % table
+        return _("no %(table)s") % table, _("add %(file)s") % {"file": _(_TABLE_FILES[self.table])}
 
 
 @dataclass(frozen=True)
@@ -138,55 +141,57 @@ class Analysis:
         if not unmet:
             return None
         wordings = list(dict.fromkeys(need.wording(ds) for need in unmet))
-        absent = " and ".join(dict.fromkeys(a for a, _ in wordings))
-        fix = " and ".join(dict.fromkeys(f for _, f in wordings))
-        return f"{absent[0].upper()}{absent[1:]} in this dataset: {fix} {self.purpose}."
+        absent = format_list(list(dict.fromkeys(a for a, f in wordings)))
+        fix = format_list(list(dict.fromkeys(f for a, f in wordings)))
+        sentence = _("%(absent)s in this dataset: %(fix)s %(purpose)s.") % {
+            "absent": absent, "fix": fix, "purpose": _(self.purpose)}
+        return sentence[0].upper() + sentence[1:]
 
 
 _EVENTS = Requirement("events")
 _SURVEYS = Requirement("surveys")
-_NPS = Requirement("surveys", "nps", "no NPS answers", "add an `nps` column (0-10) to surveys")
-_CSAT = Requirement("surveys", "csat", "no CSAT answers", "add a `csat` column (1-5) to surveys")
-_CES = Requirement("surveys", "ces", "no CES answers", "add a `ces` column (1-7) to surveys")
-_SCORES = _AnyOf("surveys", absent="no NPS, CSAT or CES answers",
-                 fix="add an `nps` (0-10), `csat` (1-5) or `ces` (1-7) column to surveys",
+_NPS = Requirement("surveys", "nps", N_("no NPS answers"), N_("add an `nps` column (0-10) to surveys"))
+_CSAT = Requirement("surveys", "csat", N_("no CSAT answers"), N_("add a `csat` column (1-5) to surveys"))
+_CES = Requirement("surveys", "ces", N_("no CES answers"), N_("add a `ces` column (1-7) to surveys"))
+_SCORES = _AnyOf("surveys", absent=N_("no NPS, CSAT or CES answers"),
+                 fix=N_("add an `nps` (0-10), `csat` (1-5) or `ces` (1-7) column to surveys"),
                  options=(_NPS, _CSAT, _CES))
-_RATINGS = Requirement("surveys", "rating_*", "no touchpoint ratings",
-                       "add `rating_<touchpoint>` columns (1-5) to surveys")
-_COMMENTS = Requirement("surveys", "comment", "no survey comments", "add a `comment` column to surveys")
-_STAGES = _StagesRequirement("events", absent="no journey stages",
-                             fix="add a `stage` column to events or a `stages:` section to dataset.yml")
+_RATINGS = Requirement("surveys", "rating_*", N_("no touchpoint ratings"),
+                       N_("add `rating_<touchpoint>` columns (1-5) to surveys"))
+_COMMENTS = Requirement("surveys", "comment", N_("no survey comments"), N_("add a `comment` column to surveys"))
+_STAGES = _StagesRequirement("events", absent=N_("no journey stages"),
+                             fix=N_("add a `stage` column to events or a `stages:` section to dataset.yml"))
 _PER_CUSTOMER = _AnyOf(
-    "", absent="no per-customer data",
-    fix="add events, customers with attributes (age, region, plan...), or a `customer_id` column to surveys or "
-        "reviews",
+    "", absent=N_("no per-customer data"),
+    fix=N_("add events, customers with attributes (age, region, plan...), or a `customer_id` column to surveys "
+           "or reviews"),
     options=(_EVENTS, _CustomerAttributes("customers"), Requirement("surveys", "customer_id"),
              Requirement("reviews", "customer_id")))
 
 #: Every analysis the routine shows, in the order of the report.
 ANALYSES: dict[str, Analysis] = {a.key: a for a in (
-    Analysis("personas", "Buyer personas", "to see buyer personas", (_PER_CUSTOMER,)),
-    Analysis("journeys", "Journey map", "to see the customer journey", (_EVENTS,)),
-    Analysis("funnel", "Stage funnel", "to see the funnel through the journey stages", (_EVENTS, _STAGES)),
-    Analysis("pain_points", "Pain points", "to see where journeys break", (_EVENTS,)),
-    Analysis("kpis", "KPIs", "to see how customers rate you", (_SURVEYS, _SCORES)),
-    Analysis("nps", "NPS", "to see the Net Promoter Score", (_SURVEYS, _NPS)),
-    Analysis("csat", "CSAT", "to see customer satisfaction", (_SURVEYS, _CSAT)),
-    Analysis("ces", "CES", "to see customer effort", (_SURVEYS, _CES)),
-    Analysis("kpis_by_channel", "NPS by channel", "to compare NPS across channels",
-             (_SURVEYS, _NPS, Requirement("surveys", "channel", "no survey channels",
-                                          "add a `channel` column to surveys"))),
-    Analysis("trend", "NPS trend", "to see NPS month by month", (_SURVEYS, _NPS)),
-    Analysis("key_drivers", "Key drivers", "to see which touchpoints drive NPS", (_SURVEYS, _NPS, _RATINGS)),
-    Analysis("sentiment", "Review sentiment", "to see how reviewers feel",
-             (Requirement("reviews"), Requirement("reviews", "text", "no review texts",
-                                                  "add a `text` column to reviews"))),
-    Analysis("topics", "Comment topics", "to see what customers write about", (_SURVEYS, _COMMENTS)),
-    Analysis("topic_impact", "NPS impact of topics", "to see which themes cost promoters",
+    Analysis("personas", N_("Buyer personas"), N_("to see buyer personas"), (_PER_CUSTOMER,)),
+    Analysis("journeys", N_("Journey map"), N_("to see the customer journey"), (_EVENTS,)),
+    Analysis("funnel", N_("Stage funnel"), N_("to see the funnel through the journey stages"), (_EVENTS, _STAGES)),
+    Analysis("pain_points", N_("Pain points"), N_("to see where journeys break"), (_EVENTS,)),
+    Analysis("kpis", N_("KPIs"), N_("to see how customers rate you"), (_SURVEYS, _SCORES)),
+    Analysis("nps", N_("NPS"), N_("to see the Net Promoter Score"), (_SURVEYS, _NPS)),
+    Analysis("csat", N_("CSAT"), N_("to see customer satisfaction"), (_SURVEYS, _CSAT)),
+    Analysis("ces", N_("CES"), N_("to see customer effort"), (_SURVEYS, _CES)),
+    Analysis("kpis_by_channel", N_("NPS by channel"), N_("to compare NPS across channels"),
+             (_SURVEYS, _NPS, Requirement("surveys", "channel", N_("no survey channels"),
+                                          N_("add a `channel` column to surveys")))),
+    Analysis("trend", N_("NPS trend"), N_("to see NPS month by month"), (_SURVEYS, _NPS)),
+    Analysis("key_drivers", N_("Key drivers"), N_("to see which touchpoints drive NPS"), (_SURVEYS, _NPS, _RATINGS)),
+    Analysis("sentiment", N_("Review sentiment"), N_("to see how reviewers feel"),
+             (Requirement("reviews"), Requirement("reviews", "text", N_("no review texts"),
+                                                  N_("add a `text` column to reviews")))),
+    Analysis("topics", N_("Comment topics"), N_("to see what customers write about"), (_SURVEYS, _COMMENTS)),
+    Analysis("topic_impact", N_("NPS impact of topics"), N_("to see which themes cost promoters"),
              (_SURVEYS, _COMMENTS, _NPS)),
-    Analysis("interventions", "Interventions", "to measure what each change did",
+    Analysis("interventions", N_("Interventions"), N_("to measure what each change did"),
              (Requirement("interventions"),
-              _AnyOf("", absent="no events or surveys to measure them on", fix="add events or surveys",
+              _AnyOf("", absent=N_("no events or surveys to measure them on"), fix=N_("add events or surveys"),
                      options=(_EVENTS, _SURVEYS)))),
 )}
 
@@ -216,7 +221,7 @@ def supported(ds) -> pd.DataFrame:
         ``key``, ``analysis`` (its label), ``available`` (bool) and ``missing``
         (the sentence saying what to add; empty when available).
     """
-    rows = [{"key": a.key, "analysis": a.label, "missing": a.missing(ds) or ""} for a in ANALYSES.values()]
+    rows = [{"key": a.key, "analysis": _(a.label), "missing": a.missing(ds) or ""} for a in ANALYSES.values()]
     table = pd.DataFrame(rows, columns=["key", "analysis", "missing"])
     return table.assign(available=table["missing"] == "")[["key", "analysis", "available", "missing"]]
 
@@ -297,7 +302,7 @@ def when(ds, analysis: str, compute, /, *args, **kwargs):
     sentence = missing(ds, analysis)
     if sentence:
         return Unavailable(sentence)
-    label = ANALYSES[analysis].label
+    label = _(ANALYSES[analysis].label)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -320,7 +325,7 @@ def then(compute, /, *args, **kwargs):
 def _too_little(analysis: Analysis, error: DataError) -> str:
     """The sentence for an analysis whose data was there but too little (the error's own words)."""
     words = getattr(error, "sentence", None) or " ".join(problem.message for problem in error.problems)
-    return f"{analysis.label} could not be computed: {words}"
+    return _("%(analysis)s could not be computed: %(reason)s") % {"analysis": _(analysis.label), "reason": words}
 
 
 def _unavailable(args, kwargs) -> Unavailable | None:

@@ -41,7 +41,8 @@ from .errors import ParameterError
 
 __all__ = ["_", "ngettext", "N_", "LANGUAGES", "LANGUAGE_VARIABLE", "get_language", "set_language", "using",
            "check_language", "number_locale", "number_symbols", "format_number", "format_count", "format_percent",
-           "format_date", "format_datetime", "install", "translate_markdown", "translate_notebook", "extract_notebook"]
+           "format_date", "format_datetime", "format_period", "format_list", "install", "translate_markdown",
+           "translate_notebook", "extract_notebook"]
 
 #: Languages the pages can be written in (English is the source language).
 LANGUAGES = ("en", "it")
@@ -220,6 +221,25 @@ def format_datetime(value, *, format: str = "medium") -> str:
     from babel.dates import format_datetime as babel_datetime
 
     return babel_datetime(_as_datetime(value), format=format, locale=number_locale())
+
+
+def format_period(start, end) -> str:
+    """A period in words: ``"all data"``, ``"1 gennaio 2025 – 1 febbraio 2025"``, ``"from ..."``, ``"until ..."``."""
+    if not (start or end):
+        return _("all data")
+    if not end:
+        return _("from %(start)s") % {"start": format_date(start)}
+    if not start:
+        return _("until %(end)s") % {"end": format_date(end)}
+    return _("%(start)s to %(end)s") % {"start": format_date(start), "end": format_date(end)}
+
+
+def format_list(items) -> str:
+    """Items joined in the language in force ("a, b and c"; "a, b e c" in Italian)."""
+    from babel.lists import format_list as babel_list
+
+    items = [str(item) for item in items]
+    return babel_list(items, locale=number_locale()) if items else ""
 
 
 def install(environment) -> None:

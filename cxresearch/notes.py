@@ -24,8 +24,13 @@ import warnings
 from pathlib import Path
 
 from .errors import CXResearchWarning
+from .i18n import N_, _
 
-__all__ = ["collect", "captured", "box", "record", "read", "save", "KERNEL_LOG", "NOTES_DIR"]
+__all__ = ["collect", "captured", "box", "record", "read", "save", "KERNEL_LOG", "NOTES_DIR", "PAGES"]
+
+#: The pages of the routine that collect notes, by the names their notebooks give them (translated when shown).
+PAGES = (N_("Data quality"), N_("Personas"), N_("Journey map"), N_("Voice of the customer"), N_("Executive summary"),
+         N_("Interventions"), N_("Loading the data"))
 
 #: File of a run folder receiving the kernels' own output and other libraries' warnings.
 KERNEL_LOG = "kernel.log"
@@ -150,8 +155,8 @@ def box(run_dir: str = ""):
     from IPython.display import Markdown
 
     by_page = read(run_dir) if run_dir else {"": _ACTIVE[0].notes if _ACTIVE else []}
-    blocks = [f"*{page}*\n\n" * bool(page) + "\n".join(f"- {note}" for note in notes)
+    blocks = [f"*{_(page)}*\n\n" * bool(page) + "\n".join(f"- {note}" for note in notes)
               for page, notes in by_page.items() if notes]
-    text = "\n\n".join(["**Notes on this run**"] + (blocks or ["Nothing to note: no group was hidden and no row "
-                                                                "was left out."]))
+    text = "\n\n".join(["**" + _("Notes on this run") + "**"]
+                        + (blocks or [_("Nothing to note: no group was hidden and no row was left out.")]))
     return Markdown("\n".join(f"> {line}".rstrip() for line in text.splitlines()))

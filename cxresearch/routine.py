@@ -399,14 +399,21 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
         say(f"  [{number}/{len(entries)}] {name} ok in {entry['seconds']:.1f} s")
 
 
+#: Titles of the routine's pages in the links between them (translated when shown).
+PAGE_TITLES = {"00_data_quality": i18n.N_("Data quality"), "01_personas": i18n.N_("Personas"),
+               "02_journey_map": i18n.N_("Journey map"), "03_voice_of_customer": i18n.N_("Voice of the customer"),
+               "04_summary": i18n.N_("Summary"), "05_interventions": i18n.N_("Interventions")}
+
+
 def _page_title(name: str) -> str:
-    """``"01_personas"`` -> ``"Personas"``."""
-    return name.split("_", 1)[-1].replace("_", " ").capitalize()
+    """``"01_personas"`` -> ``"Personas"`` in the language in force."""
+    return i18n._(PAGE_TITLES.get(name, name.split("_", 1)[-1].replace("_", " ").capitalize()))
 
 
 def _header(manifest: dict, parameters: RoutineParameters) -> dict:
-    return {"dataset": manifest["dataset"]["name"], "period": manifest["period"], "run_id": manifest["run_id"],
-            "generated": manifest["started"], "version": manifest["versions"]["cxresearch"],
+    return {"dataset": manifest["dataset"]["name"], "run_id": manifest["run_id"],
+            "period": i18n.format_period(parameters.period_start, parameters.period_end),
+            "generated": i18n.format_datetime(manifest["started"]), "version": manifest["versions"]["cxresearch"],
             "min_group_size": parameters.min_group_size}
 
 
