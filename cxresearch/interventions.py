@@ -93,7 +93,7 @@ from .errors import DataError, ParameterError, did_you_mean
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_weights, cluster_codes, percentile_interval
 from .sessions import sessionize
-from .stats import CORRECTIONS, adjust_pvalues, mean_interval, nps_interval, wilson_interval, z_value
+from .stats import CORRECTIONS, adjust_pvalues, mean_interval, nps_interval, nps_se, wilson_interval, z_value
 from .text import sentiment
 from .voice import FREQUENCIES
 
@@ -386,7 +386,8 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
     -------
     DataFrame
         ``group`` ("scope" or "comparison"), ``label`` (what the group is, in
-        words), ``period`` (start time), ``value``, ``low``, ``high``, ``n``.
+        words), ``period`` (start time), ``value``, ``se`` (from the data),
+        ``low``, ``high``, ``n``.
         ``attrs`` holds ``intervention_id``, ``description``, ``scope``,
         ``scope_kind``, ``start``, ``metric``, ``label`` and ``better``.
     """
@@ -415,7 +416,7 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
               else {"scope": scope, "comparison": f"other {kind}s"})
     series = series.rename(columns={"arm": "group"}).assign(label=lambda t: t["group"].map(labels))
     series = series.sort_values(["group", "period"], ascending=[False, True], ignore_index=True)
-    series = series[["group", "label", "period", "value", "low", "high", "n"]]
+    series = series[["group", "label", "period", "value", "se", "low", "high", "n"]]
     series.attrs.update(intervention_id=intervention_id, description=intervention["description"], scope=scope,
                         scope_kind=kind, start=intervention["start"].tz_convert(None), metric=metric,
                         label=METRICS[metric].label, better=METRICS[metric].better)
@@ -577,24 +578,31 @@ def _customers(table: pd.DataFrame) -> pd.Series:
 
 
 def _estimates(obs: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:
-    """value, low, high and n of the ``score`` per group of *keys*, all groups (and metrics) at once.
+    """value, se, low, high and n of the ``score`` per group of *keys*, all groups (and metrics) at once.
 
     *keys* include ``metric``, which picks each group's estimate: percent with
-    Wilson interval, NPS, or mean with t interval.
+    Wilson interval, NPS with adjusted Wald, or mean with t interval. The
+    standard error comes from the data (binomial, trinomial or sample standard
+    deviation over root n), never from the interval.
     """
     data = obs.assign(promoter=obs["score"] >= 9, detractor=obs["score"] <= 6)
     agg = data.groupby(keys, observed=True, sort=True).agg(
         n=("score", "size"), total=("score", "sum"), mean=("score", "mean"), std=("score", "std"),
         promoters=("promoter", "sum"), detractors=("detractor", "sum")).reset_index()
-    share, share_low, share_high = wilson_interval(agg["total"], agg["n"], level=level)
-    nps_value, nps_low, nps_high = nps_interval(agg["promoters"], agg["detractors"], agg["n"], level=level)
-    mean_low, mean_high = mean_interval(agg["mean"], agg["std"], agg["n"], level=level)
+    n = agg["n"].to_numpy(dtype=float)
+    share, share_low, share_high = wilson_interval(agg["total"], n, level=level)
+    nps_value, nps_low, nps_high = nps_interval(agg["promoters"], agg["detractors"], n, level=level)
+    mean_low, mean_high = mean_interval(agg["mean"], agg["std"], n, level=level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_se = 100 * np.sqrt(share * (1 - share) / n)
+        mean_se = np.where(n > 1, agg["std"] / np.sqrt(n), np.nan)
     estimate = agg["metric"].map({name: m.estimate for name, m in METRICS.items()})
     choose = [estimate == "share", estimate == "nps"]
-    low = np.select(choose, [100 * share_low, nps_low], mean_low)
-    high = np.select(choose, [100 * share_high, nps_high], mean_high)
-    return agg[keys + ["n"]].assign(value=np.select(choose, [100 * share, nps_value], agg["mean"]),
-                                    low=low, high=high)
+    return agg[keys + ["n"]].assign(
+        value=np.select(choose, [100 * share, nps_value], agg["mean"]),
+        se=np.select(choose, [share_se, nps_se(agg["promoters"], agg["detractors"], n)], mean_se),
+        low=np.select(choose, [100 * share_low, nps_low], mean_low),
+        high=np.select(choose, [100 * share_high, nps_high], mean_high))
 
 
 def _p_value(diff, se):

@@ -221,6 +221,22 @@ def test_series_per_period_for_scope_and_comparison():
     assert series["value"].tolist() == pytest.approx([20, 80, 50, 60])
     assert (series["low"] < series["value"]).all() and (series["value"] < series["high"]).all()
     assert series.attrs["start"] == pd.Timestamp("2025-03-01") and series.attrs["better"] == "higher"
+    # standard errors from the data, not from the (asymmetric, Wilson) intervals: 100 sqrt(p (1 - p) / n)
+    assert series["se"].tolist() == pytest.approx([100 * math.sqrt(p * (1 - p) / 10) for p in (.2, .8, .5, .6)])
+
+
+def test_series_standard_errors_of_nps_and_means_come_from_the_answers():
+    ds = CXDataset(name="known", surveys=surveys(KNOWN), interventions=interventions())
+    answers = ds.surveys
+    for metric, values in (("nps", lambda a: 100 * ((a >= 9).astype(float) - (a <= 6))), ("csat_mean", None)):
+        series = intervention_series(ds, "I1", metric=metric, freq="M")
+        first = series.iloc[0]
+        scores = answers.loc[(answers["touchpoint"] == "chat")
+                             & (answers["timestamp"] < pd.Timestamp("2025-03-01", tz="UTC"))]
+        scores = scores["nps" if metric == "nps" else "csat"].astype(float)
+        scores = values(scores) if values else scores
+        assert first["value"] == pytest.approx(scores.mean())
+        assert first["se"] == pytest.approx(scores.std(ddof=0 if metric == "nps" else 1) / math.sqrt(len(scores)))
 
 
 def test_compare_verdicts_lists_only_changes():
