@@ -28,6 +28,7 @@ from .errors import DataError, DataWarning, ParameterError, Problem, ValidationR
 from .readers import find_file, read_raw
 from .schemas import TABLES
 from .settings import CONFIG_FILE, DatasetSettings, read_settings, read_stages
+from .weighting import rake_surveys
 
 __all__ = ["CXDataset", "load_dataset", "validate", "from_frames", "write_dataset", "ValidationReport",
            "save_snapshot", "load_snapshot"]
@@ -59,6 +60,10 @@ class CXDataset:
     topic_taxonomy : dict
         Themes added to the shipped CX theme taxonomy (``dataset.yml``
         ``topic_taxonomy``), for :func:`cxresearch.topics.topics` ``taxonomy=``.
+    margins : dict
+        Known population shares (``dataset.yml`` ``margins``): the surveys'
+        ``weight`` column is raked to them (:mod:`cxresearch.weighting`), again
+        for each period :meth:`between` selects.
     """
 
     name: str
@@ -73,6 +78,7 @@ class CXDataset:
     timezone: str = "UTC"
     notes: list[str] = field(default_factory=list)
     topic_taxonomy: dict = field(default_factory=dict)
+    margins: dict = field(default_factory=dict)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -102,6 +108,8 @@ class CXDataset:
             if hi is not None:
                 keep &= table["timestamp"] < hi
             filtered[name] = table.loc[keep]
+        if self.margins and filtered.get("surveys") is not None:
+            filtered["surveys"] = rake_surveys(filtered["surveys"], self.margins, customers=self.customers)
         return replace(self, **filtered)
 
     def __repr__(self) -> str:
@@ -180,7 +188,8 @@ def write_dataset(dataset: CXDataset, folder, *, comment: str | None = None) -> 
         frame.to_parquet(folder / f"{table}.parquet", index=False)
     settings = {"name": dataset.name, "timezone": dataset.timezone, "stages": dataset.stages or None,
                 "stage_plan": dataset.stage_plan or None,
-                "topic_taxonomy": dataset.topic_taxonomy or None, "notes": dataset.notes or None}
+                "topic_taxonomy": dataset.topic_taxonomy or None, "notes": dataset.notes or None,
+                "margins": dataset.margins or None}
     text = yaml.safe_dump({k: v for k, v in settings.items() if v is not None}, sort_keys=False,
                           allow_unicode=True, width=100)
     (folder / CONFIG_FILE).write_text((f"# {comment}\n" if comment else "") + text, encoding="utf-8")
@@ -202,7 +211,7 @@ def save_snapshot(dataset: CXDataset, folder, *, source: dict | None = None) -> 
         frame.to_parquet(folder / f"{table}.parquet", index=False)
     meta = {"name": dataset.name, "stages": dataset.stages, "stage_plan": dataset.stage_plan,
             "timezone": dataset.timezone, "notes": dataset.notes,
-            "topic_taxonomy": dataset.topic_taxonomy,
+            "topic_taxonomy": dataset.topic_taxonomy, "margins": dataset.margins,
             "path": str(dataset.path) if dataset.path else None, "tables": list(dataset.tables), "source": source}
     (folder / SNAPSHOT_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return folder
@@ -215,7 +224,7 @@ def load_snapshot(folder) -> CXDataset:
     tables = {table: pd.read_parquet(folder / f"{table}.parquet") for table in meta["tables"]}
     return CXDataset(name=meta["name"], stages=meta["stages"], stage_plan=meta.get("stage_plan", {}),
                      timezone=meta["timezone"], notes=meta["notes"],
-                     topic_taxonomy=meta.get("topic_taxonomy", {}),
+                     topic_taxonomy=meta.get("topic_taxonomy", {}), margins=meta.get("margins", {}),
                      path=Path(meta["path"]) if meta["path"] else None, **tables)
 
 
@@ -299,5 +308,12 @@ def _build(raw: dict, config: DatasetSettings, report: ValidationReport, *, keep
     for table, frame in tables.items():
         tables[table] = frame.reset_index(drop=True)
     report.notes[:] = dict.fromkeys(report.notes)  # a folder's notes may repeat what the loader finds again
+    if config.margins and tables.get("surveys") is not None:
+        try:
+            tables["surveys"] = rake_surveys(tables["surveys"], config.margins, customers=tables.get("customers"))
+        except DataError as error:
+            report.problems.extend(error.problems)
+            return None
     return CXDataset(name=config.name, stages=config.stages, stage_plan=config.stage_plan, path=path,
-                     timezone=config.timezone, notes=report.notes, topic_taxonomy=config.topic_taxonomy, **tables)
+                     timezone=config.timezone, notes=report.notes, topic_taxonomy=config.topic_taxonomy,
+                     margins=config.margins, **tables)

@@ -24,7 +24,8 @@ from .errors import DataError, ParameterError
 from .intervals import (_t_interval, mean_diff_interval, nps_diff_interval, nps_interval, proportion_diff_interval,
                         wilson_interval, z_value)
 from .privacy import MIN_GROUP_SIZE, suppress_small
-from .survey_design import LOW_BASE, _as_list, _design_data, _in_canonical_order, _linearised, _weights, is_low_base
+from .survey_design import (LOW_BASE, _as_list, _design_data, _in_canonical_order, _linearised, is_low_base,
+                            survey_weights)
 
 __all__ = ["KPIMetric", "KPI_METRICS", "kpi_summary", "absent_metrics", "kpi_differences", "MixDecomposition",
            "mix_decomposition", "segment_mix"]
@@ -151,7 +152,7 @@ def kpi_summary(frame: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
     check_positive(min_group_size=min_group_size)
     cluster_col = cluster_col if cluster_col and cluster_col in frame.columns else None
     frame = _in_canonical_order(frame, by + [cluster_col, weight_col] + [m.column for m in KPI_METRICS.values()])
-    weights = _weights(frame, weight_col)
+    weights = survey_weights(frame, weight_col)
     absent = absent_metrics(frame, metrics)
     parts = [_summarise(frame, by, m, weights, cluster_col, level, low_base) for m in metrics if m not in absent]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=by + _COLUMNS)

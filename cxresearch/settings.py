@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from .errors import ParameterError, Problem, ValidationReport, did_you_mean
+from .errors import DataError, ParameterError, Problem, ValidationReport, did_you_mean
 from .i18n import check_language
 from .schemas import TABLES
+from .weighting import check_margins
 
 CONFIG_FILE = "dataset.yml"
 CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "stage_plan", "timezone", "files", "topic_taxonomy",
-               "notes", "language")
+               "notes", "language", "margins")
 #: What ``stage_plan`` may say about a stage.
 STAGE_PLAN_KEYS = ("goal", "owner")
 CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
@@ -38,6 +39,7 @@ class DatasetSettings:
     files: dict = field(default_factory=dict)
     topic_taxonomy: dict = field(default_factory=dict)
     language: str | None = None
+    margins: dict = field(default_factory=dict)
 
 
 def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
@@ -69,6 +71,11 @@ def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
     config.stage_plan = read_stage_plan(data.get("stage_plan"), config.stages, problem)
     config.files = _config_files(data.get("files"), problem)
     config.topic_taxonomy = _config_topic_taxonomy(data.get("topic_taxonomy"), problem)
+    if data.get("margins") is not None:
+        try:
+            config.margins = check_margins(data["margins"])
+        except DataError as error:
+            report.problems.extend(error.problems)
     report.notes.extend(_config_notes(data.get("notes"), problem))
     if data.get("language") is not None:
         try:

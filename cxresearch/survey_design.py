@@ -17,7 +17,7 @@ import pandas as pd
 from ._checks import check_columns
 from .errors import DataError, WeightingWarning
 
-__all__ = ["LOW_BASE", "MIN_EFFICIENCY", "kish_effective_n", "design_effects", "is_low_base"]
+__all__ = ["LOW_BASE", "MIN_EFFICIENCY", "kish_effective_n", "design_effects", "is_low_base", "survey_weights"]
 
 #: Estimates on fewer effective answers than this are flagged as too noisy to read.
 LOW_BASE = 30
@@ -94,7 +94,7 @@ def design_effects(frame: pd.DataFrame, value_col: str, *, by=(), cluster_col: s
     by = _as_list(by)
     check_columns(frame, by + [value_col] + [c for c in (cluster_col, weight_col) if c], "design_effects")
     data = _design_data(frame, by, pd.to_numeric(frame[value_col], errors="coerce").astype(float),
-                        _weights(frame, weight_col), cluster_col)
+                        survey_weights(frame, weight_col), cluster_col)
     agg = _linearised(data, by or ["__all__"], cluster_col is not None)
     agg = agg[["n", "respondents", "mean", "var_design", "var_srs", "design_effect"]]
     agg = agg.assign(n_effective=agg["n"] / agg["design_effect"])
@@ -117,7 +117,7 @@ def _in_canonical_order(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return frame.sort_values(keys, kind="stable") if keys else frame
 
 
-def _weights(frame: pd.DataFrame, weight_col: str | None) -> pd.Series:
+def survey_weights(frame: pd.DataFrame, weight_col: str | None) -> pd.Series:
     """Survey weights of *frame* (ones without a weight column); bad weights raise :class:`DataError`."""
     if not weight_col or weight_col not in frame.columns:
         return pd.Series(1.0, index=frame.index)

@@ -35,6 +35,7 @@ from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_weights, canonical_order, cluster_codes, percentile_interval
 from .stats import (KPI_METRICS, LOW_BASE, Comparison, Estimate, absent_metrics, adjust_pvalues, ces, compare,
                     correction_note, csat, kpi_differences, kpi_summary, nps)
+from .survey_design import survey_weights
 
 __all__ = ["Estimate", "Comparison", "nps", "csat", "ces", "compare", "METRICS", "FREQUENCIES",
            "KPITrend", "KeyDrivers", "TopicImpact", "kpi_table", "kpi_trend", "key_drivers", "topic_impact"]
@@ -382,8 +383,9 @@ def _sparse_pairs(answered: pd.DataFrame, minimum: int) -> list[str]:
 
 
 def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*", na_codes=(),
-                min_coverage: float = 0.5, cluster_col: str | None = None, n_boot: int = 200, level: float = 0.95,
-                random_state=0, min_group_size: int = MIN_GROUP_SIZE) -> KeyDrivers:
+                min_coverage: float = 0.5, cluster_col: str | None = None, weight_col: str | None = "weight",
+                n_boot: int = 200, level: float = 0.95, random_state=0,
+                min_group_size: int = MIN_GROUP_SIZE) -> KeyDrivers:
     """Which ratings drive the target, how sure we are, and which to fix first.
 
     Each driver's importance is its Shapley (LMG) share of the R² of a linear
@@ -423,6 +425,9 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
         Column identifying who answered (e.g. ``"customer_id"``): the bootstrap
         draws whole customers, so repeated answers are not counted as
         independent evidence. Missing ids are respondents of their own.
+    weight_col : str or None
+        Survey weights (e.g. raked to ``dataset.yml`` margins): correlations,
+        performance and every resample are weighted; ignored when absent.
     n_boot : int
         Bootstrap resamples (200 gives stable 95 % limits in a few seconds).
     random_state : int, RandomState or None
@@ -516,16 +521,17 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
                         "columns; the smallest such base is %(n)s answers.") % {
             "complete": format_count(int((ratings.notna().all(axis=1) & y.notna()).sum())),
             "answers": format_count(answers), "n": format_count(n)}, DataWarning, stacklevel=2)
-    corr = _weighted_correlations(data, np.ones((1, len(data))), repair=pairwise)[0]
+    row_weights = survey_weights(surveys, weight_col)[complete].to_numpy()
+    corr = _weighted_correlations(data, row_weights[None], repair=pairwise)[0]
     if np.linalg.matrix_rank(corr[:p, :p]) < p:
         raise DataError(f"key_drivers: drivers {list(ratings.columns)} are perfectly collinear on the {n} complete "
                         f"rows (one is a combination of others); drop the redundant driver.")
     importance, r2, beta = (values[0] for values in _importance_and_beta(corr[None]))
 
     clusters = surveys.loc[complete, cluster_col].to_numpy() if cluster_col else None
-    order = canonical_order(data, clusters)
-    data, clusters = data[order], (clusters[order] if cluster_col else None)
-    boot = [_importance_and_beta(_weighted_correlations(data, weights, repair=pairwise))
+    order = canonical_order(np.c_[data, row_weights], clusters)
+    data, row_weights, clusters = data[order], row_weights[order], (clusters[order] if cluster_col else None)
+    boot = [_importance_and_beta(_weighted_correlations(data, weights * row_weights, repair=pairwise))
             for weights in bootstrap_weights(len(data), clusters=clusters, n_boot=n_boot, random_state=random_state)]
     boot_importance, boot_r2, boot_beta = (np.concatenate(parts) for parts in zip(*boot))
     valid = np.isfinite(boot_importance).all(axis=1)
@@ -543,7 +549,8 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
         "rank": (-importance).argsort().argsort() + 1, "rank_low": np.floor(rank_low).astype(int),
         "rank_high": np.ceil(rank_high).astype(int), "correlation": corr[:p, p], "beta": beta,
         "beta_low": beta_low, "beta_high": beta_high, "direction": np.where(sign > 0, "positive", "negative"),
-        "significant": (beta_low > 0) | (beta_high < 0), "performance": np.nanmean(data[:, :p], axis=0),
+        "significant": (beta_low > 0) | (beta_high < 0), "performance": np.ma.average(np.ma.masked_invalid(data[:, :p]), axis=0,
+                                                          weights=row_weights).filled(np.nan),
     })
     important = table["importance"] >= table["importance"].mean()
     performing = table["performance"] >= table["performance"].mean()
