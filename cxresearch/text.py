@@ -12,17 +12,20 @@
     +-1 on a long review whatever its last sentences say;
   - Italian: Sentix 3 (Basile & Nissim; CC BY-SA 4.0, shipped in
     ``cxresearch/resources/sentix_it.tsv``) under the project's own CX lexicon;
-  - Portuguese: LeIA, VADER's lexicon adapted to Portuguese (Almeida 2018; MIT).
+  - Portuguese: LeIA, VADER's lexicon adapted to Portuguese (Almeida 2018; MIT);
+  - French: Pattern's adjective lexicon (De Smedt & Daelemans 2012; public
+    domain, PDDL) under the CX layer.
 
   The CX domain layer (``resources/cx_lexicon.tsv``) makes complaint words and
-  phrases negative (late, lost, on hold, refund, rude, broken... in every
-  scored language). Italian and Portuguese apply VADER's rules to all texts at
+  phrases negative (late, lost, on hold, refund, rude, broken... in en, it,
+  pt, fr, de and es; German and Spanish have no shippable general lexicon yet,
+  so they are not scored). Italian, Portuguese and French apply VADER's rules to all texts at
   once on one array of tokens, looked up as written and then as their lemma
   (``simplemma``): one negation in the three preceding words flips and damps a
-  word's valence, and several count once, since both languages use negative
-  concord ("Non ho nessun problema" is positive); boosters ("molto",
+  word's valence, and several count once, since these languages use negative
+  concord ("Non ho nessun problema", "Je n'ai jamais eu aucun problème" are positive); boosters ("molto",
   "davvero", "-mente" intensifiers) strengthen it; other "-mente" adverbs take
-  their adjective's valence; words after "ma"/"mas" weigh 1.5 times those before
+  their adjective's valence; words after "ma"/"mas"/"mais" weigh 1.5 times those before
   it (0.5), exclamation marks add emphasis, and the sum ``s`` is normalised as
   ``s / sqrt(s**2 + 15)``. Texts in other languages are left out (missing) with
   an :class:`UnscoredLanguageWarning` that counts them.
@@ -53,7 +56,7 @@ __all__ = ["LANGUAGES", "UNDETERMINED", "UnscoredLanguageWarning", "SentimentFit
            "sentences", "lemmas", "detect_language", "reading_languages", "sentiment", "fit_sentiment"]
 
 #: Languages :func:`sentiment` scores with a lexicon.
-LANGUAGES = ("en", "it", "pt")
+LANGUAGES = ("en", "it", "pt", "fr")
 #: Language code of a text too short or too mixed to tell (ISO 639-2 "undetermined").
 UNDETERMINED = "und"
 
@@ -65,7 +68,7 @@ _RARELY_CUSTOMER_LANGUAGES = frozenset({"an", "br", "eo", "fo", "fy", "gl", "la"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*[\r\n]+\s*")
 _WORD = re.compile(r"[^\W\d_]+(?:['_][^\W\d_]+)*")   # words; English contractions and joined phrases stay one
-_ELISION = re.compile(r"\b(l|un|dell|all|dall|nell|sull|quest|quell|c|d|s|m|t|v)'")
+_ELISION = re.compile(r"\b(l|un|dell|all|dall|nell|sull|quest|quell|c|d|s|m|t|v|n|j|qu|jusqu|lorsqu|puisqu)'")
 _RULES = {
     "it": {"negators": {"non", "mai", "nessun", "nessuno", "nessuna", "niente", "nulla", "né", "senza", "neanche",
                         "nemmeno", "neppure"},
@@ -83,6 +86,12 @@ _RULES = {
                         "completamente": 0.293, "absolutamente": 0.293, "bastante": 0.293,
                         "pouco": -0.293, "quase": -0.293, "meio": -0.293},
            "contrast": {"mas", "porem", "contudo"}},
+    "fr": {"negators": {"ne", "n", "pas", "jamais", "rien", "aucun", "aucune", "personne", "ni", "sans", "guère"},
+           "boosters": {"très": 0.293, "trop": 0.293, "vraiment": 0.293, "super": 0.293, "tellement": 0.293,
+                        "extrêmement": 0.293, "absolument": 0.293, "totalement": 0.293, "complètement": 0.293,
+                        "particulièrement": 0.293, "vachement": 0.293, "hyper": 0.293,
+                        "assez": -0.293, "plutôt": -0.293, "peu": -0.293, "presque": -0.293},
+           "contrast": {"mais", "cependant", "pourtant", "toutefois"}},
 }
 _NEGATION_SCALAR = -0.74             # VADER's N_SCALAR
 _WINDOW_DAMPING = (1.0, 0.95, 0.9)   # VADER's weight of a booster 1, 2, 3 words back
@@ -290,7 +299,7 @@ def _vader():
 
 @lru_cache(maxsize=None)
 def _lexicon(lang: str) -> dict[str, float]:
-    """Word -> valence (-4..4) of *lang* ("it" or "pt"): CX layer over the project's words over the base lexicon."""
+    """Word -> valence (-4..4) of *lang* ("it", "pt" or "fr"): CX layer over the project's words over the base lexicon."""
     lexicon: dict[str, float] = {}
     if lang == "it":
         for line in _resource_lines("sentiment_it.tsv"):
@@ -303,10 +312,14 @@ def _lexicon(lang: str) -> dict[str, float]:
             lemma, score = line.split("\t")
             if lemma not in function_words:   # Sentix gives some function words ("per", "ed") a polarity
                 lexicon.setdefault(lemma, float(np.clip(float(score), -1, 1)) * _SENTIX_SCALE)
-    else:
+    elif lang == "pt":
         for line in _resource_lines("leia_pt.tsv")[1:]:
             word, valence = line.split("\t")
             lexicon.setdefault(word, float(valence))
+    else:
+        for line in _resource_lines("pattern_fr.tsv")[1:]:   # Pattern's polarities (-1..1) at valence +-1, as Sentix
+            word, polarity = line.split("\t")
+            lexicon.setdefault(word, float(polarity))
     rules = _RULES[lang]
     for word in rules["negators"] | rules["boosters"].keys() | rules["contrast"]:
         lexicon.pop(word, None)
@@ -326,7 +339,7 @@ def _valences(words: pd.Series, lang: str) -> np.ndarray:
 
 
 def _lexicon_scores(texts: pd.Series, lang: str) -> np.ndarray:
-    """VADER-style compound score of every Italian or Portuguese text at once (see the module docstring)."""
+    """VADER-style compound score of every Italian, Portuguese or French text at once (see the module docstring)."""
     rules = _RULES[lang]
     words = tokens(_join_phrases(texts, lang))
     doc = words.index.to_numpy()
