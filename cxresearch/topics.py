@@ -267,7 +267,11 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
     words["lang"] = language.to_numpy(dtype=object)[words["position"].to_numpy()]
     words["lemma"] = words["word"]
     for lang, rows in words.groupby("lang").groups.items():
-        words.loc[rows, "lemma"] = lemmas(words.loc[rows, "word"], lang).to_numpy()
+        written = words.loc[rows, "word"]
+        lemma = lemmas(written, lang)
+        if _has_stop_words(lang):   # a stop word stays itself, so the stop list finds it ("uma" is no verb "umar")
+            lemma = lemma.where(~written.isin(stop_words(lang)), written)
+        words.loc[rows, "lemma"] = lemma.to_numpy()
 
     if taxonomy is False:
         table = pd.DataFrame(columns=["theme", "label", "lang", "seed", "lemma"])

@@ -121,3 +121,11 @@ def test_dataset_yml_extends_the_taxonomy(tmp_path):
     config.write_text(original + "topic_taxonomy:\n  loyalty: [points]\n", encoding="utf-8")
     with pytest.raises(DataError, match="topic_taxonomy"):
         load_dataset(folder)
+
+
+def test_stop_words_are_not_lemmatised_into_topic_terms():
+    texts = ["Comprei uma cadeira linda para a sala", "Comprei cadeiras lindas para a cozinha",
+             "Cadeira linda, comprei duas", "Comprei mesa e cadeira lindas"] * 3   # "uma" in a quarter of them
+    result = topics(texts, taxonomy=False, scores=np.zeros(len(texts)), n_topics=1, min_df=2, n_boot=0)
+    terms = " ".join(result.summary["terms"])
+    assert "umar" not in terms and "uma" not in terms.split(", ")
