@@ -82,6 +82,7 @@ from __future__ import annotations
 import re
 import warnings
 from functools import cached_property
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -100,7 +101,8 @@ from .voice import FREQUENCIES
 if TYPE_CHECKING:
     from .dataset import CXDataset
 
-__all__ = ["METRICS", "VERDICTS", "intervention_effects", "event_study", "intervention_series", "compare_verdicts"]
+__all__ = ["METRICS", "VERDICTS", "intervention_effects", "event_study", "intervention_series", "InterventionSeries",
+           "compare_verdicts"]
 
 
 class Metric(NamedTuple):
@@ -363,8 +365,42 @@ def _judge(table: pd.DataFrame, z: float, level: float, correction: str, min_gro
     return table[_COLUMNS].reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class InterventionSeries:
+    """A metric per period at an intervention's scope and on its comparison (:func:`intervention_series`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``group`` ("scope" or "comparison"), ``label`` (what the group is, in
+        words), ``period`` (start time), ``value``, ``se`` (from the data),
+        ``low``, ``high``, ``n``.
+    intervention_id, description, scope : str
+        The intervention, as in ``ds.interventions``.
+    scope_kind : str
+        "touchpoint", "channel" or "stage".
+    start : Timestamp
+        When the intervention started (naive UTC, like ``period``).
+    metric, label, better : str
+        The metric's key, its name in words and "higher" or "lower" (which way is better).
+    """
+
+    table: pd.DataFrame
+    intervention_id: str
+    description: str
+    scope: str
+    scope_kind: str
+    start: pd.Timestamp
+    metric: str
+    label: str
+    better: str
+
+    def _repr_html_(self) -> str:
+        return self.table._repr_html_()
+
+
 def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | None = None, freq: str = "M",
-                        mentions=None, level: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+                        mentions=None, level: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> InterventionSeries:
     """One metric per period at an intervention's scope and on the comparison scopes.
 
     Attribution and comparison are those of :func:`intervention_effects`, over
@@ -384,12 +420,8 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
 
     Returns
     -------
-    DataFrame
-        ``group`` ("scope" or "comparison"), ``label`` (what the group is, in
-        words), ``period`` (start time), ``value``, ``se`` (from the data),
-        ``low``, ``high``, ``n``.
-        ``attrs`` holds ``intervention_id``, ``description``, ``scope``,
-        ``scope_kind``, ``start``, ``metric``, ``label`` and ``better``.
+    InterventionSeries
+        The table per group and period, with the intervention and metric it shows.
     """
     if metric is not None:
         check_choice("metric", metric, METRICS)
@@ -416,11 +448,10 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
               else {"scope": scope, "comparison": f"other {kind}s"})
     series = series.rename(columns={"arm": "group"}).assign(label=lambda t: t["group"].map(labels))
     series = series.sort_values(["group", "period"], ascending=[False, True], ignore_index=True)
-    series = series[["group", "label", "period", "value", "se", "low", "high", "n"]]
-    series.attrs.update(intervention_id=intervention_id, description=intervention["description"], scope=scope,
-                        scope_kind=kind, start=intervention["start"].tz_convert(None), metric=metric,
-                        label=METRICS[metric].label, better=METRICS[metric].better)
-    return series
+    return InterventionSeries(series[["group", "label", "period", "value", "se", "low", "high", "n"]],
+                              intervention_id=intervention_id, description=intervention["description"], scope=scope,
+                              scope_kind=kind, start=intervention["start"].tz_convert(None), metric=metric,
+                              label=METRICS[metric].label, better=METRICS[metric].better)
 
 
 def compare_verdicts(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:

@@ -4,30 +4,28 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..errors import ParameterError
+from .._checks import check_instance
 from ..display import column_label
 from ..i18n import _
+from ..interventions import InterventionSeries
 from .layout import check_columns, separators
 
 __all__ = ["intervention_chart"]
 
-_ATTRS = ("start", "intervention_id", "description", "better", "label", "scope", "metric")
 _COLOURS = {"scope": ("#1f77b4", "rgba(31,119,180,0.2)"), "comparison": ("#7f7f7f", "rgba(127,127,127,0.2)")}
 
 
-def intervention_chart(series: pd.DataFrame) -> go.Figure:
+def intervention_chart(info: InterventionSeries) -> go.Figure:
     """A metric over time at the intervention's scope and on the comparison, start marked.
 
     Takes the output of :func:`~cxresearch.interventions.intervention_series`:
     one line with its interval band per group and a vertical line at the start.
     """
+    check_instance("intervention_chart's input", info, InterventionSeries,
+                   "the InterventionSeries that interventions.intervention_series returns")
+    series = info.table
     check_columns(series, ["group", "label", "period", "value", "low", "high", "n"], chart="intervention_chart",
                   source="interventions.intervention_series")
-    missing = [key for key in _ATTRS if key not in series.attrs]
-    if missing:
-        raise ParameterError(f"intervention_chart needs the table's attrs {list(_ATTRS)} (set by "
-                             f"intervention_series); missing {missing}.")
-    info = series.attrs
     traces = []
     for group, (line, band) in _COLOURS.items():
         rows = series[series["group"] == group]
@@ -40,11 +38,11 @@ def intervention_chart(series: pd.DataFrame) -> go.Figure:
                        line={"color": line}, hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} (n=%{customdata})<extra></extra>"),
         ]
     figure = go.Figure(traces)
-    figure.add_vline(x=info["start"], line_dash="dash", line_color="#d62728")
-    figure.add_annotation(x=info["start"], y=1, yref="paper", yanchor="bottom", showarrow=False, xanchor="left",
-                          text=_("%(intervention)s starts: %(description)s") % {"intervention": info["intervention_id"],
-                                                                             "description": info["description"]})
-    better = _("lower is better") if info["better"] == "lower" else _("higher is better")
+    figure.add_vline(x=info.start, line_dash="dash", line_color="#d62728")
+    figure.add_annotation(x=info.start, y=1, yref="paper", yanchor="bottom", showarrow=False, xanchor="left",
+                          text=_("%(intervention)s starts: %(description)s") % {"intervention": info.intervention_id,
+                                                                             "description": info.description})
+    better = _("lower is better") if info.better == "lower" else _("higher is better")
     return figure.update_layout(title=_("%(metric)s at %(scope)s (%(better)s)") % {
-        "metric": info["label"], "scope": info["scope"], "better": better},
-        yaxis_title=column_label(info["metric"]), margin={"t": 90}, separators=separators())
+        "metric": info.label, "scope": info.scope, "better": better},
+        yaxis_title=column_label(info.metric), margin={"t": 90}, separators=separators())

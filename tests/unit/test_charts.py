@@ -210,8 +210,9 @@ def test_k_selection_chart_labels_every_k():
     assert {shape.x0 for shape in figure.layout.shapes if shape.line.dash == "dash"} == {3}
 
 
-def test_intervention_chart_refuses_a_table_without_its_attrs():
+def test_intervention_chart_refuses_a_bare_table():
     series = pd.DataFrame({"group": ["scope"], "label": ["chat"], "period": [pd.Timestamp("2025-01-01")],
                            "value": [1.0], "low": [0.0], "high": [2.0], "n": [5]})
-    with pytest.raises(ParameterError, match=r"intervention_chart needs the table's attrs .*intervention_series"):
+    with pytest.raises(ParameterError, match=r"must be the InterventionSeries that interventions\.intervention_series "
+                                             r"returns; got a DataFrame"):
         charts.intervention_chart(series)

@@ -212,7 +212,8 @@ def test_bad_parameters_list_the_valid_choices():
 
 def test_series_per_period_for_scope_and_comparison():
     ds = CXDataset(name="known", surveys=surveys(KNOWN), interventions=interventions())
-    series = intervention_series(ds, "I1", metric="csat", freq="M")
+    result = intervention_series(ds, "I1", metric="csat", freq="M")
+    series = result.table
     assert series[["group", "label", "period", "n"]].to_dict("records") == [
         {"group": "scope", "label": "chat", "period": pd.Timestamp("2025-02-01"), "n": 10},
         {"group": "scope", "label": "chat", "period": pd.Timestamp("2025-03-01"), "n": 10},
@@ -220,7 +221,7 @@ def test_series_per_period_for_scope_and_comparison():
         {"group": "comparison", "label": "other touchpoints", "period": pd.Timestamp("2025-03-01"), "n": 10}]
     assert series["value"].tolist() == pytest.approx([20, 80, 50, 60])
     assert (series["low"] < series["value"]).all() and (series["value"] < series["high"]).all()
-    assert series.attrs["start"] == pd.Timestamp("2025-03-01") and series.attrs["better"] == "higher"
+    assert result.start == pd.Timestamp("2025-03-01") and result.better == "higher"
     # standard errors from the data, not from the (asymmetric, Wilson) intervals: 100 sqrt(p (1 - p) / n)
     assert series["se"].tolist() == pytest.approx([100 * math.sqrt(p * (1 - p) / 10) for p in (.2, .8, .5, .6)])
 
@@ -229,7 +230,7 @@ def test_series_standard_errors_of_nps_and_means_come_from_the_answers():
     ds = CXDataset(name="known", surveys=surveys(KNOWN), interventions=interventions())
     answers = ds.surveys
     for metric, values in (("nps", lambda a: 100 * ((a >= 9).astype(float) - (a <= 6))), ("csat_mean", None)):
-        series = intervention_series(ds, "I1", metric=metric, freq="M")
+        series = intervention_series(ds, "I1", metric=metric, freq="M").table
         first = series.iloc[0]
         scores = answers.loc[(answers["touchpoint"] == "chat")
                              & (answers["timestamp"] < pd.Timestamp("2025-03-01", tz="UTC"))]
@@ -296,9 +297,9 @@ def test_demo_null_intervention_shows_no_detectable_change(demo):
 
 def test_demo_series_shows_the_chat_exit_rate_drop_at_the_start(demo):
     ds, _, _ = demo
-    series = intervention_series(ds, "I001", metric="exit_rate", freq="M")
-    scope = series[series["group"] == "scope"].set_index("period")["value"]
-    start = series.attrs["start"]
+    result = intervention_series(ds, "I001", metric="exit_rate", freq="M")
+    scope = result.table[result.table["group"] == "scope"].set_index("period")["value"]
+    start = result.start
     assert scope[scope.index < start].min() > scope[scope.index >= start].max()
 
 
@@ -317,10 +318,9 @@ def test_optional_intervention_columns_may_be_missing():
     ds = CXDataset(name="bare", surveys=surveys(KNOWN), interventions=bare)
     row = intervention_effects(ds, window="4W", metrics=["csat"]).iloc[0]
     assert row["description"] == "" and row["did"] == pytest.approx(50)
-    series = intervention_series(ds, "I1")
-    assert series.attrs["metric"] == "csat"  # no expected metric: the first one the data can observe
+    assert intervention_series(ds, "I1").metric == "csat"  # no expected metric: the first one the data can observe
     events_only = CXDataset(name="ev", events=events(SESSIONS), interventions=interventions(), stages=STAGES)
-    assert intervention_series(events_only, "I1", freq="W").attrs["metric"] == "exit_rate"
+    assert intervention_series(events_only, "I1", freq="W").metric == "exit_rate"
 
 
 def test_chart_draws_both_groups_and_marks_the_start():
