@@ -16,6 +16,7 @@ Files of a run folder
 ``journey_stages.csv`` the journey map's stage table
 ``pain_points.csv``    the top touchpoint pain points, with their previous rank
 ``interventions.csv``  :func:`cxresearch.intervention_effects` of the period (verdicts, DiD intervals)
+``nps_segments.csv``   NPS per channel (value, weight_total, respondents), to split the next run's change of NPS
 ``persona_model.json``, ``persona_profiles.parquet``, ``persona_centroids.parquet``
                        the personas the next run aligns to (:class:`~cxresearch.personas.PersonaState`)
 """
@@ -32,11 +33,12 @@ import pandas as pd
 from .capabilities import available, supported
 from .dataset import CXDataset
 from .errors import SmallGroupWarning
+from .i18n import _, format_number
 from .interventions import METRICS, compare_verdicts, intervention_effects
 from .journeys import journey_map
 from .personas import NoCustomerDataError, PersonaModel, PersonaState, fit_personas
 from .privacy import MIN_GROUP_SIZE, redact_pii
-from .stats import Estimate, compare, kpi_summary, wilson_interval
+from .stats import Estimate, MixDecomposition, compare, kpi_summary, segment_mix, wilson_interval
 
 __all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headline", "save_persona_model",
            "KPI_LABELS", "PERSONA_MODEL"]
@@ -46,6 +48,9 @@ KPI_LABELS = {"nps": "NPS", "csat": "CSAT (% satisfied)", "ces": "CES (1-7, high
 TOP_PAIN_POINTS = 10
 #: File of the persona state in a run folder (beside its Parquet tables, see PersonaState).
 PERSONA_MODEL = PersonaState.FILES[0]
+#: Segment whose mix the change of overall NPS is split by, and the file keeping its NPS per segment.
+MIX_SEGMENT = "channel"
+NPS_SEGMENTS = "nps_segments.csv"
 
 
 @dataclass
@@ -58,6 +63,7 @@ class PreviousRun:
     persona_shares: pd.DataFrame
     pain_points: pd.DataFrame
     interventions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    nps_segments: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -89,6 +95,11 @@ class Summary:
     not_computed : DataFrame
         The analyses the dataset could not support: ``analysis`` and ``why``
         (the sentence of :func:`cxresearch.capabilities.missing`).
+    nps_segments : DataFrame
+        NPS per channel (small channels pooled), saved for the next run's split of the change.
+    nps_mix : MixDecomposition or None
+        The change of overall NPS since the previous run split into within-channel change and channel mix
+        (:func:`cxresearch.stats.segment_mix`); None without a previous run or without NPS by channel.
     """
 
     kpis: dict[str, Estimate]
@@ -102,6 +113,19 @@ class Summary:
     verdict_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     previous_run: str | None = None
     not_computed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["analysis", "why"]))
+    nps_segments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    nps_mix: MixDecomposition | None = None
+
+    def mix_findings(self) -> str:
+        """One sentence splitting the change of overall NPS into within-channel change and channel mix ("" without)."""
+        mix = self.nps_mix
+        if mix is None:
+            return ""
+        values = {"run": self.previous_run, "change": format_number(mix.change, decimals=1),
+                  "within": format_number(mix.within, decimals=1), "mix": format_number(mix.mix, decimals=1)}
+        return _("NPS moved %(change)s points since run %(run)s: %(within)s from changes within channels (each "
+                 "channel's NPS at the previous run's channel shares) and %(mix)s from answers moving between "
+                 "channels.") % values
 
     def headline(self) -> dict:
         """KPI label -> value, change and significance, for the run index."""
@@ -176,7 +200,7 @@ class Summary:
         _write(folder / "kpis.json", lambda path: path.write_text(json.dumps(kpis, indent=2, default=float) + "\n"))
         for name, table in (("personas.csv", self.assignments), ("persona_shares.csv", self.persona_shares),
                             ("journey_stages.csv", self.stages), ("pain_points.csv", self.pain_points),
-                            ("interventions.csv", self.interventions)):
+                            ("interventions.csv", self.interventions), (NPS_SEGMENTS, self.nps_segments)):
             _write(folder / name, lambda path, table=table: table.to_csv(path, index=False))
         if self.persona_model is not None:
             save_persona_model(self.persona_model, folder)
@@ -235,6 +259,7 @@ def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_gro
         run's model); fitted here with :func:`~cxresearch.personas.fit_personas` when not given.
     """
     kpis = _kpis(ds, min_group_size)
+    segments = _nps_segments(ds, min_group_size)
     model, failed = persona_model, {}
     if model is None and available(ds, "personas"):
         try:
@@ -259,6 +284,8 @@ def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_gro
         verdict_changes=(compare_verdicts(effects, previous.interventions)
                          if previous is not None and not previous.interventions.empty else pd.DataFrame()),
         previous_run=previous.run_id if previous else None,
+        nps_segments=segments,
+        nps_mix=_nps_mix(segments, previous, min_group_size),
         not_computed=_not_computed(ds, failed),
     )
 
@@ -293,6 +320,31 @@ def _kpis(ds: CXDataset, min_group_size: int = MIN_GROUP_SIZE) -> dict[str, Esti
     names = {"nps": "nps", "csat": "csat_top2box", "ces": "ces"}
     return {row["metric"]: Estimate.from_row(row, level=0.95, name=names[row["metric"]],
                                              period=period) for _, row in table.iterrows()}
+
+
+def _nps_segments(ds: CXDataset, min_group_size: int) -> pd.DataFrame:
+    """NPS per channel (channels under *min_group_size* respondents pooled as "other segments"), what the next
+    run splits its change of NPS by; empty without NPS answers by channel."""
+    surveys = ds.surveys
+    if surveys is None or surveys.empty or not {"nps", MIX_SEGMENT} <= set(surveys.columns):
+        return pd.DataFrame()
+    surveys = surveys[surveys["nps"].notna() & surveys[MIX_SEGMENT].notna()]
+    people = surveys["customer_id"] if "customer_id" in surveys.columns else pd.Series(surveys.index, surveys.index)
+    size = people.groupby(surveys[MIX_SEGMENT]).nunique()
+    small = size.index[size < min_group_size]
+    pooled = surveys.assign(**{MIX_SEGMENT: surveys[MIX_SEGMENT].astype(str).where(
+        ~surveys[MIX_SEGMENT].isin(small), "other segments")})
+    table = kpi_summary(pooled, by=[MIX_SEGMENT], metrics=["nps"], min_group_size=1, low_base=0)
+    return table[[MIX_SEGMENT, "value", "weight_total", "respondents"]]
+
+
+def _nps_mix(segments: pd.DataFrame, previous: PreviousRun | None, min_group_size: int) -> MixDecomposition | None:
+    """Mix/within split of the change of NPS since *previous* (None without NPS by channel in both runs)."""
+    if previous is None or segments.empty or previous.nps_segments.empty:
+        return None
+    before = previous.nps_segments.astype({MIX_SEGMENT: str})
+    return segment_mix(before, segments.astype({MIX_SEGMENT: str}), segment_col=MIX_SEGMENT,
+                       min_group_size=min_group_size)
 
 
 def _kpi_changes(kpis: dict[str, Estimate], previous: PreviousRun | None) -> pd.DataFrame:
@@ -372,7 +424,8 @@ def load_previous(folder) -> PreviousRun:
     return PreviousRun(run_id=folder.name, kpis=kpis, persona_model=PersonaState.read(folder),
                        persona_shares=_read_csv(folder / "persona_shares.csv"),
                        pain_points=_read_csv(folder / "pain_points.csv"),
-                       interventions=_read_csv(folder / "interventions.csv"))
+                       interventions=_read_csv(folder / "interventions.csv"),
+                       nps_segments=_read_csv(folder / NPS_SEGMENTS))
 
 
 def read_headline(folder) -> dict | None:

@@ -31,7 +31,8 @@ from .errors import DataError, Problem
 from .i18n import _, format_count, format_percent
 from .survey_design import kish_effective_n
 
-__all__ = ["MARGINS_KEY", "check_margins", "rake", "rake_surveys", "Weighting", "weighting_summary"]
+__all__ = ["MARGINS_KEY", "check_margins", "rake", "rake_surveys", "Weighting", "weighting_summary",
+           "weighting_note"]
 
 #: The dataset.yml key holding the margins.
 MARGINS_KEY = "margins"
@@ -188,3 +189,9 @@ def weighting_summary(surveys: pd.DataFrame, margins: dict | None = None, *,
     weights = weights[np.isfinite(weights)]
     n_effective, efficiency = kish_effective_n(weights)
     return Weighting(len(weights), n_effective, efficiency, list(margins or {}))
+
+
+def weighting_note(surveys: pd.DataFrame | None, margins: dict | None = None, *, weight_col: str = "weight") -> str:
+    """:attr:`Weighting.note` of the survey weights, or ``""`` when the answers are unweighted (for a caption)."""
+    summary = weighting_summary(surveys, margins, weight_col=weight_col)
+    return summary.note if summary is not None else ""

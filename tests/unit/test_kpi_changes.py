@@ -7,7 +7,7 @@ import pytest
 
 from cxresearch.dataset import CXDataset
 from cxresearch.stats import Estimate, compare
-from cxresearch.summary import PreviousRun, _kpi_changes, _kpis
+from cxresearch.summary import PreviousRun, Summary, _kpi_changes, _kpis, _nps_mix, _nps_segments
 
 
 def _dataset(start, scores, customers=None):
@@ -50,3 +50,37 @@ def test_summary_kpis_are_suppressed_below_min_group_size_and_carry_the_design_e
     # each customer answers four times the same way: 10 customers, not 40 independent answers
     repeated = _kpis(_dataset("2025-01-01", np.repeat([10, 0] * 5, 4), customers=np.repeat(np.arange(10), 4)))
     assert repeated["nps"].design_effect > 1 and repeated["nps"].n_effective < 40
+
+
+def _channels(start, web_n, web_promoters, store_n, store_promoters):
+    web = [10] * web_promoters + [0] * (web_n - web_promoters)
+    store = [10] * store_promoters + [0] * (store_n - store_promoters)
+    ds = _dataset(start, web + store, customers=[f"{start}-C{i}" for i in range(web_n + store_n)])
+    ds.surveys["channel"] = ["web"] * web_n + ["store"] * store_n
+    return ds
+
+
+def test_summary_splits_the_change_of_nps_into_channel_mix_and_within_channels(tmp_path):
+    # both channels improve by 10 points, but answers move to the weaker store: overall NPS falls 30 points
+    before = _channels("2024-01-01", 100, 75, 100, 25)      # web +50, store -50
+    after = _channels("2025-06-01", 20, 16, 180, 54)        # web +60, store -40
+    saved = _nps_segments(before, 5)
+    saved.to_csv(tmp_path / "nps_segments.csv", index=False)    # as the previous run wrote it
+    previous = _previous(_kpis(before))
+    previous.nps_segments = pd.read_csv(tmp_path / "nps_segments.csv")
+    mix = _nps_mix(_nps_segments(after, 5), previous, 5)
+    assert (mix.change, mix.within, mix.mix) == pytest.approx((-30, 10, -40))
+    assert mix.table.set_index("channel")["within"].to_dict() == pytest.approx({"web": 5, "store": 5})
+    summary = Summary(kpis={}, persona_model=None, persona_shares=pd.DataFrame(), assignments=pd.DataFrame(),
+                      stages=pd.DataFrame(), pain_points=pd.DataFrame(), previous_run="r1", nps_mix=mix)
+    assert summary.mix_findings() == ("NPS moved -30.0 points since run r1: 10.0 from changes within channels (each "
+                                      "channel's NPS at the previous run's channel shares) and -40.0 from answers "
+                                      "moving between channels.")
+    assert _nps_mix(_nps_segments(after, 5), None, 5) is None
+
+
+def test_small_channels_are_pooled_before_they_are_saved():
+    ds = _channels("2025-01-01", 30, 20, 3, 1)
+    segments = _nps_segments(ds, 5)
+    assert segments["channel"].tolist() == ["other segments", "web"]
+    assert segments.set_index("channel").loc["other segments", "respondents"] == 3

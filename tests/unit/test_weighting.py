@@ -7,7 +7,7 @@ from cxresearch import load_dataset
 from cxresearch.errors import DataError, WeightingWarning
 from cxresearch.kpis import kpi_summary
 from cxresearch.voice import key_drivers, kpi_trend
-from cxresearch.weighting import check_margins, rake, rake_surveys, weighting_summary
+from cxresearch.weighting import check_margins, rake, rake_surveys, weighting_note, weighting_summary
 
 CHANNEL = ["web"] * 6 + ["store"] * 4
 REGION = ["n", "s", "n", "n", "s", "n", "s", "s", "n", "s"]
@@ -75,7 +75,8 @@ def test_customer_columns_are_joined_and_kpis_use_the_weights():
     assert summary.n_effective == pytest.approx(sum(SAMPLICS) ** 2 / sum(w * w for w in SAMPLICS))
     assert summary.efficiency == pytest.approx(summary.n_effective / 10)
     assert "channel, region" in summary.note and "effective sample size" in summary.note
-    assert weighting_summary(surveys) is None
+    assert weighting_summary(surveys) is None and weighting_note(surveys) == ""
+    assert weighting_note(weighted, MARGINS) == summary.note
 
 
 def test_low_efficiency_warns():
