@@ -176,7 +176,7 @@ def _kind(values: pd.Series, declared: dict) -> str:
     name = str(values.name)
     base = name.removesuffix("_low").removesuffix("_high")
     kind = declared.get(name) or declared.get(base) or COLUMN_KINDS.get(name) or COLUMN_KINDS.get(base)
-    if kind == "share" and not values.dropna().between(-1, 1).all():
+    if kind == "share" and not (pd.api.types.is_numeric_dtype(values) and values.dropna().between(-1, 1).all()):
         kind = None   # a column named like a share that holds something else
     if kind is not None:
         return kind

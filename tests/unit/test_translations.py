@@ -1,0 +1,101 @@
+"""Every message of the pages is in the Italian catalog, and an Italian page reads without English words.
+
+The catalogs are checked against a fresh extraction of the sources (Python,
+templates and the notebooks' Markdown, as ``babel.cfg`` says), so a sentence
+wrapped in ``_()`` but never translated fails here, and so does a stale catalog.
+"""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from cxresearch import i18n, notes, report
+from cxresearch.capabilities import supported
+from cxresearch.dataset import CXDataset
+from cxresearch.display import pretty
+from cxresearch.routine import NOTEBOOKS, NOTEBOOKS_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = ROOT / "cxresearch" / "locale" / "it" / "LC_MESSAGES" / "cxresearch.po"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
+#: English words of the interface that an Italian page never shows (data values such as touchpoint names may).
+ENGLISH = re.compile(r"\b(the|and|of|with|which|what|where|when|this|that|are|is|not|customers|interval|share|"
+                     r"shown|period|generated|notes|true|false|yes|missing|available|table|rows|stage|stages|"
+                     r"run|runs|page|pages|channel|channels|data|quality|summary)\b", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def extracted() -> dict[str, str]:
+    """Message id -> where it was found, from the sources as they are now."""
+    with (ROOT / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found = {}
+    for filename, _lineno, message, _comments, _context in extract_from_dir(str(ROOT), method_map, options_map):
+        found.setdefault(message if isinstance(message, str) else message[0], filename)
+    return found
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    with CATALOG.open("rb") as stream:
+        return read_po(stream, locale="it")
+
+
+def test_every_message_of_the_pages_has_an_italian_translation(extracted, catalog):
+    untranslated = []
+    for message, where in extracted.items():
+        entry = catalog.get(message)
+        strings = [] if entry is None else ([entry.string] if isinstance(entry.string, str) else entry.string)
+        if entry is None or entry.fuzzy or not all(strings):
+            untranslated.append(f"{where}: {message[:80]!r}")
+    assert not untranslated, (f"{len(untranslated)} message(s) without an Italian translation (run `make messages` "
+                              "and translate them):\n" + "\n".join(untranslated))
+
+
+def test_translations_keep_every_placeholder(catalog):
+    broken = [entry.id for entry in catalog if entry.id and entry.string and
+              sorted(PLACEHOLDER.findall(entry.id if isinstance(entry.id, str) else entry.id[0]))
+              != sorted(PLACEHOLDER.findall(entry.string if isinstance(entry.string, str) else entry.string[0]))]
+    assert not broken
+
+
+def _visible_text(page: str) -> str:
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL | re.IGNORECASE)
+    page = re.sub(r"<code>.*?</code>", " ", page, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_an_italian_page_shows_no_english_words(name):
+    notebook = nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
+    header = {"title": "x", "dataset": "Negozio Rossi", "run_id": "r1", "version": "0", "min_group_size": 5,
+              "pages": [{"title": "x", "href": "x.html", "current": True}]}
+    with i18n.using("en"):
+        english = _visible_text(report.render_page(i18n.translate_notebook(notebook), header=header))
+    with i18n.using("it"):
+        header.update(period=i18n.format_period("2026-01-01", "2026-12-01"), generated=i18n.format_datetime(
+            "2026-12-01T10:00:00+00:00"))
+        italian = _visible_text(report.render_page(i18n.translate_notebook(notebook), header=header))
+    assert ENGLISH.search(english), "the word list must catch the English page"
+    assert not ENGLISH.findall(italian), f"English on the Italian {name} page: {sorted(set(ENGLISH.findall(italian)))}"
+    assert "1 dicembre 2026" in italian
+
+
+def test_italian_tables_and_sentences_show_no_english_words():
+    ds = CXDataset("partial", surveys=pd.DataFrame({"response_id": ["1", "2"], "timestamp": pd.to_datetime(
+        ["2026-01-05", "2026-02-01"], utc=True), "nps": [9, 3]}))
+    with i18n.using("it"):
+        table = pretty(supported(ds).drop(columns="key")).to_html()
+        box = notes.box().data
+    text = _visible_text(table) + " " + box
+    assert "aggiungete una colonna `csat` (1-5) alle survey" in text
+    words = re.sub(r"`[^`]*`", " ", text)     # column names are the export's, in any language
+    assert not ENGLISH.findall(words), sorted(set(ENGLISH.findall(words)))
