@@ -24,42 +24,43 @@ once that process is gone.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
-import pickle  # only for the run's own model cache in its private snapshot folder
+import pickle  # only for the run's own caches in its private snapshot folder
 import platform
 import secrets
 import shutil
 import socket
 import tempfile
+import threading
 import time
 import typing
 from dataclasses import asdict, dataclass, fields, replace
 from importlib import metadata, resources
 from pathlib import Path
 
-import nbformat
-import pandas as pd
-import papermill
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import Unicode
-from traitlets.config import Config
-
-from . import i18n, notes, report
+from . import i18n, notes
 from ._checks import integer_problem
-from .capabilities import available
-from .dataset import load_dataset, load_snapshot, save_snapshot, snapshot_source
 from .errors import DataError, ParameterError, did_you_mean
-from .features import customer_features
-from .personas import NoCustomerDataError, PersonaModel, fit_personas
-from .settings import report_language
-from .summary import Summary, load_previous, read_headline, save_persona_model, summarise
+
+if typing.TYPE_CHECKING:
+    import nbformat
+    import pandas as pd
+
+    from .personas import PersonaModel
+    from .summary import Summary
+
+# Every notebook's kernel imports this module for RoutineParameters: what only the run itself needs
+# (papermill, nbformat, nbconvert, the analyses) is imported inside the functions that use it.
 
 __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "SUMMARY_PAGE", "KERNEL_LOG", "RoutineParameters", "Run", "run",
-           "previous_run", "read_manifest", "run_personas", "run_summary", "write_index"]
+           "previous_run", "read_manifest", "run_personas", "run_interventions", "run_summary", "shared",
+           "write_index"]
 
 #: The routine's notebooks, in the order they run (the summary last).
 NOTEBOOKS = ("00_data_quality", "01_personas", "02_journey_map", "03_voice_of_customer", "05_interventions",
@@ -185,6 +186,8 @@ class RoutineParameters:
         Inside a routine run, the notebooks read the snapshot the run loaded and
         checked once (``CXRESEARCH_SNAPSHOT``), instead of loading the export again.
         """
+        from .dataset import load_dataset, load_snapshot, snapshot_source
+
         snapshot = os.environ.get(SNAPSHOT_VARIABLE)
         if snapshot and snapshot_source(snapshot) == self.source:
             return load_snapshot(snapshot)
@@ -264,6 +267,8 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
         ``run.ok`` is False when the input could not be loaded or a notebook
         failed; ``run.manifest["error"]`` then says where and why.
     """
+    from .settings import report_language
+
     with i18n.using(language or report_language(parameters.data_dir)):
         return _run(parameters, reports_dir=reports_dir, notebooks_dir=notebooks_dir, notebooks=notebooks,
                     say=progress or (lambda line: None))
@@ -285,9 +290,12 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
     try:
         manifest["dataset"]["name"] = _snapshot_input(parameters, snapshot)
         manifest["inputs"] = _input_hashes(Path(parameters.data_dir))
+        manifest["timings"] = {"input": round(time.perf_counter() - started, 2)}
+        say(f"  data loaded, checked and saved for the notebooks in {manifest['timings']['input']:.1f} s")
         _write_json(folder / "manifest.json", manifest)
         with _environment(**{SNAPSHOT_VARIABLE: str(snapshot)}):
             _run_notebooks(manifest, folder, parameters, Path(notebooks_dir), say)
+        manifest["timings"]["notebooks"] = round(time.perf_counter() - started - manifest["timings"]["input"], 2)
         if manifest["status"] == "running":
             manifest.update(status="ok", **_results(folder))
     except DataError as exc:
@@ -307,6 +315,8 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
 
 def _results(folder: Path) -> dict:
     """Headline KPIs and the run compared with, from the results the summary notebook saved."""
+    from .summary import read_headline
+
     headline = read_headline(folder)
     return {"headline": headline["kpis"], "previous_run": headline["previous_run"]} if headline else {}
 
@@ -351,6 +361,8 @@ def _snapshot_input(parameters: RoutineParameters, folder: Path) -> str:
 
     The dataset is not kept in this process: the notebooks' kernels read the snapshot.
     """
+    from .dataset import save_snapshot
+
     with notes.captured("Loading the data", run_dir=parameters.run_dir):
         dataset = parameters.load()
     save_snapshot(dataset, folder, source=parameters.source)
@@ -370,7 +382,16 @@ def _input_hashes(data_dir: Path) -> dict[str, str]:
 
 
 def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, notebooks_dir: Path, say) -> None:
-    """Execute and render each notebook; stop at the first failure, recording it in *manifest*."""
+    """Execute and render the notebooks, several at once; stop starting new ones at the first failure.
+
+    The summary (the last notebook) runs alone once every other page is done:
+    it lists every page's notes. The others are independent (what two of them
+    need, such as the personas, is computed once by whichever asks first) and
+    run on :func:`_workers` kernels at a time. The first failure is recorded
+    in *manifest*; notebooks not started by then stay ``pending``.
+    """
+    from . import execution, report
+
     entries = manifest["notebooks"]
     skipped = manifest["skipped_notebooks"]
     if not entries or (skipped and notebooks_dir.resolve() == NOTEBOOKS_DIR):
@@ -380,23 +401,56 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
                else "expected a folder holding the routine's notebooks."))})
         return
     pages = [{"title": _page_title(entry["name"]), "href": f"{entry['name']}.html"} for entry in entries]
-    for number, entry in enumerate(entries, start=1):
-        name = entry["name"]
-        say(f"  [{number}/{len(entries)}] {name} ...")
+    numbered = list(enumerate(entries, start=1))
+    lock = threading.Lock()
+
+    def run_one(number: int, entry: dict) -> None:
+        name, tag = entry["name"], f"[{number}/{len(entries)}]"
+        with lock:
+            if manifest["status"] != "running":
+                return
+        say(f"  {tag} {name} ...")
         started = time.perf_counter()
         try:
-            executed = _execute(notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb", parameters, notebooks_dir,
-                                kernel_log=folder / KERNEL_LOG)
+            executed = execution.execute(notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb",
+                                         asdict(parameters), cwd=notebooks_dir, kernel_log=folder / KERNEL_LOG,
+                                         skip_tag=INTERACTIVE_TAG, timeout=CELL_TIMEOUT)
+            rendering = time.perf_counter()
             header = {**_header(manifest, parameters), "title": report.notebook_title(executed, _page_title(name)),
                       "pages": [{**page, "current": page["href"] == f"{name}.html"} for page in pages]}
             _write_text(folder / f"{name}.html", report.render_page(executed, header=header))
+            spent = {**execution.timings(executed), "page": round(time.perf_counter() - rendering, 2)}
         except Exception as exc:  # recorded, never raised: the run is marked failed
-            entry.update(status="failed", seconds=round(time.perf_counter() - started, 2))
-            manifest.update(status="failed", error={"step": "notebook", "notebook": name, **_describe(exc)})
-            say(f"  [{number}/{len(entries)}] {name} failed: {manifest['error']['exception']}")
+            with lock:
+                entry.update(status="failed", seconds=round(time.perf_counter() - started, 2))
+                if manifest["status"] == "running":
+                    manifest.update(status="failed",
+                                    error={"step": "notebook", "notebook": name, **execution.describe_failure(exc)})
+            say(f"  {tag} {name} failed: {type(exc).__name__}")
             return
-        entry.update(status="ok", seconds=round(time.perf_counter() - started, 2), html=f"{name}.html")
-        say(f"  [{number}/{len(entries)}] {name} ok in {entry['seconds']:.1f} s")
+        with lock:
+            entry.update(status="ok", seconds=round(time.perf_counter() - started, 2), html=f"{name}.html",
+                         timings=spent)
+        say(f"  {tag} {name} ok in {entry['seconds']:.1f} s: {_timing_words(spent)}")
+
+    with _environment(PLOTLY_RENDERER="plotly_mimetype+notebook"), \
+            concurrent.futures.ThreadPoolExecutor(max_workers=_workers()) as pool:
+        for batch in (numbered[:-1], numbered[-1:]):
+            for done in [pool.submit(run_one, number, entry) for number, entry in batch]:
+                done.result()
+
+
+def _workers() -> int:
+    """How many notebooks run at once: one per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _timing_words(spent: dict) -> str:
+    """``"kernel 1.2 s, cells 8.0 s, slowest cell 5 3.1 s, page 0.4 s"``."""
+    parts = [f"kernel {spent['kernel']:.1f} s"] if spent["kernel"] is not None else []
+    parts.append(f"cells {spent['cells']:.1f} s")
+    parts += [f"slowest cell {c['cell']} {c['seconds']:.1f} s" for c in spent["slowest"][:1]]
+    return ", ".join(parts + [f"page {spent['page']:.1f} s"])
 
 
 #: Titles of the routine's pages in the links between them (translated when shown).
@@ -417,43 +471,6 @@ def _header(manifest: dict, parameters: RoutineParameters) -> dict:
             "min_group_size": parameters.min_group_size}
 
 
-def _execute(source: Path, target: Path, parameters: RoutineParameters, cwd: Path, *,
-             kernel_log: Path) -> nbformat.NotebookNode:
-    """Execute *source* into *target* (through a temporary name) with plotly.js embedded in the outputs.
-
-    Each figure is saved twice in one output: as plotly JSON, which JupyterLab
-    draws as a live chart when the executed notebook is reopened, and as HTML
-    with plotly.js, which the report page embeds (nbconvert prefers HTML).
-
-    Cells tagged ``interactive`` (widget explorers, for JupyterLab) are left out:
-    a static report cannot use them.
-
-    The kernel's own stdout and stderr (ipykernel's log lines) are appended to *kernel_log*.
-    """
-    temporary = target.with_name(f".{target.stem}.running.ipynb")
-    config = Config({KernelLoggingToFile.__name__: {"log_file": str(kernel_log)}})
-    notebook = nbformat.read(source, as_version=4)
-    notebook.cells = [c for c in notebook.cells if INTERACTIVE_TAG not in c.metadata.get("tags", [])]
-    notebook = i18n.translate_notebook(notebook)
-    with _environment(PLOTLY_RENDERER="plotly_mimetype+notebook"):
-        executed = papermill.execute_notebook(notebook, str(temporary), parameters=asdict(parameters),
-                                              cwd=str(cwd), progress_bar=False, log_output=False,
-                                              kernel_manager_class=KernelLoggingToFile, config=config,
-                                              execution_timeout=CELL_TIMEOUT)
-    os.replace(temporary, target)
-    return executed
-
-
-class KernelLoggingToFile(AsyncKernelManager):
-    """A kernel manager whose kernel writes its stdout and stderr to ``log_file`` instead of the terminal."""
-
-    log_file = Unicode(help="File receiving the kernel's own output.").tag(config=True)
-
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        with open(self.log_file, "ab") as log:
-            await super()._async_launch_kernel(kernel_cmd, **{**kw, "stdout": log, "stderr": log})
-
-
 @contextlib.contextmanager
 def _environment(**variables: str):
     """Set environment variables (inherited by the kernels started inside) and restore them after."""
@@ -467,14 +484,6 @@ def _environment(**variables: str):
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-def _describe(exc: Exception) -> dict:
-    """Where and why a notebook failed: cell (1-based, in the executed notebook), exception, message."""
-    if isinstance(exc, papermill.PapermillExecutionError):
-        return {"cell": exc.cell_index + 1, "exception": exc.ename, "message": exc.evalue,
-                "source": exc.source.strip().splitlines()[0] if exc.source.strip() else ""}
-    return {"cell": None, "exception": type(exc).__name__, "message": str(exc)}
 
 
 # ----------------------------------------------------------------------------- files
@@ -537,10 +546,11 @@ def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFr
     The first call of a run fits the personas the standard way
     (:func:`~cxresearch.personas.fit_personas`, aligned to the previous run's
     ids and names, read from its JSON/Parquet state) and saves their state in
-    ``run_dir`` for the next run. The model itself is kept for the later calls
-    of the same run, from any notebook, beside the run's private dataset
-    snapshot (deleted when the run ends), so they read it back instead of
-    fitting again. Outside a routine run (a notebook run by hand) every call fits.
+    ``run_dir`` for the next run. Features and model are kept for the later
+    calls of the same run, from any notebook, beside the run's private dataset
+    snapshot (deleted when the run ends), so they read them back instead of
+    fitting again; a notebook asking while another fits waits for it
+    (:func:`shared`). Outside a routine run (a notebook run by hand) every call fits.
 
     Parameters
     ----------
@@ -548,56 +558,89 @@ def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFr
     dataset : CXDataset, optional
         ``parameters.load()``, when the caller already has it.
     """
-    dataset = parameters.load() if dataset is None else dataset
-    cache = _run_cache(parameters, "persona_model.pkl")
-    if cache is not None and cache.is_file():
-        return _run_features(parameters, dataset), pickle.loads(cache.read_bytes())
-    earlier = previous_run(parameters.reports_dir, parameters.data_dir)
-    features, model = fit_personas(dataset, n_personas=parameters.n_personas, random_state=parameters.seed,
-                                   min_group_size=parameters.min_group_size,
-                                   previous=load_previous(earlier.folder).persona_model if earlier else None)
-    if parameters.run_dir:
-        save_persona_model(model, parameters.run_dir)
-    if cache is not None:
-        cache.write_bytes(pickle.dumps(model))
-        _run_features(parameters, dataset, computed=features)
-    return features, model
+    from .personas import fit_personas
+    from .summary import load_previous, save_persona_model
+
+    def fit():
+        earlier = previous_run(parameters.reports_dir, parameters.data_dir)
+        features, model = fit_personas(parameters.load() if dataset is None else dataset,
+                                       n_personas=parameters.n_personas, random_state=parameters.seed,
+                                       min_group_size=parameters.min_group_size,
+                                       previous=load_previous(earlier.folder).persona_model if earlier else None)
+        if parameters.run_dir:
+            save_persona_model(model, parameters.run_dir)
+        return features, model
+
+    return shared(parameters, "personas", fit)
+
+
+def run_interventions(parameters: RoutineParameters, dataset=None) -> pd.DataFrame:
+    """The period's intervention effects (:func:`~cxresearch.interventions.intervention_effects`), once per run.
+
+    The interventions page and the summary show the same verdicts, computed
+    with the run's seed (:func:`shared`).
+    """
+    from .interventions import intervention_effects
+
+    return shared(parameters, "interventions", lambda: intervention_effects(
+        parameters.load() if dataset is None else dataset, random_state=parameters.seed,
+        min_group_size=parameters.min_group_size))
+
+
+def shared(parameters: RoutineParameters, name: str, compute: typing.Callable[[], typing.Any]):
+    """``compute()`` once per routine run, whichever notebook asks first; later calls read the result back.
+
+    The result is kept as *name* beside the run's private dataset snapshot
+    (deleted when the run ends). Notebooks run at once, so the first caller
+    holds a lock on *name* while it computes and the others wait for it
+    instead of computing the same thing. Outside a routine run every call computes.
+    """
+    cache = _run_cache(parameters, f"{name}.pkl")
+    if cache is None:
+        return compute()
+    with open(cache.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not cache.is_file():
+            result = compute()
+            temporary = cache.with_suffix(".tmp")
+            temporary.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temporary, cache)
+            return result
+    return pickle.loads(cache.read_bytes())
 
 
 def _run_cache(parameters: RoutineParameters, name: str) -> Path | None:
     """*name* beside the run's dataset snapshot, or None outside a routine run."""
+    from .dataset import snapshot_source
+
     snapshot = os.environ.get(SNAPSHOT_VARIABLE)
     return Path(snapshot, name) if snapshot and snapshot_source(snapshot) == parameters.source else None
-
-
-def _run_features(parameters: RoutineParameters, dataset, *, computed: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The run's customer features, kept beside its dataset snapshot so notebooks compute them once."""
-    cache = _run_cache(parameters, "features.parquet")
-    if computed is None and cache is not None and cache.is_file():
-        return pd.read_parquet(cache)
-    features = customer_features(dataset) if computed is None else computed
-    if cache is not None:
-        features.to_parquet(cache)
-    return features
 
 
 def run_summary(parameters: RoutineParameters, dataset=None) -> Summary:
     """The executive summary of the parameters' dataset and period, compared with the previous run.
 
     The previous run is the newest successful run of the same dataset in
-    ``reports_dir``; the personas are the run's (:func:`run_personas`), when
-    the dataset supports personas. When ``run_dir`` is set the results are saved there.
+    ``reports_dir``; the personas and intervention effects are the run's
+    (:func:`run_personas`, :func:`run_interventions`), when the dataset
+    supports them. When ``run_dir`` is set the results are saved there.
     *dataset* is the loaded dataset when the caller has it (else ``parameters.load()``).
     """
+    from .capabilities import available
+    from .personas import NoCustomerDataError
+    from .summary import load_previous, summarise
+
     dataset = parameters.load() if dataset is None else dataset
     earlier = previous_run(parameters.reports_dir, parameters.data_dir)
     model = None
     if available(dataset, "personas"):
         with contextlib.suppress(NoCustomerDataError):  # the summary says why there are no personas
             model = run_personas(parameters, dataset)[1]
+    effects = run_interventions(parameters, dataset) if available(dataset, "interventions") else None
     summary = summarise(dataset, personas=parameters.n_personas, random_state=parameters.seed,
                         min_group_size=parameters.min_group_size,
-                        previous=load_previous(earlier.folder) if earlier else None, persona_model=model)
+                        previous=load_previous(earlier.folder) if earlier else None, persona_model=model,
+                        interventions=effects)
     if parameters.run_dir:
         summary.save(parameters.run_dir)
     return summary
@@ -605,6 +648,8 @@ def run_summary(parameters: RoutineParameters, dataset=None) -> Summary:
 
 def write_index(reports_dir) -> Path:
     """Rebuild ``index.html`` of *reports_dir* and point ``latest`` at the newest successful run."""
+    from . import report
+
     reports = Path(reports_dir)
     runs = _manifests(reports)
     latest = next((folder.name for folder, manifest in runs if manifest["status"] == "ok"), None)

@@ -239,7 +239,8 @@ def _write(path: Path, writer) -> None:
 
 
 def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_group_size: int = MIN_GROUP_SIZE,
-              previous: PreviousRun | None = None, persona_model: PersonaModel | None = None) -> Summary:
+              previous: PreviousRun | None = None, persona_model: PersonaModel | None = None,
+              interventions: pd.DataFrame | None = None) -> Summary:
     """Headline results of *ds*, compared with a *previous* run when given.
 
     Parameters
@@ -257,6 +258,9 @@ def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_gro
     persona_model : PersonaModel, optional
         The personas of *ds* already fitted and aligned to *previous* (the
         run's model); fitted here with :func:`~cxresearch.personas.fit_personas` when not given.
+    interventions : DataFrame, optional
+        :func:`~cxresearch.interventions.intervention_effects` of *ds* already
+        computed (the run's, shown on the interventions page); computed here when not given.
     """
     kpis = _kpis(ds, min_group_size)
     segments = _nps_segments(ds, min_group_size)
@@ -267,7 +271,7 @@ def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_gro
                                     previous=previous.persona_model if previous else None)
         except NoCustomerDataError as exc:  # too few customers, or nothing varying among them
             failed["personas"] = str(exc)
-    effects = _interventions(ds, min_group_size)
+    effects = _interventions(ds, min_group_size, effects=interventions)
     stages = pain_points = pd.DataFrame()
     if available(ds, "journeys"):
         journeys = journey_map(ds, min_group_size=min_group_size)
@@ -297,11 +301,12 @@ def _not_computed(ds: CXDataset, failed: dict[str, str]) -> pd.DataFrame:
     return table.loc[table["missing"] != "", ["analysis", "missing"]].rename(columns={"missing": "why"})
 
 
-def _interventions(ds: CXDataset, min_group_size: int) -> pd.DataFrame:
-    """Intervention effects of *ds* with descriptions redacted (empty without interventions)."""
+def _interventions(ds: CXDataset, min_group_size: int, *, effects: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Intervention effects of *ds* (*effects* when given) with descriptions redacted (empty without interventions)."""
     if not available(ds, "interventions"):
         return pd.DataFrame()
-    effects = intervention_effects(ds, min_group_size=min_group_size)
+    if effects is None:
+        effects = intervention_effects(ds, min_group_size=min_group_size)
     return effects.assign(description=redact_pii(effects["description"].fillna("")))
 
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from papermill.inspection import inspect_notebook
 
-from cxresearch import compare_verdicts, routine
+from cxresearch import compare_verdicts, personas, routine
 from cxresearch.cli import main
 from cxresearch.errors import ParameterError
 from cxresearch.personas import fit_personas
@@ -251,7 +251,7 @@ def test_personas_are_fitted_once_per_run_and_read_back(demo, tmp_path, monkeypa
     from cxresearch.dataset import save_snapshot
 
     fits = []
-    monkeypatch.setattr(routine, "fit_personas", lambda *a, **k: fits.append(1) or fit_personas(*a, **k))
+    monkeypatch.setattr(personas, "fit_personas", lambda *a, **k: fits.append(1) or fit_personas(*a, **k))
     parameters = RoutineParameters(data_dir=str(demo), reports_dir=str(tmp_path), run_dir=str(tmp_path))
     save_snapshot(parameters.load(), tmp_path / "snap", source=parameters.source)
     monkeypatch.setenv("CXRESEARCH_SNAPSHOT", str(tmp_path / "snap"))
@@ -273,9 +273,9 @@ def test_features_are_computed_once_per_run_beside_the_snapshot(demo, tmp_path, 
     save_snapshot(parameters.load(), tmp_path / "snap", source=parameters.source)
     monkeypatch.setenv("CXRESEARCH_SNAPSHOT", str(tmp_path / "snap"))
     features, _ = run_personas(parameters)
-    assert (tmp_path / "snap" / "features.parquet").is_file()
+    assert (tmp_path / "snap" / "personas.pkl").is_file()
     computed = []
-    monkeypatch.setattr(routine, "customer_features", lambda *a, **k: computed.append(1))
+    monkeypatch.setattr(personas, "fit_personas", lambda *a, **k: computed.append(1))
     again, _ = run_personas(parameters)
     assert computed == []
     pd.testing.assert_frame_equal(again, features)
