@@ -16,6 +16,7 @@ import pandas as pd
 
 from ._checks import check_columns
 from .errors import DataError, WeightingWarning
+from .i18n import _, format_count, format_percent
 
 __all__ = ["LOW_BASE", "MIN_EFFICIENCY", "kish_effective_n", "design_effects", "is_low_base", "survey_weights"]
 
@@ -43,9 +44,11 @@ def kish_effective_n(weights, *, warn: bool = True) -> tuple[float, float]:
     n_eff = float(w.sum() ** 2 / (w**2).sum())
     efficiency = n_eff / w.size
     if warn and efficiency < MIN_EFFICIENCY:
-        warnings.warn(f"weighting efficiency {efficiency:.0%} (Kish effective sample size {n_eff:,.0f} of "
-                      f"{w.size:,} answers) is below {MIN_EFFICIENCY:.0%}: a few answers carry most of the weight, "
-                      "so weighted estimates are noisy.", WeightingWarning, stacklevel=2)
+        values = {"efficiency": format_percent(efficiency, decimals=0), "n": format_count(round(n_eff)),
+                  "answers": format_count(w.size), "minimum": format_percent(MIN_EFFICIENCY, decimals=0)}
+        warnings.warn(_("Weighting efficiency %(efficiency)s (Kish effective sample size %(n)s of %(answers)s "
+                        "answers) is below %(minimum)s: a few answers carry most of the weight, so weighted "
+                        "estimates are noisy.") % values, WeightingWarning, stacklevel=2)
     return round(n_eff, 12), round(efficiency, 12)
 
 
