@@ -15,6 +15,7 @@ import pandera.pandas as pa
 
 from . import schemas
 from .errors import MAX_EXAMPLES, Problem, ValidationReport, did_you_mean
+from .i18n import _, format_count
 from .readers import snake
 from .settings import CONFIG_FILE, DatasetSettings
 
@@ -158,8 +159,8 @@ def _parse_timestamps(values: pd.Series, name: str, column: str, config: Dataset
                    + (" or day-first dates such as 01/03/2025 14:05" if config.csv.get("dayfirst") else ""))
     future = int((stamps > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)).sum())
     if future:
-        report.warnings.append(f"{name}: {future} {column} value(s) lie in the future; check the export's clock "
-                               "or time zone.")
+        report.warnings.append(_("%(file)s: %(n)s %(column)s value(s) lie in the future; check the export's clock "
+                                 "or time zone.") % {"file": name, "n": format_count(future), "column": column})
     return stamps
 
 

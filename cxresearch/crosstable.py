@@ -11,6 +11,7 @@ import pandas as pd
 
 from .canonical import report_values
 from .errors import ValidationReport
+from .i18n import _, format_count, format_percent
 from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone, redact_names
 from .settings import CONFIG_FILE, DatasetSettings
 
@@ -28,8 +29,8 @@ def link_identities(tables: dict, report: ValidationReport) -> None:
         if not unlinked.any():
             continue
         if customers is None or not {"email", "phone"} & set(customers.columns):
-            report.notes.append(f"{table}: {int(unlinked.sum())} rows have no customer_id and there is no "
-                                "customers email/phone to link them by.")
+            report.notes.append(_("%(table)s: %(rows)s rows have no customer_id and there is no customers "
+                                  "email/phone to link them by.") % {"table": table, "rows": int(unlinked.sum())})
             continue
         linked = ids.copy()
         for key, normalise in (("email", normalise_email), ("phone", normalise_phone)):
@@ -42,8 +43,10 @@ def link_identities(tables: dict, report: ValidationReport) -> None:
                 linked[todo] = hashes.map(lookup).to_numpy()
         found = int((unlinked & linked.notna()).sum())
         tables[table] = frame.assign(customer_id=linked)
-        report.notes.append(f"{table}: linked {found} of {int(unlinked.sum())} rows without customer_id to "
-                            f"customers by email/phone ({found / unlinked.sum():.1%}).")
+        report.notes.append(_("%(table)s: linked %(found)s of %(rows)s rows without customer_id to customers by "
+                              "email/phone (%(share)s).") % {"table": table, "found": format_count(found),
+                                                             "rows": format_count(int(unlinked.sum())),
+                                                             "share": format_percent(found / unlinked.sum())})
 
 
 #: Free-text columns where customers may write their own names.
@@ -61,13 +64,14 @@ def drop_pii(tables: dict, keep_pii: bool, report: ValidationReport) -> None:
             changed = int((redacted != texts.astype("string")).fillna(False).sum())
             if changed:
                 tables[table] = tables[table].assign(**{column: redacted})
-                report.notes.append(f"{table}: replaced customers' names written in {changed} {column}(s) "
-                                    "with [name].")
+                report.notes.append(_("%(table)s: replaced customers' names written in %(n)s %(column)s(s) "
+                                      "with [name].") % {"table": table, "n": format_count(changed), "column": column})
     for table, frame in tables.items():
         pii = [c for c in frame.columns if c in PII_COLUMNS]
         if pii:
             tables[table] = frame.drop(columns=pii)
-            report.notes.append(f"{table}: dropped personal-data column(s) {', '.join(pii)}.")
+            report.notes.append(_("%(table)s: dropped personal-data column(s) %(columns)s.")
+                                % {"table": table, "columns": ", ".join(pii)})
 
 
 def _full_names(frame: pd.DataFrame) -> pd.Series:
@@ -91,8 +95,9 @@ def check_orphans(tables: dict, report: ValidationReport) -> None:
         unknown = ids[pd.Index(known).get_indexer(ids) < 0]
         if len(unknown):
             rows = int(frame["customer_id"].isin(unknown).sum())
-            report.warnings.append(f"{table}: {rows} row(s) of {len(unknown)} customer id(s) not found in customers; "
-                                   "kept, without customer attributes.")
+            report.warnings.append(_("%(table)s: %(rows)s row(s) of %(ids)s customer id(s) not found in customers; "
+                                     "kept, without customer attributes.")
+                                   % {"table": table, "rows": format_count(rows), "ids": format_count(len(unknown))})
 
 
 def check_scopes(tables: dict, config: DatasetSettings, report: ValidationReport, file_name: str) -> None:
@@ -122,5 +127,6 @@ def fill_stages(tables: dict, config: DatasetSettings, report: ValidationReport)
         tables["events"] = events
     unmapped = sorted(set(events["touchpoint"].dropna().unique()) - set(lookup))
     if unmapped:
-        report.notes.append(f"events: {len(unmapped)} touchpoint(s) belong to no stage in {CONFIG_FILE}: "
-                            + ", ".join(unmapped[:10]) + ("..." if len(unmapped) > 10 else ""))
+        report.notes.append(_("events: %(n)s touchpoint(s) belong to no stage in %(file)s: %(touchpoints)s") % {
+            "n": len(unmapped), "file": CONFIG_FILE,
+            "touchpoints": ", ".join(unmapped[:10]) + ("..." if len(unmapped) > 10 else "")})

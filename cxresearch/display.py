@@ -102,7 +102,8 @@ VALUE_LABELS = {value: value for value in (
     N_("kept"), N_("new"), N_("vanished"),
     N_("improved"), N_("worse"), N_("no detectable change"), N_("not enough data"), N_("not identified"),
     N_("passed"), N_("failed"), N_("scope"), N_("comparison"), N_("all"), N_("other"), N_("exit"),
-    N_("positive"), N_("negative"), N_("neutral"), N_("higher"), N_("lower"))}
+    N_("positive"), N_("negative"), N_("neutral"), N_("higher"), N_("lower"),
+    N_("customers"), N_("events"), N_("surveys"), N_("reviews"), N_("interventions"))}
 
 
 def humanize_duration(value) -> str:

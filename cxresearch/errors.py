@@ -142,6 +142,16 @@ class ValidationReport:
         """True when there is no problem."""
         return not self.problems
 
+    def markdown(self) -> str:
+        """The report as a Markdown list for a page, in the reader's language (:mod:`cxresearch.i18n`)."""
+        from .i18n import _, format_count, ngettext
+
+        counts = {"problems": format_count(len(self.problems)), "warnings": format_count(len(self.warnings))}
+        head = (ngettext("%(problems)s problem", "%(problems)s problems", len(self.problems)) % counts + ", "
+                + ngettext("%(warnings)s warning", "%(warnings)s warnings", len(self.warnings)) % counts)
+        labelled = [(_("error"), self.problems), (_("warning"), self.warnings), (_("note"), self.notes)]
+        return "\n".join([f"- **{head}**"] + [f"- {label}: {item}" for label, items in labelled for item in items])
+
     def __str__(self) -> str:
         lines = [f"{self.path.name}: {'OK' if self.ok else f'{len(self.problems)} problem(s)'}"]
         lines += [f"  error: {p}" for p in self.problems]
