@@ -32,7 +32,12 @@ demo: $(DEMO)/customers.csv
 test: $(DEMO)/customers.csv
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax -p no:cacheprovider
 
-lab: $(DEMO)/customers.csv
+# JupyterLab saves the explorers' widget state, so a reopened notebook shows them as they were left.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_OVERRIDES): jupyter/overrides.json | $(STAMP)
+	mkdir -p $(dir $@) && cp $< $@
+
+lab: $(DEMO)/customers.csv $(LAB_OVERRIDES)
 	$(BIN)/jupyter lab --notebook-dir=.
 
 bench: $(STAMP)

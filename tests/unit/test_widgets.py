@@ -1,5 +1,8 @@
 """Explorers fill their outputs without a front end and leave a placeholder for static viewers."""
+import json
+import sys
 import warnings
+from pathlib import Path
 
 import ipywidgets as widgets
 import pandas as pd
@@ -44,3 +47,16 @@ def test_noted_turns_library_warnings_into_a_note_and_passes_others_on():
         with noted(label):
             warnings.warn("another library", RuntimeWarning)
     assert label.value == ""
+
+
+def test_make_lab_sets_a_real_jupyterlab_setting_that_saves_widget_state():
+    """``make lab`` installs jupyter/overrides.json; each key must be a setting the installed extension declares."""
+    root = Path(__file__).resolve().parents[2]
+    overrides = json.loads((root / "jupyter" / "overrides.json").read_text())
+    assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"] == {"saveState": True}
+    for key, values in overrides.items():
+        extension, plugin = key.split(":")
+        schema = (Path(sys.prefix) / "share/jupyter/labextensions" / extension / "schemas" / extension
+                  / f"{plugin}.json")
+        assert set(values) <= set(json.loads(schema.read_text())["properties"]), key
+    assert "$(LAB_OVERRIDES)" in (root / "Makefile").read_text().split("\nlab:")[1].splitlines()[0]
