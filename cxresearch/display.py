@@ -94,6 +94,8 @@ COLUMN_LABELS = (
     N_("week"), N_("month"), N_("respondents n"), N_("q value"), N_("change p value"), N_("effect"), N_("traits"),
     N_("top traits"), N_("underperforming"), N_("barely used"), N_("reason code"), N_("overall minus without"),
     N_("NPS without"), N_("answers"), N_("comments"), N_("answered"),
+    N_("flag"), N_("level"), N_("mean channels"), N_("kind"), N_("share of the separation"), N_("stability SD"),
+    N_("min size"),
 )
 
 #: Category values the library writes into its tables, as a reader sees them (translated when shown).
@@ -103,7 +105,7 @@ VALUE_LABELS = {value: value for value in (
     N_("improved"), N_("worse"), N_("no detectable change"), N_("not enough data"), N_("not identified"),
     N_("passed"), N_("failed"), N_("scope"), N_("comparison"), N_("all"), N_("other"), N_("exit"),
     N_("positive"), N_("negative"), N_("neutral"), N_("higher"), N_("lower"),
-    N_("customers"), N_("events"), N_("surveys"), N_("reviews"), N_("interventions"))}
+    N_("customers"), N_("events"), N_("surveys"), N_("reviews"), N_("interventions"), N_("theme"), N_("discovered"))}
 
 
 def humanize_duration(value) -> str:

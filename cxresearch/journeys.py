@@ -63,6 +63,7 @@ from ._checks import check_choices, check_duration, check_instance, check_positi
 from .channel_audit import ChannelAudit
 from .errors import DataWarning, ParameterError, did_you_mean
 from .eventcodes import decode, distinct_customers, encode, group_median, most_common, path_labels, session_positions
+from .i18n import _, format_count
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .sessions import DEFAULT_GAP, check_events, cut_sessions, sessionize
 from .stats import kpi_summary
@@ -434,6 +435,13 @@ class JourneyMap(ChannelAudit):
     def __repr__(self) -> str:
         return (f"JourneyMap({len(self._customer):,} events, {len(self._group_of_customer):,} customers, "
                 f"{int(self._start.sum()):,} sessions, {len(self.stage_labels)} stages)")
+
+    def _repr_markdown_(self) -> str:
+        """What a page shows for the map: its size in words, in the reader's language."""
+        return _("The journey map covers %(events)s events of %(customers)s customers in %(sessions)s sessions "
+                 "across %(stages)s stages.") % {
+            "events": format_count(len(self._customer)), "customers": format_count(len(self._group_of_customer)),
+            "sessions": format_count(int(self._start.sum())), "stages": format_count(len(self.stage_labels))}
 
     # ----------------------------------------------------------------- helpers
     def _stage_codes(self, events: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:

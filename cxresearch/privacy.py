@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SmallGroupWarning
+from .i18n import _, format_count
 
 __all__ = ["PII_COLUMNS", "MIN_GROUP_SIZE", "identity_hash", "normalise_email", "normalise_phone",
            "redact_names", "redact_pii", "suppress_small"]
@@ -183,6 +184,7 @@ def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = 
     """
     small = table[size_col] < min_group_size
     if small.any():
-        warnings.warn(f"{int(small.sum())} group(s) with fewer than {min_group_size} members suppressed.",
+        warnings.warn(_("%(n)s group(s) with fewer than %(min)s members suppressed.")
+                      % {"n": format_count(int(small.sum())), "min": format_count(min_group_size)},
                       SmallGroupWarning, stacklevel=2)
     return table.loc[~small].copy()
