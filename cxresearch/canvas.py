@@ -224,7 +224,7 @@ def _voice_inputs(ds, *, random_state, min_group_size: int) -> dict:
     steps = {
         "topics": lambda: topics_of(surveys["comment"], taxonomy=ds.topic_taxonomy, n_boot=0,
                                     random_state=random_state),
-        "key_drivers": lambda: key_drivers(surveys, target="nps", random_state=random_state, cluster_col=cluster_col,
+        "key_drivers": lambda: key_drivers(surveys, score_col="nps", random_state=random_state, cluster_col=cluster_col,
                                            min_group_size=min_group_size),
         "topic_impact": lambda: topic_impact(surveys, found["topics"].membership, random_state=random_state,
                                              cluster_col=cluster_col, min_group_size=min_group_size),

@@ -100,11 +100,11 @@ def _driver_columns(surveys: pd.DataFrame, drivers) -> list[str]:
     if isinstance(drivers, str):
         columns = [c for c in surveys.columns if fnmatch.fnmatchcase(str(c), drivers)]
         if not columns:
-            raise ParameterError(f"no column matches drivers={drivers!r}; columns: "
+            raise ParameterError(f"no column matches driver_cols={drivers!r}; columns: "
                                  f"{', '.join(map(str, surveys.columns))}.")
         return columns
     columns = list(drivers)
-    check_columns(surveys, columns, "key_drivers drivers")
+    check_columns(surveys, columns, "key_drivers driver_cols")
     return columns
 
 
@@ -212,7 +212,7 @@ def _sparse_pairs(answered: pd.DataFrame, minimum: int) -> list[str]:
     return left_out
 
 
-def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*", na_codes=(),
+def key_drivers(surveys: pd.DataFrame, *, score_col: str = "nps", driver_cols="rating_*", na_codes=(),
                 min_coverage: float = 0.5, cluster_col: str | None = None, weight_col: str | None = "weight",
                 n_boot: int = 200, level: float = 0.95, random_state=0,
                 min_group_size: int = MIN_GROUP_SIZE) -> KeyDrivers:
@@ -240,9 +240,9 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
     Parameters
     ----------
     surveys : DataFrame
-    target : str
+    score_col : str
         Numeric or boolean column to explain (``"nps"``, ``"csat"``, a 0/1 flag...).
-    drivers : str or list of str
+    driver_cols : str or list of str
         Driver columns, or a glob pattern over column names.
     na_codes : sequence of numbers
         Driver values that mean "not applicable" (e.g. ``[0]`` on a 0-5 scale);
@@ -295,15 +295,15 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
     repaired. Ratings of unused touchpoints are not imputed, since no such
     rating exists. See ``docs/METHODS.md``.
     """
-    columns = _driver_columns(surveys, drivers)
-    check_columns(surveys, [target] + ([cluster_col] if cluster_col else []), "key_drivers")
+    columns = _driver_columns(surveys, driver_cols)
+    check_columns(surveys, [score_col] + ([cluster_col] if cluster_col else []), "key_drivers")
     if not 0 <= min_coverage <= 1:
         raise ParameterError(f"min_coverage must be a share between 0 and 1; got {min_coverage!r}.")
-    if target in columns:
-        columns.remove(target)
-    y = surveys[target]
+    if score_col in columns:
+        columns.remove(score_col)
+    y = surveys[score_col]
     if not (pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)):
-        raise ParameterError(f"target column '{target}' must be numeric or boolean; found {y.dtype} values such as "
+        raise ParameterError(f"score_col column '{score_col}' must be numeric or boolean; found {y.dtype} values such as "
                              f"{y.dropna().unique()[:3].tolist()}. Map it to numbers first.")
     ratings = surveys[columns].apply(pd.to_numeric, errors="coerce").astype(float)
     ratings = ratings.mask(ratings.isin(list(na_codes)))
@@ -338,11 +338,11 @@ def key_drivers(surveys: pd.DataFrame, *, target: str = "nps", drivers="rating_*
     data = np.c_[ratings[complete].to_numpy(), y[complete].to_numpy()]
     seen = (~np.isnan(data)).astype(int)
     n = int((seen.T @ seen).min()) if len(data) else 0
-    constant = [name for name, sd in zip([*ratings.columns, target], np.nanstd(data, axis=0) if n else [])
+    constant = [name for name, sd in zip([*ratings.columns, score_col], np.nanstd(data, axis=0) if n else [])
                 if sd == 0]
     if n <= max(p + 1, min_group_size - 1) or constant:
         raise DataError(f"key_drivers needs more than {max(p + 1, min_group_size - 1)} rows answering the target "
-                        f"'{target}' and every driver, with varied answers; found {n} complete rows"
+                        f"'{score_col}' and every driver, with varied answers; found {n} complete rows"
                         f"{f' and constant column(s) {constant}' if constant else ''}. Answers per driver: "
                         f"{answered_all.drop(too_few).to_dict()}.")
     if pairwise:

@@ -32,7 +32,7 @@ def test_driver_importances_are_non_negative_and_sum_to_r2(seed, weights):
     ratings = rng.integers(1, 6, size=(300, 3)).astype(float)
     target = ratings @ np.array(weights) + rng.normal(0, 1, 300)
     frame = pd.DataFrame(ratings, columns=["rating_a", "rating_b", "rating_c"]).assign(score=target)
-    result = key_drivers(frame, target="score")
+    result = key_drivers(frame, score_col="score")
     table = result.table
     assert (table["importance"] >= -1e-12).all()
     assert np.isclose(table["importance"].sum(), result.r2)

@@ -37,7 +37,7 @@ def test_two_drivers_match_the_hand_formula():
     r = frame.corr()
     r1, r2, r12 = r.loc["rating_a", "score"], r.loc["rating_b", "score"], r.loc["rating_a", "rating_b"]
     total = (r1**2 + r2**2 - 2 * r1 * r2 * r12) / (1 - r12**2)
-    result = key_drivers(frame, target="score", n_boot=20)
+    result = key_drivers(frame, score_col="score", n_boot=20)
     table = result.table.set_index("driver")
     assert result.r2 == pytest.approx(total) == pytest.approx(_r2(frame, ["rating_a", "rating_b"]))
     assert table.loc["rating_a", "importance"] == pytest.approx((r1**2 + total - r2**2) / 2)
@@ -59,7 +59,7 @@ def test_published_lmg_values_of_relaimpo_on_mtcars():
     # package's vignette: total response variance 36.3241, R² 76.2%, lmg am 0.1774892, vs 0.2027032,
     # cyl 0.3817849.
     assert MTCARS["mpg"].var() == pytest.approx(36.3241, abs=1e-4)
-    result = key_drivers(MTCARS, target="mpg", drivers=["am", "vs", "cyl"], n_boot=50)
+    result = key_drivers(MTCARS, score_col="mpg", driver_cols=["am", "vs", "cyl"], n_boot=50)
     table = result.table.set_index("driver")
     assert table["importance"].to_dict() == pytest.approx({"am": 0.1774892, "vs": 0.2027032, "cyl": 0.3817849},
                                                           abs=5e-8)
@@ -84,7 +84,7 @@ def test_importances_equal_the_average_over_all_orders_of_ols_fits():
     for order in itertools.permutations(drivers):
         for i, driver in enumerate(order):
             gains[driver] += (_r2(frame, order[:i + 1]) - (_r2(frame, order[:i]) if i else 0)) / math.factorial(4)
-    result = key_drivers(frame, target="score", n_boot=20)
+    result = key_drivers(frame, score_col="score", n_boot=20)
     table = result.table.set_index("driver")
     assert table["importance"].to_dict() == pytest.approx(gains, abs=1e-9)
     # the sign comes from the full-model coefficient: rating_b pulls the score down
@@ -94,7 +94,7 @@ def test_importances_equal_the_average_over_all_orders_of_ols_fits():
 
 def test_planted_weights_rank_first_and_decompose_r2():
     frame = _planted_drivers()
-    result = key_drivers(frame, target="score", n_boot=100, random_state=1)
+    result = key_drivers(frame, score_col="score", n_boot=100, random_state=1)
     table = result.table
     assert table["driver"].tolist() == ["rating_a", "rating_b", "rating_c"]
     assert table["rank"].tolist() == [1, 2, 3]
@@ -111,9 +111,9 @@ def test_planted_weights_rank_first_and_decompose_r2():
 
 def test_same_seed_same_intervals_and_other_seed_other_draws():
     frame = _planted_drivers(n=500)
-    first, again = (key_drivers(frame, target="score", n_boot=50, random_state=5).table for _ in range(2))
+    first, again = (key_drivers(frame, score_col="score", n_boot=50, random_state=5).table for _ in range(2))
     pd.testing.assert_frame_equal(first, again)
-    other = key_drivers(frame, target="score", n_boot=50, random_state=6).table
+    other = key_drivers(frame, score_col="score", n_boot=50, random_state=6).table
     assert not np.allclose(first["importance_low"], other["importance_low"])
 
 
@@ -122,7 +122,7 @@ def test_repeated_answers_of_one_customer_widen_the_cluster_bootstrap():
     copies = pd.concat([frame] * 5, ignore_index=True)   # every customer answered five times, identically
     width = {}
     for name, data, cluster in [("once", frame, None), ("rows", copies, None), ("customers", copies, "customer_id")]:
-        table = key_drivers(data, target="score", n_boot=300, random_state=2, cluster_col=cluster).table
+        table = key_drivers(data, score_col="score", n_boot=300, random_state=2, cluster_col=cluster).table
         width[name] = (table["importance_high"] - table["importance_low"]).iloc[0]
     # rows treated as independent: five copies look like five times the evidence (width / sqrt 5)
     assert width["rows"] == pytest.approx(width["once"] / math.sqrt(5), rel=0.25)
@@ -154,9 +154,9 @@ def test_adversarial_missing_pattern_stays_inside_zero_and_r2():
     for min_coverage, method, n in [(0, "shapley_lmg", 40), (0.5, "shapley_lmg_pairwise", 40)]:
         if min_coverage:   # available cases: the armed matrix is repaired to the nearest correlation matrix
             with pytest.warns(DataWarning, match="Only 40 of 640 answers rate every driver"):
-                result = key_drivers(frame, target="score", n_boot=100, min_coverage=min_coverage)
+                result = key_drivers(frame, score_col="score", n_boot=100, min_coverage=min_coverage)
         else:
-            result = key_drivers(frame, target="score", n_boot=100, min_coverage=min_coverage)
+            result = key_drivers(frame, score_col="score", n_boot=100, min_coverage=min_coverage)
         table, r2 = result.table, result.r2
         assert result.method == method and result.n == n and result.answers == 640
         assert 0 <= r2 <= 1
@@ -169,7 +169,7 @@ def test_adversarial_missing_pattern_stays_inside_zero_and_r2():
 def test_not_applicable_codes_are_missing_and_n_is_the_complete_cases():
     frame = _planted_drivers()
     frame.loc[:999, "rating_c"] = 0
-    result = key_drivers(frame, target="score", na_codes=[0], n_boot=20)
+    result = key_drivers(frame, score_col="score", na_codes=[0], n_boot=20)
     table = result.table.set_index("driver")
     assert result.n == len(frame) - 1000
     assert "n" not in table.columns   # one n for every number, in attrs
@@ -180,7 +180,7 @@ def test_not_applicable_codes_are_missing_and_n_is_the_complete_cases():
 def test_quadrants_put_important_weak_drivers_first():
     frame = _planted_drivers()
     frame["rating_a"] = frame["rating_a"].clip(upper=3)   # most important, and now the weakest
-    result = key_drivers(frame, target="score", n_boot=20)
+    result = key_drivers(frame, score_col="score", n_boot=20)
     table = result.table.set_index("driver")
     assert table.loc["rating_a", "quadrant"] == "fix first"
     assert table.loc["rating_a", "priority"] == 1
@@ -189,26 +189,26 @@ def test_quadrants_put_important_weak_drivers_first():
 def test_bad_arguments_and_data_are_explained():
     frame = _planted_drivers(n=200)
     with pytest.raises(ParameterError, match="no column matches"):
-        key_drivers(frame, target="score", drivers="score_*")
+        key_drivers(frame, score_col="score", driver_cols="score_*")
     with pytest.raises(ParameterError, match="numeric or boolean"):
-        key_drivers(frame.assign(score="high"), target="score")
+        key_drivers(frame.assign(score="high"), score_col="score")
     with pytest.raises(ParameterError, match="customer"):
-        key_drivers(frame, target="score", cluster_col="customer")
+        key_drivers(frame, score_col="score", cluster_col="customer")
     with pytest.raises(ParameterError, match="n_boot"):
-        key_drivers(frame, target="score", n_boot=0)
+        key_drivers(frame, score_col="score", n_boot=0)
     with pytest.raises(DataError, match="collinear"):
-        key_drivers(frame.assign(rating_d=frame["rating_a"] + frame["rating_b"]), target="score")
+        key_drivers(frame.assign(rating_d=frame["rating_a"] + frame["rating_b"]), score_col="score")
     with pytest.raises(DataError, match="constant"):
-        key_drivers(frame.assign(rating_c=3.0), target="score")
+        key_drivers(frame.assign(rating_c=3.0), score_col="score")
     sparse = frame.assign(rating_c=np.where(np.arange(200) < 4, frame["rating_c"], np.nan))
     with pytest.raises(DataError, match="found 4 complete rows"):
-        key_drivers(sparse, target="score", min_group_size=3, min_coverage=0)
+        key_drivers(sparse, score_col="score", min_group_size=3, min_coverage=0)
     # by default the driver rated by 4 is left out, named, and the others keep their 200 complete cases
-    result = key_drivers(sparse, target="score", min_group_size=3, n_boot=20)
+    result = key_drivers(sparse, score_col="score", min_group_size=3, n_boot=20)
     assert list(result.left_out) == ["rating_c"] and result.method == "shapley_lmg" and result.n == 200
     assert "rating_c" in result.note
     with pytest.raises(ParameterError, match="min_coverage"):
-        key_drivers(frame, target="score", min_coverage=2)
+        key_drivers(frame, score_col="score", min_coverage=2)
 
 
 @pytest.mark.skipif(not AIRLINE.exists(), reason=f"real airline survey not found at {AIRLINE}")
@@ -216,7 +216,7 @@ def test_airline_online_boarding_and_wifi_drive_satisfaction():
     raw = pd.read_csv(AIRLINE)
     ratings = raw.columns[raw.columns.get_loc("Inflight wifi service"):raw.columns.get_loc("Cleanliness") + 1]
     frame = raw[list(ratings)].assign(satisfied=raw["satisfaction"].eq("satisfied").astype(float))
-    result = key_drivers(frame, target="satisfied", drivers=list(ratings), na_codes=[0], n_boot=30)
+    result = key_drivers(frame, score_col="satisfied", driver_cols=list(ratings), na_codes=[0], n_boot=30)
     table = result.table
     assert table.loc[0, "driver"] == "Online boarding" and table.loc[0, "rank_high"] == 1
     assert set(table.loc[:2, "driver"]) >= {"Online boarding", "Inflight wifi service"}
@@ -228,6 +228,6 @@ def test_shuffled_rows_give_the_same_intervals():
     frame = _planted_drivers(n=300).assign(customer_id=[f"C{i % 120}" if i % 7 else None for i in range(300)])
     shuffled = frame.sample(frac=1, random_state=9)
     for cluster in (None, "customer_id"):
-        first, again = (key_drivers(data, target="score", n_boot=40, cluster_col=cluster).table.set_index("driver")
+        first, again = (key_drivers(data, score_col="score", n_boot=40, cluster_col=cluster).table.set_index("driver")
                         for data in (frame, shuffled))
         pd.testing.assert_frame_equal(first, again.loc[first.index])

@@ -113,7 +113,7 @@ def test_demo_planted_top_driver_ranks_first(demo):
     planted = json.loads((truth / "drivers.json").read_text())
     for target in ("nps", "csat"):
         with pytest.warns(DataWarning, match="rate every driver"):
-            table = key_drivers(ds.surveys, target=target, cluster_col="customer_id", n_boot=100).table
+            table = key_drivers(ds.surveys, score_col=target, cluster_col="customer_id", n_boot=100).table
         assert table.loc[0, "driver"] == planted[target]["top_driver"]
         assert table.loc[0, "rank_low"] == 1
 

@@ -112,8 +112,8 @@ def test_dataset_yml_margins_weight_every_kpi_trend_and_driver(tmp_path):
     assert weighted["value"] < unweighted["value"] - 10   # the weaker store answers now count for half
     trend = kpi_trend(surveys, freq="Q").table
     assert trend["value"].tolist() != pytest.approx(kpi_trend(surveys.drop(columns="weight"), freq="Q").table["value"])
-    drivers = key_drivers(surveys, target="nps", n_boot=20)
-    plain = key_drivers(surveys, target="nps", n_boot=20, weight_col=None)
+    drivers = key_drivers(surveys, score_col="nps", n_boot=20)
+    plain = key_drivers(surveys, score_col="nps", n_boot=20, weight_col=None)
     assert drivers.r2 != pytest.approx(plain.r2)
     # a period is raked again, so its weighted shares match the margins too
     period = ds.between("2025-03-01", "2025-05-01").surveys
