@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .i18n import N_, _, format_number
 from .templating import HTMLFragment, render_template
 
 __all__ = ["Trait", "Attribute", "Kpi", "Quote", "PersonaCardData", "PersonaCard", "render_persona_card",
@@ -96,15 +97,21 @@ class PersonaCard(HTMLFragment):
     """A rendered persona card: HTML that shows itself in Jupyter."""
 
 
+#: A standardised difference in words, by size (Cohen: 0.2 small, 0.5 medium, 0.8 large) and sign.
+EFFECT_WORDS = {("far", 1): N_("far above the others"), ("", 1): N_("above the others"),
+                ("slightly", 1): N_("slightly above the others"), ("far", -1): N_("far below the others"),
+                ("", -1): N_("below the others"), ("slightly", -1): N_("slightly below the others")}
+
+
 def effect_words(effect: float) -> str:
     """A standardised difference in words: "far above", "above", "slightly above" (and below) the others.
 
-    Cohen's rule of thumb: 0.2 small, 0.5 medium, 0.8 large.
+    Cohen's rule of thumb: 0.2 small, 0.5 medium, 0.8 large; under 0.2 "like the others".
     """
     if effect is None or math.isnan(effect) or abs(effect) < 0.2:
-        return "like the others"
+        return _("like the others")
     size = "far" if abs(effect) >= 0.8 else "" if abs(effect) >= 0.5 else "slightly"
-    return f"{size} {'above' if effect > 0 else 'below'} the others".strip()
+    return _(EFFECT_WORDS[(size, 1 if effect > 0 else -1)])
 
 
 def render_persona_card(card: PersonaCardData) -> PersonaCard:
@@ -115,7 +122,8 @@ def render_persona_card(card: PersonaCardData) -> PersonaCard:
 
 def _stability(card: PersonaCardData) -> str:
     if card.stability is None or math.isnan(card.stability):
-        return "one group: no stable segmentation"
+        return _("one group: no stable segmentation")
+    value = format_number(card.stability, decimals=2)
     if card.unstable:
-        return f"unstable (stability {card.stability:.2f}): may not reappear in other data"
-    return f"stability {card.stability:.2f}"
+        return _("unstable (stability %(value)s): may not reappear in other data") % {"value": value}
+    return _("stability %(value)s") % {"value": value}
