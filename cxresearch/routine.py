@@ -655,8 +655,9 @@ def write_index(reports_dir) -> Path:
     latest = next((folder.name for folder, manifest in runs if manifest["status"] == "ok"), None)
     if latest:
         _point_latest(reports, latest)
-    rows = [{"run_id": m["run_id"], "folder": folder.name, "dataset": m["dataset"]["name"], "period": m["period"],
-             "started": m["started"].replace("T", " ").replace("+00:00", ""), "status": m["status"],
+    rows = [{"run_id": m["run_id"], "folder": folder.name, "dataset": m["dataset"]["name"],
+             "period": i18n.format_period(m["parameters"].get("period_start"), m["parameters"].get("period_end")),
+             "started": i18n.format_datetime(m["started"]), "status": m["status"],
              "error": _error_line(m["error"]), "headline": _headline(m.get("headline"))}
             for folder, m in runs]
     index = reports / "index.html"
@@ -690,8 +691,9 @@ def _headline(headline: dict | None) -> str:
         return ""
     parts = []
     for label, kpi in headline.items():
-        text = f"{label} {kpi['value']:.1f}"
+        text = f"{label} {i18n.format_number(kpi['value'])}"
         if kpi.get("change") is not None:
-            text += f" ({kpi['change']:+.1f}{'*' if kpi.get('significant') else ''})"
+            sign = "+" if kpi["change"] >= 0 else ""
+            text += f" ({sign}{i18n.format_number(kpi['change'])}{'*' if kpi.get('significant') else ''})"
         parts.append(text)
     return " · ".join(parts)

@@ -22,7 +22,9 @@ from cxresearch.synthetic import generate
 RESULTS = ("kpis.json", "personas.csv", "persona_shares.csv", "journey_stages.csv", "pain_points.csv",
            "interventions.csv")
 _HIDDEN = re.compile(r"<(script|style)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
-_VOLATILE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\+00:00|Z)?")
+_VOLATILE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\+00:00|Z)?"
+                       r"|\w{3} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2}\s?[AP]M"      # the page header's time, in English
+                       r"|\d{1,2} \w{3} \d{4}, \d{2}:\d{2}:\d{2}")                # and in Italian
 
 
 def visible_text(page: str) -> str:
