@@ -6,10 +6,11 @@
 - :func:`sentiment` scores each text in [-1, 1] with a lexicon:
 
   - English: the VADER package itself (``vaderSentiment``: caps emphasis,
-    idioms, "least", emoji...), its lexicon extended by a CX domain layer,
-    applied to each sentence (:func:`sentences`) and averaged over the text:
-    VADER was built for sentences, and its compound score saturates near
-    +-1 on a long review whatever its last sentences say;
+    idioms, "least", emoji...), its lexicon extended by a CX domain layer;
+    a text's score is the mean of VADER's score of the whole text and the
+    mean score of its sentences (:func:`sentences`) that carry sentiment:
+    VADER was built for sentences, and on a long review its compound score
+    saturates near +-1 whatever the closing complaint says;
   - Italian: Sentix 3 (Basile & Nissim; CC BY-SA 4.0, shipped in
     ``cxresearch/resources/sentix_it.tsv``) under the project's own CX lexicon;
   - Portuguese: LeIA, VADER's lexicon adapted to Portuguese (Almeida 2018; MIT);
@@ -381,12 +382,13 @@ def _vader_scores(texts: pd.Series) -> np.ndarray:
     return joined.map(by_text).to_numpy(dtype=float)
 
 
-def _mean_over_sentences(scorer, texts: pd.Series) -> np.ndarray:
-    """Mean of *scorer*'s scores of each text's sentences (0 for a text without words)."""
+def _english_scores(texts: pd.Series) -> np.ndarray:
+    """Mean of VADER's score of each whole English text and the mean score of its sentences that carry sentiment."""
     parts = sentences(texts)
-    scores = pd.Series(scorer(parts.reset_index(drop=True)), dtype=float)
-    mean = scores.groupby(parts.index.to_numpy()).mean()
-    return mean.reindex(range(len(texts)), fill_value=0.0).to_numpy(dtype=float)
+    by_sentence = pd.Series(_vader_scores(parts.reset_index(drop=True)), dtype=float)
+    opinionated = by_sentence.where(by_sentence != 0).groupby(parts.index.to_numpy()).mean()
+    sentence_mean = opinionated.reindex(range(len(texts))).fillna(0.0).to_numpy(dtype=float)
+    return (_vader_scores(texts) + sentence_mean) / 2
 
 
 # ---------------------------------------------------------------------------------------------- sentiment
@@ -423,8 +425,7 @@ def sentiment(texts, lang=None, *, model: Pipeline | None = None) -> pd.Series:
     for code in LANGUAGES:
         chosen = (languages == code).fillna(False).to_numpy(dtype=bool)
         if chosen.any():
-            scorer = (partial(_mean_over_sentences, _vader_scores) if code == "en"
-                      else partial(_lexicon_scores, lang=code))
+            scorer = _english_scores if code == "en" else partial(_lexicon_scores, lang=code)
             scores[chosen] = scorer(series[chosen].fillna(""))
     unscored = languages.dropna()[~languages.dropna().isin(LANGUAGES)].value_counts()
     if len(unscored):
