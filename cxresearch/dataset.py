@@ -30,7 +30,7 @@ from .schemas import TABLES
 from .settings import CONFIG_FILE, DatasetSettings, read_settings, read_stages
 from .weighting import rake_surveys
 
-__all__ = ["CXDataset", "load_dataset", "validate", "from_frames", "write_dataset", "ValidationReport",
+__all__ = ["CXDataset", "load_dataset", "load_validated", "validate", "from_frames", "write_dataset", "ValidationReport",
            "save_snapshot", "load_snapshot"]
 
 
@@ -146,11 +146,30 @@ def load_dataset(path, *, keep_pii: bool = False) -> CXDataset:
     >>> ds.events.columns[:4].tolist()  # doctest: +SKIP
     ['customer_id', 'timestamp', 'channel', 'touchpoint']
     """
+    return _checked(*_load(Path(path), keep_pii=keep_pii))
+
+
+def load_validated(path, *, keep_pii: bool = False) -> tuple[CXDataset, ValidationReport]:
+    """:func:`load_dataset` and :func:`validate` in one reading of the files: the dataset and everything found.
+
+    For callers that show the report beside the data (the research routine's
+    data-quality page) without reading a large export twice.
+
+    Raises
+    ------
+    DataError
+        As :func:`load_dataset`.
+    """
     report, dataset = _load(Path(path), keep_pii=keep_pii)
+    return _checked(report, dataset), report
+
+
+def _checked(report: ValidationReport, dataset: CXDataset | None) -> CXDataset:
+    """*dataset*, or the DataError listing the report's problems; its warnings raised as DataWarning."""
     if report.problems:
         raise DataError(report.problems)
     for message in report.warnings:
-        warnings.warn(message, DataWarning, stacklevel=2)
+        warnings.warn(message, DataWarning, stacklevel=3)
     return dataset
 
 

@@ -186,12 +186,31 @@ class RoutineParameters:
         Inside a routine run, the notebooks read the snapshot the run loaded and
         checked once (``CXRESEARCH_SNAPSHOT``), instead of loading the export again.
         """
-        from .dataset import load_dataset, load_snapshot, snapshot_source
+        from .dataset import load_snapshot, snapshot_source
 
         snapshot = os.environ.get(SNAPSHOT_VARIABLE)
         if snapshot and snapshot_source(snapshot) == self.source:
             return load_snapshot(snapshot)
-        return load_dataset(self.data_dir).between(self.period_start or None, self.period_end or None)
+        return self.load_export()[0]
+
+    def load_export(self):
+        """Load and check the export itself: the dataset restricted to the period, and the validation report."""
+        from .dataset import load_validated
+
+        dataset, report = load_validated(self.data_dir)
+        return dataset.between(self.period_start or None, self.period_end or None), report
+
+    def validation(self):
+        """What checking the export found (:func:`~cxresearch.validate`: problems, warnings, notes).
+
+        Inside a routine run, the report of the run's one load of the export, kept beside its snapshot.
+        """
+        cache = _run_cache(self, VALIDATION_FILE)
+        if cache is not None and cache.is_file():
+            return pickle.loads(cache.read_bytes())
+        from .dataset import validate
+
+        return validate(self.data_dir)
 
     @property
     def source(self) -> dict:
@@ -207,6 +226,8 @@ CELL_TIMEOUT = 1800
 INTERACTIVE_TAG = "interactive"
 #: Environment variable naming the run's dataset snapshot (loaded and checked once per run).
 SNAPSHOT_VARIABLE = "CXRESEARCH_SNAPSHOT"
+#: File beside the snapshot holding the validation report of the run's load (:meth:`RoutineParameters.validation`).
+VALIDATION_FILE = "validation.pkl"
 
 
 def _is_type(value, type_name: str) -> bool:
@@ -364,8 +385,9 @@ def _snapshot_input(parameters: RoutineParameters, folder: Path) -> str:
     from .dataset import save_snapshot
 
     with notes.captured("Loading the data", run_dir=parameters.run_dir):
-        dataset = parameters.load()
+        dataset, checked = parameters.load_export()
     save_snapshot(dataset, folder, source=parameters.source)
+    (folder / VALIDATION_FILE).write_bytes(pickle.dumps(checked))
     return dataset.name
 
 

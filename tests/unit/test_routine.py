@@ -315,3 +315,16 @@ def test_interactive_cells_are_left_out_of_a_run(tiny, tmp_path):
     assert done.ok
     executed = nbformat.read(done.folder / "00_data_quality.ipynb", as_version=4)
     assert "a widget explorer" not in "".join(c.source for c in executed.cells)
+
+
+def test_the_data_quality_report_of_a_run_comes_from_its_one_load_of_the_export(demo, tmp_path, monkeypatch):
+    from cxresearch import dataset as loading
+
+    expected = loading.validate(demo)
+    parameters = RoutineParameters(data_dir=str(demo), reports_dir=str(tmp_path), run_dir=str(tmp_path))
+    routine._snapshot_input(parameters, tmp_path / "snap")
+    monkeypatch.setenv(routine.SNAPSHOT_VARIABLE, str(tmp_path / "snap"))
+    monkeypatch.setattr(loading, "_load", lambda *a, **k: pytest.fail("the export was read a second time"))
+    report = parameters.validation()
+    assert (report.problems, report.warnings, report.notes) == (expected.problems, expected.warnings, expected.notes)
+    assert len(parameters.load().events) == len(loading.load_snapshot(tmp_path / "snap").events)
