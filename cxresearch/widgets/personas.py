@@ -20,15 +20,15 @@ class PersonaExplorer(ExplorerBox):
     ----------
     model : PersonaModel
         A fitted model.
-    quotes : pandas.Series, optional
-        Quote per persona id, from :func:`~cxresearch.personas.representative_quotes`.
+    quotes : pandas.DataFrame, optional
+        Quotes from :func:`~cxresearch.personas.representative_quotes`.
 
     Examples
     --------
     >>> PersonaExplorer(model, quotes=quotes)   # doctest: +SKIP
     """
 
-    def __init__(self, model: PersonaModel, *, quotes: pd.Series | None = None):
+    def __init__(self, model: PersonaModel, *, quotes: pd.DataFrame | None = None):
         self.model = model
         self.quotes = quotes
         shown = model.personas_[~model.personas_["suppressed"].astype(bool)]

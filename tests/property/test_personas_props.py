@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from cxresearch.dataset import CXDataset
 from cxresearch.features import customer_features
-from cxresearch.personas import PersonaModel, _standardised_differences
+from cxresearch.personas import PersonaModel
+from cxresearch.personas.profiles import standardised_differences
 
 CHANNELS = ["web", "app", "store", "chat"]
 
@@ -44,8 +45,8 @@ def test_event_features_are_consistent_and_order_free(events, rnd):
 def test_standardised_differences_ignore_units_and_mirror_two_groups(values, scale, shift):
     labels = np.arange(len(values)) % 2
     column = pd.DataFrame({"x": values})
-    d = _standardised_differences(column, labels)["x"]
-    rescaled = _standardised_differences(column * scale + shift, labels)["x"]
+    d = standardised_differences(column, labels)["x"]
+    rescaled = standardised_differences(column * scale + shift, labels)["x"]
     assert np.allclose(d, rescaled, atol=1e-6)
     assert np.isclose(d[0], -d[1])
 

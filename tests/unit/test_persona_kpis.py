@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxresearch.personas import _kpis
+from cxresearch.personas.profiles import persona_kpis
 from cxresearch.voice import kpi_table
 
 # persona 0: customers a-e (a answers 10 and 0); persona 1: customers f-i, only four (suppressed)
@@ -17,7 +17,7 @@ LABELS = pd.Series([0] * 5 + [1] * 4, index=list("abcdefghi"), name="persona")
 
 def test_persona_kpis_count_answers_not_per_customer_means_and_match_kpi_table():
     # old bug: customer a's mean answer (5) made a detractor; per answer a is one promoter and one detractor
-    kpis = _kpis(SURVEYS, LABELS, 5)
+    kpis = persona_kpis(SURVEYS, LABELS, 5)
     assert kpis.loc[0, "nps"] == pytest.approx(100 * (3 - 2) / 6)
     assert kpis.loc[0, "nps_n"] == 6 and kpis.loc[0, "csat"] == pytest.approx(100 * 3 / 6)
     table = kpi_table(SURVEYS.assign(persona=SURVEYS["customer_id"].map(LABELS)), by=["persona"],
@@ -28,11 +28,11 @@ def test_persona_kpis_count_answers_not_per_customer_means_and_match_kpi_table()
 
 def test_persona_kpis_are_hidden_below_min_group_size():
     # old bug: a persona of 1-4 respondents showed its NPS and CSAT
-    kpis = _kpis(SURVEYS, LABELS, 5).reindex([0, 1])
+    kpis = persona_kpis(SURVEYS, LABELS, 5).reindex([0, 1])
     assert kpis.loc[1].isna().all()
-    assert _kpis(SURVEYS, LABELS, 4).loc[1, "nps"] == 100
+    assert persona_kpis(SURVEYS, LABELS, 4).loc[1, "nps"] == 100
 
 
 def test_persona_kpis_without_customer_ids_are_empty():
-    assert _kpis(SURVEYS.drop(columns="customer_id"), LABELS, 5).empty
-    assert _kpis(None, LABELS, 5).empty
+    assert persona_kpis(SURVEYS.drop(columns="customer_id"), LABELS, 5).empty
+    assert persona_kpis(None, LABELS, 5).empty

@@ -14,8 +14,9 @@ from cxresearch.dataset import CXDataset
 from cxresearch.errors import DataError, ParameterError, SmallGroupWarning
 from cxresearch.features import NoCustomerDataError, persona_basis, persona_sources
 from cxresearch.personas import (PersonaModel, PersonaState, PersonaStateWarning, UnstablePersonasWarning,
-                                 _standardised_differences, fit_personas, persona_card, projection_data,
+                                 fit_personas, persona_card, projection_data,
                                  representative_quotes)
+from cxresearch.personas.profiles import standardised_differences
 from cxresearch.synthetic import generate
 
 
@@ -82,12 +83,47 @@ def test_persona_table_is_consistent(demo):
 def test_cards_are_self_contained_escaped_and_quote_redacted_text(demo):
     ds, features, _, _, model = demo
     quotes = representative_quotes(model, features, ds)
-    assert set(quotes.index) <= set(model.personas_.index)
-    assert not quotes.str.contains("@example").any()
+    assert set(quotes["persona"]) <= set(model.personas_.index)
+    assert not quotes["quote"].str.contains("@example").any()
     card = persona_card(model, 0, quotes=quotes)
     assert card._repr_html_() == card
     assert model.personas_.loc[0, "name"] in card and "NPS" in card and "95% CI" in card
     assert "http" not in card and "<script" not in card and "<link" not in card
+
+
+def test_quotes_represent_their_persona_in_tone_and_never_repeat(demo):
+    ds, features, _, _, model = demo
+    quotes = representative_quotes(model, features, ds)
+    shown = model.personas_.index[~model.personas_["suppressed"]]
+    assert set(quotes["persona"]) == set(shown)  # every demo persona wrote something
+    nps = model.personas_["nps"]
+    for persona, mine in quotes.groupby("persona"):
+        if len(mine) == 2:  # a mixed persona: one of each, labelled
+            assert sorted(mine["label"]) == ["negative", "positive"] == sorted(mine["tone"])
+        else:  # agrees with the persona's NPS where that is clearly on one side
+            assert mine["label"].tolist() == [""]
+            if nps[persona] > 20:
+                assert mine["tone"].tolist() == ["positive"], (persona, nps[persona], mine)
+            if nps[persona] < -20:
+                assert mine["tone"].tolist() == ["negative"], (persona, nps[persona], mine)
+    words = [frozenset(q.casefold().replace(".", " ").split()) for q in quotes["quote"]]
+    assert all(len(a & b) / len(a | b) < 0.7 for i, a in enumerate(words) for b in words[i + 1:])
+    store = model.profiles_["share_store"].idxmax()  # the satisfied store-first persona of issue 19
+    assert "negative" not in quotes.loc[quotes["persona"] == store, "tone"].tolist() or nps[store] < 20
+
+
+def test_quote_tones_come_from_the_authors_own_scores():
+    from cxresearch.personas.quotes import _texts, _wanted_tones
+    surveys = pd.DataFrame({"customer_id": ["a", "b", "c", "d", None], "nps": [10, 3, np.nan, 8, 10],
+                            "csat": [1, 5, 5, 2, 5], "comment": ["Great", "Bad", "Fine", "Meh", "Orphan"]})
+    reviews = pd.DataFrame({"customer_id": ["a", "b"], "rating": [2, 4], "text": ["Broken", "  "]})
+    texts = _texts(CXDataset(name="t", surveys=surveys, reviews=reviews))
+    # NPS first (10 positive, 3 negative, 8 passive is no tone), then CSAT (5 positive); empty texts dropped
+    assert texts.values.tolist() == [["a", "Great", "positive"], ["b", "Bad", "negative"], ["c", "Fine", "positive"],
+                                     ["d", "Meh", ""], ["a", "Broken", "negative"]]
+    tones = lambda p, n: _wanted_tones(pd.Series(["positive"] * p + ["negative"] * n + [""] * 3))  # noqa: E731
+    assert tones(4, 2) == ["positive"] and tones(1, 2) == ["negative"] and tones(3, 2) == ["positive", "negative"]
+    assert tones(0, 0) == [""]
 
 
 def test_projection_data_has_one_point_per_sampled_customer(demo):
@@ -163,7 +199,7 @@ def test_card_escapes_text_and_suppresses_small_personas(blobs):
 
 def test_standardised_differences_known_answer():
     values = pd.DataFrame({"x": [1.0, 2.0, 3.0, 5.0, 6.0, 7.0], "y": [1.0] * 6, "yes": [1.0, 1, 1, 0, 0, 0]})
-    d = _standardised_differences(values, np.array([0, 0, 0, 1, 1, 1]))
+    d = standardised_differences(values, np.array([0, 0, 0, 1, 1, 1]))
     # means 2 vs 6 over an overall SD of sqrt(28 / 5); a constant column has no difference;
     # a yes/no trait every member shares stays bounded: 1 / sqrt(0.3), not an infinite pooled-SD effect
     assert d["x"].tolist() == pytest.approx([-4 / np.sqrt(5.6), 4 / np.sqrt(5.6)])
@@ -236,8 +272,8 @@ def test_personas_come_from_any_single_per_customer_table(small_demo, tables):
     assert model.labels_.index.equals(features.index)
     # personas, or one group and the sentence saying why there is no stable segmentation
     assert model.n_personas_ >= 3 or (model.n_personas_ == 1 and "No stable segmentation" in model.segmentation_)
-    quotes = representative_quotes(model, features, ds)  # no texts in some shapes: an empty Series
-    assert set(quotes.index) <= set(model.personas_.index)
+    quotes = representative_quotes(model, features, ds)  # no texts in some shapes: no rows
+    assert set(quotes["persona"]) <= set(model.personas_.index)
 
 
 def test_no_per_customer_source_is_one_plain_sentence(small_demo):

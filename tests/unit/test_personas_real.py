@@ -13,8 +13,8 @@ import pytest
 
 from cxresearch import recipes
 from cxresearch.features import customer_features, persona_basis
-from cxresearch.personas import (HIGHLY_STABLE, MIRROR_COSINE, SHARE_SLACK, PersonaModel, UnstablePersonasWarning,
-                                 feature_label)
+from cxresearch.personas import PersonaModel, UnstablePersonasWarning, feature_label
+from cxresearch.personas.selection import HIGHLY_STABLE, MIRROR_COSINE, SHARE_SLACK
 
 SHARED_DATA = Path(os.environ.get("CXRESEARCH_SHARED_DATA",
                                   Path(__file__).resolve().parents[2].parent / "shared" / "data"))

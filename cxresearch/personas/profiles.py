@@ -1,0 +1,131 @@
+"""What describes fitted personas: traits (standardised differences), distinctiveness, top traits,
+preferred channels, NPS/CSAT per persona from the KPI engine, and readable feature labels."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SmallGroupWarning
+from ..features import feature_group
+from ..stats import kpi_summary
+
+
+def distinctiveness(traits: pd.Series, top: int = 5) -> float:
+    """Mean absolute standardised difference of a persona's *top* strongest traits."""
+    return float(traits.dropna().abs().sort_values(ascending=False).iloc[:top].mean()) if traits.notna().any() else 0.0
+
+
+def standardised_differences(values: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
+    """Each group's mean minus the rest's, in standard deviations of all customers.
+
+    The whole population's SD (rather than the pooled within-group SD of
+    Cohen's d) keeps effects bounded when a group is nearly constant, such as a
+    yes/no trait every member shares; a constant column has effect 0.
+    """
+    n_in = values.notna().groupby(labels).sum()
+    sum_in = values.fillna(0.0).groupby(labels).sum()
+    n_out, sum_out = n_in.sum() - n_in, sum_in.sum() - sum_in
+    scale = values.std()
+    return (sum_in / n_in - sum_out / n_out).div(scale.where(scale > 0)).fillna(0.0)
+
+
+def persona_kpis(surveys: pd.DataFrame | None, labels: pd.Series, min_group_size: int) -> pd.DataFrame:
+    """NPS and CSAT (top-2-box %) per persona with 95% intervals, per answer, from the KPI engine.
+
+    Each answer counts once, as in every other KPI table
+    (:func:`cxresearch.stats.kpi_summary`), so a persona's NPS equals
+    ``kpi_table`` by persona; personas with fewer than *min_group_size*
+    respondents get none. *labels* maps customer_id to persona.
+    """
+    columns = [f"{m}{suffix}" for m in ("nps", "csat") for suffix in ("", "_low", "_high", "_n")]
+    if surveys is None or "customer_id" not in surveys.columns:
+        return pd.DataFrame(columns=columns, dtype=float)
+    persona = surveys["customer_id"].map(labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallGroupWarning)
+        table = kpi_summary(surveys.assign(persona=persona), by=["persona"], metrics=["nps", "csat"],
+                            min_group_size=min_group_size)
+    wide = table.pivot(index="persona", columns="metric", values=["value", "low", "high", "n"])
+    out = pd.DataFrame({f"{m}{suffix}": wide[(stat, m)] if (stat, m) in wide.columns else np.nan
+                        for m in ("nps", "csat") for suffix, stat in (("", "value"), ("_low", "low"),
+                                                                     ("_high", "high"), ("_n", "n"))},
+                       index=wide.index)
+    return out[columns]
+
+
+_LABELS = {"n_events": "events", "n_sessions": "sessions", "events_per_session": "events per session",
+           "frequency": "sessions per month", "recency_days": "days since last visit",
+           "tenure_days": "days since first visit", "n_channels": "channels used",
+           "cross_channel_sessions": "cross-channel sessions", "n_purchases": "purchases",
+           "avg_order_value": "average order value", "service_contacts": "service contacts",
+           "n_surveys": "survey answers", "nps": "NPS answer", "csat": "CSAT", "ces": "CES",
+           "n_reviews": "reviews", "review_rating": "review stars", "review_sentiment": "review sentiment"}
+
+
+def feature_label(column: str) -> str:
+    """Readable label of a feature column ("share_app" -> "app share").
+
+    Examples
+    --------
+    >>> feature_label("share_call_center"), feature_label("region=north")
+    ('call center share', 'region: north')
+    """
+    column = str(column)
+    if column in _LABELS:
+        return _LABELS[column]
+    for prefix, template in (("share_", "{} share"), ("reached_", "reached {}"), ("rating_", "{} rating"),
+                             ("days_since_", "days since {}")):
+        if column.startswith(prefix):
+            return template.format(column[len(prefix):].replace("_", " "))
+    return column.replace("=", ": ", 1).replace("_", " ")
+
+
+#: Two features whose correlation over the customers reaches this say the same thing (total charges and total
+#: revenue): names and trait lists keep only the stronger trait of the two.
+REDUNDANT = 0.8
+#: Customers the correlations are computed on (an evenly spaced sample in customer order).
+REDUNDANCY_SAMPLE = 20_000
+
+
+def redundancy(values: pd.DataFrame) -> pd.DataFrame:
+    """Absolute correlation of every pair of feature columns over the customers (0 where undefined).
+
+    Computed on at most :data:`REDUNDANCY_SAMPLE` customers, evenly spaced in
+    customer_id order, so the result does not depend on the order of rows.
+    """
+    ordered = values.iloc[np.argsort(values.index.astype(str), kind="stable")]
+    rows = np.unique(np.linspace(0, len(ordered) - 1, min(len(ordered), REDUNDANCY_SAMPLE)).astype(int))
+    return ordered.iloc[rows].corr().abs().fillna(0.0)
+
+
+def distinct(columns, similar: pd.DataFrame | None, *, kept=()) -> list[str]:
+    """*columns* in their order, one per attribute (``attribute=category``), none redundant with an earlier one.
+
+    *kept* are columns already said elsewhere (e.g. in a name's adjectives):
+    columns redundant with them are left out too.
+    """
+    chosen, attributes = list(kept), set()
+    for column in columns:
+        attribute = str(column).split("=")[0]
+        if attribute in attributes or (similar is not None and column in similar.index and any(
+                similar.at[column, other] >= REDUNDANT for other in chosen if other in similar.columns)):
+            continue
+        chosen.append(column)
+        attributes.add(attribute)
+    return chosen[len(kept):]
+
+
+def top_traits(traits: pd.Series, similar: pd.DataFrame | None = None, *, top: int = 5) -> str:
+    """The *top* strongest traits, one per attribute (its most over- or under-represented category),
+    leaving out a trait redundant with a stronger one (*similar*: :func:`redundancy`)."""
+    strongest = traits.dropna().abs().sort_values(ascending=False, kind="stable").index
+    return ", ".join(f"{feature_label(c)} {traits[c]:+.1f} SD" for c in distinct(strongest, similar)[:top])
+
+
+def preferred_channels(profile: pd.Series, top: int = 3) -> str:
+    shares = profile[[c for c in profile.index if feature_group(c) == "channels"]].dropna()
+    shares = shares[shares >= 0.05].sort_values(ascending=False, kind="stable").iloc[:top]
+    return ", ".join(f"{c.removeprefix('share_').replace('_', ' ')} {v:.0%}" for c, v in shares.items())
+

@@ -1,0 +1,211 @@
+"""Choosing the number of personas: candidates scored on a sample by per-persona bootstrap stability,
+separation, variable shares and mirror pairs (the rule is in docs/METHODS.md, "Personas").
+
+The functions take the :class:`~cxresearch.personas.PersonaModel` being fitted
+(its parameters and its fitted ``preprocessor_``) and a sample of its space.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.metrics import silhouette_score
+
+from ..errors import CXResearchWarning, ParameterError
+from .profiles import feature_label
+
+#: Customers the silhouette is computed on (a sample of the selection sample: it costs n squared).
+SILHOUETTE_SAMPLE = 3000
+#: K-means starts of each candidate's reference fit (its bootstrap refits use 3).
+REFERENCE_STARTS = 10
+#: Bootstrap Jaccard from which Hennig calls a cluster highly stable.
+HIGHLY_STABLE = 0.85
+#: How far above the cap a variable's share may end after down-weighting (the personas move as weights change).
+SHARE_SLACK = 0.05
+#: Most rounds of down-weighting a variable that dominates the separation.
+BALANCE_ROUNDS = 4
+#: Two personas are mirror images when their centres point in nearly opposite directions.
+MIRROR_COSINE = 0.95
+
+
+class UnstablePersonasWarning(CXResearchWarning):
+    """No candidate number of personas reached the stability threshold."""
+
+
+def select(model, sample: np.ndarray, rng) -> tuple[pd.DataFrame, dict, dict, dict]:
+    """Score every candidate k on *sample*.
+
+    Returns the selection table, the centres per k (to start the final fit),
+    the bootstrap Jaccard of each cluster per k (in the centres' order) and
+    the variables' weights per k.
+    """
+    n = len(sample)
+    if model.n_personas == "auto":
+        low, high = model.k_range
+        candidates = list(range(low, min(high, n // model.min_group_size) + 1)) or [low]
+    else:
+        candidates = [int(model.n_personas)]
+    if candidates[-1] >= n:
+        raise ParameterError(f"n_personas={candidates[-1]} needs more than {n} customers; got n_samples={n}.")
+    rows, references, jaccards, weights_per_k = [], {}, {}, {}
+    for k in candidates:
+        weights, reference, labels, shares = balanced_fit(model, sample, k, rng)
+        weighted = sample * column_weights(model.preprocessor_, weights)
+        references[k] = reference.means_ if model.method == "gmm" else reference.cluster_centers_
+        jaccards[k] = bootstrap_jaccard(weighted, labels, k, lambda: model._clusterer(k, rng), model.n_bootstrap,
+                                         rng)
+        weights_per_k[k] = weights
+        found = np.unique(labels).size
+        rows.append({
+            "k": k,
+            "silhouette": (silhouette_score(weighted, labels, sample_size=min(n, SILHOUETTE_SAMPLE),
+                                            random_state=rng.randint(2**31 - 1)) if 1 < found < n else np.nan),
+            "stability": float(jaccards[k].mean()),
+            "stability_sd": float(jaccards[k].std()),
+            "min_stability": float(jaccards[k].min()),
+            "min_size": int(np.bincount(labels, minlength=k).min()),
+            "top_variable": shares.index[0] if len(shares) else "",
+            "top_share": float(shares.iloc[0]) if len(shares) else np.nan,
+            "mirror_pairs": mirror_pairs(references[k] - weighted.mean(axis=0)) if k > 2 else 0,
+        })
+    table = pd.DataFrame(rows).set_index("k")
+    cap = share_cap(model.preprocessor_, model.max_share)
+    table.attrs["kinds"] = {"top_share": "share", "mirror_pairs": "count", "min_size": "count",
+                            **dict.fromkeys(["silhouette", "stability", "stability_sd", "min_stability"], "score")}
+    table["eligible"] = ((table["min_stability"] >= model.stability_threshold)
+                         & (table["min_size"] >= model.min_group_size)
+                         & ~(table["top_share"] > cap + SHARE_SLACK) & (table["mirror_pairs"] == 0))
+    table["chosen"] = False
+    chosen = choose(model, table)
+    if chosen is not None:
+        table.loc[chosen, "chosen"] = True
+    return table, references, jaccards, weights_per_k
+
+
+def balanced_fit(model, sample: np.ndarray, k: int, rng):
+    """Fit k personas on *sample*, down-weighting any variable that carries more than ``max_share``
+    of the separation (at most :data:`BALANCE_ROUNDS` times).
+
+    A variable of weight *w* has *w* squared times its between-persona sum of
+    squares; the weight that brings its share from *s* to ``max_share`` *m*
+    (the personas unchanged) is ``sqrt(m (1 - s) / ((1 - m) s))``.
+    Returns the weights per variable, the fitted clusterer, the labels of
+    *sample* and the variables' shares of the separation.
+    """
+    weights = pd.Series(1.0, index=list(model.preprocessor_.output_indices_))
+    m = share_cap(model.preprocessor_, model.max_share)
+    for _ in range(BALANCE_ROUNDS):
+        weighted = sample * column_weights(model.preprocessor_, weights)
+        reference = model._clusterer(k, rng, n_init=REFERENCE_STARTS).fit(weighted)
+        labels = reference.predict(weighted)
+        shares = separation_shares(weighted, labels, model.preprocessor_)
+        top = shares.iloc[0] if len(shares) else 0.0
+        if top <= m or m >= 1:
+            break
+        weights[shares.index[0]] *= 0.98 * np.sqrt(m * (1 - top) / ((1 - m) * top))
+    return weights, reference, labels, shares
+
+
+def share_cap(preprocessor: ColumnTransformer, max_share: float) -> float:
+    """Largest share of the separation one variable may carry: ``max_share``, but at least
+    twice an equal share (with two variables one of them always carries half or more)."""
+    n_variables = sum(part.stop > part.start for part in preprocessor.output_indices_.values())
+    return max(max_share, min(1.0, 2 / max(n_variables, 1)))
+
+
+def column_weights(preprocessor: ColumnTransformer, weights: pd.Series) -> np.ndarray:
+    """The weight of each column of the model's space, from the weight of each variable."""
+    columns = np.ones(max(part.stop for part in preprocessor.output_indices_.values()))
+    for name, part in preprocessor.output_indices_.items():
+        columns[part] = weights.get(name, 1.0)
+    return columns
+
+
+def choose(model, table: pd.DataFrame) -> int | None:
+    """The chosen k (see the module docstring), or None when no k of an automatic choice is eligible."""
+    eligible = table[table["eligible"]]
+    if model.n_personas != "auto":
+        k = int(table.index[0])
+        if eligible.empty:
+            row = table.loc[k]
+            unstable = "" if row["min_stability"] >= model.stability_threshold else (
+                f"its least stable persona reappears with Jaccard {row['min_stability']:.2f} "
+                f"< {model.stability_threshold} in resamples")
+            dominated = "" if not row["top_share"] > share_cap(model.preprocessor_, model.max_share) + SHARE_SLACK else (
+                f"{feature_label(row['top_variable'])} carries {row['top_share']:.0%} of the separation")
+            reasons = "; ".join(r for r in (unstable, dominated,
+                                            "some personas mirror each other" * bool(row["mirror_pairs"]),
+                                            f"its smallest persona has {row['min_size']} customers in the sample"
+                                            * bool(row["min_size"] < model.min_group_size)) if r)
+            warnings.warn(f"k={k} has stability {row['stability']:.2f} ({reasons}); the personas marked "
+                          "unstable may not be reproducible.", UnstablePersonasWarning, stacklevel=4)
+        return k
+    if eligible.empty:
+        return None
+    silhouette = eligible["silhouette"].fillna(-1)
+    separated = eligible[silhouette >= silhouette.max() - model.score_tolerance]
+    strong = separated[separated["min_stability"] >= HIGHLY_STABLE]
+    return int(strong.index.max()) if len(strong) else int(eligible["stability"].idxmax())
+
+
+def no_segmentation(model, sample: np.ndarray, rng) -> str:
+    """The sentence saying that no k in the range is stable, and along what the data splits instead."""
+    low, high = model.k_range
+    tried = model.selection_
+    best = int(tried["min_stability"].idxmax())
+    why = (f"no number of personas from {low} to {high} gives personas that all reappear in resamples "
+           f"(best: {best} personas, least stable {tried.loc[best, 'min_stability']:.2f}"
+           f"{', largest variable share ' + format(tried.loc[best, 'top_share'], '.0%') if tried.loc[best, 'top_share'] > share_cap(model.preprocessor_, model.max_share) + SHARE_SLACK else ''})")
+    labels = model._clusterer(2, rng).fit(sample).predict(sample)
+    jaccard = bootstrap_jaccard(sample, labels, 2, lambda: model._clusterer(2, rng), model.n_bootstrap, rng)
+    shares = separation_shares(sample, labels, model.preprocessor_)
+    if jaccard.min() < model.stability_threshold or shares.empty:
+        sentence = f"No stable segmentation: {why}, and the customers form no distinct groups on these features."
+    else:
+        along = shares.index[:max(1, int((shares.cumsum() < 0.6).sum()) + 1)][:3]
+        sentence = (f"No stable segmentation: the data splits only along {' and '.join(map(feature_label, along))} "
+                    f"({shares[along].sum():.0%} of the separation of a two-way split); {why}.")
+    warnings.warn(sentence + " All customers are shown as one group.", UnstablePersonasWarning, stacklevel=4)
+    return sentence
+
+
+def bootstrap_jaccard(sample: np.ndarray, labels: np.ndarray, k: int, make, n_bootstrap: int, rng) -> np.ndarray:
+    """Mean bootstrap Jaccard similarity of each cluster of *labels* (Hennig's clusterboot).
+
+    Each round refits ``make()`` on a bootstrap resample of *sample*; every
+    original cluster, restricted to the customers drawn, is compared with the
+    most similar refitted cluster on those customers: Jaccard = shared /
+    in either. Returns the mean over the rounds, one value per cluster.
+    """
+    n = len(sample)
+    total = np.zeros(k)
+    for _ in range(n_bootstrap):
+        rows = rng.randint(0, n, size=n)
+        refit = make().fit(sample[rows])
+        drawn = np.unique(rows)
+        mine, theirs = labels[drawn], refit.predict(sample[drawn])
+        shared = np.bincount(mine * k + theirs, minlength=k * k).reshape(k, k).astype(float)  # contingency table
+        union = shared.sum(axis=1, keepdims=True) + shared.sum(axis=0, keepdims=True) - shared
+        total += np.divide(shared, union, out=np.zeros_like(shared), where=union > 0).max(axis=1, initial=0.0)
+    return total / n_bootstrap
+
+
+def separation_shares(Z: np.ndarray, labels: np.ndarray, preprocessor: ColumnTransformer) -> pd.Series:
+    """Each variable's share of the between-persona sum of squares in the model's space, largest first."""
+    centred = pd.DataFrame(Z - Z.mean(axis=0))
+    groups = centred.groupby(labels)
+    between = (groups.sum() ** 2).div(groups.size(), axis=0).sum().to_numpy()
+    per_variable = pd.Series({name: between[part].sum() for name, part in preprocessor.output_indices_.items()
+                              if part.stop > part.start})
+    total = per_variable.sum()
+    return (per_variable / total if total > 0 else per_variable * 0).sort_values(ascending=False, kind="stable")
+
+
+def mirror_pairs(centres: np.ndarray) -> int:
+    """Pairs of persona centres (relative to the overall mean) pointing in opposite directions (cosine < -0.95)."""
+    norms = np.linalg.norm(centres, axis=1, keepdims=True)
+    unit = np.divide(centres, norms, out=np.zeros_like(centres), where=norms > 0)
+    cosine = unit @ unit.T
+    return int((cosine[np.triu_indices(len(centres), 1)] < -MIRROR_COSINE).sum())

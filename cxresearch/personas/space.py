@@ -1,0 +1,114 @@
+"""The personas' space: every variable of a per-customer table as one block, weighted as FAMD does.
+
+Numbers get the median for missing values and, when skewed and non-negative,
+a log; text columns are one-hot encoded; the channel shares together are one
+composition, taken as centred log-ratios. Each block is centred and scaled so
+that no variable weighs more than one unit on any direction of the space.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
+
+from ..features import feature_group
+
+SKEW_THRESHOLD = 1.0
+MAX_CATEGORIES = 12
+#: Added to every channel share before the log-ratio, so a channel never or once used is a small share, not log(0).
+SHARE_FLOOR = 0.1
+#: Name of the variable made of all channel shares.
+CHANNEL_MIX = "channel mix"
+
+
+def _log1p_nonnegative(values):
+    return np.log1p(np.clip(values, 0, None))
+
+
+def _centred_log_ratio(shares):
+    """Centred log-ratio of each row of shares (compositions), zeros replaced by :data:`SHARE_FLOOR` first."""
+    values = np.nan_to_num(np.asarray(shares, dtype=float), nan=0.0) + SHARE_FLOOR
+    logs = np.log(values / values.sum(axis=1, keepdims=True))
+    return logs - logs.mean(axis=1, keepdims=True)
+
+
+def _category_name(feature, category) -> str:
+    return f"{feature}={category}"
+
+
+class _FamdScaler(TransformerMixin, BaseEstimator):
+    """Centre and scale the columns of one variable as factor analysis of mixed data (FAMD) does.
+
+    ``kind="number"``: a z-score (variance 1). ``kind="categories"``: each 0/1
+    indicator minus its share *p*, divided by the square root of *p*, so a
+    variable with *J* categories has a total variance of *J - 1*, like a
+    number for each of its degrees of freedom. ``kind="composition"``: each
+    centred log-ratio standardised, then the block scaled to a total variance
+    of *D - 1* for *D* parts. No variable can then weigh more than one unit on
+    any direction of the space.
+    """
+
+    def __init__(self, kind="number"):
+        self.kind = kind
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=float)
+        self.mean_ = X.mean(axis=0)
+        spread = np.sqrt(self.mean_) if self.kind == "categories" else X.std(axis=0)
+        self.scale_ = np.where(spread > 0, spread, 1.0)
+        if self.kind == "composition" and X.shape[1] > 1:
+            self.scale_ = self.scale_ * np.sqrt(X.shape[1] / (X.shape[1] - 1))
+        return self
+
+    def transform(self, X):
+        return (np.asarray(X, dtype=float) - self.mean_) / self.scale_
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(input_features, dtype=object)
+
+
+def _variables(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Variable name -> its columns: every column alone, except the channel shares, one "channel mix" together."""
+    shares = [c for c in frame.columns if feature_group(c) == "channels"]
+    variables = {c: [c] for c in frame.columns if c not in shares or len(shares) < 2}
+    if len(shares) >= 2:
+        variables[CHANNEL_MIX] = shares
+    return variables
+
+
+def preprocessor(frame: pd.DataFrame) -> ColumnTransformer:
+    """The model's space for the columns of *frame*: one block per variable, weighted as FAMD does.
+
+    Numbers get the median for missing values and, when skewed and
+    non-negative (skewness > 1), a log; text columns are one-hot encoded
+    (missing as its own category, rare ones grouped); the channel shares
+    together are one composition, taken as centred log-ratios. Each block is
+    then centred and scaled by :class:`_FamdScaler`.
+    """
+    parts = []
+    for name, columns in _variables(frame).items():
+        values = frame[columns]
+        if name == CHANNEL_MIX:
+            kind, steps = "composition", [FunctionTransformer(_centred_log_ratio, feature_names_out="one-to-one")]
+        elif not pd.api.types.is_numeric_dtype(values.iloc[:, 0]):
+            kind, steps = "categories", [text_encoder()]
+        else:
+            kind = "number"
+            column = values.iloc[:, 0].astype(float)
+            skewed = column.min() >= 0 and column.skew() > SKEW_THRESHOLD
+            steps = [SimpleImputer(strategy="median", keep_empty_features=True),
+                     *([FunctionTransformer(_log1p_nonnegative, feature_names_out="one-to-one")] if skewed else [])]
+        parts.append((name, make_pipeline(*steps, _FamdScaler(kind)), columns))
+    return ColumnTransformer(parts, verbose_feature_names_out=False)
+
+
+def text_encoder():
+    """One-hot encoding of text columns ("region=north"), missing as its own category, rare ones grouped."""
+    return make_pipeline(SimpleImputer(strategy="constant", fill_value="missing", keep_empty_features=True),
+                         OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORIES,
+                                       sparse_output=False, feature_name_combiner=_category_name))
+
