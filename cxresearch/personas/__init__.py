@@ -7,7 +7,7 @@ One module per job: :mod:`.space` (the weighted FAMD-like space),
 :mod:`.card` and :mod:`.state` (what the next run aligns to).
 """
 from ..features import NoCustomerDataError
-from .card import PersonaCard, persona_card
+from .card import PersonaCard, persona_card, persona_card_data
 from .model import PersonaModel, fit_personas
 from .profiles import feature_label
 from .projection import projection_data
@@ -16,5 +16,5 @@ from .selection import UnstablePersonasWarning
 from .state import PersonaState, PersonaStateWarning
 
 __all__ = ["PersonaModel", "PersonaCard", "PersonaState", "PersonaStateWarning", "UnstablePersonasWarning",
-           "NoCustomerDataError", "fit_personas", "persona_card",
+           "NoCustomerDataError", "fit_personas", "persona_card", "persona_card_data",
            "representative_quotes", "projection_data", "feature_label"]

@@ -14,7 +14,7 @@ from cxresearch.dataset import CXDataset
 from cxresearch.errors import DataError, ParameterError, SmallGroupWarning
 from cxresearch.features import NoCustomerDataError, persona_basis, persona_sources
 from cxresearch.personas import (PersonaModel, PersonaState, PersonaStateWarning, UnstablePersonasWarning,
-                                 fit_personas, persona_card, projection_data,
+                                 fit_personas, persona_card, persona_card_data, projection_data,
                                  representative_quotes)
 from cxresearch.personas.profiles import standardised_differences
 from cxresearch.synthetic import generate
@@ -40,9 +40,17 @@ def demo(tmp_path_factory):
 
 
 def test_auto_k_recovers_the_planted_personas(demo):
-    _, _, truth, planted, model = demo
+    _, features, truth, planted, model = demo
     assert model.n_personas_ == truth.nunique() == len(planted)
-    assert adjusted_rand_score(truth, model.labels_) >= 0.75
+    found = adjusted_rand_score(truth, model.labels_)
+    # The ceiling of any centre-based method in the model's space: each customer at the nearest planted centre.
+    # It is 0.87 on this demo (app natives and social browsers differ almost only in channel mix), so the
+    # issue's 0.9 cannot be reached here; when the generator separates them, raise 0.75 back to 0.9.
+    Z, codes = model.transform(features), truth.astype("category").cat.codes.to_numpy()
+    centres = np.vstack([Z[codes == c].mean(axis=0) for c in range(codes.max() + 1)])
+    oracle = adjusted_rand_score(codes, ((Z[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1))
+    assert found >= 0.75 and found >= oracle - 0.1, (found, oracle)
+    assert oracle < 0.9 or found >= 0.9 - 0.05, "the generator now separates its personas: expect ARI >= 0.9"
     assert model.personas_["stability"].min() >= model.stability_threshold and not model.personas_["unstable"].any()
     assert model.segmentation_ is None and model.separation_.max() <= 0.5 + 0.05
     chosen = model.selection_.loc[model.n_personas_]
@@ -87,7 +95,7 @@ def test_cards_are_self_contained_escaped_and_quote_redacted_text(demo):
     assert not quotes["quote"].str.contains("@example").any()
     card = persona_card(model, 0, quotes=quotes)
     assert card._repr_html_() == card
-    assert model.personas_.loc[0, "name"] in card and "NPS" in card and "95% CI" in card
+    assert model.personas_.loc[0, "name"] in card and "NPS" in card and "95% interval" in card
     assert "http" not in card and "<script" not in card and "<link" not in card
 
 
@@ -197,6 +205,21 @@ def test_card_escapes_text_and_suppresses_small_personas(blobs):
     assert "fewer than 10000 customers" in small and "Bold" not in small
 
 
+def test_card_data_shows_shares_as_fractions_and_labels_a_mixed_personas_two_voices(blobs):
+    model = PersonaModel(3, n_bootstrap=3, random_state=0).fit(blobs[0])
+    quotes = pd.DataFrame({"persona": [0, 0, 1], "quote": ["Loved it all", "Hated the wait", "Fine overall"],
+                           "tone": ["positive", "negative", "positive"], "label": ["positive", "negative", ""]})
+    card = persona_card_data(model, 0, quotes=quotes)
+    assert card.size == model.personas_.loc[0, "size"] and card.n_total == 400
+    assert card.share_low < card.share == pytest.approx(card.size / 400) < card.share_high < 1
+    assert [(q.text, q.tone) for q in card.quotes] == [("Loved it all", "positive"), ("Hated the wait", "negative")]
+    assert [q.tone for q in persona_card_data(model, 1, quotes=quotes).quotes] == [""]
+    assert card.attributes[-1].label == "region" and sum(s for _, s in card.attributes[-1].distribution) == 1
+    assert len({t.label.split(":")[0] for t in card.traits}) == len(card.traits)  # one trait per attribute
+    hidden = persona_card_data(model, 0, min_group_size=10_000)
+    assert hidden.suppressed and hidden.name == "Persona 0" and not hidden.traits
+
+
 def test_standardised_differences_known_answer():
     values = pd.DataFrame({"x": [1.0, 2.0, 3.0, 5.0, 6.0, 7.0], "y": [1.0] * 6, "yes": [1.0, 1, 1, 0, 0, 0]})
     d = standardised_differences(values, np.array([0, 0, 0, 1, 1, 1]))
@@ -213,12 +236,15 @@ def test_unstable_data_warns_and_bad_parameters_list_choices():
         model = PersonaModel(k_range=(2, 4), stability_threshold=1.0, n_bootstrap=3, random_state=0).fit(noise)
     assert model.n_personas_ == 1 and model.segmentation_.startswith("No stable segmentation")
     assert model.personas_["name"].tolist() == ["All customers"] and model.labels_.eq(0).all()
-    with pytest.raises(ParameterError, match="'kmeans', 'gmm'"):
+    # scikit-learn's declared constraints, its wording, raised as our ParameterError
+    with pytest.raises(ParameterError, match="'method' parameter of PersonaModel must be a str among .*'gmm'"):
         PersonaModel(method="dbscan").fit(noise)
-    with pytest.raises(ParameterError, match="active columns"):
+    with pytest.raises(ParameterError, match="active columns .* Did you mean 'spend'"):
         PersonaModel(active=["spned"]).fit(pd.DataFrame(noise, columns=["spend", "age"]))
-    with pytest.raises(ParameterError, match="n_personas must be 'auto' or an integer"):
+    with pytest.raises(ParameterError, match="'n_personas' parameter of PersonaModel must be a str among {'auto'} or"):
         PersonaModel("many").fit(noise)
+    with pytest.raises(ParameterError, match="'k_range' parameter of PersonaModel must be a pair"):
+        PersonaModel(k_range=(5, 3)).fit(noise)
 
 
 # --------------------------------------------------------------- charts, widget
