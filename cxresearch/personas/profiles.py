@@ -106,14 +106,18 @@ def distinct(columns, similar: pd.DataFrame | None, *, kept=()) -> list[str]:
     *kept* are columns already said elsewhere (e.g. in a name's adjectives):
     columns redundant with them are left out too.
     """
+    position = {} if similar is None else {column: i for i, column in enumerate(similar.columns)}
+    close = None if similar is None else similar.to_numpy() >= REDUNDANT
     chosen, attributes = list(kept), set()
+    said = [position[c] for c in kept if c in position]
     for column in columns:
         attribute = str(column).split("=")[0]
-        if attribute in attributes or (similar is not None and column in similar.index and any(
-                similar.at[column, other] >= REDUNDANT for other in chosen if other in similar.columns)):
+        if attribute in attributes or (column in position and close[position[column], said].any()):
             continue
         chosen.append(column)
         attributes.add(attribute)
+        if column in position:
+            said.append(position[column])
     return chosen[len(kept):]
 
 

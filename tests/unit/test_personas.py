@@ -198,7 +198,7 @@ def test_rename_validates_ids_and_uniqueness(blobs):
 def test_card_escapes_text_and_suppresses_small_personas(blobs):
     model = PersonaModel(3, n_bootstrap=3, random_state=0).fit(blobs[0]).rename({0: "<b>Bold</b> & co"})
     card = persona_card(model, 0, quotes=pd.Series({0: "Mail me at mario.rossi@example.it <script>"}))
-    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in card and "<b>" not in card
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in card and "<b>Bold" not in card
     assert "[email]" in card and "&lt;script&gt;" in card and "mario.rossi" not in card
     with pytest.warns(SmallGroupWarning):
         small = persona_card(model, 0, min_group_size=10_000)
@@ -367,3 +367,15 @@ def test_no_saved_state_is_silent(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert PersonaState.read(tmp_path) is None
+
+
+def test_traits_that_say_the_same_thing_are_named_once():
+    from cxresearch.personas.profiles import distinct, redundancy
+    values = pd.DataFrame({"total_charges": [1.0, 2, 3, 4, 5, 6], "total_revenue": [1.1, 2, 3.2, 4, 5.1, 6],
+                           "age": [3.0, 1, 2, 6, 4, 5]}, index=[f"c{i}" for i in range(6)])
+    similar = redundancy(values)
+    assert similar.loc["total_charges", "total_revenue"] > 0.99 and similar.loc["age", "total_charges"] < 0.8
+    order = ["total_charges", "total_revenue", "age", "plan=basic", "plan=plus"]
+    assert distinct(order, similar) == ["total_charges", "age", "plan=basic"]  # one per attribute, no redundant one
+    assert distinct(order, similar, kept=["total_revenue"]) == ["age", "plan=basic"]  # already said by the name
+    assert redundancy(values.iloc[::-1]).equals(similar)  # row order does not matter
