@@ -1,4 +1,5 @@
-"""Persona cards: what a card shows (:func:`persona_card_data`), drawn by :func:`cxresearch.cards.render_persona_card`."""
+"""Persona cards: what a card shows (:func:`persona_card_data`), drawn by
+:func:`cxresearch.cards.render_persona_card`."""
 from __future__ import annotations
 
 import warnings

@@ -45,7 +45,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from ..errors import DataError, ParameterError, did_you_mean
-from ..features import NoCustomerDataError, customer_features, persona_basis, persona_sources
+from ..features import REPEAT_ONLY, NoCustomerDataError, customer_features, persona_basis, persona_sources
 from ..privacy import MIN_GROUP_SIZE
 from . import selection
 from .names import deduplicate, name_personas
@@ -404,7 +404,11 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         size = pd.Series(np.bincount(labels, minlength=ids.max() + 1)[ids], index=self.profiles_.index)
         suppressed = size < self.min_group_size
         similar = redundancy(values)
-        names = (name_personas(self.traits_, self.profiles_, suppressed, similar) if len(ids) > 1
+        # frequency, recency, tenure and purchases that did not shape the personas (customers do not come back)
+        # only say when one-visit customers came: they do not name personas
+        unshaped = [c for c in self.traits_.columns if REPEAT_ONLY.match(str(c)) and c not in self.active_]
+        named = self.traits_.drop(columns=unshaped)
+        names = (name_personas(named, self.profiles_, suppressed, similar) if len(ids) > 1
                  else pd.Series(ALL_CUSTOMERS, index=self.profiles_.index))
         table = pd.DataFrame({"name": names, "size": size, "share": size / size.sum(),
                               "stability": stability.to_numpy(),

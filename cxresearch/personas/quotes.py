@@ -6,9 +6,9 @@ or CSAT 4-5 or 4-5 stars is positive, NPS 0-6 or CSAT 1-2 or 1-2 stars is
 negative (the first score an answer has decides: NPS, then CSAT; an NPS of
 7-8 and texts without a score have no tone). A persona's tone follows its
 members' scored texts: positive when positive texts are at least twice as
-many as negative ones, negative the other way round, otherwise *mixed*. A positive or negative persona gets one quote of its
-tone; a mixed persona gets one positive and one negative, labelled as such.
-Among the texts of the wanted tone the most *typical* one is chosen: written
+many as negative ones, negative the other way round, otherwise *mixed*. A
+positive or negative persona gets one quote of its tone; a mixed persona gets
+one positive and one negative, labelled as such. Among the texts of the wanted tone the most *typical* one is chosen: written
 by the member closest to the persona's centre in the model's space. Texts
 under :data:`MIN_WORDS` words are passed over, and so is any text that nearly
 repeats a quote already chosen for any persona (word-set Jaccard of at least

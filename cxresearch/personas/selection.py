@@ -133,7 +133,8 @@ def choose(model, table: pd.DataFrame) -> int | None:
             unstable = "" if row["min_stability"] >= model.stability_threshold else (
                 f"its least stable persona reappears with Jaccard {row['min_stability']:.2f} "
                 f"< {model.stability_threshold} in resamples")
-            dominated = "" if not row["top_share"] > share_cap(model.preprocessor_, model.max_share) + SHARE_SLACK else (
+            cap = share_cap(model.preprocessor_, model.max_share)
+            dominated = "" if not row["top_share"] > cap + SHARE_SLACK else (
                 f"{feature_label(row['top_variable'])} carries {row['top_share']:.0%} of the separation")
             reasons = "; ".join(r for r in (unstable, dominated,
                                             "some personas mirror each other" * bool(row["mirror_pairs"]),
@@ -155,9 +156,10 @@ def no_segmentation(model, sample: np.ndarray, rng) -> str:
     low, high = model.k_range
     tried = model.selection_
     best = int(tried["min_stability"].idxmax())
+    dominated = tried.loc[best, "top_share"] > share_cap(model.preprocessor_, model.max_share) + SHARE_SLACK
     why = (f"no number of personas from {low} to {high} gives personas that all reappear in resamples "
            f"(best: {best} personas, least stable {tried.loc[best, 'min_stability']:.2f}"
-           f"{', largest variable share ' + format(tried.loc[best, 'top_share'], '.0%') if tried.loc[best, 'top_share'] > share_cap(model.preprocessor_, model.max_share) + SHARE_SLACK else ''})")
+           f"{', largest variable share ' + format(tried.loc[best, 'top_share'], '.0%') if dominated else ''})")
     labels = model._clusterer(2, rng).fit(sample).predict(sample)
     jaccard = bootstrap_jaccard(sample, labels, 2, lambda: model._clusterer(2, rng), model.n_bootstrap, rng)
     shares = separation_shares(sample, labels, model.preprocessor_)
