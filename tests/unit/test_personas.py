@@ -211,7 +211,7 @@ def test_card_data_shows_shares_as_fractions_and_labels_a_mixed_personas_two_voi
                            "tone": ["positive", "negative", "positive"], "label": ["positive", "negative", ""]})
     card = persona_card_data(model, 0, quotes=quotes)
     assert card.size == model.personas_.loc[0, "size"] and card.n_total == 400
-    assert card.share_low < card.share == pytest.approx(card.size / 400) < card.share_high < 1
+    assert card.share == pytest.approx(card.size / 400) and card.share_low < card.share < card.share_high < 1
     assert [(q.text, q.tone) for q in card.quotes] == [("Loved it all", "positive"), ("Hated the wait", "negative")]
     assert [q.tone for q in persona_card_data(model, 1, quotes=quotes).quotes] == [""]
     assert card.attributes[-1].label == "region" and sum(s for _, s in card.attributes[-1].distribution) == 1
