@@ -95,7 +95,7 @@ COLUMN_LABELS = (
     N_("top traits"), N_("underperforming"), N_("barely used"), N_("reason code"), N_("overall minus without"),
     N_("NPS without"), N_("answers"), N_("comments"), N_("answered"),
     N_("flag"), N_("level"), N_("mean channels"), N_("kind"), N_("share of the separation"), N_("stability SD"),
-    N_("min size"),
+    N_("min size"), N_("responses"),
 )
 
 #: Category values the library writes into its tables, as a reader sees them (translated when shown).

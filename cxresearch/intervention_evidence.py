@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, did_you_mean
+from .i18n import N_
 from .sessions import sessionize
 from .text import sentiment
 
@@ -32,12 +33,12 @@ class Metric(NamedTuple):
 
 #: Metrics measured for each intervention.
 METRICS = {
-    "csat": Metric("surveys", "share", "higher", "CSAT (% of 4-5 answers)"),
-    "csat_mean": Metric("surveys", "mean", "higher", "CSAT mean (1-5)"),
+    "csat": Metric("surveys", "share", "higher", N_("CSAT (% of 4-5 answers)")),
+    "csat_mean": Metric("surveys", "mean", "higher", N_("CSAT mean (1-5)")),
     "nps": Metric("surveys", "nps", "higher", "NPS"),
-    "exit_rate": Metric("sessions", "share", "lower", "exit rate (% of sessions)"),
-    "conversion": Metric("sessions", "share", "higher", "conversion to a later stage (% of sessions)"),
-    "sentiment": Metric("reviews", "mean", "higher", "review sentiment (-1..1)"),
+    "exit_rate": Metric("sessions", "share", "lower", N_("exit rate (% of sessions)")),
+    "conversion": Metric("sessions", "share", "higher", N_("conversion to a later stage (% of sessions)")),
+    "sentiment": Metric("reviews", "mean", "higher", N_("review sentiment (-1..1)")),
 }
 KINDS = ("touchpoint", "channel", "stage")
 

@@ -33,7 +33,8 @@ import pandas as pd
 from .capabilities import available, supported
 from .dataset import CXDataset
 from .errors import SmallGroupWarning
-from .i18n import _, format_number
+from .display import pretty, value_label
+from .i18n import N_, _, format_date, format_number
 from .interventions import METRICS, compare_verdicts, intervention_effects
 from .journeys import journey_map
 from .personas import NoCustomerDataError, PersonaModel, PersonaState, fit_personas
@@ -44,7 +45,7 @@ __all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headlin
            "KPI_LABELS", "PERSONA_MODEL"]
 
 #: KPI key -> label shown in reports.
-KPI_LABELS = {"nps": "NPS", "csat": "CSAT (% satisfied)", "ces": "CES (1-7, higher = easier)"}
+KPI_LABELS = {"nps": "NPS", "csat": N_("CSAT (% satisfied)"), "ces": N_("CES (1-7, higher = easier)")}
 TOP_PAIN_POINTS = 10
 #: File of the persona state in a run folder (beside its Parquet tables, see PersonaState).
 PERSONA_MODEL = PersonaState.FILES[0]
@@ -167,24 +168,32 @@ class Summary:
     def intervention_findings(self) -> str:
         """Each intervention's verdict per metric with its difference-in-differences, in Markdown bullets."""
         if self.interventions.empty:
-            return "No interventions were measured in this period."
+            return _("No interventions were measured in this period.")
         lines = []
         for (intervention_id, scope, start), rows in self.interventions.groupby(
                 ["intervention_id", "scope", "start"], sort=False):
-            lines.append(f"- **{intervention_id}** {rows['description'].iloc[0]} (at `{scope}`, from "
-                         f"{pd.Timestamp(start):%Y-%m-%d}):")
-            lines += [f"    - {METRICS[row.metric].label}: {_verdict_words(row)}" for row in rows.itertuples()]
+            lines.append(f"- **{intervention_id}** {rows['description'].iloc[0]} "
+                         + _("(at `%(scope)s`, from %(start)s):") % {"scope": scope, "start": format_date(start)})
+            lines += [f"    - {_(METRICS[row.metric].label)}: {_verdict_words(row)}" for row in rows.itertuples()]
         if self.previous_run is not None:
-            lines.append(f"\nVerdicts changed since run {self.previous_run}:" if len(self.verdict_changes)
-                         else f"\nNo verdict changed since run {self.previous_run}.")
-            lines += [f"- **{row.intervention_id}** {METRICS[row.metric].label}: "
+            lines.append("\n" + (_("Verdicts changed since run %(run)s:") if len(self.verdict_changes)
+                                 else _("No verdict changed since run %(run)s.")) % {"run": self.previous_run})
+            lines += [f"- **{row.intervention_id}** {_(METRICS[row.metric].label)}: "
                       f"{_or_unmeasured(row.previous_verdict)} → **{_or_unmeasured(row.verdict)}**"
                       for row in self.verdict_changes.itertuples()]
         return "\n".join(lines)
 
+    def not_computed_view(self):
+        """For a page: the analyses not computed as a table, or one sentence saying every analysis ran."""
+        from IPython.display import Markdown
+
+        if len(self.not_computed):
+            return pretty(self.not_computed)
+        return Markdown(_("Every analysis of the routine was computed."))
+
     def kpi_table(self) -> pd.DataFrame:
         """KPIs with intervals and change since the previous run, one row each, for the report."""
-        table = pd.DataFrame([{"kpi": key, "KPI": KPI_LABELS[key], "value": e.value, "low": e.low, "high": e.high,
+        table = pd.DataFrame([{"kpi": key, "KPI": _(KPI_LABELS[key]), "value": e.value, "low": e.low, "high": e.high,
                                "responses": e.n} for key, e in self.kpis.items()])
         if table.empty or self.kpi_changes.empty:
             return table.drop(columns="kpi", errors="ignore")
@@ -208,20 +217,28 @@ class Summary:
 
 def _verdict_words(effect) -> str:
     """``"**improved**, difference-in-differences +12.30 (95% interval +5.10 to +19.40)"`` for one effect row."""
+    verdict = f"**{value_label(effect.verdict)}**"
     if pd.isna(effect.did):
-        return f"**{effect.verdict}**"
-    words = (f"**{effect.verdict}**, difference-in-differences {effect.did:+.2f} "
-             f"(95% interval {effect.did_low:+.2f} to {effect.did_high:+.2f})")
+        return verdict
+    words = verdict + ", " + _("difference-in-differences %(did)s (95%% interval %(low)s to %(high)s)") % {
+        "did": _signed(effect.did), "low": _signed(effect.did_low), "high": _signed(effect.did_high)}
     mde = getattr(effect, "mde", float("nan"))
     if effect.verdict == "no detectable change" and pd.notna(mde):
-        words += f"; this sample detects changes of ±{mde:.2f} or more (80% power)"
+        words += "; " + _("this sample detects changes of ±%(mde)s or more (80%% power)") % {
+            "mde": format_number(mde, decimals=2)}
     if effect.verdict == "not identified":
-        words += "; the scope was already drifting from the comparison before the start (pre-trend check failed)"
+        words += "; " + _("the scope was already drifting from the comparison before the start (pre-trend check "
+                          "failed)")
     return words
 
 
+def _signed(value) -> str:
+    """*value* with two decimals and its sign (``+12,30`` in Italian)."""
+    return ("+" if value >= 0 else "") + format_number(value, decimals=2)
+
+
 def _or_unmeasured(verdict) -> str:
-    return "not measured" if pd.isna(verdict) else verdict
+    return _("not measured") if pd.isna(verdict) else value_label(verdict)
 
 
 def save_persona_model(model: PersonaModel, folder) -> None:

@@ -232,7 +232,7 @@ def test_summary_tells_each_intervention_verdict_and_what_changed_since_the_prev
                       stages=pd.DataFrame(), pain_points=pd.DataFrame(), interventions=current,
                       verdict_changes=compare_verdicts(current, previous), previous_run="R0")
     assert summary.intervention_findings().splitlines() == [
-        "- **I1** Chat staffing (at `chat`, from 2025-07-01):",
+        "- **I1** Chat staffing (at `chat`, from July 1, 2025):",
         "    - CSAT (% of 4-5 answers): **improved**, difference-in-differences +12.50 (95% interval +10.50 to +14.50)",
         "    - NPS: **not enough data**",
         "",
