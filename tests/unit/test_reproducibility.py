@@ -1,9 +1,10 @@
 """Same inputs and seed give the same results; so do the same inputs with every table's rows shuffled.
 
-Two full routine runs of one small demo dataset (in separate reports folders, so
-neither compares with the other) must give byte-identical ``kpis.json`` and
-``personas.csv`` and the same visible text on every page apart from the run id
-and times. A copy with the rows of every table permuted gives the same results
+Two full routine runs of one small demo dataset in separate reports folders, so
+neither compares with the other (``first`` and ``twin`` of the shared
+``routine_runs``, ``tests/conftest.py``), must give byte-identical result files
+and the same visible text on every page apart from the run id and times. A copy
+with the rows of every table permuted gives the same results
 (:func:`cxresearch.routine.run_summary`, without notebooks).
 """
 from __future__ import annotations
@@ -16,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxresearch.routine import RoutineParameters, run, run_summary
-from cxresearch.synthetic import generate
+from cxresearch.routine import RoutineParameters, run_summary
+from tests.routine_runs import RUNS_MIN_GROUP_SIZE, RUNS_SEED
 
 RESULTS = ("kpis.json", "personas.csv", "persona_shares.csv", "journey_stages.csv", "pain_points.csv",
            "interventions.csv")
@@ -34,17 +35,8 @@ def visible_text(page: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return generate(tmp_path_factory.mktemp("demo"), customers=300, random_state=11)
-
-
-@pytest.fixture(scope="module")
-def twin_runs(demo, tmp_path_factory):
-    runs = [run(RoutineParameters(data_dir=str(demo), seed=3), reports_dir=tmp_path_factory.mktemp("reports"))
-            for _ in range(2)]
-    for done in runs:
-        assert done.ok, done.manifest["error"]
-    return runs
+def twin_runs(routine_runs):
+    return routine_runs.first, routine_runs.twin
 
 
 def test_results_are_byte_identical(twin_runs):
@@ -78,13 +70,14 @@ def shuffled_copy(source, target, seed: int = 0):
     return target
 
 
-def test_shuffled_rows_give_the_same_results(demo, twin_runs, tmp_path):
+def test_shuffled_rows_give_the_same_results(routine_runs, twin_runs, tmp_path):
+    demo = routine_runs.data
     shuffled = shuffled_copy(demo, tmp_path / "shuffled")
     assert (shuffled / "events.csv").read_bytes() != (demo / "events.csv").read_bytes()
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    run_summary(RoutineParameters(data_dir=str(shuffled), seed=3, reports_dir=str(tmp_path / "none"),
-                                  run_dir=str(run_dir)))
+    run_summary(RoutineParameters(data_dir=str(shuffled), seed=RUNS_SEED, min_group_size=RUNS_MIN_GROUP_SIZE,
+                                  reports_dir=str(tmp_path / "none"), run_dir=str(run_dir)))
     original = twin_runs[0].folder
     assert (run_dir / "kpis.json").read_bytes() == (original / "kpis.json").read_bytes()
     for name in RESULTS[1:]:
