@@ -82,6 +82,29 @@ def test_journey_heatmap_emotion_curve_and_funnel_label_every_stage_and_channel(
         charts.emotion_curve(table.drop(columns="csat_mean"))
 
 
+def test_funnel_chart_draws_each_personas_steps_with_the_share_kept_from_the_first():
+    steps = ["awareness", "consideration", "purchase"]
+    funnel = pd.DataFrame({"persona": ["Browsers"] * 3 + ["Loyal"] * 3, "name": steps * 2,
+                           "customers": [100, 40, 10, 50, 45, 40]})
+    figure = charts.funnel_chart(funnel)
+    assert [trace.name for trace in figure.data] == ["Browsers", "Loyal"]
+    assert [list(trace.x) for trace in figure.data] == [[100, 40, 10], [50, 45, 40]]
+    assert all(list(trace.y) == steps for trace in figure.data)
+    assert figure.data[0].textinfo == "value+percent initial"        # 40% and 10% kept from the first step
+    single = charts.funnel_chart(funnel[funnel["persona"] == "Loyal"].drop(columns="persona"))
+    assert [trace.name for trace in single.data] == ["all"] and list(single.data[0].x) == [50, 45, 40]
+    with pytest.raises(ParameterError, match=r"funnel_chart needs the columns .*missing \['customers'\]"):
+        charts.funnel_chart(funnel.drop(columns="customers"))
+
+
+def test_emotion_curve_whiskers_reach_each_stages_interval():
+    table = pd.DataFrame({"stage": ["awareness", "purchase"], "csat_mean": [4.0, 2.5], "csat_mean_low": [3.5, 1.5],
+                          "csat_mean_high": [4.25, 3.0], "surveys": [9, 12]})
+    line = charts.emotion_curve(table).data[0]
+    assert list(line.y) == [4.0, 2.5]
+    assert list(line.error_y.array) == [0.25, 0.5] and list(line.error_y.arrayminus) == [0.5, 1.0]
+
+
 # ------------------------------------------------------------------- voice
 def kpis():
     return pd.DataFrame({"channel": ["web", "app", "store", "call_center"] * 2, "metric": ["nps"] * 4 + ["csat"] * 4,
@@ -96,6 +119,11 @@ def test_kpi_chart_labels_every_group_and_refuses_an_unknown_metric():
         charts.kpi_chart(kpis(), metric="nsp", group_col="channel")
     with pytest.raises(ParameterError, match="group_col must be one of 'channel'; got 'chanel'"):
         charts.kpi_chart(kpis(), metric="nps", group_col="chanel")
+    bars = figure.data[0]                     # whiskers from each bar up to its high and down to its low
+    assert list(bars.error_y.array) == [19, 14, 9, 4] and list(bars.error_y.arrayminus) == [80, 85, 90, 95]
+    assert list(bars.customdata) == [50] * 4
+    overall = charts.kpi_chart(kpis().query("channel == 'web'"), metric="nps")
+    assert list(overall.data[0].x) == ["all"] and list(overall.data[0].y) == [10]
     empty = kpis().iloc[:0]                   # every group too small to show
     assert list(charts.kpi_chart(empty, metric="nps", group_col="channel").data[0].y) == []
 
@@ -105,6 +133,9 @@ def test_trend_chart_marks_significant_changes():
                           "value": [10.0, 30, 32], "low": 0.0, "high": 40.0, "significant": [False, True, False]})
     figure = charts.trend_chart(trend)
     assert list(figure.data[2].y) == [30] and figure.layout.title.text == "NPS over time"
+    band = figure.data[0]                     # the interval: along the highs, then back along the lows
+    assert list(band.y) == [40, 40, 40, 0, 0, 0] and band.fill == "toself"
+    assert list(figure.data[1].y) == [10, 30, 32]
     with pytest.raises(ParameterError, match="trend_chart needs the columns"):
         charts.trend_chart(trend.drop(columns="significant"))
 
