@@ -1,5 +1,9 @@
 """The wheel works on its own: installed outside the checkout, it writes demo data and runs the routine.
 
+The routine run from the wheel is also the suite's run on the surveys-only NPS
+export without customer ids (``WHEEL_SHAPE`` of ``test_routine_shapes.py``), so
+that shape costs no run of its own.
+
 The wheel is built from a copy of the sources, installed with pip into a fresh
 virtual environment that borrows the test environment's dependencies (a .pth
 line and JUPYTER_PATH, so nothing is downloaded), and run from a temporary folder.
@@ -18,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from cxresearch.routine import NOTEBOOKS
+from tests.unit.test_routine_shapes import SHAPES, WHEEL_SHAPE, assert_says_what_it_could_not_compute, cut
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("pyproject.toml", "README.md", "LICENSE", "cxresearch", "notebooks")
@@ -66,9 +71,12 @@ def test_the_package_and_its_notebooks_come_from_the_wheel(installed, tmp_path):
 
 @pytest.mark.integration
 def test_demo_and_routine_run_from_any_folder(installed, tmp_path):
-    _run(installed / "cxresearch", "demo", "--out", "demo", "--customers", "300", "--seed", "3", cwd=tmp_path)
-    _run(installed / "cxresearch", "run", "demo", "--reports", "reports", cwd=tmp_path)
+    _run(installed / "cxresearch", "demo", "--out", "demo", "--customers", "200", "--seed", "8", cwd=tmp_path)
+    assert (tmp_path / "demo" / "truth").is_dir()
+    cut(tmp_path / "demo", tmp_path / WHEEL_SHAPE, *SHAPES[WHEEL_SHAPE])
+    _run(installed / "cxresearch", "run", WHEEL_SHAPE, "--reports", "reports", cwd=tmp_path)
     latest = tmp_path / "reports" / "latest"
     manifest = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "ok" and manifest["skipped_notebooks"] == []
     assert sorted(p.stem for p in latest.glob("*.html")) == sorted(NOTEBOOKS)
+    assert_says_what_it_could_not_compute(WHEEL_SHAPE, latest.resolve())
