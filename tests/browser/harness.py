@@ -58,14 +58,22 @@ class OpenedPage:
 
 
 def chart_problems(page) -> list[str]:
-    """Charts of *page* that drew nothing: no SVG, or an SVG without a single mark (bar, point, line, cell...)."""
+    """Charts of *page* that drew nothing: no SVG, or no mark at all (bar, point, line, cell, node...).
+
+    A WebGL chart (``scattergl``) draws its marks on a canvas, not in the SVG:
+    it counts as drawn when its canvas has a size and a visible trace holds
+    points (plotly's ``_length`` of the trace as plotted).
+    """
     return page.evaluate("""() => [...document.querySelectorAll(".plotly-graph-div")].flatMap((chart, i) => {
         const title = chart.querySelector(".gtitle")?.textContent || `chart ${i + 1}`;
         if (!chart.querySelector(".main-svg")) return [`${title}: no SVG`];
         const marks = chart.querySelectorAll(
             ".point, .bars path, .scatterlayer path, .hm image, .heatmaplayer image, .sankey-node, .funnel path,"
             + " .trace path, .trace image");
-        return marks.length ? [] : [`${title}: nothing drawn`];
+        if (marks.length) return [];
+        const canvas = [...chart.querySelectorAll("canvas.gl-canvas")].some(c => c.width > 0 && c.height > 0);
+        const points = (chart._fullData || []).some(trace => trace.visible === true && trace._length > 0);
+        return canvas && points ? [] : [`${title}: nothing drawn`];
     })""")
 
 

@@ -24,11 +24,13 @@ import json
 import re
 
 import pandas as pd
+from plotly.offline import get_plotlyjs
 
 from cxresearch import load_dataset, redact_pii
 from tests.routine_runs import FREE_TEXT, RUNS_MIN_GROUP_SIZE
 
 _PHONE_LIKE = re.compile(r"\+?\d[\d \-().]{6,}\d")
+PLOTLY_JS = get_plotlyjs()
 #: The placeholder each kind of planted value becomes.
 PLACEHOLDERS = {"names": "[name]", "emails": "[email]", "phones": "[phone]", "ibans": "[iban]", "cards": "[card]"}
 
@@ -38,10 +40,14 @@ def digits(text: str) -> str:
 
 
 def _text(file) -> str:
-    """What a reader of *file* could see: its values for a Parquet table, else its bytes as text."""
+    """What a reader of *file* could see: its values for a Parquet table, else its bytes as text.
+
+    The plotly.js library that every page embeds is left out (it is the same
+    code on every page, several megabytes that hold no data).
+    """
     if file.suffix == ".parquet":
         return pd.read_parquet(file).to_csv()
-    return file.read_bytes().decode("utf-8", errors="replace")
+    return file.read_bytes().decode("utf-8", errors="replace").replace(PLOTLY_JS, "")
 
 
 def outputs(runs) -> dict[str, str]:
@@ -52,16 +58,19 @@ def outputs(runs) -> dict[str, str]:
 
 
 def leaks(texts: dict[str, str], values: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Planted *values* found in *texts* (by file name): emails, names, IBANs as text, phones and cards as digits
-    too (so "+39 333 000 0001" is found written as "393330000001", and an IBAN with or without its spaces)."""
-    numbers = {digits(v) for kind in ("phones", "cards") for v in values[kind]}
-    spelled = [v for kind in ("emails", "names", "ibans") for v in values[kind]]
-    spelled += [v.replace(" ", "") for v in values["ibans"]]
+    """Planted *values* found in *texts* (by file name): emails, names, IBANs and cards as written, IBANs and
+    cards without their spaces and dashes too, phone numbers as digits too (so "+39 333 000 0001" is found
+    written as "393330000001"). A card's digits inside a longer number (the decimal 0.41111111111111111)
+    do not count."""
+    phones = {digits(v) for v in values["phones"]}
+    spelled = [v.lower() for kind in ("emails", "names", "ibans", "cards") for v in values[kind]]
+    spelled += [v.replace(" ", "").lower() for v in values["ibans"]]
+    cards = re.compile("|".join(rf"(?<![\d.]){digits(v)}(?!\d)" for v in values["cards"]))
     found = {}
     for name, text in texts.items():
         lowered = text.lower()
         runs = " ".join(digits(m) for m in _PHONE_LIKE.findall(text))
-        hits = [v for v in spelled if v.lower() in lowered] + [d for d in numbers if d in runs]
+        hits = [v for v in spelled if v in lowered] + cards.findall(text) + [d for d in phones if d in runs]
         if hits:
             found[name] = hits[:5]
     return found
@@ -116,8 +125,9 @@ def test_the_scan_finds_what_was_planted_in_the_input(routine_runs):
     found = leaks(texts, values)
     assert {"customers.csv", "reviews.csv", "surveys.csv"} <= set(found)
     assert leaks({"x": "call +39 347 123 4567"}, {**values, "phones": ["+393471234567"]}) == {"x": ["393471234567"]}
-    assert leaks({"x": "IBAN IT60X0542811101000000123456"}, values) == {"x": ["IT60X0542811101000000123456"]}
+    assert leaks({"x": "IBAN IT60X0542811101000000123456"}, values) == {"x": ["it60x0542811101000000123456"]}
     assert leaks({"x": "card 4111111111111111"}, values) == {"x": ["4111111111111111"]}
+    assert leaks({"x": "share 0.41111111111111111, mean 3.4111111111111111"}, values) == {}
 
 
 def test_persona_and_kpi_tables_never_describe_a_small_group(routine_runs):
