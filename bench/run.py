@@ -13,13 +13,20 @@ Steps (baselines in brackets): load + validate [pyarrow read of the Parquet
 files], features [plain DuckDB GROUP BY], PersonaModel auto-k [scikit-learn
 KMeans at the chosen k], journey_map transitions + stages + funnel [numpy
 factorize + lexsort + bincount; pm4py ``discover_dfg`` from a throwaway venv],
-voice kpi_table + key_drivers + sentiment, and the whole ``cxresearch run``.
-Prints the table and writes it as Markdown to ``bench/.cache/results.md``.
+voice kpi_table + key_drivers + sentiment, and the whole ``cxresearch run``
+(with where its time went: loading, each notebook's kernel start, cells and
+page, from the run's manifest). Peers run on the same events, each from its own
+throwaway venv under ``bench/.cache/``: pm4py ``discover_dfg`` and
+retentioneering's transition matrix, against the journey step.
+Prints the table (and the load average at start and end: the machine may be
+shared; ratios are measured side by side, so they hold under load) and writes
+it as Markdown to ``bench/.cache/results.md``.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import resource
 import shutil
@@ -32,19 +39,34 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
-PM4PY_VENV = CACHE / "pm4py-venv"
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 SEED = 7
 #: Survey answers and reviews the voice step uses at most.
 VOICE_SURVEYS, VOICE_REVIEWS = 200_000, 100_000
 
-PM4PY_SCRIPT = """
+#: Peers of the journey step, each installed into its own venv on first use: packages, then a script that
+#: reads the event log (customer_id, timestamp, touchpoint) from argv[1] and prints the seconds its step took.
+PEERS = {
+    "pm4py": (["pm4py", "pandas", "pyarrow"], """
 import sys, time, pandas as pd, pm4py
 log = pd.read_parquet(sys.argv[1])
 start = time.perf_counter()
 pm4py.discover_dfg(log, activity_key="touchpoint", case_id_key="customer_id", timestamp_key="timestamp")
 print(time.perf_counter() - start)
-"""
+"""),
+    "retentioneering": (["retentioneering", "pyarrow"], """
+import os, sys, time, pandas as pd
+os.environ["RETENTIONEERING_NO_TRACK"] = "1"  # no usage telemetry from the benchmark
+from retentioneering.eventstream import Eventstream
+log = pd.read_parquet(sys.argv[1])
+start = time.perf_counter()
+stream = Eventstream(log, schema={"path_cols": ["customer_id"], "event_col": "touchpoint",
+                                  "timestamp_col": "timestamp"})
+stream.transition_graph_data(edge_weight="count")
+print(time.perf_counter() - start)
+"""),
+}
+PEER_STEPS = {"pm4py": "pm4py discover_dfg", "retentioneering": "retentioneering transition_graph_data"}
 
 
 # ------------------------------------------------------------------ steps (run in a subprocess each)
@@ -164,6 +186,7 @@ def step_routine(data: Path) -> tuple[float, int]:
         subprocess.run([str(Path(sys.executable).with_name("cxresearch")), "run", str(data), "--reports", reports],
                        check=True, capture_output=True)
         seconds = time.perf_counter() - start
+        shutil.copy(Path(reports, "latest", "manifest.json"), CACHE / "routine_manifest.json")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     (CACHE / "routine_peak_mb.txt").write_text(str(peak))
     return seconds, SIZES.get(data.name.removeprefix("demo").removesuffix("_pq"), 0)
@@ -205,30 +228,45 @@ def dataset(size: str) -> Path:
     return folder
 
 
-def pm4py_python() -> tuple[str | None, str]:
-    """The throwaway venv's python with pm4py, installed on first use; or None and why not."""
-    python = PM4PY_VENV / "bin" / "python"
+def peer_python(peer: str) -> tuple[str | None, str]:
+    """The python of *peer*'s throwaway venv, installed on first use; or None and why not."""
+    venv = CACHE / f"{peer}-venv"
+    python = venv / "bin" / "python"
     if not python.exists():
-        shutil.rmtree(PM4PY_VENV, ignore_errors=True)
-        steps = [[sys.executable, "-m", "venv", str(PM4PY_VENV)],
-                 [str(python), "-m", "pip", "install", "--quiet", "pm4py", "pandas", "pyarrow"]]
+        shutil.rmtree(venv, ignore_errors=True)
+        steps = [[sys.executable, "-m", "venv", str(venv)],
+                 [str(python), "-m", "pip", "install", "--quiet", *PEERS[peer][0]]]
         for command in steps:
             done = subprocess.run(command, capture_output=True, text=True)
             if done.returncode:
-                shutil.rmtree(PM4PY_VENV, ignore_errors=True)
+                shutil.rmtree(venv, ignore_errors=True)
                 return None, (done.stderr.strip().splitlines() or ["install failed"])[-1][:120]
     return str(python), ""
 
 
-def pm4py_seconds(data: Path, python: str) -> tuple[float | None, str]:
+def peer_seconds(peer: str, data: Path, python: str) -> tuple[float | None, str]:
     import pyarrow.parquet as pq
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "log.parquet"
         pq.write_table(pq.read_table(data / "events.parquet", columns=["customer_id", "timestamp", "touchpoint"]), log)
-        run = subprocess.run([python, "-c", PM4PY_SCRIPT, str(log)], capture_output=True, text=True)
+        run = subprocess.run([python, "-c", PEERS[peer][1], str(log)], capture_output=True, text=True)
     if run.returncode:
         return None, (run.stderr.strip().splitlines() or ["failed"])[-1][:120]
     return float(run.stdout.strip().splitlines()[-1]), ""
+
+
+def routine_phases(size: str) -> list[dict]:
+    """Rows saying where the whole routine's time went, from the manifest of the bench's run."""
+    manifest = json.loads((CACHE / "routine_manifest.json").read_text())
+    rows = [{"step": "  routine: load, check, snapshot", "size": size,
+             "seconds": f"{manifest['timings']['input']:.2f}"}]
+    for entry in manifest["notebooks"]:
+        spent = entry.get("timings") or {}
+        kernel = f"kernel {spent['kernel']:.1f} s, " if spent.get("kernel") is not None else ""
+        rows.append({"step": f"  routine: {entry['name']}", "size": size, "seconds": f"{entry.get('seconds', 0):.2f}",
+                     "baseline": f"{kernel}cells {spent.get('cells', 0):.1f} s, page {spent.get('page', 0):.1f} s"
+                     if spent else entry["status"]})
+    return rows
 
 
 def row(step: str, size: str, result: dict, baseline: dict | None, baseline_name: str) -> dict:
@@ -268,8 +306,8 @@ def main(argv=None) -> None:
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:
         parser.error(f"unknown size {unknown[0]!r}; expected one of {', '.join(SIZES)}")
-    python, why = (None, "skipped in --quick") if args.quick else pm4py_python()
-    rows, notes = [], []
+    peers = {peer: (None, "skipped in --quick") if args.quick else peer_python(peer) for peer in PEERS}
+    rows, notes = [], [f"load average at start: {_load_average()}"]
     for size in sizes:
         data = dataset(size)
         (CACHE / f"{data.name}.basis.parquet").unlink(missing_ok=True)
@@ -281,19 +319,27 @@ def main(argv=None) -> None:
             result = measure("step", step, data)
             baseline = measure("baseline", step, data) if step in BASELINES else None
             rows.append(row(step, size, result, baseline, BASELINE_NAMES.get(step, "")))
-            if step == "journeys":
-                pm_seconds, why_not = pm4py_seconds(data, python) if python else (None, why)
-                if pm_seconds is None:
-                    notes.append(f"pm4py ({size}): not available ({why_not})")
+            if step == "routine" and "seconds" in result:
+                rows += routine_phases(size)
+            for peer, (python, why) in peers.items() if step == "journeys" else ():
+                peer_s, why_not = peer_seconds(peer, data, python) if python else (None, why)
+                if peer_s is None:
+                    notes.append(f"{peer} ({size}): not available ({why_not})")
                 elif "seconds" in result:
-                    rows.append({"step": "journeys vs pm4py", "size": size, "seconds": rows[-1]["seconds"],
-                                 "baseline": "pm4py discover_dfg", "baseline s": f"{pm_seconds:.2f}",
-                                 "ratio": f"{result['seconds'] / pm_seconds:.3f}x "
-                                          f"({pm_seconds / result['seconds']:.1f}x faster)"})
+                    rows.append({"step": f"journeys vs {peer}", "size": size, "seconds": f"{result['seconds']:.2f}",
+                                 "baseline": PEER_STEPS[peer], "baseline s": f"{peer_s:.2f}",
+                                 "ratio": f"{result['seconds'] / peer_s:.3f}x"
+                                          + (f" ({peer_s / result['seconds']:.1f}x faster)"
+                                             if peer_s > result["seconds"] else "")})
             print("\n".join(markdown(rows[added:]).splitlines()[2:]), flush=True)
+    notes.append(f"load average at end: {_load_average()} ({os.cpu_count()} cores)")
     table = markdown(rows) + "".join(f"\n\n{note}" for note in notes)
     print("\n" + table)
     (CACHE / "results.md").write_text(table + "\n")
+
+
+def _load_average() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":
