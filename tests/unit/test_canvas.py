@@ -116,3 +116,10 @@ def test_stage_plan_is_read_from_dataset_yml(tmp_path, ds):
         load_dataset(tmp_path)
     assert "stage_plan.bye: no such stage" in str(error.value) and "Did you mean 'buy'" in str(error.value)
     assert "stage_plan.buy must hold goal and/or owner; found {'budget': 3}" in str(error.value)
+
+
+def test_a_journey_without_stages_says_what_the_canvas_needs(ds):
+    bare = CXDataset(name="bare", events=ds.events)
+    canvas = journey_canvas(bare)
+    assert canvas.stages == () and canvas.cells == {}
+    assert "No journey stages in this dataset" in str(render_canvases([canvas]))
