@@ -385,7 +385,9 @@ def test_verdicts_are_corrected_across_interventions_and_metrics():
     order = np.argsort(raw)
     holm = np.maximum.accumulate(np.minimum(1, (6 - np.arange(6)) * raw[order]))
     assert table["did_p_adjusted"].to_numpy()[order] == pytest.approx(holm)
-    assert ((table["verdict"] != "no detectable change") == (table["did_p_adjusted"] < 0.05)).all()
+    # mean CSAT moved with raw p of 0.013 and 0.014: a change on its own, not once corrected across the six
+    assert table["verdict"].tolist() == ["no detectable change", "improved", "no detectable change",
+                                         "no detectable change", "worse", "no detectable change"]
     bh = intervention_effects(ds, window="4W", metrics=["nps", "csat", "csat_mean"], correction="fdr_bh")
     ranks = np.empty(6)
     ranks[order] = np.arange(1, 7)
@@ -393,3 +395,5 @@ def test_verdicts_are_corrected_across_interventions_and_metrics():
     assert bh["did_p_adjusted"].to_numpy()[order] == pytest.approx(np.minimum(expected, 1))
     none = intervention_effects(ds, window="4W", metrics=["nps", "csat", "csat_mean"], correction="none")
     assert none["did_p_adjusted"].to_numpy() == pytest.approx(raw)
+    assert none["verdict"].tolist() == ["no detectable change", "improved", "improved",
+                                        "no detectable change", "worse", "worse"]
