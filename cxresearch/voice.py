@@ -28,6 +28,7 @@ from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_weights, canonical_order, cluster_codes, percentile_interval
 from .stats import (KPI_METRICS, LOW_BASE, Comparison, Estimate, absent_metrics, adjust_pvalues, ces, compare,
                     correction_note, csat, kpi_differences, kpi_summary, nps)
+from .survey_design import survey_weights
 
 __all__ = ["Estimate", "Comparison", "nps", "csat", "ces", "compare", "METRICS", "FREQUENCIES",
            "QUADRANTS", "KPITrend", "KeyDrivers", "TopicImpact", "kpi_table", "kpi_trend", "key_drivers",
@@ -224,8 +225,8 @@ def _nps_without(promoter: np.ndarray, detractor: np.ndarray, membership: np.nda
 
 
 def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", cluster_col: str | None = None,
-                 n_boot: int = 2000, level: float = 0.95, fdr: float = 0.05, random_state=0,
-                 min_group_size: int = MIN_GROUP_SIZE) -> TopicImpact:
+                 weight_col: str | None = "weight", n_boot: int = 2000, level: float = 0.95, fdr: float = 0.05,
+                 random_state=0, min_group_size: int = MIN_GROUP_SIZE) -> TopicImpact:
     """How many NPS points each topic costs or earns: overall NPS minus the NPS without the topic's answers.
 
     This is the impact practitioners report (Thematic, Qualtrics): a topic that
@@ -247,6 +248,9 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
     cluster_col : str, optional
         Column identifying who answered (e.g. ``"customer_id"``): the bootstrap
         draws whole customers, so repeated answers are not independent evidence.
+    weight_col : str or None
+        Survey weights (e.g. raked to ``dataset.yml`` margins): NPS, shares and
+        every resample are weighted; ignored when absent.
     n_boot : int
         Bootstrap resamples.
     level : float
@@ -260,7 +264,7 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
     -------
     TopicImpact
         ``table``: one row per topic, the largest drag on NPS first: ``topic``, ``n``
-        (scored answers about it), ``share`` (of all scored answers), ``nps``
+        (scored answers about it), ``share`` (of all scored answers, weighted), ``nps``
         (of its answers), ``nps_without`` (of all other answers), ``impact``
         (overall NPS minus ``nps_without``, in NPS points) with ``low`` and
         ``high`` (percentile bootstrap interval), ``p_value`` (bootstrap,
@@ -287,14 +291,15 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
     scored = scores.notna().to_numpy()
     membership = _topic_membership(topics, surveys.index)[scored]
     clusters = surveys.loc[scored, cluster_col].to_numpy() if cluster_col else None
-    order = canonical_order(np.c_[scores.to_numpy()[scored], membership.to_numpy()], clusters)
-    score, about = scores.to_numpy()[scored][order], membership.to_numpy()[order]
+    row_weights = survey_weights(surveys, weight_col).to_numpy()[scored]
+    order = canonical_order(np.c_[scores.to_numpy()[scored], row_weights, membership.to_numpy()], clusters)
+    score, about, row_weights = scores.to_numpy()[scored][order], membership.to_numpy()[order], row_weights[order]
     clusters = clusters[order] if cluster_col else None
     promoter, detractor = (score >= 9).astype(float), (score <= 6).astype(float)
     n = int(scored.sum())
-    overall, without = (values[0] for values in _nps_without(promoter, detractor, about, np.ones((1, n))))
+    overall, without = (values[0] for values in _nps_without(promoter, detractor, about, row_weights[None]))
     boot = np.vstack([overall_b[:, None] - without_b for overall_b, without_b in
-                      (_nps_without(promoter, detractor, about, weights)
+                      (_nps_without(promoter, detractor, about, weights * row_weights)
                        for weights in bootstrap_weights(n, clusters=clusters, n_boot=n_boot,
                                                         random_state=random_state))])
     impact = overall - without
@@ -304,8 +309,9 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
     counts = about.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         table = pd.DataFrame({
-            "topic": membership.columns, "n": counts, "share": counts / n,
-            "nps": 100 * ((promoter - detractor) @ about) / counts, "nps_without": without, "impact": impact,
+            "topic": membership.columns, "n": counts, "share": (row_weights @ about) / row_weights.sum(),
+            "nps": 100 * ((row_weights * (promoter - detractor)) @ about) / (row_weights @ about),
+            "nps_without": without, "impact": impact,
             "low": low, "high": high, "p_value": np.minimum(1, 2 * (tail + 1) / (finite + 1))})
     table = suppress_small(table, size_col="n", min_group_size=min_group_size)
     table = table[table["impact"].notna()]

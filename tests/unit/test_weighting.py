@@ -6,7 +6,7 @@ import pytest
 from cxresearch import load_dataset
 from cxresearch.errors import DataError, WeightingWarning
 from cxresearch.kpis import kpi_summary
-from cxresearch.voice import key_drivers, kpi_trend
+from cxresearch.voice import key_drivers, kpi_trend, topic_impact
 from cxresearch.weighting import check_margins, rake, rake_surveys, weighting_note, weighting_summary
 
 CHANNEL = ["web"] * 6 + ["store"] * 4
@@ -154,3 +154,14 @@ def test_weighted_nps_intervals_cover_the_population_value():
         coverage[weight_col] = ((table["low"] <= 20) & (table["high"] >= 20)).mean()
     assert 0.93 <= coverage["weight"] <= 0.97, coverage
     assert coverage[None] < 0.05
+
+
+def test_topic_impact_uses_the_survey_weights():
+    answers = pd.DataFrame({"nps": [0, 2, 10, 9, 10, 9, 8, 10, 9, 10], "weight": [3.0] * 2 + [1.0] * 8})
+    about = pd.Series(["wait", "wait"] + [None] * 8)
+    result = topic_impact(answers, about, min_group_size=2, n_boot=50)
+    # weighted: 6 detractor-weights and 7 promoter-weights of 14 -> NPS 100/14; without "wait": 7 of 8 -> 87.5
+    assert result.nps == pytest.approx(100 / 14)
+    row = result.table.iloc[0]
+    assert row["impact"] == pytest.approx(100 / 14 - 87.5) and row["share"] == pytest.approx(6 / 14)
+    assert topic_impact(answers, about, min_group_size=2, n_boot=50, weight_col=None).nps == pytest.approx(50)
