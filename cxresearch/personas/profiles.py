@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..errors import SmallGroupWarning
 from ..features import feature_group
+from ..i18n import N_, _, format_number
 from ..stats import kpi_summary
 
 
@@ -55,13 +56,13 @@ def persona_kpis(surveys: pd.DataFrame | None, labels: pd.Series, min_group_size
     return out[columns]
 
 
-_LABELS = {"n_events": "events", "n_sessions": "sessions", "events_per_session": "events per session",
-           "frequency": "sessions per month", "recency_days": "days since last visit",
-           "tenure_days": "days since first visit", "n_channels": "channels used",
-           "cross_channel_sessions": "cross-channel sessions", "n_purchases": "purchases",
-           "avg_order_value": "average order value", "service_contacts": "service contacts",
-           "n_surveys": "survey answers", "nps": "NPS answer", "csat": "CSAT", "ces": "CES",
-           "n_reviews": "reviews", "review_rating": "review stars", "review_sentiment": "review sentiment"}
+_LABELS = {"n_events": N_("events"), "n_sessions": N_("sessions"), "events_per_session": N_("events per session"),
+           "frequency": N_("sessions per month"), "recency_days": N_("days since last visit"),
+           "tenure_days": N_("days since first visit"), "n_channels": N_("channels used"),
+           "cross_channel_sessions": N_("cross-channel sessions"), "n_purchases": N_("purchases"),
+           "avg_order_value": N_("average order value"), "service_contacts": N_("service contacts"),
+           "n_surveys": N_("survey answers"), "nps": N_("NPS answer"), "csat": N_("CSAT"), "ces": N_("CES"),
+           "n_reviews": N_("reviews"), "review_rating": N_("review stars"), "review_sentiment": N_("review sentiment")}
 
 
 def feature_label(column: str) -> str:
@@ -74,11 +75,11 @@ def feature_label(column: str) -> str:
     """
     column = str(column)
     if column in _LABELS:
-        return _LABELS[column]
-    for prefix, template in (("share_", "{} share"), ("reached_", "reached {}"), ("rating_", "{} rating"),
-                             ("days_since_", "days since {}")):
+        return _(_LABELS[column])
+    for prefix, template in (("share_", N_("%(name)s share")), ("reached_", N_("reached %(name)s")),
+                             ("rating_", N_("%(name)s rating")), ("days_since_", N_("days since %(name)s"))):
         if column.startswith(prefix):
-            return template.format(column[len(prefix):].replace("_", " "))
+            return _(template) % {"name": column[len(prefix):].replace("_", " ")}
     return column.replace("=", ": ", 1).replace("_", " ")
 
 
@@ -125,7 +126,9 @@ def top_traits(traits: pd.Series, similar: pd.DataFrame | None = None, *, top: i
     """The *top* strongest traits, one per attribute (its most over- or under-represented category),
     leaving out a trait redundant with a stronger one (*similar*: :func:`redundancy`)."""
     strongest = traits.dropna().abs().sort_values(ascending=False, kind="stable").index
-    return ", ".join(f"{feature_label(c)} {traits[c]:+.1f} SD" for c in distinct(strongest, similar)[:top])
+    return ", ".join(_("%(feature)s %(effect)s SD") % {
+        "feature": feature_label(c), "effect": ("+" if traits[c] >= 0 else "") + format_number(traits[c])}
+        for c in distinct(strongest, similar)[:top])
 
 
 def preferred_channels(profile: pd.Series, top: int = 3) -> str:
