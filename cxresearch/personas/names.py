@@ -50,10 +50,12 @@ def name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.S
     "browsers" by purchases. When these say fewer than two things, the
     strongest other traits are added ("with high monthly charge and contract
     Month-to-Month"), so a name rests on at least two traits where the
-    persona has two of at least :data:`NAME_EFFECT`.
+    persona has two of at least :data:`NAME_EFFECT`. Personas whose names
+    would still be alike get their strongest trait outside the lexicon
+    ("... with outcome approved"); a number is the last resort.
     """
     channels = [c for c in traits.columns if feature_group(c) == "channels"]
-    parts = {}
+    parts, extra = {}, {}
     for pid, row in traits.iterrows():  # one row per persona, not per customer
         row = row.dropna()
         prefix = []
@@ -67,16 +69,19 @@ def name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.S
         described = len(prefix) + len(adjectives[:2]) + (noun != "customers")
         phrase = _other_traits(row, 2 - described, similar, said=said[:2]) if described < 2 else []
         parts[pid] = (prefix, adjectives or ([] if prefix or phrase else ["mainstream"]), noun, phrase)
+        extra[pid] = phrase or _other_traits(row, 1, similar, said=said[:4])
 
-    def compose(pid, n_words):
-        prefix, adjectives, noun, phrase = parts[pid]
-        name = " ".join([*prefix, *adjectives[:n_words], noun, *phrase])
+    def compose(pid, n_words, phrase=None):
+        prefix, adjectives, noun, own = parts[pid]
+        name = " ".join([*prefix, *adjectives[:n_words], noun, *(own if phrase is None else phrase)])
         return name[0].upper() + name[1:]
 
     names = pd.Series({pid: compose(pid, 2) for pid in parts})
     for n_words in (3, 4):
         clash = names.duplicated(keep=False)
         names[clash] = [compose(pid, n_words) for pid in names.index[clash]]
+    clash = names.duplicated(keep=False)  # still alike: say their strongest trait outside the lexicon
+    names[clash] = [compose(pid, 4, extra[pid]) for pid in names.index[clash]]
     names[suppressed.to_numpy()] = "Small group"
     return deduplicate(names)
 

@@ -379,3 +379,12 @@ def test_traits_that_say_the_same_thing_are_named_once():
     assert distinct(order, similar) == ["total_charges", "age", "plan=basic"]  # one per attribute, no redundant one
     assert distinct(order, similar, kept=["total_revenue"]) == ["age", "plan=basic"]  # already said by the name
     assert redundancy(values.iloc[::-1]).equals(similar)  # row order does not matter
+
+
+def test_personas_alike_in_the_lexicon_are_told_apart_by_their_strongest_other_trait():
+    from cxresearch.personas.names import name_personas
+    traits = pd.DataFrame({"frequency": [1.0, 1.2, -0.9], "recency_days": [-0.8, -0.7, 0.9],
+                           "outcome=approved": [2.5, -0.3, -0.5], "outcome=open": [-0.2, 5.8, -0.3]})
+    names = name_personas(traits, traits, pd.Series([False, False, False]))
+    assert names.tolist() == ["Frequent recently active customers with outcome approved",
+                              "Frequent recently active customers with outcome open", "Occasional lapsing customers"]
