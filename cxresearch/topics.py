@@ -266,12 +266,16 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
     words = words.dropna(subset=["word"]).assign(order=lambda w: np.arange(len(w)))
     words["lang"] = language.to_numpy(dtype=object)[words["position"].to_numpy()]
     words["lemma"] = words["word"]
+    # discovery reads lemmas, but stop words as written, so the stop list still finds them ("uma" is no verb "umar")
+    words["discovery_term"] = words["word"]
     for lang, rows in words.groupby("lang").groups.items():
         written = words.loc[rows, "word"]
         lemma = lemmas(written, lang)
-        if _has_stop_words(lang):   # a stop word stays itself, so the stop list finds it ("uma" is no verb "umar")
-            lemma = lemma.where(~written.isin(stop_words(lang)), written)
         words.loc[rows, "lemma"] = lemma.to_numpy()
+        if _has_stop_words(lang):
+            words.loc[rows, "discovery_term"] = lemma.where(~written.isin(stop_words(lang)), written).to_numpy()
+        else:
+            words.loc[rows, "discovery_term"] = lemma.to_numpy()
 
     if taxonomy is False:
         table = pd.DataFrame(columns=["theme", "label", "lang", "seed", "lemma"])
@@ -290,7 +294,7 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
     stability = {}
 
     uncovered = present & ~member.any(axis=1)
-    lemma_text = words.groupby("position")["lemma"].agg(" ".join).reindex(range(len(series)), fill_value="")
+    lemma_text = words.groupby("position")["discovery_term"].agg(" ".join).reindex(range(len(series)), fill_value="")
     stops = sorted(word for word in set().union(*(stop_words(lang) for lang in set(language[uncovered])
                                                   if _has_stop_words(lang))) if _TERM.fullmatch(word))
     coherence = pd.Series(dtype=float, name="coherence").rename_axis("n_topics")

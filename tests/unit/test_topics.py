@@ -129,3 +129,7 @@ def test_stop_words_are_not_lemmatised_into_topic_terms():
     result = topics(texts, taxonomy=False, scores=np.zeros(len(texts)), n_topics=1, min_df=2, n_boot=0)
     terms = " ".join(result.summary["terms"])
     assert "umar" not in terms and "uma" not in terms.split(", ")
+    # ...while themes still match a stop word through its lemma ("worked" -> "work", the seed "working"'s lemma)
+    themes = topics(["It worked for a week, then it stopped", "The delivery was late and the parcel was damaged"],
+                    scores=[0, 0], n_boot=0).membership
+    assert themes.loc[0, "Product quality"]
