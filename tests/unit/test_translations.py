@@ -99,3 +99,36 @@ def test_italian_tables_and_sentences_show_no_english_words():
     assert "aggiungete una colonna `csat` (1-5) alle survey" in text
     words = re.sub(r"`[^`]*`", " ", text)     # column names are the export's, in any language
     assert not ENGLISH.findall(words), sorted(set(ENGLISH.findall(words)))
+
+
+@pytest.mark.integration
+def test_a_run_in_the_datasets_language_writes_italian_pages_and_index(tmp_path):
+    """dataset.yml's ``language: it`` reaches the page, its kernel (numbers) and the run index; --lang overrides it.
+
+    Integration: two routine runs of a one-cell notebook (a kernel each, about 10 s apiece on an idle machine),
+    the only way to see the language cross into the notebook's kernel.
+    """
+    from cxresearch import routine
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "events.csv").write_text("customer_id,timestamp,channel,touchpoint\n1,2025-01-01,web,home\n")
+    (data / "dataset.yml").write_text("name: Negozio Rossi\nlanguage: it\n")
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Data quality\n\nRows and time span of each table in the analysed period."),
+        nbformat.v4.new_code_cell("from cxresearch.i18n import format_number\nprint(format_number(1234.5))")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}),
+        notebooks / "00_data_quality.ipynb")
+    done = routine.run(routine.RoutineParameters(data_dir=str(data)), reports_dir=tmp_path / "reports",
+                       notebooks_dir=notebooks)
+    assert done.ok and done.manifest["language"] == "it"
+    page = _visible_text((done.folder / "00_data_quality.html").read_text())
+    assert "Qualità dei dati" in page and "Righe e arco temporale di ciascuna tabella" in page
+    assert "1.234,5" in page and "tutti i dati" in page
+    assert "Esecuzioni della ricerca CX" in (tmp_path / "reports" / "index.html").read_text()
+    english = routine.run(routine.RoutineParameters(data_dir=str(data)), reports_dir=tmp_path / "reports",
+                          notebooks_dir=notebooks, language="en")
+    page = _visible_text((english.folder / "00_data_quality.html").read_text())
+    assert english.manifest["language"] == "en" and "Rows and time span" in page and "1,234.5" in page
