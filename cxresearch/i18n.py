@@ -285,10 +285,20 @@ def translate_notebook(notebook):
 
 
 def extract_notebook(fileobj, keywords, comment_tags, options):
-    """Babel extractor of the paragraphs of a notebook's Markdown cells (registered in ``babel.cfg``)."""
+    """Babel extractor of a notebook (registered in ``babel.cfg``).
+
+    Yields the paragraphs of its Markdown cells and the ``i18n._("...")``
+    messages of its code cells (chart titles a cell writes).
+    """
+    from babel.messages.extract import extract_python
+
     notebook = json.load(io.TextIOWrapper(fileobj, encoding="utf-8"))
     for number, cell in enumerate(notebook.get("cells", []), start=1):
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         if cell.get("cell_type") == "markdown":
-            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
             for block in _paragraphs(source):
                 yield number, None, block, [f"cell {number}"]
+        elif cell.get("cell_type") == "code":
+            for _line, funcname, message, _comments in extract_python(io.BytesIO(source.encode("utf-8")), keywords,
+                                                                      comment_tags, options):
+                yield number, funcname, message, [f"cell {number}"]
