@@ -135,12 +135,14 @@ def step_personas(data: Path) -> tuple[float, int]:
 
 
 def baseline_personas(data: Path) -> tuple[float, int]:
+    import pandas as pd
     from sklearn.cluster import KMeans
     from sklearn.preprocessing import StandardScaler
     basis = _basis(data)
     k = int((CACHE / f"k_{data.name}.txt").read_text())
     start = time.perf_counter()
-    KMeans(k, n_init="auto", random_state=0).fit(StandardScaler().fit_transform(basis.fillna(basis.median())))
+    numeric = pd.get_dummies(basis, dtype=float)  # text attributes as indicator columns, as PersonaModel encodes them
+    KMeans(k, n_init="auto", random_state=0).fit(StandardScaler().fit_transform(numeric.fillna(numeric.median())))
     return time.perf_counter() - start, len(basis)
 
 
