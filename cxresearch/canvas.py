@@ -406,6 +406,8 @@ def _negative_topics(answers: pd.DataFrame, topics) -> pd.DataFrame:
     membership = topics.membership.reindex(answers.index, fill_value=False).astype(bool)
     negative = topics.summary.set_index("topic")["negative"] > topics.summary.set_index("topic")["positive"]
     membership = membership.loc[:, membership.columns.isin(negative.index[negative])]
+    if membership.columns.empty:
+        return pd.DataFrame(columns=["stage", "topic", "n", "share"])
     commented = topics.membership.reindex(answers.index, fill_value=False).any(axis=1)
     per_stage = membership.groupby(answers["stage"]).sum()
     totals = commented.groupby(answers["stage"]).sum()
