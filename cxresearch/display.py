@@ -61,6 +61,9 @@ COLUMN_KINDS = {**dict.fromkeys(_SHARES, "share"), **dict.fromkeys(_COUNTS, "cou
                 **dict.fromkeys(_SCORES, "score"), "csat": "percent", "p_value": "p_value",
                 "did_p_value": "p_value", "median_time": "duration", "median_time_from_previous": "duration"}
 
+#: Kinds that format numbers: a column of another dtype is formatted by its dtype instead.
+_NUMERIC_KINDS = frozenset({"share", "percent", "count", "number", "score", "p_value"})
+
 #: Words written in capitals in headers.
 _ACRONYMS = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "sd": "SD", "did": "DiD", "kpi": "KPI"}
 
@@ -179,7 +182,9 @@ def _kind(values: pd.Series, declared: dict) -> str:
     name = str(values.name)
     base = name.removesuffix("_low").removesuffix("_high")
     kind = declared.get(name) or declared.get(base) or COLUMN_KINDS.get(name) or COLUMN_KINDS.get(base)
-    if kind == "share" and not (pd.api.types.is_numeric_dtype(values) and values.dropna().between(-1, 1).all()):
+    if kind in _NUMERIC_KINDS and not pd.api.types.is_numeric_dtype(values):
+        kind = None   # a column named like a number that holds text (a pivot of verdicts by metric, say)
+    if kind == "share" and not values.dropna().between(-1, 1).all():
         kind = None   # a column named like a share that holds something else
     if kind is not None:
         return kind

@@ -42,10 +42,20 @@ def test_share_named_column_outside_zero_one_is_not_a_percentage():
     assert cells(pretty(pd.DataFrame({"share": [12.5]}))) == [["12.5"]]
 
 
+def test_text_in_a_column_named_like_a_number_is_shown_as_text():
+    """A pivot of verdicts by metric has columns named csat and nps that hold words, not numbers."""
+    verdicts = pd.DataFrame({"intervention_id": ["I1", "I1"], "metric": ["nps", "csat"],
+                             "verdict": ["improved", "not enough data"]})
+    table = verdicts.pivot(index="intervention_id", columns="metric", values="verdict")
+    assert cells(pretty(table)) == [["I1", "not enough data", "improved"]]
+    assert cells(pretty(pd.DataFrame({"csat": [84.21, None]}))) == [["84.2%"], ["–"]]
+
+
 def test_card_grid_puts_cards_side_by_side():
     grid = card_grid(["<div>one</div>", "<div>two &amp; three</div>"])
-    assert "grid-template-columns:repeat(auto-fill,minmax(340px,1fr))" in grid
-    assert grid.count('<div style="min-width:0">') == 2 and "two &amp; three" in grid
+    assert "grid-template-columns: repeat(auto-fill, minmax(340px, 1fr))" in grid
+    assert '<div class="cx-card-grid">' in grid and "break-after: page" in grid   # printed: one card per page
+    assert "<div><div>one</div></div>" in grid and "<div><div>two &amp; three</div></div>" in grid
     assert grid._repr_html_() == str(grid)
 
 
