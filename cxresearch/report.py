@@ -99,11 +99,13 @@ def render_page(notebook: nbformat.NotebookNode, *, header: dict) -> str:
         ``pages`` (``[{"title", "href", "current"}]``, links to the run's pages).
     """
     exporter = HTMLExporter(template_name="cxreport", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            language_code=i18n.get_language())
     exporter.register_preprocessor(OfflineOutputs(), enabled=True)
     exporter.register_preprocessor(EmptySections(), enabled=True)
     i18n.install(exporter.environment)
-    body, _ = exporter.from_notebook_node(notebook, resources={"cx": header})
+    tab = " · ".join(str(part) for part in (header.get("title"), header.get("dataset")) if part)
+    body, _ = exporter.from_notebook_node(notebook, resources={"cx": header, "metadata": {"name": tab}})
     return body
 
 

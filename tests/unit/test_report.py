@@ -53,6 +53,16 @@ def test_render_page_shows_outputs_without_code_remote_scripts_or_stderr():
     assert 'aria-current="page"' in links["Voice"] and 'href="03_voice_of_customer.html"' in links["Voice"]
     assert "aria-current" not in links["Summary"] and 'href="04_summary.html"' in links["Summary"]
     assert not re.search(r"<script[^>]+src=", page)                              # nothing loaded from elsewhere
+    assert "<title>Voice &lt;of&gt; customers · Rossi &amp; figli</title>" in page  # tabs tell pages apart
+    assert '<html lang="en">' in page
+
+
+def test_a_page_in_italian_declares_its_language():
+    from cxresearch import i18n
+
+    with i18n.using("it"):
+        page = render_page(new_notebook(cells=[new_markdown_cell("# Voce")]), header=HEADER)
+    assert '<html lang="it">' in page
 
 
 def test_render_index_lists_runs_links_the_latest_and_escapes_what_runs_say():
