@@ -58,7 +58,7 @@ def test_summary_leads_with_kpis_personas_and_changes(routine_runs, open_page):
     opened = open_page(routine_runs.second.summary_page)
     text = opened.page.inner_text("main")
     assert opened.page.locator(".plotly-graph-div .main-svg").count() >= 2
-    assert "NPS" in text and "95% CI" in text and "personas" in text.lower()
+    assert "NPS is" in text and "95% interval" in text and "personas" in text.lower()
     assert f"since run {routine_runs.first.run_id}" in text
     assert opened.page.locator("#cx-toc a").count() >= 4
 
