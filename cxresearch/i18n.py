@@ -39,7 +39,7 @@ from pathlib import Path
 
 from .errors import ParameterError
 
-__all__ = ["_", "ngettext", "N_", "LANGUAGES", "LANGUAGE_VARIABLE", "get_language", "set_language", "using",
+__all__ = ["_", "ngettext", "pgettext", "N_", "LANGUAGES", "LANGUAGE_VARIABLE", "get_language", "set_language", "using",
            "check_language", "number_locale", "number_symbols", "format_number", "format_count", "format_percent",
            "format_date", "format_datetime", "format_period", "format_list", "install", "translate_markdown",
            "translate_notebook", "extract_notebook"]
@@ -142,6 +142,17 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     '3 customers'
     """
     return _translations(get_language()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """*message* in the language in force, as translated in *context* (one English word, two Italian ones).
+
+    Examples
+    --------
+    >>> pgettext("persona name", "new")
+    'new'
+    """
+    return _translations(get_language()).pgettext(context, message)
 
 
 def N_(message: str) -> str:

@@ -46,6 +46,7 @@ from threadpoolctl import threadpool_limits
 
 from ..errors import DataError, ParameterError, did_you_mean
 from ..features import REPEAT_ONLY, NoCustomerDataError, customer_features, persona_basis, persona_sources
+from ..i18n import N_, _
 from ..privacy import MIN_GROUP_SIZE
 from . import selection
 from .names import deduplicate, name_personas
@@ -57,7 +58,7 @@ from .state import PersonaState
 
 METHODS = ("kmeans", "gmm")
 #: Name of the single group shown when no stable segmentation exists.
-ALL_CUSTOMERS = "All customers"
+ALL_CUSTOMERS = N_("All customers")
 
 
 class InvalidPersonaParameter(ParameterError, InvalidParameterError):
@@ -409,7 +410,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         unshaped = [c for c in self.traits_.columns if REPEAT_ONLY.match(str(c)) and c not in self.active_]
         named = self.traits_.drop(columns=unshaped)
         names = (name_personas(named, self.profiles_, suppressed, similar) if len(ids) > 1
-                 else pd.Series(ALL_CUSTOMERS, index=self.profiles_.index))
+                 else pd.Series(_(ALL_CUSTOMERS), index=self.profiles_.index))
         table = pd.DataFrame({"name": names, "size": size, "share": size / size.sum(),
                               "stability": stability.to_numpy(),
                               "unstable": (stability < self.stability_threshold).to_numpy(),

@@ -1,4 +1,14 @@
-"""Readable, unique persona names built from each persona's strongest traits."""
+"""Readable, unique persona names built from each persona's strongest traits, in the language of the pages.
+
+A name is put together from translated pieces: a noun ("customers",
+"buyers", "browsers"), up to four adjectives from the lexicon below, the
+persona's channel and, when these say too little, its strongest other traits.
+The order and the joining words are messages of the catalog too, so a name
+reads as the language writes it: "App-first frequent young buyers" in
+English, "Acquirenti frequenti e giovani via app" in Italian. Every noun is
+plural and every Italian word was chosen to fit men and women alike
+("clienti", "giovani", "sopra la media").
+"""
 from __future__ import annotations
 
 import re
@@ -6,38 +16,91 @@ import re
 import pandas as pd
 
 from ..features import feature_group
+from ..i18n import _, format_list, pgettext
 from .profiles import distinct, feature_label
 
 #: Smallest |standardised mean difference| that makes a trait part of a name (a medium effect).
 NAME_EFFECT = 0.5
 
-_WORDS = (  # feature pattern, word when the persona is above the rest, word when below
-    (r"frequency|n_sessions|n_events", "frequent", "occasional"),
-    (r"spend|avg_order_value", "big-spending", "budget"),
-    (r"nps|csat|review_rating|review_sentiment|satisfied|satisfaction", "delighted", "disappointed"),
-    (r"ces", "effortless", "struggling"),
-    (r"age", "senior", "young"),
-    (r"recency_days", "lapsing", "recently active"),
-    (r"tenure_days|days_since_signup", "long-time", "new"),
-    (r"service_contacts", "support-seeking", "self-reliant"),
-    (r"n_channels|cross_channel_sessions", "omnichannel", "single-channel"),
-    (r"n_reviews", "vocal", None),
-)
+def _lexicon() -> tuple[tuple[str, str, str | None], ...]:
+    """(feature pattern, adjective when the persona is above the rest, when below), in the language in force.
+
+    Name pieces are translated in the context "persona name", apart from the same English words elsewhere
+    (a "new" persona of the run's continuity is "nuova"; "new" customers in a name are "nuovi").
+    """
+    return (
+        (r"frequency|n_sessions|n_events", pgettext("persona name", "frequent"),
+         pgettext("persona name", "occasional")),
+        (r"spend|avg_order_value", pgettext("persona name", "big-spending"), pgettext("persona name", "budget")),
+        (r"nps|csat|review_rating|review_sentiment|satisfied|satisfaction", pgettext("persona name", "delighted"),
+         pgettext("persona name", "disappointed")),
+        (r"ces", pgettext("persona name", "effortless"), pgettext("persona name", "struggling")),
+        (r"age", pgettext("persona name", "senior"), pgettext("persona name", "young")),
+        (r"recency_days", pgettext("persona name", "lapsing"), pgettext("persona name", "recently active")),
+        (r"tenure_days|days_since_signup", pgettext("persona name", "long-time"), pgettext("persona name", "new")),
+        (r"service_contacts", pgettext("persona name", "support-seeking"), pgettext("persona name", "self-reliant")),
+        (r"n_channels|cross_channel_sessions", pgettext("persona name", "omnichannel"),
+         pgettext("persona name", "single-channel")),
+        (r"n_reviews", pgettext("persona name", "vocal"), None),
+    )
+
+
+def _noun(purchases: float) -> str:
+    """What a persona is called by its purchases: buyers above the rest, browsers below, else customers."""
+    if purchases >= NAME_EFFECT:
+        return pgettext("persona name", "buyers")
+    return pgettext("persona name", "browsers") if purchases <= -NAME_EFFECT else pgettext("persona name", "customers")
 
 
 def _words(traits: pd.Series) -> tuple[list[str], list[str]]:
     """Adjectives for the persona's strong traits, strongest first, each once, and the columns they come from."""
+    lexicon = _lexicon()
     words, columns = [], []
     for column in traits.abs().sort_values(ascending=False, kind="stable").index:
         effect = traits[column]
         if abs(effect) < NAME_EFFECT:
             break
-        word = next(((high if effect > 0 else low) for pattern, high, low in _WORDS
+        word = next(((high if effect > 0 else low) for pattern, high, low in lexicon
                      if re.fullmatch(pattern, str(column))), None)
         if word and word not in words:
             words.append(word)
             columns.append(column)
     return words, columns
+
+
+def _adjectives(words: list[str]) -> str:
+    """Adjectives joined as the language joins them ("frequent young"; "frequenti e giovani")."""
+    joined = words[0] if words else ""
+    for position, word in enumerate(words[1:], start=2):
+        if position < len(words):
+            # TRANSLATORS: joins a persona name's adjectives (not the last one); Italian puts a comma.
+            joined = _("%(adjectives)s %(adjective)s") % {"adjectives": joined, "adjective": word}
+        else:
+            # TRANSLATORS: joins the last adjective of a persona name; Italian puts "e".
+            joined = _("%(adjectives)s %(last)s") % {"adjectives": joined, "last": word}
+    return joined
+
+
+def _traits_phrase(traits: list[tuple[str, float]]) -> str:
+    """"with high <feature> and <attribute> <category>" for (column, effect) pairs; "" when there is none."""
+    if not traits:
+        return ""
+    words = [feature_label(column).replace(":", "") if "=" in column
+             else (_("high %(feature)s") if effect > 0 else _("low %(feature)s")) % {"feature": feature_label(column)}
+             for column, effect in traits]
+    return _("with %(traits)s") % {"traits": format_list(words)}
+
+
+def _compose(channel: tuple[str, str] | None, adjectives: list[str], noun: str, traits: list) -> str:
+    """One persona name from its parts, in the order and with the words of the language in force."""
+    prefix = "" if channel is None else (
+        _("%(channel)s-first") if channel[1] == "first" else _("%(channel)s-heavy")) % {"channel": channel[0]}
+    # TRANSLATORS: the order of a persona name's parts, any of which may be empty; e.g. "App-first frequent young
+    # buyers with high spend". Italian: "%(noun)s %(adjectives)s %(channel)s %(traits)s".
+    name = _("%(channel)s %(adjectives)s %(noun)s %(traits)s") % {
+        "channel": prefix, "adjectives": _adjectives(adjectives), "noun": noun, "traits": _traits_phrase(traits)}
+    name = " ".join(name.split())
+    return name[0].upper() + name[1:]
 
 
 def name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.Series,
@@ -52,29 +115,29 @@ def name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.S
     Month-to-Month"), so a name rests on at least two traits where the
     persona has two of at least :data:`NAME_EFFECT`. Personas whose names
     would still be alike get their strongest trait outside the lexicon
-    ("... with outcome approved"); a number is the last resort.
+    ("... with outcome approved"); a number is the last resort. Names are
+    written in the language in force (:mod:`cxresearch.i18n`).
     """
     channels = [c for c in traits.columns if feature_group(c) == "channels"]
     parts, extra = {}, {}
     for pid, row in traits.iterrows():  # one row per persona, not per customer
         row = row.dropna()
-        prefix = []
+        channel = None
         if channels and row.reindex(channels).max() >= NAME_EFFECT:
-            channel = row.reindex(channels).idxmax()
-            kind = "first" if profiles.loc[pid, channels].idxmax() == channel else "heavy"
-            prefix = [f"{channel.removeprefix('share_').replace('_', ' ')}-{kind}"]
+            strongest = row.reindex(channels).idxmax()
+            kind = "first" if profiles.loc[pid, channels].idxmax() == strongest else "heavy"
+            channel = (strongest.removeprefix("share_").replace("_", " "), kind)
         purchases = row.get("n_purchases", 0.0)
-        noun = "buyers" if purchases >= NAME_EFFECT else "browsers" if purchases <= -NAME_EFFECT else "customers"
         adjectives, said = _words(row)
-        described = len(prefix) + len(adjectives[:2]) + (noun != "customers")
+        described = (channel is not None) + len(adjectives[:2]) + (abs(purchases) >= NAME_EFFECT)
         phrase = _other_traits(row, 2 - described, similar, said=said[:2]) if described < 2 else []
-        parts[pid] = (prefix, adjectives or ([] if prefix or phrase else ["mainstream"]), noun, phrase)
+        mainstream = [] if channel or phrase else [pgettext("persona name", "mainstream")]
+        parts[pid] = (channel, adjectives or mainstream, _noun(purchases), phrase)
         extra[pid] = phrase or _other_traits(row, 1, similar, said=said[:4])
 
     def compose(pid, n_words, phrase=None):
-        prefix, adjectives, noun, own = parts[pid]
-        name = " ".join([*prefix, *adjectives[:n_words], noun, *(own if phrase is None else phrase)])
-        return name[0].upper() + name[1:]
+        channel, adjectives, noun, own = parts[pid]
+        return _compose(channel, adjectives[:n_words], noun, own if phrase is None else phrase)
 
     names = pd.Series({pid: compose(pid, 2) for pid in parts})
     for n_words in (3, 4):
@@ -82,26 +145,22 @@ def name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.S
         names[clash] = [compose(pid, n_words) for pid in names.index[clash]]
     clash = names.duplicated(keep=False)  # still alike: say their strongest trait outside the lexicon
     names[clash] = [compose(pid, 4, extra[pid]) for pid in names.index[clash]]
-    names[suppressed.to_numpy()] = "Small group"
+    names[suppressed.to_numpy()] = _("Small group")
     return deduplicate(names)
 
 
-def _other_traits(traits: pd.Series, count: int, similar: pd.DataFrame | None, *, said=()) -> list[str]:
-    """["with high <feature> and <attribute> <category>"]: the *count* strongest traits outside the lexicon
-    and the channels that reach :data:`NAME_EFFECT`, one per attribute, none redundant with a stronger one or with
-    the columns *said* by the name's adjectives (:func:`~.profiles.distinct`); [] when there is none."""
-    covered = "|".join(pattern for pattern, _, _ in _WORDS)
+def _other_traits(traits: pd.Series, count: int, similar: pd.DataFrame | None, *, said=()) -> list[tuple[str, float]]:
+    """The *count* strongest traits outside the lexicon and the channels that reach :data:`NAME_EFFECT`, as
+    (column, effect), one per attribute, none redundant with a stronger one or with the columns *said* by the
+    name's adjectives (:func:`~.profiles.distinct`); [] when there is none."""
+    covered = "|".join(pattern for pattern, _high, _low in _lexicon())
     others = traits[[c for c in traits.index if not re.fullmatch(covered, str(c))
                      and feature_group(c) != "channels" and not (traits[c] < 0 and "=" in str(c))]]
     strongest = others[others.abs() >= NAME_EFFECT].abs().sort_values(ascending=False, kind="stable").index
-    picked = distinct(strongest, similar, kept=said)[:count]
-    words = [feature_label(c).replace(":", "") if "=" in c else f"{'high' if others[c] > 0 else 'low'} {feature_label(c)}"
-             for c in picked]
-    return [f"with {' and '.join(words)}"] if words else []
+    return [(str(column), float(others[column])) for column in distinct(strongest, similar, kept=said)[:count]]
 
 
 def deduplicate(names: pd.Series) -> pd.Series:
     """Number repeated names ("Small group", "Small group 2", ...), first occurrence unchanged."""
     repeat = names.groupby(names).cumcount()
     return names.where(repeat == 0, names + " " + (repeat + 1).astype(str))
-

@@ -102,3 +102,28 @@ def test_dataset_yml_names_the_language_of_the_pages(tmp_path):
     assert report_language(tmp_path) is None
     assert "'language' (of the report pages): language must be one of en, it; got 'klingon'." in str(
         validate(tmp_path))
+
+
+def test_persona_names_read_as_each_language_writes_them():
+    """Italian puts the noun first, joins adjectives with "e", says the channel with "via" and traits with "con"."""
+    import pandas as pd
+
+    from cxresearch.personas.names import name_personas
+
+    traits = pd.DataFrame({"share_app": [1.5, -0.2, -1.0, 0.0], "share_call_center": [-0.5, 0.1, 0.9, 0.0],
+                           "age": [-0.9, 0.7, 0.2, 0.0], "n_purchases": [0.8, -0.9, 0.0, 0.0],
+                           "csat": [0.6, 0.1, -0.2, 0.0], "tenure_days": [0.0, 0.6, 0.0, -0.8],
+                           "monthly_charge": [0.0, 0.0, 0.7, 0.0], "plan=gold": [0.0, 0.0, 0.6, 0.0]})
+    profiles = pd.DataFrame({"share_app": [0.7, 0.2, 0.1, 0.3], "share_call_center": [0.3, 0.8, 0.6, 0.7]})
+    shown = pd.Series([False, False, False, False])
+    assert name_personas(traits, profiles, shown).tolist() == [
+        "App-first young delighted buyers", "Senior long-time browsers",
+        "Call center-first customers with high monthly charge", "New customers"]
+    with i18n.using("it"):
+        assert name_personas(traits, profiles, shown).tolist() == [
+            "Acquirenti giovani e entusiasti via app", "Visitatori senior e di lunga data",
+            "Clienti via call center con monthly charge sopra la media", "Clienti nuovi"]
+        assert name_personas(traits, profiles, pd.Series([False, False, True, True])).tolist()[2:] == [
+            "Gruppo piccolo", "Gruppo piccolo 2"]
+        # the same English word, two Italian ones: a "new" persona (feminine singular) and "new" customers
+        assert i18n._("new") != i18n.pgettext("persona name", "new") == "nuovi"

@@ -33,13 +33,13 @@ ENGLISH = re.compile(r"\b(the|and|of|with|which|what|where|when|this|that|are|is
 
 
 @pytest.fixture(scope="module")
-def extracted() -> dict[str, str]:
-    """Message id -> where it was found, from the sources as they are now."""
+def extracted() -> dict[tuple[str | None, str], str]:
+    """(Context, message id) -> where it was found, from the sources as they are now."""
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     found = {}
-    for filename, _lineno, message, _comments, _context in extract_from_dir(str(ROOT), method_map, options_map):
-        found.setdefault(message if isinstance(message, str) else message[0], filename)
+    for filename, _lineno, message, _comments, context in extract_from_dir(str(ROOT), method_map, options_map):
+        found.setdefault((context, message if isinstance(message, str) else message[0]), filename)
     return found
 
 
@@ -51,8 +51,8 @@ def catalog():
 
 def test_every_message_of_the_pages_has_an_italian_translation(extracted, catalog):
     untranslated = []
-    for message, where in extracted.items():
-        entry = catalog.get(message)
+    for (context, message), where in extracted.items():
+        entry = catalog.get(message, context=context)
         strings = [] if entry is None else ([entry.string] if isinstance(entry.string, str) else entry.string)
         if entry is None or entry.fuzzy or not all(strings):
             untranslated.append(f"{where}: {message[:80]!r}")
