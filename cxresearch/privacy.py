@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import SmallGroupWarning
 from .i18n import _, format_count
@@ -155,7 +157,8 @@ def redact_names(texts: pd.Series, names) -> pd.Series:
     >>> redact_names(pd.Series(["Sono oliver white, grazie", "White wine"]), ["Oliver White"]).tolist()
     ['Sono [name], grazie', 'White wine']
     """
-    known = {" ".join(str(n).split()).casefold() for n in pd.Series(names).dropna() if len(str(n).split()) >= 2}
+    normal = pd.Series(names, dtype=object).dropna().astype(str).str.split().str.join(" ").str.casefold()
+    known = set(normal[normal.str.contains(" ", regex=False)])
     if not known:
         return texts
     longest = max(len(n.split()) for n in known)
@@ -173,7 +176,29 @@ def redact_names(texts: pd.Series, names) -> pd.Series:
             i += size or 1
         return "".join(pieces) + text[kept_to:]
 
-    return texts.astype("string").str.replace(_WORD_RUN, replace, regex=True)
+    texts = texts.astype("string")
+    candidates = _may_name(texts, known)
+    if not candidates.any():
+        return texts
+    redacted = texts.copy()
+    redacted.iloc[np.flatnonzero(candidates)] = texts[candidates].str.replace(_WORD_RUN, replace, regex=True).array
+    return redacted
+
+
+def _may_name(texts: pd.Series, known: set[str]) -> np.ndarray:
+    """Which *texts* hold, as a word, the last word of one of the *known* (casefolded) names.
+
+    A cheap look in Arrow compute that lets the exact search skip every other
+    text: a written name holds its last word between non-word characters.
+    """
+    last_words = {re.findall(r"\w+", name)[-1] if re.search(r"\w", name) else None for name in known}
+    if None in last_words:  # a name without letters or digits: no word to look for
+        return texts.notna().to_numpy()
+    words = pc.split_pattern_regex(pa.array(texts.str.casefold(), type=pa.large_string()), r"[^\pL\pN_]+")
+    hits = pc.is_in(pc.list_flatten(words), value_set=pa.array(sorted(last_words), type=pa.large_string()))
+    found = np.zeros(len(texts), dtype=bool)
+    found[np.asarray(pc.filter(pc.list_parent_indices(words), hits))] = True
+    return found
 
 
 def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:

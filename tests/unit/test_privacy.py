@@ -91,6 +91,16 @@ def test_names_are_redacted_whole_in_any_case_and_the_rest_kept():
     assert redacted.index.tolist() == texts.index.tolist()
 
 
+def test_names_are_found_in_texts_of_any_script_case_and_punctuation():
+    names = ["José Núñez", "Meyer Strauß", "Karl Strauss", "Anne-Marie O'Brien", "Lee Wu", "Ödön Kiss"]
+    texts = pd.Series(["hola JOSÉ  núñez!", "by meyer STRAUSS, karl STRAUß.", "—anne-marie o'brien: ok", "(Lee Wu)", "lee wuhan",
+                       "ödön kiss", "Kiss me", "", None, "nothing"], index=[3, 3, 1, 0, 7, 8, 9, 2, 4, 5])
+    redacted = redact_names(texts, names)
+    assert redacted.tolist() == ["hola [name]!", "by [name], [name].", "—[name]: ok", "([name])", "lee wuhan",
+                                 "[name]", "Kiss me", "", pd.NA, "nothing"]
+    assert redacted.index.tolist() == texts.index.tolist()
+
+
 def test_loader_redacts_customers_names_in_comments_and_reviews_unless_pii_is_kept(make_dataset):
     folder = make_dataset({
         "customers.csv": """
