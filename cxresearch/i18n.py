@@ -42,7 +42,7 @@ from .errors import ParameterError
 __all__ = ["_", "ngettext", "pgettext", "N_", "LANGUAGES", "LANGUAGE_VARIABLE", "get_language", "set_language", "using",
            "check_language", "number_locale", "number_symbols", "format_number", "format_count", "format_percent",
            "format_date", "format_datetime", "format_period", "format_list", "install", "translate_markdown",
-           "translate_notebook", "extract_notebook"]
+           "translate_notebook", "extract_notebook", "extract_labels"]
 
 #: Languages the pages can be written in (English is the source language).
 LANGUAGES = ("en", "it")
@@ -313,3 +313,20 @@ def extract_notebook(fileobj, keywords, comment_tags, options):
             for _line, funcname, message, _comments in extract_python(io.BytesIO(source.encode("utf-8")), keywords,
                                                                       comment_tags, options):
                 yield number, funcname, message, [f"cell {number}"]
+
+
+_LABEL = re.compile(r"^\s*label:\s*(?P<value>\S.*?)\s*$")
+
+
+def extract_labels(fileobj, keywords, comment_tags, options):
+    """Babel extractor of a YAML resource (registered in ``babel.cfg``): the value of every ``label:`` key.
+
+    The theme names of ``resources/cx_themes.yml`` are messages this way; the
+    code shows them through :func:`_`, so a label a dataset.yml adds stays as written.
+    """
+    import yaml
+
+    for number, line in enumerate(io.TextIOWrapper(fileobj, encoding="utf-8"), start=1):
+        match = _LABEL.match(line)
+        if match:
+            yield number, None, str(yaml.safe_load(match["value"])), []

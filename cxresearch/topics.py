@@ -37,6 +37,7 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .errors import DataError, ParameterError
+from .i18n import _
 from .privacy import redact_pii
 from .text import lemmas, reading_languages, sentiment, stop_words, tokens
 
@@ -115,7 +116,7 @@ def theme_taxonomy(extra: dict | None = None) -> pd.DataFrame:
         target = merged.setdefault(str(theme), {"label": str(theme).replace("_", " ").capitalize()})
         for key, value in spec.items():
             target[key] = value if key == "label" else list(target.get(key, [])) + list(value)
-    rows = [(theme, spec["label"], lang, str(seed).lower())
+    rows = [(theme, _(spec["label"]), lang, str(seed).lower())
             for theme, spec in merged.items() for lang, seeds in spec.items() if lang != "label" for seed in seeds]
     table = pd.DataFrame(rows, columns=["theme", "label", "lang", "seed"])
     table["lemma"] = table["seed"]

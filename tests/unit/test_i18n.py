@@ -127,3 +127,15 @@ def test_persona_names_read_as_each_language_writes_them():
             "Gruppo piccolo", "Gruppo piccolo 2"]
         # the same English word, two Italian ones: a "new" persona (feminine singular) and "new" customers
         assert i18n._("new") != i18n.pgettext("persona name", "new") == "nuovi"
+
+
+def test_theme_names_come_from_the_catalog_and_a_datasets_own_label_stays_as_written(tmp_path):
+    from cxresearch.topics import theme_taxonomy
+
+    with i18n.using("it"):
+        labels = set(theme_taxonomy({"loyalty": {"label": "Loyalty programme", "en": ["points"]}})["label"])
+    assert {"Consegna", "Personale e servizio", "Loyalty programme"} <= labels and "Delivery" not in labels
+    shipped = i18n.LOCALE_DIR.parent / "resources" / "cx_themes.yml"
+    with shipped.open("rb") as stream:
+        extracted = [message for _, _, message, _ in i18n.extract_labels(stream, [], [], {})]
+    assert extracted[:3] == ["Delivery", "Price", "Staff and service"]
