@@ -53,13 +53,15 @@ from sklearn.pipeline import Pipeline, make_pipeline
 
 from .errors import DataError, ParameterError
 
-__all__ = ["LANGUAGES", "UNDETERMINED", "UnscoredLanguageWarning", "SentimentFit", "stop_words", "tokens",
-           "sentences", "lemmas", "detect_language", "reading_languages", "sentiment", "fit_sentiment"]
+__all__ = ["LANGUAGES", "UNDETERMINED", "NEAR_DUPLICATE", "UnscoredLanguageWarning", "SentimentFit", "stop_words",
+           "tokens", "sentences", "distinct", "lemmas", "detect_language", "reading_languages", "sentiment", "fit_sentiment"]
 
 #: Languages :func:`sentiment` scores with a lexicon.
 LANGUAGES = ("en", "it", "pt", "fr")
 #: Language code of a text too short or too mixed to tell (ISO 639-2 "undetermined").
 UNDETERMINED = "und"
+#: Word-set Jaccard similarity from which two texts count as one text said twice.
+NEAR_DUPLICATE = 0.7
 
 # py3langid languages left out of the default candidates: classical, constructed or regional languages that
 # customers rarely write in and that short texts in a neighbouring major language are mistaken for
@@ -139,6 +141,29 @@ def tokens(texts: pd.Series) -> pd.Series:
     """
     lower = _as_series(texts).reset_index(drop=True).fillna("").str.lower().str.replace("’", "'")
     return lower.str.replace(_ELISION, r"\1 ", regex=True).str.findall(_WORD).explode()
+
+
+def distinct(texts, *, limit: int, similarity: float = NEAR_DUPLICATE) -> list[str]:
+    """The first *limit* texts, in order, passing over any that nearly repeats one already kept.
+
+    Two texts nearly repeat each other when the Jaccard similarity of their
+    sets of lower-cased words reaches *similarity* ("Fast delivery." and
+    "Fast delivery. Highly recommended." share 2 of 4 words: 0.5, both kept).
+
+    Examples
+    --------
+    >>> distinct(["Shipping was quick.", "Shipping was quick!", "The staff were rude."], limit=3)
+    ['Shipping was quick.', 'The staff were rude.']
+    """
+    kept, kept_words = [], []
+    for text in texts:
+        words = frozenset(re.findall(r"\w+", str(text).casefold()))
+        if all(len(words & seen) < similarity * len(words | seen) for seen in kept_words):
+            kept.append(text)
+            kept_words.append(words)
+            if len(kept) == limit:
+                break
+    return kept
 
 
 def sentences(texts) -> pd.Series:

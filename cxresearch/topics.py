@@ -21,7 +21,10 @@
    stability is the mean Jaccard similarity between each topic's top terms and
    those of its best match when NMF is refitted on bootstrap resamples.
 
-Every example text it returns goes through :func:`~cxresearch.privacy.redact_pii`.
+Each topic's examples are its most typical texts (a theme's: those whose seed
+words are most its own; a discovered topic's: those whose NMF weight is most
+its own), redacted with :func:`~cxresearch.privacy.redact_pii`, passing over
+any text that nearly repeats an example already chosen (:func:`~cxresearch.text.distinct`).
 """
 from __future__ import annotations
 
@@ -39,11 +42,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from .errors import DataError, ParameterError
 from .i18n import _
 from .privacy import redact_pii
-from .text import lemmas, reading_languages, sentiment, stop_words, tokens
+from .text import distinct, lemmas, reading_languages, sentiment, stop_words, tokens
 
 __all__ = ["Topics", "topics", "theme_taxonomy"]
 
 _COHERENCE_TERMS = 5
+_EXAMPLES = 3          # example texts per topic
+_CANDIDATES = 200      # most typical texts examined for distinct examples
 _TERM = re.compile(r"[^\W\d_]{3,}")   # what the discovered topics count as a term
 
 
@@ -63,7 +68,8 @@ class Topics:
         texts scoring above 0.05 / below -0.05), ``stability`` (discovered
         topics: mean Jaccard similarity of their top terms across bootstrap
         refits; missing for themes, which are assigned by rule) and
-        ``examples`` (up to three redacted texts).
+        ``examples`` (up to three redacted texts, most typical first, none
+        nearly repeating another).
     document_topic : Series
         One label per text, aligned on the input index: its main theme (the
         theme whose seeds it uses most; ties go to the taxonomy's order), else
@@ -291,7 +297,10 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
     document_topic = pd.Series([labels.get(theme, pd.NA) if theme else pd.NA for theme in main],
                                index=series.index, dtype="string")
     membership = pd.DataFrame(member, index=series.index, columns=[labels[t] for t in hits.columns])
-    typicality = pd.Series(hits.sum(axis=1).to_numpy(dtype=float), index=series.index)
+    seed_uses = hits.to_numpy(dtype=float)
+    own_share = seed_uses / np.maximum(seed_uses.sum(axis=1, keepdims=True), 1)
+    # how typical each text is of a topic: share of its seed words that are the theme's, then how many
+    typicality = {labels[theme]: (own_share[:, i], seed_uses[:, i]) for i, theme in enumerate(hits.columns)}
     stability = {}
 
     uncovered = present & ~member.any(axis=1)
@@ -306,8 +315,10 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
         assigned, weight, discovered_info, coherence = discovered
         rows = uncovered.nonzero()[0]
         document_topic.iloc[rows] = pd.array(assigned, dtype="string")
-        typicality.iloc[rows] = weight
+        own_weight = np.zeros(len(series))
+        own_weight[rows] = weight
         for label in discovered_info["topic"]:
+            typicality[label] = (own_weight, np.zeros(len(series)))
             membership[label] = False
             membership.iloc[rows, membership.columns.get_loc(label)] = assigned == label
         stability = dict(zip(discovered_info["topic"], discovered_info["stability"]))
@@ -330,14 +341,15 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
         if not mask.any():
             continue
         s = score[mask]
-        examples = typicality[mask].sort_values(ascending=False, kind="stable").index[:3]
+        share, uses = (values[mask] for values in typicality[label])
+        typical = mask.nonzero()[0][np.lexsort((-uses, -share))][:_CANDIDATES]   # stable: ties keep text order
         mix = language[mask].value_counts(normalize=True)
         rows.append({"topic": label, "kind": "theme" if label in theme_terms else "discovered",
                      "terms": terms[label], "n": int(mask.sum()), "share": mask.sum() / max(n_with_topic, 1),
                      "languages": ", ".join(f"{lang} {share:.0%}" for lang, share in mix.items()),
                      "sentiment": s.mean(), "positive": (s > 0.05).mean(), "negative": (s < -0.05).mean(),
                      "stability": stability.get(label, np.nan),
-                     "examples": list(redact_pii(series.loc[examples]))})
+                     "examples": distinct(redact_pii(series.iloc[typical]), limit=_EXAMPLES)})
     columns = ["topic", "kind", "terms", "n", "share", "languages", "sentiment", "positive", "negative",
                "stability", "examples"]
     summary = pd.DataFrame(rows, columns=columns).sort_values("n", ascending=False, kind="stable")

@@ -65,6 +65,21 @@ def test_topic_examples_are_redacted():
     assert "@" not in examples and "[email]" in examples
 
 
+def test_topic_examples_are_the_themes_own_texts_without_near_repeats():
+    shipping = "Excellent service. Shipping was quick and the tracking always worked."
+    texts = pd.Series([shipping, shipping + " Highly recommended.", shipping + " I will buy again.",
+                       "Poor quality: the fabric is flimsy.", "Poor quality: the fabric is flimsy!",
+                       "The material feels cheaply made, the quality is poor.",
+                       "Broken and defective after two days."], index=range(20, 27))
+    summary = topics(texts, scores=np.zeros(7), n_boot=0).summary.set_index("topic")
+    # quality's examples are texts about quality only, one of the repeated pair, ...
+    assert summary.loc["Product quality", "examples"] == [
+        "Poor quality: the fabric is flimsy.", "The material feels cheaply made, the quality is poor.",
+        "Broken and defective after two days."]
+    # ... and a mixed text only where no text of the theme alone is left; its near repeats never
+    assert summary.loc["Delivery", "examples"] == [shipping]
+
+
 @pytest.mark.parametrize("order", ["sliced", "sorted", "shuffled"])
 def test_topics_label_each_text_by_its_own_index(order):
     texts = pd.Series(["delivery late parcel courier"] * 8 + ["price cheap value money"] * 8, index=range(100, 116))
