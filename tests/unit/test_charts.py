@@ -10,6 +10,7 @@ from cxresearch import charts
 from cxresearch.charts.layout import wrap
 from cxresearch.charts.voice import label_boxes, place_labels
 from cxresearch.errors import ParameterError
+from cxresearch.interventions import InterventionSeries
 
 TOUCHPOINTS = ["home", "product_page", "cart", "checkout", "newsletter", "chat", "faq", "returns", "store_visit",
                "store_checkout", "app_home", "search_ad", "social_ad", "call_center", "loyalty_program",
@@ -247,3 +248,31 @@ def test_intervention_chart_refuses_a_bare_table():
     with pytest.raises(ParameterError, match=r"must be the InterventionSeries that interventions\.intervention_series "
                                              r"returns; got a DataFrame"):
         charts.intervention_chart(series)
+
+
+def test_intervention_chart_names_both_lines_and_marks_the_start():
+    periods = pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"])
+    table = pd.DataFrame({"group": ["scope"] * 3 + ["comparison"] * 3, "label": ["chat"] * 3 + ["other touchpoints"] * 3,
+                          "period": list(periods) * 2, "value": [40.0, 55, 70, 60, 61, 59], "se": 5.0,
+                          "low": [30.0, 45, 60, 50, 51, 49], "high": [50.0, 65, 80, 70, 71, 69], "n": 20})
+    info = InterventionSeries(table=table, intervention_id="I7", description="new chat bot", scope="chat",
+                              scope_kind="touchpoint", start=periods[1], metric="csat", label="CSAT", better="higher")
+    figure = charts.intervention_chart(info)
+    lines = [trace for trace in figure.data if trace.mode == "lines+markers"]
+    assert [trace.name for trace in lines] == ["chat", "other touchpoints"]
+    assert [list(trace.y) for trace in lines] == [[40, 55, 70], [60, 61, 59]]
+    assert [list(trace.customdata) for trace in lines] == [[20] * 3, [20] * 3]
+    assert [shape.x0 for shape in figure.layout.shapes] == [periods[1]]
+    assert [a.text for a in figure.layout.annotations] == ["I7 starts: new chat bot"]
+    assert figure.layout.title.text == "CSAT at chat (higher is better)"
+
+
+def test_emotion_curve_draws_one_named_line_per_persona_over_every_stage():
+    stages = ["awareness", "consideration", "purchase", "service"]
+    table = pd.DataFrame({"persona": ["Browsers"] * 4 + [LONG] * 4, "stage": stages * 2,
+                          "csat_mean": [4.0, 3.5, 3.0, 2.0, 4.5, 4.4, 4.3, 4.0], "csat_mean_low": 1.0,
+                          "csat_mean_high": 5.0, "surveys": 9})
+    figure = charts.emotion_curve(table)
+    assert [trace.name for trace in figure.data] == ["Browsers", LONG]
+    assert all(list(trace.x) == stages for trace in figure.data) and ticks(figure.layout.xaxis) == stages
+    assert list(figure.data[1].y) == [4.5, 4.4, 4.3, 4.0]
