@@ -19,18 +19,21 @@ __all__ = ["main"]
 def _validate(args) -> int:
     from .capabilities import supported
     from .dataset import load_dataset, validate
+    from .i18n import _, using
+    from .settings import report_language
 
-    report = validate(args.path)
-    print(report)
-    if not report.ok:
-        return 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)  # the report above lists them already
-        analyses = supported(load_dataset(args.path))
-    print("\nWhat this dataset supports:")
-    for row in analyses.itertuples():
-        print(f"  {'yes' if row.available else 'no ':3}  {row.analysis}"
-              + ("" if row.available else f": {row.missing}"))
+    with using(args.lang or report_language(args.path)):
+        report = validate(args.path)
+        print(report)
+        if not report.ok:
+            return 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)  # the report above lists them already
+            analyses = supported(load_dataset(args.path))
+        print("\n" + _("What this dataset supports:"))
+        for row in analyses.itertuples():
+            print(f"  {_('yes') if row.available else _('no'):3}  {row.analysis}"
+                  + ("" if row.available else f": {row.missing}"))
     return 0
 
 
@@ -90,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("validate", help="check a dataset folder and list every problem")
     check.add_argument("path", type=Path, help="dataset folder")
+    check.add_argument("--lang", choices=LANGUAGES,
+                       help="language of the report (default: the dataset's `language:`, else en)")
     check.set_defaults(handler=_validate)
 
     demo = commands.add_parser("demo", help="write the synthetic demo dataset (planted personas and answers)")

@@ -153,8 +153,11 @@ class ValidationReport:
         return "\n".join([f"- **{head}**"] + [f"- {label}: {item}" for label, items in labelled for item in items])
 
     def __str__(self) -> str:
-        lines = [f"{self.path.name}: {'OK' if self.ok else f'{len(self.problems)} problem(s)'}"]
-        lines += [f"  error: {p}" for p in self.problems]
-        lines += [f"  warning: {w}" for w in self.warnings]
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
+        """The report as plain lines for a terminal, in the reader's language."""
+        from .i18n import _, format_count, ngettext
+
+        status = _("OK") if self.ok else ngettext("%(problems)s problem", "%(problems)s problems", len(
+            self.problems)) % {"problems": format_count(len(self.problems))}
+        labelled = [(_("error"), self.problems), (_("warning"), self.warnings), (_("note"), self.notes)]
+        return "\n".join([f"{self.path.name}: {status}"]
+                         + [f"  {label}: {item}" for label, items in labelled for item in items])

@@ -14,6 +14,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.metrics import silhouette_score
 
 from ..errors import CXResearchWarning, ParameterError
+from ..i18n import _, format_count, format_list, format_number, format_percent
 from .profiles import feature_label
 
 #: Customers the silhouette is computed on (a sample of the selection sample: it costs n squared).
@@ -131,17 +132,23 @@ def choose(model, table: pd.DataFrame) -> int | None:
         if eligible.empty:
             row = table.loc[k]
             unstable = "" if row["min_stability"] >= model.stability_threshold else (
-                f"its least stable persona reappears with Jaccard {row['min_stability']:.2f} "
-                f"< {model.stability_threshold} in resamples")
+                _("its least stable persona reappears with Jaccard %(jaccard)s < %(threshold)s in resamples")
+                % {"jaccard": format_number(row["min_stability"], decimals=2),
+                   "threshold": format_number(model.stability_threshold, decimals=2)})
             cap = share_cap(model.preprocessor_, model.max_share)
             dominated = "" if not row["top_share"] > cap + SHARE_SLACK else (
-                f"{feature_label(row['top_variable'])} carries {row['top_share']:.0%} of the separation")
+                _("%(variable)s carries %(share)s of the separation")
+                % {"variable": feature_label(row["top_variable"]),
+                   "share": format_percent(row["top_share"], decimals=0)})
             reasons = "; ".join(r for r in (unstable, dominated,
-                                            "some personas mirror each other" * bool(row["mirror_pairs"]),
-                                            f"its smallest persona has {row['min_size']} customers in the sample"
+                                            _("some personas mirror each other") * bool(row["mirror_pairs"]),
+                                            _("its smallest persona has %(n)s customers in the sample")
+                                            % {"n": format_count(row["min_size"])}
                                             * bool(row["min_size"] < model.min_group_size)) if r)
-            warnings.warn(f"k={k} has stability {row['stability']:.2f} ({reasons}); the personas marked "
-                          "unstable may not be reproducible.", UnstablePersonasWarning, stacklevel=4)
+            warnings.warn(_("k=%(k)s has stability %(stability)s (%(reasons)s); the personas marked "
+                            "unstable may not be reproducible.")
+                          % {"k": k, "stability": format_number(row["stability"], decimals=2), "reasons": reasons},
+                          UnstablePersonasWarning, stacklevel=4)
         return k
     if eligible.empty:
         return None
@@ -157,19 +164,28 @@ def no_segmentation(model, sample: np.ndarray, rng) -> str:
     tried = model.selection_
     best = int(tried["min_stability"].idxmax())
     dominated = tried.loc[best, "top_share"] > share_cap(model.preprocessor_, model.max_share) + SHARE_SLACK
-    why = (f"no number of personas from {low} to {high} gives personas that all reappear in resamples "
-           f"(best: {best} personas, least stable {tried.loc[best, 'min_stability']:.2f}"
-           f"{', largest variable share ' + format(tried.loc[best, 'top_share'], '.0%') if dominated else ''})")
+    least_stable = format_number(tried.loc[best, "min_stability"], decimals=2)
+    why = (_("no number of personas from %(low)s to %(high)s gives personas that all reappear in resamples "
+             "(best: %(best)s personas, least stable %(stability)s, largest variable share %(share)s)")
+           if dominated else
+           _("no number of personas from %(low)s to %(high)s gives personas that all reappear in resamples "
+             "(best: %(best)s personas, least stable %(stability)s)")) % {
+        "low": low, "high": high, "best": best, "stability": least_stable,
+        "share": format_percent(tried.loc[best, "top_share"], decimals=0)}
     labels = model._clusterer(2, rng).fit(sample).predict(sample)
     jaccard = bootstrap_jaccard(sample, labels, 2, lambda: model._clusterer(2, rng), model.n_bootstrap, rng)
     shares = separation_shares(sample, labels, model.preprocessor_)
     if jaccard.min() < model.stability_threshold or shares.empty:
-        sentence = f"No stable segmentation: {why}, and the customers form no distinct groups on these features."
+        sentence = _("No stable segmentation: %(why)s, and the customers form no distinct groups on these "
+                     "features.") % {"why": why}
     else:
         along = shares.index[:max(1, int((shares.cumsum() < 0.6).sum()) + 1)][:3]
-        sentence = (f"No stable segmentation: the data splits only along {' and '.join(map(feature_label, along))} "
-                    f"({shares[along].sum():.0%} of the separation of a two-way split); {why}.")
-    warnings.warn(sentence + " All customers are shown as one group.", UnstablePersonasWarning, stacklevel=4)
+        sentence = _("No stable segmentation: the data splits only along %(features)s (%(share)s of the separation "
+                     "of a two-way split); %(why)s.") % {"features": format_list(map(feature_label, along)),
+                                                         "share": format_percent(shares[along].sum(), decimals=0),
+                                                         "why": why}
+    warnings.warn(sentence + " " + _("All customers are shown as one group."), UnstablePersonasWarning,
+                  stacklevel=4)
     return sentence
 
 

@@ -7,18 +7,20 @@ import pandas as pd
 from ..charts.journeys import emotion_curve, funnel_chart, journey_heatmap, journey_sankey, transition_heatmap
 from ..journeys import DEFAULT_GAP, JourneyMap, journey_map
 from ..display import pretty
+from ..i18n import N_, _
 from ..privacy import MIN_GROUP_SIZE
 from .output import ExplorerBox, noted, show_in
 
 __all__ = ["JourneyExplorer"]
 
-ALL = "all"
+#: The choice of every persona or channel (shown, like the charts' names, in the reader's language).
+ALL = N_("all")
 CHARTS = {
-    "journey map": lambda jm: journey_heatmap(jm.matrix),
-    "session flows": lambda jm: journey_sankey(jm.flows(5)),
-    "emotion curve": lambda jm: emotion_curve(jm.stages),
-    "stage funnel": lambda jm: funnel_chart(jm.funnel(list(jm.stage_labels))),
-    "transitions": lambda jm: transition_heatmap(jm.transitions),
+    N_("journey map"): lambda jm: journey_heatmap(jm.matrix),
+    N_("session flows"): lambda jm: journey_sankey(jm.flows(5)),
+    N_("emotion curve"): lambda jm: emotion_curve(jm.stages),
+    N_("stage funnel"): lambda jm: funnel_chart(jm.funnel(list(jm.stage_labels))),
+    N_("transitions"): lambda jm: transition_heatmap(jm.transitions),
 }
 NEEDS_STAGES = ("journey map", "emotion curve", "stage funnel")
 
@@ -47,11 +49,14 @@ class JourneyExplorer(ExplorerBox):
         self._maps: dict[tuple[str, str], JourneyMap] = {}
         self._split = None if personas is None else journey_map(ds, personas=personas, gap=gap,
                                                                 min_group_size=min_group_size)
-        self.persona = widgets.Dropdown(description="persona", options=[ALL] + (
+        self._all = _(ALL)
+        self._charts = {_(name): draw for name, draw in CHARTS.items()
+                        if len(self._overall.stage_labels) or name not in NEEDS_STAGES}
+        self.persona = widgets.Dropdown(description=_("persona"), options=[self._all] + (
             [] if self._split is None else [str(p) for p in self._split.persona_labels]))
-        self.channel = widgets.Dropdown(description="channel", options=[ALL, *self._overall.channel_labels])
-        self.chart = widgets.ToggleButtons(
-            options=[name for name in CHARTS if len(self._overall.stage_labels) or name not in NEEDS_STAGES])
+        self.channel = widgets.Dropdown(description=_("channel"),
+                                        options=[self._all, *self._overall.channel_labels])
+        self.chart = widgets.ToggleButtons(options=list(self._charts))
         self.output = widgets.Output()
         self.note = widgets.HTML()
         for control in (self.persona, self.channel, self.chart):
@@ -67,20 +72,20 @@ class JourneyExplorer(ExplorerBox):
     @property
     def figure(self):
         """The chart currently shown."""
-        return CHARTS[self.chart.value](self.journey)
+        return self._charts[self.chart.value](self.journey)
 
     @property
     def pain_points(self):
         """The top five pain points (with a positive impact) of the selection, formatted for reading."""
         table = self.journey.pain_points(top=5)
         shown = [c for c in ("name", "stage", "customers", "reach", "exit_rate", "csat", "impact") if c in table]
-        return pretty(table.loc[table["impact"] > 0, shown]).set_caption("Top pain points")
+        return pretty(table.loc[table["impact"] > 0, shown]).set_caption(_("Top pain points"))
 
     def _map(self, persona: str, channel: str) -> JourneyMap:
         """Journey map of a selection, built once."""
         if (persona, channel) not in self._maps:
-            jm = self._overall if persona == ALL else self._split.subset(persona=self._label(persona))
-            self._maps[persona, channel] = jm if channel == ALL else jm.subset(channels=channel)
+            jm = self._overall if persona == self._all else self._split.subset(persona=self._label(persona))
+            self._maps[persona, channel] = jm if channel == self._all else jm.subset(channels=channel)
         return self._maps[persona, channel]
 
     def _label(self, persona: str):

@@ -19,13 +19,19 @@ import plotly.io as pio
 from IPython.core.interactiveshell import InteractiveShell
 
 from ..errors import CXResearchWarning
+from ..i18n import N_, _
 from ..notes import record
 
-__all__ = ["ExplorerBox", "show_in", "noted", "mime_bundle", "PLACEHOLDER"]
+__all__ = ["ExplorerBox", "show_in", "noted", "mime_bundle", "placeholder"]
 
-#: Shown wherever a saved notebook is opened without the explorer's live widgets.
-PLACEHOLDER = ("<p style='padding:8px 12px;border:1px dashed #8c959f;border-radius:6px;color:#57606a'>"
-               "Interactive explorer: run this cell in JupyterLab to explore.</p>")
+#: What a saved notebook opened without the explorer's live widgets says in its place.
+PLACEHOLDER_TEXT = N_("Interactive explorer: run this cell in JupyterLab to explore.")
+
+
+def placeholder() -> str:
+    """HTML shown wherever a saved notebook is opened without the explorer's live widgets, in the reader's language."""
+    return ("<p style='padding:8px 12px;border:1px dashed #8c959f;border-radius:6px;color:#57606a'>"
+            f"{html.escape(_(PLACEHOLDER_TEXT))}</p>")
 
 
 def mime_bundle(obj) -> dict:
@@ -49,8 +55,8 @@ def noted(label: widgets.HTML):
         warnings.simplefilter("always")
         yield
     ours = [w.message for w in caught if issubclass(w.category, CXResearchWarning)]
-    label.value = (f"<div style='color:#57606a;font-size:13px;margin:4px 0'>Note: {html.escape(record(ours))}</div>"
-                   if ours else "")
+    note = _("Note: %(note)s") % {"note": record(ours)}
+    label.value = f"<div style='color:#57606a;font-size:13px;margin:4px 0'>{html.escape(note)}</div>" if ours else ""
     for w in caught:
         if not issubclass(w.category, CXResearchWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -63,11 +69,11 @@ def show_in(output: widgets.Output, *objects) -> None:
 
 
 class ExplorerBox(widgets.VBox):
-    """A ``VBox`` whose saved output also carries :data:`PLACEHOLDER`.
+    """A ``VBox`` whose saved output also carries a placeholder.
 
     A notebook reopened without the widget's live state (untrusted, another
-    viewer, a static export) shows the placeholder instead of the widget's repr.
+    viewer, a static export) shows :func:`placeholder` instead of the widget's repr.
     """
 
     def _repr_mimebundle_(self, **kwargs):
-        return {**super()._repr_mimebundle_(**kwargs), "text/html": PLACEHOLDER}
+        return {**super()._repr_mimebundle_(**kwargs), "text/html": placeholder()}

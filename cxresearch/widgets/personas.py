@@ -5,6 +5,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..charts.personas import persona_traits_chart
+from ..i18n import _
 from ..personas import PersonaModel, persona_card
 from .output import ExplorerBox, noted, show_in
 
@@ -32,7 +33,7 @@ class PersonaExplorer(ExplorerBox):
         self.model = model
         self.quotes = quotes
         shown = model.personas_[~model.personas_["suppressed"].astype(bool)]
-        self.persona = widgets.Dropdown(description="persona", options=list(zip(shown["name"], shown.index)),
+        self.persona = widgets.Dropdown(description=_("persona"), options=list(zip(shown["name"], shown.index)),
                                         layout={"width": "480px"}, style={"description_width": "initial"})
         self.card = widgets.HTML()
         self.chart = widgets.Output()

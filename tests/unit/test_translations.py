@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -20,6 +21,7 @@ from babel.messages.pofile import read_po
 from cxresearch import i18n, notes, report
 from cxresearch.capabilities import supported
 from cxresearch.dataset import CXDataset
+from cxresearch.errors import SmallGroupWarning
 from cxresearch.display import pretty
 from cxresearch.routine import NOTEBOOKS, NOTEBOOKS_DIR
 
@@ -132,3 +134,41 @@ def test_a_run_in_the_datasets_language_writes_italian_pages_and_index(tmp_path)
                           notebooks_dir=notebooks, language="en")
     page = _visible_text((english.folder / "00_data_quality.html").read_text())
     assert english.manifest["language"] == "en" and "Rows and time span" in page and "1,234.5" in page
+
+
+def test_the_explorers_controls_and_tables_speak_italian():
+    from cxresearch.widgets import JourneyExplorer
+    from cxresearch.widgets.output import noted, placeholder
+
+    from .test_journeys import pain_dataset
+
+    personas = pd.Series({f"c{i:02d}": "p1" if i < 10 else "p2" for i in range(20)})
+    with i18n.using("it"):
+        explorer = JourneyExplorer(pain_dataset(), personas=personas)
+        controls = [explorer.persona.description, explorer.channel.description, *explorer.chart.options,
+                    explorer.persona.options[0], explorer.channel.options[0]]
+        table = explorer.output.outputs[1]["data"]["text/html"]
+        explorer.chart.value = i18n._("transitions")
+        explorer.persona.value = "p1"
+        chart = explorer.figure.layout
+        with noted(explorer.note):
+            warnings.warn(i18n._("All customers are shown as one group."), SmallGroupWarning)
+        shown = " ".join([*controls, _visible_text(table), _visible_text(placeholder()), chart.title.text or "",
+                          chart.xaxis.title.text or "", _visible_text(explorer.note.value)])
+    assert "Principali pain point" in shown and "transizioni" in controls and "tutti" in controls
+    assert "Nota: Tutti i clienti sono mostrati come un unico gruppo." in shown
+    assert not ENGLISH.findall(shown), sorted(set(ENGLISH.findall(shown)))
+
+
+def test_validate_writes_in_the_datasets_language_unless_told(tmp_path, capsys):
+    from cxresearch.cli import main
+
+    (tmp_path / "surveys.csv").write_text("response_id,timestamp,nps\nr1,2025-01-01,9\nr2,2025-01-02,3\n")
+    (tmp_path / "dataset.yml").write_text("name: Negozio Rossi\nlanguage: it\n")
+    assert main(["validate", str(tmp_path)]) == 0
+    italian = capsys.readouterr().out
+    assert "Che cosa permette questo dataset:" in italian and "  sì   NPS\n" in italian and ": OK\n" in italian
+    words = re.sub(r"`[^`]*`", " ", italian.replace(tmp_path.name, " "))
+    assert not ENGLISH.findall(words), sorted(set(ENGLISH.findall(words)))
+    assert main(["validate", str(tmp_path), "--lang", "en"]) == 0
+    assert "What this dataset supports:" in capsys.readouterr().out

@@ -10,7 +10,7 @@ import pytest
 
 from cxresearch.errors import SmallGroupWarning
 from cxresearch.widgets import JourneyExplorer
-from cxresearch.widgets.output import PLACEHOLDER, noted, show_in
+from cxresearch.widgets.output import noted, placeholder, show_in
 
 from .test_journeys import pain_dataset
 
@@ -34,7 +34,7 @@ def test_journey_explorer_shows_an_interactive_chart_and_a_readable_table():
     html = table["data"]["text/html"]
     assert "Top pain points" in html and "exit rate" in html and "%" in html
     assert (explorer.journey.pain_points(top=5)["impact"] > 0).sum() == html.count("<tr>") - 1
-    assert explorer._repr_mimebundle_()["text/html"] == PLACEHOLDER
+    assert explorer._repr_mimebundle_()["text/html"] == placeholder()
 
 
 def test_noted_turns_library_warnings_into_a_note_and_passes_others_on():
