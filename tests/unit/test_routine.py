@@ -16,6 +16,7 @@ from cxresearch import compare_verdicts, personas, routine
 from cxresearch.cli import main
 from cxresearch.errors import ParameterError
 from cxresearch.personas import fit_personas
+from cxresearch.routine import runner
 from cxresearch.routine import (NOTEBOOKS, NOTEBOOKS_DIR, RoutineParameters, previous_run, run, run_personas,
                                 run_summary)
 from cxresearch.summary import Summary
@@ -322,7 +323,7 @@ def test_the_data_quality_report_of_a_run_comes_from_its_one_load_of_the_export(
 
     expected = loading.validate(demo)
     parameters = RoutineParameters(data_dir=str(demo), reports_dir=str(tmp_path), run_dir=str(tmp_path))
-    routine._snapshot_input(parameters, tmp_path / "snap")
+    runner._snapshot_input(parameters, tmp_path / "snap")
     monkeypatch.setenv(routine.SNAPSHOT_VARIABLE, str(tmp_path / "snap"))
     monkeypatch.setattr(loading, "_load", lambda *a, **k: pytest.fail("the export was read a second time"))
     report = parameters.validation()

@@ -20,7 +20,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Unicode
 from traitlets.config import Config
 
-from . import i18n
+from .. import i18n
 
 __all__ = ["execute", "describe_failure", "timings", "KernelLoggingToFile"]
 

@@ -1,0 +1,123 @@
+"""Results several pages need, computed once per routine run (:func:`shared`).
+
+The notebooks of a run execute at once, each in its own kernel; what two of
+them need (the personas, the intervention effects) is computed by whichever
+asks first and read back by the others, from the run's private snapshot
+folder. Outside a routine run (a notebook run by hand) every call computes.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import pickle  # only for the run's own caches in its private snapshot folder
+import typing
+
+from .parameters import RoutineParameters, run_cache
+from .runs import previous_run
+
+if typing.TYPE_CHECKING:
+    import pandas as pd
+
+    from ..personas import PersonaModel
+    from ..summary import Summary
+
+__all__ = ["shared", "run_personas", "run_interventions", "run_summary"]
+
+
+def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFrame, PersonaModel]:
+    """Customer features and the run's personas, fitted once per run.
+
+    The first call of a run fits the personas the standard way
+    (:func:`~cxresearch.personas.fit_personas`, aligned to the previous run's
+    ids and names, read from its JSON/Parquet state) and saves their state in
+    ``run_dir`` for the next run. Features and model are kept for the later
+    calls of the same run, from any notebook, beside the run's private dataset
+    snapshot (deleted when the run ends), so they read them back instead of
+    fitting again; a notebook asking while another fits waits for it
+    (:func:`shared`). Outside a routine run (a notebook run by hand) every call fits.
+
+    Parameters
+    ----------
+    parameters : RoutineParameters
+    dataset : CXDataset, optional
+        ``parameters.load()``, when the caller already has it.
+    """
+    from ..personas import fit_personas
+    from ..summary import load_previous, save_persona_model
+
+    def fit():
+        earlier = previous_run(parameters.reports_dir, parameters.data_dir)
+        features, model = fit_personas(parameters.load() if dataset is None else dataset,
+                                       n_personas=parameters.n_personas, random_state=parameters.seed,
+                                       min_group_size=parameters.min_group_size,
+                                       previous=load_previous(earlier.folder).persona_model if earlier else None)
+        if parameters.run_dir:
+            save_persona_model(model, parameters.run_dir)
+        return features, model
+
+    return shared(parameters, "personas", fit)
+
+
+def run_interventions(parameters: RoutineParameters, dataset=None) -> pd.DataFrame:
+    """The period's intervention effects (:func:`~cxresearch.interventions.intervention_effects`), once per run.
+
+    The interventions page and the summary show the same verdicts, computed
+    with the run's seed (:func:`shared`).
+    """
+    from ..interventions import intervention_effects
+
+    return shared(parameters, "interventions", lambda: intervention_effects(
+        parameters.load() if dataset is None else dataset, random_state=parameters.seed,
+        min_group_size=parameters.min_group_size))
+
+
+def shared(parameters: RoutineParameters, name: str, compute: typing.Callable[[], typing.Any]):
+    """``compute()`` once per routine run, whichever notebook asks first; later calls read the result back.
+
+    The result is kept as *name* beside the run's private dataset snapshot
+    (deleted when the run ends). Notebooks run at once, so the first caller
+    holds a lock on *name* while it computes and the others wait for it
+    instead of computing the same thing. Outside a routine run every call computes.
+    """
+    cache = run_cache(parameters, f"{name}.pkl")
+    if cache is None:
+        return compute()
+    with open(cache.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not cache.is_file():
+            result = compute()
+            temporary = cache.with_suffix(".tmp")
+            temporary.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temporary, cache)
+            return result
+    return pickle.loads(cache.read_bytes())
+
+
+def run_summary(parameters: RoutineParameters, dataset=None) -> Summary:
+    """The executive summary of the parameters' dataset and period, compared with the previous run.
+
+    The previous run is the newest successful run of the same dataset in
+    ``reports_dir``; the personas and intervention effects are the run's
+    (:func:`run_personas`, :func:`run_interventions`), when the dataset
+    supports them. When ``run_dir`` is set the results are saved there.
+    *dataset* is the loaded dataset when the caller has it (else ``parameters.load()``).
+    """
+    from ..capabilities import available
+    from ..personas import NoCustomerDataError
+    from ..summary import load_previous, summarise
+
+    dataset = parameters.load() if dataset is None else dataset
+    earlier = previous_run(parameters.reports_dir, parameters.data_dir)
+    model = None
+    if available(dataset, "personas"):
+        with contextlib.suppress(NoCustomerDataError):  # the summary says why there are no personas
+            model = run_personas(parameters, dataset)[1]
+    effects = run_interventions(parameters, dataset) if available(dataset, "interventions") else None
+    summary = summarise(dataset, personas=parameters.n_personas, random_state=parameters.seed,
+                        min_group_size=parameters.min_group_size,
+                        previous=load_previous(earlier.folder) if earlier else None, persona_model=model,
+                        interventions=effects)
+    if parameters.run_dir:
+        summary.save(parameters.run_dir)
+    return summary

@@ -1,0 +1,252 @@
+"""One research run from start to end: load the data once, execute the notebooks, render their pages.
+
+:func:`run` checks the parameters and loads the export once (bad input stops
+the run before any notebook), saves it as a private snapshot the notebooks'
+kernels read, executes the notebooks with papermill (:mod:`.execution`),
+several at once and the summary last, renders a code-free page for each
+(:mod:`cxresearch.report`), and records everything in the run's folder and
+the index (:mod:`.runs`).
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import hashlib
+import os
+import pickle  # only for the run's own caches in its private snapshot folder
+import shutil
+import tempfile
+import threading
+import time
+import typing
+from dataclasses import asdict, replace
+from importlib import resources
+from pathlib import Path
+
+from .. import i18n, notes
+from ..errors import DataError
+from .parameters import SNAPSHOT_VARIABLE, VALIDATION_FILE, RoutineParameters
+from .runs import (PARTIAL, Run, new_run_id, now, saved_results, start_manifest, write_index, write_json,
+                   write_text)
+
+__all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "KERNEL_LOG", "CELL_TIMEOUT", "INTERACTIVE_TAG", "PAGE_TITLES", "run"]
+
+#: The routine's notebooks, in the order they run (the summary last).
+NOTEBOOKS = ("00_data_quality", "01_personas", "02_journey_map", "03_voice_of_customer", "05_interventions",
+             "04_summary")
+#: Where the routine finds its notebooks: package data of cxresearch (in a checkout, a link to ``notebooks/``).
+NOTEBOOKS_DIR = Path(str(resources.files("cxresearch") / "notebooks")).resolve()
+#: File of a run folder receiving the kernels' own output (their log lines, never cell outputs).
+KERNEL_LOG = notes.KERNEL_LOG
+#: Seconds one notebook cell may run before the run fails (an unattended run never hangs).
+CELL_TIMEOUT = 1800
+#: Tag of notebook cells that only make sense in JupyterLab (widgets); the routine skips them.
+INTERACTIVE_TAG = "interactive"
+
+
+def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_DIR,
+        notebooks: typing.Sequence[str] = NOTEBOOKS, progress: typing.Callable[[str], None] | None = None,
+        language: str | None = None) -> Run:
+    """Run the research routine once and return the finished :class:`Run`.
+
+    Parameters
+    ----------
+    parameters : RoutineParameters
+        What every notebook receives; ``data_dir`` and ``reports_dir`` are made absolute.
+    reports_dir : str or Path
+        Folder of the runs (created when missing).
+    notebooks_dir : str or Path
+        Folder of the notebooks; they run with it as working directory.
+    notebooks : sequence of str
+        Notebook names (without ``.ipynb``) in the order they run. The packaged
+        notebooks must all be there; from another *notebooks_dir*, the ones it
+        lacks are skipped and listed in the manifest. A run with no notebook fails.
+    progress : callable, optional
+        Receives one line of text per step (the command line prints them).
+    language : str, optional
+        Language of the pages (one of :data:`cxresearch.i18n.LANGUAGES`); default: the
+        dataset's ``language:`` in ``dataset.yml``, else the language in force
+        (:func:`cxresearch.i18n.get_language`).
+
+    Returns
+    -------
+    Run
+        ``run.ok`` is False when the input could not be loaded or a notebook
+        failed; ``run.manifest["error"]`` then says where and why.
+    """
+    from ..settings import report_language
+
+    with i18n.using(language or report_language(parameters.data_dir)):
+        return _run(parameters, reports_dir=reports_dir, notebooks_dir=notebooks_dir, notebooks=notebooks,
+                    say=progress or (lambda line: None))
+
+
+def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks, say) -> Run:
+    reports = Path(reports_dir).resolve()
+    reports.mkdir(parents=True, exist_ok=True)
+    run_id = new_run_id()
+    folder = reports / (run_id + PARTIAL)
+    folder.mkdir()
+    parameters = replace(parameters, data_dir=str(Path(parameters.data_dir).resolve()), reports_dir=str(reports),
+                         run_dir=str(folder))
+    manifest = start_manifest(run_id, parameters, Path(notebooks_dir), notebooks)
+    write_json(folder / "manifest.json", manifest)
+    say(f"run {run_id}: {parameters.data_dir} ({parameters.period})")
+    started = time.perf_counter()
+    snapshot = Path(tempfile.mkdtemp(prefix="cxresearch-snapshot-"))
+    try:
+        manifest["dataset"]["name"] = _snapshot_input(parameters, snapshot)
+        manifest["inputs"] = _input_hashes(Path(parameters.data_dir))
+        manifest["timings"] = {"input": round(time.perf_counter() - started, 2)}
+        say(f"  data loaded, checked and saved for the notebooks in {manifest['timings']['input']:.1f} s")
+        write_json(folder / "manifest.json", manifest)
+        with _environment(**{SNAPSHOT_VARIABLE: str(snapshot)}):
+            _run_notebooks(manifest, folder, parameters, Path(notebooks_dir), say)
+        manifest["timings"]["notebooks"] = round(time.perf_counter() - started - manifest["timings"]["input"], 2)
+        if manifest["status"] == "running":
+            manifest.update(status="ok", **saved_results(folder))
+    except DataError as exc:
+        manifest.update(status="failed", error={"step": "input", "exception": "DataError", "message": str(exc)})
+    finally:
+        shutil.rmtree(snapshot, ignore_errors=True)
+    manifest["seconds"] = round(time.perf_counter() - started, 2)
+    manifest["finished"] = now()
+    write_json(folder / "manifest.json", manifest)
+    final = folder.with_name(run_id)
+    folder.rename(final)
+    done = Run(final, manifest)
+    write_index(reports)
+    say(f"run {run_id}: {manifest['status']} in {manifest['seconds']:.1f} s")
+    return done
+
+
+def _snapshot_input(parameters: RoutineParameters, folder: Path) -> str:
+    """Load and check the input once, save it for the notebooks, return its name.
+
+    The dataset is not kept in this process: the notebooks' kernels read the snapshot.
+    """
+    from ..dataset import save_snapshot
+
+    with notes.captured("Loading the data", run_dir=parameters.run_dir):
+        dataset, checked = parameters.load_export()
+    save_snapshot(dataset, folder, source=parameters.source)
+    (folder / VALIDATION_FILE).write_bytes(pickle.dumps(checked))
+    return dataset.name
+
+
+def _input_hashes(data_dir: Path) -> dict[str, str]:
+    """sha256 of every file of the dataset folder, by relative path."""
+    hashes = {}
+    for file in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        digest = hashlib.sha256()
+        with file.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        hashes[file.relative_to(data_dir).as_posix()] = digest.hexdigest()
+    return hashes
+
+
+def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, notebooks_dir: Path, say) -> None:
+    """Execute and render the notebooks, several at once; stop starting new ones at the first failure.
+
+    The summary (the last notebook) runs alone once every other page is done:
+    it lists every page's notes. The others are independent (what two of them
+    need, such as the personas, is computed once by whichever asks first) and
+    run on :func:`_workers` kernels at a time. The first failure is recorded
+    in *manifest*; notebooks not started by then stay ``pending``.
+    """
+    from .. import report
+    from . import execution
+
+    entries = manifest["notebooks"]
+    skipped = manifest["skipped_notebooks"]
+    if not entries or (skipped and notebooks_dir.resolve() == NOTEBOOKS_DIR):
+        manifest.update(status="failed", error={"step": "notebooks", "exception": "ParameterError", "message": (
+            f"routine notebook(s) {', '.join(skipped)} not found in {notebooks_dir}; "
+            + ("reinstall cxresearch." if notebooks_dir.resolve() == NOTEBOOKS_DIR
+               else "expected a folder holding the routine's notebooks."))})
+        return
+    pages = [{"title": _page_title(entry["name"]), "href": f"{entry['name']}.html"} for entry in entries]
+    numbered = list(enumerate(entries, start=1))
+    lock = threading.Lock()
+
+    def run_one(number: int, entry: dict) -> None:
+        name, tag = entry["name"], f"[{number}/{len(entries)}]"
+        with lock:
+            if manifest["status"] != "running":
+                return
+        say(f"  {tag} {name} ...")
+        started = time.perf_counter()
+        try:
+            executed = execution.execute(notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb",
+                                         asdict(parameters), cwd=notebooks_dir, kernel_log=folder / KERNEL_LOG,
+                                         skip_tag=INTERACTIVE_TAG, timeout=CELL_TIMEOUT)
+            rendering = time.perf_counter()
+            header = {**_header(manifest, parameters), "title": report.notebook_title(executed, _page_title(name)),
+                      "pages": [{**page, "current": page["href"] == f"{name}.html"} for page in pages]}
+            write_text(folder / f"{name}.html", report.render_page(executed, header=header))
+            spent = {**execution.timings(executed), "page": round(time.perf_counter() - rendering, 2)}
+        except Exception as exc:  # recorded, never raised: the run is marked failed
+            with lock:
+                entry.update(status="failed", seconds=round(time.perf_counter() - started, 2))
+                if manifest["status"] == "running":
+                    manifest.update(status="failed",
+                                    error={"step": "notebook", "notebook": name, **execution.describe_failure(exc)})
+            say(f"  {tag} {name} failed: {type(exc).__name__}")
+            return
+        with lock:
+            entry.update(status="ok", seconds=round(time.perf_counter() - started, 2), html=f"{name}.html",
+                         timings=spent)
+        say(f"  {tag} {name} ok in {entry['seconds']:.1f} s: {_timing_words(spent)}")
+
+    with _environment(PLOTLY_RENDERER="plotly_mimetype+notebook"), \
+            concurrent.futures.ThreadPoolExecutor(max_workers=_workers()) as pool:
+        for batch in (numbered[:-1], numbered[-1:]):
+            for done in [pool.submit(run_one, number, entry) for number, entry in batch]:
+                done.result()
+
+
+def _workers() -> int:
+    """How many notebooks run at once: one per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _timing_words(spent: dict) -> str:
+    """``"kernel 1.2 s, cells 8.0 s, slowest cell 5 3.1 s, page 0.4 s"``."""
+    parts = [f"kernel {spent['kernel']:.1f} s"] if spent["kernel"] is not None else []
+    parts.append(f"cells {spent['cells']:.1f} s")
+    parts += [f"slowest cell {c['cell']} {c['seconds']:.1f} s" for c in spent["slowest"][:1]]
+    return ", ".join(parts + [f"page {spent['page']:.1f} s"])
+
+
+#: Titles of the routine's pages in the links between them (translated when shown).
+PAGE_TITLES = {"00_data_quality": i18n.N_("Data quality"), "01_personas": i18n.N_("Personas"),
+               "02_journey_map": i18n.N_("Journey map"), "03_voice_of_customer": i18n.N_("Voice of the customer"),
+               "04_summary": i18n.N_("Summary"), "05_interventions": i18n.N_("Interventions")}
+
+
+def _page_title(name: str) -> str:
+    """``"01_personas"`` -> ``"Personas"`` in the language in force."""
+    return i18n._(PAGE_TITLES.get(name, name.split("_", 1)[-1].replace("_", " ").capitalize()))
+
+
+def _header(manifest: dict, parameters: RoutineParameters) -> dict:
+    return {"dataset": manifest["dataset"]["name"], "run_id": manifest["run_id"],
+            "period": i18n.format_period(parameters.period_start, parameters.period_end),
+            "generated": i18n.format_datetime(manifest["started"]), "version": manifest["versions"]["cxresearch"],
+            "min_group_size": parameters.min_group_size}
+
+
+@contextlib.contextmanager
+def _environment(**variables: str):
+    """Set environment variables (inherited by the kernels started inside) and restore them after."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
