@@ -8,13 +8,14 @@ pandera schema, reporting every problem with its file, column and lines.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from . import schemas
-from .errors import MAX_EXAMPLES, Problem, ValidationReport, did_you_mean
+from .errors import MAX_EXAMPLES, Problem, ValidationReport, closest, did_you_mean
 from .i18n import _, format_count
 from .readers import snake
 from .settings import CONFIG_FILE, DatasetSettings
@@ -34,13 +35,13 @@ def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettin
         return None
     absent = {c: v for c, v in config.defaults.get(table, {}).items() if c not in frame.columns}
     frame = frame.assign(**absent)
+    present = list(frame.columns)
+    frame = _number_rows(frame, table, name, report)
     missing = [c for c in schemas.REQUIRED[table] if c not in frame.columns]
     for column in missing:
-        mapping = f"map it under columns.{table} in {CONFIG_FILE}"
-        close = did_you_mean(column, [c for c in frame.columns if c not in schemas.REQUIRED[table]])
-        hint = f"{close} Rename that column or {mapping}." if close else f" Add it, or {mapping}."
+        hint = _missing_column_hint(column, [c for c in present if c not in schemas.REQUIRED[table]], table)
         report.problems.append(Problem(name, f"required column '{column}' is missing; the file has "
-                                       f"{', '.join(map(str, frame.columns)) or 'no columns'}.{hint}", column=column))
+                                       f"{', '.join(map(str, present)) or 'no columns'}.{hint}", column=column))
     if missing:
         return None
     parsed = _parse(frame, table, name, config, report)
@@ -50,6 +51,27 @@ def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettin
     required = list(schemas.REQUIRED[table])
     frame = parsed[required + [c for c in parsed.columns if c not in required]]
     return frame if len(report.problems) == before else None
+
+
+def _number_rows(frame: pd.DataFrame, table: str, name: str, report: ValidationReport) -> pd.DataFrame:
+    """Identify rows by file and line when the table's own row id is absent (see ``schemas.ROW_IDS``)."""
+    column = schemas.ROW_IDS.get(table)
+    if column is None or column in frame.columns:
+        return frame
+    stem = Path(name).stem
+    report.notes.append(_("%(file)s has no %(column)s column: each row is identified by its file and line "
+                          "(%(example)s for line 2).") % {"file": name, "column": column, "example": f"{stem}:2"})
+    return frame.assign(**{column: [f"{stem}:{line}" for line in frame.index]})
+
+
+def _missing_column_hint(column: str, present, table: str) -> str:
+    """How to supply a missing required column: the closest present name, else a usual export name."""
+    usual = [c for c in schemas.EXPORT_NAMES.get(column, ()) if c in present]
+    source = closest(column, present) or (usual[0] if usual else None)
+    if source is None:
+        return f" Add it, or map it under columns.{table} in {CONFIG_FILE} (export name: {column})."
+    return (f" Did you mean '{source}'? Rename that column, or map it under columns.{table} in {CONFIG_FILE} "
+            f"({source}: {column}).")
 
 
 def _rename(raw: pd.DataFrame, table: str, name: str, mapping: dict, report: ValidationReport):

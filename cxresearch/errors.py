@@ -111,11 +111,20 @@ def did_you_mean(name: str, choices) -> str:
     >>> did_you_mean("timestmap", ["timestamp", "channel"])
     " Did you mean 'timestamp'?"
     """
+    close = closest(name, choices)
+    return f" Did you mean '{close}'?" if close is not None else ""
+
+
+def closest(name: str, choices):
+    """The choice most like *name* (case-insensitive, difflib ratio >= 0.6), or None.
+
+    Examples
+    --------
+    >>> closest("timestmap", ["timestamp", "channel"])
+    'timestamp'
+    """
     close = difflib.get_close_matches(str(name).lower(), [str(c).lower() for c in choices], n=1, cutoff=0.6)
-    if not close:
-        return ""
-    original = {str(c).lower(): c for c in choices}[close[0]]
-    return f" Did you mean '{original}'?"
+    return {str(c).lower(): c for c in choices}[close[0]] if close else None
 
 
 @dataclass

@@ -105,6 +105,21 @@ REQUIRED = {
     "reviews": ("review_id", "timestamp", "rating"),
     "interventions": ("intervention_id", "start", "scope"),
 }
+#: A table's own row id that may be absent from an export (an NPS tool's or a review
+#: scrape's): its rows are then identified by file and line.
+ROW_IDS = {"surveys": "response_id", "reviews": "review_id"}
+#: What common exports call a canonical column (snake case), for the hint when it is missing.
+EXPORT_NAMES = {
+    "customer_id": ("user_id", "client_id", "account_id", "contact_id", "customer", "member_id"),
+    "timestamp": ("date", "datetime", "time", "created", "created_at", "submitted", "submitted_at", "date_submitted",
+                  "response_date", "review_date", "event_time", "occurred_at", "at"),
+    "channel": ("source", "medium", "platform", "device"),
+    "touchpoint": ("event", "event_name", "page", "action", "activity", "step"),
+    "rating": ("stars", "score", "review_score", "star_rating", "overall"),
+    "intervention_id": ("id", "change_id", "name"),
+    "start": ("start_date", "date", "launched", "from"),
+    "scope": ("channel", "touchpoint", "area"),
+}
 #: Id columns: always text (leading zeros kept), trimmed.
 IDS = ("customer_id", "response_id", "review_id", "session_id", "intervention_id")
 #: Categorical columns trimmed and lower-cased.

@@ -245,6 +245,22 @@ def test_bad_input_gives_data_error_naming_file_column_and_lines(make_dataset, c
     assert words in str(DataError(problems))
 
 
+def test_an_nps_export_without_ids_is_numbered_by_line_and_its_date_column_suggested(make_dataset):
+    export = "Date,Score,Comment\n2026-01-03,9,Great service\n2026-01-04,3,Slow delivery\n"
+    problems = _problems(make_dataset({"surveys.csv": export}))
+    assert [(p.file, p.column) for p in problems] == [("surveys.csv", "timestamp")]
+    assert "the file has date, score, comment." in problems[0].message
+    assert "Did you mean 'date'?" in problems[0].message and "(date: timestamp)" in problems[0].message
+
+    mapped = make_dataset({"surveys.csv": export, "dataset.yml": "columns:\n  surveys: {Date: timestamp, Score: nps}\n"})
+    report = validate(mapped)
+    assert report.ok, report
+    assert any("has no response_id column" in note for note in report.notes)
+    surveys = load_dataset(mapped).surveys
+    assert surveys["response_id"].tolist() == ["surveys:2", "surveys:3"]
+    assert surveys["nps"].tolist() == [9, 3]
+
+
 def test_every_problem_of_a_file_is_listed_at_once(make_dataset):
     problems = _problems(make_dataset({"surveys.csv": """
         response_id,timestamp,nps,csat
