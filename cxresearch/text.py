@@ -60,8 +60,8 @@ __all__ = ["LANGUAGES", "UNDETERMINED", "NEAR_DUPLICATE", "UnscoredLanguageWarni
 LANGUAGES = ("en", "it", "pt", "fr")
 #: Language code of a text too short or too mixed to tell (ISO 639-2 "undetermined").
 UNDETERMINED = "und"
-#: Word-set Jaccard similarity from which two texts count as one text said twice.
-NEAR_DUPLICATE = 0.7
+#: Share of the shorter text's words found in the other from which two texts count as one said twice.
+NEAR_DUPLICATE = 0.8
 
 # py3langid languages left out of the default candidates: classical, constructed or regional languages that
 # customers rarely write in and that short texts in a neighbouring major language are mistaken for
@@ -146,19 +146,21 @@ def tokens(texts: pd.Series) -> pd.Series:
 def distinct(texts, *, limit: int, similarity: float = NEAR_DUPLICATE) -> list[str]:
     """The first *limit* texts, in order, passing over any that nearly repeats one already kept.
 
-    Two texts nearly repeat each other when the Jaccard similarity of their
-    sets of lower-cased words reaches *similarity* ("Fast delivery." and
-    "Fast delivery. Highly recommended." share 2 of 4 words: 0.5, both kept).
+    Two texts nearly repeat each other when at least *similarity* of the
+    lower-cased words of the shorter one are words of the other (the overlap
+    coefficient): "Fast delivery, parcel intact." is repeated by "Great!
+    Fast delivery, parcel intact. I will buy again.", which adds nothing
+    about the delivery.
 
     Examples
     --------
-    >>> distinct(["Shipping was quick.", "Shipping was quick!", "The staff were rude."], limit=3)
+    >>> distinct(["Shipping was quick.", "Great! Shipping was quick!", "The staff were rude."], limit=3)
     ['Shipping was quick.', 'The staff were rude.']
     """
     kept, kept_words = [], []
     for text in texts:
         words = frozenset(re.findall(r"\w+", str(text).casefold()))
-        if all(len(words & seen) < similarity * len(words | seen) for seen in kept_words):
+        if all(len(words & seen) < similarity * min(len(words), len(seen)) for seen in kept_words):
             kept.append(text)
             kept_words.append(words)
             if len(kept) == limit:

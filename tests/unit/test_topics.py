@@ -67,7 +67,7 @@ def test_topic_examples_are_redacted():
 
 def test_topic_examples_are_the_themes_own_texts_without_near_repeats():
     shipping = "Excellent service. Shipping was quick and the tracking always worked."
-    texts = pd.Series([shipping, shipping + " Highly recommended.", shipping + " I will buy again.",
+    texts = pd.Series([shipping, shipping + " Highly recommended.", "Great! " + shipping + " I will buy it again.",
                        "Poor quality: the fabric is flimsy.", "Poor quality: the fabric is flimsy!",
                        "The material feels cheaply made, the quality is poor.",
                        "Broken and defective after two days."], index=range(20, 27))
@@ -76,7 +76,7 @@ def test_topic_examples_are_the_themes_own_texts_without_near_repeats():
     assert summary.loc["Product quality", "examples"] == [
         "Poor quality: the fabric is flimsy.", "The material feels cheaply made, the quality is poor.",
         "Broken and defective after two days."]
-    # ... and a mixed text only where no text of the theme alone is left; its near repeats never
+    # ... and a mixed text only where no text of the theme alone is left; its repeats with more words around never
     assert summary.loc["Delivery", "examples"] == [shipping]
 
 
