@@ -6,33 +6,82 @@ once, each through :func:`execute`: the kernel starts in the notebooks' folder
 writes its own log lines to the run's kernel log, and the executed notebook is
 written once when it ends (papermill's save after every cell is switched off;
 a ``.<name>.running.ipynb`` file says the notebook is running).
-:func:`timings` reads back how long the kernel took to start and each cell ran.
+:func:`timings` reads back how long the kernel took to start and each cell ran, in
+wall-clock seconds and in CPU seconds of the kernel's process (:class:`CPUClock`):
+on a shared machine the wall clock says how busy the machine was, the CPU
+seconds what the notebook itself cost.
 """
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import datetime
 from pathlib import Path
 
 import nbformat
 import papermill
+import psutil
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Unicode
 from traitlets.config import Config
 
 from .. import i18n
 
-__all__ = ["execute", "describe_failure", "timings", "KernelLoggingToFile"]
+__all__ = ["execute", "describe_failure", "timings", "KernelLoggingToFile", "CPUClock"]
+
+#: Process id of each kernel started with a :class:`CPUClock`, by the clock's key.
+_KERNEL_PIDS: dict[str, int] = {}
 
 
 class KernelLoggingToFile(AsyncKernelManager):
     """A kernel manager whose kernel writes its stdout and stderr to ``log_file`` instead of the terminal."""
 
     log_file = Unicode(help="File receiving the kernel's own output.").tag(config=True)
+    clock = Unicode("", help="Key of the CPUClock reading this kernel's CPU time.").tag(config=True)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         with open(self.log_file, "ab") as log:
             await super()._async_launch_kernel(kernel_cmd, **{**kw, "stdout": log, "stderr": log})
+        if self.clock:
+            _KERNEL_PIDS[self.clock] = self.provisioner.pid
+
+
+class CPUClock:
+    """CPU seconds (user + system, all threads) the kernel's process spent starting and in each code cell.
+
+    Its hooks are given to nbclient (``on_cell_start``, ``on_cell_executed``);
+    each executed code cell gets ``metadata.cxresearch.cpu_seconds``, and
+    :func:`execute` sets the returned notebook's ``metadata.cxresearch.kernel_cpu_seconds``
+    (the kernel's own start, before its first cell). Readings that cannot be taken
+    (the kernel is gone) are left out, never raised.
+    """
+
+    def __init__(self):
+        self.key = secrets.token_hex(8)
+        self.kernel = None
+        self._started = None
+
+    def _now(self) -> float | None:
+        try:
+            times = psutil.Process(_KERNEL_PIDS[self.key]).cpu_times()
+        except (KeyError, psutil.Error):
+            return None
+        return times.user + times.system + times.children_user + times.children_system
+
+    def cell_started(self, cell, cell_index) -> None:
+        if cell.cell_type == "code":
+            self._started = self._now()
+            if self.kernel is None:
+                self.kernel = self._started
+
+    def cell_executed(self, cell, cell_index, execute_reply) -> None:
+        now = self._now()
+        if now is not None and self._started is not None:
+            cell.metadata.setdefault("cxresearch", {})["cpu_seconds"] = round(now - self._started, 2)
+
+    def forget(self) -> None:
+        """Drop the kernel's process id (the kernel has ended)."""
+        _KERNEL_PIDS.pop(self.key, None)
 
 
 def execute(source: Path, target: Path, parameters: dict, *, cwd: Path, kernel_log: Path, skip_tag: str,
@@ -69,11 +118,18 @@ def execute(source: Path, target: Path, parameters: dict, *, cwd: Path, kernel_l
     notebook.cells = [c for c in notebook.cells if skip_tag not in c.metadata.get("tags", [])]
     notebook = i18n.translate_notebook(notebook)
     nbformat.write(notebook, temporary)
-    config = Config({KernelLoggingToFile.__name__: {"log_file": str(kernel_log)}})
-    executed = papermill.execute_notebook(notebook, str(temporary), parameters=parameters, progress_bar=False,
-                                          log_output=False, request_save_on_cell_execute=False,
-                                          kernel_manager_class=KernelLoggingToFile, config=config,
-                                          execution_timeout=timeout, resources={"metadata": {"path": str(cwd)}})
+    clock = CPUClock()
+    config = Config({KernelLoggingToFile.__name__: {"log_file": str(kernel_log), "clock": clock.key}})
+    try:
+        executed = papermill.execute_notebook(
+            notebook, str(temporary), parameters=parameters, progress_bar=False, log_output=False,
+            request_save_on_cell_execute=False, kernel_manager_class=KernelLoggingToFile, config=config,
+            execution_timeout=timeout, resources={"metadata": {"path": str(cwd)}},
+            on_cell_start=clock.cell_started, on_cell_executed=clock.cell_executed)
+    finally:
+        clock.forget()
+    if clock.kernel is not None:  # in the returned notebook only: it was written when the kernel ended
+        executed.metadata["cxresearch"] = {"kernel_cpu_seconds": round(clock.kernel, 2)}
     os.replace(temporary, target)
     return executed
 
@@ -87,19 +143,26 @@ def describe_failure(exc: Exception) -> dict:
 
 
 def timings(executed: nbformat.NotebookNode, *, slowest: int = 3) -> dict:
-    """Seconds the kernel took to start (to its first cell), the cells took, and the *slowest* cells.
+    """Where a notebook's time went: the kernel's start, the cells, the *slowest* cells.
 
-    Cells are numbered from 1 in the executed notebook, as failures are.
+    ``kernel`` and ``cells`` are wall-clock seconds (to the first cell, and of
+    every cell), ``kernel_cpu`` and ``cells_cpu`` CPU seconds of the kernel's
+    process (None where :class:`CPUClock` could not read them); each of the
+    slowest cells (by wall clock) has ``seconds`` and ``cpu``. Cells are numbered
+    from 1 in the executed notebook, as failures are.
     """
     started = executed.metadata.get("papermill", {}).get("start_time")
-    cells = [(number, cell.metadata.get("papermill", {})) for number, cell in enumerate(executed.cells, start=1)
-             if cell.cell_type == "code"]
-    durations = [(number, meta["duration"]) for number, meta in cells if meta.get("duration") is not None]
-    first = next((meta.get("start_time") for _, meta in cells if meta.get("start_time")), None)
+    cells = [(number, cell.metadata.get("papermill", {}), cell.metadata.get("cxresearch", {}).get("cpu_seconds"))
+             for number, cell in enumerate(executed.cells, start=1) if cell.cell_type == "code"]
+    durations = [(number, meta["duration"], cpu) for number, meta, cpu in cells if meta.get("duration") is not None]
+    first = next((meta.get("start_time") for _, meta, _ in cells if meta.get("start_time")), None)
     kernel = _seconds_between(started, first) if started and first else None
+    cpus = [cpu for _, _, cpu in durations if cpu is not None]
     ranked = sorted(durations, key=lambda item: item[1], reverse=True)[:slowest]
-    return {"kernel": kernel, "cells": round(sum(seconds for _, seconds in durations), 2),
-            "slowest": [{"cell": number, "seconds": round(seconds, 2)} for number, seconds in ranked]}
+    return {"kernel": kernel, "kernel_cpu": executed.metadata.get("cxresearch", {}).get("kernel_cpu_seconds"),
+            "cells": round(sum(seconds for _, seconds, _ in durations), 2),
+            "cells_cpu": round(sum(cpus), 2) if cpus else None,
+            "slowest": [{"cell": number, "seconds": round(seconds, 2), "cpu": cpu} for number, seconds, cpu in ranked]}
 
 
 def _seconds_between(start: str, end: str) -> float:

@@ -202,6 +202,22 @@ def test_kernel_output_goes_to_the_run_log_not_the_terminal(tiny, tmp_path, capf
     assert "kernel noise on stderr" in log and "kernel noise on stdout" in log
 
 
+def test_the_manifest_says_the_cpu_seconds_of_each_kernel_and_cell(tiny, tmp_path):
+    notebooks = write_notebook(tmp_path / "timed", "00_data_quality", "import time\ntime.sleep(1.5)",
+                               "sum(i * i for i in range(3_000_000))")
+    done = run(RoutineParameters(data_dir=str(tiny)), reports_dir=tmp_path / "r", notebooks_dir=notebooks)
+    executed = nbformat.read(done.folder / "00_data_quality.ipynb", as_version=4)
+    number = {cell.source.splitlines()[-1]: n for n, cell in enumerate(executed.cells, start=1)}
+    spent = done.manifest["notebooks"][0]["timings"]
+    cells = {cell["cell"]: cell for cell in spent["slowest"]}
+    asleep, busy = cells[number["time.sleep(1.5)"]], cells[number["sum(i * i for i in range(3_000_000))"]]
+    assert asleep["cpu"] < asleep["seconds"] / 2       # waiting costs no CPU, whatever the machine's load
+    assert busy["cpu"] > asleep["cpu"] and spent["kernel_cpu"] > 0
+    assert spent["cells_cpu"] >= busy["cpu"] + asleep["cpu"] - 0.02
+    assert done.manifest["timings"]["input_cpu"] > 0
+    assert done.manifest["cpu_seconds"] >= spent["kernel_cpu"] + spent["cells_cpu"]
+
+
 CORPUS = NOTEBOOKS_DIR.parent / "tests" / "data" / "bad"
 CORPUS_ERRORS = sorted(case.name for case in CORPUS.iterdir()
                        if yaml.safe_load((case / "expected.yml").read_text())["outcome"] == "error")
