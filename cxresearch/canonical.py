@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from . import schemas
 from .errors import MAX_EXAMPLES, Problem, ValidationReport, closest, did_you_mean
@@ -244,6 +243,8 @@ def _check_schema(frame: pd.DataFrame, table: str, name: str, report: Validation
     *empty* marks the raw cells that were blank, so a value already reported as
     unreadable is not reported again as missing.
     """
+    import pandera.pandas as pa  # here, not at the top: reading a snapshot needs no pandera
+
     schema = schemas.SCHEMAS[table].to_schema()
     try:
         schema.validate(frame, lazy=True)
