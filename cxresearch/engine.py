@@ -36,7 +36,8 @@ import pandas as pd
 from ._checks import check_choice
 from .errors import ParameterError
 
-__all__ = ["ENGINES", "SQL_ENGINES", "DUCKDB_MIN_ROWS", "choose_engine", "sql", "execute", "spark_session"]
+__all__ = ["ENGINES", "SQL_ENGINES", "DUCKDB_MIN_ROWS", "choose_engine", "sql", "execute", "table_columns",
+           "spark_session"]
 
 ENGINES = ("auto", "pandas", "duckdb")
 #: Engines that run the scalable aggregations' SQL (:func:`execute`).
@@ -116,6 +117,22 @@ def execute(query: str, tables: Mapping[str, object], *, engine: str = "duckdb",
     if engine == "spark":
         return _execute_on_spark(query, tables, parameters, spark or spark_session())
     return _execute_on_duckdb(query, tables, parameters)
+
+
+def table_columns(source, *, engine: str = "duckdb", spark=None) -> list[str]:
+    """Column names of a table source of :func:`execute`, read from its schema (no rows are read).
+
+    Examples
+    --------
+    >>> table_columns(pd.DataFrame({"customer_id": [1], "nps": [9]}))
+    ['customer_id', 'nps']
+    """
+    check_choice("engine", engine, SQL_ENGINES)
+    if isinstance(source, pd.DataFrame):
+        return [str(c) for c in source.columns]
+    if engine == "spark":
+        return list(_spark_frame(spark or spark_session(), "table", source).columns)
+    return list(execute("SELECT * FROM t LIMIT 0", {"t": source}).columns)
 
 
 def _is_path(source) -> bool:
@@ -219,11 +236,22 @@ def _in_utc(frame: pd.DataFrame, time_zone: str) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].dt.tz_localize(time_zone).dt.tz_convert("UTC") for c in naive})
 
 
+def _spark_schema(frame: pd.DataFrame):
+    """The Spark schema of *frame* by its Arrow types (Spark cannot infer one from no rows); untyped is text."""
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    arrow = pa.Schema.from_pandas(frame, preserve_index=False)
+    return from_arrow_schema(pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in arrow]))
+
+
 def _spark_frame(spark, name: str, source):
     if isinstance(source, pd.DataFrame):
-        return spark.createDataFrame(source)
+        return spark.createDataFrame(source) if len(source) else spark.createDataFrame([], _spark_schema(source))
     if _is_path(source):
         return spark.read.parquet(str(source))
     if hasattr(source, "createOrReplaceTempView"):
         return source
+    if isinstance(source, str):
+        return spark.table(source)
     raise ParameterError(f"table {name!r} must be a DataFrame, a Parquet path or a catalog table name; got {source!r}.")

@@ -99,3 +99,114 @@ def test_spark_reads_catalog_tables_in_place(spark):
     finally:
         spark.catalog.dropTempView("lake_events")
     assert_same(result, EXPECTED)
+
+
+# ---------------------------------------------------------------- the scalable aggregations, on every engine
+ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+STAGES = ["awareness", "consideration", "purchase"]
+TOUCHPOINT_STAGE = {"home": "awareness", "product": "consideration", "cart": "purchase", "checkout": "purchase"}
+# a: home 10:00 > product 10:05 > product 10:10 (one session), cart 12:00 (a new one); b: home > cart > checkout
+JOURNEYS = pd.DataFrame({
+    "customer_id": ["a", "a", "a", "b", "a", "b", "b"],
+    "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:10", "2024-01-01 12:00", "2024-01-02 09:00",
+                                 "2024-01-01 10:05", "2024-01-02 09:03", "2024-01-02 09:20"], utc=True),
+    "channel": ["web", "app", "web", "store", "web", "web", "web"],
+    "touchpoint": ["home", "product", "cart", "home", "product", "cart", "checkout"]})
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    if request.param == "spark":
+        request.getfixturevalue("spark")
+    return request.param
+
+
+def journey_map(events, *, gap="30min"):
+    from cxresearch.journeys import JourneyMap
+
+    return JourneyMap(events, stages=STAGES, touchpoint_stage=TOUCHPOINT_STAGE, min_group_size=1, gap=gap)
+
+
+def test_transitions_match_the_journey_map(engine):
+    from cxresearch.sql import transitions
+
+    result = transitions(JOURNEYS, gap="30min", engine=engine)
+    assert result[["from_touchpoint", "to_touchpoint", "count"]].values.tolist() == [
+        ["cart", "checkout", 1], ["home", "cart", 1], ["home", "product", 1], ["product", "product", 1]]
+    assert_same(result, journey_map(JOURNEYS).transitions)
+
+
+def test_stage_counts_match_the_journey_map(engine):
+    from cxresearch.sql import stage_counts
+
+    result = stage_counts(JOURNEYS, stages=STAGES, touchpoint_stage=TOUCHPOINT_STAGE, gap="30min", engine=engine)
+    # b reaches purchase after awareness at 09:03 (3 minutes); a's cart at 12:00 comes after consideration at 10:05
+    assert result["customers"].tolist() == [2, 1, 2] and result["converted"].tolist() == [0, 1, 1]
+    assert result["median_time_from_previous"].iloc[2] == pd.Timedelta("115min")
+    expected = journey_map(JOURNEYS).stages
+    assert_same(result, expected[[c for c in expected.columns if c in result.columns]])
+
+
+def test_stages_of_an_events_column_and_unlisted_stages(engine):
+    from cxresearch.sql import stage_counts
+
+    events = JOURNEYS.assign(stage=JOURNEYS["touchpoint"].map(TOUCHPOINT_STAGE).replace({"consideration": "zoo"}))
+    result = stage_counts(events, stages=["awareness", "missing", "purchase"], gap="30min", engine=engine)
+    assert result["stage"].tolist() == ["awareness", "missing", "purchase", "zoo"]
+    from cxresearch.journeys import JourneyMap
+
+    expected = JourneyMap(events, stages=["awareness", "missing", "purchase"], min_group_size=1, gap="30min").stages
+    assert_same(result, expected[[c for c in expected.columns if c in result.columns]])
+
+
+def test_sessions_cut_where_the_session_id_changes(engine):
+    from cxresearch.sql import transitions
+
+    events = JOURNEYS.assign(session_id=["s1", "s2", "s2", "s3", "s1", "s3", None])
+    result = transitions(events, gap=None, engine=engine)
+    assert_same(result, journey_map(events, gap=None).transitions)
+    # a: home s1 > product s1 | product s2 > cart s2 (no gap cut); b: home s3 > cart s3 | checkout (no id)
+    assert sorted(map(tuple, result[["from_touchpoint", "to_touchpoint"]].values.tolist())) == [
+        ("home", "cart"), ("home", "product"), ("product", "cart")]
+
+
+def test_kpi_counts_match_the_kpi_engine(engine):
+    from cxresearch.sql import kpi_counts
+    from cxresearch.stats import kpi_summary
+
+    surveys = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "d", "e", "f"],
+                            "channel": ["web", "web", "web", "app", "app", "app", "app"],
+                            "nps": [10, 9, 3, 7, 10, np.nan, 0], "csat": [5, 4, 2, np.nan, 3, 4, 5],
+                            "ces": [1, 2, 7, 3, np.nan, np.nan, 4]})
+    result = kpi_counts(surveys, by=["channel"], engine=engine).set_index("channel")
+    # web: promoters 2, detractors 1 of 3 -> 33.3; app: promoters 1, detractors 1 of 3 -> 0
+    assert result["nps"].tolist() == pytest.approx([0.0, 100 / 3])
+    assert result["respondents"].tolist() == [4, 2]
+    expected = kpi_summary(surveys, by=["channel"], metrics=("nps", "csat", "csat_mean", "ces"), min_group_size=1)
+    for metric in ("nps", "csat", "csat_mean", "ces"):
+        rows = expected.loc[expected["metric"] == metric].set_index("channel")
+        assert result[metric].to_numpy() == pytest.approx(rows["value"].reindex(result.index).to_numpy()), metric
+    overall = kpi_counts(surveys.drop(columns="ces"), engine=engine)
+    assert len(overall) == 1 and overall["ces"].isna().all() and overall["nps_n"].item() == 6
+
+
+def test_intervention_cells_give_the_difference_in_differences(engine):
+    from cxresearch.dataset import CXDataset
+    from cxresearch.interventions import intervention_effects
+    from cxresearch.sql import intervention_cells
+
+    from .test_interventions import KNOWN, START, interventions, surveys
+
+    answers = surveys(KNOWN).assign(customer_id=lambda t: [f"c{i % 7}" for i in range(len(t))])
+    ds = CXDataset(name="known", surveys=answers, interventions=interventions())
+    effects = intervention_effects(ds, window="4W", metrics=["nps", "csat", "csat_mean"]).set_index("metric")
+    for metric in ("nps", "csat", "csat_mean"):
+        cells = intervention_cells(answers, scope="chat", kind="touchpoint", metric=metric,
+                                   before_start=START - pd.Timedelta("4W"), start=START,
+                                   after_end=START + pd.Timedelta("4W"), bins=4, engine=engine)
+        after = cells["bin"] >= 4
+        window = cells.groupby([cells["arm"], after])[["total", "n"]].sum()
+        mean = window["total"] / window["n"]
+        did = (mean["scope", True] - mean["scope", False]) - (mean["comparison", True] - mean["comparison", False])
+        assert did == pytest.approx(effects.loc[metric, "did"]), metric
+        assert cells.groupby("customer")["n"].sum().sum() == 40 and cells["customer"].nunique() == 7

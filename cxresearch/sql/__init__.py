@@ -1,0 +1,194 @@
+"""The scalable aggregations, each defined once in SQL (DuckDB's dialect) and run by :func:`cxresearch.engine.execute`.
+
+Every function takes its table where it lives (a pandas DataFrame, a Parquet
+path, glob or URI, or on Spark a catalog table name) and returns the small
+aggregate as a pandas DataFrame, with the same numbers on DuckDB and on Spark
+as the in-memory pandas paths give (tests/unit/test_engines.py):
+
+- :func:`transitions`: the transitions table of :class:`~cxresearch.journeys.JourneyMap`.
+- :func:`stage_counts`: its stage table (reach, conversion, time, exits).
+- :func:`kpi_counts`: NPS, CSAT and CES per group, from counts and sums.
+- :func:`intervention_cells`: the per-customer, per-arm, per-bin sums the
+  intervention bootstrap resamples.
+
+The sessions are cut in SQL by ``journey.sql`` as :mod:`cxresearch.sessions`
+cuts them, except for events of one customer at the same instant: SQL orders
+them by touchpoint and channel (a lake table has no file order). Rows are not
+suppressed here: callers apply ``min_group_size`` to what they show.
+"""
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_choice
+from ..engine import execute, table_columns
+
+__all__ = ["transitions", "stage_counts", "kpi_counts", "intervention_cells", "journey_query"]
+
+#: Inactivity that ends a session between events without a session id (cxresearch.sessions' default).
+DEFAULT_GAP = pd.Timedelta("30min")
+_NEVER_US = np.iinfo(np.int64).max
+_JOURNEY_OPTIONAL = ("session_id", "stage", "value", "event")
+
+
+def _text(name: str) -> str:
+    return resources.files(__name__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _stage_map(mapping: dict) -> pd.DataFrame:
+    """The ``stage_map`` table (touchpoint, stage) of a touchpoint -> stage mapping."""
+    return pd.DataFrame({"touchpoint": pd.Series(list(mapping), dtype=object),
+                         "stage": pd.Series(list(mapping.values()), dtype=object)})
+
+
+def journey_query(columns, *, touchpoint_stage: bool = False) -> str:
+    """``journey.sql`` for an events table with *columns*; stages from ``stage_map`` when *touchpoint_stage*."""
+    fill = {name: _quoted(name) if name in columns else "NULL" for name in _JOURNEY_OPTIONAL}
+    if "stage" not in columns and touchpoint_stage:
+        fill["stage"] = "(SELECT max(stage_map.stage) FROM stage_map WHERE stage_map.touchpoint = events.touchpoint)"
+    return _text("journey").format(**fill)
+
+
+def _journey_tables(events, *, engine: str, stages, touchpoint_stage, gap, spark):
+    """The query's text, tables and parameters shared by every journey aggregation."""
+    columns = table_columns(events, engine=engine, spark=spark)
+    mapping = dict(touchpoint_stage or {})
+    order = list(stages)   # stages found in the data but not listed follow alphabetically (journey.sql)
+    tables = {"events": events,
+              "stage_order": pd.DataFrame({"stage": pd.Series(order, dtype=object),
+                                           "rank": np.arange(1, len(order) + 1, dtype=np.int64)}),
+              "stage_map": _stage_map(mapping)}
+    if isinstance(gap, str) and gap == "auto":
+        gap_us, trust_ids = DEFAULT_GAP.value // 1000, True
+    elif gap is None:
+        gap_us, trust_ids = _NEVER_US, False
+    else:
+        gap_us, trust_ids = pd.Timedelta(gap).value // 1000, False
+    journey = journey_query(columns, touchpoint_stage=bool(mapping))
+    return journey, tables, {"gap_us": int(gap_us), "trust_ids": trust_ids}
+
+
+def transitions(events, *, gap="auto", engine: str = "duckdb", spark=None) -> pd.DataFrame:
+    """Transitions between consecutive events of a session, most frequent first.
+
+    Columns ``from_touchpoint``, ``to_touchpoint``, ``count``, ``customers``,
+    ``median_time`` (Timedelta), as :attr:`JourneyMap.transitions
+    <cxresearch.journeys.JourneyMap.transitions>` without suppression.
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({"customer_id": ["a", "a", "a"], "channel": "web",
+    ...     "touchpoint": ["home", "cart", "home"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:02", "2024-01-01 12:00"], utc=True)})
+    >>> transitions(events)[["from_touchpoint", "to_touchpoint", "count"]].to_dict("records")
+    [{'from_touchpoint': 'home', 'to_touchpoint': 'cart', 'count': 1}]
+    """
+    journey, tables, parameters = _journey_tables(events, engine=engine, stages=(), touchpoint_stage=None, gap=gap,
+                                                  spark=spark)
+    table = execute(_text("transitions").format(journey=journey), tables, engine=engine, parameters=parameters,
+                    spark=spark)
+    return table.assign(median_time=_microseconds(table.pop("median_us")))
+
+
+def stage_counts(events, *, stages=(), touchpoint_stage=None, gap="auto", engine: str = "duckdb",
+                 spark=None) -> pd.DataFrame:
+    """The stage table of a journey: reach, conversion from the previous stage, time, exits.
+
+    Columns ``stage``, ``customers``, ``share``, ``converted``, ``conversion``,
+    ``drop_off``, ``median_time_from_previous``, ``events``, ``exits``,
+    ``exit_rate``, as :attr:`JourneyMap.stages <cxresearch.journeys.JourneyMap.stages>`
+    without the CSAT columns and without suppression. Stages come from the
+    events' ``stage`` column, else from *touchpoint_stage*; *stages* gives their
+    order (others follow alphabetically).
+    """
+    journey, tables, parameters = _journey_tables(events, engine=engine, stages=stages,
+                                                  touchpoint_stage=touchpoint_stage, gap=gap, spark=spark)
+    counts = execute(_text("stages").format(journey=journey), tables, engine=engine, parameters=parameters,
+                     spark=spark)
+    first = counts["stage_rank"].eq(counts["stage_rank"].min())
+    previous = counts["customers"].shift(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        conversion = (counts["converted"] / previous).where(~first)
+    return pd.DataFrame({
+        "stage": counts["stage"], "customers": counts["customers"],
+        "share": counts["customers"] / counts["all_customers"], "converted": counts["converted"],
+        "conversion": conversion, "drop_off": 1 - conversion,
+        "median_time_from_previous": _microseconds(counts["median_us"]),
+        "events": counts["events"], "exits": counts["exits"],
+        "exit_rate": counts["exits"] / counts["events"].clip(lower=1)})
+
+
+def _microseconds(values: pd.Series) -> pd.Series:
+    """Microseconds (a median may end in .5) as nanosecond Timedeltas, NaT where missing."""
+    return pd.to_timedelta((values.astype(float) * 1000).round(), unit="ns").astype("timedelta64[ns]")
+
+
+def kpi_counts(surveys, *, by=(), engine: str = "duckdb", spark=None) -> pd.DataFrame:
+    """NPS, CSAT (top-2-box %, and mean) and CES (mean) per group, with their counts.
+
+    Columns: the *by* columns, then ``nps``, ``nps_n``, ``promoters``,
+    ``detractors``, ``csat``, ``csat_mean``, ``csat_n``, ``ces``, ``ces_n``,
+    ``answers``, ``respondents`` (distinct customers) and the sums and sums of
+    squares behind the means (``*_sum``, ``*_sum_squares``), from which
+    :mod:`cxresearch.stats` computes intervals. Values are those of
+    :func:`cxresearch.stats.kpi_summary` on unweighted answers.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    columns = table_columns(surveys, engine=engine, spark=spark)
+    fill = {metric: _quoted(metric) if metric in columns else "NULL" for metric in ("nps", "csat", "ces")}
+    keys = ", ".join(map(_quoted, by))
+    query = _text("kpi_counts").format(**fill, keys=keys + ("," if by else ""),
+                                       group_by=f"GROUP BY {keys} ORDER BY {keys}" if by else "")
+    counts = execute(query, {"surveys": surveys}, engine=engine, spark=spark)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return counts.assign(
+            nps=100 * (counts["promoters"] - counts["detractors"]) / counts["nps_n"].where(counts["nps_n"] > 0),
+            csat=100 * counts["csat_top2"] / counts["csat_n"].where(counts["csat_n"] > 0),
+            csat_mean=counts["csat_sum"] / counts["csat_n"].where(counts["csat_n"] > 0),
+            ces=counts["ces_sum"] / counts["ces_n"].where(counts["ces_n"] > 0))
+
+
+#: Per-answer value whose mean is the metric (cxresearch.interventions' definitions), in SQL.
+_SCORES = {"csat": "CASE WHEN csat IS NULL THEN NULL WHEN csat >= 4 THEN 100.0 ELSE 0.0 END",
+           "csat_mean": "CAST(csat AS DOUBLE)",
+           "nps": "CASE WHEN nps IS NULL THEN NULL WHEN nps >= 9 THEN 100.0 WHEN nps <= 6 THEN -100.0 ELSE 0.0 END"}
+
+
+def intervention_cells(surveys, *, scope: str, kind: str, metric: str, before_start, start, after_end, bins: int = 4,
+                       touchpoint_stage=None, engine: str = "duckdb", spark=None) -> pd.DataFrame:
+    """Answers and score sums per customer, arm and time bin around one intervention.
+
+    The windows are ``[before_start, start)`` and ``[start, after_end)``, each
+    cut into *bins* bins of the before window's width (the last bin runs to
+    *after_end*), as :mod:`cxresearch.interventions` cuts them; an answer
+    belongs to the scope when its *kind* (``"touchpoint"``, ``"channel"`` or
+    ``"stage"``, through *touchpoint_stage*) is *scope*.
+
+    Returns
+    -------
+    DataFrame
+        ``customer``, ``arm`` ("scope" or "comparison"), ``bin`` (0 to
+        ``2 * bins - 1``; ``bins`` is the first after the start), ``n`` and ``total``.
+    """
+    check_choice("kind", kind, ("touchpoint", "channel", "stage"))
+    check_choice("metric", metric, list(_SCORES))
+    tables = {"surveys": surveys}
+    place = _quoted(kind)
+    if kind == "stage":
+        place = "(SELECT max(stage_map.stage) FROM stage_map WHERE stage_map.touchpoint = surveys.touchpoint)"
+        tables["stage_map"] = _stage_map(dict(touchpoint_stage or {}))
+    before_start, start, after_end = (pd.Timestamp(t).tz_convert("UTC") if pd.Timestamp(t).tz else pd.Timestamp(t)
+                                      for t in (before_start, start, after_end))
+    width_us = (start - before_start).value // 1000 / bins
+    parameters = {"scope": scope, "bin_us": float(width_us), "last_bin": 2 * bins - 1,
+                  "before_start": before_start.tz_localize(None).isoformat(sep=" "),
+                  "after_end": after_end.tz_localize(None).isoformat(sep=" ")}
+    query = _text("intervention_cells").format(place=place, score=_SCORES[metric])
+    return execute(query, tables, engine=engine, parameters=parameters, spark=spark)
