@@ -88,11 +88,11 @@ import yaml
 
 from ._checks import check_choice, check_integer
 from .errors import ParameterError
-from .synthetic_model import (BASE_FLOW, CES_INTERCEPT, CES_OFFSET, CHANNELS, CHAT_FLOW, CHAT_RATING_JUMP,
-                              COMMENT_TOPIC, CSAT_INTERCEPT, CSAT_NOISE, CSAT_OFFSET, CSAT_WEIGHTS, EVENT_NAMES, EVENTS,
-                              EXIT, FIXED_CHANNEL, KIND_ENTRY, KIND_FLOW, KINDS, LANGUAGES, NPS_INTERCEPT, NPS_NOISE,
-                              NPS_WEIGHTS, Persona, PERSONAS, PLANS, PURCHASE, RATING_BASE, RATINGS, REGIONS, SOURCES,
-                              STAGES, TOPIC_EFFECT, TOPICS, TOUCHPOINTS, TP_INDEX)
+from .synthetic_model import (ACTIVITY_SHAPE, BASE_FLOW, CES_INTERCEPT, CES_OFFSET, CHANNELS, CHAT_FLOW,
+                              CHAT_RATING_JUMP, COMMENT_TOPIC, CSAT_INTERCEPT, CSAT_NOISE, CSAT_OFFSET, CSAT_WEIGHTS,
+                              EVENT_NAMES, EVENTS, EXIT, FIXED_CHANNEL, KIND_ENTRY, KIND_FLOW, KINDS, LANGUAGES,
+                              NPS_INTERCEPT, NPS_NOISE, NPS_WEIGHTS, Persona, PERSONAS, PLANS, PURCHASE, RATING_BASE,
+                              RATINGS, REGIONS, SOURCES, STAGES, TOPIC_EFFECT, TOPICS, TOUCHPOINTS, TP_INDEX)
 from .synthetic_text import FIRST_NAMES, LAST_NAMES, compose, pii_sentences
 from .synthetic_truth import Tally, write_truth
 
@@ -251,7 +251,7 @@ def _draw_customers(rng, n, period):
         "email": email.to_numpy(dtype=object),
         "phone": phone.astype(object),
         "mood": rng.normal(0.0, 0.5, n),  # the customer's own satisfaction latent
-        "activity": rng.gamma(4.0, 0.25, n),  # the customer's own activity multiplier
+        "activity": rng.gamma(ACTIVITY_SHAPE, 1 / ACTIVITY_SHAPE, n),  # the customer's own activity multiplier
     }
 
 

@@ -124,11 +124,11 @@ class Persona:
 
 PERSONAS = (
     Persona("app_natives", "App-first young frequent buyers", 0.30,
-            "Young (about 28), mostly on the app, often entering from social ads; the most sessions "
-            "per month; moderate baskets; satisfied, love the app.",
-            age=(28, 5), sessions_per_month=1.0,
+            "Young (about 31), mostly on the app, coming back to it rather than through ads; the most "
+            "sessions per month; moderate baskets; satisfied, love the app.",
+            age=(31, 5), sessions_per_month=1.2,
             kinds={"online": 0.88, "store": 0.04, "chat_service": 0.05, "phone_service": 0.03},
-            app_share=0.85, entry={"social_ad": 0.22, "home": 0.32, "product_page": 0.32, "search_ad": 0.05,
+            app_share=0.85, entry={"social_ad": 0.10, "home": 0.38, "product_page": 0.38, "search_ad": 0.05,
                                    "newsletter": 0.04, "review_request": 0.05},
             p_cart=0.45, p_checkout=0.70, p_store_buy=0.5, order_value=45, satisfaction=0.3,
             rating_shift={"app": 0.4}, italian=0.4, plans={"basic": 0.3, "plus": 0.5, "premium": 0.2},
@@ -149,16 +149,16 @@ PERSONAS = (
             "lot, buy small baskets; price-driven, unhappy with prices.",
             age=(40, 8), sessions_per_month=0.75,
             kinds={"online": 0.92, "store": 0.04, "chat_service": 0.02, "phone_service": 0.02},
-            app_share=0.2, entry={"newsletter": 0.50, "search_ad": 0.25, "home": 0.12, "product_page": 0.08,
+            app_share=0.1, entry={"newsletter": 0.50, "search_ad": 0.25, "home": 0.12, "product_page": 0.08,
                                    "review_request": 0.05},
             p_cart=0.30, p_checkout=0.55, p_store_buy=0.4, order_value=28, satisfaction=0.0,
             rating_shift={"price": -0.9}, italian=0.5, plans={"basic": 0.7, "plus": 0.25, "premium": 0.05},
             surveys_per_year=0.35, reviews_per_year=0.2,
             topics={"price": 0.5, "delivery": 0.25, "quality": 0.15, "returns": 0.1}),
     Persona("service_strugglers", "Service-heavy frustrated customers", 0.15,
-            "Around 47, often in the chat and on the phone with support and returns; medium baskets; "
+            "Around 50, often in the chat and on the phone with support and returns; medium baskets; "
             "the least satisfied (low NPS), complain about chat waiting times.",
-            age=(47, 11), sessions_per_month=0.7,
+            age=(50, 10), sessions_per_month=0.7,
             kinds={"online": 0.27, "store": 0.03, "chat_service": 0.45, "phone_service": 0.25},
             app_share=0.4, entry={"home": 0.45, "product_page": 0.3, "search_ad": 0.1, "newsletter": 0.1,
                                    "review_request": 0.05},
@@ -167,16 +167,20 @@ PERSONAS = (
             plans={"basic": 0.3, "plus": 0.5, "premium": 0.2}, surveys_per_year=0.7, reviews_per_year=0.5,
             topics={"chat_wait": 0.45, "returns": 0.25, "delivery": 0.2, "quality": 0.1}),
     Persona("social_browsers", "Social browsers", 0.10,
-            "Young (about 23), arrive from social ads on app and web, browse and rarely buy; "
-            "small baskets; lukewarm.",
-            age=(23, 4), sessions_per_month=0.6,
+            "The youngest (about 20), arrive now and then from social ads, mostly in the mobile browser; "
+            "browse and rarely buy; the smallest baskets; lukewarm.",
+            age=(20, 3), sessions_per_month=0.35,
             kinds={"online": 0.97, "store": 0.01, "chat_service": 0.01, "phone_service": 0.01},
-            app_share=0.55, entry={"social_ad": 0.75, "home": 0.15, "product_page": 0.10},
-            p_cart=0.10, p_checkout=0.35, p_store_buy=0.2, order_value=30, satisfaction=-0.1,
+            app_share=0.25, entry={"social_ad": 0.75, "home": 0.15, "product_page": 0.10},
+            p_cart=0.06, p_checkout=0.35, p_store_buy=0.2, order_value=22, satisfaction=-0.1,
             rating_shift={}, italian=0.4, plans={"basic": 0.8, "plus": 0.2, "premium": 0.0},
             surveys_per_year=0.2, reviews_per_year=0.1,
             topics={"app": 0.3, "quality": 0.3, "price": 0.25, "delivery": 0.15}),
 )
+
+#: Shape of the gamma distribution (mean 1) of each customer's own activity multiplier on the sessions per
+#: month: customers of one persona differ in how often they come by a coefficient of variation 1/sqrt(shape).
+ACTIVITY_SHAPE = 10.0
 
 REGIONS = {"nord": 0.45, "centro": 0.20, "sud": 0.23, "isole": 0.12}
 PLANS = ("basic", "plus", "premium")

@@ -42,15 +42,7 @@ def demo(tmp_path_factory):
 def test_auto_k_recovers_the_planted_personas(demo):
     _, features, truth, planted, model = demo
     assert model.n_personas_ == truth.nunique() == len(planted)
-    found = adjusted_rand_score(truth, model.labels_)
-    # The ceiling of any centre-based method in the model's space: each customer at the nearest planted centre.
-    # It is 0.87 on this demo (app natives and social browsers differ almost only in channel mix), so the
-    # issue's 0.9 cannot be reached here; when the generator separates them, raise 0.75 back to 0.9.
-    Z, codes = model.transform(features), truth.astype("category").cat.codes.to_numpy()
-    centres = np.vstack([Z[codes == c].mean(axis=0) for c in range(codes.max() + 1)])
-    oracle = adjusted_rand_score(codes, ((Z[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1))
-    assert found >= 0.75 and found >= oracle - 0.1, (found, oracle)
-    assert oracle < 0.9 or found >= 0.9 - 0.05, "the generator now separates its personas: expect ARI >= 0.9"
+    assert adjusted_rand_score(truth, model.labels_) >= 0.9
     assert model.personas_["stability"].min() >= model.stability_threshold and not model.personas_["unstable"].any()
     assert model.segmentation_ is None and model.separation_.max() <= 0.5 + 0.05
     chosen = model.selection_.loc[model.n_personas_]

@@ -97,12 +97,16 @@ def test_persona_shares_are_exact_and_channel_mixes_differ_as_planted(tables):
     assert share["email"].idxmax() == "deal_hunters"
     assert (share["chat"] + share["call_center"]).idxmax() == "service_strugglers"
     assert share["social"].idxmax() == "social_browsers"
-    sessions = events.groupby("persona")["session_id"].nunique() / counts
-    assert sessions.idxmax() == "app_natives" and sessions.idxmin() == "store_seniors"
-    spend = events.groupby("persona")["value"].median()
-    assert spend.idxmax() == "store_seniors" and spend.idxmin() == "deal_hunters"
-    age = tables["customers"].assign(persona=lambda c: c["customer_id"].map(personas)).groupby("persona")["age"].mean()
-    assert age.idxmax() == "store_seniors" and age.idxmin() == "social_browsers"
+    planted = pd.DataFrame([{"persona": p.key, "sessions": p.sessions_per_month, "spend": p.order_value,
+                             "age": p.age[0]} for p in synthetic.PERSONAS]).set_index("persona")
+    customers = tables["customers"].assign(persona=lambda c: c["customer_id"].map(personas))
+    found = pd.DataFrame({"sessions": events.groupby("persona")["session_id"].nunique() / counts,
+                          "spend": events.groupby("persona")["value"].median(),
+                          "age": customers.groupby("persona")["age"].mean()})
+    for column in planted:
+        assert found[column].idxmax() == planted[column].idxmax(), column
+        assert found[column].idxmin() == planted[column].idxmin(), column
+    assert planted["sessions"].idxmin() == planted["spend"].idxmin() == planted["age"].idxmin() == "social_browsers"
 
 
 def test_kpi_truth_equals_a_recomputation_from_surveys(demo, tables):
