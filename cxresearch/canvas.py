@@ -413,6 +413,8 @@ def _negative_topics(answers: pd.DataFrame, topics) -> pd.DataFrame:
     totals = commented.groupby(answers["stage"]).sum()
     table = per_stage.stack().rename("n").reset_index().set_axis(["stage", "topic", "n"], axis=1)
     table = table.loc[table["n"] > 0]
+    if table.empty:   # the negative themes are in answers of no stage (a small persona)
+        return pd.DataFrame(columns=["stage", "topic", "n", "share"])
     table = table.assign(share=table["n"] / table["stage"].map(totals))
     overall = table.groupby("topic")["n"].sum() / totals.sum()
     table = table.loc[table["share"] > table["topic"].map(overall)]   # themes this stage hears more than others
