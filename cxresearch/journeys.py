@@ -304,7 +304,8 @@ class JourneyMap(ChannelAudit):
         Parameters
         ----------
         top : int
-            Paths to return (per persona).
+            Paths to return (per persona); those among them taken by fewer
+            than ``min_group_size`` customers are left out.
         max_steps : int
             Paths are compared on their first *max_steps* touchpoints; longer
             sessions end in ``" > ..."``.
@@ -333,9 +334,10 @@ class JourneyMap(ChannelAudit):
         table = self._table(group, path=path_labels(rows[:, 1:], self.touchpoint_labels),
                             steps=(rows[:, 2:] >= 0).sum(axis=1), sessions=sessions,
                             share=sessions / sessions_in_group[group],
-                            customers=distinct_customers(path, self._customer[starts], len(rows)))
+                            customers=distinct_customers(path, self._customer[starts], len(rows)), suppress=False)
         table = self._sorted(table, "sessions", ascending=False)
-        return table.groupby("persona", sort=False).head(top) if "persona" in table else table.head(top)
+        shown = table.groupby("persona", sort=False).head(top) if "persona" in table else table.head(top)
+        return self._suppress(shown)   # only a path that would be shown is hidden (and noted)
 
     def flows(self, steps: int = 5) -> pd.DataFrame:
         """Flows between the first *steps* positions of sessions, the data of a Sankey diagram.
