@@ -41,7 +41,7 @@ from .errors import ParameterError
 
 __all__ = ["_", "ngettext", "pgettext", "N_", "LANGUAGES", "LANGUAGE_VARIABLE", "get_language", "set_language", "using",
            "check_language", "number_locale", "number_symbols", "format_number", "format_count", "format_percent",
-           "format_date", "format_datetime", "format_period", "format_list", "install", "translate_markdown",
+           "format_date", "format_datetime", "format_period", "format_list", "plotly_locales", "install", "translate_markdown",
            "translate_notebook", "extract_notebook", "extract_labels"]
 
 #: Languages the pages can be written in (English is the source language).
@@ -253,19 +253,66 @@ def format_list(items) -> str:
     return babel_list(items, locale=number_locale()) if items else ""
 
 
+#: plotly.js's own words (mode bar and hover buttons), marked for the catalogs; plotly.js looks them up by these keys.
+PLOTLY_WORDS = (N_("Autoscale"), N_("Box Select"), N_("Compare data on hover"), N_("Double-click to zoom back out"),
+                N_("Download plot as a png"), N_("Download plot"), N_("Lasso Select"), N_("Pan"),
+                N_("Produced with Plotly.js"), N_("Reset axes"), N_("Reset view"), N_("Show closest data on hover"),
+                N_("Toggle Spike Lines"), N_("Toggle show closest data on hover"), N_("Zoom"), N_("Zoom in"),
+                N_("Zoom out"), N_("Snapshot succeeded"), N_("Taking snapshot - this may take a few seconds"))
+
+
+def plotly_locales() -> list[dict]:
+    """plotly.js locale modules that make a page's charts speak the language in force ([] in English).
+
+    Month and day names, number separators and date patterns of date axes come
+    from Babel, the mode bar's words from the catalog. A page sets
+    ``window.PlotlyLocales`` to this list before plotly.js loads; plotly.js
+    registers them when it starts. The language's module is also registered as
+    ``en-US``, plotly's default locale, so figures need no ``config.locale``.
+
+    Examples
+    --------
+    >>> with using("it"):
+    ...     locale = plotly_locales()[0]
+    >>> locale["name"], locale["format"]["shortMonths"][:3], locale["format"]["month"]
+    ('it', ['gen', 'feb', 'mar'], '%b %Y')
+    """
+    language = get_language()
+    if language == LANGUAGES[0]:
+        return []
+    from babel.dates import get_day_names, get_month_names
+
+    where = number_locale()
+    decimal, group = number_symbols()
+    sunday_first = (6, 0, 1, 2, 3, 4, 5)
+    months, short_months = get_month_names("wide", locale=where), get_month_names("abbreviated", locale=where)
+    days, short_days = get_day_names("wide", locale=where), get_day_names("abbreviated", locale=where)
+    module = {"moduleType": "locale", "name": language,
+              "dictionary": {word: _(word) for word in PLOTLY_WORDS},
+              "format": {"days": [days[i] for i in sunday_first], "shortDays": [short_days[i] for i in sunday_first],
+                         "months": [months[i] for i in range(1, 13)],
+                         "shortMonths": [short_months[i].rstrip(".") for i in range(1, 13)],
+                         "periods": ["AM", "PM"], "dateTime": "%a %e %b %Y, %X", "date": "%d/%m/%Y",
+                         "time": "%H:%M:%S", "decimal": decimal, "thousands": group, "grouping": [3],
+                         "year": "%Y", "month": "%b %Y", "dayMonth": "%-d %b",
+                         "dayMonthYear": "%-d %b %Y"}}
+    return [module, {**module, "name": "en-US"}]
+
+
 def install(environment) -> None:
     """Give a Jinja *environment* ``_``, ``ngettext``, ``{% trans %}`` and the format helpers.
 
     ``{{ _("Period") }}`` and ``{% trans n=runs|length %}...{% endtrans %}``
     translate in the language in force at render time; ``format_number``,
     ``format_count``, ``format_percent``, ``format_date`` and
-    ``format_datetime`` are both globals and filters.
+    ``format_datetime`` are both globals and filters; ``plotly_locales()`` is
+    a global too (see :func:`plotly_locales`).
     """
     environment.add_extension("jinja2.ext.i18n")
     environment.install_gettext_callables(_, ngettext, newstyle=True)
     helpers = {"format_number": format_number, "format_count": format_count, "format_percent": format_percent,
                "format_date": format_date, "format_datetime": format_datetime}
-    environment.globals.update(helpers, language=get_language)
+    environment.globals.update(helpers, language=get_language, plotly_locales=plotly_locales)
     environment.filters.update(helpers)
 
 
