@@ -91,7 +91,7 @@ def k_selection_chart(selection: pd.DataFrame, *, stability_threshold: float | N
     check_columns(selection, ["silhouette", "stability", "stability_sd", "chosen"], chart="k_selection_chart",
                   source="model.selection_")
     figure = make_subplots(rows=1, cols=2, subplot_titles=(_("Silhouette (higher is better)"),
-                                                           _("Stability: mean bootstrap ARI")))
+                                                           _("Stability: mean bootstrap Jaccard")))
     k = selection.index.to_numpy()
     figure.add_trace(go.Scatter(x=k, y=selection["silhouette"], mode="lines+markers", name=_("silhouette")), 1, 1)
     figure.add_trace(go.Scatter(x=k, y=selection["stability"], mode="lines+markers", name=_("stability"),

@@ -240,6 +240,9 @@ def test_k_selection_chart_labels_every_k():
     figure = charts.k_selection_chart(selection)
     assert list(figure.layout.xaxis.tickvals) == [2, 3, 4, 5] == list(figure.layout.xaxis2.tickvals)
     assert {shape.x0 for shape in figure.layout.shapes if shape.line.dash == "dash"} == {3}
+    # the stability the model computes is the bootstrap Jaccard of each persona (personas/selection.py)
+    assert [a.text for a in figure.layout.annotations][:2] == ["Silhouette (higher is better)",
+                                                               "Stability: mean bootstrap Jaccard"]
 
 
 def test_intervention_chart_refuses_a_bare_table():
