@@ -243,9 +243,8 @@ def _check_schema(frame: pd.DataFrame, table: str, name: str, report: Validation
     *empty* marks the raw cells that were blank, so a value already reported as
     unreadable is not reported again as missing.
     """
-    import pandera.pandas as pa  # here, not at the top: reading a snapshot needs no pandera
-
-    schema = schemas.SCHEMAS[table].to_schema()
+    schema = schemas.SCHEMAS[table].to_schema()   # loads pandera (schema_models), not needed to read a snapshot
+    import pandera.pandas as pa
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:

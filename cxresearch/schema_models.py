@@ -8,9 +8,25 @@ from __future__ import annotations
 
 from typing import Optional
 
+import sys
+
 import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+
+# pandera imports pyspark.pandas whenever pyspark is installed (cxresearch's spark extra): on import, and for
+# its pyspark type annotations when it builds a schema. Nothing here uses either, and it costs ~0.4 s of CPU and
+# a FutureWarning on stderr ("PySpark does not yet fully support pandas >= 3") in every process that checks an
+# export. A None entry makes those imports raise ImportError, which pandera catches (its pyspark typing module
+# then records pyspark as absent); an already imported pyspark.pandas is left alone.
+_BLOCK_PYSPARK_PANDAS = "pyspark.pandas" not in sys.modules
+if _BLOCK_PYSPARK_PANDAS:
+    sys.modules["pyspark.pandas"] = None
+try:
+    import pandera.pandas as pa
+    import pandera.typing.pyspark  # noqa: F401  (imported while blocked: see above)
+    from pandera.typing import Series
+finally:
+    if _BLOCK_PYSPARK_PANDAS:
+        del sys.modules["pyspark.pandas"]
 
 __all__ = ["Customers", "Events", "Surveys", "Reviews", "Interventions", "SCHEMAS"]
 

@@ -210,3 +210,17 @@ def test_intervention_cells_give_the_difference_in_differences(engine):
         did = (mean["scope", True] - mean["scope", False]) - (mean["comparison", True] - mean["comparison", False])
         assert did == pytest.approx(effects.loc[metric, "did"]), metric
         assert cells.groupby("customer")["n"].sum().sum() == 40 and cells["customer"].nunique() == 7
+
+
+def test_checking_an_export_does_not_load_pyspark(tmp_path):
+    """pandera imports pyspark.pandas when pyspark is installed; cxresearch keeps it from doing so (schema_models)."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed: nothing to keep out")
+    (tmp_path / "surveys.csv").write_text("response_id,timestamp,nps\nr1,2025-01-01,9\nr2,2025-01-02,x\n")
+    script = ("import sys; from cxresearch import validate; report = validate(sys.argv[1]); "
+              "assert report.problems, 'the bad nps was not found'; "
+              "print(sorted(m for m in sys.modules if m.startswith('pyspark')))")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]" and "pyspark" not in done.stderr.lower(), done.stderr
