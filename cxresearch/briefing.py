@@ -115,22 +115,22 @@ def _persona_finding(summary: Summary) -> list[Finding]:
         return []
     shown = shares.loc[shares["status"] != "vanished"]
     moved = shown.dropna(subset=["share_change"])
-    if len(moved) and (moved["share_change"].abs() >= 1).any():   # shares are in percent here
+    if len(moved) and (moved["share_change"].abs() >= 0.01).any():   # a point or more
         row = moved.loc[moved["share_change"].abs().idxmax()]
         text = _("%(name)s: %(share)s of customers, %(change)s points since the previous run") % {
-            "name": row["name"], "share": format_percent(row["share"] / 100, decimals=0),
-            "change": ("+" if row["share_change"] > 0 else "") + format_number(row["share_change"], decimals=0)}
+            "name": row["name"], "share": format_percent(row["share"], decimals=0),
+            "change": ("+" if row["share_change"] > 0 else "") + format_number(100 * row["share_change"], decimals=0)}
         direction = "up" if row["share_change"] > 0 else "down"
     elif len(shown):
         row = shown.sort_values(["share", "name"], ascending=[False, True]).iloc[0]
         text = _("The largest persona is %(name)s, %(share)s of customers (%(k)s personas)") % {
-            "name": row["name"], "share": format_percent(row["share"] / 100, decimals=0), "k": len(shown)}
+            "name": row["name"], "share": format_percent(row["share"], decimals=0), "k": len(shown)}
         direction = ""
     else:
         return []
     interval = _("95%% interval %(low)s to %(high)s, %(n)s customers") % {
-        "low": format_percent(row["share_low"] / 100, decimals=0),
-        "high": format_percent(row["share_high"] / 100, decimals=0), "n": format_count(row["size"])}
+        "low": format_percent(row["share_low"], decimals=0),
+        "high": format_percent(row["share_high"], decimals=0), "n": format_count(row["size"])}
     return [Finding(text=text, direction=direction, good=None, interval=interval, n=int(row["size"]))]
 
 

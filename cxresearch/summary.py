@@ -34,7 +34,7 @@ from .capabilities import available, supported
 from .dataset import CXDataset
 from .errors import SmallGroupWarning
 from .display import pretty, value_label
-from .i18n import N_, _, format_date, format_number
+from .i18n import N_, _, format_date, format_number, format_percent
 from .interventions import METRICS, compare_verdicts, intervention_effects
 from .journeys import journey_map
 from .personas import NoCustomerDataError, PersonaModel, PersonaState, fit_personas
@@ -80,13 +80,14 @@ class Summary:
     persona_model : PersonaModel or None
     persona_shares : DataFrame
         Per persona (suppressed ones left out): persona_id, name, size, share
-        with its interval, status (kept / new / vanished) and share_change in points.
+        with its interval, status (kept / new / vanished), previous_share and
+        share_change, all shares as fractions of 1 (a change of 0.05 is 5 points).
     assignments : DataFrame
         customer_id, persona_id, persona_name.
     stages : DataFrame
         The journey map's stages (reach, conversion, exits, CSAT).
     pain_points : DataFrame
-        The top pain points, highest impact first, with ``rank`` and ``previous_rank``.
+        The top pain points with an impact above zero, highest first, with ``rank`` and ``previous_rank``.
     interventions : DataFrame
         :func:`cxresearch.intervention_effects` of the period (empty without interventions).
     verdict_changes : DataFrame
@@ -154,7 +155,7 @@ class Summary:
         if len(shares):
             biggest = shares.sort_values("share", ascending=False).iloc[0]
             lines.append(f"- **{len(shares)} personas**; the largest is *{biggest['name']}* "
-                         f"({biggest['share']:.0f}% of customers).")
+                         f"({format_percent(biggest['share'], decimals=0)} of customers).")
         for status, verb in (("new", "New persona"), ("vanished", "Vanished persona")):
             for name in self.persona_shares.loc[self.persona_shares["status"] == status, "name"]:
                 lines.append(f"- {verb}: *{name}*.")
@@ -411,7 +412,7 @@ def _persona_shares(model: PersonaModel | None, previous: PreviousRun | None) ->
     table = model.personas_.loc[~model.personas_["suppressed"], ["name", "size"]]
     total = int(model.personas_["size"].sum())
     share, low, high = wilson_interval(table["size"].to_numpy(), total)
-    table = table.assign(share=100 * share, share_low=100 * low, share_high=100 * high)
+    table = table.assign(share=share, share_low=low, share_high=high)
     table = table.rename_axis("persona_id").reset_index()
     if previous is None:
         return table.assign(status="", previous_share=float("nan"), share_change=float("nan"))[columns]
@@ -428,9 +429,10 @@ def _persona_shares(model: PersonaModel | None, previous: PreviousRun | None) ->
 
 
 def _ranked_pain_points(pain_points: pd.DataFrame, previous: PreviousRun | None) -> pd.DataFrame:
+    """The pain points with an impact above zero (an average place is no pain), ranked, with their previous rank."""
     if pain_points.empty:
         return pain_points
-    table = pain_points.reset_index(drop=True)
+    table = pain_points.loc[pain_points["impact"] > 0].reset_index(drop=True)
     table.insert(0, "rank", range(1, len(table) + 1))
     if previous is None or previous.pain_points.empty:
         return table.assign(previous_rank=pd.NA)
@@ -444,7 +446,7 @@ def load_previous(folder) -> PreviousRun:
     saved = json.loads((folder / "kpis.json").read_text())
     kpis = {key: Estimate.from_dict(values) for key, values in saved["kpis"].items()}
     return PreviousRun(run_id=folder.name, kpis=kpis, persona_model=PersonaState.read(folder),
-                       persona_shares=_read_csv(folder / "persona_shares.csv"),
+                       persona_shares=_shares_of_one(_read_csv(folder / "persona_shares.csv")),
                        pain_points=_read_csv(folder / "pain_points.csv"),
                        interventions=_read_csv(folder / "interventions.csv"),
                        nps_segments=_read_csv(folder / NPS_SEGMENTS))
@@ -457,6 +459,15 @@ def read_headline(folder) -> dict | None:
         return None
     saved = json.loads(path.read_text())
     return {"kpis": saved["headline"], "previous_run": saved["previous_run"]}
+
+
+def _shares_of_one(shares: pd.DataFrame) -> pd.DataFrame:
+    """Persona shares as fractions of 1: runs before this version saved them in percent (summing to about 100)."""
+    columns = [column for column in ("share", "share_low", "share_high", "previous_share", "share_change")
+               if column in shares.columns]
+    if "share" not in columns or shares["share"].sum() <= 1.5:
+        return shares
+    return shares.assign(**{column: shares[column] / 100 for column in columns})
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

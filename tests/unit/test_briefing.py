@@ -18,9 +18,9 @@ def summary(previous=True):
                                 "diff": [-7.0, 4.0], "low": [-12.0, -1.0], "high": [-2.0, 9.0],
                                 "significant": [True, False], "p_value": [0.01, 0.2], "note": ["", ""]})
     shares = pd.DataFrame({"persona_id": [0, 1, 2], "name": ["Savers", "Chatters", "Gone"], "size": [600, 300, 0],
-                           "share": [60.0, 30.0, 0.0], "share_low": [57.0, 27.0, float("nan")],
-                           "share_high": [63.0, 33.0, float("nan")], "status": ["kept", "new", "vanished"],
-                           "share_change": [2.0, float("nan"), -10.0]})
+                           "share": [0.6, 0.3, 0.0], "share_low": [0.57, 0.27, float("nan")],
+                           "share_high": [0.63, 0.33, float("nan")], "status": ["kept", "new", "vanished"],
+                           "share_change": [0.02, float("nan"), -0.1]})
     stages = pd.DataFrame({"stage": ["browse", "service"], "csat": [84.0, 44.0], "csat_low": [80.0, 38.0],
                            "csat_high": [88.0, 50.0], "surveys": [400, 276]})
     return Summary(kpis={"nps": Estimate(23.0, 18.0, 28.0, 1297), "csat": Estimate(74.0, 71.0, 77.0, 1230)},

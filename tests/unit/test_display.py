@@ -2,7 +2,8 @@
 import pandas as pd
 import pytest
 
-from cxresearch.display import card_grid, pretty
+from cxresearch import columns, i18n
+from cxresearch.display import card_grid, column_label, header, pretty, value_label
 from cxresearch.errors import ParameterError
 
 
@@ -24,8 +25,9 @@ def test_columns_read_by_kind():
 
 def test_declared_kinds_override_the_library_names():
     table = pd.DataFrame({"impact": [-12.345], "value": [0.5]}, index=pd.Index([3], name="k"))
-    table.attrs["kinds"] = {"value": "share"}
-    assert cells(pretty(table, kinds={"impact": "number"})) == [["3", "-12.3", "50.0%"]]
+    table.attrs["kinds"] = {"value": "share"}          # metadata in attrs is not read: kinds are declared
+    assert cells(pretty(table)) == [["3", "-12.3", "0.5"]]
+    assert cells(pretty(table, kinds={"impact": "number", "value": "share"})) == [["3", "-12.3", "50.0%"]]
     with pytest.raises(ParameterError, match=r"unknown column kind\(s\) \['money'\]; valid kinds are"):
         pretty(table, kinds={"value": "money"})
 
@@ -33,7 +35,7 @@ def test_declared_kinds_override_the_library_names():
 def test_headers_index_and_width():
     table = pd.DataFrame({"csat_low": [1.0], "exit_rate": [0.5]}, index=[7])
     html = pretty(table).to_html()
-    assert ">CSAT low<" in html and ">exit rate<" in html
+    assert ">CSAT low<" in html and ">Exit rate<" in html
     assert ">7<" not in html                       # an unnamed index is a row number, hidden
     assert "overflow-x:auto" in html               # wide tables scroll inside the notebook
 
@@ -60,8 +62,6 @@ def test_card_grid_puts_cards_side_by_side():
 
 
 def test_an_italian_reader_gets_italian_numbers_dates_headers_and_values():
-    from cxresearch import i18n
-
     table = pd.DataFrame({"exit_rate": [0.2694], "customers": [12000], "chosen": [True], "quadrant": ["fix first"],
                           "first": pd.to_datetime(["2026-12-01T10:00:00Z"]), "impact": [-1234.5],
                           "median_time": [pd.Timedelta(days=2, hours=3)]})
@@ -69,5 +69,37 @@ def test_an_italian_reader_gets_italian_numbers_dates_headers_and_values():
         styler = pretty(table)
         html = styler.to_html()
         assert cells(styler) == [["26,9%", "12.000", "sì", "da correggere subito", "1 dic 2026", "-1230", "2 g 3 h"]]
-    assert ">tasso di uscita<" in html and ">clienti<" in html
+    assert ">Tasso di uscita<" in html and ">Clienti<" in html
     assert cells(pretty(table)) == [["26.9%", "12,000", "yes", "fix first", "Dec 1, 2026", "-1230", "2 d 3 h"]]
+
+
+def test_text_left_numbers_right_headers_alike():
+    table = pd.DataFrame({"name": ["home"], "customers": [12], "reach": [0.5], "quadrant": ["keep up"]})
+    styler = pretty(table)
+    styler._compute()
+    headers = {style["selector"]: style["props"] for style in styler.table_styles}
+    for column, align in ((0, "left"), (1, "right"), (2, "right"), (3, "left")):
+        assert styler.ctx[(0, column)] == [("text-align", align)]
+        assert headers[f"th.col_heading.col{column}"] == [("text-align", align)]
+
+
+def test_headers_and_values_read_from_one_label_table():
+    assert [header(c) for c in ("rating_delivery", "avg_order_value", "nps", "csat_mean_high", "did_p_value",
+                                      "mde", "k")] == [
+        "Rating: delivery", "Average order value", "NPS", "CSAT mean high", "DiD p value", "MDE", "k"]
+    assert [value_label(v) for v in ("csat", "exit_rate", "rating_price", "fix first", "home")] == [
+        "CSAT", "Exit rate", "Rating: price", "fix first", "home"]
+    assert column_label("rating_delivery") == "rating: delivery"       # in a sentence or on an axis
+    drivers = pd.DataFrame({"driver": ["rating_delivery"], "importance": [0.329]})
+    assert cells(pretty(drivers)) == [["Rating: delivery", "32.9%"]]
+    with i18n.using("it"):
+        assert header("rating_delivery") == "Valutazione: delivery"
+        assert header("avg_order_value") == "Valore medio degli ordini"
+
+
+def test_each_library_column_has_one_kind():
+    assert columns.COLUMN_KINDS["share"] == "share" and columns.COLUMN_KINDS["csat_low"] == "percent"
+    with pytest.raises(ValueError, match="column 'share' is 'percent' here and 'share' elsewhere"):
+        columns._merged({"a": {"share": "share"}, "b": {"share": "percent"}})
+    with pytest.raises(ValueError, match="has kind 'money'"):
+        columns._merged({"a": {"spend": "money"}})

@@ -1,0 +1,61 @@
+"""Every column of every table the library returns is declared with its kind; shares are fractions of 1."""
+import json
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+import cxresearch as cx
+from cxresearch.columns import COLUMN_KINDS
+from cxresearch.summary import _persona_shares, _ranked_pain_points, load_previous
+from cxresearch.synthetic import generate
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = generate(tmp_path_factory.mktemp("demo"), customers=300, random_state=3, months=4)
+    return cx.load_dataset(folder)
+
+
+def undeclared(table: pd.DataFrame) -> list[str]:
+    return [column for column in table.columns if column not in COLUMN_KINDS]
+
+
+def test_journey_and_kpi_tables_declare_every_column(demo):
+    journey = cx.journey_map(demo)
+    tables = {"stages": journey.stages, "touchpoints": journey.touchpoints, "transitions": journey.transitions,
+              "flows": journey.flows(), "matrix": journey.matrix, "channels": journey.channels,
+              "paths": journey.paths(5), "pain points": journey.pain_points(), "by stage": journey.pain_points(
+                  by="stage"), "funnel": journey.funnel(list(demo.stages)[:3]),
+              "cross-channel": journey.cross_channel, "switching": journey.switching,
+              "KPIs": cx.stats.kpi_summary(demo.surveys, by=["channel"]),
+              "supported": cx.capabilities.supported(demo)}
+    assert {name: undeclared(table) for name, table in tables.items() if undeclared(table)} == {}
+
+
+def test_persona_shares_are_fractions_of_one_and_old_percent_files_are_read_as_such(tmp_path):
+    personas = pd.DataFrame({"name": ["Savers", "Chatters", "Few"], "size": [600, 396, 4],
+                             "suppressed": [False, False, True]})
+    shares = _persona_shares(SimpleNamespace(personas_=personas), None)
+    assert shares["share"].round(3).tolist() == [0.6, 0.396]
+    assert (shares["share_low"] < shares["share"]).all() and (shares["share_high"] < 1).all()
+    assert undeclared(shares) == []
+
+    (tmp_path / "kpis.json").write_text(json.dumps({"kpis": {}, "previous_run": None, "headline": {}}))
+    shares.assign(share=100 * shares["share"], share_low=100 * shares["share_low"],
+                  share_high=100 * shares["share_high"]).to_csv(tmp_path / "persona_shares.csv", index=False)
+    before = load_previous(tmp_path).persona_shares
+    assert before["share"].round(3).tolist() == [0.6, 0.396]       # saved in percent by an earlier version
+    shares.to_csv(tmp_path / "persona_shares.csv", index=False)
+    assert load_previous(tmp_path).persona_shares["share"].round(3).tolist() == [0.6, 0.396]
+
+    aligned = SimpleNamespace(personas_=personas.assign(size=[500, 496, 4]),
+                              alignment_=pd.DataFrame({"persona": [0, 1], "status": ["kept", "kept"]}))
+    moved = _persona_shares(aligned, SimpleNamespace(persona_shares=before))
+    assert moved["share_change"].round(3).tolist() == [-0.1, 0.1]
+
+
+def test_summary_pain_points_leave_out_places_without_impact():
+    pains = pd.DataFrame({"name": ["chat", "home", "faq"], "impact": [0.2, 0.0, 0.05]})
+    ranked = _ranked_pain_points(pains.sort_values("impact", ascending=False), None)
+    assert ranked["name"].tolist() == ["chat", "faq"] and ranked["rank"].tolist() == [1, 2]
