@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from .._checks import check_positive
 from ..display import column_label
 from ..errors import ParameterError
-from ..i18n import _
+from ..i18n import _, format_count
 from .layout import category_axis, check_columns, height_for, separators
 
 __all__ = ["journey_sankey", "journey_heatmap", "emotion_curve", "funnel_chart", "transition_heatmap"]
@@ -126,14 +126,21 @@ def emotion_curve(stages: pd.DataFrame) -> go.Figure:
                                 yaxis={"title": _("mean CSAT (1-5)"), "range": [1, 5]})
 
 
-def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
-    """Customers at each ordered step with the share kept from the first (:meth:`JourneyMap.funnel`)."""
-    check_columns(funnel, ["name", "customers"], chart="funnel_chart", source="JourneyMap.funnel(steps)")
-    names = pd.unique(funnel["name"].astype(str))
+def funnel_chart(funnel: pd.DataFrame, *, name_col: str = "name", title: str | None = None) -> go.Figure:
+    """Customers at each ordered step with the share kept from the first (:meth:`JourneyMap.funnel`, or the
+    journey's stages with ``name_col="stage"``), the counts written in full with the reader's separators;
+    *title* defaults to "Funnel"."""
+    check_columns(funnel, [name_col, "customers"], chart="funnel_chart", source="JourneyMap.funnel(steps)")
+    names = pd.unique(funnel[name_col].astype(str))
+    kept = _("%(share)s of the first") % {"share": "%{percentInitial:.0%}"}
     return go.Figure([
-        go.Funnel(y=rows["name"].astype(str), x=rows["customers"], name=str(name), textinfo="value+percent initial")
+        go.Funnel(y=rows[name_col].astype(str), x=rows["customers"], name=str(name),
+                  text=[format_count(n) for n in rows["customers"]], textinfo="text+percent initial",
+                  texttemplate="%{text} · %{percentInitial:.0%}",
+                  hovertemplate="%{y}: %{text} " + _("customers") + " · " + kept + "<extra>%{fullData.name}</extra>")
         for name, rows in _by_persona(funnel)
-    ]).update_layout(title=_("Funnel"), separators=separators(), yaxis=category_axis(names), height=height_for(len(names), per_row=60))
+    ]).update_layout(title=title or _("Funnel"), separators=separators(), yaxis=category_axis(names),
+                     height=height_for(len(names), per_row=60))
 
 
 def transition_heatmap(transitions: pd.DataFrame, *, normalise: bool = True) -> go.Figure:

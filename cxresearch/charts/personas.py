@@ -14,7 +14,7 @@ from ..personas import feature_label
 from ..privacy import MIN_GROUP_SIZE, suppress_small
 from .layout import category_axis, check_columns, height_for, separators
 
-__all__ = ["persona_sizes_chart", "trait_heatmap", "persona_traits_chart", "projection_chart", "k_selection_chart"]
+__all__ = ["persona_sizes_chart", "persona_shares_chart", "trait_heatmap", "persona_traits_chart", "projection_chart", "k_selection_chart"]
 
 
 def persona_sizes_chart(personas: pd.DataFrame, *, min_group_size: int = MIN_GROUP_SIZE) -> go.Figure:
@@ -27,6 +27,24 @@ def persona_sizes_chart(personas: pd.DataFrame, *, min_group_size: int = MIN_GRO
         textposition="auto", hovertemplate="%{y}: %{x:,} " + _("customers") + " (%{text})<extra></extra>",
     )).update_layout(title=_("Personas by size"), xaxis_title=_("customers"), separators=separators(),
                      yaxis=category_axis(names, width=26), height=height_for(len(names), per_row=44, minimum=300))
+
+
+def persona_shares_chart(shares: pd.DataFrame) -> go.Figure:
+    """Horizontal bars of each persona's share of customers with its 95% interval (``Summary.persona_shares``;
+    vanished personas are left out)."""
+    check_columns(shares, ["name", "share", "share_low", "share_high"], chart="persona_shares_chart",
+                  source="Summary.persona_shares")
+    shown = shares.loc[shares["status"] != "vanished"] if "status" in shares.columns else shares
+    names = shown["name"].astype(str)
+    return go.Figure(go.Bar(
+        x=shown["share"], y=names, orientation="h", text=[format_percent(s, decimals=0) for s in shown["share"]],
+        textposition="inside", insidetextanchor="start",
+        error_x={"type": "data", "symmetric": False, "array": shown["share_high"] - shown["share"],
+                 "arrayminus": shown["share"] - shown["share_low"]},
+        hovertemplate="%{y}: %{text}<extra></extra>",
+    )).update_layout(title=_("Persona shares"), xaxis={"title": _("% of customers"), "tickformat": ".0%"},
+                     separators=separators(), yaxis=category_axis(names, width=26, autorange="reversed"),
+                     height=height_for(len(names), per_row=44, minimum=300))
 
 
 def trait_heatmap(traits: pd.DataFrame, personas: pd.DataFrame, *, top: int = 15,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxresearch import charts
+from cxresearch import charts, i18n
 from cxresearch.charts.layout import wrap
 from cxresearch.charts.voice import label_boxes, place_labels
 from cxresearch.errors import ParameterError
@@ -91,11 +91,23 @@ def test_funnel_chart_draws_each_personas_steps_with_the_share_kept_from_the_fir
     assert [trace.name for trace in figure.data] == ["Browsers", "Loyal"]
     assert [list(trace.x) for trace in figure.data] == [[100, 40, 10], [50, 45, 40]]
     assert all(list(trace.y) == steps for trace in figure.data)
-    assert figure.data[0].textinfo == "value+percent initial"        # 40% and 10% kept from the first step
+    assert figure.data[0].textinfo == "text+percent initial"         # 40% and 10% kept from the first step
+    assert list(figure.data[0].text) == ["100", "40", "10"] and "%{percentInitial:.0%}" in figure.data[0].texttemplate
     single = charts.funnel_chart(funnel[funnel["persona"] == "Loyal"].drop(columns="persona"))
     assert [trace.name for trace in single.data] == ["all"] and list(single.data[0].x) == [50, 45, 40]
     with pytest.raises(ParameterError, match=r"funnel_chart needs the columns .*missing \['customers'\]"):
         charts.funnel_chart(funnel.drop(columns="customers"))
+
+
+def test_funnel_counts_read_in_full_with_the_readers_separators():
+    """Plotly would write 14904 customers as "14.904k"; the funnel writes 14,904 (14.904 in Italian)."""
+    stages = pd.DataFrame({"stage": ["awareness", "purchase"], "customers": [14904, 2311]})
+    figure = charts.funnel_chart(stages, name_col="stage")
+    assert list(figure.data[0].y) == ["awareness", "purchase"] and list(figure.data[0].text) == ["14,904", "2,311"]
+    assert figure.data[0].texttemplate == "%{text} · %{percentInitial:.0%}"
+    with i18n.using("it"):
+        figure = charts.funnel_chart(stages, name_col="stage")
+    assert list(figure.data[0].text) == ["14.904", "2.311"] and figure.layout.separators == ",."
 
 
 def test_emotion_curve_whiskers_reach_each_stages_interval():
@@ -279,3 +291,16 @@ def test_emotion_curve_draws_one_named_line_per_persona_over_every_stage():
     assert [trace.name for trace in figure.data] == ["Browsers", LONG]
     assert all(list(trace.x) == stages for trace in figure.data) and ticks(figure.layout.xaxis) == stages
     assert list(figure.data[1].y) == [4.5, 4.4, 4.3, 4.0]
+
+
+def test_persona_shares_chart_reads_fractions_as_percentages_with_their_interval():
+    shares = pd.DataFrame({"name": ["Savers", LONG, "Gone"], "share": [0.6, 0.4, 0.0],
+                           "share_low": [0.55, 0.36, float("nan")], "share_high": [0.66, 0.45, float("nan")],
+                           "status": ["kept", "new", "vanished"]})
+    figure = charts.persona_shares_chart(shares)
+    bars = figure.data[0]
+    assert ticks(figure.layout.yaxis) == ["Savers", LONG]                  # the vanished persona is not drawn
+    assert list(bars.text) == ["60%", "40%"] and figure.layout.xaxis.tickformat == ".0%"
+    assert np.allclose(bars.error_x.array, [0.06, 0.05]) and np.allclose(bars.error_x.arrayminus, [0.05, 0.04])
+    with pytest.raises(ParameterError, match=r"persona_shares_chart needs the columns .*Summary.persona_shares"):
+        charts.persona_shares_chart(shares.drop(columns="share_low"))
