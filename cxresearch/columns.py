@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .i18n import N_, _
 
-__all__ = ["KINDS", "TABLES", "COLUMN_KINDS", "NUMERIC_KINDS", "LABELS", "PATTERNS", "HEADERS", "column_label", "header",
+__all__ = ["KINDS", "TABLES", "COLUMN_KINDS", "NUMERIC_KINDS", "DETAILS", "BARE_BOUNDS", "LABELS", "PATTERNS", "HEADERS", "column_label", "header",
            "value_label", "kinds_of"]
 
 #: How each kind of column reads.
@@ -118,6 +118,13 @@ TABLES: dict[str, dict[str, str]] = {
     # capabilities.supported and the summary's analyses not computed
     "analyses": {"key": "text", "analysis": "text", "available": "flag", "missing": "text", "why": "text"},
 }
+
+
+#: Estimation details the compact view of a table leaves out (:func:`cxresearch.display.pretty`).
+DETAILS = frozenset({"se", "df", "n_effective", "design_effect", "weight_total", "did_se", "bottom_share"})
+#: Estimates whose interval bounds are the columns ``low`` and ``high`` (a KPI's value, a topic's impact);
+#: any other column's bounds are ``<column>_low`` and ``<column>_high``.
+BARE_BOUNDS = frozenset({"value", "impact"})
 
 
 def _merged(tables: dict[str, dict[str, str]]) -> dict[str, str]:

@@ -24,7 +24,7 @@ from pandas.io.formats.style import Styler
 
 from . import i18n
 from .errors import ParameterError
-from .columns import COLUMN_KINDS, KINDS, NUMERIC_KINDS, column_label, header, value_label
+from .columns import BARE_BOUNDS, COLUMN_KINDS, DETAILS, KINDS, NUMERIC_KINDS, column_label, header, value_label
 from .i18n import _, format_count, format_date, format_number, format_percent
 
 __all__ = ["pretty", "humanize_duration", "card_grid", "column_label", "header", "value_label"]
@@ -59,14 +59,17 @@ def humanize_duration(value) -> str:
     return " ".join(unit % {"n": format_count(amount)} for amount, unit in parts)
 
 
-def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None) -> Styler:
+def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None, compact: bool = True) -> Styler:
     """The table styled for reading.
 
     Each column is formatted by its kind (see the module docstring); headers
     read as :func:`cxresearch.columns.header` spells them ("CSAT low", "Rating: delivery");
     text is left-aligned and numbers right-aligned; a named index becomes the
     first column (``k`` of the persona selection), an unnamed one is hidden; a
-    wide table scrolls inside the page's width.
+    wide table scrolls inside the page's width. The compact view (the default)
+    fits more of a table in the page: a value and its interval bounds read as one
+    column, "79.7% (69.2%–87.3%)", and estimation details
+    (:data:`cxresearch.columns.DETAILS`) are left out.
 
     Parameters
     ----------
@@ -76,6 +79,8 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None)
         Decimals of shares, percentages and numbers.
     kinds : dict, optional
         Column -> one of :data:`cxresearch.columns.KINDS`, overriding the library's declarations.
+    compact : bool
+        The compact view; False shows every column on its own.
 
     Examples
     --------
@@ -94,19 +99,43 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None)
     declared = {**COLUMN_KINDS, **(kinds or {})}
     shown = table.reset_index() if any(name is not None for name in table.index.names) else table
     column_kinds = {column: _kind(shown[column], declared.get(str(column))) for column in shown.columns}
-    numbers = [column for column, kind in column_kinds.items() if kind in _RIGHT_ALIGNED]
+    formats = {column: _formatter(kind, decimals) for column, kind in column_kinds.items()}
+    headers = {column: header(column) for column in shown.columns}
+    if compact:
+        shown = _compact(shown, column_kinds, formats, headers)
+    numbers = [column for column in shown.columns if column_kinds[column] in _RIGHT_ALIGNED]
     words = [column for column in shown.columns if column not in numbers]
-    headers = [{"selector": f"th.col_heading.col{i}",
-                "props": [("text-align", "right" if column in numbers else "left")]}
-               for i, column in enumerate(shown.columns)]
-    return (shown.style.format({column: _formatter(kind, decimals) for column, kind in column_kinds.items()},
-                               na_rep=i18n.MISSING)
-            .format_index(header, axis="columns")
+    alignment = [{"selector": f"th.col_heading.col{i}",
+                  "props": [("text-align", "right" if column in numbers else "left")]}
+                 for i, column in enumerate(shown.columns)]
+    return (shown.style.format({column: formats[column] for column in shown.columns}, na_rep=i18n.MISSING)
+            .format_index(headers.__getitem__, axis="columns")
             .hide(axis="index")
             .set_properties(subset=numbers, **{"text-align": "right"})
             .set_properties(subset=words, **{"text-align": "left"})
-            .set_table_styles(headers, overwrite=False)
+            .set_table_styles(alignment, overwrite=False)
             .set_table_attributes('style="display:block;max-width:100%;overflow-x:auto"'))
+
+
+def _compact(shown: pd.DataFrame, kinds: dict, formats: dict, headers: dict) -> pd.DataFrame:
+    """*shown* without its detail columns, each number with interval bounds as one column of text.
+
+    *formats* and *headers* are updated for the merged columns: their cells are
+    formatted already, their header says they hold an interval.
+    """
+    shown = shown.drop(columns=[column for column in shown.columns if column in DETAILS])
+    for column in list(shown.columns):
+        bounds = ["low", "high"] if column in BARE_BOUNDS else [f"{column}_low", f"{column}_high"]
+        if kinds[column] not in NUMERIC_KINDS or not all(bound in shown.columns for bound in bounds):
+            continue
+        write = formats[column]
+        shown[column] = [i18n.MISSING if pd.isna(value) else write(value) if pd.isna(low) or pd.isna(high)
+                         else f"{write(value)} ({write(low)}–{write(high)})"
+                         for value, low, high in zip(shown[column], shown[bounds[0]], shown[bounds[1]])]
+        shown = shown.drop(columns=bounds)
+        formats[column] = str
+        headers[column] = _("%(column)s (interval)") % {"column": headers[column]}
+    return shown
 
 
 #: Kinds shown right-aligned, so digits line up.

@@ -103,3 +103,20 @@ def test_each_library_column_has_one_kind():
         columns._merged({"a": {"share": "share"}, "b": {"share": "percent"}})
     with pytest.raises(ValueError, match="has kind 'money'"):
         columns._merged({"a": {"spend": "money"}})
+
+
+def test_compact_view_reads_a_value_and_its_interval_as_one_column_and_leaves_details_out():
+    kpis = pd.DataFrame({"metric": ["nps", "csat"], "value": [26.3, 75.5], "low": [19.9, 71.9],
+                         "high": [32.4, float("nan")], "se": [3.2, 1.8], "n": [841, 805],
+                         "design_effect": [1.3, 1.1]})
+    styler = pretty(kpis)
+    assert cells(styler) == [["NPS", "26.3 (19.9–32.4)", "841"], ["CSAT", "75.5", "805"]]
+    assert ">Value (interval)<" in styler.to_html() and ">SE<" not in styler.to_html()
+    assert styler.ctx[(0, 1)] == [("text-align", "right")]                # still a number: right-aligned
+    assert cells(pretty(kpis, compact=False))[0] == ["NPS", "26.3", "19.9", "32.4", "3.2", "841", "1.3"]
+    assert kpis.columns.tolist() == ["metric", "value", "low", "high", "se", "n", "design_effect"]
+    stages = pd.DataFrame({"stage": ["service"], "csat": [41.2], "csat_low": [32.9], "csat_high": [50.0],
+                           "csat_mean": [3.4], "csat_mean_low": [3.1], "csat_mean_high": [3.7]})
+    assert cells(pretty(stages)) == [["service", "41.2% (32.9%–50.0%)", "3.4 (3.1–3.7)"]]
+    with i18n.using("it"):
+        assert cells(pretty(kpis.iloc[:1]))[0][1] == "26,3 (19,9–32,4)"
