@@ -36,8 +36,8 @@ import pandas as pd
 from ._checks import check_choice
 from .errors import ParameterError
 
-__all__ = ["ENGINES", "SQL_ENGINES", "DUCKDB_MIN_ROWS", "choose_engine", "sql", "execute", "table_columns",
-           "spark_session"]
+__all__ = ["ENGINES", "SQL_ENGINES", "DUCKDB_MIN_ROWS", "choose_engine", "sql", "execute", "write_parquet",
+           "table_columns", "spark_session"]
 
 ENGINES = ("auto", "pandas", "duckdb")
 #: Engines that run the scalable aggregations' SQL (:func:`execute`).
@@ -119,6 +119,22 @@ def execute(query: str, tables: Mapping[str, object], *, engine: str = "duckdb",
     return _execute_on_duckdb(query, tables, parameters)
 
 
+def write_parquet(query: str, tables: Mapping[str, object], path, *, engine: str = "duckdb",
+                  parameters: Mapping[str, object] | None = None, spark=None) -> None:
+    """Run *query* as :func:`execute` does and write its result as Parquet at *path*, not through pandas.
+
+    DuckDB writes one file; Spark writes a folder of part files (replacing
+    what was there), at any URI it can write. Both read back with
+    ``pandas.read_parquet(path)``.
+    """
+    check_choice("engine", engine, SQL_ENGINES)
+    parameters = dict(parameters or {})
+    if engine == "spark":
+        _execute_on_spark(query, tables, parameters, spark or spark_session(), into=str(path))
+    else:
+        _execute_on_duckdb(query, tables, parameters, into=str(path))
+
+
 def table_columns(source, *, engine: str = "duckdb", spark=None) -> list[str]:
     """Column names of a table source of :func:`execute`, read from its schema (no rows are read).
 
@@ -139,7 +155,7 @@ def _is_path(source) -> bool:
     return isinstance(source, Path) or (isinstance(source, str) and bool(_PATH_LIKE.search(source)))
 
 
-def _execute_on_duckdb(query: str, tables: Mapping[str, object], parameters: dict) -> pd.DataFrame:
+def _execute_on_duckdb(query: str, tables: Mapping[str, object], parameters: dict, *, into: str | None = None):
     with duckdb.connect() as connection:
         connection.execute("SET TimeZone = 'UTC'")
         for name, source in tables.items():
@@ -150,6 +166,8 @@ def _execute_on_duckdb(query: str, tables: Mapping[str, object], parameters: dic
             else:
                 raise ParameterError(f"table {name!r} must be a DataFrame or a Parquet path on DuckDB; got {source!r} "
                                      "(a catalog table name needs engine='spark').")
+        if into is not None:
+            return connection.sql(query, params=parameters or None).write_parquet(into)
         return connection.execute(query, parameters or None).df()
 
 
@@ -209,7 +227,7 @@ def to_spark_sql(query: str, tables: Mapping[str, str] | None = None) -> str:
     return tree.sql(dialect="spark")
 
 
-def _execute_on_spark(query: str, tables: Mapping[str, object], parameters: dict, spark) -> pd.DataFrame:
+def _execute_on_spark(query: str, tables: Mapping[str, object], parameters: dict, spark, *, into: str | None = None):
     views, names = [], {}
     with warnings.catch_warnings():
         # pyspark 4 warns on every pandas conversion that it does not test pandas 3 yet; tests check the results
@@ -223,7 +241,10 @@ def _execute_on_spark(query: str, tables: Mapping[str, object], parameters: dict
                 _spark_frame(spark, name, source).createOrReplaceTempView(view)
                 views.append(view)
                 names[name] = view
-            result = spark.sql(to_spark_sql(query, names), args=parameters or None).toPandas()
+            result = spark.sql(to_spark_sql(query, names), args=parameters or None)
+            if into is not None:
+                return result.write.mode("overwrite").parquet(into)
+            result = result.toPandas()
         finally:
             for view in views:
                 spark.catalog.dropTempView(view)

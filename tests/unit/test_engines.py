@@ -224,3 +224,33 @@ def test_checking_an_export_does_not_load_pyspark(tmp_path):
 
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]" and "pyspark" not in done.stderr.lower(), done.stderr
+
+
+def persona_features(n: int, seed: int) -> pd.DataFrame:
+    """Customers with a number (some missing), a skewed number, a text column with a rare value and channel shares."""
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, 3, n)
+    shares = rng.dirichlet([1, 1, 1], n) * 0.3 + np.eye(3)[group] * 0.7
+    return pd.DataFrame({
+        "age": np.where(rng.random(n) < 0.1, np.nan, 25 + 20 * group + rng.normal(0, 3, n)),
+        "spend": rng.lognormal(2 + group, 0.5),
+        "plan": np.where(rng.random(n) < 0.03, "lifetime", np.array(["basic", "plus", "premium"])[group]),
+        "share_web": shares[:, 0], "share_app": shares[:, 1], "share_store": shares[:, 2],
+    }, index=pd.Index([f"c{i:03d}" for i in range(n)], name="customer_id"))
+
+
+def test_personas_are_assigned_in_the_engine_as_the_model_predicts(engine, tmp_path):
+    from cxresearch.personas import PersonaModel
+    from cxresearch.sql.personas import assign_personas
+
+    model = PersonaModel(n_personas=3, random_state=0).fit(persona_features(90, seed=1))
+    new = persona_features(200, seed=2)
+    new.loc[new.index[:5], "plan"] = ["gold", None, "lifetime", "basic", None]   # unseen, missing, rare
+    new.loc[new.index[5:10], ["age", "share_app"]] = np.nan
+    result = assign_personas(new, model, engine=engine)
+    assert result["customer_id"].tolist() == new.index.tolist()
+    assert result["persona"].tolist() == model.predict(new).tolist()
+    assert result["persona_name"].tolist() == model.personas_["name"].reindex(result["persona"]).tolist()
+    assign_personas(new.reset_index(), model, engine=engine, into=tmp_path / "personas.parquet")
+    written = pd.read_parquet(tmp_path / "personas.parquet").sort_values("customer_id", ignore_index=True)
+    assert_same(written, result)
