@@ -37,12 +37,12 @@ class ChannelAudit:
     def channels(self) -> pd.DataFrame:
         """The channel audit: per channel (``level="channel"``) and channel x touchpoint.
 
-        Columns ``level``, ``channel``, ``touchpoint``, ``customers``, ``share``,
+        Columns ``level``, ``channel``, ``touchpoint``, ``flag`` ("underperforming",
+        "barely used" or ""; see the module docstring), ``customers``, ``share``,
         ``events``, ``exits``, ``exit_rate``, ``expected_exit_rate`` (what the same
         touchpoints lose in all channels), ``completeness`` (share of the optional
         event fields present in the data, of event, session_id and stage, that
-        are filled), the CSAT columns and ``flag`` ("underperforming", "barely used"
-        or ""; see the module docstring).
+        are filled) and the CSAT columns.
         """
         n_ch, n_tp = len(self.channel_labels), len(self.touchpoint_labels)
         by_channel = self._group * n_ch + self._channel
@@ -52,7 +52,7 @@ class ChannelAudit:
             self._with_csat(self._audit(by_channel * n_tp + self._touchpoint, size * n_tp, per_touchpoint=True),
                             ["channel", "touchpoint"], suppress=False),
         ], ignore_index=True)
-        table["flag"] = self._flags(table)
+        table.insert(table.columns.get_loc("touchpoint") + 1, "flag", self._flags(table))   # the verdict up front
         return self._suppress(table)
 
     @cached_property

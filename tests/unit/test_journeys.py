@@ -214,6 +214,7 @@ def test_channel_audit_flags_underperforming_and_barely_used():
         (f"y{i}", "2024-01-02 10:00", "web", "home") for i in range(40)])
     ds.events = pd.concat([ds.events, rare], ignore_index=True)
     audit = journey_map(ds, min_group_size=1).channels
+    assert audit.columns[:4].tolist() == ["level", "channel", "touchpoint", "flag"]   # the verdict readable first
     flags = audit.loc[audit["level"] == "channel"].set_index("channel")["flag"].to_dict()
     assert flags == {"chat": "underperforming", "fax": "barely used", "web": ""}
     product = audit.set_index(["level", "channel", "touchpoint"]).loc[("touchpoint", "web", "product")]
