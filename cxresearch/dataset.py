@@ -27,7 +27,8 @@ from .crosstable import check_orphans, check_scopes, drop_pii, fill_stages, link
 from .errors import DataError, DataWarning, ParameterError, Problem, ValidationReport
 from .readers import find_file, read_raw
 from .schemas import TABLES
-from .settings import CONFIG_FILE, DatasetSettings, read_settings, read_stages
+from .sessions import AUTO_GAP
+from .settings import CONFIG_FILE, DatasetSettings, read_session_gap, read_settings, read_stages, session_gap_setting
 from .weighting import rake_surveys
 
 __all__ = ["CXDataset", "load_dataset", "load_validated", "validate", "from_frames", "write_dataset", "ValidationReport",
@@ -64,6 +65,8 @@ class CXDataset:
         Known population shares (``dataset.yml`` ``margins``): the surveys'
         ``weight`` column is raked to them (:mod:`cxresearch.weighting`), again
         for each period :meth:`between` selects.
+    session_gap : "auto", Timedelta or None
+        What ends a session (``dataset.yml`` ``session_gap``; see :mod:`cxresearch.sessions`).
     """
 
     name: str
@@ -79,6 +82,7 @@ class CXDataset:
     notes: list[str] = field(default_factory=list)
     topic_taxonomy: dict = field(default_factory=dict)
     margins: dict = field(default_factory=dict)
+    session_gap: str | pd.Timedelta | None = AUTO_GAP
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -208,7 +212,7 @@ def write_dataset(dataset: CXDataset, folder, *, comment: str | None = None) -> 
     settings = {"name": dataset.name, "timezone": dataset.timezone, "stages": dataset.stages or None,
                 "stage_plan": dataset.stage_plan or None,
                 "topic_taxonomy": dataset.topic_taxonomy or None, "notes": dataset.notes or None,
-                "margins": dataset.margins or None}
+                "margins": dataset.margins or None, "session_gap": session_gap_setting(dataset.session_gap)}
     text = yaml.safe_dump({k: v for k, v in settings.items() if v is not None}, sort_keys=False,
                           allow_unicode=True, width=100)
     (folder / CONFIG_FILE).write_text((f"# {comment}\n" if comment else "") + text, encoding="utf-8")
@@ -231,6 +235,7 @@ def save_snapshot(dataset: CXDataset, folder, *, source: dict | None = None) -> 
     meta = {"name": dataset.name, "stages": dataset.stages, "stage_plan": dataset.stage_plan,
             "timezone": dataset.timezone, "notes": dataset.notes,
             "topic_taxonomy": dataset.topic_taxonomy, "margins": dataset.margins,
+            "session_gap": session_gap_setting(dataset.session_gap),
             "path": str(dataset.path) if dataset.path else None, "tables": list(dataset.tables), "source": source}
     (folder / SNAPSHOT_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return folder
@@ -244,7 +249,12 @@ def load_snapshot(folder) -> CXDataset:
     return CXDataset(name=meta["name"], stages=meta["stages"], stage_plan=meta.get("stage_plan", {}),
                      timezone=meta["timezone"], notes=meta["notes"],
                      topic_taxonomy=meta.get("topic_taxonomy", {}), margins=meta.get("margins", {}),
+                     session_gap=read_session_gap(meta.get("session_gap"), _snapshot_problem),
                      path=Path(meta["path"]) if meta["path"] else None, **tables)
+
+
+def _snapshot_problem(message: str):
+    raise DataError(Problem(SNAPSHOT_FILE, message))
 
 
 def snapshot_source(folder) -> dict | None:
@@ -335,4 +345,4 @@ def _build(raw: dict, config: DatasetSettings, report: ValidationReport, *, keep
             return None
     return CXDataset(name=config.name, stages=config.stages, stage_plan=config.stage_plan, path=path,
                      timezone=config.timezone, notes=report.notes, topic_taxonomy=config.topic_taxonomy,
-                     margins=config.margins, **tables)
+                     margins=config.margins, session_gap=config.session_gap, **tables)

@@ -9,8 +9,9 @@ column                     meaning
 ========================== ===========================================================
 **events**
 n_events                   events of the customer
-n_sessions                 sessions (a new one starts when ``session_id`` changes or
-                           more than ``gap`` passes between events)
+n_sessions                 sessions (:mod:`cxresearch.sessions`: a new one starts when
+                           ``session_id`` changes or more than ``gap`` passes between
+                           events; by default a given ``session_id`` is trusted)
 events_per_session         n_events / n_sessions
 frequency                  sessions per 30 days: n_sessions / max(tenure_days, 30) * 30
 recency_days               days from the last event to ``as_of``
@@ -52,7 +53,7 @@ import pandas as pd
 
 from .engine import choose_engine, sql
 from .errors import DataError
-from .sessions import DEFAULT_GAP, sessionize
+from .sessions import AUTO_GAP, dataset_gap, sessionize
 
 __all__ = ["customer_features", "event_features", "persona_basis", "persona_sources", "feature_group",
            "FEATURE_GROUPS", "NoCustomerDataError", "PERSONA_BASIS", "DESCRIPTORS", "REPEAT_ONLY", "SERVICE_CHANNELS"]
@@ -111,7 +112,7 @@ NO_CUSTOMER_SOURCE = ("No personas: the dataset has nothing per customer; add a 
                       "or a customer_id column to surveys or reviews.")
 
 
-def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP, engine: str = "auto") -> pd.DataFrame:
+def customer_features(ds, *, as_of=None, gap=AUTO_GAP, engine: str = "auto") -> pd.DataFrame:
     """One row per customer (index ``customer_id``) from every table of *ds*.
 
     Parameters
@@ -121,9 +122,10 @@ def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP, engine: str = "auto") 
     as_of : timestamp-like, optional
         Reference time for recency, tenure and ``days_since_*`` columns; defaults
         to the latest timestamp found in events, surveys and reviews.
-    gap : str, Timedelta or None
-        Inactivity that starts a new session (default 30 minutes), as in
-        :func:`~cxresearch.sessions.sessionize`.
+    gap : "auto", str, Timedelta or None
+        Inactivity that starts a new session, as in
+        :func:`~cxresearch.sessions.sessionize`; "auto" (default) takes the
+        dataset's ``session_gap``.
     engine : {"auto", "pandas", "duckdb"}
         Who aggregates the events (see :func:`event_features`); same result either way.
 
@@ -149,7 +151,7 @@ def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP, engine: str = "auto") 
     reference = _reference_time(ds, as_of)
     blocks = []
     if "events" in sources:
-        blocks.append(event_features(ds.events, as_of=reference, gap=gap, stages=list(ds.stages), engine=engine))
+        blocks.append(event_features(ds.events, as_of=reference, gap=dataset_gap(ds, gap), stages=list(ds.stages), engine=engine))
     if "surveys" in sources:
         blocks.append(_survey_features(ds.surveys))
     if "reviews" in sources:
@@ -165,7 +167,7 @@ def customer_features(ds, *, as_of=None, gap=DEFAULT_GAP, engine: str = "auto") 
     return table.fillna({c: 0.0 for c in zero_when_absent})
 
 
-def event_features(events: pd.DataFrame, *, as_of=None, gap=DEFAULT_GAP, stages=(), engine: str = "auto") -> pd.DataFrame:
+def event_features(events: pd.DataFrame, *, as_of=None, gap=AUTO_GAP, stages=(), engine: str = "auto") -> pd.DataFrame:
     """Behavioural features per customer from the events table.
 
     Sessions come from :func:`~cxresearch.sessions.sessionize`; the per-event
@@ -181,8 +183,8 @@ def event_features(events: pd.DataFrame, *, as_of=None, gap=DEFAULT_GAP, stages=
         optional event, session_id, value, stage.
     as_of : timestamp-like, optional
         Reference time for recency and tenure (default: the last event).
-    gap : str, Timedelta or None
-        Inactivity that starts a new session.
+    gap : "auto", str, Timedelta or None
+        Inactivity that starts a new session (see :func:`~cxresearch.sessions.sessionize`).
     stages : sequence of str
         Stage order for the ``reached_<stage>`` columns; stages found in the
         data but not listed follow in alphabetical order.

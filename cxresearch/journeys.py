@@ -11,7 +11,9 @@ Definitions used by every table
 session
     Consecutive events of one customer in time order (ties keep file order)
     until the ``session_id`` changes (a missing id counts as a value of its own)
-    or more than ``gap`` passes between two events.
+    or more than ``gap`` passes between two events; by default the dataset's
+    ``session_gap`` (``dataset.yml``), which trusts a given ``session_id`` and
+    cuts events without one after 30 minutes (:mod:`cxresearch.sessions`).
 transition
     Two consecutive events inside one session (``from_touchpoint`` ->
     ``to_touchpoint``); ``median_time`` is the median time between them.
@@ -65,19 +67,19 @@ from .errors import DataWarning, ParameterError, did_you_mean
 from .eventcodes import decode, distinct_customers, encode, group_median, most_common, path_labels, session_positions
 from .i18n import _, format_count
 from .privacy import MIN_GROUP_SIZE, suppress_small
-from .sessions import DEFAULT_GAP, check_events, cut_sessions, sessionize
+from .sessions import AUTO_GAP, DEFAULT_GAP, check_events, check_gap, cut_sessions, dataset_gap, sessionize
 from .stats import kpi_summary
 
 if TYPE_CHECKING:
     from .dataset import CXDataset
 
-__all__ = ["JourneyMap", "journey_map", "sessionize", "DEFAULT_GAP"]
+__all__ = ["JourneyMap", "journey_map", "sessionize", "DEFAULT_GAP", "AUTO_GAP"]
 
 _REQUIRED = ("customer_id", "timestamp", "channel", "touchpoint")
 _CSAT_COLUMNS = ["surveys", "csat", "csat_low", "csat_high", "csat_mean", "csat_mean_low", "csat_mean_high"]
 
 
-def journey_map(ds: CXDataset, *, personas: pd.Series | None = None, gap: str | pd.Timedelta | None = DEFAULT_GAP,
+def journey_map(ds: CXDataset, *, personas: pd.Series | None = None, gap: str | pd.Timedelta | None = AUTO_GAP,
                 min_group_size: int = MIN_GROUP_SIZE) -> JourneyMap:
     """Map the customer journeys of a dataset.
 
@@ -88,8 +90,9 @@ def journey_map(ds: CXDataset, *, personas: pd.Series | None = None, gap: str | 
     personas : Series, optional
         customer_id -> persona label. Every table then gets a leading ``persona``
         column and is computed per persona; customers without a label are left out.
-    gap : str, Timedelta or None
-        Inactivity that ends a session (see :func:`sessionize`).
+    gap : "auto", str, Timedelta or None
+        Inactivity that ends a session (see :func:`sessionize`); "auto"
+        (default) takes the dataset's ``session_gap``.
     min_group_size : int
         Rows describing fewer customers are suppressed.
 
@@ -98,7 +101,8 @@ def journey_map(ds: CXDataset, *, personas: pd.Series | None = None, gap: str | 
     JourneyMap
     """
     return JourneyMap(ds.events, surveys=ds.surveys, stages=list(ds.stages),
-                      touchpoint_stage=ds.touchpoint_stage, personas=personas, gap=gap,
+                      touchpoint_stage=ds.touchpoint_stage, personas=personas,
+                      gap=dataset_gap(ds, gap),
                       min_group_size=min_group_size)
 
 
@@ -114,12 +118,12 @@ class JourneyMap(ChannelAudit):
 
     def __init__(self, events: pd.DataFrame, *, surveys: pd.DataFrame | None = None, stages=(),
                  touchpoint_stage: dict | None = None, personas: pd.Series | None = None,
-                 gap: str | pd.Timedelta | None = DEFAULT_GAP, min_group_size: int = MIN_GROUP_SIZE):
+                 gap: str | pd.Timedelta | None = AUTO_GAP, min_group_size: int = MIN_GROUP_SIZE):
         check_events(events, _REQUIRED)
         check_positive(min_group_size=min_group_size)
         if personas is not None:
             events = _with_persona_only(events, personas)
-        self.gap = check_duration("gap", gap, optional=True)
+        self.gap = check_gap(gap)
         self.min_group_size = min_group_size
         self._events, self._surveys, self._personas = events, surveys, personas
         self._stage_order, self._touchpoint_stage = list(stages), dict(touchpoint_stage or {})

@@ -147,7 +147,7 @@ OLIST_MILESTONES = {"order_purchase_timestamp": "order_placed", "order_approved_
                     "order_delivered_customer_date": "delivered_on_time"}
 OLIST_TIMEZONE = "America/Sao_Paulo"
 OLIST_STAGES = {"purchase": ["order_placed", "payment_approved"], "fulfilment": ["handed_to_carrier"],
-                "delivery": ["delivered_on_time", "delivered_late"]}
+                "delivery": ["delivered_on_time", "delivered_late", "not_delivered"]}
 
 
 def olist(path) -> CXDataset:
@@ -161,7 +161,11 @@ def olist(path) -> CXDataset:
       order: ``order_placed`` (event ``purchase``, value = the order's payments
       in BRL), ``payment_approved``, ``handed_to_carrier`` and
       ``delivered_on_time`` or ``delivered_late`` (delivered on a later day than
-      the estimated delivery date). Timestamps are Sao Paulo time.
+      the estimated delivery date); an order never delivered whose estimated
+      delivery date has passed (before the export's last milestone) adds
+      ``not_delivered`` at that date. Timestamps are Sao Paulo time. Each
+      order is one session: the dataset trusts ``session_id`` (``session_gap``
+      ``auto``), so milestones days apart stay one journey.
     - **reviews**: star rating (1-5) and title + message (Portuguese), at the
       answer time; a review covering several orders (same ``review_id``) is kept once.
     - **surveys**: the same review is Olist's post-delivery satisfaction survey,
@@ -192,6 +196,12 @@ def olist(path) -> CXDataset:
     milestones = orders.melt(id_vars=["order_id", "person", "order_estimated_delivery_date"],
                              value_vars=list(OLIST_MILESTONES), var_name="milestone", value_name="timestamp")
     milestones = milestones.dropna(subset=["timestamp"])
+    promised = pd.to_datetime(orders["order_estimated_delivery_date"])
+    broken = (orders["order_delivered_customer_date"].isna() & promised.notna()
+              & (promised <= pd.to_datetime(milestones["timestamp"]).max()))
+    milestones = pd.concat([milestones, orders.loc[broken, ["order_id", "person", "order_estimated_delivery_date"]]
+                            .assign(milestone="not_delivered", timestamp=lambda o: o["order_estimated_delivery_date"])],
+                           ignore_index=True)
     late = (milestones["milestone"].eq("order_delivered_customer_date")
             & (pd.to_datetime(milestones["timestamp"]).dt.normalize()
                > pd.to_datetime(milestones["order_estimated_delivery_date"])))
@@ -199,7 +209,8 @@ def olist(path) -> CXDataset:
     events = pd.DataFrame({
         "customer_id": milestones["person"], "timestamp": pd.to_datetime(milestones["timestamp"]),
         "channel": "web",
-        "touchpoint": milestones["milestone"].map(OLIST_MILESTONES).mask(late, "delivered_late"),
+        "touchpoint": milestones["milestone"].map(OLIST_MILESTONES).fillna(milestones["milestone"])
+                                             .mask(late, "delivered_late"),
         "event": np.where(placed, "purchase", "milestone"), "session_id": milestones["order_id"],
         "value": milestones["order_id"].map(payments.groupby("order_id")["payment_value"].sum()).where(placed),
     }).sort_values(["customer_id", "timestamp"], kind="stable")

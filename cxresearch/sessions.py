@@ -3,7 +3,13 @@
 session
     Consecutive events of one customer in time order (ties keep file order)
     until the ``session_id`` changes (a missing id counts as a value of its own)
-    or more than ``gap`` passes between two events.
+    or more than ``gap`` passes between two events. With ``gap="auto"`` (the
+    default) a given ``session_id`` is trusted: the time gap (30 minutes) only
+    cuts between events that do not both carry one, so an order whose
+    milestones are days apart stays one session. ``gap=None`` cuts only where
+    the session id or the customer changes (one session per id, or per customer
+    without ids). Sessions of one customer that overlap in time are cut where
+    they alternate: journeys follow time, not ids.
 
 :func:`sessionize` is the public entry; :func:`cut_sessions` is the encoded form
 that :class:`~cxresearch.journeys.JourneyMap` builds its tables on.
@@ -19,13 +25,37 @@ from ._checks import check_duration
 from .errors import MAX_EXAMPLES, DataError, Problem, did_you_mean
 from .eventcodes import encode, session_positions
 
-__all__ = ["sessionize", "DEFAULT_GAP"]
+__all__ = ["sessionize", "check_gap", "dataset_gap", "DEFAULT_GAP", "AUTO_GAP"]
 
-#: Inactivity that ends a session.
+#: Inactivity that ends a session between events without a ``session_id``.
 DEFAULT_GAP = "30min"
+#: Trust a given ``session_id``; cut the events without one at :data:`DEFAULT_GAP`.
+AUTO_GAP = "auto"
 
 
-def sessionize(events: pd.DataFrame, *, gap: str | pd.Timedelta | None = DEFAULT_GAP) -> pd.DataFrame:
+def check_gap(gap) -> str | pd.Timedelta | None:
+    """*gap* checked: ``"auto"``, None or a positive :class:`pandas.Timedelta`.
+
+    Examples
+    --------
+    >>> check_gap("45min"), check_gap("auto"), check_gap(None)
+    (Timedelta('0 days 00:45:00'), 'auto', None)
+    """
+    if _is_auto(gap):
+        return AUTO_GAP
+    return check_duration("gap", gap, optional=True)
+
+
+def dataset_gap(ds, gap) -> str | pd.Timedelta | None:
+    """The gap an analysis of *ds* uses: *gap*, or for ``"auto"`` the dataset's ``session_gap`` (``dataset.yml``)."""
+    return check_gap(getattr(ds, "session_gap", AUTO_GAP) if _is_auto(gap) else gap)
+
+
+def _is_auto(gap) -> bool:
+    return isinstance(gap, str) and gap == AUTO_GAP
+
+
+def sessionize(events: pd.DataFrame, *, gap: str | pd.Timedelta | None = AUTO_GAP) -> pd.DataFrame:
     """Cut each customer's events into sessions.
 
     Parameters
@@ -33,9 +63,11 @@ def sessionize(events: pd.DataFrame, *, gap: str | pd.Timedelta | None = DEFAULT
     events : DataFrame
         Needs ``customer_id`` and ``timestamp``; an optional ``session_id``
         also ends a session where it changes.
-    gap : str, Timedelta or None
+    gap : "auto", str, Timedelta or None
         A session ends when more than *gap* passes between two events of a
-        customer; None ends sessions only where ``session_id`` or the customer changes.
+        customer; None ends sessions only where ``session_id`` or the customer
+        changes; "auto" (default) trusts a given ``session_id`` and cuts events
+        without one at :data:`DEFAULT_GAP` (see the module docstring).
 
     Returns
     -------
@@ -50,9 +82,11 @@ def sessionize(events: pd.DataFrame, *, gap: str | pd.Timedelta | None = DEFAULT
     ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:10", "2024-01-01 12:00"])})
     >>> sessionize(events)[["session", "position"]].to_numpy().tolist()
     [[0, 1], [0, 2], [1, 1]]
+    >>> sessionize(events.assign(session_id="order 1"))["session"].tolist()
+    [0, 0, 0]
     """
     check_events(events, ("customer_id", "timestamp"))
-    log = cut_sessions(events, check_duration("gap", gap, optional=True))
+    log = cut_sessions(events, check_gap(gap))
     session = np.cumsum(log.start) - 1
     return events.take(log.order).assign(session=session, position=session_positions(log.start))
 
@@ -65,19 +99,25 @@ class SessionLog(NamedTuple):
     start: np.ndarray      # True where a session starts
 
 
-def cut_sessions(events: pd.DataFrame, gap: pd.Timedelta | None) -> SessionLog:
-    """Encode customers and times, sort by customer then time (stable) and mark session starts."""
+def cut_sessions(events: pd.DataFrame, gap: str | pd.Timedelta | None) -> SessionLog:
+    """Encode customers and times, sort by customer then time (stable) and mark session starts.
+
+    *gap* is checked already (:func:`check_gap`).
+    """
     customer, customers = encode(events["customer_id"])
     time = events["timestamp"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     order = _journey_order(customer, time)
     customer, time = customer[order], time[order]
     start = np.ones(len(customer), bool)
     start[1:] = customer[1:] != customer[:-1]
-    if gap is not None:
-        start[1:] |= np.diff(time) > gap.value
-    if "session_id" in events:
-        session_id, _ = encode(events["session_id"], order)
+    session_id = encode(events["session_id"], order)[0] if "session_id" in events else None
+    if session_id is not None:
         start[1:] |= session_id[1:] != session_id[:-1]
+    if gap is not None:
+        idle = np.diff(time) > pd.Timedelta(DEFAULT_GAP if _is_auto(gap) else gap).value
+        if _is_auto(gap) and session_id is not None:  # two events of one given session stay together
+            idle &= (session_id[1:] < 0) | (session_id[:-1] < 0)
+        start[1:] |= idle
     return SessionLog(order, customer, customers, time, start)
 
 

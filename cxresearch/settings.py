@@ -1,7 +1,7 @@
 """``dataset.yml``: the settings that describe an export's folder.
 
 Its name, CSV locale, file names, column mapping, default values, journey
-stages with their goals and owners, time zone, topic taxonomy and notes. :func:`read_settings` checks every
+stages with their goals and owners, session gap, time zone, topic taxonomy and notes. :func:`read_settings` checks every
 setting and reports each problem (never raises).
 """
 from __future__ import annotations
@@ -10,16 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pandas as pd
 import yaml
 
 from .errors import DataError, ParameterError, Problem, ValidationReport, did_you_mean
 from .i18n import check_language
 from .schemas import TABLES
+from .sessions import AUTO_GAP
 from .weighting import check_margins
 
 CONFIG_FILE = "dataset.yml"
 CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "stage_plan", "timezone", "files", "topic_taxonomy",
-               "notes", "language", "margins")
+               "notes", "language", "margins", "session_gap")
 #: What ``stage_plan`` may say about a stage.
 STAGE_PLAN_KEYS = ("goal", "owner")
 CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
@@ -40,6 +42,7 @@ class DatasetSettings:
     topic_taxonomy: dict = field(default_factory=dict)
     language: str | None = None
     margins: dict = field(default_factory=dict)
+    session_gap: str | pd.Timedelta | None = AUTO_GAP
 
 
 def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
@@ -77,6 +80,8 @@ def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
         except DataError as error:
             report.problems.extend(error.problems)
     report.notes.extend(_config_notes(data.get("notes"), problem))
+    if "session_gap" in data:
+        config.session_gap = read_session_gap(data["session_gap"], problem)
     if data.get("language") is not None:
         try:
             config.language = check_language(data["language"])
@@ -89,6 +94,29 @@ def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
     except (ZoneInfoNotFoundError, ValueError):
         problem(f"timezone '{timezone}' is not a known time zone; expected e.g. 'UTC' or 'Europe/Rome'.")
     return config
+
+
+def read_session_gap(value, problem) -> str | pd.Timedelta | None:
+    """``session_gap``: minutes of inactivity that end a session, ``none`` (sessions end only where the
+    session id or the customer changes) or ``auto`` (trust a given session id; see :mod:`cxresearch.sessions`)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == AUTO_GAP):
+        return AUTO_GAP
+    if isinstance(value, str) and value.strip().lower() == "none":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return pd.Timedelta(minutes=value)
+    problem(f"session_gap must be a number of minutes such as 30, 'none' (one session per session id, or per "
+            f"customer) or 'auto' (the default: trust a given session id); found {value!r}.")
+    return AUTO_GAP
+
+
+def session_gap_setting(gap: str | pd.Timedelta | None) -> float | str | None:
+    """The ``dataset.yml`` value of *gap* (the inverse of :func:`read_session_gap`); None for the default."""
+    if gap is None:
+        return "none"
+    if isinstance(gap, str):
+        return None
+    return gap / pd.Timedelta(minutes=1)
 
 
 def _config_topic_taxonomy(value, problem) -> dict:

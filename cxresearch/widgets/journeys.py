@@ -5,7 +5,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..charts.journeys import emotion_curve, funnel_chart, journey_heatmap, journey_sankey, transition_heatmap
-from ..journeys import DEFAULT_GAP, JourneyMap, journey_map
+from ..journeys import AUTO_GAP, JourneyMap, journey_map
 from ..display import pretty
 from ..i18n import N_, _
 from ..privacy import MIN_GROUP_SIZE
@@ -43,7 +43,7 @@ class JourneyExplorer(ExplorerBox):
     >>> explorer                                           # doctest: +SKIP
     """
 
-    def __init__(self, ds, *, personas: pd.Series | None = None, gap=DEFAULT_GAP,
+    def __init__(self, ds, *, personas: pd.Series | None = None, gap=AUTO_GAP,
                  min_group_size: int = MIN_GROUP_SIZE):
         self._overall = journey_map(ds, gap=gap, min_group_size=min_group_size)
         self._maps: dict[tuple[str, str], JourneyMap] = {}

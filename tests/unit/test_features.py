@@ -64,6 +64,24 @@ def test_time_gap_splits_sessions_without_session_ids(ds):
     assert customer_features(CXDataset(name="x", events=events), gap="3h").loc["a", "n_sessions"] == 1
 
 
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_given_session_ids_are_trusted_unless_the_dataset_sets_a_gap(engine):
+    # two orders whose milestones are days apart, then two visits without a session id 3 h apart
+    events = pd.DataFrame({
+        "customer_id": ["a"] * 6,
+        "timestamp": [t("2024-01-01 10:00"), t("2024-01-03 08:00"), t("2024-01-09 15:00"), t("2024-02-01 10:00"),
+                      t("2024-03-01 10:00"), t("2024-03-01 13:00")],
+        "channel": ["web", "web", "web", "app", "web", "web"],
+        "touchpoint": ["placed", "shipped", "delivered", "placed", "home", "home"],
+        "session_id": ["o1", "o1", "o1", "o2", None, None],
+    })
+    sessions = {gap: customer_features(CXDataset(name="x", events=events, session_gap=gap), engine=engine)
+                .loc["a", "n_sessions"] for gap in ("auto", None, pd.Timedelta("30min"))}
+    assert sessions == {"auto": 4, None: 3, pd.Timedelta("30min"): 6}
+    assert customer_features(CXDataset(name="x", events=events, session_gap=None), gap="auto",
+                             engine=engine).loc["a", "n_sessions"] == 3   # "auto" is the dataset's setting
+
+
 def test_survey_review_and_profile_features(ds):
     f = customer_features(ds, as_of=t("2024-01-03 12:00"))
     assert f.loc["a", ["n_surveys", "nps", "csat", "rating_checkout"]].tolist() == [2, 8, 5, 3]

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from cxresearch.charts import emotion_curve, journey_heatmap, journey_sankey, transition_heatmap
-from cxresearch.dataset import CXDataset
+from cxresearch.dataset import CXDataset, load_dataset, load_snapshot, save_snapshot, write_dataset
 from cxresearch.errors import DataError, DataWarning, ParameterError, SmallGroupWarning
 from cxresearch.journeys import journey_map, sessionize
 from cxresearch.widgets import JourneyExplorer
@@ -72,6 +72,59 @@ def test_sessionize_breaks_where_session_id_changes():
                     ("a", "2024-01-01 10:03", "app", "chat", None)],
                    columns=("customer_id", "timestamp", "channel", "touchpoint", "session_id"))
     assert sessionize(events)["session"].tolist() == [0, 0, 1, 2]
+
+
+def order_milestones():
+    """One customer's two orders, milestones days apart, then two unlabelled web visits 20 min apart."""
+    return table([("a", "2024-01-01 10:00", "web", "order_placed", "o1"),
+                  ("a", "2024-01-01 10:20", "web", "payment_approved", "o1"),
+                  ("a", "2024-01-03 08:00", "web", "handed_to_carrier", "o1"),
+                  ("a", "2024-01-09 15:00", "web", "delivered", "o1"),
+                  ("a", "2024-02-01 10:00", "web", "order_placed", "o2"),
+                  ("a", "2024-02-06 10:00", "web", "delivered", "o2"),
+                  ("a", "2024-03-01 10:00", "web", "home", None),
+                  ("a", "2024-03-01 10:20", "web", "product", None),
+                  ("a", "2024-03-01 12:00", "web", "home", None)],
+                 columns=("customer_id", "timestamp", "channel", "touchpoint", "session_id"))
+
+
+def test_sessionize_trusts_given_session_ids_and_cuts_the_rest_at_30_minutes():
+    events = order_milestones()
+    assert sessionize(events)["session"].tolist() == [0, 0, 0, 0, 1, 1, 2, 2, 3]
+    assert sessionize(events, gap=None)["session"].tolist() == [0, 0, 0, 0, 1, 1, 2, 2, 2]
+    assert sessionize(events, gap="30min")["session"].tolist() == [0, 0, 1, 2, 3, 4, 5, 5, 6]
+
+
+def test_journey_map_takes_the_datasets_session_gap():
+    events = order_milestones()
+    trusted = journey_map(CXDataset(name="orders", events=events), min_group_size=1)
+    assert trusted.touchpoints.set_index("touchpoint")["exits"].to_dict() == {
+        "order_placed": 0, "payment_approved": 0, "handed_to_carrier": 0, "delivered": 2, "home": 1, "product": 1}
+    assert trusted.transitions["count"].sum() == 5      # 3 + 1 inside the orders, 1 inside the visit
+    per_customer = journey_map(CXDataset(name="orders", events=events, session_gap=None), min_group_size=1)
+    assert per_customer.transitions["count"].sum() == 6  # ... and 2 inside the visits, which are one session
+    cut = journey_map(CXDataset(name="orders", events=events, session_gap=pd.Timedelta("30min")), min_group_size=1)
+    assert cut.transitions["count"].sum() == 2           # only 10:00 -> 10:20 of o1 and of the visit
+    assert journey_map(CXDataset(name="orders", events=events, session_gap=None), gap="30min",
+                       min_group_size=1).transitions["count"].sum() == 2   # an explicit gap wins
+
+
+@pytest.mark.parametrize("setting, expected", [("", "auto"), ("session_gap: 45\n", pd.Timedelta("45min")),
+                                               ("session_gap: none\n", None), ("session_gap: auto\n", "auto")])
+def test_session_gap_is_read_from_dataset_yml_and_kept_by_snapshots_and_imports(tmp_path, setting, expected):
+    order_milestones().to_csv(tmp_path / "events.csv", index=False)
+    (tmp_path / "dataset.yml").write_text("name: orders\n" + setting, encoding="utf-8")
+    ds = load_dataset(tmp_path)
+    assert ds.session_gap == expected
+    assert load_snapshot(save_snapshot(ds, tmp_path / "snapshot")).session_gap == expected
+    assert load_dataset(write_dataset(ds, tmp_path / "copy")).session_gap == expected
+
+
+def test_a_bad_session_gap_names_the_setting_and_what_it_takes(tmp_path):
+    order_milestones().to_csv(tmp_path / "events.csv", index=False)
+    (tmp_path / "dataset.yml").write_text("session_gap: half an hour\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"session_gap must be a number of minutes.*'none'.*'half an hour'"):
+        load_dataset(tmp_path)
 
 
 def test_sessionize_errors_name_the_problem(events):

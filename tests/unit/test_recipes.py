@@ -9,6 +9,7 @@ from cxresearch import recipes
 from cxresearch.cli import main
 from cxresearch.dataset import CONFIG_FILE, CXDataset, load_dataset, write_dataset
 from cxresearch.errors import DataError, ParameterError
+from cxresearch.journeys import journey_map, sessionize
 
 SHARED_DATA = Path(os.environ.get("CXRESEARCH_SHARED_DATA",
                                   Path(__file__).resolve().parents[2].parent / "shared" / "data"))
@@ -77,7 +78,10 @@ def test_olist_people_orders_milestones_and_reviews(loaded):
     assert len(ds.customers) == 14_904  # customer_unique_id, README
     milestones = ["order_purchase_timestamp", "order_approved_at", "order_delivered_carrier_date",
                   "order_delivered_customer_date"]
-    assert len(ds.events) == int(orders[milestones].notna().sum().sum()) == 59_243
+    promised = pd.to_datetime(orders["order_estimated_delivery_date"])
+    broken = orders["order_delivered_customer_date"].isna() & (promised <= pd.to_datetime(orders[milestones].stack()).max())
+    assert len(ds.events) == int(orders[milestones].notna().sum().sum()) + broken.sum() == 59_243 + 445
+    assert (ds.events["touchpoint"] == "not_delivered").sum() == broken.sum()
     assert (ds.events["touchpoint"] == "order_placed").sum() == 15_000
     # 2018-02-17 23:xx happened twice in Sao Paulo (clocks went back); those orders keep their time
     assert ds.events["timestamp"].notna().all() and ds.surveys["timestamp"].notna().all()
@@ -110,6 +114,19 @@ def test_olist_purchase_value_is_the_orders_payments(loaded):
     payments = pd.read_csv(path / "olist_order_payments_dataset.csv")
     assert ds.events["value"].sum() == pytest.approx(payments["payment_value"].sum())
     assert set(ds.stages) == {"purchase", "fulfilment", "delivery"}
+
+
+@pytest.mark.filterwarnings("ignore::cxresearch.errors.SmallGroupWarning")
+def test_olist_orders_are_sessions_and_the_pain_points_are_deliveries(loaded):
+    ds, _ = loaded("olist")
+    journeys = journey_map(ds)
+    # each order is one session (an order interleaving with the same person's next one is cut where they alternate)
+    assert 15_000 <= sessionize(ds.events)["session"].nunique() < 15_200
+    exits = journeys.touchpoints.set_index("touchpoint")["exit_rate"]
+    assert exits[["order_placed", "payment_approved", "handed_to_carrier"]].max() < 0.01
+    assert exits[["delivered_on_time", "delivered_late", "not_delivered"]].min() > 0.99
+    top = journeys.pain_points(top=3)
+    assert top["name"].tolist()[:2] == ["delivered_late", "not_delivered"] and top["impact"].iloc[2] == 0
 
 
 # ------------------------------------------------------------------------------- bpic2012
