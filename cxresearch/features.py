@@ -53,13 +53,11 @@ import pandas as pd
 
 from .engine import choose_engine, sql
 from .errors import DataError
-from .sessions import AUTO_GAP, dataset_gap, sessionize
+from .queries import SERVICE_CHANNELS, event_features_sql
+from .sessions import AUTO_GAP, check_events, check_gap, dataset_gap, sessionize
 
 __all__ = ["customer_features", "event_features", "persona_basis", "persona_sources", "feature_group",
            "FEATURE_GROUPS", "NoCustomerDataError", "PERSONA_BASIS", "DESCRIPTORS", "REPEAT_ONLY", "SERVICE_CHANNELS"]
-
-#: Channels whose events count as service contacts.
-SERVICE_CHANNELS = ("chat", "call_center")
 
 _DAY = pd.Timedelta(days=1)
 
@@ -170,11 +168,12 @@ def customer_features(ds, *, as_of=None, gap=AUTO_GAP, engine: str = "auto") -> 
 def event_features(events: pd.DataFrame, *, as_of=None, gap=AUTO_GAP, stages=(), engine: str = "auto") -> pd.DataFrame:
     """Behavioural features per customer from the events table.
 
-    Sessions come from :func:`~cxresearch.sessions.sessionize`; the per-event
-    flags (purchase, paid value, service contact) are computed once, then the
-    per-customer sums, extremes and counts are aggregated by pandas or, for
-    large tables, by one DuckDB query (:mod:`cxresearch.engine`); both give
-    the same table. See the module docstring for the columns.
+    Two engines give the same table. ``"pandas"`` cuts sessions with
+    :func:`~cxresearch.sessions.sessionize`, flags purchases, paid values and
+    service contacts per event and aggregates with group-bys; ``"duckdb"`` runs
+    the one SQL definition of the session cutting and the aggregates,
+    :func:`cxresearch.queries.event_features_sql`, which Spark can run too.
+    See the module docstring for the columns.
 
     Parameters
     ----------
@@ -193,18 +192,20 @@ def event_features(events: pd.DataFrame, *, as_of=None, gap=AUTO_GAP, stages=(),
         :data:`~cxresearch.engine.DUCKDB_MIN_ROWS` events on.
     """
     engine = choose_engine(engine, len(events))
-    ev = _flagged_events(events, gap)
-    channels = sorted(ev["channel"].dropna().unique())
-    found = set(ev["stage"].dropna().unique())
+    gap = check_gap(gap)
+    check_events(events, ("customer_id", "timestamp"))
+    events = events[[c for c in _AGGREGATED if c in events]]
+    channels = sorted(events["channel"].dropna().unique())
+    found = set(events["stage"].dropna().unique()) if "stage" in events else set()
     stage_order = [s for s in stages if s in found] + sorted(found - set(stages))
     aggregate = _duckdb_aggregates if engine == "duckdb" else _pandas_aggregates
-    out = aggregate(ev, channels, stage_order).sort_index()
+    out = aggregate(events, gap, channels, stage_order).sort_index()
 
-    reference = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(int(ev["time"].max()), unit="us", tz="UTC")
+    reference = pd.Timestamp(as_of) if as_of is not None else events["timestamp"].max()
     per_channel = out[[f"_on_{i}" for i in range(len(channels))]].to_numpy(dtype=float)
     out["events_per_session"] = out["n_events"] / out["n_sessions"]
-    out["recency_days"] = (reference - pd.to_datetime(out.pop("last"), unit="us", utc=True)) / _DAY
-    out["tenure_days"] = (reference - pd.to_datetime(out.pop("first"), unit="us", utc=True)) / _DAY
+    out["recency_days"] = (reference - out.pop("last")) / _DAY
+    out["tenure_days"] = (reference - out.pop("first")) / _DAY
     out["frequency"] = out["n_sessions"] / np.maximum(out["tenure_days"], 30) * 30
     out["avg_order_value"] = (out["spend"] / out["n_purchases"]).where(out["n_purchases"] > 0, 0.0)
     out["n_channels"] = (per_channel > 0).sum(axis=1)
@@ -225,37 +226,31 @@ _EVENT_COLUMNS = ["n_events", "n_sessions", "n_channels", "n_purchases", "spend"
 _AGGREGATED = ["customer_id", "timestamp", "session_id", "channel", "stage", "event", "value"]
 
 
-def _flagged_events(events: pd.DataFrame, gap) -> pd.DataFrame:
-    """The columns every aggregate needs, one row per event in journey order.
+def _pandas_aggregates(events: pd.DataFrame, gap, channels: list, stages: list) -> pd.DataFrame:
+    """Per-customer aggregates (the columns of :func:`~cxresearch.queries.event_features_sql`) with pandas.
 
-    customer_id, session (numbered in journey order, so consecutive within a
-    customer), time (int64 microseconds), channel, stage, and the flags
-    purchase, paid (value of purchases) and service.
+    Sessions come from :func:`~cxresearch.sessions.sessionize`, numbered in
+    journey order, so consecutive within a customer: their count is ``max - min + 1``.
     """
-    ev = sessionize(events[[c for c in _AGGREGATED if c in events]], gap=gap)
+    ev = sessionize(events, gap=gap)
     is_purchase = _purchases(ev)
-    paid = ev["value"].where(is_purchase & (ev["value"] > 0), 0.0) if "value" in ev else 0.0
     is_service = ev["channel"].isin(SERVICE_CHANNELS)
     if "stage" in ev:
         is_service |= ev["stage"].eq("service")
-    return pd.DataFrame({
-        "customer_id": ev["customer_id"], "session": ev["session"],
-        "time": ev["timestamp"].to_numpy(dtype="datetime64[us]").view(np.int64),
+    ev = pd.DataFrame({
+        "customer_id": ev["customer_id"], "session": ev["session"], "timestamp": ev["timestamp"],
         "channel": ev["channel"], "stage": ev["stage"] if "stage" in ev else pd.Series(None, ev.index, dtype="str"),
-        "purchase": is_purchase.astype(np.int64), "paid": paid, "service": is_service.astype(np.int64),
+        "purchase": is_purchase.astype(np.int64), "service": is_service.astype(np.int64),
+        "paid": ev["value"].where(is_purchase & (ev["value"] > 0), 0.0) if "value" in ev else 0.0,
     }).reset_index(drop=True)
-
-
-def _pandas_aggregates(ev: pd.DataFrame, channels: list, stages: list) -> pd.DataFrame:
-    """Per-customer aggregates of :func:`_flagged_events` with pandas group-bys (see :func:`_duckdb_aggregates`)."""
     by = ev.groupby("customer_id", sort=False)
     multi_channel = ev.groupby("session", sort=False)["channel"].nunique().gt(1)
     customer_of_session = ev.groupby("session", sort=False)["customer_id"].first()
     out = pd.DataFrame({
         "n_events": by.size(),
         "n_sessions": by["session"].max() - by["session"].min() + 1,
-        "first": by["time"].min(),
-        "last": by["time"].max(),
+        "first": by["timestamp"].min(),
+        "last": by["timestamp"].max(),
         "n_purchases": by["purchase"].sum(),
         "spend": by["paid"].sum(),
         "service_contacts": by["service"].sum(),
@@ -268,31 +263,10 @@ def _pandas_aggregates(ev: pd.DataFrame, channels: list, stages: list) -> pd.Dat
     return out.join(on).join(reached.gt(0).astype(float)).fillna({c: 0.0 for c in reached.columns})
 
 
-def _duckdb_aggregates(ev: pd.DataFrame, channels: list, stages: list) -> pd.DataFrame:
-    """The same aggregates as :func:`_pandas_aggregates`, as one DuckDB query.
-
-    Sessions are numbered consecutively within a customer, so their count is
-    ``max - min + 1``; a session is cross-channel when its first and last
-    channel in alphabetical order differ (no ``COUNT(DISTINCT)``, which is slow).
-    """
-    on = [f'sum((channel = ${i + 1})::BIGINT) AS "_on_{i}"' for i in range(len(channels))]
-    reached = [f'max((stage = ${len(channels) + i + 1})::DOUBLE) AS "_reached_{i}"' for i in range(len(stages))]
-    query = f"""
-        WITH per_session AS (
-            SELECT any_value(customer_id) AS customer_id, min(channel) <> max(channel) AS multi_channel
-            FROM events GROUP BY session
-        ), per_customer AS (
-            SELECT customer_id, count(*) AS n_events, max(session) - min(session) + 1 AS n_sessions,
-                   min(time) AS first, max(time) AS last, sum(purchase) AS n_purchases, sum(paid) AS spend,
-                   sum(service) AS service_contacts, {", ".join(on + reached)}
-            FROM events GROUP BY customer_id
-        )
-        SELECT per_customer.*, cross_channel_sessions
-        FROM per_customer JOIN (SELECT customer_id, avg(multi_channel::DOUBLE) AS cross_channel_sessions
-                                FROM per_session GROUP BY customer_id) USING (customer_id)
-    """
-    out = sql(query, [*channels, *stages], events=ev).set_index("customer_id")
-    return out.fillna({f"_reached_{i}": 0.0 for i in range(len(stages))})
+def _duckdb_aggregates(events: pd.DataFrame, gap, channels: list, stages: list) -> pd.DataFrame:
+    """The same aggregates as :func:`_pandas_aggregates`: :func:`~cxresearch.queries.event_features_sql` in DuckDB."""
+    query = event_features_sql([*events.columns, "row"], channels=channels, stages=stages, gap=gap)
+    return sql(query, events=events.assign(row=np.arange(len(events)))).set_index("customer_id")
 
 
 def _purchases(ev: pd.DataFrame) -> pd.Series:

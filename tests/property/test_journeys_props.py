@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxresearch.dataset import CXDataset
+from cxresearch.features import customer_features
 from cxresearch.journeys import journey_map, sessionize
 
 TOUCHPOINTS = ["home", "product", "cart", "chat"]
@@ -89,3 +90,22 @@ def test_funnel_never_grows_and_row_order_does_not_matter(rows, order, random):
     again = journey_map(CXDataset(name="p", events=shuffled, stages=STAGES), min_group_size=1)
     pd.testing.assert_frame_equal(again.funnel(steps), funnel)
     pd.testing.assert_frame_equal(again.stages, journey_map(ds, min_group_size=1).stages)
+
+
+session_rows = st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 240), st.sampled_from(["web", "app", "chat"]),
+                                  st.sampled_from([None, "s1", "s2", "s3"]), st.sampled_from([None, 0.0, 12.5])),
+                        min_size=1, max_size=50)
+
+
+@settings(max_examples=25, deadline=None)
+@given(session_rows, st.sampled_from(["auto", None, pd.Timedelta("20min"), pd.Timedelta("1h")]))
+def test_feature_engines_cut_sessions_and_aggregate_alike(rows, gap):
+    # ties in time, interleaved and missing session ids: the SQL definition must match the pandas path exactly
+    events = pd.DataFrame(rows, columns=["customer_id", "minute", "channel", "session_id", "value"])
+    events["timestamp"] = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(events.pop("minute"), unit="min")
+    events = events.assign(touchpoint="home", stage=np.where(events["channel"] == "app", "purchase", None),
+                           value=events["value"].astype(float))
+    ds = CXDataset(name="p", events=events, session_gap=gap)
+    by_pandas = customer_features(ds, engine="pandas")
+    pd.testing.assert_frame_equal(customer_features(ds, engine="duckdb"), by_pandas)
+    assert by_pandas["n_sessions"].sum() == sessionize(events, gap=gap)["session"].nunique()
