@@ -51,13 +51,16 @@ import re
 import numpy as np
 import pandas as pd
 
-from .engine import choose_engine, sql
+from .engine import choose_engine, execute
 from .errors import DataError
-from .queries import SERVICE_CHANNELS, event_features_sql
+from .sql import event_features_query, gap_parameters
 from .sessions import AUTO_GAP, check_events, check_gap, dataset_gap, sessionize
 
 __all__ = ["customer_features", "event_features", "persona_basis", "persona_sources", "feature_group",
            "FEATURE_GROUPS", "NoCustomerDataError", "PERSONA_BASIS", "DESCRIPTORS", "REPEAT_ONLY", "SERVICE_CHANNELS"]
+
+#: Channels whose events count as service contacts.
+SERVICE_CHANNELS = ("chat", "call_center")
 
 _DAY = pd.Timedelta(days=1)
 
@@ -172,7 +175,7 @@ def event_features(events: pd.DataFrame, *, as_of=None, gap=AUTO_GAP, stages=(),
     :func:`~cxresearch.sessions.sessionize`, flags purchases, paid values and
     service contacts per event and aggregates with group-bys; ``"duckdb"`` runs
     the one SQL definition of the session cutting and the aggregates,
-    :func:`cxresearch.queries.event_features_sql`, which Spark can run too.
+    :func:`cxresearch.sql.event_features_query`, which Spark can run too.
     See the module docstring for the columns.
 
     Parameters
@@ -227,7 +230,7 @@ _AGGREGATED = ["customer_id", "timestamp", "session_id", "channel", "stage", "ev
 
 
 def _pandas_aggregates(events: pd.DataFrame, gap, channels: list, stages: list) -> pd.DataFrame:
-    """Per-customer aggregates (the columns of :func:`~cxresearch.queries.event_features_sql`) with pandas.
+    """Per-customer aggregates (the columns of ``cxresearch/sql/event_features.sql``) with pandas.
 
     Sessions come from :func:`~cxresearch.sessions.sessionize`, numbered in
     journey order, so consecutive within a customer: their count is ``max - min + 1``.
@@ -264,9 +267,11 @@ def _pandas_aggregates(events: pd.DataFrame, gap, channels: list, stages: list) 
 
 
 def _duckdb_aggregates(events: pd.DataFrame, gap, channels: list, stages: list) -> pd.DataFrame:
-    """The same aggregates as :func:`_pandas_aggregates`: :func:`~cxresearch.queries.event_features_sql` in DuckDB."""
-    query = event_features_sql([*events.columns, "row"], channels=channels, stages=stages, gap=gap)
-    return sql(query, events=events.assign(row=np.arange(len(events)))).set_index("customer_id")
+    """The same aggregates as :func:`_pandas_aggregates`, by :func:`~cxresearch.sql.event_features_query` in DuckDB."""
+    query = event_features_query([*events.columns, "event_row"], channels=channels, stages=stages,
+                                 service_channels=SERVICE_CHANNELS)
+    table = execute(query, {"events": events.assign(event_row=np.arange(len(events)))}, parameters=gap_parameters(gap))
+    return table.set_index("customer_id")
 
 
 def _purchases(ev: pd.DataFrame) -> pd.Series:

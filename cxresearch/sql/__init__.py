@@ -10,6 +10,8 @@ as the in-memory pandas paths give (tests/unit/test_engines.py):
 - :func:`kpi_counts`: NPS, CSAT and CES per group, from counts and sums.
 - :func:`intervention_cells`: the per-customer, per-arm, per-bin sums the
   intervention bootstrap resamples.
+- :func:`event_features_query`: the per-customer event aggregates of
+  :func:`cxresearch.features.event_features` (its DuckDB path).
 
 The sessions are cut in SQL by ``journey.sql`` as :mod:`cxresearch.sessions`
 cuts them, except for events of one customer at the same instant: SQL orders
@@ -26,7 +28,8 @@ import pandas as pd
 from .._checks import check_choice
 from ..engine import execute, table_columns
 
-__all__ = ["transitions", "stage_counts", "kpi_counts", "intervention_cells", "journey_query"]
+__all__ = ["transitions", "stage_counts", "kpi_counts", "intervention_cells", "journey_query", "event_features_query",
+           "gap_parameters"]
 
 #: Inactivity that ends a session between events without a session id (cxresearch.sessions' default).
 DEFAULT_GAP = pd.Timedelta("30min")
@@ -65,14 +68,51 @@ def _journey_tables(events, *, engine: str, stages, touchpoint_stage, gap, spark
               "stage_order": pd.DataFrame({"stage": pd.Series(order, dtype=object),
                                            "rank": np.arange(1, len(order) + 1, dtype=np.int64)}),
               "stage_map": _stage_map(mapping)}
+    journey = journey_query(columns, touchpoint_stage=bool(mapping))
+    return journey, tables, gap_parameters(gap)
+
+
+def gap_parameters(gap) -> dict:
+    """``$gap_us`` and ``$trust_ids`` of a session *gap* ("auto", None or a duration; see :mod:`cxresearch.sessions`)."""
     if isinstance(gap, str) and gap == "auto":
         gap_us, trust_ids = DEFAULT_GAP.value // 1000, True
     elif gap is None:
         gap_us, trust_ids = _NEVER_US, False
     else:
         gap_us, trust_ids = pd.Timedelta(gap).value // 1000, False
-    journey = journey_query(columns, touchpoint_stage=bool(mapping))
-    return journey, tables, {"gap_us": int(gap_us), "trust_ids": trust_ids}
+    return {"gap_us": int(gap_us), "trust_ids": trust_ids}
+
+
+def event_features_query(columns, *, channels=(), stages=(), service_channels=()) -> str:
+    """``event_features.sql`` for an events table with *columns* (parameters: :func:`gap_parameters`).
+
+    Ties in time are ordered by ``event_row`` (the file order, as the pandas path
+    orders them) when the table has it, else by touchpoint and channel (as
+    ``journey.sql``). ``_on_<i>`` counts the events on ``channels[i]``,
+    ``_reached_<i>`` is 1.0 when the customer has an event in ``stages[i]``;
+    events on *service_channels* or in stage "service" are service contacts.
+    """
+    def code(column, values):
+        cases = " ".join(f"WHEN {_literal(v)} THEN {i}" for i, v in enumerate(values))
+        return f"CASE {column} {cases} ELSE -1 END" if cases and column in columns else "-1"
+
+    purchase = " OR ".join([*(["value > 0"] if "value" in columns else []),
+                            *(["event = 'purchase'"] if "event" in columns else [])]) or "FALSE"
+    service = " OR ".join([f"channel IN ({', '.join(map(_literal, service_channels))})"] * bool(service_channels)
+                          + ["stage = 'service'"] * ("stage" in columns)) or "FALSE"
+    per_value = [f", sum(CASE WHEN channel_code = {i} THEN 1 ELSE 0 END) AS _on_{i}" for i in range(len(channels))]
+    per_value += [f", max(CASE WHEN stage_code = {i} THEN 1.0 ELSE 0.0 END) AS _reached_{i}" for i in range(len(stages))]
+    return _text("event_features").format(
+        tie="event_row" if "event_row" in columns else "touchpoint, channel",
+        session_id="session_id" if "session_id" in columns else "CAST(NULL AS VARCHAR)",
+        channel_code=code("channel", channels), stage_code=code("stage", stages), purchase=purchase,
+        paid="CASE WHEN value > 0 THEN value ELSE 0 END" if "value" in columns else "0", service=service,
+        per_value="".join(per_value))
+
+
+def _literal(value) -> str:
+    """*value* as a SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def transitions(events, *, gap="auto", engine: str = "duckdb", spark=None) -> pd.DataFrame:

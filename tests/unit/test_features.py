@@ -144,3 +144,15 @@ def test_persona_basis_and_groups():
     assert [feature_group(c) for c in ["age", "region", "share_app", "frequency", "nps", "reached_purchase",
                                        "spend"]] == [
         "profile", "profile", "channels", "behaviour", "voice", "journey", "behaviour"]
+
+
+def test_the_sql_definition_runs_on_a_table_without_file_order(ds):
+    # a lake table has no file order: ties in time go by touchpoint, then channel (none tie here)
+    from cxresearch.engine import execute
+    from cxresearch.sql import event_features_query, gap_parameters
+
+    query = event_features_query(list(ds.events.columns), channels=["app", "chat", "store", "web"])
+    table = execute(query, {"events": ds.events}, parameters=gap_parameters("auto")).set_index("customer_id")
+    expected = customer_features(ds, engine="pandas")
+    assert table.loc["a", ["n_events", "n_sessions", "_on_0", "_on_3"]].tolist() == [5, 3, 1, 4]
+    assert table["cross_channel_sessions"].to_dict() == expected.loc[["a", "b"], "cross_channel_sessions"].to_dict()
