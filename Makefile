@@ -42,6 +42,7 @@ lab: $(DEMO)/customers.csv $(LAB_OVERRIDES)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/engines.py   # DuckDB against Spark local on the same aggregations (needs Java 17+)
 
 # Extract the pages' messages (code, templates, notebook Markdown) and update every catalog.
 CATALOG_TEMPLATE := $(VENV)/cxresearch.pot

@@ -158,6 +158,7 @@ def _is_path(source) -> bool:
 def _execute_on_duckdb(query: str, tables: Mapping[str, object], parameters: dict, *, into: str | None = None):
     with duckdb.connect() as connection:
         connection.execute("SET TimeZone = 'UTC'")
+        connection.execute("SET enable_progress_bar = false")   # library code never writes to the terminal
         for name, source in tables.items():
             if isinstance(source, pd.DataFrame):
                 connection.register(name, source)
