@@ -2,9 +2,10 @@
 -- The events narrowed to numbers (channel and stage codes, purchase, paid value and service flags); one window over
 -- each customer's events in time order (ties by {{tie}}) whose lag of time, session id and channel flags where a
 -- session starts (as journey.sql: $gap_us, $trust_ids) and where the channel changes inside a session; one GROUP BY
--- customer. A session is cross-channel when it holds a channel change; of the session starts and channel changes
--- in journey order, its first change is the one right after its start. {{session_id}}, {{tie}}, {{channel_code}},
--- {{stage_code}}, {{purchase}}, {{paid}}, {{service}} and {{per_value}} are filled in by cxresearch.sql.event_features_query.
+-- customer. A session is cross-channel when it holds a channel change; it is counted at its first change: the
+-- change whose latest preceding start-or-change is its session's start (a second window: last_value ignoring
+-- nulls). {{session_id}}, {{tie}}, {{channel_code}}, {{stage_code}}, {{purchase}}, {{paid}}, {{service}} and
+-- {{per_value}} are filled in by cxresearch.sql.event_features_query.
 WITH narrow AS (
     SELECT customer_id, timestamp, {tie}, {session_id} AS session_id, {channel_code} AS channel_code,
            {stage_code} AS stage_code,
@@ -28,19 +29,17 @@ WITH narrow AS (
                 THEN 1 ELSE 0 END AS new_session,
            CASE WHEN channel_code <> previous_channel THEN 1 ELSE 0 END AS channel_change
     FROM previous
-), per_customer AS (
-    SELECT customer_id, count(*) AS n_events, sum(new_session) AS n_sessions,
-           min(timestamp) AS first, max(timestamp) AS last, sum(purchase) AS n_purchases,
-           sum(paid) AS spend, sum(service) AS service_contacts{per_value}
+), marked AS (
+    SELECT *,
+           last_value(CASE WHEN new_session = 1 OR channel_change = 1 THEN new_session END IGNORE NULLS) OVER (
+               PARTITION BY customer_id ORDER BY timestamp, {tie}
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_start
     FROM flagged
-    GROUP BY customer_id
-), cross_channel AS (
-    SELECT customer_id, sum(CASE WHEN new_session = 0 AND previous_start = 1 THEN 1 ELSE 0 END) AS sessions
-    FROM (SELECT customer_id, new_session,
-                 lag(new_session) OVER (PARTITION BY customer_id ORDER BY timestamp, {tie}) AS previous_start
-          FROM flagged
-          WHERE new_session = 1 OR channel_change = 1) AS starts_and_changes
-    GROUP BY customer_id
 )
-SELECT per_customer.*, CAST(cross_channel.sessions AS DOUBLE) / n_sessions AS cross_channel_sessions
-FROM per_customer JOIN cross_channel ON per_customer.customer_id = cross_channel.customer_id
+SELECT customer_id, count(*) AS n_events, sum(new_session) AS n_sessions,
+       min(timestamp) AS first, max(timestamp) AS last, sum(purchase) AS n_purchases,
+       sum(paid) AS spend, sum(service) AS service_contacts{per_value},
+       CAST(sum(CASE WHEN channel_change = 1 AND new_session = 0 AND previous_start = 1 THEN 1 ELSE 0 END) AS DOUBLE)
+           / sum(new_session) AS cross_channel_sessions
+FROM marked
+GROUP BY customer_id
