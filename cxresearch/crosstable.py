@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .canonical import report_values
+from .canonical import arrow_strings, report_values, text_series
 from .errors import ValidationReport
 from .i18n import _, format_count, format_percent
 from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone, redact_names
@@ -91,8 +93,8 @@ def check_orphans(tables: dict, report: ValidationReport) -> None:
         frame = tables.get(table)
         if frame is None or "customer_id" not in frame.columns:
             continue
-        ids = pd.Series(frame["customer_id"].dropna().unique())
-        unknown = ids[pd.Index(known).get_indexer(ids) < 0]
+        ids = pc.unique(arrow_strings(frame["customer_id"]).drop_null())
+        unknown = ids.filter(pc.invert(pc.is_in(ids, value_set=arrow_strings(known).combine_chunks()))).to_pylist()
         if len(unknown):
             rows = int(frame["customer_id"].isin(unknown).sum())
             report.warnings.append(_("%(table)s: %(rows)s row(s) of %(ids)s customer id(s) not found in customers; "
@@ -123,7 +125,10 @@ def fill_stages(tables: dict, config: DatasetSettings, report: ValidationReport)
         return
     lookup = {tp: stage for stage, tps in config.stages.items() for tp in tps}
     if "stage" not in events.columns:
-        events = events.assign(stage=events["touchpoint"].map(lookup))
+        touchpoints = pa.array(list(lookup), type=pa.large_string())
+        stages = pa.array(list(lookup.values()), type=pa.large_string())
+        found = pc.index_in(arrow_strings(events["touchpoint"]), value_set=touchpoints)
+        events = events.assign(stage=text_series(stages.take(found), events.index))
         tables["events"] = events
     unmapped = sorted(set(events["touchpoint"].dropna().unique()) - set(lookup))
     if unmapped:

@@ -157,8 +157,19 @@ def redact_names(texts: pd.Series, names) -> pd.Series:
     >>> redact_names(pd.Series(["Sono oliver white, grazie", "White wine"]), ["Oliver White"]).tolist()
     ['Sono [name], grazie', 'White wine']
     """
-    normal = pd.Series(names, dtype=object).dropna().astype(str).str.split().str.join(" ").str.casefold()
-    known = set(normal[normal.str.contains(" ", regex=False)])
+    texts = texts.astype("string")
+    names = pa.chunked_array([pa.array(pd.Series(names, dtype=object).dropna().astype(str), type=pa.large_string())])
+    names = names.filter(pc.greater_equal(pc.list_value_length(pc.utf8_split_whitespace(names)), 2))
+    text_words, name_first, name_last = _words(texts), _edge_word(names, last=False), _edge_word(names, last=True)
+    if name_last.null_count:  # a name without letters or digits: no word to look for, so every text is searched
+        candidates = texts.notna().to_numpy()
+    else:
+        candidates = _rows_holding(text_words, name_last.unique())
+    # only names whose first and last words a candidate text holds can be found: compare those exactly, in Python
+    held = pc.list_flatten(text_words.filter(candidates)).unique()
+    possible = pc.and_kleene(pc.is_in(name_first, value_set=held), pc.is_in(name_last, value_set=held))
+    words = pc.utf8_split_whitespace(names.filter(pc.fill_null(possible, True)))
+    known = set(_casefold(pc.binary_join(words, pa.scalar(" ", pa.large_string()))).to_pylist())
     if not known:
         return texts
     longest = max(len(n.split()) for n in known)
@@ -176,27 +187,44 @@ def redact_names(texts: pd.Series, names) -> pd.Series:
             i += size or 1
         return "".join(pieces) + text[kept_to:]
 
-    texts = texts.astype("string")
-    candidates = _may_name(texts, known)
-    if not candidates.any():
-        return texts
     redacted = texts.copy()
     redacted.iloc[np.flatnonzero(candidates)] = texts[candidates].str.replace(_WORD_RUN, replace, regex=True).array
     return redacted
 
 
-def _may_name(texts: pd.Series, known: set[str]) -> np.ndarray:
-    """Which *texts* hold, as a word, the last word of one of the *known* (casefolded) names.
+def _casefold(strings: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Python's casefold of Arrow strings: Arrow's lower case where a string is ASCII (the same there)."""
+    ascii_ = pc.fill_null(pc.string_is_ascii(strings), True)
+    folded = pc.utf8_lower(strings)
+    if pc.all(ascii_).as_py() is not False:
+        return folded
+    others = pd.Series(strings.filter(pc.invert(ascii_)).to_pylist(), dtype=object).str.casefold()
+    return pc.replace_with_mask(folded, pc.invert(ascii_).combine_chunks(), pa.array(others, type=pa.large_string()))
 
-    A cheap look in Arrow compute that lets the exact search skip every other
-    text: a written name holds its last word between non-word characters.
-    """
-    last_words = {re.findall(r"\w+", name)[-1] if re.search(r"\w", name) else None for name in known}
-    if None in last_words:  # a name without letters or digits: no word to look for
-        return texts.notna().to_numpy()
-    words = pc.split_pattern_regex(pa.array(texts.str.casefold(), type=pa.large_string()), r"[^\pL\pN_]+")
-    hits = pc.is_in(pc.list_flatten(words), value_set=pa.array(sorted(last_words), type=pa.large_string()))
-    found = np.zeros(len(texts), dtype=bool)
+
+def _words(strings) -> pa.ChunkedArray:
+    """The casefolded words (runs of letters, digits and underscores) of each string, as Arrow lists."""
+    return pc.split_pattern_regex(_casefold(pa.chunked_array([pa.array(strings, type=pa.large_string())])),
+                                  r"[^\pL\pN_]+")
+
+
+def _edge_word(names: pa.ChunkedArray, *, last: bool) -> pa.ChunkedArray:
+    """The first or last casefolded word of each name (null when it has none)."""
+    words = _words(names)
+    flat, parents = pc.list_flatten(words), pc.list_parent_indices(words)
+    nonempty = pc.not_equal(flat, "")
+    flat, parents = flat.filter(nonempty), np.asarray(parents.filter(nonempty))
+    edge = np.append(parents[1:] != parents[:-1], True) if last else np.insert(parents[1:] != parents[:-1], 0, True)
+    ends = np.flatnonzero(edge) if len(parents) else parents
+    position = np.full(len(names), -1)
+    position[parents[ends]] = ends
+    return pa.chunked_array([flat.take(pa.array(position, mask=position < 0))])
+
+
+def _rows_holding(words: pa.ChunkedArray, wanted: pa.Array) -> np.ndarray:
+    """Which rows of a list array of *words* hold one of the *wanted* words."""
+    hits = pc.is_in(pc.list_flatten(words), value_set=wanted)
+    found = np.zeros(len(words), dtype=bool)
     found[np.asarray(pc.filter(pc.list_parent_indices(words), hits))] = True
     return found
 
