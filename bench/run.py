@@ -15,11 +15,13 @@ KMeans at the chosen k], journey_map transitions + stages + funnel [numpy
 factorize + lexsort + bincount; pm4py ``discover_dfg`` from a throwaway venv],
 voice kpi_table + key_drivers + sentiment, and the whole ``cxresearch run``
 (with where its time went: loading, each notebook's kernel start, cells and
-page, from the run's manifest). Peers run on the same events, each from its own
+page, from the run's manifest; its peak RSS is the largest sum over the run and
+its kernels, sampled twice a second). Peers run on the same events, each from its own
 throwaway venv under ``bench/.cache/``: pm4py ``discover_dfg`` and
 retentioneering's transition matrix, against the journey step.
-Prints the table (and the load average at start and end: the machine may be
-shared; ratios are measured side by side, so they hold under load) and writes
+Prints the table with wall and CPU seconds (and the load average at start and
+end: the machine may be shared; ratios are measured side by side, and CPU
+seconds are not inflated by waiting for a core) and writes
 it as Markdown to ``bench/.cache/results.md``.
 """
 from __future__ import annotations
@@ -86,7 +88,8 @@ def step_load(data: Path) -> tuple[float, int]:
         warnings.simplefilter("ignore")
         ds = load_dataset(data)
     seconds = time.perf_counter() - start
-    _loaded(data).write_bytes(pickle.dumps(ds, protocol=5))
+    with _loaded(data).open("wb") as file:  # streamed: no second in-memory copy of the tables in the peak RSS
+        pickle.dump(ds, file, protocol=5)
     return seconds, len(ds.events)
 
 
@@ -183,15 +186,34 @@ def step_voice(data: Path) -> tuple[float, int]:
 
 
 def step_routine(data: Path) -> tuple[float, int]:
-    with tempfile.TemporaryDirectory() as reports:
+    with tempfile.TemporaryDirectory() as reports, tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).with_name("cxresearch")), "run", str(data), "--reports", reports],
-                       check=True, capture_output=True)
+        run = subprocess.Popen([str(Path(sys.executable).with_name("cxresearch")), "run", str(data), "--reports", reports],
+                               stdout=subprocess.DEVNULL, stderr=errors)
+        peak = _tree_peak_rss(run)
+        if run.returncode:
+            errors.seek(0)
+            raise RuntimeError(f"cxresearch run failed: {errors.read().decode(errors='replace')[-300:]}")
         seconds = time.perf_counter() - start
         shutil.copy(Path(reports, "latest", "manifest.json"), CACHE / "routine_manifest.json")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    (CACHE / "routine_peak_mb.txt").write_text(str(peak))
+    (CACHE / "routine_peak_mb.txt").write_text(str(peak / 2**20))
     return seconds, SIZES.get(data.name.removeprefix("demo").removesuffix("_pq"), 0)
+
+
+def _tree_peak_rss(process: subprocess.Popen) -> int:
+    """Wait for *process*; the largest sum of the resident memory of it and its descendants (kernels run at once)."""
+    import psutil
+    root, peak = psutil.Process(process.pid), 0
+    while process.poll() is None:
+        total = 0
+        for member in [root, *root.children(recursive=True)]:
+            try:
+                total += member.memory_info().rss
+            except psutil.Error:  # ended between listing and reading
+                pass
+        peak = max(peak, total)
+        time.sleep(0.5)
+    return peak
 
 
 STEPS = {name.removeprefix("step_"): fn for name, fn in globals().items() if name.startswith("step_")}
@@ -212,11 +234,19 @@ def measure(kind: str, step: str, data: Path) -> dict:
 
 
 def run_one(kind: str, step: str, data: Path) -> None:
+    cpu = _cpu_seconds()
     seconds, rows = (STEPS if kind == "step" else BASELINES)[step](data)
+    cpu = _cpu_seconds() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if step == "routine":
         peak = max(peak, float((CACHE / "routine_peak_mb.txt").read_text()))
-    print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": peak}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": rows, "peak_mb": peak}))
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and its finished children: the figure load does not inflate."""
+    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for field in ("ru_utime", "ru_stime"))
 
 
 def dataset(size: str) -> Path:
@@ -274,19 +304,23 @@ def routine_phases(size: str) -> list[dict]:
 def row(step: str, size: str, result: dict, baseline: dict | None, baseline_name: str) -> dict:
     if "error" in result:
         return {"step": step, "size": size, "seconds": f"failed: {result['error']}"}
-    out = {"step": step, "size": size, "seconds": f"{result['seconds']:.2f}", "peak RSS MB": f"{result['peak_mb']:,.0f}",
+    out = {"step": step, "size": size, "seconds": f"{result['seconds']:.2f}", "CPU s": f"{result['cpu']:.1f}",
+           "peak RSS MB": f"{result['peak_mb']:,.0f}",
            "rows/s": f"{result['rows'] / result['seconds']:,.0f} {UNITS[step]}", "baseline": baseline_name or "-",
            "baseline s": "-", "ratio": "-"}
     if baseline and "seconds" in baseline:
         out["baseline s"] = f"{baseline['seconds']:.2f}"
+        out["baseline CPU s"] = f"{baseline['cpu']:.1f}"
         out["ratio"] = f"{result['seconds'] / baseline['seconds']:.2f}x"
+        out["CPU ratio"] = f"{result['cpu'] / baseline['cpu']:.2f}x"
     elif baseline:
         out["baseline s"] = f"failed: {baseline['error']}"
     return out
 
 
 def markdown(rows: list[dict]) -> str:
-    columns = ["step", "size", "seconds", "peak RSS MB", "rows/s", "baseline", "baseline s", "ratio"]
+    columns = ["step", "size", "seconds", "CPU s", "peak RSS MB", "rows/s", "baseline", "baseline s", "baseline CPU s",
+               "ratio", "CPU ratio"]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in columns) + " |" for r in rows]
     return "\n".join(lines)
@@ -296,7 +330,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100k,1m", help=f"comma-separated, of {', '.join(SIZES)}")
     parser.add_argument("--quick", action="store_true", help="smoke run: 10k customers, no routine, no pm4py")
-    parser.add_argument("--routine-sizes", default="100k", help="sizes to run the whole routine on (slow)")
+    parser.add_argument("--routine-sizes", default="100k,1m", help="sizes to run the whole routine on (slow)")
+    parser.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated, of {', '.join(STEPS)}")
     parser.add_argument("--run", nargs=3, metavar=("KIND", "STEP", "DATA"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
@@ -308,12 +343,16 @@ def main(argv=None) -> None:
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:
         parser.error(f"unknown size {unknown[0]!r}; expected one of {', '.join(SIZES)}")
-    peers = {peer: (None, "skipped in --quick") if args.quick else peer_python(peer) for peer in PEERS}
+    steps = args.steps.lower().split(",")
+    if set(steps) - set(STEPS):
+        parser.error(f"unknown step {sorted(set(steps) - set(STEPS))[0]!r}; expected one of {', '.join(STEPS)}")
+    peers = {peer: (None, "skipped in --quick") if args.quick else peer_python(peer)
+             for peer in PEERS if "journeys" in steps}
     rows, notes = [], [f"load average at start: {_load_average()}"]
     for size in sizes:
         data = dataset(size)
         (CACHE / f"{data.name}.basis.parquet").unlink(missing_ok=True)
-        for step in STEPS:
+        for step in steps:
             if step == "routine" and (args.quick or size not in args.routine_sizes.lower().split(",")):
                 continue
             print(f"{size} {step} ...", flush=True)

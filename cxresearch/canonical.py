@@ -7,10 +7,9 @@ pandera schema, reporting every problem with its file, column and lines.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
-
-import itertools
 
 import numpy as np
 import pandas as pd
@@ -227,16 +226,19 @@ def _infer_column(values: pd.Series, config: DatasetSettings) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
         return values
     text = _text(values)
-    present = text.dropna()
-    if present.empty or present.str.match(r"^0\d").any():
+    strings = arrow_strings(text)
+    present = len(strings) - strings.null_count
+    zero_first = strings.filter(pc.fill_null(pc.starts_with(strings, "0"), False))
+    if not present or (len(zero_first) and pc.any(pc.match_substring_regex(zero_first, r"^0\d")).as_py()):
         return text
-    if _numbers(present.iloc[:1000], config).notna().all():  # a cheap look before converting every value
+    sample = text_series(strings.drop_null().slice(0, 1000), pd.RangeIndex(min(present, 1000)))
+    if _numbers(sample, config).notna().all():  # a cheap look before converting every value
         numbers = _numbers(text, config)
-        if numbers.notna().sum() == len(present):
+        if numbers.notna().sum() == present:
             return numbers.astype(float)
     if values.name and re.search(r"(^|_)(date|at)$", str(values.name)):
         stamps = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
-        if stamps.notna().sum() == len(present):
+        if stamps.notna().sum() == present:
             return stamps.dt.as_unit("us")
     return text
 

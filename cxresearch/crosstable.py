@@ -59,13 +59,17 @@ def drop_pii(tables: dict, keep_pii: bool, report: ValidationReport) -> None:
     if keep_pii:
         return
     names = pd.concat([_full_names(frame) for frame in tables.values()])
-    for table, column in _FREE_TEXT.items():
-        if table in tables and column in tables[table] and not names.empty:
-            texts = tables[table][column]
-            redacted = redact_names(texts, names)
-            changed = int((redacted != texts.astype("string")).fillna(False).sum())
+    written = [(table, column) for table, column in _FREE_TEXT.items() if table in tables and column in tables[table]]
+    if written and not names.empty:
+        texts = [tables[table][column] for table, column in written]
+        redacted = redact_names(pd.concat(texts, ignore_index=True), names)  # all texts at once: names read once
+        start = 0
+        for (table, column), original in zip(written, texts):
+            part = redacted.iloc[start:start + len(original)].set_axis(original.index)
+            start += len(original)
+            changed = int((part != original.astype("string")).fillna(False).sum())
             if changed:
-                tables[table] = tables[table].assign(**{column: redacted})
+                tables[table] = tables[table].assign(**{column: part})
                 report.notes.append(_("%(table)s: replaced customers' names written in %(n)s %(column)s(s) "
                                       "with [name].") % {"table": table, "n": format_count(changed), "column": column})
     for table, frame in tables.items():
@@ -112,7 +116,7 @@ def check_scopes(tables: dict, config: DatasetSettings, report: ValidationReport
         frame = tables.get(table)
         for column in ("channel", "touchpoint", "stage"):
             if frame is not None and column in frame.columns:
-                known |= set(frame[column].dropna().unique())
+                known |= _distinct(frame[column])
     unknown = ~interventions["scope"].isin(known)
     report_values(report, file_name, "scope", unknown, interventions["scope"],
                    "is not a channel, touchpoint or stage of the data; expected one of "
@@ -130,8 +134,13 @@ def fill_stages(tables: dict, config: DatasetSettings, report: ValidationReport)
         found = pc.index_in(arrow_strings(events["touchpoint"]), value_set=touchpoints)
         events = events.assign(stage=text_series(stages.take(found), events.index))
         tables["events"] = events
-    unmapped = sorted(set(events["touchpoint"].dropna().unique()) - set(lookup))
+    unmapped = sorted(_distinct(events["touchpoint"]) - set(lookup))
     if unmapped:
         report.notes.append(_("events: %(n)s touchpoint(s) belong to no stage in %(file)s: %(touchpoints)s") % {
             "n": len(unmapped), "file": CONFIG_FILE,
             "touchpoints": ", ".join(unmapped[:10]) + ("..." if len(unmapped) > 10 else "")})
+
+
+def _distinct(values: pd.Series) -> set[str]:
+    """The distinct values of a text column, missing values left out."""
+    return set(pc.unique(arrow_strings(values)).drop_null().to_pylist())
