@@ -86,7 +86,7 @@ TABLES: dict[str, dict[str, str]] = {
                     **_with_interval("rank", "count"), **_with_interval("beta", "score"), "direction": "text",
                     "performance": "number", "quadrant": "text", "priority": "count", "correlation": "score",
                     "share": "share", "significant": "flag", "mean": "number"},
-    "topics": {"topic": "text", "kind": "text", "terms": "list", "n": "count", "share": "share",
+    "topics": {"topic": "text", "kind": "text", "terms": "text", "n": "count", "share": "share",
                "languages": "text", "sentiment": "score", "positive": "share", "negative": "share",
                "stability": "score", "examples": "list"},
     "topic impact": {"topic": "text", "n": "count", "share": "share", "nps": "number", "nps_without": "number",
@@ -153,7 +153,8 @@ LABELS = {
     "avg_order_value": N_("average order value"), "n_events": N_("events"), "n_sessions": N_("sessions"),
     "n_purchases": N_("purchases"), "n_channels": N_("channels used"), "n_surveys": N_("survey answers"),
     "n_reviews": N_("reviews"), "recency_days": N_("days since last visit"),
-    "tenure_days": N_("days since first visit"),
+    "tenure_days": N_("days since first visit"), "share_change": N_("share change"),
+    "share_of_first": N_("share of first"), "share_of_the_separation": N_("share of the separation"),
 }
 #: Name patterns: prefix -> how the rest of the name reads (``rating_delivery`` -> "Rating: delivery").
 PATTERNS = {"rating_": N_("rating: %(name)s"), "share_": N_("%(name)s share")}

@@ -68,7 +68,7 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None,
     first column (``k`` of the persona selection), an unnamed one is hidden; a
     wide table scrolls inside the page's width. The compact view (the default)
     fits more of a table in the page: a value and its interval bounds read as one
-    column, "79.7% (69.2%–87.3%)", and estimation details
+    column, "79.7% (69.2–87.3%)" on one line, and estimation details
     (:data:`cxresearch.columns.DETAILS`) are left out.
 
     Parameters
@@ -103,6 +103,7 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None,
     headers = {column: header(column) for column in shown.columns}
     if compact:
         shown = _compact(shown, column_kinds, formats, headers)
+    intervals = [column for column in shown.columns if formats[column] is str]
     numbers = [column for column in shown.columns if column_kinds[column] in _RIGHT_ALIGNED]
     words = [column for column in shown.columns if column not in numbers]
     alignment = [{"selector": f"th.col_heading.col{i}",
@@ -113,6 +114,7 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None,
             .hide(axis="index")
             .set_properties(subset=numbers, **{"text-align": "right"})
             .set_properties(subset=words, **{"text-align": "left"})
+            .set_properties(subset=intervals, **{"white-space": "nowrap"})
             .set_table_styles(alignment, overwrite=False)
             .set_table_attributes('style="display:block;max-width:100%;overflow-x:auto"'))
 
@@ -130,7 +132,7 @@ def _compact(shown: pd.DataFrame, kinds: dict, formats: dict, headers: dict) -> 
             continue
         write = formats[column]
         shown[column] = [i18n.MISSING if pd.isna(value) else write(value) if pd.isna(low) or pd.isna(high)
-                         else f"{write(value)} ({write(low)}–{write(high)})"
+                         else f"{write(value)} ({write(low).removesuffix('%')}–{write(high)})"
                          for value, low, high in zip(shown[column], shown[bounds[0]], shown[bounds[1]])]
         shown = shown.drop(columns=bounds)
         formats[column] = str
@@ -142,7 +144,9 @@ def _compact(shown: pd.DataFrame, kinds: dict, formats: dict, headers: dict) -> 
 _RIGHT_ALIGNED = NUMERIC_KINDS | {"duration", "date"}
 #: Kinds that format values of one dtype only: a column of another dtype reads by its dtype.
 _FITS = {**dict.fromkeys(NUMERIC_KINDS, pd.api.types.is_numeric_dtype),
-         "duration": pd.api.types.is_timedelta64_dtype, "date": pd.api.types.is_datetime64_any_dtype}
+         "duration": pd.api.types.is_timedelta64_dtype, "date": pd.api.types.is_datetime64_any_dtype,
+         "text": lambda values: not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values),
+         "list": lambda values: values.map(_is_list).any()}
 
 
 def _kind(values: pd.Series, declared: str | None) -> str:
@@ -150,7 +154,8 @@ def _kind(values: pd.Series, declared: str | None) -> str:
 
     A declared kind that does not fit is a reader's own column that shares a
     library name: a pivot of verdicts by metric (columns csat and nps holding
-    words), or a column named share holding percents; they read by their dtype.
+    words), a column named share holding percents, a column named missing
+    holding numbers; they read by their dtype.
     """
     if declared is not None and _FITS.get(declared, lambda _values: True)(values) and (
             declared != "share" or bool(values.dropna().between(-1, 1).all())):
@@ -164,9 +169,13 @@ def _kind(values: pd.Series, declared: str | None) -> str:
     if pd.api.types.is_numeric_dtype(values):
         whole = pd.api.types.is_integer_dtype(values) or np.allclose(values.dropna() % 1, 0)
         return "count" if whole else "number"
-    if values.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
+    if values.map(_is_list).any():
         return "list"
     return "text"
+
+
+def _is_list(value) -> bool:
+    return isinstance(value, (list, tuple, np.ndarray))
 
 
 def _formatter(kind: str, decimals: int):

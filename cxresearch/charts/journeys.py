@@ -126,18 +126,25 @@ def emotion_curve(stages: pd.DataFrame) -> go.Figure:
                                 yaxis={"title": _("mean CSAT (1-5)"), "range": [1, 5]})
 
 
-def funnel_chart(funnel: pd.DataFrame, *, name_col: str = "name", title: str | None = None) -> go.Figure:
-    """Customers at each ordered step with the share kept from the first (:meth:`JourneyMap.funnel`, or the
-    journey's stages with ``name_col="stage"``), the counts written in full with the reader's separators;
-    *title* defaults to "Funnel"."""
-    check_columns(funnel, [name_col, "customers"], chart="funnel_chart", source="JourneyMap.funnel(steps)")
+def funnel_chart(funnel: pd.DataFrame, *, name_col: str = "name", share_col: str | None = None,
+                 title: str | None = None) -> go.Figure:
+    """Customers at each ordered step (:meth:`JourneyMap.funnel`), the counts written in full with the reader's
+    separators, each with the share kept from the first step; or, with *share_col*, with that share (the
+    journey's stages: ``name_col="stage", share_col="share"``, the share of all customers reaching each stage,
+    which is no funnel: a later stage may reach more customers). *title* defaults to "Funnel"."""
+    check_columns(funnel, [name_col, "customers", *([share_col] if share_col else [])], chart="funnel_chart",
+                  source="JourneyMap.funnel(steps)")
     names = pd.unique(funnel[name_col].astype(str))
-    kept = _("%(share)s of the first") % {"share": "%{percentInitial:.0%}"}
+    if share_col is None:
+        share, words = "%{percentInitial:.0%}", _("%(share)s of the first")
+    else:
+        share, words = "%{customdata:.0%}", _("%(share)s of customers")
     return go.Figure([
         go.Funnel(y=rows[name_col].astype(str), x=rows["customers"], name=str(name),
-                  text=[format_count(n) for n in rows["customers"]], textinfo="text+percent initial",
-                  texttemplate="%{text} · %{percentInitial:.0%}",
-                  hovertemplate="%{y}: %{text} " + _("customers") + " · " + kept + "<extra>%{fullData.name}</extra>")
+                  text=[format_count(n) for n in rows["customers"]], textinfo="text",
+                  customdata=rows[share_col] if share_col else None, texttemplate="%{text} · " + share,
+                  hovertemplate="%{y}: %{text} " + _("customers") + " · " + words % {"share": share}
+                                + "<extra>%{fullData.name}</extra>")
         for name, rows in _by_persona(funnel)
     ]).update_layout(title=title or _("Funnel"), separators=separators(), yaxis=category_axis(names),
                      height=height_for(len(names), per_row=60))

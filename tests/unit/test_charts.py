@@ -91,8 +91,8 @@ def test_funnel_chart_draws_each_personas_steps_with_the_share_kept_from_the_fir
     assert [trace.name for trace in figure.data] == ["Browsers", "Loyal"]
     assert [list(trace.x) for trace in figure.data] == [[100, 40, 10], [50, 45, 40]]
     assert all(list(trace.y) == steps for trace in figure.data)
-    assert figure.data[0].textinfo == "text+percent initial"         # 40% and 10% kept from the first step
-    assert list(figure.data[0].text) == ["100", "40", "10"] and "%{percentInitial:.0%}" in figure.data[0].texttemplate
+    assert list(figure.data[0].text) == ["100", "40", "10"]               # 40% and 10% kept from the first step
+    assert figure.data[0].texttemplate == "%{text} · %{percentInitial:.0%}"
     single = charts.funnel_chart(funnel[funnel["persona"] == "Loyal"].drop(columns="persona"))
     assert [trace.name for trace in single.data] == ["all"] and list(single.data[0].x) == [50, 45, 40]
     with pytest.raises(ParameterError, match=r"funnel_chart needs the columns .*missing \['customers'\]"):
@@ -101,10 +101,12 @@ def test_funnel_chart_draws_each_personas_steps_with_the_share_kept_from_the_fir
 
 def test_funnel_counts_read_in_full_with_the_readers_separators():
     """Plotly would write 14904 customers as "14.904k"; the funnel writes 14,904 (14.904 in Italian)."""
-    stages = pd.DataFrame({"stage": ["awareness", "purchase"], "customers": [14904, 2311]})
+    stages = pd.DataFrame({"stage": ["awareness", "purchase"], "customers": [14904, 2311], "share": [0.74, 0.97]})
     figure = charts.funnel_chart(stages, name_col="stage")
     assert list(figure.data[0].y) == ["awareness", "purchase"] and list(figure.data[0].text) == ["14,904", "2,311"]
     assert figure.data[0].texttemplate == "%{text} · %{percentInitial:.0%}"
+    reach = charts.funnel_chart(stages, name_col="stage", share_col="share").data[0]   # stages: no funnel
+    assert list(reach.customdata) == [0.74, 0.97] and reach.texttemplate == "%{text} · %{customdata:.0%}"
     with i18n.using("it"):
         figure = charts.funnel_chart(stages, name_col="stage")
     assert list(figure.data[0].text) == ["14.904", "2.311"] and figure.layout.separators == ",."

@@ -85,8 +85,9 @@ def test_text_left_numbers_right_headers_alike():
 
 def test_headers_and_values_read_from_one_label_table():
     assert [header(c) for c in ("rating_delivery", "avg_order_value", "nps", "csat_mean_high", "did_p_value",
-                                      "mde", "k")] == [
-        "Rating: delivery", "Average order value", "NPS", "CSAT mean high", "DiD p value", "MDE", "k"]
+                                      "mde", "k", "share_app", "share_change", "share_of_first")] == [
+        "Rating: delivery", "Average order value", "NPS", "CSAT mean high", "DiD p value", "MDE", "k", "App share",
+        "Share change", "Share of first"]
     assert [value_label(v) for v in ("csat", "exit_rate", "rating_price", "fix first", "home")] == [
         "CSAT", "Exit rate", "Rating: price", "fix first", "home"]
     assert column_label("rating_delivery") == "rating: delivery"       # in a sentence or on an axis
@@ -112,11 +113,19 @@ def test_compact_view_reads_a_value_and_its_interval_as_one_column_and_leaves_de
     styler = pretty(kpis)
     assert cells(styler) == [["NPS", "26.3 (19.9–32.4)", "841"], ["CSAT", "75.5", "805"]]
     assert ">Value (interval)<" in styler.to_html() and ">SE<" not in styler.to_html()
-    assert styler.ctx[(0, 1)] == [("text-align", "right")]                # still a number: right-aligned
+    assert styler.ctx[(0, 1)] == [("text-align", "right"), ("white-space", "nowrap")]   # a number, on one line
     assert cells(pretty(kpis, compact=False))[0] == ["NPS", "26.3", "19.9", "32.4", "3.2", "841", "1.3"]
     assert kpis.columns.tolist() == ["metric", "value", "low", "high", "se", "n", "design_effect"]
     stages = pd.DataFrame({"stage": ["service"], "csat": [41.2], "csat_low": [32.9], "csat_high": [50.0],
                            "csat_mean": [3.4], "csat_mean_low": [3.1], "csat_mean_high": [3.7]})
-    assert cells(pretty(stages)) == [["service", "41.2% (32.9%–50.0%)", "3.4 (3.1–3.7)"]]
+    assert cells(pretty(stages)) == [["service", "41.2% (32.9–50.0%)", "3.4 (3.1–3.7)"]]
     with i18n.using("it"):
         assert cells(pretty(kpis.iloc[:1]))[0][1] == "26,3 (19,9–32,4)"
+
+
+def test_a_users_column_sharing_a_library_name_reads_by_its_values():
+    """``missing`` is a sentence in the library's analyses table; a data-quality table's share of missing cells is
+    a number; a comma-separated string is not split as if it were a list."""
+    table = pd.DataFrame({"missing": [0.8821], "examples": ["arrived, shipping"]})
+    assert cells(pretty(table)) == [["0.9", "arrived, shipping"]]
+    assert cells(pretty(table, kinds={"missing": "share"})) == [["88.2%", "arrived, shipping"]]
