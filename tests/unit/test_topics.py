@@ -148,3 +148,13 @@ def test_stop_words_are_not_lemmatised_into_topic_terms():
     themes = topics(["It worked for a week, then it stopped", "The delivery was late and the parcel was damaged"],
                     scores=[0, 0], n_boot=0).membership
     assert themes.loc[0, "Product quality"]
+
+
+def test_the_topic_table_shows_terms_as_written_and_examples_one_after_another():
+    from cxresearch.display import pretty
+
+    summary = topics(["The parcel arrived late", "Late parcel, again", "Rude staff in the store"], scores=[0, 0, 0],
+                     n_boot=0).summary
+    html = pretty(summary).to_html()
+    for terms, examples in summary[["terms", "examples"]].itertuples(index=False):
+        assert f">{terms}<" in html and f">{' · '.join(examples)}<" in html      # not "p · a · r · c · e · l"
