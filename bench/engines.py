@@ -32,7 +32,7 @@ from run import SIZES, dataset  # noqa: E402  (the bench's cached datasets)
 STEPS = ("transitions", "stage table", "KPI counts by channel")
 
 
-def _measure(folder: str, engine: str, memory: str) -> dict:
+def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> dict:
     """Seconds of each step on *engine* (run in this process), and of the Spark session's start."""
     from cxresearch import sql
 
@@ -56,16 +56,16 @@ def _measure(folder: str, engine: str, memory: str) -> dict:
             "stage table": lambda: sql.stage_counts(events, stages=list(stages), touchpoint_stage=touchpoint_stage,
                                                     engine=engine),
             "KPI counts by channel": lambda: sql.kpi_counts(surveys, by=["channel"], engine=engine)}
-    for step in STEPS:
+    for step in steps:
         start = time.perf_counter()
         runs[step]()
         seconds[step] = time.perf_counter() - start
     return seconds
 
 
-def _in_subprocess(folder: Path, engine: str, memory: str) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--measure", str(folder), engine, "--spark-memory", memory],
-                          capture_output=True, text=True)
+def _in_subprocess(folder: Path, engine: str, memory: str, steps) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--measure", str(folder), engine, "--spark-memory", memory,
+                           "--steps", *steps], capture_output=True, text=True)
     if done.returncode:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -83,10 +83,11 @@ def main() -> None:
     parser.add_argument("--data", nargs="+", help="dataset folders to use instead of the cached sizes")
     parser.add_argument("--engines", nargs="+", default=["duckdb", "spark"], choices=["duckdb", "spark"])
     parser.add_argument("--spark-memory", default="6g", help="driver memory of the local Spark session")
+    parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=STEPS)
     parser.add_argument("--measure", nargs=2, metavar=("FOLDER", "ENGINE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(_measure(*args.measure, args.spark_memory)))
+        print(json.dumps(_measure(*args.measure, args.spark_memory, args.steps)))
         return
     folders = [Path(f) for f in args.data] if args.data else [dataset(size) for size in args.sizes]
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2-core machine; seconds scale with load, ratios less)")
@@ -94,11 +95,11 @@ def main() -> None:
     print("|---|---|" + "---|" * len(args.engines) + "---|")
     for folder in folders:
         n = f"{_events(folder):,}"
-        results = {engine: _in_subprocess(folder, engine, args.spark_memory) for engine in args.engines}
+        results = {engine: _in_subprocess(folder, engine, args.spark_memory, args.steps) for engine in args.engines}
         for engine, result in results.items():
             if "error" in result:
                 print(f"| {n} | {engine} failed: {result['error']} |")
-        steps = [s for s in ("Spark session start", *STEPS) if any(s in r for r in results.values())]
+        steps = [s for s in ("Spark session start", *args.steps) if any(s in r for r in results.values())]
         for step in steps:
             cells = [f"{results[e][step]:.1f}" if step in results[e] else "" for e in args.engines]
             both = all(step in results.get(e, {}) for e in ("duckdb", "spark"))

@@ -14,9 +14,9 @@ as the in-memory pandas paths give (tests/unit/test_engines.py):
   :func:`cxresearch.features.event_features` (its DuckDB path).
 
 The sessions are cut in SQL by ``journey.sql`` as :mod:`cxresearch.sessions`
-cuts them, except for events of one customer at the same instant: SQL orders
-them by touchpoint and channel (a lake table has no file order). Rows are not
-suppressed here: callers apply ``min_group_size`` to what they show.
+cuts them; events of one customer at the same instant keep the file order of
+a DataFrame, and on a lake table (no file order) follow touchpoint and channel.
+Rows are not suppressed here: callers apply ``min_group_size`` to what they show.
 """
 from __future__ import annotations
 
@@ -54,13 +54,19 @@ def _stage_map(mapping: dict) -> pd.DataFrame:
 def journey_query(columns, *, touchpoint_stage: bool = False) -> str:
     """``journey.sql`` for an events table with *columns*; stages from ``stage_map`` when *touchpoint_stage*."""
     fill = {name: _quoted(name) if name in columns else "NULL" for name in _JOURNEY_OPTIONAL}
+    fill["tie"] = "event_row" if "event_row" in columns else "touchpoint, channel"
     if "stage" not in columns and touchpoint_stage:
         fill["stage"] = "(SELECT max(stage_map.stage) FROM stage_map WHERE stage_map.touchpoint = events.touchpoint)"
     return _text("journey").format(**fill)
 
 
 def _journey_tables(events, *, engine: str, stages, touchpoint_stage, gap, spark):
-    """The query's text, tables and parameters shared by every journey aggregation."""
+    """The query's text, tables and parameters shared by every journey aggregation.
+
+    A DataFrame gets ``event_row`` (its row order), so events at the same instant keep the file order, as in pandas.
+    """
+    if isinstance(events, pd.DataFrame) and "event_row" not in events.columns:
+        events = events.assign(event_row=np.arange(len(events)))
     columns = table_columns(events, engine=engine, spark=spark)
     mapping = dict(touchpoint_stage or {})
     order = list(stages)   # stages found in the data but not listed follow alphabetically (journey.sql)

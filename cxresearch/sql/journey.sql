@@ -1,12 +1,13 @@
 -- The sessionised events ("journey"): cxresearch.sessions' definition in SQL.
--- Each customer's events in time order (ties by touchpoint, then channel), cut where the customer or the
+-- Each customer's events in time order (ties by event_row, the file order, when the table
+-- has it, else by touchpoint, then channel), cut where the customer or the
 -- session_id changes (a missing id is a value of its own) or where more than $gap_us microseconds pass
 -- (never between two events that both carry an id when $trust_ids). {session_id}, {stage}, {value} and
 -- {event} are the columns, or NULL where the table lacks them; stage_order(stage, rank) ranks the stages.
 WITH ordered AS (
     SELECT customer_id, timestamp, channel, touchpoint, {session_id} AS session_id, {stage} AS stage,
            {value} AS value, {event} AS event,
-           row_number() OVER (PARTITION BY customer_id ORDER BY timestamp, touchpoint, channel) AS customer_position
+           row_number() OVER (PARTITION BY customer_id ORDER BY timestamp, {tie}) AS customer_position
     FROM events
 ), previous AS (
     SELECT *,

@@ -254,3 +254,28 @@ def test_personas_are_assigned_in_the_engine_as_the_model_predicts(engine, tmp_p
     assign_personas(new.reset_index(), model, engine=engine, into=tmp_path / "personas.parquet")
     written = pd.read_parquet(tmp_path / "personas.parquet").sort_values("customer_id", ignore_index=True)
     assert_same(written, result)
+
+
+@pytest.mark.spark
+def test_event_features_sql_gives_the_duckdb_table_on_spark(spark):
+    from cxresearch.sql import event_features_query, gap_parameters
+
+    events = JOURNEYS.assign(value=[np.nan, np.nan, 20.0, np.nan, np.nan, 15.0, np.nan],
+                             stage=JOURNEYS["touchpoint"].map(TOUCHPOINT_STAGE), event_row=np.arange(len(JOURNEYS)))
+    query = event_features_query(list(events.columns), channels=["app", "store", "web"], stages=STAGES,
+                                 service_channels=("chat",))
+    by_engine = [execute(query, {"events": events}, engine=engine, parameters=gap_parameters("30min"))
+                 .sort_values("customer_id", ignore_index=True) for engine in ("duckdb", "spark")]
+    assert by_engine[0][["customer_id", "n_events", "n_sessions", "n_purchases", "spend"]].values.tolist() == [
+        ["a", 4, 2, 1, 20.0], ["b", 3, 1, 1, 15.0]]
+    assert_same(by_engine[1], by_engine[0])
+
+
+def test_events_at_one_instant_keep_the_file_order(engine):
+    from cxresearch.sql import transitions
+
+    events = JOURNEYS.assign(timestamp=JOURNEYS["timestamp"].where(JOURNEYS["customer_id"].ne("a"),
+                                                                   pd.Timestamp("2024-01-01 10:00", tz="UTC")))
+    result = transitions(events, gap="30min", engine=engine)   # a: home > product > cart > product, in file order
+    assert ("product", "cart", 1) in map(tuple, result[["from_touchpoint", "to_touchpoint", "count"]].values.tolist())
+    assert_same(result, journey_map(events).transitions)
