@@ -127,7 +127,10 @@ def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings,
             out[column] = _parse_numbers(values, name, column, config, report)
         elif column in schemas.IDS or column in schemas.LOWERCASE:
             text = _text(values)
-            out[column] = text.str.lower() if column in schemas.LOWERCASE else text
+            if column in schemas.LOWERCASE:
+                strings = arrow_strings(text)
+                text = text_series(_unless_same(pc.utf8_lower(strings), strings), text.index, name=column)
+            out[column] = text
         elif column in FREE_TEXT:
             out[column] = _text(values, strip=False)
         else:
@@ -146,12 +149,17 @@ def _text(values: pd.Series, *, strip: bool = True) -> pd.Series:
     if not _is_text(values):
         values = values.astype("str").where(values.notna())
     text = arrow_strings(values)
-    stripped = pc.utf8_trim_whitespace(text)
+    stripped = _unless_same(pc.utf8_trim_whitespace(text), text)
     missing = pc.or_(pc.is_null(text), pc.is_in(stripped, value_set=_NA_SPELLINGS))
     kept = stripped if strip else text
     if pc.sum(missing).as_py():
         kept = pc.if_else(missing, pa.scalar(None, type=pa.large_string()), kept)
     return text_series(kept, values.index, name=values.name)
+
+
+def _unless_same(changed: pa.ChunkedArray, original: pa.ChunkedArray) -> pa.ChunkedArray:
+    """*original* when *changed* holds the same strings: the read buffers are kept instead of a second copy."""
+    return original if pc.all(pc.equal(changed, original)).as_py() is not False else changed
 
 
 def arrow_strings(values: pd.Series) -> pa.ChunkedArray:
