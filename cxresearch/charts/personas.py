@@ -9,8 +9,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..i18n import _, format_percent
+from ..i18n import _, format_number, format_percent
 from ..personas import feature_label
+from ..personas.selection import HIGHLY_STABLE
 from ..privacy import MIN_GROUP_SIZE, suppress_small
 from .layout import category_axis, check_columns, height_for, separators
 
@@ -104,21 +105,38 @@ def projection_chart(points: pd.DataFrame) -> go.Figure:
                                 yaxis_title=variance % {"axis": "PC2", "share": format_percent(explained[1], decimals=0)})
 
 
-def k_selection_chart(selection: pd.DataFrame, *, stability_threshold: float | None = None) -> go.Figure:
-    """Silhouette and bootstrap stability per number of personas, the chosen k marked (``model.selection_``)."""
+def k_selection_chart(selection: pd.DataFrame, *, stability_threshold: float | None = None,
+                      highly_stable: float | None = HIGHLY_STABLE) -> go.Figure:
+    """Silhouette and per-persona bootstrap Jaccard per number of personas, the chosen k marked
+    (``model.selection_``).
+
+    The stability panel draws the mean Jaccard of the personas (with its SD)
+    and, when ``selection`` has ``min_stability``, the least stable persona's:
+    the line the two thresholds apply to. *stability_threshold* is the one every
+    persona must reach for a number to be eligible, *highly_stable* the one from
+    which the largest such number is preferred.
+    """
     check_columns(selection, ["silhouette", "stability", "stability_sd", "chosen"], chart="k_selection_chart",
                   source="model.selection_")
     figure = make_subplots(rows=1, cols=2, subplot_titles=(_("Silhouette (higher is better)"),
-                                                           _("Stability: mean bootstrap Jaccard")))
+                                                           _("Stability: bootstrap Jaccard of the personas")))
     k = selection.index.to_numpy()
-    figure.add_trace(go.Scatter(x=k, y=selection["silhouette"], mode="lines+markers", name=_("silhouette")), 1, 1)
-    figure.add_trace(go.Scatter(x=k, y=selection["stability"], mode="lines+markers", name=_("stability"),
+    figure.add_trace(go.Scatter(x=k, y=selection["silhouette"], mode="lines+markers", name=_("silhouette"),
+                                showlegend=False), 1, 1)
+    figure.add_trace(go.Scatter(x=k, y=selection["stability"], mode="lines+markers", name=_("mean of the personas"),
                                 error_y={"type": "data", "array": selection["stability_sd"]}), 1, 2)
-    if stability_threshold is not None:
-        figure.add_hline(y=stability_threshold, line_dash="dot", row=1, col=2,
-                         annotation_text=_("stability threshold"))
+    if "min_stability" in selection:
+        figure.add_trace(go.Scatter(x=k, y=selection["min_stability"], mode="lines+markers",
+                                    name=_("least stable persona"), line={"dash": "dot"}), 1, 2)
+    lines = ((stability_threshold, _("eligible: every persona at least %(value)s")),
+             (highly_stable, _("preferred: every persona at least %(value)s")))
+    for value, text in lines:
+        if value is not None:
+            figure.add_hline(y=value, line_dash="dot", line_color="#7f7f7f", row=1, col=2,
+                             annotation_text=text % {"value": format_number(value, decimals=2)},
+                             annotation_position="bottom right")
     for chosen in selection.index[selection["chosen"]]:
         figure.add_vline(x=chosen, line_dash="dash", line_color="#2ca02c")
-    return figure.update_layout(title=_("Choosing the number of personas"), showlegend=False,
-                                separators=separators()).update_xaxes(
+    return figure.update_layout(title=_("Choosing the number of personas"), separators=separators(),
+                                legend={"orientation": "h", "y": -0.25}).update_xaxes(
         title_text=_("number of personas"), tickmode="array", tickvals=list(k))

@@ -88,7 +88,9 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
     max_missing : float
         Largest share of missing values of a default active column (0.5).
     stability_threshold : float
-        Mean bootstrap ARI below which a k is not chosen.
+        Bootstrap Jaccard every persona must reach for a k to be eligible; a persona
+        under it is marked unstable. (Among eligible k, the largest whose personas all
+        reach 0.85, highly stable, is preferred.)
     score_tolerance : float
         Silhouette difference within which fewer personas are preferred.
     n_bootstrap : int
@@ -108,7 +110,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         min_stability (the least stable persona's), min_size (smallest persona in the sample),
         top_variable and top_share (0-1) of the separation, mirror_pairs, eligible, chosen.
     stability_ : float
-        Stability (mean bootstrap ARI) of the chosen k.
+        Mean bootstrap Jaccard of the chosen personas (NaN for one group).
     personas_ : pandas.DataFrame
         Per persona id: name, size, share (0-1), stability, unstable, distinctiveness, top_traits,
         channels, suppressed and, from :func:`fit_personas` when some persona has answers,

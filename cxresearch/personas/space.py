@@ -106,9 +106,15 @@ def preprocessor(frame: pd.DataFrame) -> ColumnTransformer:
     return ColumnTransformer(parts, verbose_feature_names_out=False)
 
 
+def _as_text(values):
+    """Values as a fixed-width text array: scikit-learn counts categories of one with numpy, of objects one by one."""
+    return np.asarray(values, dtype=str)
+
+
 def text_encoder():
     """One-hot encoding of text columns ("region=north"), missing as its own category, rare ones grouped."""
     return make_pipeline(SimpleImputer(strategy="constant", fill_value="missing", keep_empty_features=True),
+                         FunctionTransformer(_as_text, feature_names_out="one-to-one"),
                          OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORIES,
                                        sparse_output=False, feature_name_combiner=_category_name))
 

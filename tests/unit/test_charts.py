@@ -256,7 +256,18 @@ def test_k_selection_chart_labels_every_k():
     assert {shape.x0 for shape in figure.layout.shapes if shape.line.dash == "dash"} == {3}
     # the stability the model computes is the bootstrap Jaccard of each persona (personas/selection.py)
     assert [a.text for a in figure.layout.annotations][:2] == ["Silhouette (higher is better)",
-                                                               "Stability: mean bootstrap Jaccard"]
+                                                               "Stability: bootstrap Jaccard of the personas"]
+
+
+def test_k_selection_chart_draws_both_thresholds_on_the_least_stable_persona():
+    selection = pd.DataFrame({"silhouette": [0.3, 0.25], "stability": [0.95, 0.8], "stability_sd": 0.05,
+                              "min_stability": [0.9, 0.5], "chosen": [True, False]}, index=pd.Index([3, 4], name="k"))
+    figure = charts.k_selection_chart(selection, stability_threshold=0.6)
+    assert [trace.name for trace in figure.data] == ["silhouette", "mean of the personas", "least stable persona"]
+    assert list(figure.data[2].y) == [0.9, 0.5]
+    assert sorted(shape.y0 for shape in figure.layout.shapes if shape.line.dash == "dot") == [0.6, 0.85]
+    texts = [a.text for a in figure.layout.annotations]
+    assert "eligible: every persona at least 0.60" in texts and "preferred: every persona at least 0.85" in texts
 
 
 def test_intervention_chart_refuses_a_bare_table():
