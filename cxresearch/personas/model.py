@@ -420,7 +420,6 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
                               "top_traits": self.traits_.apply(top_traits, axis=1, similar=similar),
                               "channels": self.profiles_.apply(preferred_channels, axis=1),
                               "suppressed": suppressed})
-        table.attrs["kinds"] = {"stability": "score", "unstable": "flag", "distinctiveness": "score"}
         described = table.columns.difference(["name", "size", "share", "stability", "unstable", "suppressed"])
         table.loc[suppressed, described] = np.nan
         self.personas_ = table
@@ -476,9 +475,7 @@ def fit_personas(ds, *, n_personas="auto", random_state=None, min_group_size: in
     kpis = persona_kpis(ds.surveys, model.labels_, min_group_size).reindex(model.personas_.index)
     answered = {column.split("_")[0] for column in kpis.columns[kpis.notna().any()]}
     kpis = kpis[[column for column in kpis.columns if column.split("_")[0] in answered]]  # no empty NPS/CSAT columns
-    attrs = dict(model.personas_.attrs)
     model.personas_ = model.personas_.drop(columns=kpis.columns, errors="ignore").join(kpis)
-    model.personas_.attrs.update(attrs)
     return features, model
 
 

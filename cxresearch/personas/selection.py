@@ -83,8 +83,6 @@ def select(model, sample: np.ndarray, rng) -> tuple[pd.DataFrame, dict, dict, di
         })
     table = pd.DataFrame(rows).set_index("k")
     cap = share_cap(model.preprocessor_, model.max_share)
-    table.attrs["kinds"] = {"top_share": "share", "mirror_pairs": "count", "min_size": "count", "refits": "count",
-                            **dict.fromkeys(["silhouette", "stability", "stability_sd", "min_stability"], "score")}
     table["eligible"] = ((table["min_stability"] >= model.stability_threshold)
                          & (table["min_size"] >= model.min_group_size)
                          & ~(table["top_share"] > cap + SHARE_SLACK) & (table["mirror_pairs"] == 0))
