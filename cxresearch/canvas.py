@@ -200,15 +200,17 @@ def persona_canvases(ds, personas: pd.Series, **options) -> list[Canvas]:
     return canvases
 
 
-def journey_canvases(ds, *, persona_model=None, random_state=0, min_group_size: int = MIN_GROUP_SIZE,
-                     key: str = "canvas") -> HTMLFragment:
+def journey_canvases(ds, *, persona_model=None, voice: dict | None = None, random_state=0,
+                     min_group_size: int = MIN_GROUP_SIZE, key: str = "canvas") -> HTMLFragment:
     """The journey page's canvases: overall and per persona, with the voice analyses the data supports.
 
     Topics of the survey comments, key drivers of NPS and the topics' NPS
     impact are computed when *ds* has what they need (:mod:`cxresearch.capabilities`)
     and left out otherwise, as are the personas without a fitted *persona_model*.
+    *voice* is :func:`voice_inputs` already computed (the research routine's, shared with the voice page).
     """
-    voice = _voice_inputs(ds, random_state=random_state, min_group_size=min_group_size)
+    if voice is None:
+        voice = voice_inputs(ds, random_state=random_state, min_group_size=min_group_size)
     if persona_model:
         canvases = persona_canvases(ds, persona_model.labels_.map(persona_model.personas_["name"]),
                                     min_group_size=min_group_size, **voice)
@@ -217,8 +219,13 @@ def journey_canvases(ds, *, persona_model=None, random_state=0, min_group_size: 
     return render_canvases(canvases, key=key)
 
 
-def _voice_inputs(ds, *, random_state, min_group_size: int) -> dict:
-    """``topics``, ``drivers`` and ``topic_effects`` of *ds*, each None where the data cannot give it."""
+def voice_inputs(ds, *, random_state=0, min_group_size: int = MIN_GROUP_SIZE, compute: dict | None = None) -> dict:
+    """``topics``, ``drivers`` and ``topic_effects`` of *ds* for :func:`journey_canvas`, each None where the data cannot give it.
+
+    *compute* maps ``"topics"``, ``"key_drivers"`` or ``"topic_impact"`` to a
+    function of no argument returning that result, used instead of computing
+    it here (the research routine passes its once-per-run results).
+    """
     surveys = ds.surveys
     cluster_col = "customer_id" if surveys is not None and "customer_id" in surveys.columns else None
     steps = {
@@ -228,13 +235,14 @@ def _voice_inputs(ds, *, random_state, min_group_size: int) -> dict:
                                            min_group_size=min_group_size),
         "topic_impact": lambda: topic_impact(surveys, found["topics"].membership, random_state=random_state,
                                              cluster_col=cluster_col, min_group_size=min_group_size),
+        **(compute or {}),
     }
     found = {}
-    for analysis, compute in steps.items():
+    for analysis in ("topics", "key_drivers", "topic_impact"):
         found[analysis] = None
         if available(ds, analysis) and (analysis != "topic_impact" or found["topics"] is not None):
             try:
-                found[analysis] = compute()
+                found[analysis] = steps[analysis]()
             except DataError:   # the columns are there with too little in them: the lane says so
                 pass
     return {"topics": found["topics"], "drivers": _table(found["key_drivers"]),

@@ -10,8 +10,8 @@ One call of :func:`run` makes one run; the modules follow its data flow:
    with papermill (:mod:`.execution`), several at once and the summary last,
    and renders a code-free page for each (:mod:`cxresearch.report`);
 3. :mod:`.results`: what several pages need (personas, intervention effects,
-   the summary) is computed once per run by whichever notebook asks first
-   (:func:`shared`); the summary writes the machine-readable results into the
+   themes of the comments, key drivers, the themes' NPS impact) is computed
+   once per run by whichever notebook asks first (:func:`shared`); the summary writes the machine-readable results into the
    run folder, compared with the previous run of the same dataset;
 4. :mod:`.runs`: the run's folder ``reports/<run_id>.partial/`` with its
    manifest, renamed to ``reports/<run_id>/`` when it ends; the index
@@ -28,11 +28,13 @@ what only the run itself needs (papermill, nbconvert, the analyses) is
 imported inside the functions that use it.
 """
 from .parameters import SNAPSHOT_VARIABLE, VALIDATION_FILE, RoutineParameters
-from .results import run_interventions, run_personas, run_summary, shared
+from .results import (run_canvas_voice, run_interventions, run_key_drivers, run_personas, run_summary, run_topic_impact,
+                      run_topics, shared)
 from .runner import CELL_TIMEOUT, INTERACTIVE_TAG, KERNEL_LOG, NOTEBOOKS, NOTEBOOKS_DIR, run
 from .runs import SUMMARY_PAGE, Run, previous_run, read_manifest, write_index
 
 __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "SUMMARY_PAGE", "KERNEL_LOG", "CELL_TIMEOUT", "INTERACTIVE_TAG",
            "SNAPSHOT_VARIABLE", "VALIDATION_FILE", "RoutineParameters", "Run", "run",
-           "previous_run", "read_manifest", "run_personas", "run_interventions", "run_summary", "shared",
+           "previous_run", "read_manifest", "run_personas", "run_interventions", "run_topics", "run_key_drivers",
+           "run_topic_impact", "run_canvas_voice", "run_summary", "shared",
            "write_index"]

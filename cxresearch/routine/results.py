@@ -1,7 +1,8 @@
 """Results several pages need, computed once per routine run (:func:`shared`).
 
 The notebooks of a run execute at once, each in its own kernel; what two of
-them need (the personas, the intervention effects) is computed by whichever
+them need (the personas, the intervention effects, the themes of the
+comments, the key drivers and the themes' NPS impact) is computed by whichever
 asks first and read back by the others, from the run's private snapshot
 folder. Outside a routine run (a notebook run by hand) every call computes.
 """
@@ -19,10 +20,14 @@ from .runs import previous_run
 if typing.TYPE_CHECKING:
     import pandas as pd
 
+    from ..drivers import KeyDrivers
     from ..personas import PersonaModel
     from ..summary import Summary
+    from ..topics import Topics
+    from ..voice import TopicImpact
 
-__all__ = ["shared", "run_personas", "run_interventions", "run_summary"]
+__all__ = ["shared", "run_personas", "run_interventions", "run_topics", "run_key_drivers", "run_topic_impact",
+           "run_canvas_voice", "run_summary"]
 
 
 def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFrame, PersonaModel]:
@@ -70,6 +75,55 @@ def run_interventions(parameters: RoutineParameters, dataset=None) -> pd.DataFra
     return shared(parameters, "interventions", lambda: intervention_effects(
         parameters.load() if dataset is None else dataset, random_state=parameters.seed,
         min_group_size=parameters.min_group_size))
+
+
+def run_topics(parameters: RoutineParameters, dataset=None) -> Topics:
+    """Themes of the survey comments (:func:`~cxresearch.topics`), once per run: the voice page and the canvas agree."""
+    from ..topics import topics
+
+    dataset = parameters.load() if dataset is None else dataset
+    return shared(parameters, "topics", lambda: topics(dataset.surveys["comment"], taxonomy=dataset.topic_taxonomy,
+                                                        random_state=parameters.seed))
+
+
+def run_key_drivers(parameters: RoutineParameters, dataset=None) -> KeyDrivers:
+    """Key drivers of NPS among the ``rating_*`` answers (:func:`~cxresearch.key_drivers`), once per run."""
+    from ..drivers import key_drivers
+
+    surveys = (parameters.load() if dataset is None else dataset).surveys
+    return shared(parameters, "key_drivers", lambda: key_drivers(
+        surveys, score_col="nps", driver_cols="rating_*", random_state=parameters.seed,
+        cluster_col=_respondent_col(surveys), min_group_size=parameters.min_group_size))
+
+
+def run_topic_impact(parameters: RoutineParameters, dataset=None, *, topics: Topics | None = None) -> TopicImpact:
+    """NPS points each theme of :func:`run_topics` costs or earns (:func:`~cxresearch.topic_impact`), once per run.
+
+    *topics* is :func:`run_topics` when the caller has it already.
+    """
+    from ..voice import topic_impact
+
+    dataset = parameters.load() if dataset is None else dataset
+    return shared(parameters, "topic_impact", lambda: topic_impact(
+        dataset.surveys, (run_topics(parameters, dataset) if topics is None else topics).membership,
+        random_state=parameters.seed, cluster_col=_respondent_col(dataset.surveys),
+        min_group_size=parameters.min_group_size))
+
+
+def run_canvas_voice(parameters: RoutineParameters, dataset=None) -> dict:
+    """What the journey canvas shows of the voice of the customer (:func:`~cxresearch.canvas.voice_inputs`): the run's
+    themes, key drivers and theme impact, the same as the voice page's."""
+    from ..canvas import voice_inputs
+
+    dataset = parameters.load() if dataset is None else dataset
+    return voice_inputs(dataset, random_state=parameters.seed, min_group_size=parameters.min_group_size, compute={
+        "topics": lambda: run_topics(parameters, dataset), "key_drivers": lambda: run_key_drivers(parameters, dataset),
+        "topic_impact": lambda: run_topic_impact(parameters, dataset)})
+
+
+def _respondent_col(surveys: pd.DataFrame) -> str | None:
+    """The column identifying repeat respondents (their answers are clustered), when the surveys have it."""
+    return "customer_id" if "customer_id" in surveys.columns else None
 
 
 def shared(parameters: RoutineParameters, name: str, compute: typing.Callable[[], typing.Any]):
