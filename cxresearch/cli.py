@@ -61,6 +61,7 @@ def _import(args) -> int:
 
 def _run(args) -> int:
     from .routine import NOTEBOOKS_DIR, RoutineParameters, run
+    from .routine.runs import RUN_LOG, failure_sentence
 
     overrides = dict(args.parameter)
     for name in ("period_start", "period_end", "personas", "seed"):
@@ -71,9 +72,10 @@ def _run(args) -> int:
                  progress=lambda line: print(line, flush=True), language=args.lang)
     if not result.ok:
         error = result.manifest["error"]
-        where = f"notebook {error['notebook']}, cell {error['cell']}: " if error.get("notebook") else ""
-        print(f"cxresearch run: failed: {where}{error['exception']}: {error['message']}", file=sys.stderr)
-        print(f"Run folder: {result.folder}", file=sys.stderr)
+        print(f"cxresearch run: failed: {failure_sentence(error)}", file=sys.stderr)
+        if error["step"] == "input":
+            print(error["message"], file=sys.stderr)   # every problem of every file, written for people
+        print(f"Run log: {result.folder / RUN_LOG}", file=sys.stderr)
         return 1
     print(f"Summary page: {result.summary_page}")
     return 0

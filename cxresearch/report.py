@@ -95,8 +95,9 @@ def render_page(notebook: nbformat.NotebookNode, *, header: dict) -> str:
         The executed notebook.
     header : dict
         What the page header shows: ``title``, ``dataset``, ``period``,
-        ``run_id``, ``generated``, ``version``, ``min_group_size`` and
-        ``pages`` (``[{"title", "href", "current"}]``, links to the run's pages).
+        ``run_id``, ``generated``, ``version``, ``min_group_size``,
+        ``pages`` (``[{"title", "href", "current"}]``, links to the run's pages)
+        and, for a run that did not finish, ``failed`` (one sentence saying what failed).
     """
     exporter = HTMLExporter(template_name="cxreport", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
@@ -113,6 +114,7 @@ def render_index(runs: list[dict], *, latest: str | None, summary_page: str) -> 
     """HTML list of runs (already sorted, newest first).
 
     Each run is a dict with ``run_id``, ``folder``, ``dataset``, ``period``,
-    ``started``, ``status``, ``error`` and ``headline`` (text).
+    ``started``, ``status``, ``error`` (a sentence), ``headline`` (text) and ``log``
+    (the file of the run folder a run that is not ok links to).
     """
     return str(render_template("runs_index.html.j2", runs=runs, latest=latest, summary_page=summary_page))

@@ -14,7 +14,9 @@ seconds what the notebook itself cost.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import traceback
 from datetime import datetime
 from pathlib import Path
 
@@ -27,7 +29,9 @@ from traitlets.config import Config
 
 from .. import i18n
 
-__all__ = ["execute", "describe_failure", "timings", "KernelLoggingToFile", "CPUClock"]
+__all__ = ["execute", "describe_failure", "traceback_text", "timings", "KernelLoggingToFile", "CPUClock"]
+
+_TERMINAL_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
 #: Process id of each kernel started with a :class:`CPUClock`, by the clock's key.
 _KERNEL_PIDS: dict[str, int] = {}
@@ -140,6 +144,15 @@ def describe_failure(exc: Exception) -> dict:
         return {"cell": exc.cell_index + 1, "exception": exc.ename, "message": exc.evalue,
                 "source": exc.source.strip().splitlines()[0] if exc.source.strip() else ""}
     return {"cell": None, "exception": type(exc).__name__, "message": str(exc)}
+
+
+def traceback_text(exc: Exception) -> str:
+    """The traceback of a failure as plain text (for the run log), the kernel's for a failed cell."""
+    if isinstance(exc, papermill.PapermillExecutionError):
+        text = "\n".join(exc.traceback)
+    else:
+        text = "".join(traceback.format_exception(exc))
+    return _TERMINAL_COLOURS.sub("", text).rstrip()
 
 
 def timings(executed: nbformat.NotebookNode, *, slowest: int = 3) -> dict:

@@ -24,12 +24,12 @@ from importlib import resources
 from pathlib import Path
 
 from .. import i18n, notes
-from ..errors import DataError
+from ..errors import DataError, Problem
 from .parameters import SNAPSHOT_VARIABLE, VALIDATION_FILE, RoutineParameters
-from .runs import (PARTIAL, Run, new_run_id, now, saved_results, start_manifest, write_index, write_json,
-                   write_text)
+from .runs import (PARTIAL, RUN_LOG, Run, failure_sentence, new_run_id, now, page_title, saved_results, start_manifest,
+                   write_index, write_json, write_text)
 
-__all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "KERNEL_LOG", "CELL_TIMEOUT", "INTERACTIVE_TAG", "PAGE_TITLES", "run"]
+__all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "KERNEL_LOG", "CELL_TIMEOUT", "INTERACTIVE_TAG", "run"]
 
 #: The routine's notebooks, in the order they run (the summary last).
 NOTEBOOKS = ("00_data_quality", "01_personas", "02_journey_map", "03_voice_of_customer", "05_interventions",
@@ -76,6 +76,10 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
     """
     from ..settings import report_language
 
+    data = Path(parameters.data_dir).resolve()
+    if not data.is_dir():  # nothing to run: no run folder, no index entry
+        raise DataError(Problem(str(data), i18n._("dataset folder not found; expected a folder of CSV/Parquet files. "
+                                                  "No run was started.")))
     with i18n.using(language or report_language(parameters.data_dir)):
         return _run(parameters, reports_dir=reports_dir, notebooks_dir=notebooks_dir, notebooks=notebooks,
                     say=progress or (lambda line: None))
@@ -91,6 +95,7 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
                          run_dir=str(folder))
     manifest = start_manifest(run_id, parameters, Path(notebooks_dir), notebooks)
     write_json(folder / "manifest.json", manifest)
+    say = _logged(say, folder / RUN_LOG)
     say(f"run {run_id}: {parameters.data_dir} ({parameters.period})")
     started, cpu_started = time.perf_counter(), time.process_time()
     snapshot = Path(tempfile.mkdtemp(prefix="cxresearch-snapshot-"))
@@ -111,16 +116,19 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
         manifest.update(status="failed", error={"step": "input", "exception": "DataError", "message": str(exc)})
     finally:
         shutil.rmtree(snapshot, ignore_errors=True)
+    if manifest["status"] == "failed":
+        _relink_pages(manifest, folder, parameters)
+        say(f"  {failure_sentence(manifest['error'])}")
+        say(_failure_detail(manifest["error"]))
     manifest["seconds"] = round(time.perf_counter() - started, 2)
     manifest["cpu_seconds"] = round(time.process_time() - cpu_started + _kernels_cpu(manifest), 2)
     manifest["finished"] = now()
+    say(f"run {run_id}: {manifest['status']} in {_seconds(manifest['seconds'], manifest['cpu_seconds'])}")
     write_json(folder / "manifest.json", manifest)
     final = folder.with_name(run_id)
     folder.rename(final)
-    done = Run(final, manifest)
     write_index(reports)
-    say(f"run {run_id}: {manifest['status']} in {_seconds(manifest['seconds'], manifest['cpu_seconds'])}")
-    return done
+    return Run(final, manifest)
 
 
 def _kernels_cpu(manifest: dict) -> float:
@@ -175,7 +183,7 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
             + ("reinstall cxresearch." if notebooks_dir.resolve() == NOTEBOOKS_DIR
                else "expected a folder holding the routine's notebooks."))})
         return
-    pages = [{"title": _page_title(entry["name"]), "href": f"{entry['name']}.html"} for entry in entries]
+    pages = [{"title": page_title(entry["name"]), "href": f"{entry['name']}.html"} for entry in entries]
     numbered = list(enumerate(entries, start=1))
     lock = threading.Lock()
 
@@ -191,7 +199,7 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
                                          asdict(parameters), cwd=notebooks_dir, kernel_log=folder / KERNEL_LOG,
                                          skip_tag=INTERACTIVE_TAG, timeout=CELL_TIMEOUT)
             rendering = time.perf_counter()
-            header = {**_header(manifest, parameters), "title": report.notebook_title(executed, _page_title(name)),
+            header = {**_header(manifest, parameters), "title": report.notebook_title(executed, page_title(name)),
                       "pages": [{**page, "current": page["href"] == f"{name}.html"} for page in pages]}
             write_text(folder / f"{name}.html", report.render_page(executed, header=header))
             spent = {**execution.timings(executed), "page": round(time.perf_counter() - rendering, 2)}
@@ -202,6 +210,7 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
                     manifest.update(status="failed",
                                     error={"step": "notebook", "notebook": name, **execution.describe_failure(exc)})
             say(f"  {tag} {name} failed: {type(exc).__name__}")
+            say(execution.traceback_text(exc))
             return
         with lock:
             entry.update(status="ok", seconds=round(time.perf_counter() - started, 2), html=f"{name}.html",
@@ -232,15 +241,35 @@ def _seconds(wall: float, cpu: float | None) -> str:
     return f"{wall:.1f} s" + ("" if cpu is None else f" (CPU {cpu:.1f} s)")
 
 
-#: Titles of the routine's pages in the links between them (translated when shown).
-PAGE_TITLES = {"00_data_quality": i18n.N_("Data quality"), "01_personas": i18n.N_("Personas"),
-               "02_journey_map": i18n.N_("Journey map"), "03_voice_of_customer": i18n.N_("Voice of the customer"),
-               "04_summary": i18n.N_("Summary"), "05_interventions": i18n.N_("Interventions")}
+def _relink_pages(manifest: dict, folder: Path, parameters: RoutineParameters) -> None:
+    """Render the pages of a failed run again, linking only the pages it wrote and saying what failed."""
+    import nbformat
+
+    from .. import report
+
+    written = [entry["name"] for entry in manifest["notebooks"] if entry.get("html")]
+    pages = [{"title": page_title(name), "href": f"{name}.html"} for name in written]
+    for name in written:
+        executed = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+        header = {**_header(manifest, parameters), "title": report.notebook_title(executed, page_title(name)),
+                  "pages": [{**page, "current": page["href"] == f"{name}.html"} for page in pages],
+                  "failed": failure_sentence(manifest["error"])}
+        write_text(folder / f"{name}.html", report.render_page(executed, header=header))
 
 
-def _page_title(name: str) -> str:
-    """``"01_personas"`` -> ``"Personas"`` in the language in force."""
-    return i18n._(PAGE_TITLES.get(name, name.split("_", 1)[-1].replace("_", " ").capitalize()))
+def _logged(say, log: Path):
+    """*say*, also appending each line to the run's *log*."""
+    def both(line: str) -> None:
+        with open(log, "a", encoding="utf-8") as stream:
+            stream.write(line + "\n")
+        say(line)
+    return both
+
+
+def _failure_detail(error: dict) -> str:
+    """The failure as recorded in the manifest, for the run log: where, the exception and its whole message."""
+    where = ", ".join(f"{key} {error[key]}" for key in ("step", "notebook", "cell") if error.get(key))
+    return f"  failed at {where}: {error['exception']}: {error['message']}"
 
 
 def _header(manifest: dict, parameters: RoutineParameters) -> dict:

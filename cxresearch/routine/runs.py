@@ -25,11 +25,18 @@ from .. import i18n
 if typing.TYPE_CHECKING:
     from .parameters import RoutineParameters
 
-__all__ = ["Run", "SUMMARY_PAGE", "PARTIAL", "new_run_id", "now", "start_manifest", "saved_results",
-           "write_text", "write_json", "read_manifest", "previous_run", "write_index"]
+__all__ = ["Run", "SUMMARY_PAGE", "RUN_LOG", "PARTIAL", "PAGE_TITLES", "page_title", "failure_sentence", "new_run_id",
+           "now", "start_manifest", "saved_results", "write_text", "write_json", "read_manifest", "previous_run",
+           "write_index"]
 
 #: The page the index and ``latest`` lead to.
 SUMMARY_PAGE = "04_summary.html"
+#: File of a run folder with the run's progress lines and, when it failed, the full detail of the failure.
+RUN_LOG = "run.log"
+#: Titles of the routine's pages in the links between them (translated when shown).
+PAGE_TITLES = {"00_data_quality": i18n.N_("Data quality"), "01_personas": i18n.N_("Personas"),
+               "02_journey_map": i18n.N_("Journey map"), "03_voice_of_customer": i18n.N_("Voice of the customer"),
+               "04_summary": i18n.N_("Summary"), "05_interventions": i18n.N_("Interventions")}
 #: Suffix of the folder of a run that has not ended.
 PARTIAL = ".partial"
 _VERSIONS = ("cxresearch", "pandas", "numpy", "scikit-learn", "scipy", "plotly", "pandera", "duckdb",
@@ -162,7 +169,8 @@ def write_index(reports_dir) -> Path:
     rows = [{"run_id": m["run_id"], "folder": folder.name, "dataset": m["dataset"]["name"],
              "period": i18n.format_period(m["parameters"].get("period_start"), m["parameters"].get("period_end")),
              "started": i18n.format_datetime(m["started"]), "status": m["status"],
-             "error": _error_line(m["error"]), "headline": _headline(m.get("headline"))}
+             "error": failure_sentence(m["error"]), "headline": _headline(m.get("headline")),
+             "log": RUN_LOG if (folder / RUN_LOG).is_file() else "manifest.json"}
             for folder, m in runs]
     index = reports / "index.html"
     write_text(index, report.render_index(rows, latest=latest, summary_page=SUMMARY_PAGE))
@@ -179,14 +187,42 @@ def _point_latest(reports: Path, run_id: str) -> None:
     write_text(reports / "latest.txt", run_id + "\n")
 
 
-def _error_line(error: dict | None) -> str:
+def page_title(name: str) -> str:
+    """``"01_personas"`` -> ``"Personas"`` in the language in force."""
+    return i18n._(PAGE_TITLES.get(name, name.split("_", 1)[-1].replace("_", " ").capitalize()))
+
+
+def failure_sentence(error: dict | None) -> str:
+    """What failed, in one sentence for readers; the exception's own text only when cxresearch wrote it for them.
+
+    An unexpected exception (a library's ``ValueError``...) is named, not quoted:
+    its text and traceback are in the run's log (:data:`RUN_LOG`).
+    """
     if not error:
         return ""
-    where = error.get("notebook", error["step"])
-    if error.get("cell"):
-        where += f", cell {error['cell']}"
-    message = error["message"].strip().splitlines()[0] if error["message"].strip() else ""
-    return f"{where}: {error['exception']}: {message}"
+    first = error["message"].strip().splitlines()[0].rstrip(":") if error["message"].strip() else ""
+    if error["step"] == "input":
+        return i18n._("The data could not be loaded: %(problem)s.") % {"problem": first}
+    if error["step"] != "notebook":
+        return first
+    words = {"page": page_title(error["notebook"]), "cell": error.get("cell") or "?", "message": first,
+             "exception": error["exception"]}
+    if error["exception"] in _own_errors():
+        return i18n._("%(page)s could not be completed (cell %(cell)s): %(message)s") % words
+    return i18n._("%(page)s could not be completed: an unexpected %(exception)s in cell %(cell)s; "
+                  "the run log has the details.") % words
+
+
+def _own_errors() -> set[str]:
+    """Names of cxresearch's exceptions, whose messages are written for people."""
+    from ..errors import CXResearchError
+
+    found, todo = set(), [CXResearchError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return found
 
 
 def _headline(headline: dict | None) -> str:

@@ -58,7 +58,7 @@ def test_a_run_missing_its_notebooks_fails_instead_of_passing_with_no_pages(tmp_
     assert not done.ok and done.manifest["error"]["exception"] == "ParameterError"
     assert "00_data_quality" in done.manifest["error"]["message"] and not list(done.folder.glob("*.html"))
 
-    monkeypatch.setattr(routine, "NOTEBOOKS_DIR", empty)  # the packaged folder, with every notebook gone
+    monkeypatch.setattr(routine.runner, "NOTEBOOKS_DIR", empty)  # the packaged folder, with every notebook gone
     done = routine.run(routine.RoutineParameters(data_dir=str(data)), reports_dir=tmp_path / "r2", notebooks_dir=empty)
     assert not done.ok and "reinstall cxresearch" in done.manifest["error"]["message"]
 

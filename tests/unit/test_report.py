@@ -67,14 +67,14 @@ def test_a_page_in_italian_declares_its_language():
 
 def test_render_index_lists_runs_links_the_latest_and_escapes_what_runs_say():
     runs = [{"run_id": "R2", "folder": "R2", "dataset": "Shop <b>", "period": "all data", "started": "2025-02-01",
-             "status": "failed", "error": "notebook 01: <script>alert(1)</script>", "headline": ""},
+             "status": "failed", "error": "notebook 01: <script>alert(1)</script>", "headline": "", "log": "run.log"},
             {"run_id": "R1", "folder": "R1", "dataset": "Shop <b>", "period": "all data", "started": "2025-01-01",
-             "status": "ok", "error": None, "headline": "NPS 42.0 (n=300)"}]
+             "status": "ok", "error": None, "headline": "NPS 42.0 (n=300)", "log": "run.log"}]
     page = render_index(runs, latest="R1", summary_page="04_summary.html")
     assert re.search(r'Latest successful run: <a href="R1/04_summary.html">R1</a>', page)
     rows = re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)[1:]
     assert [re.search(r">(R\d)</a>", row).group(1) for row in rows] == ["R2", "R1"]      # in the order given
-    assert 'href="R2/manifest.json"' in rows[0] and 'href="R1/04_summary.html"' in rows[1]
+    assert 'href="R2/run.log"' in rows[0] and 'href="R1/04_summary.html"' in rows[1]
     assert "NPS 42.0 (n=300)" in rows[1]
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Shop &lt;b&gt;" in page

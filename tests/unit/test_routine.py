@@ -1,6 +1,7 @@
 """The research routine: parameters, run folders, manifests, failures, index and latest."""
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -17,6 +18,7 @@ from cxresearch.cli import main
 from cxresearch.errors import ParameterError
 from cxresearch.personas import fit_personas
 from cxresearch.routine import runner
+from cxresearch.routine.runs import failure_sentence
 from cxresearch.routine import (NOTEBOOKS, NOTEBOOKS_DIR, RoutineParameters, previous_run, run, run_personas,
                                 run_summary)
 from cxresearch.summary import Summary
@@ -161,18 +163,45 @@ def test_a_failing_notebook_fails_the_run_and_keeps_latest(tiny, notebooks, tmp_
 
     assert main(["run", str(tiny), "--reports", str(reports), "--notebooks", str(notebooks)]) == 1
     err = capsys.readouterr().err
-    assert "notebook 01_personas" in err and "ValueError: no personas today" in err
+    assert "Personas could not be completed: an unexpected ValueError in cell 5" in err and "Traceback" not in err
 
-    failed = [m for m in (json.loads(p.read_text()) for p in reports.glob("2*/manifest.json"))
-              if m["status"] == "failed"]
-    assert len(failed) == 1
-    error = failed[0]["error"]
+    failed = [(p.parent, json.loads(p.read_text())) for p in reports.glob("2*/manifest.json")]
+    [(folder, manifest)] = [(f, m) for f, m in failed if m["status"] == "failed"]
+    error = manifest["error"]
     assert (error["notebook"], error["exception"], error["message"]) == ("01_personas", "ValueError",
                                                                        "no personas today")
     assert error["cell"] == 5 and "raise ValueError" in error["source"]   # title, params, injected, x = 1, raise
     assert os.readlink(reports / "latest") == good.run_id
     index = (reports / "index.html").read_text()
-    assert "failed" in index and "no personas today" in index
+    assert "Personas could not be completed: an unexpected ValueError in cell 5" in index
+    assert "no personas today" not in index and f'href="{folder.name}/run.log"' in index
+    log = (folder / "run.log").read_text()
+    assert "no personas today" in log and "raise ValueError" in log and "01_personas failed" in log
+
+    page = (folder / "00_data_quality.html").read_text()       # written, though the run failed
+    assert not (folder / "01_personas.html").exists() and "01_personas.html" not in page
+    assert "This run did not finish: Personas could not be completed" in html.unescape(page)
+
+
+def test_a_missing_data_folder_fails_at_once_and_creates_nothing(tmp_path, capsys):
+    reports = tmp_path / "reports"
+    assert main(["run", str(tmp_path / "no-such-export"), "--reports", str(reports)]) == 1
+    err = capsys.readouterr().err
+    assert str(tmp_path / "no-such-export") in err and "dataset folder not found" in err and "Traceback" not in err
+    assert not reports.exists()
+
+
+@pytest.mark.parametrize("error, sentence", [
+    ({"step": "input", "exception": "DataError", "message": "2 problems in surveys.csv:\n  - nps ..."},
+     "The data could not be loaded: 2 problems in surveys.csv."),
+    ({"step": "notebook", "notebook": "03_voice_of_customer", "cell": 12, "exception": "DataError",
+      "message": "1 problem in <input>:\n  - too few answers"},
+     "Voice of the customer could not be completed (cell 12): 1 problem in <input>"),
+    ({"step": "notebook", "notebook": "02_journey_map", "cell": 7, "exception": "KeyError", "message": "'stage'"},
+     "Journey map could not be completed: an unexpected KeyError in cell 7; the run log has the details."),
+])
+def test_the_index_says_what_failed_in_a_sentence(error, sentence):
+    assert failure_sentence(error) == sentence
 
 
 def test_broken_input_exits_1_before_any_notebook(make_dataset, notebooks, tmp_path, capsys):
