@@ -65,7 +65,7 @@ def killed_run(make_dataset, tmp_path):
 
 def test_a_killed_run_leaves_earlier_runs_and_latest_byte_identical(killed_run):
     reports, _, _, before, index_before, partial = killed_run
-    assert len(before) == 2 * 4 + 2     # two runs of manifest, notebook, page, kernel.log; latest.txt; latest
+    assert len(before) == 2 * 5 + 2     # two runs of manifest, notebook, page, kernel.log, run.log; latest.txt; latest
     assert snapshot(reports, leave_out=partial.name) == before
     assert (reports / "index.html").read_bytes() == index_before
     assert read_manifest(partial)["status"] == "running"
