@@ -62,6 +62,8 @@ LANGUAGES = ("en", "it", "pt", "fr")
 UNDETERMINED = "und"
 #: Share of the shorter text's words found in the other from which two texts count as one said twice.
 NEAR_DUPLICATE = 0.8
+#: Two texts sharing a sentence of at least this many words count as one said twice.
+SHARED_SENTENCE_WORDS = 5
 
 # py3langid languages left out of the default candidates: classical, constructed or regional languages that
 # customers rarely write in and that short texts in a neighbouring major language are mistaken for
@@ -148,21 +150,30 @@ def distinct(texts, *, limit: int, similarity: float = NEAR_DUPLICATE) -> list[s
 
     Two texts nearly repeat each other when at least *similarity* of the
     lower-cased words of the shorter one are words of the other (the overlap
-    coefficient): "Fast delivery, parcel intact." is repeated by "Great!
-    Fast delivery, parcel intact. I will buy again.", which adds nothing
-    about the delivery.
+    coefficient), or when they share a sentence of at least
+    :data:`SHARED_SENTENCE_WORDS` words: "Fast delivery, parcel intact." is
+    repeated by "Great! Fast delivery, parcel intact. I will buy again.", and
+    "Not bad! The parcel arrived intact and on time." by "Mixed feelings. The
+    parcel arrived intact and on time. Could be better."
 
     Examples
     --------
     >>> distinct(["Shipping was quick.", "Great! Shipping was quick!", "The staff were rude."], limit=3)
     ['Shipping was quick.', 'The staff were rude.']
+    >>> distinct(["Not bad! The parcel arrived intact and on time.",
+    ...           "Mixed feelings. The parcel arrived intact and on time. Could be better."], limit=2)
+    ['Not bad! The parcel arrived intact and on time.']
     """
-    kept, kept_words = [], []
+    kept, kept_words, kept_sentences = [], [], set()
     for text in texts:
         words = frozenset(re.findall(r"\w+", str(text).casefold()))
-        if all(len(words & seen) < similarity * min(len(words), len(seen)) for seen in kept_words):
+        long_sentences = {tuple(said) for sentence in _SENTENCE_END.split(str(text))
+                          if len(said := re.findall(r"\w+", sentence.casefold())) >= SHARED_SENTENCE_WORDS}
+        if not long_sentences & kept_sentences and all(
+                len(words & seen) < similarity * min(len(words), len(seen)) for seen in kept_words):
             kept.append(text)
             kept_words.append(words)
+            kept_sentences |= long_sentences
             if len(kept) == limit:
                 break
     return kept
