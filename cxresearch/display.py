@@ -73,8 +73,8 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None,
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        The table to show (not changed).
+    table : pandas.DataFrame or pandas.Series
+        The table to show (not changed); a Series shows as a table of one column.
     decimals : int
         Decimals of shares, percentages and numbers.
     kinds : dict, optional
@@ -97,6 +97,7 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None,
     if unknown:
         raise ParameterError(f"unknown column kind(s) {sorted(unknown)}; valid kinds are {list(KINDS)}.")
     declared = {**COLUMN_KINDS, **(kinds or {})}
+    table = table.to_frame() if isinstance(table, pd.Series) else table
     shown = table.reset_index() if any(name is not None for name in table.index.names) else table
     column_kinds = {column: _kind(shown[column], declared.get(str(column))) for column in shown.columns}
     formats = {column: _formatter(kind, decimals) for column, kind in column_kinds.items()}
