@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .canvas import evidence_level
-from .i18n import N_, _, format_count, format_number, format_percent
+from .i18n import N_, _, format_count, format_number, format_percent, stage_label
 from .privacy import MIN_GROUP_SIZE
 from .summary import KPI_LABELS, Summary
 from .templating import HTMLFragment, render_template
@@ -98,8 +98,8 @@ def _stage_finding(summary: Summary) -> list[Finding]:
     ranked = stages.dropna(subset=["csat"]).sort_values(["csat", "stage"])
     worst, best = ranked.iloc[0], ranked.iloc[-1]
     text = _("%(stage)s is the least satisfying stage: CSAT %(csat)s, against %(best)s at %(best_stage)s") % {
-        "stage": str(worst["stage"]).capitalize(), "csat": format_percent(worst["csat"] / 100, decimals=0),
-        "best": format_percent(best["csat"] / 100, decimals=0), "best_stage": best["stage"]}
+        "stage": stage_label(worst["stage"]).capitalize(), "csat": format_percent(worst["csat"] / 100, decimals=0),
+        "best": format_percent(best["csat"] / 100, decimals=0), "best_stage": stage_label(best["stage"])}
     interval = _("95%% interval %(low)s to %(high)s, %(n)s answers") % {
         "low": format_percent(worst["csat_low"] / 100, decimals=0),
         "high": format_percent(worst["csat_high"] / 100, decimals=0), "n": format_count(worst["surveys"])}

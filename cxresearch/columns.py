@@ -17,7 +17,7 @@ Columns of the reader's own tables that the library does not declare read by the
 """
 from __future__ import annotations
 
-from .i18n import N_, _
+from .i18n import N_, _, stage_label
 
 __all__ = ["KINDS", "TABLES", "COLUMN_KINDS", "NUMERIC_KINDS", "DETAILS", "BARE_BOUNDS", "LABELS", "PATTERNS", "HEADERS", "column_label", "header",
            "value_label", "kinds_of"]
@@ -254,10 +254,11 @@ METRIC_VALUES = frozenset({"nps", "csat", "ces", "csat_mean", "exit_rate", "conv
 def value_label(value) -> str:
     """A value the library writes as the reader reads it: its category words (:data:`VALUES`) translated,
     metric keys and column names as headers read ("nps" -> "NPS", "rating_price" -> "Rating: price"),
-    other values (the data's own stage, channel, persona names) as they are."""
+    standard journey stage names (:func:`~cxresearch.i18n.stage_label`) in the reader's language, other
+    values (the data's own stage, channel, persona names) as they are."""
     text = str(value)
     if text in VALUES:
         return _(text)
     if text in METRIC_VALUES or any(text.startswith(prefix) and len(text) > len(prefix) for prefix in ("rating_",)):
         return header(text)
-    return text
+    return stage_label(text)

@@ -41,7 +41,8 @@ from .errors import ParameterError
 
 __all__ = ["_", "ngettext", "pgettext", "N_", "LANGUAGES", "LANGUAGE_VARIABLE", "get_language", "set_language", "using",
            "check_language", "number_locale", "number_symbols", "format_number", "format_count", "format_percent",
-           "format_date", "format_datetime", "format_period", "format_list", "plotly_locales", "install", "translate_markdown",
+           "format_date", "format_datetime", "format_period", "format_list", "stage_label", "plotly_locales", "install",
+           "translate_markdown",
            "translate_notebook", "extract_notebook", "extract_labels"]
 
 #: Languages the pages can be written in (English is the source language).
@@ -253,6 +254,44 @@ def format_list(items) -> str:
     return babel_list(items, locale=number_locale()) if items else ""
 
 
+def _standard_stages() -> dict[str, str]:
+    """The journey stages most exports and the recipes name, in the language in force."""
+    return {"awareness": pgettext("journey stage", "awareness"), "discovery": pgettext("journey stage", "discovery"),
+            "research": pgettext("journey stage", "research"),
+            "consideration": pgettext("journey stage", "consideration"),
+            "evaluation": pgettext("journey stage", "evaluation"), "purchase": pgettext("journey stage", "purchase"),
+            "fulfilment": pgettext("journey stage", "fulfilment"),
+            "fulfillment": pgettext("journey stage", "fulfillment"),
+            "delivery": pgettext("journey stage", "delivery"), "onboarding": pgettext("journey stage", "onboarding"),
+            "usage": pgettext("journey stage", "usage"), "service": pgettext("journey stage", "service"),
+            "support": pgettext("journey stage", "support"), "retention": pgettext("journey stage", "retention"),
+            "loyalty": pgettext("journey stage", "loyalty"), "advocacy": pgettext("journey stage", "advocacy"),
+            "renewal": pgettext("journey stage", "renewal"), "churn": pgettext("journey stage", "churn"),
+            "campaign": pgettext("journey stage", "campaign"), "redemption": pgettext("journey stage", "redemption"),
+            "application": pgettext("journey stage", "application"),
+            "back office": pgettext("journey stage", "back office"), "offer": pgettext("journey stage", "offer")}
+
+
+def stage_label(stage) -> str:
+    """A journey stage's name for the reader: a standard stage in the language in force, any other as written.
+
+    Standard stages are the customer-lifecycle words exports and the recipes use
+    (awareness, consideration, purchase, service, loyalty, ...), matched
+    ignoring case, spaces, ``_`` and ``-``; a capitalised name stays capitalised.
+
+    Examples
+    --------
+    >>> with using("it"):
+    ...     stage_label("purchase"), stage_label("Loyalty"), stage_label("back_office"), stage_label("checkout step")
+    ('acquisto', 'Fedeltà', 'back office', 'checkout step')
+    """
+    text = str(stage)
+    translated = _standard_stages().get(re.sub(r"[\s_-]+", " ", text.strip().lower()))
+    if translated is None:
+        return text
+    return translated[:1].upper() + translated[1:] if text[:1].isupper() else translated
+
+
 #: plotly.js's own words (mode bar and hover buttons), marked for the catalogs; plotly.js looks them up by these keys.
 PLOTLY_WORDS = (N_("Autoscale"), N_("Box Select"), N_("Compare data on hover"), N_("Double-click to zoom back out"),
                 N_("Download plot as a png"), N_("Download plot"), N_("Lasso Select"), N_("Pan"),
@@ -304,14 +343,14 @@ def install(environment) -> None:
 
     ``{{ _("Period") }}`` and ``{% trans n=runs|length %}...{% endtrans %}``
     translate in the language in force at render time; ``format_number``,
-    ``format_count``, ``format_percent``, ``format_date`` and
-    ``format_datetime`` are both globals and filters; ``plotly_locales()`` is
+    ``format_count``, ``format_percent``, ``format_date``, ``format_datetime``
+    and ``stage_label`` are both globals and filters; ``plotly_locales()`` is
     a global too (see :func:`plotly_locales`).
     """
     environment.add_extension("jinja2.ext.i18n")
     environment.install_gettext_callables(_, ngettext, newstyle=True)
     helpers = {"format_number": format_number, "format_count": format_count, "format_percent": format_percent,
-               "format_date": format_date, "format_datetime": format_datetime}
+               "format_date": format_date, "format_datetime": format_datetime, "stage_label": stage_label}
     environment.globals.update(helpers, language=get_language, plotly_locales=plotly_locales)
     environment.filters.update(helpers)
 

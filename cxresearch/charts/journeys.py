@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from .._checks import check_positive
 from ..display import column_label
 from ..errors import ParameterError
-from ..i18n import _, format_count
+from ..i18n import _, format_count, stage_label
 from .layout import category_axis, check_columns, height_for, separators
 
 __all__ = ["journey_sankey", "journey_heatmap", "emotion_curve", "funnel_chart", "transition_heatmap"]
@@ -103,7 +103,8 @@ def journey_heatmap(matrix: pd.DataFrame) -> go.Figure:
                       + _("exit rate") + " %{customdata[2]:.0%}<extra></extra>",
     )).update_layout(title=_("Journey map: reach (size) and satisfaction (colour) by stage and channel"),
                      separators=separators(),
-                     xaxis=category_axis(pd.unique(matrix["stage"].astype(str)), title=column_label("stage"), width=14),
+                     xaxis=category_axis(pd.unique(matrix["stage"].astype(str)), title=column_label("stage"), width=14,
+                                         label=stage_label),
                      yaxis=category_axis(channels, title=column_label("channel")), height=height_for(len(channels), per_row=60))
 
 
@@ -122,7 +123,7 @@ def emotion_curve(stages: pd.DataFrame) -> go.Figure:
     figure.add_hline(y=3, line_dash="dot", annotation_text=_("neutral"))
     return figure.update_layout(title=_("Emotion curve: satisfaction along the journey"), separators=separators(),
                                 xaxis=category_axis(pd.unique(stages["stage"].astype(str)), title=column_label("stage"),
-                                                    width=14),
+                                                    width=14, label=stage_label),
                                 yaxis={"title": _("mean CSAT (1-5)"), "range": [1, 5]})
 
 
@@ -146,7 +147,7 @@ def funnel_chart(funnel: pd.DataFrame, *, name_col: str = "name", share_col: str
                   hovertemplate="%{y}: %{text} " + _("customers") + " · " + words % {"share": share}
                                 + "<extra>%{fullData.name}</extra>")
         for name, rows in _by_persona(funnel)
-    ]).update_layout(title=title or _("Funnel"), separators=separators(), yaxis=category_axis(names),
+    ]).update_layout(title=title or _("Funnel"), separators=separators(), yaxis=category_axis(names, label=stage_label),
                      height=height_for(len(names), per_row=60))
 
 

@@ -31,7 +31,10 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
 #: English words of the interface that an Italian page never shows (data values such as touchpoint names may).
 ENGLISH = re.compile(r"\b(the|and|of|with|which|what|where|when|this|that|are|is|not|customers|interval|share|"
                      r"shown|period|generated|notes|true|false|yes|missing|available|table|rows|stage|stages|"
-                     r"run|runs|page|pages|channel|channels|data|quality|summary)\b", re.IGNORECASE)
+                     r"run|runs|page|pages|channel|channels|data|quality|summary|"
+                     r"awareness|consideration|purchase|service|loyalty|buyers|browsers|frequent|occasional|young|"
+                     r"delighted|disappointed|high|low|explorer|jan|feb|apr|may|jun|jul|aug|oct|dec|"
+                     r"monday|sunday)\b", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +175,30 @@ def test_validate_writes_in_the_datasets_language_unless_told(tmp_path, capsys):
     assert not ENGLISH.findall(words), sorted(set(ENGLISH.findall(words)))
     assert main(["validate", str(tmp_path), "--lang", "en"]) == 0
     assert "What this dataset supports:" in capsys.readouterr().out
+
+
+def test_what_the_library_puts_on_italian_pages_shows_no_english_words():
+    """Stage names on charts, tables, the canvas and the first screen; the persona model's warnings and names."""
+    import numpy as np
+
+    from cxresearch.charts.journeys import emotion_curve, funnel_chart, journey_heatmap
+    from cxresearch.journeys import journey_map
+    from cxresearch.personas import PersonaModel
+
+    from .test_journeys import STAGES, pain_dataset
+
+    assert {"awareness", "purchase", "service"} <= set(STAGES)   # the standard vocabulary, translated
+    with i18n.using("it"):
+        jm = journey_map(pain_dataset())
+        axes = [journey_heatmap(jm.matrix).layout.xaxis, emotion_curve(jm.stages).layout.xaxis,
+                funnel_chart(jm.funnel(list(jm.stage_labels))).layout.yaxis]
+        shown = [" ".join(axis.ticktext) + " " + (axis.title.text or "") for axis in axes]
+        shown.append(_visible_text(pretty(jm.stages[["stage", "customers"]]).to_html()))
+        with pytest.warns(Warning) as caught:
+            model = PersonaModel(k_range=(2, 4), stability_threshold=1.0, n_bootstrap=3,
+                                 random_state=0).fit(np.random.default_rng(0).uniform(size=(200, 2)))
+        shown += [str(w.message) for w in caught] + model.personas_["name"].tolist()
+    assert all("acquisto" in piece and "assistenza" in piece for piece in shown[:4]), shown[:4]
+    text = " ".join(shown)
+    assert "Nessuna segmentazione stabile" in text and "Tutti i clienti" in text
+    assert not ENGLISH.findall(text), sorted(set(ENGLISH.findall(text)))
