@@ -41,9 +41,8 @@ from .errors import ParameterError
 
 __all__ = ["_", "ngettext", "pgettext", "N_", "LANGUAGES", "LANGUAGE_VARIABLE", "get_language", "set_language", "using",
            "check_language", "number_locale", "number_symbols", "format_number", "format_count", "format_percent",
-           "format_date", "format_datetime", "format_period", "format_list", "stage_label", "plotly_locales", "install",
-           "translate_markdown",
-           "translate_notebook", "extract_notebook", "extract_labels"]
+           "format_date", "format_datetime", "format_period", "format_list", "stage_label", "attribute_label",
+           "plotly_locales", "install", "translate_markdown", "translate_notebook", "extract_notebook", "extract_labels"]
 
 #: Languages the pages can be written in (English is the source language).
 LANGUAGES = ("en", "it")
@@ -272,6 +271,33 @@ def _standard_stages() -> dict[str, str]:
             "back office": pgettext("journey stage", "back office"), "offer": pgettext("journey stage", "offer")}
 
 
+def _standard_attributes() -> dict[str, str]:
+    """Customer attributes most exports and the recipes name, in the language in force."""
+    return {"age": pgettext("customer attribute", "age"), "gender": pgettext("customer attribute", "gender"),
+            "region": pgettext("customer attribute", "region"), "city": pgettext("customer attribute", "city"),
+            "country": pgettext("customer attribute", "country"), "state": pgettext("customer attribute", "state"),
+            "plan": pgettext("customer attribute", "plan"), "segment": pgettext("customer attribute", "segment"),
+            "spend": pgettext("customer attribute", "spend"), "income": pgettext("customer attribute", "income"),
+            "tenure": pgettext("customer attribute", "tenure"),
+            "contract": pgettext("customer attribute", "contract"),
+            "preferred language": pgettext("customer attribute", "preferred language"),
+            "language": pgettext("customer attribute", "language"),
+            "payment method": pgettext("customer attribute", "payment method"),
+            "monthly charges": pgettext("customer attribute", "monthly charges"),
+            "total charges": pgettext("customer attribute", "total charges"),
+            "signup date": pgettext("customer attribute", "signup date"),
+            "loyalty tier": pgettext("customer attribute", "loyalty tier")}
+
+
+def _vocabulary_label(value, vocabulary: dict[str, str]) -> str:
+    """*value* translated when it is a word of *vocabulary* (ignoring case, spaces, ``_`` and ``-``), else as is."""
+    text = str(value)
+    translated = vocabulary.get(re.sub(r"[\s_-]+", " ", text.strip().lower()))
+    if translated is None:
+        return text
+    return translated[:1].upper() + translated[1:] if text[:1].isupper() else translated
+
+
 def stage_label(stage) -> str:
     """A journey stage's name for the reader: a standard stage in the language in force, any other as written.
 
@@ -285,11 +311,19 @@ def stage_label(stage) -> str:
     ...     stage_label("purchase"), stage_label("Loyalty"), stage_label("back_office"), stage_label("checkout step")
     ('acquisto', 'Fedeltà', 'back office', 'checkout step')
     """
-    text = str(stage)
-    translated = _standard_stages().get(re.sub(r"[\s_-]+", " ", text.strip().lower()))
-    if translated is None:
-        return text
-    return translated[:1].upper() + translated[1:] if text[:1].isupper() else translated
+    return _vocabulary_label(stage, _standard_stages())
+
+
+def attribute_label(name) -> str:
+    """A customer attribute's name for the reader: a common one (age, region, plan...) translated, others as written.
+
+    Examples
+    --------
+    >>> with using("it"):
+    ...     attribute_label("age"), attribute_label("preferred_language"), attribute_label("favourite_colour")
+    ('età', 'lingua preferita', 'favourite_colour')
+    """
+    return _vocabulary_label(name, _standard_attributes())
 
 
 #: plotly.js's own words (mode bar and hover buttons), marked for the catalogs; plotly.js looks them up by these keys.

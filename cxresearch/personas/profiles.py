@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import SmallGroupWarning
 from ..features import feature_group
-from ..i18n import N_, _, format_number
+from ..i18n import N_, _, attribute_label, format_number
 from ..stats import kpi_summary
 
 
@@ -80,7 +80,8 @@ def feature_label(column: str) -> str:
                              ("rating_", N_("%(name)s rating")), ("days_since_", N_("days since %(name)s"))):
         if column.startswith(prefix):
             return _(template) % {"name": column[len(prefix):].replace("_", " ")}
-    return column.replace("=", ": ", 1).replace("_", " ")
+    attribute, equals, category = column.partition("=")
+    return attribute_label(attribute).replace("_", " ") + (": " + category.replace("_", " ") if equals else "")
 
 
 #: Two features whose correlation over the customers reaches this say the same thing (total charges and total

@@ -183,7 +183,7 @@ def test_what_the_library_puts_on_italian_pages_shows_no_english_words():
 
     from cxresearch.charts.journeys import emotion_curve, funnel_chart, journey_heatmap
     from cxresearch.journeys import journey_map
-    from cxresearch.personas import PersonaModel
+    from cxresearch.personas import PersonaModel, persona_card
 
     from .test_journeys import STAGES, pain_dataset
 
@@ -194,11 +194,12 @@ def test_what_the_library_puts_on_italian_pages_shows_no_english_words():
                 funnel_chart(jm.funnel(list(jm.stage_labels))).layout.yaxis]
         shown = [" ".join(axis.ticktext) + " " + (axis.title.text or "") for axis in axes]
         shown.append(_visible_text(pretty(jm.stages[["stage", "customers"]]).to_html()))
+        customers = pd.DataFrame(np.random.default_rng(0).uniform(size=(200, 2)), columns=["age", "spend"])
         with pytest.warns(Warning) as caught:
-            model = PersonaModel(k_range=(2, 4), stability_threshold=1.0, n_bootstrap=3,
-                                 random_state=0).fit(np.random.default_rng(0).uniform(size=(200, 2)))
+            model = PersonaModel(k_range=(2, 4), stability_threshold=1.0, n_bootstrap=3, random_state=0).fit(customers)
         shown += [str(w.message) for w in caught] + model.personas_["name"].tolist()
+        shown.append(_visible_text(persona_card(model, 0)))
     assert all("acquisto" in piece and "assistenza" in piece for piece in shown[:4]), shown[:4]
     text = " ".join(shown)
-    assert "Nessuna segmentazione stabile" in text and "Tutti i clienti" in text
+    assert "Nessuna segmentazione stabile" in text and "Tutti i clienti" in text and "età" in shown[-1]
     assert not ENGLISH.findall(text), sorted(set(ENGLISH.findall(text)))
