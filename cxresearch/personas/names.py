@@ -139,11 +139,15 @@ def name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.S
         channel, adjectives, noun, own = parts[pid]
         return _compose(channel, adjectives[:n_words], noun, own if phrase is None else phrase)
 
+    def alike(names: pd.Series) -> pd.Series:
+        """Names that say the same words as another one, in any order ("senior big-spending", "big-spending senior")."""
+        return names.map(lambda name: " ".join(sorted(name.lower().replace(",", " ").split()))).duplicated(keep=False)
+
     names = pd.Series({pid: compose(pid, 2) for pid in parts})
     for n_words in (3, 4):
-        clash = names.duplicated(keep=False)
+        clash = alike(names)
         names[clash] = [compose(pid, n_words) for pid in names.index[clash]]
-    clash = names.duplicated(keep=False)  # still alike: say their strongest trait outside the lexicon
+    clash = alike(names)  # still alike: say their strongest trait outside the lexicon
     names[clash] = [compose(pid, 4, extra[pid]) for pid in names.index[clash]]
     names[suppressed.to_numpy()] = _("Small group")
     return deduplicate(names)

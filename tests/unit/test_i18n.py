@@ -139,3 +139,15 @@ def test_theme_names_come_from_the_catalog_and_a_datasets_own_label_stays_as_wri
     with shipped.open("rb") as stream:
         extracted = [message for _, _, message, _ in i18n.extract_labels(stream, [], [], {})]
     assert extracted[:3] == ["Delivery", "Price", "Staff and service"]
+
+
+def test_two_personas_never_read_alike_in_another_order():
+    import pandas as pd
+
+    from cxresearch.personas.names import name_personas
+
+    traits = pd.DataFrame({"age": [0.9, 0.8], "spend": [0.8, 0.9], "tenure_days": [0.6, -0.6]})
+    for language in ("en", "it"):
+        with i18n.using(language):
+            names = name_personas(traits, traits, pd.Series([False, False])).tolist()
+        assert sorted(names[0].split()) != sorted(names[1].split()), names
