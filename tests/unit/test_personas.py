@@ -380,3 +380,37 @@ def test_personas_alike_in_the_lexicon_are_told_apart_by_their_strongest_other_t
     names = name_personas(traits, traits, pd.Series([False, False, False]))
     assert names.tolist() == ["Frequent recently active customers with outcome approved",
                               "Frequent recently active customers with outcome open", "Occasional lapsing customers"]
+
+
+# ------------------------------------------------------ bootstrap refits that stop once settled
+def test_refits_are_settled_only_when_every_persona_is_clear_of_the_thresholds():
+    from cxresearch.personas.selection import settled
+    steady = np.array([[0.99, 0.97], [0.98, 0.97], [0.99, 0.96], [0.99, 0.98], [0.98, 0.97]])
+    assert settled(steady, (0.6, 0.85))                    # every persona surely above both
+    assert not settled(steady, ())                          # nothing to decide: never stop early
+    below = steady.copy()
+    below[:, 1] = [0.30, 0.35, 0.25, 0.32, 0.28]
+    assert settled(below, (0.6, 0.85))                     # one persona surely under 0.6: not eligible, whatever else
+    straddling = steady.copy()
+    straddling[:, 1] = [0.50, 0.70, 0.55, 0.65, 0.60]
+    assert not settled(straddling, (0.6, 0.85))            # its interval holds 0.6
+    between = steady.copy()
+    between[:, 1] = [0.80, 0.90, 0.78, 0.92, 0.85]
+    assert not settled(between, (0.6, 0.85))               # surely above 0.6, but 0.85 still open
+    between[:, 1] = [0.74, 0.75, 0.73, 0.75, 0.74]
+    assert settled(between, (0.6, 0.85))                   # eligible, not highly stable: settled
+
+
+def test_bootstrap_refits_stop_early_on_clear_personas_and_not_without_thresholds():
+    from functools import partial
+
+    from sklearn.cluster import KMeans
+
+    from cxresearch.personas.selection import MIN_REFITS, bootstrap_jaccard
+    X, y = make_blobs(300, centers=[[0, 0], [10, 10], [-10, 10]], random_state=0)
+    rng = np.random.RandomState(0)
+    make = partial(KMeans, 3, n_init=3, random_state=0)
+    early = bootstrap_jaccard(X, y, 3, make, 10, rng, thresholds=(0.6, 0.85))
+    full = bootstrap_jaccard(X, y, 3, make, 10, rng)
+    assert early.shape == (MIN_REFITS, 3) and full.shape == (10, 3)
+    assert early.mean(axis=0).min() > 0.99 and full.mean(axis=0).min() > 0.99
