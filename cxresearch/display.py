@@ -182,7 +182,7 @@ def _is_list(value) -> bool:
 def _formatter(kind: str, decimals: int):
     """A Styler formatter for *kind*, in the language in force."""
     return {
-        "share": lambda v: format_percent(v, decimals=decimals),
+        "share": lambda v: _share(v, decimals),
         "percent": lambda v: format_number(v, decimals=decimals) + "%",
         "count": format_count,
         "number": lambda v: format_number(v, decimals=decimals),
@@ -193,6 +193,14 @@ def _formatter(kind: str, decimals: int):
         "list": lambda items: " · ".join(value_label(item) for item in items),
         "text": value_label,
     }[kind]
+
+
+def _share(value, decimals: int) -> str:
+    """A fraction of 1 as a percentage; one too small to show at *decimals* reads "<0.1%", not "0.0%"."""
+    smallest = 10.0 ** -decimals / 100
+    if 0 < abs(value) < smallest / 2:
+        return ("<" if value > 0 else ">-") + format_percent(smallest, decimals=decimals)
+    return format_percent(value, decimals=decimals)
 
 
 def _significant(value) -> str:

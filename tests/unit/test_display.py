@@ -129,3 +129,10 @@ def test_a_users_column_sharing_a_library_name_reads_by_its_values():
     table = pd.DataFrame({"missing": [0.8821], "examples": ["arrived, shipping"]})
     assert cells(pretty(table)) == [["0.9", "arrived, shipping"]]
     assert cells(pretty(table, kinds={"missing": "share"})) == [["88.2%", "arrived, shipping"]]
+
+
+def test_a_share_too_small_for_its_decimals_is_not_written_as_zero():
+    table = pd.DataFrame({"share": [0.0002, 0.0, 0.0006, -0.0001]})
+    assert cells(pretty(table)) == [["<0.1%"], ["0.0%"], ["0.1%"], [">-0.1%"]]
+    with i18n.using("it"):
+        assert cells(pretty(table.iloc[:1])) == [["<0,1%"]]
