@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow
 import yaml
 
 from .canonical import to_canonical
@@ -314,15 +315,22 @@ def _load(folder: Path, *, keep_pii: bool) -> tuple[ValidationReport, CXDataset 
     if not raw and not report.problems:
         report.problems.append(Problem(folder.name, "no table files found; expected one of "
                                        + ", ".join(f"{t}.csv" for t in TABLES) + " (or .csv.gz/.parquet)."))
-    return report, _build(raw, config, report, keep_pii=keep_pii, path=folder)
+    dataset = _build(raw, config, report, keep_pii=keep_pii, path=folder)
+    pyarrow.default_memory_pool().release_unused()  # the raw files' and the checks' memory, back to the system
+    return report, dataset
 
 
 def _build(raw: dict, config: DatasetSettings, report: ValidationReport, *, keep_pii: bool,
            path: Path | None) -> CXDataset | None:
-    """Raw tables ``{table: (frame indexed by line, file name)}`` -> a checked CXDataset (or None)."""
+    """Raw tables ``{table: (frame indexed by line, file name)}`` -> a checked CXDataset (or None).
+
+    Each raw table leaves *raw* once it is parsed, so its memory is free for the next.
+    """
     tables, names = {}, {}
-    for table, (frame, file_name) in raw.items():
+    for table in list(raw):
+        frame, file_name = raw.pop(table)
         canonical = to_canonical(frame, table, file_name, config, report)
+        del frame
         if canonical is not None:
             tables[table], names[table] = canonical, file_name
     if report.problems:
