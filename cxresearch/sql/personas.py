@@ -55,6 +55,8 @@ def _block(pipeline, columns: list[str]) -> list[str]:
             fill = step.statistics_
             values = [f"coalesce(CAST({v} AS VARCHAR), {_text(f)})" if step.strategy == "constant"
                       else f"coalesce(CAST({v} AS DOUBLE), {_number(f)})" for v, f in zip(values, fill)]
+        elif isinstance(step, FunctionTransformer) and step.func is space._as_text:
+            continue   # the imputer's SQL already gives text
         elif isinstance(step, FunctionTransformer) and step.func is space._log1p_nonnegative:
             values = [f"ln(1 + greatest({v}, 0))" for v in values]
         elif isinstance(step, FunctionTransformer) and step.func is space._centred_log_ratio:
