@@ -14,6 +14,7 @@ from the column's dtype.
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import jinja2
@@ -110,8 +111,9 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None,
     alignment = [{"selector": f"th.col_heading.col{i}",
                   "props": [("text-align", "right" if column in numbers else "left")]}
                  for i, column in enumerate(shown.columns)]
-    return (shown.style.format({column: formats[column] for column in shown.columns}, na_rep=i18n.MISSING)
-            .format_index(headers.__getitem__, axis="columns")
+    return (shown.style.format({column: formats[column] for column in shown.columns}, na_rep=i18n.MISSING,
+                               escape="html")
+            .format_index(lambda column: html.escape(str(headers[column])), axis="columns")
             .hide(axis="index")
             .set_properties(subset=numbers, **{"text-align": "right"})
             .set_properties(subset=words, **{"text-align": "left"})
@@ -190,7 +192,7 @@ def _formatter(kind: str, decimals: int):
         "date": lambda when: format_date(when, format="medium"),
         "p_value": lambda p: "<" + format_number(0.001, decimals=3) if p < 0.001 else format_number(p, decimals=3),
         "flag": lambda v: _("yes") if v else _("no"),
-        "list": lambda items: " · ".join(value_label(item) for item in items),
+        "list": lambda items: " · ".join(html.escape(value_label(item)) for item in items),
         "text": value_label,
     }[kind]
 

@@ -136,3 +136,13 @@ def test_a_share_too_small_for_its_decimals_is_not_written_as_zero():
     assert cells(pretty(table)) == [["<0.1%"], ["0.0%"], ["0.1%"], [">-0.1%"]]
     with i18n.using("it"):
         assert cells(pretty(table.iloc[:1])) == [["<0,1%"]]
+
+
+def test_text_from_the_data_is_escaped_in_cells_lists_and_headers():
+    table = pd.DataFrame({"comment": ["<script>alert(1)</script> & more"], "terms": [["<b>late</b>", "rude"]],
+                          "Bob's <i>score</i>": [3.0]})
+    page = pretty(table, kinds={"comment": "text", "terms": "list"}).to_html()
+    assert "<script>" not in page and "<b>" not in page and "<i>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    assert "&lt;b&gt;late&lt;/b&gt; · rude" in page
+    assert "Bob&#x27;s &lt;i&gt;score&lt;/i&gt;" in page
