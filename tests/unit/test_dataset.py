@@ -271,6 +271,23 @@ def test_every_problem_of_a_file_is_listed_at_once(make_dataset):
     assert {c for c, _ in kinds} == {"timestamp", "nps", "csat", "response_id"}
 
 
+def test_each_failing_check_is_one_problem_with_its_lines_and_values(make_dataset):
+    problems = _problems(make_dataset({"surveys.csv": """
+        response_id,timestamp,nps
+        r1,2025-01-01,12.5
+        ,2025-01-01,7
+        r1,2025-01-02,-1
+        ,2025-01-02,4.5
+    """}))
+    found = {(p.column, p.message, p.lines, p.values) for p in problems}
+    assert found == {
+        ("nps", "2 value(s) are out of range; expected a whole number from 0 to 10.", (2, 4), (12.5, -1.0)),
+        ("nps", "2 value(s) are not whole numbers; expected a whole number from 0 to 10.", (2, 5), (12.5, 4.5)),
+        ("response_id", "2 value(s) are duplicated; expected a unique response id.", (2, 4), ("r1", "r1")),
+        ("response_id", "2 value(s) are empty; expected a unique response id.", (3, 5), ("", "")),  # not duplicated
+    }
+
+
 def test_validate_returns_the_findings_without_raising(make_dataset):
     folder = make_dataset({"surveys.csv": "response_id,timestamp,nps\nr1,2025-01-01,12\n"})
     report = validate(folder)
