@@ -200,8 +200,8 @@ def _parse_timestamps(values: pd.Series, name: str, column: str, config: Dataset
         stamps[~aware] = _localize(naive, config.timezone)
     retry = stamps.isna() & text.notna()
     if retry.any():
-        fallback = pd.to_datetime(text[retry], format="mixed", dayfirst=bool(config.csv.get("dayfirst")),
-                                  errors="coerce")
+        dayfirst = _day_first(text[retry], name, column, config, report)
+        fallback = pd.to_datetime(text[retry], format="mixed", dayfirst=dayfirst, errors="coerce")
         if fallback.dt.tz is None:
             fallback = _localize(fallback, config.timezone)
         stamps[retry] = fallback.dt.tz_convert("UTC")
@@ -215,6 +215,33 @@ def _parse_timestamps(values: pd.Series, name: str, column: str, config: Dataset
         report.warnings.append(_("%(file)s: %(n)s %(column)s value(s) lie in the future; check the export's clock "
                                  "or time zone.") % {"file": name, "n": format_count(future), "column": column})
     return stamps
+
+
+def _day_first(text: pd.Series, name: str, column: str, config: DatasetSettings, report: ValidationReport) -> bool:
+    """Whether numeric dates such as 03/01/2025 put the day first: dataset.yml's ``csv.dayfirst``, else the values.
+
+    Without the setting, a value whose first number exceeds 12 (15/01/2025) shows the
+    day comes first, one whose second does (01/15/2025) that the month does; every
+    value is then read the same way, and a file showing both orders is a problem.
+    """
+    if config.csv.get("dayfirst") is not None:
+        return bool(config.csv["dayfirst"])
+    parts = text.str.extract(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b").astype(float)
+    day_first, month_first = parts[0] > 12, parts[1] > 12
+    if day_first.any() and month_first.any():
+        report.problems.append(Problem(name, f"dates in both day-first ({text[day_first].iloc[0]}) and month-first "
+                                       f"({text[month_first].iloc[0]}) order; expected one order in a column.",
+                                       column=column, lines=tuple(int(i) for i in text.index[month_first][:MAX_EXAMPLES])))
+    elif day_first.any():
+        report.notes.append(_("%(file)s: %(column)s read day-first, as values such as %(example)s require; set "
+                              "csv.dayfirst in dataset.yml to say so.") % {
+                                  "file": name, "column": column, "example": text[day_first].iloc[0]})
+        return True
+    elif parts[0].notna().any() and not month_first.any():
+        report.warnings.append(_("%(file)s: %(column)s dates such as %(example)s could be day-first or month-first; "
+                                 "read month-first. Set csv.dayfirst: true in dataset.yml if the day comes first.")
+                               % {"file": name, "column": column, "example": text[parts[0].notna()].iloc[0]})
+    return False
 
 
 def _localize(naive: pd.Series, timezone: str) -> pd.Series:

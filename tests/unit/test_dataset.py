@@ -378,3 +378,26 @@ def test_snapshot_round_trip_is_exact(tmp_path):
         pd.testing.assert_frame_equal(getattr(back, table), frame, obj=table)
     assert snapshot_source(tmp_path / "snap") == {"period": "all"}
     assert snapshot_source(tmp_path) is None
+
+
+@pytest.mark.parametrize("dates, setting, read, says", [
+    (["03/01/2025", "15/01/2025"], "", ["2025-01-03", "2025-01-15"], "read day-first"),
+    (["03/01/2025", "01/15/2025"], "", ["2025-03-01", "2025-01-15"], None),
+    (["03/01/2025", "04/02/2025"], "", ["2025-03-01", "2025-04-02"], "could be day-first or month-first"),
+    (["03/01/2025", "04/02/2025"], "csv: {dayfirst: true}\n", ["2025-01-03", "2025-02-04"], None),
+])
+def test_numeric_dates_are_read_in_one_order_and_the_choice_is_said(make_dataset, dates, setting, read, says):
+    rows = "".join(f"r{i},{date}\n" for i, date in enumerate(dates))
+    files = {"surveys.csv": "response_id,timestamp\n" + rows, **({"dataset.yml": setting} if setting else {})}
+    report = validate(make_dataset(files))
+    assert report.ok, report
+    said = report.notes + report.warnings
+    assert any(says in line for line in said) if says else not any("day-first" in line for line in said)
+    stamps = load_dataset(make_dataset(files)).surveys["timestamp"].dt.strftime("%Y-%m-%d").tolist()
+    assert stamps == read
+
+
+def test_a_date_column_in_both_orders_is_a_problem_naming_the_lines(make_dataset):
+    problems = _problems(make_dataset({"surveys.csv": "response_id,timestamp\na,15/01/2025\nb,01/15/2025\n"}))
+    assert [(p.file, p.column, p.lines) for p in problems] == [("surveys.csv", "timestamp", (3,))]
+    assert "day-first (15/01/2025) and month-first (01/15/2025)" in problems[0].message
