@@ -397,7 +397,8 @@ def _volume_cells(stages_table: pd.DataFrame, level) -> dict:
         items = [_("%(n)s customers (%(share)s)") % {"n": format_count(row["customers"]), "share": _percent(row["share"])},
                  _("%(n)s events") % {"n": format_count(row["events"])}]
         if pd.notna(row["conversion"]):
-            items.append(_("%(share)s came from the previous stage") % {"share": _percent(row["conversion"])})
+            items.append(_("%(share)s of the previous stage's customers went on to it")
+                         % {"share": _percent(row["conversion"])})
         if pd.notna(row["median_time_from_previous"]):
             items.append(_("median %(time)s after it") % {"time": humanize_duration(row["median_time_from_previous"])})
         cells[stage] = _cell(items, row["customers"], "customers", level)
