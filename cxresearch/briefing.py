@@ -215,4 +215,4 @@ def first_screen(summary: Summary, *, stage_plan: dict | None = None,
     return render_template("first_screen.html.j2", findings=headline_findings(summary),
                            changes=changes_since(summary), previous_run=summary.previous_run,
                            actions=top_actions(summary, stage_plan=stage_plan, min_group_size=min_group_size),
-                           arrows=ARROWS)
+                           journeys_measured=not summary.stages.empty, arrows=ARROWS)

@@ -70,3 +70,13 @@ def test_first_screen_renders_findings_before_actions_escaped():
     assert html.count('class="cxf-finding"') == 5 and html.count('class="cxf-action ') == 3
     html = str(first_screen(summary(previous=False)))
     assert "first run of this dataset" in html and "not set (add an owner to dataset.yml)" in html
+
+
+def test_without_events_the_actions_say_they_were_not_computed_rather_than_that_none_stand_out():
+    import dataclasses
+
+    calm = dataclasses.replace(summary(), pain_points=PAINS.assign(impact=0.0))
+    assert "No pain point stands out" in str(first_screen(calm))
+    no_events = dataclasses.replace(summary(), pain_points=pd.DataFrame(), stages=pd.DataFrame())
+    html = str(first_screen(no_events))
+    assert "Not computed" in html and "events file" in html and "No pain point stands out" not in html
