@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import SmallGroupWarning
-from .i18n import _, format_count
+from .i18n import _, format_count, ngettext
 
 __all__ = ["PII_COLUMNS", "MIN_GROUP_SIZE", "identity_hash", "normalise_email", "normalise_phone",
            "redact_names", "redact_pii", "suppress_small"]
@@ -237,7 +237,8 @@ def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = 
     """
     small = table[size_col] < min_group_size
     if small.any():
-        warnings.warn(_("%(n)s group(s) with fewer than %(min)s members suppressed.")
+        warnings.warn(ngettext("%(n)s group with fewer than %(min)s members suppressed.",
+                               "%(n)s groups with fewer than %(min)s members suppressed.", int(small.sum()))
                       % {"n": format_count(int(small.sum())), "min": format_count(min_group_size)},
                       SmallGroupWarning, stacklevel=2)
     return table.loc[~small].copy()
