@@ -43,6 +43,8 @@ def humanize_duration(value) -> str:
     '85 d 9 h'
     >>> humanize_duration(pd.Timedelta(minutes=3, seconds=48))
     '3 min 48 s'
+    >>> humanize_duration(pd.Timedelta(0))
+    '0 s'
     """
     if pd.isna(value):
         return i18n.MISSING
@@ -56,7 +58,7 @@ def humanize_duration(value) -> str:
             parts.append((amount, unit))
         if len(parts) == 2:
             break
-    parts = [(amount, unit) for amount, unit in parts if amount] or [(0, units[-1][1])]
+    parts = [(amount, unit) for amount, unit in parts if amount] or [(0, units[-1][0])]
     return " ".join(unit % {"n": format_count(amount)} for amount, unit in parts)
 
 

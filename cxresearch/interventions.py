@@ -183,7 +183,8 @@ def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(MET
             for plan, obs in _plans(ds, duration, metrics, mentions)]
     if not rows:
         return pd.DataFrame(columns=_COLUMNS)
-    return _judge(pd.DataFrame(rows), z, level, correction, min_group_size)
+    by_id = pd.DataFrame(rows).sort_values("intervention_id", kind="stable")    # the file's row order does not matter
+    return _judge(by_id, z, level, correction, min_group_size)
 
 
 def event_study(ds: CXDataset, *, window: str = "8W", metrics=tuple(METRICS), mentions=None, level: float = 0.95,
