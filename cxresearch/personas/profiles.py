@@ -62,7 +62,8 @@ _LABELS = {"n_events": N_("events"), "n_sessions": N_("sessions"), "events_per_s
            "cross_channel_sessions": N_("cross-channel sessions"), "n_purchases": N_("purchases"),
            "avg_order_value": N_("average order value"), "service_contacts": N_("service contacts"),
            "n_surveys": N_("survey answers"), "nps": N_("NPS answer"), "csat": N_("CSAT"), "ces": N_("CES"),
-           "n_reviews": N_("reviews"), "review_rating": N_("review stars"), "review_sentiment": N_("review sentiment")}
+           "n_reviews": N_("reviews"), "review_rating": N_("review stars"), "review_sentiment": N_("review sentiment"),
+           "channel mix": N_("channel mix")}
 
 
 def feature_label(column: str) -> str:
