@@ -83,8 +83,7 @@ def run_topics(parameters: RoutineParameters, dataset=None) -> Topics:
 
     dataset = parameters.load() if dataset is None else dataset
     return shared(parameters, "topics", lambda: topics(dataset.surveys["comment"], taxonomy=dataset.topic_taxonomy,
-                                                        random_state=parameters.seed,
-                                                        min_group_size=parameters.min_group_size))
+                                                        random_state=parameters.seed))
 
 
 def run_key_drivers(parameters: RoutineParameters, dataset=None) -> KeyDrivers:

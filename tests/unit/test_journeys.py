@@ -191,7 +191,7 @@ def test_paths_and_truncation(jm):
 
 def test_paths_hide_and_note_only_the_small_paths_they_would_show(events):
     jm = journey_map(CXDataset(name="tiny", events=events, stages=STAGES), min_group_size=2)
-    with pytest.warns(SmallGroupWarning, match=r"^2 group\(s\) with fewer than 2"):   # of the top 2, not all 4
+    with pytest.warns(SmallGroupWarning, match=r"^2 groups with fewer than 2"):   # of the top 2, not all 4
         assert jm.paths(top=2).empty
     assert jm.paths(top=1, max_steps=2)["path"].tolist() == ["home > product > ..."]   # 2 customers: shown
 
