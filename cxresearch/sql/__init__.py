@@ -7,6 +7,8 @@ as the in-memory pandas paths give (tests/unit/test_engines.py):
 
 - :func:`transitions`: the transitions table of :class:`~cxresearch.journeys.JourneyMap`.
 - :func:`stage_counts`: its stage table (reach, conversion, time, exits).
+- :func:`funnel`: the customers through given steps in order (:meth:`JourneyMap.funnel
+  <cxresearch.journeys.JourneyMap.funnel>`).
 - :func:`kpi_counts`: NPS, CSAT and CES per group, from counts and sums.
 - :func:`intervention_cells`: the per-customer, per-arm, per-bin sums the
   intervention bootstrap resamples.
@@ -25,10 +27,11 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from .._checks import check_choice
+from .._checks import check_choice, check_duration
 from ..engine import execute, table_columns
+from ..errors import ParameterError
 
-__all__ = ["transitions", "stage_counts", "kpi_counts", "intervention_cells", "journey_query", "event_features_query",
+__all__ = ["transitions", "stage_counts", "funnel", "kpi_counts", "intervention_cells", "journey_query", "event_features_query",
            "gap_parameters"]
 
 #: Inactivity that ends a session between events without a session id (cxresearch.sessions' default).
@@ -169,6 +172,90 @@ def stage_counts(events, *, stages=(), touchpoint_stage=None, gap="auto", engine
         "median_time_from_previous": _microseconds(counts["median_us"]),
         "events": counts["events"], "exits": counts["exits"],
         "exit_rate": counts["exits"] / counts["events"].clip(lower=1)})
+
+
+_FUNNEL_STEP = """, step_{i} AS (
+    SELECT previous.customer_id, min(matched.customer_position) AS position, min(matched.timestamp) AS reached,
+           previous.started, previous.reached AS since
+    FROM step_{j} AS previous
+    JOIN matched ON matched.customer_id = previous.customer_id AND matched.customer_position > previous.position
+    WHERE matched.m_{i}
+    GROUP BY previous.customer_id, previous.started, previous.reached{having}
+)"""
+
+
+def funnel(events, steps, *, stages=(), touchpoint_stage=None, within=None, gap="auto", engine: str = "duckdb",
+           spark=None) -> pd.DataFrame:
+    """Customers who went through *steps* in order, as :meth:`JourneyMap.funnel <cxresearch.journeys.JourneyMap.funnel>`.
+
+    Parameters
+    ----------
+    events
+        The events table (see :func:`cxresearch.engine.execute`).
+    steps : list of str
+        Stage or touchpoint names (a stage name wins when both exist).
+    stages, touchpoint_stage, gap
+        As :func:`stage_counts`.
+    within : str, Timedelta or None
+        Each step must happen within this time of the customer's first step.
+
+    Returns
+    -------
+    DataFrame
+        ``step`` (1-based), ``name``, ``customers``, ``share_of_first``,
+        ``conversion`` (from the previous step), ``drop_off`` and
+        ``median_time_from_previous``, without suppression.
+
+    Raises
+    ------
+    ParameterError
+        When *steps* is empty, or a step is neither a stage nor a touchpoint
+        of the events (nor a touchpoint of *touchpoint_stage*).
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({"customer_id": ["a", "a", "b"], "channel": "web",
+    ...     "touchpoint": ["home", "cart", "home"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:02", "2024-01-01 12:00"], utc=True)})
+    >>> funnel(events, ["home", "cart"])[["name", "customers", "conversion"]].to_dict("list")
+    {'name': ['home', 'cart'], 'customers': [2, 1], 'conversion': [nan, 0.5]}
+    """
+    steps = [str(step) for step in ([steps] if isinstance(steps, str) else steps)]
+    if not steps:
+        raise ParameterError("funnel needs at least one step; got an empty list.")
+    window = check_duration("within", within, optional=True)
+    journey, tables, parameters = _journey_tables(events, engine=engine, stages=stages,
+                                                  touchpoint_stage=touchpoint_stage, gap=gap, spark=spark)
+    declared = set(stages)
+    flags = ", ".join(f"coalesce(max(CASE WHEN {column} = {_literal(step)} THEN 1 ELSE 0 END), 0) AS {column}_{i}"
+                      for i, step in enumerate(steps, 1) for column in ("stage", "touchpoint"))
+    matches = ", ".join(
+        f"coalesce(journey.stage = {_literal(step)}, FALSE)"
+        + ("" if step in declared else f" OR (journey.touchpoint = {_literal(step)} AND labels.stage_{i} = 0)")
+        + f" AS m_{i}" for i, step in enumerate(steps, 1))
+    having = ("" if window is None else
+              "\n    HAVING date_diff('microsecond', previous.started, min(matched.timestamp)) <= $within_us")
+    if window is not None:
+        parameters["within_us"] = window.value // 1000
+    chain = "".join(_FUNNEL_STEP.format(i=i, j=i - 1, having=having) for i in range(2, len(steps) + 1))
+    counts = " UNION ALL ".join(f"SELECT {i} AS step, count(*) AS customers, "
+                                f"median(date_diff('microsecond', since, reached)) AS median_us FROM step_{i}"
+                                for i in range(1, len(steps) + 1))
+    table = execute(_text("funnel").format(journey=journey, flags=flags, matches=matches, steps=chain, counts=counts),
+                    tables, engine=engine, parameters=parameters, spark=spark)
+    known = set(touchpoint_stage or {}) | declared
+    unknown = [step for i, step in enumerate(steps, 1)
+               if step not in known and not (table[f"stage_{i}"].iloc[0] or table[f"touchpoint_{i}"].iloc[0])]
+    if unknown:
+        raise ParameterError(f"unknown funnel step {unknown[0]!r}: no event has it as its stage or touchpoint.")
+    customers = table["customers"].astype(np.int64)
+    first = customers.iloc[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        conversion = (customers / customers.shift(1)).where(table["step"] > 1)
+        share = customers / first if first else pd.Series(np.nan, index=customers.index)
+    return pd.DataFrame({"step": table["step"], "name": pd.Series(steps, dtype=object), "customers": customers,
+                         "share_of_first": share, "conversion": conversion, "drop_off": 1 - conversion,
+                         "median_time_from_previous": _microseconds(table["median_us"])})
 
 
 def _microseconds(values: pd.Series) -> pd.Series:

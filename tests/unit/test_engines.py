@@ -159,6 +159,33 @@ def test_stages_of_an_events_column_and_unlisted_stages(engine):
     assert_same(result, expected[[c for c in expected.columns if c in result.columns]])
 
 
+@pytest.mark.parametrize("steps, within", [
+    (["awareness", "product", "purchase"], None),    # stages and a touchpoint
+    (["home", "product", "cart"], "1h"),            # a's cart comes 2 hours after home: outside the hour
+    (["home", "home", "product", "product"], None),  # a step repeats: strictly after the previous one
+])
+def test_funnel_matches_the_journey_map(engine, steps, within):
+    from cxresearch.sql import funnel
+
+    result = funnel(JOURNEYS, steps, stages=STAGES, touchpoint_stage=TOUCHPOINT_STAGE, within=within, gap="30min",
+                    engine=engine)
+    assert_same(result, journey_map(JOURNEYS).funnel(steps, within=within))
+    known = {("awareness", "product", "purchase"): [2, 1, 1], ("home", "product", "cart"): [2, 1, 0],
+             ("home", "home", "product", "product"): [2, 0, 0, 0]}
+    assert result["customers"].tolist() == known[tuple(steps)]
+
+
+def test_funnel_steps_must_be_known_names():
+    from cxresearch.sql import funnel
+
+    with pytest.raises(ParameterError, match="unknown funnel step 'basket': no event has it"):
+        funnel(JOURNEYS, ["home", "basket"], touchpoint_stage=TOUCHPOINT_STAGE)
+    with pytest.raises(ParameterError, match="at least one step"):
+        funnel(JOURNEYS, [])
+    declared = funnel(JOURNEYS.iloc[:0], ["awareness", "checkout"], stages=STAGES, touchpoint_stage=TOUCHPOINT_STAGE)
+    assert declared["customers"].tolist() == [0, 0] and declared["share_of_first"].isna().all()
+
+
 def test_sessions_cut_where_the_session_id_changes(engine):
     from cxresearch.sql import transitions
 
