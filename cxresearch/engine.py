@@ -162,8 +162,9 @@ def _execute_on_duckdb(query: str, tables: Mapping[str, object], parameters: dic
         for name, source in tables.items():
             if isinstance(source, pd.DataFrame):
                 connection.register(name, source)
-            elif _is_path(source):
-                connection.read_parquet(str(source)).create_view(name)
+            elif _is_path(source):   # a local folder is read as Spark reads it: its Parquet files, at any depth
+                path = Path(source) / "**" / "*.parquet" if Path(source).is_dir() else source
+                connection.read_parquet(str(path)).create_view(name)
             else:
                 raise ParameterError(f"table {name!r} must be a DataFrame or a Parquet path on DuckDB; got {source!r} "
                                      "(a catalog table name needs engine='spark').")

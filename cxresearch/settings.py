@@ -1,11 +1,25 @@
 """``dataset.yml``: the settings that describe an export's folder.
 
 Its name, CSV locale, file names, column mapping, default values, journey
-stages with their goals and owners, session gap, time zone, topic taxonomy and notes. :func:`read_settings` checks every
+stages with their goals and owners, session gap, time zone, topic taxonomy and notes, and for the engine path
+(:mod:`cxresearch.sql`) where large tables live and which engine reads them. :func:`read_settings` checks every
 setting and reports each problem (never raises).
+
+Tables where they live (``tables:``), each by exactly one key::
+
+    engine: spark                  # duckdb (the default) or spark: who runs `cxresearch run --engine`
+    tables:
+      events: {path: "s3a://lake/cx/events/*.parquet"}    # Parquet file, folder or glob: local or any URI
+      customers: {table: "lakehouse.cx.customers"}       # a Spark catalog table (engine spark only)
+
+A local path is relative to the dataset folder and must match at least one
+Parquet file; a URI (``s3a://``, ``abfss://``, ``gs://``, ``hdfs://`` ...) is
+read by the engine as it is, unchecked here.
 """
 from __future__ import annotations
 
+import glob
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import yaml
 
+from .engine import SQL_ENGINES
 from .errors import DataError, ParameterError, Problem, ValidationReport, did_you_mean
 from .i18n import check_language
 from .schemas import TABLES
@@ -21,10 +36,14 @@ from .weighting import check_margins
 
 CONFIG_FILE = "dataset.yml"
 CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "stage_plan", "timezone", "files", "topic_taxonomy",
-               "notes", "language", "margins", "session_gap")
+               "notes", "language", "margins", "session_gap", "tables", "engine")
 #: What ``stage_plan`` may say about a stage.
 STAGE_PLAN_KEYS = ("goal", "owner")
 CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
+#: How ``tables:`` locates a table: a Parquet path, folder, glob or URI, or a Spark catalog table name.
+TABLE_LOCATION_KEYS = ("path", "table")
+_URI = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_TABLE_NAME = re.compile(r"^(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)(\.(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)){0,2}$")
 
 
 @dataclass
@@ -43,6 +62,9 @@ class DatasetSettings:
     language: str | None = None
     margins: dict = field(default_factory=dict)
     session_gap: str | pd.Timedelta | None = AUTO_GAP
+    #: ``{table: {"path": str}}`` (local paths made absolute) or ``{table: {"table": str}}``.
+    tables: dict = field(default_factory=dict)
+    engine: str | None = None
 
 
 def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
@@ -87,6 +109,11 @@ def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
             config.language = check_language(data["language"])
         except ParameterError as exc:
             problem(f"'language' (of the report pages): {exc}")
+    if data.get("engine") is not None:
+        config.engine = _config_engine(data["engine"], problem)
+    config.tables = _config_tables(data.get("tables"), folder, config.engine, problem)
+    report.notes.extend(f"tables.{table} is read in place by the engine (cxresearch run --engine); "
+                        "the in-memory analyses read the folder's own files only." for table in config.tables)
     timezone = str(data.get("timezone") or "UTC")
     try:
         ZoneInfo(timezone)
@@ -245,6 +272,64 @@ def _config_notes(value, problem) -> list[str]:
         problem(f"'notes' must be a list of sentences; found {value!r}.")
         return []
     return list(value)
+
+
+def _config_engine(value, problem) -> str | None:
+    if value in SQL_ENGINES:
+        return value
+    problem(f"engine must be one of {', '.join(SQL_ENGINES)} (who runs `cxresearch run --engine`); found {value!r}."
+            + did_you_mean(str(value), SQL_ENGINES))
+    return None
+
+
+def _config_tables(value, folder: Path, engine: str | None, problem) -> dict:
+    """``tables``: per table, ``{path: ...}`` (Parquet, local or a URI) or ``{table: ...}`` (a Spark catalog table)."""
+    if value is None:
+        return {}
+    example = "e.g. 'tables: {events: {path: \"lake/events/*.parquet\"}}'"
+    if not isinstance(value, dict):
+        problem(f"'tables' must map tables ({', '.join(TABLES)}) to {{path: ...}} or {{table: ...}}, {example}; "
+                f"found {value!r}.")
+        return {}
+    out = {}
+    for table, entry in value.items():
+        where = f"tables.{table}"
+        if table not in TABLES:
+            problem(f"{where}: unknown table; expected one of {', '.join(TABLES)}.{did_you_mean(str(table), TABLES)}")
+            continue
+        keys = list(entry) if isinstance(entry, dict) else []
+        if len(keys) != 1 or keys[0] not in TABLE_LOCATION_KEYS or not isinstance(entry[keys[0]], str) \
+                or not entry[keys[0]].strip():
+            problem(f"{where} must be {{path: <Parquet file, folder, glob or URI>}} or {{table: <Spark table name>}}, "
+                    f"{example}; found {entry!r}.")
+            continue
+        kind, location = keys[0], entry[keys[0]].strip()
+        if kind == "table":
+            if not _TABLE_NAME.match(location):
+                problem(f"{where}: '{location}' is not a table name; expected [catalog.][schema.]table such as "
+                        "'lakehouse.cx.events' (a file goes under 'path:').")
+            elif engine == "duckdb":
+                problem(f"{where} names the Spark table '{location}', which only Spark reads; set 'engine: spark' "
+                        "or name its Parquet files under 'path:'.")
+            else:
+                out[table] = {"table": location}
+            continue
+        if _URI.match(location):
+            out[table] = {"path": location}    # read by the engine where it is; nothing to check from here
+            continue
+        local = folder / location
+        files = [Path(f) for f in glob.glob(str(local), recursive=True)] if any(c in location for c in "*?[") else [local]
+        files = [f for f in files if f.exists()]
+        if not files:
+            problem(f"{where}: '{location}' matches no file or folder (paths are relative to the dataset folder); "
+                    "expected Parquet files, e.g. 'events/*.parquet'.")
+        elif any(f.is_file() and f.suffix != ".parquet" for f in files):
+            other = next(f for f in files if f.is_file() and f.suffix != ".parquet")
+            problem(f"{where}: '{other.name}' is not a Parquet file; the engine reads Parquet (a CSV export goes in "
+                    "the folder as the table's own file, or `cxresearch import` writes it as Parquet).")
+        else:
+            out[table] = {"path": str(local)}
+    return out
 
 
 def _config_files(value, problem) -> dict:

@@ -306,3 +306,52 @@ def test_events_at_one_instant_keep_the_file_order(engine):
     result = transitions(events, gap="30min", engine=engine)   # a: home > product > cart > product, in file order
     assert ("product", "cart", 1) in map(tuple, result[["from_touchpoint", "to_touchpoint", "count"]].values.tolist())
     assert_same(result, journey_map(events).transitions)
+
+
+# ---------------------------------------------------------------- tables where they live (dataset.yml)
+def settings_of(folder, text):
+    from cxresearch.errors import ValidationReport
+    from cxresearch.settings import read_settings
+
+    (folder / "dataset.yml").write_text(text)
+    report = ValidationReport(folder)
+    return read_settings(folder, report), [p.message for p in report.problems], report.notes
+
+
+def test_dataset_yml_names_tables_by_path_uri_or_spark_table(tmp_path):
+    (tmp_path / "lake" / "events").mkdir(parents=True)
+    EVENTS.to_parquet(tmp_path / "lake" / "events" / "part-0.parquet")
+    config, problems, notes = settings_of(tmp_path, """
+engine: spark
+tables:
+  events: {path: "lake/events/*.parquet"}
+  surveys: {path: "s3a://bucket/cx/surveys/"}
+  customers: {table: "lakehouse.cx.customers"}
+""")
+    assert problems == [] and config.engine == "spark"
+    assert config.tables == {"events": {"path": str(tmp_path / "lake/events/*.parquet")},
+                             "surveys": {"path": "s3a://bucket/cx/surveys/"},
+                             "customers": {"table": "lakehouse.cx.customers"}}
+    assert any("tables.events is read in place by the engine" in note for note in notes)
+    # a local folder reads as its Parquet files on DuckDB too
+    assert_same(execute(PER_CUSTOMER, {"events": tmp_path / "lake"}, parameters={"skip": "store"}), EXPECTED)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("engine: sparc", "engine must be one of duckdb, spark (who runs `cxresearch run --engine`); found 'sparc'. "
+                      "Did you mean 'spark'?"),
+    ("tables: {event: {path: x.parquet}}", "tables.event: unknown table; expected one of customers, events, "),
+    ("tables: {events: lake/events.parquet}", "tables.events must be {path: <Parquet file, folder, glob or URI>} or "
+                                              "{table: <Spark table name>}"),
+    ("tables: {events: {path: a, table: b}}", "tables.events must be {path:"),
+    ("tables: {events: {path: 'lake/*.parquet'}}", "tables.events: 'lake/*.parquet' matches no file or folder"),
+    ("tables: {events: {path: 'events.csv'}}", "tables.events: 'events.csv' is not a Parquet file"),
+    ("tables: {events: {table: 'lake/events'}}", "tables.events: 'lake/events' is not a table name"),
+    ("{engine: duckdb, tables: {events: {table: cx.events}}}", "tables.events names the Spark table 'cx.events', "
+                                                              "which only Spark reads"),
+])
+def test_bad_table_locations_are_problems_of_dataset_yml(tmp_path, text, message):
+    (tmp_path / "events.csv").write_text("customer_id\na\n")
+    config, problems, _ = settings_of(tmp_path, text)
+    assert len(problems) == 1 and problems[0].startswith(message), problems
+    assert not config.tables
