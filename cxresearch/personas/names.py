@@ -53,18 +53,24 @@ def _noun(purchases: float) -> str:
 
 
 def _words(traits: pd.Series) -> tuple[list[str], list[str]]:
-    """Adjectives for the persona's strong traits, strongest first, each once, and the columns they come from."""
+    """Adjectives for the persona's strong traits, strongest first, and the columns they come from.
+
+    One adjective per family of the lexicon: the strongest trait of a family names it, so a persona
+    delighted by NPS and disappointed by its review stars is "delighted", never "disappointed delighted".
+    """
     lexicon = _lexicon()
-    words, columns = [], []
+    words, columns, families = [], [], set()
     for column in traits.abs().sort_values(ascending=False, kind="stable").index:
         effect = traits[column]
         if abs(effect) < NAME_EFFECT:
             break
-        word = next(((high if effect > 0 else low) for pattern, high, low in lexicon
-                     if re.fullmatch(pattern, str(column))), None)
-        if word and word not in words:
+        family = next((i for i, (pattern, _high, _low) in enumerate(lexicon) if re.fullmatch(pattern, str(column))),
+                      None)
+        word = None if family is None else lexicon[family][1 if effect > 0 else 2]
+        if word and family not in families:
             words.append(word)
             columns.append(column)
+            families.add(family)
     return words, columns
 
 

@@ -414,3 +414,13 @@ def test_bootstrap_refits_stop_early_on_clear_personas_and_not_without_threshold
     full = bootstrap_jaccard(X, y, 3, make, 10, rng)
     assert early.shape == (MIN_REFITS, 3) and full.shape == (10, 3)
     assert early.mean(axis=0).min() > 0.99 and full.mean(axis=0).min() > 0.99
+
+
+def test_a_name_never_says_one_family_of_traits_both_ways():
+    """Satisfied by NPS but unhappy in reviews: the stronger trait names it ("delighted"), once."""
+    from cxresearch.personas.names import name_personas
+    traits = pd.DataFrame({"nps": [1.4, -0.9], "review_rating": [-0.9, 1.1], "csat": [0.8, -0.6],
+                           "age": [0.7, -0.7]})
+    names = name_personas(traits, traits, pd.Series([False, False])).tolist()
+    assert names == ["Delighted senior customers", "Delighted young customers"]  # the strongest of the family
+    assert not any("delighted" in n.lower() and "disappointed" in n.lower() for n in names)
