@@ -71,7 +71,7 @@ def _number_rows(frame: pd.DataFrame, table: str, name: str, report: ValidationR
 
 def _missing_column_hint(column: str, present, table: str) -> str:
     """How to supply a missing required column: the closest present name, else a usual export name."""
-    usual = [c for c in schemas.EXPORT_NAMES.get(column, ()) if c in present]
+    usual = schemas.export_columns(column, present)
     source = closest(column, present) or (usual[0] if usual else None)
     if source is None:
         return f" Add it, or map it under columns.{table} in {CONFIG_FILE} (export name: {column})."

@@ -29,7 +29,8 @@ import pandas as pd
 
 from .display import column_label
 from .errors import CXResearchWarning, DataError
-from .i18n import N_, _, format_list
+from .i18n import N_, _, format_list, format_number
+from .schemas import export_columns
 
 __all__ = ["Requirement", "Analysis", "ANALYSES", "supported", "missing", "available", "present_scores", "when", "then",
            "Unavailable"]
@@ -87,6 +88,42 @@ class Requirement:
         return _("no %(table)s") % table, _("add %(file)s") % {"file": _(_TABLE_FILES[self.table])}
 
 
+#: The survey scores' scales, narrowest first.
+_SCALES = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}
+
+
+@dataclass(frozen=True)
+class _Score(Requirement):
+    """A survey score of :data:`_SCALES`; when absent, a column exports usually give that name to
+    (:func:`~cxresearch.schemas.export_columns`) is named as the fix when its answers fit this score's
+    scale and no narrower one of a score with that name ("Score" 0-10 is NPS, "Score" 1-5 is CSAT)."""
+
+    def source(self, ds) -> str | None:
+        """The surveys' column that looks like this score ("score" for ``nps``), or None."""
+        surveys = getattr(ds, "surveys", None)
+        if surveys is None or surveys.empty or self.column in surveys.columns:
+            return None
+        for column in export_columns(self.column, surveys.columns):
+            values = pd.to_numeric(surveys[column], errors="coerce").dropna()
+            fits = [score for score, scale in _SCALES.items()
+                    if len(values) and values.between(*scale).all() and column in export_columns(score, [column])]
+            if fits and fits[0] == self.column:
+                return column
+        return None
+
+    def wording(self, ds) -> tuple[str, str]:
+        absent, fix = super().wording(ds)
+        source = self.source(ds)
+        if source is None:
+            return absent, fix
+        values = pd.to_numeric(ds.surveys[source], errors="coerce")
+        decimals = 0 if (values.dropna() % 1 == 0).all() else 1
+        return absent, _("map the surveys' column `%(source)s` (answers %(low)s to %(high)s) to `%(column)s` under "
+                         "columns.surveys in dataset.yml (%(source)s: %(column)s)") % {
+            "source": source, "column": self.column, "low": format_number(values.min(), decimals=decimals),
+            "high": format_number(values.max(), decimals=decimals)}
+
+
 @dataclass(frozen=True)
 class _StagesRequirement(Requirement):
     """Journey stages: a ``stage`` column in events or the ``stages`` of ``dataset.yml``."""
@@ -112,6 +149,11 @@ class _AnyOf(Requirement):
 
     def met(self, ds) -> bool:
         return any(option.met(ds) for option in self.options)
+
+    def wording(self, ds) -> tuple[str, str]:
+        """The option's own fix when one names a column of the data to map (:class:`_Score`), else the whole's."""
+        mapped = next((option for option in self.options if isinstance(option, _Score) and option.source(ds)), None)
+        return (_(self.absent), mapped.wording(ds)[1]) if mapped else super().wording(ds)
 
 
 @dataclass(frozen=True)
@@ -150,9 +192,9 @@ class Analysis:
 
 _EVENTS = Requirement("events")
 _SURVEYS = Requirement("surveys")
-_NPS = Requirement("surveys", "nps", N_("no NPS answers"), N_("add an `nps` column (0-10) to surveys"))
-_CSAT = Requirement("surveys", "csat", N_("no CSAT answers"), N_("add a `csat` column (1-5) to surveys"))
-_CES = Requirement("surveys", "ces", N_("no CES answers"), N_("add a `ces` column (1-7) to surveys"))
+_NPS = _Score("surveys", "nps", N_("no NPS answers"), N_("add an `nps` column (0-10) to surveys"))
+_CSAT = _Score("surveys", "csat", N_("no CSAT answers"), N_("add a `csat` column (1-5) to surveys"))
+_CES = _Score("surveys", "ces", N_("no CES answers"), N_("add a `ces` column (1-7) to surveys"))
 _SCORES = _AnyOf("surveys", absent=N_("no NPS, CSAT or CES answers"),
                  fix=N_("add an `nps` (0-10), `csat` (1-5) or `ces` (1-7) column to surveys"),
                  options=(_NPS, _CSAT, _CES))

@@ -9,8 +9,10 @@ snapshot, as every notebook of a run does, never imports pandera.
 """
 from __future__ import annotations
 
+import fnmatch
+
 __all__ = ["Customers", "Events", "Surveys", "Reviews", "Interventions", "SCHEMAS", "TABLES", "REQUIRED", "NUMERIC",
-           "TIMESTAMPS", "IDS", "LOWERCASE"]
+           "TIMESTAMPS", "IDS", "LOWERCASE", "EXPORT_NAMES", "export_columns"]
 
 _MODELS = ("Customers", "Events", "Surveys", "Reviews", "Interventions", "SCHEMAS")
 
@@ -28,7 +30,9 @@ REQUIRED = {
 #: A table's own row id that may be absent from an export (an NPS tool's or a review
 #: scrape's): its rows are then identified by file and line.
 ROW_IDS = {"surveys": "response_id", "reviews": "review_id"}
-#: What common exports call a canonical column (snake case), for the hint when it is missing.
+#: What common exports call a canonical column (snake case; ``*`` matches any text, as in
+#: ``how_likely*``), for the hint when it is missing (:func:`export_columns`). The scores are
+#: what NPS, CSAT and CES tools name them, their question's words included.
 EXPORT_NAMES = {
     "customer_id": ("user_id", "client_id", "account_id", "contact_id", "customer", "member_id"),
     "timestamp": ("date", "datetime", "time", "created", "created_at", "submitted", "submitted_at", "date_submitted",
@@ -39,7 +43,29 @@ EXPORT_NAMES = {
     "intervention_id": ("id", "change_id", "name"),
     "start": ("start_date", "date", "launched", "from"),
     "scope": ("channel", "touchpoint", "area"),
+    "nps": ("score", "nps_score", "net_promoter_score", "likelihood_to_recommend", "recommendation_score",
+            "how_likely*", "*recommend*"),
+    "csat": ("score", "satisfaction", "satisfaction_score", "csat_score", "overall_satisfaction", "*satisf*"),
+    "ces": ("effort", "effort_score", "ces_score", "customer_effort", "customer_effort_score", "how_easy*",
+            "*effort*"),
 }
+
+
+def export_columns(column: str, present) -> list[str]:
+    """The columns of *present* that exports usually call *column* (:data:`EXPORT_NAMES`), most usual name first.
+
+    Examples
+    --------
+    >>> export_columns("nps", ["date", "how_likely_are_you_to_recommend_us", "comment"])
+    ['how_likely_are_you_to_recommend_us']
+    >>> export_columns("timestamp", ["id", "created_at"])
+    ['created_at']
+    """
+    present = [str(c) for c in present]
+    found = [c for name in EXPORT_NAMES.get(column, ()) for c in fnmatch.filter(present, name)]
+    return list(dict.fromkeys(found))
+
+
 #: Id columns: always text (leading zeros kept), trimmed.
 IDS = ("customer_id", "response_id", "review_id", "session_id", "intervention_id")
 #: Categorical columns trimmed and lower-cased.

@@ -125,3 +125,40 @@ def test_the_warnings_of_an_analysis_name_it_for_the_pages_notes():
     ds = CXDataset("nps export", surveys=NPS_EXPORT)
     with pytest.warns(SmallGroupWarning, match=r"^NPS trend: 2 groups suppressed\.$"):
         assert when(ds, "trend", lambda: warnings.warn("2 groups suppressed.", SmallGroupWarning, stacklevel=1)) is None
+
+
+def test_validate_names_the_score_column_of_an_nps_tool_export_and_its_mapping_works(tmp_path, capsys):
+    """An NPS tool's export calls the answer "Score"; validate says to map it to nps, and doing so gives NPS."""
+    answers = [10, 9, 9, 7, 3, 0, 10, 8]
+    lines = ["Date,Score,Comment"] + [f"2025-03-{day:02d},{score},ok" for day, score in enumerate(answers, start=1)]
+    (tmp_path / "surveys.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "dataset.yml").write_text("columns:\n  surveys: {Date: timestamp}\n")
+    assert main(["validate", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert ("No NPS answers in this dataset: map the surveys' column `score` (answers 0 to 10) to `nps` under "
+            "columns.surveys in dataset.yml (score: nps) to see the Net Promoter Score.") in out
+    assert "No NPS, CSAT or CES answers in this dataset: map the surveys' column `score`" in out  # the KPIs line
+    (tmp_path / "dataset.yml").write_text("columns:\n  surveys: {Date: timestamp, score: nps}\n")
+    assert main(["validate", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "yes  NPS\n" in out and "`score`" not in out
+
+
+@pytest.mark.parametrize("column, values, score", [
+    ("score", [1.0, 5.0, 4.0], "csat"),                      # a 1-5 "Score" fits CSAT's narrower scale
+    ("score", [0.0, 10.0, 6.0], "nps"),
+    ("how_likely_are_you_to_recommend_us_to_a_friend", [3.0, 9.0, 10.0], "nps"),
+    ("overall_satisfaction", [2.0, 4.0, 5.0], "csat"),
+    ("customer_effort_score", [1.0, 7.0, 6.0], "ces"),
+])
+def test_a_score_column_is_suggested_for_the_narrowest_scale_its_answers_fit(column, values, score):
+    ds = CXDataset("tool export", surveys=pd.DataFrame({"response_id": ["r1", "r2", "r3"], "timestamp": STAMP,
+                                                        column: values}))
+    hinted = {key for key in ("nps", "csat", "ces") if f"`{column}`" in missing(ds, key)}
+    assert hinted == {score}
+
+
+def test_a_score_column_off_every_scale_is_not_suggested():
+    ds = CXDataset("tool export", surveys=NPS_EXPORT.drop(columns="nps").assign(score=[55.0, 80.0]))
+    assert missing(ds, "nps") == ("No NPS answers in this dataset: add an `nps` column (0-10) to surveys to see "
+                                  "the Net Promoter Score.")
