@@ -56,7 +56,7 @@ class Problem:
                 f"line {line}: {_show(value)}" for line, value in zip(self.lines, self.values)
             )
             more = f" (and {self.count - len(self.lines)} more)" if self.count > len(self.lines) else ""
-            text += f" [{self.count} rows; {examples}{more}]"
+            text += f" [{self.count} row{'s' if self.count != 1 else ''}; {examples}{more}]"
         return text
 
 

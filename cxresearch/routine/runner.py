@@ -95,7 +95,7 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
                          run_dir=str(folder))
     manifest = start_manifest(run_id, parameters, Path(notebooks_dir), notebooks)
     write_json(folder / "manifest.json", manifest)
-    say = _logged(say, folder / RUN_LOG)
+    say, log = _logged(say, folder / RUN_LOG), _logged(lambda line: None, folder / RUN_LOG)
     say(f"run {run_id}: {parameters.data_dir} ({parameters.period})")
     started, cpu_started = time.perf_counter(), time.process_time()
     snapshot = Path(tempfile.mkdtemp(prefix="cxresearch-snapshot-"))
@@ -119,7 +119,8 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
     if manifest["status"] == "failed":
         _relink_pages(manifest, folder, parameters)
         say(f"  {failure_sentence(manifest['error'])}")
-        say(_failure_detail(manifest["error"]))
+        # the input's problems, written for people, are the caller's to show (the CLI prints them once, on stderr)
+        (log if manifest["error"]["step"] == "input" else say)(_failure_detail(manifest["error"]))
     manifest["seconds"] = round(time.perf_counter() - started, 2)
     manifest["cpu_seconds"] = round(time.process_time() - cpu_started + _kernels_cpu(manifest), 2)
     manifest["finished"] = now()

@@ -40,3 +40,15 @@ def test_run_on_a_corrupt_gzip_fails_with_the_file_named(tmp_path, capsys):
     assert main(["run", str(folder), "--reports", str(tmp_path / "reports")]) == 1
     err = capsys.readouterr().err
     assert "events.csv.gz: is gzip-compressed but corrupt or truncated" in err and "Traceback" not in err
+
+
+def test_a_failed_run_lists_each_problem_once(make_dataset, tmp_path, capsys):
+    bad = make_dataset({"surveys.csv": "response_id,timestamp,nps\nr1,2025-01-01,12\nr2,not a date,5\n"})
+    assert main(["run", str(bad), "--reports", str(tmp_path / "reports")]) == 1
+    printed = capsys.readouterr()
+    both = printed.out + printed.err
+    for problem in ("surveys.csv, column 'nps': 1 value(s) are out of range", "line 3: 'not a date'"):
+        assert both.count(problem) == 1 and problem in printed.err   # on stderr, once
+    assert "[1 row; line 2: 12.0]" in printed.err
+    log = next((tmp_path / "reports").glob("*/run.log")).read_text()
+    assert "failed at step input: DataError" in log and "line 3: 'not a date'" in log   # the log keeps it all
