@@ -355,3 +355,56 @@ def test_bad_table_locations_are_problems_of_dataset_yml(tmp_path, text, message
     config, problems, _ = settings_of(tmp_path, text)
     assert len(problems) == 1 and problems[0].startswith(message), problems
     assert not config.tables
+
+
+# ---------------------------------------------------------------- validation of large tables in the engine
+BAD_SURVEYS = pd.DataFrame({
+    "response_id": ["r1", "r2", "r3", "r3", "r5", "r6", "r7", "r8"],
+    "timestamp": ["2025-01-01T10:00:00Z", "2025-01-02", "yesterday", "2025-01-03", "2025-01-04", "", "2025-01-05",
+                  "2025-01-06"],
+    "customer_id": ["a", "b", None, "c", "d", "e", "f", "g"],
+    "nps": ["9", "11", "3", "x", "7.5", "-1", "10", None],
+    "csat": ["5", "4", "3", "2", "1", "6", "5", "4"],
+})
+
+
+def loader_problems(tmp_path, table: str, frame: pd.DataFrame) -> set:
+    from cxresearch.dataset import validate
+
+    frame.to_csv(tmp_path / f"{table}.csv", index=False)
+    return {(p.column, p.message, p.count) for p in validate(tmp_path).problems}
+
+
+def test_engine_checks_word_problems_as_the_loader(engine, tmp_path):
+    from cxresearch.sql.checks import check_table
+
+    problems = check_table(BAD_SURVEYS, "surveys", name="surveys.csv", engine=engine)
+    found = {(p.column, p.message.split(" Rows by ")[0], p.count) for p in problems}
+    assert found == loader_problems(tmp_path, "surveys", BAD_SURVEYS)
+    assert [(p.column, p.message.split(" Rows by ")[1]) for p in problems] == [
+        ("response_id", "response_id: r3, r3."),
+        ("timestamp", "response_id: r6."),                         # empty
+        ("timestamp", "response_id: r3: yesterday."),
+        ("nps", "response_id: r3: x."),                            # not a number
+        ("nps", "response_id: r2: 11, r6: -1."),                   # out of range
+        ("nps", "response_id: r5: 7.5."),                          # not whole
+        ("csat", "response_id: r6: 6.")]
+
+
+def test_engine_checks_name_missing_columns_and_sample_ten_rows(engine, tmp_path):
+    from cxresearch.sql.checks import check_table
+
+    events = JOURNEYS.rename(columns={"touchpoint": "page"})
+    problems = check_table(events, "events", engine=engine)
+    assert [str(p) for p in problems] == [
+        "events, column 'touchpoint': required column 'touchpoint' is missing; the file has customer_id, timestamp, "
+        "channel, page. Did you mean 'page'? Rename that column, or map it under columns.events in dataset.yml "
+        "(page: touchpoint)."]
+    many = pd.DataFrame({"customer_id": [f"c{i:02d}" for i in range(25)], "channel": "web", "touchpoint": "home",
+                         "timestamp": pd.Timestamp("2025-01-01", tz="UTC"), "value": ["1"] * 20 + ["x"] * 5})
+    many.loc[3:14, "channel"] = " "
+    problems = check_table(many, "events", engine=engine)
+    assert [(p.column, p.count) for p in problems] == [("channel", 12), ("value", 5)]
+    assert problems[0].message.endswith("Rows by customer_id and timestamp: c03 2025-01-01T00:00:00Z, "
+                                        + ", ".join(f"c{i:02d} 2025-01-01T00:00:00Z" for i in range(4, 13))
+                                        + " (and 2 more).")
