@@ -8,8 +8,14 @@ negative (the first score an answer has decides: NPS, then CSAT; an NPS of
 members' scored texts: positive when positive texts are at least twice as
 many as negative ones, negative the other way round, otherwise *mixed*. A
 positive or negative persona gets one quote of its tone; a mixed persona gets
-one positive and one negative, labelled as such. Among the texts of the wanted tone the most *typical* one is chosen: written
-by the member closest to the persona's centre in the model's space. Texts
+one positive and one negative, labelled as such. A text is quoted for a tone
+only when what it says agrees: its sentiment score
+(:func:`~cxresearch.text.sentiment`) is at least :data:`AGREES` on that side
+and none of its sentences leans the other way by as much; a text with no
+scored word scores 0 and is never quoted as positive or negative (texts in a
+language no lexicon reads keep their author's tone). Among the texts of the
+wanted tone the most *typical* one is chosen: written by the member closest
+to the persona's centre in the model's space. Texts
 under :data:`MIN_WORDS` words are passed over, and so is any text that nearly
 repeats a quote already chosen for any persona (word-set Jaccard of at least
 :data:`NEAR_DUPLICATE`). Quotes are redacted with
@@ -19,11 +25,13 @@ columns were already replaced by the loader).
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from ..privacy import redact_pii
+from ..text import UnscoredLanguageWarning, reading_languages, sentences, sentiment
 from .model import PersonaModel
 
 #: Shortest text worth quoting, in words.
@@ -32,6 +40,8 @@ MIN_WORDS = 4
 NEAR_DUPLICATE = 0.7
 #: A persona is positive (negative) when its positive (negative) texts are at least this many times the others.
 DOMINANT = 2.0
+#: Smallest sentiment score, on the tone's side, of a text quoted for that tone (VADER's neutral band, Hutto and Gilbert 2014).
+AGREES = 0.05
 #: Candidates examined per persona and tone, most typical first.
 CANDIDATES = 200
 COLUMNS = ["persona", "quote", "tone", "label"]
@@ -70,16 +80,20 @@ def representative_quotes(model: PersonaModel, X: pd.DataFrame, ds, *, max_chars
     shown = model.personas_.index[~model.personas_["suppressed"].astype(bool)]
     pool = (members[members["persona"].isin(shown)].merge(texts, on="customer_id")
             .sort_values(["persona", "distance", "customer_id", "text"], kind="stable"))
+    wanted = {persona: _wanted_tones(candidates["tone"]) for persona, candidates in pool.groupby("persona", sort=True)}
+    pool = pool[[tone in wanted[persona] for persona, tone in zip(pool["persona"], pool["tone"])]]
+    pool = pool[pool.groupby(["persona", "tone"]).cumcount() < CANDIDATES]
+    pool = pool[_agrees(pool["text"], pool["tone"])]
     rows, chosen_words = [], []
-    for persona, candidates in pool.groupby("persona", sort=True):  # one group per persona, not per customer
-        wanted = _wanted_tones(candidates["tone"])
-        for tone in wanted:
-            for text in candidates.loc[candidates["tone"] == tone, "text"].iloc[:CANDIDATES]:
+    for persona, tones in wanted.items():
+        candidates = pool[pool["persona"] == persona]
+        for tone in tones:
+            for text in candidates.loc[candidates["tone"] == tone, "text"]:
                 words = _words(text)
                 if len(words) >= MIN_WORDS and not any(_jaccard(words, seen) >= NEAR_DUPLICATE
                                                        for seen in chosen_words):
                     chosen_words.append(words)
-                    rows.append((persona, text, tone, tone if len(wanted) == 2 else ""))
+                    rows.append((persona, text, tone, tone if len(tones) == 2 else ""))
                     break
     quotes = pd.DataFrame(rows, columns=COLUMNS).astype({"persona": "int64"})
     return quotes.assign(quote=redact_pii(quotes["quote"]).astype(object).map(lambda t: _cut(t, max_chars)))
@@ -105,6 +119,28 @@ def _texts(ds) -> pd.DataFrame:
         return pd.DataFrame(columns=["customer_id", "text", "tone"])
     texts = pd.concat(found, ignore_index=True).dropna(subset=["customer_id", "text"])
     return texts[texts["text"] != ""].astype({"customer_id": str, "text": str})
+
+
+def _agrees(texts: pd.Series, tones: pd.Series) -> np.ndarray:
+    """Whether each text says what its tone says: score at least AGREES on its side, no sentence as far the other way.
+
+    Texts without a tone agree; texts in a language no lexicon reads (no score) keep their author's tone.
+    """
+    texts = texts.reset_index(drop=True)
+    side = tones.map({"positive": 1.0, "negative": -1.0}).fillna(0.0).to_numpy(dtype=float)
+    if not len(texts):
+        return np.ones(0, dtype=bool)
+    with warnings.catch_warnings():  # the voice page counts the texts no lexicon reads
+        warnings.simplefilter("ignore", UnscoredLanguageWarning)
+        languages = reading_languages(texts)
+        whole = sentiment(texts, languages).to_numpy(dtype=float)
+        parts = sentences(texts)
+        by_sentence = sentiment(parts.reset_index(drop=True), languages.iloc[parts.index].reset_index(drop=True))
+    against = (by_sentence.to_numpy(dtype=float) * side[parts.index]).round(12)
+    contradicted = np.zeros(len(texts), dtype=bool)
+    contradicted[parts.index[against <= -AGREES]] = True
+    scored = ~np.isnan(whole)
+    return (side == 0) | ~scored | (((whole * side).round(12) >= AGREES) & ~contradicted)
 
 
 def _wanted_tones(tones: pd.Series) -> list[str]:

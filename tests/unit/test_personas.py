@@ -112,6 +112,20 @@ def test_quotes_represent_their_persona_in_tone_and_never_repeat(demo):
     assert "negative" not in quotes.loc[quotes["persona"] == store, "tone"].tolist() or nps[store] < 20
 
 
+def test_a_quote_says_what_its_label_says():
+    from cxresearch.personas.quotes import _agrees
+    texts = pd.Series(["Attesa lunghissima in chat e poi è caduta la linea.",       # a complaint with NPS 10 (issue 19)
+                       "Servizio eccellente. Attesa lunghissima in chat e poi è caduta la linea. Consigliatissimo.",
+                       "Ordinare dall'app richiede un minuto.",                       # no scored word: neutral
+                       "La qualità dei prodotti è eccellente.", "Never again. The staff were rude and unhelpful.",
+                       "Great service, quick delivery."], index=range(10, 16))
+    positive = _agrees(texts, pd.Series("positive", index=texts.index))
+    negative = _agrees(texts, pd.Series("negative", index=texts.index))
+    assert positive.tolist() == [False, False, False, True, False, True]  # a praise holding a complaint is not
+    assert negative.tolist() == [True, False, False, False, True, False]  # quoted for either side
+    assert _agrees(texts, pd.Series("", index=texts.index)).all()  # no tone to agree with
+
+
 def test_quote_tones_come_from_the_authors_own_scores():
     from cxresearch.personas.quotes import _texts, _wanted_tones
     surveys = pd.DataFrame({"customer_id": ["a", "b", "c", "d", None], "nps": [10, 3, np.nan, 8, 10],

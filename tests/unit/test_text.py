@@ -100,6 +100,19 @@ def test_italian_boosters_and_mente_intensifiers_strengthen_and_negation_flips()
     assert very_slow < slow < 0
 
 
+def test_common_italian_complaints_about_waiting_and_service_read_negative():
+    # issue 19: "Attesa lunghissima in chat e poi è caduta la linea" read as having no negative word but "attesa"
+    complaints = ["Attesa lunghissima in chat e poi è caduta la linea.", "Mai più.", "Non ordinerò più.",
+                  "Non riesco ad accedere all'app da giorni.", "Costi di spedizione assurdi.",
+                  "Il reso è stato un incubo.", "Ho chiamato tre volte e mi hanno riattaccato.",
+                  "Sono ancora in attesa del rimborso."]
+    scores = sentiment(complaints, lang="it")
+    assert (scores <= -0.05).all(), dict(zip(complaints, scores.round(2)))
+    praise = sentiment(["Ordine arrivato con un giorno di anticipo.", "Comprerò di nuovo.",
+                        "Non ho dovuto aspettare."], lang="it")
+    assert (praise >= 0.05).all(), praise.tolist()
+
+
 def test_sentences_split_at_sentence_ends_and_line_breaks():
     texts = pd.Series(["Great dress. Runs small!  Sent it back\nNever again", "", None, "ok...", "Why? Late…  again"],
                       index=list("abcde"))
