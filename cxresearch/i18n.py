@@ -40,7 +40,7 @@ from pathlib import Path
 from .errors import ParameterError
 
 __all__ = ["_", "ngettext", "pgettext", "N_", "LANGUAGES", "LANGUAGE_VARIABLE", "get_language", "set_language", "using",
-           "check_language", "number_locale", "number_symbols", "format_number", "format_count", "format_percent",
+           "check_language", "elide", "number_locale", "number_symbols", "format_number", "format_count", "format_percent",
            "format_date", "format_datetime", "format_period", "format_list", "stage_label", "attribute_label",
            "plotly_locales", "install", "translate_markdown", "translate_notebook", "extract_notebook", "extract_labels"]
 
@@ -128,9 +128,23 @@ def _translations(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(compiled)
 
 
+class Message(str):
+    """A translated message whose ``%`` filling also elides the articles before numbers (see :func:`elide`).
+
+    ``_("... with %(share)s of customers") % {...}`` in Italian reads "con l'89%"
+    this way, not "con il 89%": the translator writes the article as for any
+    number, the filled sentence gets the form the number asks for.
+    """
+
+    __slots__ = ()
+
+    def __mod__(self, values) -> str:
+        return elide(str.__mod__(self, values))
+
+
 def _(message: str) -> str:
     """*message* in the language in force (as written when the catalog lacks it)."""
-    return _translations(get_language()).gettext(message)
+    return Message(_translations(get_language()).gettext(message))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -141,7 +155,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     >>> ngettext("%(n)d customer", "%(n)d customers", 3) % {"n": 3}
     '3 customers'
     """
-    return _translations(get_language()).ngettext(singular, plural, n)
+    return Message(_translations(get_language()).ngettext(singular, plural, n))
 
 
 def pgettext(context: str, message: str) -> str:
@@ -152,12 +166,60 @@ def pgettext(context: str, message: str) -> str:
     >>> pgettext("persona name", "new")
     'new'
     """
-    return _translations(get_language()).pgettext(context, message)
+    return Message(_translations(get_language()).pgettext(context, message))
 
 
 def N_(message: str) -> str:
     """Mark *message* for the catalogs without translating it now (translate with :func:`_` where shown)."""
     return message
+
+
+# ----------------------------------------------------------------------------- articles
+#: Italian articles (alone and joined to a preposition) that elide before a vowel: "il" -> "l'", "dal" -> "dall'".
+_ELIDING = re.compile(r"(?<![\w'’])(il|Il|del|Del|al|Al|dal|Dal|nel|Nel|sul|Sul)[ \u00a0]+"
+                      r"(?=(?P<number>\d{1,3}(?:\.\d{3})+(?!\d)|\d+))")
+
+
+def _reads_with_a_vowel(integer: int) -> bool:
+    """Whether the Italian words of *integer* begin with a vowel (uno, otto, undici, ottanta..., un milione).
+
+    The first word is that of the leading group of three digits, except that a
+    leading 1 reads "mille" before thousands (a consonant) and "un" before
+    millions and beyond (a vowel).
+    """
+    groups = f"{integer:,}".split(",")
+    lead, following = int(groups[0]), len(groups) - 1
+    if lead == 1 and following:
+        return following >= 2
+    return lead in (1, 8, 11) or 80 <= lead <= 89 or 800 <= lead <= 899
+
+
+def _elided(match: re.Match) -> str:
+    article, number = match[1], int(match["number"].replace(".", ""))
+    if not _reads_with_a_vowel(number):
+        return match[0]
+    if article.lower() == "il":
+        return "L'" if article[0] == "I" else "l'"
+    return article + "l'"
+
+
+def elide(text: str) -> str:
+    """*text* with the articles before numbers in the form the language in force asks for.
+
+    Italian elides "il" and the prepositions joined to it ("del", "al", "dal",
+    "nel", "sul") before a number read with a vowel: 1 (uno), 8, 11, 80 to 89,
+    800 to 899, 8.000... and 1.000.000 (un milione), but not 1.000 (mille). Only
+    the whole part counts: "l'8,5%", "il 18%". Other languages: *text* unchanged.
+
+    Examples
+    --------
+    >>> with using("it"):
+    ...     elide("lì termina il 89% delle visite, il 8,5% dal 11 maggio"), elide("il 18% e il 1.000")
+    ("lì termina l'89% delle visite, l'8,5% dall'11 maggio", 'il 18% e il 1.000')
+    """
+    if get_language() != "it":
+        return text
+    return _ELIDING.sub(_elided, text)
 
 
 # ----------------------------------------------------------------------------- formats

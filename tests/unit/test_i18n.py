@@ -151,3 +151,26 @@ def test_two_personas_never_read_alike_in_another_order():
         with i18n.using(language):
             names = name_personas(traits, traits, pd.Series([False, False])).tolist()
         assert sorted(names[0].split()) != sorted(names[1].split()), names
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("lì termina il 89% delle visite", "lì termina l'89% delle visite"),
+    ("il 8%, il 11%, il 1%, il 1,5%", "l'8%, l'11%, l'1%, l'1,5%"),
+    ("Il 80,5% dal 8 maggio al 11 giugno", "L'80,5% dall'8 maggio all'11 giugno"),
+    ("del 800, nel 8.000, sul 1.000.000", "dell'800, nell'8.000, sull'1.000.000"),
+    ("il 18%, il 0,5%, il 1.000, il 180, il 12.345, al 95%, il 2025", "il 18%, il 0,5%, il 1.000, il 180, "
+     "il 12.345, al 95%, il 2025"),
+    ("profilo 8%, vil 8, l'8%", "profilo 8%, vil 8, l'8%"),
+])
+def test_italian_articles_elide_before_numbers_read_with_a_vowel(written, read):
+    with i18n.using("it"):
+        assert i18n.elide(written) == read
+    assert i18n.elide(written) == written
+
+
+def test_a_filled_message_gets_the_article_its_number_asks_for():
+    message = "%(variable)s carries %(share)s of the separation"
+    with i18n.using("it"):
+        assert i18n._(message) % {"variable": "età", "share": "89,0%"} == "età porta l'89,0% della separazione"
+        assert i18n._(message) % {"variable": "età", "share": "39,0%"} == "età porta il 39,0% della separazione"
+    assert i18n._(message) % {"variable": "age", "share": "89.0%"} == "age carries 89.0% of the separation"
