@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .canvas import evidence_level
+from .columns import value_label
 from .i18n import N_, _, format_count, format_number, format_percent, stage_label
+from .intervention_evidence import METRICS
 from .privacy import MIN_GROUP_SIZE
 from .summary import KPI_LABELS, Summary
 from .templating import HTMLFragment, render_template
@@ -182,9 +184,9 @@ def changes_since(summary: Summary) -> list[str]:
                 lines.append(_("%(name)s moved from rank %(before)s to %(after)s among pain points.") % {
                     "name": row.name, "before": int(row.previous_rank), "after": row.rank})
     lines += [_("Intervention %(id)s, %(metric)s: %(before)s → %(after)s.") % {
-                  "id": row.intervention_id, "metric": row.metric,
-                  "before": row.previous_verdict if pd.notna(row.previous_verdict) else _("not measured"),
-                  "after": row.verdict if pd.notna(row.verdict) else _("not measured")}
+                  "id": row.intervention_id, "metric": _(METRICS[row.metric].label),
+                  "before": value_label(row.previous_verdict) if pd.notna(row.previous_verdict) else _("not measured"),
+                  "after": value_label(row.verdict) if pd.notna(row.verdict) else _("not measured")}
               for row in summary.verdict_changes.itertuples()]
     return lines or [_("No KPI, persona or top pain point changed beyond noise.")]
 

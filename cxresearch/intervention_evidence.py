@@ -41,6 +41,8 @@ METRICS = {
     "sentiment": Metric("reviews", "mean", "higher", N_("review sentiment (-1..1)")),
 }
 KINDS = ("touchpoint", "channel", "stage")
+#: What the comparison of a scope of each kind is, for legends (translate with ``_`` where shown).
+OTHERS = {"touchpoint": N_("other touchpoints"), "channel": N_("other channels"), "stage": N_("other stages")}
 
 
 def interventions_table(ds: CXDataset) -> pd.DataFrame:

@@ -89,7 +89,8 @@ from scipy import stats as _sp
 
 from ._checks import check_choice, check_duration, check_integer, check_positive
 from .errors import DataError, ParameterError
-from .intervention_evidence import METRICS, Evidence, interventions_table
+from .i18n import _
+from .intervention_evidence import METRICS, OTHERS, Evidence, interventions_table
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_weights, cluster_codes, percentile_interval
 from .stats import CORRECTIONS, adjust_pvalues, mean_interval, nps_interval, nps_se, wilson_interval, z_value
@@ -423,8 +424,8 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
     series = _estimates(obs.assign(metric=metric, period=period), ["metric", "arm", "period"], level)
     series = suppress_small(series, size_col="n", min_group_size=min_group_size)
     scope = intervention["scope"]
-    labels = ({"scope": f"reviews mentioning {scope}", "comparison": "other reviews"} if metric == "sentiment"
-              else {"scope": scope, "comparison": f"other {kind}s"})
+    labels = ({"scope": _("reviews mentioning %(scope)s") % {"scope": scope}, "comparison": _("other reviews")}
+              if metric == "sentiment" else {"scope": scope, "comparison": _(OTHERS[kind])})
     series = series.rename(columns={"arm": "group"}).assign(label=lambda t: t["group"].map(labels))
     series = series.sort_values(["group", "period"], ascending=[False, True], ignore_index=True)
     return InterventionSeries(series[["group", "label", "period", "value", "se", "low", "high", "n"]],

@@ -35,7 +35,7 @@ def intervention_chart(info: InterventionSeries) -> go.Figure:
                        y=pd.concat([rows["high"], rows["low"][::-1]]), fill="toself", fillcolor=band,
                        line={"width": 0}, name=_("%(label)s: 95%% interval") % {"label": label}, hoverinfo="skip", showlegend=False),
             go.Scatter(x=rows["period"], y=rows["value"], mode="lines+markers", name=label, customdata=rows["n"],
-                       line={"color": line}, hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} (n=%{customdata})<extra></extra>"),
+                       line={"color": line}, hovertemplate="%{x|%b %Y}: %{y:.1f} (n=%{customdata})<extra></extra>"),
         ]
     figure = go.Figure(traces)
     figure.add_vline(x=info.start, line_dash="dash", line_color="#d62728")
@@ -44,5 +44,5 @@ def intervention_chart(info: InterventionSeries) -> go.Figure:
                                                                              "description": info.description})
     better = _("lower is better") if info.better == "lower" else _("higher is better")
     return figure.update_layout(title=_("%(metric)s at %(scope)s (%(better)s)") % {
-        "metric": info.label, "scope": info.scope, "better": better},
+        "metric": _(info.label), "scope": info.scope, "better": better},
         yaxis_title=column_label(info.metric), margin={"t": 90}, separators=separators())

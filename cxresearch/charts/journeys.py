@@ -82,7 +82,8 @@ def _grouped_links(flows: pd.DataFrame, keep: int) -> tuple[pd.DataFrame, dict]:
     links = links.groupby(["source", "target"], sort=False).agg(
         count=("count", "sum"), customers=("customers", lambda c: c.iloc[0] if len(c) == 1 else np.nan),
         ).reset_index()
-    links["customers"] = [f" ({c:,.0f} customers)" if pd.notna(c) else "" for c in links["customers"]]
+    links["customers"] = [" (" + _("%(n)s customers") % {"n": format_count(c)} + ")" if pd.notna(c) else ""
+                          for c in links["customers"]]
     return links, grouped
 
 
@@ -95,10 +96,11 @@ def journey_heatmap(matrix: pd.DataFrame) -> go.Figure:
     channels = sorted(pd.unique(matrix["channel"].astype(str)))
     return go.Figure(go.Scatter(
         x=matrix["stage"].astype(str), y=matrix["channel"].astype(str), mode="markers",
+        hovertext=[stage_label(stage) for stage in matrix["stage"].astype(str)],
         marker={"size": size, "color": matrix["csat"], "colorscale": "RdYlGn", "cmin": 0, "cmax": 100,
                 "colorbar": {"title": "CSAT %"}, "line": {"width": 1, "color": "#444"}},
         customdata=np.column_stack([matrix["customers"], matrix["share"], matrix["exit_rate"], matrix["surveys"]]),
-        hovertemplate="%{x} · %{y}<br>CSAT %{marker.color:.0f}% (n=%{customdata[3]})<br>"
+        hovertemplate="%{hovertext} · %{y}<br>CSAT %{marker.color:.0f}% (n=%{customdata[3]})<br>"
                       "%{customdata[0]} " + _("customers") + " (%{customdata[1]:.0%})<br>"
                       + _("exit rate") + " %{customdata[2]:.0%}<extra></extra>",
     )).update_layout(title=_("Journey map: reach (size) and satisfaction (colour) by stage and channel"),
@@ -117,7 +119,8 @@ def emotion_curve(stages: pd.DataFrame) -> go.Figure:
                    error_y={"type": "data", "symmetric": False,
                             "array": rows["csat_mean_high"] - rows["csat_mean"],
                             "arrayminus": rows["csat_mean"] - rows["csat_mean_low"]},
-                   customdata=rows["surveys"], hovertemplate="%{x}: %{y:.2f} (n=%{customdata})<extra></extra>")
+                   customdata=rows["surveys"], hovertext=[stage_label(stage) for stage in rows["stage"].astype(str)],
+                   hovertemplate="%{hovertext}: %{y:.2f} (n=%{customdata})<extra></extra>")
         for name, rows in _by_persona(stages)
     ])
     figure.add_hline(y=3, line_dash="dot", annotation_text=_("neutral"))
@@ -143,8 +146,9 @@ def funnel_chart(funnel: pd.DataFrame, *, name_col: str = "name", share_col: str
     return go.Figure([
         go.Funnel(y=rows[name_col].astype(str), x=rows["customers"], name=str(name),
                   text=[format_count(n) for n in rows["customers"]], textinfo="text",
+                  hovertext=[stage_label(name) for name in rows[name_col].astype(str)],
                   customdata=rows[share_col] if share_col else None, texttemplate="%{text} · " + share,
-                  hovertemplate="%{y}: %{text} " + _("customers") + " · " + words % {"share": share}
+                  hovertemplate="%{hovertext}: %{text} " + _("customers") + " · " + words % {"share": share}
                                 + "<extra>%{fullData.name}</extra>")
         for name, rows in _by_persona(funnel)
     ]).update_layout(title=title or _("Funnel"), separators=separators(), yaxis=category_axis(names, label=stage_label),
@@ -175,9 +179,9 @@ def transition_heatmap(transitions: pd.DataFrame, *, normalise: bool = True) -> 
 
 
 def _by_persona(table: pd.DataFrame):
-    """(name, rows) per persona, or one ("all", table) when the table is not split."""
+    """(name, rows) per persona, or one ("all customers", table) when the table is not split."""
     if "persona" not in table:
-        return [("all", table)]
+        return [(_("all customers"), table)]
     return list(table.groupby("persona", sort=False))
 
 

@@ -1,6 +1,9 @@
 """The summary's first screen from a hand-made Summary: findings with direction and interval, changes, actions."""
+import dataclasses
+
 import pandas as pd
 
+from cxresearch import i18n
 from cxresearch.briefing import changes_since, first_screen, headline_findings, top_actions
 from cxresearch.stats import Estimate
 from cxresearch.summary import Summary
@@ -72,9 +75,19 @@ def test_first_screen_renders_findings_before_actions_escaped():
     assert "first run of this dataset" in html and "not set (add an owner to dataset.yml)" in html
 
 
-def test_without_events_the_actions_say_they_were_not_computed_rather_than_that_none_stand_out():
-    import dataclasses
+def test_italian_findings_and_changes_read_as_an_italian_manager_writes_them():
+    moved = dataclasses.replace(summary(), stages=summary().stages.assign(csat=[81.0, 44.0]), verdict_changes=pd.DataFrame(
+        {"intervention_id": ["I1"], "metric": ["exit_rate"], "previous_verdict": ["no detectable change"],
+         "verdict": ["improved"]}))
+    with i18n.using("it"):
+        findings, changes = headline_findings(moved), changes_since(moved)
+    assert findings[0].text == "NPS: 23, -7 rispetto all'esecuzione precedente"
+    assert findings[2].text == "Assistenza è la fase meno soddisfacente: CSAT al 44%, contro l'81% della fase browse"
+    assert changes[-1] == "Intervento I1, tasso di uscita (% di sessioni): nessuna variazione rilevabile → migliorato."
+    assert changes_since(moved)[-1] == "Intervention I1, exit rate (% of sessions): no detectable change → improved."
 
+
+def test_without_events_the_actions_say_they_were_not_computed_rather_than_that_none_stand_out():
     calm = dataclasses.replace(summary(), pain_points=PAINS.assign(impact=0.0))
     assert "No pain point stands out" in str(first_screen(calm))
     no_events = dataclasses.replace(summary(), pain_points=pd.DataFrame(), stages=pd.DataFrame())

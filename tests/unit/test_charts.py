@@ -83,6 +83,25 @@ def test_journey_heatmap_emotion_curve_and_funnel_label_every_stage_and_channel(
         charts.emotion_curve(table.drop(columns="csat_mean"))
 
 
+def test_journey_hover_texts_name_the_stages_as_the_ticks_do():
+    stages = ["awareness", "purchase"]
+    matrix = pd.DataFrame({"stage": stages, "channel": "web", "share": 0.2, "csat": 80.0, "customers": 10,
+                           "exit_rate": 0.1, "surveys": 5})
+    table = pd.DataFrame({"stage": stages, "csat_mean": 4.0, "csat_mean_low": 3.5, "csat_mean_high": 4.5, "surveys": 9,
+                          "customers": [20, 10], "share": [0.4, 0.2]})
+    with i18n.using("it"):
+        figures = [charts.journey_heatmap(matrix), charts.emotion_curve(table),
+                   charts.funnel_chart(table, name_col="stage", share_col="share")]
+        names = [i18n.stage_label(stage) for stage in stages]
+    assert names == ["consapevolezza", "acquisto"]
+    for figure in figures:
+        trace = figure.data[0]
+        assert list(trace.hovertext) == names and trace.hovertemplate.startswith("%{hovertext}")
+        axis = figure.layout.yaxis if trace.type == "funnel" else figure.layout.xaxis
+        assert list(axis.ticktext) == names
+    assert figures[1].data[0].name == "tutti i clienti"
+
+
 def test_funnel_chart_draws_each_personas_steps_with_the_share_kept_from_the_first():
     steps = ["awareness", "consideration", "purchase"]
     funnel = pd.DataFrame({"persona": ["Browsers"] * 3 + ["Loyal"] * 3, "name": steps * 2,
@@ -94,7 +113,7 @@ def test_funnel_chart_draws_each_personas_steps_with_the_share_kept_from_the_fir
     assert list(figure.data[0].text) == ["100", "40", "10"]               # 40% and 10% kept from the first step
     assert figure.data[0].texttemplate == "%{text} · %{percentInitial:.0%}"
     single = charts.funnel_chart(funnel[funnel["persona"] == "Loyal"].drop(columns="persona"))
-    assert [trace.name for trace in single.data] == ["all"] and list(single.data[0].x) == [50, 45, 40]
+    assert [trace.name for trace in single.data] == ["all customers"] and list(single.data[0].x) == [50, 45, 40]
     with pytest.raises(ParameterError, match=r"funnel_chart needs the columns .*missing \['customers'\]"):
         charts.funnel_chart(funnel.drop(columns="customers"))
 
