@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from . import schemas
 from .errors import MAX_EXAMPLES, Problem, ValidationReport, closest, did_you_mean
-from .i18n import _, format_count
+from .i18n import N_, _, format_count, ngettext
 from .readers import snake
 from .settings import CONFIG_FILE, DatasetSettings
 
@@ -46,8 +46,10 @@ def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettin
     missing = [c for c in schemas.REQUIRED[table] if c not in frame.columns]
     for column in missing:
         hint = _missing_column_hint(column, [c for c in present if c not in schemas.REQUIRED[table]], table)
-        report.problems.append(Problem(name, f"required column '{column}' is missing; the file has "
-                                       f"{', '.join(map(str, present)) or 'no columns'}.{hint}", column=column))
+        report.problems.append(Problem(name, _("required column '%(column)s' is missing; the file has %(columns)s. "
+                                               "%(hint)s") % {"column": column, "hint": hint,
+                                                              "columns": ", ".join(map(str, present)) or _("no columns")},
+                                       column=column))
     if missing:
         return None
     parsed, blank = _parse(frame, table, name, config, report)
@@ -74,9 +76,10 @@ def _missing_column_hint(column: str, present, table: str) -> str:
     usual = schemas.export_columns(column, present)
     source = closest(column, present) or (usual[0] if usual else None)
     if source is None:
-        return f" Add it, or map it under columns.{table} in {CONFIG_FILE} (export name: {column})."
-    return (f" Did you mean '{source}'? Rename that column, or map it under columns.{table} in {CONFIG_FILE} "
-            f"({source}: {column}).")
+        return _("Add it, or map it under columns.%(table)s in %(config)s (export name: %(column)s).") % {
+            "table": table, "config": CONFIG_FILE, "column": column}
+    return _("Did you mean '%(source)s'? Rename that column, or map it under columns.%(table)s in %(config)s "
+             "(%(source)s: %(column)s).") % {"source": source, "table": table, "config": CONFIG_FILE, "column": column}
 
 
 def _rename(raw: pd.DataFrame, table: str, name: str, mapping: dict, report: ValidationReport):
@@ -85,13 +88,18 @@ def _rename(raw: pd.DataFrame, table: str, name: str, mapping: dict, report: Val
     for export, canonical in mapping.items():
         source = export if export in raw.columns else by_snake.get(snake(export))
         if source is None:
-            report.problems.append(Problem(CONFIG_FILE, f"columns.{table} maps '{export}', which is not a column "
-                                           f"of {name}.{did_you_mean(export, raw.columns)}", column=export))
+            report.problems.append(Problem(CONFIG_FILE, _("columns.%(table)s maps '%(export)s', which is not a "
+                                                          "column of %(file)s.") % {
+                                                              "table": table, "export": export, "file": name}
+                                           + did_you_mean(export, raw.columns), column=export))
             ok = False
         elif canonical in renames.values():
             other = next(k for k, v in renames.items() if v == canonical)
-            report.problems.append(Problem(CONFIG_FILE, f"columns.{table} maps both '{other}' and '{source}' to "
-                                           f"'{canonical}'; expected one source column per canonical column.",
+            report.problems.append(Problem(CONFIG_FILE, _("columns.%(table)s maps both '%(other)s' and '%(source)s' "
+                                                          "to '%(canonical)s'; expected one source column per "
+                                                          "canonical column.") % {
+                                                              "table": table, "other": other, "source": source,
+                                                              "canonical": canonical},
                                            column=canonical))
             ok = False
         else:
@@ -101,8 +109,9 @@ def _rename(raw: pd.DataFrame, table: str, name: str, mapping: dict, report: Val
     columns = [renames.get(c, snake(c)) for c in raw.columns]
     clashes = sorted({c for c in columns if columns.count(c) > 1})
     if clashes:
-        report.problems.append(Problem(name, f"after mapping, column(s) {', '.join(clashes)} appear twice; "
-                                       f"drop or rename one in {CONFIG_FILE}."))
+        report.problems.append(Problem(name, _("after mapping, column(s) %(columns)s appear twice; drop or rename "
+                                               "one in %(config)s.") % {"columns": ", ".join(clashes),
+                                                                        "config": CONFIG_FILE}))
         return None
     return raw.set_axis(columns, axis=1)
 
@@ -178,8 +187,8 @@ def _parse_numbers(values: pd.Series, name: str, column: str, config: DatasetSet
     text = _text(values)
     numbers = _numbers(text, config)
     bad = numbers.isna() & text.notna()
-    report_values(report, name, column, bad, values, "is not a number; expected a number"
-                   + (" with a decimal comma" if config.csv.get("decimal") == "," else ""))
+    report_values(report, name, column, bad, values, _("is not a number; expected a number with a decimal comma")
+                  if config.csv.get("decimal") == "," else _("is not a number; expected a number"))
     return numbers.astype(float)
 
 
@@ -208,8 +217,9 @@ def _parse_timestamps(values: pd.Series, name: str, column: str, config: Dataset
     stamps = stamps.dt.as_unit("us")
     bad = stamps.isna() & text.notna()
     report_values(report, name, column, bad, values,
-                   "could not be read as a date-time; expected ISO-8601 such as 2025-03-01T14:05:00Z"
-                   + (" or day-first dates such as 01/03/2025 14:05" if config.csv.get("dayfirst") else ""))
+                  _("could not be read as a date-time; expected ISO-8601 such as 2025-03-01T14:05:00Z or day-first "
+                    "dates such as 01/03/2025 14:05") if config.csv.get("dayfirst")
+                  else _("could not be read as a date-time; expected ISO-8601 such as 2025-03-01T14:05:00Z"))
     future = int((stamps > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)).sum())
     if future:
         report.warnings.append(_("%(file)s: %(n)s %(column)s value(s) lie in the future; check the export's clock "
@@ -229,8 +239,10 @@ def _day_first(text: pd.Series, name: str, column: str, config: DatasetSettings,
     parts = text.str.extract(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b").astype(float)
     day_first, month_first = parts[0] > 12, parts[1] > 12
     if day_first.any() and month_first.any():
-        report.problems.append(Problem(name, f"dates in both day-first ({text[day_first].iloc[0]}) and month-first "
-                                       f"({text[month_first].iloc[0]}) order; expected one order in a column.",
+        report.problems.append(Problem(name, _("dates in both day-first (%(day_first)s) and month-first "
+                                               "(%(month_first)s) order; expected one order in a column.") % {
+                                                   "day_first": text[day_first].iloc[0],
+                                                   "month_first": text[month_first].iloc[0]},
                                        column=column, lines=tuple(int(i) for i in text.index[month_first][:MAX_EXAMPLES])))
     elif day_first.any():
         report.notes.append(_("%(file)s: %(column)s read day-first, as values such as %(example)s require; set "
@@ -290,12 +302,29 @@ def report_values(report: ValidationReport, name: str, column: str, bad: pd.Seri
     if not bad.any():
         return
     rows = values[bad]
-    report.problems.append(Problem(name, f"{int(bad.sum())} value(s) {message}.", column=column,
+    # TRANSLATORS: the message says what is wrong and what was expected ("is not a number; expected a number").
+    report.problems.append(Problem(name, ngettext("%(n)s value(s) %(message)s.", "%(n)s value(s) %(message)s.",
+                                                  int(bad.sum())) % {"n": int(bad.sum()), "message": message},
+                                   column=column,
                                    lines=tuple(int(i) for i in rows.index[:MAX_EXAMPLES]),
                                    values=tuple(rows.iloc[:MAX_EXAMPLES].tolist()), count=int(bad.sum())))
 
 
-_CHECK_WORDS = {"not_nullable": "are empty", "field_uniqueness": "are duplicated", "whole_number": "are not whole numbers"}
+def _failed_check(kind: str, n: int) -> str:
+    """What *n* values failing the schema check *kind* are, with ``%(expected)s`` to fill in."""
+    if kind == "not_nullable":
+        return ngettext("%(n)s value(s) are empty; expected %(expected)s.",
+                        "%(n)s value(s) are empty; expected %(expected)s.", n)
+    if kind == "field_uniqueness":
+        return ngettext("%(n)s value(s) are duplicated; expected %(expected)s.",
+                        "%(n)s value(s) are duplicated; expected %(expected)s.", n)
+    if kind == "whole_number":
+        return ngettext("%(n)s value(s) are not whole numbers; expected %(expected)s.",
+                        "%(n)s value(s) are not whole numbers; expected %(expected)s.", n)
+    if kind == "out_of_range":
+        return ngettext("%(n)s value(s) are out of range; expected %(expected)s.",
+                        "%(n)s value(s) are out of range; expected %(expected)s.", n)
+    return f"%(n)s value(s) fail {kind}; expected %(expected)s."
 
 
 def _check_schema(frame: pd.DataFrame, table: str, name: str, report: ValidationReport,
@@ -334,10 +363,10 @@ def _check_schema(frame: pd.DataFrame, table: str, name: str, report: Validation
             by_kind[column, kind] = (rows | earlier, shown)
     for (column, kind), (rows, shown) in sorted(by_kind.items()):
         failed = frame[column][rows]
-        words = _CHECK_WORDS.get(kind, "are out of range" if kind == "out_of_range" else f"fail {kind}")
         values = [shown] * min(len(failed), MAX_EXAMPLES) if shown is not None else failed.iloc[:MAX_EXAMPLES].tolist()
         report.problems.append(Problem(
-            name, f"{len(failed)} value(s) {words}; expected {_expected(schema, column)}.", column=column,
+            name, _failed_check(kind, len(failed)) % {"n": len(failed), "expected": _expected(schema, column)},
+            column=column,
             lines=tuple(int(i) for i in failed.index[:MAX_EXAMPLES]), values=tuple(values), count=len(failed)))
 
 
@@ -351,4 +380,8 @@ def _field(schema, column: str):
 
 def _expected(schema, column: str) -> str:
     field = _field(schema, column)
-    return (field.description if field is not None else None) or "a valid value"
+    description = (field.description if field is not None else None) or N_("a valid value")
+    bounds = re.fullmatch(r"a whole number from (\S+) to (\S+)", description)
+    if bounds:
+        return _("a whole number from %(low)s to %(high)s") % {"low": bounds[1], "high": bounds[2]}
+    return _(description)

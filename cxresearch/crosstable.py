@@ -119,8 +119,8 @@ def check_scopes(tables: dict, config: DatasetSettings, report: ValidationReport
                 known |= _distinct(frame[column])
     unknown = ~interventions["scope"].isin(known)
     report_values(report, file_name, "scope", unknown, interventions["scope"],
-                   "is not a channel, touchpoint or stage of the data; expected one of "
-                   + ", ".join(sorted(known)[:15]) + ("..." if len(known) > 15 else ""))
+                  _("is not a channel, touchpoint or stage of the data; expected one of %(known)s") % {
+                      "known": ", ".join(sorted(known)[:15]) + ("..." if len(known) > 15 else "")})
 
 
 def fill_stages(tables: dict, config: DatasetSettings, report: ValidationReport) -> None:

@@ -47,16 +47,22 @@ class Problem:
     count: int = 0
 
     def __str__(self) -> str:
+        """The problem in the reader's language: file, column, message, then the rows and values."""
+        from .i18n import _, ngettext
+
         where = f"{self.file}"
         if self.column is not None:
-            where += f", column '{self.column}'"
+            where += _(", column '%(column)s'") % {"column": self.column}
         text = f"{where}: {self.message}"
         if self.lines:
             examples = ", ".join(
-                f"line {line}: {_show(value)}" for line, value in zip(self.lines, self.values)
+                _("line %(line)s: %(value)s") % {"line": line, "value": _show(value)}
+                for line, value in zip(self.lines, self.values)
             )
-            more = f" (and {self.count - len(self.lines)} more)" if self.count > len(self.lines) else ""
-            text += f" [{self.count} row{'s' if self.count != 1 else ''}; {examples}{more}]"
+            if self.count > len(self.lines):
+                examples += " " + _("(and %(n)s more)") % {"n": self.count - len(self.lines)}
+            text += " [" + ngettext("%(count)s row; %(examples)s", "%(count)s rows; %(examples)s",
+                                    self.count) % {"count": self.count, "examples": examples} + "]"
         return text
 
 
@@ -111,8 +117,10 @@ def did_you_mean(name: str, choices) -> str:
     >>> did_you_mean("timestmap", ["timestamp", "channel"])
     " Did you mean 'timestamp'?"
     """
+    from .i18n import _
+
     close = closest(name, choices)
-    return f" Did you mean '{close}'?" if close is not None else ""
+    return " " + _("Did you mean '%(name)s'?") % {"name": close} if close is not None else ""
 
 
 def closest(name: str, choices):

@@ -21,6 +21,7 @@ import pyarrow.csv as pa_csv
 from tqdm.auto import tqdm
 
 from .errors import MAX_EXAMPLES, Problem, ValidationReport
+from .i18n import N_, _, format_list
 from .settings import CONFIG_FILE, DatasetSettings
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
@@ -29,9 +30,9 @@ SUFFIXES = (".csv", ".csv.gz", ".parquet")
 LARGE_CSV_BYTES = 32 * 2**20
 
 _SIGNATURES = {
-    b"PK\x03\x04": "an Excel .xlsx workbook (or another zip archive)",
-    b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
-    b"PAR1": "a Parquet file (rename it to .parquet)",
+    b"PK\x03\x04": N_("an Excel .xlsx workbook (or another zip archive)"),
+    b"\xd0\xcf\x11\xe0": N_("an old Excel .xls workbook"),
+    b"PAR1": N_("a Parquet file (rename it to .parquet)"),
 }
 
 
@@ -39,14 +40,15 @@ def find_file(folder: Path, table: str, config: DatasetSettings, report: Validat
     if table in config.files:
         file = folder / config.files[table]
         if not file.is_file():
-            report.problems.append(Problem(CONFIG_FILE, f"files.{table} names '{config.files[table]}', "
-                                           "which is not in the dataset folder."))
+            report.problems.append(Problem(CONFIG_FILE, _("files.%(table)s names '%(file)s', which is not in the "
+                                                          "dataset folder.") % {"table": table,
+                                                                                "file": config.files[table]}))
             return None
         return file
     found = [folder / f"{table}{suffix}" for suffix in SUFFIXES if (folder / f"{table}{suffix}").is_file()]
     if len(found) > 1:
-        report.problems.append(Problem(found[0].name, f"{' and '.join(f.name for f in found)} both exist; "
-                                       "expected one file per table."))
+        report.problems.append(Problem(found[0].name, _("%(files)s both exist; expected one file per table.") % {
+            "files": format_list(f.name for f in found)}))
         return None
     return found[0] if found else None
 
@@ -59,7 +61,7 @@ def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> p
         try:
             frame = pd.read_parquet(file)
         except Exception as exc:  # pyarrow raises many types for a corrupt file
-            problem(f"could not be read as Parquet ({type(exc).__name__}: {exc}).")
+            problem(_("could not be read as Parquet (%(error)s).") % {"error": f"{type(exc).__name__}: {exc}"})
             return None
         frame.index = np.arange(1, len(frame) + 1)
         return frame
@@ -68,13 +70,14 @@ def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> p
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as exc:
-            problem(f"is gzip-compressed but corrupt or truncated ({exc}); download or export it again.")
+            problem(_("is gzip-compressed but corrupt or truncated (%(error)s); download or export it again.")
+                    % {"error": exc})
             return None
         if file.suffix != ".gz":
-            report.notes.append(f"{file.name} is gzip-compressed; read it decompressed.")
+            report.notes.append(_("%(file)s is gzip-compressed; read it decompressed.") % {"file": file.name})
     for signature, kind in _SIGNATURES.items():
         if data.startswith(signature):
-            problem(f"is {kind}, not CSV text; export the sheet as CSV (UTF-8).")
+            problem(_("is %(kind)s, not CSV text; export the sheet as CSV (UTF-8).") % {"kind": _(kind)})
             return None
     encoding = config.csv.get("encoding")
     utf16 = _utf16_codec(data, encoding)
@@ -83,11 +86,12 @@ def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> p
         if text is None:
             return None
         if not encoding:
-            report.notes.append(f"{file.name} is UTF-16 text ({_UTF16_KINDS[utf16]}); read it as {utf16}.")
+            report.notes.append(_("%(file)s is UTF-16 text (%(kind)s); read it as %(encoding)s.") % {
+                "file": file.name, "kind": _(_UTF16_KINDS[utf16]), "encoding": utf16})
         data, encoding = text.encode("utf-8"), "utf-8"
     if b"\x00" in data[:8192]:
-        problem("is a binary file, not CSV text; expected comma- or semicolon-separated text "
-                "(if it is text in another encoding, declare it as csv.encoding in dataset.yml).")
+        problem(_("is a binary file, not CSV text; expected comma- or semicolon-separated text "
+                  "(if it is text in another encoding, declare it as csv.encoding in dataset.yml)."))
         return None
     if len(data) >= LARGE_CSV_BYTES:
         frame = _read_large_csv(data, encoding, config.csv.get("sep"), file.name)
@@ -100,15 +104,15 @@ def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> p
     offset = text[:leading].count("\n")
     text = text[leading:]
     if not text.strip():
-        problem("is empty; expected a header line naming the columns, then one row per line.")
+        problem(_("is empty; expected a header line naming the columns, then one row per line."))
         return None
     header_line = text.split("\n", 1)[0]
     sep = config.csv.get("sep") or _sniff_separator(header_line)
     try:
         header = next(csv.reader([header_line], delimiter=sep))
     except csv.Error as exc:  # a carriage return alone inside the header line
-        problem(f"has a header line that cannot be read as CSV ({exc}); expected column names on the first line, "
-                "then one row per line (with Windows or Unix line breaks).")
+        problem(_("has a header line that cannot be read as CSV (%(error)s); expected column names on the first "
+                  "line, then one row per line (with Windows or Unix line breaks).") % {"error": exc})
         return None
     if not _unique_header(header, file.name, report):
         return None
@@ -116,12 +120,14 @@ def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> p
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
                             skip_blank_lines=False, header=0)
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-        frame, failure = None, f"{str(exc).strip()}. Check for unbalanced quotes or rows with extra separators."
+        frame, failure = None, _("%(error)s. Check for unbalanced quotes or rows with extra separators.") % {
+            "error": str(exc).strip()}
     if frame is None or not isinstance(frame.index, pd.RangeIndex):  # pandas made an index of extra leading fields
         long_rows = _long_rows(text, sep, len(header), file.name, offset)
         if long_rows or frame is None:
-            report.problems.append(long_rows or Problem(file.name, f"could not be parsed as CSV with separator "
-                                                                   f"{sep!r}: {failure}"))
+            report.problems.append(long_rows or Problem(file.name, _("could not be parsed as CSV with separator "
+                                                                     "%(sep)s: %(failure)s") % {
+                                                                         "sep": repr(sep), "failure": failure}))
             return None
     frame.index = _line_numbers(frame, text, offset)
     return _without_blank_rows(frame, file.name, report)
@@ -130,7 +136,7 @@ def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> p
 def _without_blank_rows(frame: pd.DataFrame, name: str, report: ValidationReport) -> pd.DataFrame:
     blank = (frame == "").all(axis=1)
     if not (~blank).any():
-        report.warnings.append(f"{name} has a header but no rows.")
+        report.warnings.append(_("%(file)s has a header but no rows.") % {"file": name})
     return frame.loc[~blank]
 
 
@@ -186,8 +192,9 @@ def _decode(data: bytes, encoding: str | None, name: str, report: ValidationRepo
         try:
             return data.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
-            report.problems.append(Problem(name, f"could not be decoded as {encoding} (byte {exc.start}); "
-                                           "check csv.encoding in dataset.yml."))
+            report.problems.append(Problem(name, _("could not be decoded as %(encoding)s (byte %(byte)s); check "
+                                                   "csv.encoding in dataset.yml.") % {"encoding": encoding,
+                                                                                      "byte": exc.start}))
             return None
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
@@ -196,16 +203,16 @@ def _decode(data: bytes, encoding: str | None, name: str, report: ValidationRepo
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
-        report.problems.append(Problem(name, "is neither UTF-8 nor cp1252 text; "
-                                       "declare its encoding as csv.encoding in dataset.yml."))
+        report.problems.append(Problem(name, _("is neither UTF-8 nor cp1252 text; declare its encoding as "
+                                               "csv.encoding in dataset.yml.")))
         return None
-    report.notes.append(f"{name} is not UTF-8; read it as cp1252 (Windows Western European).")
+    report.notes.append(_("%(file)s is not UTF-8; read it as cp1252 (Windows Western European).") % {"file": name})
     return text
 
 
-_UTF16_KINDS = {"utf-16": "with a byte-order mark, as Excel's 'Unicode text' export",
-                "utf-16-le": "little-endian, without a byte-order mark",
-                "utf-16-be": "big-endian, without a byte-order mark"}
+_UTF16_KINDS = {"utf-16": N_("with a byte-order mark, as Excel's 'Unicode text' export"),
+                "utf-16-le": N_("little-endian, without a byte-order mark"),
+                "utf-16-be": N_("big-endian, without a byte-order mark")}
 
 
 def _utf16_codec(data: bytes, declared: str | None) -> str | None:
@@ -247,11 +254,12 @@ def _long_rows(text: str, sep: str, fields: int, name: str, offset: int) -> Prob
         return None
     if not lines:
         return None
-    shown = "tab" if sep == "\t" else repr(sep)
-    return Problem(name, f"line {lines[0]} has {len(rows[0])} fields, the header has {fields}; "
-                         f"{len(lines)} row(s) have more fields than the header, most likely because a text holds "
-                         f"an unquoted separator ({shown}). Quote such texts in double quotes, or remove the "
-                         "extra separators.",
+    shown = _("tab") if sep == "\t" else repr(sep)
+    return Problem(name, _("line %(line)s has %(fields)s fields, the header has %(header)s; %(rows)s row(s) have "
+                           "more fields than the header, most likely because a text holds an unquoted separator "
+                           "(%(sep)s). Quote such texts in double quotes, or remove the extra separators.") % {
+                               "line": lines[0], "fields": len(rows[0]), "header": fields, "rows": len(lines),
+                               "sep": shown},
                    lines=tuple(lines[:MAX_EXAMPLES]), values=tuple(sep.join(r) for r in rows[:MAX_EXAMPLES]),
                    count=len(lines))
 
@@ -268,8 +276,9 @@ def _unique_header(header: list[str], name: str, report: ValidationReport) -> bo
     for column in header:
         key = snake(column)
         if key in seen:
-            report.problems.append(Problem(name, f"the header names the column '{column}' twice "
-                                           f"(as '{seen[key]}' and '{column}'); expected unique column names.",
+            report.problems.append(Problem(name, _("the header names the column '%(column)s' twice (as '%(first)s' "
+                                                   "and '%(column)s'); expected unique column names.") % {
+                                                       "column": column, "first": seen[key]},
                                            column=column))
             ok = False
         seen[key] = column

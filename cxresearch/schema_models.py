@@ -28,6 +28,8 @@ finally:
     if _BLOCK_PYSPARK_PANDAS:
         del sys.modules["pyspark.pandas"]
 
+from .i18n import N_
+
 __all__ = ["Customers", "Events", "Surveys", "Reviews", "Interventions", "SCHEMAS"]
 
 _UTC = {"unit": "us", "tz": "UTC"}
@@ -52,25 +54,25 @@ class _Table(pa.DataFrameModel):
 class Customers(_Table):
     """One row per customer; any further columns are attributes."""
 
-    customer_id: Series[str] = pa.Field(unique=True, description="a unique customer id")
+    customer_id: Series[str] = pa.Field(unique=True, description=N_("a unique customer id"))
 
 
 class Events(_Table):
     """Behavioural events: one row per interaction on a channel's touchpoint."""
 
-    customer_id: Series[str] = pa.Field(description="a customer id")
-    timestamp: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs=_UTC, description="an ISO-8601 date-time")
-    channel: Series[str] = pa.Field(description="a channel name such as 'web' or 'store'")
-    touchpoint: Series[str] = pa.Field(description="a touchpoint name such as 'checkout'")
-    value: Optional[Series[float]] = pa.Field(nullable=True, description="a money amount")
+    customer_id: Series[str] = pa.Field(description=N_("a customer id"))
+    timestamp: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs=_UTC, description=N_("an ISO-8601 date-time"))
+    channel: Series[str] = pa.Field(description=N_("a channel name such as 'web' or 'store'"))
+    touchpoint: Series[str] = pa.Field(description=N_("a touchpoint name such as 'checkout'"))
+    value: Optional[Series[float]] = pa.Field(nullable=True, description=N_("a money amount"))
 
 
 class Surveys(_Table):
     """Survey answers; scores are optional, each on its standard scale."""
 
-    response_id: Series[str] = pa.Field(unique=True, description="a unique response id")
-    timestamp: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs=_UTC, description="an ISO-8601 date-time")
-    customer_id: Optional[Series[str]] = pa.Field(nullable=True, description="a customer id")
+    response_id: Series[str] = pa.Field(unique=True, description=N_("a unique response id"))
+    timestamp: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs=_UTC, description=N_("an ISO-8601 date-time"))
+    customer_id: Optional[Series[str]] = pa.Field(nullable=True, description=N_("a customer id"))
     nps: Optional[Series[float]] = _score(0, 10)
     csat: Optional[Series[float]] = _score(1, 5)
     ces: Optional[Series[float]] = _score(1, 7)
@@ -85,10 +87,10 @@ class Surveys(_Table):
 class Reviews(_Table):
     """Online reviews with a 1-5 star rating."""
 
-    review_id: Series[str] = pa.Field(unique=True, description="a unique review id")
-    timestamp: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs=_UTC, description="an ISO-8601 date-time")
-    rating: Series[float] = pa.Field(ge=1, le=5, description="a whole number from 1 to 5")
-    customer_id: Optional[Series[str]] = pa.Field(nullable=True, description="a customer id")
+    review_id: Series[str] = pa.Field(unique=True, description=N_("a unique review id"))
+    timestamp: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs=_UTC, description=N_("an ISO-8601 date-time"))
+    rating: Series[float] = pa.Field(ge=1, le=5, description=N_("a whole number from 1 to 5"))
+    customer_id: Optional[Series[str]] = pa.Field(nullable=True, description=N_("a customer id"))
 
     @pa.check("rating", name="whole_number")
     @classmethod
@@ -99,11 +101,11 @@ class Reviews(_Table):
 class Interventions(_Table):
     """Changes the company made at a channel, touchpoint or stage, to measure their effect."""
 
-    intervention_id: Series[str] = pa.Field(unique=True, description="a unique intervention id")
-    start: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs=_UTC, description="the date the change started")
+    intervention_id: Series[str] = pa.Field(unique=True, description=N_("a unique intervention id"))
+    start: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs=_UTC, description=N_("the date the change started"))
     end: Optional[Series[pd.DatetimeTZDtype]] = pa.Field(dtype_kwargs=_UTC, nullable=True,
-                                                         description="the date the change ended (optional)")
-    scope: Series[str] = pa.Field(description="a channel, touchpoint or stage of the data")
+                                                         description=N_("the date the change ended (optional)"))
+    scope: Series[str] = pa.Field(description=N_("a channel, touchpoint or stage of the data"))
 
 
 SCHEMAS = {"customers": Customers, "events": Events, "surveys": Surveys, "reviews": Reviews,
