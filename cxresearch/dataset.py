@@ -26,6 +26,7 @@ import yaml
 from .canonical import to_canonical
 from .crosstable import check_orphans, check_scopes, drop_pii, fill_stages, link_identities
 from .errors import DataError, DataWarning, ParameterError, Problem, ValidationReport
+from .i18n import _
 from .readers import find_file, read_raw
 from .schemas import TABLES
 from .sessions import AUTO_GAP
@@ -303,7 +304,8 @@ def from_frames(tables: dict[str, pd.DataFrame], *, name: str = "in-memory datas
 def _load(folder: Path, *, keep_pii: bool) -> tuple[ValidationReport, CXDataset | None]:
     report = ValidationReport(folder)
     if not folder.is_dir():
-        report.problems.append(Problem(str(folder), "dataset folder not found; expected a folder of CSV/Parquet files."))
+        report.problems.append(Problem(str(folder), _("dataset folder not found; expected a folder of CSV/Parquet "
+                                                      "files.")))
         return report, None
     config = read_settings(folder, report)
     raw = {}
@@ -313,8 +315,9 @@ def _load(folder: Path, *, keep_pii: bool) -> tuple[ValidationReport, CXDataset 
         if frame is not None:
             raw[table] = (frame, file.name)
     if not raw and not report.problems:
-        report.problems.append(Problem(folder.name, "no table files found; expected one of "
-                                       + ", ".join(f"{t}.csv" for t in TABLES) + " (or .csv.gz/.parquet)."))
+        report.problems.append(Problem(folder.name, _("no table files found; expected one of %(files)s (or "
+                                                      ".csv.gz/.parquet).") % {
+                                                          "files": ", ".join(f"{t}.csv" for t in TABLES)}))
     dataset = _build(raw, config, report, keep_pii=keep_pii, path=folder)
     pyarrow.default_memory_pool().release_unused()  # the raw files' and the checks' memory, back to the system
     return report, dataset

@@ -29,7 +29,7 @@ import yaml
 
 from .engine import SQL_ENGINES
 from .errors import DataError, ParameterError, Problem, ValidationReport, did_you_mean
-from .i18n import check_language
+from .i18n import _, check_language
 from .schemas import TABLES
 from .sessions import AUTO_GAP
 from .weighting import check_margins
@@ -77,17 +77,19 @@ def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problem(f"is not valid YAML: {str(exc).splitlines()[0]} "
-                f"{_yaml_where(exc)}; expected a mapping such as 'name: My data'.")
+        problem(_("is not valid YAML: %(error)s %(where)s; expected a mapping such as 'name: My data'.") % {
+            "error": str(exc).splitlines()[0], "where": _yaml_where(exc)})
         return config
     if data is None:
         return config
     if not isinstance(data, dict):
-        problem(f"must be a mapping of settings ({', '.join(CONFIG_KEYS)}); found {type(data).__name__}.")
+        problem(_("must be a mapping of settings (%(keys)s); found %(found)s.") % {
+            "keys": ", ".join(CONFIG_KEYS), "found": type(data).__name__})
         return config
     for key in data:
         if key not in CONFIG_KEYS:
-            problem(f"unknown setting '{key}'; expected one of {', '.join(CONFIG_KEYS)}.{did_you_mean(key, CONFIG_KEYS)}")
+            problem(_("unknown setting '%(key)s'; expected one of %(keys)s.") % {"key": key, "keys": ", ".join(CONFIG_KEYS)}
+                    + did_you_mean(key, CONFIG_KEYS))
     config.name = str(data.get("name") or folder.name)
     config.csv = _config_csv(data.get("csv"), problem)
     config.columns = _config_columns(data.get("columns"), problem)
@@ -108,7 +110,7 @@ def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
         try:
             config.language = check_language(data["language"])
         except ParameterError as exc:
-            problem(f"'language' (of the report pages): {exc}")
+            problem(_("'language' (of the report pages): %(error)s") % {"error": exc})
     if data.get("engine") is not None:
         config.engine = _config_engine(data["engine"], problem)
     config.tables = _config_tables(data.get("tables"), folder, config.engine, problem)
@@ -119,7 +121,8 @@ def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
         ZoneInfo(timezone)
         config.timezone = timezone
     except (ZoneInfoNotFoundError, ValueError):
-        problem(f"timezone '{timezone}' is not a known time zone; expected e.g. 'UTC' or 'Europe/Rome'.")
+        problem(_("timezone '%(timezone)s' is not a known time zone; expected e.g. 'UTC' or 'Europe/Rome'.") % {
+            "timezone": timezone})
     return config
 
 
@@ -132,8 +135,8 @@ def read_session_gap(value, problem) -> str | pd.Timedelta | None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
         return pd.Timedelta(minutes=value)
-    problem(f"session_gap must be a number of minutes such as 30, 'none' (one session per session id, or per "
-            f"customer) or 'auto' (the default: trust a given session id); found {value!r}.")
+    problem(_("session_gap must be a number of minutes such as 30, 'none' (one session per session id, or per "
+              "customer) or 'auto' (the default: trust a given session id); found %(found)r.") % {"found": value})
     return AUTO_GAP
 
 
@@ -161,27 +164,30 @@ def _config_topic_taxonomy(value, problem) -> dict:
 
 def _yaml_where(exc) -> str:
     mark = getattr(exc, "problem_mark", None)
-    return f"(line {mark.line + 1})" if mark is not None else ""
+    return _("(line %(line)s)") % {"line": mark.line + 1} if mark is not None else ""
 
 
 def _config_csv(value, problem) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        problem(f"'csv' must be a mapping with keys {', '.join(CSV_KEYS)}; found {value!r}.")
+        problem(_("'csv' must be a mapping with keys %(keys)s; found %(found)r.") % {
+            "keys": ", ".join(CSV_KEYS), "found": value})
         return {}
     out = {}
     for key, item in value.items():
         if key not in CSV_KEYS:
-            problem(f"unknown csv setting '{key}'; expected one of {', '.join(CSV_KEYS)}.{did_you_mean(key, CSV_KEYS)}")
+            problem(_("unknown csv setting '%(key)s'; expected one of %(keys)s.") % {"key": key, "keys": ", ".join(CSV_KEYS)}
+                    + did_you_mean(key, CSV_KEYS))
         elif key == "sep" and not (isinstance(item, str) and len(item) == 1):
-            problem(f"csv.sep must be one character such as ',' or ';'; found {item!r}.")
+            problem(_("csv.sep must be one character such as ',' or ';'; found %(found)r.") % {"found": item})
         elif key == "decimal" and item not in (".", ","):
-            problem(f"csv.decimal must be '.' or ','; found {item!r}.")
+            problem(_("csv.decimal must be '.' or ','; found %(found)r.") % {"found": item})
         elif key == "dayfirst" and not isinstance(item, bool):
-            problem(f"csv.dayfirst must be true or false; found {item!r}.")
+            problem(_("csv.dayfirst must be true or false; found %(found)r.") % {"found": item})
         elif key == "encoding" and not _codec_exists(item):
-            problem(f"csv.encoding '{item}' is not a known encoding; expected e.g. utf-8 or cp1252.")
+            problem(_("csv.encoding '%(encoding)s' is not a known encoding; expected e.g. utf-8 or cp1252.") % {
+                "encoding": item})
         else:
             out[key] = item
     return out
@@ -199,14 +205,16 @@ def _config_columns(value, problem) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        problem("'columns' must map each table to {export column: canonical column}.")
+        problem(_("'columns' must map each table to {export column: canonical column}."))
         return {}
     out = {}
     for table, mapping in value.items():
         if table not in TABLES:
-            problem(f"columns: unknown table '{table}'; expected one of {', '.join(TABLES)}.{did_you_mean(table, TABLES)}")
+            problem(_("columns: unknown table '%(table)s'; expected one of %(tables)s.") % {
+                "table": table, "tables": ", ".join(TABLES)} + did_you_mean(table, TABLES))
         elif not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-            problem(f"columns.{table} must map export column names to canonical names; found {mapping!r}.")
+            problem(_("columns.%(table)s must map export column names to canonical names; found %(found)r.") % {
+                "table": table, "found": mapping})
         else:
             out[table] = {str(k): v for k, v in mapping.items()}
     return out
@@ -217,7 +225,8 @@ def _config_defaults(value, problem) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict) or any(t not in TABLES or not isinstance(v, dict) for t, v in value.items()):
-        problem(f"'defaults' must map tables ({', '.join(TABLES)}) to {{column: value}}; found {value!r}.")
+        problem(_("'defaults' must map tables (%(tables)s) to {column: value}; found %(found)r.") % {
+            "tables": ", ".join(TABLES), "found": value})
         return {}
     return {t: {str(c): str(v) for c, v in cols.items()} for t, cols in value.items()}
 
@@ -226,18 +235,20 @@ def read_stages(value, problem) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        problem("'stages' must map each stage, in order, to its list of touchpoints.")
+        problem(_("'stages' must map each stage, in order, to its list of touchpoints."))
         return {}
     stages, seen = {}, {}
     for stage, touchpoints in value.items():
         touchpoints = [touchpoints] if isinstance(touchpoints, str) else (touchpoints or [])
         if not isinstance(touchpoints, list):
-            problem(f"stages.{stage} must be a list of touchpoints; found {touchpoints!r}.")
+            problem(_("stages.%(stage)s must be a list of touchpoints; found %(found)r.") % {
+                "stage": stage, "found": touchpoints})
             continue
         names = [str(tp).strip().lower() for tp in touchpoints]
         for tp in names:
             if tp in seen:
-                problem(f"touchpoint '{tp}' is listed in stages '{seen[tp]}' and '{stage}'; expected one stage each.")
+                problem(_("touchpoint '%(touchpoint)s' is listed in stages '%(first)s' and '%(second)s'; expected one "
+                          "stage each.") % {"touchpoint": tp, "first": seen[tp], "second": stage})
             seen[tp] = stage
         stages[str(stage).strip().lower()] = names
     return stages
@@ -248,17 +259,19 @@ def read_stage_plan(value, stages: dict, problem) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        problem("'stage_plan' must map stages to their goal and owner, e.g. "
-                "'stage_plan: {purchase: {goal: Pay in one step, owner: E-commerce}}'.")
+        problem(_("'stage_plan' must map stages to their goal and owner, e.g. "
+                  "'stage_plan: {purchase: {goal: Pay in one step, owner: E-commerce}}'."))
         return {}
     plan = {}
     for stage, entry in value.items():
         name = str(stage).strip().lower()
         if stages and name not in stages:
-            problem(f"stage_plan.{stage}: no such stage; expected one of {', '.join(stages)}.{did_you_mean(name, stages)}")
+            problem(_("stage_plan.%(stage)s: no such stage; expected one of %(stages)s.") % {
+                "stage": stage, "stages": ", ".join(stages)} + did_you_mean(name, stages))
             continue
         if not isinstance(entry, dict) or not set(entry) <= set(STAGE_PLAN_KEYS):
-            problem(f"stage_plan.{stage} must hold {' and/or '.join(STAGE_PLAN_KEYS)}; found {entry!r}.")
+            problem(_("stage_plan.%(stage)s must hold %(keys)s; found %(found)r.") % {
+                "stage": stage, "keys": " and/or ".join(STAGE_PLAN_KEYS), "found": entry})
             continue
         plan[name] = {key: str(entry[key]).strip() for key in STAGE_PLAN_KEYS if entry.get(key)}
     return plan
@@ -269,7 +282,7 @@ def _config_notes(value, problem) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(note, str) for note in value):
-        problem(f"'notes' must be a list of sentences; found {value!r}.")
+        problem(_("'notes' must be a list of sentences; found %(found)r.") % {"found": value})
         return []
     return list(value)
 
@@ -336,7 +349,8 @@ def _config_files(value, problem) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict) or any(t not in TABLES for t in value):
-        problem(f"'files' must map tables ({', '.join(TABLES)}) to file names; found {value!r}.")
+        problem(_("'files' must map tables (%(tables)s) to file names; found %(found)r.") % {
+            "tables": ", ".join(TABLES), "found": value})
         return {}
     return {t: str(name) for t, name in value.items()}
 

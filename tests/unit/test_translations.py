@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+import yaml
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
@@ -175,6 +176,46 @@ def test_validate_writes_in_the_datasets_language_unless_told(tmp_path, capsys):
     assert not ENGLISH.findall(words), sorted(set(ENGLISH.findall(words)))
     assert main(["validate", str(tmp_path), "--lang", "en"]) == 0
     assert "What this dataset supports:" in capsys.readouterr().out
+
+
+CORPUS = ROOT / "tests" / "data" / "bad"
+#: English words of the loader's messages (what was found and what was expected), besides :data:`ENGLISH`.
+LOADER_ENGLISH = re.compile(r"\b(values?|lines?|rows?|expected|columns?|header|number|empty|duplicated|range|add|"
+                            r"rename|could|read|found|mean|unknown|must|setting|both|exist|text|first)\b",
+                            re.IGNORECASE)
+#: What Python's and pyarrow's own errors say inside a message (gzip, Parquet, YAML): theirs, not the catalog's.
+LIBRARY_TEXT = re.compile(r"\((?:Error -3|Compressed file|ArrowInvalid)[^\n]*?\)(?=[;.]|$)|while parsing [a-z ]+",
+                          re.MULTILINE)
+
+
+def _loader_english(output: str, case: Path) -> list[str]:
+    """English words of *output* that are neither the data's (names and values in the case's files) nor a library's."""
+    from cxresearch.settings import CONFIG_KEYS
+
+    data = set(CONFIG_KEYS)                 # dataset.yml's keys, listed as the valid ones
+    for file in case.iterdir():
+        if file.name != "expected.yml":
+            data |= set(re.findall(r"\w+", file.read_bytes().decode("utf-8", "ignore").lower()))
+    shown = re.sub(r"'[^']*'|`[^`]*`|\S+[._/-]\S+", " ", LIBRARY_TEXT.sub(" ", output))
+    return sorted({word for word in ENGLISH.findall(shown) + LOADER_ENGLISH.findall(shown)
+                   if word.lower() not in data})
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CORPUS.iterdir() if p.is_dir()))
+def test_validate_in_italian_says_every_problem_of_the_bad_corpus_in_italian(case, capsys):
+    """Problems, warnings and notes of the loader and dataset.yml: file, column and lines kept, no English words."""
+    from cxresearch.cli import main
+
+    main(["validate", str(CORPUS / case), "--lang", "it"])
+    italian = capsys.readouterr().out
+    assert not _loader_english(italian, CORPUS / case), italian
+    expected = yaml.safe_load((CORPUS / case / "expected.yml").read_text(encoding="utf-8"))
+    if expected["outcome"] == "error":
+        assert f"errore: {expected['file']}" in italian
+        assert expected.get("column") is None or f"colonna '{expected['column']}'" in italian
+        assert all(f"riga {line}:" in italian for line in expected.get("lines", []))
+        main(["validate", str(CORPUS / case), "--lang", "en"])
+        assert _loader_english(capsys.readouterr().out, CORPUS / case), "the word lists must catch English"
 
 
 def test_what_the_library_puts_on_italian_pages_shows_no_english_words():
