@@ -1,14 +1,18 @@
 """Intervention charts: each takes a computed table and returns a ``go.Figure``."""
 from __future__ import annotations
 
+import typing
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from .._checks import check_instance
 from ..display import column_label
 from ..i18n import _
-from ..interventions import InterventionSeries
 from .layout import check_columns, separators
+
+if typing.TYPE_CHECKING:
+    from ..interventions import InterventionSeries
 
 __all__ = ["intervention_chart"]
 
@@ -21,6 +25,8 @@ def intervention_chart(info: InterventionSeries) -> go.Figure:
     Takes the output of :func:`~cxresearch.interventions.intervention_series`:
     one line with its interval band per group and a vertical line at the start.
     """
+    from ..interventions import InterventionSeries  # here, not at the top: the series comes from that module
+
     check_instance("intervention_chart's input", info, InterventionSeries,
                    "the InterventionSeries that interventions.intervention_series returns")
     series = info.table

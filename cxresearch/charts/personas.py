@@ -10,8 +10,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n import _, format_number, format_percent
-from ..personas import feature_label
-from ..personas.selection import HIGHLY_STABLE
 from ..privacy import MIN_GROUP_SIZE, suppress_small
 from .layout import category_axis, check_columns, height_for, separators
 
@@ -64,7 +62,7 @@ def trait_heatmap(traits: pd.DataFrame, personas: pd.DataFrame, *, top: int = 15
     rows = traits.loc[shown.index]
     columns = rows.abs().max().sort_values(ascending=False, kind="stable").index[:top]
     values = rows[columns]
-    features, names = [feature_label(c) for c in columns], shown["name"].astype(str).tolist()
+    features, names = _feature_labels(columns), shown["name"].astype(str).tolist()
     return go.Figure(go.Heatmap(
         z=values.to_numpy(), x=features, y=names,
         zmid=0, colorscale="RdBu", reversescale=True, colorbar={"title": _("SD vs rest")},
@@ -80,7 +78,7 @@ def persona_traits_chart(traits: pd.Series, *, top: int = 10) -> go.Figure:
     """Bars of one persona's strongest traits (a row of ``model.traits_``)."""
     strongest = traits.dropna().abs().sort_values(ascending=False, kind="stable").index[:top][::-1]
     values = traits[strongest]
-    labels = [feature_label(c) for c in strongest]
+    labels = _feature_labels(strongest)
     return go.Figure(go.Bar(
         x=values, y=labels, orientation="h",
         marker_color=["#2166ac" if v > 0 else "#b2182b" for v in values],
@@ -106,7 +104,7 @@ def projection_chart(points: pd.DataFrame) -> go.Figure:
 
 
 def k_selection_chart(selection: pd.DataFrame, *, stability_threshold: float | None = None,
-                      highly_stable: float | None = HIGHLY_STABLE) -> go.Figure:
+                      highly_stable: float | None | str = "Hennig") -> go.Figure:
     """Silhouette and per-persona bootstrap Jaccard per number of personas, the chosen k marked
     (``model.selection_``).
 
@@ -114,8 +112,11 @@ def k_selection_chart(selection: pd.DataFrame, *, stability_threshold: float | N
     and, when ``selection`` has ``min_stability``, the least stable persona's:
     the line the two thresholds apply to. *stability_threshold* is the one every
     persona must reach for a number to be eligible, *highly_stable* the one from
-    which the largest such number is preferred.
+    which the largest such number is preferred (``"Hennig"``:
+    :data:`cxresearch.personas.selection.HIGHLY_STABLE`); None draws no line.
     """
+    if highly_stable == "Hennig":  # imported here: the selection comes from a fitted model
+        from ..personas.selection import HIGHLY_STABLE as highly_stable
     check_columns(selection, ["silhouette", "stability", "stability_sd", "chosen"], chart="k_selection_chart",
                   source="model.selection_")
     figure = make_subplots(rows=1, cols=2, subplot_titles=(_("Silhouette (higher is better)"),
@@ -140,3 +141,10 @@ def k_selection_chart(selection: pd.DataFrame, *, stability_threshold: float | N
     return figure.update_layout(title=_("Choosing the number of personas"), separators=separators(),
                                 legend={"orientation": "h", "y": -0.25}).update_xaxes(
         title_text=_("number of personas"), tickmode="array", tickvals=list(k))
+
+
+def _feature_labels(columns) -> list[str]:
+    """Readable labels of feature columns (:func:`~cxresearch.personas.feature_label`)."""
+    from ..personas import feature_label  # here, not at the top: the traits come from a fitted model
+
+    return [feature_label(c) for c in columns]

@@ -6,7 +6,6 @@ import plotly.graph_objects as go
 
 from ..display import column_label, value_label
 from ..i18n import _
-from ..stats import KPI_METRICS
 from .layout import category_axis, check_choice, check_columns, height_for, separators
 
 __all__ = ["kpi_chart", "trend_chart", "driver_quadrant_chart", "topic_sentiment_chart", "topic_impact_chart"]
@@ -26,6 +25,8 @@ _DISTANCES = (8, 28, 48, 68)
 
 def kpi_chart(table: pd.DataFrame, *, metric: str = "nps", group_col: str | None = None) -> go.Figure:
     """Bars of one KPI with interval whiskers, per group, from :func:`~cxresearch.voice.kpi_table`."""
+    from ..kpis import KPI_METRICS  # here, not at the top: the table comes from the KPI engine
+
     check_columns(table, ["metric", "value", "low", "high", "n"], chart="kpi_chart", source="voice.kpi_table")
     check_choice("metric", metric, list(KPI_METRICS))       # an empty table (all groups too small) draws no bars
     if group_col is not None:

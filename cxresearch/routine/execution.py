@@ -29,21 +29,25 @@ from traitlets.config import Config
 
 from .. import i18n
 
-__all__ = ["execute", "describe_failure", "traceback_text", "timings", "KernelLoggingToFile", "CPUClock"]
+__all__ = ["execute", "describe_failure", "traceback_text", "timings", "KernelLoggingToFile", "CPUClock",
+           "ROUTINE_KERNEL"]
 
 _TERMINAL_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
+#: Module starting a routine notebook's kernel, in place of ``ipykernel_launcher`` (:mod:`.kernel`).
+ROUTINE_KERNEL = "cxresearch.routine.kernel"
 #: Process id of each kernel started with a :class:`CPUClock`, by the clock's key.
 _KERNEL_PIDS: dict[str, int] = {}
 
 
 class KernelLoggingToFile(AsyncKernelManager):
-    """A kernel manager whose kernel writes its stdout and stderr to ``log_file`` instead of the terminal."""
+    """A kernel manager starting the routine's kernel (:mod:`.kernel`), its stdout and stderr going to ``log_file``."""
 
     log_file = Unicode(help="File receiving the kernel's own output.").tag(config=True)
     clock = Unicode("", help="Key of the CPUClock reading this kernel's CPU time.").tag(config=True)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
+        kernel_cmd = [ROUTINE_KERNEL if part == "ipykernel_launcher" else part for part in kernel_cmd]
         with open(self.log_file, "ab") as log:
             await super()._async_launch_kernel(kernel_cmd, **{**kw, "stdout": log, "stderr": log})
         if self.clock:

@@ -19,6 +19,30 @@ def test_importing_the_package_imports_no_heavy_library():
     assert done.stdout.strip() == "", f"imported eagerly: {done.stdout.strip()}"
 
 
+def imported_after(code: str, modules=HEAVY) -> list[str]:
+    """Which of *modules* a fresh interpreter has imported after running *code*."""
+    probe = f"{code}\nimport sys; print(','.join(m for m in {tuple(modules)!r} if sys.modules.get(m)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return [m for m in done.stdout.strip().split(",") if m]
+
+
+def test_a_routine_kernels_first_cell_imports_no_heavy_library():
+    """Every notebook starts with these imports; the data quality page needs nothing more."""
+    assert imported_after("from cxresearch import notes\nfrom cxresearch.routine import RoutineParameters") == []
+
+
+def test_drawing_imports_plotly_but_no_analysis_library():
+    """Charts take an analysis' result: what computed it is imported already, or not needed at all."""
+    assert imported_after("import cxresearch.charts") == ["plotly"]
+
+
+def test_a_routine_kernel_skips_the_iri_checker_nbformat_would_import():
+    """Showing the first figure imports nbformat and jsonschema; the routine's kernel skips jsonschema's IRI checker."""
+    code = ("from cxresearch.routine.kernel import skip_unused_imports\nskip_unused_imports()\n"
+            "import jsonschema, nbformat\nassert jsonschema.FormatChecker().conforms('a b', 'iri')")
+    assert imported_after(code, ("jsonschema", "rfc3987_syntax")) == ["jsonschema"]
+
+
 def test_a_notebook_reading_the_runs_snapshot_imports_no_pandera(tmp_path):
     """Every kernel of a run reads the snapshot the run checked once: pandera is for checking exports only."""
     dataset = from_frames({"surveys": pd.DataFrame({"response_id": ["r1", "r2"], "timestamp": ["2025-01-05"] * 2,

@@ -147,6 +147,15 @@ def test_a_figure_reopens_live_in_jupyterlab_and_is_embedded_offline_in_the_page
     assert "application/vnd.plotly.v1+json" not in page
 
 
+def test_the_routines_kernels_start_without_the_iri_checker(tiny, tmp_path):
+    """The routine's kernels (cxresearch.routine.kernel) skip the optional import showing a figure would pay for."""
+    code = "import sys\nprint('IRI checker:', sys.modules.get('rfc3987_syntax', 'not imported'))"
+    notebooks = write_notebook(tmp_path / "notebooks", "00_data_quality", code)
+    done = run(RoutineParameters(data_dir=str(tiny)), reports_dir=tmp_path / "reports", notebooks_dir=notebooks)
+    executed = nbformat.read(done.folder / "00_data_quality.ipynb", as_version=4)
+    assert "IRI checker: None" in "".join(out.get("text", "") for cell in executed.cells for out in cell.get("outputs", []))
+
+
 def test_each_run_gets_its_own_folder(tiny, notebooks, tmp_path):
     reports = tmp_path / "reports"
     first = run(RoutineParameters(data_dir=str(tiny)), reports_dir=reports, notebooks_dir=notebooks)
