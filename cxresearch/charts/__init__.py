@@ -8,3 +8,6 @@ from .journeys import emotion_curve, funnel_chart, journey_heatmap, journey_sank
 from .interventions import intervention_chart
 from .voice import (driver_quadrant_chart, kpi_chart, topic_impact_chart, topic_sentiment_chart,
                     trend_chart)
+from .layout import speak_the_language
+
+speak_the_language()

@@ -8,12 +8,15 @@ from __future__ import annotations
 import textwrap
 
 import pandas as pd
+import plotly.io as pio
+from plotly.io._base_renderers import PlotlyRenderer
 
 from .._checks import check_choice
 from ..errors import ParameterError, did_you_mean
-from ..i18n import number_symbols
+from ..i18n import number_symbols, plotly_locales
 
-__all__ = ["check_columns", "check_choice", "wrap", "category_axis", "height_for", "separators"]
+__all__ = ["check_columns", "check_choice", "wrap", "category_axis", "height_for", "separators", "locale_config",
+           "speak_the_language"]
 
 #: Pixels per category row of a chart whose rows are categories.
 ROW_HEIGHT = 26
@@ -62,3 +65,41 @@ def separators() -> str:
     """Plotly's decimal and thousands separators in the language in force (``",."`` in Italian)."""
     decimal, group = number_symbols()
     return decimal + group
+
+
+def locale_config() -> dict:
+    """plotly.js config that writes a figure's dates, numbers and mode bar in the language in force ({} in English).
+
+    The locale travels with the figure (``config.locales``), so no page or
+    JupyterLab needs plotly.js's locale files.
+    """
+    modules = plotly_locales()
+    if not modules:
+        return {}
+    name = modules[0]["name"]
+    return {"locale": name, "locales": {name: {key: modules[0][key] for key in ("dictionary", "format")}}}
+
+
+class _LanguageRenderer(PlotlyRenderer):
+    """plotly's mime renderer (JupyterLab, VS Code, the routine's pages) with the language in force at display."""
+
+    def to_mimebundle(self, fig_dict):
+        bundle = super().to_mimebundle(fig_dict)
+        figure = bundle["application/vnd.plotly.v1+json"]
+        config = {**figure.get("config", {}), **locale_config()}
+        if config:
+            figure["config"] = config
+        return bundle
+
+
+def speak_the_language() -> None:
+    """Make figures shown in a kernel (JupyterLab's live charts) write dates and numbers in the language in force.
+
+    Replaces plotly's mime renderer by one that adds :func:`locale_config` to
+    each figure it shows; ``cxresearch.charts`` calls it when imported.
+    """
+    renderer = _LanguageRenderer()
+    for name in ("plotly_mimetype", "jupyterlab", "nteract", "vscode"):
+        pio.renderers[name] = renderer
+    if pio.renderers.default:
+        pio.renderers.default = pio.renderers.default       # the default's renderers, looked up again

@@ -336,3 +336,17 @@ def test_persona_shares_chart_reads_fractions_as_percentages_with_their_interval
     assert np.allclose(bars.error_x.array, [0.06, 0.05]) and np.allclose(bars.error_x.arrayminus, [0.05, 0.04])
     with pytest.raises(ParameterError, match=r"persona_shares_chart needs the columns .*Summary.persona_shares"):
         charts.persona_shares_chart(shares.drop(columns="share_low"))
+
+
+def test_figures_shown_in_a_kernel_carry_the_languages_month_names():
+    """JupyterLab draws a figure with plotly.js's English unless the figure's config brings the locale."""
+    import plotly.io as pio
+
+    figure = charts.trend_chart(pd.DataFrame({"period": pd.date_range("2025-01-01", periods=3, freq="MS"),
+                                              "metric": "nps", "value": [10.0, 30, 32], "low": 0.0, "high": 40.0,
+                                              "significant": False}))
+    with i18n.using("it"):
+        config = pio.renderers["jupyterlab"].to_mimebundle(figure.to_dict())["application/vnd.plotly.v1+json"]["config"]
+    assert config["locale"] == "it" and config["locales"]["it"]["format"]["shortMonths"][:3] == ["gen", "feb", "mar"]
+    assert config["locales"]["it"]["format"]["decimal"] == ","
+    assert "config" not in pio.renderers["jupyterlab"].to_mimebundle(figure.to_dict())["application/vnd.plotly.v1+json"]
