@@ -60,6 +60,8 @@ def _import(args) -> int:
 
 
 def _run(args) -> int:
+    if args.engine is not None:
+        return _run_on_engine(args)
     from .routine import NOTEBOOKS_DIR, RoutineParameters, run
     from .routine.runs import RUN_LOG, failure_sentence
 
@@ -78,6 +80,29 @@ def _run(args) -> int:
         print(f"Run log: {result.folder / RUN_LOG}", file=sys.stderr)
         return 1
     print(f"Summary page: {result.summary_page}")
+    return 0
+
+
+def _run_on_engine(args) -> int:
+    from .i18n import _, using
+    from .settings import report_language
+    from .sql.routine import MANIFEST, NOT_ON_ENGINE, run_on_engine
+
+    unsupported = [flag for flag, value in (("--period-start", args.period_start), ("--period-end", args.period_end),
+                                            ("--personas", args.personas), ("--seed", args.seed),
+                                            ("--parameter", args.parameter), ("--notebooks", args.notebooks))
+                   if value]
+    if unsupported:
+        raise ParameterError(f"{', '.join(unsupported)} set the notebook pages, which do not run with --engine yet; "
+                             "leave them out, or run without --engine.")
+    with using(args.lang or report_language(args.data_dir)):
+        out = run_on_engine(args.data_dir, args.reports, engine=args.engine or None,
+                            progress=lambda line: print(line, flush=True))
+        print(_("Aggregates written to %(folder)s (what was computed, from where: %(manifest)s).")
+              % {"folder": out, "manifest": MANIFEST})
+        print(_("Not computed on the engine yet:"))
+        for what, why in NOT_ON_ENGINE.items():
+            print(f"  - {what}: {why}")
     return 0
 
 
@@ -123,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="any other notebook parameter (repeatable)")
     routine.add_argument("--lang", choices=LANGUAGES,
                          help="language of the pages (default: the dataset's `language:`, else en)")
+    routine.add_argument("--engine", nargs="?", const="", choices=("", "duckdb", "spark"), metavar="duckdb|spark",
+                         help="check the tables and compute the heavy aggregations in DuckDB or Spark, where the "
+                              "tables live, instead of running the notebooks (default engine: the dataset's "
+                              "`engine:`, else duckdb; docs/SCALE.md)")
     routine.add_argument("--notebooks", type=Path,
                          help="folder of the routine's notebooks (default: the project's notebooks/)")
     routine.set_defaults(handler=_run)

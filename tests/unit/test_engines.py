@@ -7,6 +7,7 @@ is set (CI sets it), when they fail instead.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -408,3 +409,59 @@ def test_engine_checks_name_missing_columns_and_sample_ten_rows(engine, tmp_path
     assert problems[0].message.endswith("Rows by customer_id and timestamp: c03 2025-01-01T00:00:00Z, "
                                         + ", ".join(f"c{i:02d} 2025-01-01T00:00:00Z" for i in range(4, 13))
                                         + " (and 2 more).")
+
+
+# ---------------------------------------------------------------- cxresearch run --engine
+def engine_dataset(folder, *, bad_nps: bool = False):
+    """A dataset folder with the journeys as Parquet events, surveys and a dataset.yml naming stages and the events."""
+    (folder / "lake").mkdir(parents=True)
+    JOURNEYS.to_parquet(folder / "lake" / "events.parquet")
+    surveys = pd.DataFrame({"response_id": ["r1", "r2", "r3"], "customer_id": ["a", "b", "b"],
+                            "timestamp": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04"], utc=True),
+                            "channel": ["web", "web", "store"], "nps": [10.0, 12.0 if bad_nps else 3.0, 8.0]})
+    surveys.to_parquet(folder / "surveys.parquet")
+    (folder / "dataset.yml").write_text("stages: {awareness: [home], consideration: [product], "
+                                        "purchase: [cart, checkout]}\nsession_gap: 30\n"
+                                        "tables: {events: {path: lake/events.parquet}}\n")
+    return folder
+
+
+def test_run_on_the_engine_writes_the_aggregates_of_the_in_memory_analyses(engine, tmp_path, capsys):
+    from cxresearch.cli import main
+    from cxresearch.features import event_features
+    from cxresearch.stats import kpi_summary
+
+    data = engine_dataset(tmp_path / "data")
+    assert main(["run", str(data), "--engine", engine, "--reports", str(tmp_path / "reports")]) == 0
+    out = next((tmp_path / "reports").glob("*-engine"))
+    manifest = json.loads((out / "engine_run.json").read_text())
+    assert manifest["engine"] == engine and manifest["tables"]["events"] == str(data / "lake/events.parquet")
+    assert [s["step"] for s in manifest["steps"]] == ["transitions", "stages", "funnel", "customer event aggregates",
+                                                      "kpis", "kpis_by_channel"]   # the surveys have no touchpoint
+    assert "Not computed on the engine yet:" in capsys.readouterr().out
+    assert_same(pd.read_parquet(out / "transitions.parquet"), journey_map(JOURNEYS).transitions)
+    assert_same(pd.read_parquet(out / "funnel.parquet"), journey_map(JOURNEYS).funnel(STAGES))
+    aggregates = pd.read_parquet(out / "customer_event_aggregates.parquet").sort_values("customer_id").set_index(
+        "customer_id")
+    events = JOURNEYS.assign(stage=JOURNEYS["touchpoint"].map(TOUCHPOINT_STAGE))
+    expected = event_features(events, gap="30min", stages=STAGES, engine="pandas")
+    for column in ("n_events", "n_sessions", "n_purchases", "spend", "service_contacts", "cross_channel_sessions",
+                   "reached_awareness", "reached_purchase"):
+        assert aggregates[column].tolist() == expected[column].tolist(), column
+    assert aggregates["events_on_web"].tolist() == [3, 2]   # a: 3 of 4 events on the web, b: 2 of 3
+    kpis = pd.read_parquet(out / "kpis_by_channel.parquet").set_index("channel")
+    surveys = pd.read_parquet(data / "surveys.parquet")
+    assert kpis.loc["web", "nps"] == pytest.approx(kpi_summary(surveys[surveys["channel"] == "web"], metrics=("nps",),
+                                                               min_group_size=1)["value"].item())
+
+
+def test_run_on_the_engine_checks_the_tables_first(tmp_path, capsys):
+    from cxresearch.cli import main
+
+    data = engine_dataset(tmp_path / "data", bad_nps=True)
+    assert main(["run", str(data), "--engine", "--reports", str(tmp_path / "reports")]) == 1
+    assert ("surveys.parquet, column 'nps': 1 value(s) are out of range; expected a whole number from 0 to 10. "
+            "Rows by response_id: r2: 12.0.") in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()
+    assert main(["run", str(data), "--engine", "--personas", "4"]) == 2
+    assert "--personas set the notebook pages, which do not run with --engine yet" in capsys.readouterr().err
