@@ -114,8 +114,8 @@ def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
     if data.get("engine") is not None:
         config.engine = _config_engine(data["engine"], problem)
     config.tables = _config_tables(data.get("tables"), folder, config.engine, problem)
-    report.notes.extend(f"tables.{table} is read in place by the engine (cxresearch run --engine); "
-                        "the in-memory analyses read the folder's own files only." for table in config.tables)
+    report.notes.extend(_("tables.%(table)s is read in place by the engine (cxresearch run --engine); the in-memory "
+                          "analyses read the folder's own files only.") % {"table": table} for table in config.tables)
     timezone = str(data.get("timezone") or "UTC")
     try:
         ZoneInfo(timezone)
@@ -290,8 +290,8 @@ def _config_notes(value, problem) -> list[str]:
 def _config_engine(value, problem) -> str | None:
     if value in SQL_ENGINES:
         return value
-    problem(f"engine must be one of {', '.join(SQL_ENGINES)} (who runs `cxresearch run --engine`); found {value!r}."
-            + did_you_mean(str(value), SQL_ENGINES))
+    problem(_("engine must be one of %(engines)s (who runs `cxresearch run --engine`); found %(found)r.") % {
+        "engines": ", ".join(SQL_ENGINES), "found": value} + did_you_mean(str(value), SQL_ENGINES))
     return None
 
 
@@ -299,31 +299,33 @@ def _config_tables(value, folder: Path, engine: str | None, problem) -> dict:
     """``tables``: per table, ``{path: ...}`` (Parquet, local or a URI) or ``{table: ...}`` (a Spark catalog table)."""
     if value is None:
         return {}
-    example = "e.g. 'tables: {events: {path: \"lake/events/*.parquet\"}}'"
+    example = "tables: {events: {path: \"lake/events/*.parquet\"}}"
     if not isinstance(value, dict):
-        problem(f"'tables' must map tables ({', '.join(TABLES)}) to {{path: ...}} or {{table: ...}}, {example}; "
-                f"found {value!r}.")
+        problem(_("'tables' must map tables (%(tables)s) to {path: ...} or {table: ...}, e.g. '%(example)s'; "
+                  "found %(found)r.") % {"tables": ", ".join(TABLES), "example": example, "found": value})
         return {}
     out = {}
     for table, entry in value.items():
-        where = f"tables.{table}"
         if table not in TABLES:
-            problem(f"{where}: unknown table; expected one of {', '.join(TABLES)}.{did_you_mean(str(table), TABLES)}")
+            problem(_("tables.%(table)s: unknown table; expected one of %(tables)s.") % {
+                "table": table, "tables": ", ".join(TABLES)} + did_you_mean(str(table), TABLES))
             continue
         keys = list(entry) if isinstance(entry, dict) else []
         if len(keys) != 1 or keys[0] not in TABLE_LOCATION_KEYS or not isinstance(entry[keys[0]], str) \
                 or not entry[keys[0]].strip():
-            problem(f"{where} must be {{path: <Parquet file, folder, glob or URI>}} or {{table: <Spark table name>}}, "
-                    f"{example}; found {entry!r}.")
+            problem(_("tables.%(table)s must be {path: <Parquet file, folder, glob or URI>} or {table: <Spark table "
+                      "name>}, e.g. '%(example)s'; found %(found)r.") % {"table": table, "example": example,
+                                                                         "found": entry})
             continue
         kind, location = keys[0], entry[keys[0]].strip()
+        where = {"table": table, "location": location}
         if kind == "table":
             if not _TABLE_NAME.match(location):
-                problem(f"{where}: '{location}' is not a table name; expected [catalog.][schema.]table such as "
-                        "'lakehouse.cx.events' (a file goes under 'path:').")
+                problem(_("tables.%(table)s: '%(location)s' is not a table name; expected [catalog.][schema.]table "
+                          "such as 'lakehouse.cx.events' (a file goes under 'path:').") % where)
             elif engine == "duckdb":
-                problem(f"{where} names the Spark table '{location}', which only Spark reads; set 'engine: spark' "
-                        "or name its Parquet files under 'path:'.")
+                problem(_("tables.%(table)s names the Spark table '%(location)s', which only Spark reads; set "
+                          "'engine: spark' or name its Parquet files under 'path:'.") % where)
             else:
                 out[table] = {"table": location}
             continue
@@ -333,13 +335,14 @@ def _config_tables(value, folder: Path, engine: str | None, problem) -> dict:
         local = folder / location
         files = [Path(f) for f in glob.glob(str(local), recursive=True)] if any(c in location for c in "*?[") else [local]
         files = [f for f in files if f.exists()]
+        other = next((f for f in files if f.is_file() and f.suffix != ".parquet"), None)
         if not files:
-            problem(f"{where}: '{location}' matches no file or folder (paths are relative to the dataset folder); "
-                    "expected Parquet files, e.g. 'events/*.parquet'.")
-        elif any(f.is_file() and f.suffix != ".parquet" for f in files):
-            other = next(f for f in files if f.is_file() and f.suffix != ".parquet")
-            problem(f"{where}: '{other.name}' is not a Parquet file; the engine reads Parquet (a CSV export goes in "
-                    "the folder as the table's own file, or `cxresearch import` writes it as Parquet).")
+            problem(_("tables.%(table)s: '%(location)s' matches no file or folder (paths are relative to the dataset "
+                      "folder); expected Parquet files, e.g. 'events/*.parquet'.") % where)
+        elif other is not None:
+            problem(_("tables.%(table)s: '%(file)s' is not a Parquet file; the engine reads Parquet (a CSV export "
+                      "goes in the folder as the table's own file, or `cxresearch import` writes it as Parquet).")
+                    % {"table": table, "file": other.name})
         else:
             out[table] = {"path": str(local)}
     return out

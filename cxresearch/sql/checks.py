@@ -14,9 +14,10 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import schemas
-from ..canonical import _CHECK_WORDS, _expected, _field, _missing_column_hint
+from ..canonical import _expected, _failed_check, _field, _missing_column_hint
 from ..engine import execute, table_columns
 from ..errors import MAX_EXAMPLES, Problem
+from ..i18n import _, ngettext
 
 __all__ = ["check_table", "row_key"]
 
@@ -36,8 +37,8 @@ def row_key(table: str, columns) -> list[str]:
     return unique[:1] or [c for c in _FALLBACK_KEY if c in columns]
 
 
-def _column_checks(table: str, columns) -> list[tuple[str, str, str, str]]:
-    """``(column, kind, condition on the row, message)`` of every check of *table*'s schema on its *columns*."""
+def _column_checks(table: str, columns) -> list[tuple[str, str, str]]:
+    """``(column, kind, condition on the row)`` of every check of *table*'s schema on its *columns*."""
     schema = schemas.SCHEMAS[table].to_schema()
     timestamps = schemas.TIMESTAMPS.get(table, schemas.DEFAULT_TIMESTAMPS)
     checks = []
@@ -47,32 +48,34 @@ def _column_checks(table: str, columns) -> list[tuple[str, str, str, str]]:
             continue
         name = _quoted(column)
         present = f"{name} IS NOT NULL AND trim(CAST({name} AS VARCHAR)) <> ''"
-        expected = _expected(schema, column)
-        if not field.nullable:
-            checks.append((column, "not_nullable", f"NOT ({present})",
-                           f"{_CHECK_WORDS['not_nullable']}; expected {expected}"))
-        if column in timestamps:
-            checks.append((column, "timestamp", f"{present} AND TRY_CAST({name} AS TIMESTAMPTZ) IS NULL",
-                           "could not be read as a date-time; expected ISO-8601 such as 2025-03-01T14:05:00Z"))
         number = f"TRY_CAST({name} AS DOUBLE)"
-        numeric = column in schemas.NUMERIC.get(table, ()) or bool(field.checks)
-        if numeric:
-            checks.append((column, "number", f"{present} AND {number} IS NULL", "is not a number; expected a number"))
+        if not field.nullable:
+            checks.append((column, "not_nullable", f"NOT ({present})"))
+        if column in timestamps:
+            checks.append((column, "timestamp", f"{present} AND TRY_CAST({name} AS TIMESTAMPTZ) IS NULL"))
+        if column in schemas.NUMERIC.get(table, ()) or field.checks:
+            checks.append((column, "number", f"{present} AND {number} IS NULL"))
         if field.unique:
-            checks.append((column, "field_uniqueness", f"{present} AND count(*) OVER (PARTITION BY {name}) > 1",
-                           f"{_CHECK_WORDS['field_uniqueness']}; expected {expected}"))
+            checks.append((column, "field_uniqueness", f"{present} AND count(*) OVER (PARTITION BY {name}) > 1"))
         bounds = [f"{number} {op} {check.statistics[key]}" for check in field.checks if check.name in _RANGE
                   for op, key in [_RANGE[check.name]]]
         if bounds:
-            checks.append((column, "out_of_range", f"NOT ({' AND '.join(bounds)})",
-                           f"are out of range; expected {expected}"))
+            checks.append((column, "out_of_range", f"NOT ({' AND '.join(bounds)})"))
         if any(check.name == "whole_number" for check in field.checks):
-            checks.append((column, "whole_number", f"{number} <> floor({number})",
-                           f"{_CHECK_WORDS['whole_number']}; expected {expected}"))
+            checks.append((column, "whole_number", f"{number} <> floor({number})"))
     return checks
 
 
-def check_query(table: str, columns) -> tuple[str, list[tuple[str, str, str, str]], list[str]]:
+def _message(table: str, column: str, kind: str, n: int) -> str:
+    """The loader's words for *n* values of *column* failing the check *kind*."""
+    if kind in ("number", "timestamp"):
+        what = (_("is not a number; expected a number") if kind == "number" else
+                _("could not be read as a date-time; expected ISO-8601 such as 2025-03-01T14:05:00Z"))
+        return ngettext("%(n)s value(s) %(message)s.", "%(n)s value(s) %(message)s.", n) % {"n": n, "message": what}
+    return _failed_check(kind, n) % {"n": n, "expected": _expected(schemas.SCHEMAS[table].to_schema(), column)}
+
+
+def check_query(table: str, columns) -> tuple[str, list[tuple[str, str, str]], list[str]]:
     """The query checking *table* with *columns*, its checks and the row key.
 
     It returns, per failing check ``c<i>``, its count of bad rows (``bad``) and
@@ -80,8 +83,7 @@ def check_query(table: str, columns) -> tuple[str, list[tuple[str, str, str, str
     """
     checks = _column_checks(table, columns)
     key = row_key(table, columns)
-    flags = ", ".join(f"CASE WHEN {condition} THEN 1 ELSE 0 END AS c{i}"
-                      for i, (_, _, condition, _) in enumerate(checks))
+    flags = ", ".join(f"CASE WHEN {condition} THEN 1 ELSE 0 END AS c{i}" for i, (*_, condition) in enumerate(checks))
     keys = ", ".join(_quoted(c) for c in key)
     bad = " UNION ALL ".join(f"SELECT {i} AS check_number, {keys}, CAST({_quoted(column)} AS VARCHAR) AS value "
                              f"FROM flagged WHERE c{i} = 1" for i, (column, *_) in enumerate(checks))
@@ -121,21 +123,23 @@ def check_table(source, table: str, *, name: str | None = None, engine: str = "d
     missing = [c for c in schemas.REQUIRED[table] if c not in columns]
     if missing:
         others = [c for c in columns if c not in schemas.REQUIRED[table]]
-        return [Problem(name, f"required column '{c}' is missing; the file has {', '.join(columns) or 'no columns'}."
-                        f"{_missing_column_hint(c, others, table)}", column=c) for c in missing]
+        return [Problem(name, _("required column '%(column)s' is missing; the file has %(columns)s. %(hint)s") % {
+                    "column": c, "columns": ", ".join(columns) or _("no columns"),
+                    "hint": _missing_column_hint(c, others, table)}, column=c) for c in missing]
     query, checks, key = check_query(table, columns)
     if not checks:
         return []
     found = execute(query, {"source": source}, engine=engine, spark=spark)
     problems = []
     for number, rows in found.groupby("check_number", sort=True):
-        column, kind, _, message = checks[int(number)]
-        shown = [_example(row, key, column, kind) for row in rows.itertuples(index=False)]
+        column, kind, _condition = checks[int(number)]
         count = int(rows["bad"].iloc[0])
-        more = f" (and {count - len(shown)} more)" if count > len(shown) else ""
-        problems.append(Problem(name, f"{count} value(s) {message}. Rows by {' and '.join(key)}: "
-                                      f"{', '.join(shown)}{more}.", column=column,
-                                values=tuple(rows["value"]), count=count))
+        shown = ", ".join(_example(row, key, column, kind) for row in rows.itertuples(index=False))
+        if count > len(rows):
+            shown += " " + _("(and %(n)s more)") % {"n": count - len(rows)}
+        problems.append(Problem(name, _message(table, column, kind, count) + " "
+                                + _("Rows by %(key)s: %(rows)s.") % {"key": ", ".join(key), "rows": shown},
+                                column=column, values=tuple(rows["value"]), count=count))
     return problems
 
 

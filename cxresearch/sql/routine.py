@@ -65,9 +65,10 @@ def table_sources(folder: Path, settings, report: ValidationReport) -> dict:
         if file is None:
             continue
         if file.suffix != ".parquet":
-            report.problems.append(Problem(file.name, f"the engine reads Parquet; {file.name} is CSV. Write it as "
-                                           f"Parquet ({table}.parquet), or name its Parquet copy under "
-                                           f"tables.{table} in {CONFIG_FILE}."))
+            report.problems.append(Problem(file.name, _("the engine reads Parquet; %(file)s is CSV. Write it as "
+                                                        "Parquet (%(table)s.parquet), or name its Parquet copy under "
+                                                        "tables.%(table)s in %(config)s.") % {
+                                                            "file": file.name, "table": table, "config": CONFIG_FILE}))
             continue
         sources[table] = str(file)
     return sources
@@ -100,8 +101,9 @@ def run_on_engine(folder, reports, *, engine: str | None = None, spark=None, pro
         raise ParameterError(f"engine must be one of {', '.join(SQL_ENGINES)}; got {engine!r}.")
     sources = table_sources(folder, settings, report)
     if "events" not in sources and "surveys" not in sources and not report.problems:
-        report.problems.append(Problem(folder.name, "the engine step needs events or surveys: neither is in the "
-                                       f"folder as Parquet nor under tables: in {CONFIG_FILE}."))
+        report.problems.append(Problem(folder.name, _("the engine step needs events or surveys: neither is in the "
+                                                      "folder as Parquet nor under tables: in %(config)s.") % {
+                                                          "config": CONFIG_FILE}))
     if report.problems:
         raise DataError(report.problems)
     run = {"engine": engine, "tables": sources, "steps": [], "not_on_engine": NOT_ON_ENGINE}

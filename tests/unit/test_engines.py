@@ -406,7 +406,7 @@ def test_engine_checks_name_missing_columns_and_sample_ten_rows(engine, tmp_path
     many.loc[3:14, "channel"] = " "
     problems = check_table(many, "events", engine=engine)
     assert [(p.column, p.count) for p in problems] == [("channel", 12), ("value", 5)]
-    assert problems[0].message.endswith("Rows by customer_id and timestamp: c03 2025-01-01T00:00:00Z, "
+    assert problems[0].message.endswith("Rows by customer_id, timestamp: c03 2025-01-01T00:00:00Z, "
                                         + ", ".join(f"c{i:02d} 2025-01-01T00:00:00Z" for i in range(4, 13))
                                         + " (and 2 more).")
 
