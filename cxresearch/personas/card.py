@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ..cards import Attribute, Kpi, PersonaCard, PersonaCardData, Quote, Trait, render_persona_card
 from ..errors import ParameterError, SmallGroupWarning
 from ..features import feature_group
-from ..i18n import N_, _
+from ..i18n import N_, _, format_number, format_percent
 from ..intervals import wilson_interval
 from ..privacy import redact_pii
 from .model import PersonaModel
-from .profiles import distinct, feature_label
+from .profiles import category_label, distinct, feature_label
 
 #: Defining traits a card shows.
 CARD_TRAITS = 5
@@ -76,7 +77,7 @@ def persona_card_data(model: PersonaModel, persona_id, *, quotes: pd.DataFrame |
     goals, frustrations = _ratings(profile)
     return PersonaCardData(
         **head, stability=float(info["stability"]), unstable=bool(info["unstable"]), status=_status(model, persona_id),
-        traits=_traits(traits), attributes=_attributes(profile, model.overall_),
+        traits=_traits(traits), attributes=_attributes(profile, model.overall_, model.scale_, len(model.labels_)),
         channels=_channels(profile), kpis=_kpis(info), goals=goals, frustrations=frustrations,
         quotes=_quotes(quotes, persona_id))
 
@@ -97,21 +98,39 @@ def _traits(traits: pd.Series) -> tuple:
 
 
 def _num(value) -> str:
-    return "n/a" if pd.isna(value) else f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    """A mean in the reader's locale: whole from 100 on, else three significant digits (2.53, 0.0412)."""
+    if pd.isna(value) or value == 0 or abs(value) >= 100:
+        return format_number(value, decimals=0)
+    return format_number(value, decimals=max(0, 2 - int(np.floor(np.log10(abs(value))))))
 
 
-def _attributes(profile: pd.Series, overall: pd.Series) -> tuple:
-    """Numeric attributes with the overall mean; text attributes with their most common value and distribution."""
+def _is_yes_no(mean: float, sd: float, n: int) -> bool:
+    """True when a column of 0s and 1s has this *mean* and standard deviation *sd* over *n* customers:
+    values between 0 and 1 have a variance of at most p(1 - p), reached only when each is 0 or 1."""
+    if not (0 <= mean <= 1) or pd.isna(sd) or n < 2:
+        return False
+    return bool(np.isclose(sd ** 2 * (n - 1) / n, mean * (1 - mean), rtol=0.02, atol=1e-9))
+
+
+def _attributes(profile: pd.Series, overall: pd.Series, scale: pd.Series, n: int) -> tuple:
+    """Numeric attributes with the overall mean (a yes/no one as the share of yes); text attributes with their
+    most common value and distribution."""
     columns = [c for c in profile.index if feature_group(c) == "profile"]
-    numeric = [Attribute(feature_label(c), _num(profile[c]), _num(overall[c]))
-               for c in columns if "=" not in c and pd.notna(profile[c])]
+    numeric = []
+    for c in columns:
+        if "=" in c or pd.isna(profile[c]):
+            continue
+        share = _is_yes_no(overall[c], scale.get(c, np.nan), n)
+        shown = (lambda v: format_percent(v, decimals=0)) if share else _num
+        numeric.append(Attribute(feature_label(c), shown(profile[c]), shown(overall[c])))
     shares = profile[[c for c in columns if "=" in c]].dropna()
     texts = []
     for attribute, values in shares.groupby(shares.index.str.split("=").str[0], sort=False):  # one per attribute
         values = values.sort_values(ascending=False, kind="stable")
-        top = values.index[0]
-        texts.append(Attribute(attribute.replace("_", " "), f"{top.split('=', 1)[1]} ({values.iloc[0]:.0%})",
-                               distribution=tuple((c.split("=", 1)[1], float(v)) for c, v in values.items() if v > 0)))
+        categories = [category_label(c.split("=", 1)[1]) for c in values.index]
+        top = f"{categories[0]} ({format_percent(values.iloc[0], decimals=0)})"
+        texts.append(Attribute(feature_label(attribute), top,
+                               distribution=tuple((c, float(v)) for c, v in zip(categories, values) if v > 0)))
     return tuple(numeric + texts)
 
 

@@ -82,7 +82,23 @@ def feature_label(column: str) -> str:
         if column.startswith(prefix):
             return _(template) % {"name": column[len(prefix):].replace("_", " ")}
     attribute, equals, category = column.partition("=")
-    return attribute_label(attribute).replace("_", " ") + (": " + category.replace("_", " ") if equals else "")
+    return attribute_label(attribute).replace("_", " ") + (": " + category_label(category).replace("_", " ")
+                                                           if equals else "")
+
+
+#: scikit-learn's name for the rare categories a one-hot encoder groups (``max_categories``).
+INFREQUENT = "infrequent_sklearn"
+
+
+def category_label(category: str) -> str:
+    """A category of a text attribute as people read it: the rare ones grouped by the encoder are "other".
+
+    Examples
+    --------
+    >>> category_label("infrequent_sklearn"), category_label("Dresses")
+    ('other', 'Dresses')
+    """
+    return _("other") if category == INFREQUENT else category
 
 
 #: Two features whose correlation over the customers reaches this say the same thing (total charges and total

@@ -438,3 +438,30 @@ def test_a_name_never_says_one_family_of_traits_both_ways():
     names = name_personas(traits, traits, pd.Series([False, False])).tolist()
     assert names == ["Delighted senior customers", "Delighted young customers"]  # the strongest of the family
     assert not any("delighted" in n.lower() and "disappointed" in n.lower() for n in names)
+
+
+def test_card_reads_yes_no_columns_as_shares_rare_categories_as_other_and_numbers_in_the_locale(blobs):
+    """The clothing reviews' card showed "recommended 0.822" and "class: infrequent_sklearn"."""
+    from cxresearch import i18n
+    from cxresearch.personas.profiles import feature_label
+    frame, y = blobs
+    rng = np.random.default_rng(0)
+    classes = np.array([f"class {i}" for i in range(20)])            # more than the encoder keeps (12)
+    frame = frame.assign(recommended=(rng.uniform(size=len(frame)) < np.where(y == 0, 0.9, 0.3)).astype(float),
+                         product=classes[rng.integers(0, 20, size=len(frame))], age=frame["age"] + 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnstablePersonasWarning)
+        model = PersonaModel(3, n_bootstrap=3, random_state=0).fit(frame)
+    card = persona_card_data(model, 0)
+    shown = {a.label: a for a in card.attributes}
+    recommended = frame["recommended"][model.labels_ == 0].mean()
+    assert shown["recommended"].value == i18n.format_percent(recommended, decimals=0)
+    assert shown["recommended"].overall == i18n.format_percent(frame["recommended"].mean(), decimals=0)
+    assert shown["age"].value == i18n.format_number(frame["age"][model.labels_ == 0].mean(), decimals=1)  # 3 digits
+    assert "other" in dict(shown["product"].distribution)
+    html = persona_card(model, 0)
+    assert "infrequent" not in html and "sklearn" not in html
+    with i18n.using("it"):
+        card = persona_card_data(model, 0)
+        shown = {a.label: a for a in card.attributes}
+        assert "altro" in dict(shown["product"].distribution) and "," in shown[feature_label("age")].value
