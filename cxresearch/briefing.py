@@ -18,7 +18,7 @@ from .columns import value_label
 from .i18n import N_, _, format_count, format_number, format_percent, stage_label
 from .intervention_evidence import METRICS
 from .privacy import MIN_GROUP_SIZE
-from .summary import KPI_LABELS, Summary
+from .summary import KPI_LABELS, MEAN_KPIS, PERCENT_KPIS, Summary
 from .templating import HTMLFragment, render_template
 
 __all__ = ["Finding", "Action", "headline_findings", "changes_since", "top_actions", "first_screen"]
@@ -56,17 +56,17 @@ class Action:
 
 
 def _short(key: str) -> str:
-    """"NPS", "CSAT", "CES": the KPI's label without its explanation."""
-    return KPI_LABELS[key].split(" (")[0]
+    """"NPS", "CSAT", "CES", "Review stars 4-5": the KPI's label without its explanation, in the reader's language."""
+    return _(KPI_LABELS[key]).split(" (")[0]
 
 
 def _kpi_number(key: str, value: float) -> str:
-    """A KPI or a change of it: CES (1-7) with one decimal, NPS and CSAT (percent) whole."""
-    return format_number(value, decimals=1 if key == "ces" else 0)
+    """A KPI or a change of it: means (CES 1-7, review stars 1-5) with one decimal, NPS and percentages whole."""
+    return format_number(value, decimals=1 if key in MEAN_KPIS else 0)
 
 
 def _kpi_value(key: str, value: float) -> str:
-    return _kpi_number(key, value) + ("%" if key == "csat" else "")
+    return _kpi_number(key, value) + ("%" if key in PERCENT_KPIS else "")
 
 
 def _kpi_findings(summary: Summary) -> list[Finding]:

@@ -175,7 +175,8 @@ def ces(scores, *, level: float = 0.95) -> Estimate:
     return _estimate(scores, "ces", level, "ces")
 
 
-_ESTIMATE_METRIC = {"nps": "nps", "csat_top2box": "csat", "csat": "csat", "csat_mean": "csat_mean", "ces": "ces"}
+_ESTIMATE_METRIC = {"nps": "nps", "csat_top2box": "csat", "csat": "csat", "csat_mean": "csat_mean", "ces": "ces",
+                    "review_top2box": "csat", "review_mean": "csat_mean"}
 
 
 def compare(before: Estimate, after: Estimate) -> Comparison:

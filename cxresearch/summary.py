@@ -42,10 +42,20 @@ from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import Estimate, MixDecomposition, compare, kpi_summary, segment_mix, wilson_interval
 
 __all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headline", "save_persona_model",
-           "KPI_LABELS", "PERSONA_MODEL"]
+           "KPI_LABELS", "SURVEY_KPIS", "REVIEW_KPIS", "PERCENT_KPIS", "MEAN_KPIS", "PERSONA_MODEL"]
 
-#: KPI key -> label shown in reports.
-KPI_LABELS = {"nps": "NPS", "csat": N_("CSAT (% satisfied)"), "ces": N_("CES (1-7, higher = easier)")}
+#: KPI key -> label shown in reports: the surveys' NPS, CSAT and CES, then the reviews' stars.
+KPI_LABELS = {"nps": "NPS", "csat": N_("CSAT (% satisfied)"), "ces": N_("CES (1-7, higher = easier)"),
+              "rating": N_("Review stars 4-5 (% of reviews)"), "rating_mean": N_("Review stars mean (1-5)")}
+#: Survey KPIs: key -> the KPI engine's metric and the estimate's name.
+SURVEY_KPIS = {"nps": ("nps", "nps"), "csat": ("csat", "csat_top2box"), "ces": ("ces", "ces")}
+#: Review KPIs: key -> the KPI engine's metric on the stars (1-5, read as the answer of a CSAT question) and the
+#: estimate's name: the share of 4 and 5 stars with its Wilson interval, the mean with its t interval.
+REVIEW_KPIS = {"rating": ("csat", "review_top2box"), "rating_mean": ("csat_mean", "review_mean")}
+#: KPIs in percent (the others are scores: NPS in points, means on their scale).
+PERCENT_KPIS = frozenset({"csat", "rating"})
+#: KPIs that are means on a short scale, read with one decimal.
+MEAN_KPIS = frozenset({"ces", "rating_mean"})
 TOP_PAIN_POINTS = 10
 #: File of the persona state in a run folder (beside its Parquet tables, see PersonaState).
 PERSONA_MODEL = PersonaState.FILES[0]
@@ -193,9 +203,16 @@ class Summary:
         return Markdown(_("Every analysis of the routine was computed."))
 
     def kpi_table(self) -> pd.DataFrame:
-        """KPIs with intervals and change since the previous run, one row each, for the report."""
+        """The surveys' KPIs with intervals and change since the previous run, one row each, for the report."""
+        return self._kpi_rows(SURVEY_KPIS)
+
+    def rating_table(self) -> pd.DataFrame:
+        """The reviews' stars (share of 4-5 and mean) with intervals and change, as :meth:`kpi_table`."""
+        return self._kpi_rows(REVIEW_KPIS)
+
+    def _kpi_rows(self, keys) -> pd.DataFrame:
         table = pd.DataFrame([{"kpi": key, "KPI": _(KPI_LABELS[key]), "value": e.value, "low": e.low, "high": e.high,
-                               "responses": e.n} for key, e in self.kpis.items()])
+                               "responses": e.n} for key, e in self.kpis.items() if key in keys])
         if table.empty or self.kpi_changes.empty:
             return table.drop(columns="kpi", errors="ignore")
         changes = (self.kpi_changes[["kpi", "diff", "p_value", "significant"]]
@@ -329,20 +346,29 @@ def _interventions(ds: CXDataset, min_group_size: int, *, effects: pd.DataFrame 
 
 
 def _kpis(ds: CXDataset, min_group_size: int = MIN_GROUP_SIZE) -> dict[str, Estimate]:
-    """Overall KPIs of the dataset from the KPI engine, each with the period its answers span."""
-    surveys = ds.surveys
-    if surveys is None or surveys.empty:
-        return {}
+    """Overall KPIs of the dataset from the KPI engine, each with the period its answers span: the surveys'
+    NPS, CSAT and CES, and the reviews' stars (:data:`REVIEW_KPIS`)."""
+    kpis = {}
+    if ds.surveys is not None and not ds.surveys.empty:
+        kpis.update(_estimates(ds.surveys, SURVEY_KPIS, min_group_size))
+    if available(ds, "ratings"):
+        stars = ds.reviews[[c for c in ("customer_id", "timestamp") if c in ds.reviews.columns]]
+        kpis.update(_estimates(stars.assign(csat=ds.reviews["rating"]), REVIEW_KPIS, min_group_size))
+    return kpis
+
+
+def _estimates(answers: pd.DataFrame, kpis: dict[str, tuple[str, str]], min_group_size: int) -> dict[str, Estimate]:
+    """*kpis* (key -> engine metric, estimate name) of *answers*, those it has answers for."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallGroupWarning)
-        table = kpi_summary(surveys, metrics=list(KPI_LABELS), level=0.95, min_group_size=min_group_size)
+        table = kpi_summary(answers, metrics=[metric for metric, _name in kpis.values()], level=0.95,
+                            min_group_size=min_group_size).set_index("metric")
     period = ()
-    if "timestamp" in surveys.columns and surveys["timestamp"].notna().any():
-        stamps = pd.to_datetime(surveys["timestamp"], utc=True)
+    if "timestamp" in answers.columns and answers["timestamp"].notna().any():
+        stamps = pd.to_datetime(answers["timestamp"], utc=True)
         period = (stamps.min().isoformat(), stamps.max().isoformat())
-    names = {"nps": "nps", "csat": "csat_top2box", "ces": "ces"}
-    return {row["metric"]: Estimate.from_row(row, level=0.95, name=names[row["metric"]],
-                                             period=period) for _, row in table.iterrows()}
+    return {key: Estimate.from_row(table.loc[metric], level=0.95, name=name, period=period)
+            for key, (metric, name) in kpis.items() if metric in table.index}
 
 
 def _nps_segments(ds: CXDataset, min_group_size: int) -> pd.DataFrame:

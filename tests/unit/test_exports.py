@@ -1,0 +1,61 @@
+"""Partial real exports end to end: what the summary computes from a reviews-only export, and says it cannot."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cxresearch import recipes
+from cxresearch.dataset import CXDataset
+from cxresearch.stats import wilson_interval
+from cxresearch.summary import summarise
+
+from .test_recipes import folder
+
+STAMP = pd.Timestamp("2025-03-01", tz="UTC")
+STARS = [5, 5, 4, 3, 1, 5, 4, 2, 5, 5]
+
+
+def reviews_only(stars=STARS) -> CXDataset:
+    """A review scrape: ids, dates, stars and text, nobody's customer id."""
+    return CXDataset("review scrape", reviews=pd.DataFrame({
+        "review_id": [f"r{i}" for i in range(len(stars))], "timestamp": STAMP, "rating": [float(s) for s in stars],
+        "text": ["Lovely fit", "Great", "Good value", "Okay", "Tore at once", "Perfect", "Nice", "Meh", "Love it",
+                 "Beautiful"][:len(stars)]}))
+
+
+def test_a_reviews_only_export_gets_its_stars_as_kpis_with_intervals():
+    summary = summarise(reviews_only())
+    top2, mean = summary.kpis["rating"], summary.kpis["rating_mean"]
+    share, low, high = wilson_interval(7, 10)                          # 7 of 10 reviews give 4 or 5 stars
+    assert (top2.value, top2.low, top2.high, top2.n) == pytest.approx((70.0, 100 * low, 100 * high, 10))
+    assert mean.value == pytest.approx(3.9) and mean.low < 3.9 < mean.high <= 5 and mean.n == 10
+    table = summary.rating_table()
+    assert table["KPI"].tolist() == ["Review stars 4-5 (% of reviews)", "Review stars mean (1-5)"]
+    assert summary.kpi_table().empty                                     # no survey KPI pretends to be there
+    assert set(summary.headline()) == {"Review stars 4-5", "Review stars mean"}
+
+
+def test_a_reviews_only_summary_says_surveys_are_missing_only_for_the_survey_scores():
+    why = summarise(reviews_only()).not_computed.set_index("analysis")["why"]
+    assert "Review ratings" not in why.index and "Review sentiment" not in why.index
+    for analysis in ("NPS", "CES", "KPIs"):
+        assert why[analysis].startswith("No surveys in this dataset: add a surveys file")
+
+
+def test_reviews_without_stars_say_what_the_ratings_need():
+    ds = reviews_only()
+    ds = CXDataset("texts", reviews=ds.reviews.assign(rating=float("nan")))
+    summary = summarise(ds)
+    assert "rating" not in summary.kpis and summary.rating_table().empty
+    why = summary.not_computed.set_index("analysis")["why"]
+    assert why["Review ratings"] == ("No review stars in this dataset: add a `rating` column (1-5) to reviews to see "
+                                     "how reviewers rate you.")
+
+
+def test_the_clothing_reviews_stars_on_the_summary():
+    """Known answer from the file's counts: 5,077 four-star and 13,131 five-star reviews of 23,486."""
+    reviews = recipes.load("clothing", folder("clothing")).reviews
+    kpis = summarise(CXDataset("clothing", reviews=reviews.drop(columns="customer_id"))).kpis  # no personas: faster
+    assert kpis["rating"].value == pytest.approx(100 * (5_077 + 13_131) / 23_486)
+    assert kpis["rating_mean"].value == pytest.approx((842 + 2 * 1_565 + 3 * 2_871 + 4 * 5_077 + 5 * 13_131) / 23_486)
+    assert kpis["rating"].n == 23_486 and "nps" not in kpis
