@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from ._checks import check_duration
 from .errors import MAX_EXAMPLES, DataError, Problem, did_you_mean
@@ -110,15 +111,34 @@ def cut_sessions(events: pd.DataFrame, gap: str | pd.Timedelta | None) -> Sessio
     customer, time = customer[order], time[order]
     start = np.ones(len(customer), bool)
     start[1:] = customer[1:] != customer[:-1]
-    session_id = encode(events["session_id"], order)[0] if "session_id" in events else None
-    if session_id is not None:
-        start[1:] |= session_id[1:] != session_id[:-1]
+    given = None
+    if "session_id" in events:
+        changed, given = _changes(events["session_id"], order)
+        start[1:] |= changed
     if gap is not None:
         idle = np.diff(time) > pd.Timedelta(DEFAULT_GAP if _is_auto(gap) else gap).value
-        if _is_auto(gap) and session_id is not None:  # two events of one given session stay together
-            idle &= (session_id[1:] < 0) | (session_id[:-1] < 0)
+        if _is_auto(gap) and given is not None:  # two events of one given session stay together
+            idle &= ~(given[1:] & given[:-1])
         start[1:] |= idle
     return SessionLog(order, customer, customers, time, start)
+
+
+def _changes(values: pd.Series, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where *values* taken in *order* differ from the previous one (a missing value is a value of its own),
+    and where they are given.
+
+    Text is compared in Arrow, next to next, instead of being encoded: session ids
+    are nearly as many as the events, and hashing them all costs more than the rest of the cut.
+    """
+    given = values.notna().to_numpy()[order]
+    if not pd.api.types.is_string_dtype(values) or not hasattr(values.array, "__arrow_array__"):
+        codes = encode(values, order)[0]
+        return codes[1:] != codes[:-1], given
+    strings = values.array.__arrow_array__()
+    if len(order) and not (order[0] == 0 and np.all(np.diff(order) == 1)):
+        strings = strings.take(order)
+    same = pc.fill_null(pc.equal(strings[1:], strings[:-1]), False).to_numpy(zero_copy_only=False)
+    return ~(same | (~given[1:] & ~given[:-1])), given
 
 
 def _journey_order(customer: np.ndarray, time: np.ndarray) -> np.ndarray:
