@@ -135,11 +135,7 @@ def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings,
         elif column in numeric:
             out[column] = _parse_numbers(values, name, column, config, report)
         elif column in schemas.IDS or column in schemas.LOWERCASE:
-            text = _text(values)
-            if column in schemas.LOWERCASE:
-                strings = arrow_strings(text)
-                text = text_series(_unless_same(pc.utf8_lower(strings), strings), text.index, name=column)
-            out[column] = text
+            out[column] = _text(values, lower=column in schemas.LOWERCASE)
         elif column in FREE_TEXT:
             out[column] = _text(values, strip=False)
         else:
@@ -150,11 +146,20 @@ def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings,
 
 
 def _is_text(values: pd.Series) -> bool:
-    return pd.api.types.is_string_dtype(values) or values.dtype == object
+    return pd.api.types.is_string_dtype(values) or values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype)
 
 
-def _text(values: pd.Series, *, strip: bool = True) -> pd.Series:
-    """Text with missing-value tokens as NaN (leading zeros and case kept), computed in Arrow."""
+def _text(values: pd.Series, *, strip: bool = True, lower: bool = False) -> pd.Series:
+    """Text with missing-value tokens as NaN (leading zeros kept; case kept unless *lower*), computed in Arrow.
+
+    Categories (text columns with few distinct values, see :func:`cxresearch.readers.read_raw`)
+    are cleaned once per category, then spelled out per row.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories
+        cleaned = arrow_strings(_text(pd.Series(categories, dtype=categories.dtype), strip=strip, lower=lower))
+        codes = values.cat.codes.to_numpy()
+        return text_series(cleaned.take(pa.array(codes, mask=codes < 0)), values.index, name=values.name)
     if not _is_text(values):
         values = values.astype("str").where(values.notna())
     text = arrow_strings(values)
@@ -163,6 +168,8 @@ def _text(values: pd.Series, *, strip: bool = True) -> pd.Series:
     kept = stripped if strip else text
     if pc.sum(missing).as_py():
         kept = pc.if_else(missing, pa.scalar(None, type=pa.large_string()), kept)
+    if lower:
+        kept = _unless_same(pc.utf8_lower(kept), kept)
     return text_series(kept, values.index, name=values.name)
 
 

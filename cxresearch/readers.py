@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from .errors import MAX_EXAMPLES, Problem, ValidationReport
@@ -25,6 +26,11 @@ from .i18n import N_, _, format_list
 from .settings import CONFIG_FILE, DatasetSettings
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
+
+#: Text columns of a Parquet file with at most this many distinct values in its first row group (channels,
+#: touchpoints, stages, languages...) are read as categories, so that trimming, lower-casing and the missing-value
+#: check run once per distinct value (:func:`cxresearch.canonical.to_canonical`) instead of once per cell.
+FEW_VALUES = 1000
 
 #: CSV files from this size on are parsed by pyarrow (see :func:`_read_large_csv`).
 LARGE_CSV_BYTES = 32 * 2**20
@@ -59,7 +65,7 @@ def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> p
         report.problems.append(Problem(file.name, message))
     if file.suffix == ".parquet":
         try:
-            frame = pd.read_parquet(file)
+            frame = _read_parquet(file)
         except Exception as exc:  # pyarrow raises many types for a corrupt file
             problem(_("could not be read as Parquet (%(error)s).") % {"error": f"{type(exc).__name__}: {exc}"})
             return None
@@ -131,6 +137,17 @@ def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> p
             return None
     frame.index = _line_numbers(frame, text, offset)
     return _without_blank_rows(frame, file.name, report)
+
+
+def _read_parquet(file: Path) -> pd.DataFrame:
+    """A Parquet file as pandas; text columns with few distinct values as categories (see :data:`FEW_VALUES`)."""
+    parquet = pq.ParquetFile(file)
+    text = [f.name for f in parquet.schema_arrow if pyarrow.types.is_string(f.type) or pyarrow.types.is_large_string(f.type)]
+    few = []
+    if text and parquet.metadata.num_row_groups:
+        first = pq.ParquetFile(file, read_dictionary=text).read_row_group(0, columns=text)
+        few = [c for c in text if all(len(chunk.dictionary) <= FEW_VALUES for chunk in first.column(c).chunks)]
+    return pq.read_table(file, read_dictionary=few).to_pandas()
 
 
 def _without_blank_rows(frame: pd.DataFrame, name: str, report: ValidationReport) -> pd.DataFrame:

@@ -97,7 +97,11 @@ def test_between_filters_every_timed_table(make_dataset):
     assert isinstance(part, CXDataset)
 
 
-def test_parquet_loads_like_csv(make_dataset, tmp_path):
+@pytest.mark.parametrize("few_values", [0, 1000], ids=["text read as text", "text read as categories"])
+def test_parquet_loads_like_csv(make_dataset, tmp_path, monkeypatch, few_values):
+    from cxresearch import readers
+
+    monkeypatch.setattr(readers, "FEW_VALUES", few_values)
     csv_folder = make_dataset({"events.csv": EVENTS})
     from_csv = load_dataset(csv_folder).events
     pq_folder = tmp_path / "pq"
@@ -105,6 +109,32 @@ def test_parquet_loads_like_csv(make_dataset, tmp_path):
     raw = pd.read_csv(csv_folder / "events.csv", dtype=str)
     raw.to_parquet(pq_folder / "events.parquet")
     pd.testing.assert_frame_equal(load_dataset(pq_folder).events, from_csv)
+
+
+@pytest.mark.parametrize("few_values", [0, 1000], ids=["text read as text", "text read as categories"])
+def test_parquet_text_problems_read_like_csv(make_dataset, tmp_path, monkeypatch, few_values):
+    # missing-value tokens, blanks, padding and case in text columns a Parquet export may hold as categories
+    from cxresearch import readers
+
+    monkeypatch.setattr(readers, "FEW_VALUES", few_values)
+    events = pd.DataFrame({"customer_id": ["1", "2", "3", "4"], "timestamp": ["2025-03-01T10:00:00Z"] * 4,
+                           "channel": [" Web", "N/A", "web", None], "touchpoint": ["Home", "home ", "NULL", "x"],
+                           "value": ["1", "n/a", "two", None]})
+    csv_folder = make_dataset({"events.csv": events.to_csv(index=False)})
+    pq_folder = tmp_path / "pq"
+    pq_folder.mkdir()
+    events.to_parquet(pq_folder / "events.parquet")
+    problems = []
+    for folder in (csv_folder, pq_folder):
+        with pytest.raises(DataError) as caught:
+            load_dataset(folder)
+        problems.append([(p.column, p.message, p.lines, p.values) for p in caught.value.problems])
+    csv_rows = [(column, message, tuple(line - 1 for line in lines), values)   # a CSV's line 2 is a table's row 1
+                for column, message, lines, values in problems[0]]
+    assert problems[1] == csv_rows
+    assert [(column, lines) for column, _, lines, _ in problems[1]] == [("value", (3,)), ("channel", (2, 4)),
+                                                                        ("touchpoint", (3,))]
+    assert [values for column, _, _, values in problems[1] if column == "value"] == [("two",)]
 
 
 def test_encodings_are_detected(make_dataset):
