@@ -160,7 +160,7 @@ def redact_names(texts: pd.Series, names) -> pd.Series:
     texts = texts.astype("string")
     names = pa.chunked_array([pa.array(pd.Series(names, dtype=object).dropna().astype(str), type=pa.large_string())])
     names = names.filter(pc.greater_equal(pc.list_value_length(pc.utf8_split_whitespace(names)), 2))
-    text_words, name_first, name_last = _words(texts), _edge_word(names, last=False), _edge_word(names, last=True)
+    text_words, (name_first, name_last) = _words(texts), _edge_words(names)
     if name_last.null_count:  # a name without letters or digits: no word to look for, so every text is searched
         candidates = texts.notna().to_numpy()
     else:
@@ -208,17 +208,20 @@ def _words(strings) -> pa.ChunkedArray:
                                   r"[^\pL\pN_]+")
 
 
-def _edge_word(names: pa.ChunkedArray, *, last: bool) -> pa.ChunkedArray:
-    """The first or last casefolded word of each name (null when it has none)."""
+def _edge_words(names: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """The first and the last casefolded word of each name (null when it has none)."""
     words = _words(names)
     flat, parents = pc.list_flatten(words), pc.list_parent_indices(words)
     nonempty = pc.not_equal(flat, "")
     flat, parents = flat.filter(nonempty), np.asarray(parents.filter(nonempty))
-    edge = np.append(parents[1:] != parents[:-1], True) if last else np.insert(parents[1:] != parents[:-1], 0, True)
-    ends = np.flatnonzero(edge) if len(parents) else parents
-    position = np.full(len(names), -1)
-    position[parents[ends]] = ends
-    return pa.chunked_array([flat.take(pa.array(position, mask=position < 0))])
+    new_parent = parents[1:] != parents[:-1]
+    edges = []
+    for edge in (np.insert(new_parent, 0, True), np.append(new_parent, True)):
+        ends = np.flatnonzero(edge) if len(parents) else parents
+        position = np.full(len(names), -1)
+        position[parents[ends]] = ends
+        edges.append(pa.chunked_array([flat.take(pa.array(position, mask=position < 0))]))
+    return edges[0], edges[1]
 
 
 def _rows_holding(words: pa.ChunkedArray, wanted: pa.Array) -> np.ndarray:
