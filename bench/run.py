@@ -15,8 +15,9 @@ KMeans at the chosen k], journey_map transitions + stages + funnel [numpy
 factorize + lexsort + bincount; pm4py ``discover_dfg`` from a throwaway venv],
 voice kpi_table + key_drivers + sentiment, and the whole ``cxresearch run``
 (with where its time went: loading, each notebook's kernel start, cells and
-page, from the run's manifest; its peak RSS is the largest sum over the run and
-its kernels, sampled twice a second). Peers run on the same events, each from its own
+page, from the run's manifest; its peak memory is the largest sum over the run and
+its kernels, sampled twice a second, of each process's proportional set size,
+so the snapshot the kernels map together counts once). Peers run on the same events, each from its own
 throwaway venv under ``bench/.cache/``: pm4py ``discover_dfg`` and
 retentioneering's transition matrix, against the journey step.
 Prints the table with wall and CPU seconds (and the load average at start and
@@ -201,19 +202,33 @@ def step_routine(data: Path) -> tuple[float, int]:
 
 
 def _tree_peak_rss(process: subprocess.Popen) -> int:
-    """Wait for *process*; the largest sum of the resident memory of it and its descendants (kernels run at once)."""
+    """Wait for *process*; the largest memory of it and its descendants together (kernels run at once).
+
+    Each process counts its proportional set size (PSS): pages several kernels
+    share, the memory-mapped snapshot above all, count once over the tree
+    instead of once per kernel. Where PSS cannot be read (not Linux), RSS.
+    """
     import psutil
     root, peak = psutil.Process(process.pid), 0
     while process.poll() is None:
         total = 0
         for member in [root, *root.children(recursive=True)]:
             try:
-                total += member.memory_info().rss
+                total += _proportional_size(member)
             except psutil.Error:  # ended between listing and reading
                 pass
         peak = max(peak, total)
         time.sleep(0.5)
     return peak
+
+
+def _proportional_size(process) -> int:
+    """Bytes of *process*'s PSS (``/proc/<pid>/smaps_rollup``), else its RSS."""
+    try:
+        with open(f"/proc/{process.pid}/smaps_rollup") as rollup:
+            return next(int(line.split()[1]) * 1024 for line in rollup if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return process.memory_info().rss
 
 
 STEPS = {name.removeprefix("step_"): fn for name, fn in globals().items() if name.startswith("step_")}
