@@ -241,8 +241,8 @@ def save_snapshot(dataset: CXDataset, folder, *, source: dict | None = None) -> 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for table, frame in dataset.tables.items():
-        feather.write_feather(pyarrow.Table.from_pandas(frame, preserve_index=False),
-                              folder / f"{table}{SNAPSHOT_SUFFIX}", compression="uncompressed")
+        feather.write_feather(_arrow_table(frame), folder / f"{table}{SNAPSHOT_SUFFIX}", compression="uncompressed",
+                              chunksize=max(len(frame), 1))
     meta = {"name": dataset.name, "stages": dataset.stages, "stage_plan": dataset.stage_plan,
             "timezone": dataset.timezone, "notes": dataset.notes,
             "topic_taxonomy": dataset.topic_taxonomy, "margins": dataset.margins,
@@ -267,6 +267,19 @@ def load_snapshot(folder) -> CXDataset:
                      topic_taxonomy=meta.get("topic_taxonomy", {}), margins=meta.get("margins", {}),
                      session_gap=read_session_gap(meta.get("session_gap"), _snapshot_problem),
                      path=Path(meta["path"]) if meta["path"] else None, **tables)
+
+
+def _arrow_table(frame: pd.DataFrame) -> pyarrow.Table:
+    """*frame* as an Arrow table that pandas reads back without copying a column.
+
+    In one chunk (a numeric column in several would be joined into a copy) and
+    with the float columns' NaN kept as NaN (nulls would be turned back into a copy).
+    """
+    table = pyarrow.Table.from_pandas(frame, preserve_index=False)
+    for i, (name, dtype) in enumerate(frame.dtypes.items()):
+        if isinstance(dtype, np.dtype) and dtype.kind == "f":
+            table = table.set_column(i, table.field(i), pyarrow.array(frame[name].to_numpy(), from_pandas=False))
+    return table.combine_chunks()
 
 
 def _mapped(file: Path) -> pd.DataFrame:

@@ -410,6 +410,23 @@ def test_snapshot_round_trip_is_exact(tmp_path):
     assert snapshot_source(tmp_path) is None
 
 
+def test_a_snapshot_is_read_in_place_not_copied(tmp_path):
+    """Kernels reading the run's snapshot at once share the mapped file: reading it allocates no column memory."""
+    import pyarrow
+
+    from cxresearch.dataset import load_snapshot, save_snapshot
+    from cxresearch.synthetic import generate
+
+    ds = load_dataset(generate(tmp_path / "demo", customers=120, random_state=5))
+    save_snapshot(ds, tmp_path / "snap")
+    before = pyarrow.total_allocated_bytes()
+    events = load_snapshot(tmp_path / "snap").events
+    assert pyarrow.total_allocated_bytes() - before < 1024  # the columns' buffers are the file's pages
+    assert not events["value"].to_numpy().flags.writeable  # a view of the file, copied only when changed
+    changed = events.assign(value=events["value"] * 2)
+    assert changed["value"].sum() == 2 * ds.events["value"].sum()
+
+
 @pytest.mark.parametrize("dates, setting, read, says", [
     (["03/01/2025", "15/01/2025"], "", ["2025-01-03", "2025-01-15"], "read day-first"),
     (["03/01/2025", "01/15/2025"], "", ["2025-03-01", "2025-01-15"], None),
