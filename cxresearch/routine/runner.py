@@ -34,6 +34,9 @@ __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "KERNEL_LOG", "CELL_TIMEOUT", "INTERACT
 #: The routine's notebooks, in the order they run (the summary last).
 NOTEBOOKS = ("00_data_quality", "01_personas", "02_journey_map", "03_voice_of_customer", "05_interventions",
              "04_summary")
+#: Notebooks started first, being the costliest (the journey canvases, the intervention evidence): the others fill
+#: in around them, so the last seconds before the summary do not run one notebook on one core.
+STARTED_FIRST = ("02_journey_map", "05_interventions")
 #: Where the routine finds its notebooks: package data of cxresearch (in a checkout, a link to ``notebooks/``).
 NOTEBOOKS_DIR = Path(str(resources.files("cxresearch") / "notebooks")).resolve()
 #: File of a run folder receiving the kernels' own output (their log lines, never cell outputs).
@@ -175,9 +178,12 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
     The summary (the last notebook) runs alone once every other page is done:
     it lists every page's notes. The others are independent (what two of them
     need, such as the personas, is computed once by whichever asks first) and
-    run on :func:`_workers` kernels at a time. The first failure is recorded
-    in *manifest*; notebooks not started by then stay ``pending``.
+    run on :func:`_workers` kernels at a time, :data:`STARTED_FIRST` first. The
+    first failure is recorded in *manifest*; notebooks not started by then stay ``pending``.
     """
+    from .kernel import skip_unused_imports
+
+    skip_unused_imports()  # before nbconvert imports nbformat (see .kernel)
     from .. import report
     from . import execution
 
@@ -225,7 +231,7 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
 
     with _environment(PLOTLY_RENDERER="plotly_mimetype+notebook"), \
             concurrent.futures.ThreadPoolExecutor(max_workers=_workers()) as pool:
-        for batch in (numbered[:-1], numbered[-1:]):
+        for batch in (sorted(numbered[:-1], key=lambda item: item[1]["name"] not in STARTED_FIRST), numbered[-1:]):
             for done in [pool.submit(run_one, number, entry) for number, entry in batch]:
                 done.result()
 
