@@ -217,4 +217,5 @@ def first_screen(summary: Summary, *, stage_plan: dict | None = None,
     return render_template("first_screen.html.j2", findings=headline_findings(summary),
                            changes=changes_since(summary), previous_run=summary.previous_run,
                            actions=top_actions(summary, stage_plan=stage_plan, min_group_size=min_group_size),
-                           journeys_measured=not summary.stages.empty, arrows=ARROWS)
+                           journeys_measured=len(summary.pain_points.columns) > 0,  # events, with or without stages
+                           arrows=ARROWS)

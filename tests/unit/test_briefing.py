@@ -93,3 +93,6 @@ def test_without_events_the_actions_say_they_were_not_computed_rather_than_that_
     no_events = dataclasses.replace(summary(), pain_points=pd.DataFrame(), stages=pd.DataFrame())
     html = str(first_screen(no_events))
     assert "Not computed" in html and "events file" in html and "No pain point stands out" not in html
+    unstaged = dataclasses.replace(calm, stages=pd.DataFrame())   # events without stages (a purchase log)
+    html = str(first_screen(unstaged))
+    assert "No pain point stands out" in html and "events file" not in html
