@@ -88,31 +88,48 @@ class Requirement:
         return _("no %(table)s") % table, _("add %(file)s") % {"file": _(_TABLE_FILES[self.table])}
 
 
+@dataclass(frozen=True)
+class _Mappable(Requirement):
+    """A column exports often name otherwise: when it is absent, a column with one of its usual export names
+    (:func:`~cxresearch.schemas.export_columns`) that holds values is named in the fix, with its mapping."""
+
+    def source(self, ds) -> str | None:
+        """The table's column that looks like this one ("review" for reviews' ``text``), or None."""
+        frame = getattr(ds, self.table, None)
+        if frame is None or frame.empty or self.column in frame.columns:
+            return None
+        return next((column for column in export_columns(self.column, frame.columns)
+                     if self._fits(frame[column], column)), None)
+
+    def _fits(self, values: pd.Series, column: str) -> bool:
+        return bool(values.notna().any())
+
+    def wording(self, ds) -> tuple[str, str]:
+        absent, fix = super().wording(ds)
+        source = self.source(ds)
+        if source is None:
+            return absent, fix
+        return absent, _("map its column `%(source)s` to `%(column)s` under columns.%(table)s in dataset.yml "
+                         "(%(source)s: %(column)s)") % {"source": source, "column": self.column, "table": self.table}
+
+
 #: The survey scores' scales, narrowest first.
 _SCALES = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}
 
 
 @dataclass(frozen=True)
-class _Score(Requirement):
-    """A survey score of :data:`_SCALES`; when absent, a column exports usually give that name to
-    (:func:`~cxresearch.schemas.export_columns`) is named as the fix when its answers fit this score's
-    scale and no narrower one of a score with that name ("Score" 0-10 is NPS, "Score" 1-5 is CSAT)."""
+class _Score(_Mappable):
+    """A survey score of :data:`_SCALES`, mappable from a column whose answers fit its scale and no narrower
+    one of a score with that name ("Score" 0-10 is NPS, "Score" 1-5 is CSAT)."""
 
-    def source(self, ds) -> str | None:
-        """The surveys' column that looks like this score ("score" for ``nps``), or None."""
-        surveys = getattr(ds, "surveys", None)
-        if surveys is None or surveys.empty or self.column in surveys.columns:
-            return None
-        for column in export_columns(self.column, surveys.columns):
-            values = pd.to_numeric(surveys[column], errors="coerce").dropna()
-            fits = [score for score, scale in _SCALES.items()
-                    if len(values) and values.between(*scale).all() and column in export_columns(score, [column])]
-            if fits and fits[0] == self.column:
-                return column
-        return None
+    def _fits(self, values: pd.Series, column: str) -> bool:
+        values = pd.to_numeric(values, errors="coerce").dropna()
+        fits = [score for score, scale in _SCALES.items()
+                if len(values) and values.between(*scale).all() and column in export_columns(score, [column])]
+        return bool(fits) and fits[0] == self.column
 
     def wording(self, ds) -> tuple[str, str]:
-        absent, fix = super().wording(ds)
+        absent, fix = Requirement.wording(self, ds)
         source = self.source(ds)
         if source is None:
             return absent, fix
@@ -152,7 +169,8 @@ class _AnyOf(Requirement):
 
     def wording(self, ds) -> tuple[str, str]:
         """The option's own fix when one names a column of the data to map (:class:`_Score`), else the whole's."""
-        mapped = next((option for option in self.options if isinstance(option, _Score) and option.source(ds)), None)
+        mapped = next((option for option in self.options if isinstance(option, _Mappable) and option.source(ds)),
+                      None)
         return (_(self.absent), mapped.wording(ds)[1]) if mapped else super().wording(ds)
 
 
@@ -200,7 +218,7 @@ _SCORES = _AnyOf("surveys", absent=N_("no NPS, CSAT or CES answers"),
                  options=(_NPS, _CSAT, _CES))
 _RATINGS = Requirement("surveys", "rating_*", N_("no touchpoint ratings"),
                        N_("add `rating_<touchpoint>` columns (1-5) to surveys"))
-_COMMENTS = Requirement("surveys", "comment", N_("no survey comments"), N_("add a `comment` column to surveys"))
+_COMMENTS = _Mappable("surveys", "comment", N_("no survey comments"), N_("add a `comment` column to surveys"))
 _STAGES = _StagesRequirement("events", absent=N_("no journey stages"),
                              fix=N_("add a `stage` column to events or a `stages:` section to dataset.yml"))
 _PER_CUSTOMER = _AnyOf(
@@ -229,7 +247,7 @@ ANALYSES: dict[str, Analysis] = {a.key: a for a in (
              (Requirement("reviews"), Requirement("reviews", "rating", N_("no review stars"),
                                                   N_("add a `rating` column (1-5) to reviews")))),
     Analysis("sentiment", N_("Review sentiment"), N_("to see how reviewers feel"),
-             (Requirement("reviews"), Requirement("reviews", "text", N_("no review texts"),
+             (Requirement("reviews"), _Mappable("reviews", "text", N_("no review texts"),
                                                   N_("add a `text` column to reviews")))),
     Analysis("topics", N_("Comment topics"), N_("to see what customers write about"), (_SURVEYS, _COMMENTS)),
     Analysis("topic_impact", N_("NPS impact of topics"), N_("to see which themes cost promoters"),

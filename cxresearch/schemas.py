@@ -27,9 +27,9 @@ REQUIRED = {
     "reviews": ("review_id", "timestamp", "rating"),
     "interventions": ("intervention_id", "start", "scope"),
 }
-#: A table's own row id that may be absent from an export (an NPS tool's or a review
-#: scrape's): its rows are then identified by file and line.
-ROW_IDS = {"surveys": "response_id", "reviews": "review_id"}
+#: A table's own row id that may be absent from an export (an NPS tool's, a review
+#: scrape's, an anonymous CRM or campaign extract's): its rows are then identified by file and line.
+ROW_IDS = {"customers": "customer_id", "surveys": "response_id", "reviews": "review_id"}
 #: What common exports call a canonical column (snake case; ``*`` matches any text, as in
 #: ``how_likely*``), for the hint when it is missing (:func:`export_columns`). The scores are
 #: what NPS, CSAT and CES tools name them, their question's words included.
@@ -48,6 +48,10 @@ EXPORT_NAMES = {
     "csat": ("score", "satisfaction", "satisfaction_score", "csat_score", "overall_satisfaction", "*satisf*"),
     "ces": ("effort", "effort_score", "ces_score", "customer_effort", "customer_effort_score", "how_easy*",
             "*effort*"),
+    "comment": ("comments", "feedback", "verbatim", "open_answer", "open_text", "reason", "why", "text",
+                "*comment*", "*feedback*"),
+    "text": ("review", "review_text", "body", "content", "comment", "message", "review_body", "*review_text*",
+             "*comment*", "*message*"),
 }
 
 

@@ -162,3 +162,16 @@ def test_a_score_column_off_every_scale_is_not_suggested():
     ds = CXDataset("tool export", surveys=NPS_EXPORT.drop(columns="nps").assign(score=[55.0, 80.0]))
     assert missing(ds, "nps") == ("No NPS answers in this dataset: add an `nps` column (0-10) to surveys to see "
                                   "the Net Promoter Score.")
+
+
+def test_a_review_scrapes_text_column_is_named_with_its_mapping():
+    reviews = pd.DataFrame({"review_id": ["a", "b"], "timestamp": STAMP, "rating": [5.0, 2.0],
+                            "review": ["Adorei", "Chegou quebrado"]})
+    assert missing(CXDataset("scrape", reviews=reviews), "sentiment") == (
+        "No review texts in this dataset: map its column `review` to `text` under columns.reviews in dataset.yml "
+        "(review: text) to see how reviewers feel.")
+    surveys = NPS_EXPORT.drop(columns="comment").assign(feedback=["great", None])
+    assert "map its column `feedback` to `comment` under columns.surveys" in missing(CXDataset("nps", surveys=surveys),
+                                                                                      "topics")
+    assert missing(CXDataset("nps", surveys=NPS_EXPORT.drop(columns="comment")), "topics") == (
+        "No survey comments in this dataset: add a `comment` column to surveys to see what customers write about.")

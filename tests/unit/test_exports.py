@@ -9,7 +9,7 @@ from cxresearch.dataset import CXDataset
 from cxresearch.stats import wilson_interval
 from cxresearch.summary import summarise
 
-from .test_recipes import folder
+from .test_recipes import SHARED_DATA, folder
 
 STAMP = pd.Timestamp("2025-03-01", tz="UTC")
 STARS = [5, 5, 4, 3, 1, 5, 4, 2, 5, 5]
@@ -59,3 +59,31 @@ def test_the_clothing_reviews_stars_on_the_summary():
     assert kpis["rating"].value == pytest.approx(100 * (5_077 + 13_131) / 23_486)
     assert kpis["rating_mean"].value == pytest.approx((842 + 2 * 1_565 + 3 * 2_871 + 4 * 5_077 + 5 * 13_131) / 23_486)
     assert kpis["rating"].n == 23_486 and "nps" not in kpis
+
+
+def test_an_anonymous_customer_extract_is_numbered_by_line_and_supports_personas(make_dataset):
+    from cxresearch.capabilities import available
+    from cxresearch.dataset import load_dataset, validate
+    crm = make_dataset({"customers.csv": "age;job;y\n56;housemaid;no\n57;services;yes\n37;services;no\n"})
+    report = validate(crm)
+    assert not report.problems
+    assert any("customers.csv has no customer_id column" in note for note in report.notes)
+    ds = load_dataset(crm)
+    assert ds.customers["customer_id"].tolist() == ["customers:2", "customers:3", "customers:4"]
+    assert available(ds, "personas")
+    linked = make_dataset({"customers.csv": "age,region\n34,north\n",
+                           "events.csv": "customer_id,timestamp,channel,touchpoint\nc1,2025-01-01,web,home\n"})
+    assert any("not found in customers" in warning for warning in validate(linked).warnings)  # said, not hidden
+
+
+def test_the_uci_bank_marketing_file_loads_as_anonymous_customers(tmp_path):
+    """A ';'-separated campaign extract with no id: only a dataset.yml naming the file."""
+    from cxresearch.dataset import load_dataset
+    source = SHARED_DATA / "uci_bank_marketing" / "bank-additional-full.csv"
+    if not source.is_file():
+        pytest.skip(f"shared data not available: {source}")
+    (tmp_path / source.name).symlink_to(source)
+    (tmp_path / "dataset.yml").write_text(f"files: {{customers: {source.name}}}\n")
+    ds = load_dataset(tmp_path)
+    assert len(ds.customers) == 41_188 and ds.customers["customer_id"].is_unique
+    assert ds.customers["y"].value_counts()["yes"] == 4_640
