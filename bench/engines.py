@@ -1,7 +1,8 @@
 """DuckDB against Spark local on the same scalable aggregations: seconds printed, never asserted.
 
-Each aggregation of :mod:`cxresearch.sql` (transitions, stage table, KPI
-counts by channel) runs on the bench's cached Parquet datasets (the same
+Each aggregation of :mod:`cxresearch.sql` (transitions, stage table, funnel
+through the dataset's stages, KPI counts by channel) and the engine checks of
+the events table (:mod:`cxresearch.sql.checks`) run on the bench's cached Parquet datasets (the same
 folders as ``bench/run.py``: 100k customers / ~2M events, 1M customers / ~20M
 events, generated on first use), read in place by each engine. Every engine
 runs in its own fresh process, the Spark session's start timed apart, so the
@@ -29,12 +30,13 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import SIZES, dataset  # noqa: E402  (the bench's cached datasets)
 
-STEPS = ("transitions", "stage table", "KPI counts by channel")
+STEPS = ("transitions", "stage table", "funnel", "checks of events", "KPI counts by channel")
 
 
 def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> dict:
     """Seconds of each step on *engine* (run in this process), and of the Spark session's start."""
     from cxresearch import sql
+    from cxresearch.sql.checks import check_table
 
     folder = Path(folder)
     spec = yaml.safe_load((folder / "dataset.yml").read_text()) or {}
@@ -55,6 +57,9 @@ def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> dict:
     runs = {"transitions": lambda: sql.transitions(events, engine=engine),
             "stage table": lambda: sql.stage_counts(events, stages=list(stages), touchpoint_stage=touchpoint_stage,
                                                     engine=engine),
+            "funnel": lambda: sql.funnel(events, list(stages), stages=list(stages), touchpoint_stage=touchpoint_stage,
+                                         engine=engine),
+            "checks of events": lambda: check_table(events, "events", engine=engine),
             "KPI counts by channel": lambda: sql.kpi_counts(surveys, by=["channel"], engine=engine)}
     for step in steps:
         start = time.perf_counter()
