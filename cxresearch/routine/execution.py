@@ -34,14 +34,14 @@ __all__ = ["execute", "describe_failure", "traceback_text", "timings", "KernelLo
 
 _TERMINAL_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
-#: Module starting a routine notebook's kernel, in place of ``ipykernel_launcher`` (:mod:`.kernel`).
-ROUTINE_KERNEL = "cxresearch.routine.kernel"
+#: Module starting a routine notebook's kernel, in place of ``ipykernel_launcher`` (:mod:`cxresearch.kernel`).
+ROUTINE_KERNEL = "cxresearch.kernel"
 #: Process id of each kernel started with a :class:`CPUClock`, by the clock's key.
 _KERNEL_PIDS: dict[str, int] = {}
 
 
 class KernelLoggingToFile(AsyncKernelManager):
-    """A kernel manager starting the routine's kernel (:mod:`.kernel`), its stdout and stderr going to ``log_file``."""
+    """A kernel manager starting the routine's kernel (:mod:`cxresearch.kernel`), its stdout and stderr going to ``log_file``."""
 
     log_file = Unicode(help="File receiving the kernel's own output.").tag(config=True)
     clock = Unicode("", help="Key of the CPUClock reading this kernel's CPU time.").tag(config=True)

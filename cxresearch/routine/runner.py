@@ -181,9 +181,9 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
     run on :func:`_workers` kernels at a time, :data:`STARTED_FIRST` first. The
     first failure is recorded in *manifest*; notebooks not started by then stay ``pending``.
     """
-    from .kernel import skip_unused_imports
+    from ..kernel import skip_unused_imports
 
-    skip_unused_imports()  # before nbconvert imports nbformat (see .kernel)
+    skip_unused_imports()  # before nbconvert imports nbformat (see cxresearch.kernel)
     from .. import report
     from . import execution
 

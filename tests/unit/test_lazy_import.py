@@ -36,9 +36,14 @@ def test_drawing_imports_plotly_but_no_analysis_library():
     assert imported_after("import cxresearch.charts") == ["plotly"]
 
 
+def test_a_routine_kernel_binds_its_ports_before_importing_pandas():
+    """jupyter_client picks free ports and the kernel binds them: a slow start lets another process take one."""
+    assert imported_after("import cxresearch.kernel", ("numpy", "pandas", "cxresearch.routine")) == []
+
+
 def test_a_routine_kernel_skips_the_iri_checker_nbformat_would_import():
     """Showing the first figure imports nbformat and jsonschema; the routine's kernel skips jsonschema's IRI checker."""
-    code = ("from cxresearch.routine.kernel import skip_unused_imports\nskip_unused_imports()\n"
+    code = ("from cxresearch.kernel import skip_unused_imports\nskip_unused_imports()\n"
             "import jsonschema, nbformat\nassert jsonschema.FormatChecker().conforms('a b', 'iri')")
     assert imported_after(code, ("jsonschema", "rfc3987_syntax")) == ["jsonschema"]
 

@@ -148,7 +148,7 @@ def test_a_figure_reopens_live_in_jupyterlab_and_is_embedded_offline_in_the_page
 
 
 def test_the_routines_kernels_start_without_the_iri_checker(tiny, tmp_path):
-    """The routine's kernels (cxresearch.routine.kernel) skip the optional import showing a figure would pay for."""
+    """The routine's kernels (cxresearch.kernel) skip the optional import showing a figure would pay for."""
     code = "import sys\nprint('IRI checker:', sys.modules.get('rfc3987_syntax', 'not imported'))"
     notebooks = write_notebook(tmp_path / "notebooks", "00_data_quality", code)
     done = run(RoutineParameters(data_dir=str(tiny)), reports_dir=tmp_path / "reports", notebooks_dir=notebooks)

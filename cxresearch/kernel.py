@@ -1,4 +1,4 @@
-"""The kernel of a routine notebook: ``python -m cxresearch.routine.kernel -f CONNECTION_FILE``.
+"""The kernel of a routine notebook: ``python -m cxresearch.kernel -f CONNECTION_FILE``.
 
 It is ipykernel's own launcher (``ipykernel_launcher``) without one optional
 import nobody in the kernel uses: jsonschema's IRI format checker
@@ -7,6 +7,11 @@ and the first figure a kernel shows imports it (plotly imports nbformat,
 nbformat jsonschema). Nothing in a routine notebook checks IRIs; the notebook
 format's schema has no IRI field. :func:`cxresearch.routine.execution.execute`
 starts its kernels this way.
+
+The module sits at the package's top, not in :mod:`cxresearch.routine`, so that
+starting the kernel imports nothing heavy (``cxresearch`` itself is light,
+``cxresearch.routine`` imports pandas): ipykernel binds the ports it was given
+at once, before another process can take them.
 """
 from __future__ import annotations
 
