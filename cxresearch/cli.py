@@ -23,6 +23,12 @@ def _validate(args) -> int:
     from .settings import report_language
 
     with using(args.lang or report_language(args.path)):
+        if args.engine is not None:
+            from .sql.routine import check_on_engine
+
+            report = check_on_engine(args.path, engine=args.engine or None, progress=lambda line: None)[0]
+            print(report)
+            return 0 if report.ok else 1
         report = validate(args.path)
         print(report)
         if not report.ok:
@@ -122,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", type=Path, help="dataset folder")
     check.add_argument("--lang", choices=LANGUAGES,
                        help="language of the report (default: the dataset's `language:`, else en)")
+    check.add_argument("--engine", nargs="?", const="", choices=("", "duckdb", "spark"), metavar="duckdb|spark",
+                       help="check the events and surveys where they live (dataset.yml's tables:), in DuckDB or Spark, "
+                            "instead of loading the folder (default engine: the dataset's `engine:`, else duckdb)")
     check.set_defaults(handler=_validate)
 
     demo = commands.add_parser("demo", help="write the synthetic demo dataset (planted personas and answers)")

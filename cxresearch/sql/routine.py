@@ -31,7 +31,7 @@ from ..engine import SQL_ENGINES, execute, table_columns, write_parquet
 from . import _literal, _quoted, event_features_query, funnel, gap_parameters, kpi_counts, stage_counts, transitions
 from .checks import check_table
 
-__all__ = ["run_on_engine", "table_sources", "NOT_ON_ENGINE", "MANIFEST", "ENGINE_TABLES"]
+__all__ = ["run_on_engine", "check_on_engine", "table_sources", "NOT_ON_ENGINE", "MANIFEST", "ENGINE_TABLES"]
 
 MANIFEST = "engine_run.json"
 #: The tables the engine step reads (the others are small, or used only by what it leaves out).
@@ -74,6 +74,36 @@ def table_sources(folder: Path, settings, report: ValidationReport) -> dict:
     return sources
 
 
+def check_on_engine(folder, *, engine: str | None = None, spark=None, progress=print):
+    """Check the settings and the tables of the dataset at *folder* in the engine (``cxresearch validate --engine``).
+
+    Returns
+    -------
+    ValidationReport, settings, sources, engine
+        The report (problems of ``dataset.yml``, of finding the tables and of
+        each table's rows), the checked settings, each table's source and the
+        engine used (*engine*, else the ``engine:`` of ``dataset.yml``, else DuckDB).
+    """
+    folder = Path(folder)
+    report = ValidationReport(folder)
+    settings = read_settings(folder, report)
+    engine = engine or settings.engine or "duckdb"
+    if engine not in SQL_ENGINES:
+        raise ParameterError(f"engine must be one of {', '.join(SQL_ENGINES)}; got {engine!r}.")
+    sources = table_sources(folder, settings, report)
+    if "events" not in sources and "surveys" not in sources and not report.problems:
+        report.problems.append(Problem(folder.name, _("the engine step needs events or surveys: neither is in the "
+                                                      "folder as Parquet nor under tables: in %(config)s.") % {
+                                                          "config": CONFIG_FILE}))
+    if report.problems:
+        return report, settings, sources, engine
+    for table, source in sources.items():
+        progress(_("Checking %(table)s in %(engine)s") % {"table": table, "engine": engine})
+        name = Path(source).name if table not in settings.tables else f"{table} ({source})"
+        report.problems += check_table(source, table, name=name, engine=engine, spark=spark)
+    return report, settings, sources, engine
+
+
 def run_on_engine(folder, reports, *, engine: str | None = None, spark=None, progress=print) -> Path:
     """Check the dataset at *folder* and write its aggregates into a new folder under *reports*; return it.
 
@@ -93,17 +123,7 @@ def run_on_engine(folder, reports, *, engine: str | None = None, spark=None, pro
     """
     from ..routine.runs import new_run_id
 
-    folder = Path(folder)
-    report = ValidationReport(folder)
-    settings = read_settings(folder, report)
-    engine = engine or settings.engine or "duckdb"
-    if engine not in SQL_ENGINES:
-        raise ParameterError(f"engine must be one of {', '.join(SQL_ENGINES)}; got {engine!r}.")
-    sources = table_sources(folder, settings, report)
-    if "events" not in sources and "surveys" not in sources and not report.problems:
-        report.problems.append(Problem(folder.name, _("the engine step needs events or surveys: neither is in the "
-                                                      "folder as Parquet nor under tables: in %(config)s.") % {
-                                                          "config": CONFIG_FILE}))
+    report, settings, sources, engine = check_on_engine(folder, engine=engine, spark=spark, progress=progress)
     if report.problems:
         raise DataError(report.problems)
     run = {"engine": engine, "tables": sources, "steps": [], "not_on_engine": NOT_ON_ENGINE}
@@ -115,13 +135,6 @@ def run_on_engine(folder, reports, *, engine: str | None = None, spark=None, pro
         progress(_("%(step)s: %(rows)s rows, %(seconds).1f s") % {"step": name, "rows": f"{rows:,}",
                                                                    "seconds": run["steps"][-1]["seconds"]})
 
-    problems = []
-    for table, source in sources.items():
-        progress(_("Checking %(table)s in %(engine)s") % {"table": table, "engine": engine})
-        name = Path(source).name if table not in settings.tables else f"{table} ({source})"
-        problems += check_table(source, table, name=name, engine=engine, spark=spark)
-    if problems:
-        raise DataError(problems)
     out = Path(reports) / f"{new_run_id()}-engine"
     out.mkdir(parents=True)
     touchpoint_stage = {tp: stage for stage, tps in settings.stages.items() for tp in tps}

@@ -463,5 +463,10 @@ def test_run_on_the_engine_checks_the_tables_first(tmp_path, capsys):
     assert ("surveys.parquet, column 'nps': 1 value(s) are out of range; expected a whole number from 0 to 10. "
             "Rows by response_id: r2: 12.0.") in capsys.readouterr().err
     assert not (tmp_path / "reports").exists()
+    assert main(["validate", str(data), "--engine", "duckdb"]) == 1
+    shown = capsys.readouterr().out
+    assert shown.startswith("data: 1 problem") and "Rows by response_id: r2: 12.0." in shown
+    assert main(["validate", str(engine_dataset(tmp_path / "good")), "--engine"]) == 0
+    assert capsys.readouterr().out.startswith("good: OK")
     assert main(["run", str(data), "--engine", "--personas", "4"]) == 2
     assert "--personas set the notebook pages, which do not run with --engine yet" in capsys.readouterr().err
