@@ -188,23 +188,8 @@ def funnel(events, steps, *, stages=(), touchpoint_stage=None, within=None, gap=
            spark=None) -> pd.DataFrame:
     """Customers who went through *steps* in order, as :meth:`JourneyMap.funnel <cxresearch.journeys.JourneyMap.funnel>`.
 
-    Parameters
-    ----------
-    events
-        The events table (see :func:`cxresearch.engine.execute`).
-    steps : list of str
-        Stage or touchpoint names (a stage name wins when both exist).
-    stages, touchpoint_stage, gap
-        As :func:`stage_counts`.
-    within : str, Timedelta or None
-        Each step must happen within this time of the customer's first step.
-
-    Returns
-    -------
-    DataFrame
-        ``step`` (1-based), ``name``, ``customers``, ``share_of_first``,
-        ``conversion`` (from the previous step), ``drop_off`` and
-        ``median_time_from_previous``, without suppression.
+    *steps* and *within* as there; *events*, *stages*, *touchpoint_stage* and
+    *gap* as :func:`stage_counts`. Returns the same columns, without suppression.
 
     Raises
     ------
