@@ -218,6 +218,7 @@ _SCORES = _AnyOf("surveys", absent=N_("no NPS, CSAT or CES answers"),
                  options=(_NPS, _CSAT, _CES))
 _RATINGS = Requirement("surveys", "rating_*", N_("no touchpoint ratings"),
                        N_("add `rating_<touchpoint>` columns (1-5) to surveys"))
+_REVIEW_TEXTS = _Mappable("reviews", "text", N_("no review texts"), N_("add a `text` column to reviews"))
 _COMMENTS = _Mappable("surveys", "comment", N_("no survey comments"), N_("add a `comment` column to surveys"))
 _STAGES = _StagesRequirement("events", absent=N_("no journey stages"),
                              fix=N_("add a `stage` column to events or a `stages:` section to dataset.yml"))
@@ -247,8 +248,9 @@ ANALYSES: dict[str, Analysis] = {a.key: a for a in (
              (Requirement("reviews"), Requirement("reviews", "rating", N_("no review stars"),
                                                   N_("add a `rating` column (1-5) to reviews")))),
     Analysis("sentiment", N_("Review sentiment"), N_("to see how reviewers feel"),
-             (Requirement("reviews"), _Mappable("reviews", "text", N_("no review texts"),
-                                                  N_("add a `text` column to reviews")))),
+             (Requirement("reviews"), _REVIEW_TEXTS)),
+    Analysis("review_topics", N_("Review themes"), N_("to see what reviewers write about"),
+             (Requirement("reviews"), _REVIEW_TEXTS)),
     Analysis("topics", N_("Comment topics"), N_("to see what customers write about"), (_SURVEYS, _COMMENTS)),
     Analysis("topic_impact", N_("NPS impact of topics"), N_("to see which themes cost promoters"),
              (_SURVEYS, _COMMENTS, _NPS)),

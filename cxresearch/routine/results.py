@@ -77,13 +77,17 @@ def run_interventions(parameters: RoutineParameters, dataset=None) -> pd.DataFra
         min_group_size=parameters.min_group_size))
 
 
-def run_topics(parameters: RoutineParameters, dataset=None) -> Topics:
-    """Themes of the survey comments (:func:`~cxresearch.topics`), once per run: the voice page and the canvas agree."""
+def run_topics(parameters: RoutineParameters, dataset=None, *, reviews: bool = False) -> Topics:
+    """Themes of the survey comments (:func:`~cxresearch.topics`), once per run: the voice page and the canvas agree.
+
+    With *reviews*, the themes of the reviews' texts instead (an export of reviews without surveys).
+    """
     from ..topics import topics
 
     dataset = parameters.load() if dataset is None else dataset
-    return shared(parameters, "topics", lambda: topics(dataset.surveys["comment"], taxonomy=dataset.topic_taxonomy,
-                                                        random_state=parameters.seed))
+    texts = dataset.reviews["text"] if reviews else dataset.surveys["comment"]
+    return shared(parameters, "review_topics" if reviews else "topics",
+                  lambda: topics(texts, taxonomy=dataset.topic_taxonomy, random_state=parameters.seed))
 
 
 def run_key_drivers(parameters: RoutineParameters, dataset=None) -> KeyDrivers:

@@ -87,3 +87,11 @@ def test_the_uci_bank_marketing_file_loads_as_anonymous_customers(tmp_path):
     ds = load_dataset(tmp_path)
     assert len(ds.customers) == 41_188 and ds.customers["customer_id"].is_unique
     assert ds.customers["y"].value_counts()["yes"] == 4_640
+
+
+def test_reviews_with_texts_get_their_themes_and_a_scrape_without_texts_says_so():
+    from cxresearch.capabilities import available, missing
+    assert available(reviews_only(), "review_topics")
+    stars_only = CXDataset("stars", reviews=reviews_only().reviews.drop(columns="text"))
+    assert missing(stars_only, "review_topics") == ("No review texts in this dataset: add a `text` column to reviews "
+                                                    "to see what reviewers write about.")
