@@ -184,15 +184,18 @@ def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str | None =
                   notes=_unplaced_drivers(drivers, journey, stages))
 
 
-def persona_canvases(ds, personas: pd.Series, **options) -> list[Canvas]:
+def persona_canvases(ds, personas: pd.Series, *, journey: JourneyMap | None = None,
+                     by_persona: JourneyMap | None = None, **options) -> list[Canvas]:
     """One canvas of every customer, then one per persona (largest first), as :func:`journey_canvas`.
 
     *personas* maps customer_id to persona name. Personas with fewer than
-    ``min_group_size`` customers get no canvas.
+    ``min_group_size`` customers get no canvas. *journey* and *by_persona* are
+    :func:`~cxresearch.journeys.journey_map` of *ds* without and with *personas*,
+    when the caller has them already (the journey page does).
     """
     minimum = options.get("min_group_size", MIN_GROUP_SIZE)
-    overall = journey_map(ds, min_group_size=minimum)
-    split = journey_map(ds, personas=personas, min_group_size=minimum)
+    overall = journey_map(ds, min_group_size=minimum) if journey is None else journey
+    split = journey_map(ds, personas=personas, min_group_size=minimum) if by_persona is None else by_persona
     sizes = personas.value_counts()
     canvases = [journey_canvas(ds, journey=overall, **options)]
     for name in sizes.index[sizes >= minimum]:
@@ -200,22 +203,25 @@ def persona_canvases(ds, personas: pd.Series, **options) -> list[Canvas]:
     return canvases
 
 
-def journey_canvases(ds, *, persona_model=None, voice: dict | None = None, random_state=0,
-                     min_group_size: int = MIN_GROUP_SIZE, key: str = "canvas") -> HTMLFragment:
+def journey_canvases(ds, *, persona_model=None, voice: dict | None = None, journey: JourneyMap | None = None,
+                     by_persona: JourneyMap | None = None, random_state=0, min_group_size: int = MIN_GROUP_SIZE,
+                     key: str = "canvas") -> HTMLFragment:
     """The journey page's canvases: overall and per persona, with the voice analyses the data supports.
 
     Topics of the survey comments, key drivers of NPS and the topics' NPS
     impact are computed when *ds* has what they need (:mod:`cxresearch.capabilities`)
     and left out otherwise, as are the personas without a fitted *persona_model*.
-    *voice* is :func:`voice_inputs` already computed (the research routine's, shared with the voice page).
+    *voice* is :func:`voice_inputs` already computed (the research routine's, shared with the voice page);
+    *journey* and *by_persona* are the page's journey maps of every customer and per persona
+    (:func:`persona_canvases`), computed here when not given.
     """
     if voice is None:
         voice = voice_inputs(ds, random_state=random_state, min_group_size=min_group_size)
     if persona_model:
-        canvases = persona_canvases(ds, persona_model.labels_.map(persona_model.personas_["name"]),
-                                    min_group_size=min_group_size, **voice)
+        canvases = persona_canvases(ds, persona_model.labels_.map(persona_model.personas_["name"]), journey=journey,
+                                    by_persona=by_persona, min_group_size=min_group_size, **voice)
     else:
-        canvases = [journey_canvas(ds, min_group_size=min_group_size, **voice)]
+        canvases = [journey_canvas(ds, journey=journey, min_group_size=min_group_size, **voice)]
     return render_canvases(canvases, key=key)
 
 

@@ -7,6 +7,7 @@ import pytest
 from cxresearch.canvas import LANES, evidence_level, journey_canvas, persona_canvases, render_canvases
 from cxresearch.dataset import CXDataset
 from cxresearch.errors import ParameterError
+from cxresearch.journeys import journey_map
 
 STAGES = {"browse": ["home"], "buy": ["checkout"], "service": ["chat"]}
 EMAIL = "mario.rossi@example.com"
@@ -83,6 +84,15 @@ def test_one_canvas_overall_and_one_per_persona(ds):
     assert [c.title for c in canvases] == ["All customers", "Lookers", "Buyers"]    # "Few" is under 5
     assert [c.customers for c in canvases] == [40, 30, 8]
     assert canvases[2].cell("touchpoints", "buy").items[0] == "checkout · 100% reach"
+
+
+def test_the_pages_journey_maps_draw_the_same_canvases(ds):
+    """The journey page passes the maps it has already; the canvases are those built from the dataset."""
+    personas = pd.Series(["Buyers"] * 8 + ["Lookers"] * 30 + ["Few"] * 2, index=[f"c{i:02d}" for i in range(40)])
+    given = persona_canvases(ds, personas, journey=journey_map(ds), by_persona=journey_map(ds, personas=personas))
+    assert str(render_canvases(given, key="t")) == str(render_canvases(persona_canvases(ds, personas), key="t"))
+    buyers = journey_map(ds, personas=personas).subset(persona="Buyers")
+    assert persona_canvases(ds, personas, journey=buyers)[0].customers == 8      # the map given is the one drawn
 
 
 def test_rendering_has_every_stage_and_lane_escaped_with_a_switch(ds):
