@@ -324,8 +324,7 @@ def _config_tables(value, folder: Path, engine: str | None, problem) -> dict:
                 problem(_("tables.%(table)s: '%(location)s' is not a table name; expected [catalog.][schema.]table "
                           "such as 'lakehouse.cx.events' (a file goes under 'path:').") % where)
             elif engine == "duckdb":
-                problem(_("tables.%(table)s names the Spark table '%(location)s', which only Spark reads; set "
-                          "'engine: spark' or name its Parquet files under 'path:'.") % where)
+                problem(spark_table_only(table, location))
             else:
                 out[table] = {"table": location}
             continue
@@ -346,6 +345,13 @@ def _config_tables(value, folder: Path, engine: str | None, problem) -> dict:
         else:
             out[table] = {"path": str(local)}
     return out
+
+
+def spark_table_only(table: str, location: str) -> str:
+    """The problem of a ``tables:`` entry naming a Spark table when the engine is DuckDB."""
+    return _("tables.%(table)s names the Spark table '%(location)s', which only Spark reads; set 'engine: spark' "
+             "(or run with --engine spark) or name its Parquet files under 'path:'.") % {"table": table,
+                                                                                         "location": location}
 
 
 def _config_files(value, problem) -> dict:

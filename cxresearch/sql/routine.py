@@ -26,7 +26,7 @@ import pyarrow.dataset
 from ..errors import DataError, ParameterError, Problem, ValidationReport
 from ..i18n import _
 from ..readers import find_file
-from ..settings import CONFIG_FILE, read_settings
+from ..settings import CONFIG_FILE, read_settings, spark_table_only
 from ..engine import SQL_ENGINES, execute, table_columns, write_parquet
 from . import _literal, _quoted, event_features_query, funnel, gap_parameters, kpi_counts, stage_counts, transitions
 from .checks import check_table
@@ -50,7 +50,7 @@ NOT_ON_ENGINE = {
 }
 
 
-def table_sources(folder: Path, settings, report: ValidationReport) -> dict:
+def table_sources(folder: Path, settings, report: ValidationReport, engine: str = "duckdb") -> dict:
     """Each of :data:`ENGINE_TABLES`' source: its ``tables:`` entry, else the folder's Parquet file.
 
     A table whose only file is CSV is a problem: the engine path reads Parquet.
@@ -59,6 +59,8 @@ def table_sources(folder: Path, settings, report: ValidationReport) -> dict:
     for table in ENGINE_TABLES:
         if table in settings.tables:
             location = settings.tables[table]
+            if "table" in location and engine != "spark":
+                report.problems.append(Problem(CONFIG_FILE, spark_table_only(table, location["table"])))
             sources[table] = location.get("path") or location["table"]
             continue
         file = find_file(folder, table, settings, report)
@@ -90,7 +92,7 @@ def check_on_engine(folder, *, engine: str | None = None, spark=None, progress=p
     engine = engine or settings.engine or "duckdb"
     if engine not in SQL_ENGINES:
         raise ParameterError(f"engine must be one of {', '.join(SQL_ENGINES)}; got {engine!r}.")
-    sources = table_sources(folder, settings, report)
+    sources = table_sources(folder, settings, report, engine)
     if "events" not in sources and "surveys" not in sources and not report.problems:
         report.problems.append(Problem(folder.name, _("the engine step needs events or surveys: neither is in the "
                                                       "folder as Parquet nor under tables: in %(config)s.") % {

@@ -468,5 +468,9 @@ def test_run_on_the_engine_checks_the_tables_first(tmp_path, capsys):
     assert shown.startswith("data: 1 problem") and "Rows by response_id: r2: 12.0." in shown
     assert main(["validate", str(engine_dataset(tmp_path / "good")), "--engine"]) == 0
     assert capsys.readouterr().out.startswith("good: OK")
+    (data / "dataset.yml").write_text("tables: {surveys: {table: lakehouse.cx.surveys}}\n")
+    assert main(["validate", str(data), "--engine"]) == 1
+    assert ("dataset.yml: tables.surveys names the Spark table 'lakehouse.cx.surveys', which only Spark reads; set "
+            "'engine: spark' (or run with --engine spark)") in capsys.readouterr().out
     assert main(["run", str(data), "--engine", "--personas", "4"]) == 2
     assert "--personas set the notebook pages, which do not run with --engine yet" in capsys.readouterr().err
