@@ -383,3 +383,31 @@ def test_the_data_quality_report_of_a_run_comes_from_its_one_load_of_the_export(
     report = parameters.validation()
     assert (report.problems, report.warnings, report.notes) == (expected.problems, expected.warnings, expected.notes)
     assert len(parameters.load().events) == len(loading.load_snapshot(tmp_path / "snap").events)
+
+
+@pytest.mark.parametrize("need, most_at_once, patience", [(0, 3, 60), (2**62, 1, 1)])
+def test_notebooks_start_together_only_while_the_memory_covers_each(need, most_at_once, patience):
+    """The gate admits every notebook when each needs nothing, one at a time when none fits beside another."""
+    import threading
+
+    gate, waited, inside, most = runner._MemoryGate(need), [], [0], [0]
+    together, count = threading.Barrier(3, timeout=patience), threading.Lock()
+
+    def notebook():
+        with gate.admitted(waited.append):
+            with count:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            try:
+                together.wait()  # all three inside at once, or (one at a time) never: the barrier breaks
+            except threading.BrokenBarrierError:
+                pass
+            with count:
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=notebook) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (most[0], gate.running, len(waited) > 0) == (most_at_once, 0, most_at_once == 1)
