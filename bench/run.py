@@ -264,8 +264,8 @@ def _proportional_size(process) -> int:
 
 STEPS = {name.removeprefix("step_"): fn for name, fn in globals().items() if name.startswith("step_")}
 BASELINES = {name.removeprefix("baseline_"): fn for name, fn in globals().items() if name.startswith("baseline_")}
-BASELINE_NAMES = {"import": "import pandas", "load": "pyarrow read_table", "features": "DuckDB GROUP BY", "personas": "KMeans at chosen k",
-                  "journeys": "numpy lexsort+bincount"}
+BASELINE_NAMES = {"import": "import pandas", "load": "pyarrow read_table", "features": "DuckDB GROUP BY",
+                  "personas": "KMeans at chosen k", "journeys": "numpy lexsort+bincount"}
 UNITS = {"import": "imports", "load": "events", "features": "events", "personas": "customers", "journeys": "events",
          "voice": "answers+reviews", "routine": "customers"}
 

@@ -246,7 +246,8 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
 
 #: Memory one kernel may need, in sizes of the run's snapshot: the pages of it the kernel maps (shared with the
 #: other kernels, counted for each to be safe) and what its page computes from them. At 1M customers / 20M events
-#: (a 2.7 GB snapshot) the journey map's kernel peaked at 10.6 GB, the interventions' at 8.2 GB, the personas' at 4.4 GB.
+#: (a 2.7 GB snapshot) the journey map's kernel peaked at 10.6 GB, the interventions' at 8.2 GB, the personas'
+#: at 4.4 GB.
 KERNEL_MEMORY = 4
 
 
