@@ -18,7 +18,7 @@ from .columns import value_label
 from .i18n import N_, _, format_count, format_number, format_percent, stage_label
 from .intervention_evidence import METRICS
 from .privacy import MIN_GROUP_SIZE
-from .summary import KPI_LABELS, MEAN_KPIS, PERCENT_KPIS, Summary
+from .summary import KPI_LABELS, MEAN_KPIS, PERCENT_KPIS, REVIEW_KPIS, Summary
 from .templating import HTMLFragment, render_template
 
 __all__ = ["Finding", "Action", "headline_findings", "changes_since", "top_actions", "first_screen"]
@@ -73,9 +73,10 @@ def _kpi_findings(summary: Summary) -> list[Finding]:
     changes = summary.kpi_changes.set_index("kpi") if not summary.kpi_changes.empty else pd.DataFrame()
     findings = []
     for key, estimate in summary.kpis.items():
-        interval = _("95%% interval %(low)s to %(high)s, %(n)s answers") % {
-            "low": _kpi_value(key, estimate.low), "high": _kpi_value(key, estimate.high),
-            "n": format_count(estimate.n)}
+        counted = (_("95%% interval %(low)s to %(high)s, %(n)s reviews") if key in REVIEW_KPIS
+                   else _("95%% interval %(low)s to %(high)s, %(n)s answers"))
+        interval = counted % {"low": _kpi_value(key, estimate.low), "high": _kpi_value(key, estimate.high),
+                              "n": format_count(estimate.n)}
         text = _("%(kpi)s is %(value)s") % {"kpi": _short(key), "value": _kpi_value(key, estimate.value)}
         direction, good = "", None
         if key in changes.index:

@@ -33,6 +33,10 @@ def test_a_reviews_only_export_gets_its_stars_as_kpis_with_intervals():
     assert table["KPI"].tolist() == ["Review stars 4-5 (% of reviews)", "Review stars mean (1-5)"]
     assert summary.kpi_table().empty                                     # no survey KPI pretends to be there
     assert set(summary.headline()) == {"Review stars 4-5", "Review stars mean"}
+    from cxresearch.briefing import headline_findings
+    findings = headline_findings(summary)
+    assert [f.text for f in findings] == ["Review stars 4-5 is 70%", "Review stars mean is 3.9"]
+    assert findings[0].interval.endswith(", 10 reviews")
 
 
 def test_a_reviews_only_summary_says_surveys_are_missing_only_for_the_survey_scores():
