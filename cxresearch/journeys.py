@@ -76,6 +76,8 @@ if TYPE_CHECKING:
 __all__ = ["JourneyMap", "journey_map", "sessionize", "DEFAULT_GAP", "AUTO_GAP"]
 
 _REQUIRED = ("customer_id", "timestamp", "channel", "touchpoint")
+# Columns naming a row of a result table, in the order a small-group note names the hidden rows by.
+_GROUP_LABELS = ["persona", "stage", "channel", "name", "path", "touchpoint", "from_touchpoint", "to_touchpoint"]
 _CSAT_COLUMNS = ["surveys", "csat", "csat_low", "csat_high", "csat_mean", "csat_mean_low", "csat_mean_high"]
 
 
@@ -538,7 +540,8 @@ class JourneyMap(ChannelAudit):
     def _suppress(self, table: pd.DataFrame) -> pd.DataFrame:
         """Drop rows of 1 to ``min_group_size - 1`` customers; an empty row (0) discloses nobody."""
         size = table["customers"].where(table["customers"] > 0, self.min_group_size)
-        kept = suppress_small(table.assign(_size=size), size_col="_size", min_group_size=self.min_group_size)
+        kept = suppress_small(table.assign(_size=size), size_col="_size", min_group_size=self.min_group_size,
+                              label_col=_GROUP_LABELS)
         return kept.drop(columns="_size").reset_index(drop=True)
 
     def _sorted(self, table: pd.DataFrame, by, ascending=True) -> pd.DataFrame:

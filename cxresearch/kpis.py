@@ -156,7 +156,8 @@ def kpi_summary(frame: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
     absent = absent_metrics(frame, metrics)
     parts = [_summarise(frame, by, m, weights, cluster_col, level, low_base) for m in metrics if m not in absent]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=by + _COLUMNS)
-    return suppress_small(table, size_col="respondents", min_group_size=min_group_size).reset_index(drop=True)
+    return suppress_small(table, size_col="respondents", min_group_size=min_group_size,
+                          label_col=by).reset_index(drop=True)
 
 
 def absent_metrics(frame: pd.DataFrame, metrics=("nps", "csat", "ces")) -> dict[str, str]:

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import SmallGroupWarning
-from .i18n import _, format_count, ngettext
+from .i18n import MISSING, _, format_count, format_list, ngettext
 
 __all__ = ["PII_COLUMNS", "MIN_GROUP_SIZE", "identity_hash", "normalise_email", "normalise_phone",
            "redact_names", "redact_pii", "suppress_small"]
@@ -34,6 +34,8 @@ PII_COLUMNS = ("email", "phone", "name", "first_name", "last_name", "address")
 
 #: Smallest group any table, card or chart may describe.
 MIN_GROUP_SIZE = 5
+#: Hidden groups a small-group note names before it counts the others.
+NAMED_GROUPS = 3
 
 _PROCESS_SALT = secrets.token_hex(8)
 
@@ -232,16 +234,30 @@ def _rows_holding(words: pa.ChunkedArray, wanted: pa.Array) -> np.ndarray:
     return found
 
 
-def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = MIN_GROUP_SIZE,
+                   label_col=None) -> pd.DataFrame:
     """Drop rows describing fewer than *min_group_size* members.
 
     Emits a :class:`~cxresearch.errors.SmallGroupWarning` naming how many rows
-    were suppressed, so nobody mistakes a suppressed group for a missing one.
+    were suppressed, so nobody mistakes a suppressed group for a missing one,
+    and, with *label_col* (a column or list of columns; those the table has
+    are used), which ones: their first :data:`NAMED_GROUPS` labels (never their sizes).
     """
     small = table[size_col] < min_group_size
     if small.any():
-        warnings.warn(ngettext("%(n)s group with fewer than %(min)s members suppressed.",
+        values = {"n": format_count(int(small.sum())), "min": format_count(min_group_size)}
+        labels = [c for c in ([label_col] if isinstance(label_col, str) else label_col or []) if c in table.columns]
+        if labels:
+            names = (table.loc[small, labels].astype(object).map(lambda v: MISSING if pd.isna(v) else str(v))
+                     .agg(" · ".join, axis=1).drop_duplicates().tolist())
+            rest = len(names) - NAMED_GROUPS
+            values["n"] = format_count(len(names))
+            values["names"] = format_list(names[:NAMED_GROUPS] + [ngettext("%(n)s other", "%(n)s others", rest)
+                                                                   % {"n": format_count(rest)}] * (rest > 0))
+            message = ngettext("%(n)s group with fewer than %(min)s members hidden: %(names)s.",
+                               "%(n)s groups with fewer than %(min)s members hidden: %(names)s.", len(names))
+        else:
+            message = ngettext("%(n)s group with fewer than %(min)s members suppressed.",
                                "%(n)s groups with fewer than %(min)s members suppressed.", int(small.sum()))
-                      % {"n": format_count(int(small.sum())), "min": format_count(min_group_size)},
-                      SmallGroupWarning, stacklevel=2)
+        warnings.warn(message % values, SmallGroupWarning, stacklevel=2)
     return table.loc[~small].copy()

@@ -41,7 +41,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .errors import DataError, ParameterError
 from .i18n import _
-from .privacy import redact_pii
+from .privacy import MIN_GROUP_SIZE, redact_pii, suppress_small
 from .text import distinct, lemmas, reading_languages, sentiment, stop_words, tokens
 
 __all__ = ["Topics", "topics", "theme_taxonomy"]
@@ -236,7 +236,7 @@ def _discover(documents: pd.Series, stops: list[str], *, n_topics, max_topics: i
 # ---------------------------------------------------------------------------------------------- topics
 
 def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_terms: int = 8, scores=None,
-           min_df: int = 3, n_boot: int = 10, random_state: int = 0) -> Topics:
+           min_df: int = 3, n_boot: int = 10, random_state: int = 0, min_group_size: int = MIN_GROUP_SIZE) -> Topics:
     """Find the CX themes and data-driven topics of *texts*, and cross them with sentiment.
 
     Parameters
@@ -259,6 +259,9 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
         Bootstrap refits for the stability of the discovered topics (0: skip).
     random_state : int
         Seed of the NMF solver and the bootstrap.
+    min_group_size : int
+        Themes and topics of fewer texts are left out of the summary (with a
+        :class:`~cxresearch.errors.SmallGroupWarning`), as every group the pages show.
     """
     series = pd.Series(texts, dtype="object").astype("string")
     if not (n_topics == "auto" or (isinstance(n_topics, (int, np.integer)) and n_topics >= 1)):
@@ -353,7 +356,7 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
     columns = ["topic", "kind", "terms", "n", "share", "languages", "sentiment", "positive", "negative",
                "stability", "examples"]
     summary = pd.DataFrame(rows, columns=columns).sort_values("n", ascending=False, kind="stable")
-    summary = summary.reset_index(drop=True)
+    summary = suppress_small(summary, size_col="n", min_group_size=min_group_size, label_col="topic").reset_index(drop=True)
     return Topics(summary=summary, document_topic=document_topic, membership=membership[list(summary["topic"])],
                   coherence=coherence)
 

@@ -293,17 +293,20 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
     clusters = surveys.loc[scored, cluster_col].to_numpy() if cluster_col else None
     row_weights = survey_weights(surveys, weight_col).to_numpy()[scored]
     order = canonical_order(np.c_[scores.to_numpy()[scored], row_weights, membership.to_numpy()], clusters)
-    score, about, row_weights = scores.to_numpy()[scored][order], membership.to_numpy()[order], row_weights[order]
+    score, about, row_weights = scores.to_numpy()[scored][order], membership.to_numpy(dtype=bool)[order], row_weights[order]
     clusters = clusters[order] if cluster_col else None
     promoter, detractor = (score >= 9).astype(float), (score <= 6).astype(float)
     n = int(scored.sum())
     overall, without = (values[0] for values in _nps_without(promoter, detractor, about, row_weights[None]))
-    boot = np.vstack([overall_b[:, None] - without_b for overall_b, without_b in
-                      (_nps_without(promoter, detractor, about, weights * row_weights)
-                       for weights in bootstrap_weights(n, clusters=clusters, n_boot=n_boot,
-                                                        random_state=random_state))])
+    if about.shape[1]:
+        boot = np.vstack([overall_b[:, None] - without_b for overall_b, without_b in
+                          (_nps_without(promoter, detractor, about, weights * row_weights)
+                           for weights in bootstrap_weights(n, clusters=clusters, n_boot=n_boot,
+                                                            random_state=random_state))])
+        low, high = percentile_interval(boot, level=level)
+    else:  # no topic (none found, or every one too small to show): an empty table, nothing to resample
+        boot, low, high = np.empty((n_boot, 0)), np.empty(0), np.empty(0)
     impact = overall - without
-    low, high = percentile_interval(boot, level=level)
     finite = np.isfinite(boot).sum(axis=0)
     tail = np.minimum((boot <= 0).sum(axis=0), (boot >= 0).sum(axis=0))
     counts = about.sum(axis=0)
@@ -313,7 +316,7 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
             "nps": 100 * ((row_weights * (promoter - detractor)) @ about) / (row_weights @ about),
             "nps_without": without, "impact": impact,
             "low": low, "high": high, "p_value": np.minimum(1, 2 * (tail + 1) / (finite + 1))})
-    table = suppress_small(table, size_col="n", min_group_size=min_group_size)
+    table = suppress_small(table, size_col="n", min_group_size=min_group_size, label_col="topic")
     table = table[table["impact"].notna()]
     table["q_value"], table["significant"] = adjust_pvalues(table["p_value"], correction="fdr_bh", level=1 - fdr)
     return TopicImpact(table.sort_values("impact", ignore_index=True), float(overall), n,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from cxresearch import load_dataset
-from cxresearch.privacy import redact_names, redact_pii
+from cxresearch.privacy import redact_names, redact_pii, suppress_small
 
 EMAILS = ["mario.rossi@example.it", "a.b+promo@mail.co.uk", "JOHN_DOE-99@sub.example.com"]
 PHONES = ["+39 333 123 4567", "333-1234567", "06 12345678", "+44 20 7946 0958", "(555) 123-4567",
@@ -126,3 +126,25 @@ def test_loader_redacts_customers_names_in_comments_and_reviews_unless_pii_is_ke
     assert "name" not in ds.customers
     kept = load_dataset(folder, keep_pii=True)
     assert kept.surveys["comment"].iloc[0] == "I am Oliver White, great service"
+
+
+def test_a_small_group_note_names_the_hidden_groups_but_not_their_sizes():
+    import warnings
+
+    from cxresearch import i18n
+
+    table = pd.DataFrame({"persona": ["A", "A", "B", "B", "C", "C"], "stage": ["buy", "service", "buy", "service",
+                          "buy", None], "customers": [40, 2, 3, 4, 1, 30]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kept = suppress_small(table, size_col="customers", label_col=["persona", "stage", "missing"])
+        suppress_small(table.iloc[[0, 1]], size_col="customers", label_col="stage")
+        suppress_small(table, size_col="customers", min_group_size=31, label_col="stage")   # buy once, and a blank
+        with i18n.using("it"):
+            suppress_small(table, size_col="customers", label_col=["persona", "stage"])
+    assert kept["customers"].tolist() == [40, 30]
+    assert [str(w.message) for w in caught] == [
+        "4 groups with fewer than 5 members hidden: A · service, B · buy, B · service, and 1 other.",
+        "1 group with fewer than 5 members hidden: service.",
+        "3 groups with fewer than 31 members hidden: service, buy, and –.",
+        "4 gruppi con meno di 5 elementi nascosti: A · service, B · buy, B · service e 1 altro."]

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from cxresearch.errors import ParameterError, SmallGroupWarning
+from cxresearch.topics import topics
 from cxresearch.voice import topic_impact
 
 # 12 answers: 7 promoters, 4 detractors, 1 passive -> overall NPS 100 * (7 - 4) / 12 = 25
@@ -99,6 +100,17 @@ def test_small_topics_are_suppressed_and_bad_arguments_explained():
         topic_impact(pd.DataFrame({"nps": SCORES}), pd.Series(LABELS), fdr=5)
     with pytest.raises(ParameterError, match="score"):
         topic_impact(pd.DataFrame({"score": SCORES}), pd.Series(LABELS))
+
+
+def test_no_topic_to_weigh_gives_an_empty_table_with_the_overall_nps():
+    # every theme of a small export too small to show (issue 19): membership without columns
+    texts = ["The delivery was late again"] * 3 + ["The price is too high"] * 3 + ["ok"] * 4
+    with pytest.warns(SmallGroupWarning, match="2 groups with fewer than 5 members hidden: Delivery and Price."):
+        found = topics(texts, n_topics=2, n_boot=0, min_group_size=5)
+    assert found.membership.shape == (10, 0)
+    result = topic_impact(pd.DataFrame({"nps": [0, 1, 2, 9, 10, 10, 5, 10, 9, 8]}), found.membership, n_boot=50)
+    assert result.table.empty and "impact" in result.table.columns
+    assert result.nps == pytest.approx(10.0) and result.n == 10   # 5 promoters, 4 detractors in 10
 
 
 def test_chart_greys_out_topics_not_flagged():

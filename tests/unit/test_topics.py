@@ -20,7 +20,7 @@ def test_a_late_parcel_is_one_theme_in_every_language():
     texts = pd.Series(["The parcel arrived late", "Il pacco è arrivato in ritardo", "A entrega atrasou muito",
                        "Die Lieferung kam zu spät", "El paquete llegó con retraso", "Le colis est arrivé en retard",
                        "The staff were rude and the refund never came"], index=[10, 11, 12, 13, 14, 15, 16])
-    result = topics(texts, scores=np.zeros(7), n_boot=0)
+    result = topics(texts, scores=np.zeros(7), n_boot=0, min_group_size=1)
     assert result.document_topic.iloc[:6].eq("Delivery").all()
     assert result.membership.index.equals(texts.index)
     assert result.membership.loc[16, ["Staff and service", "Returns and refunds"]].all()   # several themes
@@ -71,7 +71,7 @@ def test_topic_examples_are_the_themes_own_texts_without_near_repeats():
                        "Poor quality: the fabric is flimsy.", "Poor quality: the fabric is flimsy!",
                        "The material feels cheaply made, the quality is poor.",
                        "Broken and defective after two days."], index=range(20, 27))
-    summary = topics(texts, scores=np.zeros(7), n_boot=0).summary.set_index("topic")
+    summary = topics(texts, scores=np.zeros(7), n_boot=0, min_group_size=1).summary.set_index("topic")
     # quality's examples are texts about quality only, one of the repeated pair, ...
     assert summary.loc["Product quality", "examples"] == [
         "Poor quality: the fabric is flimsy.", "The material feels cheaply made, the quality is poor.",
@@ -141,12 +141,13 @@ def test_dataset_yml_extends_the_taxonomy(tmp_path):
 def test_stop_words_are_not_lemmatised_into_topic_terms():
     texts = ["Comprei uma cadeira linda para a sala", "Comprei cadeiras lindas para a cozinha",
              "Cadeira linda, comprei duas", "Comprei mesa e cadeira lindas"] * 3   # "uma" in a quarter of them
-    result = topics(texts, taxonomy=False, scores=np.zeros(len(texts)), n_topics=1, min_df=2, n_boot=0)
+    result = topics(texts, taxonomy=False, scores=np.zeros(len(texts)), n_topics=1, min_df=2, n_boot=0,
+                    min_group_size=1)
     terms = " ".join(result.summary["terms"])
     assert "umar" not in terms and "uma" not in terms.split(", ")
     # ...while themes still match a stop word through its lemma ("worked" -> "work", the seed "working"'s lemma)
     themes = topics(["It worked for a week, then it stopped", "The delivery was late and the parcel was damaged"],
-                    scores=[0, 0], n_boot=0).membership
+                    scores=[0, 0], n_boot=0, min_group_size=1).membership
     assert themes.loc[0, "Product quality"]
 
 
@@ -158,3 +159,15 @@ def test_the_topic_table_shows_terms_as_written_and_examples_one_after_another()
     html = pretty(summary).to_html()
     for terms, examples in summary[["terms", "examples"]].itertuples(index=False):
         assert f">{terms}<" in html and f">{' · '.join(examples)}<" in html      # not "p · a · r · c · e · l"
+
+
+def test_themes_of_fewer_texts_than_the_smallest_group_are_left_out_with_a_note():
+    from cxresearch.errors import SmallGroupWarning
+
+    texts = ["The delivery was late again"] * 6 + ["The price is too high"] * 3 + ["ok"] * 5
+    with pytest.warns(SmallGroupWarning, match="1 group with fewer than 5 members hidden: Price."):
+        found = topics(texts, n_topics=2, n_boot=0, min_group_size=5)
+    assert (found.summary["n"] >= 5).all() and len(found.summary)
+    assert list(found.membership.columns) == list(found.summary["topic"])
+    shown = topics(texts, n_topics=2, n_boot=0, min_group_size=1).summary
+    assert (shown["n"] < 5).any()
