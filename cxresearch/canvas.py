@@ -230,13 +230,14 @@ def voice_inputs(ds, *, random_state=0, min_group_size: int = MIN_GROUP_SIZE, co
 
     *compute* maps ``"topics"``, ``"key_drivers"`` or ``"topic_impact"`` to a
     function of no argument returning that result, used instead of computing
-    it here (the research routine passes its once-per-run results).
+    it here (the research routine passes its once-per-run results). Their warnings are left to the voice page,
+    whose notes say what they hid; the canvas's lanes say what they could not show.
     """
     surveys = ds.surveys
     cluster_col = "customer_id" if surveys is not None and "customer_id" in surveys.columns else None
     steps = {
         "topics": lambda: topics_of(surveys["comment"], taxonomy=ds.topic_taxonomy, n_boot=0,
-                                    random_state=random_state),
+                                    random_state=random_state, min_group_size=min_group_size),
         "key_drivers": lambda: key_drivers(surveys, score_col="nps", random_state=random_state, cluster_col=cluster_col,
                                            min_group_size=min_group_size),
         "topic_impact": lambda: topic_impact(surveys, found["topics"].membership, random_state=random_state,
@@ -248,7 +249,9 @@ def voice_inputs(ds, *, random_state=0, min_group_size: int = MIN_GROUP_SIZE, co
         found[analysis] = None
         if available(ds, analysis) and (analysis != "topic_impact" or found["topics"] is not None):
             try:
-                found[analysis] = steps[analysis]()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    found[analysis] = steps[analysis]()
             except DataError:   # the columns are there with too little in them: the lane says so
                 pass
     return {"topics": found["topics"], "drivers": _table(found["key_drivers"]),

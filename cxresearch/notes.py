@@ -150,11 +150,24 @@ def read(run_dir) -> dict[str, list[str]]:
     return {entry["page"]: entry["notes"] for entry in saved if entry["notes"]}
 
 
+def _once(by_page: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The pages in the routine's order (:data:`PAGES`, others after), each note under the first page that has it:
+    a result several pages use (the personas, the key drivers) notes what it hid on each of them."""
+    order = sorted(by_page, key=lambda page: PAGES.index(page) if page in PAGES else len(PAGES))
+    seen: set[str] = set()
+    shown = {}
+    for page in order:
+        shown[page] = [note for note in by_page[page] if note not in seen]
+        seen.update(by_page[page])
+    return shown
+
+
 def box(run_dir: str = ""):
-    """The "Notes on this run" box (Markdown): this page's notes, or with *run_dir* every page's, by page."""
+    """The "Notes on this run" box (Markdown): this page's notes, or with *run_dir* every page's, by page
+    (a note several pages share, under the first of them)."""
     from IPython.display import Markdown
 
-    by_page = read(run_dir) if run_dir else {"": _ACTIVE[0].notes if _ACTIVE else []}
+    by_page = _once(read(run_dir)) if run_dir else {"": _ACTIVE[0].notes if _ACTIVE else []}
     blocks = [f"*{_(page)}*\n\n" * bool(page) + "\n".join(f"- {note}" for note in notes)
               for page, notes in by_page.items() if notes]
     text = "\n\n".join(["**" + _("Notes on this run") + "**"]

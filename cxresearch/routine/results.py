@@ -13,6 +13,7 @@ import fcntl
 import os
 import pickle  # only for the run's own caches in its private snapshot folder
 import typing
+import warnings
 
 from .parameters import RoutineParameters, run_cache
 from .runs import previous_run
@@ -87,7 +88,8 @@ def run_topics(parameters: RoutineParameters, dataset=None, *, reviews: bool = F
     dataset = parameters.load() if dataset is None else dataset
     texts = dataset.reviews["text"] if reviews else dataset.surveys["comment"]
     return shared(parameters, "review_topics" if reviews else "topics",
-                  lambda: topics(texts, taxonomy=dataset.topic_taxonomy, random_state=parameters.seed))
+                  lambda: topics(texts, taxonomy=dataset.topic_taxonomy, random_state=parameters.seed,
+                                 min_group_size=parameters.min_group_size))
 
 
 def run_key_drivers(parameters: RoutineParameters, dataset=None) -> KeyDrivers:
@@ -136,7 +138,8 @@ def shared(parameters: RoutineParameters, name: str, compute: typing.Callable[[]
     The result is kept as *name* beside the run's private dataset snapshot
     (deleted when the run ends). Notebooks run at once, so the first caller
     holds a lock on *name* while it computes and the others wait for it
-    instead of computing the same thing. Outside a routine run every call computes.
+    instead of computing the same thing; the warnings computing it raised are raised again for every caller, so
+    each page notes what the result hid. Outside a routine run every call computes.
     """
     cache = run_cache(parameters, f"{name}.pkl")
     if cache is None:
@@ -144,12 +147,17 @@ def shared(parameters: RoutineParameters, name: str, compute: typing.Callable[[]
     with open(cache.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not cache.is_file():
-            result = compute()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = compute()
             temporary = cache.with_suffix(".tmp")
-            temporary.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            kept = [(str(w.message), w.category) for w in caught]
+            temporary.write_bytes(pickle.dumps((result, kept), protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(temporary, cache)
-            return result
-    return pickle.loads(cache.read_bytes())
+    result, kept = pickle.loads(cache.read_bytes())
+    for message, category in kept:  # every page using the result notes what computing it hid
+        warnings.warn(message, category, stacklevel=2)
+    return result
 
 
 def run_summary(parameters: RoutineParameters, dataset=None) -> Summary:

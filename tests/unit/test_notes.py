@@ -32,6 +32,13 @@ def test_the_box_lists_each_pages_notes_or_says_there_is_nothing(tmp_path):
     assert notes.box(str(tmp_path)).data == ("> **Notes on this run**\n>\n> *Journey map*\n>\n"
                                              "> - 19 group(s) suppressed.")
     assert "Nothing to note" in notes.box(str(tmp_path / "elsewhere")).data
+    # a note of a result several pages use (saved by the journey page first) is listed once, under its own page
+    notes.save(tmp_path, "Voice of the customer", ["Key drivers: 2 left out.", "Only here."])
+    notes.save(tmp_path, "Journey map", ["19 group(s) suppressed.", "Key drivers: 2 left out."])
+    notes.save(tmp_path, "Personas", ["Key drivers: 2 left out."])
+    assert notes.box(str(tmp_path)).data.replace("\n>\n", "\n").split("\n") == [
+        "> **Notes on this run**", "> *Personas*", "> - Key drivers: 2 left out.", "> *Journey map*",
+        "> - 19 group(s) suppressed.", "> *Voice of the customer*", "> - Only here."]
 
 
 # One real kernel (about 30 s): the only way to see what a reader of the page sees.
@@ -48,5 +55,5 @@ def test_a_notebook_run_shows_warnings_as_notes_without_stderr_or_source_paths(t
     texts = [out.get("text", "") + json.dumps(out.get("data", {})) for out in outputs]
     assert not [text for text in texts if re.search(r"\.py:\d+|Warning:", text)]
     box = executed.cells[-1].outputs[0]["data"]["text/markdown"]
-    assert box.startswith("> **Notes on this run**") and "with fewer than 12 members suppressed." in box
-    assert "with fewer than 12 members suppressed." in " ".join(notes.read(run_dir)["Voice of the customer"])
+    assert box.startswith("> **Notes on this run**") and re.search(r"with fewer than 12 members hidden: \w", box)
+    assert re.search(r"with fewer than 12 members hidden: \w", " ".join(notes.read(run_dir)["Voice of the customer"]))

@@ -5,6 +5,7 @@ import html
 import json
 import os
 import re
+import warnings
 from dataclasses import fields, replace
 
 import nbformat
@@ -334,6 +335,26 @@ def test_features_are_computed_once_per_run_beside_the_snapshot(demo, tmp_path, 
     again, _ = run_personas(parameters)
     assert computed == []
     pd.testing.assert_frame_equal(again, features)
+
+
+def test_a_shared_result_raises_its_warnings_for_every_page_that_uses_it(demo, tmp_path, monkeypatch):
+    # the journey page may compute the key drivers first: the voice page must still note what they hid
+    from cxresearch.dataset import save_snapshot
+    from cxresearch.errors import SmallGroupWarning
+    from cxresearch.routine.results import shared
+
+    parameters = RoutineParameters(data_dir=str(demo), reports_dir=str(tmp_path), run_dir=str(tmp_path))
+    save_snapshot(parameters.load(), tmp_path / "snap", source=parameters.source)
+    monkeypatch.setenv("CXRESEARCH_SNAPSHOT", str(tmp_path / "snap"))
+
+    def compute():
+        warnings.warn("2 groups with fewer than 5 members hidden: a and b.", SmallGroupWarning, stacklevel=1)
+        return 42
+
+    for _ in range(2):   # computed, then read back
+        with pytest.warns(SmallGroupWarning, match="hidden: a and b") as caught:
+            assert shared(parameters, "answer", compute) == 42
+        assert len(caught) == 1
 
 
 def test_notebooks_of_a_run_read_the_dataset_checked_once(tiny, tmp_path, monkeypatch):
