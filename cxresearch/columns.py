@@ -242,7 +242,7 @@ def header(column) -> str:
 #: Category values the library writes into its tables, as a reader sees them (translated when shown).
 VALUES = frozenset((
     N_("fix first"), N_("keep up"), N_("low priority"), N_("possible overkill"),
-    N_("kept"), N_("new"), N_("vanished"),
+    N_("kept"), N_("new"), N_("vanished"), N_("first run"),
     N_("improved"), N_("worse"), N_("no detectable change"), N_("not enough data"), N_("not identified"),
     N_("passed"), N_("failed"), N_("not testable"), N_("scope"), N_("comparison"), N_("all"), N_("other"), N_("exit"),
     N_("positive"), N_("negative"), N_("neutral"), N_("higher"), N_("lower"),

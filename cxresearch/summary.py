@@ -90,7 +90,7 @@ class Summary:
     persona_model : PersonaModel or None
     persona_shares : DataFrame
         Per persona (suppressed ones left out): persona_id, name, size, share
-        with its interval, status (kept / new / vanished), previous_share and
+        with its interval, status (kept / new / vanished; "first run" without a previous run), previous_share and
         share_change, all shares as fractions of 1 (a change of 0.05 is 5 points).
     assignments : DataFrame
         customer_id, persona_id, persona_name.
@@ -441,7 +441,7 @@ def _persona_shares(model: PersonaModel | None, previous: PreviousRun | None) ->
     table = table.assign(share=share, share_low=low, share_high=high)
     table = table.rename_axis("persona_id").reset_index()
     if previous is None:
-        return table.assign(status="", previous_share=float("nan"), share_change=float("nan"))[columns]
+        return table.assign(status="first run", previous_share=float("nan"), share_change=float("nan"))[columns]
     status = getattr(model, "alignment_", pd.DataFrame(columns=["persona", "status"]))
     status = status.dropna(subset=["persona"]).set_index("persona")["status"]
     before = previous.persona_shares.set_index("persona_id")

@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
+from cxresearch import i18n
 from cxresearch.columns import COLUMN_KINDS
+from cxresearch.display import pretty
 from cxresearch.summary import _persona_shares, _ranked_pain_points, load_previous
 from cxresearch.synthetic import generate
 
@@ -40,6 +42,9 @@ def test_persona_shares_are_fractions_of_one_and_old_percent_files_are_read_as_s
     assert shares["share"].round(3).tolist() == [0.6, 0.396]
     assert (shares["share_low"] < shares["share"]).all() and (shares["share_high"] < 1).all()
     assert undeclared(shares) == []
+    assert shares["status"].tolist() == ["first run"] * 2        # not blank without a previous run (issue 19)
+    with i18n.using("it"):
+        assert "prima esecuzione" in pretty(shares).to_html()
 
     (tmp_path / "kpis.json").write_text(json.dumps({"kpis": {}, "previous_run": None, "headline": {}}))
     shares.assign(share=100 * shares["share"], share_low=100 * shares["share_low"],
