@@ -33,20 +33,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import yaml
 from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .errors import DataError, ParameterError
-from .i18n import _
+from .errors import DataError, DataWarning, ParameterError
+from .i18n import _, format_count
 from .privacy import MIN_GROUP_SIZE, redact_pii, suppress_small
 from .text import distinct, lemmas, reading_languages, sentiment, stop_words, tokens
 
 __all__ = ["Topics", "topics", "theme_taxonomy"]
 
 _COHERENCE_TERMS = 5
+_NMF_ITERATIONS = 1000
 _EXAMPLES = 3          # example texts per topic
 _CANDIDATES = 200      # most typical texts examined for distinct examples
 _TERM = re.compile(r"[^\W\d_]{3,}")   # what the discovered topics count as a term
@@ -181,9 +185,15 @@ def _npmi(binary, top_terms: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-def _nmf(matrix, k: int, random_state: int, n_terms: int):
-    model = NMF(n_components=k, init="nndsvd", random_state=random_state, max_iter=1000)
-    weights = model.fit_transform(matrix)
+def _nmf(matrix, k: int, random_state: int, n_terms: int, *, settled: list | None = None):
+    """NMF weights and top term indices; whether the solver settled within its iterations is appended to *settled*
+    (scikit-learn's ConvergenceWarning is for developers: the page says it in words, see :func:`_discover`)."""
+    model = NMF(n_components=k, init="nndsvd", random_state=random_state, max_iter=_NMF_ITERATIONS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weights = model.fit_transform(matrix)
+    if settled is not None:
+        settled.append(model.n_iter_ < _NMF_ITERATIONS)
     return weights, np.argsort(-model.components_, axis=1)[:, :max(n_terms, _COHERENCE_TERMS)]
 
 
@@ -216,13 +226,19 @@ def _discover(documents: pd.Series, stops: list[str], *, n_topics, max_topics: i
     for k in candidates:
         if k > min(matrix.shape):
             break
-        weights, top = _nmf(matrix, k, random_state, n_terms)
-        fits[k] = (weights, top, _npmi(binary, top[:, :_COHERENCE_TERMS]))
+        settled = []
+        weights, top = _nmf(matrix, k, random_state, n_terms, settled=settled)
+        fits[k] = (weights, top, _npmi(binary, top[:, :_COHERENCE_TERMS]), settled[0])
     if not fits:
         return None
     coherence = pd.Series({k: fit[2] for k, fit in fits.items()}, name="coherence").rename_axis("n_topics")
     k = int(coherence.idxmax())
-    weights, top, _ = fits[k]
+    weights, top, settled = fits[k][0], fits[k][1], fits[k][3]
+    if not settled:
+        warnings.warn(_("The discovered topics come from a model that had not settled after %(n)s iterations, on "
+                        "the %(texts)s texts no theme covers: read their terms as rough.")
+                      % {"n": format_count(_NMF_ITERATIONS), "texts": format_count(matrix.shape[0])},
+                      DataWarning, stacklevel=3)
     stability = _stability(matrix, top, k, n_terms, n_boot, random_state) if n_boot else np.full(k, np.nan)
     labels = np.array([", ".join(vocabulary[row[:3]]) for row in top])
     has_terms = weights.sum(axis=1) > 0

@@ -171,3 +171,20 @@ def test_themes_of_fewer_texts_than_the_smallest_group_are_left_out_with_a_note(
     assert list(found.membership.columns) == list(found.summary["topic"])
     shown = topics(texts, n_topics=2, n_boot=0, min_group_size=1).summary
     assert (shown["n"] < 5).any()
+
+
+def test_a_topic_model_that_did_not_settle_is_a_note_not_a_library_warning(monkeypatch):
+    import sys
+    import warnings
+
+    from cxresearch.errors import DataWarning
+
+    texts = ["Comprei uma cadeira linda para a sala", "Comprei cadeiras lindas para a cozinha",
+             "Cadeira linda, comprei duas", "Comprei mesa e cadeira lindas"] * 3
+    monkeypatch.setattr(sys.modules["cxresearch.topics"], "_NMF_ITERATIONS", 2)   # too few to settle
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        topics(texts, taxonomy=False, scores=np.zeros(12), n_topics=2, min_df=2, n_boot=3, min_group_size=1)
+    assert [(w.category, str(w.message)) for w in caught] == [
+        (DataWarning, "The discovered topics come from a model that had not settled after 2 iterations, on the 12 "
+                      "texts no theme covers: read their terms as rough.")]   # once, and no ConvergenceWarning
