@@ -40,6 +40,8 @@ CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "stage_plan", "ti
 #: What ``stage_plan`` may say about a stage.
 STAGE_PLAN_KEYS = ("goal", "owner")
 CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
+#: The tables the engine path (``cxresearch run/validate --engine``) reads where ``tables:`` says they live.
+ENGINE_TABLES = ("events", "surveys")
 #: How ``tables:`` locates a table: a Parquet path, folder, glob or URI, or a Spark catalog table name.
 TABLE_LOCATION_KEYS = ("path", "table")
 _URI = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -115,7 +117,9 @@ def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
         config.engine = _config_engine(data["engine"], problem)
     config.tables = _config_tables(data.get("tables"), folder, config.engine, problem)
     report.notes.extend(_("tables.%(table)s is read in place by the engine (cxresearch run --engine); the in-memory "
-                          "analyses read the folder's own files only.") % {"table": table} for table in config.tables)
+                          "analyses read the folder's own files only.") % {"table": table} if table in ENGINE_TABLES
+                        else _("tables.%(table)s is not read yet: the engine step reads %(tables)s.") % {
+                            "table": table, "tables": ", ".join(ENGINE_TABLES)} for table in config.tables)
     timezone = str(data.get("timezone") or "UTC")
     try:
         ZoneInfo(timezone)

@@ -26,16 +26,14 @@ import pyarrow.dataset
 from ..errors import DataError, ParameterError, Problem, ValidationReport
 from ..i18n import _
 from ..readers import find_file
-from ..settings import CONFIG_FILE, read_settings, spark_table_only
+from ..settings import CONFIG_FILE, ENGINE_TABLES, read_settings, spark_table_only
 from ..engine import SQL_ENGINES, execute, table_columns, write_parquet
 from . import _literal, _quoted, event_features_query, funnel, gap_parameters, kpi_counts, stage_counts, transitions
 from .checks import check_table
 
-__all__ = ["run_on_engine", "check_on_engine", "table_sources", "NOT_ON_ENGINE", "MANIFEST", "ENGINE_TABLES"]
+__all__ = ["run_on_engine", "check_on_engine", "table_sources", "NOT_ON_ENGINE", "MANIFEST"]
 
 MANIFEST = "engine_run.json"
-#: The tables the engine step reads (the others are small, or used only by what it leaves out).
-ENGINE_TABLES = ("events", "surveys")
 #: Service channels of the event features (cxresearch.features' own).
 _SERVICE_CHANNELS = ("chat", "call_center")
 #: What the engine step leaves out, and why (the manifest and the command say it).
@@ -51,7 +49,7 @@ NOT_ON_ENGINE = {
 
 
 def table_sources(folder: Path, settings, report: ValidationReport, engine: str = "duckdb") -> dict:
-    """Each of :data:`ENGINE_TABLES`' source: its ``tables:`` entry, else the folder's Parquet file.
+    """Each of :data:`~cxresearch.settings.ENGINE_TABLES`' source: its ``tables:`` entry, else the folder's Parquet file.
 
     A table whose only file is CSV is a problem: the engine path reads Parquet.
     """
