@@ -194,7 +194,7 @@ HEADERS = (
     N_("top traits"), N_("underperforming"), N_("barely used"), N_("reason code"), N_("overall minus without"),
     N_("NPS without"), N_("answers"), N_("comments"), N_("answered"),
     N_("flag"), N_("level"), N_("mean channels"), N_("kind"), N_("share of the separation"), N_("stability SD"),
-    N_("min size"), N_("responses"),
+    N_("min size"), N_("responses"), N_("channels"),
 )
 
 
@@ -246,7 +246,8 @@ VALUES = frozenset((
     N_("improved"), N_("worse"), N_("no detectable change"), N_("not enough data"), N_("not identified"),
     N_("passed"), N_("failed"), N_("not testable"), N_("scope"), N_("comparison"), N_("all"), N_("other"), N_("exit"),
     N_("positive"), N_("negative"), N_("neutral"), N_("higher"), N_("lower"),
-    N_("customers"), N_("events"), N_("surveys"), N_("reviews"), N_("interventions"), N_("theme"), N_("discovered")))
+    N_("customers"), N_("events"), N_("surveys"), N_("reviews"), N_("interventions"), N_("theme"), N_("discovered"),
+    N_("channel"), N_("touchpoint"), N_("underperforming"), N_("barely used")))
 #: Metric keys the library writes as values (a ``metric`` column, a driver's column name) and how they read.
 METRIC_VALUES = frozenset({"nps", "csat", "ces", "csat_mean", "exit_rate", "conversion", "sentiment"})
 

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .canonical import arrow_strings, report_values, text_series
+from .columns import value_label
 from .errors import ValidationReport
 from .i18n import _, format_count, format_percent
 from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone, redact_names
@@ -32,7 +33,7 @@ def link_identities(tables: dict, report: ValidationReport) -> None:
             continue
         if customers is None or not {"email", "phone"} & set(customers.columns):
             report.notes.append(_("%(table)s: %(rows)s rows have no customer_id and there is no customers "
-                                  "email/phone to link them by.") % {"table": table, "rows": int(unlinked.sum())})
+                                  "email/phone to link them by.") % {"table": value_label(table), "rows": int(unlinked.sum())})
             continue
         linked = ids.copy()
         for key, normalise in (("email", normalise_email), ("phone", normalise_phone)):
@@ -46,7 +47,7 @@ def link_identities(tables: dict, report: ValidationReport) -> None:
         found = int((unlinked & linked.notna()).sum())
         tables[table] = frame.assign(customer_id=linked)
         report.notes.append(_("%(table)s: linked %(found)s of %(rows)s rows without customer_id to customers by "
-                              "email/phone (%(share)s).") % {"table": table, "found": format_count(found),
+                              "email/phone (%(share)s).") % {"table": value_label(table), "found": format_count(found),
                                                              "rows": format_count(int(unlinked.sum())),
                                                              "share": format_percent(found / unlinked.sum())})
 
@@ -71,13 +72,13 @@ def drop_pii(tables: dict, keep_pii: bool, report: ValidationReport) -> None:
             if changed:
                 tables[table] = tables[table].assign(**{column: part})
                 report.notes.append(_("%(table)s: replaced customers' names written in %(n)s %(column)s(s) "
-                                      "with [name].") % {"table": table, "n": format_count(changed), "column": column})
+                                      "with [name].") % {"table": value_label(table), "n": format_count(changed), "column": column})
     for table, frame in tables.items():
         pii = [c for c in frame.columns if c in PII_COLUMNS]
         if pii:
             tables[table] = frame.drop(columns=pii)
             report.notes.append(_("%(table)s: dropped personal-data column(s) %(columns)s.")
-                                % {"table": table, "columns": ", ".join(pii)})
+                                % {"table": value_label(table), "columns": ", ".join(pii)})
 
 
 def _full_names(frame: pd.DataFrame) -> pd.Series:
@@ -103,7 +104,7 @@ def check_orphans(tables: dict, report: ValidationReport) -> None:
             rows = int(frame["customer_id"].isin(unknown).sum())
             report.warnings.append(_("%(table)s: %(rows)s row(s) of %(ids)s customer id(s) not found in customers; "
                                      "kept, without customer attributes.")
-                                   % {"table": table, "rows": format_count(rows), "ids": format_count(len(unknown))})
+                                   % {"table": value_label(table), "rows": format_count(rows), "ids": format_count(len(unknown))})
 
 
 def check_scopes(tables: dict, config: DatasetSettings, report: ValidationReport, file_name: str) -> None:

@@ -80,3 +80,36 @@ def chart_problems(page) -> list[str]:
 def overflowing(page) -> list[str]:
     """Elements of *page* (and the page itself) whose content spills out of their box."""
     return page.evaluate(_OVERFLOWING)
+
+
+#: What a reader of the page reads: its text (collapsed tables included; quotes from the data, code and
+#: scripts left out), then what each chart writes: titles, ticks, legends, annotations, hover texts; and,
+#: apart, the text of each table cell.
+_READER_TEXT = """() => {
+    const body = document.body.cloneNode(true);
+    body.querySelectorAll("script, style, code, blockquote, .plotly-graph-div").forEach(e => e.remove());
+    const cells = [...body.querySelectorAll("td")].map(cell => cell.textContent);
+    body.querySelectorAll("td").forEach(e => e.remove());
+    const strip = text => String(text).replace(/%\\{[^}]*\\}/g, " ").replace(/<[^>]+>/g, " ");
+    const charts = [...document.querySelectorAll(".plotly-graph-div")].flatMap(chart => {
+        const texts = [...chart.querySelectorAll(".main-svg text")].map(t => t.textContent);
+        for (const trace of chart.data || []) {
+            for (const key of ["name", "hovertemplate", "texttemplate", "hovertext", "text"]) {
+                const value = trace[key];
+                if (typeof value === "string") texts.push(strip(value));
+                else if (Array.isArray(value)) texts.push(...value.filter(v => typeof v === "string").map(strip));
+            }
+            const node = trace.node || {};
+            if (typeof node.hovertemplate === "string") texts.push(strip(node.hovertemplate));
+            if (Array.isArray(node.label)) texts.push(...node.label.map(strip));
+        }
+        return texts;
+    });
+    return {text: [body.textContent, ...charts].join("\\n"), cells: cells};
+}"""
+
+
+def reader_text(page) -> tuple[str, list[str]]:
+    """The text a reader of *page* meets on the page and in its charts, and its table cells (:data:`_READER_TEXT`)."""
+    read = page.evaluate(_READER_TEXT)
+    return read["text"], read["cells"]

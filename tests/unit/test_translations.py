@@ -32,7 +32,8 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
 #: English words of the interface that an Italian page never shows (data values such as touchpoint names may).
 ENGLISH = re.compile(r"\b(the|and|of|with|which|what|where|when|this|that|are|is|not|customers|interval|share|"
                      r"shown|period|generated|notes|true|false|yes|missing|available|table|rows|stage|stages|"
-                     r"run|runs|page|pages|channel|channels|data|quality|summary|"
+                     r"run|runs|page|pages|channel|channels|data|quality|summary|at|from|other|answers|sessions|"
+                     r"reviews|mentioning|starts|better|higher|lower|since|visits|points|rank|moved|"
                      r"awareness|consideration|purchase|service|loyalty|buyers|browsers|frequent|occasional|young|"
                      r"delighted|disappointed|high|low|explorer|jan|feb|apr|may|jun|jul|aug|oct|dec|"
                      r"monday|sunday)\b", re.IGNORECASE)
