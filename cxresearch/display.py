@@ -190,7 +190,7 @@ def _formatter(kind: str, decimals: int):
         "percent": lambda v: format_number(v, decimals=decimals) + "%",
         "count": format_count,
         "number": lambda v: format_number(v, decimals=decimals),
-        "score": _significant, "duration": humanize_duration,
+        "score": i18n.format_significant, "duration": humanize_duration,
         "date": lambda when: format_date(when, format="medium"),
         "p_value": lambda p: "<" + format_number(0.001, decimals=3) if p < 0.001 else format_number(p, decimals=3),
         "flag": lambda v: _("yes") if v else _("no"),
@@ -205,13 +205,6 @@ def _share(value, decimals: int) -> str:
     if 0 < abs(value) < smallest / 2:
         return ("<" if value > 0 else ">-") + format_percent(smallest, decimals=decimals)
     return format_percent(value, decimals=decimals)
-
-
-def _significant(value) -> str:
-    """At most three significant digits with the locale's separators (0.0123, -12.3, 1230)."""
-    from babel.numbers import format_decimal
-
-    return format_decimal(value, format="@##", locale=i18n.number_locale())
 
 
 def card_grid(cards) -> CardGrid:

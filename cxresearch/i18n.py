@@ -40,7 +40,7 @@ from pathlib import Path
 from .errors import ParameterError
 
 __all__ = ["_", "ngettext", "pgettext", "N_", "LANGUAGES", "LANGUAGE_VARIABLE", "get_language", "set_language", "using",
-           "check_language", "elide", "number_locale", "number_symbols", "format_number", "format_count", "format_percent",
+           "check_language", "elide", "number_locale", "number_symbols", "format_number", "format_count", "format_significant", "format_percent",
            "format_date", "format_datetime", "format_period", "format_list", "stage_label", "attribute_label",
            "plotly_locales", "install", "translate_markdown", "translate_notebook", "extract_notebook", "extract_labels"]
 
@@ -257,6 +257,15 @@ def format_number(value, *, decimals: int = 1) -> str:
 def format_count(value) -> str:
     """A whole number with the locale's thousands separators (``12.345`` in Italian)."""
     return format_number(value, decimals=0)
+
+
+def format_significant(value) -> str:
+    """*value* with at most three significant digits and the locale's separators (``31,3``, ``0,944``, ``1230``)."""
+    if _missing(value):
+        return MISSING
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="@##", locale=number_locale())
 
 
 def format_percent(share, *, decimals: int = 1) -> str:

@@ -143,7 +143,8 @@ def _channels(profile: pd.Series) -> tuple:
 def _ratings(profile: pd.Series) -> tuple[tuple, tuple]:
     """Goals and frustrations: their two highest and (other) two lowest touchpoint ratings."""
     ratings = profile[[c for c in profile.index if feature_group(c) == "ratings"]].dropna().sort_values(kind="stable")
-    lines = pd.Series([f"{c.removeprefix('rating_').replace('_', ' ')}: {v:.1f} / 5" for c, v in ratings.items()],
+    lines = pd.Series([f"{c.removeprefix('rating_').replace('_', ' ')}: {format_number(v, decimals=1)} / 5"
+                       for c, v in ratings.items()],
                       index=ratings.index, dtype=object)
     best = ratings.index[::-1][:2]
     worst = [c for c in ratings.index[:2] if c not in best]

@@ -9,7 +9,7 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from cxresearch import load_dataset
+from cxresearch import i18n, load_dataset
 from cxresearch.dataset import CXDataset
 from cxresearch.errors import DataError, ParameterError, SmallGroupWarning
 from cxresearch.features import NoCustomerDataError, persona_basis, persona_sources
@@ -224,6 +224,17 @@ def test_card_data_shows_shares_as_fractions_and_labels_a_mixed_personas_two_voi
     assert len({t.label.split(":")[0] for t in card.traits}) == len(card.traits)  # one trait per attribute
     hidden = persona_card_data(model, 0, min_group_size=10_000)
     assert hidden.suppressed and hidden.name == "Persona 0" and not hidden.traits
+
+
+def test_card_data_reads_in_the_readers_language(blobs):
+    """Attribute names and values in the reader's words and separators: 'età 6,13 (tutti: 1,99)' in Italian."""
+    model = PersonaModel(3, n_bootstrap=3, random_state=0).fit(blobs[0])
+    north = int(model.profiles_["region=north"].idxmax())
+    with i18n.using("it"):
+        italian = [(a.label, a.value, a.overall) for a in persona_card_data(model, north).attributes]
+    english = [(a.label, a.value, a.overall) for a in persona_card_data(model, north).attributes]
+    assert italian == [("età", "6,13", "1,99"), ("regione", "north (100%)", "")]
+    assert english == [("age", "6.13", "1.99"), ("region", "north (100%)", "")]
 
 
 def test_standardised_differences_known_answer():
