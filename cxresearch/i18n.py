@@ -176,8 +176,8 @@ def N_(message: str) -> str:
 
 # ----------------------------------------------------------------------------- articles
 #: Italian articles (alone and joined to a preposition) that elide before a vowel: "il" -> "l'", "dal" -> "dall'".
-_ELIDING = re.compile(r"(?<![\w'’])(il|Il|del|Del|al|Al|dal|Dal|nel|Nel|sul|Sul)[ \u00a0]+"
-                      r"(?=(?P<number>\d{1,3}(?:\.\d{3})+(?!\d)|\d+))")
+_ARTICLE = r"(?<![\w'’])(il|Il|del|Del|al|Al|dal|Dal|nel|Nel|sul|Sul)[ \u00a0]+"
+_ELIDING = re.compile(_ARTICLE + r"(?=(?P<number>\d{1,3}(?:\.\d{3})+(?!\d)|\d+)(?!°))")
 
 
 def _reads_with_a_vowel(integer: int) -> bool:
@@ -203,22 +203,33 @@ def _elided(match: re.Match) -> str:
     return article + "l'"
 
 
+@functools.lru_cache(maxsize=1)
+def _first_of_the_month() -> re.Pattern:
+    """An article before the first day of a month in Italian words ("dal 1 luglio"), read "primo"."""
+    from babel.dates import get_month_names
+
+    months = "|".join(get_month_names("wide", locale="it_IT").values())
+    return re.compile(_ARTICLE + r"1(?= (?:" + months + r")\b)")
+
+
 def elide(text: str) -> str:
     """*text* with the articles before numbers in the form the language in force asks for.
 
     Italian elides "il" and the prepositions joined to it ("del", "al", "dal",
     "nel", "sul") before a number read with a vowel: 1 (uno), 8, 11, 80 to 89,
     800 to 899, 8.000... and 1.000.000 (un milione), but not 1.000 (mille). Only
-    the whole part counts: "l'8,5%", "il 18%". Other languages: *text* unchanged.
+    the whole part counts: "l'8,5%", "il 18%". The first day of a month reads
+    "primo" and is written so: "dal 1° luglio". Other languages: *text* unchanged.
 
     Examples
     --------
     >>> with using("it"):
-    ...     elide("lì termina il 89% delle visite, il 8,5% dal 11 maggio"), elide("il 18% e il 1.000")
-    ("lì termina l'89% delle visite, l'8,5% dall'11 maggio", 'il 18% e il 1.000')
+    ...     elide("lì termina il 89% delle visite, il 8,5% dal 11 maggio"), elide("il 18% dal 1 luglio")
+    ("lì termina l'89% delle visite, l'8,5% dall'11 maggio", 'il 18% dal 1° luglio')
     """
     if get_language() != "it":
         return text
+    text = _first_of_the_month().sub(lambda match: match[0] + "°", text)
     return _ELIDING.sub(_elided, text)
 
 

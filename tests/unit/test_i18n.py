@@ -157,6 +157,7 @@ def test_two_personas_never_read_alike_in_another_order():
     ("lì termina il 89% delle visite", "lì termina l'89% delle visite"),
     ("il 8%, il 11%, il 1%, il 1,5%", "l'8%, l'11%, l'1%, l'1,5%"),
     ("Il 80,5% dal 8 maggio al 11 giugno", "L'80,5% dall'8 maggio all'11 giugno"),
+    ("dal 1 luglio 2025 al 1 agosto, il 1 lug", "dal 1° luglio 2025 al 1° agosto, l'1 lug"),
     ("del 800, nel 8.000, sul 1.000.000", "dell'800, nell'8.000, sull'1.000.000"),
     ("il 18%, il 0,5%, il 1.000, il 180, il 12.345, al 95%, il 2025", "il 18%, il 0,5%, il 1.000, il 180, "
      "il 12.345, al 95%, il 2025"),
