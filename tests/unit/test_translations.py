@@ -93,7 +93,7 @@ def test_an_italian_page_shows_no_english_words(name):
         italian = _visible_text(report.render_page(i18n.translate_notebook(notebook), header=header))
     assert ENGLISH.search(english), "the word list must catch the English page"
     assert not ENGLISH.findall(italian), f"English on the Italian {name} page: {sorted(set(ENGLISH.findall(italian)))}"
-    assert "1 dicembre 2026" in italian
+    assert "dal 1° gennaio 2026 al 1° dicembre 2026" in italian
 
 
 def test_italian_tables_and_sentences_show_no_english_words():
