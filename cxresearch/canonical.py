@@ -159,7 +159,8 @@ def _text(values: pd.Series, *, strip: bool = True, lower: bool = False) -> pd.S
         categories = values.cat.categories
         cleaned = arrow_strings(_text(pd.Series(categories, dtype=categories.dtype), strip=strip, lower=lower))
         codes = values.cat.codes.to_numpy()
-        return text_series(cleaned.take(pa.array(codes, mask=codes < 0)), values.index, name=values.name)
+        spelled = cleaned.combine_chunks().take(pa.array(codes, mask=codes < 0))  # an Array's take: 2x a chunked one's
+        return text_series(pa.chunked_array([spelled]), values.index, name=values.name)
     if not _is_text(values):
         values = values.astype("str").where(values.notna())
     text = arrow_strings(values)

@@ -38,12 +38,14 @@ def link_identities(tables: dict, report: ValidationReport) -> None:
         linked = ids.copy()
         for key, normalise in (("email", normalise_email), ("phone", normalise_phone)):
             if key in frame.columns and key in customers.columns:
-                lookup = pd.Series(customers["customer_id"].to_numpy(),
-                                   index=identity_hash(normalise(customers[key])).to_numpy())
-                lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated(keep=False)]
                 todo = linked.isna()
-                hashes = identity_hash(normalise(frame.loc[todo, key]))
-                linked[todo] = hashes.map(lookup).to_numpy()
+                wanted = normalise(frame.loc[todo, key])
+                known = normalise(customers[key])
+                known = known[known.isin(wanted.dropna().unique())]  # only customers a row can link to get hashed
+                lookup = pd.Series(customers["customer_id"].loc[known.index].to_numpy(),
+                                   index=identity_hash(known).to_numpy())
+                lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated(keep=False)]
+                linked[todo] = identity_hash(wanted).map(lookup).to_numpy()
         found = int((unlinked & linked.notna()).sum())
         tables[table] = frame.assign(customer_id=linked)
         report.notes.append(_("%(table)s: linked %(found)s of %(rows)s rows without customer_id to customers by "

@@ -27,7 +27,7 @@ from .settings import CONFIG_FILE, DatasetSettings
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 
-#: Text columns of a Parquet file with at most this many distinct values in its first row group (channels,
+#: Text columns of a Parquet file with at most this many distinct values in its first rows (channels,
 #: touchpoints, stages, languages...) are read as categories, so that trimming, lower-casing and the missing-value
 #: check run once per distinct value (:func:`cxresearch.canonical.to_canonical`) instead of once per cell.
 FEW_VALUES = 1000
@@ -144,9 +144,9 @@ def _read_parquet(file: Path) -> pd.DataFrame:
     parquet = pq.ParquetFile(file)
     text = [f.name for f in parquet.schema_arrow if pyarrow.types.is_string(f.type) or pyarrow.types.is_large_string(f.type)]
     few = []
-    if text and parquet.metadata.num_row_groups:
-        first = pq.ParquetFile(file, read_dictionary=text).read_row_group(0, columns=text)
-        few = [c for c in text if all(len(chunk.dictionary) <= FEW_VALUES for chunk in first.column(c).chunks)]
+    if text and parquet.metadata.num_rows:
+        first = next(pq.ParquetFile(file, read_dictionary=text).iter_batches(batch_size=1 << 16, columns=text))
+        few = [c for c in text if len(first.column(c).dictionary) <= FEW_VALUES]
     return pq.read_table(file, read_dictionary=few).to_pandas()
 
 
