@@ -50,12 +50,12 @@ def data_words(folder, *, free_text: bool = False) -> set[str]:
 def english_words(page, folder) -> list[str]:
     """English words of the interface on *page*: its text and charts, and each table cell that is not a
     text of the data (quotes, a topic's terms: three words in four or more are words of the data's free texts,
-    the rest being what redaction and stemming write, "[email]", "material")."""
+    the rest being what stemming writes, "material"; redaction's placeholders do not count)."""
     text, cells = reader_text(page)
     quoted = data_words(folder, free_text=True)
 
     def from_the_data(cell: str) -> bool:
-        words = re.findall(r"[^\W\d_]+", cell.lower())
+        words = re.findall(r"[^\W\d_]+", re.sub(r"\[\w+\]", " ", cell.lower()))   # redaction's "[email]" aside
         return bool(words) and sum(word in quoted for word in words) >= 0.75 * len(words)
 
     text += "\n" + "\n".join(cell for cell in cells if not from_the_data(cell))
