@@ -15,10 +15,11 @@ import pandas as pd
 
 from .canvas import evidence_level
 from .columns import value_label
-from .i18n import N_, _, format_count, format_number, format_percent, stage_label
+from .display import metric_change, metric_value
+from .i18n import N_, _, format_count, format_percent, stage_label
 from .intervention_evidence import METRICS
 from .privacy import MIN_GROUP_SIZE
-from .summary import KPI_LABELS, MEAN_KPIS, PERCENT_KPIS, REVIEW_KPIS, Summary
+from .summary import KPI_LABELS, MEAN_KPIS, REVIEW_KPIS, Summary
 from .templating import HTMLFragment, render_template
 
 __all__ = ["Finding", "Action", "headline_findings", "changes_since", "top_actions", "first_screen"]
@@ -60,13 +61,14 @@ def _short(key: str) -> str:
     return _(KPI_LABELS[key]).split(" (")[0]
 
 
-def _kpi_number(key: str, value: float) -> str:
-    """A KPI or a change of it: means (CES 1-7, review stars 1-5) with one decimal, NPS and percentages whole."""
-    return format_number(value, decimals=1 if key in MEAN_KPIS else 0)
+def _decimals(key: str) -> int:
+    """Decimals a KPI reads with: means (CES 1-7, review stars 1-5) one, NPS (points) and shares (percentages)
+    none."""
+    return 1 if key in MEAN_KPIS else 0
 
 
 def _kpi_value(key: str, value: float) -> str:
-    return _kpi_number(key, value) + ("%" if key in PERCENT_KPIS else "")
+    return metric_value(key, value, decimals=_decimals(key))
 
 
 def _kpi_findings(summary: Summary) -> list[Finding]:
@@ -85,7 +87,7 @@ def _kpi_findings(summary: Summary) -> list[Finding]:
                 direction = "up" if change["diff"] > 0 else "down"
                 good = direction == "up"          # higher NPS, CSAT and CES (ease) are better
                 text += _(", %(diff)s since the previous run") % {
-                    "diff": ("+" if change["diff"] > 0 else "") + _kpi_number(key, change["diff"])}
+                    "diff": metric_change(key, change["diff"], decimals=_decimals(key), words=True)}
             else:
                 direction = "steady"
                 text += _(", steady since the previous run (the change is within noise)")
@@ -101,11 +103,11 @@ def _stage_finding(summary: Summary) -> list[Finding]:
     ranked = stages.dropna(subset=["csat"]).sort_values(["csat", "stage"])
     worst, best = ranked.iloc[0], ranked.iloc[-1]
     text = _("%(stage)s is the least satisfying stage: CSAT %(csat)s, against %(best)s at %(best_stage)s") % {
-        "stage": stage_label(worst["stage"]).capitalize(), "csat": format_percent(worst["csat"] / 100, decimals=0),
-        "best": format_percent(best["csat"] / 100, decimals=0), "best_stage": stage_label(best["stage"])}
+        "stage": stage_label(worst["stage"]).capitalize(), "csat": format_percent(worst["csat"], decimals=0),
+        "best": format_percent(best["csat"], decimals=0), "best_stage": stage_label(best["stage"])}
     interval = _("95%% interval %(low)s to %(high)s, %(n)s answers") % {
-        "low": format_percent(worst["csat_low"] / 100, decimals=0),
-        "high": format_percent(worst["csat_high"] / 100, decimals=0), "n": format_count(worst["surveys"])}
+        "low": format_percent(worst["csat_low"], decimals=0),
+        "high": format_percent(worst["csat_high"], decimals=0), "n": format_count(worst["surveys"])}
     below = worst["csat_high"] < best["csat_low"]
     return [Finding(text=text, direction="down" if below else "steady", good=False if below else None,
                     interval=interval, n=int(worst["surveys"]))]
@@ -120,9 +122,9 @@ def _persona_finding(summary: Summary) -> list[Finding]:
     moved = shown.dropna(subset=["share_change"])
     if len(moved) and (moved["share_change"].abs() >= 0.01).any():   # a point or more
         row = moved.loc[moved["share_change"].abs().idxmax()]
-        text = _("%(name)s: %(share)s of customers, %(change)s points since the previous run") % {
+        text = _("%(name)s: %(share)s of customers, %(change)s since the previous run") % {
             "name": row["name"], "share": format_percent(row["share"], decimals=0),
-            "change": ("+" if row["share_change"] > 0 else "") + format_number(100 * row["share_change"], decimals=0)}
+            "change": metric_change("share", row["share_change"], decimals=0, words=True)}
         direction = "up" if row["share_change"] > 0 else "down"
     elif len(shown):
         row = shown.sort_values(["share", "name"], ascending=[False, True]).iloc[0]
@@ -151,8 +153,8 @@ def _csat_words(row) -> str:
     if pd.isna(row.get("csat")):
         return _("no CSAT answers there; %(n)s customers") % {"n": format_count(row["customers"])}
     return _("CSAT %(csat)s, 95%% interval %(low)s to %(high)s, %(n)s answers") % {
-        "csat": format_percent(row["csat"] / 100, decimals=0), "low": format_percent(row["csat_low"] / 100, decimals=0),
-        "high": format_percent(row["csat_high"] / 100, decimals=0), "n": format_count(row["surveys"])}
+        "csat": format_percent(row["csat"], decimals=0), "low": format_percent(row["csat_low"], decimals=0),
+        "high": format_percent(row["csat_high"], decimals=0), "n": format_count(row["surveys"])}
 
 
 def headline_findings(summary: Summary, *, top: int = FINDINGS) -> list[Finding]:
@@ -171,8 +173,10 @@ def changes_since(summary: Summary) -> list[str]:
             lines.append(_("%(kpi)s moved from %(before)s to %(after)s (95%% interval of the change %(low)s to "
                            "%(high)s)") % {"kpi": _short(row.kpi), "before": _kpi_value(row.kpi, row.before),
                                            "after": _kpi_value(row.kpi, row.after),
-                                           "low": _kpi_number(row.kpi, row.low),
-                                           "high": _kpi_number(row.kpi, row.high)})
+                                           "low": metric_change(row.kpi, row.low, decimals=_decimals(row.kpi),
+                                                                unit=False),
+                                           "high": metric_change(row.kpi, row.high, decimals=_decimals(row.kpi),
+                                                                 words=True)})
     for status, sentence in (("new", N_("New persona: %(name)s.")), ("vanished", N_("Vanished persona: %(name)s."))):
         lines += [_(sentence) % {"name": name}
                   for name in summary.persona_shares.loc[summary.persona_shares["status"] == status, "name"]]

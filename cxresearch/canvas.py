@@ -29,6 +29,7 @@ import pandas as pd
 
 from .capabilities import available
 from .errors import DataError, ParameterError, SmallGroupWarning
+from .display import metric_value
 from .i18n import N_, _, format_count, format_number, format_percent
 from .journeys import JourneyMap, journey_map
 from .privacy import MIN_GROUP_SIZE, redact_pii
@@ -451,8 +452,8 @@ def _pain_cells(journey: JourneyMap, answers: pd.DataFrame, topics, level) -> di
             evidence = [_("exits %(share)s") % {"share": _percent(row.exit_rate)}]
             if pd.notna(row.csat):
                 evidence.append(_("CSAT %(csat)s (%(low)s-%(high)s, n=%(n)s)") % {
-                    "csat": _percent(row.csat / 100), "low": format_number(row.csat_low, decimals=0),
-                    "high": format_number(row.csat_high, decimals=0), "n": format_count(row.surveys)})
+                    "csat": _percent(row.csat), "low": _percent(row.csat_low), "high": _percent(row.csat_high),
+                    "n": format_count(row.surveys)})
             items.append(f"{row.name}: " + ", ".join(evidence))
         stage_themes = themes.loc[themes["stage"] == stage].head(2)
         if len(stage_themes):
@@ -549,18 +550,17 @@ def _kpi_cells(answers: pd.DataFrame, level, min_group_size: int) -> dict:
         warnings.simplefilter("ignore", SmallGroupWarning)
         table = kpi_summary(answers.astype({"stage": str}), by=["stage"], metrics=metrics,
                             min_group_size=min_group_size)
-    labels = {"nps": ("NPS", ""), "csat": ("CSAT", "%"), "ces": ("CES", "")}
+    labels = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
     cells = {}
     for stage, rows in table.groupby("stage", sort=False):
         rows = rows.dropna(subset=["value"])
         items = []
         for r in rows.itertuples():
             decimals = 1 if r.metric == "ces" else 0
-            label, unit = labels[r.metric]
             items.append(_("%(kpi)s %(value)s (%(low)s to %(high)s), n=%(n)s") % {
-                "kpi": label, "value": format_number(r.value, decimals=decimals) + unit,
-                "low": format_number(r.low, decimals=decimals), "high": format_number(r.high, decimals=decimals),
-                "n": format_count(r.n)})
+                "kpi": labels[r.metric], "value": metric_value(r.metric, r.value, decimals=decimals),
+                "low": metric_value(r.metric, r.low, decimals=decimals),
+                "high": metric_value(r.metric, r.high, decimals=decimals), "n": format_count(r.n)})
         cells[stage] = _cell(items, rows["n"].min() if len(rows) else 0, "answers", level)
     return cells
 

@@ -45,14 +45,15 @@ class Attribute:
 
 @dataclass(frozen=True)
 class Kpi:
-    """A KPI of the persona with its interval and the answers behind it; *unit* is ``"%"`` or ``""``."""
+    """A KPI of the persona with its interval and the answers behind it, in the unit of *metric* (a key of
+    :data:`cxresearch.columns.METRIC_UNITS`: ``"csat"`` a share of 1, ``"nps"`` points)."""
 
     label: str
     value: float
     low: float
     high: float
     n: int
-    unit: str = ""
+    metric: str = ""
 
 
 @dataclass(frozen=True)

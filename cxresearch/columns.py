@@ -5,9 +5,11 @@ One home for both, so tables are formatted from declarations, never from guesses
 * :data:`KINDS` lists the ways a column reads (a fraction of 1 as a percentage, a count, a duration...).
 * :data:`TABLES` declares, next to the name of each table the library returns, the kind of each of its
   columns. A column name is one quantity in one unit across the library (``share``, ``reach`` and every
-  rate are fractions of 1; ``csat`` is the top-2-box KPI in percent, like NPS in points), so the
-  declarations merge into :data:`COLUMN_KINDS`; a test checks that every column of every table is
+  rate are fractions of 1, ``csat`` the top-2-box share too; NPS is a score from -100 to 100, not a
+  share), so the declarations merge into :data:`COLUMN_KINDS`; a test checks that every column of every table is
   declared and that no name is declared with two kinds.
+* :data:`METRIC_UNITS` gives each KPI or metric key its unit: a value in a column of kind ``metric``
+  (``value`` of a KPI table, ``before`` of an intervention) reads in the unit of its row's metric.
 * :func:`column_label` and :func:`value_label` say how the library's names read in the language in
   force: exact names from :data:`LABELS`, name patterns from :data:`PATTERNS` (``rating_delivery`` ->
   "Rating: delivery"), other names in their words with acronyms in capitals, all through the catalogs.
@@ -19,13 +21,15 @@ from __future__ import annotations
 
 from .i18n import N_, _, stage_label
 
-__all__ = ["KINDS", "TABLES", "COLUMN_KINDS", "NUMERIC_KINDS", "DETAILS", "BARE_BOUNDS", "LABELS", "PATTERNS", "HEADERS", "column_label", "header",
+__all__ = ["KINDS", "TABLES", "COLUMN_KINDS", "NUMERIC_KINDS", "METRIC_KINDS", "METRIC_UNITS", "DETAILS", "BARE_BOUNDS", "LABELS", "PATTERNS", "HEADERS", "column_label", "header",
            "value_label", "kinds_of"]
 
 #: How each kind of column reads.
 KINDS = {
     "share": "a fraction of 1 shown as a percentage (0.756 -> 75.6%)",
     "percent": "already a percentage (84.2 -> 84.2%)",
+    "metric": "in the unit of the row's metric (METRIC_UNITS): a share as a percentage, NPS in points, a mean",
+    "metric_change": "a change in the unit of the row's metric: percentage points, NPS points, a mean's units",
     "count": "a whole number with thousands separators",
     "number": "a number with the table's decimals",
     "score": "at most three significant digits (0.0123, 0.188, -12.3)",
@@ -37,7 +41,16 @@ KINDS = {
     "text": "as it is (the library's category values in the reader's language)",
 }
 #: Kinds that format numbers (shown right-aligned; a column of another dtype reads by its dtype instead).
-NUMERIC_KINDS = frozenset({"share", "percent", "count", "number", "score", "p_value"})
+NUMERIC_KINDS = frozenset({"share", "percent", "count", "number", "score", "p_value", "metric", "metric_change"})
+#: Kinds read in the unit of their row's metric, from the table's ``metric`` (or ``kpi``) column.
+METRIC_KINDS = frozenset({"metric", "metric_change"})
+#: Metric key -> its unit: ``"share"`` (a fraction of 1, shown as a percentage, its changes in percentage
+#: points), ``"points"`` (NPS: a score from -100 to 100, the promoters' minus the detractors' percentage, not a
+#: share), ``"mean"`` (a mean answer on its scale, or a mean sentiment score).
+METRIC_UNITS = {"nps": "points", "csat": "share", "csat_top2box": "share", "exit_rate": "share",
+                "conversion": "share", "csat_mean": "mean", "ces": "mean", "sentiment": "mean",
+                # the summary's review KPIs (4-5 stars, mean stars) and the names of their saved estimates
+                "rating": "share", "review_top2box": "share", "rating_mean": "mean", "review_mean": "mean"}
 
 
 def _with_interval(column: str, kind: str) -> dict[str, str]:
@@ -45,15 +58,15 @@ def _with_interval(column: str, kind: str) -> dict[str, str]:
     return {column: kind, f"{column}_low": kind, f"{column}_high": kind}
 
 
-_CSAT = {"surveys": "count", **_with_interval("csat", "percent"), **_with_interval("csat_mean", "number")}
-_KPI = {"metric": "text", **_with_interval("value", "number"), "low": "number", "high": "number", "se": "number",
+_CSAT = {"surveys": "count", **_with_interval("csat", "share"), **_with_interval("csat_mean", "number")}
+_KPI = {"metric": "text", **_with_interval("value", "metric"), "low": "metric", "high": "metric", "se": "metric",
         "n": "count", "respondents": "count", "n_effective": "number", "design_effect": "number",
         "low_base": "flag", "top_share": "share", "bottom_share": "share", "df": "number", "weight_total": "number"}
 _PAIN_POINTS = {"persona": "text", "name": "text", "stage": "text", "touchpoint": "text", "customers": "count",
                 "reach": "share", "exit_rate": "share", "excess_exit_rate": "share",
                 "excess_dissatisfaction": "share", "impact": "score", "negative_topics": "list", **_CSAT}
-_EFFECT = {"before": "number", "after": "number", "before_n": "count", "after_n": "count",
-           **_with_interval("change", "number"), "change_p_value": "p_value"}
+_EFFECT = {"before": "metric", "after": "metric", "before_n": "count", "after_n": "count",
+           **_with_interval("change", "metric_change"), "change_p_value": "p_value"}
 
 #: Table -> its columns' kinds, for every table the library returns (see the module docstring).
 TABLES: dict[str, dict[str, str]] = {
@@ -78,8 +91,8 @@ TABLES: dict[str, dict[str, str]] = {
                       "mean_channels": "number"},
     "channel switching": {"from_channel": "text", "to_channel": "text", "count": "count", "customers": "count"},
     # stats.kpi_summary, voice.kpi_table and the summary's KPI table
-    "KPIs": {**_KPI, "kpi": "text", "KPI": "text", "label": "text", "responses": "count", "change": "number",
-             "before": "number", "after": "number", "diff": "number", "p_value": "p_value", "significant": "flag",
+    "KPIs": {**_KPI, "kpi": "text", "KPI": "text", "label": "text", "responses": "count", "change": "metric_change",
+             "before": "metric", "after": "metric", "diff": "metric_change", "p_value": "p_value", "significant": "flag",
              "note": "text", "channel": "text", "touchpoint": "text", "period": "date"},
     # voice.key_drivers, topics, topic_impact
     "key drivers": {"driver": "text", **_with_interval("importance", "share"), "signed_importance": "share",
@@ -90,12 +103,12 @@ TABLES: dict[str, dict[str, str]] = {
                "languages": "text", "sentiment": "score", "positive": "share", "negative": "share",
                "stability": "score", "examples": "list"},
     "topic impact": {"topic": "text", "n": "count", "share": "share", "nps": "number", "nps_without": "number",
-                     "impact": "score", "low": "number", "high": "number", "p_value": "p_value",
+                     "impact": "score", "low": "metric", "high": "metric", "p_value": "p_value",
                      "q_value": "p_value", "significant": "flag"},
     # personas.PersonaModel and the summary's persona shares
     "personas": {"name": "text", "size": "count", "share": "share", "stability": "score", "unstable": "flag",
                  "distinctiveness": "score", "top_traits": "text", "channels": "text", "suppressed": "flag",
-                 **_with_interval("nps", "number"), "nps_n": "count", **_with_interval("csat", "percent"),
+                 **_with_interval("nps", "number"), "nps_n": "count", **_with_interval("csat", "share"),
                  "csat_n": "count"},
     "persona selection": {"k": "count", "silhouette": "score", "stability": "score", "stability_sd": "score",
                           "min_stability": "score", "min_size": "count", "top_variable": "text",
@@ -109,19 +122,22 @@ TABLES: dict[str, dict[str, str]] = {
                              "scope_kind": "text", "metric": "text", "better": "text", "before_start": "date",
                              "start": "date", "after_end": "date", **_EFFECT,
                              **{f"comparison_{name}": kind for name, kind in _EFFECT.items()},
-                             "customers": "count", **_with_interval("did", "number"), "did_se": "number",
-                             "did_p_value": "p_value", "did_p_adjusted": "p_value", "mde": "number",
+                             "customers": "count", **_with_interval("did", "metric_change"),
+                             "did_se": "metric_change", "did_p_value": "p_value", "did_p_adjusted": "p_value",
+                             "mde": "metric_change",
                              "pretrend_p_value": "p_value", "pretrend": "text", "verdict": "text",
                              "previous_verdict": "text"},
     "event study": {"intervention_id": "text", "metric": "text", "bin": "count", "bin_start": "date",
-                    "scope_n": "count", "comparison_n": "count", "gap": "number", **_with_interval("effect", "number")},
+                    "scope_n": "count", "comparison_n": "count", "gap": "metric_change",
+                    **_with_interval("effect", "metric_change")},
     # capabilities.supported and the summary's analyses not computed
     "analyses": {"key": "text", "analysis": "text", "available": "flag", "missing": "text", "why": "text"},
 }
 
 
-#: Estimation details the compact view of a table leaves out (:func:`cxresearch.display.pretty`).
-DETAILS = frozenset({"se", "df", "n_effective", "design_effect", "weight_total", "did_se", "bottom_share"})
+#: Estimation details the compact view of a table leaves out (:func:`cxresearch.display.pretty`), and the
+#: ``kpi`` key beside the ``KPI`` label of the summary's KPI table (the key says in which unit a row reads).
+DETAILS = frozenset({"se", "df", "n_effective", "design_effect", "weight_total", "did_se", "bottom_share", "kpi"})
 #: Estimates whose interval bounds are the columns ``low`` and ``high`` (a KPI's value, a topic's impact);
 #: any other column's bounds are ``<column>_low`` and ``<column>_high``.
 BARE_BOUNDS = frozenset({"value", "impact"})
@@ -244,6 +260,7 @@ VALUES = frozenset((
     N_("fix first"), N_("keep up"), N_("low priority"), N_("possible overkill"),
     N_("kept"), N_("new"), N_("vanished"), N_("first run"),
     N_("improved"), N_("worse"), N_("no detectable change"), N_("not enough data"), N_("not identified"),
+    N_("too few answers to tell"), N_("too few sessions to tell"),
     N_("passed"), N_("failed"), N_("not testable"), N_("scope"), N_("comparison"), N_("all"), N_("other"), N_("exit"),
     N_("positive"), N_("negative"), N_("neutral"), N_("higher"), N_("lower"),
     N_("customers"), N_("events"), N_("surveys"), N_("reviews"), N_("interventions"), N_("theme"), N_("discovered"),

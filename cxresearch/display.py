@@ -25,10 +25,12 @@ from pandas.io.formats.style import Styler
 
 from . import i18n
 from .errors import ParameterError
-from .columns import BARE_BOUNDS, COLUMN_KINDS, DETAILS, KINDS, NUMERIC_KINDS, column_label, header, value_label
+from .columns import (BARE_BOUNDS, COLUMN_KINDS, DETAILS, KINDS, METRIC_KINDS, METRIC_UNITS, NUMERIC_KINDS,
+                      column_label, header, value_label)
 from .i18n import _, format_count, format_date, format_number, format_percent
 
-__all__ = ["pretty", "humanize_duration", "card_grid", "column_label", "header", "value_label"]
+__all__ = ["pretty", "humanize_duration", "metric_value", "metric_change", "card_grid", "column_label", "header",
+           "value_label"]
 
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                 autoescape=True)
@@ -60,6 +62,57 @@ def humanize_duration(value) -> str:
             break
     parts = [(amount, unit) for amount, unit in parts if amount] or [(0, units[-1][0])]
     return " ".join(unit % {"n": format_count(amount)} for amount, unit in parts)
+
+
+def metric_value(metric: str, value, *, decimals: int = 1) -> str:
+    """A value of *metric* in its unit (:data:`cxresearch.columns.METRIC_UNITS`), in the language in force.
+
+    Examples
+    --------
+    >>> metric_value("csat", 0.842), metric_value("nps", 12.34), metric_value("ces", 5.123, decimals=2)
+    ('84.2%', '12.3', '5.12')
+
+    A share outside -1..1 is a percentage an earlier version saved: it reads as the number it is.
+
+    >>> metric_value("csat", 84.2)
+    '84.2'
+    """
+    if METRIC_UNITS.get(metric, metric) == "share" and not pd.isna(value) and -1 <= value <= 1:
+        return _share(value, decimals)
+    return format_number(value, decimals=decimals)
+
+
+def metric_change(metric: str, value, *, decimals: int = 1, words: bool = False, signed: bool = True,
+                  unit: bool = True) -> str:
+    """A change of *metric* with its sign and unit: percentage points for shares, NPS points for NPS.
+
+    *metric* is a metric key or a unit of :data:`cxresearch.columns.METRIC_UNITS` (``"share"`` for a change of a
+    share of customers).
+    *words* spells the unit out, for sentences; without, it is abbreviated, for tables; *signed* False
+    leaves the sign out (a margin written after "±"); *unit* False leaves the unit out (the first bound of
+    "-12 to -2 NPS points").
+
+    Examples
+    --------
+    >>> metric_change("csat", 0.041), metric_change("nps", 3.21, words=True), metric_change("ces", -0.123, decimals=2)
+    ('+4.1 pp', '+3.2 NPS points', '-0.12')
+    >>> with i18n.using("it"):
+    ...     metric_change("csat", 0.041, words=True), metric_change("nps", 70, signed=False)
+    ('+4,1 punti percentuali', '70,0 pt')
+    """
+    if pd.isna(value):
+        return i18n.MISSING
+    kind = METRIC_UNITS.get(metric, metric)
+    number = format_number(abs(value) * (100 if kind == "share" else 1), decimals=decimals)
+    if signed:
+        number = ("-" if value < 0 and number.strip("0,.") else "+") + number
+    if not unit:
+        return number
+    if kind == "share":
+        return (_("%(value)s percentage points") if words else _("%(value)s pp")) % {"value": number}
+    if kind == "points":
+        return (_("%(value)s NPS points") if words else _("%(value)s pt")) % {"value": number}
+    return number
 
 
 def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None, compact: bool = True) -> Styler:
@@ -104,6 +157,7 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None,
     shown = table.reset_index() if any(name is not None for name in table.index.names) else table
     column_kinds = {column: _kind(shown[column], declared.get(str(column))) for column in shown.columns}
     formats = {column: _formatter(kind, decimals) for column, kind in column_kinds.items()}
+    shown = _in_metric_units(shown, column_kinds, formats, decimals)
     headers = {column: header(column) for column in shown.columns}
     if compact:
         shown = _compact(shown, column_kinds, formats, headers)
@@ -124,6 +178,23 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None,
             .set_table_attributes('style="display:block;max-width:100%;overflow-x:auto"'))
 
 
+def _in_metric_units(shown: pd.DataFrame, kinds: dict, formats: dict, decimals: int) -> pd.DataFrame:
+    """*shown* with its columns of a metric kind written in the unit of each row's metric (the ``metric`` or
+    ``kpi`` column); without such a column they read as numbers. *formats* is updated."""
+    key = next((column for column in ("metric", "kpi") if column in shown.columns), None)
+    columns = [column for column, kind in kinds.items() if kind in METRIC_KINDS]
+    if key is None or not columns:
+        return shown
+    shown = shown.copy()
+    for column in columns:
+        write = metric_value if kinds[column] == "metric" else metric_change
+        shown[column] = pd.Series([value if pd.isna(value) else write(str(metric), value, decimals=decimals)
+                                   for metric, value in zip(shown[key], shown[column])], index=shown.index,
+                                  dtype=object)
+        formats[column] = str
+    return shown
+
+
 def _compact(shown: pd.DataFrame, kinds: dict, formats: dict, headers: dict) -> pd.DataFrame:
     """*shown* without its detail columns, each number with interval bounds as one column of text.
 
@@ -137,12 +208,18 @@ def _compact(shown: pd.DataFrame, kinds: dict, formats: dict, headers: dict) -> 
             continue
         write = formats[column]
         shown[column] = [i18n.MISSING if pd.isna(value) else write(value) if pd.isna(low) or pd.isna(high)
-                         else f"{write(value)} ({write(low).removesuffix('%')}–{write(high)})"
+                         else f"{write(value)} ({_without_unit(write(low), write(high))}–{write(high)})"
                          for value, low, high in zip(shown[column], shown[bounds[0]], shown[bounds[1]])]
         shown = shown.drop(columns=bounds)
         formats[column] = str
         headers[column] = _("%(column)s (interval)") % {"column": headers[column]}
     return shown
+
+
+def _without_unit(low: str, high: str) -> str:
+    """*low* without the unit *high* ends with ("80.1" of "80.1%" before "88.0%"; "+1.0" of "+1.0 pp")."""
+    unit = high[len(high.rstrip("%abcdefghijklmnopqrstuvwxyz. ")):]
+    return low.removesuffix(unit) if unit else low
 
 
 #: Kinds shown right-aligned, so digits line up.
@@ -190,6 +267,8 @@ def _formatter(kind: str, decimals: int):
         "percent": lambda v: format_number(v, decimals=decimals) + "%",
         "count": format_count,
         "number": lambda v: format_number(v, decimals=decimals),
+        "metric": lambda v: format_number(v, decimals=decimals),
+        "metric_change": lambda v: format_number(v, decimals=decimals),
         "score": i18n.format_significant, "duration": humanize_duration,
         "date": lambda when: format_date(when, format="medium"),
         "p_value": lambda p: "<" + format_number(0.001, decimals=3) if p < 0.001 else format_number(p, decimals=3),

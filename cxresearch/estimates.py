@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, fields
 import pandas as pd
 
 from ._checks import check_choice
+from .columns import METRIC_UNITS
 from .errors import ParameterError
 from .kpis import KPI_METRICS, kpi_differences, kpi_summary
 
@@ -87,15 +88,28 @@ class Estimate:
 
     @classmethod
     def from_dict(cls, values: dict) -> Estimate:
-        """Estimate from :meth:`to_dict` output (fields unknown to this version are ignored)."""
+        """Estimate from :meth:`to_dict` output (fields unknown to this version are ignored).
+
+        Runs of earlier versions saved the CSAT top-2-box in percent (0-100): read back as a share of 1.
+
+        Examples
+        --------
+        >>> Estimate.from_dict({"value": 82.0, "low": 80.0, "high": 84.0, "n": 900, "metric": "csat_top2box"}).value
+        0.82
+        """
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in names})
+        values = {k: v for k, v in values.items() if k in names}
+        if METRIC_UNITS.get(values.get("metric")) == "share" and values.get("value") is not None and \
+                abs(values["value"]) > 1:
+            values.update({k: values[k] / 100 for k in ("value", "low", "high", "se") if values.get(k) is not None})
+        return cls(**values)
 
     def __str__(self) -> str:
         if self.n == 0:
             return f"{self.metric or 'estimate'}: no data"
-        return (f"{self.metric or 'estimate'} {self.value:.1f} "
-                f"({self.level:.0%} CI {self.low:.1f} to {self.high:.1f}, n={self.n})")
+        spec = ".1%" if METRIC_UNITS.get(self.metric) == "share" else ".1f"
+        return (f"{self.metric or 'estimate'} {self.value:{spec}} "
+                f"({self.level:.0%} CI {self.low:{spec}} to {self.high:{spec}}, n={self.n})")
 
 
 @dataclass(frozen=True)
@@ -160,7 +174,7 @@ def csat(scores, *, measure: str = "top2box", level: float = 0.95) -> Estimate:
     Parameters
     ----------
     measure : {"top2box", "mean"}
-        ``"top2box"``: percent of 4 and 5 answers, Wilson interval (the usual CSAT);
+        ``"top2box"``: share (0-1) of 4 and 5 answers, Wilson interval (the usual CSAT);
         ``"mean"``: mean score with a t interval.
     """
     check_choice("measure", measure, ("top2box", "mean"))

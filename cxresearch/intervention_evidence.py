@@ -27,18 +27,21 @@ class Metric(NamedTuple):
     """How a metric is observed and judged."""
 
     source: str     # "surveys", "sessions" or "reviews"
-    estimate: str   # "share" (percent, Wilson), "nps" or "mean" (t interval)
+    estimate: str   # "share" (a fraction of 1, Wilson), "nps" (points) or "mean" (t interval)
     better: str     # "higher" or "lower"
     label: str
+    large: float    # a large change of the metric: a sample that detects only larger ones cannot tell
 
-#: Metrics measured for each intervention.
+
+#: Metrics measured for each intervention; ``large`` in the metric's unit (shares in fractions of 1: 0.2 is 20
+#: percentage points; NPS in points; means on their scale): a change few interventions reach.
 METRICS = {
-    "csat": Metric("surveys", "share", "higher", N_("CSAT (% of 4-5 answers)")),
-    "csat_mean": Metric("surveys", "mean", "higher", N_("CSAT mean (1-5)")),
-    "nps": Metric("surveys", "nps", "higher", "NPS"),
-    "exit_rate": Metric("sessions", "share", "lower", N_("exit rate (% of sessions)")),
-    "conversion": Metric("sessions", "share", "higher", N_("conversion to a later stage (% of sessions)")),
-    "sentiment": Metric("reviews", "mean", "higher", N_("review sentiment (-1..1)")),
+    "csat": Metric("surveys", "share", "higher", N_("CSAT (% of 4-5 answers)"), 0.2),
+    "csat_mean": Metric("surveys", "mean", "higher", N_("CSAT mean (1-5)"), 0.5),
+    "nps": Metric("surveys", "nps", "higher", "NPS", 25.0),
+    "exit_rate": Metric("sessions", "share", "lower", N_("exit rate (% of sessions)"), 0.2),
+    "conversion": Metric("sessions", "share", "higher", N_("conversion to a later stage (% of sessions)"), 0.2),
+    "sentiment": Metric("reviews", "mean", "higher", N_("review sentiment (-1..1)"), 0.3),
 }
 KINDS = ("touchpoint", "channel", "stage")
 #: What the comparison of a scope of each kind is, for legends (translate with ``_`` where shown).

@@ -27,10 +27,11 @@ attribution
     Each observation falls in the window of its own time; a session counts at
     the time of its first event in the scope.
 metrics
-    ``csat``: percent of CSAT answers of 4 or 5; ``csat_mean``: their mean
-    (1-5, more sensitive in small windows). ``nps``: NPS of the answers.
-    ``exit_rate``: percent of the sessions touching the scope whose last event
-    is in the scope (lower is better). ``conversion``: percent of the sessions
+    ``csat``: share (a fraction of 1) of CSAT answers of 4 or 5; ``csat_mean``:
+    their mean (1-5, more sensitive in small windows). ``nps``: NPS of the
+    answers, in points (-100..100). ``exit_rate``: share of the sessions
+    touching the scope whose last event is in the scope (lower is better).
+    ``conversion``: share of the sessions
     touching the scope at a stage with a next stage that reach a later stage
     after their first event in the scope. ``sentiment``: mean sentiment
     (-1..1, :func:`cxresearch.text.sentiment`) of the reviews mentioning the scope.
@@ -66,14 +67,20 @@ multiplicity
 minimum detectable effect
     ``mde = (z_(1 - alpha/2) + z_0.80) * SE``: the smallest true
     difference-in-differences this sample would detect with 80 % power at the
-    uncorrected level, stated beside "no detectable change".
+    uncorrected level, stated beside "no detectable change". Changes of shares
+    are in fractions of 1 (0.05 is 5 percentage points), of NPS in NPS points.
 verdict
     "not enough data" when one of the four groups has fewer than
     ``min_group_size`` observations (its numbers are then suppressed) or the
     SE cannot be computed; "not identified" when the pre-trend check failed
     (the difference-in-differences cannot be read as the intervention's
     effect); "improved" or "worse" when the corrected p-value is below
-    1 - level (in the metric's better direction or against it); else "no
+    1 - level (in the metric's better direction or against it); "too few
+    answers to tell" (sessions, for the session metrics) when nothing was
+    detected and ``mde`` exceeds what would be a large change of the metric
+    (``large`` of :data:`~cxresearch.intervention_evidence.METRICS`: 20
+    percentage points of a share, 25 NPS points, half a point of CSAT mean,
+    0.3 of sentiment): even a large effect could go unseen; else "no
     detectable change", which means no effect larger than about ``mde`` rather
     than no effect.
 """
@@ -104,7 +111,8 @@ __all__ = ["METRICS", "VERDICTS", "intervention_effects", "event_study", "interv
 
 
 #: Possible verdicts, best first.
-VERDICTS = ("improved", "no detectable change", "worse", "not identified", "not enough data")
+VERDICTS = ("improved", "no detectable change", "worse", "too few answers to tell", "too few sessions to tell",
+            "not identified", "not enough data")
 #: Power at which the minimum detectable effect is stated.
 POWER = 0.8
 
@@ -299,9 +307,9 @@ def _did(obs: pd.DataFrame, plan: dict, *, bins: int, n_boot: int, random_state,
 
 
 def _row_values(score: np.ndarray, estimate: str) -> np.ndarray:
-    """Per-observation value whose mean is the metric: percent for shares, +-100 per answer for NPS, the score."""
+    """Per-observation value whose mean is the metric: 0/1 for shares, +-100 per answer for NPS, the score."""
     if estimate == "share":
-        return 100 * score
+        return score
     if estimate == "nps":
         return 100 * ((score >= 9).astype(float) - (score <= 6))
     return score
@@ -340,8 +348,13 @@ def _judge(table: pd.DataFrame, z: float, level: float, correction: str, min_gro
     detected = table["did_p_adjusted"] < 1 - level
     lower_is_better = table["better"] == "lower"
     better = np.where(lower_is_better, table["did"] < 0, table["did"] > 0)
-    table["verdict"] = np.select([suppressed, table["pretrend"] == "failed", detected & better, detected],
-                                 [_SMALL_GROUP, "not identified", "improved", "worse"], "no detectable change")
+    metric = table["metric"].map(METRICS)
+    too_few = table["mde"] > metric.map(lambda m: m.large)
+    table["verdict"] = np.select(
+        [suppressed, table["pretrend"] == "failed", detected & better, detected, too_few],
+        [_SMALL_GROUP, "not identified", "improved", "worse",
+         metric.map(lambda m: "too few sessions to tell" if m.source == "sessions" else "too few answers to tell")],
+        "no detectable change")
     return table[_COLUMNS].reset_index(drop=True)
 
 
@@ -459,7 +472,7 @@ def compare_verdicts(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFr
 def _estimates(obs: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:
     """value, se, low, high and n of the ``score`` per group of *keys*, all groups (and metrics) at once.
 
-    *keys* include ``metric``, which picks each group's estimate: percent with
+    *keys* include ``metric``, which picks each group's estimate: a share of 1 with
     Wilson interval, NPS with adjusted Wald, or mean with t interval. The
     standard error comes from the data (binomial, trinomial or sample standard
     deviation over root n), never from the interval.
@@ -473,15 +486,15 @@ def _estimates(obs: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame
     nps_value, nps_low, nps_high = nps_interval(agg["promoters"], agg["detractors"], n, level=level)
     mean_low, mean_high = mean_interval(agg["mean"], agg["std"], n, level=level)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share_se = 100 * np.sqrt(share * (1 - share) / n)
+        share_se = np.sqrt(share * (1 - share) / n)
         mean_se = np.where(n > 1, agg["std"] / np.sqrt(n), np.nan)
     estimate = agg["metric"].map({name: m.estimate for name, m in METRICS.items()})
     choose = [estimate == "share", estimate == "nps"]
     return agg[keys + ["n"]].assign(
-        value=np.select(choose, [100 * share, nps_value], agg["mean"]),
+        value=np.select(choose, [share, nps_value], agg["mean"]),
         se=np.select(choose, [share_se, nps_se(agg["promoters"], agg["detractors"], n)], mean_se),
-        low=np.select(choose, [100 * share_low, nps_low], mean_low),
-        high=np.select(choose, [100 * share_high, nps_high], mean_high))
+        low=np.select(choose, [share_low, nps_low], mean_low),
+        high=np.select(choose, [share_high, nps_high], mean_high))
 
 
 def _p_value(diff, se):

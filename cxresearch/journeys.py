@@ -32,20 +32,20 @@ conversion
 CSAT
     The survey ``csat`` answers (1-5), tied to the survey's ``touchpoint`` (and
     through it to a stage) and ``channel``. ``csat`` is the top-2-box
-    percent with its Wilson interval, ``csat_mean`` the mean with its t interval
+    share (a fraction of 1) with its Wilson interval, ``csat_mean`` the mean with its t interval
     (:mod:`cxresearch.stats`).
 impact (pain points)
     ``reach * excess_dissatisfaction * (1 + excess_exit_rate)``: the share of
     customers touched, times how much less satisfied they are there than on
     the whole journey, amplified by how much more often sessions end there:
-    ``excess_dissatisfaction = max(0, overall_csat - csat) / 100`` (top-2-box;
+    ``excess_dissatisfaction = max(0, overall_csat - csat)`` (top-2-box shares;
     0 without answers) and ``excess_exit_rate = max(0, exit_rate -
     overall_exit_rate)``, overall = all events and answers of the persona.
     Exits alone are no pain (sessions end after a checkout); when the journey
     has no CSAT answers at all they are the only evidence and
     ``impact = reach * excess_exit_rate``. An average place scores 0; one that
-    half the customers visit, 40 points below the overall CSAT and with 25
-    points more exits, scores ``0.5 * 0.4 * 1.25 = 0.25``.
+    half the customers visit, 40 percentage points below the overall CSAT and
+    with 25 percentage points more exits, scores ``0.5 * 0.4 * 1.25 = 0.25``.
 channel audit flags
     See :mod:`cxresearch.channel_audit`.
 
@@ -407,7 +407,7 @@ class JourneyMap(ChannelAudit):
             places = self.stages.assign(name=self.stages["stage"], reach=self.stages["share"])
         base = self._baseline_for(places)
         exits = (places["exit_rate"] - base["exit_rate"]).clip(lower=0)
-        dissatisfaction = ((base["csat"] - places["csat"]) / 100).clip(lower=0).fillna(0)
+        dissatisfaction = (base["csat"] - places["csat"]).clip(lower=0).fillna(0)
         any_answers = base["csat"].notna()
         places = places.assign(excess_exit_rate=exits, excess_dissatisfaction=dissatisfaction,
                                impact=places["reach"] * np.where(any_answers, dissatisfaction * (1 + exits), exits))
@@ -566,7 +566,7 @@ def _satisfaction_observations(surveys: pd.DataFrame | None, touchpoint_stage: d
 
 
 def _csat_table(obs: pd.DataFrame, keys: list[str], min_group_size: int) -> pd.DataFrame:
-    """CSAT top-2-box (percent, Wilson interval) and mean (t interval) per *keys* (overall when empty).
+    """CSAT top-2-box (a share of 1, Wilson interval) and mean (t interval) per *keys* (overall when empty).
 
     From the KPI engine (:func:`cxresearch.stats.kpi_summary`, repeated
     respondents by ``customer_id``). Scores of groups with fewer than

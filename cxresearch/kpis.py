@@ -41,7 +41,8 @@ class KPIMetric(NamedTuple):
     label: str
 
 
-#: KPI -> how it is computed. ``csat`` is the top-2-box percentage, ``csat_mean`` the mean score.
+#: KPI -> how it is computed. ``csat`` is the top-2-box share (a fraction of 1), ``csat_mean`` the mean score;
+#: NPS is a score from -100 to 100 (promoters' minus detractors' percentage), not a share.
 KPI_METRICS = {
     "nps": KPIMetric("nps", (0, 10), "nps", "NPS"),
     "csat": KPIMetric("csat", (1, 5), "share", "CSAT (% satisfied)"),
@@ -87,8 +88,8 @@ def _summarise(frame: pd.DataFrame, by: list[str], metric: str, weights: pd.Seri
         _, low, high = nps_interval(agg["top_share"] * n_eff, agg["bottom_share"] * n_eff, n_eff, level=level)
         value, se = 100 * agg["mean"].to_numpy(), 100 * se
     elif kind == "share":
-        _, low, high = (100 * a for a in wilson_interval(agg["top_share"] * n_eff, n_eff, level=level))
-        value, se = 100 * agg["mean"].to_numpy(), 100 * se
+        _, low, high = wilson_interval(agg["top_share"] * n_eff, n_eff, level=level)
+        value = agg["mean"].to_numpy()
     else:
         value = agg["mean"].to_numpy()
         low, high = np.clip(_t_interval(value, se, df, level), *KPI_METRICS[metric].scale)
@@ -114,7 +115,7 @@ def kpi_summary(frame: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
     by : list of str
         Grouping columns; empty for one overall row per metric.
     metrics : list of {"nps", "csat", "csat_mean", "ces"}
-        ``"csat"`` is the top-2-box percentage, ``"csat_mean"`` the mean score.
+        ``"csat"`` is the top-2-box share (0-1), ``"csat_mean"`` the mean score.
         A metric whose column is absent is skipped (see :func:`absent_metrics`).
     level : float
         Confidence level of the intervals.
@@ -133,7 +134,7 @@ def kpi_summary(frame: pd.DataFrame, *, by=(), metrics=("nps", "csat", "ces"), l
     -------
     DataFrame
         The *by* columns, ``metric``, ``value``, ``low``, ``high``, ``se``
-        (from the data, in the value's units), ``n`` (answers), ``respondents``,
+        (from the data, in the value's units: NPS points, a share of 1, a mean), ``n`` (answers), ``respondents``,
         ``n_effective``, ``design_effect``, ``low_base``, ``top_share`` and
         ``bottom_share`` (promoters and detractors for NPS, the top-2-box share
         for CSAT), ``df`` (of a mean's t interval) and ``weight_total``.
@@ -181,7 +182,8 @@ def kpi_differences(before: pd.DataFrame, after: pd.DataFrame, *, level: float =
     Returns
     -------
     DataFrame
-        ``change``, ``change_low``, ``change_high``, ``p_value`` (index of *after*).
+        ``change``, ``change_low``, ``change_high``, ``p_value`` (index of *after*); a change of a
+        share is a difference of fractions of 1 (0.05 is 5 percentage points), of NPS in NPS points.
     """
     if len(before) != len(after) or (before["metric"].to_numpy() != after["metric"].to_numpy()).any():
         raise ParameterError("kpi_differences needs two tables with the same metrics in the same rows.")
@@ -193,8 +195,7 @@ def kpi_differences(before: pd.DataFrame, after: pd.DataFrame, *, level: float =
     results = {
         "nps": nps_diff_interval(b["top_share"] * nb, b["bottom_share"] * nb, nb,
                                  a["top_share"] * na, a["bottom_share"] * na, na, level=level),
-        "share": tuple(r * s for r, s in zip(proportion_diff_interval(b["top_share"] * nb, nb, a["top_share"] * na,
-                                                                      na, level=level), (100, 100, 100, 1))),
+        "share": proportion_diff_interval(b["top_share"] * nb, nb, a["top_share"] * na, na, level=level),
         "mean": mean_diff_interval(b["value"], b["se"], b["df"], a["value"], a["se"], a["df"], level=level),
     }
     columns = {}

@@ -33,7 +33,8 @@ import pandas as pd
 from .capabilities import available, supported
 from .dataset import CXDataset
 from .errors import SmallGroupWarning
-from .display import pretty, value_label
+from .columns import METRIC_UNITS
+from .display import metric_change, metric_value, pretty, value_label
 from .i18n import N_, _, format_date, format_number, format_percent
 from .interventions import METRICS, compare_verdicts, intervention_effects
 from .journeys import journey_map
@@ -42,7 +43,7 @@ from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import Estimate, MixDecomposition, compare, kpi_summary, segment_mix, wilson_interval
 
 __all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headline", "save_persona_model",
-           "KPI_LABELS", "SURVEY_KPIS", "REVIEW_KPIS", "PERCENT_KPIS", "MEAN_KPIS", "PERSONA_MODEL"]
+           "KPI_LABELS", "SURVEY_KPIS", "REVIEW_KPIS", "MEAN_KPIS", "PERSONA_MODEL"]
 
 #: KPI key -> label shown in reports: the surveys' NPS, CSAT and CES, then the reviews' stars.
 KPI_LABELS = {"nps": "NPS", "csat": N_("CSAT (% satisfied)"), "ces": N_("CES (1-7, higher = easier)"),
@@ -52,9 +53,7 @@ SURVEY_KPIS = {"nps": ("nps", "nps"), "csat": ("csat", "csat_top2box"), "ces": (
 #: Review KPIs: key -> the KPI engine's metric on the stars (1-5, read as the answer of a CSAT question) and the
 #: estimate's name: the share of 4 and 5 stars with its Wilson interval, the mean with its t interval.
 REVIEW_KPIS = {"rating": ("csat", "review_top2box"), "rating_mean": ("csat_mean", "review_mean")}
-#: KPIs in percent (the others are scores: NPS in points, means on their scale).
-PERCENT_KPIS = frozenset({"csat", "rating"})
-#: KPIs that are means on a short scale, read with one decimal.
+#: KPIs that are means on a short scale, read with one decimal (the units of every KPI: columns.METRIC_UNITS).
 MEAN_KPIS = frozenset({"ces", "rating_mean"})
 TOP_PAIN_POINTS = 10
 #: File of the persona state in a run folder (beside its Parquet tables, see PersonaState).
@@ -84,7 +83,7 @@ class Summary:
     Attributes
     ----------
     kpis : dict of str to Estimate
-        Overall ``nps``, ``csat`` (top-2-box %) and ``ces``, when surveys have them.
+        Overall ``nps`` (points), ``csat`` (top-2-box share of 1) and ``ces``, when surveys have them.
     kpi_changes : DataFrame
         Per KPI: label, before, after, diff, low, high, p_value, significant (empty without a previous run).
     persona_model : PersonaModel or None
@@ -143,7 +142,7 @@ class Summary:
         """KPI label -> value, change and significance, for the run index."""
         changes = self.kpi_changes.set_index("kpi") if not self.kpi_changes.empty else pd.DataFrame()
         return {KPI_LABELS[key].split(" (")[0]: {
-                    "value": estimate.value,
+                    "metric": key, "value": estimate.value,
                     "change": float(changes.loc[key, "diff"]) if key in changes.index else None,
                     "significant": bool(changes.loc[key, "significant"]) if key in changes.index else None}
                 for key, estimate in self.kpis.items()}
@@ -153,13 +152,13 @@ class Summary:
         changes = self.kpi_changes.set_index("kpi") if not self.kpi_changes.empty else pd.DataFrame()
         lines = []
         for key, e in self.kpis.items():
-            line = (f"- **{KPI_LABELS[key]}: {e.value:.1f}** ({e.level:.0%} CI {e.low:.1f} to {e.high:.1f}, "
-                    f"{e.n:,} answers)")
+            line = (f"- **{KPI_LABELS[key]}: {metric_value(key, e.value)}** ({e.level:.0%} CI "
+                    f"{metric_value(key, e.low)} to {metric_value(key, e.high)}, {e.n:,} answers)")
             if key in changes.index:
                 change = changes.loc[key]
                 verdict = "a significant change" if change["significant"] else "within noise"
                 tested = change["note"] if change.get("note") else f"{verdict}, p = {change['p_value']:.3f}"
-                line += f"; {change['diff']:+.1f} since run {self.previous_run} ({tested})"
+                line += f"; {metric_change(key, change['diff'], words=True)} since run {self.previous_run} ({tested})"
             lines.append(line + ".")
         shares = self.persona_shares[self.persona_shares["status"] != "vanished"]
         if len(shares):
@@ -203,7 +202,10 @@ class Summary:
         return Markdown(_("Every analysis of the routine was computed."))
 
     def kpi_table(self) -> pd.DataFrame:
-        """The surveys' KPIs with intervals and change since the previous run, one row each, for the report."""
+        """The surveys' KPIs with intervals and change since the previous run, one row each, for the report.
+
+        ``kpi`` is the metric key (the unit each row reads in: a share, NPS points, a mean), ``KPI`` its label.
+        """
         return self._kpi_rows(SURVEY_KPIS)
 
     def rating_table(self) -> pd.DataFrame:
@@ -214,10 +216,10 @@ class Summary:
         table = pd.DataFrame([{"kpi": key, "KPI": _(KPI_LABELS[key]), "value": e.value, "low": e.low, "high": e.high,
                                "responses": e.n} for key, e in self.kpis.items() if key in keys])
         if table.empty or self.kpi_changes.empty:
-            return table.drop(columns="kpi", errors="ignore")
+            return table
         changes = (self.kpi_changes[["kpi", "diff", "p_value", "significant"]]
                    .rename(columns={"diff": "change"}).round({"p_value": 3}))
-        return table.merge(changes, on="kpi", how="left").drop(columns="kpi")
+        return table.merge(changes, on="kpi", how="left")
 
     def save(self, folder) -> None:
         """Write the run's machine-readable results into *folder* (see the module docstring)."""
@@ -234,25 +236,31 @@ class Summary:
 
 
 def _verdict_words(effect) -> str:
-    """``"**improved**, difference-in-differences +12.30 (95% interval +5.10 to +19.40)"`` for one effect row."""
+    """``"**improved**, difference-in-differences +12.3 NPS points (95% interval +5.1 to +19.4 NPS points)"`` for
+    one effect row: the difference in the metric's unit (percentage points of a share, NPS points)."""
     verdict = f"**{value_label(effect.verdict)}**"
     if pd.isna(effect.did):
         return verdict
+    metric = effect.metric
     words = verdict + ", " + _("difference-in-differences %(did)s (95%% interval %(low)s to %(high)s)") % {
-        "did": _signed(effect.did), "low": _signed(effect.did_low), "high": _signed(effect.did_high)}
+        "did": metric_change(metric, effect.did, decimals=_decimals(metric), words=True),
+        "low": metric_change(metric, effect.did_low, decimals=_decimals(metric), unit=False),
+        "high": metric_change(metric, effect.did_high, decimals=_decimals(metric), words=True)}
     mde = getattr(effect, "mde", float("nan"))
+    margin = {"mde": metric_change(metric, mde, decimals=_decimals(metric), words=True, signed=False)}
     if effect.verdict == "no detectable change" and pd.notna(mde):
-        words += "; " + _("this sample detects changes of ±%(mde)s or more (80%% power)") % {
-            "mde": format_number(mde, decimals=2)}
+        words += "; " + _("this sample detects changes of ±%(mde)s or more (80%% power)") % margin
+    if effect.verdict in ("too few answers to tell", "too few sessions to tell") and pd.notna(mde):
+        words += "; " + _("it would detect only changes of ±%(mde)s or more (80%% power)") % margin
     if effect.verdict == "not identified":
         words += "; " + _("the scope was already drifting from the comparison before the start (pre-trend check "
                           "failed)")
     return words
 
 
-def _signed(value) -> str:
-    """*value* with two decimals and its sign (``+12,30`` in Italian)."""
-    return ("+" if value >= 0 else "") + format_number(value, decimals=2)
+def _decimals(metric: str) -> int:
+    """Decimals of a change of *metric*: one for shares (in percentage points) and NPS, two for means."""
+    return 1 if METRIC_UNITS.get(metric) in ("share", "points") else 2
 
 
 def _or_unmeasured(verdict) -> str:

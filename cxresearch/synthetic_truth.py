@@ -73,7 +73,7 @@ def write_json(path: Path, content):
 def _kpis(row):
     n, promoters, detractors, csat_n, top2, ces_n, ces_sum = row
     return {"responses": int(n), "nps": 100 * (promoters - detractors) / n if n else None,
-            "csat_top2box": 100 * top2 / csat_n if csat_n else None,
+            "csat_top2box": top2 / csat_n if csat_n else None,
             "ces_mean": ces_sum / ces_n if ces_n else None}
 
 

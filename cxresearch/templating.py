@@ -36,6 +36,9 @@ def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                      trim_blocks=True, lstrip_blocks=True)
     i18n.install(environment)
+    from .display import metric_value
+
+    environment.globals["metric_value"] = metric_value   # a KPI in its unit (CSAT a percentage, NPS points)
     return environment
 
 

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from .._checks import check_instance
 from ..display import column_label
 from ..i18n import _
-from .layout import check_columns, separators
+from .layout import check_columns, separators, tick_format, value_format
 
 if typing.TYPE_CHECKING:
     from ..interventions import InterventionSeries
@@ -41,7 +41,8 @@ def intervention_chart(info: InterventionSeries) -> go.Figure:
                        y=pd.concat([rows["high"], rows["low"][::-1]]), fill="toself", fillcolor=band,
                        line={"width": 0}, name=_("%(label)s: 95%% interval") % {"label": label}, hoverinfo="skip", showlegend=False),
             go.Scatter(x=rows["period"], y=rows["value"], mode="lines+markers", name=label, customdata=rows["n"],
-                       line={"color": line}, hovertemplate="%{x|%b %Y}: %{y:.1f} (n=%{customdata})<extra></extra>"),
+                       line={"color": line}, hovertemplate="%{x|%b %Y}: %{y:" + value_format(info.metric)
+                       + "} (n=%{customdata})<extra></extra>"),
         ]
     figure = go.Figure(traces)
     figure.add_vline(x=info.start, line_dash="dash", line_color="#d62728")
@@ -51,4 +52,5 @@ def intervention_chart(info: InterventionSeries) -> go.Figure:
     better = _("lower is better") if info.better == "lower" else _("higher is better")
     return figure.update_layout(title=_("%(metric)s at %(scope)s (%(better)s)") % {
         "metric": _(info.label), "scope": info.scope, "better": better},
-        yaxis_title=column_label(info.metric), margin={"t": 90}, separators=separators())
+        yaxis={"title": column_label(info.metric), "tickformat": tick_format(info.metric)}, margin={"t": 90},
+        separators=separators())

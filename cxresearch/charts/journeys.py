@@ -97,10 +97,10 @@ def journey_heatmap(matrix: pd.DataFrame) -> go.Figure:
     return go.Figure(go.Scatter(
         x=matrix["stage"].astype(str), y=matrix["channel"].astype(str), mode="markers",
         hovertext=[stage_label(stage) for stage in matrix["stage"].astype(str)],
-        marker={"size": size, "color": matrix["csat"], "colorscale": "RdYlGn", "cmin": 0, "cmax": 100,
-                "colorbar": {"title": "CSAT %"}, "line": {"width": 1, "color": "#444"}},
+        marker={"size": size, "color": matrix["csat"], "colorscale": "RdYlGn", "cmin": 0, "cmax": 1,
+                "colorbar": {"title": "CSAT", "tickformat": ".0%"}, "line": {"width": 1, "color": "#444"}},
         customdata=np.column_stack([matrix["customers"], matrix["share"], matrix["exit_rate"], matrix["surveys"]]),
-        hovertemplate="%{hovertext} · %{y}<br>CSAT %{marker.color:.0f}% (n=%{customdata[3]})<br>"
+        hovertemplate="%{hovertext} · %{y}<br>CSAT %{marker.color:.0%} (n=%{customdata[3]})<br>"
                       "%{customdata[0]} " + _("customers") + " (%{customdata[1]:.0%})<br>"
                       + _("exit rate") + " %{customdata[2]:.0%}<extra></extra>",
     )).update_layout(title=_("Journey map: reach (size) and satisfaction (colour) by stage and channel"),

@@ -12,11 +12,12 @@ import plotly.io as pio
 from plotly.io._base_renderers import PlotlyRenderer
 
 from .._checks import check_choice
+from ..columns import METRIC_UNITS
 from ..errors import ParameterError, did_you_mean
 from ..i18n import number_symbols, plotly_locales
 
-__all__ = ["check_columns", "check_choice", "wrap", "category_axis", "height_for", "separators", "locale_config",
-           "speak_the_language"]
+__all__ = ["check_columns", "check_choice", "wrap", "category_axis", "height_for", "separators", "value_format",
+           "tick_format", "locale_config", "speak_the_language"]
 
 #: Pixels per category row of a chart whose rows are categories.
 ROW_HEIGHT = 26
@@ -103,3 +104,14 @@ def speak_the_language() -> None:
         pio.renderers[name] = renderer
     if pio.renderers.default:
         pio.renderers.default = pio.renderers.default       # the default's renderers, looked up again
+
+
+def value_format(metric: str) -> str:
+    """The d3 format of one value of *metric* in a hover: a share as a percentage (CSAT, exit rate), else one
+    decimal (NPS points, means)."""
+    return ".1%" if METRIC_UNITS.get(metric) == "share" else ".1f"
+
+
+def tick_format(metric: str) -> str:
+    """The d3 format of an axis of *metric*: percentages for a share, plotly's own otherwise."""
+    return ".0%" if METRIC_UNITS.get(metric) == "share" else ""

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 
 from ..display import column_label, value_label
 from ..i18n import _
-from .layout import category_axis, check_choice, check_columns, height_for, separators
+from .layout import category_axis, check_choice, check_columns, height_for, separators, tick_format, value_format
 
 __all__ = ["kpi_chart", "trend_chart", "driver_quadrant_chart", "topic_sentiment_chart", "topic_impact_chart"]
 
@@ -36,9 +36,11 @@ def kpi_chart(table: pd.DataFrame, *, metric: str = "nps", group_col: str | None
     figure = go.Figure(go.Bar(x=labels, y=rows["value"], customdata=rows["n"],
                               error_y={"type": "data", "symmetric": False, "array": rows["high"] - rows["value"],
                                        "arrayminus": rows["value"] - rows["low"]},
-                              hovertemplate="%{x}: %{y:.1f} (n=%{customdata})<extra></extra>"))
+                              hovertemplate="%{x}: %{y:" + value_format(metric) + "} (n=%{customdata})"
+                                            "<extra></extra>"))
     return figure.update_layout(title=_("%(metric)s with 95%% interval") % {"metric": metric.upper()},
-                                yaxis_title=column_label(metric), separators=separators(),
+                                yaxis={"title": column_label(metric), "tickformat": tick_format(metric)},
+                                separators=separators(),
                                 xaxis=category_axis(pd.unique(labels), title=column_label(group_col or ""), width=14))
 
 
@@ -55,8 +57,9 @@ def trend_chart(trend: pd.DataFrame) -> go.Figure:
         go.Scatter(x=trend["period"], y=trend["value"], mode="lines+markers", name=column_label(metric)),
         go.Scatter(x=changed["period"], y=changed["value"], mode="markers", name=_("significant change"),
                    marker={"size": 14, "symbol": "star", "color": "#d62728"}),
-    ]).update_layout(title=_("%(metric)s over time") % {"metric": metric.upper()}, yaxis_title=column_label(metric),
-                     separators=separators())
+    ]).update_layout(title=_("%(metric)s over time") % {"metric": metric.upper()},
+                     yaxis={"title": column_label(metric), "tickformat": tick_format(metric)}, separators=separators())
+
 
 
 def driver_quadrant_chart(drivers: pd.DataFrame) -> go.Figure:

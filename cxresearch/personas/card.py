@@ -21,7 +21,7 @@ from .profiles import category_label, distinct, feature_label
 CARD_TRAITS = 5
 #: Smallest channel share a card lists.
 CARD_CHANNEL = 0.05
-_KPIS = (("nps", N_("NPS"), ""), ("csat", N_("CSAT (% of answers 4-5)"), "%"))
+_KPIS = (("nps", N_("NPS")), ("csat", N_("CSAT (% of answers 4-5)")))
 
 
 def persona_card(model: PersonaModel, persona_id, *, quotes: pd.DataFrame | pd.Series | None = None,
@@ -153,8 +153,8 @@ def _ratings(profile: pd.Series) -> tuple[tuple, tuple]:
 
 def _kpis(info: pd.Series) -> tuple:
     return tuple(Kpi(_(label), float(info[metric]), float(info[f"{metric}_low"]), float(info[f"{metric}_high"]),
-                     int(info[f"{metric}_n"]), unit)
-                 for metric, label, unit in _KPIS
+                     int(info[f"{metric}_n"]), metric)
+                 for metric, label in _KPIS
                  if metric in info and pd.notna(info[metric]) and info[f"{metric}_n"] > 0)
 
 

@@ -226,14 +226,20 @@ def _own_errors() -> set[str]:
 
 
 def _headline(headline: dict | None) -> str:
-    """``{"nps": {"value": 12.3, "change": 2.1, "significant": true}}`` -> ``"NPS 12.3 (+2.1*)"``."""
+    """``{"NPS": {"metric": "nps", "value": 12.3, "change": 2.1, "significant": true}}`` -> ``"NPS 12.3 (+2.1 pt*)"``.
+
+    Each KPI reads in its unit (CSAT a percentage, its change in percentage points); runs of earlier versions
+    saved no ``metric`` and CSAT in percent: their numbers read as saved.
+    """
     if not headline:
         return ""
+    from ..display import metric_change, metric_value
+
     parts = []
     for label, kpi in headline.items():
-        text = f"{label} {i18n.format_number(kpi['value'])}"
+        metric = kpi.get("metric", "")
+        text = f"{label} {metric_value(metric, kpi['value'])}"
         if kpi.get("change") is not None:
-            sign = "+" if kpi["change"] >= 0 else ""
-            text += f" ({sign}{i18n.format_number(kpi['change'])}{'*' if kpi.get('significant') else ''})"
+            text += f" ({metric_change(metric, kpi['change'])}{'*' if kpi.get('significant') else ''})"
         parts.append(text)
     return " · ".join(parts)

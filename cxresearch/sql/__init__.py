@@ -249,7 +249,7 @@ def _microseconds(values: pd.Series) -> pd.Series:
 
 
 def kpi_counts(surveys, *, by=(), engine: str = "duckdb", spark=None) -> pd.DataFrame:
-    """NPS, CSAT (top-2-box %, and mean) and CES (mean) per group, with their counts.
+    """NPS (points), CSAT (top-2-box share of 1, and mean) and CES (mean) per group, with their counts.
 
     Columns: the *by* columns, then ``nps``, ``nps_n``, ``promoters``,
     ``detractors``, ``csat``, ``csat_mean``, ``csat_n``, ``ces``, ``ces_n``,
@@ -268,13 +268,13 @@ def kpi_counts(surveys, *, by=(), engine: str = "duckdb", spark=None) -> pd.Data
     with np.errstate(invalid="ignore", divide="ignore"):
         return counts.assign(
             nps=100 * (counts["promoters"] - counts["detractors"]) / counts["nps_n"].where(counts["nps_n"] > 0),
-            csat=100 * counts["csat_top2"] / counts["csat_n"].where(counts["csat_n"] > 0),
+            csat=counts["csat_top2"] / counts["csat_n"].where(counts["csat_n"] > 0),
             csat_mean=counts["csat_sum"] / counts["csat_n"].where(counts["csat_n"] > 0),
             ces=counts["ces_sum"] / counts["ces_n"].where(counts["ces_n"] > 0))
 
 
 #: Per-answer value whose mean is the metric (cxresearch.interventions' definitions), in SQL.
-_SCORES = {"csat": "CASE WHEN csat IS NULL THEN NULL WHEN csat >= 4 THEN 100.0 ELSE 0.0 END",
+_SCORES = {"csat": "CAST(CASE WHEN csat IS NULL THEN NULL WHEN csat >= 4 THEN 1 ELSE 0 END AS DOUBLE)",
            "csat_mean": "CAST(csat AS DOUBLE)",
            "nps": "CASE WHEN nps IS NULL THEN NULL WHEN nps >= 9 THEN 100.0 WHEN nps <= 6 THEN -100.0 ELSE 0.0 END"}
 

@@ -29,11 +29,11 @@ def test_csat_top2box_and_the_rest_add_up_to_every_answer_overall_and_by_channel
     overall = kpi_table(surveys, metrics=["csat"], min_group_size=1).iloc[0]
     satisfied = (answered["csat"] >= 4).sum()
     assert overall["n"] == len(answered)
-    assert np.isclose(overall["value"] / 100 * overall["n"], satisfied)
-    assert np.isclose(overall["value"] + 100 * (answered["csat"] <= 3).mean(), 100)
+    assert np.isclose(overall["value"] * overall["n"], satisfied)          # a share of 1
+    assert np.isclose(overall["value"] + (answered["csat"] <= 3).mean(), 1)
     by_channel = kpi_table(surveys, by=["channel"], metrics=["csat"], min_group_size=1)
     assert by_channel["n"].sum() == len(answered)
-    assert np.isclose((by_channel["value"] / 100 * by_channel["n"]).sum(), satisfied)
+    assert np.isclose((by_channel["value"] * by_channel["n"]).sum(), satisfied)
 
 
 def _table(draw, columns: dict, *, n_max: int) -> pd.DataFrame | None:

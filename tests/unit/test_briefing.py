@@ -12,21 +12,21 @@ PAINS = pd.DataFrame({
     "rank": [1, 2, 3, 4], "previous_rank": pd.array([1, 3, pd.NA, 2], dtype="Int64"),
     "name": ["chat", "returns", "faq", "home"], "stage": ["service", "service", "service", "browse"],
     "customers": [400, 300, 200, 900], "reach": [0.27, 0.35, 0.2, 0.9], "exit_rate": [0.61, 0.9, 0.4, 0.1],
-    "surveys": [71, 12, 0, 50], "csat": [25.0, 51.0, float("nan"), 80.0], "csat_low": [16.0, 42.0, float("nan"), 70.0],
-    "csat_high": [37.0, 60.0, float("nan"), 88.0], "impact": [0.2, 0.1, 0.05, 0.0]})
+    "surveys": [71, 12, 0, 50], "csat": [0.25, 0.51, float("nan"), 0.80], "csat_low": [0.16, 0.42, float("nan"), 0.70],
+    "csat_high": [0.37, 0.60, float("nan"), 0.88], "impact": [0.2, 0.1, 0.05, 0.0]})
 
 
 def summary(previous=True):
-    kpi_changes = pd.DataFrame({"kpi": ["nps", "csat"], "before": [30.0, 70.0], "after": [23.0, 74.0],
-                                "diff": [-7.0, 4.0], "low": [-12.0, -1.0], "high": [-2.0, 9.0],
+    kpi_changes = pd.DataFrame({"kpi": ["nps", "csat"], "before": [30.0, 0.70], "after": [23.0, 0.74],
+                                "diff": [-7.0, 0.04], "low": [-12.0, -0.01], "high": [-2.0, 0.09],
                                 "significant": [True, False], "p_value": [0.01, 0.2], "note": ["", ""]})
     shares = pd.DataFrame({"persona_id": [0, 1, 2], "name": ["Savers", "Chatters", "Gone"], "size": [600, 300, 0],
                            "share": [0.6, 0.3, 0.0], "share_low": [0.57, 0.27, float("nan")],
                            "share_high": [0.63, 0.33, float("nan")], "status": ["kept", "new", "vanished"],
                            "share_change": [0.02, float("nan"), -0.1]})
-    stages = pd.DataFrame({"stage": ["browse", "service"], "csat": [84.0, 44.0], "csat_low": [80.0, 38.0],
-                           "csat_high": [88.0, 50.0], "surveys": [400, 276]})
-    return Summary(kpis={"nps": Estimate(23.0, 18.0, 28.0, 1297), "csat": Estimate(74.0, 71.0, 77.0, 1230)},
+    stages = pd.DataFrame({"stage": ["browse", "service"], "csat": [0.84, 0.44], "csat_low": [0.80, 0.38],
+                           "csat_high": [0.88, 0.50], "surveys": [400, 276]})
+    return Summary(kpis={"nps": Estimate(23.0, 18.0, 28.0, 1297), "csat": Estimate(0.74, 0.71, 0.77, 1230)},
                    persona_model=None, persona_shares=shares, assignments=pd.DataFrame(), stages=stages,
                    pain_points=PAINS, kpi_changes=kpi_changes if previous else pd.DataFrame(),
                    previous_run="2026-11-01" if previous else None)
@@ -35,11 +35,11 @@ def summary(previous=True):
 def test_five_findings_with_direction_and_interval():
     findings = headline_findings(summary())
     assert [f.direction for f in findings] == ["down", "steady", "down", "up", "down"]
-    assert findings[0].text == "NPS is 23, -7 since the previous run" and findings[0].good is False
+    assert findings[0].text == "NPS is 23, -7 NPS points since the previous run" and findings[0].good is False
     assert findings[0].interval == "95% interval 18 to 28, 1,297 answers"
     assert findings[1].text == "CSAT is 74%, steady since the previous run (the change is within noise)"
     assert findings[2].text == "Service is the least satisfying stage: CSAT 44%, against 84% at browse"
-    assert findings[3].text == "Savers: 60% of customers, +2 points since the previous run"
+    assert findings[3].text == "Savers: 60% of customers, +2 percentage points since the previous run"
     assert findings[4].text.startswith("The costliest pain point is chat: 27% of customers")
 
 
@@ -51,7 +51,7 @@ def test_first_run_has_no_direction_and_no_changes():
 
 def test_changes_since_the_previous_run():
     assert changes_since(summary()) == [
-        "NPS moved from 30 to 23 (95% interval of the change -12 to -2)",   # CSAT's change is within noise
+        "NPS moved from 30 to 23 (95% interval of the change -12 to -2 NPS points)",   # CSAT's: within noise
         "New persona: Chatters.", "Vanished persona: Gone.",
         "returns moved from rank 3 to 2 among pain points.", "faq is a new top pain point (rank 3)."]
 
@@ -76,12 +76,12 @@ def test_first_screen_renders_findings_before_actions_escaped():
 
 
 def test_italian_findings_and_changes_read_as_an_italian_manager_writes_them():
-    moved = dataclasses.replace(summary(), stages=summary().stages.assign(csat=[81.0, 44.0]), verdict_changes=pd.DataFrame(
+    moved = dataclasses.replace(summary(), stages=summary().stages.assign(csat=[0.81, 0.44]), verdict_changes=pd.DataFrame(
         {"intervention_id": ["I1"], "metric": ["exit_rate"], "previous_verdict": ["no detectable change"],
          "verdict": ["improved"]}))
     with i18n.using("it"):
         findings, changes = headline_findings(moved), changes_since(moved)
-    assert findings[0].text == "NPS: 23, -7 rispetto all'esecuzione precedente"
+    assert findings[0].text == "NPS: 23, -7 punti NPS rispetto all'esecuzione precedente"
     assert findings[2].text == "Assistenza è la fase meno soddisfacente: CSAT al 44%, contro l'81% della fase browse"
     assert changes[-1] == "Intervento I1, tasso di uscita (% di sessioni): nessuna variazione rilevabile → migliorato."
     assert changes_since(moved)[-1] == "Intervention I1, exit rate (% of sessions): no detectable change → improved."
@@ -96,3 +96,11 @@ def test_without_events_the_actions_say_they_were_not_computed_rather_than_that_
     unstaged = dataclasses.replace(calm, stages=pd.DataFrame())   # events without stages (a purchase log)
     html = str(first_screen(unstaged))
     assert "No pain point stands out" in html and "events file" not in html
+
+
+def test_a_change_of_csat_reads_in_percentage_points():
+    moved = summary()
+    moved = dataclasses.replace(moved, kpi_changes=moved.kpi_changes.assign(significant=True))
+    assert headline_findings(moved)[1].text == "CSAT is 74%, +4 percentage points since the previous run"
+    assert changes_since(moved)[1] == ("CSAT moved from 70% to 74% (95% interval of the change -1 to "
+                                       "+9 percentage points)")

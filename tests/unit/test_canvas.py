@@ -65,7 +65,7 @@ def test_pain_point_and_quote_of_the_unhappy_stage(ds):
     quote = canvas.cell("quotes", "buy")
     assert quote.n == 8 and EMAIL not in quote.items[0] and "[email]" in quote.items[0]
     kpis = canvas.cell("kpis", "browse")
-    assert kpis.items == ("CSAT 100% (91 to 100), n=40",) and kpis.evidence == "solid"
+    assert kpis.items == ("CSAT 100% (91% to 100%), n=40",) and kpis.evidence == "solid"
 
 
 def test_goals_and_owners_come_from_the_stage_plan(ds):

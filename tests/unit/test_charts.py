@@ -69,9 +69,11 @@ def test_sankey_keeps_the_busiest_nodes_per_step_and_groups_the_rest():
 def test_journey_heatmap_emotion_curve_and_funnel_label_every_stage_and_channel():
     stages = ["awareness", "consideration", "purchase", "service"]
     matrix = pd.DataFrame(list(itertools.product(stages, ["web", "app", "store"])), columns=["stage", "channel"])
-    matrix = matrix.assign(share=0.2, csat=80.0, customers=10, exit_rate=0.1, surveys=5)
+    matrix = matrix.assign(share=0.2, csat=0.8, customers=10, exit_rate=0.1, surveys=5)
     heatmap = charts.journey_heatmap(matrix)
     assert ticks(heatmap.layout.xaxis) == stages and sorted(ticks(heatmap.layout.yaxis)) == ["app", "store", "web"]
+    marker = heatmap.data[0].marker          # CSAT, a share of 1, coloured from 0% to 100%
+    assert (marker.cmin, marker.cmax, marker.colorbar.tickformat) == (0, 1, ".0%")
     table = pd.DataFrame({"stage": stages, "csat_mean": 4.0, "csat_mean_low": 3.5, "csat_mean_high": 4.5,
                           "surveys": 9})
     assert ticks(charts.emotion_curve(table).layout.xaxis) == stages
@@ -142,19 +144,23 @@ def test_emotion_curve_whiskers_reach_each_stages_interval():
 # ------------------------------------------------------------------- voice
 def kpis():
     return pd.DataFrame({"channel": ["web", "app", "store", "call_center"] * 2, "metric": ["nps"] * 4 + ["csat"] * 4,
-                         "value": [10.0, 20, 30, 40, 80, 85, 90, 95], "low": 0.0, "high": 99.0, "n": 50})
+                         "value": [10.0, 20, 30, 40, .80, .85, .90, .95], "low": 0.0,
+                         "high": [99.0] * 4 + [.99] * 4, "n": 50})
 
 
 def test_kpi_chart_labels_every_group_and_refuses_an_unknown_metric():
     figure = charts.kpi_chart(kpis(), metric="csat", group_col="channel")
     assert ticks(figure.layout.xaxis) == ["web", "app", "store", "call_center"]
-    assert list(figure.data[0].y) == [80, 85, 90, 95]
+    assert list(figure.data[0].y) == [.80, .85, .90, .95]
+    # CSAT is a share of 1, read as a percentage on the axis and in the hover; NPS in points
+    assert figure.layout.yaxis.tickformat == ".0%" and "%{y:.1%}" in figure.data[0].hovertemplate
     with pytest.raises(ParameterError, match="metric must be one of 'nps', 'csat', 'csat_mean', 'ces'; got 'nsp'. Did you mean 'nps'"):
         charts.kpi_chart(kpis(), metric="nsp", group_col="channel")
     with pytest.raises(ParameterError, match="group_col must be one of 'channel'; got 'chanel'"):
         charts.kpi_chart(kpis(), metric="nps", group_col="chanel")
     bars = figure.data[0]                     # whiskers from each bar up to its high and down to its low
-    assert list(bars.error_y.array) == [19, 14, 9, 4] and list(bars.error_y.arrayminus) == [80, 85, 90, 95]
+    assert list(bars.error_y.array) == pytest.approx([.19, .14, .09, .04])
+    assert list(bars.error_y.arrayminus) == [.80, .85, .90, .95]
     assert list(bars.customdata) == [50] * 4
     overall = charts.kpi_chart(kpis().query("channel == 'web'"), metric="nps")
     assert list(overall.data[0].x) == ["all"] and list(overall.data[0].y) == [10]
@@ -300,14 +306,15 @@ def test_intervention_chart_refuses_a_bare_table():
 def test_intervention_chart_names_both_lines_and_marks_the_start():
     periods = pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"])
     table = pd.DataFrame({"group": ["scope"] * 3 + ["comparison"] * 3, "label": ["chat"] * 3 + ["other touchpoints"] * 3,
-                          "period": list(periods) * 2, "value": [40.0, 55, 70, 60, 61, 59], "se": 5.0,
-                          "low": [30.0, 45, 60, 50, 51, 49], "high": [50.0, 65, 80, 70, 71, 69], "n": 20})
+                          "period": list(periods) * 2, "value": [.40, .55, .70, .60, .61, .59], "se": .05,
+                          "low": [.30, .45, .60, .50, .51, .49], "high": [.50, .65, .80, .70, .71, .69], "n": 20})
     info = InterventionSeries(table=table, intervention_id="I7", description="new chat bot", scope="chat",
                               scope_kind="touchpoint", start=periods[1], metric="csat", label="CSAT", better="higher")
     figure = charts.intervention_chart(info)
     lines = [trace for trace in figure.data if trace.mode == "lines+markers"]
     assert [trace.name for trace in lines] == ["chat", "other touchpoints"]
-    assert [list(trace.y) for trace in lines] == [[40, 55, 70], [60, 61, 59]]
+    assert [list(trace.y) for trace in lines] == [[.40, .55, .70], [.60, .61, .59]]
+    assert figure.layout.yaxis.tickformat == ".0%" and "%{y:.1%}" in lines[0].hovertemplate   # a share of 1
     assert [list(trace.customdata) for trace in lines] == [[20] * 3, [20] * 3]
     assert [shape.x0 for shape in figure.layout.shapes] == [periods[1]]
     assert [a.text for a in figure.layout.annotations] == ["I7 starts: new chat bot"]

@@ -64,3 +64,23 @@ def test_summary_pain_points_leave_out_places_without_impact():
     pains = pd.DataFrame({"name": ["chat", "home", "faq"], "impact": [0.2, 0.0, 0.05]})
     ranked = _ranked_pain_points(pains.sort_values("impact", ascending=False), None)
     assert ranked["name"].tolist() == ["chat", "faq"] and ranked["rank"].tolist() == [1, 2]
+
+
+def test_csat_is_a_share_of_one_and_an_old_run_saved_in_percent_compares_with_a_new_one(tmp_path):
+    """CSAT top-2-box is a fraction of 1 (NPS stays in points); a previous run saved CSAT in percent."""
+    from cxresearch.routine.runs import _headline
+    from cxresearch.summary import _kpi_changes
+
+    after = cx.stats.csat([5, 4, 4, 2] * 50)
+    assert after.value == pytest.approx(0.75) and 0.68 < after.low < after.value < after.high < 0.81
+    old = {"value": 70.0, "low": 63.4, "high": 75.9, "se": 3.2, "n": 200, "metric": "csat_top2box",
+           "top_share": 0.7, "bottom_share": float("nan"), "n_effective": 200.0}
+    (tmp_path / "kpis.json").write_text(json.dumps({"kpis": {"csat": old}, "previous_run": None, "headline": {}}))
+    before = load_previous(tmp_path).kpis["csat"]
+    assert (before.value, before.low, before.high) == pytest.approx((0.70, 0.634, 0.759))
+    change = _kpi_changes({"csat": after}, SimpleNamespace(kpis={"csat": before})).iloc[0]
+    assert change["diff"] == pytest.approx(0.05) and change["low"] < 0.05 < change["high"] < 0.2
+    assert _headline({"CSAT": {"metric": "csat", "value": 0.75, "change": 0.05, "significant": False},
+                      "NPS": {"metric": "nps", "value": 12.3, "change": -2.0, "significant": True}}) == \
+        "CSAT 75.0% (+5.0 pp) · NPS 12.3 (-2.0 pt*)"
+    assert _headline({"CSAT": {"value": 70.0, "change": None}}) == "CSAT 70.0"   # an old run's, as it was saved

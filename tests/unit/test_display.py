@@ -15,7 +15,7 @@ def cells(styler):
 
 
 def test_columns_read_by_kind():
-    table = pd.DataFrame({"name": ["home"], "reach": [0.2694], "csat": [84.21], "csat_low": [70.0],
+    table = pd.DataFrame({"name": ["home"], "reach": [0.2694], "csat": [0.8421], "csat_low": [0.70],
                           "customers": [1200], "impact": [0.01234], "p_value": [0.0004], "chosen": [True],
                           "median_time": [pd.Timedelta(minutes=3, seconds=48)], "examples": [["a", "b"]],
                           "mean": [2.345]})
@@ -50,7 +50,9 @@ def test_text_in_a_column_named_like_a_number_is_shown_as_text():
                              "verdict": ["improved", "not enough data"]})
     table = verdicts.pivot(index="intervention_id", columns="metric", values="verdict")
     assert cells(pretty(table)) == [["I1", "not enough data", "improved"]]
-    assert cells(pretty(pd.DataFrame({"csat": [84.21, None]}))) == [["84.2%"], ["–"]]
+    assert cells(pretty(pd.DataFrame({"csat": [0.8421, None]}))) == [["84.2%"], ["–"]]
+    # CSAT in percent, as runs of earlier versions saved it: a number, not 8,421%
+    assert cells(pretty(pd.DataFrame({"csat": [84.21, None]}))) == [["84.2"], ["–"]]
 
 
 def test_card_grid_puts_cards_side_by_side():
@@ -99,7 +101,7 @@ def test_headers_and_values_read_from_one_label_table():
 
 
 def test_each_library_column_has_one_kind():
-    assert columns.COLUMN_KINDS["share"] == "share" and columns.COLUMN_KINDS["csat_low"] == "percent"
+    assert columns.COLUMN_KINDS["share"] == "share" and columns.COLUMN_KINDS["csat_low"] == "share"
     with pytest.raises(ValueError, match="column 'share' is 'percent' here and 'share' elsewhere"):
         columns._merged({"a": {"share": "share"}, "b": {"share": "percent"}})
     with pytest.raises(ValueError, match="has kind 'money'"):
@@ -107,16 +109,17 @@ def test_each_library_column_has_one_kind():
 
 
 def test_compact_view_reads_a_value_and_its_interval_as_one_column_and_leaves_details_out():
-    kpis = pd.DataFrame({"metric": ["nps", "csat"], "value": [26.3, 75.5], "low": [19.9, 71.9],
+    kpis = pd.DataFrame({"metric": ["nps", "csat"], "value": [26.3, 0.755], "low": [19.9, 0.719],
                          "high": [32.4, float("nan")], "se": [3.2, 1.8], "n": [841, 805],
                          "design_effect": [1.3, 1.1]})
     styler = pretty(kpis)
-    assert cells(styler) == [["NPS", "26.3 (19.9–32.4)", "841"], ["CSAT", "75.5", "805"]]
+    assert cells(styler) == [["NPS", "26.3 (19.9–32.4)", "841"], ["CSAT", "75.5%", "805"]]
     assert ">Value (interval)<" in styler.to_html() and ">SE<" not in styler.to_html()
     assert styler.ctx[(0, 1)] == [("text-align", "right"), ("white-space", "nowrap")]   # a number, on one line
     assert cells(pretty(kpis, compact=False))[0] == ["NPS", "26.3", "19.9", "32.4", "3.2", "841", "1.3"]
+    assert cells(pretty(kpis, compact=False))[1][1:3] == ["75.5%", "71.9%"]   # each row in its metric's unit
     assert kpis.columns.tolist() == ["metric", "value", "low", "high", "se", "n", "design_effect"]
-    stages = pd.DataFrame({"stage": ["service"], "csat": [41.2], "csat_low": [32.9], "csat_high": [50.0],
+    stages = pd.DataFrame({"stage": ["service"], "csat": [0.412], "csat_low": [0.329], "csat_high": [0.50],
                            "csat_mean": [3.4], "csat_mean_low": [3.1], "csat_mean_high": [3.7]})
     assert cells(pretty(stages)) == [["service", "41.2% (32.9–50.0%)", "3.4 (3.1–3.7)"]]
     with i18n.using("it"):
@@ -146,3 +149,19 @@ def test_text_from_the_data_is_escaped_in_cells_lists_and_headers():
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
     assert "&lt;b&gt;late&lt;/b&gt; · rude" in page
     assert "Bob&#x27;s &lt;i&gt;score&lt;/i&gt;" in page
+
+
+def test_values_and_changes_read_in_the_unit_of_their_rows_metric():
+    """One table, three units: CSAT a share (its change in percentage points), NPS in points, CES a mean."""
+    effects = pd.DataFrame({"metric": ["csat", "nps", "ces"], "before": [0.712, 12.0, 5.1], "after": [0.753, 15.5, 5.0],
+                            "did": [0.041, 3.21, -0.123], "did_low": [0.01, -1.0, -0.3], "did_high": [0.072, 7.4, 0.06]})
+    assert cells(pretty(effects)) == [
+        ["CSAT", "71.2%", "75.3%", "+4.1 pp (+1.0–+7.2 pp)"],
+        ["NPS", "12.0", "15.5", "+3.2 pt (-1.0–+7.4 pt)"],
+        ["CES", "5.1", "5.0", "-0.1 (-0.3–+0.1)"]]
+    with i18n.using("it"):
+        assert cells(pretty(effects.iloc[:1]))[0][3] == "+4,1 p.p. (+1,0–+7,2 p.p.)"
+    summary_kpis = pd.DataFrame({"kpi": ["csat"], "KPI": ["CSAT (% satisfied)"], "value": [0.8], "change": [-0.02]})
+    assert cells(pretty(summary_kpis)) == [["CSAT (% satisfied)", "80.0%", "-2.0 pp"]]   # the key only says the unit
+    # without a metric column the values read as numbers
+    assert cells(pretty(pd.DataFrame({"value": [0.5], "low": [0.3]}), compact=False)) == [["0.5", "0.3"]]

@@ -68,30 +68,39 @@ def test_nps_difference_in_differences_is_hand_computed(known):
     assert (row["did_low"], row["did_high"]) == pytest.approx((30 - Z * row["did_se"], 30 + Z * row["did_se"]))
     assert row["did_p_value"] == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(30 / row["did_se"] / math.sqrt(2)))))
     assert row["customers"] == 40
-    assert row["verdict"] == "no detectable change"  # +30 points, but the interval holds zero
-    assert row["mde"] > 30   # ... and this sample could only have detected a larger effect
+    # +30 points, but the interval holds zero: this sample could only have detected an effect of more than
+    # 25 NPS points (a large change), so it cannot tell
+    assert row["mde"] > 30 and row["verdict"] == "too few answers to tell"
 
 
 def test_csat_minimum_detectable_effect_is_hand_computed(known):
     row = known.loc["csat"]
+    # shares of 1, NPS in points
     assert (row["before"], row["after"], row["comparison_before"], row["comparison_after"]) == pytest.approx(
-        (20, 80, 50, 60))
-    assert row["did"] == pytest.approx(50)
+        (0.2, 0.8, 0.5, 0.6))
+    assert row["did"] == pytest.approx(0.5)
     # shares 0.2 -> 0.8 at the scope, 0.5 -> 0.6 elsewhere, ten answers each
-    se = 100 * math.sqrt((0.2 * 0.8 + 0.8 * 0.2 + 0.5 * 0.5 + 0.6 * 0.4) / 10)   # 28.5 points
+    se = math.sqrt((0.2 * 0.8 + 0.8 * 0.2 + 0.5 * 0.5 + 0.6 * 0.4) / 10)   # 28.5 percentage points
     assert row["did_se"] == pytest.approx(se, rel=0.15)
     # 80% power at the 5% level: MDE = (z_0.975 + z_0.80) * SE = 2.80 * SE
     assert row["mde"] == pytest.approx((Z + 0.8416212335729143) * row["did_se"])
     assert row["mde"] == pytest.approx(2.80 * se, rel=0.15)
-    assert row["verdict"] == "no detectable change"   # +50 points on ten answers a group is within noise
+    # +50 percentage points on ten answers a group is within noise: the MDE (80 points) says it cannot tell
+    assert row["verdict"] == "too few answers to tell"
     means = known.loc["csat_mean"]  # chat 2.7 -> 3.9, web 3.5 -> 3.6
     assert (means["change"], means["comparison_change"], means["did"]) == pytest.approx((1.2, 0.1, 1.1))
-    # twenty times the answers: the SE shrinks by sqrt(20) and the same +50 points is detected
+    # twenty times the answers: the SE shrinks by sqrt(20) and the same +50 percentage points is detected
     many = {key: values * 20 for key, values in KNOWN.items()}
     large = intervention_effects(CXDataset(name="many", surveys=surveys(many), interventions=interventions()),
                                  window="4W", metrics=["csat"]).iloc[0]
     assert large["did_se"] == pytest.approx(se / math.sqrt(20), rel=0.1)
-    assert large["did"] == pytest.approx(50) and large["verdict"] == "improved"
+    assert large["did"] == pytest.approx(0.5) and large["verdict"] == "improved"
+    # no change on forty times the answers: the MDE (14 percentage points) is below a large change (20)
+    same = {("chat", day): KNOWN[("web", day)] * 40 for day in (-10, 10)}
+    steady = intervention_effects(CXDataset(name="steady", surveys=surveys(
+        {**same, **{("web", day): KNOWN[("web", day)] * 40 for day in (-10, 10)}}), interventions=interventions()),
+        window="4W", metrics=["csat"], n_boot=200).iloc[0]
+    assert steady["did"] == pytest.approx(0) and steady["mde"] < 0.2 and steady["verdict"] == "no detectable change"
 
 
 def test_a_drop_in_a_higher_is_better_metric_is_worse():
@@ -99,7 +108,7 @@ def test_a_drop_in_a_higher_is_better_metric_is_worse():
                ("web", -10): KNOWN[("web", -10)] * 3, ("web", 10): KNOWN[("web", 10)] * 3}
     ds = CXDataset(name="worse", surveys=surveys(flipped), interventions=interventions())
     row = intervention_effects(ds, window="4W", metrics=["csat"]).iloc[0]
-    assert row["did"] == pytest.approx(-70) and row["verdict"] == "worse"
+    assert row["did"] == pytest.approx(-0.7) and row["verdict"] == "worse"
 
 
 def test_small_groups_are_suppressed_as_not_enough_data():
@@ -157,19 +166,19 @@ def test_sessions_touching_the_scope_are_left_out_of_the_comparison_arm():
     table = intervention_effects(ds, window="1W", metrics=["exit_rate", "conversion"], min_group_size=1)
     exits, conversion = table.set_index("metric").loc["exit_rate"], table.set_index("metric").loc["conversion"]
     # exits at chat: before 2 of 4 sessions, after 1 of 4
-    assert (exits["before"], exits["after"], exits["before_n"], exits["after_n"]) == pytest.approx((50, 25, 4, 4))
+    assert (exits["before"], exits["after"], exits["before_n"], exits["after_n"]) == pytest.approx((.5, .25, 4, 4))
     # comparison: only the sessions that never touch chat, one row per (session, touchpoint):
     # before home 1 (day -6 ends there), home 0 and cart 1 (day -5) -> 2/3;
     # after home 0, cart 0, checkout 1 (day 5) and cart 1 (day 6) -> 2/4.
     # Counting the chat sessions' other touchpoints too would give 4/7 before and 5/9 after.
     assert (exits["comparison_before_n"], exits["comparison_after_n"]) == (3, 4)
-    assert (exits["comparison_before"], exits["comparison_after"]) == pytest.approx((200 / 3, 50))
-    assert exits["did"] == pytest.approx(-25 + 50 / 3) and exits["better"] == "lower"
+    assert (exits["comparison_before"], exits["comparison_after"]) == pytest.approx((2 / 3, .5))
+    assert exits["did"] == pytest.approx(-.25 + .5 / 3) and exits["better"] == "lower"
     # sessions reaching "buy" after chat: before 2 of 4, after 3 of 4; among the others only "home" has a
     # next stage: before day -6 stays (0) and day -5 moves on (1), after day 5 moves on -> 1/2 and 1/1
-    assert (conversion["before"], conversion["after"]) == pytest.approx((50, 75))
+    assert (conversion["before"], conversion["after"]) == pytest.approx((.5, .75))
     assert (conversion["comparison_before_n"], conversion["comparison_after_n"]) == (2, 1)
-    assert conversion["did"] == pytest.approx(25 - 50)
+    assert conversion["did"] == pytest.approx(.25 - .5)
     assert exits["customers"] == 12
 
 
@@ -219,11 +228,11 @@ def test_series_per_period_for_scope_and_comparison():
         {"group": "scope", "label": "chat", "period": pd.Timestamp("2025-03-01"), "n": 10},
         {"group": "comparison", "label": "other touchpoints", "period": pd.Timestamp("2025-02-01"), "n": 10},
         {"group": "comparison", "label": "other touchpoints", "period": pd.Timestamp("2025-03-01"), "n": 10}]
-    assert series["value"].tolist() == pytest.approx([20, 80, 50, 60])
+    assert series["value"].tolist() == pytest.approx([.2, .8, .5, .6])
     assert (series["low"] < series["value"]).all() and (series["value"] < series["high"]).all()
     assert result.start == pd.Timestamp("2025-03-01") and result.better == "higher"
-    # standard errors from the data, not from the (asymmetric, Wilson) intervals: 100 sqrt(p (1 - p) / n)
-    assert series["se"].tolist() == pytest.approx([100 * math.sqrt(p * (1 - p) / 10) for p in (.2, .8, .5, .6)])
+    # standard errors from the data, not from the (asymmetric, Wilson) intervals: sqrt(p (1 - p) / n)
+    assert series["se"].tolist() == pytest.approx([math.sqrt(p * (1 - p) / 10) for p in (.2, .8, .5, .6)])
 
 
 def test_series_standard_errors_of_nps_and_means_come_from_the_answers():
@@ -282,7 +291,7 @@ def test_demo_working_intervention_improves_csat_and_exit_rate(demo):
         assert row["verdict"] == "improved" or row["did_p_adjusted"] >= 0.05 and row["mde"] > 0
     exits = short.loc[("I001", "exit_rate")]
     planted = truth["I001"]["planted_effect"]["exit_probability"]
-    assert exits["change_low"] < 100 * (planted["after"] - planted["before"]) < exits["change_high"]
+    assert exits["change_low"] < planted["after"] - planted["before"] < exits["change_high"]
 
 
 def test_demo_null_intervention_shows_no_detectable_change(demo):
@@ -290,9 +299,12 @@ def test_demo_null_intervention_shows_no_detectable_change(demo):
     assert not truth["I002"]["works"]
     for table in effects.values():
         verdicts = table.loc["I002", "verdict"]
-        assert set(verdicts) <= {"no detectable change", "not enough data"}
-        assert (verdicts[["csat", "csat_mean", "nps", "exit_rate", "conversion"]] == "no detectable change").all()
-        assert (table.loc["I002", "mde"].dropna() > 0).all()
+        assert set(verdicts) <= {"no detectable change", "too few answers to tell", "not enough data"}
+        # hundreds of sessions: no change, and a large one would have been seen
+        assert (verdicts[["exit_rate", "conversion"]] == "no detectable change").all()
+        # a few dozen chat answers: even a large change (20 percentage points of CSAT) could go unseen
+        assert (verdicts[["csat", "csat_mean", "nps"]] == "too few answers to tell").all()
+        assert (table.loc[("I002", "csat"), "mde"] > 0.2) and (table.loc["I002", "mde"].dropna() > 0).all()
 
 
 def test_demo_series_shows_the_chat_exit_rate_drop_at_the_start(demo):
@@ -317,7 +329,7 @@ def test_optional_intervention_columns_may_be_missing():
     bare = interventions()[["intervention_id", "start", "scope"]]
     ds = CXDataset(name="bare", surveys=surveys(KNOWN), interventions=bare)
     row = intervention_effects(ds, window="4W", metrics=["csat"]).iloc[0]
-    assert row["description"] == "" and row["did"] == pytest.approx(50)
+    assert row["description"] == "" and row["did"] == pytest.approx(0.5)
     assert intervention_series(ds, "I1").metric == "csat"  # no expected metric: the first one the data can observe
     events_only = CXDataset(name="ev", events=events(SESSIONS), interventions=interventions(), stages=STAGES)
     assert intervention_series(events_only, "I1", freq="W").metric == "exit_rate"
@@ -330,7 +342,7 @@ def test_chart_draws_both_groups_and_marks_the_start():
     figure = intervention_chart(intervention_series(ds, "I1", metric="csat"))
     lines = [trace for trace in figure.data if trace.mode == "lines+markers"]
     assert [trace.name for trace in lines] == ["chat", "other touchpoints"]
-    assert list(lines[0].y) == pytest.approx([20, 80])
+    assert list(lines[0].y) == pytest.approx([.2, .8])
     assert pd.Timestamp(figure.layout.shapes[0].x0) == pd.Timestamp("2025-03-01")
     assert figure.layout.annotations[0].text == "I1 starts: more chat agents"
 
@@ -385,9 +397,10 @@ def test_verdicts_are_corrected_across_interventions_and_metrics():
     order = np.argsort(raw)
     holm = np.maximum.accumulate(np.minimum(1, (6 - np.arange(6)) * raw[order]))
     assert table["did_p_adjusted"].to_numpy()[order] == pytest.approx(holm)
-    # mean CSAT moved with raw p of 0.013 and 0.014: a change on its own, not once corrected across the six
-    assert table["verdict"].tolist() == ["no detectable change", "improved", "no detectable change",
-                                         "no detectable change", "worse", "no detectable change"]
+    # mean CSAT moved with raw p of 0.013 and 0.014: a change on its own, not once corrected across the six;
+    # on thirty answers a group neither NPS nor mean CSAT could have shown a large change (25 points, 0.5)
+    too_few = "too few answers to tell"
+    assert table["verdict"].tolist() == [too_few, "improved", too_few, too_few, "worse", too_few]
     bh = intervention_effects(ds, window="4W", metrics=["nps", "csat", "csat_mean"], correction="fdr_bh")
     ranks = np.empty(6)
     ranks[order] = np.arange(1, 7)
@@ -395,5 +408,4 @@ def test_verdicts_are_corrected_across_interventions_and_metrics():
     assert bh["did_p_adjusted"].to_numpy()[order] == pytest.approx(np.minimum(expected, 1))
     none = intervention_effects(ds, window="4W", metrics=["nps", "csat", "csat_mean"], correction="none")
     assert none["did_p_adjusted"].to_numpy() == pytest.approx(raw)
-    assert none["verdict"].tolist() == ["no detectable change", "improved", "improved",
-                                        "no detectable change", "worse", "worse"]
+    assert none["verdict"].tolist() == [too_few, "improved", "improved", too_few, "worse", "worse"]

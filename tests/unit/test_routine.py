@@ -274,23 +274,30 @@ def test_bad_input_corpus_fails_the_run_with_a_message_and_exit_1(case, tmp_path
     assert "failed" in (reports / "index.html").read_text()
 
 
-def effects_row(intervention_id, metric, verdict, did=float("nan")):
+def effects_row(intervention_id, metric, verdict, did=float("nan"), margin=2, mde=float("nan")):
     return {"intervention_id": intervention_id, "description": "Chat staffing", "scope": "chat",
             "start": "2025-07-01T00:00:00Z", "metric": metric, "verdict": verdict,
-            "did": did, "did_low": did - 2, "did_high": did + 2}
+            "did": did, "did_low": did - margin, "did_high": did + margin, "mde": mde}
 
 
 def test_summary_tells_each_intervention_verdict_and_what_changed_since_the_previous_run():
-    current = pd.DataFrame([effects_row("I1", "csat", "improved", 12.5), effects_row("I1", "nps", "not enough data")])
-    previous = pd.DataFrame([effects_row("I1", "csat", "no detectable change", 1.0),
-                             effects_row("I1", "nps", "not enough data")])
+    current = pd.DataFrame([effects_row("I1", "csat", "improved", 0.125, 0.02),
+                            effects_row("I1", "nps", "too few answers to tell", 8.2, 48.2, 70.4),
+                            effects_row("I1", "exit_rate", "not enough data")])
+    previous = pd.DataFrame([effects_row("I1", "csat", "no detectable change", 0.01, 0.02, 0.05),
+                             effects_row("I1", "nps", "too few answers to tell"),
+                             effects_row("I1", "exit_rate", "not enough data")])
     summary = Summary(kpis={}, persona_model=None, persona_shares=pd.DataFrame(), assignments=pd.DataFrame(),
                       stages=pd.DataFrame(), pain_points=pd.DataFrame(), interventions=current,
                       verdict_changes=compare_verdicts(current, previous), previous_run="R0")
     assert summary.intervention_findings().splitlines() == [
         "- **I1** Chat staffing (at `chat`, from July 1, 2025):",
-        "    - CSAT (% of 4-5 answers): **improved**, difference-in-differences +12.50 (95% interval +10.50 to +14.50)",
-        "    - NPS: **not enough data**",
+        # each difference in its unit: percentage points of a share, NPS points
+        "    - CSAT (% of 4-5 answers): **improved**, difference-in-differences +12.5 percentage points (95% interval "
+        "+10.5 to +14.5 percentage points)",
+        "    - NPS: **too few answers to tell**, difference-in-differences +8.2 NPS points (95% interval -40.0 to "
+        "+56.4 NPS points); it would detect only changes of ±70.4 NPS points or more (80% power)",
+        "    - exit rate (% of sessions): **not enough data**",
         "",
         "Verdicts changed since run R0:",
         "- **I1** CSAT (% of 4-5 answers): no detectable change → **improved**",

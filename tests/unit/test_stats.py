@@ -164,7 +164,7 @@ def test_kpi_summary_counts_per_answer_suppresses_by_respondent_and_skips_absent
     assert set(table["channel"]) == {"web"}     # app: 5 answers but only 3 customers
     rows = table.set_index("metric")
     assert rows.loc["nps", "value"] == pytest.approx(100 * (4 - 1) / 6)
-    assert rows.loc["csat", "value"] == pytest.approx(100 * 4 / 6)
+    assert rows.loc["csat", "value"] == pytest.approx(4 / 6)     # a share of 1, NPS in points
     assert rows.loc["csat_mean", "value"] == pytest.approx(23 / 6)
     assert rows.loc["nps", "respondents"] == 5 and rows.loc["nps", "n"] == 6
     assert table["low_base"].all()
@@ -200,7 +200,7 @@ def test_compare_uses_the_method_of_each_metric():
     before, after = csat([1, 2, 4] * 20), csat([2, 4, 5] * 20)
     result = compare(before, after)
     expected = confint_proportions_2indep(40, 60, 20, 60, method="newcomb")
-    assert (result.low, result.high) == pytest.approx((100 * expected[0], 100 * expected[1]))
+    assert (result.low, result.high) == pytest.approx(expected)      # a change of shares, in fractions of 1
     with pytest.raises(ParameterError):
         compare(before, nps([10]))
 
@@ -230,7 +230,7 @@ def test_nps_and_top2box_intervals_cover_the_truth_93_to_97_percent(n, repeat):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = kpi_summary(frame, by=["rep"], metrics=["nps", "csat"], low_base=0)
-    truth = {"nps": 100 * (probs[0] - probs[2]), "csat": 100 * probs[0]}
+    truth = {"nps": 100 * (probs[0] - probs[2]), "csat": probs[0]}
     cover = (table["low"] <= table["metric"].map(truth)) & (table["metric"].map(truth) <= table["high"])
     coverage = cover.groupby(table["metric"]).mean()
     assert coverage.between(0.93, 0.97).all(), coverage.to_dict()

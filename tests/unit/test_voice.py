@@ -69,7 +69,7 @@ def test_kpi_table_by_channel_matches_hand_computation_and_hides_small_groups():
     # web: promoters 10, 9, 9 of 5; detractor 5 -> 40; app: promoter 10, detractors 0, 3, 6 -> -40
     assert rows.loc[("web", "nps"), "value"] == pytest.approx(40.0)
     assert rows.loc[("app", "nps"), "value"] == pytest.approx(-40.0)
-    assert rows.loc[("web", "csat"), "value"] == pytest.approx(60.0)   # 5, 4, 4 of 5 are 4-5
+    assert rows.loc[("web", "csat"), "value"] == pytest.approx(0.6)   # 5, 4, 4 of 5 are 4-5: a share of 1
     assert rows.loc[("app", "ces"), "value"] == pytest.approx(19 / 5)
     _, low, high = nps_interval(3, 1, 5)
     assert (rows.loc[("web", "nps"), "low"], rows.loc[("web", "nps"), "high"]) == pytest.approx((low, high))
