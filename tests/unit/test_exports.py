@@ -27,7 +27,7 @@ def test_a_reviews_only_export_gets_its_stars_as_kpis_with_intervals():
     summary = summarise(reviews_only())
     top2, mean = summary.kpis["rating"], summary.kpis["rating_mean"]
     share, low, high = wilson_interval(7, 10)                          # 7 of 10 reviews give 4 or 5 stars
-    assert (top2.value, top2.low, top2.high, top2.n) == pytest.approx((70.0, 100 * low, 100 * high, 10))
+    assert (top2.value, top2.low, top2.high, top2.n) == pytest.approx((0.7, low, high, 10))    # a share of 1
     assert mean.value == pytest.approx(3.9) and mean.low < 3.9 < mean.high <= 5 and mean.n == 10
     table = summary.rating_table()
     assert table["KPI"].tolist() == ["Review stars 4-5 (% of reviews)", "Review stars mean (1-5)"]
@@ -60,7 +60,7 @@ def test_the_clothing_reviews_stars_on_the_summary():
     """Known answer from the file's counts: 5,077 four-star and 13,131 five-star reviews of 23,486."""
     reviews = recipes.load("clothing", folder("clothing")).reviews
     kpis = summarise(CXDataset("clothing", reviews=reviews.drop(columns="customer_id"))).kpis  # no personas: faster
-    assert kpis["rating"].value == pytest.approx(100 * (5_077 + 13_131) / 23_486)
+    assert kpis["rating"].value == pytest.approx((5_077 + 13_131) / 23_486)
     assert kpis["rating_mean"].value == pytest.approx((842 + 2 * 1_565 + 3 * 2_871 + 4 * 5_077 + 5 * 13_131) / 23_486)
     assert kpis["rating"].n == 23_486 and "nps" not in kpis
 
