@@ -140,7 +140,7 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None,
 
     Examples
     --------
-    >>> t = pd.DataFrame({"stage": ["a"], "share": [0.756], "csat": [84.213], "n": [1200]})
+    >>> t = pd.DataFrame({"stage": ["a"], "share": [0.756], "csat": [0.84213], "n": [1200]})
     >>> html = pretty(t).to_html()
     >>> "75.6%" in html and "84.2%" in html and "1,200" in html
     True

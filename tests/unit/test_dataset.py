@@ -230,21 +230,15 @@ BAD_CASES = {
     "unparsable timestamp": (
         {"events.csv": "customer_id,timestamp,channel,touchpoint\n1,2025-01-01,web,home\n1,last tuesday,web,home\n"},
         "events.csv", "timestamp", "could not be read as a date-time", (3,)),
-    "nps out of range": (
-        {"surveys.csv": "response_id,timestamp,nps\nr1,2025-01-01,11\nr2,2025-01-01,-1\nr3,2025-01-01,10\n"},
-        "surveys.csv", "nps", "from 0 to 10", (2, 3)),
-    "csat out of range": (
-        {"surveys.csv": "response_id,timestamp,csat\nr1,2025-01-01,0\nr2,2025-01-01,5\n"},
-        "surveys.csv", "csat", "from 1 to 5", (2,)),
-    "ces out of range": (
-        {"surveys.csv": "response_id,timestamp,ces\nr1,2025-01-01,8\n"},
-        "surveys.csv", "ces", "from 1 to 7", (2,)),
-    "rating out of range": (
-        {"surveys.csv": "response_id,timestamp,rating_chat\nr1,2025-01-01,6\n"},
-        "surveys.csv", "rating_chat", "from 1 to 5", (2,)),
-    "review rating out of range": (
-        {"reviews.csv": "review_id,timestamp,rating\nv1,2025-01-01,4\nv2,2025-01-01,9\n"},
-        "reviews.csv", "rating", "from 1 to 5", (3,)),
+    # scores off their scale: (file, id column, score column, values in file order, valid range, bad lines)
+    **{f"{name} out of range": ({file: f"{key},timestamp,{column}\n" + "".join(
+        f"x{i},2025-01-01,{value}\n" for i, value in enumerate(values))}, file, column, words, lines)
+       for name, (file, key, column, values, words, lines) in {
+           "nps": ("surveys.csv", "response_id", "nps", (11, -1, 10), "from 0 to 10", (2, 3)),
+           "csat": ("surveys.csv", "response_id", "csat", (0, 5), "from 1 to 5", (2,)),
+           "ces": ("surveys.csv", "response_id", "ces", (8,), "from 1 to 7", (2,)),
+           "rating": ("surveys.csv", "response_id", "rating_chat", (6,), "from 1 to 5", (2,)),
+           "review rating": ("reviews.csv", "review_id", "rating", (4, 9), "from 1 to 5", (3,))}.items()},
     "non-numeric score": (
         {"surveys.csv": "response_id,timestamp,nps\nr1,2025-01-01,nove\nr2,2025-01-01,\n"},
         "surveys.csv", "nps", "not a number", (2,)),
