@@ -241,7 +241,7 @@ def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = 
     Emits a :class:`~cxresearch.errors.SmallGroupWarning` naming how many rows
     were suppressed, so nobody mistakes a suppressed group for a missing one,
     and, with *label_col* (a column or list of columns; those the table has
-    are used), which ones: their first :data:`NAMED_GROUPS` labels (never their sizes).
+    are used), which ones: their first :data:`NAMED_GROUPS` labels, quoted (never their sizes).
     """
     small = table[size_col] < min_group_size
     if small.any():
@@ -249,7 +249,7 @@ def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = 
         labels = [c for c in ([label_col] if isinstance(label_col, str) else label_col or []) if c in table.columns]
         if labels:
             names = (table.loc[small, labels].astype(object).map(lambda v: MISSING if pd.isna(v) else str(v))
-                     .agg(" · ".join, axis=1).drop_duplicates().tolist())
+                     .agg(" · ".join, axis=1).drop_duplicates().map("“{}”".format).tolist())
             rest = len(names) - NAMED_GROUPS
             values["n"] = format_count(len(names))
             values["names"] = format_list(names[:NAMED_GROUPS] + [ngettext("%(n)s other", "%(n)s others", rest)

@@ -224,7 +224,7 @@ def _discover(documents: pd.Series, stops: list[str], *, n_topics, max_topics: i
     candidates = range(2, max_topics + 1) if n_topics == "auto" else [int(n_topics)]
     fits = {}
     for k in candidates:
-        if k > min(matrix.shape):
+        if k >= min(matrix.shape):   # as many topics as terms (or texts) is no grouping: each term its own "topic"
             break
         settled = []
         weights, top = _nmf(matrix, k, random_state, n_terms, settled=settled)

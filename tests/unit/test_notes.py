@@ -55,5 +55,5 @@ def test_a_notebook_run_shows_warnings_as_notes_without_stderr_or_source_paths(t
     texts = [out.get("text", "") + json.dumps(out.get("data", {})) for out in outputs]
     assert not [text for text in texts if re.search(r"\.py:\d+|Warning:", text)]
     box = executed.cells[-1].outputs[0]["data"]["text/markdown"]
-    assert box.startswith("> **Notes on this run**") and re.search(r"with fewer than 12 members hidden: \w", box)
-    assert re.search(r"with fewer than 12 members hidden: \w", " ".join(notes.read(run_dir)["Voice of the customer"]))
+    assert box.startswith("> **Notes on this run**") and re.search(r"with fewer than 12 members hidden: “\w", box)
+    assert re.search(r"with fewer than 12 members hidden: “\w", " ".join(notes.read(run_dir)["Voice of the customer"]))

@@ -144,7 +144,7 @@ def test_a_small_group_note_names_the_hidden_groups_but_not_their_sizes():
             suppress_small(table, size_col="customers", label_col=["persona", "stage"])
     assert kept["customers"].tolist() == [40, 30]
     assert [str(w.message) for w in caught] == [
-        "4 groups with fewer than 5 members hidden: A · service, B · buy, B · service, and 1 other.",
-        "1 group with fewer than 5 members hidden: service.",
-        "3 groups with fewer than 31 members hidden: service, buy, and –.",
-        "4 gruppi con meno di 5 elementi nascosti: A · service, B · buy, B · service e 1 altro."]
+        "4 groups with fewer than 5 members hidden: “A · service”, “B · buy”, “B · service”, and 1 other.",
+        "1 group with fewer than 5 members hidden: “service”.",
+        "3 groups with fewer than 31 members hidden: “service”, “buy”, and “–”.",
+        "4 gruppi con meno di 5 elementi nascosti: “A · service”, “B · buy”, “B · service” e 1 altro."]

@@ -105,7 +105,7 @@ def test_small_topics_are_suppressed_and_bad_arguments_explained():
 def test_no_topic_to_weigh_gives_an_empty_table_with_the_overall_nps():
     # every theme of a small export too small to show (issue 19): membership without columns
     texts = ["The delivery was late again"] * 3 + ["The price is too high"] * 3 + ["ok"] * 4
-    with pytest.warns(SmallGroupWarning, match="2 groups with fewer than 5 members hidden: Delivery and Price."):
+    with pytest.warns(SmallGroupWarning, match="2 groups with fewer than 5 members hidden: “Delivery” and “Price”."):
         found = topics(texts, n_topics=2, n_boot=0, min_group_size=5)
     assert found.membership.shape == (10, 0)
     result = topic_impact(pd.DataFrame({"nps": [0, 1, 2, 9, 10, 10, 5, 10, 9, 8]}), found.membership, n_boot=50)

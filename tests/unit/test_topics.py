@@ -165,7 +165,7 @@ def test_themes_of_fewer_texts_than_the_smallest_group_are_left_out_with_a_note(
     from cxresearch.errors import SmallGroupWarning
 
     texts = ["The delivery was late again"] * 6 + ["The price is too high"] * 3 + ["ok"] * 5
-    with pytest.warns(SmallGroupWarning, match="1 group with fewer than 5 members hidden: Price."):
+    with pytest.warns(SmallGroupWarning, match="1 group with fewer than 5 members hidden: “Price”."):
         found = topics(texts, n_topics=2, n_boot=0, min_group_size=5)
     assert (found.summary["n"] >= 5).all() and len(found.summary)
     assert list(found.membership.columns) == list(found.summary["topic"])
