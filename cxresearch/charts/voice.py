@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..display import column_label, value_label
-from ..i18n import _
+from ..i18n import _, pgettext
 from .layout import category_axis, check_choice, check_columns, height_for, separators, tick_format, value_format
 
 __all__ = ["kpi_chart", "trend_chart", "driver_quadrant_chart", "topic_sentiment_chart", "topic_impact_chart"]
@@ -106,8 +106,9 @@ def topic_sentiment_chart(summary: pd.DataFrame) -> go.Figure:
     check_columns(summary, ["topic", "positive", "negative"], chart="topic_sentiment_chart", source="Topics.summary")
     neutral = 1 - summary["positive"] - summary["negative"]
     topics = summary["topic"].astype(str)
-    parts = [(_("negative"), summary["negative"], "#d62728"), (_("neutral"), neutral, "#c7c7c7"),
-             (_("positive"), summary["positive"], "#2ca02c")]
+    parts = [(pgettext("texts", "negative"), summary["negative"], "#d62728"),
+             (pgettext("texts", "neutral"), neutral, "#c7c7c7"), (pgettext("texts", "positive"), summary["positive"],
+                                                                  "#2ca02c")]
     return go.Figure([go.Bar(y=topics, x=share, name=name, orientation="h", marker_color=colour,
                              hovertemplate="%{y}: %{x:.0%} " + name + "<extra></extra>")
                       for name, share, colour in parts]).update_layout(

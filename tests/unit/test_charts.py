@@ -220,6 +220,9 @@ def test_topic_charts_label_every_topic():
     figure = charts.topic_sentiment_chart(summary)
     assert ticks(figure.layout.yaxis) == summary["topic"].tolist()
     np.testing.assert_allclose(sum(np.array(trace.x) for trace in figure.data), 1)
+    assert [trace.name for trace in figure.data] == ["negative", "neutral", "positive"]
+    with i18n.using("it"):                # shares of texts: plural, all three
+        assert [trace.name for trace in charts.topic_sentiment_chart(summary).data] == ["negativi", "neutri", "positivi"]
     impact = pd.DataFrame({"topic": summary["topic"], "impact": [-20.0, -35, 12], "low": [-30.0, -50, 2],
                            "high": [-10.0, -20, 22], "significant": [True, True, False]})
     figure = charts.topic_impact_chart(impact)
