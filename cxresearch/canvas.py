@@ -507,7 +507,7 @@ def _driver_stages(drivers: pd.DataFrame, journey: JourneyMap) -> pd.DataFrame:
 def _opportunity_cells(journey: JourneyMap, answers: pd.DataFrame, topics, drivers, topic_effects, level) -> dict:
     placed = _driver_stages(drivers, journey) if drivers is not None and len(drivers) else pd.DataFrame()
     themes = _negative_topics(answers, topics)
-    effects = (topic_effects.loc[(topic_effects["impact"] < 0) & topic_effects["significant"]].set_index("topic")
+    effects = (topic_effects.loc[(topic_effects["nps_impact"] < 0) & topic_effects["significant"]].set_index("topic")
                if topic_effects is not None and len(topic_effects) else pd.DataFrame())
     cells = {}
     for stage in journey.stage_labels:
@@ -520,8 +520,8 @@ def _opportunity_cells(journey: JourneyMap, answers: pd.DataFrame, topics, drive
                 effect = effects.loc[row.topic]
                 items.append(_("Fix %(topic)s: %(impact)s NPS points overall (95%% interval %(low)s to %(high)s), "
                                "%(share)s of comments here") % {
-                    "topic": row.topic, "impact": _signed(effect["impact"]), "low": _signed(effect["low"]),
-                    "high": _signed(effect["high"]), "share": _percent(row.share)})
+                    "topic": row.topic, "impact": _signed(effect["nps_impact"]),
+                    "low": _signed(effect["nps_impact_low"]), "high": _signed(effect["nps_impact_high"]), "share": _percent(row.share)})
         if items:
             n = int((answers["stage"] == stage).sum()) if len(answers) else 0
             cells[stage] = _cell(items, n, "answers", level)

@@ -6,8 +6,9 @@ One home for both, so tables are formatted from declarations, never from guesses
 * :data:`TABLES` declares, next to the name of each table the library returns, the kind of each of its
   columns. A column name is one quantity in one unit across the library (``share``, ``reach`` and every
   rate are fractions of 1, ``csat`` the top-2-box share too; NPS is a score from -100 to 100, not a
-  share), so the declarations merge into :data:`COLUMN_KINDS`; a test checks that every column of every table is
-  declared and that no name is declared with two kinds.
+  share; ``impact`` is the pain points' index, reach times excess dissatisfaction, and ``nps_impact`` a
+  topic's effect in NPS points), so the declarations merge into :data:`COLUMN_KINDS`; a test checks
+  that every column of every table is declared and that no name is declared with two kinds.
 * :data:`METRIC_UNITS` gives each KPI or metric key its unit: a value in a column of kind ``metric``
   (``value`` of a KPI table, ``before`` of an intervention) reads in the unit of its row's metric.
 * :func:`column_label` and :func:`value_label` say how the library's names read in the language in
@@ -103,8 +104,8 @@ TABLES: dict[str, dict[str, str]] = {
                "languages": "text", "sentiment": "score", "positive": "share", "negative": "share",
                "stability": "score", "examples": "list"},
     "topic impact": {"topic": "text", "n": "count", "share": "share", "nps": "number", "nps_without": "number",
-                     "impact": "score", "low": "metric", "high": "metric", "p_value": "p_value",
-                     "q_value": "p_value", "significant": "flag"},
+                     **_with_interval("nps_impact", "number"), "p_value": "p_value", "q_value": "p_value",
+                     "significant": "flag"},
     # personas.PersonaModel and the summary's persona shares
     "personas": {"name": "text", "size": "count", "share": "share", "stability": "score", "unstable": "flag",
                  "distinctiveness": "score", "top_traits": "text", "channels": "text", "suppressed": "flag",
@@ -138,9 +139,9 @@ TABLES: dict[str, dict[str, str]] = {
 #: Estimation details the compact view of a table leaves out (:func:`cxresearch.display.pretty`), and the
 #: ``kpi`` key beside the ``KPI`` label of the summary's KPI table (the key says in which unit a row reads).
 DETAILS = frozenset({"se", "df", "n_effective", "design_effect", "weight_total", "did_se", "bottom_share", "kpi"})
-#: Estimates whose interval bounds are the columns ``low`` and ``high`` (a KPI's value, a topic's impact);
-#: any other column's bounds are ``<column>_low`` and ``<column>_high``.
-BARE_BOUNDS = frozenset({"value", "impact"})
+#: Estimates whose interval bounds are the columns ``low`` and ``high`` (a KPI's value); any other column's
+#: bounds are ``<column>_low`` and ``<column>_high``.
+BARE_BOUNDS = frozenset({"value"})
 
 
 def _merged(tables: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -208,7 +209,7 @@ HEADERS = (
     N_("n channels"), N_("from channel"), N_("to channel"), N_("quote"), N_("rating"), N_("text"), N_("source"),
     N_("week"), N_("month"), N_("respondents n"), N_("q value"), N_("change p value"), N_("effect"), N_("traits"),
     N_("top traits"), N_("underperforming"), N_("barely used"), N_("reason code"), N_("overall minus without"),
-    N_("NPS without"), N_("answers"), N_("comments"), N_("answered"),
+    N_("NPS without"), N_("NPS impact"), N_("answers"), N_("comments"), N_("answered"),
     N_("flag"), N_("level"), N_("mean channels"), N_("kind"), N_("share of the separation"), N_("stability SD"),
     N_("min size"), N_("responses"), N_("channels"),
 )

@@ -265,9 +265,9 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
     TopicImpact
         ``table``: one row per topic, the largest drag on NPS first: ``topic``, ``n``
         (scored answers about it), ``share`` (of all scored answers, weighted), ``nps``
-        (of its answers), ``nps_without`` (of all other answers), ``impact``
-        (overall NPS minus ``nps_without``, in NPS points) with ``low`` and
-        ``high`` (percentile bootstrap interval), ``p_value`` (bootstrap,
+        (of its answers), ``nps_without`` (of all other answers), ``nps_impact``
+        (overall NPS minus ``nps_without``, in NPS points) with ``nps_impact_low``
+        and ``nps_impact_high`` (percentile bootstrap interval), ``p_value`` (bootstrap,
         two-sided), ``q_value`` (Benjamini-Hochberg adjusted) and
         ``significant`` (``q_value < fdr``); beside it ``nps`` (overall),
         ``n``, ``clusters``, ``n_boot``, ``level`` and ``fdr``.
@@ -277,7 +277,7 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
     >>> answers = pd.DataFrame({"nps": [0, 2, 10, 9, 10, 9, 8, 10, 9, 10]})
     >>> about = pd.Series(["wait", "wait"] + [None] * 8)
     >>> result = topic_impact(answers, about, min_group_size=2, n_boot=200)
-    >>> result.nps, float(result.table.loc[0, "impact"])   # 7 promoters, 2 detractors in 10; 7 and 0 in 8
+    >>> result.nps, float(result.table.loc[0, "nps_impact"])   # 7 promoters, 2 detractors in 10; 7 and 0 in 8
     (50.0, -37.5)
     """
     check_columns(surveys, [score_col] + ([cluster_col] if cluster_col else []), "topic_impact")
@@ -314,10 +314,10 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
         table = pd.DataFrame({
             "topic": membership.columns, "n": counts, "share": (row_weights @ about) / row_weights.sum(),
             "nps": 100 * ((row_weights * (promoter - detractor)) @ about) / (row_weights @ about),
-            "nps_without": without, "impact": impact,
-            "low": low, "high": high, "p_value": np.minimum(1, 2 * (tail + 1) / (finite + 1))})
+            "nps_without": without, "nps_impact": impact,
+            "nps_impact_low": low, "nps_impact_high": high, "p_value": np.minimum(1, 2 * (tail + 1) / (finite + 1))})
     table = suppress_small(table, size_col="n", min_group_size=min_group_size, label_col="topic")
-    table = table[table["impact"].notna()]
+    table = table[table["nps_impact"].notna()]
     table["q_value"], table["significant"] = adjust_pvalues(table["p_value"], correction="fdr_bh", level=1 - fdr)
-    return TopicImpact(table.sort_values("impact", ignore_index=True), float(overall), n,
+    return TopicImpact(table.sort_values("nps_impact", ignore_index=True), float(overall), n,
                        int(len(np.unique(cluster_codes(clusters, n)))), n_boot, level, fdr)

@@ -119,15 +119,15 @@ def topic_sentiment_chart(summary: pd.DataFrame) -> go.Figure:
 
 def topic_impact_chart(impact: pd.DataFrame) -> go.Figure:
     """NPS points each topic costs or earns, with interval; flagged topics are solid (:func:`topic_impact`)."""
-    check_columns(impact, ["topic", "impact", "low", "high", "significant"], chart="topic_impact_chart",
-                  source="voice.topic_impact")
+    check_columns(impact, ["topic", "nps_impact", "nps_impact_low", "nps_impact_high", "significant"],
+                  chart="topic_impact_chart", source="voice.topic_impact")
     colours = [("#d62728" if value < 0 else "#2ca02c") if flagged else "#c7c7c7"
-               for value, flagged in zip(impact["impact"], impact["significant"])]
+               for value, flagged in zip(impact["nps_impact"], impact["significant"])]
     topics = impact["topic"].astype(str)
     return go.Figure(go.Bar(
-        y=topics, x=impact["impact"], orientation="h", marker_color=colours,
-        error_x={"type": "data", "symmetric": False, "array": impact["high"] - impact["impact"],
-                 "arrayminus": impact["impact"] - impact["low"]},
+        y=topics, x=impact["nps_impact"], orientation="h", marker_color=colours,
+        error_x={"type": "data", "symmetric": False, "array": impact["nps_impact_high"] - impact["nps_impact"],
+                 "arrayminus": impact["nps_impact"] - impact["nps_impact_low"]},
         hovertemplate="%{y}: %{x:+.1f} " + _("NPS points") + "<extra></extra>",
     )).update_layout(title=_("NPS impact by topic (overall NPS minus NPS without the topic; grey: not significant)"),
                      xaxis_title=_("NPS points"), separators=separators(),

@@ -223,8 +223,9 @@ def test_topic_charts_label_every_topic():
     assert [trace.name for trace in figure.data] == ["negative", "neutral", "positive"]
     with i18n.using("it"):                # shares of texts: plural, all three
         assert [trace.name for trace in charts.topic_sentiment_chart(summary).data] == ["negativi", "neutri", "positivi"]
-    impact = pd.DataFrame({"topic": summary["topic"], "impact": [-20.0, -35, 12], "low": [-30.0, -50, 2],
-                           "high": [-10.0, -20, 22], "significant": [True, True, False]})
+    impact = pd.DataFrame({"topic": summary["topic"], "nps_impact": [-20.0, -35, 12],
+                           "nps_impact_low": [-30.0, -50, 2], "nps_impact_high": [-10.0, -20, 22],
+                           "significant": [True, True, False]})
     figure = charts.topic_impact_chart(impact)
     assert ticks(figure.layout.yaxis) == summary["topic"].tolist()
     assert list(figure.data[0].marker.color) == ["#d62728", "#d62728", "#c7c7c7"]

@@ -18,13 +18,17 @@ def test_impact_is_overall_minus_nps_without_the_topic():
     assert result.nps == pytest.approx(25.0) and result.n == 12
     # without "wait": 7 promoters, 0 detractors in 8 -> 87.5; "wait" costs 62.5 points
     assert table.loc["wait", "nps_without"] == pytest.approx(87.5)
-    assert table.loc["wait", "impact"] == pytest.approx(25 - 87.5)
+    assert table.loc["wait", "nps_impact"] == pytest.approx(25 - 87.5)
     assert table.loc["wait", "nps"] == pytest.approx(-100.0)
     # without "staff" (10, 9, 10, 9, 8): 3 promoters, 4 detractors in 7 -> -100/7
-    assert table.loc["staff", "impact"] == pytest.approx(25 + 100 / 7)
+    assert table.loc["staff", "nps_impact"] == pytest.approx(25 + 100 / 7)
     assert table.index[0] == "wait" and table.loc["staff", "n"] == 5
     assert table.loc["wait", "share"] == pytest.approx(4 / 12)
-    assert (table["low"] <= table["impact"]).all() and (table["impact"] <= table["high"]).all()
+    assert (table["nps_impact_low"] <= table["nps_impact"]).all()
+    assert (table["nps_impact"] <= table["nps_impact_high"]).all()
+    # one name, one unit: nps_impact in NPS points, never the pain points' impact index; every column declared
+    from cxresearch.columns import COLUMN_KINDS
+    assert set(result.table.columns) <= set(COLUMN_KINDS) and COLUMN_KINDS["impact"] == "score"
 
 
 def test_an_answer_may_carry_several_topics():
@@ -34,17 +38,17 @@ def test_an_answer_may_carry_several_topics():
     table = topic_impact(pd.DataFrame({"nps": SCORES}), membership, min_group_size=3, n_boot=200).table
     price = table.set_index("topic").loc["price"]
     # without answers 0, 4, 5 (scores 0, 10, 9): 5 promoters, 3 detractors in 9
-    assert price["n"] == 3 and price["impact"] == pytest.approx(25 - 100 * 2 / 9)
+    assert price["n"] == 3 and price["nps_impact"] == pytest.approx(25 - 100 * 2 / 9)
     single = topic_impact(pd.DataFrame({"nps": SCORES}), pd.Series(LABELS), min_group_size=3, n_boot=200).table
-    both = table.set_index("topic").loc[["wait", "staff"], ["impact", "low", "high"]]
-    pd.testing.assert_frame_equal(both, single.set_index("topic").loc[["wait", "staff"], ["impact", "low", "high"]])
+    both = table.set_index("topic").loc[["wait", "staff"], ["nps_impact", "nps_impact_low", "nps_impact_high"]]
+    pd.testing.assert_frame_equal(both, single.set_index("topic").loc[["wait", "staff"], ["nps_impact", "nps_impact_low", "nps_impact_high"]])
 
 
 def test_topics_are_matched_by_index_label_not_position():
     surveys = pd.DataFrame({"nps": SCORES}, index=range(100, 112)).sample(frac=1, random_state=3)
     labels = pd.Series(LABELS, index=range(100, 112))   # in the original order, surveys shuffled
     table = topic_impact(surveys, labels, min_group_size=4, n_boot=200).table.set_index("topic")
-    assert table.loc["wait", "impact"] == pytest.approx(25 - 87.5)
+    assert table.loc["wait", "nps_impact"] == pytest.approx(25 - 87.5)
     sliced = topic_impact(surveys.iloc[2:], labels, min_group_size=2, n_boot=200)
     assert sliced.n == 10
     with pytest.raises(ParameterError, match="indexed like the surveys"):
@@ -73,7 +77,7 @@ def test_no_flags_on_topics_unrelated_to_the_score_and_the_planted_one_is_found(
     membership["planted"] = scores <= 3
     result = topic_impact(pd.DataFrame({"nps": scores}), membership, n_boot=1000, random_state=1)
     table = result.table.set_index("topic")
-    assert table.loc["planted", "significant"] and table.loc["planted", "impact"] < 0
+    assert table.loc["planted", "significant"] and table.loc["planted", "nps_impact"] < 0
     assert not table.drop(index="planted")["significant"].any()
     assert (table["q_value"] >= table["p_value"]).all()
 
@@ -87,7 +91,7 @@ def test_repeated_answers_widen_the_cluster_bootstrap():
     for name, frame, topic, cluster in [("once", once, labels, None), ("rows", copies, copied_labels, None),
                                         ("customers", copies, copied_labels, "customer_id")]:
         row = topic_impact(frame, topic, cluster_col=cluster, n_boot=1000, random_state=4).table.iloc[0]
-        width[name] = row["high"] - row["low"]
+        width[name] = row["nps_impact_high"] - row["nps_impact_low"]
     assert width["rows"] == pytest.approx(width["once"] / 2, rel=0.2)
     assert width["customers"] == pytest.approx(width["once"], rel=0.2)
 
@@ -109,15 +113,15 @@ def test_no_topic_to_weigh_gives_an_empty_table_with_the_overall_nps():
         found = topics(texts, n_topics=2, n_boot=0, min_group_size=5)
     assert found.membership.shape == (10, 0)
     result = topic_impact(pd.DataFrame({"nps": [0, 1, 2, 9, 10, 10, 5, 10, 9, 8]}), found.membership, n_boot=50)
-    assert result.table.empty and "impact" in result.table.columns
+    assert result.table.empty and "nps_impact" in result.table.columns
     assert result.nps == pytest.approx(10.0) and result.n == 10   # 5 promoters, 4 detractors in 10
 
 
 def test_chart_greys_out_topics_not_flagged():
     from cxresearch.charts import topic_impact_chart
 
-    table = pd.DataFrame({"topic": ["wait", "staff"], "impact": [-5.0, 1.0], "low": [-7.0, -1.0],
-                          "high": [-3.0, 3.0], "significant": [True, False]})
+    table = pd.DataFrame({"topic": ["wait", "staff"], "nps_impact": [-5.0, 1.0], "nps_impact_low": [-7.0, -1.0],
+                          "nps_impact_high": [-3.0, 3.0], "significant": [True, False]})
     bar = topic_impact_chart(table).data[0]
     assert list(bar.marker.color) == ["#d62728", "#c7c7c7"]
     assert list(bar.error_x.array) == [2.0, 2.0]
