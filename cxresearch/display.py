@@ -7,10 +7,11 @@ numbers with its separators, headers and the library's category values
 Analyses return plain DataFrames for computing; notebooks, explorers and
 reports show them through :func:`pretty`, which only formats (values are never
 changed). How a column reads is declared, not guessed: each column has a
-*kind* (:data:`KINDS`), taken from the ``kinds`` argument, else from the
-table's ``attrs["kinds"]``, else from :data:`COLUMN_KINDS` (the library's own
-column names, declared once; ``x_low`` and ``x_high`` read like ``x``), else
-from the column's dtype.
+*kind* (:data:`KINDS`), taken from the ``kinds`` argument, else from
+:data:`COLUMN_KINDS` (the library's own column names, declared once; ``x_low``
+and ``x_high`` read like ``x``), else from the column's dtype. Columns of a
+metric kind read in the unit of their row's metric (:func:`metric_value`,
+:func:`metric_change`).
 """
 from __future__ import annotations
 

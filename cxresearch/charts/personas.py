@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .._checks import check_instance
 from ..i18n import _, format_number, format_percent
 from ..privacy import MIN_GROUP_SIZE, suppress_small
 from .layout import category_axis, check_columns, height_for, separators
@@ -88,10 +89,15 @@ def persona_traits_chart(traits: pd.Series, *, top: int = 10) -> go.Figure:
                      yaxis=category_axis(labels, width=28), height=height_for(len(labels), per_row=30, minimum=320))
 
 
-def projection_chart(points: pd.DataFrame) -> go.Figure:
-    """Scatter of customers on two principal axes, coloured by persona (:func:`projection_data`)."""
+def projection_chart(projection) -> go.Figure:
+    """Scatter of customers on two principal axes, coloured by persona (the
+    :class:`~cxresearch.personas.projection.Projection` of :func:`projection_data`)."""
+    from ..personas.projection import Projection  # here, not at the top: the projection comes from a fitted model
+
+    check_instance("projection_chart's input", projection, Projection,
+                   "the Projection that personas.projection_data returns")
+    points, explained = projection.points, projection.explained_variance
     check_columns(points, ["pc1", "pc2", "name"], chart="projection_chart", source="personas.projection_data")
-    explained = points.attrs.get("explained_variance", [float("nan")] * 2)
     figure = go.Figure([
         go.Scattergl(x=group["pc1"], y=group["pc2"], mode="markers", name=str(name),
                      marker={"size": 5, "opacity": 0.6}, hoverinfo="name")

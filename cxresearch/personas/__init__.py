@@ -10,11 +10,11 @@ from ..features import NoCustomerDataError
 from .card import PersonaCard, persona_card, persona_card_data
 from .model import PersonaModel, fit_personas
 from .profiles import feature_label
-from .projection import projection_data
+from .projection import Projection, projection_data
 from .quotes import representative_quotes
 from .selection import UnstablePersonasWarning
 from .state import PersonaState, PersonaStateWarning
 
 __all__ = ["PersonaModel", "PersonaCard", "PersonaState", "PersonaStateWarning", "UnstablePersonasWarning",
            "NoCustomerDataError", "fit_personas", "persona_card", "persona_card_data",
-           "representative_quotes", "projection_data", "feature_label"]
+           "representative_quotes", "Projection", "projection_data", "feature_label"]

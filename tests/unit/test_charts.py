@@ -267,13 +267,16 @@ def test_persona_traits_chart_labels_its_strongest_traits():
 
 
 def test_projection_chart_has_one_trace_per_persona():
+    from cxresearch.personas.projection import Projection
+
     points = pd.DataFrame({"pc1": [0.0, 1, 2], "pc2": [0.0, 1, 0], "name": ["a", "b", "a"]})
-    points.attrs["explained_variance"] = [0.4, 0.2]
-    figure = charts.projection_chart(points)
+    figure = charts.projection_chart(Projection(points, (0.4, 0.2)))      # a result object, not DataFrame.attrs
     assert [trace.name for trace in figure.data] == ["a", "b"]
     assert figure.layout.xaxis.title.text == "PC1 (40% of variance)"
     with pytest.raises(ParameterError, match="projection_chart needs the columns"):
-        charts.projection_chart(points.drop(columns="name"))
+        charts.projection_chart(Projection(points.drop(columns="name"), (0.4, 0.2)))
+    with pytest.raises(ParameterError, match="the Projection that personas.projection_data returns"):
+        charts.projection_chart(points)
 
 
 def test_k_selection_chart_labels_every_k():

@@ -142,8 +142,11 @@ def test_quote_tones_come_from_the_authors_own_scores():
 
 def test_projection_data_has_one_point_per_sampled_customer(demo):
     _, features, _, _, model = demo
-    points = projection_data(model, features, sample=500, random_state=0)
+    projection = projection_data(model, features, sample=500, random_state=0)
+    points = projection.points
     assert len(points) == 500 and set(points.columns) == {"pc1", "pc2", "persona", "name"}
+    first, second = projection.explained_variance
+    assert 0 < second <= first and first + second <= 1
     assert (points["persona"] == model.labels_.loc[points.index]).all()
 
 
@@ -276,7 +279,7 @@ def test_charts_draw_the_model_outputs(demo):
     bars = persona_traits_chart(model.traits_.loc[0], top=4)
     assert abs(bars.data[0].x[-1]) == model.traits_.loc[0].abs().max()
     points = projection_data(model, features, sample=300, random_state=0)
-    assert sum(len(trace.x) for trace in projection_chart(points).data) == 300
+    assert sum(len(trace.x) for trace in projection_chart(points).data) == 300   # points: a Projection
     k_chart = k_selection_chart(model.selection_, stability_threshold=0.75)
     assert {shape.x0 for shape in k_chart.layout.shapes if shape.line.dash == "dash"} == {model.n_personas_}
 
