@@ -72,9 +72,10 @@ def _run(args) -> int:
     from .routine.runs import RUN_LOG, failure_sentence
 
     overrides = dict(args.parameter)
-    for name in ("period_start", "period_end", "personas", "seed"):
+    for name, parameter in (("period_start", "period_start"), ("period_end", "period_end"),
+                            ("personas", "personas"), ("seed", "random_state")):
         if getattr(args, name) is not None:
-            overrides[name] = str(getattr(args, name))
+            overrides[parameter] = str(getattr(args, name))
     parameters = RoutineParameters.from_strings({"data_dir": str(args.data_dir), **overrides})
     result = run(parameters, reports_dir=args.reports, notebooks_dir=args.notebooks or NOTEBOOKS_DIR,
                  progress=lambda line: print(line, flush=True), language=args.lang)

@@ -78,7 +78,7 @@ def make_routine_runs(root: Path) -> dict:
     data = generate(root / "data", customers=RUNS_CUSTOMERS, random_state=RUNS_DEMO_SEED)
     shutil.rmtree(data / "truth")                 # the planted answers are not part of the input
     planted = plant_pii(data)
-    parameters = RoutineParameters(data_dir=str(data), seed=RUNS_SEED, min_group_size=RUNS_MIN_GROUP_SIZE)
+    parameters = RoutineParameters(data_dir=str(data), random_state=RUNS_SEED, min_group_size=RUNS_MIN_GROUP_SIZE)
     done = {"first": run(parameters, reports_dir=root / "reports"),
             "twin": run(parameters, reports_dir=root / "twin-reports")}
     done["second"] = run(parameters, reports_dir=root / "reports")

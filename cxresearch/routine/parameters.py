@@ -22,6 +22,10 @@ SNAPSHOT_VARIABLE = "CXRESEARCH_SNAPSHOT"
 VALIDATION_FILE = "validation.pkl"
 
 
+#: Parameter names of earlier versions -> their names now (``seed`` passed with ``--parameter``).
+_RENAMED = {"seed": "random_state"}
+
+
 @dataclass(frozen=True)
 class RoutineParameters:
     """The parameters every routine notebook declares in its ``parameters`` cell.
@@ -39,8 +43,8 @@ class RoutineParameters:
         empty for no bound.
     personas : str
         ``"auto"`` to choose the number of personas from the data, or a number.
-    seed : int
-        Random seed of every random step.
+    random_state : int
+        Seed of every random step (``--seed`` on the command line; ``seed`` is read as this name).
     min_group_size : int
         Smallest group a table, card or chart may describe.
     reports_dir : str
@@ -54,7 +58,7 @@ class RoutineParameters:
     period_start: str = ""
     period_end: str = ""
     personas: str = "auto"
-    seed: int = 42
+    random_state: int = 42
     min_group_size: int = 5
     reports_dir: str = "../reports"
     run_dir: str = ""
@@ -82,7 +86,7 @@ class RoutineParameters:
             problems.append(f"period_start ({self.period_start}) must come before period_end ({self.period_end}).")
         if self.personas != "auto" and not (self.personas.isdigit() and 2 <= int(self.personas) <= 20):
             problems.append(f"personas must be 'auto' or a whole number from 2 to 20; got {self.personas!r}.")
-        problems += filter(None, [integer_problem("seed", self.seed, minimum=0),
+        problems += filter(None, [integer_problem("random_state", self.random_state, minimum=0),
                                   integer_problem("min_group_size", self.min_group_size, minimum=1)])
         return problems
 
@@ -98,6 +102,7 @@ class RoutineParameters:
         """
         types = {f.name: f.type for f in fields(cls)}
         parsed, problems = {}, []
+        values = {_RENAMED.get(name, name): text for name, text in values.items()}
         for name, text in values.items():
             if name not in types:
                 problems.append(f"unknown parameter {name!r}; expected one of {', '.join(types)}."

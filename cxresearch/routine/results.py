@@ -55,7 +55,7 @@ def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFr
     def fit():
         earlier = previous_run(parameters.reports_dir, parameters.data_dir)
         features, model = fit_personas(parameters.load() if dataset is None else dataset,
-                                       n_personas=parameters.n_personas, random_state=parameters.seed,
+                                       n_personas=parameters.n_personas, random_state=parameters.random_state,
                                        min_group_size=parameters.min_group_size,
                                        previous=load_previous(earlier.folder).persona_model if earlier else None)
         if parameters.run_dir:
@@ -69,12 +69,12 @@ def run_interventions(parameters: RoutineParameters, dataset=None) -> pd.DataFra
     """The period's intervention effects (:func:`~cxresearch.interventions.intervention_effects`), once per run.
 
     The interventions page and the summary show the same verdicts, computed
-    with the run's seed (:func:`shared`).
+    with the run's random_state (:func:`shared`).
     """
     from ..interventions import intervention_effects
 
     return shared(parameters, "interventions", lambda: intervention_effects(
-        parameters.load() if dataset is None else dataset, random_state=parameters.seed,
+        parameters.load() if dataset is None else dataset, random_state=parameters.random_state,
         min_group_size=parameters.min_group_size))
 
 
@@ -88,7 +88,7 @@ def run_topics(parameters: RoutineParameters, dataset=None, *, reviews: bool = F
     dataset = parameters.load() if dataset is None else dataset
     texts = dataset.reviews["text"] if reviews else dataset.surveys["comment"]
     return shared(parameters, "review_topics" if reviews else "topics",
-                  lambda: topics(texts, taxonomy=dataset.topic_taxonomy, random_state=parameters.seed,
+                  lambda: topics(texts, taxonomy=dataset.topic_taxonomy, random_state=parameters.random_state,
                                  min_group_size=parameters.min_group_size))
 
 
@@ -98,7 +98,7 @@ def run_key_drivers(parameters: RoutineParameters, dataset=None) -> KeyDrivers:
 
     surveys = (parameters.load() if dataset is None else dataset).surveys
     return shared(parameters, "key_drivers", lambda: key_drivers(
-        surveys, score_col="nps", driver_cols="rating_*", random_state=parameters.seed,
+        surveys, score_col="nps", driver_cols="rating_*", random_state=parameters.random_state,
         cluster_col=_respondent_col(surveys), min_group_size=parameters.min_group_size))
 
 
@@ -112,7 +112,7 @@ def run_topic_impact(parameters: RoutineParameters, dataset=None, *, topics: Top
     dataset = parameters.load() if dataset is None else dataset
     return shared(parameters, "topic_impact", lambda: topic_impact(
         dataset.surveys, (run_topics(parameters, dataset) if topics is None else topics).membership,
-        random_state=parameters.seed, cluster_col=_respondent_col(dataset.surveys),
+        random_state=parameters.random_state, cluster_col=_respondent_col(dataset.surveys),
         min_group_size=parameters.min_group_size))
 
 
@@ -122,7 +122,7 @@ def run_canvas_voice(parameters: RoutineParameters, dataset=None) -> dict:
     from ..canvas import voice_inputs
 
     dataset = parameters.load() if dataset is None else dataset
-    return voice_inputs(dataset, random_state=parameters.seed, min_group_size=parameters.min_group_size, compute={
+    return voice_inputs(dataset, random_state=parameters.random_state, min_group_size=parameters.min_group_size, compute={
         "topics": lambda: run_topics(parameters, dataset), "key_drivers": lambda: run_key_drivers(parameters, dataset),
         "topic_impact": lambda: run_topic_impact(parameters, dataset)})
 
@@ -180,7 +180,7 @@ def run_summary(parameters: RoutineParameters, dataset=None) -> Summary:
         with contextlib.suppress(NoCustomerDataError):  # the summary says why there are no personas
             model = run_personas(parameters, dataset)[1]
     effects = run_interventions(parameters, dataset) if available(dataset, "interventions") else None
-    summary = summarise(dataset, personas=parameters.n_personas, random_state=parameters.seed,
+    summary = summarise(dataset, personas=parameters.n_personas, random_state=parameters.random_state,
                         min_group_size=parameters.min_group_size,
                         previous=load_previous(earlier.folder) if earlier else None, persona_model=model,
                         interventions=effects)

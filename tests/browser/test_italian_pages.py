@@ -28,7 +28,7 @@ from .harness import reader_text
 @pytest.fixture(scope="module")
 def italian_run(routine_runs, tmp_path_factory):
     """The shared runs' dataset run once in Italian (a routine run: about a minute of CPU)."""
-    parameters = RoutineParameters(data_dir=str(routine_runs.data), seed=RUNS_SEED,
+    parameters = RoutineParameters(data_dir=str(routine_runs.data), random_state=RUNS_SEED,
                                    min_group_size=RUNS_MIN_GROUP_SIZE)
     done = run(parameters, reports_dir=tmp_path_factory.mktemp("italian") / "reports", language="it")
     assert done.ok, done.manifest.get("error")

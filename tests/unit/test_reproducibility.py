@@ -76,7 +76,7 @@ def test_shuffled_rows_give_the_same_results(routine_runs, twin_runs, tmp_path):
     assert (shuffled / "events.csv").read_bytes() != (demo / "events.csv").read_bytes()
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    run_summary(RoutineParameters(data_dir=str(shuffled), seed=RUNS_SEED, min_group_size=RUNS_MIN_GROUP_SIZE,
+    run_summary(RoutineParameters(data_dir=str(shuffled), random_state=RUNS_SEED, min_group_size=RUNS_MIN_GROUP_SIZE,
                                   reports_dir=str(tmp_path / "none"), run_dir=str(run_dir)))
     original = twin_runs[0].folder
     assert (run_dir / "kpis.json").read_bytes() == (original / "kpis.json").read_bytes()

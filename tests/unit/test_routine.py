@@ -75,12 +75,14 @@ def test_notebook_parameters_agree_with_the_routine(name):
 
 
 def test_unknown_parameter_is_an_error_naming_the_valid_ones():
-    with pytest.raises(ParameterError, match=r"unknown parameter 'sed'.*Did you mean 'seed'"):
-        RoutineParameters.from_strings({"data_dir": "x", "sed": "1"})
+    with pytest.raises(ParameterError, match=r"unknown parameter 'rndom_state'.*Did you mean 'random_state'"):
+        RoutineParameters.from_strings({"data_dir": "x", "rndom_state": "1"})
+    # the name of earlier versions still reads (a --parameter seed=7 in someone's script)
+    assert RoutineParameters.from_strings({"data_dir": "x", "seed": "7"}).random_state == 7
 
 
 @pytest.mark.parametrize("values, message", [
-    ({"seed": "one"}, "seed must be a whole number"),
+    ({"seed": "one"}, "random_state must be a whole number"),     # the old name reads as random_state
     ({"personas": "many"}, "personas must be 'auto' or a whole number"),
     ({"period_start": "2025-31-01"}, "period_start must be an ISO date"),
     ({"period_start": "2025-02-01", "period_end": "2025-01-01"}, "must come before period_end"),
@@ -107,12 +109,12 @@ def test_cli_usage_errors_exit_2(capsys, tiny, tmp_path):
 def test_a_run_writes_pages_manifest_index_and_latest(tiny, notebooks, tmp_path):
     reports = tmp_path / "reports"
     lines = []
-    done = run(RoutineParameters(data_dir=str(tiny), seed=7), reports_dir=reports, notebooks_dir=notebooks,
+    done = run(RoutineParameters(data_dir=str(tiny), random_state=7), reports_dir=reports, notebooks_dir=notebooks,
                progress=lines.append)
     assert done.ok and done.folder == reports / done.run_id
     manifest = json.loads((done.folder / "manifest.json").read_text())
     assert manifest["status"] == "ok"
-    assert manifest["parameters"]["seed"] == 7
+    assert manifest["parameters"]["random_state"] == 7
     assert manifest["skipped_notebooks"] == list(NOTEBOOKS[1:])
     assert set(manifest["inputs"]) == {"customers.csv", "surveys.csv"}
     assert all(len(digest) == 64 for digest in manifest["inputs"].values())

@@ -55,7 +55,7 @@ def run_notebooks(dataset, run_dir, monkeypatch) -> dict[str, dict]:
     namespaces = {}
     for name in NOTEBOOKS:
         namespace = namespaces[name] = {
-            "data_dir": "unused", "period_start": "", "period_end": "", "personas": "3", "seed": 0,
+            "data_dir": "unused", "period_start": "", "period_end": "", "personas": "3", "random_state": 0,
             "min_group_size": 5, "reports_dir": str(run_dir / "reports"), "run_dir": str(run_dir), "shown": [],
             "display": lambda *values: namespace["shown"].extend(values)}  # IPython's builtin in a kernel
         for number, source in enumerate(_cells(name), start=2):
