@@ -34,8 +34,8 @@ from .capabilities import available, supported
 from .dataset import CXDataset
 from .errors import SmallGroupWarning
 from .columns import METRIC_UNITS
-from .display import metric_change, metric_value, pretty, value_label
-from .i18n import N_, _, format_date, format_number, format_percent
+from .display import metric_change, pretty, value_label
+from .i18n import N_, _, format_date, format_number
 from .interventions import METRICS, compare_verdicts, intervention_effects
 from .journeys import journey_map
 from .personas import NoCustomerDataError, PersonaModel, PersonaState, fit_personas
@@ -146,34 +146,6 @@ class Summary:
                     "change": float(changes.loc[key, "diff"]) if key in changes.index else None,
                     "significant": bool(changes.loc[key, "significant"]) if key in changes.index else None}
                 for key, estimate in self.kpis.items()}
-
-    def highlights(self) -> str:
-        """The executive summary in a few Markdown bullet points."""
-        changes = self.kpi_changes.set_index("kpi") if not self.kpi_changes.empty else pd.DataFrame()
-        lines = []
-        for key, e in self.kpis.items():
-            line = (f"- **{KPI_LABELS[key]}: {metric_value(key, e.value)}** ({e.level:.0%} CI "
-                    f"{metric_value(key, e.low)} to {metric_value(key, e.high)}, {e.n:,} answers)")
-            if key in changes.index:
-                change = changes.loc[key]
-                verdict = "a significant change" if change["significant"] else "within noise"
-                tested = change["note"] if change.get("note") else f"{verdict}, p = {change['p_value']:.3f}"
-                line += f"; {metric_change(key, change['diff'], words=True)} since run {self.previous_run} ({tested})"
-            lines.append(line + ".")
-        shares = self.persona_shares[self.persona_shares["status"] != "vanished"]
-        if len(shares):
-            biggest = shares.sort_values("share", ascending=False).iloc[0]
-            lines.append(f"- **{len(shares)} personas**; the largest is *{biggest['name']}* "
-                         f"({format_percent(biggest['share'], decimals=0)} of customers).")
-        for status, verb in (("new", "New persona"), ("vanished", "Vanished persona")):
-            for name in self.persona_shares.loc[self.persona_shares["status"] == status, "name"]:
-                lines.append(f"- {verb}: *{name}*.")
-        if len(self.pain_points):
-            top = self.pain_points.iloc[0]
-            stage = f" (stage {top['stage']})" if pd.notna(top["stage"]) else ""
-            lines.append(f"- **Top pain point: {top['name']}**{stage}, reaching {top['reach']:.0%} "
-                         f"of customers with an exit rate of {top['exit_rate']:.0%}.")
-        return "\n".join(lines) or "No KPIs, personas or journeys could be computed from this dataset."
 
     def intervention_findings(self) -> str:
         """Each intervention's verdict per metric with its difference-in-differences, in Markdown bullets."""
