@@ -163,5 +163,5 @@ def test_topic_impact_uses_the_survey_weights():
     # weighted: 6 detractor-weights and 7 promoter-weights of 14 -> NPS 100/14; without "wait": 7 of 8 -> 87.5
     assert result.nps == pytest.approx(100 / 14)
     row = result.table.iloc[0]
-    assert row["impact"] == pytest.approx(100 / 14 - 87.5) and row["share"] == pytest.approx(6 / 14)
+    assert row["nps_impact"] == pytest.approx(100 / 14 - 87.5) and row["share"] == pytest.approx(6 / 14)
     assert topic_impact(answers, about, min_group_size=2, n_boot=50, weight_col=None).nps == pytest.approx(50)
