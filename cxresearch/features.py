@@ -50,11 +50,12 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .engine import choose_engine, execute
 from .errors import DataError
 from .sql import event_features_query, gap_parameters
-from .eventcodes import encode
 from .sessions import AUTO_GAP, check_events, check_gap, cut_sessions, dataset_gap
 
 __all__ = ["customer_features", "event_features", "persona_basis", "persona_sources", "feature_group",
@@ -117,6 +118,10 @@ NO_CUSTOMER_SOURCE = ("No personas: the dataset has nothing per customer; add a 
 def customer_features(ds, *, as_of=None, gap=AUTO_GAP, engine: str = "auto") -> pd.DataFrame:
     """One row per customer (index ``customer_id``) from every table of *ds*.
 
+    Customer ids are looked up once per table, in Arrow, as positions in the
+    list of customers; every block is computed on those positions and the ids
+    label only the finished table.
+
     Parameters
     ----------
     ds : CXDataset
@@ -151,20 +156,28 @@ def customer_features(ds, *, as_of=None, gap=AUTO_GAP, engine: str = "auto") -> 
     if not sources:
         raise NoCustomerDataError(NO_CUSTOMER_SOURCE)
     reference = _reference_time(ds, as_of)
+    if "customers" in sources:
+        ids = ds.customers["customer_id"].astype("str")
+        keys = pc.unique(_arrow(ids))
+    else:
+        keys = _sorted_keys([getattr(ds, name)["customer_id"] for name in sources])
     blocks = []
     if "events" in sources:
-        blocks.append(event_features(ds.events, as_of=reference, gap=dataset_gap(ds, gap), stages=list(ds.stages), engine=engine))
+        blocks.append(_event_block(ds.events, keys, as_of=reference, gap=dataset_gap(ds, gap),
+                                   stages=list(ds.stages), engine=engine))
     if "surveys" in sources:
-        blocks.append(_survey_features(ds.surveys))
+        blocks.append(_survey_features(ds.surveys, keys))
     if "reviews" in sources:
-        blocks.append(_review_features(ds.reviews))
+        blocks.append(_review_features(ds.reviews, keys))
     if "customers" in sources:
-        ids = pd.Index(ds.customers["customer_id"], name="customer_id")
-        profile = _profile_features(ds.customers, as_of=reference)
+        if len(keys) < len(ids):  # a customer listed twice: each of its rows gets its features
+            rows = _positions(ids, keys)
+            blocks = [block.take(rows).reset_index(drop=True) for block in blocks]
+        blocks.insert(0, _profile_features(ds.customers, as_of=reference))
     else:
-        ids = pd.Index(sorted(set().union(*(b.index for b in blocks))), name="customer_id", dtype="str")
-        profile = pd.DataFrame(index=ids)
-    table = profile.join([b.reindex(ids) for b in blocks]) if blocks else profile
+        ids = keys.to_pandas()
+    table = pd.concat(blocks, axis=1) if len(blocks) > 1 else blocks[0]
+    table.index = pd.Index(ids, dtype="str", name="customer_id")
     zero_when_absent = [c for c in table.columns if _is_count_or_share(c)]
     return table.fillna({c: 0.0 for c in zero_when_absent})
 
@@ -195,32 +208,54 @@ def event_features(events: pd.DataFrame, *, as_of=None, gap=AUTO_GAP, stages=(),
         Who aggregates; ``"auto"`` is ``"pandas"`` at every size: on events in
         memory its kernels take about a quarter of the CPU time of the SQL
         definition's two window passes (``bench/run.py``, features step).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer with events (index ``customer_id``, sorted).
+    """
+    check_events(events, ("customer_id", "timestamp"))
+    keys = _sorted_keys([events["customer_id"]])
+    out = _event_block(events, keys, as_of=as_of, gap=gap, stages=stages, engine=engine)
+    out.index = pd.Index(keys.to_pandas(), dtype="str", name="customer_id")
+    return out
+
+
+def _event_block(events: pd.DataFrame, keys: pa.Array, *, as_of, gap, stages, engine: str) -> pd.DataFrame:
+    """The columns of :func:`event_features` for each customer of *keys*, in that order (default index).
+
+    A customer without events has NaN everywhere (the caller fills counts with
+    0); events of customers not in *keys* count for nothing.
     """
     engine = "pandas" if engine == "auto" else choose_engine(engine, len(events))
     gap = check_gap(gap)
     check_events(events, ("customer_id", "timestamp"))
     events = events[[c for c in _AGGREGATED if c in events]]
-    channels = sorted(events["channel"].dropna().unique())
-    found = set(events["stage"].dropna().unique()) if "stage" in events else set()
-    stage_order = [s for s in stages if s in found] + sorted(found - set(stages))
-    aggregate = _duckdb_aggregates if engine == "duckdb" else _pandas_aggregates
-    out = aggregate(events, gap, channels, stage_order).sort_index()
-
-    reference = pd.Timestamp(as_of) if as_of is not None else events["timestamp"].max()
-    per_channel = out[[f"_on_{i}" for i in range(len(channels))]].to_numpy(dtype=float)
+    channel = _LabelCodes(events["channel"])
+    stage = _LabelCodes(events["stage"] if "stage" in events else None, stages)
+    if engine == "duckdb":
+        table = _duckdb_aggregates(events, gap, channel.labels, stage.labels)
+        out = table.set_axis(_positions(table.index.to_series(), keys)).reindex(range(len(keys)))
+        for column in ("first", "last"):
+            out[column] = out[column].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    else:
+        out = _pandas_aggregates(events, _positions(events["customer_id"], keys), len(keys), gap, channel, stage)
+    has_events = out["n_events"].to_numpy() > 0
+    reference = (pd.Timestamp(as_of) if as_of is not None else events["timestamp"].max()).value
+    per_channel = out[[f"_on_{i}" for i in range(len(channel.labels))]].to_numpy(dtype=float)
     out["events_per_session"] = out["n_events"] / out["n_sessions"]
-    out["recency_days"] = (reference - out.pop("last")) / _DAY
-    out["tenure_days"] = (reference - out.pop("first")) / _DAY
+    out["recency_days"] = (reference - out.pop("last").to_numpy()) / _DAY.value
+    out["tenure_days"] = (reference - out.pop("first").to_numpy()) / _DAY.value
     out["frequency"] = out["n_sessions"] / np.maximum(out["tenure_days"], 30) * 30
     out["avg_order_value"] = (out["spend"] / out["n_purchases"]).where(out["n_purchases"] > 0, 0.0)
     out["n_channels"] = (per_channel > 0).sum(axis=1)
-    shares = pd.DataFrame(per_channel / per_channel.sum(axis=1, keepdims=True), index=out.index,
-                          columns=[f"share_{_snake(c)}" for c in channels])
-    reached = out[[f"_reached_{i}" for i in range(len(stage_order))]].set_axis(
-        [f"reached_{_snake(s)}" for s in stage_order], axis=1)
+    with np.errstate(invalid="ignore"):  # customers without events: 0 / 0, masked below
+        shares = pd.DataFrame(per_channel / per_channel.sum(axis=1, keepdims=True), index=out.index,
+                              columns=[f"share_{_snake(c)}" for c in channel.labels])
+    reached = out[[f"_reached_{i}" for i in range(len(stage.labels))]].set_axis(
+        [f"reached_{_snake(s)}" for s in stage.labels], axis=1)
     out = pd.concat([out[_EVENT_COLUMNS], shares, reached], axis=1).astype(float)
-    out.index = out.index.astype("str").rename("customer_id")
-    return out
+    return out if has_events.all() else out.where(pd.Series(has_events, index=out.index), axis=0)
 
 
 _EVENT_COLUMNS = ["n_events", "n_sessions", "n_channels", "n_purchases", "spend", "service_contacts",
@@ -231,54 +266,90 @@ _EVENT_COLUMNS = ["n_events", "n_sessions", "n_channels", "n_purchases", "spend"
 _AGGREGATED = ["customer_id", "timestamp", "session_id", "channel", "stage", "event", "value"]
 
 
-def _pandas_aggregates(events: pd.DataFrame, gap, channels: list, stages: list) -> pd.DataFrame:
+class _LabelCodes:
+    """A text column of the events dictionary-encoded once in Arrow: ``labels`` in column order
+    (the *first* given ones found in the data, then the others sorted) and ``codes``, each event's position
+    in them (-1 where missing)."""
+
+    def __init__(self, values: pd.Series | None, first=()):
+        if values is None:
+            self.labels, self.codes = [], None
+            return
+        encoded = pc.dictionary_encode(_arrow(values)).unify_dictionaries()
+        found = encoded.chunk(0).dictionary.to_pylist() if encoded.num_chunks else []
+        self.labels = [s for s in first if s in found] + sorted(set(found) - set(first))
+        position = np.array([self.labels.index(value) for value in found] + [-1])
+        indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks], pa.int32())
+        self.codes = position[pc.fill_null(indices, -1).to_numpy()]
+
+    def taken(self, order: np.ndarray) -> np.ndarray:
+        """The codes of the events in *order* (-1 throughout for an absent column)."""
+        return self.codes[order] if self.codes is not None else np.full(len(order), -1)
+
+
+def _pandas_aggregates(events: pd.DataFrame, customer: np.ndarray, n: int, gap, channel: _LabelCodes,
+                       stage: _LabelCodes) -> pd.DataFrame:
     """Per-customer aggregates (the columns of ``cxresearch/sql/event_features.sql``) with numpy kernels.
 
-    Sessions come from :func:`~cxresearch.sessions.cut_sessions` (events in
-    journey order, customers as sorted codes); every aggregate is one
-    :func:`numpy.bincount` over customer codes, or over customer and channel
-    (or stage) codes combined, so no step groups or hashes text.
+    *customer* is each event's position among the *n* customers (-1: none of
+    them). Sessions come from :func:`~cxresearch.sessions.cut_sessions`
+    (events in journey order); every aggregate is one :func:`numpy.bincount`
+    over customer codes, or over customer and channel (or stage) codes
+    combined, so no step groups or hashes text. One row per customer;
+    ``first`` and ``last`` in int64 nanoseconds.
     """
-    log = cut_sessions(events, gap)
-    customer, order, n = log.customer, log.order, len(log.customers)
-    channel = _codes(events["channel"], channels, order)
-    stage = _codes(events["stage"], stages, order) if "stage" in events else np.full(len(order), -1)
+    customer = np.where(customer < 0, n, customer)  # the others: one more code, dropped at the end
+    log = cut_sessions(events, gap, customer=(customer, pd.RangeIndex(n + 1)))
+    customer, order, size = log.customer, log.order, n + 1
+    channels, stages = channel.labels, stage.labels
+    channel, stage = channel.taken(order), stage.taken(order)
     purchase = _purchases(events).to_numpy()[order]
     value = events["value"].to_numpy(dtype=float)[order] if "value" in events else np.zeros(len(order))
     paid = np.where(purchase & (value > 0), value, 0.0)
     service = np.isin(channel, [channels.index(c) for c in SERVICE_CHANNELS if c in channels])
     if "service" in stages:
         service |= stage == stages.index("service")
-    counts = np.bincount(customer, minlength=n)
+    counts = np.bincount(customer, minlength=size)
     starts = np.flatnonzero(log.start)
-    sessions = np.bincount(customer[starts], minlength=n)
-    first = np.cumsum(counts) - counts
-    stamps = events["timestamp"]
-    out = pd.DataFrame({
-        "n_events": counts,
-        "n_sessions": sessions,
-        "first": stamps.iloc[order[first]].array,
-        "last": stamps.iloc[order[first + counts - 1]].array,
-        "n_purchases": np.bincount(customer, weights=purchase, minlength=n),
-        "spend": np.bincount(customer, weights=paid, minlength=n),
-        "service_contacts": np.bincount(customer, weights=service, minlength=n),
-        "cross_channel_sessions": np.bincount(customer[starts], weights=_multi_channel(channel, starts, len(channels)),
-                                              minlength=n) / sessions,
-    }, index=log.customers)
-    on = _per_code(customer, channel, n, len(channels))
-    reached = _per_code(customer, stage, n, len(stages)) > 0
-    for i in range(len(channels)):
-        out[f"_on_{i}"] = on[:, i]
-    for i in range(len(stages)):
-        out[f"_reached_{i}"] = reached[:, i].astype(float)
-    return out
+    sessions = np.bincount(customer[starts], minlength=size)
+    first = np.minimum(np.cumsum(counts) - counts, len(order) - 1)  # customers without events: masked later
+    with np.errstate(invalid="ignore"):
+        out = pd.DataFrame({
+            "n_events": counts,
+            "n_sessions": sessions,
+            "first": log.time[first],
+            "last": log.time[np.maximum(first + counts - 1, 0)],
+            "n_purchases": np.bincount(customer, weights=purchase, minlength=size),
+            "spend": np.bincount(customer, weights=paid, minlength=size),
+            "service_contacts": np.bincount(customer, weights=service, minlength=size),
+            "cross_channel_sessions": np.bincount(customer[starts], weights=_multi_channel(channel, starts, len(channels)),
+                                                  minlength=size) / sessions,
+        })
+    on = _per_code(customer, channel, size, len(channels))
+    reached = _per_code(customer, stage, size, len(stages)) > 0
+    out = pd.concat([out, pd.DataFrame(on, columns=[f"_on_{i}" for i in range(len(channels))]),
+                     pd.DataFrame(reached.astype(float), columns=[f"_reached_{i}" for i in range(len(stages))])],
+                    axis=1)
+    return out.iloc[:n]
 
 
-def _codes(values: pd.Series, labels: list, order: np.ndarray) -> np.ndarray:
-    """Position of each value (taken in *order*) in *labels*; -1 where missing or not listed."""
-    codes, found = encode(values, order)
-    position = np.append(pd.Index(labels).get_indexer(found), -1)
-    return position[codes]
+def _arrow(values: pd.Series) -> pa.ChunkedArray:
+    """*values* as Arrow text (pandas' Arrow-backed text as it is, other columns converted)."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        values = values.astype("str")
+    return pa.chunked_array(values.array.__arrow_array__()).cast(pa.large_string())
+
+
+def _positions(values: pd.Series, keys: pa.Array) -> np.ndarray:
+    """Position of each of *values* in *keys* (int64); -1 where missing or not in *keys*."""
+    return pc.fill_null(pc.index_in(_arrow(values), value_set=keys), -1).to_numpy().astype(np.int64)
+
+
+def _sorted_keys(columns) -> pa.Array:
+    """The distinct customer ids found in *columns*, sorted, as Arrow text."""
+    found = pc.drop_null(pc.unique(pa.chunked_array([pc.unique(_arrow(column)) for column in columns],
+                                                    pa.large_string())))
+    return found.take(pc.array_sort_indices(found))
 
 
 def _per_code(customer: np.ndarray, code: np.ndarray, n_customers: int, n_codes: int) -> np.ndarray:
@@ -412,28 +483,28 @@ def feature_group(column: str) -> str:
     return next((group for group, pattern in FEATURE_GROUPS.items() if pattern.match(str(column))), "profile")
 
 
-def _survey_features(surveys: pd.DataFrame) -> pd.DataFrame:
+def _survey_features(surveys: pd.DataFrame, keys: pa.Array) -> pd.DataFrame:
     linked = surveys.dropna(subset=["customer_id"])
-    by = linked.groupby("customer_id", sort=True)
+    by = linked.groupby(_positions(linked["customer_id"], keys), sort=True)
     scores = [c for c in ("nps", "csat", "ces") if c in linked]
     ratings = [c for c in linked.columns if c.startswith("rating_")]
     out = by[scores + ratings].mean().astype(float)
     out.insert(0, "n_surveys", by.size().astype(float))
-    return out
+    return out.reindex(range(len(keys)))
 
 
-def _review_features(reviews: pd.DataFrame) -> pd.DataFrame:
+def _review_features(reviews: pd.DataFrame, keys: pa.Array) -> pd.DataFrame:
     linked = reviews.dropna(subset=["customer_id"])
-    by = linked.groupby("customer_id", sort=True)
+    by = linked.groupby(_positions(linked["customer_id"], keys), sort=True)
     out = pd.DataFrame({"n_reviews": by.size().astype(float), "review_rating": by["rating"].mean()})
     if "sentiment" in linked:
         out["review_sentiment"] = by["sentiment"].mean()
-    return out
+    return out.reindex(range(len(keys)))
 
 
 def _profile_features(customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
-    profile = customers.set_index("customer_id")
-    profile.index = profile.index.astype("str")
+    """The customers table's attributes, in its row order (default index); dates as days since."""
+    profile = customers.drop(columns="customer_id").reset_index(drop=True)
     dates = profile.select_dtypes(include=["datetime", "datetimetz"]).columns
     if as_of is not None and len(dates):
         elapsed = profile[dates].rsub(as_of).div(_DAY)

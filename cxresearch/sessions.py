@@ -100,12 +100,13 @@ class SessionLog(NamedTuple):
     start: np.ndarray      # True where a session starts
 
 
-def cut_sessions(events: pd.DataFrame, gap: str | pd.Timedelta | None) -> SessionLog:
+def cut_sessions(events: pd.DataFrame, gap: str | pd.Timedelta | None, *, customer=None) -> SessionLog:
     """Encode customers and times, sort by customer then time (stable) and mark session starts.
 
-    *gap* is checked already (:func:`check_gap`).
+    *gap* is checked already (:func:`check_gap`); *customer*, when the caller has
+    encoded the customers already, is their codes per event and labels by code.
     """
-    customer, customers = encode(events["customer_id"])
+    customer, customers = encode(events["customer_id"]) if customer is None else customer
     time = events["timestamp"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     order = _journey_order(customer, time)
     customer, time = customer[order], time[order]
