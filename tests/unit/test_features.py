@@ -156,3 +156,12 @@ def test_the_sql_definition_runs_on_a_table_without_file_order(ds):
     expected = customer_features(ds, engine="pandas")
     assert table.loc["a", ["n_events", "n_sessions", "_on_0", "_on_3"]].tolist() == [5, 3, 1, 4]
     assert table["cross_channel_sessions"].to_dict() == expected.loc[["a", "b"], "cross_channel_sessions"].to_dict()
+
+
+def test_rows_follow_the_customers_table_even_with_unknown_or_repeated_ids(ds):
+    customers = pd.concat([ds.customers.iloc[[1]], ds.customers]).reset_index(drop=True)  # b twice, b first
+    events = pd.concat([ds.events, ds.events.iloc[[0]].assign(customer_id="z")])  # z is no listed customer
+    f = customer_features(CXDataset(name="x", customers=customers, events=events, surveys=ds.surveys))
+    assert list(f.index) == ["b", "a", "b", "c"] and "z" not in f.index
+    assert f["n_events"].tolist() == [2, 5, 2, 0] and f["n_surveys"].tolist() == [0, 2, 0, 0]
+    assert f.loc["a", "share_web"] == pytest.approx(0.8)
