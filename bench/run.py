@@ -46,6 +46,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
+#: Where each run's figures are saved as JSON (not committed).
+RESULTS = HERE / "results"
 SIZES = {"5k": 5_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 #: Sizes at which only the whole routine runs (the demo's size: its target is the routine's time).
 ROUTINE_ONLY = ("5k",)
@@ -54,28 +56,31 @@ SEED = 7
 VOICE_SURVEYS, VOICE_REVIEWS = 200_000, 100_000
 
 #: Peers of the journey step, each installed into its own venv on first use: packages, then a script that
-#: reads the event log (customer_id, timestamp, touchpoint) from argv[1] and prints the seconds its step took.
+#: reads the event log (customer_id, timestamp, touchpoint) from argv[1] and prints the wall and CPU seconds
+#: its step took.
 PEERS = {
     "pm4py": (["pm4py", "pandas", "pyarrow"], """
 import sys, time, pandas as pd, pm4py
 log = pd.read_parquet(sys.argv[1])
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 pm4py.discover_dfg(log, activity_key="touchpoint", case_id_key="customer_id", timestamp_key="timestamp")
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, time.process_time() - cpu)
 """),
     "retentioneering": (["retentioneering", "pyarrow"], """
 import os, sys, time, pandas as pd
 os.environ["RETENTIONEERING_NO_TRACK"] = "1"  # no usage telemetry from the benchmark
 from retentioneering.eventstream import Eventstream
 log = pd.read_parquet(sys.argv[1])
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 stream = Eventstream(log, schema={"path_cols": ["customer_id"], "event_col": "touchpoint",
                                   "timestamp_col": "timestamp"})
 stream.transition_graph_data(edge_weight="count")
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, time.process_time() - cpu)
 """),
 }
 PEER_STEPS = {"pm4py": "pm4py discover_dfg", "retentioneering": "retentioneering transition_graph_data"}
+#: Longest a peer's install or run may take before it counts as not available (seconds).
+PEER_TIMEOUT = 3600
 
 
 # ------------------------------------------------------------------ steps (run in a subprocess each)
@@ -160,41 +165,49 @@ def _basis(data: Path):
     return pd.read_parquet(cached)
 
 
-def step_personas(data: Path) -> tuple[float, int]:
+def step_personas(data: Path) -> tuple[float, int, float]:
     from cxresearch.personas import PersonaModel
     basis = _basis(data)
-    start = time.perf_counter()
-    model = PersonaModel(random_state=0).fit(basis)
+    with _Clock() as clock:
+        model = PersonaModel(random_state=0).fit(basis)
     (CACHE / f"k_{data.name}.txt").write_text(str(model.n_personas_))
-    return time.perf_counter() - start, len(basis)
+    return clock.seconds, len(basis), clock.cpu
 
 
-def baseline_personas(data: Path) -> tuple[float, int]:
+def baseline_personas(data: Path) -> tuple[float, int, float]:
     import pandas as pd
     from sklearn.cluster import KMeans
     from sklearn.preprocessing import StandardScaler
     basis = _basis(data)
     k = int((CACHE / f"k_{data.name}.txt").read_text())
-    start = time.perf_counter()
-    numeric = pd.get_dummies(basis, dtype=float)  # text attributes as indicator columns, as PersonaModel encodes them
-    KMeans(k, n_init="auto", random_state=0).fit(StandardScaler().fit_transform(numeric.fillna(numeric.median())))
-    return time.perf_counter() - start, len(basis)
+    with _Clock() as clock:
+        numeric = pd.get_dummies(basis, dtype=float)  # text attributes as indicator columns, as PersonaModel does
+        KMeans(k, n_init="auto", random_state=0).fit(StandardScaler().fit_transform(numeric.fillna(numeric.median())))
+    return clock.seconds, len(basis), clock.cpu
 
 
-def step_journeys(data: Path) -> tuple[float, int]:
+def step_journeys(data: Path) -> tuple[float, int, float]:
     from cxresearch.journeys import journey_map
     ds = _load(data)
-    start = time.perf_counter()
-    journeys = journey_map(ds)
-    journeys.transitions, journeys.stages, journeys.funnel(list(ds.stages))
-    return time.perf_counter() - start, len(ds.events)
+    with _Clock() as clock:
+        journeys = journey_map(ds)
+        journeys.transitions, journeys.stages, journeys.funnel(list(ds.stages))
+    return clock.seconds, len(ds.events), clock.cpu
 
 
-def baseline_journeys(data: Path) -> tuple[float, int]:
+def baseline_journeys(data: Path) -> tuple[float, int, float]:
+    import numpy  # noqa: F401  (imported before the clock, as the journey step's modules are)
+    import pandas  # noqa: F401
+    events = _load(data).events
+    with _Clock() as clock:
+        _transition_counts(events)
+    return clock.seconds, len(events), clock.cpu
+
+
+def _transition_counts(events) -> None:
+    """Touchpoint transitions within 30 minutes, counted with numpy alone: the journey step's baseline."""
     import numpy as np
     import pandas as pd
-    events = _load(data).events
-    start = time.perf_counter()
     customer, _ = pd.factorize(events["customer_id"])
     touchpoint, labels = pd.factorize(events["touchpoint"])
     time_ns = events["timestamp"].to_numpy(dtype="datetime64[ns]").view(np.int64)
@@ -202,19 +215,18 @@ def baseline_journeys(data: Path) -> tuple[float, int]:
     customer, time_ns, touchpoint = customer[order], time_ns[order], touchpoint[order]
     inside = (customer[1:] == customer[:-1]) & (np.diff(time_ns) <= 30 * 60 * 10**9)
     np.bincount(touchpoint[:-1][inside] * len(labels) + touchpoint[1:][inside], minlength=len(labels) ** 2)
-    return time.perf_counter() - start, len(events)
 
 
-def step_voice(data: Path) -> tuple[float, int]:
+def step_voice(data: Path) -> tuple[float, int, float]:
     from cxresearch.text import sentiment
     from cxresearch.voice import key_drivers, kpi_table
     ds = _load(data)
     surveys, reviews = ds.surveys.head(VOICE_SURVEYS), ds.reviews.head(VOICE_REVIEWS)
-    start = time.perf_counter()
-    kpi_table(surveys)
-    key_drivers(surveys)
-    sentiment(reviews["text"], reviews["language"])
-    return time.perf_counter() - start, len(surveys) + len(reviews)
+    with _Clock() as clock:
+        kpi_table(surveys)
+        key_drivers(surveys)
+        sentiment(reviews["text"], reviews["language"])
+    return clock.seconds, len(surveys) + len(reviews), clock.cpu
 
 
 def step_routine(data: Path) -> tuple[float, int]:
@@ -315,22 +327,32 @@ def peer_python(peer: str) -> tuple[str | None, str]:
         steps = [[sys.executable, "-m", "venv", str(venv)],
                  [str(python), "-m", "pip", "install", "--quiet", *PEERS[peer][0]]]
         for command in steps:
-            done = subprocess.run(command, capture_output=True, text=True)
+            done = _run_peer(command)
             if done.returncode:
                 shutil.rmtree(venv, ignore_errors=True)
                 return None, (done.stderr.strip().splitlines() or ["install failed"])[-1][:120]
     return str(python), ""
 
 
-def peer_seconds(peer: str, data: Path, python: str) -> tuple[float | None, str]:
+def peer_seconds(peer: str, data: Path, python: str) -> dict:
+    """*peer*'s wall and CPU seconds on the events of *data* (``seconds``, ``cpu``), or ``error``."""
     import pyarrow.parquet as pq
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "log.parquet"
         pq.write_table(pq.read_table(data / "events.parquet", columns=["customer_id", "timestamp", "touchpoint"]), log)
-        run = subprocess.run([python, "-c", PEERS[peer][1], str(log)], capture_output=True, text=True)
+        run = _run_peer([python, "-c", PEERS[peer][1], str(log)])
     if run.returncode:
-        return None, (run.stderr.strip().splitlines() or ["failed"])[-1][:120]
-    return float(run.stdout.strip().splitlines()[-1]), ""
+        return {"error": (run.stderr.strip().splitlines() or ["failed"])[-1][:120]}
+    seconds, cpu = map(float, run.stdout.strip().splitlines()[-1].split())
+    return {"seconds": seconds, "cpu": cpu}
+
+
+def _run_peer(command: list[str]) -> subprocess.CompletedProcess:
+    """Run a peer's install or step; a failed result (return code 1, the reason in stderr) past :data:`PEER_TIMEOUT`."""
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=PEER_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(command, 1, "", f"stopped after {PEER_TIMEOUT} s")
 
 
 def routine_phases(size: str) -> list[dict]:
@@ -394,7 +416,7 @@ def main(argv=None) -> None:
         parser.error(f"unknown step {sorted(set(steps) - set(STEPS))[0]!r}; expected one of {', '.join(STEPS)}")
     peers = {peer: (None, "skipped in --quick") if args.quick else peer_python(peer)
              for peer in PEERS if "journeys" in steps}
-    rows, notes, measured = [], [f"load average at start: {_load_average()}"], {}
+    started, rows, notes, measured = time.time(), [], [f"load average at start: {_load_average()}"], {}
     if "import" in steps:
         result, baseline = measure("step", "import", CACHE), measure("baseline", "import", CACHE)
         measured["import", "-"] = result, baseline
@@ -415,20 +437,44 @@ def main(argv=None) -> None:
             if step == "routine" and "seconds" in result:
                 rows += routine_phases(size)
             for peer, (python, why) in peers.items() if step == "journeys" else ():
-                peer_s, why_not = peer_seconds(peer, data, python) if python else (None, why)
-                if peer_s is None:
-                    notes.append(f"{peer} ({size}): not available ({why_not})")
+                print(f"{size} {PEER_STEPS[peer]} ...", flush=True)
+                timed = peer_seconds(peer, data, python) if python else {"error": why}
+                measured[f"journeys vs {peer}", size] = result, timed
+                if "error" in timed:
+                    notes.append(f"{peer} ({size}): not available ({timed['error']})")
                 elif "seconds" in result:
-                    rows.append({"step": f"journeys vs {peer}", "size": size, "seconds": f"{result['seconds']:.2f}",
-                                 "baseline": PEER_STEPS[peer], "baseline s": f"{peer_s:.2f}",
-                                 "ratio": f"{result['seconds'] / peer_s:.3f}x"
-                                          + (f" ({peer_s / result['seconds']:.1f}x faster)"
-                                             if peer_s > result["seconds"] else "")})
+                    rows.append(peer_row(peer, size, result, timed))
             print("\n".join(markdown(rows[added:]).splitlines()[2:]), flush=True)
     notes.append(f"load average at end: {_load_average()} ({os.cpu_count()} cores)")
-    table = markdown(rows) + "".join(f"\n\n{note}" for note in notes) + "\n\n" + targets(measured)
+    verdicts = targets(measured)
+    table = markdown(rows) + "".join(f"\n\n{note}" for note in notes) + "\n\n" + "\n".join(verdicts["lines"])
     print("\n" + table)
     (CACHE / "results.md").write_text(table + "\n")
+    saved = write_results(started, rows, notes, measured, verdicts["targets"])
+    print(f"\nresults: {saved}")
+
+
+def peer_row(peer: str, size: str, result: dict, timed: dict) -> dict:
+    """The table row comparing the journey step with *peer* (its wall and CPU seconds *timed*)."""
+    faster = timed["seconds"] / result["seconds"]
+    return {"step": f"journeys vs {peer}", "size": size, "seconds": f"{result['seconds']:.2f}",
+            "CPU s": f"{result['cpu']:.1f}", "baseline": PEER_STEPS[peer], "baseline s": f"{timed['seconds']:.2f}",
+            "baseline CPU s": f"{timed['cpu']:.1f}", "ratio": f"{1 / faster:.2f}x" + (
+                f" ({faster:.1f}x faster)" if faster > 1 else ""), "CPU ratio": f"{result['cpu'] / timed['cpu']:.2f}x"}
+
+
+def write_results(started: float, rows: list[dict], notes: list[str], measured: dict, verdicts: list[dict]) -> Path:
+    """Save the run as JSON in ``bench/results/<UTC start>.json`` (what the README's table is written from)."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / time.strftime("%Y-%m-%dT%H%MZ.json", time.gmtime(started))
+    path.write_text(json.dumps({
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cores": _cores(), "notes": notes,
+        "measurements": [{"step": step, "size": size, "result": result, "baseline": baseline}
+                         for (step, size), (result, baseline) in measured.items()],
+        "targets": verdicts, "table": rows}, indent=1) + "\n")
+    return path
 
 
 #: Issue 17's targets: (step, size, what is compared, limit, label). ``seconds`` and ``peak_mb`` are limits on
@@ -439,38 +485,75 @@ TARGETS = [("import", "-", "seconds", 1.5, "import cxresearch under 1.5 s"),
            ("load", "1m", "ratio", 3, "load + validate within 3x pyarrow at 1M"),
            ("features", "100k", "ratio", 1.5, "features within 1.5x DuckDB (100k)"),
            ("features", "1m", "ratio", 1.5, "features within 1.5x DuckDB (1M)"),
+           ("personas", "100k", "ratio", 10, "PersonaModel auto-k within 10x KMeans (100k)"),
            ("personas", "1m", "ratio", 10, "PersonaModel auto-k within 10x KMeans (1M)"),
            ("routine", "1m", "seconds", 300, "routine at 1M / 20M events in 5 minutes"),
            ("routine", "1m", "peak_mb", 8192, "routine at 1M / 20M events within 8 GB")]
 
 
-def targets(measured: dict) -> str:
-    """One line per target of :data:`TARGETS` measured in this run: the figure, its ratio to the limit, met or not.
+def targets(measured: dict) -> dict:
+    """Each target of :data:`TARGETS` measured in this run, then the peers' ratios.
 
-    Time is judged on wall seconds, with CPU seconds beside: on a shared machine
-    the wall clock mostly measures waiting for a core, and CPU seconds divided by
-    the cores are what the same work needs on this machine when it is idle.
+    Returns ``lines`` to print (the figure, its ratio to the limit, met or not;
+    a target not measured says so) and ``targets``, the same as records. Time
+    is judged on wall seconds and on CPU seconds: on a shared machine the wall
+    clock mostly measures waiting for a core, and CPU seconds divided by the
+    cores are what the same work needs on this machine when it is idle.
+    Ratios are judged both ways too: the pandas kernels run on one thread, the
+    baselines (DuckDB, pyarrow, KMeans) on every core, so on idle cores the
+    wall ratio is up to the cores times the CPU ratio.
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    lines = ["Targets (issue 17):"]
+    cores = _cores()
+    lines, records = ["Targets (issue 17):"], []
     for step, size, kind, limit, label in TARGETS:
         result, baseline = measured.get((step, size), ({}, None))
+        record = {"target": label, "step": step, "size": size, "kind": kind, "limit": limit}
         if "seconds" not in result or (kind == "ratio" and "seconds" not in (baseline or {})):
+            why = result.get("error") or (baseline or {}).get("error") or "not run"
+            lines.append(f"- {label}: not measured ({why})")
+            records.append(record | {"verdict": "not measured", "why": why})
             continue
         if kind == "ratio":
-            figure = result["seconds"] / baseline["seconds"]
-            words = (f"{figure:.2f}x wall, {result['cpu'] / baseline['cpu']:.2f}x CPU "
-                     f"({result['seconds']:.1f} s against {baseline['seconds']:.1f} s)")
+            wall, cpu = result["seconds"] / baseline["seconds"], result["cpu"] / baseline["cpu"]
+            words = (f"{wall:.2f}x wall, {cpu:.2f}x CPU "
+                     f"({result['seconds']:.1f} s against {baseline['seconds']:.1f} s; "
+                     f"{result['cpu']:.1f} against {baseline['cpu']:.1f} CPU s)")
         elif kind == "peak_mb":
-            figure = result["peak_mb"] / 1024
-            words, limit = f"{figure:.1f} GB peak", limit / 1024
+            wall = cpu = result["peak_mb"] / 1024
+            words, limit = f"{wall:.1f} GB peak", limit / 1024
         else:
-            figure = result["seconds"]
-            words = (f"{figure:.1f} s wall, {result['cpu']:.1f} CPU s "
-                     f"(at least {result['cpu'] / cores:.1f} s on {cores} idle cores)")
-        verdict = "met" if figure <= limit else f"missed by {figure / limit:.1f}x"
+            wall, cpu = result["seconds"], result["cpu"] / cores
+            words = (f"{wall:.1f} s wall, {result['cpu']:.1f} CPU s "
+                     f"(at least {cpu:.1f} s on {cores} idle cores)")
+        verdict = _verdict(wall, limit) if kind == "peak_mb" else (
+            f"wall {_verdict(wall, limit)}, CPU {_verdict(cpu, limit)}")
         lines.append(f"- {label}: {words}: {verdict}")
-    return "\n".join(lines)
+        records.append(record | {"wall": wall, "cpu": cpu, "met_wall": wall <= limit, "met_cpu": cpu <= limit,
+                                 "verdict": verdict})
+    lines.append("Peers (issue 17, item 6: the journey step against each, on the same events):")
+    for (step, size), (result, timed) in measured.items():
+        if not step.startswith("journeys vs "):
+            continue
+        label = f"{step.removeprefix('journeys vs ')} ({size})"
+        if "seconds" not in result or "seconds" not in timed:
+            why = timed.get("error") or result.get("error") or "not run"
+            lines.append(f"- {label}: not measured ({why})")
+            records.append({"target": f"journeys vs {label}", "verdict": "not measured", "why": why})
+            continue
+        wall, cpu = timed["seconds"] / result["seconds"], timed["cpu"] / result["cpu"]
+        lines.append(f"- {label}: the journey step {wall:.1f}x faster in wall, {cpu:.1f}x in CPU "
+                     f"({result['seconds']:.1f} s against {timed['seconds']:.1f} s)")
+        records.append({"target": f"journeys vs {label}", "step": step, "size": size, "faster_wall": wall,
+                        "faster_cpu": cpu})
+    return {"lines": lines, "targets": records}
+
+
+def _verdict(figure: float, limit: float) -> str:
+    return "met" if figure <= limit else f"missed by {figure / limit:.1f}x"
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _load_average() -> str:
