@@ -14,12 +14,15 @@ from pathlib import Path
 from .._checks import integer_problem
 from ..errors import ParameterError, did_you_mean
 
-__all__ = ["RoutineParameters", "SNAPSHOT_VARIABLE", "VALIDATION_FILE", "run_cache"]
+__all__ = ["RoutineParameters", "SNAPSHOT_VARIABLE", "VALIDATION_FILE", "PAGES_PENDING", "run_cache"]
 
 #: Environment variable naming the run's dataset snapshot (loaded and checked once per run).
 SNAPSHOT_VARIABLE = "CXRESEARCH_SNAPSHOT"
 #: File beside the snapshot holding the validation report of the run's load (:meth:`RoutineParameters.validation`).
 VALIDATION_FILE = "validation.pkl"
+#: File beside the snapshot that exists while a run's pages other than the summary are running (the summary's
+#: last cell lists their notes, so it waits until the file is gone).
+PAGES_PENDING = "pages-pending"
 
 
 #: Parameter names of earlier versions -> their names now (``seed`` passed with ``--parameter``).

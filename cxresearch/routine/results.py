@@ -12,10 +12,11 @@ import contextlib
 import fcntl
 import os
 import pickle  # only for the run's own caches in its private snapshot folder
+import time
 import typing
 import warnings
 
-from .parameters import RoutineParameters, run_cache
+from .parameters import PAGES_PENDING, RoutineParameters, run_cache
 from .runs import previous_run
 
 if typing.TYPE_CHECKING:
@@ -28,7 +29,7 @@ if typing.TYPE_CHECKING:
     from ..voice import TopicImpact
 
 __all__ = ["shared", "run_personas", "run_interventions", "run_topics", "run_key_drivers", "run_topic_impact",
-           "run_canvas_voice", "run_summary"]
+           "run_canvas_voice", "run_summary", "wait_for_pages"]
 
 
 def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFrame, PersonaModel]:
@@ -187,3 +188,16 @@ def run_summary(parameters: RoutineParameters, dataset=None) -> Summary:
     if parameters.run_dir:
         summary.save(parameters.run_dir)
     return summary
+
+
+def wait_for_pages(parameters: RoutineParameters, *, poll: float = 0.1) -> None:
+    """Wait until the run's other pages are done, their notes written (the summary's last cell lists them).
+
+    The routine starts the summary beside the other pages when the memory
+    allows, so that only this wait, not its kernel, imports and results, comes
+    after them. Returns at once outside a routine run (and whenever the run's
+    pages are not running: the run removes its snapshot folder when it ends).
+    """
+    pending = run_cache(parameters, PAGES_PENDING)
+    while pending is not None and pending.exists():
+        time.sleep(poll)

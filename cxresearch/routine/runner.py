@@ -3,7 +3,7 @@
 :func:`run` checks the parameters and loads the export once (bad input stops
 the run before any notebook), saves it as a private snapshot the notebooks'
 kernels read, executes the notebooks with papermill (:mod:`.execution`),
-several at once and the summary last, renders a code-free page for each
+several at once, the summary's last cell once the others are done, renders a code-free page for each
 (:mod:`cxresearch.report`), and records everything in the run's folder and
 the index (:mod:`.runs`).
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .. import i18n, notes
 from ..errors import DataError, Problem
-from .parameters import SNAPSHOT_VARIABLE, VALIDATION_FILE, RoutineParameters
+from .parameters import PAGES_PENDING, SNAPSHOT_VARIABLE, VALIDATION_FILE, RoutineParameters
 from .runs import (PARTIAL, RUN_LOG, Run, failure_sentence, new_run_id, now, page_title, saved_results, start_manifest,
                    write_index, write_json, write_text)
 
@@ -112,7 +112,7 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
         write_json(folder / "manifest.json", manifest)
         with _environment(**{SNAPSHOT_VARIABLE: str(snapshot)}):
             _run_notebooks(manifest, folder, parameters, Path(notebooks_dir), say,
-                           gate=_MemoryGate(KERNEL_MEMORY * _size(snapshot)))
+                           gate=_MemoryGate(KERNEL_MEMORY * _size(snapshot)), pending=snapshot / PAGES_PENDING)
         manifest["timings"]["notebooks"] = round(time.perf_counter() - started - manifest["timings"]["input"], 2)
         if manifest["status"] == "running":
             manifest.update(status="ok", **saved_results(folder))
@@ -174,15 +174,19 @@ def _input_hashes(data_dir: Path) -> dict[str, str]:
 
 
 def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, notebooks_dir: Path, say, *,
-                   gate: _MemoryGate) -> None:
+                   gate: _MemoryGate, pending: Path) -> None:
     """Execute and render the notebooks, several at once; stop starting new ones at the first failure.
 
-    The summary (the last notebook) runs alone once every other page is done:
-    it lists every page's notes. The others are independent (what two of them
-    need, such as the personas, is computed once by whichever asks first) and
-    run on :func:`_workers` kernels at a time as far as the memory allows
-    (*gate*), :data:`STARTED_FIRST` first. The first failure is recorded in
-    *manifest*; notebooks not started by then stay ``pending``.
+    The other pages are independent (what two of them need, such as the
+    personas, is computed once by whichever asks first) and run on
+    :func:`_workers` kernels at a time as far as the memory allows (*gate*),
+    :data:`STARTED_FIRST` first. The summary (the last notebook) lists every
+    page's notes: the file *pending* exists until they are all done, and its
+    last cell waits for it to go (:func:`.results.wait_for_pages`). When the
+    memory covers every notebook at once, the summary starts with the others,
+    beside the workers, so that only that last cell comes after them; otherwise
+    it starts once they are done. The first failure is recorded in *manifest*;
+    notebooks not started by then stay ``pending``.
     """
     from ..kernel import skip_unused_imports
 
@@ -202,9 +206,10 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
     numbered = list(enumerate(entries, start=1))
     lock = threading.Lock()
 
-    def run_one(number: int, entry: dict) -> None:
+    def run_one(number: int, entry: dict, gated: bool = True) -> None:
         name, tag = entry["name"], f"[{number}/{len(entries)}]"
-        with gate.admitted(lambda waiting: say(f"  {tag} {name} waits for memory ({waiting})")):
+        with (gate.admitted(lambda waiting: say(f"  {tag} {name} waits for memory ({waiting})")) if gated
+              else contextlib.nullcontext()):
             with lock:
                 if manifest["status"] != "running":
                     return
@@ -237,11 +242,18 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
                          timings=spent)
         say(f"  {tag} {name} ok in {entry['seconds']:.1f} s: {_timing_words(spent)}")
 
+    others, last = sorted(numbered[:-1], key=lambda item: item[1]["name"] not in STARTED_FIRST), numbered[-1]
     with _environment(PLOTLY_RENDERER="plotly_mimetype+notebook"), \
-            concurrent.futures.ThreadPoolExecutor(max_workers=_workers()) as pool:
-        for batch in (sorted(numbered[:-1], key=lambda item: item[1]["name"] not in STARTED_FIRST), numbered[-1:]):
-            for done in [pool.submit(run_one, number, entry) for number, entry in batch]:
+            concurrent.futures.ThreadPoolExecutor(max_workers=_workers()) as pool, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=1) as beside:
+        pending.touch()
+        early = beside.submit(run_one, *last, gated=False) if gate.room_for(len(entries)) else None
+        try:
+            for done in [pool.submit(run_one, number, entry) for number, entry in others]:
                 done.result()
+        finally:
+            pending.unlink()
+        (early or pool.submit(run_one, *last)).result()
 
 
 #: Memory one kernel may need, in sizes of the run's snapshot: the pages of it the kernel maps (shared with the
@@ -267,6 +279,12 @@ class _MemoryGate:
     def __init__(self, need: int):
         self.need, self.running = need, 0
         self._changed = threading.Condition()
+
+    def room_for(self, notebooks: int) -> bool:
+        """True when the memory available covers *need* bytes for each of *notebooks* at once."""
+        import psutil
+
+        return psutil.virtual_memory().available >= self.need * notebooks
 
     def _fits(self) -> bool:
         import psutil
