@@ -37,6 +37,7 @@
 from __future__ import annotations
 
 import re
+import typing
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -45,13 +46,11 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline, make_pipeline
 
 from .errors import DataError, ParameterError
+
+if typing.TYPE_CHECKING:  # scikit-learn loads in fit_sentiment: the lexicons do not need it
+    from sklearn.pipeline import Pipeline
 
 __all__ = ["LANGUAGES", "UNDETERMINED", "NEAR_DUPLICATE", "UnscoredLanguageWarning", "SentimentFit", "stop_words",
            "tokens", "sentences", "distinct", "lemmas", "detect_language", "reading_languages", "sentiment", "fit_sentiment"]
@@ -510,6 +509,10 @@ class SentimentFit:
 
 
 def _sentiment_model(min_df: int, C: float) -> Pipeline:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
     return make_pipeline(
         TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=100_000),
         LogisticRegression(C=C, class_weight="balanced", max_iter=2000),
@@ -533,6 +536,9 @@ def fit_sentiment(texts, ratings, *, n_splits: int = 5, min_df: int = 2, C: floa
     DataError
         When fewer than *n_splits* (and 10) positive or negative rated texts remain.
     """
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
     series = _as_series(texts)
     rating = pd.to_numeric(pd.Series(ratings, dtype="object").set_axis(series.index), errors="coerce")
     has_text = series.fillna("").str.strip().ne("").to_numpy()

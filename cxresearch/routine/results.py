@@ -2,7 +2,8 @@
 
 The notebooks of a run execute at once, each in its own kernel; what two of
 them need (the personas, the intervention effects, the themes of the
-comments, the key drivers and the themes' NPS impact) is computed by whichever
+comments and reviews, the reviews' sentiment, the key drivers and the themes'
+NPS impact) is computed by whichever
 asks first and read back by the others, from the run's private snapshot
 folder. Outside a routine run (a notebook run by hand) every call computes.
 """
@@ -28,7 +29,8 @@ if typing.TYPE_CHECKING:
     from ..topics import Topics
     from ..voice import TopicImpact
 
-__all__ = ["shared", "run_personas", "run_interventions", "run_topics", "run_key_drivers", "run_topic_impact",
+__all__ = ["shared", "run_personas", "run_interventions", "run_sentiment", "run_topics", "run_key_drivers",
+           "run_topic_impact",
            "run_canvas_voice", "run_summary", "wait_for_pages"]
 
 
@@ -79,18 +81,28 @@ def run_interventions(parameters: RoutineParameters, dataset=None) -> pd.DataFra
         min_group_size=parameters.min_group_size))
 
 
+def run_sentiment(parameters: RoutineParameters, dataset=None) -> pd.Series:
+    """Sentiment of the reviews' texts (:func:`~cxresearch.text.sentiment`), aligned on ``dataset.reviews``, once
+    per run: the voice page, the reviews' themes and the intervention evidence read the same scores."""
+    from ..text import sentiment
+
+    reviews = (parameters.load() if dataset is None else dataset).reviews
+    return shared(parameters, "review_sentiment", lambda: sentiment(reviews["text"]))
+
+
 def run_topics(parameters: RoutineParameters, dataset=None, *, reviews: bool = False) -> Topics:
     """Themes of the survey comments (:func:`~cxresearch.topics`), once per run: the voice page and the canvas agree.
 
-    With *reviews*, the themes of the reviews' texts instead (an export of reviews without surveys).
+    With *reviews*, the themes of the reviews' texts instead (an export of reviews without surveys), crossed with
+    the run's sentiment of the reviews (:func:`run_sentiment`).
     """
     from ..topics import topics
 
     dataset = parameters.load() if dataset is None else dataset
     texts = dataset.reviews["text"] if reviews else dataset.surveys["comment"]
-    return shared(parameters, "review_topics" if reviews else "topics",
-                  lambda: topics(texts, taxonomy=dataset.topic_taxonomy, random_state=parameters.random_state,
-                                 min_group_size=parameters.min_group_size))
+    return shared(parameters, "review_topics" if reviews else "topics", lambda: topics(
+        texts, taxonomy=dataset.topic_taxonomy, scores=run_sentiment(parameters, dataset) if reviews else None,
+        random_state=parameters.random_state, min_group_size=parameters.min_group_size))
 
 
 def run_key_drivers(parameters: RoutineParameters, dataset=None) -> KeyDrivers:

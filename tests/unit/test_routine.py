@@ -441,3 +441,63 @@ def test_notebooks_start_together_only_while_the_memory_covers_each(need, most_a
     for thread in threads:
         thread.join()
     assert (most[0], gate.running, len(waited) > 0) == (most_at_once, 0, most_at_once == 1)
+
+
+def test_the_reviews_sentiment_is_scored_once_per_run_and_their_themes_read_it(demo, tmp_path, monkeypatch):
+    import importlib
+
+    from cxresearch import text
+    from cxresearch.dataset import save_snapshot
+    from cxresearch.routine import run_sentiment, run_topics
+
+    scored, original = [], text.sentiment
+    monkeypatch.setattr(text, "sentiment", lambda texts, *a, **k: scored.append(len(texts)) or original(texts, *a, **k))
+    monkeypatch.setattr(importlib.import_module("cxresearch.topics"), "sentiment",
+                        lambda *a, **k: pytest.fail("the reviews' themes scored them again"))
+    parameters = RoutineParameters(data_dir=str(demo), reports_dir=str(tmp_path), run_dir=str(tmp_path))
+    reviews = parameters.load().reviews
+    save_snapshot(parameters.load(), tmp_path / "snap", source=parameters.source)
+    monkeypatch.setenv("CXRESEARCH_SNAPSHOT", str(tmp_path / "snap"))
+    themes = run_topics(parameters, reviews=True)
+    scores = run_sentiment(parameters)
+    assert scored == [len(reviews)]
+    pd.testing.assert_series_equal(scores, original(reviews["text"]))
+    first = themes.membership.columns[0]
+    member = themes.membership[first].to_numpy()
+    assert themes.summary.set_index("topic").loc[first, "sentiment"] == pytest.approx(scores[member].mean())
+
+
+def _handshake_notebooks(folder, *, page_waits: bool):
+    """A page (waiting, if *page_waits*, to see the summary start), and a summary whose last cell waits for it."""
+    page = ("import os, time\n"
+            + ("for _ in range(1200):  # a kernel may take a while to start on a loaded machine\n"
+               "    if os.path.exists(os.path.join(run_dir, 'summary-started')):\n"
+               "        break\n"
+               "    time.sleep(0.1)\n" if page_waits else "")
+            + "print('page saw the summary start:', os.path.exists(os.path.join(run_dir, 'summary-started')))\n"
+            "open(os.path.join(run_dir, 'page-done'), 'w').close()")
+    write_notebook(folder, "00_data_quality", page)
+    return write_notebook(folder, "04_summary",
+                          "import os\nfrom cxresearch.routine import RoutineParameters, wait_for_pages\n"
+                          "params = RoutineParameters(data_dir=data_dir, run_dir=run_dir)\n"
+                          "print('page done when the summary started:', os.path.exists(os.path.join(run_dir, 'page-done')))\n"
+                          "open(os.path.join(run_dir, 'summary-started'), 'w').close()",
+                          "wait_for_pages(params)\n"
+                          "print('page done before the last cell:', os.path.exists(os.path.join(run_dir, 'page-done')))")
+
+
+@pytest.mark.parametrize("kernel_memory, early", [(runner.KERNEL_MEMORY, True), (2**50, False)])
+def test_the_summary_starts_with_the_pages_when_the_memory_allows_and_its_last_cell_waits_for_them(
+        tiny, tmp_path, monkeypatch, kernel_memory, early):
+    monkeypatch.setattr(runner, "KERNEL_MEMORY", kernel_memory)   # 2**50 snapshots: no memory for two kernels
+    done = run(RoutineParameters(data_dir=str(tiny)), reports_dir=tmp_path / "reports",
+               notebooks_dir=_handshake_notebooks(tmp_path / "nb", page_waits=early))
+    assert done.ok
+
+    def printed(name):
+        executed = nbformat.read(done.folder / f"{name}.ipynb", as_version=4)
+        return "".join(out.get("text", "") for cell in executed.cells for out in cell.get("outputs", []))
+
+    assert f"page saw the summary start: {early}" in printed("00_data_quality")
+    assert f"page done when the summary started: {not early}" in printed("04_summary")
+    assert "page done before the last cell: True" in printed("04_summary")
