@@ -15,7 +15,7 @@ import pandas as pd
 
 from .canvas import evidence_level
 from .columns import value_label
-from .display import metric_change, metric_value
+from .display import code_label, interval_decimals, metric_change, metric_value
 from .i18n import N_, _, format_count, format_percent, stage_label
 from .intervention_evidence import METRICS
 from .privacy import MIN_GROUP_SIZE
@@ -77,9 +77,11 @@ def _kpi_findings(summary: Summary) -> list[Finding]:
     for key, estimate in summary.kpis.items():
         counted = (_("95%% interval %(low)s to %(high)s, %(n)s reviews") if key in REVIEW_KPIS
                    else _("95%% interval %(low)s to %(high)s, %(n)s answers"))
-        interval = counted % {"low": _kpi_value(key, estimate.low), "high": _kpi_value(key, estimate.high),
-                              "n": format_count(estimate.n)}
-        text = _("%(kpi)s is %(value)s") % {"kpi": _short(key), "value": _kpi_value(key, estimate.value)}
+        places = interval_decimals(key, estimate.low, estimate.high, decimals=_decimals(key))  # "4.18 to 4.21"
+        interval = counted % {"low": metric_value(key, estimate.low, decimals=places),
+                              "high": metric_value(key, estimate.high, decimals=places), "n": format_count(estimate.n)}
+        text = _("%(kpi)s is %(value)s") % {"kpi": _short(key), "value": metric_value(key, estimate.value,
+                                                                                      decimals=places)}
         direction, good = "", None
         if key in changes.index:
             change = changes.loc[key]
@@ -144,7 +146,7 @@ def _pain_finding(summary: Summary) -> list[Finding]:
         return []
     top = summary.pain_points.iloc[0]
     text = _("The costliest pain point is %(name)s: %(reach)s of customers pass there and %(exits)s of visits "
-             "end there") % {"name": top["name"], "reach": format_percent(top["reach"], decimals=0),
+             "end there") % {"name": code_label(top["name"]), "reach": format_percent(top["reach"], decimals=0),
                              "exits": format_percent(top["exit_rate"], decimals=0)}
     return [Finding(text=text, direction="down", good=False, interval=_csat_words(top), n=int(top["customers"]))]
 
@@ -184,10 +186,11 @@ def changes_since(summary: Summary) -> list[str]:
     if not pains.empty and "previous_rank" in pains.columns:
         for row in pains.head(ACTIONS).itertuples():
             if pd.isna(row.previous_rank):
-                lines.append(_("%(name)s is a new top pain point (rank %(rank)s).") % {"name": row.name, "rank": row.rank})
+                lines.append(_("%(name)s is a new top pain point (rank %(rank)s).") % {"name": code_label(row.name),
+                                                                                         "rank": row.rank})
             elif row.previous_rank != row.rank:
                 lines.append(_("%(name)s moved from rank %(before)s to %(after)s among pain points.") % {
-                    "name": row.name, "before": int(row.previous_rank), "after": row.rank})
+                    "name": code_label(row.name), "before": int(row.previous_rank), "after": row.rank})
     lines += [_("Intervention %(id)s, %(metric)s: %(before)s → %(after)s.") % {
                   "id": row.intervention_id, "metric": _(METRICS[row.metric].label),
                   "before": value_label(row.previous_verdict) if pd.notna(row.previous_verdict) else _("not measured"),
@@ -210,7 +213,7 @@ def top_actions(summary: Summary, *, stage_plan: dict | None = None, top: int = 
             "csat": _csat_words(row)}
         n = row["surveys"] if pd.notna(row.get("csat")) else row["customers"]
         stage = "" if pd.isna(row["stage"]) else str(row["stage"])
-        actions.append(Action(place=str(row["name"]), stage=stage,
+        actions.append(Action(place=code_label(row["name"]), stage=stage,
                               owner=(plan.get(stage) or {}).get("owner", ""), evidence=evidence,
                               level=evidence_level(n, min_group_size=min_group_size), impact=float(row["impact"])))
     return actions

@@ -23,7 +23,7 @@ from __future__ import annotations
 from .i18n import N_, _, stage_label
 
 __all__ = ["KINDS", "TABLES", "COLUMN_KINDS", "NUMERIC_KINDS", "METRIC_KINDS", "METRIC_UNITS", "DETAILS", "BARE_BOUNDS", "LABELS", "PATTERNS", "HEADERS", "column_label", "header",
-           "value_label", "kinds_of"]
+           "value_label", "code_label", "kinds_of"]
 
 #: How each kind of column reads.
 KINDS = {
@@ -281,3 +281,15 @@ def value_label(value) -> str:
     if text in METRIC_VALUES or any(text.startswith(prefix) and len(text) > len(prefix) for prefix in ("rating_",)):
         return header(text)
     return stage_label(text)
+
+
+def code_label(code, *, prefix: str = "") -> str:
+    """A code of the data (a touchpoint, a channel, a rating column) in words: *prefix* left out, underscores read
+    as spaces, a standard stage name in the reader's language.
+
+    Examples
+    --------
+    >>> code_label("chat_support"), code_label("rating_call_center", prefix="rating_")
+    ('chat support', 'call center')
+    """
+    return stage_label(str(code).removeprefix(prefix)).replace("_", " ")

@@ -16,26 +16,20 @@ metric kind read in the unit of their row's metric (:func:`metric_value`,
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
-import jinja2
 import numpy as np
 import pandas as pd
-from markupsafe import Markup
 from pandas.io.formats.style import Styler
 
 from . import i18n
 from .errors import ParameterError
 from .columns import (BARE_BOUNDS, COLUMN_KINDS, DETAILS, KINDS, METRIC_KINDS, METRIC_UNITS, NUMERIC_KINDS,
-                      column_label, header, value_label)
+                      code_label, column_label, header, value_label)
 from .i18n import _, format_count, format_date, format_number, format_percent
 
-__all__ = ["pretty", "humanize_duration", "metric_value", "metric_change", "card_grid", "column_label", "header",
-           "value_label"]
+__all__ = ["pretty", "humanize_duration", "metric_value", "metric_change", "interval_decimals", "column_label",
+           "header", "value_label", "code_label"]
 
-_TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-                                autoescape=True)
-i18n.install(_TEMPLATES)
 
 def humanize_duration(value) -> str:
     """A timedelta in words, two units at most.
@@ -81,6 +75,17 @@ def metric_value(metric: str, value, *, decimals: int = 1) -> str:
     if METRIC_UNITS.get(metric, metric) == "share" and not pd.isna(value) and -1 <= value <= 1:
         return _share(value, decimals)
     return format_number(value, decimals=decimals)
+
+
+def interval_decimals(metric: str, low, high, *, decimals: int = 1) -> int:
+    """The decimals, from *decimals* on, at which the interval *low* to *high* of *metric* shows its width.
+
+    Examples
+    --------
+    >>> interval_decimals("review_mean", 4.183, 4.209), interval_decimals("csat", 0.72, 0.76, decimals=0)
+    (2, 0)
+    """
+    return _apart(lambda value, places: metric_value(metric, value, decimals=places), low, high, decimals)
 
 
 def metric_change(metric: str, value, *, decimals: int = 1, words: bool = False, signed: bool = True,
@@ -161,7 +166,7 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None,
     shown = _in_metric_units(shown, column_kinds, formats, decimals)
     headers = {column: header(column) for column in shown.columns}
     if compact:
-        shown = _compact(shown, column_kinds, formats, headers)
+        shown = _compact(shown, column_kinds, formats, headers, decimals)
     intervals = [column for column in shown.columns if formats[column] is str]
     numbers = [column for column in shown.columns if column_kinds[column] in _RIGHT_ALIGNED]
     words = [column for column in shown.columns if column not in numbers]
@@ -181,22 +186,49 @@ def pretty(table: pd.DataFrame, *, decimals: int = 1, kinds: dict | None = None,
 
 def _in_metric_units(shown: pd.DataFrame, kinds: dict, formats: dict, decimals: int) -> pd.DataFrame:
     """*shown* with its columns of a metric kind written in the unit of each row's metric (the ``metric`` or
-    ``kpi`` column); without such a column they read as numbers. *formats* is updated."""
+    ``kpi`` column); without such a column they read as numbers. A value and its interval bounds get the
+    decimals that keep the bounds apart (:func:`_apart`). *formats* is updated."""
     key = next((column for column in ("metric", "kpi") if column in shown.columns), None)
     columns = [column for column, kind in kinds.items() if kind in METRIC_KINDS]
     if key is None or not columns:
         return shown
     shown = shown.copy()
+    places = {column: [decimals] * len(shown) for column in columns}
     for column in columns:
-        write = metric_value if kinds[column] == "metric" else metric_change
-        shown[column] = pd.Series([value if pd.isna(value) else write(str(metric), value, decimals=decimals)
-                                   for metric, value in zip(shown[key], shown[column])], index=shown.index,
-                                  dtype=object)
+        low, high = _bounds(column)
+        if low in places and high in places:
+            write = _metric_writer(kinds[column])
+            places[column] = places[low] = places[high] = [
+                _apart(lambda value, places: write(str(metric), value, decimals=places), lo, hi, decimals)
+                for metric, lo, hi in zip(shown[key], shown[low], shown[high])]
+    for column in columns:
+        write = _metric_writer(kinds[column])
+        shown[column] = pd.Series([value if pd.isna(value) else write(str(metric), value, decimals=d)
+                                   for metric, value, d in zip(shown[key], shown[column], places[column])],
+                                  index=shown.index, dtype=object)
         formats[column] = str
     return shown
 
 
-def _compact(shown: pd.DataFrame, kinds: dict, formats: dict, headers: dict) -> pd.DataFrame:
+def _metric_writer(kind: str):
+    return metric_value if kind == "metric" else metric_change
+
+
+def _bounds(column) -> tuple[str, str]:
+    """The names of *column*'s interval bounds (:data:`cxresearch.columns.BARE_BOUNDS`)."""
+    return ("low", "high") if column in BARE_BOUNDS else (f"{column}_low", f"{column}_high")
+
+
+def _apart(write, low, high, decimals: int) -> int:
+    """The fewest decimals from *decimals* on (three more at most) at which ``write(value, decimals)`` tells
+    *low* from *high*: a narrow interval shows its width ("4.20 (4.18–4.21)", not "4.2 (4.2–4.2)")."""
+    if pd.isna(low) or pd.isna(high) or low == high:
+        return decimals
+    return next((places for places in range(decimals, decimals + 3) if write(low, places) != write(high, places)),
+                decimals + 3)
+
+
+def _compact(shown: pd.DataFrame, kinds: dict, formats: dict, headers: dict, decimals: int) -> pd.DataFrame:
     """*shown* without its detail columns, each number with interval bounds as one column of text.
 
     *formats* and *headers* are updated for the merged columns: their cells are
@@ -204,17 +236,26 @@ def _compact(shown: pd.DataFrame, kinds: dict, formats: dict, headers: dict) -> 
     """
     shown = shown.drop(columns=[column for column in shown.columns if column in DETAILS])
     for column in list(shown.columns):
-        bounds = ["low", "high"] if column in BARE_BOUNDS else [f"{column}_low", f"{column}_high"]
+        bounds = list(_bounds(column))
         if kinds[column] not in NUMERIC_KINDS or not all(bound in shown.columns for bound in bounds):
             continue
-        write = formats[column]
-        shown[column] = [i18n.MISSING if pd.isna(value) else write(value) if pd.isna(low) or pd.isna(high)
-                         else f"{write(value)} ({_without_unit(write(low), write(high))}–{write(high)})"
+        shown[column] = [i18n.MISSING if pd.isna(value) else _interval(kinds[column], formats[column], value, low,
+                                                                        high, decimals)
                          for value, low, high in zip(shown[column], shown[bounds[0]], shown[bounds[1]])]
         shown = shown.drop(columns=bounds)
         formats[column] = str
         headers[column] = _("%(column)s (interval)") % {"column": headers[column]}
     return shown
+
+
+def _interval(kind: str, write, value, low, high, decimals: int) -> str:
+    """"79.7% (69.2–87.3%)": *value* and its bounds written by *write*, or with the decimals that keep the bounds
+    apart when *kind* has decimals; a value without bounds alone."""
+    if pd.isna(low) or pd.isna(high):
+        return write(value)
+    if kind in _WITH_DECIMALS:
+        write = _formatter(kind, _apart(lambda bound, places: _formatter(kind, places)(bound), low, high, decimals))
+    return f"{write(value)} ({_without_unit(write(low), write(high))}–{write(high)})"
 
 
 def _without_unit(low: str, high: str) -> str:
@@ -223,6 +264,8 @@ def _without_unit(low: str, high: str) -> str:
     return low.removesuffix(unit) if unit else low
 
 
+#: Kinds written with a number of decimals (the others are whole, significant digits or words).
+_WITH_DECIMALS = frozenset({"share", "percent", "number"})
 #: Kinds shown right-aligned, so digits line up.
 _RIGHT_ALIGNED = NUMERIC_KINDS | {"duration", "date"}
 #: Kinds that format values of one dtype only: a column of another dtype reads by its dtype.
@@ -286,20 +329,3 @@ def _share(value, decimals: int) -> str:
         return ("<" if value > 0 else ">-") + format_percent(smallest, decimals=decimals)
     return format_percent(value, decimals=decimals)
 
-
-def card_grid(cards) -> CardGrid:
-    """Cards (HTML, e.g. persona cards) side by side in a responsive grid.
-
-    As many columns of at least 340 px as the page is wide: one on a phone,
-    two or three in JupyterLab and in the reports. Each card is HTML already
-    (escaped where it was built); everything else in the grid comes from the
-    ``card_grid.html.j2`` template.
-    """
-    return CardGrid(_TEMPLATES.get_template("card_grid.html.j2").render(cards=[Markup(card) for card in cards]))
-
-
-class CardGrid(str):
-    """HTML of a grid of cards that renders itself in Jupyter."""
-
-    def _repr_html_(self) -> str:
-        return str(self)

@@ -270,13 +270,17 @@ def format_count(value) -> str:
     return format_number(value, decimals=0)
 
 
-def format_significant(value) -> str:
-    """*value* with at most three significant digits and the locale's separators (``31,3``, ``0,944``, ``1230``)."""
+def format_significant(value, *, digits: int = 3) -> str:
+    """*value* with *digits* significant digits, no trailing zeros, and the locale's separators; a number with more
+    whole digits than that is whole (``31,3``, ``0,944``, ``2,5``, ``1.235`` in Italian)."""
     if _missing(value):
         return MISSING
+    magnitude = math.floor(math.log10(abs(value))) if value else 0
+    decimals = max(0, digits - 1 - magnitude)
     from babel.numbers import format_decimal
 
-    return format_decimal(value, format="@##", locale=number_locale())
+    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+    return format_decimal(round(float(value), decimals), format=pattern, locale=number_locale())
 
 
 def format_percent(share, *, decimals: int = 1) -> str:

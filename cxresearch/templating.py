@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from . import i18n
 
-__all__ = ["TEMPLATES", "HTMLFragment", "render_template", "disclosure"]
+__all__ = ["TEMPLATES", "HTMLFragment", "render_template", "disclosure", "card_grid"]
 
 #: Folder of the templates.
 TEMPLATES = Path(__file__).parent / "templates"
@@ -47,8 +47,6 @@ def render_template(name: str, **context) -> HTMLFragment:
     return HTMLFragment(_environment().get_template(name).render(**context))
 
 
-
-
 def disclosure(content, *, title: str | None = None) -> HTMLFragment:
     """*content* (a table, a Styler or anything with an HTML view) folded behind a ``<details>`` element.
 
@@ -57,3 +55,14 @@ def disclosure(content, *, title: str | None = None) -> HTMLFragment:
     """
     html = content._repr_html_() if hasattr(content, "_repr_html_") else content.to_html()
     return render_template("details.html.j2", content=Markup(html), title=title or i18n._("Show the table"))
+
+
+def card_grid(cards) -> HTMLFragment:
+    """Cards (HTML, e.g. persona cards) side by side in a responsive grid.
+
+    As many columns of at least 340 px as the page is wide: one on a phone,
+    two or three in JupyterLab and in the reports. Each card is HTML already
+    (escaped where it was built); everything else in the grid comes from the
+    ``card_grid.html.j2`` template.
+    """
+    return render_template("card_grid.html.j2", cards=[Markup(card) for card in cards])

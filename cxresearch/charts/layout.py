@@ -12,12 +12,13 @@ import plotly.io as pio
 from plotly.io._base_renderers import PlotlyRenderer
 
 from .._checks import check_choice
+from ..capabilities import Unavailable
 from ..columns import METRIC_UNITS
 from ..errors import ParameterError, did_you_mean
 from ..i18n import number_symbols, plotly_locales
 
-__all__ = ["check_columns", "check_choice", "wrap", "category_axis", "height_for", "separators", "value_format",
-           "tick_format", "locale_config", "speak_the_language"]
+__all__ = ["check_columns", "check_choice", "NoChart", "no_chart", "wrap", "category_axis", "height_for", "separators",
+           "value_format", "tick_format", "locale_config", "speak_the_language"]
 
 #: Pixels per category row of a chart whose rows are categories.
 ROW_HEIGHT = 26
@@ -34,6 +35,15 @@ def check_columns(table: pd.DataFrame, columns, *, chart: str, source: str) -> N
         raise ParameterError(f"{chart} needs the columns {list(columns)} ({source}); missing {missing}, "
                              f"found {list(table.columns)}.{did_you_mean(missing[0], table.columns)}")
 
+
+class NoChart(Unavailable):
+    """What a chart returns when its input holds nothing to draw: a sentence saying why (and what it would need),
+    shown in the page in place of empty axes."""
+
+
+def no_chart(why: str) -> NoChart:
+    """A :class:`NoChart` saying *why*."""
+    return NoChart(why)
 
 
 def wrap(label, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) -> str:

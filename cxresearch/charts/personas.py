@@ -10,16 +10,20 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .._checks import check_instance
+from ..capabilities import Unavailable
 from ..i18n import _, format_number, format_percent
 from ..privacy import MIN_GROUP_SIZE, suppress_small
-from .layout import category_axis, check_columns, height_for, separators
+from .layout import category_axis, check_columns, height_for, no_chart, separators
 
 __all__ = ["persona_sizes_chart", "persona_shares_chart", "trait_heatmap", "persona_traits_chart", "projection_chart", "k_selection_chart"]
 
 
-def persona_sizes_chart(personas: pd.DataFrame, *, min_group_size: int = MIN_GROUP_SIZE) -> go.Figure:
-    """Horizontal bars of persona sizes with their shares (``model.personas_``)."""
+def persona_sizes_chart(personas: pd.DataFrame, *, min_group_size: int = MIN_GROUP_SIZE) -> go.Figure | Unavailable:
+    """Horizontal bars of persona sizes with their shares (``model.personas_``); for one group (no segmentation),
+    a sentence instead."""
     check_columns(personas, ["name", "size", "share"], chart="persona_sizes_chart", source="model.personas_")
+    if len(personas) == 1:
+        return no_chart(_("No chart of persona sizes: all customers form one group."))
     shown = suppress_small(personas, size_col="size", min_group_size=min_group_size).iloc[::-1]   # first on top
     names = shown["name"].astype(str)
     return go.Figure(go.Bar(
@@ -48,8 +52,9 @@ def persona_shares_chart(shares: pd.DataFrame) -> go.Figure:
 
 
 def trait_heatmap(traits: pd.DataFrame, personas: pd.DataFrame, *, top: int = 15,
-                  min_group_size: int = MIN_GROUP_SIZE) -> go.Figure:
-    """Standardised mean differences of the *top* most distinctive features per persona.
+                  min_group_size: int = MIN_GROUP_SIZE) -> go.Figure | Unavailable:
+    """Standardised mean differences of the *top* most distinctive features per persona; for one group (no
+    segmentation), a sentence instead: no customer is set apart from the others.
 
     Parameters
     ----------
@@ -59,6 +64,9 @@ def trait_heatmap(traits: pd.DataFrame, personas: pd.DataFrame, *, top: int = 15
         ``model.personas_`` for names and sizes.
     """
     check_columns(personas, ["name", "size"], chart="trait_heatmap", source="model.personas_")
+    if len(personas) == 1:
+        return no_chart(_("No chart of traits: with all customers in one group, there are no others to differ "
+                          "from."))
     shown = suppress_small(personas, size_col="size", min_group_size=min_group_size)
     rows = traits.loc[shown.index]
     columns = rows.abs().max().sort_values(ascending=False, kind="stable").index[:top]
@@ -110,7 +118,7 @@ def projection_chart(projection) -> go.Figure:
 
 
 def k_selection_chart(selection: pd.DataFrame, *, stability_threshold: float | None = None,
-                      highly_stable: float | None | str = "Hennig") -> go.Figure:
+                      highly_stable: float | None = 0.85) -> go.Figure:
     """Silhouette and per-persona bootstrap Jaccard per number of personas, the chosen k marked
     (``model.selection_``).
 
@@ -118,11 +126,9 @@ def k_selection_chart(selection: pd.DataFrame, *, stability_threshold: float | N
     and, when ``selection`` has ``min_stability``, the least stable persona's:
     the line the two thresholds apply to. *stability_threshold* is the one every
     persona must reach for a number to be eligible, *highly_stable* the one from
-    which the largest such number is preferred (``"Hennig"``:
-    :data:`cxresearch.personas.selection.HIGHLY_STABLE`); None draws no line.
+    which the largest such number is preferred (default the selection's own,
+    :data:`cxresearch.personas.selection.HIGHLY_STABLE`, Hennig's "highly stable"); None draws no line.
     """
-    if highly_stable == "Hennig":  # imported here: the selection comes from a fitted model
-        from ..personas.selection import HIGHLY_STABLE as highly_stable
     check_columns(selection, ["silhouette", "stability", "stability_sd", "chosen"], chart="k_selection_chart",
                   source="model.selection_")
     figure = make_subplots(rows=1, cols=2, subplot_titles=(_("Silhouette (higher is better)"),

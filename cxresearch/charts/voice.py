@@ -4,9 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..display import column_label, value_label
+from ..capabilities import Unavailable
+
+from ..display import code_label, column_label, value_label
 from ..i18n import _, pgettext
-from .layout import category_axis, check_choice, check_columns, height_for, separators, tick_format, value_format
+from .layout import (category_axis, check_choice, check_columns, height_for, no_chart, separators, tick_format,
+                     value_format)
 
 __all__ = ["kpi_chart", "trend_chart", "driver_quadrant_chart", "topic_sentiment_chart", "topic_impact_chart"]
 
@@ -101,9 +104,14 @@ def driver_quadrant_chart(drivers: pd.DataFrame) -> go.Figure:
                                 legend={"orientation": "h", "y": -0.2})
 
 
-def topic_sentiment_chart(summary: pd.DataFrame) -> go.Figure:
-    """Stacked shares of positive, neutral and negative texts per topic (``Topics.summary``)."""
+def topic_sentiment_chart(summary: pd.DataFrame) -> go.Figure | Unavailable:
+    """Stacked shares of positive, neutral and negative texts per topic (``Topics.summary``); without a topic, a
+    sentence saying why (:func:`~cxresearch.charts.layout.no_chart`)."""
     check_columns(summary, ["topic", "positive", "negative"], chart="topic_sentiment_chart", source="Topics.summary")
+    if summary.empty:
+        return no_chart(_("No chart of topics: no theme or topic was found in these texts. It needs texts that "
+                          "mention a CX theme (delivery, price, waiting time...) or enough texts sharing the same "
+                          "words to form a topic, each in at least the run's smallest group size of texts."))
     neutral = 1 - summary["positive"] - summary["negative"]
     topics = summary["topic"].astype(str)
     parts = [(pgettext("texts", "negative"), summary["negative"], "#d62728"),
@@ -117,10 +125,15 @@ def topic_sentiment_chart(summary: pd.DataFrame) -> go.Figure:
         yaxis=category_axis(pd.unique(topics), autorange="reversed"), height=height_for(len(topics), per_row=34))
 
 
-def topic_impact_chart(impact: pd.DataFrame) -> go.Figure:
-    """NPS points each topic costs or earns, with interval; flagged topics are solid (:func:`topic_impact`)."""
+def topic_impact_chart(impact: pd.DataFrame) -> go.Figure | Unavailable:
+    """NPS points each topic costs or earns, with interval; flagged topics are solid (:func:`topic_impact`);
+    without a topic, a sentence saying why (:func:`~cxresearch.charts.layout.no_chart`)."""
     check_columns(impact, ["topic", "nps_impact", "nps_impact_low", "nps_impact_high", "significant"],
                   chart="topic_impact_chart", source="voice.topic_impact")
+    if impact.empty:
+        return no_chart(_("No chart of NPS impact by topic: no topic of the comments has enough answers that also "
+                          "give an NPS score. It needs survey answers with both a comment and an NPS score, at least "
+                          "the run's smallest group size of them per topic."))
     colours = [("#d62728" if value < 0 else "#2ca02c") if flagged else "#c7c7c7"
                for value, flagged in zip(impact["nps_impact"], impact["significant"])]
     topics = impact["topic"].astype(str)
@@ -180,7 +193,7 @@ def _overlap(a, b) -> bool:
 
 
 def _driver_labels(drivers: pd.Series) -> list[str]:
-    return [str(d).removeprefix("rating_").replace("_", " ") for d in drivers]
+    return [code_label(d, prefix="rating_") for d in drivers]
 
 
 def _padded(values: pd.Series, *, low: float | None = None) -> list[float]:

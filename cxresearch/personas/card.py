@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ..cards import Attribute, Kpi, PersonaCard, PersonaCardData, Quote, Trait, render_persona_card
+from ..columns import code_label
 from ..errors import ParameterError, SmallGroupWarning
 from ..features import feature_group
-from ..i18n import N_, _, format_number, format_percent
+from ..i18n import N_, _, format_number, format_percent, format_significant
 from ..intervals import wilson_interval
 from ..privacy import redact_pii
 from .model import PersonaModel
@@ -22,6 +24,10 @@ CARD_TRAITS = 5
 #: Smallest channel share a card lists.
 CARD_CHANNEL = 0.05
 _KPIS = (("nps", N_("NPS")), ("csat", N_("CSAT (% of answers 4-5)")))
+#: What personas would need, said where the data gives one group.
+ONE_GROUP_NEEDS = N_("Personas need traits on which groups of customers differ: behaviour over time (events or "
+                     "orders per customer: frequency, spend, channels), survey scores or more attributes per "
+                     "customer. Add them to the export and run the routine again.")
 
 
 def persona_card(model: PersonaModel, persona_id, *, quotes: pd.DataFrame | pd.Series | None = None,
@@ -37,6 +43,12 @@ def persona_card(model: PersonaModel, persona_id, *, quotes: pd.DataFrame | pd.S
         warnings.warn(f"persona {persona_id} has fewer than {card.min_group_size} customers; its card is suppressed.",
                       SmallGroupWarning, stacklevel=2)
     return render_persona_card(card)
+
+
+def segmentation_note(model: PersonaModel) -> str | None:
+    """Why the customers form one group and what personas would need, or None when *model* found personas."""
+    check_is_fitted(model, "personas_")
+    return None if model.segmentation_ is None else f"{model.segmentation_} {_(ONE_GROUP_NEEDS)}"
 
 
 def persona_card_data(model: PersonaModel, persona_id, *, quotes: pd.DataFrame | pd.Series | None = None,
@@ -75,11 +87,14 @@ def persona_card_data(model: PersonaModel, persona_id, *, quotes: pd.DataFrame |
         return PersonaCardData(**{**head, "name": _("Persona %(id)s") % {"id": persona_id}}, suppressed=True)
     profile, traits = model.profiles_.loc[persona_id], model.traits_.loc[persona_id]
     goals, frustrations = _ratings(profile)
+    one_group = segmentation_note(model)   # all customers: nothing sets them apart from "the others"
+    attributes = _attributes(profile, model.overall_, model.scale_, len(model.labels_))
     return PersonaCardData(
         **head, stability=float(info["stability"]), unstable=bool(info["unstable"]), status=_status(model, persona_id),
-        traits=_traits(traits), attributes=_attributes(profile, model.overall_, model.scale_, len(model.labels_)),
+        traits=() if one_group else _traits(traits),
+        attributes=tuple(replace(a, overall="") for a in attributes) if one_group else attributes,
         channels=_channels(profile), kpis=_kpis(info), goals=goals, frustrations=frustrations,
-        quotes=_quotes(quotes, persona_id))
+        quotes=_quotes(quotes, persona_id), notes=(one_group,) if one_group else ())
 
 
 def _status(model: PersonaModel, persona_id) -> str:
@@ -95,13 +110,6 @@ def _traits(traits: pd.Series) -> tuple:
     """The strongest traits, one per attribute, redundant ones left out as in ``top_traits``."""
     strongest = traits.dropna().abs().sort_values(ascending=False, kind="stable").index
     return tuple(Trait(feature_label(c), float(traits[c])) for c in distinct(strongest, None)[:CARD_TRAITS])
-
-
-def _num(value) -> str:
-    """A mean in the reader's locale: whole from 100 on, else three significant digits (2.53, 0.0412)."""
-    if pd.isna(value) or value == 0 or abs(value) >= 100:
-        return format_number(value, decimals=0)
-    return format_number(value, decimals=max(0, 2 - int(np.floor(np.log10(abs(value))))))
 
 
 def _is_yes_no(mean: float, sd: float, n: int) -> bool:
@@ -121,7 +129,7 @@ def _attributes(profile: pd.Series, overall: pd.Series, scale: pd.Series, n: int
         if "=" in c or pd.isna(profile[c]):
             continue
         share = _is_yes_no(overall[c], scale.get(c, np.nan), n)
-        shown = (lambda v: format_percent(v, decimals=0)) if share else _num
+        shown = (lambda v: format_percent(v, decimals=0)) if share else format_significant
         numeric.append(Attribute(feature_label(c), shown(profile[c]), shown(overall[c])))
     shares = profile[[c for c in columns if "=" in c]].dropna()
     texts = []
@@ -137,13 +145,13 @@ def _attributes(profile: pd.Series, overall: pd.Series, scale: pd.Series, n: int
 def _channels(profile: pd.Series) -> tuple:
     shares = profile[[c for c in profile.index if feature_group(c) == "channels"]].dropna()
     shares = shares[shares >= CARD_CHANNEL].sort_values(ascending=False, kind="stable")
-    return tuple((c.removeprefix("share_").replace("_", " "), float(v)) for c, v in shares.items())
+    return tuple((code_label(c, prefix="share_"), float(v)) for c, v in shares.items())
 
 
 def _ratings(profile: pd.Series) -> tuple[tuple, tuple]:
     """Goals and frustrations: their two highest and (other) two lowest touchpoint ratings."""
     ratings = profile[[c for c in profile.index if feature_group(c) == "ratings"]].dropna().sort_values(kind="stable")
-    lines = pd.Series([f"{c.removeprefix('rating_').replace('_', ' ')}: {format_number(v, decimals=1)} / 5"
+    lines = pd.Series([f"{code_label(c, prefix='rating_')}: {format_number(v, decimals=1)} / 5"
                        for c, v in ratings.items()],
                       index=ratings.index, dtype=object)
     best = ratings.index[::-1][:2]

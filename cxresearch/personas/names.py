@@ -91,10 +91,24 @@ def _traits_phrase(traits: list[tuple[str, float]]) -> str:
     """"with high <feature> and <attribute> <category>" for (column, effect) pairs; "" when there is none."""
     if not traits:
         return ""
-    words = [feature_label(column).replace(":", "") if "=" in column
+    words = [_category_words(column) if "=" in column
              else (_("high %(feature)s") if effect > 0 else _("low %(feature)s")) % {"feature": feature_label(column)}
              for column, effect in traits]
     return _("with %(traits)s") % {"traits": format_list(words)}
+
+
+def _category_words(column: str) -> str:
+    """A category trait in words: a yes/no attribute as having it or not ("no internet service", "phone
+    service"), any other as attribute and category ("contract Month-to-Month")."""
+    attribute = feature_label(column.partition("=")[0])
+    answer = column.partition("=")[2].strip().lower()
+    if answer in _NO:
+        return _("no %(attribute)s") % {"attribute": attribute}
+    return attribute if answer in _YES else feature_label(column).replace(":", "")
+
+
+#: Categories that answer a yes/no attribute (a trait "internet service=No" reads "no internet service").
+_YES, _NO = frozenset({"yes", "true"}), frozenset({"no", "false"})
 
 
 def _compose(channel: tuple[str, str] | None, adjectives: list[str], noun: str, traits: list) -> str:

@@ -108,7 +108,7 @@ def test_persona_cards_fit_their_box_and_print_one_per_a4_page(language, open_pa
         quotes=(Quote("The chat support queue is endless, terrible waiting times.", "negative"),))
     with i18n.using(language):
         cards = [render_persona_card(card), render_persona_card(card)]
-        from cxresearch.display import card_grid
+        from cxresearch.templating import card_grid
         path = tmp_path / "cards.html"
         path.write_text(standalone(card_grid(cards), language), encoding="utf-8")
     for width in (1280, 420):

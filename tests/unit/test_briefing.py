@@ -104,3 +104,12 @@ def test_a_change_of_csat_reads_in_percentage_points():
     assert headline_findings(moved)[1].text == "CSAT is 74%, +4 percentage points since the previous run"
     assert changes_since(moved)[1] == ("CSAT moved from 70% to 74% (95% interval of the change -1 to "
                                        "+9 percentage points)")
+
+
+def test_a_narrow_interval_shows_its_width_and_touchpoint_codes_read_as_words():
+    narrow = dataclasses.replace(summary(previous=False), kpis={"rating_mean": Estimate(4.196, 4.183, 4.209, 23486)},
+                                 pain_points=PAINS.assign(name=["chat_support", "returns", "faq", "home"]))
+    finding = headline_findings(narrow)[0]
+    assert finding.text == "Review stars mean is 4.20" and finding.interval.startswith("95% interval 4.18 to 4.21")
+    html = str(first_screen(narrow))
+    assert "Fix chat support" in html and "chat_support" not in html   # as the persona cards read them

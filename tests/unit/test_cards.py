@@ -2,6 +2,7 @@
 import math
 
 from cxresearch.cards import Attribute, Kpi, PersonaCardData, Quote, Trait, effect_words, render_persona_card
+from cxresearch.templating import card_grid
 
 
 def card(**changes):
@@ -46,3 +47,53 @@ def test_effect_words_follow_cohens_thresholds():
     assert [effect_words(e) for e in (0.1, -0.3, 0.5, -0.9, math.nan)] == [
         "like the others", "slightly below the others", "above the others", "far below the others",
         "like the others"]
+
+
+def test_card_grid_puts_cards_side_by_side_escaped_once():
+    grid = card_grid(["<div>one</div>", "<div>two &amp; three</div>"])
+    assert "grid-template-columns: repeat(auto-fill, minmax(340px, 1fr))" in grid
+    assert '<div class="cx-card-grid">' in grid and "break-after: page" in grid   # printed: one card per page
+    assert "<div><div>one</div></div>" in grid and "<div><div>two &amp; three</div></div>" in grid
+    assert grid._repr_html_() == str(grid)
+
+
+def test_one_group_card_says_why_and_what_personas_would_need_instead_of_comparing_it_with_itself():
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from cxresearch import charts
+    from cxresearch.personas import PersonaModel, persona_card_data
+    from cxresearch.personas.card import segmentation_note
+
+    noise = pd.DataFrame(np.random.default_rng(0).uniform(size=(200, 2)), columns=["age", "spend"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = PersonaModel(k_range=(2, 4), stability_threshold=1.0, n_bootstrap=3, random_state=0).fit(noise)
+    data = persona_card_data(model, 0)
+    assert data.traits == () and data.size == data.n_total == 200
+    assert data.notes == (segmentation_note(model),) and data.notes[0].startswith("No stable segmentation")
+    assert "Personas need traits on which groups of customers differ" in data.notes[0]
+    html = str(render_persona_card(data))
+    assert "All 200 customers" in html and "95% interval 100%" not in html and "What sets them apart" not in html
+    assert "(all:" not in html   # the one group is all customers: no comparison with itself
+    assert "one group: no stable segmentation" in html
+    assert "all customers form one group" in repr(charts.persona_sizes_chart(model.personas_))
+    assert "no others to differ from" in repr(charts.trait_heatmap(model.traits_, model.personas_))
+
+
+def test_persona_names_say_yes_no_attributes_as_having_them_or_not():
+    import pandas as pd
+
+    from cxresearch import i18n
+    from cxresearch.personas.names import name_personas
+
+    traits = pd.DataFrame({"internet_service=No": [0.9, -0.9], "total_charges": [-0.8, 0.8],
+                           "phone_service=Yes": [0.0, 0.7]})
+    names = name_personas(traits, traits, pd.Series([False, False]))
+    # the telco personas were "Customers with internet service No and ..."
+    assert names.tolist() == ["Customers with no internet service and low total charges",
+                              "Customers with high total charges and phone service"]
+    with i18n.using("it"):
+        assert "internet service assente" in name_personas(traits, traits, pd.Series([False, False]))[0]

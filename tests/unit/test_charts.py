@@ -1,9 +1,11 @@
 """Every chart labels every category of its input, and refuses input it cannot draw (listing the choices)."""
+import inspect
 import itertools
 import warnings
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from cxresearch import charts, i18n
@@ -233,6 +235,19 @@ def test_topic_charts_label_every_topic():
         charts.topic_impact_chart(summary)
 
 
+def test_topic_charts_without_a_topic_say_why_in_words_instead_of_empty_axes():
+    no_topic = charts.topic_sentiment_chart(pd.DataFrame(columns=["topic", "positive", "negative"]))
+    no_impact = charts.topic_impact_chart(pd.DataFrame(columns=["topic", "nps_impact", "nps_impact_low",
+                                                                "nps_impact_high", "significant"]))
+    assert not isinstance(no_topic, go.Figure) and not isinstance(no_impact, go.Figure)
+    assert "no theme or topic was found" in repr(no_topic)
+    assert "It needs texts that mention a CX theme" in repr(no_topic)
+    assert "It needs survey answers with both a comment and an NPS score" in repr(no_impact)
+    with i18n.using("it"):
+        assert "Nessun grafico" in repr(charts.topic_impact_chart(pd.DataFrame(
+            columns=["topic", "nps_impact", "nps_impact_low", "nps_impact_high", "significant"])))
+
+
 # ------------------------------------------------------------------- personas
 def personas():
     return pd.DataFrame({"name": ["Store-first loyalists", LONG, "Tiny"], "size": [60, 35, 3],
@@ -300,6 +315,9 @@ def test_k_selection_chart_draws_both_thresholds_on_the_least_stable_persona():
     assert sorted(shape.y0 for shape in figure.layout.shapes if shape.line.dash == "dot") == [0.6, 0.85]
     texts = [a.text for a in figure.layout.annotations]
     assert "eligible: every persona at least 0.60" in texts and "preferred: every persona at least 0.85" in texts
+    # the default preferred line is the one the selection applies (a number, not a name to look up)
+    from cxresearch.personas.selection import HIGHLY_STABLE
+    assert inspect.signature(charts.k_selection_chart).parameters["highly_stable"].default == HIGHLY_STABLE
 
 
 def test_intervention_chart_refuses_a_bare_table():

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from cxresearch import columns, i18n
-from cxresearch.display import card_grid, column_label, header, pretty, value_label
+from cxresearch.display import column_label, header, pretty, value_label
 from cxresearch.errors import ParameterError
 
 
@@ -55,14 +55,6 @@ def test_text_in_a_column_named_like_a_number_is_shown_as_text():
     assert cells(pretty(pd.DataFrame({"csat": [84.21, None]}))) == [["84.2"], ["–"]]
 
 
-def test_card_grid_puts_cards_side_by_side():
-    grid = card_grid(["<div>one</div>", "<div>two &amp; three</div>"])
-    assert "grid-template-columns: repeat(auto-fill, minmax(340px, 1fr))" in grid
-    assert '<div class="cx-card-grid">' in grid and "break-after: page" in grid   # printed: one card per page
-    assert "<div><div>one</div></div>" in grid and "<div><div>two &amp; three</div></div>" in grid
-    assert grid._repr_html_() == str(grid)
-
-
 def test_an_italian_reader_gets_italian_numbers_dates_headers_and_values():
     table = pd.DataFrame({"exit_rate": [0.2694], "customers": [12000], "chosen": [True], "quadrant": ["fix first"],
                           "first": pd.to_datetime(["2026-12-01T10:00:00Z"]), "impact": [-1234.5],
@@ -70,9 +62,9 @@ def test_an_italian_reader_gets_italian_numbers_dates_headers_and_values():
     with i18n.using("it"):
         styler = pretty(table)
         html = styler.to_html()
-        assert cells(styler) == [["26,9%", "12.000", "sì", "da correggere subito", "1 dic 2026", "-1230", "2 g 3 h"]]
+        assert cells(styler) == [["26,9%", "12.000", "sì", "da correggere subito", "1 dic 2026", "-1.234", "2 g 3 h"]]
     assert ">Tasso di uscita<" in html and ">Clienti<" in html
-    assert cells(pretty(table)) == [["26.9%", "12,000", "yes", "fix first", "Dec 1, 2026", "-1230", "2 d 3 h"]]
+    assert cells(pretty(table)) == [["26.9%", "12,000", "yes", "fix first", "Dec 1, 2026", "-1,234", "2 d 3 h"]]
 
 
 def test_text_left_numbers_right_headers_alike():
@@ -165,3 +157,20 @@ def test_values_and_changes_read_in_the_unit_of_their_rows_metric():
     assert cells(pretty(summary_kpis)) == [["CSAT (% satisfied)", "80.0%", "-2.0 pp"]]   # the key only says the unit
     # without a metric column the values read as numbers
     assert cells(pretty(pd.DataFrame({"value": [0.5], "low": [0.3]}), compact=False)) == [["0.5", "0.3"]]
+
+
+def test_a_narrow_interval_gets_the_decimals_that_show_its_width():
+    kpis = pd.DataFrame({"metric": ["rating_mean", "ces", "csat"], "value": [4.196, 5.22, 0.5012],
+                         "low": [4.183, 5.17, 0.5001], "high": [4.209, 5.27, 0.5019], "n": [23000, 1273, 100000]})
+    assert [row[1] for row in cells(pretty(kpis))] == ["4.20 (4.18–4.21)", "5.2 (5.2–5.3)", "50.1% (50.0–50.2%)"]
+    with i18n.using("it"):
+        assert cells(pretty(kpis))[0][1] == "4,20 (4,18–4,21)"
+    shares = pd.DataFrame({"share": [0.5012, 0.3], "share_low": [0.50111, 0.2], "share_high": [0.50129, 0.4]})
+    assert cells(pretty(shares)) == [["50.12% (50.11–50.13%)"], ["30.0% (20.0–40.0%)"]]
+
+
+def test_scores_read_with_three_significant_digits_and_large_ones_whole():
+    scores = pd.DataFrame({"impact": [52345.0, 0.0412, 2.5, 0.0, -0.19]})
+    assert cells(pretty(scores)) == [["52,345"], ["0.0412"], ["2.5"], ["0"], ["-0.19"]]
+    with i18n.using("it"):
+        assert cells(pretty(scores))[0] == ["52.345"]
