@@ -21,17 +21,29 @@ from IPython.core.interactiveshell import InteractiveShell
 from ..errors import CXResearchWarning
 from ..i18n import N_, _
 from ..notes import record
+from ..templating import render_template
 
-__all__ = ["ExplorerBox", "show_in", "noted", "mime_bundle", "placeholder"]
+__all__ = ["ExplorerBox", "show_in", "noted", "mime_bundle", "placeholder", "reopened_hint"]
 
 #: What a saved notebook opened without the explorer's live widgets says in its place.
 PLACEHOLDER_TEXT = N_("Interactive explorer: run this cell in JupyterLab to explore.")
+#: What a reopened notebook says under an explorer JupyterLab cannot draw (its state was not saved).
+REOPENED_TEXT = N_("If the explorer above reads “Error displaying widget: model not found”, the notebook was saved "
+                   "without its state: run the cell again to explore. To keep explorers in saved notebooks, turn on "
+                   "Settings → Widget Manager → Save Widget State Automatically in JupyterLab (make lab does).")
+#: Class of an explorer's root element: the hint under it hides while it shows.
+EXPLORER_CLASS = "cx-explorer"
 
 
 def placeholder() -> str:
     """HTML shown wherever a saved notebook is opened without the explorer's live widgets, in the reader's language."""
-    return ("<p style='padding:8px 12px;border:1px dashed #8c959f;border-radius:6px;color:#57606a'>"
-            f"{html.escape(_(PLACEHOLDER_TEXT))}</p>")
+    return str(render_template("explorer_note.html.j2", text=_(PLACEHOLDER_TEXT), hint=False))
+
+
+def reopened_hint() -> str:
+    """HTML shown under an explorer: hidden while the explorer shows, it says what to do when a reopened notebook
+    has lost the explorer's state."""
+    return str(render_template("explorer_note.html.j2", text=_(REOPENED_TEXT), hint=True))
 
 
 def mime_bundle(obj) -> dict:
@@ -69,11 +81,22 @@ def show_in(output: widgets.Output, *objects) -> None:
 
 
 class ExplorerBox(widgets.VBox):
-    """A ``VBox`` whose saved output also carries a placeholder.
+    """A ``VBox`` whose saved output also carries a placeholder, and a hint under it.
 
     A notebook reopened without the widget's live state (untrusted, another
-    viewer, a static export) shows :func:`placeholder` instead of the widget's repr.
+    viewer, a static export) shows :func:`placeholder` instead of the widget's repr;
+    JupyterLab, which draws "model not found" there instead, shows :func:`reopened_hint` under it.
     """
+
+    def __init__(self, children, **kwargs):
+        super().__init__(children, **kwargs)
+        self.add_class(EXPLORER_CLASS)
 
     def _repr_mimebundle_(self, **kwargs):
         return {**super()._repr_mimebundle_(**kwargs), "text/html": placeholder()}
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
+        display({"text/html": reopened_hint(), "text/plain": ""}, raw=True)

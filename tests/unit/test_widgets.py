@@ -10,7 +10,7 @@ import pytest
 
 from cxresearch.errors import SmallGroupWarning
 from cxresearch.widgets import JourneyExplorer
-from cxresearch.widgets.output import noted, placeholder, show_in
+from cxresearch.widgets.output import noted, placeholder, reopened_hint, show_in
 
 from .test_journeys import pain_dataset
 
@@ -35,6 +35,29 @@ def test_journey_explorer_shows_an_interactive_chart_and_a_readable_table():
     assert "Top pain points" in html and "Exit rate" in html and "%" in html
     assert (explorer.journey.pain_points(top=5)["impact"] > 0).sum() == html.count("<tr>") - 1
     assert explorer._repr_mimebundle_()["text/html"] == placeholder()
+
+
+def test_an_explorer_says_what_to_do_where_a_reopened_notebook_lost_it():
+    """Seen in JupyterLab 4 (headless Chromium): run, saved without widget state, reopened on a new kernel, the
+    explorer reads "Error displaying widget: model not found"; the hint under it then shows, and hides while the
+    explorer is live (its CSS hides it after an output holding the explorer's class)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from cxresearch import i18n
+
+    InteractiveShell.instance()
+    explorer = JourneyExplorer(pain_dataset())
+    assert "cx-explorer" in explorer._dom_classes
+    with capture_output() as captured:
+        explorer._ipython_display_()
+    widget, hint = (output.data for output in captured.outputs)
+    assert "application/vnd.jupyter.widget-view+json" in widget and widget["text/html"] == placeholder()
+    assert ".jp-OutputArea-child:has(.cx-explorer) + .jp-OutputArea-child .cx-explorer-hint { display: none; }" in (
+        hint["text/html"])
+    assert "run the cell again" in hint["text/html"] and "Save Widget State Automatically" in hint["text/html"]
+    with i18n.using("it"):
+        assert "eseguite di nuovo la cella" in reopened_hint()
 
 
 def test_noted_turns_library_warnings_into_a_note_and_passes_others_on():
