@@ -25,7 +25,7 @@ _LAZY = {
     **dict.fromkeys(("CXDataset", "load_dataset", "validate"), "dataset"),
     **dict.fromkeys(("customer_features", "persona_basis"), "features"),
     **dict.fromkeys(("PersonaModel", "persona_card", "representative_quotes"), "personas"),
-    **dict.fromkeys(("JourneyMap", "journey_map"), "journeys"),
+    **dict.fromkeys(("JourneyMap", "JourneyLog", "journey_map", "journey_log"), "journeys"),
     "sessionize": "sessions",
     "key_drivers": "drivers",
     **dict.fromkeys(("kpi_table", "kpi_trend", "topic_impact"), "voice"),

@@ -55,6 +55,7 @@ Privacy: no table shows a group of fewer than ``min_group_size`` customers
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -67,13 +68,13 @@ from .errors import DataWarning, ParameterError, did_you_mean
 from .eventcodes import decode, distinct_customers, encode, group_median, most_common, path_labels, session_positions
 from .i18n import _, format_count
 from .privacy import MIN_GROUP_SIZE, suppress_small
-from .sessions import AUTO_GAP, DEFAULT_GAP, check_events, check_gap, cut_sessions, dataset_gap, sessionize
+from .sessions import AUTO_GAP, DEFAULT_GAP, check_events, check_gap, cut_sessions, dataset_gap, narrow, sessionize
 from .stats import kpi_summary
 
 if TYPE_CHECKING:
     from .dataset import CXDataset
 
-__all__ = ["JourneyMap", "journey_map", "sessionize", "DEFAULT_GAP", "AUTO_GAP"]
+__all__ = ["JourneyMap", "JourneyLog", "journey_map", "journey_log", "sessionize", "DEFAULT_GAP", "AUTO_GAP"]
 
 _REQUIRED = ("customer_id", "timestamp", "channel", "touchpoint")
 # Columns naming a row of a result table, in the order a small-group note names the hidden rows by.
@@ -82,7 +83,7 @@ _CSAT_COLUMNS = ["surveys", "csat", "csat_low", "csat_high", "csat_mean", "csat_
 
 
 def journey_map(ds: CXDataset, *, personas: pd.Series | None = None, gap: str | pd.Timedelta | None = AUTO_GAP,
-                min_group_size: int = MIN_GROUP_SIZE) -> JourneyMap:
+                min_group_size: int = MIN_GROUP_SIZE, log: JourneyLog | None = None) -> JourneyMap:
     """Map the customer journeys of a dataset.
 
     Parameters
@@ -97,15 +98,110 @@ def journey_map(ds: CXDataset, *, personas: pd.Series | None = None, gap: str | 
         (default) takes the dataset's ``session_gap``.
     min_group_size : int
         Rows describing fewer customers are suppressed.
+    log : JourneyLog, optional
+        :func:`journey_log` of *ds* with the same *gap*, when the caller has it: the map counts it
+        instead of cutting the sessions again (a map with and one without personas can share one).
 
     Returns
     -------
     JourneyMap
     """
+    gap = dataset_gap(ds, gap)
+    if log is not None and not _same_gap(log.gap, gap):
+        raise ParameterError(f"the journey log was cut with gap={log.gap!r}; this map asks for gap={gap!r}.")
     return JourneyMap(ds.events, surveys=ds.surveys, stages=list(ds.stages),
-                      touchpoint_stage=ds.touchpoint_stage, personas=personas,
-                      gap=dataset_gap(ds, gap),
-                      min_group_size=min_group_size)
+                      touchpoint_stage=ds.touchpoint_stage, personas=personas, gap=gap,
+                      min_group_size=min_group_size, log=log)
+
+
+def journey_log(ds: CXDataset, *, gap: str | pd.Timedelta | None = AUTO_GAP) -> JourneyLog:
+    """The events of *ds* cut into sessions once, as integer codes in journey order (:class:`JourneyLog`).
+
+    Every journey map of the dataset (with or without personas, and each persona's) can count the
+    same log (``journey_map(ds, log=...)``); the research routine cuts it once per run.
+    """
+    return JourneyLog.of(ds.events, gap=dataset_gap(ds, gap))
+
+
+@dataclass(frozen=True)
+class JourneyLog:
+    """A set of events in journey order (customer, time, file order), cut into sessions, as integer codes.
+
+    Attributes
+    ----------
+    order : ndarray
+        Row of the events table (0-based position) of each event, in journey order.
+    customer, customers : ndarray, Index
+        Customer code per event (non-decreasing) and the customer ids by code.
+    time : ndarray
+        int64 nanoseconds (UTC) per event.
+    start : ndarray
+        True where a session starts.
+    touchpoint, channel, stage, event : ndarray
+        Codes (-1 = missing; ``stage`` and ``event`` as written in the events, all -1 when
+        the column is absent) of the labels in ``touchpoint_labels``, ``channel_labels``,
+        ``stage_labels`` and ``event_labels`` (sorted).
+    gap
+        The gap the sessions were cut with (:func:`~cxresearch.sessions.check_gap`).
+    """
+
+    order: np.ndarray
+    customer: np.ndarray
+    customers: pd.Index
+    time: np.ndarray
+    start: np.ndarray
+    touchpoint: np.ndarray
+    touchpoint_labels: pd.Index
+    channel: np.ndarray
+    channel_labels: pd.Index
+    stage: np.ndarray
+    stage_labels: pd.Index
+    event: np.ndarray
+    event_labels: pd.Index
+    gap: object = AUTO_GAP
+
+    @classmethod
+    def of(cls, events: pd.DataFrame, *, gap: str | pd.Timedelta | None = AUTO_GAP) -> JourneyLog:
+        """Check *events* (:data:`_REQUIRED` columns), cut them into sessions and encode them."""
+        check_events(events, _REQUIRED)
+        gap = check_gap(gap)
+        log = cut_sessions(events, gap)
+        order = narrow(log.order, len(events))
+        coded = {}
+        for column in ("touchpoint", "channel", "stage", "event"):
+            codes, labels = encode(events[column], log.order) if column in events else (
+                np.full(len(order), -1), pd.Index([], dtype=object))
+            coded[column], coded[f"{column}_labels"] = narrow(codes, len(labels)), labels
+        return cls(order=order, customer=log.customer, customers=log.customers, time=log.time, start=log.start,
+                   gap=gap, **coded)
+
+    def for_customers(self, keep: np.ndarray) -> JourneyLog:
+        """The log of the customers whose code is True in *keep*, with customers and labels coded again.
+
+        Sessions never span customers, so they stay as they were cut.
+        """
+        if keep.all():
+            return self
+        rows = keep[self.customer]
+        coded = {column: _recoded(getattr(self, column)[rows], getattr(self, f"{column}_labels"))
+                 for column in ("touchpoint", "channel", "stage", "event")}
+        return replace(self, order=self.order[rows], customer=(np.cumsum(keep) - 1)[self.customer[rows]],
+                       customers=self.customers[keep], time=self.time[rows], start=self.start[rows],
+                       **{name: value for column, pair in coded.items()
+                          for name, value in zip((column, f"{column}_labels"), pair)})
+
+
+def _recoded(codes: np.ndarray, labels: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """*codes* and *labels* keeping only the labels used (in their order), as a new encoding would."""
+    used = np.bincount(codes[codes >= 0], minlength=len(labels)) > 0
+    if used.all():
+        return codes, labels
+    new = np.append(np.cumsum(used) - 1, -1)  # code -1 stays -1
+    return narrow(new[codes], int(used.sum())), labels[used]
+
+
+def _same_gap(a, b) -> bool:
+    return type(a) is type(b) and a == b
 
 
 class JourneyMap(ChannelAudit):
@@ -113,36 +209,44 @@ class JourneyMap(ChannelAudit):
 
     Build it with :func:`journey_map`. Tables: :attr:`transitions`,
     :attr:`touchpoints` (entries and exits), :attr:`stages`, :attr:`matrix`,
-    :attr:`channels`, :attr:`cross_channel`, :attr:`switching`; methods
+    :attr:`actions`, :attr:`channels`, :attr:`cross_channel`, :attr:`switching`; methods
     :meth:`funnel`, :meth:`paths`, :meth:`flows`, :meth:`pain_points` and
     :meth:`subset`. The module docstring defines every measure.
     """
 
     def __init__(self, events: pd.DataFrame, *, surveys: pd.DataFrame | None = None, stages=(),
                  touchpoint_stage: dict | None = None, personas: pd.Series | None = None,
-                 gap: str | pd.Timedelta | None = AUTO_GAP, min_group_size: int = MIN_GROUP_SIZE):
-        check_events(events, _REQUIRED)
+                 gap: str | pd.Timedelta | None = AUTO_GAP, min_group_size: int = MIN_GROUP_SIZE,
+                 log: JourneyLog | None = None):
         check_positive(min_group_size=min_group_size)
+        log = JourneyLog.of(events, gap=gap) if log is None else log
         if personas is not None:
-            events = _with_persona_only(events, personas)
-        self.gap = check_gap(gap)
+            log = _with_persona_only(log, personas)
+        self.gap = log.gap
         self.min_group_size = min_group_size
+        self._log = log
         self._events, self._surveys, self._personas = events, surveys, personas
         self._stage_order, self._touchpoint_stage = list(stages), dict(touchpoint_stage or {})
+        self._csat_tables, self._parent = {}, None  # CSAT per keys; the persona map a persona's map was cut from
 
-        log = cut_sessions(events, self.gap)
         self._order, self._customer, self._time, self._start = log.order, log.customer, log.time, log.start
         self._end = np.append(log.start[1:], True)
-        self._touchpoint, self.touchpoint_labels = encode(events["touchpoint"], self._order)
-        self._channel, self.channel_labels = encode(events["channel"], self._order)
-        self._stage, self.stage_labels = self._stage_codes(events)
+        self._touchpoint, self.touchpoint_labels = log.touchpoint, log.touchpoint_labels
+        self._channel, self.channel_labels = log.channel, log.channel_labels
+        self._stage, self.stage_labels = self._stage_codes(log)
         if personas is None:
             self._group_of_customer, self.persona_labels = np.zeros(len(log.customers), np.int64), None
+            self._group = np.zeros(len(log.customer), np.int64)  # untouched zero pages: no memory until written
         else:
             self._group_of_customer, self.persona_labels = encode(personas.reindex(log.customers))
-        self._group = self._group_of_customer[self._customer]
+            self._group = self._group_of_customer[self._customer]
         self._n_groups = 1 if self.persona_labels is None else len(self.persona_labels)
         self._group_customers = np.bincount(self._group_of_customer, minlength=self._n_groups)
+
+    @property
+    def customers(self) -> pd.Index:
+        """The ids of the customers the map describes."""
+        return self._log.customers
 
     # ------------------------------------------------------------------ tables
     @cached_property
@@ -173,7 +277,7 @@ class JourneyMap(ChannelAudit):
         size = self._n_groups * n_tp
         events = np.bincount(key, minlength=size)
         group, touchpoint = np.divmod(np.arange(size), n_tp)
-        stage_of = most_common(self._touchpoint, self._stage, n_tp, len(self.stage_labels))
+        stage_of = most_common(self._touchpoint.astype(np.int64), self._stage, n_tp, len(self.stage_labels))
         customers = distinct_customers(key, self._customer, size)
         exits = np.bincount(key[self._end], minlength=size)
         table = self._table(group, touchpoint=self.touchpoint_labels[touchpoint],
@@ -252,6 +356,30 @@ class JourneyMap(ChannelAudit):
                             keep=events > 0)
         return self._with_csat(table, ["stage", "channel"])
 
+    @cached_property
+    def actions(self) -> pd.DataFrame:
+        """What customers do at each stage: per stage and event name (``event`` column), the customers who did it.
+
+        An event counts at the stage of its touchpoint (the ``stage`` of :attr:`touchpoints`;
+        the touchpoints that table hides are left out). Columns ``stage``, ``event``,
+        ``customers``; no rows without event names.
+        """
+        n_tp, n_stages, n_events = len(self.touchpoint_labels), len(self.stage_labels), len(self._log.event_labels)
+        shown = self.touchpoints.dropna(subset=["stage"])
+        group = self.persona_labels.get_indexer(shown["persona"]) if self._keys else np.zeros(len(shown), np.int64)
+        stage_of = np.full(self._n_groups * n_tp, -1)
+        stage_of[group * n_tp + self.touchpoint_labels.get_indexer(shown["touchpoint"])] = \
+            self.stage_labels.get_indexer(shown["stage"])
+        stage = stage_of[self._group * n_tp + self._touchpoint]
+        done = (stage >= 0) & (self._log.event >= 0)
+        size = self._n_groups * n_stages * n_events
+        key = ((self._group[done] * n_stages + stage[done]) * n_events + self._log.event[done])
+        customers = distinct_customers(key, self._customer[done], size)
+        rest, event = np.divmod(np.arange(size), n_events)
+        group, stage = np.divmod(rest, n_stages)
+        return self._table(group, stage=self.stage_labels[stage], event=self._log.event_labels[event],
+                           customers=customers, keep=customers > 0)
+
     # ----------------------------------------------------------------- methods
     def funnel(self, steps, *, within: str | pd.Timedelta | None = None) -> pd.DataFrame:
         """Customers who went through *steps* in order.
@@ -323,18 +451,9 @@ class JourneyMap(ChannelAudit):
             ``share`` (of the sessions), ``customers``.
         """
         check_positive(top=top, max_steps=max_steps)
-        session = np.cumsum(self._start) - 1
-        n_sessions = int(session[-1]) + 1 if len(session) else 0
-        position = session_positions(self._start) - 1
-        length = np.bincount(session, minlength=n_sessions)
-        grid = np.full((n_sessions, max_steps + 2), -1, np.int64)
-        kept = position < max_steps
-        grid[session[kept], position[kept] + 2] = self._touchpoint[kept]
         starts = np.flatnonzero(self._start)
-        grid[:, 0] = self._group[starts]
-        grid[:, 1] = length > max_steps
-        rows, path, sessions = np.unique(grid, axis=0, return_inverse=True, return_counts=True)
-        path = path.ravel()
+        rows, path = self._session_paths(starts, max_steps)
+        sessions = np.bincount(path, minlength=len(rows))
         group = rows[:, 0]
         sessions_in_group = np.bincount(self._group[starts], minlength=self._n_groups)
         table = self._table(group, path=path_labels(rows[:, 1:], self.touchpoint_labels),
@@ -344,6 +463,30 @@ class JourneyMap(ChannelAudit):
         table = self._sorted(table, "sessions", ascending=False)
         shown = table.groupby("persona", sort=False).head(top) if "persona" in table else table.head(top)
         return self._suppress(shown)   # only a path that would be shown is hidden (and noted)
+
+    def _session_paths(self, starts: np.ndarray, max_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct paths of the sessions starting at *starts*, sorted, and the path of each session.
+
+        A path is a row [persona code, longer than *max_steps*, touchpoint code of step 1, ...,
+        of step *max_steps* (-1 past the end)]. Rows are compared as one packed int64 key when
+        they fit in 63 bits (sorting one integer per session is many times faster than sorting rows).
+        """
+        position = session_positions(self._start) - 1
+        kept = position < max_steps
+        longer = np.diff(np.append(starts, len(self._start))) > max_steps
+        bits = int(len(self.touchpoint_labels)).bit_length()  # codes + 1: 0 past the end, 1..n_tp
+        width = bits * max_steps
+        if width + 1 + int(self._n_groups).bit_length() > 63 or not len(starts):
+            grid = np.full((len(starts), max_steps + 2), -1, np.int64)
+            grid[(np.cumsum(self._start) - 1)[kept], position[kept] + 2] = self._touchpoint[kept]
+            grid[:, 0], grid[:, 1] = self._group[starts], longer
+            rows, path = np.unique(grid, axis=0, return_inverse=True)
+            return rows, path.ravel()
+        step = (self._touchpoint[kept].astype(np.int64) + 1) << (bits * (max_steps - 1 - position[kept]))
+        key = np.add.reduceat(step, np.flatnonzero(position[kept] == 0)) | ((self._group[starts] * 2 + longer) << width)
+        keys, path = np.unique(key, return_inverse=True)
+        codes = (keys[:, None] >> (bits * np.arange(max_steps - 1, -1, -1))) & ((1 << bits) - 1)
+        return np.column_stack([keys >> (width + 1), (keys >> width) & 1, codes - 1]), path
 
     def flows(self, steps: int = 5) -> pd.DataFrame:
         """Flows between the first *steps* positions of sessions, the data of a Sankey diagram.
@@ -421,24 +564,30 @@ class JourneyMap(ChannelAudit):
     def subset(self, *, persona: str | None = None, channels=None) -> JourneyMap:
         """The journey map of one persona and/or of the events in some channels only.
 
-        Sessions are cut again on the kept events, so a channel subset shows the
-        journeys as lived inside those channels.
+        A persona's map counts the same sessions (the customers' own). Sessions are cut again
+        on the events of the channels kept, so a channel subset shows the journeys as lived
+        inside those channels.
         """
-        events = self._events
-        if channels is not None:
-            wanted = [channels] if isinstance(channels, str) else list(channels)
-            check_choices("channel", wanted, self.channel_labels)
-            events = events.loc[events["channel"].isin(wanted)]
-        personas = self._personas
+        log, personas = self._log, self._personas
         if persona is not None:
             if personas is None:
                 raise ParameterError("persona= needs a journey map built with personas=.")
             check_choices("persona", [persona], self.persona_labels)
             personas = personas[personas == persona]
-            events = events.loc[events["customer_id"].isin(personas.index)]
-        return JourneyMap(events, surveys=self._surveys, stages=self._stage_order,
-                          touchpoint_stage=self._touchpoint_stage, personas=personas, gap=self.gap,
-                          min_group_size=self.min_group_size)
+            log = log.for_customers(self._group_of_customer == self.persona_labels.get_loc(persona))
+        if channels is not None:
+            wanted = [channels] if isinstance(channels, str) else list(channels)
+            check_choices("channel", wanted, self.channel_labels)
+            events = self._events.iloc[np.sort(log.order)] if len(log.order) < len(self._events) else self._events
+            events, log = events.loc[events["channel"].isin(wanted)], None
+        else:
+            events = self._events
+        subset = JourneyMap(events, surveys=self._surveys, stages=self._stage_order,
+                            touchpoint_stage=self._touchpoint_stage, personas=personas, gap=self.gap,
+                            min_group_size=self.min_group_size, log=log)
+        if persona is not None and channels is None:
+            subset._parent = self, persona
+        return subset
 
     def __repr__(self) -> str:
         return (f"JourneyMap({len(self._customer):,} events, {len(self._group_of_customer):,} customers, "
@@ -452,16 +601,16 @@ class JourneyMap(ChannelAudit):
             "sessions": format_count(int(self._start.sum())), "stages": format_count(len(self.stage_labels))}
 
     # ----------------------------------------------------------------- helpers
-    def _stage_codes(self, events: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    def _stage_codes(self, log: JourneyLog) -> tuple[np.ndarray, pd.Index]:
         """Stage code per sorted event (-1 when unmapped), stages in the dataset's order."""
-        if "stage" in events:
-            codes, found = encode(events["stage"], self._order)
+        if "stage" in self._events:
+            codes, found = log.stage, log.stage_labels
         else:
             mapped = pd.Series(self.touchpoint_labels).map(self._touchpoint_stage)
             tp_stage, found = encode(mapped)
-            codes = np.append(tp_stage, -1)[self._touchpoint]
+            codes = np.append(tp_stage, -1)[log.touchpoint]
         order = self._stage_order + sorted(set(found) - set(self._stage_order))
-        rank = np.append(pd.Index(order).get_indexer(found), -1)
+        rank = narrow(np.append(pd.Index(order).get_indexer(found), -1), len(order))
         return rank[codes], pd.Index(order, dtype=object)
 
     def _first_per_customer(self, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -503,10 +652,23 @@ class JourneyMap(ChannelAudit):
             obs = obs.assign(persona=obs["customer_id"].map(self._personas)).dropna(subset=["persona"])
         return obs
 
+    def _csat(self, keys: list[str]) -> pd.DataFrame:
+        """CSAT per *keys* (:func:`_csat_table`), computed once per map; a persona's map (:meth:`subset`) takes
+        its persona's rows of the map it was cut from, which has them already."""
+        if tuple(keys) not in self._csat_tables:
+            if self._parent is None:
+                table = _csat_table(self._answers, keys, self.min_group_size)
+            else:
+                parent, persona = self._parent
+                table = parent._csat(keys)
+                table = table.loc[table["persona"] == persona].reset_index(drop=True)
+            self._csat_tables[tuple(keys)] = table
+        return self._csat_tables[tuple(keys)]
+
     def _with_csat(self, table: pd.DataFrame, by: list[str], *, suppress: bool = True) -> pd.DataFrame:
         """*table* with the CSAT columns of the answers matching its *by* columns."""
         keys = self._keys + by
-        scores = _csat_table(self._answers, keys, self.min_group_size)
+        scores = self._csat(keys)
         mixed = dict.fromkeys([c for c in by if table[c].dtype != scores[c].dtype], object)  # no stages: all empty
         table = table.astype(mixed).merge(scores.astype(mixed), on=keys, how="left")
         table["surveys"] = table["surveys"].fillna(0).astype(np.int64)
@@ -517,7 +679,7 @@ class JourneyMap(ChannelAudit):
         events = np.bincount(self._group, minlength=self._n_groups)
         exits = np.bincount(self._group[self._end], minlength=self._n_groups)
         base = self._table(np.arange(self._n_groups), exit_rate=exits / np.maximum(events, 1), suppress=False)
-        scores = _csat_table(self._answers, self._keys, self.min_group_size)
+        scores = self._csat(self._keys)
         base["csat"] = (base[self._keys].merge(scores, on=self._keys, how="left")["csat"] if self._keys
                         else scores["csat"].reindex([0])).to_numpy()
         if not self._keys:
@@ -593,12 +755,11 @@ def _csat_table(obs: pd.DataFrame, keys: list[str], min_group_size: int) -> pd.D
 # ------------------------------------------------------------------- checking
 
 
-def _with_persona_only(events: pd.DataFrame, personas: pd.Series) -> pd.DataFrame:
+def _with_persona_only(log: JourneyLog, personas: pd.Series) -> JourneyLog:
+    """*log* of the customers with a persona; a warning counts the others."""
     check_instance("personas", personas, pd.Series, "a pandas Series customer_id -> persona")
-    known = events["customer_id"].isin(personas.dropna().index)
+    known = log.customers.isin(personas.dropna().index)
     if not known.all():
-        lost = events.loc[~known, "customer_id"].nunique()
-        warnings.warn(f"{lost} customer(s) without a persona left out of the journey map.", DataWarning, stacklevel=3)
-    return events.loc[known]
-
-
+        warnings.warn(f"{int((~known).sum())} customer(s) without a persona left out of the journey map.", DataWarning,
+                      stacklevel=4)
+    return log.for_customers(np.asarray(known))

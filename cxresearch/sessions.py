@@ -124,6 +124,13 @@ def cut_sessions(events: pd.DataFrame, gap: str | pd.Timedelta | None, *, custom
     return SessionLog(order, customer, customers, time, start)
 
 
+def narrow(codes: np.ndarray, n: int) -> np.ndarray:
+    """*codes* (-1 to *n*) in the smallest signed integer type that holds them: a log of
+    millions of events keeps its labels' codes in one byte each."""
+    dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64) if n <= np.iinfo(t).max)
+    return codes.astype(dtype, copy=False)
+
+
 def _changes(values: pd.Series, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where *values* taken in *order* differ from the previous one (a missing value is a value of its own),
     and where they are given.

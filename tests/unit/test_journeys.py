@@ -1,4 +1,6 @@
 """Journeys on tiny literal event tables with exact expected output."""
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,7 +8,7 @@ import pytest
 from cxresearch.charts import emotion_curve, journey_heatmap, journey_sankey, transition_heatmap
 from cxresearch.dataset import CXDataset, load_dataset, load_snapshot, save_snapshot, write_dataset
 from cxresearch.errors import DataError, DataWarning, ParameterError, SmallGroupWarning
-from cxresearch.journeys import journey_map, sessionize
+from cxresearch.journeys import JourneyMap, journey_log, journey_map, sessionize
 from cxresearch.widgets import JourneyExplorer
 
 STAGES = {"awareness": ["home"], "consideration": ["product"], "purchase": ["checkout"], "service": ["chat"]}
@@ -196,6 +198,29 @@ def test_paths_hide_and_note_only_the_small_paths_they_would_show(events):
     assert jm.paths(top=1, max_steps=2)["path"].tolist() == ["home > product > ..."]   # 2 customers: shown
 
 
+def test_paths_compared_packed_or_row_by_row_agree(jm):
+    # 3 touchpoints take 2 bits a step: 20 steps pack into one int64 key, 40 are compared as rows
+    assert jm.paths(max_steps=20).equals(jm.paths(max_steps=40))
+    assert jm.paths(max_steps=20)["path"].tolist() == jm.paths(max_steps=40)["path"].tolist()
+
+
+def test_actions_count_customers_per_stage_and_event(events):
+    named = events.assign(event=["view", "view", "view", "buy", "view", "view", "buy", None])
+    actions = journey_map(CXDataset(name="tiny", events=named, stages=STAGES), min_group_size=1).actions
+    assert actions.values.tolist() == [["awareness", "view", 2], ["consideration", "view", 2],
+                                       ["purchase", "buy", 2]]    # b's home at 09:01 has no event name
+    assert journey_map(CXDataset(name="tiny", events=events), min_group_size=1).actions.empty
+
+
+def test_a_shared_log_must_be_cut_with_the_maps_gap(events):
+    ds = CXDataset(name="tiny", events=events, stages=STAGES)
+    log = journey_log(ds, gap="1h")
+    assert journey_map(ds, gap="1h", log=log, min_group_size=1).transitions.equals(
+        journey_map(ds, gap="1h", min_group_size=1).transitions)
+    with pytest.raises(ParameterError, match="cut with gap=Timedelta"):
+        journey_map(ds, log=log)
+
+
 def test_flows_include_exits(jm):
     got = jm.flows(3)
     rows = got.assign(to_touchpoint=got["to_touchpoint"].fillna("(exit)"))[
@@ -371,3 +396,36 @@ def test_demo_planted_pain_point_ranks_first(demo):
     assert jm.pain_points(by="stage", top=1)["name"].tolist() == [planted["stage"]]
     audit = jm.channels.set_index(["level", "channel"])
     assert audit.loc[("channel", planted["channel"]), "flag"] == "underperforming"
+
+
+def test_maps_of_one_shared_log_equal_maps_cut_from_their_own_events(demo):
+    """The routine cuts the sessions once: the overall map, the map by persona and each persona's map count that
+    log and give the tables of maps cut from the events alone (the persona's events only, as they once were)."""
+    _, ds = demo
+    ids = ds.customers["customer_id"]
+    personas = pd.Series(np.array(["north", "south", "west"])[np.arange(len(ids)) % 3], index=ids.to_numpy())
+    personas = personas.drop(ids.iloc[:7])        # customers without a persona are left out of the split
+    log = journey_log(ds)
+
+    def own(events, labels=None):
+        return JourneyMap(events, surveys=ds.surveys, stages=list(ds.stages), touchpoint_stage=ds.touchpoint_stage,
+                          personas=labels, gap=log.gap)
+
+    west = personas[personas == "west"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        pairs = [(journey_map(ds, log=log), journey_map(ds)),
+                 (journey_map(ds, personas=personas, log=log),
+                  own(ds.events.loc[ds.events["customer_id"].isin(personas.index)], personas)),
+                 (journey_map(ds, personas=personas, log=log).subset(persona="west"),
+                  own(ds.events.loc[ds.events["customer_id"].isin(west.index)], west))]
+    for shared, alone in pairs:
+        assert list(shared.customers) == list(alone.customers)
+        for table in ("transitions", "touchpoints", "stages", "matrix", "actions", "channels", "cross_channel",
+                      "switching"):
+            pd.testing.assert_frame_equal(getattr(shared, table), getattr(alone, table), check_exact=True)
+        steps = list(shared.stage_labels)
+        for method, args in (("paths", (10,)), ("flows", (5,)), ("pain_points", ()), ("funnel", (steps,))):
+            pd.testing.assert_frame_equal(getattr(shared, method)(*args), getattr(alone, method)(*args),
+                                          check_exact=True)
+        pd.testing.assert_frame_equal(shared.pain_points(by="stage"), alone.pain_points(by="stage"), check_exact=True)
