@@ -156,8 +156,7 @@ def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str | None =
     if unknown:
         raise ParameterError(f"stage_plan names stages {unknown} that the journey does not have; "
                              f"its stages are {list(journey.stage_labels)}.")
-    customers = _customers(journey)
-    events = _restricted(ds.events, customers)
+    customers = journey.customers
     surveys = _restricted(ds.surveys, customers)
     stages_table = journey.stages.set_index("stage")
     tp_stage = journey.touchpoints.dropna(subset=["stage"]).set_index("touchpoint")["stage"]
@@ -168,7 +167,7 @@ def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str | None =
     builders = {
         "goal": lambda: _goal_cells(stages, stage_plan),
         "touchpoints": lambda: _touchpoint_cells(journey, stages_table, level),
-        "actions": lambda: _action_cells(events, tp_stage, stages_table, level, min_group_size),
+        "actions": lambda: _action_cells(journey, stages_table, level, min_group_size),
         "emotion": lambda: _emotion_cells(stages_table, level),
         "volume": lambda: _volume_cells(stages_table, level),
         "pain_points": lambda: _pain_cells(journey, answers, topics, level),
@@ -288,16 +287,11 @@ _ABSENT = {
 }
 
 
-def _customers(journey: JourneyMap) -> pd.Index:
-    """Customer ids the journey describes."""
-    return pd.Index(journey._events["customer_id"].unique())
-
-
 def _restricted(table: pd.DataFrame | None, customers: pd.Index) -> pd.DataFrame | None:
-    """Rows of *table* of the given customers (the whole table when it has no customer_id)."""
+    """Rows of *table* of the given (distinct) customers (the whole table when it has no customer_id)."""
     if table is None or "customer_id" not in table.columns:
         return table
-    return table.loc[table["customer_id"].isin(customers)]
+    return table.loc[customers.get_indexer(table["customer_id"]) >= 0]  # a hash lookup: isin loops over text
 
 
 def _stage_answers(surveys: pd.DataFrame | None, tp_stage: pd.Series) -> pd.DataFrame:
@@ -358,13 +352,10 @@ def _touchpoint_cells(journey: JourneyMap, stages_table: pd.DataFrame, level) ->
     return cells
 
 
-def _action_cells(events: pd.DataFrame | None, tp_stage: pd.Series, stages_table: pd.DataFrame, level,
-                  min_group_size: int) -> dict:
-    if events is None or "event" not in events.columns or events["event"].isna().all():
-        return {}
-    done = events.assign(stage=events["touchpoint"].map(tp_stage)).dropna(subset=["stage", "event"])
-    counts = (done.groupby(["stage", "event"], observed=True)["customer_id"].nunique()
-              .rename("customers").reset_index())
+def _action_cells(journey: JourneyMap, stages_table: pd.DataFrame, level, min_group_size: int) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallGroupWarning)  # the cell hides its small actions; nothing to note
+        counts = journey.actions
     counts = counts.assign(share=counts["customers"] / counts["stage"].map(stages_table["customers"]))
     counts = counts.sort_values(["stage", "customers", "event"], ascending=[True, False, True])
     cells = {}

@@ -24,14 +24,14 @@ if typing.TYPE_CHECKING:
     import pandas as pd
 
     from ..drivers import KeyDrivers
+    from ..journeys import JourneyLog
     from ..personas import PersonaModel
     from ..summary import Summary
     from ..topics import Topics
     from ..voice import TopicImpact
 
-__all__ = ["shared", "run_personas", "run_interventions", "run_sentiment", "run_topics", "run_key_drivers",
-           "run_topic_impact",
-           "run_canvas_voice", "run_summary", "wait_for_pages"]
+__all__ = ["shared", "run_personas", "run_journey_log", "run_interventions", "run_sentiment", "run_topics",
+           "run_key_drivers", "run_topic_impact", "run_canvas_voice", "run_summary", "wait_for_pages"]
 
 
 def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFrame, PersonaModel]:
@@ -66,6 +66,17 @@ def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFr
         return features, model
 
     return shared(parameters, "personas", fit)
+
+
+def run_journey_log(parameters: RoutineParameters, dataset=None) -> JourneyLog:
+    """The dataset's events cut into sessions and encoded once per run (:func:`~cxresearch.journeys.journey_log`).
+
+    The journey page's maps (overall, by persona, each persona's canvas) and the interventions page count
+    the same log (``journey_map(dataset, log=...)``) instead of cutting the sessions again (:func:`shared`).
+    """
+    from ..journeys import journey_log
+
+    return shared(parameters, "journey_log", lambda: journey_log(parameters.load() if dataset is None else dataset))
 
 
 def run_interventions(parameters: RoutineParameters, dataset=None) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import pytest
 from cxresearch.canvas import LANES, evidence_level, journey_canvas, persona_canvases, render_canvases
 from cxresearch.dataset import CXDataset
 from cxresearch.errors import ParameterError
-from cxresearch.journeys import journey_map
+from cxresearch.journeys import journey_log, journey_map
 
 STAGES = {"browse": ["home"], "buy": ["checkout"], "service": ["chat"]}
 EMAIL = "mario.rossi@example.com"
@@ -91,6 +91,10 @@ def test_the_pages_journey_maps_draw_the_same_canvases(ds):
     personas = pd.Series(["Buyers"] * 8 + ["Lookers"] * 30 + ["Few"] * 2, index=[f"c{i:02d}" for i in range(40)])
     given = persona_canvases(ds, personas, journey=journey_map(ds), by_persona=journey_map(ds, personas=personas))
     assert str(render_canvases(given, key="t")) == str(render_canvases(persona_canvases(ds, personas), key="t"))
+    log = journey_log(ds)   # the routine's: sessions cut once, every map counting them
+    shared = persona_canvases(ds, personas, journey=journey_map(ds, log=log),
+                              by_persona=journey_map(ds, personas=personas, log=log))
+    assert str(render_canvases(shared, key="t")) == str(render_canvases(given, key="t"))
     buyers = journey_map(ds, personas=personas).subset(persona="Buyers")
     assert persona_canvases(ds, personas, journey=buyers)[0].customers == 8      # the map given is the one drawn
 
