@@ -1,8 +1,9 @@
 """Customer journeys from events: sessions, transitions, stages, funnels, paths and pain points.
 
-:func:`sessionize` cuts each customer's events into sessions. :func:`journey_map`
+:func:`sessionize` cuts each customer's events into sessions. :func:`journey_log`
 encodes a dataset's events once (integer codes and one stable sort by customer
-and time) and returns a :class:`JourneyMap`, whose tables are computed on first
+and time, a :class:`JourneyLog`); :func:`journey_map` returns a :class:`JourneyMap`
+of that log (all customers, or split by persona), whose tables are computed on first
 use by counting combined integer codes with :func:`numpy.bincount`; no step loops
 over rows or customers, so tens of millions of events take seconds.
 
