@@ -121,6 +121,11 @@ def _persona_finding(summary: Summary) -> list[Finding]:
     if shares.empty:
         return []
     shown = shares.loc[shares["status"] != "vanished"]
+    if len(shown) == 1:   # one group: no stable segmentation, nothing to rank or compare
+        return [Finding(text=_("No personas: all %(n)s customers form one group") % {
+                            "n": format_count(shown["size"].iloc[0])}, direction="", good=None,
+                        interval=_("no stable segmentation; the personas page says why and what personas would need"),
+                        n=int(shown["size"].iloc[0]))]
     moved = shown.dropna(subset=["share_change"])
     if len(moved) and (moved["share_change"].abs() >= 0.01).any():   # a point or more
         row = moved.loc[moved["share_change"].abs().idxmax()]

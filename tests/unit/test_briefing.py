@@ -113,3 +113,14 @@ def test_a_narrow_interval_shows_its_width_and_touchpoint_codes_read_as_words():
     assert finding.text == "Review stars mean is 4.20" and finding.interval.startswith("95% interval 4.18 to 4.21")
     html = str(first_screen(narrow))
     assert "Fix chat support" in html and "chat_support" not in html   # as the persona cards read them
+
+
+def test_one_group_is_no_persona_finding_rather_than_the_largest_of_one():
+    one = summary(previous=False)
+    one = dataclasses.replace(one, persona_shares=pd.DataFrame({
+        "persona_id": [0], "name": ["All customers"], "size": [23486], "share": [1.0], "share_low": [0.9998],
+        "share_high": [1.0], "status": ["first run"], "share_change": [float("nan")]}))
+    finding = [f for f in headline_findings(one) if "customers" in f.text][0]
+    # the clothing reviews read "The largest persona is All customers, 100% of customers (1 personas)"
+    assert finding.text == "No personas: all 23,486 customers form one group"
+    assert finding.interval.startswith("no stable segmentation")
