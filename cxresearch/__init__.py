@@ -42,7 +42,12 @@ __all__ = ["CXResearchError", "DataError", "DataWarning", "ParameterError", "Pro
 def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module 'cxresearch' has no attribute {name!r}")
+        try:  # a subpackage used as a namespace, e.g. ``cx.personas.fit_personas``
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as error:
+            if error.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module 'cxresearch' has no attribute {name!r}") from None
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value  # later lookups skip this function
     return value
