@@ -28,6 +28,9 @@ _NA_SPELLINGS = pa.array(sorted({"".join(chars) for token in NA_TOKENS
                                  for chars in itertools.product(*({c.lower(), c.upper()} for c in token))}),
                          type=pa.large_string())
 
+#: What a date-time column expects, in the problems.
+ISO_EXAMPLE = N_("ISO-8601 such as 2025-03-01T14:05:00Z")
+
 #: Free-text columns: kept as written (never typed, never trimmed).
 FREE_TEXT = ("comment", "text", "title", "description")
 
@@ -39,8 +42,7 @@ def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettin
     frame = _rename(raw, table, name, config.columns.get(table, {}), report)
     if frame is None:
         return None
-    absent = {c: v for c, v in config.defaults.get(table, {}).items() if c not in frame.columns}
-    frame = frame.assign(**absent)
+    frame = _fill_defaults(frame, table, name, config.defaults.get(table, {}), report)
     present = list(frame.columns)
     frame = _number_rows(frame, table, name, report)
     missing = [c for c in schemas.REQUIRED[table] if c not in frame.columns]
@@ -52,12 +54,62 @@ def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettin
                                        column=column))
     if missing:
         return None
-    parsed, blank = _parse(frame, table, name, config, report)
+    categories = _categories(frame.columns, table, name, config.categories.get(table, ()), report)
+    if categories is None:
+        return None
+    parsed, blank = _parse(frame, table, name, config, report, categories)
     del frame
-    _check_schema(parsed, table, name, report, empty=blank)
+    _check_schema(parsed, table, name, report, empty=blank, mapping=config.columns.get(table, {}))
     required = list(schemas.REQUIRED[table])
     frame = parsed[required + [c for c in parsed.columns if c not in required]]
     return frame if len(report.problems) == before else None
+
+
+def _fill_defaults(frame: pd.DataFrame, table: str, name: str, defaults: dict, report: ValidationReport) -> pd.DataFrame:
+    """Apply ``dataset.yml`` ``defaults``: a column the export lacks gets the value, a blank cell of one it has too.
+
+    The filled cells are counted in a note, so the page says how much of the column is the default.
+    """
+    filled = {}
+    for column, value in defaults.items():
+        if column not in frame.columns:
+            filled[column] = value
+            continue
+        blank = _text(frame[column]).isna()
+        n = int(blank.sum())
+        if n:
+            filled[column] = frame[column].astype(object).where(~blank, value)
+            report.notes.append(ngettext(
+                "%(file)s: %(n)s blank %(column)s cell filled with '%(value)s' (defaults.%(table)s in %(config)s).",
+                "%(file)s: %(n)s blank %(column)s cells filled with '%(value)s' (defaults.%(table)s in %(config)s).",
+                n) % {"file": name, "n": format_count(n), "column": column, "value": value, "table": table,
+                      "config": CONFIG_FILE})
+    return frame.assign(**filled)
+
+
+def _categories(columns, table: str, name: str, declared, report: ValidationReport) -> set[str] | None:
+    """The columns ``dataset.yml`` ``categories`` declares for *table* (by their names after mapping), or None
+    when one is not a column of the file or is a canonical column, which has its own type."""
+    found, ok = set(), True
+    canonical = {*schemas.REQUIRED[table], *schemas.NUMERIC[table], *schemas.IDS, *schemas.LOWERCASE, *FREE_TEXT,
+                 *schemas.TIMESTAMPS.get(table, schemas.DEFAULT_TIMESTAMPS)}
+    for column in declared:
+        key = snake(column)
+        if key not in columns:
+            report.problems.append(Problem(CONFIG_FILE, _("categories.%(table)s names '%(column)s', which is not a "
+                                                          "column of %(file)s.") % {
+                                                              "table": table, "column": column, "file": name}
+                                           + did_you_mean(key, [str(c) for c in columns]), column=column))
+            ok = False
+        elif key in canonical:
+            report.problems.append(Problem(CONFIG_FILE, _("categories.%(table)s names '%(column)s', a canonical "
+                                                          "column with its own type; expected the export's other "
+                                                          "columns, such as region codes.") % {
+                                                              "table": table, "column": column}, column=column))
+            ok = False
+        else:
+            found.add(key)
+    return found if ok else None
 
 
 def _number_rows(frame: pd.DataFrame, table: str, name: str, report: ValidationReport) -> pd.DataFrame:
@@ -120,9 +172,12 @@ def _numeric_columns(table: str, columns) -> list[str]:
     return [c for c in columns if c in schemas.NUMERIC[table] or (table == "surveys" and c.startswith("rating_"))]
 
 
-def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings,
-           report: ValidationReport) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """The table with every column parsed, and for each required column which raw cells were blank."""
+def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings, report: ValidationReport,
+           categories: set[str]) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """The table with every column parsed, and for each required column which raw cells were blank.
+
+    The *categories* columns stay text whatever their values (codes such as 1/2/3 are not quantities).
+    """
     out, blank = {}, {}
     numeric = _numeric_columns(table, frame.columns)
     timestamps = schemas.TIMESTAMPS.get(table, schemas.DEFAULT_TIMESTAMPS)
@@ -138,6 +193,8 @@ def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings,
             out[column] = _text(values, lower=column in schemas.LOWERCASE)
         elif column in FREE_TEXT:
             out[column] = _text(values, strip=False)
+        elif column in categories:
+            out[column] = _codes(values)
         else:
             out[column] = _infer_column(values, config)
         if column in schemas.REQUIRED[table] and column not in blank:
@@ -195,8 +252,8 @@ def _parse_numbers(values: pd.Series, name: str, column: str, config: DatasetSet
     text = _text(values)
     numbers = _numbers(text, config)
     bad = numbers.isna() & text.notna()
-    report_values(report, name, column, bad, values, _("is not a number; expected a number with a decimal comma")
-                  if config.csv.get("decimal") == "," else _("is not a number; expected a number"))
+    report_values(report, name, column, bad, values, "number", _("a number with a decimal comma")
+                  if config.csv.get("decimal") == "," else _("a number"))
     return numbers.astype(float)
 
 
@@ -224,14 +281,16 @@ def _parse_timestamps(values: pd.Series, name: str, column: str, config: Dataset
         stamps[retry] = fallback.dt.tz_convert("UTC")
     stamps = stamps.dt.as_unit("us")
     bad = stamps.isna() & text.notna()
-    report_values(report, name, column, bad, values,
-                  _("could not be read as a date-time; expected ISO-8601 such as 2025-03-01T14:05:00Z or day-first "
-                    "dates such as 01/03/2025 14:05") if config.csv.get("dayfirst")
-                  else _("could not be read as a date-time; expected ISO-8601 such as 2025-03-01T14:05:00Z"))
+    report_values(report, name, column, bad, values, "timestamp",
+                  _("ISO-8601 such as 2025-03-01T14:05:00Z or day-first dates such as 01/03/2025 14:05")
+                  if config.csv.get("dayfirst") else _(ISO_EXAMPLE))
     future = int((stamps > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)).sum())
     if future:
-        report.warnings.append(_("%(file)s: %(n)s %(column)s value(s) lie in the future; check the export's clock "
-                                 "or time zone.") % {"file": name, "n": format_count(future), "column": column})
+        report.warnings.append(ngettext("%(file)s: %(n)s %(column)s value lies in the future; check the export's "
+                                        "clock or time zone.",
+                                        "%(file)s: %(n)s %(column)s values lie in the future; check the export's "
+                                        "clock or time zone.", future)
+                               % {"file": name, "n": format_count(future), "column": column})
     return stamps
 
 
@@ -270,6 +329,13 @@ def _localize(naive: pd.Series, timezone: str) -> pd.Series:
     return naive.dt.tz_localize(timezone, ambiguous=standard_time, nonexistent="shift_forward").dt.tz_convert("UTC")
 
 
+def _codes(values: pd.Series) -> pd.Series:
+    """A category column as text; whole numbers (a Parquet file's int or float codes) written without '.0'."""
+    if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+        values = values.astype("Int64")
+    return _text(values)
+
+
 def _infer_column(values: pd.Series, config: DatasetSettings) -> pd.Series:
     """A non-canonical column: numeric when every value is a number, date-time when named so.
 
@@ -306,44 +372,49 @@ def _numbers(text: pd.Series, config: DatasetSettings) -> pd.Series:
 
 
 def report_values(report: ValidationReport, name: str, column: str, bad: pd.Series, values: pd.Series,
-                   message: str) -> None:
-    if not bad.any():
+                  kind: str, expected: str) -> None:
+    """Report the *bad* rows of *values* as failing the check *kind* (see :func:`failed_check`), with *expected*."""
+    n = int(bad.sum())
+    if not n:
         return
     rows = values[bad]
-    # TRANSLATORS: the message says what is wrong and what was expected ("is not a number; expected a number").
-    report.problems.append(Problem(name, ngettext("%(n)s value(s) %(message)s.", "%(n)s value(s) %(message)s.",
-                                                  int(bad.sum())) % {"n": int(bad.sum()), "message": message},
+    report.problems.append(Problem(name, failed_check(kind, n) % {"n": format_count(n), "expected": expected},
                                    column=column,
                                    lines=tuple(int(i) for i in rows.index[:MAX_EXAMPLES]),
-                                   values=tuple(rows.iloc[:MAX_EXAMPLES].tolist()), count=int(bad.sum())))
+                                   values=tuple(rows.iloc[:MAX_EXAMPLES].tolist()), count=n))
 
 
-def _failed_check(kind: str, n: int) -> str:
-    """What *n* values failing the schema check *kind* are, with ``%(expected)s`` to fill in."""
-    if kind == "not_nullable":
-        return ngettext("%(n)s value(s) are empty; expected %(expected)s.",
-                        "%(n)s value(s) are empty; expected %(expected)s.", n)
-    if kind == "field_uniqueness":
-        return ngettext("%(n)s value(s) are duplicated; expected %(expected)s.",
-                        "%(n)s value(s) are duplicated; expected %(expected)s.", n)
-    if kind == "whole_number":
-        return ngettext("%(n)s value(s) are not whole numbers; expected %(expected)s.",
-                        "%(n)s value(s) are not whole numbers; expected %(expected)s.", n)
-    if kind == "out_of_range":
-        return ngettext("%(n)s value(s) are out of range; expected %(expected)s.",
-                        "%(n)s value(s) are out of range; expected %(expected)s.", n)
-    return f"%(n)s value(s) fail {kind}; expected %(expected)s."
+def failed_check(kind: str, n: int) -> str:
+    """What *n* values failing the check *kind* are, with ``%(n)s`` and ``%(expected)s`` to fill in.
+
+    *kind* is a schema check (``not_nullable``, ``field_uniqueness``, ``whole_number``,
+    ``out_of_range``) or a parse (``number``, ``timestamp``, ``scope``).
+    """
+    what = {
+        "not_nullable": lambda: ngettext("%(n)s value is empty", "%(n)s values are empty", n),
+        "field_uniqueness": lambda: ngettext("%(n)s value is duplicated", "%(n)s values are duplicated", n),
+        "whole_number": lambda: ngettext("%(n)s value is not a whole number", "%(n)s values are not whole numbers", n),
+        "out_of_range": lambda: ngettext("%(n)s value is out of range", "%(n)s values are out of range", n),
+        "number": lambda: ngettext("%(n)s value is not a number", "%(n)s values are not numbers", n),
+        "timestamp": lambda: ngettext("%(n)s value could not be read as a date-time",
+                                      "%(n)s values could not be read as a date-time", n),
+        "scope": lambda: ngettext("%(n)s value is not a channel, touchpoint or stage of the data",
+                                  "%(n)s values are not channels, touchpoints or stages of the data", n),
+    }.get(kind, lambda: ngettext("%(n)s value fails a check", "%(n)s values fail a check", n))()
+    # TRANSLATORS: what is wrong with some values ("3 values are empty"), then what the column expects.
+    return _("%(what)s; expected %(expected)s.") % {"what": what, "expected": "%(expected)s"}
 
 
 def _check_schema(frame: pd.DataFrame, table: str, name: str, report: ValidationReport,
-                  *, empty: dict[str, pd.Series]) -> None:
+                  *, empty: dict[str, pd.Series], mapping: dict) -> None:
     """Check each column against its field in the table's pandera schema and turn failures into problems.
 
     The field's nullability, uniqueness and checks (ranges, whole numbers) are
     evaluated column by column on whole arrays, without pandera's per-failure
     bookkeeping, so a table of millions of rows is checked in seconds. *empty*
     marks the raw cells that were blank, so a value already reported as
-    unreadable is not reported again as missing.
+    unreadable is not reported again as missing; *mapping* (``columns.<table>``)
+    names the export's columns in the suggested fixes.
     """
     schema = schemas.SCHEMAS[table].to_schema()
     failures = []
@@ -373,9 +444,33 @@ def _check_schema(frame: pd.DataFrame, table: str, name: str, report: Validation
         failed = frame[column][rows]
         values = [shown] * min(len(failed), MAX_EXAMPLES) if shown is not None else failed.iloc[:MAX_EXAMPLES].tolist()
         report.problems.append(Problem(
-            name, _failed_check(kind, len(failed)) % {"n": len(failed), "expected": _expected(schema, column)},
+            name, failed_check(kind, len(failed)) % {"n": format_count(len(failed)),
+                                                     "expected": _expected(schema, column)}
+            + _fix_hint(table, column, kind, mapping),
             column=column,
             lines=tuple(int(i) for i in failed.index[:MAX_EXAMPLES]), values=tuple(values), count=len(failed)))
+
+
+def _fix_hint(table: str, column: str, kind: str, mapping: dict) -> str:
+    """How to fix a failed check where the export, not the data, is at fault (empty text if none applies).
+
+    Blank channels or touchpoints can take a declared default; a row id that repeats
+    (one review covering several orders) can give way to numbering rows by file and line.
+    """
+    if kind == "not_nullable" and column in schemas.LOWERCASE:
+        return " " + _("Fill them in, or declare a value for the blank cells under defaults.%(table)s in %(config)s, "
+                       "such as `%(column)s: unknown`.") % {"table": table, "config": CONFIG_FILE, "column": column}
+    if kind == "field_uniqueness" and column in schemas.ROW_IDS.get(table, ()) and table != "customers":
+        export = next((source for source, target in mapping.items() if target == column), None)
+        values = {"column": column, "export": export, "table": table, "config": CONFIG_FILE}
+        if export is not None:
+            return " " + _("Keep one row per %(column)s, or, if it does not identify a row, remove '%(export)s: "
+                           "%(column)s' from columns.%(table)s in %(config)s: each row is then identified by its "
+                           "file and line.") % values
+        return " " + _("Keep one row per %(column)s, or, if it does not identify a row, map it to another name in "
+                       "%(config)s (columns.%(table)s: {%(column)s: source_%(column)s}): each row is then identified "
+                       "by its file and line.") % values
+    return ""
 
 
 def _field(schema, column: str):

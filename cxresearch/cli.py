@@ -1,11 +1,13 @@
 """The ``cxresearch`` command: validate a dataset, write demo data, import an export, run the routine.
 
-Exit codes: 0 success, 1 bad input or a failed run, 2 wrong usage.
+Exit codes: 0 success, 1 bad input or a failed run, 2 wrong usage, 141 output
+closed early (``cxresearch validate | head``, as a shell's SIGPIPE).
 Errors are printed as plain messages, never as tracebacks.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -182,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cxresearch: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped reading (| head): what is left to print goes nowhere, without a traceback at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

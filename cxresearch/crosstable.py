@@ -121,9 +121,8 @@ def check_scopes(tables: dict, config: DatasetSettings, report: ValidationReport
             if frame is not None and column in frame.columns:
                 known |= _distinct(frame[column])
     unknown = ~interventions["scope"].isin(known)
-    report_values(report, file_name, "scope", unknown, interventions["scope"],
-                  _("is not a channel, touchpoint or stage of the data; expected one of %(known)s") % {
-                      "known": ", ".join(sorted(known)[:15]) + ("..." if len(known) > 15 else "")})
+    report_values(report, file_name, "scope", unknown, interventions["scope"], "scope", _("one of %(known)s") % {
+        "known": ", ".join(sorted(known)[:15]) + ("..." if len(known) > 15 else "")})
 
 
 def fill_stages(tables: dict, config: DatasetSettings, report: ValidationReport) -> None:

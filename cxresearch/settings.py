@@ -35,7 +35,7 @@ from .sessions import AUTO_GAP
 from .weighting import check_margins
 
 CONFIG_FILE = "dataset.yml"
-CONFIG_KEYS = ("name", "csv", "columns", "defaults", "stages", "stage_plan", "timezone", "files", "topic_taxonomy",
+CONFIG_KEYS = ("name", "csv", "columns", "defaults", "categories", "stages", "stage_plan", "timezone", "files", "topic_taxonomy",
                "notes", "language", "margins", "session_gap", "tables", "engine")
 #: What ``stage_plan`` may say about a stage.
 STAGE_PLAN_KEYS = ("goal", "owner")
@@ -56,6 +56,8 @@ class DatasetSettings:
     csv: dict = field(default_factory=dict)
     columns: dict = field(default_factory=dict)
     defaults: dict = field(default_factory=dict)
+    #: ``{table: [column, ...]}``: columns read as categories (text), such as region codes 1/2/3.
+    categories: dict = field(default_factory=dict)
     stages: dict = field(default_factory=dict)
     stage_plan: dict = field(default_factory=dict)
     timezone: str = "UTC"
@@ -96,6 +98,7 @@ def read_settings(folder: Path, report: ValidationReport) -> DatasetSettings:
     config.csv = _config_csv(data.get("csv"), problem)
     config.columns = _config_columns(data.get("columns"), problem)
     config.defaults = _config_defaults(data.get("defaults"), problem)
+    config.categories = _config_categories(data.get("categories"), problem)
     config.stages = read_stages(data.get("stages"), problem)
     config.stage_plan = read_stage_plan(data.get("stage_plan"), config.stages, problem)
     config.files = _config_files(data.get("files"), problem)
@@ -233,6 +236,17 @@ def _config_defaults(value, problem) -> dict:
             "tables": ", ".join(TABLES), "found": value})
         return {}
     return {t: {str(c): str(v) for c, v in cols.items()} for t, cols in value.items()}
+
+
+def _config_categories(value, problem) -> dict:
+    """``categories``: per table, the columns that are categories even when their values are numbers (codes)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or any(t not in TABLES or not isinstance(v, list) for t, v in value.items()):
+        problem(_("'categories' must map tables (%(tables)s) to a list of columns, such as "
+                  "{customers: [region]}; found %(found)r.") % {"tables": ", ".join(TABLES), "found": value})
+        return {}
+    return {t: [str(c) for c in cols] for t, cols in value.items()}
 
 
 def read_stages(value, problem) -> dict:

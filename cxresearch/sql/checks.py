@@ -14,10 +14,10 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import schemas
-from ..canonical import _expected, _failed_check, _field, _missing_column_hint
+from ..canonical import ISO_EXAMPLE, _expected, _field, _fix_hint, _missing_column_hint, failed_check
 from ..engine import execute, table_columns
 from ..errors import MAX_EXAMPLES, Problem
-from ..i18n import _, ngettext
+from ..i18n import _, format_count
 
 __all__ = ["check_table", "row_key"]
 
@@ -68,11 +68,10 @@ def _column_checks(table: str, columns) -> list[tuple[str, str, str]]:
 
 def _message(table: str, column: str, kind: str, n: int) -> str:
     """The loader's words for *n* values of *column* failing the check *kind*."""
-    if kind in ("number", "timestamp"):
-        what = (_("is not a number; expected a number") if kind == "number" else
-                _("could not be read as a date-time; expected ISO-8601 such as 2025-03-01T14:05:00Z"))
-        return ngettext("%(n)s value(s) %(message)s.", "%(n)s value(s) %(message)s.", n) % {"n": n, "message": what}
-    return _failed_check(kind, n) % {"n": n, "expected": _expected(schemas.SCHEMAS[table].to_schema(), column)}
+    expected = {"number": _("a number"), "timestamp": _(ISO_EXAMPLE)}.get(kind)
+    return (failed_check(kind, n) % {"n": format_count(n),
+                                     "expected": expected or _expected(schemas.SCHEMAS[table].to_schema(), column)}
+            + _fix_hint(table, column, kind, {}))
 
 
 def check_query(table: str, columns) -> tuple[str, list[tuple[str, str, str]], list[str]]:
@@ -114,9 +113,9 @@ def check_table(source, table: str, *, name: str | None = None, engine: str = "d
     ...                         "nps": [9, 11, 3]})
     >>> for problem in check_table(surveys, "surveys"):
     ...     print(problem)
-    surveys, column 'response_id': 2 value(s) are duplicated; expected a unique response id. Rows by response_id: r2, r2.
-    surveys, column 'timestamp': 1 value(s) could not be read as a date-time; expected ISO-8601 such as 2025-03-01T14:05:00Z. Rows by response_id: r2: x.
-    surveys, column 'nps': 1 value(s) are out of range; expected a whole number from 0 to 10. Rows by response_id: r2: 11.
+    surveys, column 'response_id': 2 values are duplicated; expected a unique response id. Keep one row per response_id, or, if it does not identify a row, map it to another name in dataset.yml (columns.surveys: {response_id: source_response_id}): each row is then identified by its file and line. Rows by response_id: r2, r2.
+    surveys, column 'timestamp': 1 value could not be read as a date-time; expected ISO-8601 such as 2025-03-01T14:05:00Z. Rows by response_id: r2: x.
+    surveys, column 'nps': 1 value is out of range; expected a whole number from 0 to 10. Rows by response_id: r2: 11.
     """
     name = name or table
     columns = table_columns(source, engine=engine, spark=spark)

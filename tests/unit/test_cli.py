@@ -29,6 +29,16 @@ def test_console_script_reports_without_traceback(make_dataset):
     assert missing.returncode == 1 and "not found" in missing.stdout
 
 
+def test_validate_into_a_closed_pipe_ends_quietly(make_dataset):
+    """`cxresearch validate | head -1`: the reader goes away; no traceback, the shell's SIGPIPE exit code."""
+    bad = make_dataset({"surveys.csv": "response_id,timestamp,nps\n" + "".join(f"r{i},2025-01-01,11\n" for i in range(99))})
+    reader = subprocess.Popen([sys.executable, "-m", "cxresearch.cli", "validate", str(bad)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    reader.stdout.close()
+    assert reader.wait() == 141
+    assert reader.stderr.read() == b""
+
+
 def test_run_on_a_corrupt_gzip_fails_with_the_file_named(tmp_path, capsys):
     import gzip
 
@@ -47,7 +57,7 @@ def test_a_failed_run_lists_each_problem_once(make_dataset, tmp_path, capsys):
     assert main(["run", str(bad), "--reports", str(tmp_path / "reports")]) == 1
     printed = capsys.readouterr()
     both = printed.out + printed.err
-    for problem in ("surveys.csv, column 'nps': 1 value(s) are out of range", "line 3: 'not a date'"):
+    for problem in ("surveys.csv, column 'nps': 1 value is out of range", "line 3: 'not a date'"):
         assert both.count(problem) == 1 and problem in printed.err   # on stderr, once
     assert "[1 row; line 2: 12.0]" in printed.err
     log = next((tmp_path / "reports").glob("*/run.log")).read_text()

@@ -305,10 +305,13 @@ def test_each_failing_check_is_one_problem_with_its_lines_and_values(make_datase
     """}))
     found = {(p.column, p.message, p.lines, p.values) for p in problems}
     assert found == {
-        ("nps", "2 value(s) are out of range; expected a whole number from 0 to 10.", (2, 4), (12.5, -1.0)),
-        ("nps", "2 value(s) are not whole numbers; expected a whole number from 0 to 10.", (2, 5), (12.5, 4.5)),
-        ("response_id", "2 value(s) are duplicated; expected a unique response id.", (2, 4), ("r1", "r1")),
-        ("response_id", "2 value(s) are empty; expected a unique response id.", (3, 5), ("", "")),  # not duplicated
+        ("nps", "2 values are out of range; expected a whole number from 0 to 10.", (2, 4), (12.5, -1.0)),
+        ("nps", "2 values are not whole numbers; expected a whole number from 0 to 10.", (2, 5), (12.5, 4.5)),
+        ("response_id", "2 values are duplicated; expected a unique response id. Keep one row per response_id, or, if "
+                        "it does not identify a row, map it to another name in dataset.yml (columns.surveys: "
+                        "{response_id: source_response_id}): each row is then identified by its file and line.",
+         (2, 4), ("r1", "r1")),
+        ("response_id", "2 values are empty; expected a unique response id.", (3, 5), ("", "")),  # not duplicated
     }
 
 
@@ -341,6 +344,57 @@ def test_defaults_fill_columns_an_export_lacks(make_dataset):
     assert events.iloc[0][["channel", "touchpoint"]].tolist() == ["store", "367"]
 
 
+def test_defaults_fill_the_blank_cells_of_a_column_the_export_has_and_say_how_many(make_dataset):
+    events = "lead,day,origin,page\nL1,2025-01-02,social,p1\nL2,2025-01-03, ,p1\nL3,2025-01-04,,p2\nL4,2025-01-05,n/a,p2\n"
+    mapping = "columns: {events: {lead: customer_id, day: timestamp, origin: channel, page: touchpoint}}\n"
+    blank = make_dataset({"events.csv": events, "dataset.yml": mapping})
+    problem = _problems(blank)[0]
+    assert (problem.column, problem.lines, problem.count) == ("channel", (3, 4, 5), 3)
+    assert "3 values are empty" in problem.message and "defaults.events in dataset.yml, such as `channel: unknown`." in problem.message
+    filled = make_dataset({"events.csv": events, "dataset.yml": mapping + "defaults: {events: {channel: unknown}}\n"})
+    report = validate(filled)
+    assert report.ok
+    assert "events.csv: 3 blank channel cells filled with 'unknown' (defaults.events in dataset.yml)." in report.notes
+    assert load_dataset(filled).events["channel"].tolist() == ["social", "unknown", "unknown", "unknown"]
+
+
+def test_a_repeated_row_id_suggests_keeping_one_row_or_numbering_rows(make_dataset):
+    reviews = "id,date,stars\nv1,2025-01-02,5\nv1,2025-01-02,4\nv2,2025-01-03,3\n"
+    mapped = make_dataset({"reviews.csv": reviews,
+                           "dataset.yml": "columns: {reviews: {id: review_id, date: timestamp, stars: rating}}\n"})
+    problem = _problems(mapped)[0]
+    assert problem.message == ("2 values are duplicated; expected a unique review id. Keep one row per review_id, or, "
+                               "if it does not identify a row, remove 'id: review_id' from columns.reviews in "
+                               "dataset.yml: each row is then identified by its file and line.")
+    native = make_dataset({"reviews.csv": reviews.replace("id,date,stars", "review_id,timestamp,rating")})
+    assert "(columns.reviews: {review_id: source_review_id})" in _problems(native)[0].message
+    renamed = make_dataset({"reviews.csv": reviews.replace("id,date,stars", "review_id,timestamp,rating"),
+                            "dataset.yml": "columns: {reviews: {review_id: source_review_id}}\n"})
+    assert load_dataset(renamed).reviews["review_id"].tolist() == ["reviews:2", "reviews:3", "reviews:4"]  # as it says
+
+
+def test_declared_categories_keep_coded_numbers_as_text(make_dataset, tmp_path):
+    crm = "customer_id,age,Region\nc1,30,1\nc2,40,2\nc3,50,\n"
+    folder = make_dataset({"customers.csv": crm, "dataset.yml": "categories: {customers: [region]}\n"})
+    customers = load_dataset(folder).customers
+    assert customers["region"].tolist()[:2] == ["1", "2"] and customers["region"].isna().tolist() == [False, False, True]
+    assert customers["age"].dtype == float                           # undeclared numbers stay numbers
+    assert load_dataset(make_dataset({"customers.csv": crm})).customers["region"].dtype == float
+    parquet = tmp_path / "parquet"
+    parquet.mkdir()
+    pd.DataFrame({"customer_id": ["c1", "c2", "c3"], "region": [1.0, 3.0, np.nan]}).to_parquet(parquet / "customers.parquet")
+    (parquet / "dataset.yml").write_text("categories: {customers: [region]}\n")
+    assert load_dataset(parquet).customers["region"].tolist()[:2] == ["1", "3"]   # a float file's codes without '.0'
+    wrong = make_dataset({"customers.csv": crm, "dataset.yml": "categories: {customers: [regoin, age, customer_id]}\n"})
+    assert [p.message for p in _problems(wrong)] == [
+        "categories.customers names 'regoin', which is not a column of customers.csv. Did you mean 'region'?",
+        "categories.customers names 'customer_id', a canonical column with its own type; expected the export's other "
+        "columns, such as region codes."]
+    flat = make_dataset({"customers.csv": crm, "dataset.yml": "categories: [region]\n"})
+    assert _problems(flat)[0].message.startswith("'categories' must map tables (customers, events, surveys, reviews, "
+                                                 "interventions) to a list of columns, such as {customers: [region]}")
+
+
 def test_real_sample_loads():
     from pathlib import Path
 
@@ -365,7 +419,7 @@ def test_from_frames_checks_in_memory_tables_like_files(make_dataset):
     pd.testing.assert_frame_equal(built.events.drop(columns="stage"), load_dataset(folder).events)
     assert built.events["stage"].isna().tolist() == [True, False, False]
     assert built.events["stage"].iloc[1:].tolist() == ["purchase", "purchase"]
-    with pytest.raises(DataError, match=r"surveys, column 'nps': 1 value\(s\) are out of range.*line 1: 12"):
+    with pytest.raises(DataError, match=r"surveys, column 'nps': 1 value is out of range.*line 1: 12"):
         from_frames({"surveys": pd.DataFrame({"response_id": ["a"], "timestamp": ["2025-01-01"], "nps": [12]})})
 
 

@@ -464,7 +464,7 @@ def test_run_on_the_engine_checks_the_tables_first(tmp_path, capsys):
 
     data = engine_dataset(tmp_path / "data", bad_nps=True)
     assert main(["run", str(data), "--engine", "--reports", str(tmp_path / "reports")]) == 1
-    assert ("surveys.parquet, column 'nps': 1 value(s) are out of range; expected a whole number from 0 to 10. "
+    assert ("surveys.parquet, column 'nps': 1 value is out of range; expected a whole number from 0 to 10. "
             "Rows by response_id: r2: 12.0.") in capsys.readouterr().err
     assert not (tmp_path / "reports").exists()
     assert main(["validate", str(data), "--engine", "duckdb"]) == 1

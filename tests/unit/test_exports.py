@@ -99,3 +99,39 @@ def test_reviews_with_texts_get_their_themes_and_a_scrape_without_texts_says_so(
     stars_only = CXDataset("stars", reviews=reviews_only().reviews.drop(columns="text"))
     assert missing(stars_only, "review_topics") == ("No review texts in this dataset: add a `text` column to reviews "
                                                     "to see what reviewers write about.")
+
+
+def _shared_export(tmp_path, source: str, table: str, settings: str):
+    """A dataset folder holding the shared file *source* as *table*, described by *settings* (dataset.yml)."""
+    file = SHARED_DATA / source
+    if not file.is_file():
+        pytest.skip(f"shared data not available: {file}")
+    (tmp_path / f"{table}.csv").symlink_to(file)
+    (tmp_path / "dataset.yml").write_text(settings)
+    return tmp_path
+
+
+def test_the_olist_leads_blank_origins_take_the_declared_channel_and_are_counted(tmp_path):
+    """Olist's marketing funnel: 60 of 8,000 leads have no origin (the data README's count)."""
+    from cxresearch.dataset import load_validated
+    folder = _shared_export(tmp_path, "olist_marketing_funnel/olist_marketing_qualified_leads_dataset.csv", "events",
+                            "columns: {events: {mql_id: customer_id, first_contact_date: timestamp, origin: channel, "
+                            "landing_page_id: touchpoint}}\ndefaults: {events: {channel: unknown}}\n")
+    ds, report = load_validated(folder)
+    assert "events.csv: 60 blank channel cells filled with 'unknown' (defaults.events in dataset.yml)." in report.notes
+    raw = pd.read_csv(folder / "events.csv")
+    assert (ds.events["channel"] == "unknown").sum() == raw["origin"].isna().sum() + (raw["origin"] == "unknown").sum()
+    assert len(ds.events) == 8_000
+
+
+def test_the_olist_reviews_repeated_ids_say_how_to_load_them_and_that_way_loads(tmp_path):
+    from cxresearch.dataset import load_dataset, validate
+    mapping = "review_score: rating, review_creation_date: timestamp, review_comment_message: text"
+    folder = _shared_export(tmp_path, "olist_ecommerce_sample15k/olist_order_reviews_dataset.csv", "reviews",
+                            f"columns: {{reviews: {{{mapping}}}}}\n")
+    problem, = validate(folder).problems
+    assert problem.column == "review_id" and "map it to another name in dataset.yml" in problem.message
+    (folder / "dataset.yml").write_text(f"columns: {{reviews: {{review_id: source_review_id, {mapping}}}}}\n")
+    reviews = load_dataset(folder).reviews
+    assert len(reviews) == 14_944 and reviews["review_id"].is_unique
+    assert reviews["source_review_id"].duplicated().sum() > 0                # kept, for whoever needs the export's id
