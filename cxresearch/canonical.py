@@ -60,12 +60,15 @@ def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettin
     parsed, blank = _parse(frame, table, name, config, report, categories)
     del frame
     _check_schema(parsed, table, name, report, empty=blank, mapping=config.columns.get(table, {}))
+    if table == "events" and len(report.problems) == before:
+        _count_repeated_rows(parsed, name, report)
     required = list(schemas.REQUIRED[table])
     frame = parsed[required + [c for c in parsed.columns if c not in required]]
     return frame if len(report.problems) == before else None
 
 
-def _fill_defaults(frame: pd.DataFrame, table: str, name: str, defaults: dict, report: ValidationReport) -> pd.DataFrame:
+def _fill_defaults(frame: pd.DataFrame, table: str, name: str, defaults: dict,
+                   report: ValidationReport) -> pd.DataFrame:
     """Apply ``dataset.yml`` ``defaults``: a column the export lacks gets the value, a blank cell of one it has too.
 
     The filled cells are counted in a note, so the page says how much of the column is the default.
@@ -471,6 +474,41 @@ def _fix_hint(table: str, column: str, kind: str, mapping: dict) -> str:
                        "%(config)s (columns.%(table)s: {%(column)s: source_%(column)s}): each row is then identified "
                        "by its file and line.") % values
     return ""
+
+
+def _count_repeated_rows(events: pd.DataFrame, name: str, report: ValidationReport) -> None:
+    """Warn about events that repeat an earlier row in every column; they are kept (see docs/CONTRACT.md).
+
+    Only rows sharing their timestamp, then their customer and timestamp (a mixed key), are
+    compared in full: on a table of millions of rows this costs a sort of the timestamps.
+    """
+    stamps = events["timestamp"].array.asi8
+    rows = np.flatnonzero(_shared(stamps))
+    customers = pd.factorize(events["customer_id"].take(rows))[0].astype("uint64") * np.uint64(0x9E3779B97F4A7C15)
+    candidates = events.take(rows[_shared(customers ^ stamps[rows].view("uint64"))])
+    repeated = candidates.duplicated()
+    n = int(repeated.sum())
+    if not n:
+        return
+    at = np.flatnonzero(repeated.to_numpy())[0]
+    hashes = pd.util.hash_pandas_object(candidates, index=False).to_numpy()
+    line, first = candidates.index[at], candidates.index[np.flatnonzero(hashes == hashes[at])[0]]
+    report.warnings.append(ngettext(
+        "%(file)s: %(n)s row repeats an earlier row in every column (line %(line)s repeats line %(first)s); kept as "
+        "a separate event: with times to the day or the second, it can be a real repeat (two purchases). If the export "
+        "doubled it, remove it from the file.",
+        "%(file)s: %(n)s rows repeat an earlier row in every column (line %(line)s repeats line %(first)s, for "
+        "example); kept as separate events: with times to the day or the second, they can be real repeats (two "
+        "purchases). If the export doubled them, remove them from the file.", n)
+        % {"file": name, "n": format_count(n), "line": line, "first": first})
+
+
+def _shared(values: np.ndarray) -> np.ndarray:
+    """Which of *values* occur more than once: a sort finds the repeated values, a look-up marks their rows
+    (a tenth of the CPU of ``Series.duplicated(keep=False)`` when few values repeat)."""
+    ordered = np.sort(values)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    return pd.Series(values).isin(repeated).to_numpy() if len(repeated) else np.zeros(len(values), dtype=bool)
 
 
 def _field(schema, column: str):

@@ -399,7 +399,7 @@ DUNNHUMBY_FILES = {
                          "household_comp", "kids_count"),
     "campaigns.csv": ("campaign_id", "household_id"),
     "campaign_descriptions.csv": ("campaign_id", "campaign_type", "start_date"),
-    "coupon_redemptions.csv": ("household_id", "campaign_id", "redemption_date"),
+    "coupon_redemptions.csv": ("household_id", "coupon_upc", "campaign_id", "redemption_date"),
     "products_in_transactions_sample.csv": ("product_id", "department"),
 }
 DUNNHUMBY_STAGES = {"campaign": ["campaign_type_a", "campaign_type_b", "campaign_type_c"],
@@ -414,7 +414,8 @@ def dunnhumby(path) -> CXDataset:
       (largest sampled spend) and ``discount_share`` (retail discount / sales).
     - **events**: ``campaign_type_a|b|c`` (channel ``campaign``, at the
       campaign's start date: the day a household received it is not in the
-      data), ``coupon_redemption`` (channel ``store``, at its date) and one
+      data), ``coupon_redemption`` (channel ``store``, at its date, with its
+      ``coupon_id`` and ``campaign_id``, which tell a household's redemptions of a day apart) and one
       ``basket`` per basket (channel ``store``, event ``purchase``,
       ``session_id`` the basket, ``value`` its sales).
     - **stages**: campaign, purchase, redemption.
@@ -422,7 +423,7 @@ def dunnhumby(path) -> CXDataset:
     The transactions are the package's 75,000-line random sample of ~1.47M, so
     a basket's value is the sum of its *sampled* lines, not the whole basket.
     """
-    raw = _read(path, DUNNHUMBY_FILES, dtype={"basket_id": str})
+    raw = _read(path, DUNNHUMBY_FILES, dtype={"basket_id": str, "coupon_upc": str})
     lines = raw["transactions_sample.csv"].assign(department=lambda t: t["product_id"].map(
         raw["products_in_transactions_sample.csv"].set_index("product_id")["department"]))
     baskets = lines.groupby("basket_id", sort=False).agg(
@@ -435,7 +436,8 @@ def dunnhumby(path) -> CXDataset:
                       "channel": "campaign", "event": "campaign_received",
                       "touchpoint": campaigns["campaign_type"].str.lower().str.replace(" ", "_").radd("campaign_")}),
         pd.DataFrame({"customer_id": redemptions["household_id"], "timestamp": redemptions["redemption_date"],
-                      "channel": "store", "touchpoint": "coupon_redemption", "event": "redemption"}),
+                      "channel": "store", "touchpoint": "coupon_redemption", "event": "redemption",
+                      "coupon_id": redemptions["coupon_upc"], "campaign_id": redemptions["campaign_id"].astype(str)}),
         pd.DataFrame({"customer_id": baskets["customer_id"], "timestamp": baskets["timestamp"], "channel": "store",
                       "touchpoint": "basket", "event": "purchase", "session_id": baskets["basket_id"],
                       "value": baskets["value"]}),

@@ -373,6 +373,22 @@ def test_a_repeated_row_id_suggests_keeping_one_row_or_numbering_rows(make_datas
     assert load_dataset(renamed).reviews["review_id"].tolist() == ["reviews:2", "reviews:3", "reviews:4"]  # as it says
 
 
+def test_events_repeating_a_row_are_kept_and_counted(make_dataset):
+    rows = ["c1,2025-01-02,store,purchase,9.5", "c1,2025-01-02,store,purchase,9.5", "c2,2025-01-02,store,purchase,9.5",
+            "c1,2025-01-02,store,purchase,", "c1,2025-01-02,store,purchase,9.5", "c2,2025-01-02,store,purchase,9.5"]
+    folder = make_dataset({"events.csv": "customer_id,timestamp,channel,touchpoint,value\n" + "\n".join(rows) + "\n"})
+    report = validate(folder)
+    assert report.ok and report.warnings == [
+        "events.csv: 3 rows repeat an earlier row in every column (line 3 repeats line 2, for example); kept as "
+        "separate events: with times to the day or the second, they can be real repeats (two purchases). If the "
+        "export doubled them, remove them from the file."]
+    with pytest.warns(DataWarning, match="3 rows repeat"):
+        assert len(load_dataset(folder).events) == 6
+    distinct = make_dataset({"events.csv": "customer_id,timestamp,channel,touchpoint\nc1,2025-01-02,web,home\n"
+                                           "c1,2025-01-02,web,cart\nc2,2025-01-02,web,home\n"})
+    assert not validate(distinct).warnings
+
+
 def test_declared_categories_keep_coded_numbers_as_text(make_dataset, tmp_path):
     crm = "customer_id,age,Region\nc1,30,1\nc2,40,2\nc3,50,\n"
     folder = make_dataset({"customers.csv": crm, "dataset.yml": "categories: {customers: [region]}\n"})

@@ -135,3 +135,16 @@ def test_the_olist_reviews_repeated_ids_say_how_to_load_them_and_that_way_loads(
     reviews = load_dataset(folder).reviews
     assert len(reviews) == 14_944 and reviews["review_id"].is_unique
     assert reviews["source_review_id"].duplicated().sum() > 0                # kept, for whoever needs the export's id
+
+
+def test_the_cdnow_log_keeps_its_255_identical_rows_and_says_so(tmp_path):
+    """The data README counts 255 exact duplicate rows in CDNOW's 69,659."""
+    from cxresearch.dataset import load_validated
+    folder = _shared_export(tmp_path, "cdnow_transactions/cdnow_master.csv", "events",
+                            "columns: {events: {date: timestamp, amount_usd: value}}\n"
+                            "defaults: {events: {channel: mail_order, touchpoint: purchase}}\n")
+    with pytest.warns(Warning):
+        ds, report = load_validated(folder)
+    assert len(ds.events) == 69_659 and len(report.warnings) == 1
+    assert report.warnings[0].startswith("events.csv: 255 rows repeat an earlier row in every column")
+    assert ds.events["timestamp"].min() == pd.Timestamp("1997-01-01", tz="UTC")   # YYYYMMDD dates read as dates

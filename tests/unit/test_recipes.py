@@ -197,6 +197,7 @@ def test_dunnhumby_baskets_campaigns_and_redemptions(loaded):
     assert baskets["value"].sum() == pytest.approx(lines["sales_value"].sum())
     assert events["touchpoint"].str.startswith("campaign_type_").sum() == 6_589
     assert (events["touchpoint"] == "coupon_redemption").sum() == 2_102
+    assert not events.duplicated().any()                  # a household's redemptions of a day told apart
     assert ds.customers["income"].notna().sum() == 801
     household = lines.groupby("household_id")[["retail_disc", "sales_value"]].sum().loc[2261]
     share = ds.customers.set_index("customer_id").loc["2261", "discount_share"]
