@@ -28,7 +28,7 @@ def _validate(args) -> int:
         if args.engine is not None:
             from .sql.routine import check_on_engine
 
-            report = check_on_engine(args.path, engine=args.engine or None, progress=lambda line: None)[0]
+            report = check_on_engine(args.path, engine=args.engine or None, progress=lambda line: None).report
             print(report)
             return 0 if report.ok else 1
         report = validate(args.path)
@@ -98,14 +98,15 @@ def _run_on_engine(args) -> int:
     from .sql.routine import MANIFEST, NOT_ON_ENGINE, run_on_engine
 
     unsupported = [flag for flag, value in (("--period-start", args.period_start), ("--period-end", args.period_end),
-                                            ("--personas", args.personas), ("--seed", args.seed),
                                             ("--parameter", args.parameter), ("--notebooks", args.notebooks))
                    if value]
     if unsupported:
         raise ParameterError(f"{', '.join(unsupported)} set the notebook pages, which do not run with --engine yet; "
                              "leave them out, or run without --engine.")
     with using(args.lang or report_language(args.data_dir)):
-        out = run_on_engine(args.data_dir, args.reports, engine=args.engine or None,
+        personas = {"n_personas": int(args.personas) if str(args.personas or "auto").isdigit() else "auto"}
+        out = run_on_engine(args.data_dir, args.reports, engine=args.engine or None, **personas,
+                            **({} if args.seed is None else {"random_state": args.seed}),
                             progress=lambda line: print(line, flush=True))
         print(_("Aggregates written to %(folder)s (what was computed, from where: %(manifest)s).")
               % {"folder": out, "manifest": MANIFEST})

@@ -28,6 +28,7 @@ import os
 import re
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -36,7 +37,7 @@ import pandas as pd
 from ._checks import check_choice
 from .errors import ParameterError
 
-__all__ = ["ENGINES", "SQL_ENGINES", "DUCKDB_MIN_ROWS", "choose_engine", "sql", "execute", "write_parquet",
+__all__ = ["ENGINES", "SQL_ENGINES", "DUCKDB_MIN_ROWS", "View", "choose_engine", "sql", "execute", "write_parquet",
            "table_columns", "spark_session"]
 
 ENGINES = ("auto", "pandas", "duckdb")
@@ -58,6 +59,31 @@ LOCAL_SPARK_CONFIG = {
 
 _PATH_LIKE = re.compile(r"[/\\*?]|\.parquet$|^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _view_numbers = itertools.count()
+
+
+@dataclass(frozen=True)
+class View:
+    """A table source read through one projection: each column an expression over *source*'s columns.
+
+    *source* is any table :func:`execute` takes; *columns* pairs each output
+    column with its expression (DuckDB dialect), e.g. ``("timestamp",
+    'CAST("Event Time" AS TIMESTAMPTZ)')``. Both engines read the source in
+    place and apply the projection in the query (how ``dataset.yml``'s column
+    mapping and defaults reach a lake table).
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"Score": ["9", "3"]})
+    >>> execute("SELECT sum(nps) AS total FROM t", {"t": View(raw, (("nps", 'CAST("Score" AS DOUBLE)'),))})["total"].item()
+    12.0
+    """
+
+    source: object
+    columns: tuple
+
+    def select(self, table: str) -> str:
+        """The projection's SELECT over the table named *table*."""
+        return "SELECT " + ", ".join(f'{expression} AS "{name}"' for name, expression in self.columns) + f" FROM {table}"
 
 
 def choose_engine(engine: str, rows: int) -> str:
@@ -96,8 +122,8 @@ def execute(query: str, tables: Mapping[str, object], *, engine: str = "duckdb",
     tables : mapping of str to DataFrame, str or Path
         The query's tables: a pandas DataFrame, a Parquet file, folder glob or
         URI (anything with a slash, a wildcard, a scheme or a ``.parquet``
-        ending), or a catalog table name such as ``"lake.events"`` (Spark
-        only); a Spark DataFrame also works on Spark.
+        ending), a catalog table name such as ``"lake.events"`` (Spark
+        only) or a :class:`View` of one of them; a Spark DataFrame also works on Spark.
     engine : {"duckdb", "spark"}
         Who runs it.
     parameters : mapping, optional
@@ -160,17 +186,24 @@ def _execute_on_duckdb(query: str, tables: Mapping[str, object], parameters: dic
         connection.execute("SET TimeZone = 'UTC'")
         connection.execute("SET enable_progress_bar = false")   # library code never writes to the terminal
         for name, source in tables.items():
-            if isinstance(source, pd.DataFrame):
-                connection.register(name, source)
-            elif _is_path(source):   # a local folder is read as Spark reads it: its Parquet files, at any depth
-                path = Path(source) / "**" / "*.parquet" if Path(source).is_dir() else source
-                connection.read_parquet(str(path)).create_view(name)
-            else:
-                raise ParameterError(f"table {name!r} must be a DataFrame or a Parquet path on DuckDB; got {source!r} "
-                                     "(a catalog table name needs engine='spark').")
+            _register_on_duckdb(connection, name, source)
         if into is not None:
             return connection.sql(query, params=parameters or None).write_parquet(into)
         return connection.execute(query, parameters or None).df()
+
+
+def _register_on_duckdb(connection, name: str, source) -> None:
+    if isinstance(source, View):
+        _register_on_duckdb(connection, f"{name}_source", source.source)
+        connection.execute(f"CREATE VIEW {name} AS {source.select(name + '_source')}")
+    elif isinstance(source, pd.DataFrame):
+        connection.register(name, source)
+    elif _is_path(source):   # a local folder is read as Spark reads it: its Parquet files, at any depth
+        path = Path(source) / "**" / "*.parquet" if Path(source).is_dir() else source
+        connection.read_parquet(str(path)).create_view(name)
+    else:
+        raise ParameterError(f"table {name!r} must be a DataFrame or a Parquet path on DuckDB; got {source!r} "
+                             "(a catalog table name needs engine='spark').")
 
 
 @functools.cache
@@ -269,6 +302,13 @@ def _spark_schema(frame: pd.DataFrame):
 
 
 def _spark_frame(spark, name: str, source):
+    if isinstance(source, View):   # the source under a temporary name while Spark resolves the projection over it
+        inner = f"cxresearch_{name}_source_{os.getpid()}_{next(_view_numbers)}"
+        _spark_frame(spark, name, source.source).createOrReplaceTempView(inner)
+        try:
+            return spark.sql(to_spark_sql(source.select(inner)))
+        finally:
+            spark.catalog.dropTempView(inner)
     if isinstance(source, pd.DataFrame):
         return spark.createDataFrame(source) if len(source) else spark.createDataFrame([], _spark_schema(source))
     if _is_path(source):

@@ -14,6 +14,8 @@ as the in-memory pandas paths give (tests/unit/test_engines.py):
   intervention bootstrap resamples.
 - :func:`event_features_query`: the per-customer event aggregates of
   :func:`cxresearch.features.event_features` (its DuckDB path).
+- :func:`customer_features_query`: the event and survey columns of
+  :func:`cxresearch.features.customer_features`, from those aggregates.
 
 The sessions are cut in SQL by ``journey.sql`` as :mod:`cxresearch.sessions`
 cuts them; events of one customer at the same instant keep the file order of
@@ -32,7 +34,7 @@ from ..engine import execute, table_columns
 from ..errors import ParameterError
 
 __all__ = ["transitions", "stage_counts", "funnel", "kpi_counts", "intervention_cells", "journey_query", "event_features_query",
-           "gap_parameters"]
+           "customer_features_query", "gap_parameters"]
 
 #: Inactivity that ends a session between events without a session id (cxresearch.sessions' default).
 DEFAULT_GAP = pd.Timedelta("30min")
@@ -117,6 +119,55 @@ def event_features_query(columns, *, channels=(), stages=(), service_channels=()
         channel_code=code("channel", channels), stage_code=code("stage", stages), purchase=purchase,
         paid="CASE WHEN value > 0 THEN value ELSE 0 END" if "value" in columns else "0", service=service,
         per_value="".join(per_value))
+
+
+def customer_features_query(*, channels=(), stages=(), surveys=()) -> str:
+    """The event and survey columns of :func:`cxresearch.features.customer_features`, one row per customer.
+
+    It reads table ``aggregates`` (the per-customer event aggregates: the
+    columns of :func:`event_features_query` with ``_on_<i>`` named
+    ``events_on_<channel>`` and ``_reached_<i>`` named ``reached_<stage>``,
+    as ``cxresearch run --engine`` writes them) and, when *surveys* names
+    some of its score and ``rating_*`` columns, table ``surveys``. Customers
+    are those of either table; counts and shares are 0 where a table has no
+    row of the customer, averages are missing. Recency and tenure are counted
+    to the latest time of either table, as ``customer_features`` counts them.
+    """
+    from ..features import _is_count_or_share, _snake
+
+    def days(since):
+        return f"date_diff('microsecond', aggregates.{since}, (SELECT reference_time FROM reference)) / 86400000000.0"
+
+    tenure = days('"first"')
+    on = [f"aggregates.{_quoted('events_on_' + str(channel))}" for channel in channels]
+    per_channel = f"({' + '.join(on)})" if on else "0"
+    event = {"n_events": "aggregates.n_events", "n_sessions": "aggregates.n_sessions",
+             "n_channels": " + ".join(f"CASE WHEN {c} > 0 THEN 1 ELSE 0 END" for c in on) or "0",
+             "n_purchases": "aggregates.n_purchases", "spend": "aggregates.spend",
+             "service_contacts": "aggregates.service_contacts",
+             "events_per_session": "aggregates.n_events / aggregates.n_sessions",
+             "recency_days": days('"last"'), "tenure_days": tenure,
+             "frequency": f"aggregates.n_sessions / greatest({tenure}, 30) * 30",
+             "avg_order_value": "CASE WHEN aggregates.n_purchases > 0 THEN aggregates.spend / aggregates.n_purchases "
+                                "ELSE 0 END",
+             "cross_channel_sessions": "aggregates.cross_channel_sessions"}
+    event |= {f"share_{_snake(channel)}": f"{c} / {per_channel}" for channel, c in zip(channels, on)}
+    event |= {f"reached_{_snake(stage)}": f"aggregates.{_quoted('reached_' + stage)}" for stage in stages}
+    columns = {name: f"CAST({expression} AS DOUBLE)" for name, expression in event.items()}
+    latest = "(SELECT max(\"last\") FROM aggregates)"
+    joined = "aggregates"
+    if surveys:
+        averages = "".join(f", avg(CAST({_quoted(c)} AS DOUBLE)) AS {_quoted(c)}" for c in surveys)
+        joined = ("aggregates FULL OUTER JOIN (SELECT CAST(customer_id AS VARCHAR) AS customer_id, "
+                  f"CAST(count(*) AS DOUBLE) AS n_surveys{averages} FROM surveys WHERE customer_id IS NOT NULL "
+                  "GROUP BY customer_id) AS surveyed ON surveyed.customer_id = CAST(aggregates.customer_id AS VARCHAR)")
+        columns |= {name: f"surveyed.{_quoted(name)}" for name in ("n_surveys", *surveys)}
+        latest = f"greatest({latest}, (SELECT max(timestamp) FROM surveys))"
+    key = ("coalesce(CAST(aggregates.customer_id AS VARCHAR), surveyed.customer_id)" if surveys
+           else "CAST(aggregates.customer_id AS VARCHAR)")
+    shown = ", ".join(f"coalesce({e}, 0.0) AS {_quoted(n)}" if _is_count_or_share(n) else f"{e} AS {_quoted(n)}"
+                      for n, e in columns.items())
+    return f"WITH reference AS (SELECT {latest} AS reference_time) SELECT {key} AS customer_id, {shown} FROM {joined}"
 
 
 def _literal(value) -> str:

@@ -1,51 +1,75 @@
 """The routine's engine step (``cxresearch run --engine``): checks and heavy aggregations where the tables live.
 
 :func:`run_on_engine` reads a dataset folder's settings, finds each table
-(``tables:`` of ``dataset.yml``, else the folder's own Parquet file), checks
-every table in the engine (:mod:`cxresearch.sql.checks`) and writes the
-scalable aggregations as Parquet into a run folder, with ``engine_run.json``
-saying what was computed, from where, in how long, and what was not and why.
-Only the aggregates leave the engine; the per-customer event aggregates are
-written by the engine itself, never passing through pandas.
+(``tables:`` of ``dataset.yml``, else the folder's own Parquet file), reads it
+through ``dataset.yml``'s column mapping and defaults (renamed and cast in the
+engine's SQL), checks every table in the engine (:mod:`cxresearch.sql.checks`)
+and writes the scalable aggregations as Parquet into a run folder, with
+``engine_run.json`` saying what was computed, from where, in how long, and what
+was not and why. Only small aggregates leave the engine; the per-customer
+tables (event aggregates, features, the persona of every customer) are written
+by the engine itself, never passing through pandas.
 
-What does not run here yet, said in the manifest and by the command: the
-notebook pages (they read the whole dataset in memory), persona selection and
-assignment (they need the full customer-features table: call
-:func:`cxresearch.sql.personas.assign_personas` on a features table with a
-model fitted on a sample), intervention effects and the text analyses.
+Personas are selected in memory on a sample of the customer features drawn in
+the engine (:data:`PERSONA_SAMPLE` customers) and every customer is assigned in
+the engine (:func:`cxresearch.sql.personas.assign_personas`). The intervention
+arms are the per-customer cells of :func:`cxresearch.sql.intervention_cells` for
+each intervention of the folder's interventions table and each survey metric.
 """
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.dataset
 
+from .. import schemas
+from ..canonical import _numeric_columns, _rename, to_canonical
 from ..errors import DataError, ParameterError, Problem, ValidationReport
 from ..i18n import _
-from ..readers import find_file
-from ..settings import CONFIG_FILE, ENGINE_TABLES, read_settings, spark_table_only
-from ..engine import SQL_ENGINES, execute, table_columns, write_parquet
-from . import _literal, _quoted, event_features_query, funnel, gap_parameters, kpi_counts, stage_counts, transitions
+from ..readers import find_file, read_raw
+from ..settings import CONFIG_FILE, ENGINE_TABLES, DatasetSettings, read_settings, spark_table_only
+from ..engine import SQL_ENGINES, View, execute, table_columns, write_parquet
+from . import (_SCORES, _literal, _quoted, customer_features_query, event_features_query, funnel, gap_parameters,
+               intervention_cells, kpi_counts, stage_counts, transitions)
 from .checks import check_table
+from .personas import assign_personas
 
-__all__ = ["run_on_engine", "check_on_engine", "table_sources", "NOT_ON_ENGINE", "MANIFEST"]
+__all__ = ["run_on_engine", "check_on_engine", "table_sources", "EngineInput", "NOT_ON_ENGINE", "MANIFEST",
+           "PERSONA_SAMPLE"]
 
 MANIFEST = "engine_run.json"
+#: Customers whose features are pulled into memory to select the personas (all of them when fewer).
+PERSONA_SAMPLE = 50_000
 #: Service channels of the event features (cxresearch.features' own).
 _SERVICE_CHANNELS = ("chat", "call_center")
+#: The intervention windows and bins of cxresearch.interventions' defaults.
+_WINDOW, _BINS = pd.Timedelta("8W"), 4
 #: What the engine step leaves out, and why (the manifest and the command say it).
 NOT_ON_ENGINE = {
     "notebook pages": "they read the whole dataset in memory; run `cxresearch run` without --engine on an extract",
-    "personas": "selection and assignment need the full customer-features table (profile, survey and event "
-                "features); call cxresearch.sql.personas.assign_personas on such a table with a model fitted on "
-                "a sample",
-    "intervention effects": "the cells are in cxresearch.sql.intervention_cells; the bootstrap and the verdicts "
-                            "are not wired into the engine step yet",
+    "customer attributes and reviews in the personas": "the engine reads events and surveys; the customer features "
+                                                       "are their columns only",
+    "intervention effects": "the arms (per customer, arm and time bin) are written; the bootstrap intervals, "
+                            "the pre-trend check and the verdicts, and the events' exit and conversion metrics, are "
+                            "not computed on the engine yet",
     "comments, reviews' text and topics": "text analyses run in memory only",
 }
+
+
+@dataclass
+class EngineInput:
+    """What :func:`check_on_engine` found: the report, the settings, each table's location and how to read it."""
+
+    report: ValidationReport
+    settings: DatasetSettings
+    engine: str
+    sources: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)
+    interventions: pd.DataFrame | None = None
 
 
 def table_sources(folder: Path, settings, report: ValidationReport, engine: str = "duckdb") -> dict:
@@ -74,15 +98,45 @@ def table_sources(folder: Path, settings, report: ValidationReport, engine: str 
     return sources
 
 
-def check_on_engine(folder, *, engine: str | None = None, spark=None, progress=print):
+def _canonical(source, table: str, name: str, settings, report: ValidationReport, engine: str, spark):
+    """*source* as the checks read it and as the aggregations read it: two :class:`~cxresearch.engine.View`.
+
+    Both rename as the loader renames (``columns:`` of ``dataset.yml``, other
+    names in snake case) and add the ``defaults:`` of columns the table lacks;
+    the second also casts the date-times and numbers, once the checks have
+    passed. None when the mapping does not fit the table (a problem of *report*).
+    """
+    raw = table_columns(source, engine=engine, spark=spark)
+    renamed = _rename(pd.DataFrame(columns=raw), table, name, settings.columns.get(table, {}), report)
+    if renamed is None:
+        return None
+    named = [(new, _quoted(old)) for old, new in zip(raw, renamed.columns)]
+    named += [(column, _literal(value)) for column, value in settings.defaults.get(table, {}).items()
+              if column not in renamed.columns]
+    times = schemas.TIMESTAMPS.get(table, schemas.DEFAULT_TIMESTAMPS)
+    numbers = set(_numeric_columns(table, [column for column, _expression in named]))
+    typed = [(column, f"CAST({expression} AS TIMESTAMPTZ)" if column in times else
+              f"CAST({expression} AS DOUBLE)" if column in numbers else expression) for column, expression in named]
+    return View(source, tuple(named)), View(source, tuple(typed))
+
+
+def _interventions(folder: Path, settings, report: ValidationReport) -> pd.DataFrame | None:
+    """The folder's interventions table, read and checked by the loader (a small table: in memory)."""
+    file = find_file(folder, "interventions", settings, report)
+    raw = read_raw(file, settings, report) if file is not None else None
+    return None if raw is None else to_canonical(raw, "interventions", file.name, settings, report)
+
+
+def check_on_engine(folder, *, engine: str | None = None, spark=None, progress=print) -> EngineInput:
     """Check the settings and the tables of the dataset at *folder* in the engine (``cxresearch validate --engine``).
 
     Returns
     -------
-    ValidationReport, settings, sources, engine
+    EngineInput
         The report (problems of ``dataset.yml``, of finding the tables and of
-        each table's rows), the checked settings, each table's source and the
-        engine used (*engine*, else the ``engine:`` of ``dataset.yml``, else DuckDB).
+        each table's rows), the checked settings, the engine used (*engine*,
+        else the ``engine:`` of ``dataset.yml``, else DuckDB), each table's
+        location and the view the aggregations read, and the interventions table.
     """
     folder = Path(folder)
     report = ValidationReport(folder)
@@ -90,21 +144,26 @@ def check_on_engine(folder, *, engine: str | None = None, spark=None, progress=p
     engine = engine or settings.engine or "duckdb"
     if engine not in SQL_ENGINES:
         raise ParameterError(f"engine must be one of {', '.join(SQL_ENGINES)}; got {engine!r}.")
-    sources = table_sources(folder, settings, report, engine)
-    if "events" not in sources and "surveys" not in sources and not report.problems:
+    found = EngineInput(report, settings, engine, table_sources(folder, settings, report, engine))
+    if "events" not in found.sources and "surveys" not in found.sources and not report.problems:
         report.problems.append(Problem(folder.name, _("the engine step needs events or surveys: neither is in the "
                                                       "folder as Parquet nor under tables: in %(config)s.") % {
                                                           "config": CONFIG_FILE}))
     if report.problems:
-        return report, settings, sources, engine
-    for table, source in sources.items():
+        return found
+    for table, source in found.sources.items():
         progress(_("Checking %(table)s in %(engine)s") % {"table": table, "engine": engine})
         name = Path(source).name if table not in settings.tables else f"{table} ({source})"
-        report.problems += check_table(source, table, name=name, engine=engine, spark=spark)
-    return report, settings, sources, engine
+        views = _canonical(source, table, name, settings, report, engine, spark)
+        if views is not None:
+            report.problems += check_table(views[0], table, name=name, engine=engine, spark=spark)
+            found.tables[table] = views[1]
+    found.interventions = _interventions(folder, settings, report)
+    return found
 
 
-def run_on_engine(folder, reports, *, engine: str | None = None, spark=None, progress=print) -> Path:
+def run_on_engine(folder, reports, *, engine: str | None = None, n_personas="auto", random_state: int = 42,
+                  spark=None, progress=print) -> Path:
     """Check the dataset at *folder* and write its aggregates into a new folder under *reports*; return it.
 
     Parameters
@@ -115,6 +174,10 @@ def run_on_engine(folder, reports, *, engine: str | None = None, spark=None, pro
         Where the run folder (``<run id>-engine``) is created.
     engine : {"duckdb", "spark"}, optional
         Default: the ``engine:`` of ``dataset.yml``, else DuckDB.
+    n_personas : "auto" or int
+        Personas to select (:class:`~cxresearch.personas.PersonaModel`).
+    random_state : int
+        Seed of the persona sample and model.
 
     Raises
     ------
@@ -123,17 +186,25 @@ def run_on_engine(folder, reports, *, engine: str | None = None, spark=None, pro
     """
     from ..routine.runs import new_run_id
 
-    report, settings, sources, engine = check_on_engine(folder, engine=engine, spark=spark, progress=progress)
-    if report.problems:
-        raise DataError(report.problems)
-    run = {"engine": engine, "tables": sources, "steps": [], "not_on_engine": NOT_ON_ENGINE}
+    found = check_on_engine(folder, engine=engine, spark=spark, progress=progress)
+    if found.report.problems:
+        raise DataError(found.report.problems)
+    settings, engine, tables = found.settings, found.engine, found.tables
+    run = {"engine": engine, "tables": found.sources, "steps": [], "not_computed": {},
+           "not_on_engine": NOT_ON_ENGINE}
 
     def step(name: str, compute) -> None:
         start = time.perf_counter()
         rows = compute()
+        if rows is None:
+            return
         run["steps"].append({"step": name, "rows": rows, "seconds": round(time.perf_counter() - start, 1)})
         progress(_("%(step)s: %(rows)s rows, %(seconds).1f s") % {"step": name, "rows": f"{rows:,}",
                                                                    "seconds": run["steps"][-1]["seconds"]})
+
+    def skip(name: str, why: str) -> None:
+        run["not_computed"][name] = why
+        progress(_("%(step)s: not computed, %(why)s") % {"step": name, "why": why})
 
     out = Path(reports) / f"{new_run_id()}-engine"
     out.mkdir(parents=True)
@@ -146,34 +217,52 @@ def run_on_engine(folder, reports, *, engine: str | None = None, spark=None, pro
         table.to_parquet(out / f"{name}.parquet", index=False)
         return len(table)
 
-    if "events" in sources:
-        events = sources["events"]
+    channels = []
+    if "events" in tables:
+        events = tables["events"]
         step("transitions", lambda: save("transitions", transitions(events, gap=settings.session_gap, engine=engine,
                                                                     spark=spark)))
         step("stages", lambda: save("stages", stage_counts(events, **journey)))
         if stages:
             step("funnel", lambda: save("funnel", funnel(events, stages, **journey)))
-        step("customer event aggregates", lambda: _event_aggregates(events, out, stages, touchpoint_stage,
+        channels = execute("SELECT DISTINCT channel FROM events WHERE channel IS NOT NULL ORDER BY channel",
+                           {"events": events}, engine=engine, spark=spark)["channel"].tolist()
+        step("customer event aggregates", lambda: _event_aggregates(events, out, channels, stages, touchpoint_stage,
                                                                     settings.session_gap, engine, spark))
-    if "surveys" in sources:
-        present = table_columns(sources["surveys"], engine=engine, spark=spark)
+    if "surveys" in tables:
+        present = table_columns(tables["surveys"], engine=engine, spark=spark)
         for by in [[]] + [[column] for column in ("channel", "touchpoint") if column in present]:
             name = "kpis" + "".join(f"_by_{column}" for column in by)
-            step(name, lambda by=by, name=name: save(name, kpi_counts(sources["surveys"], by=by, engine=engine,
+            step(name, lambda by=by, name=name: save(name, kpi_counts(tables["surveys"], by=by, engine=engine,
                                                                       spark=spark)))
+    if "events" in tables:
+        step("customer features", lambda: _customer_features(tables, out, channels, stages, engine, spark))
+        step("personas", lambda: _personas(out, n_personas, random_state, engine, spark, skip))
+    else:
+        skip("personas", _("the customer features come from the events, and the dataset has none"))
+    if found.interventions is None or found.interventions.empty:
+        skip("intervention arms", _("the dataset has no interventions table"))
+    elif "surveys" not in tables:
+        skip("intervention arms", _("the arms are counted on survey answers, and the dataset has none"))
+    else:
+        step("intervention arms", lambda: _intervention_arms(found.interventions, tables, settings, out, engine,
+                                                             spark, skip))
     (out / MANIFEST).write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
     return out
 
 
-def _event_aggregates(events, out: Path, stages: list, touchpoint_stage: dict, gap, engine: str, spark) -> int:
+def _written_rows(path: Path) -> int:
+    return pyarrow.dataset.dataset(str(path)).count_rows()
+
+
+def _event_aggregates(events, out: Path, channels: list, stages: list, touchpoint_stage: dict, gap, engine: str,
+                      spark) -> int:
     """Per-customer event aggregates (cxresearch.features' event features before their ratios), written by the engine.
 
     Columns: customer_id, n_events, n_sessions, first, last, n_purchases,
     spend, service_contacts, cross_channel_sessions, ``events_on_<channel>``
     and ``reached_<stage>`` (1.0 or 0.0).
     """
-    channels = execute("SELECT DISTINCT channel FROM events WHERE channel IS NOT NULL ORDER BY channel",
-                       {"events": events}, engine=engine, spark=spark)["channel"].tolist()
     columns = table_columns(events, engine=engine, spark=spark)
     mapped = ""
     if "stage" not in columns and touchpoint_stage:   # stages through the touchpoints, as the loader gives them
@@ -187,4 +276,105 @@ def _event_aggregates(events, out: Path, stages: list, touchpoint_stage: dict, g
                f"cross_channel_sessions{''.join(', ' + n for n in named)} FROM ({query}) AS aggregates")
     path = out / "customer_event_aggregates.parquet"
     write_parquet(wrapped, {"raw_events": events}, path, engine=engine, parameters=gap_parameters(gap), spark=spark)
-    return pyarrow.dataset.dataset(str(path)).count_rows()
+    return _written_rows(path)
+
+
+def _customer_features(tables: dict, out: Path, channels: list, stages: list, engine: str, spark) -> int:
+    """The customer features of the events and surveys (:func:`~cxresearch.sql.customer_features_query`), written."""
+    sources = {"aggregates": str(out / "customer_event_aggregates.parquet")}
+    scores = []
+    if "surveys" in tables:
+        sources["surveys"] = tables["surveys"]
+        present = table_columns(tables["surveys"], engine=engine, spark=spark)
+        if "customer_id" in present:
+            scores = [c for c in present if c in ("nps", "csat", "ces") or c.startswith("rating_")]
+        else:
+            del sources["surveys"]
+    query = customer_features_query(channels=channels, stages=stages, surveys=scores if "surveys" in sources else ())
+    path = out / "customer_features.parquet"
+    write_parquet(query, sources, path, engine=engine, spark=spark)
+    return _written_rows(path)
+
+
+def _personas(out: Path, n_personas, random_state: int, engine: str, spark, skip) -> int | None:
+    """Personas selected on a sample of the customer features, every customer assigned in the engine.
+
+    Writes ``personas.parquet`` (customer_id, persona, persona_name: the
+    table a CRM reads, written by the engine) and ``persona_profiles.parquet``
+    (the model's profile of each persona, with its customers in the whole table).
+    """
+    from ..features import persona_basis
+    from ..personas import PersonaModel
+    from ..privacy import MIN_GROUP_SIZE
+
+    features = str(out / "customer_features.parquet")
+    sample = execute(f"SELECT * FROM (SELECT * FROM features ORDER BY md5(customer_id || $seed) "
+                     f"LIMIT {PERSONA_SAMPLE}) AS sample ORDER BY customer_id", {"features": features},
+                     engine=engine, parameters={"seed": str(random_state)}, spark=spark).set_index("customer_id")
+    if len(sample) < 2 * MIN_GROUP_SIZE or not (sample.nunique() > 1).any():
+        skip("personas", _("%(n)s customers with features, at least %(needed)s who differ are needed for two "
+                           "personas") % {"n": f"{len(sample):,}", "needed": 2 * MIN_GROUP_SIZE})
+        return None
+    model = PersonaModel(n_personas, active=persona_basis(sample) or None, random_state=random_state).fit(sample)
+    assign_personas(features, model, engine=engine, into=out / "personas.parquet", spark=spark)
+    sizes = execute("SELECT persona, count(*) AS customers FROM assigned GROUP BY persona ORDER BY persona",
+                    {"assigned": str(out / "personas.parquet")}, engine=engine, spark=spark).set_index("persona")
+    profiles = model.personas_.join(sizes["customers"].rename("customers_assigned"))
+    profiles.rename_axis("persona").reset_index().to_parquet(out / "persona_profiles.parquet", index=False)
+    return int(sizes["customers"].sum())
+
+
+def _scope_kinds(tables: dict, settings, engine: str, spark) -> dict:
+    """Each touchpoint, channel and stage of the data and its kind (a touchpoint first, as cxresearch.interventions)."""
+    kinds = {}
+    for kind in ("touchpoint", "channel"):
+        for table in tables.values():
+            if kind in table_columns(table, engine=engine, spark=spark):
+                places = execute(f"SELECT DISTINCT {kind} AS place FROM t WHERE {kind} IS NOT NULL", {"t": table},
+                                 engine=engine, spark=spark)["place"]
+                kinds |= {str(place): kind for place in places if str(place) not in kinds}
+        if kind == "touchpoint":
+            kinds |= {tp: kind for tps in settings.stages.values() for tp in tps if tp not in kinds}
+    return kinds | {stage: "stage" for stage in settings.stages if stage not in kinds}
+
+
+def _intervention_arms(interventions: pd.DataFrame, tables: dict, settings, out: Path, engine: str, spark,
+                       skip) -> int:
+    """The arms of every intervention on every survey metric: ``intervention_cells.parquet``, ``intervention_arms.parquet``.
+
+    The cells are :func:`~cxresearch.sql.intervention_cells` around each
+    start, in :mod:`cxresearch.interventions`' default windows (8 weeks, cut
+    at the intervention's end) and bins (4); the arms table sums them per
+    intervention, metric, arm and window (answers, customers, mean).
+    """
+    present = table_columns(tables["surveys"], engine=engine, spark=spark)
+    metrics = [metric for metric in _SCORES if metric.removesuffix("_mean") in present]
+    kinds = _scope_kinds(tables, settings, engine, spark)
+    touchpoint_stage = {tp: stage for stage, tps in settings.stages.items() for tp in tps}
+    cells = []
+    for intervention in interventions.itertuples(index=False):
+        kind = kinds.get(intervention.scope)
+        if kind is None:
+            skip(f"intervention {intervention.intervention_id}",
+                 _("its scope %(scope)r is not a touchpoint, channel or stage of the data") % {
+                     "scope": intervention.scope})
+            continue
+        after_end = intervention.start + _WINDOW
+        if "end" in interventions and pd.notna(intervention.end):
+            after_end = min(after_end, intervention.end)
+        for metric in metrics:
+            found = intervention_cells(tables["surveys"], scope=intervention.scope, kind=kind, metric=metric,
+                                       before_start=intervention.start - _WINDOW, start=intervention.start,
+                                       after_end=after_end, bins=_BINS, touchpoint_stage=touchpoint_stage,
+                                       engine=engine, spark=spark)
+            cells.append(found.assign(intervention_id=intervention.intervention_id, metric=metric))
+    if not cells:
+        return 0
+    cells = pd.concat(cells, ignore_index=True)
+    cells = cells[["intervention_id", "metric", *cells.columns[:-2]]]
+    cells.to_parquet(out / "intervention_cells.parquet", index=False)
+    window = cells["bin"].ge(_BINS).map({False: "before", True: "after"}).rename("window")
+    arms = cells.groupby(["intervention_id", "metric", "arm", window], sort=True).agg(
+        answers=("n", "sum"), total=("total", "sum"), customers=("customer", "nunique")).reset_index()
+    arms.assign(mean=arms.pop("total") / arms["answers"]).to_parquet(out / "intervention_arms.parquet", index=False)
+    return len(cells)

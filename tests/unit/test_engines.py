@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from cxresearch.engine import execute, to_spark_sql
-from cxresearch.errors import ParameterError
+from cxresearch.errors import DataError, ParameterError
 
 EVENTS = pd.DataFrame({
     "customer_id": ["a", "a", "b", "c"],
@@ -432,7 +432,8 @@ def engine_dataset(folder, *, bad_nps: bool = False):
 
 def test_run_on_the_engine_writes_the_aggregates_of_the_in_memory_analyses(engine, tmp_path, capsys):
     from cxresearch.cli import main
-    from cxresearch.features import event_features
+    from cxresearch.dataset import CXDataset
+    from cxresearch.features import customer_features, event_features
     from cxresearch.stats import kpi_summary
 
     data = engine_dataset(tmp_path / "data")
@@ -441,7 +442,11 @@ def test_run_on_the_engine_writes_the_aggregates_of_the_in_memory_analyses(engin
     manifest = json.loads((out / "engine_run.json").read_text())
     assert manifest["engine"] == engine and manifest["tables"]["events"] == str(data / "lake/events.parquet")
     assert [s["step"] for s in manifest["steps"]] == ["transitions", "stages", "funnel", "customer event aggregates",
-                                                      "kpis", "kpis_by_channel"]   # the surveys have no touchpoint
+                                                      "kpis", "kpis_by_channel",   # the surveys have no touchpoint
+                                                      "customer features"]
+    assert manifest["not_computed"] == {
+        "personas": "2 customers with features, at least 10 who differ are needed for two personas",
+        "intervention arms": "the dataset has no interventions table"}
     assert "Not computed on the engine yet:" in capsys.readouterr().out
     assert_same(pd.read_parquet(out / "transitions.parquet"), journey_map(JOURNEYS).transitions)
     assert_same(pd.read_parquet(out / "funnel.parquet"), journey_map(JOURNEYS).funnel(STAGES))
@@ -453,8 +458,11 @@ def test_run_on_the_engine_writes_the_aggregates_of_the_in_memory_analyses(engin
                    "reached_awareness", "reached_purchase"):
         assert aggregates[column].tolist() == expected[column].tolist(), column
     assert aggregates["events_on_web"].tolist() == [3, 2]   # a: 3 of 4 events on the web, b: 2 of 3
-    kpis = pd.read_parquet(out / "kpis_by_channel.parquet").set_index("channel")
     surveys = pd.read_parquet(data / "surveys.parquet")
+    features = pd.read_parquet(out / "customer_features.parquet").set_index("customer_id").sort_index()
+    in_memory = customer_features(CXDataset(name="lake", events=events, surveys=surveys, stages=STAGES), gap="30min")
+    assert_same(features[in_memory.columns], in_memory)
+    kpis = pd.read_parquet(out / "kpis_by_channel.parquet").set_index("channel")
     assert kpis.loc["web", "nps"] == pytest.approx(kpi_summary(surveys[surveys["channel"] == "web"], metrics=("nps",),
                                                                min_group_size=1)["value"].item())
 
@@ -476,5 +484,93 @@ def test_run_on_the_engine_checks_the_tables_first(tmp_path, capsys):
     assert main(["validate", str(data), "--engine"]) == 1
     assert ("dataset.yml: tables.surveys names the Spark table 'lakehouse.cx.surveys', which only Spark reads; set "
             "'engine: spark' (or run with --engine spark)") in capsys.readouterr().out
-    assert main(["run", str(data), "--engine", "--personas", "4"]) == 2
-    assert "--personas set the notebook pages, which do not run with --engine yet" in capsys.readouterr().err
+    assert main(["run", str(data), "--engine", "--period-start", "2024-01-01"]) == 2
+    assert "--period-start set the notebook pages, which do not run with --engine yet" in capsys.readouterr().err
+
+
+def customers_and_interventions(folder):
+    """60 customers in three kinds of journeys (web browsers, app buyers, store and chat), the known survey
+    answers of test_interventions spread over them, and their intervention, as Parquet and CSV in *folder*."""
+    from .test_interventions import KNOWN, interventions, surveys
+
+    rng = np.random.default_rng(7)
+    rows = []
+    for i in range(60):
+        kind = i % 3
+        channel, path = [("web", ["home", "product"]), ("app", ["home", "product", "cart", "checkout"]),
+                         ("store", ["home", "chat"])][kind]
+        for visit in range(1 + kind + int(rng.integers(0, 3))):
+            start = pd.Timestamp("2025-02-01", tz="UTC") + pd.Timedelta(hours=int(rng.integers(0, 24 * 50)))
+            rows += [(f"c{i:02d}", start + pd.Timedelta(minutes=3 * step), channel, touchpoint,
+                      float(rng.integers(20, 90)) if touchpoint == "checkout" else np.nan)
+                     for step, touchpoint in enumerate(path)]
+    events = pd.DataFrame(rows, columns=["customer_id", "timestamp", "channel", "touchpoint", "value"])
+    answers = surveys(KNOWN).assign(customer_id=lambda t: [f"c{i % 60:02d}" for i in range(len(t))])
+    folder.mkdir()
+    events.to_parquet(folder / "events.parquet")
+    answers.to_parquet(folder / "surveys.parquet")
+    interventions().to_csv(folder / "interventions.csv", index=False)
+    (folder / "dataset.yml").write_text("stages: {browse: [home, product], buy: [cart, checkout], service: [chat]}\n")
+    return events, answers
+
+
+def test_run_on_the_engine_assigns_personas_and_counts_intervention_arms(engine, tmp_path):
+    from cxresearch.dataset import CXDataset
+    from cxresearch.features import persona_basis
+    from cxresearch.interventions import intervention_effects
+    from cxresearch.personas import PersonaModel
+    from cxresearch.sql.routine import run_on_engine
+
+    from .test_interventions import interventions
+
+    events, answers = customers_and_interventions(tmp_path / "data")
+    out = run_on_engine(tmp_path / "data", tmp_path / "reports", engine=engine, random_state=3, progress=lambda _: None)
+    steps = [s["step"] for s in json.loads((out / "engine_run.json").read_text())["steps"]]
+    assert steps[-3:] == ["customer features", "personas", "intervention arms"]
+    features = pd.read_parquet(out / "customer_features.parquet").set_index("customer_id").sort_index()
+    model = PersonaModel(active=persona_basis(features) or None, random_state=3).fit(features)   # all 60: the sample
+    assigned = pd.read_parquet(out / "personas.parquet").sort_values("customer_id", ignore_index=True)
+    assert assigned["customer_id"].tolist() == features.index.tolist()
+    assert assigned["persona"].tolist() == model.predict(features).tolist()
+    profiles = pd.read_parquet(out / "persona_profiles.parquet").set_index("persona")
+    assert profiles["name"].tolist() == model.personas_["name"].tolist()
+    assert profiles["customers_assigned"].tolist() == assigned["persona"].value_counts().sort_index().tolist()
+
+    ds = CXDataset(name="known", events=events, surveys=answers, interventions=interventions(),
+                   stages={"browse": ["home", "product"], "buy": ["cart", "checkout"], "service": ["chat"]})
+    effects = intervention_effects(ds, metrics=["nps", "csat", "csat_mean"]).set_index("metric")
+    arms = pd.read_parquet(out / "intervention_arms.parquet").set_index(["metric", "arm", "window"])
+    for metric in ("nps", "csat", "csat_mean"):
+        for arm, prefix in (("scope", ""), ("comparison", "comparison_")):
+            for window in ("before", "after"):
+                assert arms.loc[(metric, arm, window), "mean"] == pytest.approx(effects.loc[metric, prefix + window])
+                assert arms.loc[(metric, arm, window), "answers"] == effects.loc[metric, f"{prefix}{window}_n"]
+    cells = pd.read_parquet(out / "intervention_cells.parquet")
+    assert cells.groupby("metric")["n"].sum().tolist() == [40, 40, 40]
+
+
+def test_lake_tables_are_read_through_the_column_mapping_and_defaults(engine, tmp_path):
+    from cxresearch.sql.routine import run_on_engine
+
+    data = tmp_path / "data"
+    (data / "lake" / "surveys").mkdir(parents=True)
+    exported = JOURNEYS.drop(columns="channel").assign(timestamp=JOURNEYS["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    exported.rename(columns={"customer_id": "Client", "timestamp": "Event Time", "touchpoint": "Page"}).to_parquet(
+        data / "lake" / "events.parquet")
+    surveys = pd.DataFrame({"response_id": ["r1", "r2"], "customer_id": ["a", "b"], "nps": [10, 3],
+                            "timestamp": pd.to_datetime(["2024-01-02", "2024-01-03"], utc=True)})
+    surveys.iloc[:1].to_parquet(data / "lake" / "surveys" / "part-0.parquet")
+    surveys.iloc[1:].to_parquet(data / "lake" / "surveys" / "part-1.parquet")
+    settings = ("stages: {awareness: [home], consideration: [product], purchase: [cart, checkout]}\n"
+                "session_gap: 30\ntables: {events: {path: lake/events.parquet}, surveys: {path: 'lake/surveys/*.parquet'}}\n"
+                "columns: {events: {Client: customer_id, Event Time: timestamp, Page: touchpoint}}\n"
+                "defaults: {events: {channel: web}}\n")
+    (data / "dataset.yml").write_text(settings)
+    out = run_on_engine(data, tmp_path / "reports", engine=engine, progress=lambda _: None)
+    assert_same(pd.read_parquet(out / "transitions.parquet"), journey_map(JOURNEYS.assign(channel="web")).transitions)
+    assert pd.read_parquet(out / "kpis.parquet")[["nps_n", "nps"]].values.tolist() == [[2, 0.0]]
+    (data / "dataset.yml").write_text(settings.replace("Client: customer_id", "Customer: customer_id"))
+    with pytest.raises(DataError) as error:
+        run_on_engine(data, tmp_path / "reports", engine=engine, progress=lambda _: None)
+    assert str(error.value.problems[0]) == ("dataset.yml, column 'Customer': columns.events maps 'Customer', which is "
+                                            f"not a column of events ({data / 'lake' / 'events.parquet'}).")
