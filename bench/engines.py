@@ -1,19 +1,25 @@
 """DuckDB against Spark local on the same scalable aggregations: seconds printed, never asserted.
 
-Each aggregation of :mod:`cxresearch.sql` (transitions, stage table, funnel
-through the dataset's stages, KPI counts by channel) and the engine checks of
-the events table (:mod:`cxresearch.sql.checks`) run on the bench's cached Parquet datasets (the same
-folders as ``bench/run.py``: 100k customers / ~2M events, 1M customers / ~20M
-events, generated on first use), read in place by each engine. Every engine
-runs in its own fresh process, the Spark session's start timed apart, so the
-steps compare the engines' work on the data::
+Every step of ``cxresearch run --engine`` runs on the bench's cached Parquet
+datasets (the same folders as ``bench/run.py``: 100k customers / ~2M events,
+1M customers / ~20M events, generated on first use), read in place by each
+engine: the aggregations of :mod:`cxresearch.sql` (transitions, stage table,
+funnel through the dataset's stages, KPI counts by channel), the engine checks
+of the events table (:mod:`cxresearch.sql.checks`), the per-customer event
+aggregates and customer features written by the engine, the personas (a
+sample's selection in memory, every customer's assignment in the engine) and
+the intervention arms. Every engine runs in its own fresh process, the Spark
+session's start timed apart, so the steps compare the engines' work on the data::
 
     python bench/engines.py                 # 100k and 1m
     python bench/engines.py --sizes 100k    # ~2M events only
     python bench/engines.py --data FOLDER   # any dataset folder with events.parquet (and surveys.parquet)
 
-Spark runs in local mode on every core (``local[*]``) with the driver memory
-of ``--spark-memory``; prints the load average at start and end (the machine may be shared).
+Each step gets its wall seconds and its CPU seconds: user + system of the
+bench process and its children (Spark local's JVM is one), read from ``/proc``
+before and after. Spark runs in local mode on every core (``local[*]``) with
+the driver memory of ``--spark-memory``; the load average is printed at start
+and end (the machine may be shared).
 """
 from __future__ import annotations
 
@@ -22,29 +28,47 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import SIZES, dataset  # noqa: E402  (the bench's cached datasets)
 
-STEPS = ("transitions", "stage table", "funnel", "checks of events", "KPI counts by channel")
+STEPS = ("transitions", "stage table", "funnel", "checks of events", "KPI counts by channel", "event aggregates",
+         "customer features", "personas", "intervention arms")
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of process *pid* (default: this one) and of its living descendants."""
+    pid = pid or os.getpid()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        own = (int(fields[11]) + int(fields[12])) / _TICK
+        children = [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                    for child in (task / "children").read_text().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return own + sum(_cpu_seconds(child) for child in children)
 
 
 def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> dict:
-    """Seconds of each step on *engine* (run in this process), and of the Spark session's start."""
+    """``{step: [wall seconds, CPU seconds]}`` of each step on *engine* (run in this process), session start included."""
     from cxresearch import sql
+    from cxresearch.errors import ValidationReport
+    from cxresearch.settings import read_settings
+    from cxresearch.sql import routine
     from cxresearch.sql.checks import check_table
 
     folder = Path(folder)
-    spec = yaml.safe_load((folder / "dataset.yml").read_text()) or {}
-    stages = spec.get("stages") or {}
-    touchpoint_stage = {tp: stage for stage, tps in stages.items() for tp in tps or []}
-    seconds = {}
+    report = ValidationReport(folder)
+    settings = read_settings(folder, report)
+    stages = list(settings.stages)
+    touchpoint_stage = {tp: stage for stage, tps in settings.stages.items() for tp in tps}
+    measured = {}
     if engine == "spark":
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), _cpu_seconds()
         from pyspark.sql import SparkSession
 
         from cxresearch.engine import LOCAL_SPARK_CONFIG
@@ -52,20 +76,34 @@ def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> dict:
         for key, value in LOCAL_SPARK_CONFIG.items():
             builder = builder.config(key, value)
         builder.getOrCreate()
-        seconds["Spark session start"] = time.perf_counter() - start
-    events, surveys = str(folder / "events.parquet"), str(folder / "surveys.parquet")
-    runs = {"transitions": lambda: sql.transitions(events, engine=engine),
-            "stage table": lambda: sql.stage_counts(events, stages=list(stages), touchpoint_stage=touchpoint_stage,
-                                                    engine=engine),
-            "funnel": lambda: sql.funnel(events, list(stages), stages=list(stages), touchpoint_stage=touchpoint_stage,
-                                         engine=engine),
+        measured["Spark session start"] = [time.perf_counter() - wall, _cpu_seconds() - cpu]
+    tables = {"events": str(folder / "events.parquet"), "surveys": str(folder / "surveys.parquet")}
+    events, surveys = tables["events"], tables["surveys"]
+    journey = {"stages": stages, "touchpoint_stage": touchpoint_stage, "gap": settings.session_gap, "engine": engine}
+    out = Path(tempfile.mkdtemp(prefix="engines-bench-"))
+    skipped = {}
+
+    def channels():
+        return sql.execute("SELECT DISTINCT channel FROM events WHERE channel IS NOT NULL ORDER BY channel",
+                           {"events": events}, engine=engine)["channel"].tolist()
+
+    runs = {"transitions": lambda: sql.transitions(events, gap=settings.session_gap, engine=engine),
+            "stage table": lambda: sql.stage_counts(events, **journey),
+            "funnel": lambda: sql.funnel(events, stages, **journey),
             "checks of events": lambda: check_table(events, "events", engine=engine),
-            "KPI counts by channel": lambda: sql.kpi_counts(surveys, by=["channel"], engine=engine)}
+            "KPI counts by channel": lambda: sql.kpi_counts(surveys, by=["channel"], engine=engine),
+            "event aggregates": lambda: routine._event_aggregates(events, out, channels(), stages, touchpoint_stage,
+                                                                  settings.session_gap, engine, None),
+            "customer features": lambda: routine._customer_features(tables, out, channels(), stages, engine, None),
+            "personas": lambda: routine._personas(out, "auto", 42, engine, None, skipped.__setitem__),
+            "intervention arms": lambda: routine._intervention_arms(
+                routine._interventions(folder, settings, report), tables, settings, out, engine, None,
+                skipped.__setitem__)}
     for step in steps:
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), _cpu_seconds()
         runs[step]()
-        seconds[step] = time.perf_counter() - start
-    return seconds
+        measured[step] = [time.perf_counter() - wall, _cpu_seconds() - cpu]
+    return measured
 
 
 def _in_subprocess(folder: Path, engine: str, memory: str, steps) -> dict:
@@ -96,8 +134,9 @@ def main() -> None:
         return
     folders = [Path(f) for f in args.data] if args.data else [dataset(size) for size in args.sizes]
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2-core machine; seconds scale with load, ratios less)")
-    print("| events | step | " + " | ".join(f"{e} s" for e in args.engines) + " | spark / duckdb |")
-    print("|---|---|" + "---|" * len(args.engines) + "---|")
+    print("| events | step | " + " | ".join(f"{e} wall s | {e} CPU s" for e in args.engines)
+          + " | spark / duckdb, CPU |")
+    print("|---|---|" + "---|---|" * len(args.engines) + "---|")
     for folder in folders:
         n = f"{_events(folder):,}"
         results = {engine: _in_subprocess(folder, engine, args.spark_memory, args.steps) for engine in args.engines}
@@ -106,9 +145,10 @@ def main() -> None:
                 print(f"| {n} | {engine} failed: {result['error']} |")
         steps = [s for s in ("Spark session start", *args.steps) if any(s in r for r in results.values())]
         for step in steps:
-            cells = [f"{results[e][step]:.1f}" if step in results[e] else "" for e in args.engines]
+            cells = [f"{results[e][step][0]:.1f} | {results[e][step][1]:.1f}" if step in results[e] else " | "
+                     for e in args.engines]
             both = all(step in results.get(e, {}) for e in ("duckdb", "spark"))
-            ratio = f"{results['spark'][step] / results['duckdb'][step]:.1f}x" if both else ""
+            ratio = f"{results['spark'][step][1] / results['duckdb'][step][1]:.1f}x" if both else ""
             print(f"| {n} | {step} | " + " | ".join(cells) + f" | {ratio} |", flush=True)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
