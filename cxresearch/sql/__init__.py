@@ -121,14 +121,15 @@ def event_features_query(columns, *, channels=(), stages=(), service_channels=()
         per_value="".join(per_value))
 
 
-def customer_features_query(*, channels=(), stages=(), surveys=()) -> str:
+def customer_features_query(*, channels=(), stages=(), surveys=None) -> str:
     """The event and survey columns of :func:`cxresearch.features.customer_features`, one row per customer.
 
     It reads table ``aggregates`` (the per-customer event aggregates: the
     columns of :func:`event_features_query` with ``_on_<i>`` named
     ``events_on_<channel>`` and ``_reached_<i>`` named ``reached_<stage>``,
-    as ``cxresearch run --engine`` writes them) and, when *surveys* names
-    some of its score and ``rating_*`` columns, table ``surveys``. Customers
+    as ``cxresearch run --engine`` writes them) and, unless *surveys* is
+    None, table ``surveys`` (answers with a ``customer_id``), of which
+    *surveys* names the score and ``rating_*`` columns to average. Customers
     are those of either table; counts and shares are 0 where a table has no
     row of the customer, averages are missing. Recency and tenure are counted
     to the latest time of either table, as ``customer_features`` counts them.
@@ -156,15 +157,15 @@ def customer_features_query(*, channels=(), stages=(), surveys=()) -> str:
     columns = {name: f"CAST({expression} AS DOUBLE)" for name, expression in event.items()}
     latest = "(SELECT max(\"last\") FROM aggregates)"
     joined = "aggregates"
-    if surveys:
+    if surveys is not None:
         averages = "".join(f", avg(CAST({_quoted(c)} AS DOUBLE)) AS {_quoted(c)}" for c in surveys)
         joined = ("aggregates FULL OUTER JOIN (SELECT CAST(customer_id AS VARCHAR) AS customer_id, "
                   f"CAST(count(*) AS DOUBLE) AS n_surveys{averages} FROM surveys WHERE customer_id IS NOT NULL "
                   "GROUP BY customer_id) AS surveyed ON surveyed.customer_id = CAST(aggregates.customer_id AS VARCHAR)")
         columns |= {name: f"surveyed.{_quoted(name)}" for name in ("n_surveys", *surveys)}
         latest = f"greatest({latest}, (SELECT max(timestamp) FROM surveys))"
-    key = ("coalesce(CAST(aggregates.customer_id AS VARCHAR), surveyed.customer_id)" if surveys
-           else "CAST(aggregates.customer_id AS VARCHAR)")
+    key = ("coalesce(CAST(aggregates.customer_id AS VARCHAR), surveyed.customer_id)"
+           if surveys is not None else "CAST(aggregates.customer_id AS VARCHAR)")
     shown = ", ".join(f"coalesce({e}, 0.0) AS {_quoted(n)}" if _is_count_or_share(n) else f"{e} AS {_quoted(n)}"
                       for n, e in columns.items())
     return f"WITH reference AS (SELECT {latest} AS reference_time) SELECT {key} AS customer_id, {shown} FROM {joined}"

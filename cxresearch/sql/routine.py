@@ -282,17 +282,14 @@ def _event_aggregates(events, out: Path, channels: list, stages: list, touchpoin
 def _customer_features(tables: dict, out: Path, channels: list, stages: list, engine: str, spark) -> int:
     """The customer features of the events and surveys (:func:`~cxresearch.sql.customer_features_query`), written."""
     sources = {"aggregates": str(out / "customer_event_aggregates.parquet")}
-    scores = []
-    if "surveys" in tables:
+    present = table_columns(tables["surveys"], engine=engine, spark=spark) if "surveys" in tables else []
+    scores = None
+    if "customer_id" in present:   # answers linked to customers
         sources["surveys"] = tables["surveys"]
-        present = table_columns(tables["surveys"], engine=engine, spark=spark)
-        if "customer_id" in present:
-            scores = [c for c in present if c in ("nps", "csat", "ces") or c.startswith("rating_")]
-        else:
-            del sources["surveys"]
-    query = customer_features_query(channels=channels, stages=stages, surveys=scores if "surveys" in sources else ())
+        scores = [c for c in present if c in ("nps", "csat", "ces") or c.startswith("rating_")]
     path = out / "customer_features.parquet"
-    write_parquet(query, sources, path, engine=engine, spark=spark)
+    write_parquet(customer_features_query(channels=channels, stages=stages, surveys=scores), sources, path,
+                  engine=engine, spark=spark)
     return _written_rows(path)
 
 

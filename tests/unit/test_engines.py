@@ -574,3 +574,22 @@ def test_lake_tables_are_read_through_the_column_mapping_and_defaults(engine, tm
         run_on_engine(data, tmp_path / "reports", engine=engine, progress=lambda _: None)
     assert str(error.value.problems[0]) == ("dataset.yml, column 'Customer': columns.events maps 'Customer', which is "
                                             f"not a column of events ({data / 'lake' / 'events.parquet'}).")
+
+
+@pytest.mark.spark
+def test_run_on_spark_reads_a_catalog_table_with_canonical_columns(spark, tmp_path):
+    from cxresearch.sql.routine import run_on_engine
+
+    data = engine_dataset(tmp_path / "data")
+    spark.createDataFrame(JOURNEYS).createOrReplaceGlobalTempView("cx_events")
+    try:
+        (data / "dataset.yml").write_text("stages: {awareness: [home], consideration: [product], "
+                                          "purchase: [cart, checkout]}\nsession_gap: 30\nengine: spark\n"
+                                          "tables: {events: {table: global_temp.cx_events}}\n")
+        out = run_on_engine(data, tmp_path / "reports", progress=lambda _: None)
+    finally:
+        spark.catalog.dropGlobalTempView("cx_events")
+    assert json.loads((out / "engine_run.json").read_text())["tables"]["events"] == "global_temp.cx_events"
+    stages = pd.read_parquet(out / "stages.parquet")
+    expected = journey_map(JOURNEYS).stages
+    assert_same(stages, expected[[c for c in expected.columns if c in stages.columns]])
