@@ -328,7 +328,8 @@ def kpi_counts(surveys, *, by=(), engine: str = "duckdb", spark=None) -> pd.Data
 #: Per-answer value whose mean is the metric (cxresearch.interventions' definitions), in SQL.
 _SCORES = {"csat": "CAST(CASE WHEN csat IS NULL THEN NULL WHEN csat >= 4 THEN 1 ELSE 0 END AS DOUBLE)",
            "csat_mean": "CAST(csat AS DOUBLE)",
-           "nps": "CASE WHEN nps IS NULL THEN NULL WHEN nps >= 9 THEN 100.0 WHEN nps <= 6 THEN -100.0 ELSE 0.0 END"}
+           "nps": "CAST(CASE WHEN nps IS NULL THEN NULL WHEN nps >= 9 THEN 100 WHEN nps <= 6 THEN -100 ELSE 0 END "
+                  "AS DOUBLE)"}   # a double on Spark too, where 100.0 is a decimal
 
 
 def intervention_cells(surveys, *, scope: str, kind: str, metric: str, before_start, start, after_end, bins: int = 4,
