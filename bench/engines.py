@@ -53,8 +53,8 @@ def _cpu_seconds(pid: int | None = None) -> float:
     return own + sum(_cpu_seconds(child) for child in children)
 
 
-def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> dict:
-    """``{step: [wall seconds, CPU seconds]}`` of each step on *engine* (run in this process), session start included."""
+def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> None:
+    """Print ``{step: [wall seconds, CPU seconds]}`` on *engine* (run in this process) after the session and each step."""
     from cxresearch import sql
     from cxresearch.errors import ValidationReport
     from cxresearch.settings import read_settings
@@ -99,19 +99,22 @@ def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> dict:
             "intervention arms": lambda: routine._intervention_arms(
                 routine._interventions(folder, settings, report), tables, settings, out, engine, None,
                 skipped.__setitem__)}
+    print(json.dumps(measured), flush=True)
     for step in steps:
         wall, cpu = time.perf_counter(), _cpu_seconds()
         runs[step]()
         measured[step] = [time.perf_counter() - wall, _cpu_seconds() - cpu]
-    return measured
+        print(json.dumps(measured), flush=True)   # each step as it ends: a later failure keeps the earlier ones
 
 
 def _in_subprocess(folder: Path, engine: str, memory: str, steps) -> dict:
     done = subprocess.run([sys.executable, __file__, "--measure", str(folder), engine, "--spark-memory", memory,
                            "--steps", *steps], capture_output=True, text=True)
+    lines = done.stdout.strip().splitlines()
+    measured = json.loads(lines[-1]) if lines else {}
     if done.returncode:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        measured["error"] = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
+    return measured
 
 
 def _events(folder: Path) -> int:
@@ -130,7 +133,7 @@ def main() -> None:
     parser.add_argument("--measure", nargs=2, metavar=("FOLDER", "ENGINE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(_measure(*args.measure, args.spark_memory, args.steps)))
+        _measure(*args.measure, args.spark_memory, args.steps)
         return
     folders = [Path(f) for f in args.data] if args.data else [dataset(size) for size in args.sizes]
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2-core machine; seconds scale with load, ratios less)")
