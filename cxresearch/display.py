@@ -255,7 +255,10 @@ def _interval(kind: str, write, value, low, high, decimals: int) -> str:
         return write(value)
     if kind in _WITH_DECIMALS:
         write = _formatter(kind, _apart(lambda bound, places: _formatter(kind, places)(bound), low, high, decimals))
-    return f"{write(value)} ({_without_unit(write(low), write(high))}–{write(high)})"
+    low, high = _without_unit(write(low), write(high)), write(high)
+    # TRANSLATORS: an interval whose bounds are both negative, in brackets after its value: "-56.8 (-63.0 to -49.7)".
+    bounds = _("%(low)s to %(high)s") % {"low": low, "high": high} if high.startswith("-") else f"{low}–{high}"
+    return f"{write(value)} ({bounds})"   # a dash between two minus signs would read as a third
 
 
 def _without_unit(low: str, high: str) -> str:

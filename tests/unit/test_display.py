@@ -169,6 +169,13 @@ def test_a_narrow_interval_gets_the_decimals_that_show_its_width():
     assert cells(pretty(shares)) == [["50.12% (50.11–50.13%)"], ["30.0% (20.0–40.0%)"]]
 
 
+def test_an_interval_of_two_negative_bounds_reads_with_words_not_a_dash_between_minus_signs():
+    nps = pd.DataFrame({"nps": [-56.8, -5.0], "nps_low": [-63.0, -9.0], "nps_high": [-49.7, 1.0]})
+    assert cells(pretty(nps)) == [["-56.8 (-63.0 to -49.7)"], ["-5.0 (-9.0–1.0)"]]
+    with i18n.using("it"):
+        assert cells(pretty(nps))[0] == ["-56,8 (da -63,0 a -49,7)"]
+
+
 def test_scores_read_with_three_significant_digits_and_large_ones_whole():
     scores = pd.DataFrame({"impact": [52345.0, 0.0412, 2.5, 0.0, -0.19]})
     assert cells(pretty(scores)) == [["52,345"], ["0.0412"], ["2.5"], ["0"], ["-0.19"]]
