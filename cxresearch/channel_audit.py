@@ -73,20 +73,20 @@ class ChannelAudit:
 
     @cached_property
     def switching(self) -> pd.DataFrame:
-        """Channel-to-channel switching between consecutive events of a customer (across sessions).
+        """Channel switches: consecutive events of a customer (across sessions) in two different channels.
 
-        Columns ``from_channel``, ``to_channel``, ``count``, ``customers``; the
-        diagonal (staying in a channel) is included so rows can be read as shares.
+        Columns ``from_channel``, ``to_channel``, ``count``, ``customers``; staying
+        in a channel (app to app) is no switch and has no row.
         """
-        same_customer = self._customer[1:] == self._customer[:-1]
+        switch = (self._customer[1:] == self._customer[:-1]) & (self._channel[1:] != self._channel[:-1])
         n_ch = len(self.channel_labels)
         size = self._n_groups * n_ch * n_ch
-        key = ((self._group[:-1] * n_ch + self._channel[:-1]) * n_ch + self._channel[1:])[same_customer]
+        key = ((self._group[:-1] * n_ch + self._channel[:-1]) * n_ch + self._channel[1:])[switch]
         count = np.bincount(key, minlength=size)
         group, rest = np.divmod(np.arange(size), n_ch * n_ch)
         table = self._table(group, from_channel=self.channel_labels[rest // n_ch],
                             to_channel=self.channel_labels[rest % n_ch], count=count,
-                            customers=distinct_customers(key, self._customer[:-1][same_customer], size), keep=count > 0)
+                            customers=distinct_customers(key, self._customer[:-1][switch], size), keep=count > 0)
         return self._sorted(table, "count", ascending=False)
 
     @cached_property

@@ -236,7 +236,7 @@ def test_cross_channel_and_switching():
     assert jm.cross_channel[["customers", "multichannel_customers", "multichannel_share"]].values.tolist() == [
         [2, 1, 0.5]]
     assert jm.switching[["from_channel", "to_channel", "count", "customers"]].values.tolist() == [
-        ["web", "store", 1, 1], ["web", "web", 1, 1]]
+        ["web", "store", 1, 1]]  # web to web is no switch
 
 
 def pain_dataset():
