@@ -37,7 +37,7 @@ from .columns import METRIC_UNITS
 from .display import metric_change, pretty, value_label
 from .i18n import N_, _, format_date, format_number
 from .interventions import METRICS, compare_verdicts, intervention_effects
-from .journeys import journey_map
+from .journeys import JourneyMap, journey_map
 from .personas import NoCustomerDataError, PersonaModel, PersonaState, fit_personas
 from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import Estimate, MixDecomposition, compare, kpi_summary, segment_mix, wilson_interval
@@ -253,9 +253,15 @@ def _write(path: Path, writer) -> None:
     temporary.replace(path)
 
 
+def journey_headline(journey: JourneyMap) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the summary shows of a journey map: its stages and its :data:`TOP_PAIN_POINTS` pain points."""
+    return journey.stages, journey.pain_points(top=TOP_PAIN_POINTS)
+
+
 def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_group_size: int = MIN_GROUP_SIZE,
               previous: PreviousRun | None = None, persona_model: PersonaModel | None = None,
-              interventions: pd.DataFrame | None = None) -> Summary:
+              interventions: pd.DataFrame | None = None,
+              journey: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> Summary:
     """Headline results of *ds*, compared with a *previous* run when given.
 
     Parameters
@@ -276,6 +282,9 @@ def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_gro
     interventions : DataFrame, optional
         :func:`~cxresearch.interventions.intervention_effects` of *ds* already
         computed (the run's, shown on the interventions page); computed here when not given.
+    journey : tuple of DataFrame, optional
+        :func:`journey_headline` of the journey map of *ds* already computed
+        (the run's, from the journey page); mapped here when not given.
     """
     kpis = _kpis(ds, min_group_size)
     segments = _nps_segments(ds, min_group_size)
@@ -289,8 +298,7 @@ def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_gro
     effects = _interventions(ds, min_group_size, effects=interventions)
     stages = pain_points = pd.DataFrame()
     if available(ds, "journeys"):
-        journeys = journey_map(ds, min_group_size=min_group_size)
-        stages, pain_points = journeys.stages, journeys.pain_points(top=TOP_PAIN_POINTS)
+        stages, pain_points = journey or journey_headline(journey_map(ds, min_group_size=min_group_size))
     return Summary(
         kpis=kpis,
         persona_model=model,

@@ -2,8 +2,8 @@
 
 The notebooks of a run execute at once, each in its own kernel; what two of
 them need (the personas, the intervention effects, the themes of the
-comments and reviews, the reviews' sentiment, the key drivers and the themes'
-NPS impact) is computed by whichever
+comments and reviews, the reviews' sentiment, the journey's stages and pain
+points, the key drivers and the themes' NPS impact) is computed by whichever
 asks first and read back by the others, from the run's private snapshot
 folder. Outside a routine run (a notebook run by hand) every call computes.
 """
@@ -30,8 +30,8 @@ if typing.TYPE_CHECKING:
     from ..topics import Topics
     from ..voice import TopicImpact
 
-__all__ = ["shared", "run_personas", "run_journey_log", "run_interventions", "run_sentiment", "run_topics",
-           "run_key_drivers", "run_topic_impact", "run_canvas_voice", "run_summary", "wait_for_pages"]
+__all__ = ["shared", "run_personas", "run_journey_log", "run_interventions", "run_sentiment", "run_journey_headline",
+           "run_topics", "run_key_drivers", "run_topic_impact", "run_canvas_voice", "run_summary", "wait_for_pages"]
 
 
 def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFrame, PersonaModel]:
@@ -99,6 +99,19 @@ def run_sentiment(parameters: RoutineParameters, dataset=None) -> pd.Series:
 
     reviews = (parameters.load() if dataset is None else dataset).reviews
     return shared(parameters, "review_sentiment", lambda: sentiment(reviews["text"]))
+
+
+def run_journey_headline(parameters: RoutineParameters, dataset=None, *,
+                         journey=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The journey's stages and top pain points the summary shows (:func:`~cxresearch.summary.journey_headline`),
+    once per run: from the journey page's map *journey* when it asks first, else from a map made here."""
+    from ..journeys import journey_map
+    from ..summary import journey_headline
+
+    dataset = parameters.load() if dataset is None else dataset
+    return shared(parameters, "journey_headline", lambda: journey_headline(
+        journey if journey is not None else journey_map(dataset, log=run_journey_log(parameters, dataset),
+                                                        min_group_size=parameters.min_group_size)))
 
 
 def run_topics(parameters: RoutineParameters, dataset=None, *, reviews: bool = False) -> Topics:
@@ -188,8 +201,8 @@ def run_summary(parameters: RoutineParameters, dataset=None) -> Summary:
     """The executive summary of the parameters' dataset and period, compared with the previous run.
 
     The previous run is the newest successful run of the same dataset in
-    ``reports_dir``; the personas and intervention effects are the run's
-    (:func:`run_personas`, :func:`run_interventions`), when the dataset
+    ``reports_dir``; the personas, intervention effects and journey are the run's
+    (:func:`run_personas`, :func:`run_interventions`, :func:`run_journey_headline`), when the dataset
     supports them. When ``run_dir`` is set the results are saved there.
     *dataset* is the loaded dataset when the caller has it (else ``parameters.load()``).
     """
@@ -204,10 +217,11 @@ def run_summary(parameters: RoutineParameters, dataset=None) -> Summary:
         with contextlib.suppress(NoCustomerDataError):  # the summary says why there are no personas
             model = run_personas(parameters, dataset)[1]
     effects = run_interventions(parameters, dataset) if available(dataset, "interventions") else None
+    journey = run_journey_headline(parameters, dataset) if available(dataset, "journeys") else None
     summary = summarise(dataset, personas=parameters.n_personas, random_state=parameters.random_state,
                         min_group_size=parameters.min_group_size,
                         previous=load_previous(earlier.folder) if earlier else None, persona_model=model,
-                        interventions=effects)
+                        interventions=effects, journey=journey)
     if parameters.run_dir:
         summary.save(parameters.run_dir)
     return summary

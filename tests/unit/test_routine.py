@@ -501,3 +501,24 @@ def test_the_summary_starts_with_the_pages_when_the_memory_allows_and_its_last_c
     assert f"page saw the summary start: {early}" in printed("00_data_quality")
     assert f"page done when the summary started: {not early}" in printed("04_summary")
     assert "page done before the last cell: True" in printed("04_summary")
+
+
+def test_the_summary_shows_the_journey_pages_stages_and_pain_points_without_mapping_again(demo, tmp_path, monkeypatch):
+    import importlib
+
+    from cxresearch.dataset import save_snapshot
+    from cxresearch.journeys import journey_map
+    from cxresearch.routine import run_journey_headline
+
+    parameters = RoutineParameters(data_dir=str(demo), reports_dir=str(tmp_path), run_dir=str(tmp_path))
+    dataset = parameters.load()
+    save_snapshot(dataset, tmp_path / "snap", source=parameters.source)
+    monkeypatch.setenv("CXRESEARCH_SNAPSHOT", str(tmp_path / "snap"))
+    page = journey_map(dataset, min_group_size=parameters.min_group_size)
+    run_journey_headline(parameters, dataset, journey=page)   # the journey page asks first
+    summary_module = importlib.import_module("cxresearch.summary")
+    monkeypatch.setattr(summary_module, "journey_map", lambda *a, **k: pytest.fail("the summary mapped the journeys"))
+    summary = run_summary(parameters, dataset)
+    pd.testing.assert_frame_equal(summary.stages, page.stages.reset_index(drop=True))
+    top = page.pain_points(top=summary_module.TOP_PAIN_POINTS)
+    assert summary.pain_points["name"].tolist() == top.loc[top["impact"] > 0, "name"].tolist()
