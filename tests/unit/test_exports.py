@@ -148,3 +148,14 @@ def test_the_cdnow_log_keeps_its_255_identical_rows_and_says_so(tmp_path):
     assert len(ds.events) == 69_659 and len(report.warnings) == 1
     assert report.warnings[0].startswith("events.csv: 255 rows repeat an earlier row in every column")
     assert ds.events["timestamp"].min() == pd.Timestamp("1997-01-01", tz="UTC")   # YYYYMMDD dates read as dates
+
+
+def test_a_ticket_log_without_surveys_ranks_pain_points_in_numbers_the_page_can_format():
+    # no survey anywhere: CSAT is missing at every place, which must not turn impact into text ("0.0955215034200134")
+    rows = [(f"c{i}", day, touchpoint) for i in range(30) for day, touchpoint in
+            enumerate(["home", "chat" if i % 3 else "returns", "faq"][: 2 + i % 2])]
+    events = pd.DataFrame(rows, columns=["customer_id", "day", "touchpoint"]).assign(
+        timestamp=lambda e: STAMP + pd.to_timedelta(e["day"] * 3, unit="min"), channel="web").drop(columns="day")
+    pains = summarise(CXDataset("tickets", events=events)).pain_points
+    assert len(pains) and pains["csat"].isna().all()
+    assert pains[["csat", "excess_dissatisfaction", "impact"]].dtypes.eq(float).all()
