@@ -98,19 +98,25 @@ def _kpi_findings(summary: Summary) -> list[Finding]:
 
 
 def _stage_finding(summary: Summary) -> list[Finding]:
-    """The least satisfied stage of the journey, against the best one."""
+    """The least satisfied stage of the journey against the best one, a finding only when their intervals part;
+    otherwise the sentence says no stage stands out (a headline needs the evidence to tell them apart)."""
     stages = summary.stages
     if stages.empty or "csat" not in stages.columns or stages["csat"].notna().sum() < 2:
         return []
     ranked = stages.dropna(subset=["csat"]).sort_values(["csat", "stage"])
     worst, best = ranked.iloc[0], ranked.iloc[-1]
-    text = _("%(stage)s is the least satisfying stage: CSAT %(csat)s, against %(best)s at %(best_stage)s") % {
-        "stage": stage_label(worst["stage"]).capitalize(), "csat": format_percent(worst["csat"], decimals=0),
-        "best": format_percent(best["csat"], decimals=0), "best_stage": stage_label(best["stage"])}
+    values = {"stage": stage_label(worst["stage"]), "csat": format_percent(worst["csat"], decimals=0),
+              "best": format_percent(best["csat"], decimals=0), "best_stage": stage_label(best["stage"])}
+    below = worst["csat_high"] < best["csat_low"]
+    if below:
+        text = _("%(stage)s is the least satisfying stage: CSAT %(csat)s, against %(best)s at %(best_stage)s") % {
+            **values, "stage": values["stage"].capitalize()}
+    else:
+        text = _("No stage is clearly less satisfying: %(stage)s (CSAT %(csat)s) and %(best_stage)s (%(best)s) "
+                 "differ within noise, too few answers to tell them apart") % values
     interval = _("95%% interval %(low)s to %(high)s, %(n)s answers") % {
         "low": format_percent(worst["csat_low"], decimals=0),
         "high": format_percent(worst["csat_high"], decimals=0), "n": format_count(worst["surveys"])}
-    below = worst["csat_high"] < best["csat_low"]
     return [Finding(text=text, direction="down" if below else "steady", good=False if below else None,
                     interval=interval, n=int(worst["surveys"]))]
 
@@ -150,9 +156,14 @@ def _pain_finding(summary: Summary) -> list[Finding]:
     if summary.pain_points.empty:
         return []
     top = summary.pain_points.iloc[0]
-    text = _("The costliest pain point is %(name)s: %(reach)s of customers pass there and %(exits)s of visits "
-             "end there") % {"name": code_label(top["name"]), "reach": format_percent(top["reach"], decimals=0),
-                             "exits": format_percent(top["exit_rate"], decimals=0)}
+    values = {"name": code_label(top["name"]), "reach": format_percent(top["reach"], decimals=0),
+              "exits": format_percent(top["exit_rate"], decimals=0)}
+    if summary.pain_points["csat"].isna().all():   # no CSAT anywhere: ranked by exits above the usual alone
+        text = _("Without CSAT answers, pain points are ranked by exits alone: most visits beyond the usual end at "
+                 "%(name)s (%(exits)s of visits; %(reach)s of customers pass there)") % values
+    else:
+        text = _("The costliest pain point is %(name)s: %(reach)s of customers pass there and %(exits)s of visits "
+                 "end there") % values
     return [Finding(text=text, direction="down", good=False, interval=_csat_words(top), n=int(top["customers"]))]
 
 

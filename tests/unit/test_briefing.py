@@ -124,3 +124,22 @@ def test_one_group_is_no_persona_finding_rather_than_the_largest_of_one():
     # the clothing reviews read "The largest persona is All customers, 100% of customers (1 personas)"
     assert finding.text == "No personas: all 23,486 customers form one group"
     assert finding.interval.startswith("no stable segmentation")
+
+
+def test_a_stage_within_noise_of_the_best_is_no_headline_finding():
+    # Olist's case: 12 answers at purchase (75%, 47%-91%) against delivery's 77% (76%-78%)
+    stages = pd.DataFrame({"stage": ["purchase", "delivery"], "csat": [0.75, 0.77], "csat_low": [0.47, 0.76],
+                           "csat_high": [0.91, 0.78], "surveys": [12, 14000]})
+    finding = headline_findings(dataclasses.replace(summary(), stages=stages))[2]
+    assert finding.text == ("No stage is clearly less satisfying: purchase (CSAT 75%) and delivery (77%) differ "
+                            "within noise, too few answers to tell them apart")
+    assert finding.direction == "steady" and finding.good is None
+
+
+def test_without_any_csat_the_top_pain_point_says_it_is_ranked_by_exits_alone():
+    # a ticket log without surveys: the ranking is exits above the journey's usual, not dissatisfaction
+    pains = PAINS.assign(csat=float("nan"), csat_low=float("nan"), csat_high=float("nan"), surveys=0)
+    finding = headline_findings(dataclasses.replace(summary(), pain_points=pains))[-1]
+    assert finding.text == ("Without CSAT answers, pain points are ranked by exits alone: most visits beyond the "
+                            "usual end at chat (61% of visits; 27% of customers pass there)")
+    assert "costliest" not in finding.text
