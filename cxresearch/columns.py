@@ -40,6 +40,7 @@ KINDS = {
     "flag": "yes / no",
     "list": "items joined by ' · '",
     "text": "as it is (the library's category values in the reader's language)",
+    "sentence": "a sentence, its `names` (column, file, setting) set as code",
 }
 #: Kinds that format numbers (shown right-aligned; a column of another dtype reads by its dtype instead).
 NUMERIC_KINDS = frozenset({"share", "percent", "count", "number", "score", "p_value", "metric", "metric_change"})
@@ -132,7 +133,8 @@ TABLES: dict[str, dict[str, str]] = {
                     "scope_n": "count", "comparison_n": "count", "gap": "metric_change",
                     **_with_interval("effect", "metric_change")},
     # capabilities.supported and the summary's analyses not computed
-    "analyses": {"key": "text", "analysis": "text", "available": "flag", "missing": "text", "why": "text"},
+    "analyses": {"key": "text", "analysis": "text", "available": "flag", "missing": "sentence",
+                 "why": "sentence"},
 }
 
 

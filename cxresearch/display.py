@@ -16,6 +16,7 @@ metric kind read in the unit of their row's metric (:func:`metric_value`,
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import pandas as pd
@@ -269,12 +270,15 @@ def _without_unit(low: str, high: str) -> str:
 
 #: Kinds written with a number of decimals (the others are whole, significant digits or words).
 _WITH_DECIMALS = frozenset({"share", "percent", "number"})
+#: A Markdown code span of a sentence (capabilities' "add a `stage` column").
+_CODE_SPAN = re.compile(r"`([^`]+)`")
 #: Kinds shown right-aligned, so digits line up.
 _RIGHT_ALIGNED = NUMERIC_KINDS | {"duration", "date"}
 #: Kinds that format values of one dtype only: a column of another dtype reads by its dtype.
 _FITS = {**dict.fromkeys(NUMERIC_KINDS, pd.api.types.is_numeric_dtype),
          "duration": pd.api.types.is_timedelta64_dtype, "date": pd.api.types.is_datetime64_any_dtype,
          "text": lambda values: not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values),
+         "sentence": lambda values: not pd.api.types.is_numeric_dtype(values),
          "list": lambda values: values.map(_is_list).any()}
 
 
@@ -322,7 +326,13 @@ def _formatter(kind: str, decimals: int):
         "flag": lambda v: _("yes") if v else _("no"),
         "list": lambda items: " · ".join(html.escape(value_label(item)) for item in items),
         "text": value_label,
+        "sentence": _sentence,
     }[kind]
+
+
+def _sentence(text) -> str:
+    """*text*, HTML-escaped already, with its Markdown code spans (`stage`) as ``<code>`` rather than backticks."""
+    return _CODE_SPAN.sub(r"<code>\1</code>", str(text))
 
 
 def _share(value, decimals: int) -> str:

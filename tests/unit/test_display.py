@@ -181,3 +181,10 @@ def test_scores_read_with_three_significant_digits_and_large_ones_whole():
     assert cells(pretty(scores)) == [["52,345"], ["0.0412"], ["2.5"], ["0"], ["-0.19"]]
     with i18n.using("it"):
         assert cells(pretty(scores))[0] == ["52.345"]
+
+
+def test_sentences_of_not_computed_analyses_show_names_as_code_not_backticks_and_stay_escaped():
+    table = pd.DataFrame({"analysis": ["Stage funnel"], "why": ["add a `stage` column <b>now</b> & `stages:`"]})
+    html = pretty(table).to_html()
+    assert "add a <code>stage</code> column &lt;b&gt;now&lt;/b&gt; &amp; <code>stages:</code>" in html
+    assert "`" not in html
