@@ -33,7 +33,7 @@ _LAZY = {
     **dict.fromkeys(("detect_language", "fit_sentiment", "sentiment"), "text"),
     "topics": "topics",
     "pretty": "display",
-    **dict.fromkeys(("missing", "present_scores", "supported", "then", "when"), "capabilities"),
+    **dict.fromkeys(("absent_scores", "missing", "present_scores", "supported", "then", "when"), "capabilities"),
 }
 
 __all__ = ["CXResearchError", "DataError", "DataWarning", "ParameterError", "Problem", *_LAZY]

@@ -32,8 +32,8 @@ from .errors import CXResearchWarning, DataError
 from .i18n import N_, _, format_list, format_number
 from .schemas import export_columns
 
-__all__ = ["Requirement", "Analysis", "ANALYSES", "supported", "missing", "available", "present_scores", "when", "then",
-           "Unavailable"]
+__all__ = ["Requirement", "Analysis", "ANALYSES", "supported", "missing", "available", "present_scores",
+           "absent_scores", "when", "then", "Unavailable"]
 
 #: How each table is added, for the sentences: its file and required columns.
 _TABLE_FILES = {
@@ -294,6 +294,14 @@ def supported(ds) -> pd.DataFrame:
 def present_scores(ds) -> list[str]:
     """The survey scores *ds* has answers for, of ``nps``, ``csat`` and ``ces`` (the metrics to ask KPIs of)."""
     return [key for key in ("nps", "csat", "ces") if available(ds, key)]
+
+
+def absent_scores(ds) -> str:
+    """The sentences naming the survey scores *ds* has no answers for, with what to add ("" when surveys have
+    every score, or when there are no surveys at all: the page says that once already)."""
+    if not available(ds, "kpis"):
+        return ""
+    return " ".join(missing(ds, key) for key in ("nps", "csat", "ces") if not available(ds, key))
 
 
 def _analysis(key: str) -> Analysis:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cxresearch import capabilities
-from cxresearch.capabilities import ANALYSES, Unavailable, missing, supported, then, when
+from cxresearch.capabilities import ANALYSES, Unavailable, absent_scores, missing, supported, then, when
 from cxresearch.cli import main
 from cxresearch.dataset import CXDataset
 from cxresearch.errors import SmallGroupWarning
@@ -175,3 +175,13 @@ def test_a_review_scrapes_text_column_is_named_with_its_mapping():
                                                                                       "topics")
     assert missing(CXDataset("nps", surveys=NPS_EXPORT.drop(columns="comment")), "topics") == (
         "No survey comments in this dataset: add a `comment` column to surveys to see what customers write about.")
+
+
+def test_absent_scores_names_each_score_the_surveys_lack_and_nothing_without_surveys():
+    surveys = pd.DataFrame({"response_id": ["1", "2"], "nps": [9, 3], "csat": [5, 2]})
+    assert absent_scores(CXDataset("no ces", surveys=surveys)) == (
+        "No CES answers in this dataset: add a `ces` column (1-7) to surveys to see customer effort.")
+    assert absent_scores(CXDataset("all", surveys=surveys.assign(ces=[6, 2]))) == ""
+    reviews = pd.DataFrame({"review_id": ["r"], "timestamp": [pd.Timestamp("2025-01-01", tz="UTC")], "rating": [5.0],
+                            "text": ["ok"]})
+    assert absent_scores(CXDataset("reviews only", reviews=reviews)) == ""      # "No surveys..." is said once already
