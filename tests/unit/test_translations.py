@@ -102,8 +102,8 @@ def test_italian_tables_and_sentences_show_no_english_words():
     with i18n.using("it"):
         table = pretty(supported(ds).drop(columns="key")).to_html()
         box = notes.box().data
-    text = _visible_text(table) + " " + box
-    assert "aggiungete una colonna `csat` (1-5) alle survey" in text
+    assert "aggiungete una colonna <code>csat</code> (1-5) alle survey" in table
+    text = _visible_text(re.sub(r"<code>[^<]*</code>", " ", table)) + " " + box
     words = re.sub(r"`[^`]*`", " ", text)     # column names are the export's, in any language
     assert not ENGLISH.findall(words), sorted(set(ENGLISH.findall(words)))
 
