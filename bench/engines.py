@@ -80,7 +80,8 @@ def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> None:
     tables = {"events": str(folder / "events.parquet"), "surveys": str(folder / "surveys.parquet")}
     events, surveys = tables["events"], tables["surveys"]
     journey = {"stages": stages, "touchpoint_stage": touchpoint_stage, "gap": settings.session_gap, "engine": engine}
-    out = Path(tempfile.mkdtemp(prefix="engines-bench-"))
+    scratch = tempfile.TemporaryDirectory(prefix="engines-bench-")   # the tables the engine writes, removed at exit
+    out = Path(scratch.name)
     skipped = {}
 
     def channels():
