@@ -75,8 +75,12 @@ def _kpi_findings(summary: Summary) -> list[Finding]:
     changes = summary.kpi_changes.set_index("kpi") if not summary.kpi_changes.empty else pd.DataFrame()
     findings = []
     for key, estimate in summary.kpis.items():
+        if key == "rating" and summary.reviews_are_surveys and "csat" in summary.kpis:
+            continue   # the share of 4-5 stars is CSAT itself: the reviews are the surveys' answers
         counted = (_("95%% interval %(low)s to %(high)s, %(n)s reviews") if key in REVIEW_KPIS
                    else _("95%% interval %(low)s to %(high)s, %(n)s answers"))
+        if key == "csat" and summary.reviews_are_surveys:
+            counted = _("95%% interval %(low)s to %(high)s, %(n)s answers, the review stars (4-5) themselves")
         places = interval_decimals(key, estimate.low, estimate.high, decimals=_decimals(key))  # "4.18 to 4.21"
         interval = counted % {"low": metric_value(key, estimate.low, decimals=places),
                               "high": metric_value(key, estimate.high, decimals=places), "n": format_count(estimate.n)}

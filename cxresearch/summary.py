@@ -111,6 +111,9 @@ class Summary:
     nps_mix : MixDecomposition or None
         The change of overall NPS since the previous run split into within-channel change and channel mix
         (:func:`cxresearch.stats.segment_mix`); None without a previous run or without NPS by channel.
+    reviews_are_surveys : bool
+        Every review is also a survey's CSAT answer, with the same id and score (Olist's post-delivery review):
+        CSAT and the share of 4-5 stars are one measure, not two.
     """
 
     kpis: dict[str, Estimate]
@@ -126,6 +129,7 @@ class Summary:
     not_computed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["analysis", "why"]))
     nps_segments: pd.DataFrame = field(default_factory=pd.DataFrame)
     nps_mix: MixDecomposition | None = None
+    reviews_are_surveys: bool = False
 
     def mix_findings(self) -> str:
         """One sentence splitting the change of overall NPS into within-channel change and channel mix ("" without)."""
@@ -314,7 +318,20 @@ def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_gro
         nps_segments=segments,
         nps_mix=_nps_mix(segments, previous, min_group_size),
         not_computed=_not_computed(ds, failed),
+        reviews_are_surveys=_reviews_are_surveys(ds),
     )
+
+
+def _reviews_are_surveys(ds: CXDataset) -> bool:
+    """True when every review is a survey answer with the same id and its stars are that answer's CSAT."""
+    surveys, reviews = ds.surveys, ds.reviews
+    if surveys is None or reviews is None or reviews.empty or not {"csat", "response_id"} <= set(surveys.columns) \
+            or not {"rating", "review_id"} <= set(reviews.columns):
+        return False
+    answers = surveys.drop_duplicates("response_id")
+    csat = pd.Series(answers["csat"].to_numpy(), index=answers["response_id"].astype(str))
+    ids = reviews["review_id"].astype(str)
+    return bool(ids.isin(csat.index).all() and (csat.reindex(ids).to_numpy() == reviews["rating"].to_numpy()).all())
 
 
 def _not_computed(ds: CXDataset, failed: dict[str, str]) -> pd.DataFrame:

@@ -143,3 +143,15 @@ def test_without_any_csat_the_top_pain_point_says_it_is_ranked_by_exits_alone():
     assert finding.text == ("Without CSAT answers, pain points are ranked by exits alone: most visits beyond the "
                             "usual end at chat (61% of visits; 27% of customers pass there)")
     assert "costliest" not in finding.text
+
+
+def test_reviews_that_are_the_surveys_answers_give_one_csat_finding_not_two():
+    # Olist: each review is the order's CSAT answer, so CSAT and "Review stars 4-5" were two findings of 76.9%
+    kpis = {"csat": Estimate(0.769, 0.762, 0.776, 14924), "rating": Estimate(0.769, 0.762, 0.776, 14924),
+            "rating_mean": Estimate(4.1, 4.0, 4.2, 14924)}
+    same = dataclasses.replace(summary(previous=False), kpis=kpis, reviews_are_surveys=True)
+    findings = headline_findings(same)
+    assert [f.text for f in findings[:2]] == ["CSAT is 77%", "Review stars mean is 4.1"]
+    assert findings[0].interval == "95% interval 76% to 78%, 14,924 answers, the review stars (4-5) themselves"
+    apart = [f.text for f in headline_findings(dataclasses.replace(same, reviews_are_surveys=False))]
+    assert "Review stars 4-5 is 77%" in apart

@@ -159,3 +159,11 @@ def test_a_ticket_log_without_surveys_ranks_pain_points_in_numbers_the_page_can_
     pains = summarise(CXDataset("tickets", events=events)).pain_points
     assert len(pains) and pains["csat"].isna().all()
     assert pains[["csat", "excess_dissatisfaction", "impact"]].dtypes.eq(float).all()
+
+
+def test_reviews_that_are_the_surveys_csat_answers_are_known_as_one_measure():
+    reviews = reviews_only().reviews
+    surveys = pd.DataFrame({"response_id": reviews["review_id"], "timestamp": STAMP, "csat": reviews["rating"]})
+    assert summarise(CXDataset("olist-like", reviews=reviews, surveys=surveys)).reviews_are_surveys
+    other = surveys.assign(csat=surveys["csat"].iloc[::-1].to_numpy())         # same ids, other scores
+    assert not summarise(CXDataset("two measures", reviews=reviews, surveys=other)).reviews_are_surveys
