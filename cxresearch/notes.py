@@ -152,9 +152,11 @@ def read(run_dir) -> dict[str, list[str]]:
 
 def _once(by_page: dict[str, list[str]]) -> dict[str, list[str]]:
     """The pages in the routine's order (:data:`PAGES`, others after), each note under the first page that has it:
-    a result several pages use (the personas, the key drivers) notes what it hid on each of them."""
+    a result several pages use (the personas, the key drivers) notes what it hid on each of them. A note that
+    another page's note repeats after naming its analysis ("Interventions: 2 groups ...") is left to that one."""
     order = sorted(by_page, key=lambda page: PAGES.index(page) if page in PAGES else len(PAGES))
-    seen: set[str] = set()
+    every = {note for notes in by_page.values() for note in notes}
+    seen: set[str] = {note for note in every if any(other.endswith(": " + note) for other in every)}
     shown = {}
     for page in order:
         shown[page] = [note for note in by_page[page] if note not in seen]

@@ -57,3 +57,12 @@ def test_a_notebook_run_shows_warnings_as_notes_without_stderr_or_source_paths(t
     box = executed.cells[-1].outputs[0]["data"]["text/markdown"]
     assert box.startswith("> **Notes on this run**") and re.search(r"with fewer than 12 members hidden: “\w", box)
     assert re.search(r"with fewer than 12 members hidden: “\w", " ".join(notes.read(run_dir)["Voice of the customer"]))
+
+
+def test_a_note_another_page_repeats_under_its_analysis_name_is_listed_once_with_the_name(tmp_path):
+    # the summary computed the interventions first (no analysis name), the interventions page named them
+    notes.save(tmp_path, "Executive summary", ["2 groups with fewer than 5 members suppressed."])
+    notes.save(tmp_path, "Interventions", ["Interventions: 2 groups with fewer than 5 members suppressed."])
+    assert notes.box(str(tmp_path)).data.replace("\n>\n", "\n").split("\n") == [
+        "> **Notes on this run**", "> *Interventions*",
+        "> - Interventions: 2 groups with fewer than 5 members suppressed."]
