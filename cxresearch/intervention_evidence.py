@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, did_you_mean
+from .errors import DataError, ParameterError, did_you_mean
 from .i18n import N_
-from .sessions import sessionize
+from .eventcodes import encode
+from .sessions import AUTO_GAP, SessionLog, check_events, cut_sessions, dataset_gap
 from .text import sentiment
 
 if TYPE_CHECKING:
     from .dataset import CXDataset
+    from .journeys import JourneyLog
 
 
 class Metric(NamedTuple):
@@ -58,12 +60,30 @@ def interventions_table(ds: CXDataset) -> pd.DataFrame:
     return table.assign(**{column: value for column, value in defaults.items() if column not in table.columns})
 
 
-class Evidence:
-    """The observations of every metric in a dataset, each with its time and place (computed once)."""
+class Observations(NamedTuple):
+    """One metric's observations at a scope and on its comparison, as arrays of one row each."""
 
-    def __init__(self, ds: CXDataset, mentions):
+    time: np.ndarray       # int64 nanoseconds (UTC)
+    scope: np.ndarray      # bool: at the scope (else on the comparison)
+    score: np.ndarray      # float64: the observation's value of the metric
+    customer: np.ndarray   # int64: customers numbered in the order of their labels as text, -1 when unknown
+
+
+class Evidence:
+    """The observations of every metric in a dataset, each with its time and place (computed once).
+
+    Events are read as codes in journey order (a given :class:`~cxresearch.journeys.JourneyLog`, else
+    :func:`~cxresearch.sessions.cut_sessions` with the dataset's session gap), never copied whole; each source's
+    customers are numbered once; review sentiment is scored once, or given.
+    """
+
+    def __init__(self, ds: CXDataset, mentions, sentiment: pd.Series | None = None, log: JourneyLog | None = None):
         self.ds = ds
         self.mentions = dict(mentions or {})
+        self._sentiment = sentiment
+        self._given_log = log
+        self._sessions: dict[str, _Sessions | None] = {}
+        self._places: dict[str, tuple[np.ndarray, pd.Index]] = {}
 
     def kind_of(self, scope: str) -> str:
         """``"touchpoint"``, ``"channel"`` or ``"stage"``: the first kind that has *scope* among its places."""
@@ -80,39 +100,40 @@ class Evidence:
         places = {kind: set() for kind in KINDS}
         places["stage"] |= set(self.ds.stages)
         places["touchpoint"] |= set(self.ds.touchpoint_stage)
-        for table in (self.ds.events, self.ds.surveys):
-            for kind in KINDS:
-                if table is not None and kind in table.columns:
-                    places[kind] |= set(table[kind].dropna().unique())
+        for kind in KINDS:
+            if self.ds.events is not None and kind in self.ds.events.columns:
+                places[kind] |= set(self._journey_places(kind, ordered=False)[1])
+            if self.ds.surveys is not None and kind in self.ds.surveys.columns:
+                places[kind] |= set(self.ds.surveys[kind].dropna().unique())
         return places
 
-    def observations(self, metric: str, kind: str, scope: str) -> pd.DataFrame | None:
-        """``time``, ``arm`` ("scope" or "comparison") and ``score`` of *metric*; None when unobservable."""
+    def observations(self, metric: str, kind: str, scope: str) -> Observations | None:
+        """The observations of *metric* at *scope* (a place of *kind*) and on its comparison; None when unobservable."""
         source = METRICS[metric].source
+        if source == "sessions":
+            sessions = self.sessions(kind)
+            return None if sessions is None else sessions.observations(metric, scope)
         if source == "reviews":
-            reviews = self.reviews
-            if reviews is None:
+            frame = self.reviews
+            if frame is None:
                 return None
-            place = pd.Series(np.where(self._mentions(reviews["text"], scope), scope, "other"), index=reviews.index)
-            frame = reviews.assign(place=place)
+            at_scope = self._mentions(frame["text"], scope)
+            keep = frame[metric].notna().to_numpy()
         else:
-            frame = self.surveys if source == "surveys" else self.sessions(kind)
+            frame = self.surveys
             if frame is None or kind not in frame.columns or metric not in frame.columns:
                 return None
-            frame = frame.assign(place=frame[kind])
-        if source == "sessions":   # a session touching the scope is never comparison evidence
-            touched = frame.loc[frame["place"] == scope, "session"].unique()
-            frame = frame.loc[(frame["place"] == scope) | ~frame["session"].isin(touched)]
-        frame = frame.loc[frame["place"].notna() & frame[metric].notna()]
-        return pd.DataFrame({"time": frame["time"], "arm": np.where(frame["place"] == scope, "scope", "comparison"),
-                             "score": frame[metric].astype(float), "customer": frame["customer"]})
+            at_scope = (frame[kind] == scope).fillna(False).to_numpy(dtype=bool)
+            keep = (frame[kind].notna() & frame[metric].notna()).to_numpy()
+        return Observations(_nanoseconds(frame["time"])[keep], at_scope[keep],
+                            frame[metric].to_numpy(dtype=float)[keep], frame["customer"].to_numpy()[keep])
 
     @cached_property
     def surveys(self) -> pd.DataFrame | None:
         surveys = self.ds.surveys
         if surveys is None:
             return None
-        frame = pd.DataFrame({"time": surveys["timestamp"], "customer": _customers(surveys)})
+        frame = pd.DataFrame({"time": surveys["timestamp"], "customer": _customer_codes(_customers(surveys))})
         for kind in ("touchpoint", "channel"):
             if kind in surveys.columns:
                 frame[kind] = surveys[kind]
@@ -126,44 +147,69 @@ class Evidence:
         return frame
 
     @cached_property
-    def _events(self) -> pd.DataFrame | None:
-        """Events in journey order with ``is_last`` (of its session) and ``moved_on`` (a later stage follows)."""
-        events = self.ds.events
-        if events is None or events.empty:
-            return None
-        events = sessionize(events)
-        session = events["session"]
-        is_last = session.ne(session.shift(-1))
-        if "stage" not in events.columns or not self.ds.stages:
-            return events.assign(is_last=is_last)
-        rank = events["stage"].map({stage: i for i, stage in enumerate(self.ds.stages)}).fillna(-1)
-        latest_from_here = rank.iloc[::-1].groupby(session.iloc[::-1]).cummax().iloc[::-1]
-        latest_after = latest_from_here.groupby(session).shift(-1)
-        has_next_stage = (rank >= 0) & (rank < len(self.ds.stages) - 1)
-        return events.assign(is_last=is_last, moved_on=(latest_after > rank).astype(float).where(has_next_stage))
-
-    def sessions(self, kind: str) -> pd.DataFrame | None:
-        """One row per session and *kind* place it touches, at the session's first event there."""
-        events = self._events
-        if events is None or kind not in events.columns:
-            return None
-        last_place = events.loc[events["is_last"]].set_index("session")[kind]
-        first = events.dropna(subset=[kind]).drop_duplicates(["session", kind])
-        frame = pd.DataFrame({"time": first["timestamp"], kind: first[kind], "session": first["session"],
-                              "customer": first["customer_id"],
-                              "exit_rate": first[kind].eq(first["session"].map(last_place)).astype(float)})
-        if "moved_on" in first.columns:
-            frame["conversion"] = first["moved_on"]
-        return frame
-
-    @cached_property
     def reviews(self) -> pd.DataFrame | None:
         reviews = self.ds.reviews
         if reviews is None or "text" not in reviews.columns:
             return None
-        scores = sentiment(reviews["text"])
+        scores = sentiment(reviews["text"]) if self._sentiment is None else self._given_sentiment(reviews)
         return pd.DataFrame({"time": reviews["timestamp"], "text": reviews["text"], "sentiment": scores,
-                             "customer": _customers(reviews)})
+                             "customer": _customer_codes(_customers(reviews))})
+
+    def _given_sentiment(self, reviews: pd.DataFrame) -> pd.Series:
+        scores = pd.Series(self._sentiment)
+        if len(scores) != len(reviews):
+            raise ParameterError(f"sentiment must give one score per review ({len(reviews)}); got {len(scores)}.")
+        return pd.Series(scores.to_numpy(dtype=float), index=reviews.index)
+
+    @cached_property
+    def _log(self) -> SessionLog | JourneyLog | None:
+        events = self.ds.events
+        if events is None or events.empty:
+            return None
+        if self._given_log is not None:
+            return self._given_log
+        check_events(events, ("customer_id", "timestamp"))
+        return cut_sessions(events, dataset_gap(self.ds, AUTO_GAP))
+
+    def _journey_places(self, kind: str, *, ordered: bool = True) -> tuple[np.ndarray | None, pd.Index]:
+        """Codes (-1 missing) in journey order (None unless *ordered*) and sorted labels of the events' *kind*
+        column: the given log's, else encoded once."""
+        if self._given_log is not None:
+            return getattr(self._given_log, kind).astype(np.int64), getattr(self._given_log, f"{kind}_labels")
+        if kind not in self._places:
+            self._places[kind] = encode(self.ds.events[kind])
+        codes, labels = self._places[kind]
+        return (codes[self._log.order] if ordered else None), labels
+
+    def sessions(self, kind: str) -> _Sessions | None:
+        """Each session's first event at each *kind* place it touches (computed once per kind)."""
+        if kind not in self._sessions:
+            if self._log is None or kind not in self.ds.events.columns:
+                self._sessions[kind] = None
+            else:
+                self._sessions[kind] = _Sessions(self._log, *self._journey_places(kind), self._moved_on)
+        return self._sessions[kind]
+
+    @cached_property
+    def _moved_on(self) -> np.ndarray | None:
+        """Per event in journey order: 1 when a later stage follows in its session, 0 when not, NaN without a next
+        stage (its stage is the last or unknown); None without stages."""
+        if "stage" not in self.ds.events.columns or not self.ds.stages:
+            return None
+        codes, labels = self._journey_places("stage")
+        ranks = np.append(pd.Index(self.ds.stages).get_indexer(labels), -1)  # -1: missing or outside the journey
+        rank = ranks[codes]
+        session = np.cumsum(self._log.start) - 1
+        # the latest stage from each event to its session's end: a running maximum backwards, restarted per session
+        span = len(self.ds.stages) + 1
+        backwards = (session[-1] - session[::-1]) * span + rank[::-1] + 1
+        latest_from_here = (np.maximum.accumulate(backwards) - (session[-1] - session[::-1]) * span - 1)[::-1]
+        latest_after = np.full(len(rank), -2)
+        same = session[1:] == session[:-1]
+        latest_after[:-1][same] = latest_from_here[1:][same]
+        moved_on = (latest_after > rank).astype(float)
+        moved_on[(rank < 0) | (rank >= len(self.ds.stages) - 1)] = np.nan
+        return moved_on
 
     def _mentions(self, texts: pd.Series, scope: str) -> np.ndarray:
         words = self.mentions.get(scope) or [scope]
@@ -171,6 +217,63 @@ class Evidence:
         pattern = "|".join(r"[\s_-]+".join(map(re.escape, re.split(r"[\s_]+", word.strip()))) for word in words)
         found = texts.str.contains(rf"\b(?:{pattern})\b", case=False, regex=True)
         return found.fillna(False).to_numpy(dtype=bool)
+
+
+class _Sessions:
+    """Each session's first event at each place of one kind (journey order): what session metrics are read on.
+
+    A session's ``exit_rate`` at a place is 1 when its last event is there; its ``conversion`` is the
+    ``moved_on`` of its first event there (a later stage follows in the session).
+    """
+
+    def __init__(self, log: SessionLog, place: np.ndarray, labels: pd.Index, moved_on: np.ndarray | None):
+        session = np.cumsum(log.start) - 1
+        last = np.append(log.start[1:], True)   # the last event of each session, in session order
+        present = np.flatnonzero(place >= 0)
+        first = present[_first_of_each(session[present] * len(labels) + place[present])]
+        self.labels = labels
+        self.place, self.session, self.time = place[first], session[first], log.time[first]
+        self.customer = _label_codes(log.customers)[log.customer[first]]
+        self.n_sessions = int(session[-1]) + 1
+        self.metrics = {"exit_rate": (self.place == place[last][self.session]).astype(float)}
+        if moved_on is not None:
+            self.metrics["conversion"] = moved_on[first]
+
+    def observations(self, metric: str, scope: str) -> Observations | None:
+        """Sessions at *scope*, and the others' places (a session touching the scope is never comparison)."""
+        if metric not in self.metrics:
+            return None
+        at_scope = self.place == self.labels.get_indexer([scope])[0]
+        touched = np.zeros(self.n_sessions, bool)
+        touched[self.session[at_scope]] = True
+        score = self.metrics[metric]
+        keep = (at_scope | ~touched[self.session]) & ~np.isnan(score)
+        return Observations(self.time[keep], at_scope[keep], score[keep], self.customer[keep])
+
+
+def _first_of_each(key: np.ndarray) -> np.ndarray:
+    """Position of the first occurrence of each distinct *key*, by key; keys come in blocks (sessions), so a
+    stable sort of them is nearly a merge of sorted runs."""
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    new = np.ones(len(order), bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    return order[new]
+
+
+def _nanoseconds(times: pd.Series) -> np.ndarray:
+    return times.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def _label_codes(labels) -> np.ndarray:
+    """Each label's number when the labels are sorted as text (as :func:`~cxresearch.resampling.cluster_codes`)."""
+    return pd.factorize(pd.Series(labels, dtype=object).astype("string"), sort=True)[0].astype(np.int64)
+
+
+def _customer_codes(customers: pd.Series) -> np.ndarray:
+    """Customers numbered in the order of their labels as text; -1 where unknown."""
+    codes, labels = pd.factorize(customers)
+    return np.where(codes >= 0, _label_codes(labels)[codes], -1) if len(labels) else np.full(len(codes), -1)
 
 
 def _customers(table: pd.DataFrame) -> pd.Series:

@@ -88,7 +88,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -97,16 +97,18 @@ from scipy import stats as _sp
 from ._checks import check_choice, check_duration, check_integer, check_positive
 from .errors import DataError, ParameterError
 from .i18n import _
-from .intervention_evidence import METRICS, OTHERS, Evidence, interventions_table
+from .intervention_evidence import METRICS, OTHERS, Evidence, Observations, interventions_table
 from .privacy import MIN_GROUP_SIZE, suppress_small
-from .resampling import bootstrap_weights, cluster_codes, percentile_interval
+from .resampling import bootstrap_sums, percentile_interval
 from .stats import CORRECTIONS, adjust_pvalues, mean_interval, nps_interval, nps_se, wilson_interval, z_value
 from .voice import FREQUENCIES
 
 if TYPE_CHECKING:
     from .dataset import CXDataset
+    from .journeys import JourneyLog
 
-__all__ = ["METRICS", "VERDICTS", "intervention_effects", "event_study", "intervention_series", "InterventionSeries",
+__all__ = ["METRICS", "VERDICTS", "intervention_effects", "event_study", "intervention_study", "InterventionStudy",
+           "intervention_series", "InterventionSeries",
            "compare_verdicts"]
 
 
@@ -131,9 +133,42 @@ _EVENT_COLUMNS = ["intervention_id", "metric", "bin", "bin_start", "scope_n", "c
                   "effect_low", "effect_high"]
 
 
+class InterventionStudy(NamedTuple):
+    """What :func:`intervention_study` measures: the verdicts and the event study of the same resamples."""
+
+    effects: pd.DataFrame
+    event_study: pd.DataFrame
+
+
+def intervention_study(ds: CXDataset, *, window: str = "8W", metrics=tuple(METRICS), mentions=None,
+                       level: float = 0.95, correction: str = "holm", pretrend_bins: int = 4, n_boot: int = 500,
+                       random_state=0, min_group_size: int = MIN_GROUP_SIZE, sentiment: pd.Series | None = None,
+                       log: JourneyLog | None = None) -> InterventionStudy:
+    """:func:`intervention_effects` and :func:`event_study` at once, from one pass over the data and resamples.
+
+    Parameters are those of :func:`intervention_effects`.
+    """
+    duration = check_duration("window", window)
+    metrics = _check_metrics(metrics)
+    check_positive(min_group_size=min_group_size)
+    check_choice("correction", correction, CORRECTIONS)
+    check_integer("pretrend_bins", pretrend_bins, minimum=2)
+    z = z_value(level)
+    measured = [(plan, *_did(obs, plan, bins=pretrend_bins, n_boot=n_boot, random_state=random_state,
+                             min_group_size=min_group_size, level=level))
+                for plan, obs in _plans(Evidence(ds, mentions, sentiment, log), duration, metrics)]
+    if not measured:
+        return InterventionStudy(pd.DataFrame(columns=_COLUMNS), pd.DataFrame(columns=_EVENT_COLUMNS))
+    by_id = pd.DataFrame([{**plan, **row} for plan, row, _ in measured])
+    by_id = by_id.sort_values("intervention_id", kind="stable")    # the file's row order does not matter
+    return InterventionStudy(_judge(by_id, z, level, correction, min_group_size),
+                             pd.concat([study for _, _, study in measured], ignore_index=True))
+
+
 def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(METRICS), mentions=None,
                          level: float = 0.95, correction: str = "holm", pretrend_bins: int = 4, n_boot: int = 500,
-                         random_state=0, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+                         random_state=0, min_group_size: int = MIN_GROUP_SIZE, sentiment: pd.Series | None = None,
+                         log: JourneyLog | None = None) -> pd.DataFrame:
     """Effect of each intervention on each metric, by difference-in-differences.
 
     Definitions of scopes, windows, metrics, comparison groups, intervals,
@@ -164,6 +199,14 @@ def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(MET
         Seed of the bootstrap.
     min_group_size : int
         Smallest group (answers, sessions, reviews) whose numbers are shown.
+    sentiment : Series, optional
+        The sentiment of each review (:func:`cxresearch.text.sentiment` of
+        ``ds.reviews["text"]``, in its order) when a run has scored it
+        already; default: scored here.
+    log : JourneyLog, optional
+        The events cut into sessions (:func:`cxresearch.journeys.journey_log`
+        of *ds*) when a run has cut them already; default: cut here, with the
+        dataset's session gap.
 
     Returns
     -------
@@ -181,29 +224,22 @@ def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(MET
         testable") and ``verdict`` (one of :data:`VERDICTS`). Empty without
         interventions.
     """
-    duration = check_duration("window", window)
-    metrics = _check_metrics(metrics)
-    check_positive(min_group_size=min_group_size)
-    check_choice("correction", correction, CORRECTIONS)
-    check_integer("pretrend_bins", pretrend_bins, minimum=2)
-    z = z_value(level)
-    rows = [{**plan, **_did(obs, plan, bins=pretrend_bins, n_boot=n_boot, random_state=random_state,
-                            min_group_size=min_group_size, level=level)[0]}
-            for plan, obs in _plans(ds, duration, metrics, mentions)]
-    if not rows:
-        return pd.DataFrame(columns=_COLUMNS)
-    by_id = pd.DataFrame(rows).sort_values("intervention_id", kind="stable")    # the file's row order does not matter
-    return _judge(by_id, z, level, correction, min_group_size)
+    return intervention_study(ds, window=window, metrics=metrics, mentions=mentions, level=level,
+                              correction=correction, pretrend_bins=pretrend_bins, n_boot=n_boot,
+                              random_state=random_state, min_group_size=min_group_size, sentiment=sentiment,
+                              log=log).effects
 
 
 def event_study(ds: CXDataset, *, window: str = "8W", metrics=tuple(METRICS), mentions=None, level: float = 0.95,
                 pretrend_bins: int = 4, n_boot: int = 500, random_state=0,
-                min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+                min_group_size: int = MIN_GROUP_SIZE, sentiment: pd.Series | None = None,
+                log: JourneyLog | None = None) -> pd.DataFrame:
     """The scope-minus-comparison gap bin by bin around each start, against the last bin before it.
 
     Parameters are those of :func:`intervention_effects` (the same seed gives
-    the same resamples). Flat effects before the start (bins < 0) support the
-    parallel-trends assumption behind the difference-in-differences.
+    the same resamples; :func:`intervention_study` gives both at once). Flat
+    effects before the start (bins < 0) support the parallel-trends
+    assumption behind the difference-in-differences.
 
     Returns
     -------
@@ -215,19 +251,14 @@ def event_study(ds: CXDataset, *, window: str = "8W", metrics=tuple(METRICS), me
         (cluster bootstrap). Bins with fewer than *min_group_size*
         observations in an arm are left out.
     """
-    duration = check_duration("window", window)
-    metrics = _check_metrics(metrics)
-    check_positive(min_group_size=min_group_size)
-    tables = [_did(obs, plan, bins=pretrend_bins, n_boot=n_boot, random_state=random_state,
-                   min_group_size=min_group_size, level=level)[1]
-              for plan, obs in _plans(ds, duration, metrics, mentions)]
-    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=_EVENT_COLUMNS)
+    return intervention_study(ds, window=window, metrics=metrics, mentions=mentions, level=level,
+                              pretrend_bins=pretrend_bins, n_boot=n_boot, random_state=random_state,
+                              min_group_size=min_group_size, sentiment=sentiment, log=log).event_study
 
 
-def _plans(ds: CXDataset, duration: pd.Timedelta, metrics: list[str], mentions):
+def _plans(evidence: Evidence, duration: pd.Timedelta, metrics: list[str]):
     """(plan, observations in its windows) for every intervention and observable metric."""
-    evidence = Evidence(ds, mentions)
-    for intervention in interventions_table(ds).itertuples(index=False):
+    for intervention in interventions_table(evidence.ds).itertuples(index=False):
         kind = evidence.kind_of(intervention.scope)
         after_end = intervention.start + duration
         if pd.notna(intervention.end):
@@ -240,13 +271,16 @@ def _plans(ds: CXDataset, duration: pd.Timedelta, metrics: list[str], mentions):
                     "scope": intervention.scope, "scope_kind": kind, "metric": metric,
                     "better": METRICS[metric].better, "before_start": intervention.start - duration,
                     "start": intervention.start, "after_end": after_end}
-            inside = (obs["time"] >= plan["before_start"]) & (obs["time"] < after_end)
-            # a canonical row order: the bootstrap draws the same resamples whatever order the exports came in
-            yield plan, obs.loc[inside].sort_values(["customer", "time", "arm", "score"], na_position="last",
-                                                    ignore_index=True)
+            inside = np.flatnonzero((obs.time >= plan["before_start"].value) & (obs.time < after_end.value))
+            obs = Observations(*(values[inside] for values in obs))
+            # a canonical row order (customer, time, arm, score; unknown customers last): the bootstrap draws
+            # the same resamples whatever order the exports came in
+            known = np.where(obs.customer >= 0, obs.customer, np.iinfo(np.int64).max)
+            order = np.lexsort((obs.score, obs.scope, obs.time, known))
+            yield plan, Observations(*(values[order] for values in obs))
 
 
-def _did(obs: pd.DataFrame, plan: dict, *, bins: int, n_boot: int, random_state, min_group_size: int,
+def _did(obs: Observations, plan: dict, *, bins: int, n_boot: int, random_state, min_group_size: int,
          level: float) -> tuple[dict, pd.DataFrame]:
     """Difference-in-differences, its cluster-bootstrap SE and the event study of one intervention and metric.
 
@@ -257,18 +291,18 @@ def _did(obs: pd.DataFrame, plan: dict, *, bins: int, n_boot: int, random_state,
     sums: one matrix product per chunk of resamples.
     """
     width = (plan["start"] - plan["before_start"]) / bins
-    offset = ((obs["time"] - plan["before_start"]) / width).to_numpy()
+    offset = (obs.time - plan["before_start"].value) / width.value
     position = np.minimum(np.floor(offset).astype(int), 2 * bins - 1)
-    group = np.where(obs["arm"].to_numpy() == "scope", 0, 2 * bins) + position
-    value = _row_values(obs["score"].to_numpy(), METRICS[plan["metric"]].estimate)
-    customers = cluster_codes(obs["customer"].to_numpy(), len(obs))
+    group = np.where(obs.scope, 0, 2 * bins) + position
+    value = _row_values(obs.score, METRICS[plan["metric"]].estimate)
+    customers = _cluster_codes(obs.customer)
     n_customers = int(customers.max(initial=-1)) + 1
     cells = customers * 4 * bins + group
     sums = np.bincount(cells, weights=value, minlength=n_customers * 4 * bins).reshape(n_customers, 4 * bins)
     counts = np.bincount(cells, minlength=n_customers * 4 * bins).reshape(n_customers, 4 * bins).astype(float)
 
-    def estimates(weights):
-        s, c = weights @ sums, weights @ counts
+    def estimates(totals):
+        s, c = totals[:, :4 * bins], totals[:, 4 * bins:]
         with np.errstate(invalid="ignore", divide="ignore"):
             windows = np.stack([s[:, a * 2 * bins + w * bins:a * 2 * bins + (w + 1) * bins].sum(axis=1)
                                 / c[:, a * 2 * bins + w * bins:a * 2 * bins + (w + 1) * bins].sum(axis=1)
@@ -277,8 +311,9 @@ def _did(obs: pd.DataFrame, plan: dict, *, bins: int, n_boot: int, random_state,
         changes = np.stack([windows[:, 1] - windows[:, 0], windows[:, 3] - windows[:, 2]], axis=1)
         return windows, changes, changes[:, 0] - changes[:, 1], gap
 
-    point = estimates(np.ones((1, n_customers)))
-    draws = [estimates(w) for w in bootstrap_weights(n_customers, n_boot=n_boot, random_state=random_state)]
+    per_customer = np.hstack([sums, counts])
+    point = estimates(np.ones((1, n_customers)) @ per_customer)
+    draws = [estimates(totals) for totals in bootstrap_sums(per_customer, n_boot=n_boot, random_state=random_state)]
     _, boot_changes, boot_did, boot_gap = (np.concatenate(parts) for parts in zip(*draws))
     windows, changes, did, gap = (values[0] for values in point)
     effects, boot_effects = gap - gap[bins - 1], boot_gap - boot_gap[:, [bins - 1]]
@@ -393,7 +428,8 @@ class InterventionSeries:
 
 
 def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | None = None, freq: str = "M",
-                        mentions=None, level: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> InterventionSeries:
+                        mentions=None, level: float = 0.95, min_group_size: int = MIN_GROUP_SIZE,
+                        sentiment: pd.Series | None = None, log: JourneyLog | None = None) -> InterventionSeries:
     """One metric per period at an intervention's scope and on the comparison scopes.
 
     Attribution and comparison are those of :func:`intervention_effects`, over
@@ -410,6 +446,10 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
         Period length.
     min_group_size : int
         Periods with fewer observations in a group are suppressed.
+    sentiment : Series, optional
+        The reviews' sentiment, when scored already (as in :func:`intervention_effects`).
+    log : JourneyLog, optional
+        The events cut into sessions, when cut already (as in :func:`intervention_effects`).
 
     Returns
     -------
@@ -423,7 +463,7 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
     interventions = interventions_table(ds)
     check_choice("intervention_id", intervention_id, interventions["intervention_id"].tolist())
     intervention = interventions.loc[interventions["intervention_id"] == intervention_id].iloc[0]
-    evidence = Evidence(ds, mentions)
+    evidence = Evidence(ds, mentions, sentiment, log)
     kind = evidence.kind_of(intervention["scope"])
     candidates = [metric] if metric else [intervention["expected_metric"], *METRICS]
     observed = ((m, evidence.observations(m, kind, intervention["scope"]))
@@ -433,8 +473,10 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
         raise DataError(f"intervention {intervention_id!r}: the dataset cannot observe "
                         f"{repr(metric) if metric else 'any metric'} (it needs surveys, events or review texts "
                         f"with the columns the metric uses); metrics: {', '.join(METRICS)}.")
-    period = obs["time"].dt.tz_convert(None).dt.to_period(freq).dt.start_time
-    series = _estimates(obs.assign(metric=metric, period=period), ["metric", "arm", "period"], level)
+    period = pd.Series(pd.to_datetime(obs.time, unit="ns")).dt.to_period(freq).dt.start_time
+    frame = pd.DataFrame({"metric": metric, "arm": np.where(obs.scope, "scope", "comparison"), "period": period,
+                          "score": obs.score})
+    series = _estimates(frame, ["metric", "arm", "period"], level)
     series = suppress_small(series, size_col="n", min_group_size=min_group_size)
     scope = intervention["scope"]
     labels = ({"scope": _("reviews mentioning %(scope)s") % {"scope": scope}, "comparison": _("other reviews")}
@@ -495,6 +537,18 @@ def _estimates(obs: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame
         se=np.select(choose, [share_se, nps_se(agg["promoters"], agg["detractors"], n)], mean_se),
         low=np.select(choose, [share_low, nps_low], mean_low),
         high=np.select(choose, [share_high, nps_high], mean_high))
+
+
+def _cluster_codes(customer: np.ndarray) -> np.ndarray:
+    """Customers numbered 0.. in the order of their numbers; each row of an unknown one (-1) a customer of its own.
+
+    On rows in canonical order this is :func:`~cxresearch.resampling.cluster_codes` of their labels.
+    """
+    known = customer >= 0
+    codes = np.empty(len(customer), np.int64)
+    distinct, codes[known] = np.unique(customer[known], return_inverse=True)
+    codes[~known] = len(distinct) + np.arange(int((~known).sum()))
+    return codes
 
 
 def _p_value(diff, se):

@@ -19,10 +19,13 @@ from sklearn.utils import check_random_state
 from ._checks import check_fraction, check_positive
 from .errors import ParameterError
 
-__all__ = ["bootstrap_weights", "canonical_order", "cluster_codes", "percentile_interval"]
+__all__ = ["bootstrap_weights", "bootstrap_sums", "canonical_order", "cluster_codes", "percentile_interval"]
 
 #: Largest number of weights held in memory at once (rows x resamples).
 _CHUNK_CELLS = 4_000_000
+#: The same for :func:`bootstrap_sums`, which keeps no weights beyond a chunk: a wider chunk makes its product
+#: with the per-cluster sums a matrix product rather than many thin ones (about 250 MB of float64 at most).
+_SUM_CHUNK_CELLS = 32_000_000
 
 
 def cluster_codes(clusters, n_rows: int) -> np.ndarray:
@@ -97,6 +100,43 @@ def bootstrap_weights(n_rows: int, *, clusters=None, n_boot: int = 200, random_s
         draws = rng.randint(0, n_clusters, size=(size, n_clusters)) + n_clusters * np.arange(size)[:, None]
         counts = np.bincount(draws.ravel(), minlength=size * n_clusters).reshape(size, n_clusters)
         yield (counts if clusters is None else counts[:, codes]).astype(float)
+
+
+def bootstrap_sums(per_cluster: np.ndarray, *, n_boot: int = 200, random_state=None) -> Iterator[np.ndarray]:
+    """Column sums of *per_cluster* (one row per cluster) in *n_boot* cluster bootstrap resamples, in chunks.
+
+    The resamples are those of ``bootstrap_weights(len(per_cluster), n_boot=n_boot, random_state=random_state)``,
+    drawn from the same random stream in the same order; only a chunk's draws are held at a time, and each chunk's
+    sums are one matrix product (on one thread: a product of this shape gains nothing from more).
+
+    Yields
+    ------
+    ndarray of shape (chunk, per_cluster.shape[1])
+        Chunks together hold *n_boot* resamples.
+
+    Examples
+    --------
+    >>> per_cluster = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    >>> weights = np.vstack(list(bootstrap_weights(3, n_boot=4, random_state=0)))
+    >>> bool(np.array_equal(np.vstack(list(bootstrap_sums(per_cluster, n_boot=4, random_state=0))),
+    ...                     weights @ per_cluster))
+    True
+    """
+    from threadpoolctl import threadpool_limits
+
+    check_positive(n_boot=n_boot)
+    rng = check_random_state(random_state)
+    n_clusters = len(per_cluster)
+    chunk = max(1, _SUM_CHUNK_CELLS // max(n_clusters, 1))
+    for start in range(0, n_boot, chunk):
+        size = min(chunk, n_boot - start)
+        draws = rng.randint(0, max(n_clusters, 1), size=(size, n_clusters), dtype=np.int32)  # as int64 draws, faster
+        counts = np.empty((size, n_clusters))
+        for row, drawn in enumerate(draws):
+            counts[row] = np.bincount(drawn, minlength=n_clusters)
+        with threadpool_limits(1):
+            sums = counts @ per_cluster
+        yield sums
 
 
 def percentile_interval(samples: np.ndarray, *, level: float = 0.95, axis: int = 0):

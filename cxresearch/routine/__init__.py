@@ -31,13 +31,14 @@ what only the run itself needs (papermill, nbconvert, the analyses) is
 imported inside the functions that use it.
 """
 from .parameters import SNAPSHOT_VARIABLE, VALIDATION_FILE, RoutineParameters
-from .results import (run_canvas_voice, run_interventions, run_journey_headline, run_journey_log, run_key_drivers,
-                      run_personas, run_sentiment, run_summary, run_topic_impact, run_topics, shared, wait_for_pages)
+from .results import (run_canvas_voice, run_intervention_inputs, run_intervention_study, run_interventions,
+                      run_journey_headline, run_journey_log, run_key_drivers, run_personas, run_sentiment, run_summary,
+                      run_topic_impact, run_topics, shared, wait_for_pages)
 from .runner import CELL_TIMEOUT, INTERACTIVE_TAG, KERNEL_LOG, NOTEBOOKS, NOTEBOOKS_DIR, run
 from .runs import SUMMARY_PAGE, Run, previous_run, read_manifest, write_index
 
 __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "SUMMARY_PAGE", "KERNEL_LOG", "CELL_TIMEOUT", "INTERACTIVE_TAG",
            "SNAPSHOT_VARIABLE", "VALIDATION_FILE", "RoutineParameters", "Run", "run", "previous_run",
-           "read_manifest", "run_personas", "run_journey_log", "run_interventions", "run_sentiment",
-           "run_journey_headline", "run_topics", "run_key_drivers", "run_topic_impact", "run_canvas_voice",
-           "run_summary", "shared", "wait_for_pages", "write_index"]
+           "read_manifest", "run_personas", "run_journey_log", "run_interventions", "run_intervention_study",
+           "run_intervention_inputs", "run_sentiment", "run_journey_headline", "run_topics", "run_key_drivers",
+           "run_topic_impact", "run_canvas_voice", "run_summary", "shared", "wait_for_pages", "write_index"]

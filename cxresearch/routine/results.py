@@ -24,14 +24,16 @@ if typing.TYPE_CHECKING:
     import pandas as pd
 
     from ..drivers import KeyDrivers
+    from ..interventions import InterventionStudy
     from ..journeys import JourneyLog
     from ..personas import PersonaModel
     from ..summary import Summary
     from ..topics import Topics
     from ..voice import TopicImpact
 
-__all__ = ["shared", "run_personas", "run_journey_log", "run_interventions", "run_sentiment", "run_journey_headline",
-           "run_topics", "run_key_drivers", "run_topic_impact", "run_canvas_voice", "run_summary", "wait_for_pages"]
+__all__ = ["shared", "run_personas", "run_journey_log", "run_interventions", "run_intervention_study",
+           "run_intervention_inputs", "run_sentiment", "run_journey_headline", "run_topics", "run_key_drivers",
+           "run_topic_impact", "run_canvas_voice", "run_summary", "wait_for_pages"]
 
 
 def run_personas(parameters: RoutineParameters, dataset=None) -> tuple[pd.DataFrame, PersonaModel]:
@@ -83,13 +85,38 @@ def run_interventions(parameters: RoutineParameters, dataset=None) -> pd.DataFra
     """The period's intervention effects (:func:`~cxresearch.interventions.intervention_effects`), once per run.
 
     The interventions page and the summary show the same verdicts, computed
-    with the run's random_state (:func:`shared`).
+    with the run's random_state (:func:`run_intervention_study`).
     """
-    from ..interventions import intervention_effects
+    return run_intervention_study(parameters, dataset).effects
 
-    return shared(parameters, "interventions", lambda: intervention_effects(
-        parameters.load() if dataset is None else dataset, random_state=parameters.random_state,
-        min_group_size=parameters.min_group_size))
+
+def run_intervention_study(parameters: RoutineParameters, dataset=None) -> InterventionStudy:
+    """The period's intervention effects and event study (:func:`~cxresearch.interventions.intervention_study`),
+    from one pass over the data, once per run (:func:`shared`), on the run's review sentiment
+    (:func:`run_sentiment`) and journey log (:func:`run_journey_log`)."""
+    from ..interventions import intervention_study
+
+    def measure():
+        data = parameters.load() if dataset is None else dataset
+        return intervention_study(data, random_state=parameters.random_state, min_group_size=parameters.min_group_size,
+                                  **run_intervention_inputs(parameters, data))
+
+    return shared(parameters, "interventions", measure)
+
+
+def run_intervention_inputs(parameters: RoutineParameters, dataset=None) -> dict:
+    """What the intervention evidence reads that other pages compute too, once per run: ``sentiment``
+    (:func:`run_sentiment`) and ``log`` (:func:`run_journey_log`), each None when the data has none."""
+    from ..errors import DataError
+
+    dataset = parameters.load() if dataset is None else dataset
+    reviews = dataset.reviews
+    inputs = {"sentiment": run_sentiment(parameters, dataset)
+              if reviews is not None and "text" in reviews.columns else None, "log": None}
+    if dataset.events is not None and not dataset.events.empty:
+        with contextlib.suppress(DataError):  # events without what journeys need: the evidence cuts its own
+            inputs["log"] = run_journey_log(parameters, dataset)
+    return inputs
 
 
 def run_sentiment(parameters: RoutineParameters, dataset=None) -> pd.Series:

@@ -10,9 +10,11 @@ import pytest
 
 from cxresearch import CXDataset, ParameterError, load_dataset
 from cxresearch.errors import DataError, SmallGroupWarning
-from cxresearch.interventions import compare_verdicts, event_study, intervention_effects, intervention_series
+from cxresearch.interventions import (compare_verdicts, event_study, intervention_effects, intervention_series,
+                                      intervention_study)
 from cxresearch.stats import z_value
 from cxresearch.synthetic import generate
+from cxresearch.text import sentiment
 
 START = pd.Timestamp("2025-03-01", tz="UTC")
 STAGES = {"browse": ["home"], "service": ["chat"], "buy": ["cart", "checkout"]}
@@ -182,14 +184,19 @@ def test_sessions_touching_the_scope_are_left_out_of_the_comparison_arm():
     assert exits["customers"] == 12
 
 
-def test_sentiment_of_reviews_that_mention_the_scope():
+def chat_reviews() -> CXDataset:
+    """Six bad then six good reviews of the chat support around START, and twelve good ones of shoes."""
     texts = ["The chat support was terrible and slow"] * 6 + ["Great chat support, fast and helpful"] * 6 \
         + ["Great shoes, I love them"] * 12
     days = [-5] * 6 + [5] * 6 + [-5] * 6 + [5] * 6
     reviews = pd.DataFrame({"review_id": [f"V{i}" for i in range(24)], "rating": 3.0, "text": texts,
                             "timestamp": [START + pd.Timedelta(days=d) for d in days]})
-    ds = CXDataset(name="r", reviews=reviews, stages={"service": ["chat_support"]},
-                   interventions=interventions(scope="chat_support"))
+    return CXDataset(name="r", reviews=reviews, stages={"service": ["chat_support"]},
+                     interventions=interventions(scope="chat_support"))
+
+
+def test_sentiment_of_reviews_that_mention_the_scope():
+    ds = chat_reviews()
     row = intervention_effects(ds, window="2W").iloc[0]
     assert row["metric"] == "sentiment" and (row["before_n"], row["after_n"]) == (6, 6)
     assert row["before"] < 0 < row["after"] and row["comparison_change"] == pytest.approx(0)
@@ -409,3 +416,86 @@ def test_verdicts_are_corrected_across_interventions_and_metrics():
     none = intervention_effects(ds, window="4W", metrics=["nps", "csat", "csat_mean"], correction="none")
     assert none["did_p_adjusted"].to_numpy() == pytest.approx(raw)
     assert none["verdict"].tolist() == [too_few, "improved", "improved", too_few, "worse", "worse"]
+
+
+def straightforward(ds, plan_metric, *, window, bins, n_boot, seed):
+    """Exit rate and its cluster bootstrap the slow, plain way: sessions from sessionize, one resample at a time.
+
+    Each resample draws customers (numbered in the order of their ids as text) with replacement and recomputes
+    every window mean from the drawn customers' rows; the reference for the matrix-product bootstrap.
+    """
+    from cxresearch.sessions import sessionize
+
+    events = sessionize(ds.events)
+    last = events.groupby("session")["touchpoint"].last()
+    first = events.drop_duplicates(["session", "touchpoint"])
+    rows = pd.DataFrame({"time": first["timestamp"], "place": first["touchpoint"], "session": first["session"],
+                         "customer": first["customer_id"],
+                         "score": (first["touchpoint"].to_numpy() == last.loc[first["session"]].to_numpy()) * 1.0})
+    touched = set(rows.loc[rows["place"] == "chat", "session"])
+    rows = rows[(rows["place"] == "chat") | ~rows["session"].isin(touched)]
+    start, before_start = START, START - pd.Timedelta(window)
+    rows = rows[(rows["time"] >= before_start) & (rows["time"] < START + pd.Timedelta(window))]
+    rows = rows.assign(arm=np.where(rows["place"] == "chat", 0, 1), after=(rows["time"] >= start).astype(int),
+                       bin=((rows["time"] - before_start) // ((start - before_start) / bins)).astype(int))
+    customers = sorted(rows["customer"].unique())
+    by_customer = [rows[rows["customer"] == c] for c in customers]
+
+    def did(frame):
+        mean = frame.groupby(["arm", "after"])["score"].mean()
+        return (mean.get((0, 1), np.nan) - mean.get((0, 0), np.nan)) - (
+            mean.get((1, 1), np.nan) - mean.get((1, 0), np.nan))
+
+    def gaps(frame):
+        mean = frame.groupby(["arm", "bin"])["score"].mean()
+        return np.array([mean.get((0, b), np.nan) - mean.get((1, b), np.nan) for b in range(2 * bins)])
+
+    rng = np.random.RandomState(seed)
+    resamples = [pd.concat([by_customer[i] for i in rng.randint(0, len(customers), len(customers))])
+                 for _ in range(n_boot)]
+    boot_did = [did(r) for r in resamples]
+    boot_effects = np.array([g - g[bins - 1] for g in map(gaps, resamples)])
+    return did(rows), np.nanstd(boot_did, ddof=1), gaps(rows), boot_effects
+
+
+def test_the_matrix_bootstrap_equals_refitting_each_resample_on_the_drawn_customers():
+    # three customers share the sessions of SESSIONS (and two more come back), so clusters hold several sessions
+    frame = events({**SESSIONS, 7: "chat", -7: "chat home", 8: "home"})
+    frame["customer_id"] = frame["customer_id"].map(lambda c: f"k{int(c[1:]) % 5}" if c != "c8" else "z")
+    ds = CXDataset(name="ref", events=frame, interventions=interventions(), stages=STAGES)
+    study = intervention_study(ds, window="2W", metrics=["exit_rate"], n_boot=60, random_state=3, min_group_size=1)
+    row = study.effects.iloc[0]
+    did, did_se, gap, boot_effects = straightforward(ds, "exit_rate", window="2W", bins=4, n_boot=60, seed=3)
+    assert row["customers"] == 6
+    assert (row["did"], row["did_se"]) == pytest.approx((did, did_se), rel=1e-12)
+    shown = study.event_study.set_index("bin")
+    assert shown["gap"].to_numpy() == pytest.approx(gap[shown.index + 4], rel=1e-12)
+    low, high = np.nanpercentile(boot_effects, [2.5, 97.5], axis=0)
+    assert shown["effect_low"].to_numpy() == pytest.approx(low[shown.index + 4], rel=1e-12)
+    assert shown["effect_high"].to_numpy() == pytest.approx(high[shown.index + 4], rel=1e-12)
+
+
+def test_a_precomputed_sentiment_is_used_as_given():
+    ds = chat_reviews()
+    scored = intervention_effects(ds, window="2W", random_state=1)
+    scores = sentiment(ds.reviews["text"])
+    pd.testing.assert_frame_equal(scored, intervention_effects(ds, window="2W", random_state=1, sentiment=scores))
+    flipped = intervention_effects(ds, window="2W", random_state=1, sentiment=-scores).iloc[0]
+    assert flipped["did"] == pytest.approx(-scored.iloc[0]["did"]) and flipped["verdict"] == "worse"
+    with pytest.raises(ParameterError, match="one score per review"):
+        intervention_effects(ds, window="2W", sentiment=pd.Series([0.1, 0.2]))
+
+
+def test_a_run_journey_log_gives_the_same_evidence_as_cutting_the_sessions_here():
+    from cxresearch.journeys import journey_log
+
+    frame = events({**SESSIONS, 7: "chat", -7: "chat home"})
+    ds = CXDataset(name="log", events=frame.sample(frac=1, random_state=0), interventions=interventions(),
+                   stages=STAGES)
+    here = intervention_study(ds, window="2W", n_boot=50, min_group_size=1)
+    given = intervention_study(ds, window="2W", n_boot=50, min_group_size=1, log=journey_log(ds))
+    pd.testing.assert_frame_equal(here.effects, given.effects)
+    pd.testing.assert_frame_equal(here.event_study, given.event_study)
+    series = intervention_series(ds, "I1", metric="conversion", log=journey_log(ds)).table
+    pd.testing.assert_frame_equal(series, intervention_series(ds, "I1", metric="conversion").table)
+    assert set(here.effects["metric"]) == {"exit_rate", "conversion"}
