@@ -4,7 +4,7 @@ Journey-map templates (UXPressia, Smaply, the NN/g template) are filled by hand;
 :func:`journey_canvas` fills one from a dataset. Columns are the journey's
 stages in order; rows (:data:`LANES`) are the stage's goal and owner (from
 ``dataset.yml``, when given), touchpoints and channels with their reach, what
-customers do (top events), the emotion curve (mean CSAT with its interval),
+customers do (top events), the emotion curve (the CSAT answers' mean score, 1-5, with its interval),
 volume and time, pain points with their evidence, redacted quotes,
 opportunities (key drivers and topic impact) and the KPIs of the stage.
 
@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 
 from .capabilities import available
+from .columns import code_label
 from .errors import DataError, ParameterError, SmallGroupWarning
 from .display import metric_value
-from .i18n import N_, _, format_count, format_number, format_percent
+from .i18n import N_, _, format_count, format_number, format_percent, ngettext
 from .journeys import JourneyMap, journey_map
 from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import LOW_BASE, kpi_summary
@@ -101,8 +102,8 @@ class Canvas:
         Rows, keys of :data:`LANES`.
     cells : dict of (lane, stage) to CanvasCell
     emotion : DataFrame
-        Per stage: ``stage``, ``mean``, ``low``, ``high`` (mean CSAT 1-5 and
-        its 95% interval), ``n`` and ``evidence``; the curve of the emotion lane.
+        Per stage: ``stage``, ``mean``, ``low``, ``high`` (the CSAT answers'
+        mean score, 1-5, and its 95% interval), ``n`` and ``evidence``; the curve of the emotion lane.
     notes : tuple of str
         Findings that belong to no single stage (drivers that are no touchpoint).
     """
@@ -161,7 +162,7 @@ def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str | None =
     stages_table = journey.stages.set_index("stage")
     tp_stage = journey.touchpoints.dropna(subset=["stage"]).set_index("touchpoint")["stage"]
     answers = _stage_answers(surveys, tp_stage)
-    level = _leveller(min_group_size, low_base)
+    level = _Leveller(min_group_size, low_base)
     lanes = [lane for lane in LANES if lane != "goal" or stage_plan]
     stages = tuple(str(stage) for stage in journey.stage_labels)
     builders = {
@@ -264,10 +265,13 @@ def _table(result) -> pd.DataFrame | None:
 
 
 def render_canvases(canvases: list[Canvas], *, key: str = "canvas") -> HTMLFragment:
-    """HTML of the canvases with a switch between them .
+    """HTML of the canvases with a switch between them.
 
-    *key* makes the switch's element ids unique when a page holds several sets.
+    *key* makes the switch's element ids unique when a page holds several sets. Without journey stages
+    only the first canvas is drawn: it says once what is missing, where each persona's would repeat it.
     """
+    if not any(canvas.stages for canvas in canvases):
+        canvases = canvases[:1]
     return render_template("canvas.html.j2", canvases=[_layout(canvas) for canvas in canvases], key=key,
                            lanes=LANES)
 
@@ -302,8 +306,26 @@ def _stage_answers(surveys: pd.DataFrame | None, tp_stage: pd.Series) -> pd.Data
     return surveys.assign(stage=stage).loc[stage.notna()]
 
 
-def _leveller(min_group_size: int, low_base: int):
-    return lambda n: evidence_level(n, min_group_size=min_group_size, low_base=low_base)
+@dataclass(frozen=True)
+class _Leveller:
+    """:func:`evidence_level` with the canvas's thresholds, which a hidden cell names."""
+
+    min_group_size: int
+    low_base: int
+
+    def __call__(self, n) -> str:
+        return evidence_level(n, min_group_size=self.min_group_size, low_base=self.low_base)
+
+
+#: Why a cell is hidden, per unit: what it counts and what it would need.
+_TOO_FEW = {
+    "customers": lambda n: ngettext("Not shown: %(n)s customer here; a cell needs at least %(minimum)s.",
+                                    "Not shown: %(n)s customers here; a cell needs at least %(minimum)s.", n),
+    "answers": lambda n: ngettext("Not shown: %(n)s answer here; a cell needs at least %(minimum)s.",
+                                  "Not shown: %(n)s answers here; a cell needs at least %(minimum)s.", n),
+    "comments": lambda n: ngettext("Not shown: %(n)s comment here; a cell needs at least %(minimum)s.",
+                                   "Not shown: %(n)s comments here; a cell needs at least %(minimum)s.", n),
+}
 
 
 def _cell(items, n, unit: str, level, why: str = "") -> CanvasCell:
@@ -311,9 +333,10 @@ def _cell(items, n, unit: str, level, why: str = "") -> CanvasCell:
     n = 0 if n is None or pd.isna(n) else int(n)
     evidence = level(n)
     shown = tuple(str(item) for item in items) if evidence != "none" else ()
-    return CanvasCell(items=shown, n=n, unit=unit, evidence=evidence if shown else "none",
-                      why="" if shown else why or _("Fewer than the smallest group shown (%(n)s %(unit)s).") % {
-                          "n": format_count(n), "unit": _(unit)})
+    if shown or why:
+        return CanvasCell(items=shown, n=n, unit=unit, evidence=evidence if shown else "none", why=why)
+    return CanvasCell(n=n, unit=unit, why=_TOO_FEW[unit](n) % {"n": format_count(n),
+                                                               "minimum": format_count(level.min_group_size)})
 
 
 def _percent(share) -> str:
@@ -343,11 +366,11 @@ def _touchpoint_cells(journey: JourneyMap, stages_table: pd.DataFrame, level) ->
     for stage, row in stages_table.iterrows():
         tps = touchpoints.loc[touchpoints["stage"] == stage].head(TOP_ITEMS + 1)
         chs = channels.loc[channels["stage"] == stage].head(TOP_ITEMS)
-        items = [_("%(touchpoint)s · %(share)s reach") % {"touchpoint": tp, "share": _percent(reach)}
+        items = [_("%(touchpoint)s · %(share)s reach") % {"touchpoint": code_label(tp), "share": _percent(reach)}
                  for tp, reach in zip(tps["touchpoint"], tps["reach"])]
         if len(chs):
             items.append(_("Channels: %(channels)s") % {"channels": ", ".join(
-                f"{ch} {_percent(share)}" for ch, share in zip(chs["channel"], chs["share"]))})
+                f"{code_label(ch)} {_percent(share)}" for ch, share in zip(chs["channel"], chs["share"]))})
         cells[stage] = _cell(items, row["customers"], "customers", level)
     return cells
 
@@ -361,7 +384,7 @@ def _action_cells(journey: JourneyMap, stages_table: pd.DataFrame, level, min_gr
     cells = {}
     for stage, rows in counts.groupby("stage", sort=False):
         rows = rows.loc[rows["customers"] >= min_group_size]
-        items = [_("%(event)s · %(share)s of customers") % {"event": event, "share": _percent(share)}
+        items = [_("%(event)s · %(share)s of customers") % {"event": code_label(event), "share": _percent(share)}
                  for event, share in zip(rows["event"].head(TOP_ITEMS), rows["share"].head(TOP_ITEMS))]
         cells[stage] = _cell(items, stages_table.loc[stage, "customers"], "customers", level)
     return cells
@@ -374,7 +397,7 @@ def _emotion_cells(stages_table: pd.DataFrame, level) -> dict:
     for stage, row in stages_table.iterrows():
         if pd.isna(row["csat_mean"]):
             continue
-        items = [_("CSAT %(mean)s / 5") % {"mean": format_number(row["csat_mean"], decimals=2)},
+        items = [_("Mean score %(mean)s of 5") % {"mean": format_number(row["csat_mean"], decimals=2)},
                  _("95%% interval %(low)s to %(high)s") % {"low": format_number(row["csat_mean_low"], decimals=2),
                                                            "high": format_number(row["csat_mean_high"], decimals=2)}]
         cells[stage] = _cell(items, row["surveys"], "answers", level)
@@ -442,10 +465,10 @@ def _pain_cells(journey: JourneyMap, answers: pd.DataFrame, topics, level) -> di
         for row in rows.itertuples():
             evidence = [_("exits %(share)s") % {"share": _percent(row.exit_rate)}]
             if pd.notna(row.csat):
-                evidence.append(_("CSAT %(csat)s (%(low)s-%(high)s, n=%(n)s)") % {
+                evidence.append(_("CSAT %(csat)s (%(low)s to %(high)s, n=%(n)s)") % {
                     "csat": _percent(row.csat), "low": _percent(row.csat_low), "high": _percent(row.csat_high),
                     "n": format_count(row.surveys)})
-            items.append(f"{row.name}: " + ", ".join(evidence))
+            items.append(f"{code_label(row.name)}: " + ", ".join(evidence))
         stage_themes = themes.loc[themes["stage"] == stage].head(2)
         if len(stage_themes):
             items.append(_("Complaints: %(topics)s") % {"topics": ", ".join(
@@ -530,7 +553,7 @@ def _unplaced_drivers(drivers: pd.DataFrame | None, journey: JourneyMap, stages)
 def _driver_words(row) -> str:
     """"Improve delivery: 23% of the explained score, a driver to fix first"."""
     return _("Improve %(driver)s: %(share)s of the explained score, a driver to fix first") % {
-        "driver": row.driver.removeprefix("rating_").replace("_", " "), "share": _percent(row.share)}
+        "driver": code_label(row.driver, prefix="rating_"), "share": _percent(row.share)}
 
 
 def _kpi_cells(answers: pd.DataFrame, level, min_group_size: int) -> dict:

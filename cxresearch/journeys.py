@@ -67,7 +67,7 @@ from ._checks import check_choices, check_duration, check_instance, check_positi
 from .channel_audit import ChannelAudit
 from .errors import DataWarning, ParameterError, did_you_mean
 from .eventcodes import decode, distinct_customers, encode, group_median, most_common, path_labels, session_positions
-from .i18n import _, format_count
+from .i18n import _, format_count, ngettext
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .sessions import AUTO_GAP, DEFAULT_GAP, check_events, check_gap, cut_sessions, dataset_gap, narrow, sessionize
 from .stats import kpi_summary
@@ -596,10 +596,16 @@ class JourneyMap(ChannelAudit):
 
     def _repr_markdown_(self) -> str:
         """What a page shows for the map: its size in words, in the reader's language."""
-        return _("The journey map covers %(events)s events of %(customers)s customers in %(sessions)s sessions "
-                 "across %(stages)s stages.") % {
-            "events": format_count(len(self._customer)), "customers": format_count(len(self._group_of_customer)),
-            "sessions": format_count(int(self._start.sum())), "stages": format_count(len(self.stage_labels))}
+        n = {"events": len(self._customer), "customers": len(self._group_of_customer),
+             "sessions": int(self._start.sum()), "stages": len(self.stage_labels)}
+        words = {"events": ngettext("%(n)s event", "%(n)s events", n["events"]),
+                 "customers": ngettext("%(n)s customer", "%(n)s customers", n["customers"]),
+                 "sessions": ngettext("%(n)s session", "%(n)s sessions", n["sessions"]),
+                 "stages": ngettext("%(n)s stage", "%(n)s stages", n["stages"])}
+        size = {key: text % {"n": format_count(n[key])} for key, text in words.items()}
+        if not len(self.stage_labels):
+            return _("The journey map covers %(events)s of %(customers)s in %(sessions)s.") % size  # no "0 stages"
+        return _("The journey map covers %(events)s of %(customers)s in %(sessions)s across %(stages)s.") % size
 
     # ----------------------------------------------------------------- helpers
     def _stage_codes(self, log: JourneyLog) -> tuple[np.ndarray, pd.Index]:

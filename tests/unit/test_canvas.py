@@ -44,7 +44,8 @@ def test_cells_carry_their_numbers_and_evidence(ds):
     assert browse.items[0] == "home · 100% reach" and (browse.n, browse.evidence) == (40, "solid")
     assert buy.items[0] == "checkout · 20% reach" and (buy.n, buy.evidence) == (8, "thin")
     assert service.items == () and service.evidence == "none" and "smallest group" in service.why  # 3 customers
-    assert canvas.cell("actions", "browse").items == ("page_view · 100% of customers",)
+    assert canvas.cell("actions", "browse").items == ("page view · 100% of customers",)  # codes read as words
+    assert canvas.cell("emotion", "browse").items[0] == "Mean score 4.50 of 5"  # a mean, not CSAT's share
     assert canvas.cell("volume", "buy").items[:2] == ("8 customers (20%)", "8 events")
 
 
@@ -57,11 +58,24 @@ def test_emotion_curve_is_mean_csat_with_interval(ds):
     assert curve.loc["buy", "evidence"] == "thin"
 
 
+def test_touchpoint_and_channel_codes_read_as_words(ds):
+    ds.events["touchpoint"] = ds.events["touchpoint"].replace({"chat": "chat_support"})
+    ds.events["channel"] = ds.events["channel"].replace({"chat": "live_chat"})
+    canvas = journey_canvas(CXDataset(name="codes", events=ds.events, stages={"service": ["chat_support"]}),
+                            min_group_size=1)
+    assert canvas.cell("touchpoints", "service").items == ("chat support · 8% reach", "Channels: live chat 8%")
+    assert canvas.cell("pain_points", "service").items == () or "chat support" in canvas.cell(
+        "pain_points", "service").items[0]
+
+
 def test_pain_point_and_quote_of_the_unhappy_stage(ds):
     canvas = journey_canvas(ds)
     pain = canvas.cell("pain_points", "buy")
     assert pain.items[0].startswith("checkout: exits") and pain.evidence == "thin"
     assert canvas.cell("pain_points", "browse").items == ()      # above the journey's satisfaction
+    ds.surveys.loc[ds.surveys["response_id"].isin(["h0", "h1", "h2"]), "comment"] = "Nice home page"
+    hidden = journey_canvas(ds).cell("quotes", "browse")   # 40 customers, 3 comments
+    assert hidden.items == () and hidden.why == "Not shown: 3 comments here; a cell needs at least 5."
     quote = canvas.cell("quotes", "buy")
     assert quote.n == 8 and EMAIL not in quote.items[0] and "[email]" in quote.items[0]
     kpis = canvas.cell("kpis", "browse")
@@ -136,4 +150,7 @@ def test_a_journey_without_stages_says_what_the_canvas_needs(ds):
     bare = CXDataset(name="bare", events=ds.events)
     canvas = journey_canvas(bare)
     assert canvas.stages == () and canvas.cells == {}
-    assert "No journey stages in this dataset" in str(render_canvases([canvas]))
+    personas = pd.Series(["Buyers"] * 8 + ["Lookers"] * 32, index=[f"c{i:02d}" for i in range(40)])
+    html = str(render_canvases(persona_canvases(bare, personas), key="t"))
+    assert html.count("No journey stages in this dataset") == 1     # once, not once per persona
+    assert 'class="cxc-legend"' not in html and 'id="t-panel-1"' not in html

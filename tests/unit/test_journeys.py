@@ -429,3 +429,11 @@ def test_maps_of_one_shared_log_equal_maps_cut_from_their_own_events(demo):
             pd.testing.assert_frame_equal(getattr(shared, method)(*args), getattr(alone, method)(*args),
                                           check_exact=True)
         pd.testing.assert_frame_equal(shared.pain_points(by="stage"), alone.pain_points(by="stage"), check_exact=True)
+
+
+def test_the_maps_summary_says_when_there_are_no_stages():
+    events = table([("a", "2024-01-01 10:00", "web", "home"), ("a", "2024-01-01 10:01", "web", "product")])
+    bare = journey_map(CXDataset(name="x", events=events), min_group_size=1)._repr_markdown_()
+    assert bare == "The journey map covers 2 events of 1 customer in 1 session."   # not "across 0 stages"
+    staged = journey_map(CXDataset(name="x", events=events, stages={"browse": ["home", "product"]}), min_group_size=1)
+    assert staged._repr_markdown_().endswith("2 events of 1 customer in 1 session across 1 stage.")
