@@ -42,6 +42,7 @@ def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettin
     frame = _rename(raw, table, name, config.columns.get(table, {}), report)
     if frame is None:
         return None
+    _suggest_mappings(dict(zip(frame.columns, raw.columns)), table, name, report)
     frame = _fill_defaults(frame, table, name, config.defaults.get(table, {}), report)
     present = list(frame.columns)
     frame = _number_rows(frame, table, name, report)
@@ -65,6 +66,28 @@ def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettin
     required = list(schemas.REQUIRED[table])
     frame = parsed[required + [c for c in parsed.columns if c not in required]]
     return frame if len(report.problems) == before else None
+
+
+def _suggest_mappings(exported: dict, table: str, name: str, report: ValidationReport) -> None:
+    """Note the columns that exports usually give an optional canonical column the table lacks
+    (an NPS tool's "How likely are you to recommend us?"), with the mapping that would use them.
+
+    *exported* maps each column's name after mapping to the export's own.
+    """
+    lacking = [c for c in schemas.OPTIONAL[table] if c in schemas.EXPORT_NAMES and c not in exported]
+    others = [c for c in exported if c not in (*schemas.REQUIRED[table], *schemas.OPTIONAL[table])]
+    looks = {}
+    for column in lacking:
+        for source in schemas.export_columns(column, others):
+            looks.setdefault(source, []).append(column)
+    for source, columns in looks.items():
+        report.notes.append(ngettext(
+            "%(file)s: column '%(export)s' looks like %(columns)s; map it under columns.%(table)s in %(config)s to "
+            "use it (\"%(export)s\": %(column)s).",
+            "%(file)s: column '%(export)s' looks like one of %(columns)s; map it under columns.%(table)s in "
+            "%(config)s to use it (\"%(export)s\": %(column)s).", len(columns)) % {
+                "file": name, "export": exported[source], "columns": ", ".join(columns), "table": table,
+                "config": CONFIG_FILE, "column": columns[0]})
 
 
 def _fill_defaults(frame: pd.DataFrame, table: str, name: str, defaults: dict,
@@ -127,14 +150,20 @@ def _number_rows(frame: pd.DataFrame, table: str, name: str, report: ValidationR
 
 
 def _missing_column_hint(column: str, present, table: str) -> str:
-    """How to supply a missing required column: the closest present name, else a usual export name."""
-    usual = schemas.export_columns(column, present)
-    source = closest(column, present) or (usual[0] if usual else None)
-    if source is None:
+    """How to supply a missing required column: the closest present name, else a usual export name
+    (naming the other usual names present: a ticket log's 'queue' beside its 'event')."""
+    sources = [c for c in dict.fromkeys([closest(column, present), *schemas.export_columns(column, present)])
+               if c is not None]
+    if not sources:
         return _("Add it, or map it under columns.%(table)s in %(config)s (export name: %(column)s).") % {
             "table": table, "config": CONFIG_FILE, "column": column}
+    values = {"source": sources[0], "table": table, "config": CONFIG_FILE, "column": column,
+              "others": ", ".join(f"'{c}'" for c in sources[1:])}
+    if len(sources) > 1:
+        return _("Did you mean '%(source)s' (or %(others)s)? Rename that column, or map it under columns.%(table)s "
+                 "in %(config)s (%(source)s: %(column)s).") % values
     return _("Did you mean '%(source)s'? Rename that column, or map it under columns.%(table)s in %(config)s "
-             "(%(source)s: %(column)s).") % {"source": source, "table": table, "config": CONFIG_FILE, "column": column}
+             "(%(source)s: %(column)s).") % values
 
 
 def _rename(raw: pd.DataFrame, table: str, name: str, mapping: dict, report: ValidationReport):
@@ -256,8 +285,17 @@ def _parse_numbers(values: pd.Series, name: str, column: str, config: DatasetSet
     numbers = _numbers(text, config)
     bad = numbers.isna() & text.notna()
     report_values(report, name, column, bad, values, "number", _("a number with a decimal comma")
-                  if config.csv.get("decimal") == "," else _("a number"))
+                  if config.csv.get("decimal") == "," else _number_hint(text[bad]))
     return numbers.astype(float)
+
+
+def _number_hint(bad: pd.Series) -> str:
+    """What a number column expects, saying so when its unreadable values have a decimal comma (7,5)."""
+    comma = bad[bad.str.fullmatch(r"[+-]?\d+,\d+", na=False)]
+    if comma.empty:
+        return _("a number")
+    return _("a number (values such as %(example)s have a decimal comma: set `csv: {decimal: \",\"}` in "
+             "%(config)s)") % {"example": comma.iloc[0], "config": CONFIG_FILE}
 
 
 def _parse_timestamps(values: pd.Series, name: str, column: str, config: DatasetSettings,
@@ -445,7 +483,9 @@ def _check_schema(frame: pd.DataFrame, table: str, name: str, report: Validation
             by_kind[column, kind] = (rows | earlier, shown)
     for (column, kind), (rows, shown) in sorted(by_kind.items()):
         failed = frame[column][rows]
-        values = [shown] * min(len(failed), MAX_EXAMPLES) if shown is not None else failed.iloc[:MAX_EXAMPLES].tolist()
+        values = ([shown] * min(len(failed), MAX_EXAMPLES) if shown is not None
+                  else [int(v) if isinstance(v, float) and v.is_integer() else v
+                        for v in failed.iloc[:MAX_EXAMPLES].tolist()])
         report.problems.append(Problem(
             name, failed_check(kind, len(failed)) % {"n": format_count(len(failed)),
                                                      "expected": _expected(schema, column)}

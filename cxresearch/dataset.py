@@ -14,6 +14,7 @@ writes datasets and snapshots.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,7 +29,7 @@ from .crosstable import check_orphans, check_scopes, drop_pii, fill_stages, link
 from .errors import DataError, DataWarning, ParameterError, Problem, ValidationReport
 from .i18n import _
 from .readers import find_file, read_raw
-from .schemas import TABLES
+from .schemas import DEFAULT_TIMESTAMPS, TABLES, TIMESTAMPS
 from .sessions import AUTO_GAP
 from .settings import CONFIG_FILE, DatasetSettings, read_session_gap, read_settings, read_stages, session_gap_setting
 from .weighting import rake_surveys
@@ -117,6 +118,24 @@ class CXDataset:
         if self.margins and filtered.get("surveys") is not None:
             filtered["surveys"] = rake_surveys(filtered["surveys"], self.margins, customers=self.customers)
         return replace(self, **filtered)
+
+    def overview(self) -> pd.DataFrame:
+        """One row per table: its rows, columns and first and last time (the interventions' starts).
+
+        Examples
+        --------
+        >>> ds = CXDataset("x", interventions=pd.DataFrame({"intervention_id": ["I1"], "scope": ["web"],
+        ...                                                 "start": pd.to_datetime(["2025-03-01"], utc=True)}))
+        >>> ds.overview()[["table", "rows", "first"]].to_dict("records")
+        [{'table': 'interventions', 'rows': 1, 'first': Timestamp('2025-03-01 00:00:00+0000', tz='UTC')}]
+        """
+        rows = []
+        for name, table in self.tables.items():
+            time = TIMESTAMPS.get(name, DEFAULT_TIMESTAMPS)[0]
+            stamps = table[time] if time in table else pd.Series(pd.NaT, index=[0], dtype="datetime64[us, UTC]")
+            rows.append({"table": name, "rows": len(table), "columns": table.shape[1], "first": stamps.min(),
+                         "last": stamps.max()})
+        return pd.DataFrame(rows, columns=["table", "rows", "columns", "first", "last"])
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{t}={len(df):,}" for t, df in self.tables.items())
@@ -336,6 +355,7 @@ def from_frames(tables: dict[str, pd.DataFrame], *, name: str = "in-memory datas
 
 
 def _load(folder: Path, *, keep_pii: bool) -> tuple[ValidationReport, CXDataset | None]:
+    folder = Path(os.path.abspath(folder))  # named in the report: "." has no name
     report = ValidationReport(folder)
     if not folder.is_dir():
         report.problems.append(Problem(str(folder), _("dataset folder not found; expected a folder of CSV/Parquet "

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import fnmatch
 
-__all__ = ["Customers", "Events", "Surveys", "Reviews", "Interventions", "SCHEMAS", "TABLES", "REQUIRED", "NUMERIC",
-           "TIMESTAMPS", "IDS", "LOWERCASE", "EXPORT_NAMES", "export_columns"]
+__all__ = ["Customers", "Events", "Surveys", "Reviews", "Interventions", "SCHEMAS", "TABLES", "REQUIRED", "OPTIONAL",
+           "NUMERIC", "TIMESTAMPS", "IDS", "LOWERCASE", "EXPORT_NAMES", "export_columns"]
 
 _MODELS = ("Customers", "Events", "Surveys", "Reviews", "Interventions", "SCHEMAS")
 
@@ -27,6 +27,14 @@ REQUIRED = {
     "reviews": ("review_id", "timestamp", "rating"),
     "interventions": ("intervention_id", "start", "scope"),
 }
+#: Canonical columns a table may have (README "Your own data"; ``rating_*`` too in surveys).
+OPTIONAL = {
+    "customers": (),
+    "events": ("event", "session_id", "value", "stage"),
+    "surveys": ("customer_id", "channel", "touchpoint", "nps", "csat", "ces", "comment"),
+    "reviews": ("customer_id", "source", "text", "language"),
+    "interventions": ("end", "description", "owner", "expected_metric"),
+}
 #: A table's own row id that may be absent from an export (an NPS tool's, a review
 #: scrape's, an anonymous CRM or campaign extract's): its rows are then identified by file and line.
 ROW_IDS = {"customers": "customer_id", "surveys": "response_id", "reviews": "review_id"}
@@ -38,7 +46,7 @@ EXPORT_NAMES = {
     "timestamp": ("date", "datetime", "time", "created", "created_at", "submitted", "submitted_at", "date_submitted",
                   "response_date", "review_date", "event_time", "occurred_at", "at"),
     "channel": ("source", "medium", "platform", "device"),
-    "touchpoint": ("event", "event_name", "page", "action", "activity", "step"),
+    "touchpoint": ("event", "event_name", "page", "action", "activity", "step", "queue", "category", "topic"),
     "rating": ("stars", "score", "review_score", "star_rating", "overall"),
     "intervention_id": ("id", "change_id", "name"),
     "start": ("start_date", "date", "launched", "from"),

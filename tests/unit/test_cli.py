@@ -29,6 +29,13 @@ def test_console_script_reports_without_traceback(make_dataset):
     assert missing.returncode == 1 and "not found" in missing.stdout
 
 
+def test_validate_of_the_current_folder_names_it(make_dataset, capsys, monkeypatch):
+    folder = make_dataset({"surveys.csv": "response_id,timestamp,nps\nr1,2025-01-01,11\n"})
+    monkeypatch.chdir(folder)
+    assert main(["validate", "."]) == 1
+    assert capsys.readouterr().out.startswith(f"{folder.name}: 1 problem")
+
+
 def test_validate_into_a_closed_pipe_ends_quietly(make_dataset):
     """`cxresearch validate | head -1`: the reader goes away; no traceback, the shell's SIGPIPE exit code."""
     bad = make_dataset({"surveys.csv": "response_id,timestamp,nps\n" + "".join(f"r{i},2025-01-01,11\n" for i in range(99))})
@@ -59,6 +66,6 @@ def test_a_failed_run_lists_each_problem_once(make_dataset, tmp_path, capsys):
     both = printed.out + printed.err
     for problem in ("surveys.csv, column 'nps': 1 value is out of range", "line 3: 'not a date'"):
         assert both.count(problem) == 1 and problem in printed.err   # on stderr, once
-    assert "[1 row; line 2: 12.0]" in printed.err
+    assert "[1 row; line 2: 12]" in printed.err
     log = next((tmp_path / "reports").glob("*/run.log")).read_text()
     assert "failed at step input: DataError" in log and "line 3: 'not a date'" in log   # the log keeps it all

@@ -389,6 +389,35 @@ def test_events_repeating_a_row_are_kept_and_counted(make_dataset):
     assert not validate(distinct).warnings
 
 
+def test_an_nps_tool_export_is_told_which_columns_would_be_its_scores(make_dataset):
+    survey = "Date,How likely are you to recommend us?,Why?,Score\n2025-01-02,9,Great,4\n2025-01-03,\"7,5\",ok,5\n"
+    folder = make_dataset({"surveys.csv": survey, "dataset.yml": "columns: {surveys: {Date: timestamp}}\n"})
+    notes = [n for n in validate(folder).notes if "looks like" in n]
+    assert sorted(notes) == [
+        "surveys.csv: column 'How likely are you to recommend us?' looks like nps; map it under columns.surveys in "
+        "dataset.yml to use it (\"How likely are you to recommend us?\": nps).",
+        "surveys.csv: column 'Score' looks like one of nps, csat; map it under columns.surveys in dataset.yml to use "
+        "it (\"Score\": nps).",
+        "surveys.csv: column 'Why?' looks like comment; map it under columns.surveys in dataset.yml to use it "
+        "(\"Why?\": comment)."]
+    (folder / "dataset.yml").write_text('columns: {surveys: {Date: timestamp, "How likely are you to recommend us?": nps}}\n')
+    problem, = _problems(folder)
+    assert problem.message == ("1 value is not a number; expected a number (values such as 7,5 have a decimal comma: "
+                               "set `csv: {decimal: \",\"}` in dataset.yml).")
+    assert not any("looks like nps" in note for note in validate(folder).notes)   # mapped: nothing to suggest
+
+
+def test_a_ticket_log_hears_of_every_usual_touchpoint_column(make_dataset):
+    log = make_dataset({"events.csv": "customer_id,created_at,channel,queue,event\nc1,2025-01-02,email,billing,opened\n"})
+    problem = next(p for p in _problems(log) if p.column == "touchpoint")
+    assert "Did you mean 'event' (or 'queue')? Rename that column" in problem.message
+
+
+def test_whole_numbers_out_of_range_are_shown_as_written(make_dataset):
+    problem, = _problems(make_dataset({"surveys.csv": "response_id,timestamp,csat\nr1,2025-01-01,6\n"}))
+    assert "line 2: 6]" in str(problem)
+
+
 def test_declared_categories_keep_coded_numbers_as_text(make_dataset, tmp_path):
     crm = "customer_id,age,Region\nc1,30,1\nc2,40,2\nc3,50,\n"
     folder = make_dataset({"customers.csv": crm, "dataset.yml": "categories: {customers: [region]}\n"})
