@@ -34,9 +34,10 @@ __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "KERNEL_LOG", "CELL_TIMEOUT", "INTERACT
 #: The routine's notebooks, in the order they run (the summary last).
 NOTEBOOKS = ("00_data_quality", "01_personas", "02_journey_map", "03_voice_of_customer", "05_interventions",
              "04_summary")
-#: Notebooks started first, being the costliest (the journey canvases, the intervention evidence): the others fill
-#: in around them, so the last seconds before the summary do not run one notebook on one core.
-STARTED_FIRST = ("02_journey_map", "05_interventions")
+#: Notebooks started first, costliest first (CPU seconds at 5,000 customers: the journey canvases 15, the
+#: intervention evidence 10, the voice 7-10, the personas 7); the others (the data quality page, 3) come after them:
+#: longest first, the short ones fill in at the end and the two cores stay busy until the last page.
+STARTED_FIRST = ("02_journey_map", "05_interventions", "03_voice_of_customer", "01_personas")
 #: Where the routine finds its notebooks: package data of cxresearch (in a checkout, a link to ``notebooks/``).
 NOTEBOOKS_DIR = Path(str(resources.files("cxresearch") / "notebooks")).resolve()
 #: File of a run folder receiving the kernels' own output (their log lines, never cell outputs).
@@ -242,7 +243,8 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
                          timings=spent)
         say(f"  {tag} {name} ok in {entry['seconds']:.1f} s: {_timing_words(spent)}")
 
-    others, last = sorted(numbered[:-1], key=lambda item: item[1]["name"] not in STARTED_FIRST), numbered[-1]
+    first = {name: rank for rank, name in enumerate(STARTED_FIRST)}
+    others, last = sorted(numbered[:-1], key=lambda item: first.get(item[1]["name"], len(first))), numbered[-1]
     with _environment(PLOTLY_RENDERER="plotly_mimetype+notebook"), \
             concurrent.futures.ThreadPoolExecutor(max_workers=_workers()) as pool, \
             concurrent.futures.ThreadPoolExecutor(max_workers=1) as beside:
