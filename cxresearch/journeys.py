@@ -744,8 +744,8 @@ def _csat_table(obs: pd.DataFrame, keys: list[str], min_group_size: int) -> pd.D
     """
     answers = obs.dropna(subset=keys).rename(columns={"score": "csat"})
     table = kpi_summary(answers, by=keys, metrics=["csat", "csat_mean"], min_group_size=1, weight_col=None)
-    if table.empty:
-        return pd.DataFrame(columns=keys + _CSAT_COLUMNS)
+    if table.empty:   # numbers all missing, not text: the pages format them as the answers' columns
+        return pd.DataFrame(columns=keys + _CSAT_COLUMNS).astype(dict.fromkeys(_CSAT_COLUMNS, float))
     wide = table.pivot(index=keys or None, columns="metric", values=["value", "low", "high", "n", "respondents"]) \
         if keys else table.set_index("metric")[["value", "low", "high", "n", "respondents"]].unstack().to_frame().T
     columns = {"csat": ("value", "csat"), "csat_low": ("low", "csat"), "csat_high": ("high", "csat"),

@@ -437,3 +437,11 @@ def test_the_maps_summary_says_when_there_are_no_stages():
     assert bare == "The journey map covers 2 events of 1 customer in 1 session."   # not "across 0 stages"
     staged = journey_map(CXDataset(name="x", events=events, stages={"browse": ["home", "product"]}), min_group_size=1)
     assert staged._repr_markdown_().endswith("2 events of 1 customer in 1 session across 1 stage.")
+
+
+def test_without_answers_the_csat_and_impact_columns_stay_numbers():
+    events = table([(c, f"2024-01-01 10:0{i}", "web", tp) for c in "abcdef" for i, tp in enumerate(["home", "cart"])])
+    pains = journey_map(CXDataset(name="x", events=events), min_group_size=1).pain_points()
+    numeric = ["csat", "csat_low", "csat_high", "excess_dissatisfaction", "impact"]
+    assert all(pd.api.types.is_float_dtype(pains[c]) for c in numeric), pains.dtypes  # object reads unformatted
+    assert pains["csat"].isna().all() and pains["surveys"].eq(0).all()
