@@ -41,8 +41,9 @@ from .errors import ParameterError
 
 __all__ = ["_", "ngettext", "pgettext", "N_", "LANGUAGES", "LANGUAGE_VARIABLE", "get_language", "set_language", "using",
            "check_language", "elide", "number_locale", "number_symbols", "format_number", "format_count", "format_significant", "format_percent",
-           "format_date", "format_datetime", "format_period", "format_list", "stage_label", "attribute_label",
-           "plotly_locales", "install", "translate_markdown", "translate_notebook", "extract_notebook", "extract_labels"]
+           "format_date", "format_datetime", "format_period", "format_list", "language_name", "stage_label",
+           "attribute_label", "plotly_locales", "install", "translate_markdown", "translate_notebook", "extract_notebook",
+           "extract_labels"]
 
 #: Languages the pages can be written in (English is the source language).
 LANGUAGES = ("en", "it")
@@ -291,6 +292,20 @@ def format_percent(share, *, decimals: int = 1) -> str:
 
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
     return babel_percent(share, format=pattern, locale=number_locale())
+
+
+def language_name(code) -> str:
+    """The name of the language of ISO 639-1 *code* in the language in force ("es" -> "Spanish", "spagnolo");
+    an unknown code stays as written.
+
+    Examples
+    --------
+    >>> language_name("pt"), language_name("xx")
+    ('Portuguese', 'xx')
+    """
+    from babel import Locale
+
+    return Locale.parse(get_language()).languages.get(str(code), str(code))
 
 
 def _as_datetime(value) -> dt.datetime | dt.date:

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, ParameterError
+from .i18n import format_count, language_name, ngettext
 
 if typing.TYPE_CHECKING:  # scikit-learn loads in fit_sentiment: the lexicons do not need it
     from sklearn.pipeline import Pipeline
@@ -466,10 +467,15 @@ def sentiment(texts, lang=None, *, model: Pipeline | None = None) -> pd.Series:
             scores[chosen] = scorer(series[chosen].fillna(""))
     unscored = languages.dropna()[~languages.dropna().isin(LANGUAGES)].value_counts()
     if len(unscored):
-        counts = ", ".join(f"{code}: {n}" for code, n in unscored.items())
-        warnings.warn(f"{int(unscored.sum())} texts in languages no lexicon reads were left out of sentiment "
-                      f"({counts}); fit_sentiment can learn them from the data's own ratings.",
-                      UnscoredLanguageWarning, stacklevel=2)
+        counts = ", ".join(f"{language_name(code)} {format_count(n)}" for code, n in unscored.items())
+        warnings.warn(ngettext(
+            "%(n)s text in a language no sentiment lexicon reads was left out of sentiment (%(counts)s; short texts "
+            "are often mistaken for another language); a sentiment model learned from the data's own ratings can "
+            "score it (docs/METHODS.md: Languages, sentiment and topics).",
+            "%(n)s texts in languages no sentiment lexicon reads were left out of sentiment (%(counts)s; short "
+            "texts are often mistaken for another language); a sentiment model learned from the data's own ratings "
+            "can score them (docs/METHODS.md: Languages, sentiment and topics).", int(unscored.sum()))
+            % {"n": format_count(int(unscored.sum())), "counts": counts}, UnscoredLanguageWarning, stacklevel=2)
     return scores
 
 

@@ -43,7 +43,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .errors import DataError, DataWarning, ParameterError
-from .i18n import _, format_count
+from .i18n import _, format_count, format_percent, language_name
 from .privacy import MIN_GROUP_SIZE, redact_pii, suppress_small
 from .text import distinct, lemmas, reading_languages, sentiment, stop_words, tokens
 
@@ -365,7 +365,7 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
         mix = language[mask].value_counts(normalize=True)
         rows.append({"topic": label, "kind": "theme" if label in theme_terms else "discovered",
                      "terms": terms[label], "n": int(mask.sum()), "share": mask.sum() / max(n_with_topic, 1),
-                     "languages": ", ".join(f"{lang} {share:.0%}" for lang, share in mix.items()),
+                     "languages": _language_mix(mix),
                      "sentiment": s.mean(), "positive": (s > 0.05).mean(), "negative": (s < -0.05).mean(),
                      "stability": stability.get(label, np.nan),
                      "examples": distinct(redact_pii(series.iloc[typical]), limit=_EXAMPLES)})
@@ -381,3 +381,14 @@ def _has_stop_words(lang: str) -> bool:
     import stopwordsiso
 
     return bool(lang) and stopwordsiso.has_lang(lang)
+
+
+def _language_mix(shares: pd.Series) -> str:
+    """"Portuguese 98%, Spanish 2%": each language of a topic's texts by name with its share, those under 1% as one
+    "other languages" (short texts are often mistaken for another language)."""
+    shown = shares[shares >= 0.005]
+    words = [f"{language_name(code) if code else _('language unknown')} {format_percent(share, decimals=0)}"
+             for code, share in shown.items()]
+    if len(shown) < len(shares):
+        words.append(_("other languages <1%"))
+    return ", ".join(words)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from cxresearch import load_dataset
+from cxresearch import i18n, load_dataset
 from cxresearch.errors import DataError
 from cxresearch.synthetic import generate
 from cxresearch.text import (LANGUAGES, UnscoredLanguageWarning, _cx_layer, _vader_scores, detect_language, fit_sentiment,
@@ -146,9 +146,13 @@ def test_sentiment_keeps_index_bounds_and_missing_texts():
 def test_texts_in_unscored_languages_are_left_out_with_a_typed_warning():
     texts = ["Great service, thank you", "Die Lieferung kam zu spät, sehr enttäuschend",
              "Der Kundenservice war unfreundlich und langsam"]
-    with pytest.warns(UnscoredLanguageWarning, match="2 texts.*de: 2"):
+    with pytest.warns(UnscoredLanguageWarning, match=r"2 texts.*\(German 2; ") as caught:
         scores = sentiment(texts)
     assert scores.iloc[0] > 0 and scores.iloc[1:].isna().all()
+    assert "fit_sentiment" not in str(caught[0].message)       # the page's reader gets words, not a function
+    with i18n.using("it"), pytest.warns(UnscoredLanguageWarning, match=r"\(tedesco 2; ") as caught:
+        sentiment(texts)
+    assert str(caught[0].message).startswith("2 testi in lingue")
 
 
 def test_sentiment_agrees_with_demo_star_ratings_in_each_language(reviews):

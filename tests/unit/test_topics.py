@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxresearch import load_dataset
+from cxresearch import i18n, load_dataset
 from cxresearch.errors import DataError, ParameterError
 from cxresearch.synthetic import generate
 from cxresearch.text import detect_language
@@ -188,3 +188,12 @@ def test_a_topic_model_that_did_not_settle_is_a_note_not_a_library_warning(monke
     assert [(w.category, str(w.message)) for w in caught] == [
         (DataWarning, "The discovered topics come from a model that had not settled after 2 iterations, on the 12 "
                       "texts no theme covers: read their terms as rough.")]   # once, and no ConvergenceWarning
+
+
+def test_a_topics_languages_read_by_name_and_the_stray_ones_as_other_languages():
+    from cxresearch.topics import _language_mix
+
+    mix = pd.Series({"pt": 0.994, "es": 0.004, "sl": 0.002})        # Olist: "pt 100%, es 0%" before
+    assert _language_mix(mix) == "Portuguese 99%, other languages <1%"
+    with i18n.using("it"):
+        assert _language_mix(pd.Series({"it": 0.7, "en": 0.3})) == "italiano 70%, inglese 30%"
