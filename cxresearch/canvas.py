@@ -190,7 +190,8 @@ def persona_canvases(ds, personas: pd.Series, *, journey: JourneyMap | None = No
     """One canvas of every customer, then one per persona (largest first), as :func:`journey_canvas`.
 
     *personas* maps customer_id to persona name. Personas with fewer than
-    ``min_group_size`` customers get no canvas. *journey* and *by_persona* are
+    ``min_group_size`` customers get no canvas. The groups a persona's canvas hides raise no
+    :class:`~cxresearch.errors.SmallGroupWarning` (one per persona crowded the page's notes): its cells say so. *journey* and *by_persona* are
     :func:`~cxresearch.journeys.journey_map` of *ds* without and with *personas*,
     when the caller has them already (the journey page does).
     """
@@ -199,8 +200,10 @@ def persona_canvases(ds, personas: pd.Series, *, journey: JourneyMap | None = No
     split = journey_map(ds, personas=personas, min_group_size=minimum) if by_persona is None else by_persona
     sizes = personas.value_counts()
     canvases = [journey_canvas(ds, journey=overall, **options)]
-    for name in sizes.index[sizes >= minimum]:
-        canvases.append(journey_canvas(ds, journey=split.subset(persona=name), title=str(name), **options))
+    with warnings.catch_warnings():   # a persona's hidden groups: its cells say what they do not show
+        warnings.simplefilter("ignore", SmallGroupWarning)
+        for name in sizes.index[sizes >= minimum]:
+            canvases.append(journey_canvas(ds, journey=split.subset(persona=name), title=str(name), **options))
     return canvases
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from cxresearch.canvas import LANES, evidence_level, journey_canvas, persona_canvases, render_canvases
 from cxresearch.dataset import CXDataset
-from cxresearch.errors import ParameterError
+from cxresearch.errors import ParameterError, SmallGroupWarning
 from cxresearch.journeys import journey_log, journey_map
 
 STAGES = {"browse": ["home"], "buy": ["checkout"], "service": ["chat"]}
@@ -98,6 +98,15 @@ def test_one_canvas_overall_and_one_per_persona(ds):
     assert [c.title for c in canvases] == ["All customers", "Lookers", "Buyers"]    # "Few" is under 5
     assert [c.customers for c in canvases] == [40, 30, 8]
     assert canvases[2].cell("touchpoints", "buy").items[0] == "checkout · 100% reach"
+
+
+def test_a_personas_hidden_groups_make_no_note_the_overall_ones_do(ds):
+    personas = pd.Series(["Buyers"] * 8 + ["Lookers"] * 32, index=[f"c{i:02d}" for i in range(40)])
+    with pytest.warns(SmallGroupWarning) as caught:
+        canvases = persona_canvases(ds, personas)
+    hidden = " ".join(str(w.message) for w in caught if issubclass(w.category, SmallGroupWarning))
+    assert "chat" in hidden and "Buyers" not in hidden      # the 3 chat customers, once, not once per persona
+    assert canvases[1].cell("touchpoints", "service").why   # Buyers' chat cell says it shows nothing
 
 
 def test_the_pages_journey_maps_draw_the_same_canvases(ds):
