@@ -213,7 +213,7 @@ HEADERS = (
     N_("top traits"), N_("underperforming"), N_("barely used"), N_("reason code"), N_("overall minus without"),
     N_("NPS without"), N_("NPS impact"), N_("answers"), N_("comments"), N_("answered"),
     N_("flag"), N_("level"), N_("mean channels"), N_("kind"), N_("share of the separation"), N_("stability SD"),
-    N_("min size"), N_("responses"), N_("channels"),
+    N_("refits"), N_("min size"), N_("responses"), N_("channels"),
 )
 
 

@@ -23,7 +23,7 @@ from cxresearch import i18n, notes, report
 from cxresearch.capabilities import supported
 from cxresearch.dataset import CXDataset
 from cxresearch.errors import SmallGroupWarning
-from cxresearch.display import pretty
+from cxresearch.display import header, pretty
 from cxresearch.routine import NOTEBOOKS, NOTEBOOKS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -245,3 +245,9 @@ def test_what_the_library_puts_on_italian_pages_shows_no_english_words():
     text = " ".join(shown)
     assert "Nessuna segmentazione stabile" in text and "Tutti i clienti" in text and "età" in shown[-1]
     assert not ENGLISH.findall(text), sorted(set(ENGLISH.findall(text)))
+
+
+def test_italian_headers_of_the_persona_selection_and_drivers_read_in_italian():
+    # the fresh-eyes trial read "Refits" and "Performance" on Italian pages
+    with i18n.using("it"):
+        assert [header("refits"), header("performance")] == ["Ristime", "Valutazione media"]
