@@ -127,7 +127,7 @@ def emotion_curve(stages: pd.DataFrame) -> go.Figure:
     return figure.update_layout(title=_("Emotion curve: satisfaction along the journey"), separators=separators(),
                                 xaxis=category_axis(pd.unique(stages["stage"].astype(str)), title=column_label("stage"),
                                                     width=14, label=stage_label),
-                                yaxis={"title": _("mean CSAT (1-5)"), "range": [1, 5]})
+                                yaxis={"title": _("mean score of the CSAT answers (1-5)"), "range": [1, 5]})
 
 
 def funnel_chart(funnel: pd.DataFrame, *, name_col: str = "name", share_col: str | None = None,
