@@ -463,9 +463,7 @@ def _ranked_pain_points(pain_points: pd.DataFrame, previous: PreviousRun | None)
     """The pain points with an impact above zero (an average place is no pain), ranked, with their previous rank."""
     if pain_points.empty:
         return pain_points
-    unread = pain_points.columns[(pain_points.dtypes == object) & pain_points.columns.str.match("csat|impact|excess")]
-    table = pain_points.astype(dict.fromkeys(unread, float))  # CSAT all missing (no surveys) comes as object
-    table = table.loc[table["impact"] > 0].reset_index(drop=True)
+    table = pain_points.loc[pain_points["impact"] > 0].reset_index(drop=True)
     table.insert(0, "rank", range(1, len(table) + 1))
     if previous is None or previous.pain_points.empty:
         return table.assign(previous_rank=pd.NA)
