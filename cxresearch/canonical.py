@@ -193,9 +193,11 @@ def _rename(raw: pd.DataFrame, table: str, name: str, mapping: dict, report: Val
     columns = [renames.get(c, snake(c)) for c in raw.columns]
     clashes = sorted({c for c in columns if columns.count(c) > 1})
     if clashes:
-        report.problems.append(Problem(name, _("after mapping, column(s) %(columns)s appear twice; drop or rename "
-                                               "one in %(config)s.") % {"columns": ", ".join(clashes),
-                                                                        "config": CONFIG_FILE}))
+        report.problems.append(Problem(name, ngettext("after mapping, the column %(columns)s appears twice; drop or "
+                                                      "rename one in %(config)s.",
+                                                      "after mapping, the columns %(columns)s appear twice; drop or "
+                                                      "rename one of each in %(config)s.", len(clashes))
+                                       % {"columns": ", ".join(clashes), "config": CONFIG_FILE}))
         return None
     return raw.set_axis(columns, axis=1)
 

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from .canonical import arrow_strings, report_values, text_series
 from .columns import value_label
 from .errors import ValidationReport
-from .i18n import _, format_count, format_percent
+from .i18n import _, format_count, format_percent, ngettext
 from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone, redact_names
 from .settings import CONFIG_FILE, DatasetSettings
 
@@ -79,7 +79,8 @@ def drop_pii(tables: dict, keep_pii: bool, report: ValidationReport) -> None:
         pii = [c for c in frame.columns if c in PII_COLUMNS]
         if pii:
             tables[table] = frame.drop(columns=pii)
-            report.notes.append(_("%(table)s: dropped personal-data column(s) %(columns)s.")
+            report.notes.append(ngettext("%(table)s: dropped the personal-data column %(columns)s.",
+                                         "%(table)s: dropped the personal-data columns %(columns)s.", len(pii))
                                 % {"table": value_label(table), "columns": ", ".join(pii)})
 
 
@@ -104,9 +105,12 @@ def check_orphans(tables: dict, report: ValidationReport) -> None:
         unknown = ids.filter(pc.invert(pc.is_in(ids, value_set=arrow_strings(known).combine_chunks()))).to_pylist()
         if len(unknown):
             rows = int(frame["customer_id"].isin(unknown).sum())
-            report.warnings.append(_("%(table)s: %(rows)s row(s) of %(ids)s customer id(s) not found in customers; "
-                                     "kept, without customer attributes.")
-                                   % {"table": value_label(table), "rows": format_count(rows), "ids": format_count(len(unknown))})
+            ids = ngettext("%(n)s customer id", "%(n)s customer ids", len(unknown)) % {"n": format_count(len(unknown))}
+            report.warnings.append(ngettext("%(table)s: %(rows)s row of %(ids)s not found in customers; kept, without "
+                                            "customer attributes.",
+                                            "%(table)s: %(rows)s rows of %(ids)s not found in customers; kept, without "
+                                            "customer attributes.", rows)
+                                   % {"table": value_label(table), "rows": format_count(rows), "ids": ids})
 
 
 def check_scopes(tables: dict, config: DatasetSettings, report: ValidationReport, file_name: str) -> None:
@@ -138,7 +142,9 @@ def fill_stages(tables: dict, config: DatasetSettings, report: ValidationReport)
         tables["events"] = events
     unmapped = sorted(_distinct(events["touchpoint"]) - set(lookup))
     if unmapped:
-        report.notes.append(_("events: %(n)s touchpoint(s) belong to no stage in %(file)s: %(touchpoints)s") % {
+        report.notes.append(ngettext("events: %(n)s touchpoint belongs to no stage in %(file)s: %(touchpoints)s",
+                                     "events: %(n)s touchpoints belong to no stage in %(file)s: %(touchpoints)s",
+                                     len(unmapped)) % {
             "n": len(unmapped), "file": CONFIG_FILE,
             "touchpoints": ", ".join(unmapped[:10]) + ("..." if len(unmapped) > 10 else "")})
 

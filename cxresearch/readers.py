@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from .errors import MAX_EXAMPLES, Problem, ValidationReport
-from .i18n import N_, _, format_list
+from .i18n import N_, _, format_list, ngettext
 from .settings import CONFIG_FILE, DatasetSettings
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
@@ -272,9 +272,14 @@ def _long_rows(text: str, sep: str, fields: int, name: str, offset: int) -> Prob
     if not lines:
         return None
     shown = _("tab") if sep == "\t" else repr(sep)
-    return Problem(name, _("line %(line)s has %(fields)s fields, the header has %(header)s; %(rows)s row(s) have "
-                           "more fields than the header, most likely because a text holds an unquoted separator "
-                           "(%(sep)s). Quote such texts in double quotes, or remove the extra separators.") % {
+    return Problem(name, ngettext("line %(line)s has %(fields)s fields, the header has %(header)s; %(rows)s row has "
+                                  "more fields than the header, most likely because a text holds an unquoted "
+                                  "separator (%(sep)s). Quote such texts in double quotes, or remove the extra "
+                                  "separators.",
+                                  "line %(line)s has %(fields)s fields, the header has %(header)s; %(rows)s rows have "
+                                  "more fields than the header, most likely because a text holds an unquoted "
+                                  "separator (%(sep)s). Quote such texts in double quotes, or remove the extra "
+                                  "separators.", len(lines)) % {
                                "line": lines[0], "fields": len(rows[0]), "header": fields, "rows": len(lines),
                                "sep": shown},
                    lines=tuple(lines[:MAX_EXAMPLES]), values=tuple(sep.join(r) for r in rows[:MAX_EXAMPLES]),
