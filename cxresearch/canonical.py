@@ -42,7 +42,7 @@ def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettin
     frame = _rename(raw, table, name, config.columns.get(table, {}), report)
     if frame is None:
         return None
-    _suggest_mappings(dict(zip(frame.columns, raw.columns)), table, name, report)
+    _suggest_mappings(frame, dict(zip(frame.columns, raw.columns)), table, name, config, report)
     frame = _fill_defaults(frame, table, name, config.defaults.get(table, {}), report)
     present = list(frame.columns)
     frame = _number_rows(frame, table, name, report)
@@ -68,18 +68,21 @@ def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettin
     return frame if len(report.problems) == before else None
 
 
-def _suggest_mappings(exported: dict, table: str, name: str, report: ValidationReport) -> None:
+def _suggest_mappings(frame: pd.DataFrame, exported: dict, table: str, name: str, config: DatasetSettings,
+                      report: ValidationReport) -> None:
     """Note the columns that exports usually give an optional canonical column the table lacks
     (an NPS tool's "How likely are you to recommend us?"), with the mapping that would use them.
 
-    *exported* maps each column's name after mapping to the export's own.
+    *exported* maps each column's name after mapping to the export's own. A score is suggested
+    only for a column of numbers (an airline survey's 'satisfaction' labels are not CSAT).
     """
     lacking = [c for c in schemas.OPTIONAL[table] if c in schemas.EXPORT_NAMES and c not in exported]
     others = [c for c in exported if c not in (*schemas.REQUIRED[table], *schemas.OPTIONAL[table])]
     looks = {}
     for column in lacking:
         for source in schemas.export_columns(column, others):
-            looks.setdefault(source, []).append(column)
+            if column not in schemas.NUMERIC[table] or _all_numbers(frame[source], config):
+                looks.setdefault(source, []).append(column)
     for source, columns in looks.items():
         report.notes.append(ngettext(
             "%(file)s: column '%(export)s' looks like %(columns)s; map it under columns.%(table)s in %(config)s to "
@@ -88,6 +91,12 @@ def _suggest_mappings(exported: dict, table: str, name: str, report: ValidationR
             "%(config)s to use it (\"%(export)s\": %(column)s).", len(columns)) % {
                 "file": name, "export": exported[source], "columns": ", ".join(columns), "table": table,
                 "config": CONFIG_FILE, "column": columns[0]})
+
+
+def _all_numbers(values: pd.Series, config: DatasetSettings) -> bool:
+    """Whether every present value of a raw column reads as a number in the export's locale."""
+    text = _text(values)
+    return bool(text.notna().any()) and bool(_numbers(text[text.notna()], config).notna().all())
 
 
 def _fill_defaults(frame: pd.DataFrame, table: str, name: str, defaults: dict,

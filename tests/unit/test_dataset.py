@@ -390,7 +390,7 @@ def test_events_repeating_a_row_are_kept_and_counted(make_dataset):
 
 
 def test_an_nps_tool_export_is_told_which_columns_would_be_its_scores(make_dataset):
-    survey = "Date,How likely are you to recommend us?,Why?,Score\n2025-01-02,9,Great,4\n2025-01-03,\"7,5\",ok,5\n"
+    survey = "Date,How likely are you to recommend us?,Why?,Score\n2025-01-02,9,Great,4\n2025-01-03,8,ok,5\n"
     folder = make_dataset({"surveys.csv": survey, "dataset.yml": "columns: {surveys: {Date: timestamp}}\n"})
     notes = [n for n in validate(folder).notes if "looks like" in n]
     assert sorted(notes) == [
@@ -401,10 +401,13 @@ def test_an_nps_tool_export_is_told_which_columns_would_be_its_scores(make_datas
         "surveys.csv: column 'Why?' looks like comment; map it under columns.surveys in dataset.yml to use it "
         "(\"Why?\": comment)."]
     (folder / "dataset.yml").write_text('columns: {surveys: {Date: timestamp, "How likely are you to recommend us?": nps}}\n')
+    (folder / "surveys.csv").write_text(survey.replace(",8,", ',"7,5",'))
     problem, = _problems(folder)
     assert problem.message == ("1 value is not a number; expected a number (values such as 7,5 have a decimal comma: "
                                "set `csv: {decimal: \",\"}` in dataset.yml).")
     assert not any("looks like nps" in note for note in validate(folder).notes)   # mapped: nothing to suggest
+    labels = make_dataset({"surveys.csv": "timestamp,satisfaction\n2025-01-02,satisfied\n2025-01-03,neutral\n"})
+    assert not any("looks like" in note for note in validate(labels).notes)       # words, not a CSAT score
 
 
 def test_a_ticket_log_hears_of_every_usual_touchpoint_column(make_dataset):
