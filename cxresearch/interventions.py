@@ -473,10 +473,14 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
         raise DataError(f"intervention {intervention_id!r}: the dataset cannot observe "
                         f"{repr(metric) if metric else 'any metric'} (it needs surveys, events or review texts "
                         f"with the columns the metric uses); metrics: {', '.join(METRICS)}.")
-    period = pd.Series(pd.to_datetime(obs.time, unit="ns")).dt.to_period(freq).dt.start_time
-    frame = pd.DataFrame({"metric": metric, "arm": np.where(obs.scope, "scope", "comparison"), "period": period,
-                          "score": obs.score})
+    # periods are whole days: each distinct day is placed in its period once
+    days, day = np.unique(obs.time // (24 * 3600 * 10**9), return_inverse=True)
+    starts = pd.Series(pd.to_datetime(days, unit="D")).dt.to_period(freq).dt.start_time.to_numpy()
+    frame = pd.DataFrame({"metric": metric, "arm": pd.Categorical.from_codes(obs.scope.astype(np.int8),
+                                                                             ["comparison", "scope"]),
+                          "period": starts[day], "score": obs.score})
     series = _estimates(frame, ["metric", "arm", "period"], level)
+    series["arm"] = series["arm"].astype(object)
     series = suppress_small(series, size_col="n", min_group_size=min_group_size)
     scope = intervention["scope"]
     labels = ({"scope": _("reviews mentioning %(scope)s") % {"scope": scope}, "comparison": _("other reviews")}
