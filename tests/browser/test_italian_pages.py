@@ -7,7 +7,9 @@ texts (:func:`harness.reader_text`). No word of the English word lists of
 ``tests/unit/test_translations.py`` may be there, except words of the data
 itself: channel, touchpoint and persona names, intervention descriptions...
 (every word of the dataset's files but its free texts, which the pages quote
-in ``blockquote`` elements, and its stage names, which the pages translate).
+in ``blockquote`` elements, and its stage names, which the pages translate;
+a code such as ``loyalty_program`` counts as the words the pages write for it,
+"loyalty program"), and Italian month abbreviations that English shares ("apr").
 The same reading of the English run must find English words on every page,
 so the lists cover what each page writes.
 """
@@ -17,7 +19,9 @@ import re
 
 import pandas as pd
 import pytest
+from babel.dates import get_month_names
 
+from cxresearch.columns import code_label
 from cxresearch.routine import NOTEBOOKS, RoutineParameters, run
 from tests.routine_runs import FREE_TEXT, RUNS_MIN_GROUP_SIZE, RUNS_SEED
 from tests.unit.test_translations import ENGLISH
@@ -60,7 +64,10 @@ def english_words(page, folder) -> list[str]:
 
     text += "\n" + "\n".join(cell for cell in cells if not from_the_data(cell))
     data = data_words(folder)
-    return sorted({word for word in ENGLISH.findall(text) if word.lower() not in data})
+    for code in sorted((word for word in data if "_" in word), key=len, reverse=True):
+        text = re.sub(re.escape(code_label(code)), " ", text, flags=re.IGNORECASE)
+    months = {month.lower() for month in get_month_names("abbreviated", locale="it").values()}
+    return sorted({word for word in ENGLISH.findall(text) if word.lower() not in data | months})
 
 
 @pytest.mark.parametrize("name", ["index", *NOTEBOOKS])
