@@ -48,7 +48,7 @@ bench: $(STAMP)
 CATALOG_TEMPLATE := $(VENV)/cxresearch.pot
 messages: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg --no-location --add-comments=TRANSLATORS: -o $(CATALOG_TEMPLATE) .
-	$(BIN)/pybabel -q update -i $(CATALOG_TEMPLATE) -d cxresearch/locale -D cxresearch --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q update -i $(CATALOG_TEMPLATE) -d cxresearch/locale -D cxresearch --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) $(DEMO) bench/.cache

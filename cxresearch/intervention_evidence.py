@@ -38,11 +38,11 @@ class Metric(NamedTuple):
 #: Metrics measured for each intervention; ``large`` in the metric's unit (shares in fractions of 1: 0.2 is 20
 #: percentage points; NPS in points; means on their scale): a change few interventions reach.
 METRICS = {
-    "csat": Metric("surveys", "share", "higher", N_("CSAT (% of 4-5 answers)"), 0.2),
+    "csat": Metric("surveys", "share", "higher", N_("CSAT (share of 4-5 answers)"), 0.2),
     "csat_mean": Metric("surveys", "mean", "higher", N_("CSAT mean (1-5)"), 0.5),
     "nps": Metric("surveys", "nps", "higher", "NPS", 25.0),
-    "exit_rate": Metric("sessions", "share", "lower", N_("exit rate (% of sessions)"), 0.2),
-    "conversion": Metric("sessions", "share", "higher", N_("conversion to a later stage (% of sessions)"), 0.2),
+    "exit_rate": Metric("sessions", "share", "lower", N_("exit rate (share of sessions)"), 0.2),
+    "conversion": Metric("sessions", "share", "higher", N_("conversion to a later stage (share of sessions)"), 0.2),
     "sentiment": Metric("reviews", "mean", "higher", N_("review sentiment (-1..1)"), 0.3),
 }
 KINDS = ("touchpoint", "channel", "stage")

@@ -45,7 +45,7 @@ class KPIMetric(NamedTuple):
 #: NPS is a score from -100 to 100 (promoters' minus detractors' percentage), not a share.
 KPI_METRICS = {
     "nps": KPIMetric("nps", (0, 10), "nps", "NPS"),
-    "csat": KPIMetric("csat", (1, 5), "share", "CSAT (% satisfied)"),
+    "csat": KPIMetric("csat", (1, 5), "share", "CSAT (share satisfied)"),
     "csat_mean": KPIMetric("csat", (1, 5), "mean", "CSAT mean (1-5)"),
     "ces": KPIMetric("ces", (1, 7), "mean", "CES (1-7, higher = easier)"),
 }

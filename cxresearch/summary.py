@@ -46,8 +46,8 @@ __all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headlin
            "KPI_LABELS", "SURVEY_KPIS", "REVIEW_KPIS", "MEAN_KPIS", "PERSONA_MODEL"]
 
 #: KPI key -> label shown in reports: the surveys' NPS, CSAT and CES, then the reviews' stars.
-KPI_LABELS = {"nps": "NPS", "csat": N_("CSAT (% satisfied)"), "ces": N_("CES (1-7, higher = easier)"),
-              "rating": N_("Review stars 4-5 (% of reviews)"), "rating_mean": N_("Review stars mean (1-5)")}
+KPI_LABELS = {"nps": "NPS", "csat": N_("CSAT (share satisfied)"), "ces": N_("CES (1-7, higher = easier)"),
+              "rating": N_("Review stars 4-5 (share of reviews)"), "rating_mean": N_("Review stars mean (1-5)")}
 #: Survey KPIs: key -> the KPI engine's metric and the estimate's name.
 SURVEY_KPIS = {"nps": ("nps", "nps"), "csat": ("csat", "csat_top2box"), "ces": ("ces", "ces")}
 #: Review KPIs: key -> the KPI engine's metric on the stars (1-5, read as the answer of a CSAT question) and the

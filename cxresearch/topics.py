@@ -387,7 +387,8 @@ def _language_mix(shares: pd.Series) -> str:
     """"Portuguese 98%, Spanish 2%": each language of a topic's texts by name with its share, those under 1% as one
     "other languages" (short texts are often mistaken for another language)."""
     shown = shares[shares >= 0.005]
-    words = [f"{language_name(code) if code else _('language unknown')} {format_percent(share, decimals=0)}"
+    unknown = _("language unknown")
+    words = [f"{language_name(code) if code else unknown} {format_percent(share, decimals=0)}"
              for code, share in shown.items()]
     if len(shown) < len(shares):
         words.append(_("other languages <1%"))

@@ -46,7 +46,7 @@ def persona_shares_chart(shares: pd.DataFrame) -> go.Figure:
         error_x={"type": "data", "symmetric": False, "array": shown["share_high"] - shown["share"],
                  "arrayminus": shown["share"] - shown["share_low"]},
         hovertemplate="%{y}: %{text}<extra></extra>",
-    )).update_layout(title=_("Persona shares"), xaxis={"title": _("% of customers"), "tickformat": ".0%"},
+    )).update_layout(title=_("Persona shares"), xaxis={"title": _("share of customers"), "tickformat": ".0%"},
                      separators=separators(), yaxis=category_axis(names, width=26, autorange="reversed"),
                      height=height_for(len(names), per_row=44, minimum=300))
 

@@ -23,7 +23,7 @@ from .profiles import category_label, distinct, feature_label
 CARD_TRAITS = 5
 #: Smallest channel share a card lists.
 CARD_CHANNEL = 0.05
-_KPIS = (("nps", N_("NPS")), ("csat", N_("CSAT (% of answers 4-5)")))
+_KPIS = (("nps", N_("NPS")), ("csat", N_("CSAT (share of 4-5 answers)")))
 #: What personas would need, said where the data gives one group.
 ONE_GROUP_NEEDS = N_("Personas need traits on which groups of customers differ: behaviour over time (events or "
                      "orders per customer: frequency, spend, channels), survey scores or more attributes per "

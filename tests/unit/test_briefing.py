@@ -84,7 +84,7 @@ def test_italian_findings_and_changes_read_as_an_italian_manager_writes_them():
     assert findings[0].text == "NPS: 23, -7 punti NPS rispetto all'esecuzione precedente"
     assert findings[2].text == "Assistenza è la fase meno soddisfacente: CSAT al 44%, contro l'81% della fase browse"
     assert changes[-1] == "Intervento I1, tasso di uscita (% di sessioni): nessuna variazione rilevabile → migliorato."
-    assert changes_since(moved)[-1] == "Intervention I1, exit rate (% of sessions): no detectable change → improved."
+    assert changes_since(moved)[-1] == "Intervention I1, exit rate (share of sessions): no detectable change → improved."
 
 
 def test_without_events_the_actions_say_they_were_not_computed_rather_than_that_none_stand_out():

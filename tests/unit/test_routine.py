@@ -295,14 +295,14 @@ def test_summary_tells_each_intervention_verdict_and_what_changed_since_the_prev
     assert summary.intervention_findings().splitlines() == [
         "- **I1** Chat staffing (at `chat`, from July 1, 2025):",
         # each difference in its unit: percentage points of a share, NPS points
-        "    - CSAT (% of 4-5 answers): **improved**, difference-in-differences +12.5 percentage points (95% interval "
+        "    - CSAT (share of 4-5 answers): **improved**, difference-in-differences +12.5 percentage points (95% interval "
         "+10.5 to +14.5 percentage points)",
         "    - NPS: **too few answers to tell**, difference-in-differences +8.2 NPS points (95% interval -40.0 to "
         "+56.4 NPS points); it would detect only changes of ±70.4 NPS points or more (80% power)",
-        "    - exit rate (% of sessions): **not enough data**",
+        "    - exit rate (share of sessions): **not enough data**",
         "",
         "Verdicts changed since run R0:",
-        "- **I1** CSAT (% of 4-5 answers): no detectable change → **improved**",
+        "- **I1** CSAT (share of 4-5 answers): no detectable change → **improved**",
     ]
     assert "No interventions" in replace(summary, interventions=pd.DataFrame()).intervention_findings()
 
