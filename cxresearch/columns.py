@@ -31,6 +31,7 @@ KINDS = {
     "percent": "already a percentage (84.2 -> 84.2%)",
     "metric": "in the unit of the row's metric (METRIC_UNITS): a share as a percentage, NPS in points, a mean",
     "metric_change": "a change in the unit of the row's metric: percentage points, NPS points, a mean's units",
+    "metric_margin": "a size of change without a sign (a standard error, a minimum detectable effect), as metric_change",
     "count": "a whole number with thousands separators",
     "number": "a number with the table's decimals",
     "score": "at most three significant digits (0.0123, 0.188, -12.3)",
@@ -43,9 +44,10 @@ KINDS = {
     "sentence": "a sentence, its `names` (column, file, setting) set as code",
 }
 #: Kinds that format numbers (shown right-aligned; a column of another dtype reads by its dtype instead).
-NUMERIC_KINDS = frozenset({"share", "percent", "count", "number", "score", "p_value", "metric", "metric_change"})
+NUMERIC_KINDS = frozenset({"share", "percent", "count", "number", "score", "p_value", "metric", "metric_change",
+                           "metric_margin"})
 #: Kinds read in the unit of their row's metric, from the table's ``metric`` (or ``kpi``) column.
-METRIC_KINDS = frozenset({"metric", "metric_change"})
+METRIC_KINDS = frozenset({"metric", "metric_change", "metric_margin"})
 #: Metric key -> its unit: ``"share"`` (a fraction of 1, shown as a percentage, its changes in percentage
 #: points), ``"points"`` (NPS: a score from -100 to 100, the promoters' minus the detractors' percentage, not a
 #: share), ``"mean"`` (a mean answer on its scale, or a mean sentiment score).
@@ -125,8 +127,8 @@ TABLES: dict[str, dict[str, str]] = {
                              "start": "date", "after_end": "date", **_EFFECT,
                              **{f"comparison_{name}": kind for name, kind in _EFFECT.items()},
                              "customers": "count", **_with_interval("did", "metric_change"),
-                             "did_se": "metric_change", "did_p_value": "p_value", "did_p_adjusted": "p_value",
-                             "mde": "metric_change",
+                             "did_se": "metric_margin", "did_p_value": "p_value", "did_p_adjusted": "p_value",
+                             "mde": "metric_margin",
                              "pretrend_p_value": "p_value", "pretrend": "text", "verdict": "text",
                              "previous_verdict": "text"},
     "event study": {"intervention_id": "text", "metric": "text", "bin": "count", "bin_start": "date",

@@ -15,6 +15,7 @@ metric kind read in the unit of their row's metric (:func:`metric_value`,
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -212,6 +213,8 @@ def _in_metric_units(shown: pd.DataFrame, kinds: dict, formats: dict, decimals: 
 
 
 def _metric_writer(kind: str):
+    if kind == "metric_margin":
+        return functools.partial(metric_change, signed=False)
     return metric_value if kind == "metric" else metric_change
 
 
@@ -320,6 +323,7 @@ def _formatter(kind: str, decimals: int):
         "number": lambda v: format_number(v, decimals=decimals),
         "metric": lambda v: format_number(v, decimals=decimals),
         "metric_change": lambda v: format_number(v, decimals=decimals),
+        "metric_margin": lambda v: format_number(v, decimals=decimals),
         "score": i18n.format_significant, "duration": humanize_duration,
         "date": lambda when: format_date(when, format="medium"),
         "p_value": lambda p: "<" + format_number(0.001, decimals=3) if p < 0.001 else format_number(p, decimals=3),
