@@ -7,6 +7,8 @@ scikit-learn's parameter validation does.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -99,6 +101,22 @@ def check_duration(name: str, value, *, optional: bool = False) -> pd.Timedelta 
         expected = "a positive duration such as '30min', '8W' or '7D'" + (", or None" if optional else "")
         raise ParameterError(must_be(name, expected, value))
     return duration
+
+
+def window_problem(name: str, value) -> str | None:
+    """The problem with *value* as a whole number of weeks or days (``"8W"``, ``"60D"``), None when there is none.
+
+    Examples
+    --------
+    >>> window_problem("intervention_window", "2 months")
+    "intervention_window must be a whole number of weeks or days such as '8W', '16W' or '60D'; got '2 months'."
+    """
+    if isinstance(value, str) and _WINDOW.fullmatch(value) and int(value[:-1]) > 0:
+        return None
+    return must_be(name, "a whole number of weeks or days such as '8W', '16W' or '60D'", value)
+
+
+_WINDOW = re.compile(r"[0-9]+[WD]")
 
 
 def check_instance(name: str, value, kind: type, expected: str) -> None:

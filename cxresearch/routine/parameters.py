@@ -11,7 +11,7 @@ import pickle  # only for the run's own caches in its private snapshot folder
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .._checks import integer_problem
+from .._checks import integer_problem, window_problem
 from ..errors import ParameterError, did_you_mean
 
 __all__ = ["RoutineParameters", "SNAPSHOT_VARIABLE", "VALIDATION_FILE", "PAGES_PENDING", "run_cache"]
@@ -50,6 +50,9 @@ class RoutineParameters:
         Seed of every random step (``--seed`` on the command line; ``seed`` is read as this name).
     min_group_size : int
         Smallest group a table, card or chart may describe.
+    intervention_window : str
+        Weeks (``"8W"``) or days (``"60D"``) measured before and after each intervention's start; fixed
+        before looking at the verdicts (a wider window asks another question, see docs/METHODS.md).
     reports_dir : str
         Folder of the routine's runs, where the previous run is looked up.
     run_dir : str
@@ -63,6 +66,7 @@ class RoutineParameters:
     personas: str = "auto"
     random_state: int = 42
     min_group_size: int = 5
+    intervention_window: str = "8W"
     reports_dir: str = "../reports"
     run_dir: str = ""
 
@@ -90,7 +94,8 @@ class RoutineParameters:
         if self.personas != "auto" and not (self.personas.isdigit() and 2 <= int(self.personas) <= 20):
             problems.append(f"personas must be 'auto' or a whole number from 2 to 20; got {self.personas!r}.")
         problems += filter(None, [integer_problem("random_state", self.random_state, minimum=0),
-                                  integer_problem("min_group_size", self.min_group_size, minimum=1)])
+                                  integer_problem("min_group_size", self.min_group_size, minimum=1),
+                                  window_problem("intervention_window", self.intervention_window)])
         return problems
 
     @classmethod

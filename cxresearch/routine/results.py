@@ -93,14 +93,15 @@ def run_interventions(parameters: RoutineParameters, dataset=None) -> pd.DataFra
 def run_intervention_study(parameters: RoutineParameters, dataset=None,
                            inputs: dict | None = None) -> InterventionStudy:
     """The period's intervention effects and event study (:func:`~cxresearch.interventions.intervention_study`),
-    from one pass over the data, once per run (:func:`shared`), on the run's review sentiment
-    (:func:`run_sentiment`) and journey log (:func:`run_journey_log`), or the *inputs*
+    in the run's ``intervention_window``, from one pass over the data, once per run (:func:`shared`), on the
+    run's review sentiment (:func:`run_sentiment`) and journey log (:func:`run_journey_log`), or the *inputs*
     (:func:`run_intervention_inputs`) the caller has already."""
     from ..interventions import intervention_study
 
     def measure():
         data = parameters.load() if dataset is None else dataset
-        return intervention_study(data, random_state=parameters.random_state, min_group_size=parameters.min_group_size,
+        return intervention_study(data, window=parameters.intervention_window, random_state=parameters.random_state,
+                                  min_group_size=parameters.min_group_size,
                                   **(inputs if inputs is not None else run_intervention_inputs(parameters, data)))
 
     return shared(parameters, "interventions", measure)

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxresearch import CXDataset, ParameterError, load_dataset
+from cxresearch import CXDataset, ParameterError, load_dataset, pretty
 from cxresearch.errors import DataError, SmallGroupWarning
 from cxresearch.interventions import (compare_verdicts, event_study, intervention_effects, intervention_series,
                                       intervention_study)
+from cxresearch.routine import RoutineParameters, run_intervention_study
 from cxresearch.stats import z_value
 from cxresearch.synthetic import generate
 from cxresearch.text import sentiment
@@ -499,3 +500,18 @@ def test_a_run_journey_log_gives_the_same_evidence_as_cutting_the_sessions_here(
     series = intervention_series(ds, "I1", metric="conversion", log=journey_log(ds)).table
     pd.testing.assert_frame_equal(series, intervention_series(ds, "I1", metric="conversion").table)
     assert set(here.effects["metric"]) == {"exit_rate", "conversion"}
+
+
+def test_the_minimum_detectable_effect_and_se_read_as_sizes_without_a_sign(known):
+    shown = pretty(known.reset_index()[["metric", "did", "did_low", "did_high", "mde"]]).data.set_index("metric")
+    assert known.loc["nps", "mde"] > 0 and shown.loc["nps", "mde"] == f"{known.loc['nps', 'mde']:.1f} pt"
+    assert shown.loc["csat", "mde"] == f"{known.loc['csat', 'mde'] * 100:.1f} pp"
+    assert shown.loc["csat", "did"].startswith("+")     # a change keeps its sign
+
+
+def test_the_routine_measures_in_its_intervention_window(tmp_path):
+    ds = CXDataset(name="known", surveys=surveys(KNOWN), interventions=interventions(), stages=STAGES)
+    parameters = RoutineParameters(data_dir=str(tmp_path), intervention_window="3W", min_group_size=1)
+    effects = run_intervention_study(parameters, ds, {"sentiment": None, "log": None}).effects
+    assert (effects["start"] - effects["before_start"] == pd.Timedelta(weeks=3)).all()
+    assert effects.equals(intervention_effects(ds, window="3W", min_group_size=1, random_state=42))

@@ -87,6 +87,9 @@ def test_unknown_parameter_is_an_error_naming_the_valid_ones():
     ({"period_start": "2025-31-01"}, "period_start must be an ISO date"),
     ({"period_start": "2025-02-01", "period_end": "2025-01-01"}, "must come before period_end"),
     ({"min_group_size": "0"}, "min_group_size must be a whole number of 1 or more"),
+    ({"intervention_window": "2 months"},
+     "intervention_window must be a whole number of weeks or days such as '8W', '16W' or '60D'; got '2 months'"),
+    ({"intervention_window": "0W"}, "intervention_window must be a whole number of weeks or days"),
 ])
 def test_bad_parameter_values_are_reported(values, message):
     with pytest.raises(ParameterError, match=message):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import itertools
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import nbformat
 import pytest
@@ -55,9 +55,9 @@ def run_notebooks(dataset, run_dir, monkeypatch) -> dict[str, dict]:
     formatter = DisplayFormatter()
     namespaces = {}
     for name in NOTEBOOKS:
-        namespace = namespaces[name] = {
-            "data_dir": "unused", "period_start": "", "period_end": "", "personas": "3", "random_state": 0,
-            "min_group_size": 5, "reports_dir": str(run_dir / "reports"), "run_dir": str(run_dir), "shown": [],
+        namespace = namespaces[name] = {  # the parameters cell's names, as papermill sets them
+            **asdict(RoutineParameters()), "data_dir": "unused", "personas": "3", "random_state": 0,
+            "reports_dir": str(run_dir / "reports"), "run_dir": str(run_dir), "shown": [],
             "display": lambda *values: namespace["shown"].extend(values)}  # IPython's builtin in a kernel
         for number, source in enumerate(_cells(name), start=2):
             tree = ast.parse(source)
