@@ -6,7 +6,8 @@ its start, at its scope and on the comparable unaffected scopes, and reads the
 difference-in-differences as a plain-language verdict, beside a pre-trend
 check (:func:`event_study` gives its bin-by-bin effects). :func:`intervention_series`
 gives one metric over time for a chart; :func:`compare_verdicts` lists the
-verdicts that changed since a previous run.
+verdicts that changed since a previous run; :func:`window_note` says, under the
+verdicts, which windows they compare and how to widen them.
 
 Definitions
 -----------
@@ -16,7 +17,9 @@ scope kind
     channel is read as the touchpoint).
 windows
     ``before`` is ``[start - window, start)``, ``after`` is ``[start, start +
-    window)``, cut at the intervention's ``end`` when it has one.
+    window)``, cut at the intervention's ``end`` when it has one. The window is
+    chosen before looking at the verdicts (the routine's ``intervention_window``):
+    a wider one measures a longer-run effect, another question.
 attribution
     A survey belongs to a scope when its ``channel`` (channel scope) or its
     ``touchpoint`` (touchpoint scope) is the scope, or its touchpoint belongs to
@@ -96,7 +99,9 @@ from scipy import stats as _sp
 
 from ._checks import check_choice, check_duration, check_integer, check_positive
 from .errors import DataError, ParameterError
-from .i18n import _
+from .columns import code_label
+from .display import metric_change
+from .i18n import _, format_count, format_date, ngettext
 from .intervention_evidence import METRICS, OTHERS, Evidence, Observations, interventions_table
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_sums, percentile_interval
@@ -109,7 +114,7 @@ if TYPE_CHECKING:
 
 __all__ = ["METRICS", "VERDICTS", "intervention_effects", "event_study", "intervention_study", "InterventionStudy",
            "intervention_series", "InterventionSeries",
-           "compare_verdicts"]
+           "compare_verdicts", "window_note"]
 
 
 #: Possible verdicts, best first.
@@ -118,6 +123,8 @@ VERDICTS = ("improved", "no detectable change", "worse", "too few answers to tel
 #: Power at which the minimum detectable effect is stated.
 POWER = 0.8
 
+#: Verdicts that a wider window (more answers or sessions) could settle.
+_TOO_FEW = ("too few answers to tell", "too few sessions to tell")
 _GROUPS = (("scope", "before"), ("scope", "after"), ("comparison", "before"), ("comparison", "after"))
 _SMALL_GROUP = "not enough data"
 #: Columns of :func:`intervention_effects`.
@@ -388,7 +395,7 @@ def _judge(table: pd.DataFrame, z: float, level: float, correction: str, min_gro
     table["verdict"] = np.select(
         [suppressed, table["pretrend"] == "failed", detected & better, detected, too_few],
         [_SMALL_GROUP, "not identified", "improved", "worse",
-         metric.map(lambda m: "too few sessions to tell" if m.source == "sessions" else "too few answers to tell")],
+         metric.map(lambda m: _TOO_FEW[1] if m.source == "sessions" else _TOO_FEW[0])],
         "no detectable change")
     return table[_COLUMNS].reset_index(drop=True)
 
@@ -513,6 +520,59 @@ def compare_verdicts(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFr
                                  on=keys[:2], how="outer")
     changed = merged["verdict"].fillna("").ne(merged["previous_verdict"].fillna(""))
     return merged.loc[changed, ["intervention_id", "metric", "previous_verdict", "verdict"]].reset_index(drop=True)
+
+
+def window_note(effects: pd.DataFrame) -> str:
+    """Markdown for under the verdicts: the windows they compare and, when a verdict is "too few answers (sessions)
+    to tell", what the scope held in them and the wider window to run the routine with.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        A table of :func:`intervention_effects` (its windows are read from ``before_start`` and ``start``).
+    """
+    if effects.empty:
+        return ""
+    window = (effects["start"] - effects["before_start"]).iloc[0]    # one window for every intervention
+    weeks, days = divmod(-(-window // pd.Timedelta("1D")), 7)
+    length, code = ((ngettext("%(n)s week", "%(n)s weeks", weeks) % {"n": weeks}, f"{weeks}W") if not days else
+                    (ngettext("%(n)s day", "%(n)s days", 7 * weeks + days) % {"n": 7 * weeks + days},
+                     f"{7 * weeks + days}D"))
+    lines = [_("Each verdict compares the %(length)s before an intervention's start with the %(length)s after it "
+               "(the run's `intervention_window`, %(window)s, chosen before looking at the results).")
+             % {"length": length, "window": code}]
+    ended = effects.loc[effects["after_end"] < effects["start"] + window].drop_duplicates("intervention_id")
+    lines += [_("%(intervention)s ended on %(end)s: its after window stops there.")
+              % {"intervention": row.intervention_id, "end": format_date(row.after_end)} for row in ended.itertuples()]
+    too_few = effects.loc[effects["verdict"].isin(_TOO_FEW)]
+    if too_few.empty:
+        return "\n\n".join(lines)
+    lines.append(_("Too few to tell in these windows (after each, the smallest change the sample would detect "
+                   "with 80% power):") + "\n")
+    for row in too_few.itertuples():
+        source = METRICS[row.metric].source
+        lines[-1] += "\n- " + _("**%(intervention)s** %(metric)s: %(before)s at %(scope)s before the start, "
+                                 "%(after)s after: ±%(mde)s") % {
+            "intervention": row.intervention_id, "metric": _(METRICS[row.metric].label),
+            "scope": code_label(row.scope), "before": _observed(source, row.before_n),
+            "after": _observed(source, row.after_n),
+            "mde": metric_change(row.metric, row.mde, words=True, signed=False)}
+    wider = f"{2 * weeks}W" if not days else f"{2 * (7 * weeks + days)}D"
+    lines.append(_("A longer window holds more of them: run the routine with `-p intervention_window=%(wider)s`. "
+                   "Decide on it before looking at the verdicts and say which window you report: a wider window "
+                   "measures a longer-run effect, with more of whatever else changed mixed in, so it asks another "
+                   "question rather than giving this one a second try at significance.") % {"wider": wider})
+    return "\n\n".join(lines)
+
+
+def _observed(source: str, n) -> str:
+    """*n* observations of a metric's *source* in words: "5 answers", "1 session", "12 reviews"."""
+    n, count = int(n), format_count(n)
+    if source == "sessions":
+        return ngettext("%(n)s session", "%(n)s sessions", n) % {"n": count}
+    if source == "reviews":
+        return ngettext("%(n)s review", "%(n)s reviews", n) % {"n": count}
+    return ngettext("%(n)s answer", "%(n)s answers", n) % {"n": count}
 
 
 def _estimates(obs: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:

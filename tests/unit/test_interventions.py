@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxresearch import CXDataset, ParameterError, load_dataset, pretty
+from cxresearch import CXDataset, ParameterError, i18n, load_dataset, pretty
 from cxresearch.errors import DataError, SmallGroupWarning
-from cxresearch.interventions import (compare_verdicts, event_study, intervention_effects, intervention_series,
-                                      intervention_study)
+from cxresearch.interventions import (METRICS, compare_verdicts, event_study, intervention_effects,
+                                      intervention_series, intervention_study, window_note)
 from cxresearch.routine import RoutineParameters, run_intervention_study
 from cxresearch.stats import z_value
 from cxresearch.synthetic import generate
@@ -515,3 +515,35 @@ def test_the_routine_measures_in_its_intervention_window(tmp_path):
     effects = run_intervention_study(parameters, ds, {"sentiment": None, "log": None}).effects
     assert (effects["start"] - effects["before_start"] == pd.Timedelta(weeks=3)).all()
     assert effects.equals(intervention_effects(ds, window="3W", min_group_size=1, random_state=42))
+
+
+def test_window_note_names_the_window_and_how_to_widen_it_when_answers_are_too_few(demo):
+    _, _, effects = demo
+    short = effects["8W"].reset_index()
+    note = window_note(short)
+    assert note.startswith("Each verdict compares the 8 weeks before an intervention's start with the 8 weeks after "
+                           "it (the run's `intervention_window`, 8W")
+    # I001's CSAT at chat support: a few dozen answers, too few to tell in 8 weeks; the note gives the counts and
+    # the smallest change the sample would detect, then the wider window to run with
+    csat = short.set_index(["intervention_id", "metric"]).loc[("I001", "csat")]
+    assert csat["verdict"] == "too few answers to tell"
+    assert (f"- **I001** {METRICS['csat'].label}: {csat['before_n']} answers at chat support before the start, "
+            f"{csat['after_n']} answers after: ±{csat['mde'] * 100:.1f} percentage points") in note
+    assert "- **I001** exit rate" not in note       # found in 8 weeks: nothing to widen
+    assert "`-p intervention_window=16W`" in note and "a second try at significance" in note
+    # 26 weeks: I001's CSAT gain is found; I002's few newsletter answers still cannot tell, so widen again
+    wide = window_note(effects["26W"].reset_index())
+    assert "26 weeks" in wide and "**I001** CSAT" not in wide and "**I002** CSAT" in wide
+    assert "`-p intervention_window=52W`" in wide
+    with i18n.using("it"):
+        italian = window_note(short)
+    assert italian.startswith("Ogni verdetto confronta una finestra di 8 settimane prima dell'avvio di un intervento")
+    assert f"{csat['after_n']} risposte dopo" in italian and "`-p intervention_window=16W`" in italian
+
+
+def test_window_note_of_an_intervention_that_ended_and_of_days():
+    ds = CXDataset(name="ended", surveys=surveys(KNOWN), interventions=interventions(end="2025-03-06"))
+    note = window_note(intervention_effects(ds, window="10D", metrics=["csat"], min_group_size=1))
+    assert "the 10 days before an intervention's start with the 10 days after it" in note
+    assert "I1 ended on March 6, 2025: its after window stops there." in note
+    assert window_note(intervention_effects(CXDataset(name="none", surveys=surveys(KNOWN)))) == ""
