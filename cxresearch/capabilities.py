@@ -233,7 +233,8 @@ _PER_CUSTOMER = _AnyOf(
 ANALYSES: dict[str, Analysis] = {a.key: a for a in (
     Analysis("personas", N_("Buyer personas"), N_("to see buyer personas"), (_PER_CUSTOMER,)),
     Analysis("journeys", N_("Journey map"), N_("to see the customer journey"), (_EVENTS,)),
-    Analysis("funnel", N_("Stage funnel"), N_("to see the funnel through the journey stages"), (_EVENTS, _STAGES)),
+    Analysis("funnel", N_("Journey stages"),
+             N_("to see how many customers each journey stage reaches and loses"), (_EVENTS, _STAGES)),
     Analysis("pain_points", N_("Pain points"), N_("to see where journeys break"), (_EVENTS,)),
     Analysis("kpis", N_("KPIs"), N_("to see how customers rate you"), (_SURVEYS, _SCORES)),
     Analysis("nps", N_("NPS"), N_("to see the Net Promoter Score"), (_SURVEYS, _NPS)),

@@ -73,8 +73,10 @@ def drop_pii(tables: dict, keep_pii: bool, report: ValidationReport) -> None:
             changed = int((part != original.astype("string")).fillna(False).sum())
             if changed:
                 tables[table] = tables[table].assign(**{column: part})
-                report.notes.append(_("%(table)s: replaced customers' names written in %(n)s %(column)s(s) "
-                                      "with [name].") % {"table": value_label(table), "n": format_count(changed), "column": column})
+                report.notes.append(ngettext(
+                    "%(table)s: replaced customers' names written in %(n)s value of %(column)s with [name].",
+                    "%(table)s: replaced customers' names written in %(n)s values of %(column)s with [name].", changed)
+                    % {"table": value_label(table), "n": format_count(changed), "column": column})
     for table, frame in tables.items():
         pii = [c for c in frame.columns if c in PII_COLUMNS]
         if pii:

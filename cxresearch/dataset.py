@@ -27,7 +27,7 @@ import yaml
 from .canonical import to_canonical
 from .crosstable import check_orphans, check_scopes, drop_pii, fill_stages, link_identities
 from .errors import DataError, DataWarning, ParameterError, Problem, ValidationReport
-from .i18n import _
+from .i18n import _, ngettext
 from .readers import find_file, read_raw
 from .schemas import DEFAULT_TIMESTAMPS, TABLES, TIMESTAMPS
 from .sessions import AUTO_GAP
@@ -341,7 +341,10 @@ def from_frames(tables: dict[str, pd.DataFrame], *, name: str = "in-memory datas
     unknown = sorted(set(tables) - set(TABLES))
     report = ValidationReport(Path(name))
     if unknown:
-        report.problems.append(Problem(name, f"unknown table(s) {', '.join(unknown)}; expected {', '.join(TABLES)}."))
+        report.problems.append(Problem(name, ngettext(
+            "unknown table %(tables)s; expected one of %(expected)s.",
+            "unknown tables %(tables)s; expected one of %(expected)s.", len(unknown))
+            % {"tables": ", ".join(unknown), "expected": ", ".join(TABLES)}))
         raise DataError(report.problems)
     config = DatasetSettings(name=name, timezone=timezone)
     config.stages = read_stages(stages, lambda message: report.problems.append(Problem(name, message)))

@@ -7,10 +7,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..columns import code_label
 from ..errors import SmallGroupWarning
 from ..features import feature_group
-from ..i18n import N_, _, attribute_label, format_number
+from ..i18n import N_, _, attribute_label, format_number, pgettext
 from ..stats import kpi_summary
+from .space import MISSING
 
 
 def distinctiveness(traits: pd.Series, top: int = 5) -> float:
@@ -63,7 +65,8 @@ _LABELS = {"n_events": N_("events"), "n_sessions": N_("sessions"), "events_per_s
            "avg_order_value": N_("average order value"), "service_contacts": N_("service contacts"),
            "n_surveys": N_("survey answers"), "nps": N_("NPS answer"), "csat": N_("CSAT"), "ces": N_("CES"),
            "n_reviews": N_("reviews"), "review_rating": N_("review stars"), "review_sentiment": N_("review sentiment"),
-           "channel mix": N_("channel mix")}
+           "channel mix": N_("channel mix"), "rating_price": N_("price rating"),
+           "days_since_signup": N_("days since signup")}
 
 
 def feature_label(column: str) -> str:
@@ -71,8 +74,8 @@ def feature_label(column: str) -> str:
 
     Examples
     --------
-    >>> feature_label("share_call_center"), feature_label("region=north")
-    ('call center share', 'region: north')
+    >>> feature_label("share_call_center"), feature_label("region=north"), feature_label("days_since_last_order")
+    ('call center share', 'region: north', 'days since last order')
     """
     column = str(column)
     if column in _LABELS:
@@ -80,7 +83,9 @@ def feature_label(column: str) -> str:
     for prefix, template in (("share_", N_("%(name)s share")), ("reached_", N_("reached %(name)s")),
                              ("rating_", N_("%(name)s rating")), ("days_since_", N_("days since %(name)s"))):
         if column.startswith(prefix):
-            return _(template) % {"name": column[len(prefix):].replace("_", " ")}
+            name = column[len(prefix):]
+            words = attribute_label(name).replace("_", " ") if prefix == "days_since_" else code_label(name)
+            return _(template) % {"name": words}
     attribute, equals, category = column.partition("=")
     return attribute_label(attribute).replace("_", " ") + (": " + category_label(category).replace("_", " ")
                                                            if equals else "")
@@ -95,9 +100,11 @@ def category_label(category: str) -> str:
 
     Examples
     --------
-    >>> category_label("infrequent_sklearn"), category_label("Dresses")
-    ('other', 'Dresses')
+    >>> category_label("infrequent_sklearn"), category_label("missing"), category_label("Dresses")
+    ('other', 'not given', 'Dresses')
     """
+    if category == MISSING:
+        return pgettext("attribute value", "not given")
     return _("other") if category == INFREQUENT else category
 
 

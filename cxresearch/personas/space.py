@@ -111,9 +111,13 @@ def _as_text(values):
     return np.asarray(values, dtype=str)
 
 
+#: The category a missing value of a text attribute is encoded as.
+MISSING = "missing"
+
+
 def text_encoder():
     """One-hot encoding of text columns ("region=north"), missing as its own category, rare ones grouped."""
-    return make_pipeline(SimpleImputer(strategy="constant", fill_value="missing", keep_empty_features=True),
+    return make_pipeline(SimpleImputer(strategy="constant", fill_value=MISSING, keep_empty_features=True),
                          FunctionTransformer(_as_text, feature_names_out="one-to-one"),
                          OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORIES,
                                        sparse_output=False, feature_name_combiner=_category_name))

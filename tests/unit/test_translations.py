@@ -74,6 +74,14 @@ def test_translations_keep_every_placeholder(catalog):
     assert not broken
 
 
+def test_the_italian_catalog_says_sondaggio_not_survey(catalog):
+    # Italian CX practice says "sondaggio"; the pages once mixed both words
+    strings = [text for entry in catalog if entry.id
+               for text in ([entry.string] if isinstance(entry.string, str) else entry.string)]
+    assert not [text for text in strings if re.search(r"\bsurvey\b", text)]
+    assert any("ai sondaggi" in text for text in strings)
+
+
 def _visible_text(page: str) -> str:
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL | re.IGNORECASE)
     page = re.sub(r"<code>.*?</code>", " ", page, flags=re.DOTALL)
@@ -102,7 +110,7 @@ def test_italian_tables_and_sentences_show_no_english_words():
     with i18n.using("it"):
         table = pretty(supported(ds).drop(columns="key")).to_html()
         box = notes.box().data
-    assert "aggiungete una colonna <code>csat</code> (1-5) alle survey" in table
+    assert "aggiungete una colonna <code>csat</code> (1-5) ai sondaggi" in table
     text = _visible_text(re.sub(r"<code>[^<]*</code>", " ", table)) + " " + box
     words = re.sub(r"`[^`]*`", " ", text)     # column names are the export's, in any language
     assert not ENGLISH.findall(words), sorted(set(ENGLISH.findall(words)))
@@ -251,3 +259,51 @@ def test_italian_headers_of_the_persona_selection_and_drivers_read_in_italian():
     # the fresh-eyes trial read "Refits" and "Performance" on Italian pages
     with i18n.using("it"):
         assert [header("refits"), header("performance")] == ["Ristime", "Valutazione media"]
+
+
+def test_counted_things_read_in_one_or_many_in_both_languages():
+    """The notes and problems that once said "table(s)" and "comment(s)" say one or many as the count asks."""
+    from cxresearch.dataset import from_frames
+    from cxresearch.errors import DataError
+
+    customers = pd.DataFrame({"customer_id": ["1", "2"], "name": ["Maria Rossi", "Luca Bianchi"]})
+    surveys = pd.DataFrame({"response_id": ["a", "b"], "customer_id": ["1", "2"], "timestamp": ["2025-01-01"] * 2,
+                            "nps": [9, 3], "comment": ["Maria Rossi was kind", "slow"]})
+    said = {}
+    for language in ("en", "it"):
+        with i18n.using(language):
+            one = from_frames({"customers": customers, "surveys": surveys}).notes[0]
+            many = from_frames({"customers": customers, "surveys": surveys.assign(comment="Luca Bianchi")}).notes[0]
+            problems = []
+            for tables in ({"survey": surveys}, {"customer": customers, "survey": surveys}):
+                with pytest.raises(DataError) as raised:
+                    from_frames(tables)
+                problems.append(str(raised.value).splitlines()[-1])
+        said[language] = [one, many, *problems]
+    assert said["en"][:2] == ["surveys: replaced customers' names written in 1 value of comment with [name].",
+                              "surveys: replaced customers' names written in 2 values of comment with [name]."]
+    assert "unknown table survey; expected one of customers, " in said["en"][2]
+    assert "unknown tables customer, survey; expected one of customers, " in said["en"][3]
+    assert said["it"][:2] == [
+        "sondaggi: i nomi dei clienti scritti in 1 valore di comment sono stati sostituiti con [name].",
+        "sondaggi: i nomi dei clienti scritti in 2 valori di comment sono stati sostituiti con [name]."]
+    assert "tabella sconosciuta survey; quelle valide sono customers, " in said["it"][2]
+    assert "tabelle sconosciute customer, survey; quelle valide sono customers, " in said["it"][3]
+
+
+def test_persona_feature_labels_and_the_card_unit_read_in_italian():
+    from cxresearch.cards import Attribute, PersonaCardData, Trait, render_persona_card
+    from cxresearch.personas import feature_label
+    from cxresearch.personas.profiles import category_label
+
+    with i18n.using("it"):
+        labels = [feature_label(c) for c in ("rating_price", "days_since_signup", "rating_delivery", "share_call_center",
+                                             "gender=missing")]
+        labels.append(category_label("missing"))
+        card = PersonaCardData(persona_id=1, name="Risparmiatori", size=40, share=0.4, share_low=0.3, share_high=0.5,
+                               n_total=100, traits=(Trait(labels[0], 1.62), Trait(labels[1], -0.4)),
+                               attributes=(Attribute(labels[-1], "x", "y"),))
+        html = str(render_persona_card(card))
+    assert labels == ["valutazione del prezzo", "giorni dall'iscrizione", "valutazione consegna", "quota call center",
+                      "genere: non indicato", "non indicato"]
+    assert "(+1,6 DS)" in html and 'title="+1,62 DS"' in html and "(-0,4 DS)" in html and " SD" not in html
