@@ -20,10 +20,12 @@ Columns of the reader's own tables that the library does not declare read by the
 """
 from __future__ import annotations
 
+import re
+
 from .i18n import N_, _, stage_label
 
 __all__ = ["KINDS", "TABLES", "COLUMN_KINDS", "NUMERIC_KINDS", "METRIC_KINDS", "METRIC_UNITS", "DETAILS", "BARE_BOUNDS", "LABELS", "PATTERNS", "HEADERS", "column_label", "header",
-           "value_label", "code_label", "kinds_of"]
+           "value_label", "code_label", "kinds_of", "name_part", "zero_when_absent"]
 
 #: How each kind of column reads.
 KINDS = {
@@ -297,3 +299,29 @@ def code_label(code, *, prefix: str = "") -> str:
     ('chat support', 'call center')
     """
     return stage_label(str(code).removeprefix(prefix)).replace("_", " ")
+
+
+def name_part(value) -> str:
+    """A value of the data (a channel, a stage) as part of a column name: lower-case snake_case ASCII.
+
+    Examples
+    --------
+    >>> name_part("Call Center"), name_part("  ")
+    ('call_center', 'unknown')
+    """
+    return re.sub(r"[^0-9a-z]+", "_", str(value).strip().lower()).strip("_") or "unknown"
+
+
+_COUNT_OR_SHARE = re.compile(r"^(n_.*|share_.*|reached_.*|spend|avg_order_value|service_contacts|"
+                             r"cross_channel_sessions|frequency)$")
+
+
+def zero_when_absent(column: str) -> bool:
+    """True for a customer feature that is 0, not missing, for a customer without rows (counts, shares, reach).
+
+    Examples
+    --------
+    >>> zero_when_absent("n_events"), zero_when_absent("recency_days")
+    (True, False)
+    """
+    return bool(_COUNT_OR_SHARE.match(column))

@@ -53,6 +53,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .columns import name_part, zero_when_absent
 from .engine import choose_engine, execute
 from .errors import DataError
 from .sql import event_features_query, gap_parameters
@@ -178,8 +179,7 @@ def customer_features(ds, *, as_of=None, gap=AUTO_GAP, engine: str = "auto") -> 
         ids = keys.to_pandas()
     table = pd.concat(blocks, axis=1) if len(blocks) > 1 else blocks[0]
     table.index = pd.Index(ids, dtype="str", name="customer_id")
-    zero_when_absent = [c for c in table.columns if _is_count_or_share(c)]
-    return table.fillna({c: 0.0 for c in zero_when_absent})
+    return table.fillna({c: 0.0 for c in table.columns if zero_when_absent(c)})
 
 
 def event_features(events: pd.DataFrame, *, as_of=None, gap=AUTO_GAP, stages=(), engine: str = "auto") -> pd.DataFrame:
@@ -251,9 +251,9 @@ def _event_block(events: pd.DataFrame, keys: pa.Array, *, as_of, gap, stages, en
     out["n_channels"] = (per_channel > 0).sum(axis=1)
     with np.errstate(invalid="ignore"):  # customers without events: 0 / 0, masked below
         shares = pd.DataFrame(per_channel / per_channel.sum(axis=1, keepdims=True), index=out.index,
-                              columns=[f"share_{_snake(c)}" for c in channel.labels])
+                              columns=[f"share_{name_part(c)}" for c in channel.labels])
     reached = out[[f"_reached_{i}" for i in range(len(stage.labels))]].set_axis(
-        [f"reached_{_snake(s)}" for s in stage.labels], axis=1)
+        [f"reached_{name_part(s)}" for s in stage.labels], axis=1)
     out = pd.concat([out[_EVENT_COLUMNS], shares, reached], axis=1).astype(float)
     return out if has_events.all() else out.where(pd.Series(has_events, index=out.index), axis=0)
 
@@ -521,15 +521,3 @@ def _reference_time(ds, as_of):
     latest = [t["timestamp"].max() for t in (ds.events, ds.surveys, ds.reviews)
               if t is not None and len(t) and "timestamp" in t]
     return max(latest) if latest else None
-
-
-_COUNT_OR_SHARE = re.compile(r"^(n_.*|share_.*|reached_.*|spend|avg_order_value|service_contacts|"
-                             r"cross_channel_sessions|frequency)$")
-
-
-def _is_count_or_share(column: str) -> bool:
-    return bool(_COUNT_OR_SHARE.match(column))
-
-
-def _snake(value) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(value).strip().lower()).strip("_") or "unknown"

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_choice, check_duration
+from ..columns import name_part, zero_when_absent
 from ..engine import execute, table_columns
 from ..errors import ParameterError
 
@@ -134,8 +135,6 @@ def customer_features_query(*, channels=(), stages=(), surveys=None) -> str:
     row of the customer, averages are missing. Recency and tenure are counted
     to the latest time of either table, as ``customer_features`` counts them.
     """
-    from ..features import _is_count_or_share, _snake
-
     def days(since):
         return f"date_diff('microsecond', aggregates.{since}, (SELECT reference_time FROM reference)) / 86400000000.0"
 
@@ -152,8 +151,8 @@ def customer_features_query(*, channels=(), stages=(), surveys=None) -> str:
              "avg_order_value": "CASE WHEN aggregates.n_purchases > 0 THEN aggregates.spend / aggregates.n_purchases "
                                 "ELSE 0 END",
              "cross_channel_sessions": "aggregates.cross_channel_sessions"}
-    event |= {f"share_{_snake(channel)}": f"{c} / {per_channel}" for channel, c in zip(channels, on)}
-    event |= {f"reached_{_snake(stage)}": f"aggregates.{_quoted('reached_' + stage)}" for stage in stages}
+    event |= {f"share_{name_part(channel)}": f"{c} / {per_channel}" for channel, c in zip(channels, on)}
+    event |= {f"reached_{name_part(stage)}": f"aggregates.{_quoted('reached_' + stage)}" for stage in stages}
     columns = {name: f"CAST({expression} AS DOUBLE)" for name, expression in event.items()}
     latest = "(SELECT max(\"last\") FROM aggregates)"
     joined = "aggregates"
@@ -166,7 +165,7 @@ def customer_features_query(*, channels=(), stages=(), surveys=None) -> str:
         latest = f"greatest({latest}, (SELECT max(timestamp) FROM surveys))"
     key = ("coalesce(CAST(aggregates.customer_id AS VARCHAR), surveyed.customer_id)"
            if surveys is not None else "CAST(aggregates.customer_id AS VARCHAR)")
-    shown = ", ".join(f"coalesce({e}, 0.0) AS {_quoted(n)}" if _is_count_or_share(n) else f"{e} AS {_quoted(n)}"
+    shown = ", ".join(f"coalesce({e}, 0.0) AS {_quoted(n)}" if zero_when_absent(n) else f"{e} AS {_quoted(n)}"
                       for n, e in columns.items())
     return f"WITH reference AS (SELECT {latest} AS reference_time) SELECT {key} AS customer_id, {shown} FROM {joined}"
 
