@@ -47,6 +47,7 @@ visible to the clustering instead of being silently filled.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ from .columns import name_part, zero_when_absent
 from .engine import choose_engine, execute
 from .errors import DataError
 from .sql import event_features_query, gap_parameters
-from .sessions import AUTO_GAP, check_events, check_gap, cut_sessions, dataset_gap
+from .sessions import AUTO_GAP, SessionLog, check_events, check_gap, cut_sessions, dataset_gap, narrow
 
 __all__ = ["customer_features", "event_features", "persona_basis", "persona_sources", "feature_group",
            "FEATURE_GROUPS", "NoCustomerDataError", "PERSONA_BASIS", "DESCRIPTORS", "REPEAT_ONLY", "SERVICE_CHANNELS"]
@@ -231,15 +232,18 @@ def _event_block(events: pd.DataFrame, keys: pa.Array, *, as_of, gap, stages, en
     gap = check_gap(gap)
     check_events(events, ("customer_id", "timestamp"))
     events = events[[c for c in _AGGREGATED if c in events]]
-    channel = _LabelCodes(events["channel"])
-    stage = _LabelCodes(events["stage"] if "stage" in events else None, stages)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow and numpy release the GIL: the two run side by side
+        cut = pool.submit(_cut_sessions, events, keys, gap) if engine == "pandas" else None
+        channel = _LabelCodes(events["channel"])
+        stage = _LabelCodes(events["stage"] if "stage" in events else None, stages)
+        coded = cut.result() if cut is not None else None
     if engine == "duckdb":
         table = _duckdb_aggregates(events, gap, channel.labels, stage.labels)
         out = table.set_axis(_positions(table.index.to_series(), keys)).reindex(range(len(keys)))
         for column in ("first", "last"):
             out[column] = out[column].to_numpy(dtype="datetime64[ns]").view(np.int64)
     else:
-        out = _pandas_aggregates(events, _positions(events["customer_id"], keys), len(keys), gap, channel, stage)
+        out = _pandas_aggregates(events, coded, len(keys), channel, stage)
     has_events = out["n_events"].to_numpy() > 0
     reference = (pd.Timestamp(as_of) if as_of is not None else events["timestamp"].max()).value
     per_channel = out[[f"_on_{i}" for i in range(len(channel.labels))]].to_numpy(dtype=float)
@@ -269,7 +273,7 @@ _AGGREGATED = ["customer_id", "timestamp", "session_id", "channel", "stage", "ev
 class _LabelCodes:
     """A text column of the events dictionary-encoded once in Arrow: ``labels`` in column order
     (the *first* given ones found in the data, then the others sorted) and ``codes``, each event's position
-    in them (-1 where missing)."""
+    in them (-1 where missing; None for an absent column), in the narrowest integer type."""
 
     def __init__(self, values: pd.Series | None, first=()):
         if values is None:
@@ -278,57 +282,81 @@ class _LabelCodes:
         encoded = pc.dictionary_encode(_arrow(values)).unify_dictionaries()
         found = encoded.chunk(0).dictionary.to_pylist() if encoded.num_chunks else []
         self.labels = [s for s in first if s in found] + sorted(set(found) - set(first))
-        position = np.array([self.labels.index(value) for value in found] + [-1])
+        position = narrow(np.array([self.labels.index(value) for value in found] + [-1]), len(self.labels))
         indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks], pa.int32())
-        self.codes = position[pc.fill_null(indices, -1).to_numpy()]
+        self.codes = position[(pc.fill_null(indices, -1) if indices.null_count else indices).to_numpy()]
 
-    def taken(self, order: np.ndarray) -> np.ndarray:
-        """The codes of the events in *order* (-1 throughout for an absent column)."""
-        return self.codes[order] if self.codes is not None else np.full(len(order), -1)
+    def flags(self, labels) -> np.ndarray | None:
+        """True for the events whose label is one of *labels*; None for an absent column."""
+        if self.codes is None:
+            return None
+        return np.isin(self.codes, [self.labels.index(label) for label in labels if label in self.labels])
+
+    def per_customer(self, customer: np.ndarray, n_customers: int) -> np.ndarray:
+        """Events per customer code (rows) and label (columns); code -1 is left out."""
+        if not self.labels:
+            return np.zeros((n_customers, 0), np.int64)
+        width = len(self.labels) + 1
+        key = customer * width
+        key += self.codes
+        key += 1
+        counts = np.bincount(key, minlength=n_customers * width)
+        return counts.reshape(n_customers, width)[:, 1:]
 
 
-def _pandas_aggregates(events: pd.DataFrame, customer: np.ndarray, n: int, gap, channel: _LabelCodes,
+def _cut_sessions(events: pd.DataFrame, keys: pa.Array, gap) -> tuple[np.ndarray, SessionLog]:
+    """Each event's customer, as its position in *keys* (``len(keys)``: none of them), and the events cut
+    into sessions (:func:`~cxresearch.sessions.cut_sessions`) with those codes."""
+    customer = _positions(events["customer_id"], keys, missing=len(keys))
+    return customer, cut_sessions(events, gap, customer=(customer, pd.RangeIndex(len(keys) + 1)))
+
+
+def _pandas_aggregates(events: pd.DataFrame, coded: tuple[np.ndarray, SessionLog], n: int, channel: _LabelCodes,
                        stage: _LabelCodes) -> pd.DataFrame:
     """Per-customer aggregates (the columns of ``cxresearch/sql/event_features.sql``) with numpy kernels.
 
-    *customer* is each event's position among the *n* customers (-1: none of
-    them). Sessions come from :func:`~cxresearch.sessions.cut_sessions`
-    (events in journey order); every aggregate is one :func:`numpy.bincount`
-    over customer codes, or over customer and channel (or stage) codes
-    combined, so no step groups or hashes text. One row per customer;
-    ``first`` and ``last`` in int64 nanoseconds.
+    *coded* is each event's customer code and the sessions (:func:`_cut_sessions`)
+    of the *n* customers and of one more code, the events of no customer, dropped at the end;
+    counts are one :func:`numpy.bincount` over the customer codes of the
+    events in file order (or over customer and channel or stage codes
+    combined), so no step groups or hashes text, and only what depends on the
+    order is taken in journey order: session starts and channel changes, and
+    the spend, summed in journey order. One row per customer; ``first`` and
+    ``last`` in int64 nanoseconds.
     """
-    customer = np.where(customer < 0, n, customer)  # the others: one more code, dropped at the end
-    log = cut_sessions(events, gap, customer=(customer, pd.RangeIndex(n + 1)))
-    customer, order, size = log.customer, log.order, n + 1
-    channels, stages = channel.labels, stage.labels
-    channel, stage = channel.taken(order), stage.taken(order)
-    purchase = _purchases(events).to_numpy()[order]
-    value = events["value"].to_numpy(dtype=float)[order] if "value" in events else np.zeros(len(order))
-    paid = np.where(purchase & (value > 0), value, 0.0)
-    service = np.isin(channel, [channels.index(c) for c in SERVICE_CHANNELS if c in channels])
-    if "service" in stages:
-        service |= stage == stages.index("service")
+    customer, log = coded
+    size = n + 1
+
+    def journey(values: np.ndarray) -> np.ndarray:
+        return values if log.ordered else values[log.order]
+
+    purchase = _purchases(events)
+    value = events["value"].to_numpy(dtype=float, na_value=np.nan) if "value" in events else np.zeros(len(events))
+    paid = np.flatnonzero(journey(purchase & (value > 0)))  # in journey order, the order spend is summed in
+    service = channel.flags(SERVICE_CHANNELS)
+    if "service" in stage.labels:
+        service |= stage.codes == stage.labels.index("service")
     counts = np.bincount(customer, minlength=size)
     starts = np.flatnonzero(log.start)
-    sessions = np.bincount(customer[starts], minlength=size)
-    first = np.minimum(np.cumsum(counts) - counts, len(order) - 1)  # customers without events: masked later
+    sessions = np.bincount(log.customer[starts], minlength=size)
+    first = np.minimum(np.cumsum(counts) - counts, len(customer) - 1)  # customers without events: masked later
+    multi_channel = _multi_channel(journey(channel.codes), starts, len(channel.labels))
     with np.errstate(invalid="ignore"):
         out = pd.DataFrame({
             "n_events": counts,
             "n_sessions": sessions,
             "first": log.time[first],
             "last": log.time[np.maximum(first + counts - 1, 0)],
-            "n_purchases": np.bincount(customer, weights=purchase, minlength=size),
-            "spend": np.bincount(customer, weights=paid, minlength=size),
-            "service_contacts": np.bincount(customer, weights=service, minlength=size),
-            "cross_channel_sessions": np.bincount(customer[starts], weights=_multi_channel(channel, starts, len(channels)),
+            "n_purchases": np.bincount(customer[purchase], minlength=size),
+            "spend": np.bincount(log.customer[paid], weights=value[log.order[paid]], minlength=size),
+            "service_contacts": np.bincount(customer[service], minlength=size),
+            "cross_channel_sessions": np.bincount(log.customer[starts], weights=multi_channel,
                                                   minlength=size) / sessions,
         })
-    on = _per_code(customer, channel, size, len(channels))
-    reached = _per_code(customer, stage, size, len(stages)) > 0
-    out = pd.concat([out, pd.DataFrame(on, columns=[f"_on_{i}" for i in range(len(channels))]),
-                     pd.DataFrame(reached.astype(float), columns=[f"_reached_{i}" for i in range(len(stages))])],
+    on = channel.per_customer(customer, size)
+    reached = stage.per_customer(customer, size) > 0
+    out = pd.concat([out, pd.DataFrame(on, columns=[f"_on_{i}" for i in range(len(channel.labels))]),
+                     pd.DataFrame(reached.astype(float), columns=[f"_reached_{i}" for i in range(len(stage.labels))])],
                     axis=1)
     return out.iloc[:n]
 
@@ -340,9 +368,31 @@ def _arrow(values: pd.Series) -> pa.ChunkedArray:
     return pa.chunked_array(values.array.__arrow_array__()).cast(pa.large_string())
 
 
-def _positions(values: pd.Series, keys: pa.Array) -> np.ndarray:
-    """Position of each of *values* in *keys* (int64); -1 where missing or not in *keys*."""
-    return pc.fill_null(pc.index_in(_arrow(values), value_set=keys), -1).to_numpy().astype(np.int64)
+def _positions(values: pd.Series, keys: pa.Array, *, missing: int = -1) -> np.ndarray:
+    """Position of each of *values* in *keys* (int64); *missing* where missing or not in *keys*.
+
+    Where equal values come in runs (events grouped by customer), only the
+    first of each run is looked up: comparing neighbours costs a fraction of hashing every value.
+    """
+    strings = _arrow(values)
+    heads = lengths = None
+    if len(strings) > 1 and _in_runs(strings[:_RUN_SAMPLE]):
+        same = pc.fill_null(pc.equal(strings[1:], strings[:-1]), False).to_numpy(zero_copy_only=False)
+        heads = np.flatnonzero(np.concatenate(([True], ~same)))
+        lengths = np.diff(heads, append=len(strings))
+        strings = strings.take(heads)
+    found = pc.fill_null(pc.index_in(strings, value_set=keys), missing).to_numpy().astype(np.int64)
+    return found if heads is None else np.repeat(found, lengths)
+
+
+#: Values sampled to tell whether equal values come in runs (:func:`_positions`).
+_RUN_SAMPLE = 10_000
+
+
+def _in_runs(strings: pa.ChunkedArray) -> bool:
+    """True when at least half of *strings* equal the one before them."""
+    same = pc.sum(pc.fill_null(pc.equal(strings[1:], strings[:-1]), False)).as_py() or 0
+    return 2 * same >= len(strings) - 1
 
 
 def _sorted_keys(columns) -> pa.Array:
@@ -350,12 +400,6 @@ def _sorted_keys(columns) -> pa.Array:
     found = pc.drop_null(pc.unique(pa.chunked_array([pc.unique(_arrow(column)) for column in columns],
                                                     pa.large_string())))
     return found.take(pc.array_sort_indices(found))
-
-
-def _per_code(customer: np.ndarray, code: np.ndarray, n_customers: int, n_codes: int) -> np.ndarray:
-    """Events per customer (rows) and code (columns); code -1 is left out."""
-    counts = np.bincount(customer * (n_codes + 1) + code + 1, minlength=n_customers * (n_codes + 1))
-    return counts.reshape(n_customers, n_codes + 1)[:, 1:]
 
 
 def _multi_channel(channel: np.ndarray, starts: np.ndarray, n_channels: int) -> np.ndarray:
@@ -375,13 +419,13 @@ def _duckdb_aggregates(events: pd.DataFrame, gap, channels: list, stages: list) 
     return table.set_index("customer_id")
 
 
-def _purchases(ev: pd.DataFrame) -> pd.Series:
+def _purchases(events: pd.DataFrame) -> np.ndarray:
     """True for purchase events: positive value or event == "purchase"."""
-    is_purchase = pd.Series(False, index=ev.index)
-    if "value" in ev:
-        is_purchase |= ev["value"].gt(0)
-    if "event" in ev:
-        is_purchase |= ev["event"].eq("purchase")
+    is_purchase = np.zeros(len(events), bool)
+    if "value" in events:
+        is_purchase |= events["value"].to_numpy(dtype=float, na_value=np.nan) > 0
+    if "event" in events:
+        is_purchase |= events["event"].eq("purchase").to_numpy(dtype=bool, na_value=False)
     return is_purchase
 
 

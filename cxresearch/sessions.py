@@ -98,6 +98,7 @@ class SessionLog(NamedTuple):
     customers: pd.Index    # customer labels by code
     time: np.ndarray       # int64 nanoseconds (UTC) per sorted event
     start: np.ndarray      # True where a session starts
+    ordered: bool = False  # the input was in journey order already: order is 0, 1, 2...
 
 
 def cut_sessions(events: pd.DataFrame, gap: str | pd.Timedelta | None, *, customer=None) -> SessionLog:
@@ -109,19 +110,23 @@ def cut_sessions(events: pd.DataFrame, gap: str | pd.Timedelta | None, *, custom
     customer, customers = encode(events["customer_id"]) if customer is None else customer
     time = events["timestamp"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     order = _journey_order(customer, time)
-    customer, time = customer[order], time[order]
+    ordered = order is None
+    if ordered:
+        order = np.arange(len(customer))
+    else:
+        customer, time = customer[order], time[order]
     start = np.ones(len(customer), bool)
     start[1:] = customer[1:] != customer[:-1]
     given = None
     if "session_id" in events:
-        changed, given = _changes(events["session_id"], order)
+        changed, given = _changes(events["session_id"], None if ordered else order)
         start[1:] |= changed
     if gap is not None:
         idle = np.diff(time) > pd.Timedelta(DEFAULT_GAP if _is_auto(gap) else gap).value
         if _is_auto(gap) and given is not None:  # two events of one given session stay together
             idle &= ~(given[1:] & given[:-1])
         start[1:] |= idle
-    return SessionLog(order, customer, customers, time, start)
+    return SessionLog(order, customer, customers, time, start, ordered)
 
 
 def narrow(codes: np.ndarray, n: int) -> np.ndarray:
@@ -131,19 +136,20 @@ def narrow(codes: np.ndarray, n: int) -> np.ndarray:
     return codes.astype(dtype, copy=False)
 
 
-def _changes(values: pd.Series, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where *values* taken in *order* differ from the previous one (a missing value is a value of its own),
-    and where they are given.
+def _changes(values: pd.Series, order: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Where *values* taken in *order* (None: as they are) differ from the previous one (a missing value is a
+    value of its own), and where they are given.
 
     Text is compared in Arrow, next to next, instead of being encoded: session ids
     are nearly as many as the events, and hashing them all costs more than the rest of the cut.
     """
-    given = values.notna().to_numpy()[order]
+    given = values.notna().to_numpy()
+    given = given if order is None else given[order]
     if not pd.api.types.is_string_dtype(values) or not hasattr(values.array, "__arrow_array__"):
         codes = encode(values, order)[0]
         return codes[1:] != codes[:-1], given
     strings = values.array.__arrow_array__()
-    if len(order) and not (order[0] == 0 and np.all(np.diff(order) == 1)):
+    if order is not None:
         strings = strings.take(order)
     same = pc.fill_null(pc.equal(strings[1:], strings[:-1]), False).to_numpy(zero_copy_only=False)
     return ~(same | (~given[1:] & ~given[:-1])), given
@@ -155,11 +161,11 @@ def _journey_order(customer: np.ndarray, time: np.ndarray) -> np.ndarray:
     Times are divided by their coarsest common unit (s, ms, us) and, when they
     fit in 63 bits with the customer code, packed with it into one key: one
     stable argsort of an int64 is about twice as fast as a two-key lexsort.
-    Input already in journey order is returned as is.
+    None when the input is in journey order already.
     """
     in_order = (customer[1:] > customer[:-1]) | ((customer[1:] == customer[:-1]) & (time[1:] >= time[:-1]))
     if in_order.all():
-        return np.arange(len(customer))
+        return None
     since = (time - time.min()).view(np.uint64)  # exact even when the span overflows int64 (> 292 years in ns)
     since //= next(u for u in (10**9, 10**6, 10**3, 1) if not np.any(since % np.uint64(u)))
     time_bits = int(since.max()).bit_length()

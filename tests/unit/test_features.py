@@ -1,6 +1,7 @@
 """Known-answer tests of the per-customer feature table."""
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from cxresearch.dataset import CXDataset
@@ -165,3 +166,22 @@ def test_rows_follow_the_customers_table_even_with_unknown_or_repeated_ids(ds):
     assert list(f.index) == ["b", "a", "b", "c"] and "z" not in f.index
     assert f["n_events"].tolist() == [2, 5, 2, 0] and f["n_surveys"].tolist() == [0, 2, 0, 0]
     assert f.loc["a", "share_web"] == pytest.approx(0.8)
+
+
+def test_customer_positions_are_the_same_whether_ids_come_in_runs_or_not():
+    from cxresearch.features import _positions
+    keys = pa.array(["a", "b"], pa.large_string())
+    in_runs = pd.Series(["a", "a", "a", None, None, "z", "z", "b", "b"], dtype="str")  # half repeat: runs path
+    assert _positions(in_runs, keys).tolist() == [0, 0, 0, -1, -1, -1, -1, 1, 1]
+    assert _positions(in_runs, keys, missing=2).tolist() == [0, 0, 0, 2, 2, 2, 2, 1, 1]
+    mixed = in_runs.iloc[[0, 7, 3, 1, 5, 8, 2, 6, 4]]  # no neighbours equal: every id looked up
+    assert _positions(mixed, keys).tolist() == [0, 1, -1, 0, -1, 1, 0, -1, -1]
+
+
+def test_events_grouped_by_customer_give_the_table_of_events_in_any_order(ds):
+    events = pd.concat([ds.events, ds.events.iloc[[0, 0]].assign(customer_id="z")])  # z: no listed customer
+    grouped = events.sort_values(["customer_id", "timestamp"], kind="stable")
+    by_runs = customer_features(CXDataset(name="x", customers=ds.customers, events=grouped))
+    assert by_runs["n_events"].tolist() == [5, 2, 0] and by_runs.loc["a", "n_sessions"] == 3
+    pd.testing.assert_frame_equal(by_runs, customer_features(CXDataset(name="x", customers=ds.customers, events=events)),
+                                  check_exact=True)
