@@ -74,12 +74,15 @@ def test_translations_keep_every_placeholder(catalog):
     assert not broken
 
 
-def test_the_italian_catalog_says_sondaggio_not_survey(catalog):
-    # Italian CX practice says "sondaggio"; the pages once mixed both words
+def test_the_italian_catalog_says_sondaggio_and_voi(catalog):
+    # Italian CX practice says "sondaggio"; the pages once mixed it with "survey"
     strings = [text for entry in catalog if entry.id
                for text in ([entry.string] if isinstance(entry.string, str) else entry.string)]
     assert not [text for text in strings if re.search(r"\bsurvey\b", text)]
     assert any("ai sondaggi" in text for text in strings)
+    # and it addresses the reader as "voi" ("aggiungete", "eseguite"), never "tu"
+    assert not [text for text in strings if re.search(r"\b(aggiungi|esegui|rinomina|imposta|controlla|di')\s", text)]
+    assert any("aggiungete" in text for text in strings)
 
 
 def _visible_text(page: str) -> str:
