@@ -310,3 +310,11 @@ def test_persona_feature_labels_and_the_card_unit_read_in_italian():
     assert labels == ["valutazione del prezzo", "giorni dall'iscrizione", "valutazione consegna", "quota call center",
                       "genere: non indicato", "non indicato"]
     assert "(+1,6 DS)" in html and 'title="+1,62 DS"' in html and "(-0,4 DS)" in html and " SD" not in html
+
+
+def test_italian_shares_at_the_start_of_a_line_take_their_article():
+    went_on = i18n._("%(share)s of the previous stage's customers went on to it")
+    with i18n.using("it"):
+        lines = [i18n._(went_on) % {"share": i18n.format_percent(share, decimals=0)} for share in (0.85, 0.97)]
+    assert lines == ["l'85% dei clienti della fase precedente vi arriva",
+                     "il 97% dei clienti della fase precedente vi arriva"]
