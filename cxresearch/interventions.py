@@ -503,6 +503,11 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
 def compare_verdicts(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     """Verdicts that changed between two :func:`intervention_effects` tables (e.g. this run and the last).
 
+    A verdict measured in windows of another length answers another question
+    (a run with a wider ``intervention_window``), so it is not compared: only
+    verdicts of the same window length count as changes, when both tables
+    have ``before_start`` and ``start``.
+
     Returns
     -------
     DataFrame
@@ -516,10 +521,21 @@ def compare_verdicts(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFr
         if missing:
             raise ParameterError(f"{name} table lacks column(s) {missing}; expected a table of "
                                  f"intervention_effects with {', '.join(keys)}.")
-    merged = current[keys].merge(previous[keys].rename(columns={"verdict": "previous_verdict"}),
-                                 on=keys[:2], how="outer")
+    merged = current[keys].assign(window=_window_lengths(current)).merge(
+        previous[keys].assign(window=_window_lengths(previous)).rename(columns={"verdict": "previous_verdict"}),
+        on=keys[:2], how="outer", suffixes=("", "_previous"))
     changed = merged["verdict"].fillna("").ne(merged["previous_verdict"].fillna(""))
-    return merged.loc[changed, ["intervention_id", "metric", "previous_verdict", "verdict"]].reset_index(drop=True)
+    another_window = merged["window"].notna() & merged["window_previous"].notna() & merged["window"].ne(
+        merged["window_previous"])
+    return merged.loc[changed & ~another_window,
+                      ["intervention_id", "metric", "previous_verdict", "verdict"]].reset_index(drop=True)
+
+
+def _window_lengths(effects: pd.DataFrame) -> pd.Series:
+    """The length of each row's windows (``start - before_start``; a saved table's dates as text), NaT unknown."""
+    if not {"start", "before_start"} <= set(effects.columns):
+        return pd.Series(pd.NaT, index=effects.index, dtype="timedelta64[ns]")
+    return pd.to_datetime(effects["start"], utc=True) - pd.to_datetime(effects["before_start"], utc=True)
 
 
 def window_note(effects: pd.DataFrame) -> str:

@@ -269,6 +269,12 @@ def test_compare_verdicts_lists_only_changes():
         {"intervention_id": "I3", "metric": "csat", "previous_verdict": "-", "verdict": "not enough data"}]
     with pytest.raises(ParameterError, match="verdict"):
         compare_verdicts(current.drop(columns="verdict"), previous)
+    # a previous run in 8-week windows, this one in 16: I1's CSAT verdict answers another question, not a change
+    windows = {"start": pd.Timestamp("2025-07-01", tz="UTC")}
+    eight = previous.assign(before_start=str(windows["start"] - pd.Timedelta(weeks=8)), start=str(windows["start"]))
+    sixteen = current.assign(before_start=windows["start"] - pd.Timedelta(weeks=16), **windows)
+    assert compare_verdicts(sixteen, eight)["intervention_id"].tolist() == ["I2", "I3"]
+    assert compare_verdicts(sixteen, eight.assign(before_start=sixteen["before_start"].astype(str))).equals(changes)
 
 
 @pytest.fixture(scope="module")
