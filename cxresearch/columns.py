@@ -43,6 +43,7 @@ KINDS = {
     "flag": "yes / no",
     "list": "items joined by ' · '",
     "text": "as it is (the library's category values in the reader's language)",
+    "code": "a code of the data (a touchpoint, a channel, a path of touchpoints) in words (chat_support -> chat support)",
     "sentence": "a sentence, its `names` (column, file, setting) set as code",
 }
 #: Kinds that format numbers (shown right-aligned; a column of another dtype reads by its dtype instead).
@@ -68,7 +69,7 @@ _CSAT = {"surveys": "count", **_with_interval("csat", "share"), **_with_interval
 _KPI = {"metric": "text", **_with_interval("value", "metric"), "low": "metric", "high": "metric", "se": "metric",
         "n": "count", "respondents": "count", "n_effective": "number", "design_effect": "number",
         "low_base": "flag", "top_share": "share", "bottom_share": "share", "df": "number", "weight_total": "number"}
-_PAIN_POINTS = {"persona": "text", "name": "text", "stage": "text", "touchpoint": "text", "customers": "count",
+_PAIN_POINTS = {"persona": "text", "name": "text", "stage": "text", "touchpoint": "code", "customers": "count",
                 "reach": "share", "exit_rate": "share", "excess_exit_rate": "share",
                 "excess_dissatisfaction": "share", "impact": "score", "negative_topics": "list", **_CSAT}
 _EFFECT = {"before": "metric", "after": "metric", "before_n": "count", "after_n": "count",
@@ -81,13 +82,13 @@ TABLES: dict[str, dict[str, str]] = {
                        "converted": "count", "conversion": "share", "drop_off": "share",
                        "median_time_from_previous": "duration", "median_time": "duration", "events": "count",
                        "exits": "count", "exit_rate": "share", **_CSAT},
-    "journey channels": {"level": "text", "channel": "text", "touchpoint": "text", "customers": "count",
+    "journey channels": {"level": "text", "channel": "code", "touchpoint": "code", "customers": "count",
                          "share": "share", "events": "count", "exits": "count", "exit_rate": "share",
                          "expected_exit_rate": "share", "completeness": "share", "flag": "text", **_CSAT},
-    "journey paths": {"path": "text", "steps": "count", "sessions": "count", "share": "share", "customers": "count"},
-    "journey touchpoints": {"touchpoint": "text", "stage": "text", "events": "count", "customers": "count",
+    "journey paths": {"path": "code", "steps": "count", "sessions": "count", "share": "share", "customers": "count"},
+    "journey touchpoints": {"touchpoint": "code", "stage": "text", "events": "count", "customers": "count",
                             "reach": "share", "entries": "count", "exits": "count", "exit_rate": "share"},
-    "journey transitions": {"step": "count", "from_touchpoint": "text", "to_touchpoint": "text", "count": "count",
+    "journey transitions": {"step": "count", "from_touchpoint": "code", "to_touchpoint": "code", "count": "count",
                             "customers": "count", "median_time": "duration"},
     "journey funnel": {"persona": "text", "step": "count", "name": "text", "customers": "count",
                        "share_of_first": "share", "conversion": "share", "drop_off": "share",
@@ -95,11 +96,11 @@ TABLES: dict[str, dict[str, str]] = {
     "pain points": {**_PAIN_POINTS, "rank": "count", "previous_rank": "count"},
     "cross-channel": {"customers": "count", "multichannel_customers": "count", "multichannel_share": "share",
                       "mean_channels": "number"},
-    "channel switching": {"from_channel": "text", "to_channel": "text", "count": "count", "customers": "count"},
+    "channel switching": {"from_channel": "code", "to_channel": "code", "count": "count", "customers": "count"},
     # stats.kpi_summary, voice.kpi_table and the summary's KPI table
     "KPIs": {**_KPI, "kpi": "text", "KPI": "text", "label": "text", "responses": "count", "change": "metric_change",
              "before": "metric", "after": "metric", "diff": "metric_change", "p_value": "p_value", "significant": "flag",
-             "note": "text", "channel": "text", "touchpoint": "text", "period": "date"},
+             "note": "text", "channel": "code", "touchpoint": "code", "period": "date"},
     # voice.key_drivers, topics, topic_impact
     "key drivers": {"driver": "text", **_with_interval("importance", "share"), "signed_importance": "share",
                     **_with_interval("rank", "count"), **_with_interval("beta", "score"), "direction": "text",

@@ -281,6 +281,7 @@ _RIGHT_ALIGNED = NUMERIC_KINDS | {"duration", "date"}
 _FITS = {**dict.fromkeys(NUMERIC_KINDS, pd.api.types.is_numeric_dtype),
          "duration": pd.api.types.is_timedelta64_dtype, "date": pd.api.types.is_datetime64_any_dtype,
          "text": lambda values: not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values),
+         "code": lambda values: not pd.api.types.is_numeric_dtype(values),
          "sentence": lambda values: not pd.api.types.is_numeric_dtype(values),
          "list": lambda values: values.map(_is_list).any()}
 
@@ -330,6 +331,7 @@ def _formatter(kind: str, decimals: int):
         "flag": lambda v: _("yes") if v else _("no"),
         "list": lambda items: " · ".join(html.escape(value_label(item)) for item in items),
         "text": value_label,
+        "code": code_label,
         "sentence": _sentence,
     }[kind]
 

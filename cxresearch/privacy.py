@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .columns import COLUMN_KINDS, code_label
 from .errors import SmallGroupWarning
 from .i18n import MISSING, _, format_count, format_list, ngettext
 
@@ -248,7 +249,9 @@ def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = 
         values = {"n": format_count(int(small.sum())), "min": format_count(min_group_size)}
         labels = [c for c in ([label_col] if isinstance(label_col, str) else label_col or []) if c in table.columns]
         if labels:
-            names = (table.loc[small, labels].astype(object).map(lambda v: MISSING if pd.isna(v) else str(v))
+            words = {c: code_label if COLUMN_KINDS.get(c) == "code" else str for c in labels}  # a touchpoint's code
+            names = (table.loc[small, labels].astype(object)
+                     .apply(lambda column: column.map(lambda v: MISSING if pd.isna(v) else words[column.name](v)))
                      .agg(" · ".join, axis=1).drop_duplicates().map("“{}”".format).tolist())
             rest = len(names) - NAMED_GROUPS
             values["n"] = format_count(len(names))

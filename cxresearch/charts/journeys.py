@@ -10,9 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .._checks import check_positive
-from ..display import column_label
+from ..display import code_label, column_label
 from ..errors import ParameterError
-from ..i18n import _, format_count, stage_label
+from ..i18n import _, format_count
 from .layout import category_axis, check_columns, height_for, separators
 
 __all__ = ["journey_sankey", "journey_heatmap", "emotion_curve", "funnel_chart", "transition_heatmap"]
@@ -35,10 +35,12 @@ def journey_sankey(flows: pd.DataFrame, *, nodes_per_step: int = 6) -> go.Figure
     links, grouped = _grouped_links(flows, nodes_per_step)
     nodes = pd.Index(pd.unique(pd.concat([links["source"], links["target"]], ignore_index=True)))
     steps, labels = zip(*(name.split(": ", 1) for name in nodes)) if len(nodes) else ((), ())
-    hover = [f" ({', '.join(grouped.get(step, []))})" if label == _OTHER else "" for step, label in zip(steps, labels)]
+    hover = [f" ({', '.join(map(code_label, grouped.get(step, [])))})" if label == _OTHER else ""
+             for step, label in zip(steps, labels)]
     return go.Figure(go.Sankey(
         arrangement="snap",
-        node={"label": [_(label) if label in (_EXIT, _OTHER) else label for label in labels], "pad": 14, "customdata": hover,
+        node={"label": [_(label) if label in (_EXIT, _OTHER) else code_label(label) for label in labels], "pad": 14,
+              "customdata": hover,
               "color": [_COLOURS.get(label, _COLOURS[None]) for label in labels],
               "hovertemplate": "%{label}%{customdata}: %{value} " + _("sessions") + "<extra></extra>"},
         link={"source": nodes.get_indexer(links["source"]), "target": nodes.get_indexer(links["target"]),
@@ -96,18 +98,19 @@ def journey_heatmap(matrix: pd.DataFrame) -> go.Figure:
     channels = sorted(pd.unique(matrix["channel"].astype(str)))
     return go.Figure(go.Scatter(
         x=matrix["stage"].astype(str), y=matrix["channel"].astype(str), mode="markers",
-        hovertext=[stage_label(stage) for stage in matrix["stage"].astype(str)],
+        hovertext=[f"{code_label(stage)} · {code_label(channel)}"
+                   for stage, channel in zip(matrix["stage"].astype(str), matrix["channel"].astype(str))],
         marker={"size": size, "color": matrix["csat"], "colorscale": "RdYlGn", "cmin": 0, "cmax": 1,
                 "colorbar": {"title": "CSAT", "tickformat": ".0%"}, "line": {"width": 1, "color": "#444"}},
         customdata=np.column_stack([matrix["customers"], matrix["share"], matrix["exit_rate"], matrix["surveys"]]),
-        hovertemplate="%{hovertext} · %{y}<br>CSAT %{marker.color:.0%} (n=%{customdata[3]})<br>"
+        hovertemplate="%{hovertext}<br>CSAT %{marker.color:.0%} (n=%{customdata[3]})<br>"
                       "%{customdata[0]} " + _("customers") + " (%{customdata[1]:.0%})<br>"
                       + _("exit rate") + " %{customdata[2]:.0%}<extra></extra>",
     )).update_layout(title=_("Journey map: reach (size) and satisfaction (colour) by stage and channel"),
                      separators=separators(),
                      xaxis=category_axis(pd.unique(matrix["stage"].astype(str)), title=column_label("stage"), width=14,
-                                         label=stage_label),
-                     yaxis=category_axis(channels, title=column_label("channel")), height=height_for(len(channels), per_row=60))
+                                         label=code_label),
+                     yaxis=category_axis(channels, title=column_label("channel"), label=code_label), height=height_for(len(channels), per_row=60))
 
 
 def emotion_curve(stages: pd.DataFrame) -> go.Figure:
@@ -119,14 +122,14 @@ def emotion_curve(stages: pd.DataFrame) -> go.Figure:
                    error_y={"type": "data", "symmetric": False,
                             "array": rows["csat_mean_high"] - rows["csat_mean"],
                             "arrayminus": rows["csat_mean"] - rows["csat_mean_low"]},
-                   customdata=rows["surveys"], hovertext=[stage_label(stage) for stage in rows["stage"].astype(str)],
+                   customdata=rows["surveys"], hovertext=[code_label(stage) for stage in rows["stage"].astype(str)],
                    hovertemplate="%{hovertext}: %{y:.2f} (n=%{customdata})<extra></extra>")
         for name, rows in _by_persona(stages)
     ])
     figure.add_hline(y=3, line_dash="dot", annotation_text=_("neutral"))
     return figure.update_layout(title=_("Emotion curve: satisfaction along the journey"), separators=separators(),
                                 xaxis=category_axis(pd.unique(stages["stage"].astype(str)), title=column_label("stage"),
-                                                    width=14, label=stage_label),
+                                                    width=14, label=code_label),
                                 yaxis={"title": _("mean score of the CSAT answers (1-5)"), "range": [1, 5]})
 
 
@@ -146,12 +149,12 @@ def funnel_chart(funnel: pd.DataFrame, *, name_col: str = "name", share_col: str
     return go.Figure([
         go.Funnel(y=rows[name_col].astype(str), x=rows["customers"], name=str(name),
                   text=[format_count(n) for n in rows["customers"]], textinfo="text",
-                  hovertext=[stage_label(name) for name in rows[name_col].astype(str)],
+                  hovertext=[code_label(name) for name in rows[name_col].astype(str)],
                   customdata=rows[share_col] if share_col else None, texttemplate="%{text} · " + share,
                   hovertemplate="%{hovertext}: %{text} " + _("customers") + " · " + words % {"share": share}
                                 + "<extra>%{fullData.name}</extra>")
         for name, rows in _by_persona(funnel)
-    ]).update_layout(title=title or _("Funnel"), separators=separators(), yaxis=category_axis(names, label=stage_label),
+    ]).update_layout(title=title or _("Funnel"), separators=separators(), yaxis=category_axis(names, label=code_label),
                      height=height_for(len(names), per_row=60))
 
 
@@ -167,14 +170,15 @@ def transition_heatmap(transitions: pd.DataFrame, *, normalise: bool = True) -> 
     grid = transitions.pivot_table(index="from_touchpoint", columns="to_touchpoint", values="count",
                                    aggfunc="sum", fill_value=0)
     values = grid.div(grid.sum(axis=1), axis=0) if normalise else grid
+    to, source = [code_label(c) for c in values.columns], [code_label(c) for c in values.index]
     return go.Figure(go.Heatmap(
-        z=values.to_numpy(), x=values.columns.astype(str), y=values.index.astype(str), colorscale="Blues",
+        z=values.to_numpy(), x=to, y=source, colorscale="Blues",
         customdata=grid.to_numpy(),
         hovertemplate="%{y} → %{x}: " + ("%{z:.0%}" if normalise else "%{z}") + " (%{customdata})<extra></extra>",
     )).update_layout(title=_("Transitions between touchpoints (share of next steps)") if normalise
                      else _("Transitions between touchpoints"), separators=separators(),
-                     xaxis=category_axis(values.columns, title=_("to"), tickangle=-45),
-                     yaxis=category_axis(values.index, title=_("from"), autorange="reversed"),
+                     xaxis=category_axis(to, title=_("to"), tickangle=-45),
+                     yaxis=category_axis(source, title=_("from"), autorange="reversed"),
                      height=height_for(len(values.index), extra=260))
 
 

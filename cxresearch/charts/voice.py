@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..capabilities import Unavailable
-
+from ..columns import COLUMN_KINDS
 from ..display import code_label, column_label, value_label
 from ..i18n import _, pgettext
 from .layout import (category_axis, check_choice, check_columns, height_for, no_chart, separators, tick_format,
@@ -35,7 +35,8 @@ def kpi_chart(table: pd.DataFrame, *, metric: str = "nps", group_col: str | None
     if group_col is not None:
         check_choice("group_col", group_col, [c for c in table.columns if c not in _KPI_COLUMNS])
     rows = table[table["metric"] == metric]
-    labels = rows[group_col].astype(str) if group_col else pd.Series([_("all")] * len(rows), index=rows.index)
+    words = code_label if COLUMN_KINDS.get(group_col) == "code" else str    # a channel's code in words
+    labels = rows[group_col].map(words) if group_col else pd.Series([_("all")] * len(rows), index=rows.index)
     figure = go.Figure(go.Bar(x=labels, y=rows["value"], customdata=rows["n"],
                               error_y={"type": "data", "symmetric": False, "array": rows["high"] - rows["value"],
                                        "arrayminus": rows["value"] - rows["low"]},
@@ -79,7 +80,7 @@ def driver_quadrant_chart(drivers: pd.DataFrame) -> go.Figure:
     x_range, y_range = _padded(x), _padded(y, low=0)
     figure = go.Figure([
         go.Scatter(x=rows["performance"], y=rows["importance"], mode="markers", name=value_label(quadrant),
-                   marker={"size": 12, "color": colour}, customdata=rows["driver"],
+                   marker={"size": 12, "color": colour}, customdata=rows["driver"].map(value_label),
                    hovertemplate="%{customdata}<br>" + _("performance") + " %{x:.2f}<br>" + _("importance")
                    + " %{y:.1%}<extra></extra>")
         for quadrant, colour in _QUADRANT_COLOURS.items()

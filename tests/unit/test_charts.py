@@ -33,10 +33,11 @@ def transitions():
                          "count": range(1, 17)})
 
 
-def test_transition_heatmap_labels_all_sixteen_rows_and_columns():
+def test_transition_heatmap_labels_all_sixteen_rows_and_columns_in_words():
     figure = charts.transition_heatmap(transitions())
-    assert sorted(ticks(figure.layout.yaxis)) == sorted(TOUCHPOINTS)
-    assert sorted(ticks(figure.layout.xaxis)) == sorted(TOUCHPOINTS)
+    words = sorted(touchpoint.replace("_", " ") for touchpoint in TOUCHPOINTS)   # "app home", not "app_home"
+    assert sorted(ticks(figure.layout.yaxis)) == words and sorted(figure.layout.yaxis.ticktext) == words
+    assert sorted(ticks(figure.layout.xaxis)) == words and sorted(figure.data[0].x) == words
     assert figure.layout.height >= 16 * 26                  # room for every label
     np.testing.assert_allclose(figure.data[0].z.sum(axis=1), 1)   # shares of next steps per row
     with pytest.raises(ParameterError, match=r"transition_heatmap needs the columns .*missing \['count'\]"):
@@ -57,13 +58,16 @@ def test_sankey_keeps_the_busiest_nodes_per_step_and_groups_the_rest():
     sankey = figure.data[0]
     labels = list(sankey.node.label)
     # step 1: the three busiest + "other" (5 touchpoints); step 2: checkout; its exit
-    assert sorted(labels) == sorted(["home", "product_page", "cart", "other", "checkout", "exit"])
+    assert sorted(labels) == sorted(["home", "product page", "cart", "other", "checkout", "exit"])
     other = labels.index("other")
     assert all(name in sankey.node.customdata[other] for name in TOUCHPOINTS[3:8])
+    grouped = charts.journey_sankey(flows(), nodes_per_step=1).data[0]       # the grouped names in words too
+    assert "product page" in grouped.node.customdata[list(grouped.node.label).index("other")]
     assert sum(sankey.link.value) == flows()["count"].sum()          # nothing lost by grouping
     assert sankey.link.value[list(sankey.link.source).index(other)] == 5 + 4 + 3 + 2 + 1
     every = charts.journey_sankey(flows(), nodes_per_step=10)
-    assert set(TOUCHPOINTS[:8]) <= set(every.data[0].node.label) and "other" not in every.data[0].node.label
+    assert {t.replace("_", " ") for t in TOUCHPOINTS[:8]} <= set(every.data[0].node.label)
+    assert "other" not in every.data[0].node.label
     with pytest.raises(ParameterError, match="nodes_per_step must be a whole number of 1 or more"):
         charts.journey_sankey(flows(), nodes_per_step=0)
 
@@ -89,7 +93,7 @@ def test_journey_heatmap_emotion_curve_and_funnel_label_every_stage_and_channel(
 
 def test_journey_hover_texts_name_the_stages_as_the_ticks_do():
     stages = ["awareness", "purchase"]
-    matrix = pd.DataFrame({"stage": stages, "channel": "web", "share": 0.2, "csat": 80.0, "customers": 10,
+    matrix = pd.DataFrame({"stage": stages, "channel": "call_center", "share": 0.2, "csat": 80.0, "customers": 10,
                            "exit_rate": 0.1, "surveys": 5})
     table = pd.DataFrame({"stage": stages, "csat_mean": 4.0, "csat_mean_low": 3.5, "csat_mean_high": 4.5, "surveys": 9,
                           "customers": [20, 10], "share": [0.4, 0.2]})
@@ -98,9 +102,12 @@ def test_journey_hover_texts_name_the_stages_as_the_ticks_do():
                    charts.funnel_chart(table, name_col="stage", share_col="share")]
         names = [i18n.stage_label(stage) for stage in stages]
     assert names == ["consapevolezza", "acquisto"]
+    assert list(figures[0].data[0].hovertext) == [f"{name} · call center" for name in names]   # a code in words
+    assert list(figures[0].layout.yaxis.ticktext) == ["call center"]
     for figure in figures:
         trace = figure.data[0]
-        assert list(trace.hovertext) == names and trace.hovertemplate.startswith("%{hovertext}")
+        assert list(trace.hovertext) == names or figure is figures[0]
+        assert trace.hovertemplate.startswith("%{hovertext}")
         axis = figure.layout.yaxis if trace.type == "funnel" else figure.layout.xaxis
         assert list(axis.ticktext) == names
     assert figures[1].data[0].name == "tutti i clienti"
@@ -152,7 +159,7 @@ def kpis():
 
 def test_kpi_chart_labels_every_group_and_refuses_an_unknown_metric():
     figure = charts.kpi_chart(kpis(), metric="csat", group_col="channel")
-    assert ticks(figure.layout.xaxis) == ["web", "app", "store", "call_center"]
+    assert ticks(figure.layout.xaxis) == ["web", "app", "store", "call center"]       # a channel's code in words
     assert list(figure.data[0].y) == [.80, .85, .90, .95]
     # CSAT is a share of 1, read as a percentage on the axis and in the hover; NPS in points
     assert figure.layout.yaxis.tickformat == ".0%" and "%{y:.1%}" in figure.data[0].hovertemplate
@@ -202,6 +209,8 @@ def test_driver_quadrant_names_its_quadrants_and_labels_every_driver_without_ove
                                                          "<b>possible overkill</b>"]
     labels = [a for a in figure.layout.annotations if not a.text.startswith("<b>")]
     assert [a.text for a in labels] == ["delivery", "price", "chat", "web", "call center", "store", "app"]
+    hovers = [name for trace in figure.data for name in trace.customdata]      # the full name, in words
+    assert "Rating: call center" in hovers and not any("_" in name for name in hovers)
     # the labels' boxes, as placed, overlap neither each other nor any point
     x_range, y_range = figure.layout.xaxis.range, figure.layout.yaxis.range
     x = (table["performance"] - x_range[0]) / (x_range[1] - x_range[0])

@@ -188,3 +188,14 @@ def test_sentences_of_not_computed_analyses_show_names_as_code_not_backticks_and
     html = pretty(table).to_html()
     assert "add a <code>stage</code> column &lt;b&gt;now&lt;/b&gt; &amp; <code>stages:</code>" in html
     assert "`" not in html
+
+
+def test_codes_of_the_data_read_in_words_in_both_languages_and_stay_escaped():
+    table = pd.DataFrame({"channel": ["call_center", None], "touchpoint": ["chat_support", "purchase"],
+                          "path": ["home > product_page > ...", "<b>x_y</b>"], "stage": ["purchase", "purchase"],
+                          "customers": [12, 7]})
+    assert cells(pretty(table)) == [["call center", "chat support", "home &gt; product page &gt; ...", "purchase", "12"],
+                                    ["–", "purchase", "&lt;b&gt;x y&lt;/b&gt;", "purchase", "7"]]
+    with i18n.using("it"):              # a standard stage name is translated, other codes stay the data's words
+        assert cells(pretty(table))[1][1:4] == ["acquisto", "&lt;b&gt;x y&lt;/b&gt;", "acquisto"]
+    assert cells(pretty(table.assign(customers=["a_b", "c"]), kinds={"customers": "code"}))[0][-1] == "a b"

@@ -148,3 +148,15 @@ def test_a_small_group_note_names_the_hidden_groups_but_not_their_sizes():
         "1 group with fewer than 5 members hidden: “service”.",
         "3 groups with fewer than 31 members hidden: “service”, “buy”, and “–”.",
         "4 gruppi nascosti (meno di 5 elementi ciascuno): “A · service”, “B · buy”, “B · service” e 1 altro."]
+
+
+def test_a_small_group_note_names_touchpoint_and_channel_codes_in_words():
+    import warnings
+
+    table = pd.DataFrame({"channel": ["call_center", "web"], "touchpoint": ["chat_support", "home"],
+                          "name": ["a_b", "c"], "customers": [2, 40]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        suppress_small(table, size_col="customers", label_col=["channel", "touchpoint", "name"])
+    assert [str(w.message) for w in caught] == [
+        "1 group with fewer than 5 members hidden: “call center · chat support · a_b”."]   # a name stays as it is
