@@ -55,6 +55,7 @@ Privacy: no table shows a group of fewer than ``min_group_size`` customers
 """
 from __future__ import annotations
 
+import html
 import warnings
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -65,6 +66,7 @@ import pandas as pd
 
 from ._checks import check_choices, check_duration, check_instance, check_positive
 from .channel_audit import ChannelAudit
+from .display import pretty
 from .errors import DataWarning, ParameterError, did_you_mean
 from .eventcodes import decode, distinct_customers, encode, group_median, most_common, path_labels, session_positions
 from .i18n import _, format_count, ngettext
@@ -73,14 +75,19 @@ from .sessions import AUTO_GAP, DEFAULT_GAP, check_events, check_gap, cut_sessio
 from .stats import kpi_summary
 
 if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
+
     from .dataset import CXDataset
 
-__all__ = ["JourneyMap", "JourneyLog", "journey_map", "journey_log", "sessionize", "DEFAULT_GAP", "AUTO_GAP"]
+__all__ = ["JourneyMap", "JourneyLog", "journey_map", "journey_log", "journey_table", "sessionize", "DEFAULT_GAP",
+           "AUTO_GAP"]
 
 _REQUIRED = ("customer_id", "timestamp", "channel", "touchpoint")
 # Columns naming a row of a result table, in the order a small-group note names the hidden rows by.
 _GROUP_LABELS = ["persona", "stage", "channel", "name", "path", "touchpoint", "from_touchpoint", "to_touchpoint"]
 _CSAT_COLUMNS = ["surveys", "csat", "csat_low", "csat_high", "csat_mean", "csat_mean_low", "csat_mean_high"]
+#: The columns a journey table fills from CSAT answers (the pain points' gap to the overall CSAT too).
+_ANSWER_COLUMNS = [*_CSAT_COLUMNS, "excess_dissatisfaction"]
 
 
 def journey_map(ds: CXDataset, *, personas: pd.Series | None = None, gap: str | pd.Timedelta | None = AUTO_GAP,
@@ -757,6 +764,24 @@ def _csat_table(obs: pd.DataFrame, keys: list[str], min_group_size: int) -> pd.D
     out[_CSAT_COLUMNS[1:]] = out[_CSAT_COLUMNS[1:]].where(shown)
     out = out.reset_index() if keys else out.reset_index(drop=True)
     return out.reindex(columns=keys + _CSAT_COLUMNS)
+
+
+# ------------------------------------------------------------------- display
+def journey_table(table: pd.DataFrame, **options) -> Styler:
+    """A table of a :class:`JourneyMap` styled for reading (:func:`cxresearch.display.pretty`, *options* passed on).
+
+    A pain point's or funnel step's ``name`` reads in words like every touchpoint and channel code; a table
+    whose rows have no CSAT answer at all (a ticket log without surveys) leaves its CSAT columns out, all
+    empty, and says once, above the table, what they would show with survey answers.
+    """
+    kinds = {"name": "code", **options.pop("kinds", {})}
+    if "surveys" not in table or table.empty or table["surveys"].fillna(0).gt(0).any():
+        return pretty(table, kinds=kinds, **options)
+    shown = table.drop(columns=[column for column in _ANSWER_COLUMNS if column in table])
+    return pretty(shown, kinds=kinds, **options).set_caption(html.escape(_(
+        "No CSAT columns: no CSAT survey answer names the touchpoint or channel of these rows. With such answers, "
+        "this table would show each row's CSAT (the share of 4-5 answers, with its interval) and mean score, and "
+        "the pain points would weigh dissatisfaction, not exits alone.")))
 
 
 # ------------------------------------------------------------------- checking

@@ -8,7 +8,8 @@ import pytest
 from cxresearch.charts import emotion_curve, journey_heatmap, journey_sankey, transition_heatmap
 from cxresearch.dataset import CXDataset, load_dataset, load_snapshot, save_snapshot, write_dataset
 from cxresearch.errors import DataError, DataWarning, ParameterError, SmallGroupWarning
-from cxresearch.journeys import JourneyMap, journey_log, journey_map, sessionize
+from cxresearch import i18n
+from cxresearch.journeys import JourneyMap, journey_log, journey_map, journey_table, sessionize
 from cxresearch.widgets import JourneyExplorer
 
 STAGES = {"awareness": ["home"], "consideration": ["product"], "purchase": ["checkout"], "service": ["chat"]}
@@ -445,3 +446,27 @@ def test_without_answers_the_csat_and_impact_columns_stay_numbers():
     numeric = ["csat", "csat_low", "csat_high", "excess_dissatisfaction", "impact"]
     assert all(pd.api.types.is_float_dtype(pains[c]) for c in numeric), pains.dtypes  # object reads unformatted
     assert pains["csat"].isna().all() and pains["surveys"].eq(0).all()
+
+
+def test_journey_tables_without_answers_leave_the_csat_columns_out_and_say_so_once():
+    ds = pain_dataset()
+    for table in (ds.events, ds.surveys):      # a touchpoint code with an underscore, as exports write them
+        table["touchpoint"] = table["touchpoint"].replace({"chat": "chat_support"})
+    ds.stages = {**STAGES, "service": ["chat_support"]}
+    answered = journey_map(ds)
+    html = journey_table(answered.pain_points()).to_html()
+    assert ">chat support<" in html and "chat_support" not in html          # the code in words
+    assert "CSAT" in html and "<caption>" not in html                         # answers: every column, no note
+    ds.surveys = None                                                         # a ticket log: events only
+    bare = journey_map(ds)
+    for table in (bare.pain_points(), bare.pain_points(by="stage"), bare.stages, bare.channels):
+        assert table["surveys"].eq(0).all() and table["csat"].isna().all()   # the tables keep their columns
+        html = journey_table(table).to_html()
+        assert ">CSAT" not in html and ">Surveys<" not in html and "Excess dissatisfaction" not in html
+        assert html.count("No CSAT columns: no CSAT survey answer names the touchpoint or channel") == 1
+    shown = journey_table(bare.channels).to_html()
+    assert ">Exit rate<" in shown and ">chat support<" in shown               # the rest as before
+    with i18n.using("it"):
+        italian = journey_table(bare.pain_points()).to_html()
+    assert "Nessuna colonna CSAT" in italian and ">chat support<" in italian
+    assert "<caption>" not in journey_table(bare.pain_points().iloc[:0]).to_html()   # no rows: nothing to say
