@@ -85,7 +85,10 @@ class DataError(CXResearchError):
             problems = [problems]
         self.problems = list(problems)
         files = sorted({p.file for p in self.problems})
-        head = f"{len(self.problems)} problem{'s' * (len(self.problems) != 1)} in {', '.join(files)}"
+        from .i18n import ngettext
+
+        head = ngettext("%(n)s problem in %(files)s", "%(n)s problems in %(files)s", len(self.problems)) % {
+            "n": len(self.problems), "files": ", ".join(files)}
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 

@@ -282,7 +282,8 @@ def test_counted_things_read_in_one_or_many_in_both_languages():
                 with pytest.raises(DataError) as raised:
                     from_frames(tables)
                 problems.append(str(raised.value).splitlines()[-1])
-        said[language] = [one, many, *problems]
+            heads = str(raised.value).splitlines()[0]
+        said[language] = [one, many, *problems, heads]
     assert said["en"][:2] == ["surveys: replaced customers' names written in 1 value of comment with [name].",
                               "surveys: replaced customers' names written in 2 values of comment with [name]."]
     assert "unknown table survey; expected one of customers, " in said["en"][2]
@@ -292,6 +293,7 @@ def test_counted_things_read_in_one_or_many_in_both_languages():
         "sondaggi: i nomi dei clienti scritti in 2 valori di comment sono stati sostituiti con [name]."]
     assert "tabella sconosciuta survey; quelle valide sono customers, " in said["it"][2]
     assert "tabelle sconosciute customer, survey; quelle valide sono customers, " in said["it"][3]
+    assert said["en"][4].startswith("1 problem in ") and said["it"][4].startswith("1 problema in ")
 
 
 def test_persona_feature_labels_and_the_card_unit_read_in_italian():
