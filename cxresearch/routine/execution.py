@@ -36,8 +36,9 @@ _TERMINAL_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
 #: Module starting a routine notebook's kernel, in place of ``ipykernel_launcher`` (:mod:`cxresearch.kernel`).
 ROUTINE_KERNEL = "cxresearch.kernel"
-#: Process id of each kernel started with a :class:`CPUClock`, by the clock's key.
-_KERNEL_PIDS: dict[str, int] = {}
+#: Process id of each kernel started with a :class:`CPUClock`, by the clock's key, and the file where its relay
+#: writes the id of the kernel it had forked (the relay is the kernel when that file is absent).
+_KERNEL_PIDS: dict[str, tuple[int, Path | None]] = {}
 
 
 class KernelLoggingToFile(AsyncKernelManager):
@@ -45,13 +46,20 @@ class KernelLoggingToFile(AsyncKernelManager):
 
     log_file = Unicode(help="File receiving the kernel's own output.").tag(config=True)
     clock = Unicode("", help="Key of the CPUClock reading this kernel's CPU time.").tag(config=True)
+    server = Unicode("", help="Socket of the kernel server forking the kernel (cxresearch.kernel), if any.").tag(
+        config=True)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         kernel_cmd = [ROUTINE_KERNEL if part == "ipykernel_launcher" else part for part in kernel_cmd]
+        pid_file = None
+        if self.server:  # the relay, which writes the forked kernel's process id to pid_file
+            pid_file = Path(f"{self.server}.{self.clock or secrets.token_hex(8)}.pid")
+            at = kernel_cmd.index(ROUTINE_KERNEL) + 1
+            kernel_cmd[at:at] = ["--via", self.server, str(pid_file)]
         with open(self.log_file, "ab") as log:
             await super()._async_launch_kernel(kernel_cmd, **{**kw, "stdout": log, "stderr": log})
         if self.clock:
-            _KERNEL_PIDS[self.clock] = self.provisioner.pid
+            _KERNEL_PIDS[self.clock] = (self.provisioner.pid, pid_file)
 
 
 class CPUClock:
@@ -71,8 +79,11 @@ class CPUClock:
 
     def _now(self) -> float | None:
         try:
-            times = psutil.Process(_KERNEL_PIDS[self.key]).cpu_times()
-        except (KeyError, psutil.Error):
+            pid, pid_file = _KERNEL_PIDS[self.key]
+            if pid_file is not None and pid_file.exists():
+                pid = int(pid_file.read_text())
+            times = psutil.Process(pid).cpu_times()
+        except (KeyError, ValueError, OSError, psutil.Error):
             return None
         return times.user + times.system + times.children_user + times.children_system
 
@@ -93,7 +104,7 @@ class CPUClock:
 
 
 def execute(source: Path, target: Path, parameters: dict, *, cwd: Path, kernel_log: Path, skip_tag: str,
-            timeout: int) -> nbformat.NotebookNode:
+            timeout: int, server: str = "") -> nbformat.NotebookNode:
     """Execute *source* into *target* (written through a temporary name) and return the executed notebook.
 
     With the routine's ``PLOTLY_RENDERER`` each figure is saved twice in one
@@ -115,6 +126,8 @@ def execute(source: Path, target: Path, parameters: dict, *, cwd: Path, kernel_l
         Cells with this tag are left out (widget explorers make no sense in a static report).
     timeout : int
         Seconds one cell may run.
+    server : str
+        Socket of a :class:`cxresearch.kernel.KernelServer` forking the kernel; empty: the kernel starts afresh.
 
     Raises
     ------
@@ -127,7 +140,8 @@ def execute(source: Path, target: Path, parameters: dict, *, cwd: Path, kernel_l
     notebook = i18n.translate_notebook(notebook)
     nbformat.write(notebook, temporary)
     clock = CPUClock()
-    config = Config({KernelLoggingToFile.__name__: {"log_file": str(kernel_log), "clock": clock.key}})
+    config = Config({KernelLoggingToFile.__name__: {"log_file": str(kernel_log), "clock": clock.key,
+                                                    "server": server}})
     try:
         executed = papermill.execute_notebook(
             notebook, str(temporary), parameters=parameters, progress_bar=False, log_output=False,

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .. import i18n, notes
 from ..errors import DataError, Problem
+from ..kernel import KernelServer, skip_unused_imports
 from .parameters import PAGES_PENDING, SNAPSHOT_VARIABLE, VALIDATION_FILE, RoutineParameters
 from .runs import (PARTIAL, RUN_LOG, Run, failure_sentence, new_run_id, now, page_title, saved_results, start_manifest,
                    write_index, write_json, write_text)
@@ -42,6 +43,11 @@ STARTED_FIRST = ("02_journey_map", "05_interventions", "03_voice_of_customer", "
 NOTEBOOKS_DIR = Path(str(resources.files("cxresearch") / "notebooks")).resolve()
 #: File of a run folder receiving the kernels' own output (their log lines, never cell outputs).
 KERNEL_LOG = notes.KERNEL_LOG
+#: Environment of the notebooks' kernels (and of the kernel server, whose libraries read it when imported): each
+#: figure is saved as plotly JSON and as HTML with plotly.js (:func:`.execution.execute`).
+KERNEL_ENVIRONMENT = {"PLOTLY_RENDERER": "plotly_mimetype+notebook"}
+#: Name of the kernel server's socket in the run's snapshot folder.
+KERNEL_SERVER = "kernels.sock"
 #: Seconds one notebook cell may run before the run fails (an unattended run never hangs).
 CELL_TIMEOUT = 1800
 #: Tag of notebook cells that only make sense in JupyterLab (widgets); the routine skips them.
@@ -103,6 +109,8 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
     say(f"run {run_id}: {parameters.data_dir} ({parameters.period})")
     started, cpu_started = time.perf_counter(), time.process_time()
     snapshot = Path(tempfile.mkdtemp(prefix="cxresearch-snapshot-"))
+    # loads the kernels' libraries while this process loads the input
+    server = KernelServer(snapshot / KERNEL_SERVER, log=folder / KERNEL_LOG, environment=KERNEL_ENVIRONMENT)
     try:
         manifest["dataset"]["name"] = _snapshot_input(parameters, snapshot)
         manifest["inputs"] = _input_hashes(Path(parameters.data_dir))
@@ -113,21 +121,24 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
         write_json(folder / "manifest.json", manifest)
         with _environment(**{SNAPSHOT_VARIABLE: str(snapshot)}):
             _run_notebooks(manifest, folder, parameters, Path(notebooks_dir), say,
-                           gate=_MemoryGate(KERNEL_MEMORY * _size(snapshot)), pending=snapshot / PAGES_PENDING)
+                           gate=_MemoryGate(KERNEL_MEMORY * _size(snapshot)), pending=snapshot / PAGES_PENDING,
+                           server=server.path)
         manifest["timings"]["notebooks"] = round(time.perf_counter() - started - manifest["timings"]["input"], 2)
         if manifest["status"] == "running":
             manifest.update(status="ok", **saved_results(folder))
     except DataError as exc:
         manifest.update(status="failed", error={"step": "input", "exception": "DataError", "message": str(exc)})
     finally:
+        server.stop()
         shutil.rmtree(snapshot, ignore_errors=True)
+    manifest.setdefault("timings", {})["kernel_server_cpu"] = server.cpu
     if manifest["status"] == "failed":
         _relink_pages(manifest, folder, parameters)
         say(f"  {failure_sentence(manifest['error'])}")
         # the input's problems, written for people, are the caller's to show (the CLI prints them once, on stderr)
         (log if manifest["error"]["step"] == "input" else say)(_failure_detail(manifest["error"]))
     manifest["seconds"] = round(time.perf_counter() - started, 2)
-    manifest["cpu_seconds"] = round(time.process_time() - cpu_started + _kernels_cpu(manifest), 2)
+    manifest["cpu_seconds"] = round(time.process_time() - cpu_started + _kernels_cpu(manifest) + (server.cpu or 0), 2)
     manifest["finished"] = now()
     say(f"run {run_id}: {manifest['status']} in {_seconds(manifest['seconds'], manifest['cpu_seconds'])}")
     write_json(folder / "manifest.json", manifest)
@@ -175,7 +186,7 @@ def _input_hashes(data_dir: Path) -> dict[str, str]:
 
 
 def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, notebooks_dir: Path, say, *,
-                   gate: _MemoryGate, pending: Path) -> None:
+                   gate: _MemoryGate, pending: Path, server: str) -> None:
     """Execute and render the notebooks, several at once; stop starting new ones at the first failure.
 
     The other pages are independent (what two of them need, such as the
@@ -186,11 +197,10 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
     last cell waits for it to go (:func:`.results.wait_for_pages`). When the
     memory covers every notebook at once, the summary starts with the others,
     beside the workers, so that only that last cell comes after them; otherwise
-    it starts once they are done. The first failure is recorded in *manifest*;
-    notebooks not started by then stay ``pending``.
+    it starts once they are done. The kernels are forked by the kernel server
+    at the socket *server* (:class:`cxresearch.kernel.KernelServer`). The first
+    failure is recorded in *manifest*; notebooks not started by then stay ``pending``.
     """
-    from ..kernel import skip_unused_imports
-
     skip_unused_imports()  # before nbconvert imports nbformat (see cxresearch.kernel)
     from .. import report
     from . import execution
@@ -223,7 +233,7 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
         try:
             executed = execution.execute(notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb",
                                          asdict(parameters), cwd=notebooks_dir, kernel_log=folder / KERNEL_LOG,
-                                         skip_tag=INTERACTIVE_TAG, timeout=CELL_TIMEOUT)
+                                         skip_tag=INTERACTIVE_TAG, timeout=CELL_TIMEOUT, server=server)
             rendering = time.perf_counter()
             header = {**_header(manifest, parameters), "title": report.notebook_title(executed, page_title(name)),
                       "pages": [{**page, "current": page["href"] == f"{name}.html"} for page in pages]}
@@ -245,7 +255,7 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
 
     first = {name: rank for rank, name in enumerate(STARTED_FIRST)}
     others, last = sorted(numbered[:-1], key=lambda item: first.get(item[1]["name"], len(first))), numbered[-1]
-    with _environment(PLOTLY_RENDERER="plotly_mimetype+notebook"), \
+    with _environment(**KERNEL_ENVIRONMENT), \
             concurrent.futures.ThreadPoolExecutor(max_workers=_workers()) as pool, \
             concurrent.futures.ThreadPoolExecutor(max_workers=1) as beside:
         pending.touch()

@@ -162,6 +162,23 @@ def test_the_routines_kernels_start_without_the_iri_checker(tiny, tmp_path):
     assert "IRI checker: None" in "".join(out.get("text", "") for cell in executed.cells for out in cell.get("outputs", []))
 
 
+def test_the_routines_kernels_are_forked_by_a_server_that_imported_their_libraries_once(tiny, tmp_path):
+    """A run's kernels share the libraries its kernel server imported (cxresearch.kernel.KernelServer)."""
+    code = ("import os, sys, psutil\nserver = psutil.Process(os.getppid()).cmdline()\n"
+            "print('forked by the server:', '--serve' in server, '| sklearn loaded:', 'sklearn' in sys.modules,"
+            " '| stateful cxresearch modules loaded:', sorted({'cxresearch.i18n', 'cxresearch.privacy',"
+            " 'cxresearch.routine'} & set(sys.modules)))")
+    notebooks = write_notebook(tmp_path / "notebooks", "00_data_quality", code)
+    done = run(RoutineParameters(data_dir=str(tiny)), reports_dir=tmp_path / "reports", notebooks_dir=notebooks)
+    executed = nbformat.read(done.folder / "00_data_quality.ipynb", as_version=4)
+    printed = "".join(out.get("text", "") for cell in executed.cells for out in cell.get("outputs", []))
+    # cxresearch reads its environment (language, snapshot) and draws its salt in each kernel
+    assert "forked by the server: True | sklearn loaded: True | stateful cxresearch modules loaded: []" in printed
+    assert done.manifest["timings"]["kernel_server_cpu"] > 0   # its imports count in the run's CPU seconds
+    assert done.manifest["notebooks"][0]["timings"]["kernel_cpu"] is not None   # read from the forked kernel
+    assert "Ctrl-C will not work" not in (done.folder / runner.KERNEL_LOG).read_text()  # started as by jupyter
+
+
 def test_each_run_gets_its_own_folder(tiny, notebooks, tmp_path):
     reports = tmp_path / "reports"
     first = run(RoutineParameters(data_dir=str(tiny)), reports_dir=reports, notebooks_dir=notebooks)
