@@ -19,11 +19,13 @@ __all__ = ["intervention_chart"]
 _COLOURS = {"scope": ("#1f77b4", "rgba(31,119,180,0.2)"), "comparison": ("#7f7f7f", "rgba(127,127,127,0.2)")}
 
 
-def intervention_chart(info: InterventionSeries) -> go.Figure:
+def intervention_chart(info: InterventionSeries, effects: pd.DataFrame | None = None) -> go.Figure:
     """A metric over time at the intervention's scope and on the comparison, start marked.
 
     Takes the output of :func:`~cxresearch.interventions.intervention_series`:
     one line with its interval band per group and a vertical line at the start.
+    Given the :func:`~cxresearch.interventions.intervention_effects` table, it
+    shades the windows the verdicts compare (``before_start`` to ``after_end``).
     """
     from ..interventions import InterventionSeries  # here, not at the top: the series comes from that module
 
@@ -49,6 +51,13 @@ def intervention_chart(info: InterventionSeries) -> go.Figure:
     figure.add_annotation(x=info.start, y=1, yref="paper", yanchor="bottom", showarrow=False, xanchor="left",
                           text=_("%(intervention)s starts: %(description)s") % {"intervention": info.intervention_id,
                                                                              "description": info.description})
+    rows = effects.loc[effects["intervention_id"] == info.intervention_id] if effects is not None else []
+    if len(rows):
+        window = rows.iloc[0]
+        figure.add_vrect(x0=window["before_start"].tz_convert(None), x1=window["after_end"].tz_convert(None),
+                         fillcolor="#d62728", opacity=0.07, line_width=0, layer="below",
+                         annotation={"text": _("windows of the verdicts"), "font": {"size": 11}},
+                         annotation_position="bottom left")
     better = _("lower is better") if info.better == "lower" else _("higher is better")
     return figure.update_layout(title=_("%(metric)s at %(scope)s (%(better)s)") % {
         "metric": _(info.label), "scope": info.scope, "better": better},

@@ -359,6 +359,11 @@ def test_chart_draws_both_groups_and_marks_the_start():
     assert list(lines[0].y) == pytest.approx([.2, .8])
     assert pd.Timestamp(figure.layout.shapes[0].x0) == pd.Timestamp("2025-03-01")
     assert figure.layout.annotations[0].text == "I1 starts: more chat agents"
+    # given the verdicts' table, the windows they compare are shaded (4 weeks before, cut at the end after)
+    ended = CXDataset(name="ended", surveys=surveys(KNOWN), interventions=interventions(end="2025-03-20"))
+    effects = intervention_effects(ended, window="4W", metrics=["csat"])
+    shaded = intervention_chart(intervention_series(ended, "I1", metric="csat"), effects).layout.shapes[-1]
+    assert (pd.Timestamp(shaded.x0), pd.Timestamp(shaded.x1)) == (pd.Timestamp("2025-02-01"), pd.Timestamp("2025-03-20"))
 
 
 def trending(slope_scope, *, per_day=12, seed=0):
@@ -543,7 +548,7 @@ def test_window_note_names_the_window_and_how_to_widen_it_when_answers_are_too_f
     assert "`-p intervention_window=52W`" in wide
     with i18n.using("it"):
         italian = window_note(short)
-    assert italian.startswith("Ogni verdetto confronta una finestra di 8 settimane prima dell'avvio di un intervento")
+    assert italian.startswith("Ogni esito confronta una finestra di 8 settimane prima dell'avvio di un intervento")
     assert f"{csat['after_n']} risposte dopo" in italian and "`-p intervention_window=16W`" in italian
 
 
