@@ -205,7 +205,10 @@ def shared(parameters: RoutineParameters, name: str, compute: typing.Callable[[]
     The result is kept as *name* beside the run's private dataset snapshot
     (deleted when the run ends). Notebooks run at once, so the first caller
     holds a lock on *name* while it computes and the others wait for it
-    instead of computing the same thing; the warnings computing it raised are raised again for every caller, so
+    instead of computing the same thing. The first caller returns what it
+    computed and the others what they read back, the pickle streamed to and
+    from the file, so a caller holds one copy of the result (at 1M customers a
+    journey log is 0.5 GB); the warnings computing it raised are raised again for every caller, so
     each page notes what the result hid. Outside a routine run every call computes.
     """
     cache = run_cache(parameters, f"{name}.pkl")
@@ -213,15 +216,18 @@ def shared(parameters: RoutineParameters, name: str, compute: typing.Callable[[]
         return compute()
     with open(cache.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not cache.is_file():
+        if cache.is_file():
+            with cache.open("rb") as stream:  # read in place: no copy of the file's bytes beside the result
+                result, kept = pickle.load(stream)
+        else:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 result = compute()
-            temporary = cache.with_suffix(".tmp")
             kept = [(str(w.message), w.category) for w in caught]
-            temporary.write_bytes(pickle.dumps((result, kept), protocol=pickle.HIGHEST_PROTOCOL))
+            temporary = cache.with_suffix(".tmp")
+            with temporary.open("wb") as stream:  # written as it is pickled: no copy of the pickle's bytes
+                pickle.dump((result, kept), stream, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, cache)
-    result, kept = pickle.loads(cache.read_bytes())
     for message, category in kept:  # every page using the result notes what computing it hid
         warnings.warn(message, category, stacklevel=2)
     return result
