@@ -17,7 +17,7 @@ import pandas as pd
 from .errors import DataError, ParameterError, did_you_mean
 from .i18n import N_
 from .eventcodes import encode
-from .sessions import AUTO_GAP, SessionLog, check_events, cut_sessions, dataset_gap
+from .sessions import AUTO_GAP, SessionLog, check_events, cut_sessions, dataset_gap, narrow
 from .text import sentiment
 
 if TYPE_CHECKING:
@@ -74,7 +74,8 @@ class Evidence:
 
     Events are read as codes in journey order (a given :class:`~cxresearch.journeys.JourneyLog`, else
     :func:`~cxresearch.sessions.cut_sessions` with the dataset's session gap), never copied whole; each source's
-    customers are numbered once; review sentiment is scored once, or given.
+    customers are numbered once; review sentiment is scored once, or given. Per event, places are kept in their
+    narrowest integer type and sessions as int32 (at 20M events an int64 array is 160 MB).
     """
 
     def __init__(self, ds: CXDataset, mentions, sentiment: pd.Series | None = None, log: JourneyLog | None = None):
@@ -172,12 +173,13 @@ class Evidence:
         return cut_sessions(events, dataset_gap(self.ds, AUTO_GAP))
 
     def _journey_places(self, kind: str, *, ordered: bool = True) -> tuple[np.ndarray | None, pd.Index]:
-        """Codes (-1 missing) in journey order (None unless *ordered*) and sorted labels of the events' *kind*
-        column: the given log's, else encoded once."""
+        """Codes (-1 missing, narrowest type) in journey order (None unless *ordered*) and sorted labels of the
+        events' *kind* column: the given log's, else encoded once."""
         if self._given_log is not None:
-            return getattr(self._given_log, kind).astype(np.int64), getattr(self._given_log, f"{kind}_labels")
+            return getattr(self._given_log, kind), getattr(self._given_log, f"{kind}_labels")
         if kind not in self._places:
-            self._places[kind] = encode(self.ds.events[kind])
+            codes, labels = encode(self.ds.events[kind])
+            self._places[kind] = narrow(codes, len(labels)), labels
         codes, labels = self._places[kind]
         return (codes[self._log.order] if ordered else None), labels
 
@@ -187,8 +189,14 @@ class Evidence:
             if self._log is None or kind not in self.ds.events.columns:
                 self._sessions[kind] = None
             else:
-                self._sessions[kind] = _Sessions(self._log, *self._journey_places(kind), self._moved_on)
+                self._sessions[kind] = _Sessions(self._log, self._session, *self._journey_places(kind),
+                                                 self._moved_on)
         return self._sessions[kind]
+
+    @cached_property
+    def _session(self) -> np.ndarray:
+        """Per event in journey order, its session's number (int32)."""
+        return np.cumsum(self._log.start, dtype=np.int32) - 1
 
     @cached_property
     def _moved_on(self) -> np.ndarray | None:
@@ -197,9 +205,10 @@ class Evidence:
         if "stage" not in self.ds.events.columns or not self.ds.stages:
             return None
         codes, labels = self._journey_places("stage")
-        ranks = np.append(pd.Index(self.ds.stages).get_indexer(labels), -1)  # -1: missing or outside the journey
+        ranks = narrow(np.append(pd.Index(self.ds.stages).get_indexer(labels), -1),  # -1: missing or outside
+                       len(self.ds.stages))
         rank = ranks[codes]
-        session = np.cumsum(self._log.start) - 1
+        session = self._session.astype(np.int64)
         # the latest stage from each event to its session's end: a running maximum backwards, restarted per session
         span = len(self.ds.stages) + 1
         backwards = (session[-1] - session[::-1]) * span + rank[::-1] + 1
@@ -207,7 +216,7 @@ class Evidence:
         latest_after = np.full(len(rank), -2)
         same = session[1:] == session[:-1]
         latest_after[:-1][same] = latest_from_here[1:][same]
-        moved_on = (latest_after > rank).astype(float)
+        moved_on = (latest_after > rank).astype(np.float32)  # 0, 1 or NaN: exact in float32
         moved_on[(rank < 0) | (rank >= len(self.ds.stages) - 1)] = np.nan
         return moved_on
 
@@ -223,19 +232,20 @@ class _Sessions:
     """Each session's first event at each place of one kind (journey order): what session metrics are read on.
 
     A session's ``exit_rate`` at a place is 1 when its last event is there; its ``conversion`` is the
-    ``moved_on`` of its first event there (a later stage follows in the session).
+    ``moved_on`` of its first event there (a later stage follows in the session). *session* numbers each event's
+    session; places, sessions and customers are kept as int32 or narrower, the metrics (0, 1 or NaN) as float32.
     """
 
-    def __init__(self, log: SessionLog, place: np.ndarray, labels: pd.Index, moved_on: np.ndarray | None):
-        session = np.cumsum(log.start) - 1
+    def __init__(self, log: SessionLog, session: np.ndarray, place: np.ndarray, labels: pd.Index,
+                 moved_on: np.ndarray | None):
         last = np.append(log.start[1:], True)   # the last event of each session, in session order
         present = np.flatnonzero(place >= 0)
-        first = present[_first_of_each(session[present] * len(labels) + place[present])]
+        first = present[_first_of_each(session[present].astype(np.int64) * len(labels) + place[present])]
         self.labels = labels
         self.place, self.session, self.time = place[first], session[first], log.time[first]
-        self.customer = _label_codes(log.customers)[log.customer[first]]
+        self.customer = narrow(_label_codes(log.customers), len(log.customers))[log.customer[first]]
         self.n_sessions = int(session[-1]) + 1
-        self.metrics = {"exit_rate": (self.place == place[last][self.session]).astype(float)}
+        self.metrics = {"exit_rate": (self.place == place[last][self.session]).astype(np.float32)}
         if moved_on is not None:
             self.metrics["conversion"] = moved_on[first]
 
@@ -248,7 +258,8 @@ class _Sessions:
         touched[self.session[at_scope]] = True
         score = self.metrics[metric]
         keep = (at_scope | ~touched[self.session]) & ~np.isnan(score)
-        return Observations(self.time[keep], at_scope[keep], score[keep], self.customer[keep])
+        return Observations(self.time[keep], at_scope[keep], score[keep].astype(float),
+                            self.customer[keep].astype(np.int64))
 
 
 def _first_of_each(key: np.ndarray) -> np.ndarray:

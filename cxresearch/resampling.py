@@ -24,8 +24,9 @@ __all__ = ["bootstrap_weights", "bootstrap_sums", "canonical_order", "cluster_co
 #: Largest number of weights held in memory at once (rows x resamples).
 _CHUNK_CELLS = 4_000_000
 #: The same for :func:`bootstrap_sums`, which keeps no weights beyond a chunk: a wider chunk makes its product
-#: with the per-cluster sums a matrix product rather than many thin ones (about 250 MB of float64 at most).
-_SUM_CHUNK_CELLS = 32_000_000
+#: with the per-cluster sums a matrix product rather than many thin ones (about 100 MB of counts and draws at
+#: most; at 1M customers a chunk of 8 resamples is still a matrix product).
+_SUM_CHUNK_CELLS = 8_000_000
 
 
 def cluster_codes(clusters, n_rows: int) -> np.ndarray:
