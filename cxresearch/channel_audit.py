@@ -90,12 +90,23 @@ class ChannelAudit:
         return self._sorted(table, "count", ascending=False)
 
     @cached_property
-    def _completeness(self) -> np.ndarray:
-        """Per sorted event, the share of its optional fields that are filled (1 when there are none)."""
+    def _filled(self) -> tuple[np.ndarray | None, int]:
+        """Per sorted event, how many of the optional fields present in the data it fills (one byte each; None
+        without such fields), and how many are present."""
         present = [c for c in _OPTIONAL if c in self._events]
         if not present:
-            return np.ones(len(self._order))
-        return self._events[present].notna().to_numpy().mean(axis=1)[self._order]
+            return None, 0
+        filled = np.zeros(len(self._events), np.uint8)
+        for column in present:
+            filled += self._events[column].notna().to_numpy()
+        return filled[self._order], len(present)
+
+    def _completeness(self, key: np.ndarray, size: int, events: np.ndarray) -> np.ndarray:
+        """Per *key*, the share of the optional fields present in the data that its events fill (1 without any)."""
+        filled, present = self._filled
+        if filled is None:
+            return np.ones(size)
+        return np.bincount(key, weights=filled, minlength=size) / present / np.maximum(events, 1)
 
     def _audit(self, key: np.ndarray, size: int, *, per_touchpoint: bool) -> pd.DataFrame:
         """Channel audit rows for a (persona, channel[, touchpoint]) *key*, before CSAT and flags."""
@@ -112,7 +123,7 @@ class ChannelAudit:
             touchpoint=decode(self.touchpoint_labels, touchpoint), customers=customers,
             share=customers / self._group_customers[group], events=events, exits=exits,
             exit_rate=exits / np.maximum(events, 1), expected_exit_rate=expected,
-            completeness=np.bincount(key, weights=self._completeness, minlength=size) / np.maximum(events, 1),
+            completeness=self._completeness(key, size, events),
             keep=events > 0, suppress=False)
 
     def _flags(self, table: pd.DataFrame) -> np.ndarray:
