@@ -121,7 +121,7 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
         write_json(folder / "manifest.json", manifest)
         with _environment(**{SNAPSHOT_VARIABLE: str(snapshot)}):
             _run_notebooks(manifest, folder, parameters, Path(notebooks_dir), say,
-                           gate=_MemoryGate(KERNEL_MEMORY * _size(snapshot)), pending=snapshot / PAGES_PENDING,
+                           gate=_MemoryGate(_size(snapshot)), pending=snapshot / PAGES_PENDING,
                            server=server.path)
         manifest["timings"]["notebooks"] = round(time.perf_counter() - started - manifest["timings"]["input"], 2)
         if manifest["status"] == "running":
@@ -219,7 +219,7 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
 
     def run_one(number: int, entry: dict, gated: bool = True) -> None:
         name, tag = entry["name"], f"[{number}/{len(entries)}]"
-        with (gate.admitted(lambda waiting: say(f"  {tag} {name} waits for memory ({waiting})")) if gated
+        with (gate.admitted(name, lambda waiting: say(f"  {tag} {name} waits for memory ({waiting})")) if gated
               else contextlib.nullcontext()):
             with lock:
                 if manifest["status"] != "running":
@@ -259,7 +259,7 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
             concurrent.futures.ThreadPoolExecutor(max_workers=_workers()) as pool, \
             concurrent.futures.ThreadPoolExecutor(max_workers=1) as beside:
         pending.touch()
-        early = beside.submit(run_one, *last, gated=False) if gate.room_for(len(entries)) else None
+        early = beside.submit(run_one, *last, gated=False) if gate.room_for([e["name"] for e in entries]) else None
         try:
             for done in [pool.submit(run_one, number, entry) for number, entry in others]:
                 done.result()
@@ -268,11 +268,17 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
         (early or pool.submit(run_one, *last)).result()
 
 
-#: Memory one kernel may need, in sizes of the run's snapshot: the pages of it the kernel maps (shared with the
-#: other kernels, counted for each to be safe) and what its page computes from them. At 1M customers / 20M events
-#: (a 2.7 GB snapshot) the journey map's kernel peaked at 10.6 GB, the interventions' at 8.2 GB, the personas'
-#: at 4.4 GB.
-KERNEL_MEMORY = 4
+#: Memory a page's kernel may need besides the run's snapshot, in sizes of the snapshot: what its page computes.
+#: The snapshot is memory-mapped, its pages shared by every kernel, so it is not counted per kernel. Measured at
+#: 1M customers / 21.5M events (a 2.7 GB snapshot) with ``bench/run.py``'s sampler (each kernel's largest private,
+#: anonymous, proportional set size over the run, sampled twice a second), divided by the snapshot's size and
+#: rounded up by a tenth or more: the journey map 4.0 GB, the interventions 3.6 GB (before their per-event
+#: arrays were narrowed), the voice of the customer 1.5 GB, the personas 1.1 GB, the summary 0.5 GB, the data
+#: quality 0.2 GB.
+PAGE_MEMORY = {"00_data_quality": 0.1, "01_personas": 0.5, "02_journey_map": 1.7, "03_voice_of_customer": 0.7,
+               "04_summary": 0.3, "05_interventions": 1.5}
+#: The same for a page not in :data:`PAGE_MEMORY` (a notebook of one's own): as much as the largest.
+OTHER_PAGE_MEMORY = max(PAGE_MEMORY.values())
 
 
 def _size(folder: Path) -> int:
@@ -281,42 +287,45 @@ def _size(folder: Path) -> int:
 
 
 class _MemoryGate:
-    """Admits a notebook while the memory available covers *need* bytes for it and for each one running.
+    """Admits a page while the memory available covers what it needs and what each page running needs.
 
-    One notebook is always admitted when none runs, so a large dataset runs its
-    notebooks one at a time rather than not at all; a kernel grows after it starts,
-    so each running one counts for *need* whatever it holds yet.
+    A page needs :data:`PAGE_MEMORY` (else :data:`OTHER_PAGE_MEMORY`) times *snapshot* bytes. One page is always
+    admitted when none runs, so a large dataset runs its pages one at a time rather than not at all; a kernel
+    grows after it starts, so each running one counts for its whole need whatever it holds yet.
     """
 
-    def __init__(self, need: int):
-        self.need, self.running = need, 0
+    def __init__(self, snapshot: int):
+        self.snapshot, self.running = snapshot, []
         self._changed = threading.Condition()
 
-    def room_for(self, notebooks: int) -> bool:
-        """True when the memory available covers *need* bytes for each of *notebooks* at once."""
+    def need(self, page: str) -> float:
+        """Bytes *page*'s kernel may need besides the snapshot."""
+        return PAGE_MEMORY.get(page, OTHER_PAGE_MEMORY) * self.snapshot
+
+    def room_for(self, pages: list[str]) -> bool:
+        """True when the memory available covers the needs of *pages* at once."""
         import psutil
 
-        return psutil.virtual_memory().available >= self.need * notebooks
+        return psutil.virtual_memory().available >= sum(map(self.need, pages))
 
-    def _fits(self) -> bool:
-        import psutil
-
-        return not self.running or psutil.virtual_memory().available >= self.need * (self.running + 1)
+    def _fits(self, page: str) -> bool:
+        return not self.running or self.room_for([*self.running, page])
 
     @contextlib.contextmanager
-    def admitted(self, waiting: typing.Callable[[str], None]):
-        """Wait until the notebook fits (calling *waiting* once, with the figures, when it must wait), then run it."""
+    def admitted(self, page: str, waiting: typing.Callable[[str], None]):
+        """Wait until *page* fits (calling *waiting* once, with the figures, when it must wait), then run it."""
         with self._changed:
-            if not self._fits():
-                waiting(f"{self.running} running, {self.need / 2**30:.1f} GB each")
-            while not self._fits():
+            if not self._fits(page):
+                waiting(f"{len(self.running)} running, {sum(map(self.need, self.running)) / 2**30:.1f} GB with "
+                        f"{self.need(page) / 2**30:.1f} GB more")
+            while not self._fits(page):
                 self._changed.wait(timeout=5)  # memory also frees outside the run
-            self.running += 1
+            self.running.append(page)
         try:
             yield
         finally:
             with self._changed:
-                self.running -= 1
+                self.running.remove(page)
                 self._changed.notify_all()
 
 

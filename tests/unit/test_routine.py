@@ -440,11 +440,11 @@ def test_notebooks_start_together_only_while_the_memory_covers_each(need, most_a
     """The gate admits every notebook when each needs nothing, one at a time when none fits beside another."""
     import threading
 
-    gate, waited, inside, most = runner._MemoryGate(need), [], [0], [0]
+    gate, waited, inside, most = runner._MemoryGate(need), [], [0], [0]   # a page of one's own: OTHER_PAGE_MEMORY
     together, count = threading.Barrier(3, timeout=patience), threading.Lock()
 
     def notebook():
-        with gate.admitted(waited.append):
+        with gate.admitted("page", waited.append):
             with count:
                 inside[0] += 1
                 most[0] = max(most[0], inside[0])
@@ -460,7 +460,14 @@ def test_notebooks_start_together_only_while_the_memory_covers_each(need, most_a
         thread.start()
     for thread in threads:
         thread.join()
-    assert (most[0], gate.running, len(waited) > 0) == (most_at_once, 0, most_at_once == 1)
+    assert (most[0], gate.running, len(waited) > 0) == (most_at_once, [], most_at_once == 1)
+
+
+def test_a_page_needs_its_measured_share_of_the_snapshot_and_an_unknown_page_the_largest():
+    gate = runner._MemoryGate(1000)
+    assert gate.need("02_journey_map") == 1000 * runner.PAGE_MEMORY["02_journey_map"]
+    assert gate.need("00_data_quality") < gate.need("02_journey_map") == gate.need("99_my_own") == 1000 * max(
+        runner.PAGE_MEMORY.values())
 
 
 def test_the_reviews_sentiment_is_scored_once_per_run_and_their_themes_read_it(demo, tmp_path, monkeypatch):
@@ -506,10 +513,11 @@ def _handshake_notebooks(folder, *, page_waits: bool):
                           "print('page done before the last cell:', os.path.exists(os.path.join(run_dir, 'page-done')))")
 
 
-@pytest.mark.parametrize("kernel_memory, early", [(runner.KERNEL_MEMORY, True), (2**50, False)])
+@pytest.mark.parametrize("page_memory, early", [(None, True), (2**50, False)])
 def test_the_summary_starts_with_the_pages_when_the_memory_allows_and_its_last_cell_waits_for_them(
-        tiny, tmp_path, monkeypatch, kernel_memory, early):
-    monkeypatch.setattr(runner, "KERNEL_MEMORY", kernel_memory)   # 2**50 snapshots: no memory for two kernels
+        tiny, tmp_path, monkeypatch, page_memory, early):
+    if page_memory:   # 2**50 snapshots: no memory for two kernels
+        monkeypatch.setattr(runner, "PAGE_MEMORY", dict.fromkeys(runner.PAGE_MEMORY, page_memory))
     done = run(RoutineParameters(data_dir=str(tiny)), reports_dir=tmp_path / "reports",
                notebooks_dir=_handshake_notebooks(tmp_path / "nb", page_waits=early))
     assert done.ok
