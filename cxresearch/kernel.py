@@ -85,10 +85,14 @@ class KernelServer:
     Its output goes to *log*; *environment* is added to this process's for it
     (what the preloaded libraries read when imported, such as ``PLOTLY_RENDERER``).
     ``cpu`` is, once stopped, the CPU seconds it spent itself (its kernels' are theirs).
+    Where processes cannot be watched (``os.pidfd_open``: Linux only) no server
+    starts, ``path`` is empty and the kernels start afresh.
     """
 
     def __init__(self, path, *, log, environment: dict[str, str]):
-        self.path, self.cpu = str(path), None
+        self.path, self.cpu, self._process = (str(path) if hasattr(os, "pidfd_open") else ""), None, None
+        if not self.path:
+            return
         with open(log, "ab") as stream:
             self._process = subprocess.Popen([sys.executable, "-m", __name__, "--serve", self.path],
                                              stdin=subprocess.DEVNULL, stdout=stream, stderr=stream,
@@ -96,6 +100,8 @@ class KernelServer:
 
     def stop(self) -> None:
         """End the server (its kernels have ended) and read its CPU seconds."""
+        if self._process is None:
+            return
         import psutil
 
         with contextlib.suppress(psutil.Error):

@@ -92,3 +92,11 @@ def test_a_forked_kernel_runs_in_its_relays_folder_and_ends_when_its_relay_is_ki
     finally:
         server.stop()
     assert server.cpu > 0
+
+
+def test_where_processes_cannot_be_watched_no_server_starts(tmp_path, monkeypatch):
+    """On macOS (no pidfd_open) the run's kernels start afresh, as before the kernel server."""
+    monkeypatch.delattr("os.pidfd_open")
+    server = KernelServer(tmp_path / "kernels.sock", log=tmp_path / "server.log", environment={})
+    server.stop()
+    assert server.path == "" and server.cpu is None and not (tmp_path / "kernels.sock").exists()
