@@ -44,7 +44,10 @@ impact (pain points)
     overall_exit_rate)``, overall = all events and answers of the persona.
     Exits alone are no pain (sessions end after a checkout); when the journey
     has no CSAT answers at all they are the only evidence and
-    ``impact = reach * excess_exit_rate``. An average place scores 0; one that
+    ``impact = reach * excess_exit_rate``. With answers, a place where at
+    least ``END_OF_JOURNEY`` (three in four) of the visits end their session is
+    taken as an end of journey (a checkout, a return, a referral): its exits
+    say the journey is over, not that it failed, and count as no excess. An average place scores 0; one that
     half the customers visit, 40 percentage points below the overall CSAT and
     with 25 percentage points more exits, scores ``0.5 * 0.4 * 1.25 = 0.25``.
 channel audit flags
@@ -80,9 +83,11 @@ if TYPE_CHECKING:
     from .dataset import CXDataset
 
 __all__ = ["JourneyMap", "JourneyLog", "journey_map", "journey_log", "journey_table", "sessionize", "DEFAULT_GAP",
-           "AUTO_GAP"]
+           "AUTO_GAP", "END_OF_JOURNEY"]
 
 _REQUIRED = ("customer_id", "timestamp", "channel", "touchpoint")
+#: Share of visits ending their session from which a place counts as an end of journey (its exits are no pain).
+END_OF_JOURNEY = 0.75
 # Columns naming a row of a result table, in the order a small-group note names the hidden rows by.
 _GROUP_LABELS = ["persona", "stage", "channel", "name", "path", "touchpoint", "from_touchpoint", "to_touchpoint"]
 _CSAT_COLUMNS = ["surveys", "csat", "csat_low", "csat_high", "csat_mean", "csat_mean_low", "csat_mean_high"]
@@ -560,6 +565,7 @@ class JourneyMap(ChannelAudit):
         exits = (places["exit_rate"] - base["exit_rate"]).clip(lower=0)
         dissatisfaction = (base["csat"] - places["csat"]).clip(lower=0).fillna(0)
         any_answers = base["csat"].notna()
+        exits = exits.mask(any_answers & (places["exit_rate"] >= END_OF_JOURNEY), 0.0)
         places = places.assign(excess_exit_rate=exits, excess_dissatisfaction=dissatisfaction,
                                impact=places["reach"] * np.where(any_answers, dissatisfaction * (1 + exits), exits))
         table = places[self._keys + ["name", "stage", "customers", "reach", "exit_rate", "excess_exit_rate",
