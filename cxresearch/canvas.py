@@ -176,10 +176,11 @@ def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str | None =
         "opportunities": lambda: _opportunity_cells(journey, answers, topics, drivers, topic_effects, level),
         "kpis": lambda: _kpi_cells(answers, level, min_group_size),
     }
+    absent = {**_ABSENT, **(_UNANSWERED if answers.empty else {})}   # none at all is not "too few"
     cells = {}
     for lane in lanes:
         found = builders[lane]()
-        cells.update({(lane, stage): found.get(stage, CanvasCell(why=_ABSENT[lane])) for stage in stages})
+        cells.update({(lane, stage): found.get(stage, CanvasCell(why=absent[lane])) for stage in stages})
     return Canvas(title=title or _("All customers"), customers=len(customers), stages=stages, lanes=tuple(lanes), cells=cells,
                   emotion=_emotion_curve(stages_table, stages, level),
                   notes=_unplaced_drivers(drivers, journey, stages))
@@ -291,6 +292,15 @@ _ABSENT = {
     "quotes": N_("Too few survey comments tied to this stage's touchpoints."),
     "opportunities": N_("No driver to fix first and no costly topic heard more here than elsewhere."),
     "kpis": N_("Too few survey answers tied to this stage's touchpoints."),
+}
+#: The survey lanes' sentences when no survey answer names a touchpoint of the journey (a ticket log).
+_UNANSWERED = {
+    "emotion": N_("No survey answer names a touchpoint of this journey: the emotion needs CSAT answers naming this "
+                  "stage's touchpoints."),
+    "quotes": N_("No survey answer names a touchpoint of this journey: quotes need survey comments naming this "
+                 "stage's touchpoints."),
+    "kpis": N_("No survey answer names a touchpoint of this journey: KPIs need survey answers naming this stage's "
+               "touchpoints."),
 }
 
 

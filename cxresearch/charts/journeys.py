@@ -13,7 +13,8 @@ from .._checks import check_positive
 from ..display import code_label, column_label
 from ..errors import ParameterError
 from ..i18n import _, format_count
-from .layout import category_axis, check_columns, height_for, separators
+from ..capabilities import Unavailable
+from .layout import category_axis, check_columns, height_for, no_chart, separators
 
 __all__ = ["journey_sankey", "journey_heatmap", "emotion_curve", "funnel_chart", "transition_heatmap"]
 
@@ -90,33 +91,43 @@ def _grouped_links(flows: pd.DataFrame, keep: int) -> tuple[pd.DataFrame, dict]:
 
 
 def journey_heatmap(matrix: pd.DataFrame) -> go.Figure:
-    """The journey map: stages x channels, coloured by CSAT and sized by reach (:attr:`JourneyMap.matrix`)."""
+    """The journey map: stages x channels, coloured by CSAT and sized by reach (:attr:`JourneyMap.matrix`); without
+    any CSAT answer (a ticket log), sized by reach alone, its title saying so."""
     check_columns(matrix, ["stage", "channel", "share", "csat", "customers", "exit_rate", "surveys"],
                   chart="journey_heatmap", source="JourneyMap.matrix")
     _one_persona(matrix)
     size = 12 + 48 * np.sqrt(matrix["share"] / max(matrix["share"].max(), 1e-9))
     channels = sorted(pd.unique(matrix["channel"].astype(str)))
+    answered = bool(matrix["csat"].notna().any())
+    colour = ({"color": matrix["csat"], "colorscale": "RdYlGn", "cmin": 0, "cmax": 1,
+               "colorbar": {"title": "CSAT", "tickformat": ".0%"}} if answered else {"color": "#1f77b4"})
     return go.Figure(go.Scatter(
         x=matrix["stage"].astype(str), y=matrix["channel"].astype(str), mode="markers",
         hovertext=[f"{code_label(stage)} · {code_label(channel)}"
                    for stage, channel in zip(matrix["stage"].astype(str), matrix["channel"].astype(str))],
-        marker={"size": size, "color": matrix["csat"], "colorscale": "RdYlGn", "cmin": 0, "cmax": 1,
-                "colorbar": {"title": "CSAT", "tickformat": ".0%"}, "line": {"width": 1, "color": "#444"}},
+        marker={"size": size, **colour, "line": {"width": 1, "color": "#444"}},
         customdata=np.column_stack([matrix["customers"], matrix["share"], matrix["exit_rate"], matrix["surveys"]]),
-        hovertemplate="%{hovertext}<br>CSAT %{marker.color:.0%} (n=%{customdata[3]})<br>"
-                      "%{customdata[0]} " + _("customers") + " (%{customdata[1]:.0%})<br>"
+        hovertemplate="%{hovertext}<br>" + ("CSAT %{marker.color:.0%} (n=%{customdata[3]})<br>" if answered else "")
+                      + "%{customdata[0]} " + _("customers") + " (%{customdata[1]:.0%})<br>"
                       + _("exit rate") + " %{customdata[2]:.0%}<extra></extra>",
-    )).update_layout(title=_("Journey map: reach (size) and satisfaction (colour) by stage and channel"),
+    )).update_layout(title=_("Journey map: reach (size) and satisfaction (colour) by stage and channel") if answered
+                     else _("Journey map: reach (size) by stage and channel; no CSAT answer to colour it by"),
                      separators=separators(),
                      xaxis=category_axis(pd.unique(matrix["stage"].astype(str)), title=column_label("stage"), width=14,
                                          label=code_label),
-                     yaxis=category_axis(channels, title=column_label("channel"), label=code_label), height=height_for(len(channels), per_row=60))
+                     yaxis=category_axis(channels, title=column_label("channel"), label=code_label),
+                     height=height_for(len(channels), per_row=60))
 
 
-def emotion_curve(stages: pd.DataFrame) -> go.Figure:
-    """Mean CSAT (1-5) across the stages with its interval, one line per persona (:attr:`JourneyMap.stages`)."""
+def emotion_curve(stages: pd.DataFrame) -> go.Figure | Unavailable:
+    """Mean CSAT (1-5) across the stages with its interval, one line per persona (:attr:`JourneyMap.stages`);
+    without a mean to draw, a sentence saying why (:func:`~cxresearch.charts.layout.no_chart`)."""
     check_columns(stages, ["stage", "csat_mean", "csat_mean_low", "csat_mean_high", "surveys"],
                   chart="emotion_curve", source="JourneyMap.stages")
+    if stages["csat_mean"].isna().all():
+        return no_chart(_("No emotion curve: no stage has enough CSAT answers naming one of its touchpoints. It "
+                          "needs survey answers with a CSAT score and the touchpoint they rate, at least the run's "
+                          "smallest group size of customers per stage."))
     figure = go.Figure([
         go.Scatter(x=rows["stage"].astype(str), y=rows["csat_mean"], mode="lines+markers", name=str(name),
                    error_y={"type": "data", "symmetric": False,

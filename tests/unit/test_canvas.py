@@ -163,3 +163,13 @@ def test_a_journey_without_stages_says_what_the_canvas_needs(ds):
     html = str(render_canvases(persona_canvases(bare, personas), key="t"))
     assert html.count("No journey stages in this dataset") == 1     # once, not once per persona
     assert 'class="cxc-legend"' not in html and 'id="t-panel-1"' not in html
+
+
+def test_a_ticket_log_says_no_survey_answer_rather_than_too_few(ds):
+    answered = journey_canvas(ds)
+    assert answered.cell("kpis", "service").why.startswith("Too few")     # answers elsewhere, none here: too few
+    tickets = journey_canvas(CXDataset(name="tickets", events=ds.events, stages=STAGES))
+    for lane in ("emotion", "quotes", "kpis"):
+        for stage in tickets.stages:
+            cell = tickets.cell(lane, stage)
+            assert cell.items == () and cell.why.startswith("No survey answer names a touchpoint of this journey")

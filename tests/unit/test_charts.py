@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 
 from cxresearch import charts, i18n
-from cxresearch.charts.layout import wrap
+from cxresearch.charts.layout import NoChart, wrap
 from cxresearch.charts.voice import label_boxes, place_labels
 from cxresearch.errors import ParameterError
 from cxresearch.interventions import InterventionSeries
@@ -391,3 +391,17 @@ def test_figures_shown_in_a_kernel_carry_the_languages_month_names():
     assert config["locale"] == "it" and config["locales"]["it"]["format"]["shortMonths"][:3] == ["gen", "feb", "mar"]
     assert config["locales"]["it"]["format"]["decimal"] == ","
     assert "config" not in pio.renderers["jupyterlab"].to_mimebundle(figure.to_dict())["application/vnd.plotly.v1+json"]
+
+
+def test_without_csat_answers_the_emotion_curve_says_why_and_the_journey_map_is_sized_by_reach_alone():
+    stages = pd.DataFrame({"stage": ["browse", "buy"], "csat_mean": float("nan"), "csat_mean_low": float("nan"),
+                           "csat_mean_high": float("nan"), "surveys": 0})
+    curve = charts.emotion_curve(stages)
+    assert isinstance(curve, NoChart) and "No emotion curve" in str(curve)
+    matrix = pd.DataFrame({"stage": ["browse", "buy"], "channel": "web", "share": [0.5, 0.2], "csat": float("nan"),
+                           "customers": [10, 4], "exit_rate": 0.1, "surveys": 0})
+    figure = charts.journey_heatmap(matrix)
+    assert "no CSAT answer to colour it by" in figure.layout.title.text and "CSAT" not in figure.data[0].hovertemplate
+    assert figure.data[0].marker.colorbar.title.text is None               # no CSAT scale to read
+    answered = charts.journey_heatmap(matrix.assign(csat=[0.8, 0.4], surveys=5))
+    assert answered.data[0].marker.colorbar.title.text == "CSAT" and "CSAT" in answered.data[0].hovertemplate
