@@ -27,6 +27,9 @@ from .settings import CONFIG_FILE, DatasetSettings
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 
+#: Spreadsheet files a user may drop in the folder instead of a CSV; not read, but named in a warning.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
 #: Text columns of a Parquet file with at most this many distinct values in its first rows (channels,
 #: touchpoints, stages, languages...) are read as categories, so that trimming, lower-casing and the missing-value
 #: check run once per distinct value (:func:`cxresearch.canonical.to_canonical`) instead of once per cell.
@@ -56,7 +59,19 @@ def find_file(folder: Path, table: str, config: DatasetSettings, report: Validat
         report.problems.append(Problem(found[0].name, _("%(files)s both exist; expected one file per table.") % {
             "files": format_list(f.name for f in found)}))
         return None
+    if not found:
+        _warn_spreadsheets(folder, table, report)
     return found[0] if found else None
+
+
+def _warn_spreadsheets(folder: Path, table: str, report: ValidationReport) -> None:
+    """Name a table's spreadsheet (``customers.xlsx``...) that stands where its CSV should be."""
+    for suffix in SPREADSHEET_SUFFIXES:
+        if (folder / f"{table}{suffix}").is_file():
+            report.warnings.append(_(
+                "%(file)s is a spreadsheet and was not read, so the %(table)s table is missing: save it as "
+                "CSV (UTF-8) named %(table)s.csv (in Excel: File > Save As > CSV UTF-8).") % {
+                    "file": f"{table}{suffix}", "table": table})
 
 
 def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> pd.DataFrame | None:

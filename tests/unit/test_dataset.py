@@ -544,3 +544,15 @@ def test_a_date_column_in_both_orders_is_a_problem_naming_the_lines(make_dataset
     problems = _problems(make_dataset({"surveys.csv": "response_id,timestamp\na,15/01/2025\nb,01/15/2025\n"}))
     assert [(p.file, p.column, p.lines) for p in problems] == [("surveys.csv", "timestamp", (3,))]
     assert "day-first (15/01/2025) and month-first (01/15/2025)" in problems[0].message
+
+
+def test_a_spreadsheet_in_place_of_a_table_is_named_with_how_to_save_it(make_dataset):
+    folder = make_dataset({"events.csv": EVENTS, "customers.xlsx": b"PK\x03\x04\x14\x00rest-of-zip"})
+    report = validate(folder)
+    assert report.ok, report
+    warning, = [w for w in report.warnings if "customers.xlsx" in w]
+    assert "CSV (UTF-8)" in warning and "customers.csv" in warning
+    alone = validate(make_dataset({"customers.xlsx": b"PK\x03\x04"}))
+    assert any("customers.xlsx" in w for w in alone.warnings) and not alone.ok
+    beside_csv = validate(make_dataset({"events.csv": EVENTS, "events.xls": b"\xd0\xcf\x11\xe0"}))
+    assert not any("events.xls" in w for w in beside_csv.warnings)
