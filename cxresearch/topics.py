@@ -107,7 +107,7 @@ def _shipped_taxonomy() -> dict:
 
 
 def theme_taxonomy(extra: dict | None = None) -> pd.DataFrame:
-    """The CX theme taxonomy as a table: ``theme``, ``label``, ``lang``, ``seed``, ``lemma``.
+    """The CX theme taxonomy as a table: ``theme``, ``label``, ``lang``, ``seed``, ``exact``, ``lemma``.
 
     Parameters
     ----------
@@ -116,7 +116,9 @@ def theme_taxonomy(extra: dict | None = None) -> pd.DataFrame:
         ``settings: topic_taxonomy`` in dataset.yml: new themes are added;
         seeds of an existing theme are added to its seeds; a label replaces its label.
         A seed of several words matches as a phrase and counts once per word
-        when choosing a text's main theme.
+        when choosing a text's main theme; a seed written ``=word`` matches that
+        word form only, not the other forms of its lemma (``=esperando``, not
+        ``espero`` "I hope"), column ``exact``.
     """
     merged = {theme: dict(spec) for theme, spec in _shipped_taxonomy().items()}
     for theme, spec in (extra or {}).items():
@@ -129,10 +131,12 @@ def theme_taxonomy(extra: dict | None = None) -> pd.DataFrame:
     rows = [(theme, _(spec["label"]), lang, str(seed).lower())
             for theme, spec in merged.items() for lang, seeds in spec.items() if lang != "label" for seed in seeds]
     table = pd.DataFrame(rows, columns=["theme", "label", "lang", "seed"])
+    table["exact"] = table["seed"].str.startswith("=")
+    table["seed"] = table["seed"].str.removeprefix("=")
     table["lemma"] = table["seed"]
     for lang, rows_of_lang in table.groupby("lang").groups.items():
         single = table.loc[rows_of_lang, "seed"]
-        single = single[~single.str.contains(" ")]
+        single = single[~single.str.contains(" ") & ~table.loc[rows_of_lang, "exact"]]
         table.loc[single.index, "lemma"] = lemmas(single, lang)
     return table.drop_duplicates(["theme", "lang", "seed"]).reset_index(drop=True)
 
@@ -141,11 +145,7 @@ def _theme_hits(words: pd.DataFrame, texts: pd.Series, language: pd.Series, taxo
     """Count of seed uses per text (rows: text positions) and theme (columns, in taxonomy order)."""
     themes = list(dict.fromkeys(taxonomy["theme"]))
     single = taxonomy[~taxonomy["seed"].str.contains(" ")]
-    keys = pd.concat([single[["theme", "lang", "seed"]].rename(columns={"seed": "term"}),
-                      single[["theme", "lang", "lemma"]].rename(columns={"lemma": "term"})]).drop_duplicates()
-    by_word = words.merge(keys, left_on=["lang", "word"], right_on=["lang", "term"])
-    by_lemma = words.merge(keys, left_on=["lang", "lemma"], right_on=["lang", "term"])
-    matched = pd.concat([by_word, by_lemma]).drop_duplicates(["position", "order", "theme"])
+    matched = _seed_matches(words, single, ["theme", "lang"]).drop_duplicates(["position", "order", "theme"])
     hits = pd.crosstab(matched["position"], matched["theme"]).reindex(index=range(len(texts)), columns=themes,
                                                                       fill_value=0)
     lower = texts.fillna("").str.lower().reset_index(drop=True)
@@ -158,14 +158,19 @@ def _theme_hits(words: pd.DataFrame, texts: pd.Series, language: pd.Series, taxo
 
 def _seed_terms_used(words: pd.DataFrame, taxonomy: pd.DataFrame, member: np.ndarray, theme: str) -> str:
     """The theme's seeds its texts used, most used first (up to 8)."""
-    seeds = taxonomy[taxonomy["theme"] == theme]
-    to_seed = pd.concat([seeds[["lang", "seed"]].rename(columns={"seed": "term"}).assign(seed=seeds["seed"]),
-                         seeds[["lang", "lemma"]].rename(columns={"lemma": "term"}).assign(seed=seeds["seed"])])
     used = words[words["position"].isin(member.nonzero()[0])]
-    by_word = used.merge(to_seed, left_on=["lang", "word"], right_on=["lang", "term"])
-    by_lemma = used.merge(to_seed, left_on=["lang", "lemma"], right_on=["lang", "term"])
-    matched = pd.concat([by_word, by_lemma]).drop_duplicates("order")
+    matched = _seed_matches(used, taxonomy[taxonomy["theme"] == theme], ["lang", "seed"]).drop_duplicates("order")
     return ", ".join(matched["seed"].value_counts().index[:8])
+
+
+def _seed_matches(words: pd.DataFrame, seeds: pd.DataFrame, keep: list[str]) -> pd.DataFrame:
+    """*words* joined to the *seeds* (their *keep* columns) they use: the word is the seed or its lemma, or the
+    word's lemma is (unless the seed is ``exact``); one row per word and matching seed form."""
+    keys = pd.concat([seeds.assign(term=seeds["seed"]), seeds.assign(term=seeds["lemma"])])
+    keys = keys[list(dict.fromkeys(keep + ["lang", "term", "exact"]))].drop_duplicates()
+    by_word = words.merge(keys, left_on=["lang", "word"], right_on=["lang", "term"])
+    by_lemma = words.merge(keys[~keys["exact"]], left_on=["lang", "lemma"], right_on=["lang", "term"])
+    return pd.concat([by_word, by_lemma])
 
 
 # ---------------------------------------------------------------------------------------------- discovered
@@ -304,7 +309,7 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
             words.loc[rows, "discovery_term"] = lemma.to_numpy()
 
     if taxonomy is False:
-        table = pd.DataFrame(columns=["theme", "label", "lang", "seed", "lemma"])
+        table = pd.DataFrame(columns=["theme", "label", "lang", "seed", "exact", "lemma"])
         hits = pd.DataFrame(index=range(len(series)))
     else:
         table = theme_taxonomy(taxonomy)

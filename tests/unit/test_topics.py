@@ -197,3 +197,17 @@ def test_a_topics_languages_read_by_name_and_the_stray_ones_as_other_languages()
     assert _language_mix(mix) == "Portuguese 99%, other languages <1%"
     with i18n.using("it"):
         assert _language_mix(pd.Series({"it": 0.7, "en": 0.3})) == "italiano 70%, inglese 30%"
+
+
+def test_portuguese_waiting_time_is_waiting_not_hoping_or_expecting():
+    texts = pd.Series(["Era exatamente o que eu esperava, produto muito bom",
+                       "Espero que resolvam o meu problema com o produto",
+                       "Produto conforme o esperado, recomendo a loja",
+                       "Estou esperando o meu produto faz um mês",
+                       "Tive que esperar quase uma semana pelo produto",
+                       "O tempo de espera foi enorme para o produto"])
+    waiting = topics(texts, scores=np.zeros(6), n_boot=0, min_group_size=1).membership["Waiting time"]
+    assert waiting.tolist() == [False, False, False, True, True, True]
+    table = theme_taxonomy()
+    exact = table[(table["lang"] == "pt") & (table["theme"] == "waiting_time") & table["exact"]]
+    assert "esperando" in set(exact["seed"]) and exact["lemma"].equals(exact["seed"])
