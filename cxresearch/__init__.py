@@ -31,7 +31,7 @@ _LAZY = {
     **dict.fromkeys(("kpi_table", "kpi_trend", "topic_impact"), "voice"),
     **dict.fromkeys(("compare_verdicts", "intervention_effects", "intervention_series", "window_note"),
                   "interventions"),
-    **dict.fromkeys(("detect_language", "fit_sentiment", "sentiment"), "text"),
+    **dict.fromkeys(("detect_language", "fit_sentiment", "sentiment", "star_agreement_note"), "text"),
     "topics": "topics",
     "pretty": "display",
     **dict.fromkeys(("absent_scores", "missing", "present_scores", "supported", "then", "when"), "capabilities"),

@@ -48,13 +48,14 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, ParameterError
-from .i18n import format_count, language_name, ngettext
+from .i18n import _, format_count, format_list, format_number, language_name, ngettext
 
 if typing.TYPE_CHECKING:  # scikit-learn loads in fit_sentiment: the lexicons do not need it
     from sklearn.pipeline import Pipeline
 
 __all__ = ["LANGUAGES", "UNDETERMINED", "NEAR_DUPLICATE", "UnscoredLanguageWarning", "SentimentFit", "stop_words",
-           "tokens", "sentences", "distinct", "lemmas", "detect_language", "reading_languages", "sentiment", "fit_sentiment"]
+           "tokens", "sentences", "distinct", "lemmas", "detect_language", "reading_languages", "sentiment", "star_agreement_note",
+           "fit_sentiment"]
 
 #: Languages :func:`sentiment` scores with a lexicon.
 LANGUAGES = ("en", "it", "pt", "fr")
@@ -485,6 +486,31 @@ def _languages(series: pd.Series, lang) -> pd.Series:
     if isinstance(lang, str):
         return pd.Series(lang, index=series.index, dtype="string")
     return pd.Series(lang, dtype="string").set_axis(series.index)
+
+
+def star_agreement_note(ratings, scores) -> str:
+    """A sentence for the page when the sentiment disagrees with the review stars, else ``""``.
+
+    They agree when the mean score of each star level from 1 to 2 is below zero and of each level from 4 to 5
+    above; levels without a scored text are not judged.
+
+    Parameters
+    ----------
+    ratings : Series of int
+        Review stars (1-5).
+    scores : Series of float
+        Sentiment of the same reviews (:func:`sentiment`), missing when not scored.
+    """
+    means = pd.Series(np.asarray(scores, dtype=float)).groupby(np.asarray(ratings, dtype=float)).mean().dropna()
+    wrong = [level for level, mean in means.items() if (level <= 2 and mean >= 0) or (level >= 4 and mean <= 0)]
+    if not wrong:
+        return ""
+    return _("Sentiment disagrees with the stars here: the reviews rated %(stars)s (of 5 stars) score %(means)s on "
+             "average, on the wrong side of zero (1-2 stars should score below zero, 4-5 stars above). Read sentiment as a "
+             "rough signal on this data; a lexicon written for its domain, or a model learned from its own stars "
+             "(cx.fit_sentiment), would read it better.") % {
+        "stars": format_list(format_count(level) for level in wrong),
+        "means": format_list(format_number(means[level], decimals=2) for level in wrong)}
 
 
 # ---------------------------------------------------------------------------------------------- learned

@@ -11,7 +11,7 @@ from cxresearch import i18n, load_dataset
 from cxresearch.errors import DataError
 from cxresearch.synthetic import generate
 from cxresearch.text import (LANGUAGES, UnscoredLanguageWarning, _cx_layer, _vader_scores, detect_language, fit_sentiment,
-                             sentences, sentiment)
+                             sentences, sentiment, star_agreement_note)
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 CLOTHING = SHARED_DATA / "womens_ecommerce_clothing_reviews" / "Womens Clothing E-Commerce Reviews.csv"
@@ -239,3 +239,16 @@ def test_sentiment_agrees_with_human_labels_of_real_airline_tweets():
     held_out = tweets[tweets["airline_sentiment"] != "neutral"].iloc[1::2]
     scores = sentiment(held_out["text"], lang="en")
     assert roc_auc_score(held_out["airline_sentiment"] == "positive", scores) >= 0.88
+
+
+def test_the_page_says_when_sentiment_disagrees_with_the_stars():
+    ratings = pd.Series([1, 1, 2, 2, 3, 4, 5, 5])
+    agreeing = pd.Series([-0.6, -0.2, -0.1, np.nan, 0.3, 0.2, 0.7, 0.5])
+    assert star_agreement_note(ratings, agreeing) == ""
+    assert star_agreement_note(ratings.iloc[4:], agreeing.iloc[4:]) == ""     # no low stars: nothing to judge
+    clothing = pd.Series([-0.1, 0.18, 0.2, 0.16, 0.3, 0.2, 0.7, 0.5])         # above zero at 1 and 2 stars
+    note = star_agreement_note(ratings, clothing)
+    assert "the reviews rated 1 and 2 (of 5 stars) score 0.04 and 0.18 on average" in note
+    assert "rough signal" in note and "fit_sentiment" in note
+    with i18n.using("it"):
+        assert "recensioni valutate 1 e 2 (su 5 stelle) hanno in media 0,04 e 0,18" in star_agreement_note(ratings, clothing)
