@@ -122,6 +122,7 @@ TABLES: dict[str, dict[str, str]] = {
                           "top_share": "share", "mirror_pairs": "count", "refits": "count", "eligible": "flag",
                           "chosen": "flag", "davies_bouldin": "score", "ari": "score"},
     "persona separation": {"variable": "text", "share of the separation": "share"},
+    "persona alignment": {"previous_id": "count", "status": "text", "distance": "score"},
     "persona shares": {"persona_id": "count", "name": "text", "size": "count", **_with_interval("share", "share"),
                        "status": "text", "previous_share": "share", "share_change": "share"},
     # interventions.intervention_effects and event_study
@@ -218,7 +219,7 @@ HEADERS = (
     N_("top traits"), N_("underperforming"), N_("barely used"), N_("reason code"), N_("overall minus without"),
     N_("NPS without"), N_("NPS impact"), N_("answers"), N_("comments"), N_("answered"),
     N_("flag"), N_("level"), N_("mean channels"), N_("kind"), N_("share of the separation"), N_("stability SD"),
-    N_("refits"), N_("min size"), N_("responses"), N_("channels"),
+    N_("refits"), N_("min size"), N_("responses"), N_("channels"), N_("distance"),
 )
 
 

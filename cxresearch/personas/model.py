@@ -432,7 +432,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         personas = self.personas_.assign(name=names.loc[self.personas_.index])
         for attr, table in (("personas_", personas), ("profiles_", self.profiles_), ("traits_", self.traits_),
                             ("centroids_", self.centroids_)):
-            setattr(self, attr, table.rename(index=mapping).sort_index().rename_axis("persona"))
+            setattr(self, attr, table.rename(index=mapping).sort_index())
 
 
 

@@ -11,6 +11,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from cxresearch import i18n, load_dataset
 from cxresearch.dataset import CXDataset
+from cxresearch.display import pretty
 from cxresearch.errors import DataError, ParameterError, SmallGroupWarning
 from cxresearch.features import NoCustomerDataError, persona_basis, persona_sources
 from cxresearch.personas import (PersonaModel, PersonaState, PersonaStateWarning, UnstablePersonasWarning,
@@ -191,6 +192,22 @@ def test_align_to_keeps_ids_and_names_and_reports_changes(blobs):
     assert (third.labels_[y == 2] == 3).all()
     pd.testing.assert_series_equal(third.labels_[y != 2], first.labels_[y != 2])
     assert sorted(third.personas_.index) == sorted(set(first.personas_.index) - {gone} | {3})
+    assert third.personas_.index.name == first.personas_.index.name   # no id column appears in the aligned table
+
+
+def test_alignment_reads_as_a_table_in_the_readers_language(blobs):
+    frame, y = blobs
+    first = PersonaModel(3, n_bootstrap=5, random_state=0).fit(frame)
+    moved = frame.copy()
+    moved.loc[y == 2, "age"] -= 6
+    moved.loc[y == 2, "frequency"] += 12
+    aligned = PersonaModel(3, n_bootstrap=5, random_state=0).fit(moved).align_to(first)
+    with i18n.using("it"):
+        html = pretty(aligned.alignment_).to_html()
+        distance = i18n.format_significant(aligned.alignment_["distance"].dropna().iloc[0])
+    assert ">Distanza<" in html and ">Id precedente<" in html and ">Stato<" in html
+    assert ">confermata<" in html and ">nuova<" in html and ">scomparsa<" in html and ">kept<" not in html
+    assert f">{distance}<" in html   # a score: three significant digits, decimal comma
 
 
 def test_rename_validates_ids_and_uniqueness(blobs):
