@@ -101,6 +101,9 @@ TABLES: dict[str, dict[str, str]] = {
     "KPIs": {**_KPI, "kpi": "text", "KPI": "text", "label": "text", "responses": "count", "change": "metric_change",
              "before": "metric", "after": "metric", "diff": "metric_change", "p_value": "p_value", "significant": "flag",
              "note": "text", "channel": "code", "touchpoint": "code", "period": "date"},
+    # stats.mix_decomposition: the summary's change of NPS split into within-channel change and channel mix
+    "mix decomposition": {"share_before": "share", "share_after": "share", "value_before": "number",
+                          "value_after": "number", "within": "number", "mix": "number"},
     # voice.key_drivers, topics, topic_impact
     "key drivers": {"driver": "text", **_with_interval("importance", "share"), "signed_importance": "share",
                     **_with_interval("rank", "count"), **_with_interval("beta", "score"), "direction": "text",
@@ -180,6 +183,8 @@ LABELS = {
     "n_reviews": N_("reviews"), "recency_days": N_("days since last visit"),
     "tenure_days": N_("days since first visit"), "share_change": N_("share change"),
     "share_of_first": N_("share of first"), "share_of_the_separation": N_("share of the separation"),
+    "share_before": N_("share before"), "share_after": N_("share after"), "value_before": N_("value before"),
+    "value_after": N_("value after"), "within": N_("change within segments"), "mix": N_("change from the mix"),
 }
 #: Name patterns: prefix -> how the rest of the name reads (``rating_delivery`` -> "Rating: delivery").
 PATTERNS = {"rating_": N_("rating: %(name)s"), "share_": N_("%(name)s share")}

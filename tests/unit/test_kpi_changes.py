@@ -5,7 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cxresearch import i18n
 from cxresearch.dataset import CXDataset
+from cxresearch.display import pretty
 from cxresearch.stats import Estimate, compare
 from cxresearch.summary import PreviousRun, Summary, _kpi_changes, _kpis, _nps_mix, _nps_segments
 
@@ -77,6 +79,12 @@ def test_summary_splits_the_change_of_nps_into_channel_mix_and_within_channels(t
                                       "channel's NPS at the previous run's channel shares) and -40.0 from answers "
                                       "moving between channels.")
     assert _nps_mix(_nps_segments(after, 5), None, 5) is None
+    with i18n.using("it"):   # shares as percentages, contributions in points, headers in the reader's words
+        html = pretty(mix.table).to_html()
+    for text in ("Quota prima", "Quota dopo", "Valore prima", "Valore dopo", "Variazione nei segmenti",
+                 "Variazione dal mix", ">50,0%<", ">10,0%<", ">90,0%<", ">5,0<"):
+        assert text in html, text
+    assert "0.5" not in html and "share" not in html.lower()
 
 
 def test_small_channels_are_pooled_before_they_are_saved():
