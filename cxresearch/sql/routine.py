@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow.dataset
 
 from .. import schemas
-from ..canonical import _numeric_columns, _rename, to_canonical
+from ..canonical import NA_TOKENS, _numeric_columns, _rename, to_canonical
 from ..errors import DataError, ParameterError, Problem, ValidationReport
 from ..i18n import _
 from ..readers import find_file, read_raw
@@ -51,8 +51,10 @@ _WINDOW, _BINS = pd.Timedelta("8W"), 4
 #: What the engine step leaves out, and why (the manifest and the command say it).
 NOT_ON_ENGINE = {
     "notebook pages": "they read the whole dataset in memory; run `cxresearch run` without --engine on an extract",
-    "customer attributes and reviews in the personas": "the engine reads events and surveys; the customer features "
-                                                       "are their columns only",
+    "customer attributes and reviews in the personas": "the engine reads events and surveys, so the customer "
+                                                       "features lack n_reviews, review_rating, review_sentiment, "
+                                                       "the customers table's attributes and their days_since_* "
+                                                       "columns; the personas are shaped by behaviour and voice only",
     "intervention effects": "the arms (per customer, arm and time bin) are written; the bootstrap intervals, "
                             "the pre-trend check and the verdicts, and the events' exit and conversion metrics, are "
                             "not computed on the engine yet",
@@ -98,11 +100,45 @@ def table_sources(folder: Path, settings, report: ValidationReport, engine: str 
     return sources
 
 
+#: What the loader trims around ids and codes (pyarrow's ``utf8_trim_whitespace``: the Unicode spaces), in SQL.
+_SPACES = _literal(" \t\n\r\v\f\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+                   "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+#: Text columns the engine trims as the loader does: the ids, and the events' ``event`` the aggregations compare.
+_TRIMMED = (*schemas.IDS, "event")
+
+
+def _cleaned(column: str, expression: str, default=None) -> str:
+    """*expression* cleaned as the loader cleans values of *column* (:mod:`cxresearch.canonical`), in SQL.
+
+    Ids, ``event`` and codes (:data:`_TRIMMED`, ``schemas.LOWERCASE``) become
+    text, trimmed, the codes lower-cased, and a missing-value token (``NA``,
+    ``n/a``, ``-``...: ``canonical.NA_TOKENS``) or blank becomes NULL, or the
+    *default* of ``dataset.yml`` when there is one. Other columns are kept as
+    they are.
+    """
+    if column not in _TRIMMED and column not in schemas.LOWERCASE:
+        return expression
+    text = f"trim(CAST({expression} AS VARCHAR), {_SPACES})"
+    if column in schemas.LOWERCASE:
+        text = f"lower({text})"
+    if default is not None:
+        default = str(default).strip()
+        default = default.lower() if column in schemas.LOWERCASE else default
+    tokens = ", ".join(map(_literal, sorted(NA_TOKENS)))
+    token = f"{text} IN ({tokens})" if column in schemas.LOWERCASE else f"lower({text}) IN ({tokens})"
+    missing = "NULL" if default is None else _literal(default)
+    return f"CASE WHEN {text} IS NULL OR {token} THEN {missing} ELSE {text} END"
+
+
 def _canonical(source, table: str, name: str, settings, report: ValidationReport, engine: str, spark):
     """*source* as the checks read it and as the aggregations read it: two :class:`~cxresearch.engine.View`.
 
     Both rename as the loader renames (``columns:`` of ``dataset.yml``, other
-    names in snake case) and add the ``defaults:`` of columns the table lacks;
+    names in snake case), clean ids and codes as it does (:func:`_cleaned`:
+    trimmed, codes lower-cased, missing-value tokens and blanks NULL or the
+    column's default) and add the ``defaults:`` of columns the table lacks;
     the second also casts the date-times and numbers, once the checks have
     passed. None when the mapping does not fit the table (a problem of *report*).
     """
@@ -110,8 +146,9 @@ def _canonical(source, table: str, name: str, settings, report: ValidationReport
     renamed = _rename(pd.DataFrame(columns=raw), table, name, settings.columns.get(table, {}), report)
     if renamed is None:
         return None
-    named = [(new, _quoted(old)) for old, new in zip(raw, renamed.columns)]
-    named += [(column, _literal(value)) for column, value in settings.defaults.get(table, {}).items()
+    defaults = settings.defaults.get(table, {})
+    named = [(new, _cleaned(new, _quoted(old), defaults.get(new))) for old, new in zip(raw, renamed.columns)]
+    named += [(column, _cleaned(column, _literal(value))) for column, value in defaults.items()
               if column not in renamed.columns]
     times = schemas.TIMESTAMPS.get(table, schemas.DEFAULT_TIMESTAMPS)
     numbers = set(_numeric_columns(table, [column for column, _expression in named]))

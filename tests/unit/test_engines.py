@@ -576,6 +576,37 @@ def test_lake_tables_are_read_through_the_column_mapping_and_defaults(engine, tm
                                             f"not a column of events ({data / 'lake' / 'events.parquet'}).")
 
 
+def test_lake_values_are_cleaned_as_the_loader_cleans_them(engine, tmp_path):
+    """Padded, upper-case and missing-token codes give the loader's journeys and KPIs on every engine."""
+    from cxresearch.dataset import load_dataset
+    from cxresearch.sql.routine import run_on_engine
+
+    data = tmp_path / "data"
+    data.mkdir()
+    messy = JOURNEYS.assign(customer_id=[" a", "a ", "a", "b", "a", "\tb", "b"],
+                            channel=[" Web", "APP", "web ", "Store", "n/a", "WEB", "web"],
+                            touchpoint=["Home ", "product", " CART", "home", "Product", "cart", "CheckOut"],
+                            event=["view", "view", "add", "view", "view", "add", " purchase "])
+    messy.to_parquet(data / "events.parquet")
+    surveys = pd.DataFrame({"response_id": ["r1", "r2", "r3"], "customer_id": ["a", " b", "b"],
+                            "timestamp": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04"], utc=True),
+                            "channel": ["EMAIL", " email ", "NA"], "nps": [10.0, 3.0, 8.0]})
+    surveys.to_parquet(data / "surveys.parquet")
+    (data / "dataset.yml").write_text("stages: {awareness: [home], consideration: [product], "
+                                      "purchase: [cart, checkout]}\nsession_gap: 30\n"
+                                      "defaults: {events: {channel: Web}}\n")
+    loaded = load_dataset(data)
+    assert loaded.events["channel"].tolist() == ["web", "app", "web", "store", "web", "web", "web"]
+    out = run_on_engine(data, tmp_path / "reports", engine=engine, progress=lambda _: None)
+    assert_same(pd.read_parquet(out / "transitions.parquet"), journey_map(loaded.events).transitions)
+    aggregates = pd.read_parquet(out / "customer_event_aggregates.parquet").sort_values("customer_id")
+    assert aggregates["customer_id"].tolist() == ["a", "b"] and aggregates["n_purchases"].tolist() == [0, 1]
+    assert aggregates[["events_on_app", "events_on_store", "events_on_web"]].values.tolist() == [[1, 0, 3], [0, 1, 2]]
+    kpis = pd.read_parquet(out / "kpis_by_channel.parquet")
+    assert kpis["channel"].fillna("missing").tolist() == ["email", "missing"] and kpis["nps_n"].tolist() == [2, 1]
+    assert sorted(loaded.surveys["channel"].dropna()) == ["email", "email"]
+
+
 @pytest.mark.spark
 def test_run_on_spark_reads_a_catalog_table_with_canonical_columns(spark, tmp_path):
     from cxresearch.sql.routine import run_on_engine
