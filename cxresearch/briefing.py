@@ -16,10 +16,11 @@ import pandas as pd
 from .canvas import evidence_level
 from .columns import value_label
 from .display import code_label, interval_decimals, metric_change, metric_value
-from .i18n import N_, _, format_count, format_percent, stage_label
+from .i18n import N_, _, format_count, format_list, format_percent, stage_label
 from .intervention_evidence import METRICS
 from .privacy import MIN_GROUP_SIZE
-from .summary import KPI_LABELS, MEAN_KPIS, REVIEW_KPIS, Summary
+from .kpis import KPI_METRICS
+from .summary import KPI_LABELS, MEAN_KPIS, REVIEW_KPIS, SURVEY_KPIS, Summary
 from .templating import HTMLFragment, render_template
 
 __all__ = ["Finding", "Action", "headline_findings", "changes_since", "top_actions", "first_screen"]
@@ -84,8 +85,12 @@ def _kpi_findings(summary: Summary) -> list[Finding]:
         places = interval_decimals(key, estimate.low, estimate.high, decimals=_decimals(key))  # "4.18 to 4.21"
         interval = counted % {"low": metric_value(key, estimate.low, decimals=places),
                               "high": metric_value(key, estimate.high, decimals=places), "n": format_count(estimate.n)}
-        text = _("%(kpi)s is %(value)s") % {"kpi": _short(key), "value": metric_value(key, estimate.value,
-                                                                                      decimals=places)}
+        values = {"kpi": _short(key), "value": metric_value(key, estimate.value, decimals=places)}
+        if key in MEAN_KPIS:   # a mean reads against its answer scale: "CES is 5.2 on a scale of 1 to 7"
+            low, high = KPI_METRICS[{**SURVEY_KPIS, **REVIEW_KPIS}[key][0]].scale
+            text = _("%(kpi)s is %(value)s on a scale of %(low)s to %(high)s") % {**values, "low": low, "high": high}
+        else:
+            text = _("%(kpi)s is %(value)s") % values
         direction, good = "", None
         if key in changes.index:
             change = changes.loc[key]
@@ -95,8 +100,7 @@ def _kpi_findings(summary: Summary) -> list[Finding]:
                 text += _(", %(diff)s since the previous run") % {
                     "diff": metric_change(key, change["diff"], decimals=_decimals(key), words=True)}
             else:
-                direction = "steady"
-                text += _(", steady since the previous run (the change is within noise)")
+                direction = "steady"   # the arrow says it; "Since the previous run" says once that nothing moved
         findings.append(Finding(text=text, direction=direction, good=good, interval=interval, n=estimate.n))
     return findings
 
@@ -199,6 +203,10 @@ def changes_since(summary: Summary) -> list[str]:
                                                                 unit=False),
                                            "high": metric_change(row.kpi, row.high, decimals=_decimals(row.kpi),
                                                                  words=True)})
+    steady = [_short(row.kpi) for row in summary.kpi_changes.itertuples() if not row.significant]
+    if steady:   # said once here, not after each KPI of the findings
+        lines.append(_("Steady since the previous run, the change within noise: %(kpis)s.") % {
+            "kpis": format_list(steady)})
     for status, sentence in (("new", N_("New persona: %(name)s.")), ("vanished", N_("Vanished persona: %(name)s."))):
         lines += [_(sentence) % {"name": name}
                   for name in summary.persona_shares.loc[summary.persona_shares["status"] == status, "name"]]

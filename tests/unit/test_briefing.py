@@ -37,10 +37,17 @@ def test_five_findings_with_direction_and_interval():
     assert [f.direction for f in findings] == ["down", "steady", "down", "up", "down"]
     assert findings[0].text == "NPS is 23, -7 NPS points since the previous run" and findings[0].good is False
     assert findings[0].interval == "95% interval 18 to 28, 1,297 answers"
-    assert findings[1].text == "CSAT is 74%, steady since the previous run (the change is within noise)"
+    assert findings[1].text == "CSAT is 74%"   # steady: the arrow, and once under "Since the previous run"
     assert findings[2].text == "Service is the least satisfying stage: CSAT 44%, against 84% at browse"
     assert findings[3].text == "Savers: 60% of customers, +2 percentage points since the previous run"
     assert findings[4].text.startswith("The costliest pain point is chat: 27% of customers")
+
+
+def test_a_mean_kpi_says_its_scale():
+    with_ces = dataclasses.replace(summary(previous=False), kpis={"ces": Estimate(5.21, 5.1, 5.3, 400)})
+    assert headline_findings(with_ces)[0].text == "CES is 5.2 on a scale of 1 to 7"
+    with i18n.using("it"):
+        assert headline_findings(with_ces)[0].text == "CES: 5,2 su una scala da 1 a 7"
 
 
 def test_first_run_has_no_direction_and_no_changes():
@@ -51,7 +58,8 @@ def test_first_run_has_no_direction_and_no_changes():
 
 def test_changes_since_the_previous_run():
     assert changes_since(summary()) == [
-        "NPS moved from 30 to 23 (95% interval of the change -12 to -2 NPS points)",   # CSAT's: within noise
+        "NPS moved from 30 to 23 (95% interval of the change -12 to -2 NPS points)",
+        "Steady since the previous run, the change within noise: CSAT.",
         "New persona: Chatters.", "Vanished persona: Gone.",
         "returns moved from rank 3 to 2 among pain points.", "faq is a new top pain point (rank 3)."]
 
@@ -110,7 +118,7 @@ def test_a_narrow_interval_shows_its_width_and_touchpoint_codes_read_as_words():
     narrow = dataclasses.replace(summary(previous=False), kpis={"rating_mean": Estimate(4.196, 4.183, 4.209, 23486)},
                                  pain_points=PAINS.assign(name=["chat_support", "returns", "faq", "home"]))
     finding = headline_findings(narrow)[0]
-    assert finding.text == "Review stars mean is 4.20" and finding.interval.startswith("95% interval 4.18 to 4.21")
+    assert finding.text == "Review stars mean is 4.20 on a scale of 1 to 5" and finding.interval.startswith("95% interval 4.18 to 4.21")
     html = str(first_screen(narrow))
     assert "Fix chat support" in html and "chat_support" not in html   # as the persona cards read them
 
@@ -151,7 +159,7 @@ def test_reviews_that_are_the_surveys_answers_give_one_csat_finding_not_two():
             "rating_mean": Estimate(4.1, 4.0, 4.2, 14924)}
     same = dataclasses.replace(summary(previous=False), kpis=kpis, reviews_are_surveys=True)
     findings = headline_findings(same)
-    assert [f.text for f in findings[:2]] == ["CSAT is 77%", "Review stars mean is 4.1"]
+    assert [f.text for f in findings[:2]] == ["CSAT is 77%", "Review stars mean is 4.1 on a scale of 1 to 5"]
     assert findings[0].interval == "95% interval 76% to 78%, 14,924 answers, the review stars (4-5) themselves"
     apart = [f.text for f in headline_findings(dataclasses.replace(same, reviews_are_surveys=False))]
     assert "Review stars 4-5 is 77%" in apart
