@@ -20,7 +20,7 @@ from .i18n import N_, _, format_count, format_list, format_percent, stage_label
 from .intervention_evidence import METRICS
 from .privacy import MIN_GROUP_SIZE
 from .kpis import KPI_METRICS
-from .summary import KPI_LABELS, MEAN_KPIS, REVIEW_KPIS, SURVEY_KPIS, Summary
+from .summary import KPI_LABELS, MEAN_KPIS, REVIEW_KPIS, SURVEY_KPIS, Summary, run_moment
 from .templating import HTMLFragment, render_template
 
 __all__ = ["Finding", "Action", "headline_findings", "changes_since", "top_actions", "first_screen"]
@@ -251,7 +251,8 @@ def first_screen(summary: Summary, *, stage_plan: dict | None = None,
                  min_group_size: int = MIN_GROUP_SIZE) -> HTMLFragment:
     """The summary's first screen (see the module docstring) as HTML."""
     return render_template("first_screen.html.j2", findings=headline_findings(summary),
-                           changes=changes_since(summary), previous_run=summary.previous_run,
+                           changes=changes_since(summary),
+                           previous_run=summary.previous_run and run_moment(summary.previous_run),
                            actions=top_actions(summary, stage_plan=stage_plan, min_group_size=min_group_size),
                            journeys_measured=len(summary.pain_points.columns) > 0,  # events, with or without stages
                            arrows=ARROWS)

@@ -22,6 +22,7 @@ Files of a run folder
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import warnings
@@ -35,7 +36,7 @@ from .dataset import CXDataset
 from .errors import SmallGroupWarning
 from .columns import METRIC_UNITS
 from .display import metric_change, pretty, value_label
-from .i18n import N_, _, format_date, format_number
+from .i18n import N_, _, format_date, format_datetime, format_number
 from .interventions import METRICS, compare_verdicts, intervention_effects
 from .journeys import JourneyMap, journey_map
 from .personas import NoCustomerDataError, PersonaModel, PersonaState, fit_personas
@@ -136,9 +137,9 @@ class Summary:
         mix = self.nps_mix
         if mix is None:
             return ""
-        values = {"run": self.previous_run, "change": format_number(mix.change, decimals=1),
+        values = {"run": run_moment(self.previous_run), "change": format_number(mix.change, decimals=1),
                   "within": format_number(mix.within, decimals=1), "mix": format_number(mix.mix, decimals=1)}
-        return _("NPS moved %(change)s points since run %(run)s: %(within)s from changes within channels (each "
+        return _("NPS moved %(change)s points since the run of %(run)s: %(within)s from changes within channels (each "
                  "channel's NPS at the previous run's channel shares) and %(mix)s from answers moving between "
                  "channels.") % values
 
@@ -162,8 +163,9 @@ class Summary:
                          + _("(at `%(scope)s`, from %(start)s):") % {"scope": scope, "start": format_date(start)})
             lines += [f"    - {_(METRICS[row.metric].label)}: {_verdict_words(row)}" for row in rows.itertuples()]
         if self.previous_run is not None:
-            lines.append("\n" + (_("Verdicts changed since run %(run)s:") if len(self.verdict_changes)
-                                 else _("No verdict changed since run %(run)s.")) % {"run": self.previous_run})
+            lines.append("\n" + (_("Verdicts changed since the run of %(run)s:") if len(self.verdict_changes)
+                                 else _("No verdict changed since the run of %(run)s.")) % {
+                                     "run": run_moment(self.previous_run)})
             lines += [f"- **{row.intervention_id}** {_(METRICS[row.metric].label)}: "
                       f"{_or_unmeasured(row.previous_verdict)} → **{_or_unmeasured(row.verdict)}**"
                       for row in self.verdict_changes.itertuples()]
@@ -469,6 +471,22 @@ def _ranked_pain_points(pain_points: pd.DataFrame, previous: PreviousRun | None)
         return table.assign(previous_rank=pd.NA)
     earlier = previous.pain_points.set_index("name")["rank"]
     return table.assign(previous_rank=pd.array(table["name"].map(earlier).to_numpy(), dtype="Int64"))
+
+
+def run_moment(run_id: str) -> str:
+    """When the routine's run *run_id* started, in the reader's words and UTC (its id is that moment); any other
+    name as it is.
+
+    Examples
+    --------
+    >>> run_moment("20261202T154107Z-4d6085")[:12], run_moment("20261202T154107Z-4d6085")[-3:], run_moment("r1")
+    ('Dec 2, 2026,', 'UTC', 'r1')
+    """
+    try:
+        moment = dt.datetime.strptime(run_id[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return run_id
+    return _("%(moment)s UTC") % {"moment": format_datetime(moment)}
 
 
 def load_previous(folder) -> PreviousRun:

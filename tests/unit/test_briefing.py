@@ -50,6 +50,13 @@ def test_a_mean_kpi_says_its_scale():
         assert headline_findings(with_ces)[0].text == "CES: 5,2 su una scala da 1 a 7"
 
 
+def test_the_previous_run_is_named_by_its_date():
+    dated = dataclasses.replace(summary(), previous_run="20261101T093000Z-abc123")
+    with i18n.using("it"):
+        html = str(first_screen(dated))
+    assert "(1 nov 2026, 09:30:00 UTC)" in html and "abc123" not in html
+
+
 def test_first_run_has_no_direction_and_no_changes():
     findings = headline_findings(summary(previous=False))
     assert findings[0].direction == "" and findings[0].text == "NPS is 23"

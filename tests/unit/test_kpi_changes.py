@@ -75,7 +75,7 @@ def test_summary_splits_the_change_of_nps_into_channel_mix_and_within_channels(t
     assert mix.table.set_index("channel")["within"].to_dict() == pytest.approx({"web": 5, "store": 5})
     summary = Summary(kpis={}, persona_model=None, persona_shares=pd.DataFrame(), assignments=pd.DataFrame(),
                       stages=pd.DataFrame(), pain_points=pd.DataFrame(), previous_run="r1", nps_mix=mix)
-    assert summary.mix_findings() == ("NPS moved -30.0 points since run r1: 10.0 from changes within channels (each "
+    assert summary.mix_findings() == ("NPS moved -30.0 points since the run of r1: 10.0 from changes within channels (each "
                                       "channel's NPS at the previous run's channel shares) and -40.0 from answers "
                                       "moving between channels.")
     assert _nps_mix(_nps_segments(after, 5), None, 5) is None

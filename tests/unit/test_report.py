@@ -49,6 +49,7 @@ def test_render_page_shows_outputs_without_code_remote_scripts_or_stderr():
     assert "cdn.example.org" not in page and "UserWarning" not in page
     assert "Voice &lt;of&gt; customers" in page and "Rossi &amp; figli" in page   # header values escaped
     assert HEADER["run_id"] in page and "groups under 7 customers" in page
+    assert "2025-01-01T00:00:00Z UTC</dd>" in page   # the moment says its time zone, as the run index does
     links = dict((text, attributes) for attributes, text in re.findall(r"<a ([^>]*)>([^<]*)</a>", page))
     assert 'aria-current="page"' in links["Voice"] and 'href="03_voice_of_customer.html"' in links["Voice"]
     assert "aria-current" not in links["Summary"] and 'href="04_summary.html"' in links["Summary"]

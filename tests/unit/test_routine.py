@@ -321,7 +321,7 @@ def test_summary_tells_each_intervention_verdict_and_what_changed_since_the_prev
         "+56.4 NPS points); it would detect only changes of ±70.4 NPS points or more (80% power)",
         "    - exit rate (share of sessions): **not enough data**",
         "",
-        "Verdicts changed since run R0:",
+        "Verdicts changed since the run of R0:",
         "- **I1** CSAT (share of 4-5 answers): no detectable change → **improved**",
     ]
     assert "No interventions" in replace(summary, interventions=pd.DataFrame()).intervention_findings()
