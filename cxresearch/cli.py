@@ -125,7 +125,7 @@ def _name_value(text: str) -> tuple[str, str]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``cxresearch`` command."""
-    parser = argparse.ArgumentParser(prog="cxresearch", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="cxresearch", description=__doc__.splitlines()[0].replace("``", ""))  # reST markup out
     commands = parser.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("validate", help="check a dataset folder and list every problem")

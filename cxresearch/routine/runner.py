@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import hashlib
+import itertools
 import os
 import pickle  # only for the run's own caches in its private snapshot folder
 import shutil
@@ -141,8 +142,9 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
     manifest["cpu_seconds"] = round(time.process_time() - cpu_started + _kernels_cpu(manifest) + (server.cpu or 0), 2)
     manifest["finished"] = now()
     say(f"run {run_id}: {manifest['status']} in {_seconds(manifest['seconds'], manifest['cpu_seconds'])}")
-    write_json(folder / "manifest.json", manifest)
     final = folder.with_name(run_id)
+    manifest["parameters"]["run_dir"] = str(final)   # where the run's files are once it ends
+    write_json(folder / "manifest.json", manifest)
     folder.rename(final)
     write_index(reports)
     return Run(final, manifest)
@@ -214,21 +216,22 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
                else "expected a folder holding the routine's notebooks."))})
         return
     pages = [{"title": page_title(entry["name"]), "href": f"{entry['name']}.html"} for entry in entries]
-    numbered = list(enumerate(entries, start=1))
     lock = threading.Lock()
+    start_order = itertools.count(1)   # the log numbers pages as they start, the order its lines come in
 
-    def run_one(number: int, entry: dict, gated: bool = True) -> None:
-        name, tag = entry["name"], f"[{number}/{len(entries)}]"
-        with (gate.admitted(name, lambda waiting: say(f"  {tag} {name} waits for memory ({waiting})")) if gated
+    def run_one(entry: dict, gated: bool = True) -> None:
+        name = entry["name"]
+        with (gate.admitted(name, lambda waiting: say(f"  {name} waits for memory ({waiting})")) if gated
               else contextlib.nullcontext()):
             with lock:
                 if manifest["status"] != "running":
                     return
+                tag = f"[{next(start_order)}/{len(entries)}]"
+                say(f"  {tag} {name} ...")
             run_admitted(entry, tag)
 
     def run_admitted(entry: dict, tag: str) -> None:
         name = entry["name"]
-        say(f"  {tag} {name} ...")
         started = time.perf_counter()
         try:
             executed = execution.execute(notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb",
@@ -254,18 +257,18 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
         say(f"  {tag} {name} ok in {entry['seconds']:.1f} s: {_timing_words(spent)}")
 
     first = {name: rank for rank, name in enumerate(STARTED_FIRST)}
-    others, last = sorted(numbered[:-1], key=lambda item: first.get(item[1]["name"], len(first))), numbered[-1]
+    others, last = sorted(entries[:-1], key=lambda entry: first.get(entry["name"], len(first))), entries[-1]
     with _environment(**KERNEL_ENVIRONMENT), \
             concurrent.futures.ThreadPoolExecutor(max_workers=_workers()) as pool, \
             concurrent.futures.ThreadPoolExecutor(max_workers=1) as beside:
         pending.touch()
-        early = beside.submit(run_one, *last, gated=False) if gate.room_for([e["name"] for e in entries]) else None
+        early = beside.submit(run_one, last, gated=False) if gate.room_for([e["name"] for e in entries]) else None
         try:
-            for done in [pool.submit(run_one, number, entry) for number, entry in others]:
+            for done in [pool.submit(run_one, entry) for entry in others]:
                 done.result()
         finally:
             pending.unlink()
-        (early or pool.submit(run_one, *last)).result()
+        (early or pool.submit(run_one, last)).result()
 
 
 #: Memory a page's kernel may need besides the run's snapshot, in sizes of the snapshot: what its page computes.

@@ -4,6 +4,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from cxresearch.cli import main
 
 
@@ -69,3 +71,10 @@ def test_a_failed_run_lists_each_problem_once(make_dataset, tmp_path, capsys):
     assert "[1 row; line 2: 12]" in printed.err
     log = next((tmp_path / "reports").glob("*/run.log")).read_text()
     assert "failed at step input: DataError" in log and "line 3: 'not a date'" in log   # the log keeps it all
+
+
+def test_help_reads_as_plain_text(capsys):
+    with pytest.raises(SystemExit) as ended:
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert ended.value.code == 0 and "The cxresearch command: validate" in out and "``" not in out

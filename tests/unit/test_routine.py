@@ -420,6 +420,8 @@ def test_interactive_cells_are_left_out_of_a_run(tiny, tmp_path):
     assert done.ok
     executed = nbformat.read(done.folder / "00_data_quality.ipynb", as_version=4)
     assert "a widget explorer" not in "".join(c.source for c in executed.cells)
+    saved = json.loads((done.folder / "manifest.json").read_text())   # the folder it ended in, not the .partial one
+    assert saved["parameters"]["run_dir"] == str(done.folder) and not done.folder.name.endswith(".partial")
 
 
 def test_the_data_quality_report_of_a_run_comes_from_its_one_load_of_the_export(demo, tmp_path, monkeypatch):
@@ -518,9 +520,13 @@ def test_the_summary_starts_with_the_pages_when_the_memory_allows_and_its_last_c
         tiny, tmp_path, monkeypatch, page_memory, early):
     if page_memory:   # 2**50 snapshots: no memory for two kernels
         monkeypatch.setattr(runner, "PAGE_MEMORY", dict.fromkeys(runner.PAGE_MEMORY, page_memory))
+    log = []
     done = run(RoutineParameters(data_dir=str(tiny)), reports_dir=tmp_path / "reports",
-               notebooks_dir=_handshake_notebooks(tmp_path / "nb", page_waits=early))
+               notebooks_dir=_handshake_notebooks(tmp_path / "nb", page_waits=early), progress=log.append)
     assert done.ok
+    started = [line.split()[:2] for line in log if line.endswith(" ...")]   # numbered in the order they start
+    assert [tag for tag, _ in started] == ["[1/2]", "[2/2]"]
+    assert sorted(name for _, name in started) == ["00_data_quality", "04_summary"]
 
     def printed(name):
         executed = nbformat.read(done.folder / f"{name}.ipynb", as_version=4)
