@@ -58,6 +58,8 @@ ROUTINE_ONLY = ("5k",)
 SEED = 7
 #: Runs of each timed step and baseline (``--repeat``); the least seconds count (see :func:`_best`).
 REPEAT = int(os.environ.get("CXBENCH_REPEAT", "3"))
+#: The routine's ``--memory-limit`` (GB): issue 17's memory target, which its memory gate keeps the pages within.
+ROUTINE_MEMORY_GB = 8
 #: Survey answers and reviews the voice step uses at most.
 VOICE_SURVEYS, VOICE_REVIEWS = 200_000, 100_000
 
@@ -254,7 +256,8 @@ def step_voice(data: Path) -> tuple[float, int, float]:
 def step_routine(data: Path) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as reports, tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
-        run = subprocess.Popen([str(Path(sys.executable).with_name("cxresearch")), "run", str(data), "--reports", reports],
+        run = subprocess.Popen([str(Path(sys.executable).with_name("cxresearch")), "run", str(data), "--reports", reports,
+                                "--memory-limit", str(ROUTINE_MEMORY_GB)],
                                stdout=subprocess.DEVNULL, stderr=errors)
         peak = _tree_peak_rss(run)
         if run.returncode:

@@ -80,7 +80,8 @@ def _run(args) -> int:
             overrides[parameter] = str(getattr(args, name))
     parameters = RoutineParameters.from_strings({"data_dir": str(args.data_dir), **overrides})
     result = run(parameters, reports_dir=args.reports, notebooks_dir=args.notebooks or NOTEBOOKS_DIR,
-                 progress=lambda line: print(line, flush=True), language=args.lang)
+                 progress=lambda line: print(line, flush=True), language=args.lang,
+                 memory_limit=None if args.memory_limit is None else round(args.memory_limit * 2**30))
     if not result.ok:
         error = result.manifest["error"]
         print(f"cxresearch run: failed: {failure_sentence(error)}", file=sys.stderr)
@@ -165,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="check the tables and compute the heavy aggregations in DuckDB or Spark, where the "
                               "tables live, instead of running the notebooks (default engine: the dataset's "
                               "`engine:`, else duckdb; docs/SCALE.md)")
+    routine.add_argument("--memory-limit", type=float, metavar="GB",
+                         help="memory the pages may use together, in GB: pages wait rather than run side by side "
+                              "beyond it (default: what the machine has available)")
     routine.add_argument("--notebooks", type=Path,
                          help="folder of the routine's notebooks (default: the project's notebooks/)")
     routine.set_defaults(handler=_run)

@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from .. import i18n, notes
+from .._checks import check_positive
 from ..errors import DataError, Problem
 from ..kernel import KernelServer, skip_unused_imports
 from .parameters import PAGES_PENDING, SNAPSHOT_VARIABLE, VALIDATION_FILE, RoutineParameters
@@ -57,7 +58,7 @@ INTERACTIVE_TAG = "interactive"
 
 def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_DIR,
         notebooks: typing.Sequence[str] = NOTEBOOKS, progress: typing.Callable[[str], None] | None = None,
-        language: str | None = None) -> Run:
+        language: str | None = None, memory_limit: int | None = None) -> Run:
     """Run the research routine once and return the finished :class:`Run`.
 
     Parameters
@@ -78,6 +79,10 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
         Language of the pages (one of :data:`cxresearch.i18n.LANGUAGES`); default: the
         dataset's ``language:`` in ``dataset.yml``, else the language in force
         (:func:`cxresearch.i18n.get_language`).
+    memory_limit : int, optional
+        Bytes the pages' kernels may hold together with the data they share
+        (default: what the machine has available). Pages wait rather than run
+        side by side beyond it; one page always runs, however large.
 
     Returns
     -------
@@ -87,16 +92,18 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
     """
     from ..settings import report_language
 
+    if memory_limit is not None:
+        check_positive(memory_limit=memory_limit)
     data = Path(parameters.data_dir).resolve()
     if not data.is_dir():  # nothing to run: no run folder, no index entry
         raise DataError(Problem(str(data), i18n._("dataset folder not found; expected a folder of CSV/Parquet files. "
                                                   "No run was started.")))
     with i18n.using(language or report_language(parameters.data_dir)):
         return _run(parameters, reports_dir=reports_dir, notebooks_dir=notebooks_dir, notebooks=notebooks,
-                    say=progress or (lambda line: None))
+                    say=progress or (lambda line: None), memory_limit=memory_limit)
 
 
-def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks, say) -> Run:
+def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks, say, memory_limit) -> Run:
     reports = Path(reports_dir).resolve()
     reports.mkdir(parents=True, exist_ok=True)
     run_id = new_run_id()
@@ -122,7 +129,7 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
         write_json(folder / "manifest.json", manifest)
         with _environment(**{SNAPSHOT_VARIABLE: str(snapshot)}):
             _run_notebooks(manifest, folder, parameters, Path(notebooks_dir), say,
-                           gate=_MemoryGate(_size(snapshot)), pending=snapshot / PAGES_PENDING,
+                           gate=_MemoryGate(_size(snapshot), memory_limit), pending=snapshot / PAGES_PENDING,
                            server=server.path)
         manifest["timings"]["notebooks"] = round(time.perf_counter() - started - manifest["timings"]["input"], 2)
         if manifest["status"] == "running":
@@ -276,10 +283,10 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
 #: 1M customers / 21.5M events (a 2.7 GB snapshot) with ``bench/run.py``'s sampler (each kernel's largest private,
 #: anonymous, proportional set size over the run, sampled twice a second), divided by the snapshot's size and
 #: rounded up by a tenth or more: the journey map 4.0 GB, the interventions 3.6 GB (before their per-event
-#: arrays were narrowed), the voice of the customer 1.5 GB, the personas 1.1 GB, the summary 0.5 GB, the data
-#: quality 0.2 GB.
+#: arrays were narrowed), the voice of the customer 1.5 GB, the personas 1.1 GB, the data quality 0.2 GB; the
+#: summary 4.1 GB when it starts beside the others and is the first to ask for the shared personas.
 PAGE_MEMORY = {"00_data_quality": 0.1, "01_personas": 0.5, "02_journey_map": 1.7, "03_voice_of_customer": 0.7,
-               "04_summary": 0.3, "05_interventions": 1.5}
+               "04_summary": 1.5, "05_interventions": 1.5}
 #: The same for a page not in :data:`PAGE_MEMORY` (a notebook of one's own): as much as the largest.
 OTHER_PAGE_MEMORY = max(PAGE_MEMORY.values())
 
@@ -292,13 +299,14 @@ def _size(folder: Path) -> int:
 class _MemoryGate:
     """Admits a page while the memory available covers what it needs and what each page running needs.
 
-    A page needs :data:`PAGE_MEMORY` (else :data:`OTHER_PAGE_MEMORY`) times *snapshot* bytes. One page is always
+    A page needs :data:`PAGE_MEMORY` (else :data:`OTHER_PAGE_MEMORY`) times *snapshot* bytes; with a *limit*
+    (bytes), the pages' needs and the snapshot together stay within it as well. One page is always
     admitted when none runs, so a large dataset runs its pages one at a time rather than not at all; a kernel
     grows after it starts, so each running one counts for its whole need whatever it holds yet.
     """
 
-    def __init__(self, snapshot: int):
-        self.snapshot, self.running = snapshot, []
+    def __init__(self, snapshot: int, limit: int | None = None):
+        self.snapshot, self.limit, self.running = snapshot, limit, []
         self._changed = threading.Condition()
 
     def need(self, page: str) -> float:
@@ -309,7 +317,10 @@ class _MemoryGate:
         """True when the memory available covers the needs of *pages* at once."""
         import psutil
 
-        return psutil.virtual_memory().available >= sum(map(self.need, pages))
+        room = psutil.virtual_memory().available
+        if self.limit is not None:
+            room = min(room, self.limit - self.snapshot)
+        return room >= sum(map(self.need, pages))
 
     def _fits(self, page: str) -> bool:
         return not self.running or self.room_for([*self.running, page])

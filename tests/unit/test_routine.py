@@ -437,12 +437,16 @@ def test_the_data_quality_report_of_a_run_comes_from_its_one_load_of_the_export(
     assert len(parameters.load().events) == len(loading.load_snapshot(tmp_path / "snap").events)
 
 
-@pytest.mark.parametrize("need, most_at_once, patience", [(0, 3, 60), (2**62, 1, 1)])
-def test_notebooks_start_together_only_while_the_memory_covers_each(need, most_at_once, patience):
-    """The gate admits every notebook when each needs nothing, one at a time when none fits beside another."""
+@pytest.mark.parametrize("need, limit, most_at_once, patience", [
+    (0, None, 3, 60), (2**62, None, 1, 1),
+    (1000, 1000 + 1.5 * 1000 * runner.OTHER_PAGE_MEMORY, 1, 1),   # the machine has room for three, the limit for one
+    (1000, 1000 + 3 * 1000 * runner.OTHER_PAGE_MEMORY, 3, 60)])
+def test_notebooks_start_together_only_while_the_memory_covers_each(need, limit, most_at_once, patience):
+    """The gate admits every notebook when each needs nothing, one at a time when none fits beside another
+    in the memory available or within the run's memory limit (snapshot included)."""
     import threading
 
-    gate, waited, inside, most = runner._MemoryGate(need), [], [0], [0]   # a page of one's own: OTHER_PAGE_MEMORY
+    gate, waited, inside, most = runner._MemoryGate(need, limit), [], [0], [0]   # a page of one's own: OTHER_PAGE_MEMORY
     together, count = threading.Barrier(3, timeout=patience), threading.Lock()
 
     def notebook():
