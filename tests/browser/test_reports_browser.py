@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from cxresearch.routine import NOTEBOOKS
+from cxresearch.summary import run_moment
 from .harness import chart_problems, overflowing
 
 #: Pages that must have charts (the others may have none, e.g. on data quality).
@@ -59,7 +60,7 @@ def test_summary_leads_with_kpis_personas_and_changes(routine_runs, open_page):
     text = opened.page.inner_text("main")
     assert opened.page.locator(".plotly-graph-div .main-svg").count() >= 2
     assert "NPS is" in text and "95% interval" in text and "personas" in text.lower()
-    assert f"since run {routine_runs.first.run_id}" in text
+    assert f"since the run of {run_moment(routine_runs.first.run_id)}" in text   # the previous run by its date
     assert opened.page.locator("#cx-toc a").count() >= 4
 
 
