@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import signal
 import socket
@@ -85,7 +86,8 @@ def test_a_forked_kernel_runs_in_its_relays_folder_and_ends_when_its_relay_is_ki
 
     printed: list[str] = []
     try:
-        kernel, relay, status = asyncio.run(start_and_kill())
+        with concurrent.futures.ThreadPoolExecutor(1) as thread:  # its own event loop, whatever this thread runs
+            kernel, relay, status = thread.submit(asyncio.run, start_and_kill()).result()
         assert status == "ok" and "".join(printed).split() == [str(tmp_path), "yes"]
         assert kernel != relay
         assert _wait_until_gone(kernel)
