@@ -124,6 +124,16 @@ def _name_value(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
+def _gigabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of GB above 0, such as 8 or 0.5; got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``cxresearch`` command."""
     parser = argparse.ArgumentParser(prog="cxresearch", description=__doc__.splitlines()[0].replace("``", ""))  # reST markup out
@@ -166,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="check the tables and compute the heavy aggregations in DuckDB or Spark, where the "
                               "tables live, instead of running the notebooks (default engine: the dataset's "
                               "`engine:`, else duckdb; docs/SCALE.md)")
-    routine.add_argument("--memory-limit", type=float, metavar="GB",
+    routine.add_argument("--memory-limit", type=_gigabytes, metavar="GB",
                          help="memory the pages may use together, in GB: pages wait rather than run side by side "
                               "beyond it (default: what the machine has available)")
     routine.add_argument("--notebooks", type=Path,

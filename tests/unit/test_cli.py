@@ -78,3 +78,12 @@ def test_help_reads_as_plain_text(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert ended.value.code == 0 and "The cxresearch command: validate" in out and "``" not in out
+
+
+@pytest.mark.parametrize("given", ["0", "-1", "eight", "nan"])
+def test_a_memory_limit_that_is_not_a_positive_number_of_gb_is_refused_in_gb(given, tmp_path, capsys):
+    with pytest.raises(SystemExit) as ended:
+        main(["run", str(tmp_path), "--memory-limit", given])
+    err = capsys.readouterr().err
+    assert ended.value.code == 2 and "--memory-limit" in err and "GB above 0" in err and repr(given) in err
+    assert "bytes" not in err and "memory_limit" not in err
