@@ -19,7 +19,11 @@ Each step gets its wall seconds and its CPU seconds: user + system of the
 bench process and its children (Spark local's JVM is one), read from ``/proc``
 before and after. Spark runs in local mode on every core (``local[*]``) with
 the driver memory of ``--spark-memory``; the load average is printed at start
-and end (the machine may be shared).
+and end (the machine may be shared). Each step's line is printed as the step
+ends (with the load average then), and every figure so far is saved as JSON
+in ``bench/results/engines-<UTC start>.json`` after each step, so a long run
+can be followed and a killed one still leaves its figures; the table comparing
+the engines follows when both have ended.
 """
 from __future__ import annotations
 
@@ -30,10 +34,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import SIZES, dataset  # noqa: E402  (the bench's cached datasets)
+from run import RESULTS, SIZES, dataset  # noqa: E402  (the bench's cached datasets, where figures are saved)
 
 STEPS = ("transitions", "stage table", "funnel", "checks of events", "KPI counts by channel", "event aggregates",
          "customer features", "personas", "intervention arms")
@@ -54,7 +59,7 @@ def _cpu_seconds(pid: int | None = None) -> float:
 
 
 def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> None:
-    """Print ``{step: [wall seconds, CPU seconds]}`` on *engine* (run in this process) after the session and each step."""
+    """Print ``{step: [wall s, CPU s, load average]}`` on *engine* (run in this process) after the session and each step."""
     from cxresearch import sql
     from cxresearch.errors import ValidationReport
     from cxresearch.settings import read_settings
@@ -76,7 +81,7 @@ def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> None:
         for key, value in LOCAL_SPARK_CONFIG.items():
             builder = builder.config(key, value)
         builder.getOrCreate()
-        measured["Spark session start"] = [time.perf_counter() - wall, _cpu_seconds() - cpu]
+        measured["Spark session start"] = [time.perf_counter() - wall, _cpu_seconds() - cpu, os.getloadavg()[0]]
     tables = {"events": str(folder / "events.parquet"), "surveys": str(folder / "surveys.parquet")}
     events, surveys = tables["events"], tables["surveys"]
     journey = {"stages": stages, "touchpoint_stage": touchpoint_stage, "gap": settings.session_gap, "engine": engine}
@@ -104,18 +109,39 @@ def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> None:
     for step in steps:
         wall, cpu = time.perf_counter(), _cpu_seconds()
         runs[step]()
-        measured[step] = [time.perf_counter() - wall, _cpu_seconds() - cpu]
+        measured[step] = [time.perf_counter() - wall, _cpu_seconds() - cpu, os.getloadavg()[0]]
         print(json.dumps(measured), flush=True)   # each step as it ends: a later failure keeps the earlier ones
 
 
-def _in_subprocess(folder: Path, engine: str, memory: str, steps) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--measure", str(folder), engine, "--spark-memory", memory,
-                           "--steps", *steps], capture_output=True, text=True)
-    lines = done.stdout.strip().splitlines()
-    measured = json.loads(lines[-1]) if lines else {}
-    if done.returncode:
-        measured["error"] = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
+def _in_subprocess(folder: Path, engine: str, memory: str, steps, on_step) -> dict:
+    """Measure *steps* on *engine* in a fresh process, calling ``on_step(step, figures)`` as each step ends."""
+    with tempfile.TemporaryFile("w+") as stderr:
+        child = subprocess.Popen([sys.executable, __file__, "--measure", str(folder), engine, "--spark-memory", memory,
+                                  "--steps", *steps], stdout=subprocess.PIPE, stderr=stderr, text=True)
+        measured = {}
+        for line in child.stdout:   # one JSON line after the session and after each step: every figure so far
+            for step, figures in (json.loads(line) if line.startswith("{") else {}).items():
+                if step not in measured:
+                    measured[step] = figures
+                    on_step(step, figures)
+        if child.wait():
+            stderr.seek(0)
+            lines = stderr.read().strip().splitlines()
+            measured["error"] = lines[-1] if lines else f"failed (exit status {child.returncode})"
     return measured
+
+
+def _commit() -> str | None:
+    """The checkout's commit (short hash, ``+`` if it has changes), or None outside git."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+" if dirty else "")
 
 
 def _events(folder: Path) -> int:
@@ -137,24 +163,46 @@ def main() -> None:
         _measure(*args.measure, args.spark_memory, args.steps)
         return
     folders = [Path(f) for f in args.data] if args.data else [dataset(size) for size in args.sizes]
-    print(f"load average at start: {os.getloadavg()[0]:.1f} (2-core machine; seconds scale with load, ratios less)")
+    started = time.time()
+    RESULTS.mkdir(exist_ok=True)
+    saved = RESULTS / time.strftime("engines-%Y-%m-%dT%H%MZ.json", time.gmtime(started))
+    run = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)), "commit": _commit(),
+           "load at start": os.getloadavg()[0], "spark memory": args.spark_memory,
+           "figures": "[wall s, CPU s, load average at the step's end]", "sets": {}}
+    print(f"load average at start: {run['load at start']:.1f} (2-core machine; seconds scale with load, ratios less)")
+    print(f"commit {run['commit']}; figures saved after each step in {saved}", flush=True)
+    tables = []
+    for folder in folders:
+        n = f"{_events(folder):,}"
+        results = run["sets"][n] = {"folder": str(folder)}
+
+        def on_step(engine, step, figures):
+            results.setdefault(engine, {})[step] = figures
+            saved.write_text(json.dumps(run, indent=1) + "\n")
+            wall, cpu, load = figures
+            print(f"{n} events, {engine}, {step}: {wall:.1f} s wall, {cpu:.1f} CPU s (load {load:.1f})", flush=True)
+
+        for engine in args.engines:
+            results[engine] = _in_subprocess(folder, engine, args.spark_memory, args.steps, partial(on_step, engine))
+            saved.write_text(json.dumps(run, indent=1) + "\n")
+        tables.append(_table(n, {e: results[e] for e in args.engines}, args.steps))
     print("| events | step | " + " | ".join(f"{e} wall s | {e} CPU s" for e in args.engines)
           + " | spark / duckdb, CPU |")
     print("|---|---|" + "---|---|" * len(args.engines) + "---|")
-    for folder in folders:
-        n = f"{_events(folder):,}"
-        results = {engine: _in_subprocess(folder, engine, args.spark_memory, args.steps) for engine in args.engines}
-        for engine, result in results.items():
-            if "error" in result:
-                print(f"| {n} | {engine} failed: {result['error']} |")
-        steps = [s for s in ("Spark session start", *args.steps) if any(s in r for r in results.values())]
-        for step in steps:
-            cells = [f"{results[e][step][0]:.1f} | {results[e][step][1]:.1f}" if step in results[e] else " | "
-                     for e in args.engines]
-            both = all(step in results.get(e, {}) for e in ("duckdb", "spark"))
-            ratio = f"{results['spark'][step][1] / results['duckdb'][step][1]:.1f}x" if both else ""
-            print(f"| {n} | {step} | " + " | ".join(cells) + f" | {ratio} |", flush=True)
+    print("\n".join(line for table in tables for line in table))
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+def _table(n: str, results: dict, steps) -> list[str]:
+    """The Markdown rows of one dataset (*n* events): each step's figures per engine and Spark's CPU over DuckDB's."""
+    lines = [f"| {n} | {engine} failed: {result['error']} |" for engine, result in results.items() if "error" in result]
+    for step in [s for s in ("Spark session start", *steps) if any(s in r for r in results.values())]:
+        cells = [f"{results[e][step][0]:.1f} | {results[e][step][1]:.1f}" if step in results[e] else " | "
+                 for e in results]
+        both = all(step in results.get(e, {}) for e in ("duckdb", "spark"))
+        ratio = f"{results['spark'][step][1] / results['duckdb'][step][1]:.1f}x" if both else ""
+        lines.append(f"| {n} | {step} | " + " | ".join(cells) + f" | {ratio} |")
+    return lines
 
 
 if __name__ == "__main__":
