@@ -76,7 +76,14 @@ def metric_value(metric: str, value, *, decimals: int = 1) -> str:
     """
     if METRIC_UNITS.get(metric, metric) == "share" and not pd.isna(value) and -1 <= value <= 1:
         return _share(value, decimals)
-    return format_number(value, decimals=decimals)
+    return _number(value, decimals)
+
+
+def _number(value, decimals: int) -> str:
+    """*value* with *decimals* decimals (:func:`~cxresearch.i18n.format_number`); one that rounds to zero reads
+    "0.0", never "-0.0"."""
+    number = format_number(value, decimals=decimals)
+    return number[1:] if number.startswith("-") and not number.strip("-0,.") else number
 
 
 def interval_decimals(metric: str, low, high, *, decimals: int = 1) -> int:
@@ -112,8 +119,8 @@ def metric_change(metric: str, value, *, decimals: int = 1, words: bool = False,
         return i18n.MISSING
     kind = METRIC_UNITS.get(metric, metric)
     number = format_number(abs(value) * (100 if kind == "share" else 1), decimals=decimals)
-    if signed:
-        number = ("-" if value < 0 and number.strip("0,.") else "+") + number
+    if signed and number.strip("0,."):   # a change that rounds to zero has no sign: "0.0 pp", never "-0.0 pp"
+        number = ("-" if value < 0 else "+") + number
     if not unit:
         return number
     if kind == "share":
@@ -243,26 +250,34 @@ def _compact(shown: pd.DataFrame, kinds: dict, formats: dict, headers: dict, dec
         bounds = list(_bounds(column))
         if kinds[column] not in NUMERIC_KINDS or not all(bound in shown.columns for bound in bounds):
             continue
-        shown[column] = [i18n.MISSING if pd.isna(value) else _interval(kinds[column], formats[column], value, low,
-                                                                        high, decimals)
-                         for value, low, high in zip(shown[column], shown[bounds[0]], shown[bounds[1]])]
+        written = [None if pd.isna(value) else _interval(kinds[column], formats[column], value, low, high, decimals)
+                   for value, low, high in zip(shown[column], shown[bounds[0]], shown[bounds[1]])]
+        signed = any(str(bound).startswith(("-", "+")) for parts in written if parts for bound in parts[1:])
+        shown[column] = [i18n.MISSING if parts is None else _joined(*parts, words=signed) for parts in written]
         shown = shown.drop(columns=bounds)
         formats[column] = str
         headers[column] = _("%(column)s (interval)") % {"column": headers[column]}
     return shown
 
 
-def _interval(kind: str, write, value, low, high, decimals: int) -> str:
-    """"79.7% (69.2–87.3%)": *value* and its bounds written by *write*, or with the decimals that keep the bounds
-    apart when *kind* has decimals; a value without bounds alone."""
+def _interval(kind: str, write, value, low, high, decimals: int) -> tuple[str, str | None, str | None]:
+    """*value* and its bounds written by *write*, or with the decimals that keep the bounds apart when *kind* has
+    decimals; the low bound without the unit the high one ends with; bounds None when *value* has none."""
     if pd.isna(low) or pd.isna(high):
-        return write(value)
+        return write(value), None, None
     if kind in _WITH_DECIMALS:
         write = _formatter(kind, _apart(lambda bound, places: _formatter(kind, places)(bound), low, high, decimals))
-    low, high = _without_unit(write(low), write(high)), write(high)
-    # TRANSLATORS: an interval whose bounds are both negative, in brackets after its value: "-56.8 (-63.0 to -49.7)".
-    bounds = _("%(low)s to %(high)s") % {"low": low, "high": high} if high.startswith("-") else f"{low}–{high}"
-    return f"{write(value)} ({bounds})"   # a dash between two minus signs would read as a third
+    return write(value), _without_unit(write(low), write(high)), write(high)
+
+
+def _joined(value: str, low: str | None, high: str | None, *, words: bool) -> str:
+    """"79.7% (69.2–87.3%)", or with *words* "-56.8 (-63.0 to -49.7)": a column whose bounds carry signs writes
+    every interval in words, as a dash beside a minus or plus sign would read as one more (one way per column)."""
+    if low is None:
+        return value
+    # TRANSLATORS: an interval whose bounds carry signs, in brackets after its value: "-56.8 (-63.0 to -49.7)".
+    bounds = _("%(low)s to %(high)s") % {"low": low, "high": high} if words else f"{low}–{high}"
+    return f"{value} ({bounds})"
 
 
 def _without_unit(low: str, high: str) -> str:
@@ -319,12 +334,12 @@ def _formatter(kind: str, decimals: int):
     """A Styler formatter for *kind*, in the language in force."""
     return {
         "share": lambda v: _share(v, decimals),
-        "percent": lambda v: format_number(v, decimals=decimals) + "%",
+        "percent": lambda v: _number(v, decimals) + "%",
         "count": format_count,
-        "number": lambda v: format_number(v, decimals=decimals),
-        "metric": lambda v: format_number(v, decimals=decimals),
-        "metric_change": lambda v: format_number(v, decimals=decimals),
-        "metric_margin": lambda v: format_number(v, decimals=decimals),
+        "number": lambda v: _number(v, decimals),
+        "metric": lambda v: _number(v, decimals),
+        "metric_change": lambda v: _number(v, decimals),
+        "metric_margin": lambda v: _number(v, decimals),
         "score": i18n.format_significant, "duration": humanize_duration,
         "date": lambda when: format_date(when, format="medium"),
         "p_value": lambda p: "<" + format_number(0.001, decimals=3) if p < 0.001 else format_number(p, decimals=3),

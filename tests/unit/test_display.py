@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from cxresearch import columns, i18n
-from cxresearch.display import column_label, header, pretty, value_label
+from cxresearch.display import column_label, header, metric_change, metric_value, pretty, value_label
 from cxresearch.errors import ParameterError
 
 
@@ -148,11 +148,11 @@ def test_values_and_changes_read_in_the_unit_of_their_rows_metric():
     effects = pd.DataFrame({"metric": ["csat", "nps", "ces"], "before": [0.712, 12.0, 5.1], "after": [0.753, 15.5, 5.0],
                             "did": [0.041, 3.21, -0.123], "did_low": [0.01, -1.0, -0.3], "did_high": [0.072, 7.4, 0.06]})
     assert cells(pretty(effects)) == [
-        ["CSAT", "71.2%", "75.3%", "+4.1 pp (+1.0–+7.2 pp)"],
-        ["NPS", "12.0", "15.5", "+3.2 pt (-1.0–+7.4 pt)"],
-        ["CES", "5.1", "5.0", "-0.1 (-0.3–+0.1)"]]
+        ["CSAT", "71.2%", "75.3%", "+4.1 pp (+1.0 to +7.2 pp)"],
+        ["NPS", "12.0", "15.5", "+3.2 pt (-1.0 to +7.4 pt)"],
+        ["CES", "5.1", "5.0", "-0.1 (-0.3 to +0.1)"]]
     with i18n.using("it"):
-        assert cells(pretty(effects.iloc[:1]))[0][3] == "+4,1 p.p. (+1,0–+7,2 p.p.)"
+        assert cells(pretty(effects.iloc[:1]))[0][3] == "+4,1 p.p. (da +1,0 a +7,2 p.p.)"
     summary_kpis = pd.DataFrame({"kpi": ["csat"], "KPI": ["CSAT (% satisfied)"], "value": [0.8], "change": [-0.02]})
     assert cells(pretty(summary_kpis)) == [["CSAT (% satisfied)", "80.0%", "-2.0 pp"]]   # the key only says the unit
     # without a metric column the values read as numbers
@@ -169,11 +169,19 @@ def test_a_narrow_interval_gets_the_decimals_that_show_its_width():
     assert cells(pretty(shares)) == [["50.12% (50.11–50.13%)"], ["30.0% (20.0–40.0%)"]]
 
 
-def test_an_interval_of_two_negative_bounds_reads_with_words_not_a_dash_between_minus_signs():
-    nps = pd.DataFrame({"nps": [-56.8, -5.0], "nps_low": [-63.0, -9.0], "nps_high": [-49.7, 1.0]})
-    assert cells(pretty(nps)) == [["-56.8 (-63.0 to -49.7)"], ["-5.0 (-9.0–1.0)"]]
+def test_a_column_with_signed_bounds_writes_every_interval_in_words_not_a_dash_beside_a_sign():
+    nps = pd.DataFrame({"nps": [-56.8, -5.0, 30.0], "nps_low": [-63.0, -9.0, 25.0], "nps_high": [-49.7, 1.0, 35.0]})
+    assert cells(pretty(nps)) == [["-56.8 (-63.0 to -49.7)"], ["-5.0 (-9.0 to 1.0)"], ["30.0 (25.0 to 35.0)"]]
+    assert cells(pretty(nps.iloc[2:])) == [["30.0 (25.0–35.0)"]]     # no sign in the column: a dash
     with i18n.using("it"):
         assert cells(pretty(nps))[0] == ["-56,8 (da -63,0 a -49,7)"]
+
+
+def test_a_number_or_change_that_rounds_to_zero_has_no_sign():
+    table = pd.DataFrame({"metric": ["csat", "nps"], "change": [-0.0002, -0.04], "impact_number": [-0.04, 0.0]})
+    assert cells(pretty(table, kinds={"impact_number": "number"})) == [["CSAT", "0.0 pp", "0.0"],
+                                                                       ["NPS", "0.0 pt", "0.0"]]
+    assert metric_change("nps", -0.04, words=True) == "0.0 NPS points" and metric_value("nps", -0.04) == "0.0"
 
 
 def test_scores_read_with_three_significant_digits_and_large_ones_whole():
