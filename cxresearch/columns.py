@@ -129,7 +129,7 @@ TABLES: dict[str, dict[str, str]] = {
     "persona shares": {"persona_id": "count", "name": "text", "size": "count", **_with_interval("share", "share"),
                        "status": "text", "previous_share": "share", "share_change": "share"},
     # interventions.intervention_effects and event_study
-    "intervention effects": {"intervention_id": "text", "description": "text", "scope": "text",
+    "intervention effects": {"intervention_id": "text", "description": "text", "scope": "code",
                              "scope_kind": "text", "metric": "text", "better": "text", "before_start": "date",
                              "start": "date", "after_end": "date", **_EFFECT,
                              **{f"comparison_{name}": kind for name, kind in _EFFECT.items()},

@@ -80,7 +80,7 @@ class Evidence:
 
     def __init__(self, ds: CXDataset, mentions, sentiment: pd.Series | None = None, log: JourneyLog | None = None):
         self.ds = ds
-        self.mentions = dict(mentions or {})
+        self.mentions = dict(mentions) if mentions else listed_mentions(ds)
         self._sentiment = sentiment
         self._given_log = log
         self._sessions: dict[str, _Sessions | None] = {}
@@ -220,12 +220,33 @@ class Evidence:
         moved_on[(rank < 0) | (rank >= len(self.ds.stages) - 1)] = np.nan
         return moved_on
 
-    def _mentions(self, texts: pd.Series, scope: str) -> np.ndarray:
+    def words(self, scope: str) -> list[str]:
+        """The words that count as a review mentioning *scope*: those given for it, else its name."""
         words = self.mentions.get(scope) or [scope]
-        words = [words] if isinstance(words, str) else list(words)
-        pattern = "|".join(r"[\s_-]+".join(map(re.escape, re.split(r"[\s_]+", word.strip()))) for word in words)
-        found = texts.str.contains(rf"\b(?:{pattern})\b", case=False, regex=True)
-        return found.fillna(False).to_numpy(dtype=bool)
+        return [words] if isinstance(words, str) else list(words)
+
+    def _mentions(self, texts: pd.Series, scope: str) -> np.ndarray:
+        return mentioning(texts, self.words(scope))
+
+
+def mentioning(texts: pd.Series, words) -> np.ndarray:
+    """Which *texts* mention one of *words* (whole words, any case; underscores, spaces and hyphens alike)."""
+    pattern = "|".join(r"[\s_-]+".join(map(re.escape, re.split(r"[\s_]+", word.strip()))) for word in words)
+    found = texts.str.contains(rf"\b(?:{pattern})\b", case=False, regex=True)
+    return found.fillna(False).to_numpy(dtype=bool)
+
+
+def listed_mentions(ds: CXDataset) -> dict[str, list[str]]:
+    """Scope -> the words the interventions file's ``mentions`` column lists for it (separated by semicolons;
+    several interventions at one scope pool theirs); empty without the column."""
+    table = ds.interventions
+    if table is None or "mentions" not in table.columns:
+        return {}
+    listed: dict[str, list[str]] = {}
+    for scope, words in zip(table["scope"], table["mentions"]):
+        if isinstance(words, str):
+            listed.setdefault(scope, []).extend(word.strip() for word in words.split(";") if word.strip())
+    return {scope: list(dict.fromkeys(words)) for scope, words in listed.items() if words}
 
 
 class _Sessions:

@@ -26,7 +26,8 @@ attribution
     the scoped stage (stage scope). Events belong to the scope when their
     channel, touchpoint or stage is the scope. A review belongs to it when its
     text mentions the scope: its name, underscores read as spaces or hyphens
-    (``chat_support`` matches "chat support"), or the words given in *mentions*.
+    (``chat_support`` matches "chat support"), or the words given in *mentions*,
+    else in the interventions file's ``mentions`` column (``chat; chat support``).
     Each observation falls in the window of its own time; a session counts at
     the time of its first event in the scope.
 metrics
@@ -89,6 +90,7 @@ verdict
 """
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -99,11 +101,11 @@ from scipy import stats as _sp
 
 from ._checks import check_choice, check_duration, check_integer, check_positive
 from .errors import DataError, ParameterError
-from .columns import code_label
+from .columns import code_label, value_label
 from .display import metric_change
-from .i18n import _, format_count, format_date, ngettext
-from .intervention_evidence import METRICS, OTHERS, Evidence, Observations, interventions_table
-from .privacy import MIN_GROUP_SIZE, suppress_small
+from .i18n import _, format_count, format_date, format_list, ngettext
+from .intervention_evidence import METRICS, OTHERS, Evidence, Observations, interventions_table, mentioning
+from .privacy import MIN_GROUP_SIZE, redact_pii, suppress_small
 from .resampling import bootstrap_sums, percentile_interval
 from .stats import CORRECTIONS, adjust_pvalues, mean_interval, nps_interval, nps_se, wilson_interval, z_value
 from .voice import FREQUENCIES
@@ -114,7 +116,7 @@ if TYPE_CHECKING:
 
 __all__ = ["METRICS", "VERDICTS", "intervention_effects", "event_study", "intervention_study", "InterventionStudy",
            "intervention_series", "InterventionSeries",
-           "compare_verdicts", "window_note"]
+           "compare_verdicts", "window_note", "changes_note", "event_study_table"]
 
 
 #: Possible verdicts, best first.
@@ -192,7 +194,9 @@ def intervention_effects(ds: CXDataset, *, window: str = "8W", metrics=tuple(MET
         Metrics to measure; those the dataset cannot observe (no surveys, no
         events, no review texts...) are left out.
     mentions : dict of str to list of str, optional
-        Scope -> words that count as a review mentioning it (default: its name).
+        Scope -> words that count as a review mentioning it (default: those of
+        the interventions file's ``mentions`` column, separated by semicolons,
+        else its name).
     correction : {"holm", "fdr_bh", "none"}
         How the verdicts' p-values are corrected across all interventions and
         metrics measured: Holm (family-wise error rate, the default),
@@ -378,7 +382,9 @@ def _judge(table: pd.DataFrame, z: float, level: float, correction: str, min_gro
     table = table.assign(did_low=did - z * se, did_high=did + z * se, did_p_value=_p_value(did, se),
                          mde=(z + _sp.norm.ppf(POWER)) * se)
     smallest = table[["before_n", "after_n", "comparison_before_n", "comparison_after_n"]].min(axis=1)
-    shown = suppress_small(table.assign(smallest=smallest), size_col="smallest", min_group_size=min_group_size).index
+    group = table["intervention_id"].astype(str) + " · " + table["metric"].map(value_label)   # "I001 · Sentiment"
+    shown = suppress_small(table.assign(smallest=smallest, group=group), size_col="smallest",
+                           min_group_size=min_group_size, label_col="group").index
     suppressed = ~table.index.isin(shown) | table["did_p_value"].isna()
     numbers = [c for c in _COLUMNS if c.startswith(("before", "after", "change", "comparison_", "did", "mde",
                                                     "pretrend_p"))
@@ -488,11 +494,15 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
                           "period": starts[day], "score": obs.score})
     series = _estimates(frame, ["metric", "arm", "period"], level)
     series["arm"] = series["arm"].astype(object)
-    series = suppress_small(series, size_col="n", min_group_size=min_group_size)
     scope = intervention["scope"]
-    labels = ({"scope": _("reviews mentioning %(scope)s") % {"scope": scope}, "comparison": _("other reviews")}
-              if metric == "sentiment" else {"scope": scope, "comparison": _(OTHERS[kind])})
+    labels = ({"scope": _("reviews mentioning %(scope)s") % {"scope": code_label(scope)},
+               "comparison": _("other reviews")}
+              if metric == "sentiment" else {"scope": code_label(scope), "comparison": _(OTHERS[kind])})
     series = series.rename(columns={"arm": "group"}).assign(label=lambda t: t["group"].map(labels))
+    series = suppress_small(  # named "I001 · chat support · Jul 1, 2025": the intervention, group and period
+        series.assign(named=intervention_id + " · " + series["label"] + " · "
+                      + series["period"].map(lambda period: format_date(period, format="medium"))),
+        size_col="n", min_group_size=min_group_size, label_col="named")
     series = series.sort_values(["group", "period"], ascending=[False, True], ignore_index=True)
     return InterventionSeries(series[["group", "label", "period", "value", "se", "low", "high", "n"]],
                               intervention_id=intervention_id, description=intervention["description"], scope=scope,
@@ -579,6 +589,56 @@ def window_note(effects: pd.DataFrame) -> str:
                    "measures a longer-run effect, with more of whatever else changed mixed in, so it asks another "
                    "question rather than giving this one a second try at significance.") % {"wider": wider})
     return "\n\n".join(lines)
+
+
+def changes_note(ds: CXDataset, effects: pd.DataFrame, *, mentions=None) -> str:
+    """Markdown for "What was changed": each intervention at its scope (in words, with its kind when measured),
+    its start and description; when review sentiment was measured, which words made a review count as naming
+    each scope, in how many reviews, each word of a phrase alone, and where to list other words.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        The :func:`intervention_effects` of *ds* (the scopes' kinds and the metrics measured).
+    mentions : dict, optional
+        As in :func:`intervention_effects`.
+    """
+    kinds = effects.drop_duplicates("intervention_id").set_index("intervention_id")["scope_kind"]
+    lines = [_("- **%(intervention)s** at %(scope)s%(kind)s from %(start)s: %(description)s") % {
+        "intervention": row.intervention_id, "scope": code_label(row.scope),
+        "kind": f" ({_(kinds[row.intervention_id])})" if row.intervention_id in kinds.index else "",
+        "start": format_date(row.start), "description": redact_pii(row.description)}
+        for row in interventions_table(ds).itertuples()]
+    scopes = effects.loc[effects["metric"] == "sentiment", "scope"].unique()
+    if not len(scopes):
+        return "\n".join(lines)
+    evidence, texts = Evidence(ds, mentions), ds.reviews["text"]
+    found = []
+    for scope in scopes:
+        words = evidence.words(scope)
+        alone = [word for phrase in words for word in re.split(r"[\s_-]+", phrase.strip()) if len(word) > 2]
+        alone = [word for word in dict.fromkeys(alone) if word.lower() not in {w.lower() for w in words}]
+        line = _("%(scope)s: %(words)s in %(n)s") % {
+            "scope": code_label(scope), "words": format_list([f"“{code_label(word)}”" for word in words]),
+            "n": _observed("reviews", mentioning(texts, words).sum())}
+        if alone:
+            line += " " + _("(alone: %(words)s)") % {"words": format_list([
+                _("“%(word)s” in %(n)s") % {"word": word, "n": _observed("reviews", mentioning(texts, [word]).sum())}
+                for word in alone])}
+        found.append("- " + line)
+    return "\n\n".join(["\n".join(lines), _(
+        "Review sentiment at a scope is that of the reviews naming it; these words count (any case, whole words):"),
+        "\n".join(found), _(
+        "To count other words (a word of the name alone, what customers call it), list them in the interventions "
+        "file's `mentions` column, separated by semicolons (`chat; chat support`), and run again: decide on them "
+        "before looking at the verdicts, as they change what is measured.")])
+
+
+def event_study_table(event_study: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`event_study` as one row per intervention and metric, one column per bin ("-4" .. "3"): the effect
+    in the metric's unit when shown with :func:`cxresearch.display.pretty` and ``kinds`` of "metric_change"."""
+    table = event_study.pivot(index=["intervention_id", "metric"], columns="bin", values="effect")
+    return table.rename(columns=str).rename_axis(columns=None).reset_index()
 
 
 def _observed(source: str, n) -> str:

@@ -33,7 +33,7 @@ OPTIONAL = {
     "events": ("event", "session_id", "value", "stage"),
     "surveys": ("customer_id", "channel", "touchpoint", "nps", "csat", "ces", "comment"),
     "reviews": ("customer_id", "source", "text", "language"),
-    "interventions": ("end", "description", "owner", "expected_metric"),
+    "interventions": ("end", "description", "owner", "expected_metric", "mentions"),
 }
 #: A table's own row id that may be absent from an export (an NPS tool's, a review
 #: scrape's, an anonymous CRM or campaign extract's): its rows are then identified by file and line.

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .._checks import check_instance
-from ..display import column_label
+from ..display import code_label, column_label
 from ..i18n import _
 from .layout import check_columns, separators, tick_format, value_format
 
@@ -60,6 +60,6 @@ def intervention_chart(info: InterventionSeries, effects: pd.DataFrame | None = 
                          annotation_position="bottom left")
     better = _("lower is better") if info.better == "lower" else _("higher is better")
     return figure.update_layout(title=_("%(metric)s at %(scope)s (%(better)s)") % {
-        "metric": _(info.label), "scope": info.scope, "better": better},
+        "metric": _(info.label), "scope": code_label(info.scope), "better": better},
         yaxis={"title": column_label(info.metric), "tickformat": tick_format(info.metric)}, margin={"t": 90},
         separators=separators())

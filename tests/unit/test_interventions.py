@@ -10,8 +10,8 @@ import pytest
 
 from cxresearch import CXDataset, ParameterError, i18n, load_dataset, pretty
 from cxresearch.errors import DataError, SmallGroupWarning
-from cxresearch.interventions import (METRICS, compare_verdicts, event_study, intervention_effects,
-                                      intervention_series, intervention_study, window_note)
+from cxresearch.interventions import (METRICS, changes_note, compare_verdicts, event_study, event_study_table,
+                                      intervention_effects, intervention_series, intervention_study, window_note)
 from cxresearch.routine import RoutineParameters, run_intervention_study
 from cxresearch.stats import z_value
 from cxresearch.synthetic import generate
@@ -117,8 +117,10 @@ def test_a_drop_in_a_higher_is_better_metric_is_worse():
 def test_small_groups_are_suppressed_as_not_enough_data():
     small = {key: values[:4] for key, values in KNOWN.items()}
     ds = CXDataset(name="small", surveys=surveys(small), interventions=interventions())
-    with pytest.warns(SmallGroupWarning):
+    with pytest.warns(SmallGroupWarning) as caught:
         row = intervention_effects(ds, window="4W", metrics=["csat"]).iloc[0]
+    # the note names the intervention and metric it hid, never a size
+    assert [str(w.message) for w in caught] == ["1 group with fewer than 5 members hidden: “I1 · CSAT”."]
     assert row["verdict"] == "not enough data"
     assert np.isnan([row["before"], row["after"], row["change"], row["did"], row["did_low"]]).all()
     assert row["before_n"] == 4  # the size stays visible, the numbers do not
@@ -204,6 +206,35 @@ def test_sentiment_of_reviews_that_mention_the_scope():
     assert row["verdict"] == "improved"
     only_chat = intervention_effects(ds, window="2W", mentions={"chat_support": ["shoes"]}).iloc[0]
     assert only_chat["before"] > 0 and only_chat["comparison_before_n"] == 6
+
+
+def test_the_interventions_files_mentions_column_sets_the_words_naming_a_scope():
+    """Reviews that name the chat without "support" count once the file lists "chat"; the page says which words
+    counted, in how many reviews, each word of the name alone, and where to list others."""
+    ds = chat_reviews()
+    ds.reviews["text"] = ds.reviews["text"].str.replace("chat support", "chat", n=1).where(
+        ds.reviews.index % 2 == 0, ds.reviews["text"])          # half of the chat reviews say only "chat"
+    named = intervention_effects(ds, window="2W", min_group_size=1).iloc[0]
+    assert (named["before_n"], named["after_n"]) == (3, 3)
+    listed = ds.interventions.assign(mentions="chat; chat support ;")
+    widened = CXDataset(name="r", reviews=ds.reviews, stages=ds.stages, interventions=listed)
+    row = intervention_effects(widened, window="2W").iloc[0]
+    assert (row["before_n"], row["after_n"]) == (6, 6) and row["verdict"] == "improved"
+    note = changes_note(ds, intervention_effects(ds, window="2W", min_group_size=1))
+    assert note.startswith("- **I1** at chat support (touchpoint) from March 1, 2025: more chat agents")
+    assert ("- chat support: “chat support” in 6 reviews (alone: “chat” in 12 reviews and “support” in 6 reviews)"
+            in note) and "interventions file's `mentions` column" in note
+    assert "- chat support: “chat” and “chat support” in 12 reviews (alone: “support” in 6 reviews)\n" in changes_note(
+        widened, intervention_effects(widened, window="2W"))
+    with i18n.using("it"):
+        italian = changes_note(ds, intervention_effects(ds, window="2W", min_group_size=1))
+    assert italian.startswith("- **I1** su chat support (touchpoint) dal 1° marzo 2025") and "6 recensioni" in italian
+
+
+def test_without_review_sentiment_the_changes_name_each_scope_in_words_only():
+    ds = CXDataset(name="known", surveys=surveys(KNOWN), interventions=interventions(), stages=STAGES)
+    assert changes_note(ds, intervention_effects(ds, window="4W", metrics=["csat"])) == (
+        "- **I1** at chat (touchpoint) from March 1, 2025: more chat agents")
 
 
 def test_without_interventions_the_table_is_empty_with_its_columns():
@@ -337,6 +368,19 @@ def test_demo_event_study_is_flat_before_the_start_and_drops_after(demo):
     before, after = study.loc[[-4, -3, -2]], study.loc[[0, 1, 2, 3]]
     assert ((before["effect_low"] < 0) & (before["effect_high"] > 0)).all()
     assert (after["effect_high"] < 0).all()
+
+
+def test_the_event_study_table_reads_each_bin_in_its_metrics_unit_without_negative_zeros(demo):
+    ds, _, _ = demo
+    study = intervention_study(ds, metrics=["exit_rate", "nps"], n_boot=50, random_state=1)
+    table = event_study_table(study.event_study)
+    assert list(table.columns) == ["intervention_id", "metric", "-4", "-3", "-2", "-1", "0", "1", "2", "3"]
+    shown = pretty(table, kinds=dict.fromkeys(table.columns[2:], "metric_change")).data.set_index(
+        ["intervention_id", "metric"])
+    exits = study.event_study.set_index(["intervention_id", "metric", "bin"])["effect"]
+    assert shown.loc[("I001", "exit_rate"), "-1"] == "0.0 pp"        # the reference bin, no sign
+    assert shown.loc[("I001", "exit_rate"), "0"] == f"{exits[('I001', 'exit_rate', 0)] * 100:+.1f} pp"
+    assert not shown.apply(lambda column: column.astype(str).str.startswith(("-0.0", "+0.0"))).any().any()
 
 
 def test_optional_intervention_columns_may_be_missing():
