@@ -232,6 +232,8 @@ def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings, 
             out[column] = _parse_timestamps(values, name, column, config, report)
         elif column in numeric:
             out[column] = _parse_numbers(values, name, column, config, report)
+        elif column in schemas.LOWERCASE and isinstance(values.dtype, pd.CategoricalDtype):
+            out[column] = cleaned_categories(values, lower=True)  # spelled out by :func:`spelled_out` at the end
         elif column in schemas.IDS or column in schemas.LOWERCASE:
             out[column] = _text(values, lower=column in schemas.LOWERCASE)
         elif column in FREE_TEXT:
@@ -256,11 +258,7 @@ def _text(values: pd.Series, *, strip: bool = True, lower: bool = False) -> pd.S
     are cleaned once per category, then spelled out per row.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
-        categories = values.cat.categories
-        cleaned = arrow_strings(_text(pd.Series(categories, dtype=categories.dtype), strip=strip, lower=lower))
-        codes = values.cat.codes.to_numpy()
-        spelled = cleaned.combine_chunks().take(pa.array(codes, mask=codes < 0))  # an Array's take: 2x a chunked one's
-        return text_series(pa.chunked_array([spelled]), values.index, name=values.name)
+        return spelled_out(cleaned_categories(values, strip=strip, lower=lower))
     if not _is_text(values):
         values = values.astype("str").where(values.notna())
     text = arrow_strings(values)
@@ -272,6 +270,33 @@ def _text(values: pd.Series, *, strip: bool = True, lower: bool = False) -> pd.S
     if lower:
         kept = _unless_same(pc.utf8_lower(kept), kept)
     return text_series(kept, values.index, name=values.name)
+
+
+def cleaned_categories(values: pd.Series, *, strip: bool = True, lower: bool = False) -> pd.Series:
+    """A category column with its categories cleaned as :func:`_text` cleans text, each once.
+
+    Categories that cleaning makes equal are merged; missing-value tokens become missing.
+    """
+    categories = values.cat.categories
+    return recoded(values, _text(pd.Series(categories, dtype=categories.dtype), strip=strip, lower=lower))
+
+
+def recoded(values: pd.Series, new: pd.Series) -> pd.Series:
+    """The category column *values* with its i-th category replaced by ``new[i]`` (equal ones merged, NaN missing)."""
+    codes, distinct = pd.factorize(new)
+    old = values.cat.codes.to_numpy()
+    mapped = codes.astype(old.dtype).take(old)
+    mapped[old < 0] = -1
+    return pd.Series(pd.Categorical.from_codes(mapped, dtype=pd.CategoricalDtype(distinct)), index=values.index,
+                     name=values.name)
+
+
+def spelled_out(values: pd.Series) -> pd.Series:
+    """A category column as a pandas ``str`` column (one Arrow take of its categories)."""
+    categories = arrow_strings(pd.Series(values.cat.categories)).combine_chunks()
+    codes = values.cat.codes.to_numpy()
+    spelled = categories.take(pa.array(codes, mask=codes < 0))  # an Array's take: 2x a chunked one's
+    return text_series(pa.chunked_array([spelled]), values.index, name=values.name)
 
 
 def _unless_same(changed: pa.ChunkedArray, original: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -398,6 +423,11 @@ def _infer_column(values: pd.Series, config: DatasetSettings) -> pd.Series:
         return _text(values)
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
         return values
+    if isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(values.cat.categories):
+        values = values.cat.remove_unused_categories()  # each distinct value inferred once, then taken per row
+        distinct = _infer_column(pd.Series(values.cat.categories, name=values.name), config)
+        return pd.Series(pd.api.extensions.take(distinct.array, values.cat.codes.to_numpy(), allow_fill=True),
+                         index=values.index, name=values.name)
     text = _text(values)
     strings = arrow_strings(text)
     present = len(strings) - strings.null_count
@@ -530,13 +560,14 @@ def _fix_hint(table: str, column: str, kind: str, mapping: dict) -> str:
 def _count_repeated_rows(events: pd.DataFrame, name: str, report: ValidationReport) -> None:
     """Warn about events that repeat an earlier row in every column; they are kept (see docs/CONTRACT.md).
 
-    Only rows sharing their timestamp, then their customer and timestamp (a mixed key), are
-    compared in full: on a table of millions of rows this costs a sort of the timestamps.
+    Only rows sharing a hash of their customer and timestamp are compared in full: on a
+    table of millions of rows this costs one dictionary encoding of the customers and
+    one sort of the hashes.
     """
-    stamps = events["timestamp"].array.asi8
-    rows = np.flatnonzero(_shared(stamps))
-    customers = pd.factorize(events["customer_id"].take(rows))[0].astype("uint64") * np.uint64(0x9E3779B97F4A7C15)
-    candidates = events.take(rows[_shared(customers ^ stamps[rows].view("uint64"))])
+    stamps = events["timestamp"].array.asi8.view("uint64")
+    customers = pc.dictionary_encode(arrow_strings(events["customer_id"]).combine_chunks()).indices
+    codes = np.asarray(pc.fill_null(customers, -1)).astype("uint64")
+    candidates = events.take(np.flatnonzero(_shared(codes * np.uint64(0x9E3779B97F4A7C15) ^ stamps)))
     repeated = candidates.duplicated()
     n = int(repeated.sum())
     if not n:

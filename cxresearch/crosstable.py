@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .canonical import arrow_strings, report_values, text_series
+from .canonical import arrow_strings, recoded, report_values, text_series
 from .columns import value_label
 from .errors import ValidationReport
 from .i18n import _, format_count, format_percent, ngettext
@@ -136,7 +136,11 @@ def fill_stages(tables: dict, config: DatasetSettings, report: ValidationReport)
     if events is None or not config.stages:
         return
     lookup = {tp: stage for stage, tps in config.stages.items() for tp in tps}
-    if "stage" not in events.columns:
+    if "stage" not in events.columns and isinstance(events["touchpoint"].dtype, pd.CategoricalDtype):
+        touchpoints = events["touchpoint"]  # each touchpoint looked up once
+        tables["events"] = events = events.assign(stage=recoded(touchpoints, touchpoints.cat.categories.to_series()
+                                                                .map(lookup).astype("str")))
+    elif "stage" not in events.columns:
         touchpoints = pa.array(list(lookup), type=pa.large_string())
         stages = pa.array(list(lookup.values()), type=pa.large_string())
         found = pc.index_in(arrow_strings(events["touchpoint"]), value_set=touchpoints)
@@ -153,4 +157,6 @@ def fill_stages(tables: dict, config: DatasetSettings, report: ValidationReport)
 
 def _distinct(values: pd.Series) -> set[str]:
     """The distinct values of a text column, missing values left out."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return set(values.cat.remove_unused_categories().cat.categories)
     return set(pc.unique(arrow_strings(values)).drop_null().to_pylist())

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow
 import yaml
 
-from .canonical import to_canonical
+from .canonical import spelled_out, to_canonical
 from .crosstable import check_orphans, check_scopes, drop_pii, fill_stages, link_identities
 from .errors import DataError, DataWarning, ParameterError, Problem, ValidationReport
 from .i18n import _, ngettext
@@ -403,7 +403,8 @@ def _build(raw: dict, config: DatasetSettings, report: ValidationReport, *, keep
     if report.problems:
         return None
     for table, frame in tables.items():
-        tables[table] = frame.reset_index(drop=True)
+        categories = [c for c, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)]
+        tables[table] = frame.assign(**{c: spelled_out(frame[c]) for c in categories}).reset_index(drop=True)
     report.notes[:] = dict.fromkeys(report.notes)  # a folder's notes may repeat what the loader finds again
     if config.margins and tables.get("surveys") is not None:
         try:
