@@ -424,10 +424,7 @@ def _infer_column(values: pd.Series, config: DatasetSettings) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
         return values
     if isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(values.cat.categories):
-        values = values.cat.remove_unused_categories()  # each distinct value inferred once, then taken per row
-        distinct = _infer_column(pd.Series(values.cat.categories, name=values.name), config)
-        return pd.Series(pd.api.extensions.take(distinct.array, values.cat.codes.to_numpy(), allow_fill=True),
-                         index=values.index, name=values.name)
+        return _infer_categories(values, config)
     text = _text(values)
     strings = arrow_strings(text)
     present = len(strings) - strings.null_count
@@ -444,6 +441,25 @@ def _infer_column(values: pd.Series, config: DatasetSettings) -> pd.Series:
         if stamps.notna().sum() == present:
             return stamps.dt.as_unit("us")
     return text
+
+
+def _infer_categories(values: pd.Series, config: DatasetSettings) -> pd.Series:
+    """:func:`_infer_column` of a category column, inferred once per distinct value in use."""
+    used = used_categories(values)
+    distinct = _infer_column(pd.Series(values.cat.categories[used], name=values.name), config)
+    if pd.api.types.is_string_dtype(distinct):
+        return _text(values)
+    position = np.cumsum(used) - 1
+    codes = values.cat.codes.to_numpy()
+    rows = np.where(codes < 0, -1, position.take(codes))
+    return pd.Series(pd.api.extensions.take(distinct.array, rows, allow_fill=True), index=values.index,
+                     name=values.name)
+
+
+def used_categories(values: pd.Series) -> np.ndarray:
+    """Which categories of a category column some row holds (a count of its codes, no hashing)."""
+    counts = np.bincount(values.cat.codes.to_numpy().astype(np.intp) + 1, minlength=len(values.cat.categories) + 1)
+    return counts[1:] > 0
 
 
 def _numbers(text: pd.Series, config: DatasetSettings) -> pd.Series:

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .canonical import arrow_strings, recoded, report_values, text_series
+from .canonical import arrow_strings, recoded, report_values, text_series, used_categories
 from .columns import value_label
 from .errors import ValidationReport
 from .i18n import _, format_count, format_percent, ngettext
@@ -158,5 +158,5 @@ def fill_stages(tables: dict, config: DatasetSettings, report: ValidationReport)
 def _distinct(values: pd.Series) -> set[str]:
     """The distinct values of a text column, missing values left out."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return set(values.cat.remove_unused_categories().cat.categories)
+        return set(values.cat.categories[used_categories(values)])
     return set(pc.unique(arrow_strings(values)).drop_null().to_pylist())

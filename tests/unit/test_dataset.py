@@ -111,6 +111,35 @@ def test_parquet_loads_like_csv(make_dataset, tmp_path, monkeypatch, few_values)
     pd.testing.assert_frame_equal(load_dataset(pq_folder).events, from_csv)
 
 
+def test_parquet_categories_infer_fill_and_check_like_text(tmp_path, monkeypatch):
+    # columns a Parquet export holds as categories are inferred once per distinct value and stay categories while
+    # stages are filled and scopes checked: the dataset equals the one read with every column as text
+    from cxresearch import readers
+
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    pd.DataFrame({"customer_id": ["1", "2", "3", "4"], "timestamp": ["2025-03-01T10:00:00Z"] * 4,
+                  "channel": ["Web", "app", " web", "Store"], "touchpoint": ["Home", "cart", "nowhere", "home"],
+                  "weight": ["1.5", "2", "NA", "1.5"], "coupon_at": ["2025-01-02", None, "2025-01-03", "2025-01-02"],
+                  "shelf": ["01", "2", "01", "2"], "note": ["a", "b", "a", " n/a"]}).to_parquet(folder / "events.parquet")
+    (folder / "dataset.yml").write_text("stages: {browse: [home], buy: [cart]}\n")
+    pd.DataFrame({"intervention_id": ["I1", "I2"], "start": ["2025-02-01"] * 2,
+                  "scope": ["Web", "browse"]}).to_parquet(folder / "interventions.parquet")
+    loaded = {}
+    for few_values in (0, 1000):
+        monkeypatch.setattr(readers, "FEW_VALUES", few_values)
+        loaded[few_values] = load_dataset(folder)
+    for table in ("events", "interventions"):
+        pd.testing.assert_frame_equal(loaded[1000].tables[table], loaded[0].tables[table])
+    events = loaded[1000].events
+    assert events["weight"].tolist()[:2] == [1.5, 2.0] and events["weight"].isna().tolist()[2]
+    assert str(events["coupon_at"].dtype) == "datetime64[us, UTC]" and events["shelf"].tolist() == ["01", "2", "01", "2"]
+    assert events["stage"].fillna("-").tolist() == ["browse", "buy", "-", "browse"]
+    assert events["channel"].dtype == "str" and events["channel"].tolist() == ["web", "app", "web", "store"]
+    assert events["note"].isna().tolist() == [False, False, False, True]
+    assert loaded[1000].notes == loaded[0].notes
+
+
 @pytest.mark.parametrize("few_values", [0, 1000], ids=["text read as text", "text read as categories"])
 def test_parquet_text_problems_read_like_csv(make_dataset, tmp_path, monkeypatch, few_values):
     # missing-value tokens, blanks, padding and case in text columns a Parquet export may hold as categories
