@@ -116,7 +116,7 @@ if TYPE_CHECKING:
 
 __all__ = ["METRICS", "VERDICTS", "intervention_effects", "event_study", "intervention_study", "InterventionStudy",
            "intervention_series", "InterventionSeries",
-           "compare_verdicts", "window_note", "changes_note", "event_study_table"]
+           "compare_verdicts", "window_note", "window_sentence", "changes_note", "event_study_table"]
 
 
 #: Possible verdicts, best first.
@@ -548,6 +548,22 @@ def _window_lengths(effects: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(effects["start"], utc=True) - pd.to_datetime(effects["before_start"], utc=True)
 
 
+def window_sentence(effects: pd.DataFrame) -> str:
+    """The windows a table of :func:`intervention_effects` compares, in one sentence ("" when it is empty or
+    lacks ``before_start`` and ``start``)."""
+    if effects.empty or not {"start", "before_start"} <= set(effects.columns):
+        return ""
+    window = (pd.to_datetime(effects["start"], utc=True)
+              - pd.to_datetime(effects["before_start"], utc=True)).iloc[0]   # a saved table holds dates as text
+    weeks, days = divmod(-(-window // pd.Timedelta("1D")), 7)
+    length, code = ((ngettext("%(n)s week", "%(n)s weeks", weeks) % {"n": weeks}, f"{weeks}W") if not days else
+                    (ngettext("%(n)s day", "%(n)s days", 7 * weeks + days) % {"n": 7 * weeks + days},
+                     f"{7 * weeks + days}D"))
+    return (_("Each verdict compares the %(length)s before an intervention's start with the %(length)s after it "
+              "(the run's `intervention_window`, %(window)s, chosen before looking at the results).")
+            % {"length": length, "window": code})
+
+
 def window_note(effects: pd.DataFrame) -> str:
     """Markdown for under the verdicts: the windows they compare and, when a verdict is "too few answers (sessions)
     to tell", what the scope held in them and the wider window to run the routine with.
@@ -561,12 +577,7 @@ def window_note(effects: pd.DataFrame) -> str:
         return ""
     window = (effects["start"] - effects["before_start"]).iloc[0]    # one window for every intervention
     weeks, days = divmod(-(-window // pd.Timedelta("1D")), 7)
-    length, code = ((ngettext("%(n)s week", "%(n)s weeks", weeks) % {"n": weeks}, f"{weeks}W") if not days else
-                    (ngettext("%(n)s day", "%(n)s days", 7 * weeks + days) % {"n": 7 * weeks + days},
-                     f"{7 * weeks + days}D"))
-    lines = [_("Each verdict compares the %(length)s before an intervention's start with the %(length)s after it "
-               "(the run's `intervention_window`, %(window)s, chosen before looking at the results).")
-             % {"length": length, "window": code}]
+    lines = [window_sentence(effects)]
     ended = effects.loc[effects["after_end"] < effects["start"] + window].drop_duplicates("intervention_id")
     lines += [_("%(intervention)s ended on %(end)s: its after window stops there.")
               % {"intervention": row.intervention_id, "end": format_date(row.after_end)} for row in ended.itertuples()]

@@ -35,9 +35,9 @@ from .capabilities import available, supported
 from .dataset import CXDataset
 from .errors import SmallGroupWarning
 from .columns import METRIC_UNITS
-from .display import metric_change, pretty, value_label
+from .display import code_label, metric_change, pretty, value_label
 from .i18n import N_, _, format_date, format_datetime, format_number
-from .interventions import METRICS, compare_verdicts, intervention_effects
+from .interventions import METRICS, compare_verdicts, intervention_effects, window_sentence
 from .journeys import JourneyMap, journey_map
 from .personas import NoCustomerDataError, PersonaModel, PersonaState, fit_personas
 from .privacy import MIN_GROUP_SIZE, redact_pii
@@ -156,11 +156,12 @@ class Summary:
         """Each intervention's verdict per metric with its difference-in-differences, in Markdown bullets."""
         if self.interventions.empty:
             return _("No interventions were measured in this period.")
-        lines = []
+        lines = [sentence + "\n"] if (sentence := window_sentence(self.interventions)) else []
         for (intervention_id, scope, start), rows in self.interventions.groupby(
                 ["intervention_id", "scope", "start"], sort=False):
             lines.append(f"- **{intervention_id}** {rows['description'].iloc[0]} "
-                         + _("(at `%(scope)s`, from %(start)s):") % {"scope": scope, "start": format_date(start)})
+                         + _("(at %(scope)s, from %(start)s):") % {"scope": code_label(scope),
+                                                                   "start": format_date(start)})
             lines += [f"    - {_(METRICS[row.metric].label)}: {_verdict_words(row)}" for row in rows.itertuples()]
         if self.previous_run is not None:
             lines.append("\n" + (_("Verdicts changed since the run of %(run)s:") if len(self.verdict_changes)

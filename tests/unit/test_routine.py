@@ -298,7 +298,7 @@ def test_bad_input_corpus_fails_the_run_with_a_message_and_exit_1(case, tmp_path
 
 def effects_row(intervention_id, metric, verdict, did=float("nan"), margin=2, mde=float("nan")):
     return {"intervention_id": intervention_id, "description": "Chat staffing", "scope": "chat",
-            "start": "2025-07-01T00:00:00Z", "metric": metric, "verdict": verdict,
+            "before_start": "2025-05-06T00:00:00Z", "start": "2025-07-01T00:00:00Z", "metric": metric, "verdict": verdict,
             "did": did, "did_low": did - margin, "did_high": did + margin, "mde": mde}
 
 
@@ -313,7 +313,11 @@ def test_summary_tells_each_intervention_verdict_and_what_changed_since_the_prev
                       stages=pd.DataFrame(), pain_points=pd.DataFrame(), interventions=current,
                       verdict_changes=compare_verdicts(current, previous), previous_run="R0")
     assert summary.intervention_findings().splitlines() == [
-        "- **I1** Chat staffing (at `chat`, from July 1, 2025):",
+        # the window the verdicts compare, as on the interventions page
+        "Each verdict compares the 8 weeks before an intervention's start with the 8 weeks after it (the run's "
+        "`intervention_window`, 8W, chosen before looking at the results).",
+        "",
+        "- **I1** Chat staffing (at chat, from July 1, 2025):",
         # each difference in its unit: percentage points of a share, NPS points
         "    - CSAT (share of 4-5 answers): **improved**, difference-in-differences +12.5 percentage points (95% interval "
         "+10.5 to +14.5 percentage points)",
