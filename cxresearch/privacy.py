@@ -155,17 +155,21 @@ def redact_names(texts: pd.Series, names) -> pd.Series:
     words is checked against the names, so "I am Oliver White;" loses the
     name and keeps the rest untouched. Missing values stay missing.
 
+    Each distinct text and name is read once, in Arrow: only the texts holding
+    the last word of a name are searched word by word.
+
     Examples
     --------
     >>> redact_names(pd.Series(["Sono oliver white, grazie", "White wine"]), ["Oliver White"]).tolist()
     ['Sono [name], grazie', 'White wine']
     """
     texts = texts.astype("string")
-    names = pa.chunked_array([pa.array(pd.Series(names, dtype=object).dropna().astype(str), type=pa.large_string())])
+    values = _strings(texts)
+    distinct, names = pc.drop_null(pc.unique(values)), pc.unique(pc.drop_null(_strings(pd.Series(names))))
     names = names.filter(pc.greater_equal(pc.list_value_length(pc.utf8_split_whitespace(names)), 2))
-    text_words, (name_first, name_last) = _words(texts), _edge_words(names)
+    text_words, (name_first, name_last) = _words(distinct), _edge_words(names)
     if name_last.null_count:  # a name without letters or digits: no word to look for, so every text is searched
-        candidates = texts.notna().to_numpy()
+        candidates = np.ones(len(distinct), dtype=bool)
     else:
         candidates = _rows_holding(text_words, name_last.unique())
     # only names whose first and last words a candidate text holds can be found: compare those exactly, in Python
@@ -175,43 +179,55 @@ def redact_names(texts: pd.Series, names) -> pd.Series:
     known = set(_casefold(pc.binary_join(words, pa.scalar(" ", pa.large_string()))).to_pylist())
     if not known:
         return texts
-    longest = max(len(n.split()) for n in known)
+    longest, starts = max(len(n.split()) for n in known), {n.split(" ")[0] for n in known}
 
     def replace(match: re.Match) -> str:
         text = match.group()
-        words = [(w.start(), w.end()) for w in re.finditer(r"\S+", text)]
+        spans = [(w.start(), w.end()) for w in re.finditer(r"\S+", text)]
+        words = [text[a:b].casefold() for a, b in spans]  # casefold maps character by character
         pieces, kept_to, i = [], 0, 0
         while i < len(words):
             size = next((size for size in range(min(longest, len(words) - i), 1, -1)
-                         if " ".join(text[a:b] for a, b in words[i:i + size]).casefold() in known), 0)
+                         if " ".join(words[i:i + size]) in known), 0) if words[i] in starts else 0
             if size:
-                pieces += [text[kept_to:words[i][0]], "[name]"]
-                kept_to = words[i + size - 1][1]
+                pieces += [text[kept_to:spans[i][0]], "[name]"]
+                kept_to = spans[i + size - 1][1]
             i += size or 1
         return "".join(pieces) + text[kept_to:]
 
-    redacted = texts.copy()
-    redacted.iloc[np.flatnonzero(candidates)] = texts[candidates].str.replace(_WORD_RUN, replace, regex=True).array
-    return redacted
+    searched = distinct.filter(candidates)
+    redacted = pa.array(pd.Series(searched.to_pylist(), dtype=object).str.replace(_WORD_RUN, replace, regex=True),
+                        type=pa.large_string())
+    changed = pc.not_equal(redacted, searched)
+    if not pc.any(changed).as_py():
+        return texts
+    # each row whose text changed takes its redaction
+    rows = pc.coalesce(pc.take(redacted.filter(changed), pc.index_in(values, value_set=searched.filter(changed))),
+                       values)
+    return pd.Series(pd.array(rows, dtype="string"), index=texts.index, name=texts.name)
 
 
-def _casefold(strings: pa.ChunkedArray) -> pa.ChunkedArray:
+def _strings(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """Text values as Arrow large strings (no copy for the Arrow-backed columns pandas reads)."""
+    return pa.array(values.astype("string"), type=pa.large_string())
+
+
+def _casefold(strings: pa.Array) -> pa.Array:
     """Python's casefold of Arrow strings: Arrow's lower case where a string is ASCII (the same there)."""
     ascii_ = pc.fill_null(pc.string_is_ascii(strings), True)
     folded = pc.utf8_lower(strings)
     if pc.all(ascii_).as_py() is not False:
         return folded
     others = pd.Series(strings.filter(pc.invert(ascii_)).to_pylist(), dtype=object).str.casefold()
-    return pc.replace_with_mask(folded, pc.invert(ascii_).combine_chunks(), pa.array(others, type=pa.large_string()))
+    return pc.replace_with_mask(folded, pc.invert(ascii_), pa.array(others, type=pa.large_string()))
 
 
-def _words(strings) -> pa.ChunkedArray:
+def _words(strings: pa.Array) -> pa.Array:
     """The casefolded words (runs of letters, digits and underscores) of each string, as Arrow lists."""
-    return pc.split_pattern_regex(_casefold(pa.chunked_array([pa.array(strings, type=pa.large_string())])),
-                                  r"[^\pL\pN_]+")
+    return pc.split_pattern_regex(_casefold(strings), r"[^\pL\pN_]+")
 
 
-def _edge_words(names: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+def _edge_words(names: pa.Array) -> tuple[pa.Array, pa.Array]:
     """The first and the last casefolded word of each name (null when it has none)."""
     words = _words(names)
     flat, parents = pc.list_flatten(words), pc.list_parent_indices(words)
@@ -223,11 +239,11 @@ def _edge_words(names: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArra
         ends = np.flatnonzero(edge) if len(parents) else parents
         position = np.full(len(names), -1)
         position[parents[ends]] = ends
-        edges.append(pa.chunked_array([flat.take(pa.array(position, mask=position < 0))]))
+        edges.append(flat.take(pa.array(position, mask=position < 0)))
     return edges[0], edges[1]
 
 
-def _rows_holding(words: pa.ChunkedArray, wanted: pa.Array) -> np.ndarray:
+def _rows_holding(words: pa.Array, wanted: pa.Array) -> np.ndarray:
     """Which rows of a list array of *words* hold one of the *wanted* words."""
     hits = pc.is_in(pc.list_flatten(words), value_set=wanted)
     found = np.zeros(len(words), dtype=bool)

@@ -160,3 +160,81 @@ def test_a_small_group_note_names_touchpoint_and_channel_codes_in_words():
         suppress_small(table, size_col="customers", label_col=["channel", "touchpoint", "name"])
     assert [str(w.message) for w in caught] == [
         "1 group with fewer than 5 members hidden: “call center · chat support · a_b”."]   # a name stays as it is
+
+
+NAME_WORDS = ["Oliver", "White", "José", "Núñez", "Strauß", "Strauss", "Anne-Marie", "O'Brien", "Ödön", "İlker",
+              "Lee", "Wu", "João", "Conceição", "Niccolò", "Dell'Acqua", "Rosa", "Will", "Price"]
+TEXT_WORDS = NAME_WORDS + ["the", "wine", "grazie", "obrigado", "x@y.com", "2024", "ok", "whites", "rosas"]
+
+
+def exhaustive_redaction(text, names):
+    """Hand-written reference: every run of words of *text* checked against every full name, longest first."""
+    if text is None:
+        return None
+    known = {" ".join(n.split()).casefold() for n in names if n is not None and len(n.split()) >= 2}
+
+    def replace(run):
+        words = list(re.finditer(r"\S+", run.group()))
+        out, i, kept_to = "", 0, 0
+        while i < len(words):
+            size = next((s for s in range(len(words) - i, 1, -1)
+                         if " ".join(w.group() for w in words[i:i + s]).casefold() in known), 0)
+            if size:
+                out += run.group()[kept_to:words[i].start()] + "[name]"
+                kept_to = words[i + size - 1].end()
+            i += size or 1
+        return out + run.group()[kept_to:]
+
+    return re.sub(r"\b[^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-]*)+", replace, text)
+
+
+cased_word = st.tuples(st.sampled_from(TEXT_WORDS), st.sampled_from([str, str.upper, str.lower, str.title])).map(
+    lambda pair: pair[1](pair[0]))
+text = st.lists(st.tuples(cased_word, st.sampled_from([" ", "  ", ", ", "; ", "\t", "-", "! ", "\n", "."])),
+                max_size=8).map(lambda parts: "".join(w + sep for w, sep in parts))
+name = st.lists(st.sampled_from(NAME_WORDS), min_size=1, max_size=3).map(" ".join)
+
+
+@given(st.lists(st.one_of(text, st.none()), max_size=12), st.lists(st.one_of(name, st.none()), min_size=1, max_size=6),
+       st.integers(1, 3))
+def test_the_name_search_redacts_what_an_exhaustive_search_redacts(texts, names, repeats):
+    """Only the distinct texts holding a name's words are searched, once each: the result is the exhaustive search's."""
+    series = pd.Series(texts * repeats, index=np.arange(len(texts) * repeats)[::-1], dtype=object)
+    redacted = redact_names(series.astype("str"), pd.Series(names, dtype="string"))
+    assert redacted.index.equals(series.index) and redacted.dtype == "string"
+    assert redacted.astype(object).where(redacted.notna(), None).tolist() == [exhaustive_redaction(t, names)
+                                                                              for t in series]
+
+
+def test_names_in_italian_english_and_portuguese_texts_are_redacted_where_they_stand():
+    names = pd.Series(["Niccolò Dell'Acqua", "João da Conceição", "Rosa Price", "Will Price", None, "Giulia"],
+                      dtype="string")
+    texts = pd.Series(["Sono NICCOLÒ DELL'ACQUA, grazie", "Obrigado, joão DA conceição.", "Rosa Price-Smith wrote",
+                       "rosa price!", "A fair price, rosa", "Dear Will Price\nthanks", "Giulia here",
+                       "niccolò dell'acqua niccolò dell'acqua", "Niccolò Dell'Acqua2"] * 2)
+    assert redact_names(texts, names).tolist() == ["Sono [name], grazie", "Obrigado, [name].",
+                                                   "Rosa Price-Smith wrote", "[name]!", "A fair price, rosa",
+                                                   "Dear [name]\nthanks", "Giulia here", "[name] [name]",
+                                                   "Niccolò Dell'Acqua2"] * 2
+
+
+def test_texts_without_any_name_come_back_unchanged():
+    texts = pd.Series(["White wine", None, "Oliver"], index=[7, 8, 9], name="comment", dtype="str")
+    for names in (["Oliver White"], [], [None], ["!! ??"]):
+        redacted = redact_names(texts, names)
+        assert redacted.name == "comment" and redacted.index.tolist() == [7, 8, 9]
+        assert redacted.tolist() == ["White wine", pd.NA, "Oliver"]
+
+
+def test_a_loader_whose_customers_have_one_word_names_keeps_the_texts(make_dataset):
+    folder = make_dataset({
+        "customers.csv": """
+            customer_id,name
+            c1,Oliver
+        """,
+        "reviews.csv": """
+            review_id,timestamp,rating,text
+            v1,2025-01-05,5,Thanks Oliver White
+        """,
+    })
+    assert load_dataset(folder).reviews["text"].tolist() == ["Thanks Oliver White"]
