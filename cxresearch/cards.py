@@ -17,7 +17,7 @@ from .i18n import N_, _, format_number
 from .templating import HTMLFragment, render_template
 
 __all__ = ["Trait", "Attribute", "Kpi", "Quote", "PersonaCardData", "PersonaCard", "render_persona_card",
-           "effect_words"]
+           "effect_words", "SMALL_EFFECT"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,8 @@ class PersonaCard(HTMLFragment):
     """A rendered persona card: HTML that shows itself in Jupyter."""
 
 
+#: Smallest |standardised difference| that is a trait (Cohen's small effect); under it a group is "like the others".
+SMALL_EFFECT = 0.2
 #: A standardised difference in words, by size (Cohen: 0.2 small, 0.5 medium, 0.8 large) and sign.
 EFFECT_WORDS = {("far", 1): N_("far above the others"), ("", 1): N_("above the others"),
                 ("slightly", 1): N_("slightly above the others"), ("far", -1): N_("far below the others"),
@@ -109,7 +111,7 @@ def effect_words(effect: float) -> str:
 
     Cohen's rule of thumb: 0.2 small, 0.5 medium, 0.8 large; under 0.2 "like the others".
     """
-    if effect is None or math.isnan(effect) or abs(effect) < 0.2:
+    if effect is None or math.isnan(effect) or abs(effect) < SMALL_EFFECT:
         return _("like the others")
     size = "far" if abs(effect) >= 0.8 else "" if abs(effect) >= 0.5 else "slightly"
     return _(EFFECT_WORDS[(size, 1 if effect > 0 else -1)])

@@ -9,20 +9,26 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ..cards import Attribute, Kpi, PersonaCard, PersonaCardData, Quote, Trait, render_persona_card
-from ..columns import code_label
+from ..cards import SMALL_EFFECT, Attribute, Kpi, PersonaCard, PersonaCardData, Quote, Trait, render_persona_card
+from ..columns import code_label, name_part
 from ..errors import ParameterError, SmallGroupWarning
 from ..features import feature_group
-from ..i18n import N_, _, format_number, format_percent, format_significant
+from ..i18n import N_, _, format_list, format_number, format_percent, format_significant
 from ..intervals import wilson_interval
 from ..privacy import redact_pii
 from .model import PersonaModel
-from .profiles import category_label, distinct, feature_label
+from .profiles import category_label, feature_label, strongest_traits
 
 #: Defining traits a card shows.
 CARD_TRAITS = 5
-#: Smallest channel share a card lists.
+#: Smallest channel share a card lists, and that makes the channel's rating a goal or frustration of the persona.
 CARD_CHANNEL = 0.05
+#: Standardised difference in reaching a stage of the journey that makes it a frustration (a medium effect).
+FEWER_REACH = 0.5
+#: Stages customers want to reach (the journey's outcomes, by :func:`~cxresearch.columns.name_part`): fewer of a
+#: persona reaching one is a frustration; fewer reaching awareness or service is none.
+OUTCOME_STAGES = frozenset({"purchase", "onboarding", "usage", "retention", "loyalty", "advocacy", "renewal",
+                            "redemption", "offer"})
 _KPIS = (("nps", N_("NPS")), ("csat", N_("CSAT (share of 4-5 answers)")))
 #: What personas would need, said where the data gives one group.
 ONE_GROUP_NEEDS = N_("Personas need traits on which groups of customers differ: behaviour over time (events or "
@@ -59,8 +65,8 @@ def persona_card_data(model: PersonaModel, persona_id, *, quotes: pd.DataFrame |
     with the previous run (after :meth:`PersonaModel.align_to`), the strongest
     distinct traits, who they are (attributes with the overall value and, for
     text attributes, the distribution), channels, NPS / CSAT with 95%
-    intervals, their best rated touchpoints as goals and worst as frustrations,
-    and quotes (redacted).
+    intervals, goals and frustrations from the touchpoints they use and the
+    stages they reach (:func:`_goals`), and quotes (redacted).
 
     Parameters
     ----------
@@ -86,15 +92,18 @@ def persona_card_data(model: PersonaModel, persona_id, *, quotes: pd.DataFrame |
     if info["size"] < minimum:  # not even its name, which would describe it
         return PersonaCardData(**{**head, "name": _("Persona %(id)s") % {"id": persona_id}}, suppressed=True)
     profile, traits = model.profiles_.loc[persona_id], model.traits_.loc[persona_id]
-    goals, frustrations = _ratings(profile)
+    goals, frustrations, unrated = _goals(profile, model.overall_, traits)
     one_group = segmentation_note(model)   # all customers: nothing sets them apart from "the others"
     attributes = _attributes(profile, model.overall_, model.scale_, len(model.labels_))
+    shown = () if one_group else _traits(traits)
+    alike = None if one_group or shown else _("Nothing sets them apart: every trait lies within %(effect)s SD of "
+                                              "the other customers.") % {"effect": format_number(SMALL_EFFECT,
+                                                                                                 decimals=1)}
     return PersonaCardData(
         **head, stability=float(info["stability"]), unstable=bool(info["unstable"]), status=_status(model, persona_id),
-        traits=() if one_group else _traits(traits),
-        attributes=tuple(replace(a, overall="") for a in attributes) if one_group else attributes,
+        traits=shown, attributes=tuple(replace(a, overall="") for a in attributes) if one_group else attributes,
         channels=_channels(profile), kpis=_kpis(info), goals=goals, frustrations=frustrations,
-        quotes=_quotes(quotes, persona_id), notes=(one_group,) if one_group else ())
+        quotes=_quotes(quotes, persona_id), notes=tuple(note for note in (one_group, alike, unrated) if note))
 
 
 def _status(model: PersonaModel, persona_id) -> str:
@@ -107,9 +116,8 @@ def _status(model: PersonaModel, persona_id) -> str:
 
 
 def _traits(traits: pd.Series) -> tuple:
-    """The strongest traits, one per attribute, redundant ones left out as in ``top_traits``."""
-    strongest = traits.dropna().abs().sort_values(ascending=False, kind="stable").index
-    return tuple(Trait(feature_label(c), float(traits[c])) for c in distinct(strongest, None)[:CARD_TRAITS])
+    """The strongest traits, one per attribute, as in ``top_traits``."""
+    return tuple(Trait(feature_label(c), float(traits[c])) for c in strongest_traits(traits, top=CARD_TRAITS))
 
 
 def _is_yes_no(mean: float, sd: float, n: int) -> bool:
@@ -148,15 +156,57 @@ def _channels(profile: pd.Series) -> tuple:
     return tuple((code_label(c, prefix="share_"), float(v)) for c, v in shares.items())
 
 
-def _ratings(profile: pd.Series) -> tuple[tuple, tuple]:
-    """Goals and frustrations: their two highest and (other) two lowest touchpoint ratings."""
-    ratings = profile[[c for c in profile.index if feature_group(c) == "ratings"]].dropna().sort_values(kind="stable")
-    lines = pd.Series([f"{code_label(c, prefix='rating_')}: {format_number(v, decimals=1)} / 5"
-                       for c, v in ratings.items()],
-                      index=ratings.index, dtype=object)
-    best = ratings.index[::-1][:2]
-    worst = [c for c in ratings.index[:2] if c not in best]
-    return tuple(lines[best]), tuple(lines[worst])
+def _goals(profile: pd.Series, overall: pd.Series, traits: pd.Series) -> tuple[tuple, tuple, str | None]:
+    """Goals, frustrations and what the card could not tell, from the persona's own ratings, channels and stages.
+
+    Only what the persona uses counts: a channel's rating (``rating_app``)
+    when at least :data:`CARD_CHANNEL` of their events are in that channel,
+    an aspect rated by the surveys (delivery, price: no channel of that name)
+    always. Goals are the two they rate highest; frustrations the (other) two
+    they rate furthest below the other customers (by at least
+    :data:`~cxresearch.cards.SMALL_EFFECT` SD) or under 3 / 5, and the stages
+    of the journey far fewer of them reach (by :data:`FEWER_REACH` SD).
+    """
+    ratings = profile[[c for c in profile.index if feature_group(c) == "ratings"]].dropna()
+    channels = "share_" + ratings.index.str.removeprefix("rating_")
+    used = ratings[[c not in profile.index or profile[c] >= CARD_CHANNEL for c in channels]]
+    if ratings.empty:
+        note = _("Goals and frustrations from ratings need survey columns that rate touchpoints (rating_<touchpoint>, "
+                 "1-5): this export has none.")
+    elif used.empty:
+        note = _("Goals and frustrations from ratings: they use none of the channels the surveys rate (%(rated)s).") % {
+            "rated": format_list(code_label(c, prefix="rating_") for c in ratings.index)}
+    elif not channels.isin(profile.index).any():
+        note = _("Goals and frustrations come from the touchpoints they rate: without events the card cannot tell "
+                 "which ones they use.")
+    else:
+        note = None
+
+    def line(column: str) -> str:
+        if column not in used.index:   # a sentence already
+            return column
+        rated = _("%(touchpoint)s: %(rating)s / 5 (all customers: %(overall)s)") % {
+            "touchpoint": code_label(column, prefix="rating_"), "rating": format_number(used[column], decimals=1),
+            "overall": format_number(overall[column], decimals=1)}
+        channel = "share_" + column.removeprefix("rating_")
+        return rated if channel not in profile.index else _("%(rating)s, %(share)s of their events") % {
+            "rating": rated, "share": format_percent(profile[channel], decimals=0)}
+
+    relative = traits.reindex(used.index).fillna(0.0)
+    liked = used[(relative > -SMALL_EFFECT) & (used >= 3)]
+    best = list(liked.sort_values(ascending=False, kind="stable").index[:2])
+    worst = [c for c in relative.sort_values(kind="stable").index
+             if c not in best and (relative[c] <= -SMALL_EFFECT or used[c] < 3)][:2]
+    stages = traits[[c for c in traits.index if feature_group(c) == "journey"
+                     and name_part(c.removeprefix("reached_")) in OUTCOME_STAGES]].dropna().sort_values(kind="stable")
+    fewer = [_("fewer reach %(stage)s: %(share)s of them (all customers: %(overall)s)") % {
+        "stage": code_label(c, prefix="reached_"), "share": format_percent(profile[c], decimals=0),
+        "overall": format_percent(overall[c], decimals=0)} for c in stages.index[stages <= -FEWER_REACH][:2]]
+    if not used.empty:
+        best = best or [_("none: they rate every touchpoint they use below the other customers or under 3 / 5")]
+        worst = worst or fewer and [] or [_("none: they rate every touchpoint they use at least as well as the "
+                                            "other customers")]
+    return tuple(map(line, best)), tuple(map(line, worst)) + tuple(fewer), note
 
 
 def _kpis(info: pd.Series) -> tuple:

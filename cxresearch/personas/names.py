@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..features import feature_group
 from ..i18n import _, format_list, pgettext
-from .profiles import distinct, feature_label
+from .profiles import category_label, distinct, feature_label
 
 #: Smallest |standardised mean difference| that makes a trait part of a name (a medium effect).
 NAME_EFFECT = 0.5
@@ -99,12 +99,17 @@ def _traits_phrase(traits: list[tuple[str, float]]) -> str:
 
 def _category_words(column: str) -> str:
     """A category trait in words: a yes/no attribute as having it or not ("no internet service", "phone
-    service"), any other as attribute and category ("contract Month-to-Month")."""
+    service"), any other as its category and attribute ("premium plan", "Month-to-Month contract")."""
     attribute = feature_label(column.partition("=")[0])
     answer = column.partition("=")[2].strip().lower()
     if answer in _NO:
         return _("no %(attribute)s") % {"attribute": attribute}
-    return attribute if answer in _YES else feature_label(column).replace(":", "")
+    if answer in _YES:
+        return attribute
+    # TRANSLATORS: a category trait in a persona name, e.g. "premium plan", "Month-to-Month contract";
+    # Italian puts the attribute first: "piano premium".
+    return _("%(category)s %(attribute)s") % {"category": category_label(column.partition("=")[2]),
+                                              "attribute": attribute}
 
 
 #: Categories that answer a yes/no attribute (a trait "internet service=No" reads "no internet service").
@@ -131,11 +136,11 @@ def name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.S
     persona's most used channel, else "<channel>-heavy"; up to two adjectives
     come from the strongest traits in the lexicon; the noun is "buyers" or
     "browsers" by purchases. When these say fewer than two things, the
-    strongest other traits are added ("with high monthly charge and contract
-    Month-to-Month"), so a name rests on at least two traits where the
+    strongest other traits are added ("with high monthly charge and
+    Month-to-Month contract"), so a name rests on at least two traits where the
     persona has two of at least :data:`NAME_EFFECT`. Personas whose names
     would still be alike get their strongest trait outside the lexicon
-    ("... with outcome approved"); a number is the last resort. Names are
+    ("... with approved outcome"); a number is the last resort. Names are
     written in the language in force (:mod:`cxresearch.i18n`).
     """
     channels = [c for c in traits.columns if feature_group(c) == "channels"]

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..cards import SMALL_EFFECT
 from ..columns import code_label
 from ..errors import SmallGroupWarning
 from ..features import feature_group
@@ -147,13 +148,24 @@ def distinct(columns, similar: pd.DataFrame | None, *, kept=()) -> list[str]:
     return chosen[len(kept):]
 
 
+def strongest_traits(traits: pd.Series, similar: pd.DataFrame | None = None, *, top: int = 5) -> list[str]:
+    """The columns of the *top* strongest traits, one per attribute (its most over- or under-represented
+    category), leaving out a trait redundant with a stronger one (*similar*: :func:`redundancy`) and any
+    difference under :data:`~cxresearch.cards.SMALL_EFFECT` (-0.0 SD is no trait)."""
+    traits = traits.dropna()
+    strongest = traits[traits.abs() >= SMALL_EFFECT].abs().sort_values(ascending=False, kind="stable").index
+    return distinct(strongest, similar)[:top]
+
+
 def top_traits(traits: pd.Series, similar: pd.DataFrame | None = None, *, top: int = 5) -> str:
-    """The *top* strongest traits, one per attribute (its most over- or under-represented category),
-    leaving out a trait redundant with a stronger one (*similar*: :func:`redundancy`)."""
-    strongest = traits.dropna().abs().sort_values(ascending=False, kind="stable").index
+    """The :func:`strongest_traits` as "app share +1.9 SD, age -0.9 SD"; when there is none, says so."""
+    strongest = strongest_traits(traits, similar, top=top)
+    if not strongest:
+        return _("none: every trait within %(effect)s SD of the other customers") % {
+            "effect": format_number(SMALL_EFFECT, decimals=1)}
     return ", ".join(_("%(feature)s %(effect)s SD") % {
         "feature": feature_label(c), "effect": ("+" if traits[c] >= 0 else "") + format_number(traits[c])}
-        for c in distinct(strongest, similar)[:top])
+        for c in strongest)
 
 
 def preferred_channels(profile: pd.Series, top: int = 3) -> str:

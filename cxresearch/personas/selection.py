@@ -138,24 +138,10 @@ def choose(model, table: pd.DataFrame) -> int | None:
     if model.n_personas != "auto":
         k = int(table.index[0])
         if eligible.empty:
-            row = table.loc[k]
-            unstable = "" if row["min_stability"] >= model.stability_threshold else (
-                _("its least stable persona reappears with Jaccard %(jaccard)s < %(threshold)s in resamples")
-                % {"jaccard": format_number(row["min_stability"], decimals=2),
-                   "threshold": format_number(model.stability_threshold, decimals=2)})
-            cap = share_cap(model.preprocessor_, model.max_share)
-            dominated = "" if not row["top_share"] > cap + SHARE_SLACK else (
-                _("%(variable)s carries %(share)s of the separation")
-                % {"variable": feature_label(row["top_variable"]),
-                   "share": format_percent(row["top_share"], decimals=0)})
-            reasons = "; ".join(r for r in (unstable, dominated,
-                                            _("some personas mirror each other") * bool(row["mirror_pairs"]),
-                                            _("its smallest persona has %(n)s customers in the sample")
-                                            % {"n": format_count(row["min_size"])}
-                                            * bool(row["min_size"] < model.min_group_size)) if r)
             warnings.warn(_("k=%(k)s has stability %(stability)s (%(reasons)s); the personas marked "
                             "unstable may not be reproducible.")
-                          % {"k": k, "stability": format_number(row["stability"], decimals=2), "reasons": reasons},
+                          % {"k": k, "stability": format_number(table.loc[k, "stability"], decimals=2),
+                             "reasons": "; ".join(not_eligible(model, table.loc[k]))},
                           UnstablePersonasWarning, stacklevel=4)
         return k
     if eligible.empty:
@@ -166,20 +152,33 @@ def choose(model, table: pd.DataFrame) -> int | None:
     return int(strong.index.max()) if len(strong) else int(eligible["stability"].idxmax())
 
 
+def not_eligible(model, row: pd.Series) -> list[str]:
+    """Why the candidate of selection-table *row* is not eligible, one clause per condition it fails."""
+    cap = share_cap(model.preprocessor_, model.max_share)
+    reasons = [
+        _("its least stable persona reappears with Jaccard %(jaccard)s < %(threshold)s in resamples")
+        % {"jaccard": format_number(row["min_stability"], decimals=2),
+           "threshold": format_number(model.stability_threshold, decimals=2)}
+        if row["min_stability"] < model.stability_threshold else "",
+        _("%(variable)s carries %(share)s of the separation")
+        % {"variable": feature_label(row["top_variable"]), "share": format_percent(row["top_share"], decimals=0)}
+        if row["top_share"] > cap + SHARE_SLACK else "",
+        _("some personas mirror each other") if row["mirror_pairs"] else "",
+        _("its smallest persona has %(n)s customers in the sample") % {"n": format_count(row["min_size"])}
+        if row["min_size"] < model.min_group_size else ""]
+    return [reason for reason in reasons if reason]
+
+
 def no_segmentation(model, sample: np.ndarray, rng) -> str:
     """The sentence saying that no k in the range is stable, and along what the data splits instead."""
     low, high = model.k_range
     tried = model.selection_
-    best = int(tried["min_stability"].idxmax())
-    dominated = tried.loc[best, "top_share"] > share_cap(model.preprocessor_, model.max_share) + SHARE_SLACK
-    least_stable = format_number(tried.loc[best, "min_stability"], decimals=2)
-    why = (_("no number of personas from %(low)s to %(high)s gives personas that all reappear in resamples "
-             "(best: %(best)s personas, least stable %(stability)s, largest variable share %(share)s)")
-           if dominated else
-           _("no number of personas from %(low)s to %(high)s gives personas that all reappear in resamples "
-             "(best: %(best)s personas, least stable %(stability)s)")) % {
-        "low": low, "high": high, "best": best, "stability": least_stable,
-        "share": format_percent(tried.loc[best, "top_share"], decimals=0)}
+    reasons = {k: not_eligible(model, row) for k, row in tried.iterrows()}   # one row per candidate k
+    best = min(reasons, key=lambda k: (len(reasons[k]), -tried.loc[k, "min_stability"]))  # fewest failed, most stable
+    why = _("no number of personas from %(low)s to %(high)s gives personas that all reappear in resamples, none too "
+            "small, dominated by one variable or mirroring another (closest: %(best)s personas, where "
+            "%(reasons)s)") % {"low": low, "high": high, "best": best,
+                               "reasons": "; ".join(reasons[best])}
     labels = model._clusterer(2, rng).fit(sample).predict(sample)
     jaccard = bootstrap_jaccard(sample, labels, 2, lambda: model._clusterer(2, rng), model.n_bootstrap, rng,
                                 thresholds=(model.stability_threshold,)).mean(axis=0)

@@ -423,8 +423,8 @@ def test_personas_alike_in_the_lexicon_are_told_apart_by_their_strongest_other_t
     traits = pd.DataFrame({"frequency": [1.0, 1.2, -0.9], "recency_days": [-0.8, -0.7, 0.9],
                            "outcome=approved": [2.5, -0.3, -0.5], "outcome=open": [-0.2, 5.8, -0.3]})
     names = name_personas(traits, traits, pd.Series([False, False, False]))
-    assert names.tolist() == ["Frequent recently active customers with outcome approved",
-                              "Frequent recently active customers with outcome open", "Occasional lapsing customers"]
+    assert names.tolist() == ["Frequent recently active customers with approved outcome",
+                              "Frequent recently active customers with open outcome", "Occasional lapsing customers"]
 
 
 # ------------------------------------------------------ bootstrap refits that stop once settled
@@ -498,3 +498,74 @@ def test_card_reads_yes_no_columns_as_shares_rare_categories_as_other_and_number
         shown = {a.label: a for a in card.attributes}
         assert "altro" in dict(shown["product"].distribution)
         assert shown[feature_label("age")].value == i18n.format_significant(age)     # in the page's locale
+
+
+def test_a_difference_under_a_small_effect_is_no_trait():
+    """A UTF-16 export's persona read "survey answers -0.0 SD" as its top trait: under 0.2 SD is no trait."""
+    from cxresearch.personas.profiles import strongest_traits, top_traits
+    traits = pd.Series({"n_surveys": -0.004, "age": 0.91, "region=centro": 0.03, "plan=premium": -0.25})
+    assert strongest_traits(traits) == ["age", "plan=premium"]
+    assert top_traits(traits) == "age +0.9 SD, plan: premium -0.2 SD"
+    flat = traits.where(traits.abs() < 0.2, 0.1)
+    assert top_traits(flat) == "none: every trait within 0.2 SD of the other customers"
+    with i18n.using("it"):
+        assert top_traits(flat) == "nessuna: ogni caratteristica entro 0,2 DS dagli altri clienti"
+
+
+def test_a_category_in_a_name_reads_as_a_group_a_manager_knows():
+    """"Senior customers with plan premium" read the column, not the customers: the category comes first."""
+    from cxresearch.personas.names import name_personas
+    traits = pd.DataFrame({"age": [1.9, -1.3], "plan=premium": [0.7, -0.1], "contract=Month-to-Month": [0.1, 0.9]})
+    names = name_personas(traits, traits, pd.Series([False, False]))
+    assert names.tolist() == ["Senior customers with premium plan", "Young customers with Month-to-Month contract"]
+    with i18n.using("it"):
+        assert name_personas(traits, traits, pd.Series([False, False]))[0] == "Clienti senior con piano premium"
+
+
+def test_goals_and_frustrations_come_from_the_touchpoints_each_persona_uses(demo):
+    """Demo personas: a goal or frustration names a channel only when the persona uses it, compares the rating
+    with all customers, and the planted support-seekers are frustrated by chat and delivery."""
+    _, _, _, _, model = demo
+    channels = {column.removeprefix("share_") for column in model.profiles_ if column.startswith("share_")}
+    for persona in model.personas_.index:
+        card = persona_card_data(model, persona)
+        profile = model.profiles_.loc[persona]
+        for line in card.goals + card.frustrations:
+            touchpoint = line.split(":")[0].replace(" ", "_")
+            if touchpoint in channels:
+                assert profile[f"share_{touchpoint}"] >= 0.05 and "of their events" in line, line
+        assert card.goals and card.frustrations and not card.notes
+    service = model.profiles_["service_contacts"].idxmax()
+    frustrations = persona_card_data(model, service).frustrations
+    assert any(line.startswith("chat: ") for line in frustrations), frustrations
+    assert any(line.startswith("delivery: ") for line in frustrations), frustrations
+    app = model.profiles_["share_app"].idxmax()
+    assert persona_card_data(model, app).goals[0].startswith("app: ")
+    browsers = model.traits_["reached_purchase"].idxmin()
+    assert any(line.startswith("fewer reach purchase: ") for line in persona_card_data(model, browsers).frustrations)
+    with i18n.using("it"):
+        assert "(tutti i clienti: " in persona_card_data(model, app).goals[0]
+
+
+def test_a_card_without_rated_touchpoints_says_what_goals_would_need(blobs):
+    model = PersonaModel(3, n_bootstrap=3, random_state=0).fit(blobs[0])
+    card = persona_card_data(model, 0)
+    assert card.goals == card.frustrations == ()
+    assert card.notes == ("Goals and frustrations from ratings need survey columns that rate touchpoints "
+                          "(rating_<touchpoint>, 1-5): this export has none.",)
+
+
+def test_no_segmentation_names_the_condition_its_closest_candidate_fails(small_demo):
+    """Surveys alone: the closest number of personas is stable but mirrored, and the sentence says so
+    (it said "no number ... gives personas that all reappear in resamples (best: 3, least stable 0.87)")."""
+    ds = CXDataset(name="surveys", surveys=small_demo.surveys)
+    with pytest.warns(UnstablePersonasWarning):
+        _, model = fit_personas(ds, n_bootstrap=5, random_state=0)
+    assert model.segmentation_ is not None
+    table = model.selection_
+    closest = int(model.segmentation_.split("closest: ")[1].split()[0])
+    reasons = model.segmentation_.split("where ")[1]
+    row = table.loc[closest]
+    assert ("mirror each other" in reasons) == bool(row["mirror_pairs"])
+    assert ("least stable persona reappears" in reasons) == (row["min_stability"] < model.stability_threshold)
+    assert not table["eligible"].any()
