@@ -95,7 +95,7 @@ def persona_card_data(model: PersonaModel, persona_id, *, quotes: pd.DataFrame |
     goals, frustrations, unrated = _goals(profile, model.overall_, traits)
     one_group = segmentation_note(model)   # all customers: nothing sets them apart from "the others"
     attributes = _attributes(profile, model.overall_, model.scale_, len(model.labels_))
-    shown = () if one_group else _traits(traits)
+    shown = () if one_group else _traits(traits, model.redundancy_)
     alike = None if one_group or shown else _("Nothing sets them apart: every trait lies within %(effect)s SD of "
                                               "the other customers.") % {"effect": format_number(SMALL_EFFECT,
                                                                                                  decimals=1)}
@@ -115,9 +115,10 @@ def _status(model: PersonaModel, persona_id) -> str:
     return str(status.iloc[0]) if len(status) else ""
 
 
-def _traits(traits: pd.Series) -> tuple:
-    """The strongest traits, one per attribute, as in ``top_traits``."""
-    return tuple(Trait(feature_label(c), float(traits[c])) for c in strongest_traits(traits, top=CARD_TRAITS))
+def _traits(traits: pd.Series, similar: pd.DataFrame | None) -> tuple:
+    """The strongest traits, one per attribute, none redundant with a stronger one, as in ``top_traits``."""
+    return tuple(Trait(feature_label(c), float(traits[c]))
+                 for c in strongest_traits(traits, similar, top=CARD_TRAITS))
 
 
 def _is_yes_no(mean: float, sd: float, n: int) -> bool:
@@ -161,8 +162,8 @@ def _goals(profile: pd.Series, overall: pd.Series, traits: pd.Series) -> tuple[t
 
     Only what the persona uses counts: a channel's rating (``rating_app``)
     when at least :data:`CARD_CHANNEL` of their events are in that channel,
-    an aspect rated by the surveys (delivery, price: no channel of that name)
-    always. Goals are the two they rate highest; frustrations the (other) two
+    an aspect rated by the surveys (delivery, price: no channel of that name,
+    or no events at all) always. Goals are the two they rate highest; frustrations the (other) two
     they rate furthest below the other customers (by at least
     :data:`~cxresearch.cards.SMALL_EFFECT` SD) or under 3 / 5, and the stages
     of the journey far fewer of them reach (by :data:`FEWER_REACH` SD).
@@ -176,9 +177,6 @@ def _goals(profile: pd.Series, overall: pd.Series, traits: pd.Series) -> tuple[t
     elif used.empty:
         note = _("Goals and frustrations from ratings: they use none of the channels the surveys rate (%(rated)s).") % {
             "rated": format_list(code_label(c, prefix="rating_") for c in ratings.index)}
-    elif not channels.isin(profile.index).any():
-        note = _("Goals and frustrations come from the touchpoints they rate: without events the card cannot tell "
-                 "which ones they use.")
     else:
         note = None
 

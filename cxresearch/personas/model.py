@@ -125,6 +125,9 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         Standardised mean difference of every feature, persona vs the rest.
     overall_ : pandas.Series
         Mean of every feature over all customers.
+    redundancy_ : pandas.DataFrame
+        Absolute correlation of every pair of feature columns (:func:`~.profiles.redundancy`): traits that
+        say the same thing are named and listed once.
     centroids_ : pandas.DataFrame
         Persona centres in the standardised feature space.
     persona_ids_ : numpy.ndarray
@@ -406,7 +409,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
 
         size = pd.Series(np.bincount(labels, minlength=ids.max() + 1)[ids], index=self.profiles_.index)
         suppressed = size < self.min_group_size
-        similar = redundancy(values)
+        similar = self.redundancy_ = redundancy(values)
         # frequency, recency, tenure and purchases that did not shape the personas (customers do not come back)
         # only say when one-visit customers came: they do not name personas
         unshaped = [c for c in self.traits_.columns if REPEAT_ONLY.match(str(c)) and c not in self.active_]

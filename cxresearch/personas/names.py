@@ -99,17 +99,20 @@ def _traits_phrase(traits: list[tuple[str, float]]) -> str:
 
 def _category_words(column: str) -> str:
     """A category trait in words: a yes/no attribute as having it or not ("no internet service", "phone
-    service"), any other as its category and attribute ("premium plan", "Month-to-Month contract")."""
+    service"), any other as its category and attribute ("premium plan", "Month-to-Month contract"), or the
+    category alone when it names the attribute already ("Personal Travel", "Loyal Customer")."""
     attribute = feature_label(column.partition("=")[0])
     answer = column.partition("=")[2].strip().lower()
     if answer in _NO:
         return _("no %(attribute)s") % {"attribute": attribute}
     if answer in _YES:
         return attribute
+    category = category_label(column.partition("=")[2])
+    if set(re.findall(r"\w{4,}", category.lower())) & set(re.findall(r"\w{4,}", attribute.lower())):
+        return category   # "Personal Travel", not "Personal Travel type of travel"
     # TRANSLATORS: a category trait in a persona name, e.g. "premium plan", "Month-to-Month contract";
     # Italian puts the attribute first: "piano premium".
-    return _("%(category)s %(attribute)s") % {"category": category_label(column.partition("=")[2]),
-                                              "attribute": attribute}
+    return _("%(category)s %(attribute)s") % {"category": category, "attribute": attribute}
 
 
 #: Categories that answer a yes/no attribute (a trait "internet service=No" reads "no internet service").

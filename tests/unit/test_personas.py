@@ -520,6 +520,8 @@ def test_a_category_in_a_name_reads_as_a_group_a_manager_knows():
     assert names.tolist() == ["Senior customers with premium plan", "Young customers with Month-to-Month contract"]
     with i18n.using("it"):
         assert name_personas(traits, traits, pd.Series([False, False]))[0] == "Clienti senior con piano premium"
+    travel = pd.DataFrame({"satisfied": [-1.0, 1.0], "type_of_travel=Personal Travel": [1.2, -1.2]})
+    assert name_personas(travel, travel, pd.Series([False, False]))[0] == "Disappointed customers with Personal Travel"
 
 
 def test_goals_and_frustrations_come_from_the_touchpoints_each_persona_uses(demo):
@@ -555,12 +557,12 @@ def test_a_card_without_rated_touchpoints_says_what_goals_would_need(blobs):
                           "(rating_<touchpoint>, 1-5): this export has none.",)
 
 
-def test_no_segmentation_names_the_condition_its_closest_candidate_fails(small_demo):
+def test_no_segmentation_names_the_condition_its_closest_candidate_fails(demo):
     """Surveys alone: the closest number of personas is stable but mirrored, and the sentence says so
-    (it said "no number ... gives personas that all reappear in resamples (best: 3, least stable 0.87)")."""
-    ds = CXDataset(name="surveys", surveys=small_demo.surveys)
+    (it said "no number ... gives personas that all reappear in resamples (best: 3, least stable 0.92)")."""
+    ds = CXDataset(name="surveys", surveys=demo[0].surveys)
     with pytest.warns(UnstablePersonasWarning):
-        _, model = fit_personas(ds, n_bootstrap=5, random_state=0)
+        _, model = fit_personas(ds, random_state=7)
     assert model.segmentation_ is not None
     table = model.selection_
     closest = int(model.segmentation_.split("closest: ")[1].split()[0])
@@ -568,4 +570,20 @@ def test_no_segmentation_names_the_condition_its_closest_candidate_fails(small_d
     row = table.loc[closest]
     assert ("mirror each other" in reasons) == bool(row["mirror_pairs"])
     assert ("least stable persona reappears" in reasons) == (row["min_stability"] < model.stability_threshold)
-    assert not table["eligible"].any()
+    assert not table["eligible"].any() and "some personas mirror each other" in reasons
+
+
+def test_a_card_lists_traits_that_say_the_same_thing_once():
+    """Telco cards listed "total charges" and "total revenue", "internet service: No" and "internet type: not
+    given": the card leaves out a trait redundant with a stronger one, as the personas table does."""
+    rng = np.random.default_rng(0)
+    group = np.repeat([0, 1, 2], 100)
+    charges = group * 3.0 + rng.normal(size=300)
+    features = pd.DataFrame({"total_charges": charges, "total_revenue": charges * 1.1 + rng.normal(0, 0.05, 300),
+                             "age": rng.normal(size=300) + (group == 1) * 2.0})
+    model = PersonaModel(3, n_bootstrap=3, random_state=0).fit(features)
+    for persona in model.personas_.index:
+        labels = [trait.label for trait in persona_card_data(model, persona).traits]
+        assert not {"total charges", "total revenue"} <= set(labels), labels
+        listed = [item.rsplit(" ", 2)[0] for item in model.personas_.loc[persona, "top_traits"].split(", ")]
+        assert labels == listed
