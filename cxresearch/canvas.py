@@ -180,6 +180,8 @@ def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str | None =
     cells = {}
     for lane in lanes:
         found = builders[lane]()
+        if lane == "opportunities" and found:   # a driver placed without answers: "none to fix first" holds
+            absent[lane] = _ABSENT[lane]
         cells.update({(lane, stage): found.get(stage, CanvasCell(why=absent[lane])) for stage in stages})
     return Canvas(title=title or _("All customers"), customers=len(customers), stages=stages, lanes=tuple(lanes), cells=cells,
                   emotion=_emotion_curve(stages_table, stages, level),
@@ -301,6 +303,8 @@ _UNANSWERED = {
                  "stage's touchpoints."),
     "kpis": N_("No survey answer names a touchpoint of this journey: KPIs need survey answers naming this stage's "
                "touchpoints."),
+    "opportunities": N_("No survey answer names a touchpoint of this journey: opportunities need key drivers (a "
+                        "rating of a touchpoint) or survey comments naming this stage's touchpoints."),
 }
 
 
@@ -597,6 +601,13 @@ def _kpi_cells(answers: pd.DataFrame, level, min_group_size: int) -> dict:
 _CURVE_HEIGHT = 60
 
 
+def _said_once(rows: list[tuple[str, list[CanvasCell]]]) -> set[str]:
+    """Lanes whose every cell is empty for one reason about the whole journey (a ticket log without survey
+    answers): the template draws one cell across the stages that says it once."""
+    return {lane for lane, cells in rows if {cell.why for cell in cells} == {_UNANSWERED.get(lane)}
+            and not any(cell.items for cell in cells)}
+
+
 def _layout(canvas: Canvas) -> dict:
     """What the template draws: the canvas, its rows of cells and the emotion curve as SVG coordinates."""
     curve = canvas.emotion.dropna(subset=["mean"])
@@ -610,8 +621,8 @@ def _layout(canvas: Canvas) -> dict:
     line = " ".join(f"{x},{y(v)}" for x, v in zip(xs, curve["mean"]))
     band = " ".join([f"{x},{y(v)}" for x, v in zip(xs, curve["high"])]
                     + [f"{x},{y(v)}" for x, v in zip(xs[::-1], curve["low"][::-1])])
-    return {"canvas": canvas,
-            "rows": [(lane, [canvas.cell(lane, stage) for stage in canvas.stages]) for lane in canvas.lanes],
+    rows = [(lane, [canvas.cell(lane, stage) for stage in canvas.stages]) for lane in canvas.lanes]
+    return {"canvas": canvas, "rows": rows, "whole": _said_once(rows),
             "curve": {"width": 100 * len(canvas.stages), "height": _CURVE_HEIGHT, "line": line, "band": band,
                       "points": [{"x": x, "y": y(v), "evidence": e} for x, v, e in
                                  zip(xs, curve["mean"], curve["evidence"])]}}

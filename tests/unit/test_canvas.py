@@ -173,3 +173,9 @@ def test_a_ticket_log_says_no_survey_answer_rather_than_too_few(ds):
         for stage in tickets.stages:
             cell = tickets.cell(lane, stage)
             assert cell.items == () and cell.why.startswith("No survey answer names a touchpoint of this journey")
+    html = str(render_canvases([tickets], key="t"))
+    for lane in ("emotion", "quotes", "opportunities", "kpis"):    # said once across the stages, not per stage
+        assert html.count(f'class="cxc-cell ev-none" data-lane="{lane}"') == 1, lane
+        assert html.count(tickets.cell(lane, "browse").why) == 1, lane
+    assert html.count("grid-column: span 3") == 4 and '<div class="cxc-curve">' not in html   # no empty curve
+    assert html.count('data-lane="volume"') == 1 + 3                # a lane with numbers keeps its cells
