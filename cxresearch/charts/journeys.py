@@ -173,11 +173,17 @@ def transition_heatmap(transitions: pd.DataFrame, *, normalise: bool = True) -> 
     """From x to touchpoint heatmap of :attr:`JourneyMap.transitions`, every touchpoint labelled.
 
     With *normalise* each row shows where sessions go next from a touchpoint
-    (shares of its outgoing transitions), else the raw counts.
+    (shares of its outgoing transitions), else the raw counts. Without any transition (sessions of one event
+    each), a sentence saying why (:func:`~cxresearch.charts.layout.no_chart`).
     """
     check_columns(transitions, ["from_touchpoint", "to_touchpoint", "count"], chart="transition_heatmap",
                   source="JourneyMap.transitions")
     _one_persona(transitions)
+    if transitions.empty:
+        return no_chart(_("No transitions between touchpoints: no session holds two events in a row that enough "
+                          "customers share (at least the run's smallest group). Where customers go next needs "
+                          "sessions of several events: a session_id column, or events closer together than the "
+                          "session gap."))
     grid = transitions.pivot_table(index="from_touchpoint", columns="to_touchpoint", values="count",
                                    aggfunc="sum", fill_value=0)
     values = grid.div(grid.sum(axis=1), axis=0) if normalise else grid

@@ -11,8 +11,10 @@ import pytest
 from cxresearch import charts, i18n
 from cxresearch.charts.layout import NoChart, wrap
 from cxresearch.charts.voice import label_boxes, place_labels
+from cxresearch.dataset import CXDataset
 from cxresearch.errors import ParameterError
 from cxresearch.interventions import InterventionSeries
+from cxresearch.journeys import journey_map
 
 TOUCHPOINTS = ["home", "product_page", "cart", "checkout", "newsletter", "chat", "faq", "returns", "store_visit",
                "store_checkout", "app_home", "search_ad", "social_ad", "call_center", "loyalty_program",
@@ -42,6 +44,17 @@ def test_transition_heatmap_labels_all_sixteen_rows_and_columns_in_words():
     np.testing.assert_allclose(figure.data[0].z.sum(axis=1), 1)   # shares of next steps per row
     with pytest.raises(ParameterError, match=r"transition_heatmap needs the columns .*missing \['count'\]"):
         charts.transition_heatmap(transitions().drop(columns="count"))
+
+
+def test_transition_heatmap_of_one_event_sessions_says_why_rather_than_empty_axes():
+    # a lead log: each lead's first contact and, weeks later, its closed deal: sessions of one event each
+    events = pd.DataFrame({"customer_id": ["a", "a", "b"], "channel": ["social", "sales", "email"],
+                           "touchpoint": ["landing_page", "closed_deal", "landing_page"],
+                           "timestamp": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-03"], utc=True)})
+    empty = journey_map(CXDataset(name="leads", events=events), min_group_size=1).transitions
+    assert empty.empty
+    shown = charts.transition_heatmap(empty)
+    assert isinstance(shown, NoChart) and "no session holds two events in a row" in str(shown)
 
 
 def flows():
