@@ -69,10 +69,10 @@ import pandas as pd
 
 from ._checks import check_choices, check_duration, check_instance, check_positive
 from .channel_audit import ChannelAudit
-from .display import pretty
+from .display import code_label, pretty
 from .errors import DataWarning, ParameterError, did_you_mean
 from .eventcodes import decode, distinct_customers, encode, group_median, most_common, path_labels, session_positions
-from .i18n import _, format_count, ngettext
+from .i18n import _, format_count, format_list, ngettext
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .sessions import AUTO_GAP, DEFAULT_GAP, check_events, check_gap, cut_sessions, dataset_gap, narrow, sessionize
 from .stats import kpi_summary
@@ -83,7 +83,7 @@ if TYPE_CHECKING:
     from .dataset import CXDataset
 
 __all__ = ["JourneyMap", "JourneyLog", "journey_map", "journey_log", "journey_table", "sessionize", "DEFAULT_GAP",
-           "AUTO_GAP", "END_OF_JOURNEY"]
+           "AUTO_GAP", "END_OF_JOURNEY", "funnel_note"]
 
 _REQUIRED = ("customer_id", "timestamp", "channel", "touchpoint")
 #: Share of visits ending their session from which a place counts as an end of journey (its exits are no pain).
@@ -93,6 +93,7 @@ _GROUP_LABELS = ["persona", "stage", "channel", "name", "path", "touchpoint", "f
 _CSAT_COLUMNS = ["surveys", "csat", "csat_low", "csat_high", "csat_mean", "csat_mean_low", "csat_mean_high"]
 #: The columns a journey table fills from CSAT answers (the pain points' gap to the overall CSAT too).
 _ANSWER_COLUMNS = [*_CSAT_COLUMNS, "excess_dissatisfaction"]
+_DAY = pd.Timedelta("1D")
 
 
 def journey_map(ds: CXDataset, *, personas: pd.Series | None = None, gap: str | pd.Timedelta | None = AUTO_GAP,
@@ -788,6 +789,68 @@ def journey_table(table: pd.DataFrame, **options) -> Styler:
         "No CSAT columns: no CSAT survey answer names the touchpoint or channel of these rows. With such answers, "
         "this table would show each row's CSAT (the share of 4-5 answers, with its interval) and mean score, and "
         "the pain points would weigh dissatisfaction, not exits alone.")))
+
+
+def funnel_note(journey: JourneyMap, steps, *, within: str | None, parameter: str = "funnel_window") -> str:
+    """Markdown for under the funnel: its window, the customers it leaves out and how to change it.
+
+    A short window makes the later steps fall for its own sake: a stage that
+    comes weeks after a purchase (service, loyalty) is out of reach within 30
+    days. The note counts, per step, the customers who go through the steps in
+    order only after the window (the funnel without window less the one within it)
+    and names a window that holds them: the steps' median delays added up
+    (the median time from each step to the next in the whole period), in days.
+
+    Parameters
+    ----------
+    journey : JourneyMap
+        The journey the funnel comes from (split by persona: counts added up).
+    steps : list of str
+        The funnel's steps, as :meth:`JourneyMap.funnel` takes them.
+    within : str or None
+        The funnel's window (``"30D"``), None or empty for no limit.
+    parameter : str
+        The routine parameter holding the window, named in the instructions.
+    """
+    if not within:
+        return _("Each step counts the customers who reach it after the previous one at any time in the period "
+                 "(the run's `%(parameter)s` is empty: no time limit).") % {"parameter": parameter}
+    window = check_duration(parameter, within)
+    days = -(-window // _DAY)
+    lines = [_("Each step counts the customers who reach it within %(length)s of their first step (the run's "
+               "`%(parameter)s`, %(window)s).") % {"length": ngettext("%(n)s day", "%(n)s days", days) % {"n": days},
+                                                     "parameter": parameter, "window": within}]
+    unlimited = journey.funnel(steps).groupby("step", sort=True).agg(
+        name=("name", "first"), customers=("customers", "sum"), delay=("median_time_from_previous", "max"))
+    windowed = journey.funnel(steps, within=window).groupby("step", sort=True)["customers"].sum()
+    beyond = unlimited["customers"] - windowed   # a step hidden as a small group on either side is left out
+    later = [_("%(later)s at %(step)s (of %(all)s in the whole period)")
+             % {"later": format_count(n), "step": code_label(step), "all": format_count(total)}
+             for n, step, total in zip(beyond, unlimited["name"], unlimited["customers"]) if n > 0]
+    if not later:
+        lines.append(_("The window leaves no one out: every customer who goes through the steps in order does it "
+                       "within it."))
+        return " ".join(lines)
+    lines.append(_("Part of the drop is the window's, not the customers': %(later)s go through the steps in order "
+                   "only later than that.") % {"later": format_list(later)})
+    wider = _holding_window(journey, steps, unlimited, start=max(2 * days, -(-unlimited["delay"].sum() // _DAY)))
+    how = (_("To count them, run the routine with `-p %(parameter)s=%(wider)sD`, a window that holds nine in ten of "
+             "them at every step, or with `-p %(parameter)s=` for no limit.") if wider else
+           _("To count them, run the routine with `-p %(parameter)s=` for no limit."))
+    lines.append(how % {"parameter": parameter, "wider": wider} + " " + _(
+        "Choose the window before comparing runs and say which one you report: a funnel within another window "
+        "answers another question."))
+    return "\n\n".join(lines)
+
+
+def _holding_window(journey: JourneyMap, steps, unlimited: pd.DataFrame, *, start: int) -> int | None:
+    """Days, from *start* (the steps' median delays added up) doubling, of a window holding nine in ten of the
+    customers of *unlimited* (the funnel without window) at every step; None when 8 times *start* does not."""
+    for days in (start, 2 * start, 4 * start, 8 * start):
+        held = journey.funnel(steps, within=pd.Timedelta(days=days)).groupby("step", sort=True)["customers"].sum()
+        if (held.reindex(unlimited.index, fill_value=0) >= 0.9 * unlimited["customers"]).all():
+            return days
+    return None
 
 
 # ------------------------------------------------------------------- checking

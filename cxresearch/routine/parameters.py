@@ -53,6 +53,9 @@ class RoutineParameters:
     intervention_window : str
         Weeks (``"8W"``) or days (``"60D"``) measured before and after each intervention's start; fixed
         before looking at the verdicts (a wider window asks another question, see docs/METHODS.md).
+    funnel_window : str
+        Weeks (``"4W"``) or days (``"30D"``) within which a customer goes through the journey page's funnel, from
+        the first step to the last; empty for no limit (the page counts what the window leaves out).
     reports_dir : str
         Folder of the routine's runs, where the previous run is looked up.
     run_dir : str
@@ -67,6 +70,7 @@ class RoutineParameters:
     random_state: int = 42
     min_group_size: int = 5
     intervention_window: str = "8W"
+    funnel_window: str = "30D"
     reports_dir: str = "../reports"
     run_dir: str = ""
 
@@ -95,7 +99,8 @@ class RoutineParameters:
             problems.append(f"personas must be 'auto' or a whole number from 2 to 20; got {self.personas!r}.")
         problems += filter(None, [integer_problem("random_state", self.random_state, minimum=0),
                                   integer_problem("min_group_size", self.min_group_size, minimum=1),
-                                  window_problem("intervention_window", self.intervention_window)])
+                                  window_problem("intervention_window", self.intervention_window),
+                                  self.funnel_window and window_problem("funnel_window", self.funnel_window)])
         return problems
 
     @classmethod

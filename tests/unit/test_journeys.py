@@ -9,7 +9,7 @@ from cxresearch.charts import emotion_curve, journey_heatmap, journey_sankey, tr
 from cxresearch.dataset import CXDataset, load_dataset, load_snapshot, save_snapshot, write_dataset
 from cxresearch.errors import DataError, DataWarning, ParameterError, SmallGroupWarning
 from cxresearch import i18n
-from cxresearch.journeys import JourneyMap, journey_log, journey_map, journey_table, sessionize
+from cxresearch.journeys import JourneyMap, funnel_note, journey_log, journey_map, journey_table, sessionize
 from cxresearch.widgets import JourneyExplorer
 
 STAGES = {"awareness": ["home"], "consideration": ["product"], "purchase": ["checkout"], "service": ["chat"]}
@@ -177,6 +177,27 @@ def test_funnel_orders_steps_and_applies_window(jm):
     assert jm.funnel(["home", "home"])["customers"].tolist() == [2, 2]        # strictly after: a at 11:00, b's tie
     assert jm.funnel(["checkout", "home"])["customers"].tolist() == [2, 1]    # a returned home at 11:00
     assert jm.funnel(["awareness", "purchase"])["customers"].tolist() == [2, 1]
+
+
+def test_funnel_counts_what_its_window_leaves_out_and_the_note_says_how_to_count_them():
+    # x reaches checkout 40 days after home, y within 3 days, z reaches product only after 50 days
+    days = {"x": (0, 1, 40), "y": (0, 2, 3), "z": (0, 50, None)}
+    rows = [(c, pd.Timestamp("2024-01-01") + pd.Timedelta(days=d), "web", tp) for c, steps in days.items()
+            for d, tp in zip(steps, ("home", "product", "checkout")) if d is not None]
+    jm = journey_map(CXDataset(name="slow", events=table(rows), stages=STAGES), min_group_size=1)
+    steps = ["home", "product", "checkout"]
+    assert jm.funnel(steps, within="30D")["customers"].tolist() == [3, 2, 1]
+    assert jm.funnel(steps)["customers"].tolist() == [3, 3, 2]  # z at product, x at checkout: only later
+    note = funnel_note(jm, steps, within="30D")
+    assert "within 30 days of their first step (the run's `funnel_window`, 30D)" in note
+    assert "1 at product (of 3 in the whole period) and 1 at checkout (of 2 in the whole period)" in note
+    # the steps' median delays add up to 22 days; twice the window (60 days) holds everyone at every step
+    assert "`-p funnel_window=60D`" in note and "`-p funnel_window=` for no limit" in note
+    assert jm.funnel(steps, within="60D")["customers"].tolist() == [3, 3, 2]
+    assert "leaves no one out" in funnel_note(jm, steps, within="8W")
+    assert "no time limit" in funnel_note(jm, steps, within="")
+    with i18n.using("it"):
+        assert "entro 30 giorni" in funnel_note(jm, steps, within="30D")
 
 
 def test_funnel_rejects_unknown_step(jm):

@@ -74,6 +74,11 @@ def test_notebook_parameters_agree_with_the_routine(name):
         assert declared[field.name]["default"] == json.dumps(field.default)
 
 
+def test_funnel_window_may_be_empty_for_no_limit():
+    assert RoutineParameters.from_strings({"data_dir": "x", "funnel_window": ""}).funnel_window == ""
+    assert RoutineParameters(data_dir="x").funnel_window == "30D"
+
+
 def test_unknown_parameter_is_an_error_naming_the_valid_ones():
     with pytest.raises(ParameterError, match=r"unknown parameter 'rndom_state'.*Did you mean 'random_state'"):
         RoutineParameters.from_strings({"data_dir": "x", "rndom_state": "1"})
@@ -90,6 +95,7 @@ def test_unknown_parameter_is_an_error_naming_the_valid_ones():
     ({"intervention_window": "2 months"},
      "intervention_window must be a whole number of weeks or days such as '8W', '16W' or '60D'; got '2 months'"),
     ({"intervention_window": "0W"}, "intervention_window must be a whole number of weeks or days"),
+    ({"funnel_window": "1 month"}, "funnel_window must be a whole number of weeks or days such as '8W'"),
 ])
 def test_bad_parameter_values_are_reported(values, message):
     with pytest.raises(ParameterError, match=message):
