@@ -111,6 +111,15 @@ def test_parquet_loads_like_csv(make_dataset, tmp_path, monkeypatch, few_values)
     pd.testing.assert_frame_equal(load_dataset(pq_folder).events, from_csv)
 
 
+def test_ids_padded_with_any_white_space_are_trimmed_and_plain_ones_kept(make_dataset):
+    padded = ["007\t", "\u00a0008", "009\u3000", "010", "\u2003011"]
+    events = pd.DataFrame({"customer_id": padded, "timestamp": ["2025-03-01T10:00:00Z"] * 5, "channel": "web",
+                           "touchpoint": "home", "session_id": ["s1", "s2", "s2", "s3", "s4"]})
+    ds = load_dataset(make_dataset({"events.csv": events.to_csv(index=False)}))
+    assert ds.events["customer_id"].tolist() == ["007", "008", "009", "010", "011"]
+    assert ds.events["session_id"].tolist() == ["s1", "s2", "s2", "s3", "s4"]
+
+
 def test_parquet_categories_infer_fill_and_check_like_text(tmp_path, monkeypatch):
     # columns a Parquet export holds as categories are inferred once per distinct value and stay categories while
     # stages are filled and scopes checked: the dataset equals the one read with every column as text
