@@ -137,6 +137,8 @@ _COLUMNS = ["intervention_id", "description", "scope", "scope_kind", "metric", "
             "comparison_change", "comparison_change_low", "comparison_change_high", "comparison_change_p_value",
             "customers", "did", "did_se", "did_low", "did_high", "did_p_value", "did_p_adjusted", "mde",
             "pretrend_p_value", "pretrend", "verdict"]
+#: How a period of each length is named (Babel date patterns): "Jul 2025" for a month, "Q3 2025" for a quarter.
+_PERIOD_PATTERNS = {"M": "MMM y", "Q": "QQQ y", "Y": "y"}
 #: Columns of :func:`event_study`.
 _EVENT_COLUMNS = ["intervention_id", "metric", "bin", "bin_start", "scope_n", "comparison_n", "gap", "effect",
                   "effect_low", "effect_high"]
@@ -499,9 +501,10 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
                "comparison": _("other reviews")}
               if metric == "sentiment" else {"scope": code_label(scope), "comparison": _(OTHERS[kind])})
     series = series.rename(columns={"arm": "group"}).assign(label=lambda t: t["group"].map(labels))
-    series = suppress_small(  # named "I001 · chat support · Jul 1, 2025": the intervention, group and period
+    pattern = _PERIOD_PATTERNS.get(freq, "medium")
+    series = suppress_small(  # named "I001 · chat support · Jul 2025": the intervention, group and period
         series.assign(named=intervention_id + " · " + series["label"] + " · "
-                      + series["period"].map(lambda period: format_date(period, format="medium"))),
+                      + series["period"].map(lambda period: format_date(period, format=pattern))),
         size_col="n", min_group_size=min_group_size, label_col="named")
     series = series.sort_values(["group", "period"], ascending=[False, True], ignore_index=True)
     return InterventionSeries(series[["group", "label", "period", "value", "se", "low", "high", "n"]],

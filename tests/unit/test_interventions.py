@@ -274,6 +274,14 @@ def test_series_per_period_for_scope_and_comparison():
     assert series["se"].tolist() == pytest.approx([math.sqrt(p * (1 - p) / 10) for p in (.2, .8, .5, .6)])
 
 
+def test_a_series_names_the_periods_it_hides_by_intervention_group_and_month():
+    ds = CXDataset(name="known", surveys=surveys({**KNOWN, ("chat", 40): answers([10, 9], [5, 4])}),
+                   interventions=interventions(), stages=STAGES)
+    with pytest.warns(SmallGroupWarning) as caught:
+        intervention_series(ds, "I1", metric="csat", freq="M")
+    assert [str(w.message) for w in caught] == ["1 group with fewer than 5 members hidden: “I1 · chat · Apr 2025”."]
+
+
 def test_series_standard_errors_of_nps_and_means_come_from_the_answers():
     ds = CXDataset(name="known", surveys=surveys(KNOWN), interventions=interventions())
     answers = ds.surveys
