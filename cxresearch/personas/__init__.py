@@ -9,7 +9,7 @@ One module per job: :mod:`.space` (the weighted FAMD-like space),
 from ..features import NoCustomerDataError
 from .card import PersonaCard, persona_card, persona_card_data
 from .model import PersonaModel, fit_personas
-from .profiles import feature_label
+from .profiles import feature_label, overview
 from .projection import Projection, projection_data
 from .quotes import representative_quotes
 from .selection import UnstablePersonasWarning
@@ -17,4 +17,5 @@ from .state import PersonaState, PersonaStateWarning
 
 __all__ = ["PersonaModel", "PersonaCard", "PersonaState", "PersonaStateWarning", "UnstablePersonasWarning",
            "NoCustomerDataError", "fit_personas", "persona_card", "persona_card_data",
-           "representative_quotes", "Projection", "projection_data", "feature_label"]
+           "representative_quotes", "Projection", "projection_data", "feature_label",
+           "overview"]

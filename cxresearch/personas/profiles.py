@@ -173,3 +173,10 @@ def preferred_channels(profile: pd.Series, top: int = 3) -> str:
     shares = shares[shares >= 0.05].sort_values(ascending=False, kind="stable").iloc[:top]
     return ", ".join(f"{c.removeprefix('share_').replace('_', ' ')} {v:.0%}" for c, v in shares.items())
 
+
+def overview(personas: pd.DataFrame) -> pd.DataFrame:
+    """The personas table without the columns that say nothing, so that it fits the page: a flag no persona
+    has (``suppressed``, ``unstable``) and a text column empty for all (``channels`` without events)."""
+    flags = [c for c in ("suppressed", "unstable") if c in personas and not personas[c].fillna(False).any()]
+    texts = [c for c in ("channels",) if c in personas and not personas[c].fillna("").astype(bool).any()]
+    return personas.drop(columns=flags + texts)

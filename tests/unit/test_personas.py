@@ -587,3 +587,14 @@ def test_a_card_lists_traits_that_say_the_same_thing_once():
         assert not {"total charges", "total revenue"} <= set(labels), labels
         listed = [item.rsplit(" ", 2)[0] for item in model.personas_.loc[persona, "top_traits"].split(", ")]
         assert labels == listed
+
+
+def test_the_page_table_leaves_out_columns_that_say_nothing():
+    """Without events every persona's channels are empty and, often, no persona is suppressed or unstable: the
+    table drops those columns so that its KPIs fit the page (the NPS and CSAT n were cut off)."""
+    from cxresearch.personas import overview
+    table = pd.DataFrame({"name": ["A", "B"], "stability": [0.9, 0.5], "unstable": [False, True],
+                          "channels": ["", ""], "suppressed": [False, False], "nps": [10.0, np.nan]})
+    assert overview(table).columns.tolist() == ["name", "stability", "unstable", "nps"]
+    shown = table.assign(channels=["app 73%", ""], suppressed=[False, True])
+    assert overview(shown).columns.tolist() == table.columns.tolist()
