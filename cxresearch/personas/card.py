@@ -184,7 +184,7 @@ def _goals(profile: pd.Series, overall: pd.Series, traits: pd.Series) -> tuple[t
         if column not in used.index:   # a sentence already
             return column
         rated = _("%(touchpoint)s: %(rating)s / 5 (all customers: %(overall)s)") % {
-            "touchpoint": code_label(column, prefix="rating_"), "rating": format_number(used[column], decimals=1),
+            "touchpoint": feature_label(column), "rating": format_number(used[column], decimals=1),
             "overall": format_number(overall[column], decimals=1)}
         channel = "share_" + column.removeprefix("rating_")
         return rated if channel not in profile.index else _("%(rating)s, %(share)s of their events") % {

@@ -533,16 +533,16 @@ def test_goals_and_frustrations_come_from_the_touchpoints_each_persona_uses(demo
         card = persona_card_data(model, persona)
         profile = model.profiles_.loc[persona]
         for line in card.goals + card.frustrations:
-            touchpoint = line.split(":")[0].replace(" ", "_")
+            touchpoint = line.split(":")[0].removesuffix(" rating").replace(" ", "_")
             if touchpoint in channels:
                 assert profile[f"share_{touchpoint}"] >= 0.05 and "of their events" in line, line
         assert card.goals and card.frustrations and not card.notes
     service = model.profiles_["service_contacts"].idxmax()
     frustrations = persona_card_data(model, service).frustrations
-    assert any(line.startswith("chat: ") for line in frustrations), frustrations
-    assert any(line.startswith("delivery: ") for line in frustrations), frustrations
+    assert any(line.startswith("chat rating: ") for line in frustrations), frustrations
+    assert any(line.startswith("delivery rating: ") for line in frustrations), frustrations
     app = model.profiles_["share_app"].idxmax()
-    assert persona_card_data(model, app).goals[0].startswith("app: ")
+    assert persona_card_data(model, app).goals[0].startswith("app rating: ")
     browsers = model.traits_["reached_purchase"].idxmin()
     assert any(line.startswith("fewer reach purchase: ") for line in persona_card_data(model, browsers).frustrations)
     with i18n.using("it"):
