@@ -110,7 +110,7 @@ TABLES: dict[str, dict[str, str]] = {
                     "performance": "number", "quadrant": "text", "priority": "count", "correlation": "score",
                     "share": "share", "significant": "flag", "mean": "number"},
     "topics": {"topic": "text", "kind": "text", "terms": "text", "n": "count", "share": "share",
-               "languages": "text", "sentiment": "score", "positive": "share", "negative": "share",
+               "languages": "text", "sentiment": "number", "positive": "share", "negative": "share",
                "stability": "score", "examples": "list"},
     "topic impact": {"topic": "text", "n": "count", "share": "share", "nps": "number", "nps_without": "number",
                      **_with_interval("nps_impact", "number"), "p_value": "p_value", "q_value": "p_value",

@@ -207,3 +207,9 @@ def test_codes_of_the_data_read_in_words_in_both_languages_and_stay_escaped():
     with i18n.using("it"):              # a standard stage name is translated, other codes stay the data's words
         assert cells(pretty(table))[1][1:4] == ["acquisto", "&lt;b&gt;x y&lt;/b&gt;", "acquisto"]
     assert cells(pretty(table.assign(customers=["a_b", "c"]), kinds={"customers": "code"}))[0][-1] == "a b"
+
+
+def test_sentiment_means_read_with_the_same_decimals_in_every_row():
+    """Rows of one column compared by eye: "-0.34", "-0.20", "0.02", not "-0.34", "-0.197", "0.0152"."""
+    table = pd.DataFrame({"sentiment": [-0.34, -0.197, 0.0152, -0.001]})
+    assert cells(pretty(table, decimals=2)) == [["-0.34"], ["-0.20"], ["0.02"], ["0.00"]]
