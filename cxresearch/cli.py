@@ -156,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     recipes = commands.add_parser("import", help="read a public export with a recipe, write it as a dataset folder")
-    recipes.add_argument("recipe", help="recipe name: olist, bpic2012, airline, clothing, telco or dunnhumby")
+    recipes.add_argument("recipe", help="recipe name: olist, bpic2012, airline, clothing, telco, dunnhumby, "
+                         "cdnow, olist_funnel, bank_marketing or online_shoppers")
     recipes.add_argument("source", type=Path, help="folder of the original export")
     recipes.add_argument("--out", type=Path, required=True, help="new dataset folder (Parquet tables + dataset.yml)")
     recipes.set_defaults(handler=_import)

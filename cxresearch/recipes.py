@@ -7,33 +7,46 @@ machines), reshapes them into the canonical tables and validates those through
 the checks of a dataset folder (:func:`~cxresearch.dataset.from_frames`);
 nothing is copied into the project.
 
-=============  ====================================================================
-recipe         what becomes what
-=============  ====================================================================
-``olist``      orders -> events (order placed, payment approved, handed to carrier,
-               delivered on time / late); review -> review and CSAT survey tied to
-               the order's last milestone; people by ``customer_unique_id``
-``bpic2012``   loan applications -> customers (amount, outcome); activities ->
-               touchpoints, ``A_``/``W_``/``O_`` prefixes -> stages
-``airline``    passengers -> customers; 14 touchpoint ratings -> ``rating_*``
-               (0 = not applicable -> missing); ``satisfaction`` kept as the target
-``clothing``   each review is its own anonymous reviewer (age, product, recommends)
-``telco``      customers from demographics, services and status; the satisfaction
-               score -> a CSAT survey (1-5)
-``dunnhumby``  households -> customers (demographics, top department, discount share);
-               campaigns received, coupon redemptions and baskets -> events
-=============  ====================================================================
+===================  ===============================================================
+recipe               what becomes what
+===================  ===============================================================
+``olist``            orders -> events (order placed, payment approved, handed to
+                     carrier, delivered on time / late); review -> review and CSAT
+                     survey tied to the order's last milestone; people by
+                     ``customer_unique_id``
+``bpic2012``         loan applications -> customers (amount, outcome); activities ->
+                     touchpoints, ``A_``/``W_``/``O_`` prefixes -> stages
+``airline``          passengers -> customers; 14 touchpoint ratings -> ``rating_*``
+                     (0 = not applicable -> missing); ``satisfaction`` kept as the
+                     target
+``clothing``         each review is its own anonymous reviewer (age, product,
+                     recommends)
+``telco``            customers from demographics, services and status; the
+                     satisfaction score -> a CSAT survey (1-5)
+``dunnhumby``        households -> customers (demographics, top department, discount
+                     share); campaigns received, coupon redemptions and baskets ->
+                     events
+``cdnow``            each purchase line -> a purchase event (value, CDs)
+``olist_funnel``     leads -> customers (origin, won, deal profile); first contact
+                     and deal won -> events, stages acquisition and closing
+``bank_marketing``   each call line is its own client (profile, contacts, previous
+                     outcome, subscribed); call duration and the economy left out
+``online_shoppers``  each session is its own visitor (pages and time per page type,
+                     bounce/exit rates, traffic, visitor type, purchased)
+===================  ===============================================================
 
 Undated files (airline, clothing, telco) get the timestamp :data:`UNDATED` (the
 Unix epoch, an unmistakable "no date"), and the dataset's notes say so: their
 trends and periods mean nothing, their KPIs, drivers, topics and personas do.
+The undated bank_marketing and online_shoppers give customers only.
 
 Examples
 --------
 >>> from cxresearch import recipes
 >>> ds = recipes.load("olist", "path/to/olist_ecommerce_sample15k")  # doctest: +SKIP
->>> sorted(recipes.RECIPES)
-['airline', 'bpic2012', 'clothing', 'dunnhumby', 'olist', 'telco']
+>>> sorted(recipes.RECIPES)  # doctest: +NORMALIZE_WHITESPACE
+['airline', 'bank_marketing', 'bpic2012', 'cdnow', 'clothing', 'dunnhumby', 'olist', 'olist_funnel',
+ 'online_shoppers', 'telco']
 """
 from __future__ import annotations
 
@@ -46,9 +59,10 @@ import pandas as pd
 
 from .dataset import CXDataset, from_frames
 from .errors import DataError, ParameterError, Problem, did_you_mean
+from .i18n import N_, _
 
 __all__ = ["Recipe", "RECIPES", "UNDATED", "load", "missing", "olist", "bpic2012", "airline", "clothing", "telco",
-           "dunnhumby"]
+           "dunnhumby", "cdnow", "olist_funnel", "bank_marketing", "online_shoppers"]
 
 #: Timestamp given to rows of files that carry no date at all.
 UNDATED = pd.Timestamp("1970-01-01", tz="UTC")
@@ -94,7 +108,7 @@ def _problems(folder: Path, files: dict[str, tuple[str, ...]]) -> list[Problem]:
             problems.append(Problem(file, f"not found in {folder}; expected this file of the original export."
                                     f"{did_you_mean(file, [p.name for p in folder.iterdir()])}"))
             continue
-        header = pd.read_csv(folder / file, nrows=0).columns
+        header = pd.read_csv(folder / file, nrows=0, sep=None, engine="python", encoding="utf-8-sig").columns
         problems += [Problem(file, f"required column '{column}' is missing; the file has "
                              f"{', '.join(map(str, header))}.{did_you_mean(column, header)}", column=column)
                      for column in columns if column not in header]
@@ -114,12 +128,12 @@ def _dataset(name: str, source, tables: dict[str, pd.DataFrame], *, stages=None,
              timezone: str = "UTC") -> CXDataset:
     """Validate reshaped *tables* with the loader's checks (:func:`~cxresearch.dataset.from_frames`)."""
     dataset = from_frames(tables, name=name, stages=stages, timezone=timezone)
-    return replace(dataset, path=Path(source), notes=[*notes, *dataset.notes])
+    return replace(dataset, path=Path(source), notes=[*map(str, map(_, notes)), *dataset.notes])
 
 
-def _undated(table: str, source: str) -> str:
-    return (f"{table}: {source} has no dates; every timestamp is {UNDATED.date()} (recipes.UNDATED), "
-            "so trends and periods are meaningless.")
+def _undated() -> str:
+    return N_("This export has no dates: every timestamp is 1970-01-01 (recipes.UNDATED), so trends and periods "
+             "mean nothing here.")
 
 
 def _largest(frame: pd.DataFrame, key: str, by: str, column: str) -> pd.Series:
@@ -231,9 +245,10 @@ def olist(path) -> CXDataset:
     return _dataset("Olist e-commerce (15k orders)", path,
                     {"customers": customers, "events": events, "surveys": surveys, "reviews": reviews},
                     stages=OLIST_STAGES, timezone=OLIST_TIMEZONE,
-                    notes=[f"reviews: {duplicates} review(s) covering several orders kept once (first order).",
-                           "reviews and surveys: each review is also the order's CSAT survey answer; "
-                           "texts are Portuguese (sentiment lexicons cover English and Italian only)."])
+                    notes=[N_("reviews: a review covering several orders (one review_id) is kept once, with its first "
+                             "order.")] * bool(duplicates)
+                    + [N_("reviews and surveys: each review is also the order's CSAT survey answer; texts are "
+                         "Portuguese (sentiment scored with the LeIA lexicon).")])
 
 
 # ---------------------------------------------------------------------- bpic2012
@@ -315,8 +330,8 @@ def airline(path) -> CXDataset:
     surveys = pd.concat([pd.DataFrame({"response_id": ids, "customer_id": ids, "timestamp": UNDATED}),
                          ratings, raw[["satisfaction"]]], axis=1)
     return _dataset("Airline passenger satisfaction", path, {"customers": customers, "surveys": surveys},
-                    notes=[_undated("surveys", AIRLINE_FILE),
-                           "surveys: ratings of 0 mean 'not applicable' and are missing."])
+                    notes=[_undated(),
+                           N_("surveys: ratings of 0 mean 'not applicable' and are missing.")])
 
 
 # ---------------------------------------------------------------------- clothing
@@ -349,8 +364,8 @@ def clothing(path) -> CXDataset:
                             "title": raw["Title"], "text": raw["Review Text"], "language": "en",
                             "clothing_id": raw["Clothing ID"]})
     return _dataset("Women's clothing e-commerce reviews", path, {"customers": customers, "reviews": reviews},
-                    notes=[_undated("reviews", CLOTHING_FILE),
-                           "customers: the file has no reviewer id; each review is its own reviewer."])
+                    notes=[_undated(),
+                           N_("customers: the file has no reviewer id; each review is its own reviewer.")])
 
 
 # ------------------------------------------------------------------------- telco
@@ -388,7 +403,7 @@ def telco(path) -> CXDataset:
     surveys = pd.DataFrame({"response_id": status["Status ID"], "customer_id": status["Customer ID"],
                             "timestamp": UNDATED, "csat": status["Satisfaction Score"]})
     return _dataset("IBM telco customers", path, {"customers": customers, "surveys": surveys},
-                    notes=[_undated("surveys", TELCO_STATUS)])
+                    notes=[_undated()])
 
 
 # --------------------------------------------------------------------- dunnhumby
@@ -451,9 +466,159 @@ def dunnhumby(path) -> CXDataset:
                  .rename_axis("customer_id").reset_index())
     return _dataset("dunnhumby The Complete Journey (households)", path, {"customers": customers, "events": events},
                     stages=DUNNHUMBY_STAGES,
-                    notes=["events: baskets are built from a 75,000-line random sample of ~1.47M transaction "
-                           "lines; their value is the sampled lines' sales only.",
-                           "events: campaigns are dated at their start date (the receipt date is not in the data)."])
+                    notes=[N_("events: baskets are built from a 75,000-line random sample of ~1.47M transaction "
+                             "lines; their value is the sampled lines' sales only."),
+                           N_("events: campaigns are dated at their start date (the receipt date is not in the "
+                             "data).")])
+
+
+# --------------------------------------------------------------------- cdnow
+CDNOW_FILE = "cdnow_master.csv"
+CDNOW_FILES = {CDNOW_FILE: ("customer_id", "date", "num_cds", "amount_usd")}
+CDNOW_STAGES = {"purchase": ["first_purchase"], "loyalty": ["repeat_purchase"]}
+
+
+def cdnow(path) -> CXDataset:
+    """The CDNOW purchase log (Fader & Hardie; 23,570 customers of the 1997-Q1 cohort, to mid-1998).
+
+    - **events**: one purchase per line (channel ``web``: CDNOW sold online),
+      ``value`` the amount in USD and ``cds`` the number of CDs;
+      ``customer_id`` kept as the zero-padded text; touchpoint
+      ``first_purchase`` on the customer's first day, ``repeat_purchase`` after.
+    - **stages**: purchase (first), loyalty (repeat purchases): the stage
+      reach is the cohort's repeat rate.
+
+    There are no customer attributes: personas come from the purchases
+    (recency, frequency, value).
+
+    The 255 lines that repeat an earlier line in every column are kept (two
+    equal purchases on one day are possible); the loader warns about them.
+    """
+    raw = _read(path, CDNOW_FILES, dtype={"customer_id": str})[CDNOW_FILE]
+    day = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d", utc=True)
+    first = day.eq(day.groupby(raw["customer_id"]).transform("min"))
+    events = pd.DataFrame({"customer_id": raw["customer_id"], "timestamp": day, "channel": "web",
+                           "touchpoint": np.where(first, "first_purchase", "repeat_purchase"), "event": "purchase",
+                           "value": raw["amount_usd"], "cds": raw["num_cds"]})
+    return _dataset("CDNOW purchases (1997 cohort)", path, {"events": events}, stages=CDNOW_STAGES)
+
+
+# ----------------------------------------------------------------- olist funnel
+OLIST_LEADS = "olist_marketing_qualified_leads_dataset.csv"
+OLIST_DEALS = "olist_closed_deals_dataset.csv"
+OLIST_FUNNEL_FILES = {
+    OLIST_LEADS: ("mql_id", "first_contact_date", "landing_page_id", "origin"),
+    OLIST_DEALS: ("mql_id", "won_date", "business_segment", "lead_type", "lead_behaviour_profile",
+                  "business_type", "declared_monthly_revenue"),
+}
+OLIST_FUNNEL_STAGES = {"acquisition": ["first_contact"], "closing": ["deal_won"]}
+
+
+def olist_funnel(path) -> CXDataset:
+    """Olist's seller-acquisition funnel (8,000 marketing-qualified leads, 842 closed deals, 2017-2018).
+
+    - **customers**: one per lead (``mql_id``) with its ``landing_page_id``,
+      ``won`` (1 = a closed deal) and, for won leads, ``business_segment``,
+      ``lead_type``, ``lead_behaviour_profile``, ``business_type`` and
+      ``declared_monthly_revenue``.
+    - **events**: ``first_contact`` (channel the ``origin``, the acquisition
+      channel, blank -> ``unknown``; at its date) and, for
+      won leads, ``deal_won`` (channel ``sales``, event ``purchase``, at the
+      won date); ``session_id`` the lead, so a lead's funnel is one journey.
+    - **stages**: acquisition (first contact), closing (deal won).
+    """
+    raw = _read(path, OLIST_FUNNEL_FILES)
+    leads = raw[OLIST_LEADS].assign(origin=lambda lead: lead["origin"].fillna("unknown"))
+    deals = raw[OLIST_DEALS]
+    customers = (leads.drop(columns=["first_contact_date", "origin"])
+                 .merge(deals.drop(columns="won_date"), on="mql_id", how="left", validate="1:1")
+                 .assign(won=leads["mql_id"].isin(deals["mql_id"]).astype(float))
+                 .rename(columns={"mql_id": "customer_id"}))
+    events = pd.concat([
+        pd.DataFrame({"customer_id": leads["mql_id"], "timestamp": pd.to_datetime(leads["first_contact_date"]),
+                      "channel": leads["origin"], "touchpoint": "first_contact", "event": "contact"}),
+        pd.DataFrame({"customer_id": deals["mql_id"], "timestamp": pd.to_datetime(deals["won_date"]),
+                      "channel": "sales", "touchpoint": "deal_won", "event": "purchase"}),
+    ], ignore_index=True).assign(session_id=lambda e: e["customer_id"])
+    return _dataset("Olist seller-acquisition funnel", path, {"customers": customers, "events": events},
+                    stages=OLIST_FUNNEL_STAGES, timezone=OLIST_TIMEZONE,
+                    notes=[N_("events: leads' first contacts are dates without a time of day; the leads are sellers "
+                             "Olist recruited, not shoppers.")])
+
+
+# --------------------------------------------------------------- bank marketing
+BANK_FILE = "bank-additional-full.csv"
+BANK_PROFILE = ("age", "job", "marital", "education", "default", "housing", "loan")
+#: The economy at the time of the call, not a trait of the client: left out.
+BANK_CONTEXT = ("emp.var.rate", "cons.price.idx", "cons.conf.idx", "euribor3m", "nr.employed")
+BANK_FILES = {BANK_FILE: (*BANK_PROFILE, "contact", "campaign", "pdays", "previous", "poutcome", "y")}
+
+
+def bank_marketing(path) -> CXDataset:
+    """UCI Bank Marketing (bank-additional-full: a Portuguese bank's term-deposit calls, 2008-2010, CC BY 4.0).
+
+    - **customers**: one per line (the file has no client id; ``customer_id``
+      is the line number) with ``age``, ``job``, ``marital``, ``education``,
+      ``default``, ``housing``, ``loan``, ``contact`` (cellular or telephone),
+      ``contacts_this_campaign``, ``previous_contacts``,
+      ``days_since_previous_campaign`` (999 = never -> missing),
+      ``previous_outcome`` and ``subscribed`` (1 = took the term deposit).
+
+    Left out: ``duration`` (known only once the call ends, it gives the outcome
+    away), the macro context of :data:`BANK_CONTEXT` (the economy on the day
+    of the call, which would split clients by when they were called) and
+    ``month``/``day_of_week`` (no year: the file has no dates).
+    """
+    raw = _read(path, BANK_FILES, sep=";")[BANK_FILE]
+    customers = raw[list(BANK_PROFILE)].assign(
+        customer_id=(raw.index + 2).astype(str), contact=raw["contact"], contacts_this_campaign=raw["campaign"],
+        previous_contacts=raw["previous"], days_since_previous_campaign=raw["pdays"].mask(raw["pdays"] == 999),
+        previous_outcome=raw["poutcome"], subscribed=raw["y"].eq("yes").astype(float))
+    return _dataset("UCI bank marketing calls", path, {"customers": customers},
+                    notes=[N_("customers: the file has no client id; each line is its own client, numbered by its "
+                             "line. The call's duration and the economy at the time of the call are left out: "
+                             "the one gives the outcome away, the other describes the day, not the client.")])
+
+
+# ------------------------------------------------------------------ online shoppers
+SHOPPERS_FILE = "online_shoppers_intention.csv"
+#: Column of the file -> customer attribute.
+SHOPPERS_COLUMNS = {
+    "Administrative": "administrative_pages", "Administrative_Duration": "administrative_seconds",
+    "Informational": "informational_pages", "Informational_Duration": "informational_seconds",
+    "ProductRelated": "product_pages", "ProductRelated_Duration": "product_seconds",
+    "BounceRates": "bounce_rate", "ExitRates": "exit_rate", "PageValues": "page_value",
+    "SpecialDay": "special_day", "Month": "month", "OperatingSystems": "operating_system", "Browser": "browser",
+    "Region": "region", "TrafficType": "traffic_type", "VisitorType": "visitor_type", "Weekend": "weekend",
+    "Revenue": "purchased",
+}
+SHOPPERS_FILES = {SHOPPERS_FILE: tuple(SHOPPERS_COLUMNS)}
+#: Coded columns -> the prefix that keeps their codes text ("browser_2"): numbers would read as amounts.
+SHOPPERS_CODES = {"OperatingSystems": "os_", "Browser": "browser_", "Region": "region_", "TrafficType": "traffic_"}
+
+
+def online_shoppers(path) -> CXDataset:
+    """UCI Online Shoppers Purchasing Intention (12,330 sessions of one online shop's year, CC BY 4.0).
+
+    The file holds one row per session, with no visitor id, no date and no
+    page sequence. Each session is taken as its own anonymous visitor
+    (``customer_id`` = the line number), so personas are personas of sessions.
+
+    - **customers**: pages and seconds per page type, the Google Analytics
+      bounce and exit rates and page value, ``special_day``, ``month``,
+      ``visitor_type``, ``weekend`` and ``purchased`` (0/1), and the coded
+      ``operating_system``, ``browser``, ``region`` and ``traffic_type`` as
+      text (``browser_2``: as numbers they would read as amounts).
+    """
+    raw = _read(path, SHOPPERS_FILES)[SHOPPERS_FILE]
+    codes = {column: raw[column].astype(str).radd(prefix) for column, prefix in SHOPPERS_CODES.items()}
+    customers = raw.assign(**codes).rename(columns=SHOPPERS_COLUMNS).assign(
+        customer_id=(raw.index + 2).astype(str), weekend=raw["Weekend"].astype(float),
+        purchased=raw["Revenue"].astype(float))
+    return _dataset("UCI online shoppers' sessions", path, {"customers": customers},
+                    notes=[N_("customers: the file has one row per session and no visitor id; each session is its "
+                             "own visitor, numbered by its line. It has no dates and no page sequence: no journey, "
+                             "trends or periods.")])
 
 
 # ---------------------------------------------------------------------- registry
@@ -472,6 +637,16 @@ RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in (
            "satisfaction score (undated)", "IBM sample data terms", "ibm_telco_churn", TELCO_FILES),
     Recipe("dunnhumby", dunnhumby, "Grocery households: demographics, campaigns received, coupon redemptions "
            "and sampled baskets (2017)", "CC0 1.0", "dunnhumby_complete_journey", DUNNHUMBY_FILES),
+    Recipe("cdnow", cdnow, "CD retailer purchase log of the 1997-Q1 customer cohort, to mid-1998 (dates, CDs, "
+           "amounts)", "academic use (Fader & Hardie's CDNOW data; the lifetimes package is MIT)",
+           "cdnow_transactions", CDNOW_FILES),
+    Recipe("olist_funnel", olist_funnel, "Olist's seller-acquisition funnel: marketing-qualified leads by "
+           "channel and the deals closed", "CC BY-NC-SA 4.0", "olist_marketing_funnel", OLIST_FUNNEL_FILES),
+    Recipe("bank_marketing", bank_marketing, "Bank term-deposit telemarketing: client profile, contacts and "
+           "whether they subscribed (undated)", "CC BY 4.0", "uci_bank_marketing", BANK_FILES),
+    Recipe("online_shoppers", online_shoppers, "Online shop sessions: pages and time per page type, traffic "
+           "source, visitor type and whether they bought (undated)", "CC BY 4.0", "uci_online_shoppers_intention",
+           SHOPPERS_FILES),
 )}
 
 

@@ -302,7 +302,7 @@ def _config_notes(value, problem) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(note, str) for note in value):
         problem(_("'notes' must be a list of sentences; found %(found)r.") % {"found": value})
         return []
-    return list(value)
+    return [str(_(note)) if note else note for note in value]  # a recipe's English notes read in the page's language
 
 
 def _config_engine(value, problem) -> str | None:

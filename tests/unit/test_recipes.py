@@ -39,7 +39,8 @@ def loaded():
 
 # -------------------------------------------------------------------- registry and errors
 def test_registry_describes_every_recipe():
-    assert set(recipes.RECIPES) == {"olist", "bpic2012", "airline", "clothing", "telco", "dunnhumby"}
+    assert set(recipes.RECIPES) == {"olist", "bpic2012", "airline", "clothing", "telco", "dunnhumby", "cdnow",
+                                    "olist_funnel", "bank_marketing", "online_shoppers"}
     for name, recipe in recipes.RECIPES.items():
         assert recipe.name == name and recipe.description and recipe.licence and recipe.files
 
@@ -204,6 +205,57 @@ def test_dunnhumby_baskets_campaigns_and_redemptions(loaded):
     assert share == pytest.approx(household["retail_disc"] / household["sales_value"])
 
 
+def test_cdnow_purchases_by_hand(loaded):
+    """The data README: 69,659 lines, 23,570 customers, 1997-01-01 to 1998-06-30, 255 repeated lines."""
+    ds, path = loaded("cdnow")
+    raw = pd.read_csv(path / "cdnow_master.csv", dtype={"customer_id": str})
+    events = ds.events
+    assert len(events) == 69_659 and events["customer_id"].nunique() == 23_570
+    assert events["customer_id"].str.len().eq(5).all()                      # zero-padded ids kept as text
+    assert (events["timestamp"].min(), events["timestamp"].max()) == (pd.Timestamp("1997-01-01", tz="UTC"),
+                                                                      pd.Timestamp("1998-06-30", tz="UTC"))
+    assert events["value"].sum() == pytest.approx(raw["amount_usd"].sum())
+    assert events["cds"].sum() == raw["num_cds"].sum() and events["event"].eq("purchase").all()
+    assert ds.customers is None or ds.customers.empty or len(ds.customers) == 23_570
+
+
+def test_olist_funnel_leads_channels_and_deals(loaded):
+    """8,000 leads (60 without origin) and 842 closed deals, each deal one of the leads (data README)."""
+    ds, path = loaded("olist_funnel")
+    leads = pd.read_csv(path / "olist_marketing_qualified_leads_dataset.csv")
+    assert len(ds.customers) == 8_000 and ds.customers["won"].sum() == 842
+    contacts = ds.events[ds.events["touchpoint"] == "first_contact"]
+    won = ds.events[ds.events["touchpoint"] == "deal_won"]
+    assert len(contacts) == 8_000 and len(won) == 842 and won["event"].eq("purchase").all()
+    assert contacts["channel"].eq("unknown").sum() == leads["origin"].isna().sum() + leads["origin"].eq("unknown").sum()
+    assert contacts["channel"].eq("organic_search").sum() == 2_296
+    assert ds.stages == recipes.OLIST_FUNNEL_STAGES
+    assert ds.events.groupby("customer_id")["session_id"].nunique().eq(1).all()   # a lead's funnel is one journey
+    segments = ds.customers.set_index("customer_id")["business_segment"]
+    assert segments.notna().sum() == 841                                    # one won deal has no segment
+
+
+def test_bank_marketing_clients_without_the_leaking_and_macro_columns(loaded):
+    ds, path = loaded("bank_marketing")
+    raw = pd.read_csv(path / "bank-additional-full.csv", sep=";")
+    customers = ds.customers
+    assert len(customers) == 41_188 and customers["customer_id"].is_unique
+    assert customers["subscribed"].sum() == 4_640                          # data README: yes 4,640
+    assert not {"duration", *recipes.BANK_CONTEXT} & set(customers.columns)
+    assert customers["days_since_previous_campaign"].isna().sum() == raw["pdays"].eq(999).sum()
+    first = customers.iloc[0]
+    assert (first["customer_id"], first["age"], first["job"], first["contact"]) == ("2", 56, "housemaid", "telephone")
+
+
+def test_online_shoppers_sessions_as_visitors(loaded):
+    ds, path = loaded("online_shoppers")
+    customers = ds.customers
+    assert len(customers) == 12_330 and customers["purchased"].sum() == 1_908     # data README: True 1,908
+    assert customers["browser"].str.startswith("browser_").all()           # codes stay text, not amounts
+    assert customers["product_seconds"].sum() == pytest.approx(
+        pd.read_csv(path / "online_shoppers_intention.csv")["ProductRelated_Duration"].sum())
+
+
 # ------------------------------------------------------------------ cxresearch import
 @pytest.mark.parametrize("name", sorted(recipes.RECIPES))
 def test_written_folder_loads_to_the_recipes_dataset(loaded, name, tmp_path):
@@ -226,6 +278,19 @@ def test_import_command_writes_the_folder_and_says_how_to_run_it(tmp_path, capsy
     assert load_dataset(tmp_path / "telco").surveys["csat"].notna().all()
     assert main(["import", "telco", str(source), "--out", str(tmp_path / "telco")]) == 2
     assert "already exists and is not an empty folder" in capsys.readouterr().err
+
+
+def test_an_imported_folders_recipe_notes_read_in_the_pages_language(tmp_path):
+    from cxresearch.dataset import validate
+    from cxresearch.i18n import using
+
+    assert main(["import", "bank_marketing", str(folder("bank_marketing")), "--out", str(tmp_path / "bank")]) == 0
+    note = "customers: the file has no client id; each line is its own client"
+    assert any(n.startswith(note) for n in validate(tmp_path / "bank").notes)
+    with using("it"):
+        italian = validate(tmp_path / "bank").notes
+    assert not any(n.startswith(note) for n in italian)
+    assert any(n.startswith("customers: il file non ha un id cliente") for n in italian)
 
 
 def test_import_command_names_an_unknown_recipe_or_a_missing_source(tmp_path, capsys):
