@@ -29,11 +29,11 @@ import pandas as pd
 
 from .display import column_label
 from .errors import CXResearchWarning, DataError
-from .i18n import N_, _, format_list, format_number
+from .i18n import N_, _, format_date, format_list, format_number
 from .schemas import export_columns
 
 __all__ = ["Requirement", "Analysis", "ANALYSES", "supported", "missing", "available", "present_scores",
-           "absent_scores", "when", "then", "Unavailable"]
+           "absent_scores", "when", "then", "Unavailable", "periods"]
 
 #: How each table is added, for the sentences: its file and required columns.
 _TABLE_FILES = {
@@ -290,6 +290,31 @@ def supported(ds) -> pd.DataFrame:
     rows = [{"key": a.key, "analysis": _(a.label), "missing": a.missing(ds) or ""} for a in ANALYSES.values()]
     table = pd.DataFrame(rows, columns=["key", "analysis", "missing"])
     return table.assign(available=table["missing"] == "")[["key", "analysis", "available", "missing"]]
+
+
+def periods(ds) -> pd.DataFrame:
+    """Rows, columns and time span of each table of *ds*, as people read them.
+
+    :meth:`~cxresearch.dataset.CXDataset.overview` with ``first`` and ``last``
+    as dates in words, or "no dates" for a table without timestamps or with
+    only the recipes' :data:`~cxresearch.recipes.UNDATED` (an undated export):
+    its period is not in the data, and the page must not show the Unix epoch.
+
+    Examples
+    --------
+    >>> from cxresearch.dataset import CXDataset
+    >>> from cxresearch.recipes import UNDATED
+    >>> ds = CXDataset("x", surveys=pd.DataFrame({"response_id": ["1"], "timestamp": [UNDATED], "nps": [9]}))
+    >>> periods(ds)[["table", "first", "last"]].to_dict("records")
+    [{'table': 'surveys', 'first': 'no dates', 'last': 'no dates'}]
+    """
+    from .recipes import UNDATED
+
+    table = ds.overview()
+    undated = table["first"].isna() | (table["first"].eq(UNDATED) & table["last"].eq(UNDATED))
+    for end in ("first", "last"):
+        table[end] = table[end].map(lambda when: format_date(when, format="medium")).mask(undated, _("no dates"))
+    return table
 
 
 def present_scores(ds) -> list[str]:

@@ -185,3 +185,22 @@ def test_absent_scores_names_each_score_the_surveys_lack_and_nothing_without_sur
     reviews = pd.DataFrame({"review_id": ["r"], "timestamp": [pd.Timestamp("2025-01-01", tz="UTC")], "rating": [5.0],
                             "text": ["ok"]})
     assert absent_scores(CXDataset("reviews only", reviews=reviews)) == ""      # "No surveys..." is said once already
+
+
+def test_periods_give_dated_tables_their_span_and_undated_ones_no_dates():
+    from cxresearch.i18n import using
+    from cxresearch.recipes import UNDATED
+
+    later = STAMP + pd.Timedelta(days=40)
+    ds = CXDataset("mixed", events=EVENTS.assign(timestamp=[STAMP, later]),
+                   surveys=NPS_EXPORT.assign(timestamp=UNDATED),                    # an undated export's stamp
+                   customers=pd.DataFrame({"customer_id": ["c1", "c2"], "age": [30, 40]}))
+    table = capabilities.periods(ds).set_index("table")
+    assert table.loc["events", ["first", "last", "rows"]].tolist() == ["Jan 1, 2025", "Feb 10, 2025", 2]
+    assert table.loc["surveys", ["first", "last"]].tolist() == ["no dates", "no dates"]
+    assert table.loc["customers", "first"] == "no dates"                       # no timestamps at all
+    with using("it"):
+        italian = capabilities.periods(ds).set_index("table")
+    assert italian.loc["surveys", "first"] == "senza date" and italian.loc["events", "last"] == "10 feb 2025"
+    one_day = CXDataset("one day", events=EVENTS.assign(timestamp=UNDATED + pd.Timedelta(hours=1)))
+    assert capabilities.periods(one_day)["first"].iloc[0] == "Jan 1, 1970"      # a real date on 1 January 1970 stays
