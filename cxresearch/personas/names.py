@@ -37,7 +37,7 @@ def _lexicon() -> tuple[tuple[str, str, str | None], ...]:
         (r"ces", pgettext("persona name", "effortless"), pgettext("persona name", "struggling")),
         (r"age", pgettext("persona name", "senior"), pgettext("persona name", "young")),
         (r"recency_days", pgettext("persona name", "lapsing"), pgettext("persona name", "recently active")),
-        (r"tenure_days|days_since_signup", pgettext("persona name", "long-time"), pgettext("persona name", "new")),
+        (r"tenure_days|tenure(_in)?_months?|days_since_signup", pgettext("persona name", "long-time"), pgettext("persona name", "new")),
         (r"service_contacts", pgettext("persona name", "support-seeking"), pgettext("persona name", "self-reliant")),
         (r"n_channels|cross_channel_sessions", pgettext("persona name", "omnichannel"),
          pgettext("persona name", "single-channel")),

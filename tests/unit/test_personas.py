@@ -520,6 +520,9 @@ def test_a_category_in_a_name_reads_as_a_group_a_manager_knows():
     assert names.tolist() == ["Senior customers with premium plan", "Young customers with Month-to-Month contract"]
     with i18n.using("it"):
         assert name_personas(traits, traits, pd.Series([False, False]))[0] == "Clienti senior con piano premium"
+    telco = pd.DataFrame({"tenure_in_months": [-1.2, 1.2], "csat": [-0.9, 0.9]})  # "... with low tenure in months"
+    assert name_personas(telco, telco, pd.Series([False, False])).tolist() == ["New disappointed customers",
+                                                                               "Long-time delighted customers"]
     travel = pd.DataFrame({"satisfied": [-1.0, 1.0], "type_of_travel=Personal Travel": [1.2, -1.2]})
     assert name_personas(travel, travel, pd.Series([False, False]))[0] == "Disappointed customers with Personal Travel"
 
