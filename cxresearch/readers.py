@@ -155,14 +155,19 @@ def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> p
 
 
 def _read_parquet(file: Path) -> pd.DataFrame:
-    """A Parquet file as pandas; text columns with few distinct values as categories (see :data:`FEW_VALUES`)."""
+    """A Parquet file as pandas; text columns with few distinct values as categories (see :data:`FEW_VALUES`),
+    dates as ISO text."""
     parquet = pq.ParquetFile(file)
     text = [f.name for f in parquet.schema_arrow if pyarrow.types.is_string(f.type) or pyarrow.types.is_large_string(f.type)]
     few = []
     if text and parquet.metadata.num_rows:
         first = next(pq.ParquetFile(file, read_dictionary=text).iter_batches(batch_size=1 << 16, columns=text))
         few = [c for c in text if len(first.column(c).dictionary) <= FEW_VALUES]
-    return pq.read_table(file, read_dictionary=few).to_pandas()
+    table = pq.read_table(file, read_dictionary=few)
+    for i, column in enumerate(table.schema):
+        if pyarrow.types.is_date(column.type):  # as ISO text, as a CSV holds dates (not a Python object per cell)
+            table = table.set_column(i, column.name, table.column(i).cast(pyarrow.large_string()))
+    return table.to_pandas()
 
 
 def _without_blank_rows(frame: pd.DataFrame, name: str, report: ValidationReport) -> pd.DataFrame:

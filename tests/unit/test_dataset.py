@@ -120,6 +120,20 @@ def test_ids_padded_with_any_white_space_are_trimmed_and_plain_ones_kept(make_da
     assert ds.events["session_id"].tolist() == ["s1", "s2", "s2", "s3", "s4"]
 
 
+def test_parquet_dates_read_as_csv_dates(tmp_path):
+    import datetime
+
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    days = [datetime.date(2024, 3, 1), None, datetime.date(1990, 12, 31)]
+    pd.DataFrame({"customer_id": ["1", "2", "3"], "signup_date": days, "birthday": days}).to_parquet(
+        folder / "customers.parquet")
+    customers = load_dataset(folder).customers
+    assert customers["signup_date"].tolist()[::2] == [pd.Timestamp("2024-03-01", tz="UTC"),
+                                                      pd.Timestamp("1990-12-31", tz="UTC")]
+    assert customers["birthday"].fillna("-").tolist() == ["2024-03-01", "-", "1990-12-31"]
+
+
 def test_parquet_categories_infer_fill_and_check_like_text(tmp_path, monkeypatch):
     # columns a Parquet export holds as categories are inferred once per distinct value and stay categories while
     # stages are filled and scopes checked: the dataset equals the one read with every column as text
