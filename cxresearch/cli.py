@@ -98,8 +98,11 @@ def _run_on_engine(args) -> int:
     from .settings import report_language
     from .sql.routine import MANIFEST, NOT_ON_ENGINE, run_on_engine
 
+    parameters = dict(args.parameter)
+    window = {"intervention_window": parameters.pop("intervention_window")} if "intervention_window" in parameters else {}
     unsupported = [flag for flag, value in (("--period-start", args.period_start), ("--period-end", args.period_end),
-                                            ("--parameter", args.parameter), ("--notebooks", args.notebooks))
+                                            ("--parameter " + ", ".join(parameters), parameters),
+                                            ("--notebooks", args.notebooks))
                    if value]
     if unsupported:
         raise ParameterError(f"{', '.join(unsupported)} set the notebook pages, which do not run with --engine yet; "
@@ -108,6 +111,7 @@ def _run_on_engine(args) -> int:
         personas = {"n_personas": int(args.personas) if str(args.personas or "auto").isdigit() else "auto"}
         out = run_on_engine(args.data_dir, args.reports, engine=args.engine or None, **personas,
                             **({} if args.seed is None else {"random_state": args.seed}),
+                            **window,
                             progress=lambda line: print(line, flush=True))
         print(_("Aggregates written to %(folder)s (what was computed, from where: %(manifest)s).")
               % {"folder": out, "manifest": MANIFEST})

@@ -19,6 +19,7 @@ each intervention of the folder's interventions table and each survey metric.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +29,11 @@ import pyarrow.dataset
 
 from .. import schemas
 from ..canonical import NA_TOKENS, _numeric_columns, _rename, to_canonical
+from .._checks import window_problem
 from ..errors import DataError, ParameterError, Problem, ValidationReport
 from ..i18n import _
 from ..readers import find_file, read_raw
+from ..routine.parameters import RoutineParameters
 from ..settings import CONFIG_FILE, ENGINE_TABLES, DatasetSettings, read_settings, spark_table_only
 from ..engine import SQL_ENGINES, View, execute, table_columns, write_parquet
 from . import (_SCORES, _literal, _quoted, customer_features_query, event_features_query, funnel, gap_parameters,
@@ -46,8 +49,8 @@ MANIFEST = "engine_run.json"
 PERSONA_SAMPLE = 50_000
 #: Service channels of the event features (cxresearch.features' own).
 _SERVICE_CHANNELS = ("chat", "call_center")
-#: The intervention windows and bins of cxresearch.interventions' defaults.
-_WINDOW, _BINS = pd.Timedelta("8W"), 4
+#: The time bins of each intervention window (cxresearch.interventions' default ``pretrend_bins``).
+_BINS = 4
 #: What the engine step leaves out, and why (the manifest and the command say it).
 NOT_ON_ENGINE = {
     "notebook pages": "they read the whole dataset in memory; run `cxresearch run` without --engine on an extract",
@@ -200,7 +203,7 @@ def check_on_engine(folder, *, engine: str | None = None, spark=None, progress=p
 
 
 def run_on_engine(folder, reports, *, engine: str | None = None, n_personas="auto", random_state: int = 42,
-                  spark=None, progress=print) -> Path:
+                  intervention_window: str = RoutineParameters.intervention_window, spark=None, progress=print) -> Path:
     """Check the dataset at *folder* and write its aggregates into a new folder under *reports*; return it.
 
     Parameters
@@ -215,27 +218,63 @@ def run_on_engine(folder, reports, *, engine: str | None = None, n_personas="aut
         Personas to select (:class:`~cxresearch.personas.PersonaModel`).
     random_state : int
         Seed of the persona sample and model.
+    intervention_window : str
+        Weeks or days before and after each intervention's start (the routine's
+        ``intervention_window``: ``"8W"``, ``"60D"``).
 
     Raises
     ------
     DataError
         With every problem of the settings and of every table, checked in the engine.
+    ParameterError
+        When *intervention_window* is not a whole number of weeks or days.
     """
     from ..routine.runs import new_run_id
 
+    problem = window_problem("intervention_window", intervention_window)
+    if problem:
+        raise ParameterError(problem)
     found = check_on_engine(folder, engine=engine, spark=spark, progress=progress)
     if found.report.problems:
         raise DataError(found.report.problems)
+    run = {"engine": found.engine, "tables": found.sources, "intervention_window": intervention_window, "steps": [],
+           "not_computed": {}, "not_on_engine": NOT_ON_ENGINE}
+    out = Path(reports) / f"{new_run_id()}-engine"
+    out.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="cleaned-", dir=out) as scratch:
+        if found.engine == "duckdb":   # cleaned once, not in every query (docs/SCALE.md)
+            found.tables = _cleaned_copies(found.tables, Path(scratch))
+        _write_aggregates(found, out, run, n_personas=n_personas, random_state=random_state,
+                          window=pd.Timedelta(intervention_window), spark=spark, progress=progress)
+    (out / MANIFEST).write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
+    return out
+
+
+def _cleaned_copies(tables: dict, scratch: Path) -> dict:
+    """Each table's cleaned projection (:func:`_canonical`) written once by DuckDB as Parquet in *scratch*.
+
+    Every later query reads the copy, paying the trimming, lower-casing and
+    casting once instead of in each of them.
+    """
+    copies = {}
+    for table, source in tables.items():
+        copies[table] = str(scratch / f"{table}.parquet")
+        write_parquet("SELECT * FROM t", {"t": source}, copies[table])
+    return copies
+
+
+def _write_aggregates(found: EngineInput, out: Path, run: dict, *, n_personas, random_state: int,
+                      window: pd.Timedelta, spark, progress) -> None:
+    """Every step of :func:`run_on_engine` on the checked tables of *found*, into *out*; *run* records them."""
     settings, engine, tables = found.settings, found.engine, found.tables
-    run = {"engine": engine, "tables": found.sources, "steps": [], "not_computed": {},
-           "not_on_engine": NOT_ON_ENGINE}
 
     def step(name: str, compute) -> None:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         rows = compute()
         if rows is None:
             return
-        run["steps"].append({"step": name, "rows": rows, "seconds": round(time.perf_counter() - start, 1)})
+        run["steps"].append({"step": name, "rows": rows, "seconds": round(time.perf_counter() - start, 1),
+                             "cpu_seconds": round(time.process_time() - cpu, 1)})
         progress(_("%(step)s: %(rows)s rows, %(seconds).1f s") % {"step": name, "rows": f"{rows:,}",
                                                                    "seconds": run["steps"][-1]["seconds"]})
 
@@ -243,8 +282,6 @@ def run_on_engine(folder, reports, *, engine: str | None = None, n_personas="aut
         run["not_computed"][name] = why
         progress(_("%(step)s: not computed, %(why)s") % {"step": name, "why": why})
 
-    out = Path(reports) / f"{new_run_id()}-engine"
-    out.mkdir(parents=True)
     touchpoint_stage = {tp: stage for stage, tps in settings.stages.items() for tp in tps}
     stages = list(settings.stages)
     journey = {"stages": stages, "touchpoint_stage": touchpoint_stage, "gap": settings.session_gap, "engine": engine,
@@ -282,10 +319,8 @@ def run_on_engine(folder, reports, *, engine: str | None = None, n_personas="aut
     elif "surveys" not in tables:
         skip("intervention arms", _("the arms are counted on survey answers, and the dataset has none"))
     else:
-        step("intervention arms", lambda: _intervention_arms(found.interventions, tables, settings, out, engine,
-                                                             spark, skip))
-    (out / MANIFEST).write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
-    return out
+        step("intervention arms", lambda: _intervention_arms(found.interventions, tables, settings, out, window,
+                                                             engine, spark, skip))
 
 
 def _written_rows(path: Path) -> int:
@@ -372,13 +407,14 @@ def _scope_kinds(tables: dict, settings, engine: str, spark) -> dict:
     return kinds | {stage: "stage" for stage in settings.stages if stage not in kinds}
 
 
-def _intervention_arms(interventions: pd.DataFrame, tables: dict, settings, out: Path, engine: str, spark,
-                       skip) -> int:
+def _intervention_arms(interventions: pd.DataFrame, tables: dict, settings, out: Path, window: pd.Timedelta,
+                       engine: str, spark, skip) -> int:
     """The arms of every intervention on every survey metric: ``intervention_cells.parquet``, ``intervention_arms.parquet``.
 
     The cells are :func:`~cxresearch.sql.intervention_cells` around each
-    start, in :mod:`cxresearch.interventions`' default windows (8 weeks, cut
-    at the intervention's end) and bins (4); the arms table sums them per
+    start, in windows of *window* before and after it (the after window cut at
+    the intervention's end, as :mod:`cxresearch.interventions` cuts it) and
+    :data:`_BINS` bins each; the arms table sums them per
     intervention, metric, arm and window (answers, customers, mean).
     """
     present = table_columns(tables["surveys"], engine=engine, spark=spark)
@@ -393,12 +429,12 @@ def _intervention_arms(interventions: pd.DataFrame, tables: dict, settings, out:
                  _("its scope %(scope)r is not a touchpoint, channel or stage of the data") % {
                      "scope": intervention.scope})
             continue
-        after_end = intervention.start + _WINDOW
+        after_end = intervention.start + window
         if "end" in interventions and pd.notna(intervention.end):
             after_end = min(after_end, intervention.end)
         for metric in metrics:
             found = intervention_cells(tables["surveys"], scope=intervention.scope, kind=kind, metric=metric,
-                                       before_start=intervention.start - _WINDOW, start=intervention.start,
+                                       before_start=intervention.start - window, start=intervention.start,
                                        after_end=after_end, bins=_BINS, touchpoint_stage=touchpoint_stage,
                                        engine=engine, spark=spark)
             cells.append(found.assign(intervention_id=intervention.intervention_id, metric=metric))

@@ -624,3 +624,26 @@ def test_run_on_spark_reads_a_catalog_table_with_canonical_columns(spark, tmp_pa
     stages = pd.read_parquet(out / "stages.parquet")
     expected = journey_map(JOURNEYS).stages
     assert_same(stages, expected[[c for c in expected.columns if c in stages.columns]])
+
+
+def test_intervention_arms_use_the_routines_window(tmp_path, capsys):
+    """The answers 10 days before and after the start fall in the bins the window cuts, or outside a 7-day one."""
+    from cxresearch.cli import main
+
+    customers_and_interventions(tmp_path / "data")
+    reports = tmp_path / "reports"
+    bins = {}
+    for window in ("2W", "8W", "7D"):
+        assert main(["run", str(tmp_path / "data"), "--engine", "duckdb", "-p", f"intervention_window={window}",
+                     "--reports", str(reports / window)]) == 0
+        out = next((reports / window).glob("*-engine"))
+        assert json.loads((out / "engine_run.json").read_text())["intervention_window"] == window
+        cells = pd.read_parquet(out / "intervention_cells.parquet")
+        bins[window] = sorted(cells.loc[cells["metric"] == "nps", "bin"].unique().tolist())
+    # 2W: bins of 3.5 days, day -10 in bin 1, day +10 in bin 4 + 2; 8W: bins of 14 days, bins 3 and 4
+    assert bins == {"2W": [1, 6], "8W": [3, 4], "7D": []}
+    assert main(["run", str(tmp_path / "data"), "--engine", "-p", "intervention_window=2 months",
+                 "--reports", str(reports)]) == 2
+    assert "intervention_window must be a whole number of weeks or days" in capsys.readouterr().err
+    assert main(["run", str(tmp_path / "data"), "--engine", "-p", "min_group_size=3", "--reports", str(reports)]) == 2
+    assert "--parameter min_group_size set the notebook pages" in capsys.readouterr().err
