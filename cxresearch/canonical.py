@@ -434,13 +434,19 @@ def _codes(values: pd.Series) -> pd.Series:
     return _text(values)
 
 
+#: Names of non-canonical columns kept as text whatever their values: ids, codes, zips.
+CODE_NAMES = re.compile(r"(^|_)(id|code)$|^zip")
+#: Names of non-canonical text columns read as date-times when every value is one.
+DATE_NAMES = re.compile(r"(^|_)(date|at)$")
+
+
 def _infer_column(values: pd.Series, config: DatasetSettings) -> pd.Series:
     """A non-canonical column: numeric when every value is a number, date-time when named so.
 
     Ids and codes (``id``, ``*_id``, ``*_code``, ``zip*``) and values with leading
     zeros stay text.
     """
-    if re.search(r"(^|_)(id|code)$|^zip", str(values.name)):
+    if CODE_NAMES.search(str(values.name)):
         return _text(values)
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
         return values
@@ -457,7 +463,7 @@ def _infer_column(values: pd.Series, config: DatasetSettings) -> pd.Series:
         numbers = _numbers(text, config)
         if numbers.notna().sum() == present:
             return numbers.astype(float)
-    if values.name and re.search(r"(^|_)(date|at)$", str(values.name)):
+    if values.name and DATE_NAMES.search(str(values.name)):
         stamps = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
         if stamps.notna().sum() == present:
             return stamps.dt.as_unit("us")

@@ -25,7 +25,7 @@ import re
 from .i18n import N_, _, stage_label
 
 __all__ = ["KINDS", "TABLES", "COLUMN_KINDS", "NUMERIC_KINDS", "METRIC_KINDS", "METRIC_UNITS", "DETAILS", "BARE_BOUNDS", "LABELS", "PATTERNS", "HEADERS", "column_label", "header",
-           "value_label", "code_label", "kinds_of", "name_part", "zero_when_absent"]
+           "value_label", "code_label", "kinds_of", "name_part", "days_since", "zero_when_absent"]
 
 #: How each kind of column reads.
 KINDS = {
@@ -321,6 +321,17 @@ def name_part(value) -> str:
 
 _COUNT_OR_SHARE = re.compile(r"^(n_.*|share_.*|reached_.*|spend|avg_order_value|service_contacts|"
                              r"cross_channel_sessions|frequency)$")
+
+
+def days_since(column: str) -> str:
+    """The customer feature of a date attribute: days from it to the reference time.
+
+    Examples
+    --------
+    >>> days_since("signup_date"), days_since("created_at"), days_since("birthday")
+    ('days_since_signup', 'days_since_created', 'days_since_birthday')
+    """
+    return f"days_since_{re.sub(r'_(date|at)$', '', column)}"
 
 
 def zero_when_absent(column: str) -> bool:

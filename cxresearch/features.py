@@ -54,7 +54,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columns import name_part, zero_when_absent
+from .columns import days_since, name_part, zero_when_absent
 from .engine import choose_engine, execute
 from .errors import DataError
 from .sql import event_features_query, gap_parameters
@@ -552,7 +552,7 @@ def _profile_features(customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
     dates = profile.select_dtypes(include=["datetime", "datetimetz"]).columns
     if as_of is not None and len(dates):
         elapsed = profile[dates].rsub(as_of).div(_DAY)
-        elapsed.columns = [f"days_since_{re.sub(r'_(date|at)$', '', c)}" for c in dates]
+        elapsed.columns = [days_since(c) for c in dates]
         profile = profile.drop(columns=dates).join(elapsed)
     else:
         profile = profile.drop(columns=dates)

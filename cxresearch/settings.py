@@ -41,7 +41,7 @@ CONFIG_KEYS = ("name", "csv", "columns", "defaults", "categories", "stages", "st
 STAGE_PLAN_KEYS = ("goal", "owner")
 CSV_KEYS = ("sep", "decimal", "dayfirst", "encoding")
 #: The tables the engine path (``cxresearch run/validate --engine``) reads where ``tables:`` says they live.
-ENGINE_TABLES = ("events", "surveys")
+ENGINE_TABLES = ("events", "surveys", "reviews", "customers")
 #: How ``tables:`` locates a table: a Parquet path, folder, glob or URI, or a Spark catalog table name.
 TABLE_LOCATION_KEYS = ("path", "table")
 _URI = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)

@@ -14,8 +14,9 @@ as the in-memory pandas paths give (tests/unit/test_engines.py):
   intervention bootstrap resamples.
 - :func:`event_features_query`: the per-customer event aggregates of
   :func:`cxresearch.features.event_features` (its DuckDB path).
-- :func:`customer_features_query`: the event and survey columns of
-  :func:`cxresearch.features.customer_features`, from those aggregates.
+- :func:`customer_features_query`: the columns of
+  :func:`cxresearch.features.customer_features`, from those aggregates, the
+  surveys, the reviews and the customers table.
 
 The sessions are cut in SQL by ``journey.sql`` as :mod:`cxresearch.sessions`
 cuts them; events of one customer at the same instant keep the file order of
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_choice, check_duration
-from ..columns import name_part, zero_when_absent
+from ..columns import days_since, name_part, zero_when_absent
 from ..engine import execute, table_columns
 from ..errors import ParameterError
 
@@ -122,52 +123,82 @@ def event_features_query(columns, *, channels=(), stages=(), service_channels=()
         per_value="".join(per_value))
 
 
-def customer_features_query(*, channels=(), stages=(), surveys=None) -> str:
-    """The event and survey columns of :func:`cxresearch.features.customer_features`, one row per customer.
+def customer_features_query(*, channels=(), stages=(), events: bool = True, surveys=None, reviews=None,
+                            attributes=None, times=("aggregates",)) -> str:
+    """The columns of :func:`cxresearch.features.customer_features`, one row per customer.
 
-    It reads table ``aggregates`` (the per-customer event aggregates: the
-    columns of :func:`event_features_query` with ``_on_<i>`` named
-    ``events_on_<channel>`` and ``_reached_<i>`` named ``reached_<stage>``,
-    as ``cxresearch run --engine`` writes them) and, unless *surveys* is
-    None, table ``surveys`` (answers with a ``customer_id``), of which
-    *surveys* names the score and ``rating_*`` columns to average. Customers
-    are those of either table; counts and shares are 0 where a table has no
-    row of the customer, averages are missing. Recency and tenure are counted
-    to the latest time of either table, as ``customer_features`` counts them.
+    It reads table ``aggregates`` when *events* (the per-customer event
+    aggregates: the columns of :func:`event_features_query` with ``_on_<i>``
+    named ``events_on_<channel>`` and ``_reached_<i>`` named
+    ``reached_<stage>``, as ``cxresearch run --engine`` writes them); unless
+    *surveys* is None, table ``surveys`` (answers with a ``customer_id``), of
+    which *surveys* names the score and ``rating_*`` columns to average; unless
+    *reviews* is None, table ``reviews`` (with ``customer_id`` and ``rating``),
+    of which *reviews* names the other columns averaged (``["sentiment"]``
+    when they carry one, as ``review_sentiment``); unless *attributes* is None,
+    table ``customers``, whose rows are then the rows of the result and whose
+    *attributes* pair each column with its kind: ``"number"``, ``"text"`` or
+    ``"date"`` (days from it to the reference time, as ``days_since_<name>``).
+    Without customers, the customers are those of any other table. Counts and
+    shares are 0 where a table has no row of the customer, averages are
+    missing. Recency, tenure and the days since dates are counted to the
+    latest ``timestamp`` of the tables *times* names (``aggregates``: its
+    ``last``), as ``customer_features`` counts them.
     """
     def days(since):
-        return f"date_diff('microsecond', aggregates.{since}, (SELECT reference_time FROM reference)) / 86400000000.0"
+        return f"date_diff('microsecond', {since}, (SELECT reference_time FROM reference)) / 86400000000.0"
 
-    tenure = days('"first"')
-    on = [f"aggregates.{_quoted('events_on_' + str(channel))}" for channel in channels]
-    per_channel = f"({' + '.join(on)})" if on else "0"
-    event = {"n_events": "aggregates.n_events", "n_sessions": "aggregates.n_sessions",
-             "n_channels": " + ".join(f"CASE WHEN {c} > 0 THEN 1 ELSE 0 END" for c in on) or "0",
-             "n_purchases": "aggregates.n_purchases", "spend": "aggregates.spend",
-             "service_contacts": "aggregates.service_contacts",
-             "events_per_session": "aggregates.n_events / aggregates.n_sessions",
-             "recency_days": days('"last"'), "tenure_days": tenure,
-             "frequency": f"aggregates.n_sessions / greatest({tenure}, 30) * 30",
-             "avg_order_value": "CASE WHEN aggregates.n_purchases > 0 THEN aggregates.spend / aggregates.n_purchases "
-                                "ELSE 0 END",
-             "cross_channel_sessions": "aggregates.cross_channel_sessions"}
-    event |= {f"share_{name_part(channel)}": f"{c} / {per_channel}" for channel, c in zip(channels, on)}
-    event |= {f"reached_{name_part(stage)}": f"aggregates.{_quoted('reached_' + stage)}" for stage in stages}
-    columns = {name: f"CAST({expression} AS DOUBLE)" for name, expression in event.items()}
-    latest = "(SELECT max(\"last\") FROM aggregates)"
-    joined = "aggregates"
-    if surveys is not None:
-        averages = "".join(f", avg(CAST({_quoted(c)} AS DOUBLE)) AS {_quoted(c)}" for c in surveys)
-        joined = ("aggregates FULL OUTER JOIN (SELECT CAST(customer_id AS VARCHAR) AS customer_id, "
-                  f"CAST(count(*) AS DOUBLE) AS n_surveys{averages} FROM surveys WHERE customer_id IS NOT NULL "
-                  "GROUP BY customer_id) AS surveyed ON surveyed.customer_id = CAST(aggregates.customer_id AS VARCHAR)")
-        columns |= {name: f"surveyed.{_quoted(name)}" for name in ("n_surveys", *surveys)}
-        latest = f"greatest({latest}, (SELECT max(timestamp) FROM surveys))"
-    key = ("coalesce(CAST(aggregates.customer_id AS VARCHAR), surveyed.customer_id)"
-           if surveys is not None else "CAST(aggregates.customer_id AS VARCHAR)")
-    shown = ", ".join(f"coalesce({e}, 0.0) AS {_quoted(n)}" if zero_when_absent(n) else f"{e} AS {_quoted(n)}"
-                      for n, e in columns.items())
-    return f"WITH reference AS (SELECT {latest} AS reference_time) SELECT {key} AS customer_id, {shown} FROM {joined}"
+    profile = {name: f"CAST(customers.{_quoted(name)} AS {'DOUBLE' if kind == 'number' else 'VARCHAR'})"
+               for name, kind in attributes or () if kind != "date"}
+    profile |= {days_since(name): f"CAST({days(f'CAST(customers.{_quoted(name)} AS TIMESTAMPTZ)')} AS DOUBLE)"
+                for name, kind in attributes or () if kind == "date"}
+    columns, parts, ctes = {}, [], []
+    if events:
+        tenure = days('aggregates."first"')
+        on = [f"aggregates.{_quoted('events_on_' + str(channel))}" for channel in channels]
+        per_channel = f"({' + '.join(on)})" if on else "0"
+        event = {"n_events": "aggregates.n_events", "n_sessions": "aggregates.n_sessions",
+                 "n_channels": " + ".join(f"CASE WHEN {c} > 0 THEN 1 ELSE 0 END" for c in on) or "0",
+                 "n_purchases": "aggregates.n_purchases", "spend": "aggregates.spend",
+                 "service_contacts": "aggregates.service_contacts",
+                 "events_per_session": "aggregates.n_events / aggregates.n_sessions",
+                 "recency_days": days('aggregates."last"'), "tenure_days": tenure,
+                 "frequency": f"aggregates.n_sessions / greatest({tenure}, 30) * 30",
+                 "avg_order_value": "CASE WHEN aggregates.n_purchases > 0 THEN aggregates.spend / "
+                                    "aggregates.n_purchases ELSE 0 END",
+                 "cross_channel_sessions": "aggregates.cross_channel_sessions"}
+        event |= {f"share_{name_part(channel)}": f"{c} / {per_channel}" for channel, c in zip(channels, on)}
+        event |= {f"reached_{name_part(stage)}": f"aggregates.{_quoted('reached_' + stage)}" for stage in stages}
+        columns |= {name: f"CAST({expression} AS DOUBLE)" for name, expression in event.items()}
+        parts.append(("aggregates", "CAST(aggregates.customer_id AS VARCHAR)"))
+    for alias, table, count, averaged in (("surveyed", "surveys", "n_surveys", {c: c for c in surveys or ()}),
+                                          ("reviewed", "reviews", "n_reviews",
+                                           {"review_rating": "rating"} | {f"review_{c}": c for c in reviews or ()})):
+        if (surveys if table == "surveys" else reviews) is None:
+            continue
+        means = "".join(f", avg(CAST({_quoted(c)} AS DOUBLE)) AS {_quoted(name)}" for name, c in averaged.items())
+        ctes.append(f"{alias} AS (SELECT CAST(customer_id AS VARCHAR) AS customer_id, CAST(count(*) AS DOUBLE) AS "
+                    f"{count}{means} FROM {table} WHERE customer_id IS NOT NULL GROUP BY CAST(customer_id AS VARCHAR))")
+        columns |= {name: f"{alias}.{_quoted(name)}" for name in (count, *averaged)}
+        parts.append((alias, f"{alias}.customer_id"))
+    if attributes is not None:
+        key = "CAST(customers.customer_id AS VARCHAR)"
+        joined = "customers" + "".join(f" LEFT JOIN {alias} ON {part} = {key}" for alias, part in parts)
+    else:
+        keys = [part for _alias, part in parts]
+        key = f"coalesce({', '.join(keys)})" if len(keys) > 1 else keys[0]
+        joined = parts[0][0] + "".join(
+            f" FULL OUTER JOIN {alias} ON {part} = " + (f"coalesce({', '.join(keys[:i])})" if i > 1 else keys[0])
+            for i, (alias, part) in enumerate(parts[1:], 1))
+    latest = [f"(SELECT max({_quoted('last') if table == 'aggregates' else 'timestamp'}) FROM {table})"
+              for table in times]
+    reference = (f"greatest({', '.join(latest)})" if len(latest) > 1 else latest[0] if latest
+                 else "CAST(NULL AS TIMESTAMPTZ)")
+    shown = ", ".join([*(f"{e} AS {_quoted(n)}" for n, e in profile.items()),
+                       *(f"coalesce({e}, 0.0) AS {_quoted(n)}" if zero_when_absent(n) else f"{e} AS {_quoted(n)}"
+                         for n, e in columns.items())])
+    return (f"WITH reference AS (SELECT {reference} AS reference_time){''.join(', ' + c for c in ctes)} "
+            f"SELECT {key} AS customer_id{', ' if shown else ''}{shown} FROM {joined}")
 
 
 def _literal(value) -> str:

@@ -28,10 +28,12 @@ import pandas as pd
 import pyarrow.dataset
 
 from .. import schemas
-from ..canonical import NA_TOKENS, _numeric_columns, _rename, to_canonical
 from .._checks import window_problem
+from ..canonical import CODE_NAMES, DATE_NAMES, NA_TOKENS, _numeric_columns, _rename, to_canonical
+from ..columns import value_label
 from ..errors import DataError, ParameterError, Problem, ValidationReport
 from ..i18n import _
+from ..privacy import PII_COLUMNS
 from ..readers import find_file, read_raw
 from ..routine.parameters import RoutineParameters
 from ..settings import CONFIG_FILE, ENGINE_TABLES, DatasetSettings, read_settings, spark_table_only
@@ -54,14 +56,12 @@ _BINS = 4
 #: What the engine step leaves out, and why (the manifest and the command say it).
 NOT_ON_ENGINE = {
     "notebook pages": "they read the whole dataset in memory; run `cxresearch run` without --engine on an extract",
-    "customer attributes and reviews in the personas": "the engine reads events and surveys, so the customer "
-                                                       "features lack n_reviews, review_rating, review_sentiment, "
-                                                       "the customers table's attributes and their days_since_* "
-                                                       "columns; the personas are shaped by behaviour and voice only",
     "intervention effects": "the arms (per customer, arm and time bin) are written; the bootstrap intervals, "
                             "the pre-trend check and the verdicts, and the events' exit and conversion metrics, are "
                             "not computed on the engine yet",
-    "comments, reviews' text and topics": "text analyses run in memory only",
+    "comments, reviews' text and topics": "text analyses run in memory only; the customer features' "
+                                           "review_sentiment is the mean of a sentiment column the reviews carry, "
+                                           "as in memory, never a score of their texts",
 }
 
 
@@ -77,10 +77,16 @@ class EngineInput:
     interventions: pd.DataFrame | None = None
 
 
+#: Tables of one row per customer or review, which the loader reads in memory when the folder has them as CSV.
+_SMALL = ("reviews", "customers")
+
+
 def table_sources(folder: Path, settings, report: ValidationReport, engine: str = "duckdb") -> dict:
     """Each of :data:`~cxresearch.settings.ENGINE_TABLES`' source: its ``tables:`` entry, else the folder's Parquet file.
 
-    A table whose only file is CSV is a problem: the engine path reads Parquet.
+    Events or surveys whose only file is CSV are a problem: the engine path
+    reads Parquet. Reviews and customers (:data:`_SMALL`) in a CSV file are
+    its :class:`~pathlib.Path`, for the loader to read in memory.
     """
     sources = {}
     for table in ENGINE_TABLES:
@@ -92,6 +98,9 @@ def table_sources(folder: Path, settings, report: ValidationReport, engine: str 
             continue
         file = find_file(folder, table, settings, report)
         if file is None:
+            continue
+        if file.suffix != ".parquet" and table in _SMALL:
+            sources[table] = file
             continue
         if file.suffix != ".parquet":
             report.problems.append(Problem(file.name, _("the engine reads Parquet; %(file)s is CSV. Write it as "
@@ -112,16 +121,16 @@ _SPACES = _literal(" \t\n\r\v\f\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\
 _TRIMMED = (*schemas.IDS, "event")
 
 
-def _cleaned(column: str, expression: str, default=None) -> str:
+def _cleaned(column: str, expression: str, default=None, *, attribute: bool = False) -> str:
     """*expression* cleaned as the loader cleans values of *column* (:mod:`cxresearch.canonical`), in SQL.
 
-    Ids, ``event`` and codes (:data:`_TRIMMED`, ``schemas.LOWERCASE``) become
-    text, trimmed, the codes lower-cased, and a missing-value token (``NA``,
-    ``n/a``, ``-``...: ``canonical.NA_TOKENS``) or blank becomes NULL, or the
-    *default* of ``dataset.yml`` when there is one. Other columns are kept as
-    they are.
+    Ids, ``event``, codes (:data:`_TRIMMED`, ``schemas.LOWERCASE``) and, when
+    *attribute*, any other text column become text, trimmed, the codes lower-cased,
+    and a missing-value token (``NA``, ``n/a``, ``-``...: ``canonical.NA_TOKENS``)
+    or blank becomes NULL, or the *default* of ``dataset.yml`` when there is
+    one. Other columns are kept as they are.
     """
-    if column not in _TRIMMED and column not in schemas.LOWERCASE:
+    if column not in _TRIMMED and column not in schemas.LOWERCASE and not attribute:
         return expression
     text = f"trim(CAST({expression} AS VARCHAR), {_SPACES})"
     if column in schemas.LOWERCASE:
@@ -149,8 +158,14 @@ def _canonical(source, table: str, name: str, settings, report: ValidationReport
     renamed = _rename(pd.DataFrame(columns=raw), table, name, settings.columns.get(table, {}), report)
     if renamed is None:
         return None
+    texts = set()   # the customers' text attributes, trimmed as the loader trims them
+    if table == "customers":
+        types = execute("SELECT * FROM t LIMIT 0", {"t": source}, engine=engine, spark=spark).dtypes
+        texts = {new for old, new in zip(raw, renamed.columns) if pd.api.types.is_object_dtype(types[old])
+                 or pd.api.types.is_string_dtype(types[old])}
     defaults = settings.defaults.get(table, {})
-    named = [(new, _cleaned(new, _quoted(old), defaults.get(new))) for old, new in zip(raw, renamed.columns)]
+    named = [(new, _cleaned(new, _quoted(old), defaults.get(new), attribute=new in texts))
+             for old, new in zip(raw, renamed.columns)]
     named += [(column, _cleaned(column, _literal(value))) for column, value in defaults.items()
               if column not in renamed.columns]
     times = schemas.TIMESTAMPS.get(table, schemas.DEFAULT_TIMESTAMPS)
@@ -160,11 +175,10 @@ def _canonical(source, table: str, name: str, settings, report: ValidationReport
     return View(source, tuple(named)), View(source, tuple(typed))
 
 
-def _interventions(folder: Path, settings, report: ValidationReport) -> pd.DataFrame | None:
-    """The folder's interventions table, read and checked by the loader (a small table: in memory)."""
-    file = find_file(folder, "interventions", settings, report)
+def _in_memory(file: Path | None, table: str, settings, report: ValidationReport) -> pd.DataFrame | None:
+    """A small table's *file* (interventions, or reviews and customers in CSV) read and checked by the loader."""
     raw = read_raw(file, settings, report) if file is not None else None
-    return None if raw is None else to_canonical(raw, "interventions", file.name, settings, report)
+    return None if raw is None else to_canonical(raw, table, file.name, settings, report)
 
 
 def check_on_engine(folder, *, engine: str | None = None, spark=None, progress=print) -> EngineInput:
@@ -192,13 +206,19 @@ def check_on_engine(folder, *, engine: str | None = None, spark=None, progress=p
     if report.problems:
         return found
     for table, source in found.sources.items():
+        if isinstance(source, Path):   # a CSV file of reviews or customers
+            frame = _in_memory(source, table, settings, report)
+            if frame is not None:
+                found.tables[table] = frame
+            continue
         progress(_("Checking %(table)s in %(engine)s") % {"table": table, "engine": engine})
         name = Path(source).name if table not in settings.tables else f"{table} ({source})"
         views = _canonical(source, table, name, settings, report, engine, spark)
         if views is not None:
             report.problems += check_table(views[0], table, name=name, engine=engine, spark=spark)
             found.tables[table] = views[1]
-    found.interventions = _interventions(folder, settings, report)
+    found.interventions = _in_memory(find_file(folder, "interventions", settings, report), "interventions",
+                                     settings, report)
     return found
 
 
@@ -251,15 +271,16 @@ def run_on_engine(folder, reports, *, engine: str | None = None, n_personas="aut
 
 
 def _cleaned_copies(tables: dict, scratch: Path) -> dict:
-    """Each table's cleaned projection (:func:`_canonical`) written once by DuckDB as Parquet in *scratch*.
+    """Each lake table's cleaned projection (:func:`_canonical`) written once by DuckDB as Parquet in *scratch*.
 
     Every later query reads the copy, paying the trimming, lower-casing and
-    casting once instead of in each of them.
+    casting once instead of in each of them. Tables in memory stay as they are.
     """
-    copies = {}
+    copies = dict(tables)
     for table, source in tables.items():
-        copies[table] = str(scratch / f"{table}.parquet")
-        write_parquet("SELECT * FROM t", {"t": source}, copies[table])
+        if isinstance(source, View):
+            copies[table] = str(scratch / f"{table}.parquet")
+            write_parquet("SELECT * FROM t", {"t": source}, copies[table])
     return copies
 
 
@@ -309,11 +330,12 @@ def _write_aggregates(found: EngineInput, out: Path, run: dict, *, n_personas, r
             name = "kpis" + "".join(f"_by_{column}" for column in by)
             step(name, lambda by=by, name=name: save(name, kpi_counts(tables["surveys"], by=by, engine=engine,
                                                                       spark=spark)))
-    if "events" in tables:
-        step("customer features", lambda: _customer_features(tables, out, channels, stages, engine, spark))
+    step("customer features", lambda: _customer_features(tables, out, channels, stages, settings, engine, spark,
+                                                         skip))
+    if (out / "customer_features.parquet").exists():
         step("personas", lambda: _personas(out, n_personas, random_state, engine, spark, skip))
     else:
-        skip("personas", _("the customer features come from the events, and the dataset has none"))
+        skip("personas", _("the personas are drawn from the customer features, and there are none"))
     if found.interventions is None or found.interventions.empty:
         skip("intervention arms", _("the dataset has no interventions table"))
     elif "surveys" not in tables:
@@ -351,18 +373,96 @@ def _event_aggregates(events, out: Path, channels: list, stages: list, touchpoin
     return _written_rows(path)
 
 
-def _customer_features(tables: dict, out: Path, channels: list, stages: list, engine: str, spark) -> int:
-    """The customer features of the events and surveys (:func:`~cxresearch.sql.customer_features_query`), written."""
-    sources = {"aggregates": str(out / "customer_event_aggregates.parquet")}
-    present = table_columns(tables["surveys"], engine=engine, spark=spark) if "surveys" in tables else []
-    scores = None
-    if "customer_id" in present:   # answers linked to customers
-        sources["surveys"] = tables["surveys"]
-        scores = [c for c in present if c in ("nps", "csat", "ces") or c.startswith("rating_")]
+def _customer_features(tables: dict, out: Path, channels: list, stages: list, settings, engine: str, spark,
+                       skip) -> int | None:
+    """The customer features (:func:`~cxresearch.sql.customer_features_query`) of every table present, written.
+
+    What a table cannot give is named in *skip*: a table that is absent, or
+    has no ``customer_id``, and reviews without a ``sentiment`` column. None
+    (skipped) when no table describes customers one by one.
+    """
+    sources, query = {}, {"channels": channels, "stages": stages, "events": "events" in tables,
+                          "times": [table for table in ("surveys", "reviews") if table in tables]}
+    if "events" in tables:
+        sources["aggregates"] = str(out / "customer_event_aggregates.parquet")
+        query["times"].insert(0, "aggregates")
+    for table, features in (("surveys", "survey features"), ("reviews", "review features")):
+        if table not in tables:
+            if table == "reviews":
+                skip(features, _("the dataset has no reviews table: no n_reviews, review_rating or review_sentiment"))
+            continue
+        sources[table] = tables[table]
+        present = table_columns(tables[table], engine=engine, spark=spark)
+        if "customer_id" not in present:
+            skip(features, _("%(table)s: no customer_id, so they describe no customer") % {
+                "table": value_label(table)})
+        elif table == "surveys":
+            query["surveys"] = [c for c in present if c in ("nps", "csat", "ces") or c.startswith("rating_")]
+        else:
+            query["reviews"] = ["sentiment"] * ("sentiment" in present)
+            if "sentiment" not in present:
+                skip("review_sentiment", _("the reviews carry no sentiment column (the sentiment of their texts "
+                                           "is scored in memory only)"))
+    if "customers" in tables:
+        sources["customers"] = tables["customers"]
+        query["attributes"] = _customer_attributes(tables["customers"], settings, engine, spark)
+    else:
+        skip("customer attributes", _("the dataset has no customers table: no attributes or days_since_* columns, "
+                                      "and the customers are those of the other tables"))
+    if not (query["events"] or query.get("surveys") is not None or query.get("reviews") is not None
+            or "attributes" in query):
+        skip("customer features", _("no table describes customers one by one: no customers table, no events, and "
+                                    "no customer_id on the surveys or reviews"))
+        return None
     path = out / "customer_features.parquet"
-    write_parquet(customer_features_query(channels=channels, stages=stages, surveys=scores), sources, path,
-                  engine=engine, spark=spark)
+    write_parquet(customer_features_query(**query), sources, path, engine=engine, spark=spark)
     return _written_rows(path)
+
+
+def _customer_attributes(customers, settings, engine: str, spark) -> list[tuple[str, str]]:
+    """Each attribute of the customers table and its kind (number, text or date), as the loader reads it.
+
+    A number or date-time column is one; a text column (already trimmed, see
+    :func:`_canonical`) is a number when every value is one, a date when its
+    name says so (:data:`~cxresearch.canonical.DATE_NAMES`) and every value is
+    an ISO-8601 date-time, else text: ids, codes and zips
+    (:data:`~cxresearch.canonical.CODE_NAMES`), ``categories:`` of
+    ``dataset.yml`` and values with leading zeros always. Personal-data
+    columns (:data:`~cxresearch.privacy.PII_COLUMNS`) are left out, as the loader drops them.
+    """
+    types = (customers.dtypes if isinstance(customers, pd.DataFrame) else
+             execute("SELECT * FROM t LIMIT 0", {"t": customers}, engine=engine, spark=spark).dtypes)
+    categories = set(settings.categories.get("customers", ()))
+    kinds, guessed = {}, []
+    for column, dtype in types.items():
+        if column == "customer_id" or column in PII_COLUMNS:
+            continue
+        if column in categories or CODE_NAMES.search(column):
+            kinds[column] = "text"
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            kinds[column] = "date"
+        elif pd.api.types.is_numeric_dtype(dtype):
+            kinds[column] = "number"
+        else:
+            kinds[column] = "text"
+            guessed += [column] * (not isinstance(customers, pd.DataFrame))   # the loader typed a DataFrame's
+    if guessed:
+        counts = ", ".join(
+            f"count({c}) AS present_{i}, count(TRY_CAST({c} AS DOUBLE)) AS numbers_{i}, "
+            f"count(TRY_CAST({c} AS TIMESTAMPTZ)) AS dates_{i}, "
+            f"max(CASE WHEN regexp_matches({c}, '^0[0-9]') THEN 1 ELSE 0 END) AS zero_first_{i}"
+            for i, c in enumerate(map(_quoted, guessed)))
+        found = execute(f"SELECT {counts} FROM customers", {"customers": customers}, engine=engine,
+                        spark=spark).iloc[0]
+        for i, column in enumerate(guessed):
+            present = found[f"present_{i}"]
+            if not present or found[f"zero_first_{i}"]:
+                continue
+            if found[f"numbers_{i}"] == present:
+                kinds[column] = "number"
+            elif DATE_NAMES.search(column) and found[f"dates_{i}"] == present:
+                kinds[column] = "date"
+    return list(kinds.items())
 
 
 def _personas(out: Path, n_personas, random_state: int, engine: str, spark, skip) -> int | None:
@@ -394,10 +494,11 @@ def _personas(out: Path, n_personas, random_state: int, engine: str, spark, skip
 
 
 def _scope_kinds(tables: dict, settings, engine: str, spark) -> dict:
-    """Each touchpoint, channel and stage of the data and its kind (a touchpoint first, as cxresearch.interventions)."""
+    """Each touchpoint, channel and stage of the events and surveys and its kind (a touchpoint first, as
+    cxresearch.interventions)."""
     kinds = {}
     for kind in ("touchpoint", "channel"):
-        for table in tables.values():
+        for table in (tables[name] for name in ("events", "surveys") if name in tables):
             if kind in table_columns(table, engine=engine, spark=spark):
                 places = execute(f"SELECT DISTINCT {kind} AS place FROM t WHERE {kind} IS NOT NULL", {"t": table},
                                  engine=engine, spark=spark)["place"]

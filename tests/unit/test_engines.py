@@ -328,16 +328,21 @@ tables:
   events: {path: "lake/events/*.parquet"}
   surveys: {path: "s3a://bucket/cx/surveys/"}
   customers: {table: "lakehouse.cx.customers"}
+  interventions: {table: "lakehouse.cx.changes"}
 """)
     assert problems == [] and config.engine == "spark"
     assert config.tables == {"events": {"path": str(tmp_path / "lake/events/*.parquet")},
                              "surveys": {"path": "s3a://bucket/cx/surveys/"},
-                             "customers": {"table": "lakehouse.cx.customers"}}
+                             "customers": {"table": "lakehouse.cx.customers"},
+                             "interventions": {"table": "lakehouse.cx.changes"}}
     assert notes == ["tables.events is read in place by the engine (cxresearch run --engine); the in-memory analyses "
                      "read the folder's own files only.",
                      "tables.surveys is read in place by the engine (cxresearch run --engine); the in-memory analyses "
                      "read the folder's own files only.",
-                     "tables.customers is not read yet: the engine step reads events, surveys."]
+                     "tables.customers is read in place by the engine (cxresearch run --engine); the in-memory "
+                     "analyses read the folder's own files only.",
+                     "tables.interventions is not read yet: the engine step reads events, surveys, reviews, "
+                     "customers."]
     # a local folder reads as its Parquet files on DuckDB too
     assert_same(execute(PER_CUSTOMER, {"events": tmp_path / "lake"}, parameters={"skip": "store"}), EXPECTED)
 
@@ -444,7 +449,10 @@ def test_run_on_the_engine_writes_the_aggregates_of_the_in_memory_analyses(engin
     assert [s["step"] for s in manifest["steps"]] == ["transitions", "stages", "funnel", "customer event aggregates",
                                                       "kpis", "kpis_by_channel",   # the surveys have no touchpoint
                                                       "customer features"]
-    assert manifest["not_computed"] == {
+    assert manifest["not_computed"] == {   # a partial export: no reviews, no customers, and the run says so
+        "review features": "the dataset has no reviews table: no n_reviews, review_rating or review_sentiment",
+        "customer attributes": "the dataset has no customers table: no attributes or days_since_* columns, and the "
+                               "customers are those of the other tables",
         "personas": "2 customers with features, at least 10 who differ are needed for two personas",
         "intervention arms": "the dataset has no interventions table"}
     assert "Not computed on the engine yet:" in capsys.readouterr().out
@@ -465,6 +473,52 @@ def test_run_on_the_engine_writes_the_aggregates_of_the_in_memory_analyses(engin
     kpis = pd.read_parquet(out / "kpis_by_channel.parquet").set_index("channel")
     assert kpis.loc["web", "nps"] == pytest.approx(kpi_summary(surveys[surveys["channel"] == "web"], metrics=("nps",),
                                                                min_group_size=1)["value"].item())
+
+
+def customers_and_reviews(folder, *, csv: bool):
+    """The engine dataset with messy customer attributes and reviews: Parquet files, or customers as CSV and reviews
+    without their sentiment."""
+    customers = pd.DataFrame({
+        "customer_id": [" a", "b", "c"], "age": [34, None, 51], "plan": [" Gold", "basic ", "NA"],
+        "zip_code": ["00123", "20100", "n/a"], "score": ["1.5", " 2", None], "email": ["a@x.it", "b@x.it", "c@x.it"],
+        "signup_date": ["2023-06-01", "2023-12-24", None],
+        "last_seen_at": pd.to_datetime(["2024-01-01 08:00", None, "2023-11-30 00:00"], utc=True)})
+    reviews = pd.DataFrame({"review_id": ["v1", "v2", "v3", "v4"], "customer_id": ["a", "a", "d", None],
+                            "timestamp": pd.to_datetime(["2024-01-03", "2024-01-05", "2024-01-04", "2024-01-06"],
+                                                        utc=True),
+                            "rating": [5, 2, 4, 1], "sentiment": [0.8, -0.4, 0.1, -0.9]})
+    if csv:
+        customers.to_csv(folder / "customers.csv", index=False)
+        reviews.drop(columns="sentiment").to_parquet(folder / "reviews.parquet")
+    else:
+        customers.to_parquet(folder / "customers.parquet")
+        reviews.to_parquet(folder / "reviews.parquet")
+
+
+@pytest.mark.parametrize("csv", [False, True], ids=["parquet", "customers-csv"])
+def test_engine_features_have_the_review_and_customer_columns_of_the_in_memory_ones(engine, tmp_path, csv):
+    """Customer attributes (typed, cleaned and dated as the loader does, personal data left out) and reviews."""
+    from cxresearch.dataset import load_dataset
+    from cxresearch.features import customer_features
+    from cxresearch.sql.routine import run_on_engine
+
+    data = engine_dataset(tmp_path / "data")
+    customers_and_reviews(data, csv=csv)
+    (data / "events.parquet").write_bytes((data / "lake" / "events.parquet").read_bytes())
+    (data / "dataset.yml").write_text("stages: {awareness: [home], consideration: [product], "
+                                      "purchase: [cart, checkout]}\nsession_gap: 30\n")
+    out = run_on_engine(data, tmp_path / "reports", engine=engine, progress=lambda _: None)
+    features = pd.read_parquet(out / "customer_features.parquet").set_index("customer_id").sort_index()
+    in_memory = customer_features(load_dataset(data), gap="30min").sort_index()
+    assert sorted(features.columns) == sorted(in_memory.columns)
+    assert "email" not in features and features.index.tolist() == ["a", "b", "c"]   # the customers table's rows
+    assert_same(features[in_memory.columns], in_memory)
+    assert features["plan"].fillna("missing").tolist() == ["Gold", "basic", "missing"] and features["zip_code"].tolist()[0] == "00123"
+    assert features.loc["a", ["n_reviews", "review_rating"]].tolist() == [2.0, 3.5]
+    not_computed = json.loads((out / "engine_run.json").read_text())["not_computed"]
+    assert ("review_sentiment" in not_computed) == csv and "customer attributes" not in not_computed
+    if not csv:
+        assert features.loc["a", "review_sentiment"] == pytest.approx(0.2)
 
 
 def test_run_on_the_engine_checks_the_tables_first(tmp_path, capsys):
