@@ -99,7 +99,7 @@ def _run_on_engine(args) -> int:
     from .sql.routine import MANIFEST, NOT_ON_ENGINE, run_on_engine
 
     parameters = dict(args.parameter)
-    window = {"intervention_window": parameters.pop("intervention_window")} if "intervention_window" in parameters else {}
+    window = {name: parameters.pop(name) for name in ("intervention_window",) if name in parameters}
     unsupported = [flag for flag, value in (("--period-start", args.period_start), ("--period-end", args.period_end),
                                             ("--parameter " + ", ".join(parameters), parameters),
                                             ("--notebooks", args.notebooks))
@@ -148,8 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--lang", choices=LANGUAGES,
                        help="language of the report (default: the dataset's `language:`, else en)")
     check.add_argument("--engine", nargs="?", const="", choices=("", "duckdb", "spark"), metavar="duckdb|spark",
-                       help="check the events and surveys where they live (dataset.yml's tables:), in DuckDB or Spark, "
-                            "instead of loading the folder (default engine: the dataset's `engine:`, else duckdb)")
+                       help="check the events, surveys, reviews and customers where they live (dataset.yml's "
+                            "tables:), in DuckDB or Spark, instead of loading the folder (default engine: the "
+                            "dataset's `engine:`, else duckdb)")
     check.set_defaults(handler=_validate)
 
     demo = commands.add_parser("demo", help="write the synthetic demo dataset (planted personas and answers)")
