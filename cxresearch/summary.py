@@ -188,12 +188,13 @@ class Summary:
         return self._kpi_rows(SURVEY_KPIS)
 
     def rating_table(self) -> pd.DataFrame:
-        """The reviews' stars (share of 4-5 and mean) with intervals and change, as :meth:`kpi_table`."""
-        return self._kpi_rows(REVIEW_KPIS)
+        """The reviews' stars (share of 4-5 and mean) with intervals and change, as :meth:`kpi_table`, counted in
+        ``reviews``."""
+        return self._kpi_rows(REVIEW_KPIS, counted="reviews")
 
-    def _kpi_rows(self, keys) -> pd.DataFrame:
+    def _kpi_rows(self, keys, *, counted: str = "responses") -> pd.DataFrame:
         table = pd.DataFrame([{"kpi": key, "KPI": _(KPI_LABELS[key]), "value": e.value, "low": e.low, "high": e.high,
-                               "responses": e.n} for key, e in self.kpis.items() if key in keys])
+                               counted: e.n} for key, e in self.kpis.items() if key in keys])
         if table.empty or self.kpi_changes.empty:
             return table
         changes = (self.kpi_changes[["kpi", "diff", "p_value", "significant"]]
@@ -230,7 +231,9 @@ def _verdict_words(effect) -> str:
     if effect.verdict == "no detectable change" and pd.notna(mde):
         words += "; " + _("this sample detects changes of ±%(mde)s or more (80%% power)") % margin
     if effect.verdict in ("too few answers to tell", "too few sessions to tell") and pd.notna(mde):
-        words += "; " + _("it would detect only changes of ±%(mde)s or more (80%% power)") % margin
+        large = metric_change(metric, METRICS[metric].large, decimals=_decimals(metric), words=True, signed=False)
+        words += "; " + _("even a large change (%(large)s) could go unseen: this sample detects only changes of "
+                          "±%(mde)s or more (80%% power)") % {**margin, "large": large}
     if effect.verdict == "not identified":
         words += "; " + _("the scope was already drifting from the comparison before the start (pre-trend check "
                           "failed)")

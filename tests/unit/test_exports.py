@@ -31,6 +31,7 @@ def test_a_reviews_only_export_gets_its_stars_as_kpis_with_intervals():
     assert mean.value == pytest.approx(3.9) and mean.low < 3.9 < mean.high <= 5 and mean.n == 10
     table = summary.rating_table()
     assert table["KPI"].tolist() == ["Review stars 4-5 (share of reviews)", "Review stars mean (1-5)"]
+    assert table["reviews"].tolist() == [10, 10] and "responses" not in table    # counted as what they are
     assert summary.kpi_table().empty                                     # no survey KPI pretends to be there
     assert set(summary.headline()) == {"Review stars 4-5", "Review stars mean"}
     from cxresearch.briefing import headline_findings

@@ -328,7 +328,8 @@ def test_summary_tells_each_intervention_verdict_and_what_changed_since_the_prev
         "    - CSAT (share of 4-5 answers): **improved**, difference-in-differences +12.5 percentage points (95% interval "
         "+10.5 to +14.5 percentage points)",
         "    - NPS: **too few answers to tell**, difference-in-differences +8.2 NPS points (95% interval -40.0 to "
-        "+56.4 NPS points); it would detect only changes of ±70.4 NPS points or more (80% power)",
+        "+56.4 NPS points); even a large change (25.0 NPS points) could go unseen: this sample detects only changes "
+        "of ±70.4 NPS points or more (80% power)",
         "    - exit rate (share of sessions): **not enough data**",
         "",
         "Verdicts changed since the run of R0:",
