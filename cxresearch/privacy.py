@@ -145,6 +145,10 @@ def redact_pii(text):
 
 #: Runs of two or more words (letters first), where a written full name can stand.
 _WORD_RUN = re.compile(r"\b[^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-]*)+")
+_SPACE = pa.scalar(" ", pa.large_string())
+#: Letters, digits and marks beyond Latin (U+024F): there Arrow's words and Python's may part after
+#: casefolding (U+0345 folds to a letter; Unicode versions differ), so adjacent words are not trusted.
+_BEYOND_LATIN = r"[^\x00-\x{24F}\PL]|[^\x00-\x{24F}\PN]|[^\x00-\x{24F}\PM]"
 
 
 def redact_names(texts: pd.Series, names) -> pd.Series:
@@ -156,7 +160,8 @@ def redact_names(texts: pd.Series, names) -> pd.Series:
     name and keeps the rest untouched. Missing values stay missing.
 
     Each distinct text and name is read once, in Arrow: only the texts holding
-    the last word of a name are searched word by word.
+    the last two words of a name side by side (or, beyond Latin letters, its
+    last word) are searched word by word.
 
     Examples
     --------
@@ -167,16 +172,15 @@ def redact_names(texts: pd.Series, names) -> pd.Series:
     values = _strings(texts)
     distinct, names = pc.drop_null(pc.unique(values)), pc.unique(pc.drop_null(_strings(pd.Series(names))))
     names = names.filter(pc.greater_equal(pc.list_value_length(pc.utf8_split_whitespace(names)), 2))
-    text_words, (name_first, name_last) = _words(distinct), _edge_words(names)
-    if name_last.null_count:  # a name without letters or digits: no word to look for, so every text is searched
-        candidates = np.ones(len(distinct), dtype=bool)
-    else:
-        candidates = _rows_holding(text_words, name_last.unique())
+    text_words, (name_first, name_pair, name_last) = _words(distinct), _name_words(names)
+    holding_last, holding_pair = _rows_holding(text_words, name_last.drop_null().unique(), name_pair.drop_null())
+    # a name without letters or digits has no word to look for, so every text is searched for it
+    candidates = np.ones(len(distinct), dtype=bool) if name_last.null_count else holding_last
     # only names whose first and last words a candidate text holds can be found: compare those exactly, in Python
     held = pc.list_flatten(text_words.filter(candidates)).unique()
     possible = pc.and_kleene(pc.is_in(name_first, value_set=held), pc.is_in(name_last, value_set=held))
     words = pc.utf8_split_whitespace(names.filter(pc.fill_null(possible, True)))
-    known = set(_casefold(pc.binary_join(words, pa.scalar(" ", pa.large_string()))).to_pylist())
+    known = set(_casefold(pc.binary_join(words, _SPACE)).to_pylist())
     if not known:
         return texts
     longest, starts = max(len(n.split()) for n in known), {n.split(" ")[0] for n in known}
@@ -195,6 +199,9 @@ def redact_names(texts: pd.Series, names) -> pd.Series:
             i += size or 1
         return "".join(pieces) + text[kept_to:]
 
+    # a name written in a Latin text stands as its last two words, side by side
+    beyond_latin = np.asarray(pc.match_substring_regex(distinct.filter(candidates), _BEYOND_LATIN))
+    candidates[candidates] &= holding_pair[candidates] | beyond_latin
     searched = distinct.filter(candidates)
     redacted = pa.array(pd.Series(searched.to_pylist(), dtype=object).str.replace(_WORD_RUN, replace, regex=True),
                         type=pa.large_string())
@@ -227,28 +234,41 @@ def _words(strings: pa.Array) -> pa.Array:
     return pc.split_pattern_regex(_casefold(strings), r"[^\pL\pN_]+")
 
 
-def _edge_words(names: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """The first and the last casefolded word of each name (null when it has none)."""
+def _name_words(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """The first, the last two (as "penultimate last") and the last casefolded word of each name (null if none)."""
     words = _words(names)
     flat, parents = pc.list_flatten(words), pc.list_parent_indices(words)
     nonempty = pc.not_equal(flat, "")
     flat, parents = flat.filter(nonempty), np.asarray(parents.filter(nonempty))
     new_parent = parents[1:] != parents[:-1]
-    edges = []
-    for edge in (np.insert(new_parent, 0, True), np.append(new_parent, True)):
-        ends = np.flatnonzero(edge) if len(parents) else parents
+    first, last = (np.flatnonzero(np.insert(new_parent, 0, True)), np.flatnonzero(np.append(new_parent, True))) \
+        if len(parents) else (parents, parents)
+    has_two = last[(last > 0)]
+    has_two = has_two[parents[has_two - 1] == parents[has_two]]
+    pairs = pc.binary_join_element_wise(flat.take(has_two - 1), flat.take(has_two), _SPACE)
+
+    def per_name(values: pa.Array, ends: np.ndarray) -> pa.Array:
         position = np.full(len(names), -1)
-        position[parents[ends]] = ends
-        edges.append(flat.take(pa.array(position, mask=position < 0)))
-    return edges[0], edges[1]
+        position[parents[ends]] = np.arange(len(ends))
+        return values.take(pa.array(position, mask=position < 0))
+
+    return per_name(flat.take(first), first), per_name(pairs, has_two), per_name(flat.take(last), last)
 
 
-def _rows_holding(words: pa.Array, wanted: pa.Array) -> np.ndarray:
-    """Which rows of a list array of *words* hold one of the *wanted* words."""
-    hits = pc.is_in(pc.list_flatten(words), value_set=wanted)
-    found = np.zeros(len(words), dtype=bool)
-    found[np.asarray(pc.filter(pc.list_parent_indices(words), hits))] = True
-    return found
+def _rows_holding(words: pa.Array, wanted: pa.Array, pairs: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows of a list array of *words* hold one of the *wanted* words, and which hold it after the word
+    that makes one of the *pairs* ("word wanted")."""
+    flat, parents = pc.list_flatten(words), np.asarray(pc.list_parent_indices(words))
+    hits = np.flatnonzero(np.asarray(pc.is_in(flat, value_set=wanted)))
+    holding = np.zeros(len(words), dtype=bool)
+    holding[parents[hits]] = True
+    hits = hits[hits > 0]
+    hits = hits[parents[hits - 1] == parents[hits]]
+    paired = np.asarray(pc.is_in(pc.binary_join_element_wise(flat.take(hits - 1), flat.take(hits), _SPACE),
+                                 value_set=pairs))
+    holding_pair = np.zeros(len(words), dtype=bool)
+    holding_pair[parents[hits[paired]]] = True
+    return holding, holding_pair
 
 
 def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = MIN_GROUP_SIZE,

@@ -163,8 +163,9 @@ def test_a_small_group_note_names_touchpoint_and_channel_codes_in_words():
 
 
 NAME_WORDS = ["Oliver", "White", "José", "Núñez", "Strauß", "Strauss", "Anne-Marie", "O'Brien", "Ödön", "İlker",
-              "Lee", "Wu", "João", "Conceição", "Niccolò", "Dell'Acqua", "Rosa", "Will", "Price"]
-TEXT_WORDS = NAME_WORDS + ["the", "wine", "grazie", "obrigado", "x@y.com", "2024", "ok", "whites", "rosas"]
+              "Lee", "Wu", "João", "Conceição", "Niccolò", "Dell'Acqua", "Rosa", "Will", "Price", "Σωκράτης", "Παππάς"]
+TEXT_WORDS = NAME_WORDS + ["the", "wine", "grazie", "obrigado", "x@y.com", "2024", "ok", "whites", "rosas", "L’app",
+                           "\u0345", "🙂", "—"]
 
 
 def exhaustive_redaction(text, names):
@@ -238,3 +239,13 @@ def test_a_loader_whose_customers_have_one_word_names_keeps_the_texts(make_datas
         """,
     })
     assert load_dataset(folder).reviews["text"].tolist() == ["Thanks Oliver White"]
+
+
+def test_names_are_found_beside_letters_that_fold_into_words():
+    """Only a Latin text is searched when it holds a name's last two words side by side; any other holding a last
+    word is searched whole (U+0345 folds into a Greek letter, which joins the word beside it)."""
+    texts = pd.Series(["\u0345Oliver White and oliver", "Oliver White\u0345 white", "ΣΩΚΡΆΤΗΣ ΠΑΠΠΆΣ είπε",
+                       "by Σωκράτης Παππάς’s friend", "L’app di Oliver White 🙂", "Oliver, White", "Oliver whites"])
+    assert redact_names(texts, ["Oliver White", "Σωκράτης Παππάς"]).tolist() == [
+        "\u0345[name] and oliver", "[name]\u0345 white", "[name] είπε", "by [name]’s friend", "L’app di [name] 🙂",
+        "Oliver, White", "Oliver whites"]
