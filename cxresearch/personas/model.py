@@ -420,7 +420,8 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
                               "stability": stability.to_numpy(),
                               "unstable": (stability < self.stability_threshold).to_numpy(),
                               "distinctiveness": self.traits_.apply(distinctiveness, axis=1),
-                              "top_traits": self.traits_.apply(top_traits, axis=1, similar=similar),
+                              "top_traits": (self.traits_.apply(top_traits, axis=1, similar=similar) if len(ids) > 1
+                                             else ""),   # one group: no others to differ from
                               "channels": self.profiles_.apply(preferred_channels, axis=1),
                               "suppressed": suppressed})
         described = table.columns.difference(["name", "size", "share", "stability", "unstable", "suppressed"])

@@ -75,6 +75,7 @@ def test_one_group_card_says_why_and_what_personas_would_need_instead_of_compari
         model = PersonaModel(k_range=(2, 4), stability_threshold=1.0, n_bootstrap=3, random_state=0).fit(noise)
     data = persona_card_data(model, 0)
     assert data.traits == () and data.size == data.n_total == 200
+    assert model.personas_["top_traits"].tolist() == [""]   # not "age +0.0 SD": there are no others to differ from
     assert data.notes[0] == segmentation_note(model) and data.notes[0].startswith("No stable segmentation")
     assert "Personas need traits on which groups of customers differ" in data.notes[0]
     html = str(render_persona_card(data))

@@ -139,6 +139,9 @@ def test_persona_basis_and_groups():
     # a quarter of the customers buy twice: frequency and recency mean something; csat is missing for 3 of 4
     assert persona_basis(frame) == ["age", "plan", "share_app", "share_web", "n_purchases", "frequency",
                                     "recency_days", "nps", "avg_order_value"]
+    outcomes = frame.assign(subscribed=[1.0, 0.0, 0.0, 1.0], purchased=[0.0, 1.0, 1.0, 0.0], won=[1, 1, 0, 0],
+                            marital=["married", "single", "single", "divorced"])
+    assert persona_basis(outcomes) == persona_basis(frame)   # how it ended describes personas, never shapes them
     one_visit = frame.assign(n_purchases=1)
     assert "recency_days" not in persona_basis(one_visit) and "frequency" not in persona_basis(one_visit)
     assert "share_app" not in persona_basis(frame.drop(columns="share_web"))  # one channel share is no mix
