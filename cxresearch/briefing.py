@@ -88,9 +88,12 @@ def _kpi_findings(summary: Summary) -> list[Finding]:
         values = {"kpi": _short(key), "value": metric_value(key, estimate.value, decimals=places)}
         if key in MEAN_KPIS:   # a mean reads against its answer scale: "CES is 5.2 on a scale of 1 to 7"
             low, high = KPI_METRICS[{**SURVEY_KPIS, **REVIEW_KPIS}[key][0]].scale
-            text = _("%(kpi)s is %(value)s on a scale of %(low)s to %(high)s") % {**values, "low": low, "high": high}
-        else:
-            text = _("%(kpi)s is %(value)s") % values
+            text = (_("Reviews average %(value)s stars on a scale of %(low)s to %(high)s") if key in REVIEW_KPIS
+                    else _("%(kpi)s is %(value)s on a scale of %(low)s to %(high)s")) % {**values, "low": low,
+                                                                                       "high": high}
+        else:   # "Review stars 4-5 is 70%" read as a label, not a sentence
+            text = (_("%(value)s of reviews give 4 or 5 stars") if key in REVIEW_KPIS
+                    else _("%(kpi)s is %(value)s")) % values
         direction, good = "", None
         if key in changes.index:
             change = changes.loc[key]

@@ -125,7 +125,7 @@ def test_a_narrow_interval_shows_its_width_and_touchpoint_codes_read_as_words():
     narrow = dataclasses.replace(summary(previous=False), kpis={"rating_mean": Estimate(4.196, 4.183, 4.209, 23486)},
                                  pain_points=PAINS.assign(name=["chat_support", "returns", "faq", "home"]))
     finding = headline_findings(narrow)[0]
-    assert finding.text == "Review stars mean is 4.20 on a scale of 1 to 5" and finding.interval.startswith("95% interval 4.18 to 4.21")
+    assert finding.text == "Reviews average 4.20 stars on a scale of 1 to 5" and finding.interval.startswith("95% interval 4.18 to 4.21")
     html = str(first_screen(narrow))
     assert "Fix chat support" in html and "chat_support" not in html   # as the persona cards read them
 
@@ -166,7 +166,7 @@ def test_reviews_that_are_the_surveys_answers_give_one_csat_finding_not_two():
             "rating_mean": Estimate(4.1, 4.0, 4.2, 14924)}
     same = dataclasses.replace(summary(previous=False), kpis=kpis, reviews_are_surveys=True)
     findings = headline_findings(same)
-    assert [f.text for f in findings[:2]] == ["CSAT is 77%", "Review stars mean is 4.1 on a scale of 1 to 5"]
+    assert [f.text for f in findings[:2]] == ["CSAT is 77%", "Reviews average 4.1 stars on a scale of 1 to 5"]
     assert findings[0].interval == "95% interval 76% to 78%, 14,924 answers, the review stars (4-5) themselves"
     apart = [f.text for f in headline_findings(dataclasses.replace(same, reviews_are_surveys=False))]
-    assert "Review stars 4-5 is 77%" in apart
+    assert "77% of reviews give 4 or 5 stars" in apart

@@ -36,7 +36,7 @@ def test_a_reviews_only_export_gets_its_stars_as_kpis_with_intervals():
     assert set(summary.headline()) == {"Review stars 4-5", "Review stars mean"}
     from cxresearch.briefing import headline_findings
     findings = headline_findings(summary)
-    assert [f.text for f in findings] == ["Review stars 4-5 is 70%", "Review stars mean is 3.9 on a scale of 1 to 5"]
+    assert [f.text for f in findings] == ["70% of reviews give 4 or 5 stars", "Reviews average 3.9 stars on a scale of 1 to 5"]
     assert findings[0].interval.endswith(", 10 reviews")
 
 
