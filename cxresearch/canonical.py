@@ -306,8 +306,7 @@ def recoded(values: pd.Series, new: pd.Series) -> pd.Series:
     """The category column *values* with its i-th category replaced by ``new[i]`` (equal ones merged, NaN missing)."""
     codes, distinct = pd.factorize(new)
     old = values.cat.codes.to_numpy()
-    mapped = codes.astype(old.dtype).take(old)
-    mapped[old < 0] = -1
+    mapped = np.append(codes, -1).astype(old.dtype).take(old)  # a missing value's code, -1, takes the -1 appended
     return pd.Series(pd.Categorical.from_codes(mapped, dtype=pd.CategoricalDtype(distinct)), index=values.index,
                      name=values.name)
 
@@ -484,9 +483,10 @@ def _infer_categories(values: pd.Series, config: DatasetSettings) -> pd.Series:
 
 
 def used_categories(values: pd.Series) -> np.ndarray:
-    """Which categories of a category column some row holds (a count of its codes, no hashing)."""
-    counts = np.bincount(values.cat.codes.to_numpy().astype(np.intp) + 1, minlength=len(values.cat.categories) + 1)
-    return counts[1:] > 0
+    """Which categories of a category column some row holds (its codes marked, no hashing)."""
+    used = np.zeros(len(values.cat.categories) + 1, dtype=bool)
+    used[values.cat.codes.to_numpy()] = True  # a missing value's code, -1, marks the extra last place
+    return used[:-1]
 
 
 def _numbers(text: pd.Series, config: DatasetSettings) -> pd.Series:
