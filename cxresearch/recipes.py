@@ -475,32 +475,30 @@ def dunnhumby(path) -> CXDataset:
 # --------------------------------------------------------------------- cdnow
 CDNOW_FILE = "cdnow_master.csv"
 CDNOW_FILES = {CDNOW_FILE: ("customer_id", "date", "num_cds", "amount_usd")}
-CDNOW_STAGES = {"purchase": ["first_purchase"], "loyalty": ["repeat_purchase"]}
 
 
 def cdnow(path) -> CXDataset:
     """The CDNOW purchase log (Fader & Hardie; 23,570 customers of the 1997-Q1 cohort, to mid-1998).
 
-    - **events**: one purchase per line (channel ``web``: CDNOW sold online),
-      ``value`` the amount in USD and ``cds`` the number of CDs;
-      ``customer_id`` kept as the zero-padded text; touchpoint
-      ``first_purchase`` on the customer's first day, ``repeat_purchase`` after.
-    - **stages**: purchase (first), loyalty (repeat purchases): the stage
-      reach is the cohort's repeat rate.
+    - **events**: one ``purchase`` per line (channel ``web``: CDNOW sold
+      online), ``value`` the amount in USD and ``cds`` the number of CDs;
+      ``customer_id`` kept as the zero-padded text.
 
     There are no customer attributes: personas come from the purchases
-    (recency, frequency, value).
+    (recency, frequency, value). One touchpoint and no stages: a purchase
+    log has no path within a visit, so there is no pain point to rank. (Split
+    into first and repeat purchases, the first would rank as the place
+    visits end, which only says that each purchase is a visit of its own.)
 
     The 255 lines that repeat an earlier line in every column are kept (two
     equal purchases on one day are possible); the loader warns about them.
     """
     raw = _read(path, CDNOW_FILES, dtype={"customer_id": str})[CDNOW_FILE]
-    day = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d", utc=True)
-    first = day.eq(day.groupby(raw["customer_id"]).transform("min"))
-    events = pd.DataFrame({"customer_id": raw["customer_id"], "timestamp": day, "channel": "web",
-                           "touchpoint": np.where(first, "first_purchase", "repeat_purchase"), "event": "purchase",
+    events = pd.DataFrame({"customer_id": raw["customer_id"],
+                           "timestamp": pd.to_datetime(raw["date"].astype(str), format="%Y%m%d", utc=True),
+                           "channel": "web", "touchpoint": "purchase", "event": "purchase",
                            "value": raw["amount_usd"], "cds": raw["num_cds"]})
-    return _dataset("CDNOW purchases (1997 cohort)", path, {"events": events}, stages=CDNOW_STAGES)
+    return _dataset("CDNOW purchases (1997 cohort)", path, {"events": events})
 
 
 # ----------------------------------------------------------------- olist funnel

@@ -217,6 +217,9 @@ def test_cdnow_purchases_by_hand(loaded):
     assert events["value"].sum() == pytest.approx(raw["amount_usd"].sum())
     assert events["cds"].sum() == raw["num_cds"].sum() and events["event"].eq("purchase").all()
     assert ds.customers is None or ds.customers.empty or len(ds.customers) == 23_570
+    # one touchpoint: every purchase is a visit of its own, and no place is left more often than the others
+    assert events["touchpoint"].eq("purchase").all() and not ds.stages
+    assert journey_map(ds, min_group_size=5).pain_points(5)["impact"].eq(0).all()
 
 
 def test_olist_funnel_leads_channels_and_deals(loaded):
