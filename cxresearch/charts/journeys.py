@@ -149,23 +149,27 @@ def funnel_chart(funnel: pd.DataFrame, *, name_col: str = "name", share_col: str
     """Customers at each ordered step (:meth:`JourneyMap.funnel`), the counts written in full with the reader's
     separators, each with the share kept from the first step; or, with *share_col*, with that share (the
     journey's stages: ``name_col="stage", share_col="share"``, the share of all customers reaching each stage,
-    which is no funnel: a later stage may reach more customers). *title* defaults to "Funnel"."""
+    which is no funnel: a later stage may reach more customers, so it is drawn as plain bars from zero, not
+    as a funnel tapering from the first). *title* defaults to "Funnel"."""
     check_columns(funnel, [name_col, "customers", *([share_col] if share_col else [])], chart="funnel_chart",
                   source="JourneyMap.funnel(steps)")
     names = pd.unique(funnel[name_col].astype(str))
     if share_col is None:
-        share, words = "%{percentInitial:.0%}", _("%(share)s of the first")
+        trace, share, words = go.Funnel, "%{percentInitial:.0%}", _("%(share)s of the first")
+        settings = {"textinfo": "text"}
     else:
-        share, words = "%{customdata:.0%}", _("%(share)s of customers")
+        trace, share, words = go.Bar, "%{customdata:.0%}", _("%(share)s of customers")
+        settings = {"orientation": "h", "textposition": "auto"}
     return go.Figure([
-        go.Funnel(y=rows[name_col].astype(str), x=rows["customers"], name=str(name),
-                  text=[format_count(n) for n in rows["customers"]], textinfo="text",
-                  hovertext=[code_label(name) for name in rows[name_col].astype(str)],
-                  customdata=rows[share_col] if share_col else None, texttemplate="%{text} · " + share,
-                  hovertemplate="%{hovertext}: %{text} " + _("customers") + " · " + words % {"share": share}
-                                + "<extra>%{fullData.name}</extra>")
+        trace(y=rows[name_col].astype(str), x=rows["customers"], name=str(name),
+              text=[format_count(n) for n in rows["customers"]],
+              hovertext=[code_label(name) for name in rows[name_col].astype(str)],
+              customdata=rows[share_col] if share_col else None, texttemplate="%{text} · " + share,
+              hovertemplate="%{hovertext}: %{text} " + _("customers") + " · " + words % {"share": share}
+                            + "<extra>%{fullData.name}</extra>", **settings)
         for name, rows in _by_persona(funnel)
-    ]).update_layout(title=title or _("Funnel"), separators=separators(), yaxis=category_axis(names, label=code_label),
+    ]).update_layout(title=title or _("Funnel"), separators=separators(),
+                     yaxis=category_axis(names, label=code_label, autorange="reversed" if share_col else None),
                      height=height_for(len(names), per_row=60))
 
 

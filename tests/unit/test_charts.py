@@ -121,7 +121,7 @@ def test_journey_hover_texts_name_the_stages_as_the_ticks_do():
         trace = figure.data[0]
         assert list(trace.hovertext) == names or figure is figures[0]
         assert trace.hovertemplate.startswith("%{hovertext}")
-        axis = figure.layout.yaxis if trace.type == "funnel" else figure.layout.xaxis
+        axis = figure.layout.yaxis if trace.type in ("funnel", "bar") else figure.layout.xaxis
         assert list(axis.ticktext) == names
     assert figures[1].data[0].name == "tutti i clienti"
 
@@ -150,6 +150,7 @@ def test_funnel_counts_read_in_full_with_the_readers_separators():
     assert figure.data[0].texttemplate == "%{text} · %{percentInitial:.0%}"
     reach = charts.funnel_chart(stages, name_col="stage", share_col="share").data[0]   # stages: no funnel
     assert list(reach.customdata) == [0.74, 0.97] and reach.texttemplate == "%{text} · %{customdata:.0%}"
+    assert (reach.type, reach.orientation) == ("bar", "h")    # bars from zero: a later stage may reach more
     with i18n.using("it"):
         figure = charts.funnel_chart(stages, name_col="stage")
     assert list(figure.data[0].text) == ["14.904", "2.311"] and figure.layout.separators == ",."
