@@ -58,7 +58,6 @@ Privacy: no table shows a group of fewer than ``min_group_size`` customers
 """
 from __future__ import annotations
 
-import html
 import warnings
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -69,7 +68,7 @@ import pandas as pd
 
 from ._checks import check_choices, check_duration, check_instance, check_positive
 from .channel_audit import ChannelAudit
-from .display import code_label, pretty
+from .display import code_label, humanize_duration, pretty
 from .errors import DataWarning, ParameterError, did_you_mean
 from .eventcodes import decode, distinct_customers, encode, group_median, most_common, path_labels, session_positions
 from .i18n import _, format_count, format_list, ngettext
@@ -618,8 +617,30 @@ class JourneyMap(ChannelAudit):
                  "stages": ngettext("%(n)s stage", "%(n)s stages", n["stages"])}
         size = {key: text % {"n": format_count(n[key])} for key, text in words.items()}
         if not len(self.stage_labels):
-            return _("The journey map covers %(events)s of %(customers)s in %(sessions)s.") % size  # no "0 stages"
-        return _("The journey map covers %(events)s of %(customers)s in %(sessions)s across %(stages)s.") % size
+            lines = [_("The journey map covers %(events)s of %(customers)s in %(sessions)s.") % size]  # no "0 stages"
+        else:
+            lines = [_("The journey map covers %(events)s of %(customers)s in %(sessions)s across %(stages)s.") % size]
+        lines.append(self._session_rule())
+        if self._answers.empty:   # said once here: every table below leaves its CSAT columns out
+            lines.append(_("No CSAT survey answer names a touchpoint or channel of these events, so the tables "
+                           "below have no CSAT columns. With such answers they would show each row's CSAT (the share "
+                           "of 4-5 answers, with its interval) and mean score, and the pain points would weigh "
+                           "dissatisfaction, not exits alone."))
+        return " ".join(lines)
+
+    def _session_rule(self) -> str:
+        """How the map's sessions were cut, in words."""
+        with_id = "session_id" in self._events
+        if self.gap is None:
+            return _("A session ends only where the session_id or the customer changes.")
+        if isinstance(self.gap, str):   # AUTO_GAP: trust a given session_id
+            minutes = int(pd.Timedelta(DEFAULT_GAP).total_seconds() // 60)
+            return (_("Sessions follow the export's session_id; events without one end a session after %(n)s "
+                      "minutes of inactivity.") if with_id else
+                    _("A session ends after %(n)s minutes of inactivity.")) % {"n": minutes}
+        length = humanize_duration(self.gap)
+        return (_("A session ends after %(gap)s of inactivity or where the session_id changes.") if with_id else
+                _("A session ends after %(gap)s of inactivity.")) % {"gap": length}
 
     # ----------------------------------------------------------------- helpers
     def _stage_codes(self, log: JourneyLog) -> tuple[np.ndarray, pd.Index]:
@@ -779,16 +800,23 @@ def journey_table(table: pd.DataFrame, **options) -> Styler:
 
     A pain point's or funnel step's ``name`` reads in words like every touchpoint and channel code; a table
     whose rows have no CSAT answer at all (a ticket log without surveys) leaves its CSAT columns out, all
-    empty, and says once, above the table, what they would show with survey answers.
+    empty: the map's headline (:class:`JourneyMap` shown in a page) says once what they would show. The channel
+    audit reads narrower: a channel's own row says "all touchpoints" in place of a ``level`` column, and a
+    ``completeness`` of 100% everywhere is left out, and so is a ``stage`` that repeats the ``name`` (pain points
+    by stage).
     """
     kinds = {"name": "code", **options.pop("kinds", {})}
+    if {"level", "touchpoint"} <= set(table):   # the channel audit, narrower: a channel's own row names no touchpoint
+        table = table.assign(touchpoint=table["touchpoint"].where(table["level"] != "channel", _("all touchpoints")))
+        table = table.drop(columns="level")
+    if "completeness" in table and table["completeness"].eq(1).all():   # every optional field filled: nothing to say
+        table = table.drop(columns="completeness")
+    if {"name", "stage"} <= set(table) and table["name"].equals(table["stage"]):   # pain points by stage
+        table = table.drop(columns="stage")
     if "surveys" not in table or table.empty or table["surveys"].fillna(0).gt(0).any():
         return pretty(table, kinds=kinds, **options)
     shown = table.drop(columns=[column for column in _ANSWER_COLUMNS if column in table])
-    return pretty(shown, kinds=kinds, **options).set_caption(html.escape(_(
-        "No CSAT columns: no CSAT survey answer names the touchpoint or channel of these rows. With such answers, "
-        "this table would show each row's CSAT (the share of 4-5 answers, with its interval) and mean score, and "
-        "the pain points would weigh dissatisfaction, not exits alone.")))
+    return pretty(shown, kinds=kinds, **options)
 
 
 def funnel_note(journey: JourneyMap, steps, *, within: str | None, parameter: str = "funnel_window") -> str:

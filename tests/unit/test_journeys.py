@@ -179,6 +179,17 @@ def test_funnel_orders_steps_and_applies_window(jm):
     assert jm.funnel(["awareness", "purchase"])["customers"].tolist() == [2, 1]
 
 
+def test_the_map_says_how_its_sessions_were_cut():
+    events = table([("a", "2024-01-01 10:00", "web", "home"), ("a", "2024-01-01 10:20", "web", "checkout")])
+    said = {gap: journey_map(CXDataset(name="t", events=events), gap=gap)._repr_markdown_()
+            for gap in ("auto", "45min", None)}
+    assert "A session ends after 30 minutes of inactivity." in said["auto"]
+    assert "A session ends after 45 min of inactivity." in said["45min"]
+    assert "A session ends only where the session_id or the customer changes." in said[None]
+    with_id = journey_map(CXDataset(name="t", events=events.assign(session_id=["s1", "s2"])))
+    assert "Sessions follow the export's session_id" in with_id._repr_markdown_()
+
+
 def test_funnel_counts_what_its_window_leaves_out_and_the_note_says_how_to_count_them():
     # x reaches checkout 40 days after home, y within 3 days, z reaches product only after 50 days
     days = {"x": (0, 1, 40), "y": (0, 2, 3), "z": (0, 50, None)}
@@ -320,6 +331,11 @@ def test_channel_audit_flags_underperforming_and_barely_used():
     product = audit.set_index(["level", "channel", "touchpoint"]).loc[("touchpoint", "web", "product")]
     assert (product["exit_rate"], product["expected_exit_rate"], product["flag"]) == (0, 0, "")  # never an exit
     assert (audit["completeness"] == 1.0).all()
+    shown = journey_table(audit).data                      # on the page: narrower, the same rows
+    assert "level" not in shown and "completeness" not in shown and len(shown) == len(audit)
+    assert shown.loc[audit["level"] == "channel", "touchpoint"].eq("all touchpoints").all()
+    with i18n.using("it"):
+        assert ">tutti i touchpoint<" in journey_table(audit).to_html()
 
 
 def test_personas_split_every_table_and_suppress_small_groups():
@@ -469,9 +485,9 @@ def test_maps_of_one_shared_log_equal_maps_cut_from_their_own_events(demo):
 def test_the_maps_summary_says_when_there_are_no_stages():
     events = table([("a", "2024-01-01 10:00", "web", "home"), ("a", "2024-01-01 10:01", "web", "product")])
     bare = journey_map(CXDataset(name="x", events=events), min_group_size=1)._repr_markdown_()
-    assert bare == "The journey map covers 2 events of 1 customer in 1 session."   # not "across 0 stages"
+    assert bare.startswith("The journey map covers 2 events of 1 customer in 1 session. ")   # not "across 0 stages"
     staged = journey_map(CXDataset(name="x", events=events, stages={"browse": ["home", "product"]}), min_group_size=1)
-    assert staged._repr_markdown_().endswith("2 events of 1 customer in 1 session across 1 stage.")
+    assert "2 events of 1 customer in 1 session across 1 stage. " in staged._repr_markdown_()
 
 
 def test_without_answers_the_csat_and_impact_columns_stay_numbers():
@@ -482,7 +498,7 @@ def test_without_answers_the_csat_and_impact_columns_stay_numbers():
     assert pains["csat"].isna().all() and pains["surveys"].eq(0).all()
 
 
-def test_journey_tables_without_answers_leave_the_csat_columns_out_and_say_so_once():
+def test_journey_tables_without_answers_leave_the_csat_columns_out_and_the_map_says_so_once():
     ds = pain_dataset()
     for table in (ds.events, ds.surveys):      # a touchpoint code with an underscore, as exports write them
         table["touchpoint"] = table["touchpoint"].replace({"chat": "chat_support"})
@@ -497,10 +513,14 @@ def test_journey_tables_without_answers_leave_the_csat_columns_out_and_say_so_on
         assert table["surveys"].eq(0).all() and table["csat"].isna().all()   # the tables keep their columns
         html = journey_table(table).to_html()
         assert ">CSAT" not in html and ">Surveys<" not in html and "Excess dissatisfaction" not in html
-        assert html.count("No CSAT columns: no CSAT survey answer names the touchpoint or channel") == 1
+        assert "<caption>" not in html                                        # not once per table ...
+    headline = "No CSAT survey answer names a touchpoint or channel of these events"
+    assert headline in bare._repr_markdown_() and headline not in answered._repr_markdown_()   # ... but once
+    by_stage = journey_table(bare.pain_points(by="stage")).data
+    assert "stage" not in by_stage and by_stage["name"].tolist() == bare.pain_points(by="stage")["name"].tolist()
     shown = journey_table(bare.channels).to_html()
     assert ">Exit rate<" in shown and ">chat support<" in shown               # the rest as before
     with i18n.using("it"):
         italian = journey_table(bare.pain_points()).to_html()
-    assert "Nessuna colonna CSAT" in italian and ">chat support<" in italian
+    assert ">Copertura<" in italian and ">chat support<" in italian
     assert "<caption>" not in journey_table(bare.pain_points().iloc[:0]).to_html()   # no rows: nothing to say
