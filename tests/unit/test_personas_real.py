@@ -68,3 +68,30 @@ def test_one_visit_customers_are_not_split_on_when_they_came():
     for artefact in ("recency_days", "tenure_days", "frequency", "n_purchases"):
         assert artefact not in model.active_
     assert feature_label("tenure_days") not in " ".join(model.personas_["name"])
+
+
+@pytest.mark.parametrize("name", ["telco", "airline", "dunnhumby"])
+def test_real_cards_say_traits_names_and_goals_a_manager_can_act_on(name):
+    """Every trait shown is at least a small effect; names read as words, never as columns ("plan premium",
+    "type_of_travel", "="); goals and frustrations come from the persona's own ratings (airline) or journey
+    (dunnhumby's redemptions), and a card without touchpoint ratings says so (telco, dunnhumby)."""
+    from cxresearch.personas import persona_card_data
+    _, model = fitted(name)
+    if model.segmentation_ is not None:
+        pytest.skip(f"{name}: no stable segmentation on this sample")
+    cards = [persona_card_data(model, persona) for persona in model.personas_.index]
+    for card in cards:
+        assert card.traits and all(abs(trait.effect) >= 0.2 for trait in card.traits), card.traits
+        assert not {"=", "_", ":"} & set(card.name), card.name
+    rated = any(column.startswith("rating_") for column in model.profiles_)
+    for card in cards:
+        if rated:
+            assert card.goals and card.frustrations and not card.notes
+            assert all("/ 5 (all customers: " in line or line.startswith(("none: ", "fewer reach "))
+                       for line in card.goals + card.frustrations)
+        else:
+            assert not card.goals and card.notes[-1].startswith("Goals and frustrations from ratings need")
+    if name == "airline":   # was "... with type of travel Personal Travel"
+        assert all("type of travel" not in card.name for card in cards)
+    if name == "dunnhumby":   # households that never redeem a coupon are told apart by it
+        assert any(line.startswith("fewer reach redemption") for card in cards for line in card.frustrations)
