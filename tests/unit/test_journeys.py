@@ -231,6 +231,14 @@ def test_paths_hide_and_note_only_the_small_paths_they_would_show(events):
     assert jm.paths(top=1, max_steps=2)["path"].tolist() == ["home > product > ..."]   # 2 customers: shown
 
 
+def test_a_hidden_groups_note_names_stages_in_the_readers_language(events):
+    jm = journey_map(CXDataset(name="tiny", events=events, stages=STAGES), min_group_size=2)
+    with i18n.using("it"), pytest.warns(SmallGroupWarning) as caught:
+        jm.matrix
+    said = " ".join(str(w.message) for w in caught)
+    assert "“consapevolezza · app”" in said and "awareness" not in said      # b's home on the app: one customer
+
+
 def test_paths_compared_packed_or_row_by_row_agree(jm):
     # 3 touchpoints take 2 bits a step: 20 steps pack into one int64 key, 40 are compared as rows
     assert jm.paths(max_steps=20).equals(jm.paths(max_steps=40))

@@ -147,7 +147,7 @@ def test_a_small_group_note_names_the_hidden_groups_but_not_their_sizes():
         "4 groups with fewer than 5 members hidden: “A · service”, “B · buy”, “B · service”, and 1 other.",
         "1 group with fewer than 5 members hidden: “service”.",
         "3 groups with fewer than 31 members hidden: “service”, “buy”, and “–”.",
-        "4 gruppi nascosti (meno di 5 elementi ciascuno): “A · service”, “B · buy”, “B · service” e 1 altro."]
+        "4 gruppi nascosti (meno di 5 elementi ciascuno): “A · assistenza”, “B · buy”, “B · assistenza” e 1 altro."]
 
 
 def test_a_small_group_note_names_touchpoint_and_channel_codes_in_words():
