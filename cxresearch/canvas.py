@@ -62,6 +62,8 @@ EVIDENCE = ("none", "thin", "solid")
 TOP_ITEMS = 3
 #: Characters a quote keeps.
 QUOTE_CHARS = 160
+#: Share of a stage's comments (with a theme) from which a negative theme is one of its complaints or opportunities.
+THEME_SHARE = 0.10
 
 
 def evidence_level(n, *, min_group_size: int = MIN_GROUP_SIZE, low_base: int = LOW_BASE) -> str:
@@ -447,27 +449,31 @@ def _volume_cells(stages_table: pd.DataFrame, level) -> dict:
 
 
 def _negative_topics(answers: pd.DataFrame, topics) -> pd.DataFrame:
-    """Per stage, the negative themes its comments mention more often than the other stages' comments do.
+    """Per stage, the negative themes its comments mention more often than the other stages' comments do, in at
+    least :data:`THEME_SHARE` of them (a theme in 3 of 100 comments is no complaint of the stage).
 
-    Columns ``stage``, ``topic``, ``n`` (comments) and ``share`` (of the stage's comments with a theme).
+    Columns ``stage``, ``topic``, ``n`` (comments), ``share`` (of the stage's comments with a theme) and
+    ``base`` (the stage's comments with a theme: what the share is of).
     """
     if topics is None or answers.empty:
-        return pd.DataFrame(columns=["stage", "topic", "n", "share"])
+        return pd.DataFrame(columns=["stage", "topic", "n", "share", "base"])
     membership = topics.membership.reindex(answers.index, fill_value=False).astype(bool)
     negative = topics.summary.set_index("topic")["negative"] > topics.summary.set_index("topic")["positive"]
     membership = membership.loc[:, membership.columns.isin(negative.index[negative])]
     if membership.columns.empty:
-        return pd.DataFrame(columns=["stage", "topic", "n", "share"])
+        return pd.DataFrame(columns=["stage", "topic", "n", "share", "base"])
     commented = topics.membership.reindex(answers.index, fill_value=False).any(axis=1)
     per_stage = membership.groupby(answers["stage"]).sum()
     totals = commented.groupby(answers["stage"]).sum()
     table = per_stage.stack().rename("n").reset_index().set_axis(["stage", "topic", "n"], axis=1)
     table = table.loc[table["n"] > 0]
     if table.empty:   # the negative themes are in answers of no stage (a small persona)
-        return pd.DataFrame(columns=["stage", "topic", "n", "share"])
-    table = table.assign(share=table["n"] / table["stage"].map(totals))
+        return pd.DataFrame(columns=["stage", "topic", "n", "share", "base"])
+    table = table.assign(base=table["stage"].map(totals))
+    table = table.assign(share=table["n"] / table["base"])
     overall = table.groupby("topic")["n"].sum() / totals.sum()
-    table = table.loc[table["share"] > table["topic"].map(overall)]   # themes this stage hears more than others
+    table = table.loc[(table["share"] > table["topic"].map(overall))   # themes this stage hears more than others
+                      & (table["share"] >= THEME_SHARE)]
     return table.sort_values(["stage", "n", "topic"], ascending=[True, False, True])
 
 
@@ -498,7 +504,7 @@ def _pain_cells(journey: JourneyMap, answers: pd.DataFrame, topics, level) -> di
         elif len(rows):
             cells[stage] = _cell(items, rows["customers"].sum(), "customers", level)
         else:
-            cells[stage] = _cell(items, stage_themes["n"].sum(), "comments", level)
+            cells[stage] = _cell(items, stage_themes["base"].iloc[0], "comments", level)   # what the shares are of
     return cells
 
 

@@ -1,10 +1,12 @@
 """The journey-map canvas on a tiny literal dataset with known cells, evidence levels and rendering."""
 import re
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
-from cxresearch.canvas import LANES, evidence_level, journey_canvas, persona_canvases, render_canvases
+from cxresearch.canvas import (LANES, THEME_SHARE, _negative_topics, evidence_level, journey_canvas,
+                               persona_canvases, render_canvases)
 from cxresearch.dataset import CXDataset
 from cxresearch.errors import ParameterError, SmallGroupWarning
 from cxresearch.journeys import journey_log, journey_map
@@ -179,3 +181,17 @@ def test_a_ticket_log_says_no_survey_answer_rather_than_too_few(ds):
         assert html.count(tickets.cell(lane, "browse").why) == 1, lane
     assert html.count("grid-column: span 3") == 4 and '<div class="cxc-curve">' not in html   # no empty curve
     assert html.count('data-lane="volume"') == 1 + 3                # a lane with numbers keeps its cells
+
+
+def test_a_stage_complaint_is_a_theme_in_one_in_ten_of_its_comments_and_says_its_base():
+    answers = pd.DataFrame({"stage": ["buy"] * 100 + ["service"] * 100})
+    delivery = [i < 5 for i in range(100)] + [i < 2 for i in range(100)]          # 5% of buy, 2% of service
+    waiting = [False] * 100 + [i < 30 for i in range(100)]                        # 30% of service
+    topics = SimpleNamespace(   # what a topics result holds: membership per answer, tone per theme
+        membership=pd.DataFrame({"delivery": delivery, "waiting": waiting, "praise": [True] * 200}),
+        summary=pd.DataFrame({"topic": ["delivery", "waiting", "praise"], "negative": [9, 9, 0],
+                              "positive": [1, 1, 9]}))
+    got = _negative_topics(answers, topics)
+    assert THEME_SHARE == 0.10
+    # delivery: more often at buy (5%) than overall (3.5%), yet in 5 of 100 comments: no complaint of the stage
+    assert got[["stage", "topic", "n", "share", "base"]].values.tolist() == [["service", "waiting", 30, 0.3, 100]]
