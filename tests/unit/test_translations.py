@@ -135,7 +135,8 @@ def test_a_run_in_the_datasets_language_writes_italian_pages_and_index(tmp_path)
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     nbformat.write(nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Data quality\n\nRows and time span of each table in the analysed period."),
+        nbformat.v4.new_markdown_cell("# Data quality\n\nRows and time span of each table in the analysed period; "
+                                        '"no dates" when the export dates none of its rows.'),
         nbformat.v4.new_code_cell("from cxresearch.i18n import format_number\nprint(format_number(1234.5))")],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}),
         notebooks / "00_data_quality.ipynb")
