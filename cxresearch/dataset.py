@@ -29,7 +29,7 @@ from .canonical import spelled_out, to_canonical
 from .crosstable import check_orphans, check_scopes, drop_pii, fill_stages, link_identities
 from .errors import DataError, DataWarning, ParameterError, Problem, ValidationReport
 from .i18n import _, ngettext
-from .readers import find_file, read_raw
+from .readers import find_file, read_raw, unread_files
 from .schemas import DEFAULT_TIMESTAMPS, TABLES, TIMESTAMPS
 from .sessions import AUTO_GAP
 from .settings import CONFIG_FILE, DatasetSettings, read_session_gap, read_settings, read_stages, session_gap_setting
@@ -375,7 +375,8 @@ def _load(folder: Path, *, keep_pii: bool) -> tuple[ValidationReport, CXDataset 
     if not raw and not report.problems:
         report.problems.append(Problem(folder.name, _("no table files found; expected one of %(files)s (or "
                                                       ".csv.gz/.parquet).") % {
-                                                          "files": ", ".join(f"{t}.csv" for t in TABLES)}))
+                                                          "files": ", ".join(f"{t}.csv" for t in TABLES)}
+                                       + unread_files(folder)))
     dataset = _build(raw, config, report, keep_pii=keep_pii, path=folder)
     pyarrow.default_memory_pool().release_unused()  # the raw files' and the checks' memory, back to the system
     return report, dataset

@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from .errors import MAX_EXAMPLES, Problem, ValidationReport
 from .i18n import N_, _, format_list, ngettext
+from .schemas import TABLES
 from .settings import CONFIG_FILE, DatasetSettings
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
@@ -65,13 +66,37 @@ def find_file(folder: Path, table: str, config: DatasetSettings, report: Validat
 
 
 def _warn_spreadsheets(folder: Path, table: str, report: ValidationReport) -> None:
-    """Name a table's spreadsheet (``customers.xlsx``...) that stands where its CSV should be."""
-    for suffix in SPREADSHEET_SUFFIXES:
-        if (folder / f"{table}{suffix}").is_file():
+    """Name a table's spreadsheet (``customers.xlsx``...) or other file (``surveys.txt``) that stands where its
+    CSV should be."""
+    for file in sorted(folder.glob(f"{table}.*")):
+        if file.suffix in SPREADSHEET_SUFFIXES:
             report.warnings.append(_(
                 "%(file)s is a spreadsheet and was not read, so the %(table)s table is missing: save it as "
                 "CSV (UTF-8) named %(table)s.csv (in Excel: File > Save As > CSV UTF-8).") % {
-                    "file": f"{table}{suffix}", "table": table})
+                    "file": file.name, "table": table})
+        elif file.is_file():
+            report.warnings.append(_(
+                "%(file)s was not read, so the %(table)s table is missing: only .csv, .csv.gz and .parquet files "
+                "are. If it is the table as text (comma-, semicolon- or tab-separated, UTF-8 or Excel's Unicode "
+                "text), declare it in %(config)s: files: {%(table)s: %(file)s}.") % {
+                    "file": file.name, "table": table, "config": CONFIG_FILE})
+
+
+def unread_files(folder: Path) -> str:
+    """A sentence naming the files of *folder* that hold no table read (empty when there are none), for the
+    problem that no table file was found."""
+    files = sorted(f.name for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")
+                   and f.name != CONFIG_FILE)
+    if not files:
+        return ""
+    table, file = next(((f.split(".")[0], f) for f in files if f.split(".")[0] in TABLES), ("events", files[0]))
+    return " " + ngettext(
+        "The folder holds %(files)s: if it is a table as text (comma-, semicolon- or tab-separated, UTF-8 or Excel's "
+        "Unicode text), declare it in %(config)s, such as files: {%(table)s: %(file)s}.",
+        "The folder holds %(files)s: if one is a table as text (comma-, semicolon- or tab-separated, UTF-8 or "
+        "Excel's Unicode text), declare it in %(config)s, such as files: {%(table)s: %(file)s}.", len(files)) % {
+            "files": format_list(files[:5]) + ("..." if len(files) > 5 else ""), "file": file,
+            "table": table, "config": CONFIG_FILE}
 
 
 def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> pd.DataFrame | None:

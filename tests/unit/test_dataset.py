@@ -608,3 +608,16 @@ def test_a_spreadsheet_in_place_of_a_table_is_named_with_how_to_save_it(make_dat
     assert any("customers.xlsx" in w for w in alone.warnings) and not alone.ok
     beside_csv = validate(make_dataset({"events.csv": EVENTS, "events.xls": b"\xd0\xcf\x11\xe0"}))
     assert not any("events.xls" in w for w in beside_csv.warnings)
+
+
+def test_a_text_export_of_another_name_is_named_with_the_setting_that_reads_it(make_dataset):
+    # Excel's "Unicode text" export saved as surveys.txt: not read, but named, with the files: setting that reads it
+    utf16 = "response_id\ttimestamp\nr1\t2025-03-01T10:00:00Z\n".encode("utf-16")
+    alone = validate(make_dataset({"surveys.txt": utf16}))
+    problem, = alone.problems
+    assert "no table files found" in problem.message and "files: {surveys: surveys.txt}" in problem.message
+    assert any("surveys.txt was not read" in w for w in alone.warnings)
+    beside = validate(make_dataset({"events.csv": EVENTS, "surveys.txt": utf16}))
+    assert beside.ok and any("files: {surveys: surveys.txt}" in w for w in beside.warnings)
+    declared = load_dataset(make_dataset({"surveys.txt": utf16, "dataset.yml": "files: {surveys: surveys.txt}\n"}))
+    assert declared.surveys["response_id"].tolist() == ["r1"]
