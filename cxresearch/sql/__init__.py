@@ -124,7 +124,7 @@ def event_features_query(columns, *, channels=(), stages=(), service_channels=()
 
 
 def customer_features_query(*, channels=(), stages=(), events: bool = True, surveys=None, reviews=None,
-                            attributes=None, times=("aggregates",)) -> str:
+                            attributes=None, links=None, times=("aggregates",)) -> str:
     """The columns of :func:`cxresearch.features.customer_features`, one row per customer.
 
     It reads table ``aggregates`` when *events* (the per-customer event
@@ -139,6 +139,10 @@ def customer_features_query(*, channels=(), stages=(), events: bool = True, surv
     table ``customers``, whose rows are then the rows of the result and whose
     *attributes* pair each column with its kind: ``"number"``, ``"text"`` or
     ``"date"`` (days from it to the reference time, as ``days_since_<name>``).
+    *links* maps ``"surveys"`` or ``"reviews"`` to the identity columns
+    (``email``, ``phone``) it shares with ``customers``: a row without
+    ``customer_id`` belongs to the one customer with the same normalised
+    identity, as the loader links them (:func:`cxresearch.crosstable.link_identities`).
     Without customers, the customers are those of any other table. Counts and
     shares are 0 where a table has no row of the customer, averages are
     missing. Recency, tenure and the days since dates are counted to the
@@ -176,9 +180,17 @@ def customer_features_query(*, channels=(), stages=(), events: bool = True, surv
                                            {"review_rating": "rating"} | {f"review_{c}": c for c in reviews or ()})):
         if (surveys if table == "surveys" else reviews) is None:
             continue
-        means = "".join(f", avg(CAST({_quoted(c)} AS DOUBLE)) AS {_quoted(name)}" for name, c in averaged.items())
-        ctes.append(f"{alias} AS (SELECT CAST(customer_id AS VARCHAR) AS customer_id, CAST(count(*) AS DOUBLE) AS "
-                    f"{count}{means} FROM {table} WHERE customer_id IS NOT NULL GROUP BY CAST(customer_id AS VARCHAR))")
+        keys = (links or {}).get(table, ())
+        linked = f"CAST({table}.customer_id AS VARCHAR)"
+        linked = f"coalesce({linked}, {', '.join(f'by_{k}.customer_id' for k in keys)})" if keys else linked
+        source = table + "".join(
+            f" LEFT JOIN (SELECT {_identity(k, 'customers.' + k)} AS identity, min(CAST(customers.customer_id AS "
+            f"VARCHAR)) AS customer_id FROM customers WHERE {_identity(k, 'customers.' + k)} IS NOT NULL GROUP BY "
+            f"{_identity(k, 'customers.' + k)} HAVING count(*) = 1) AS by_{k} ON {table}.customer_id IS NULL AND "
+            f"by_{k}.identity = {_identity(k, f'{table}.{k}')}" for k in keys)
+        means = "".join(f", avg(CAST({table}.{_quoted(c)} AS DOUBLE)) AS {_quoted(name)}" for name, c in averaged.items())
+        ctes.append(f"{alias} AS (SELECT {linked} AS customer_id, CAST(count(*) AS DOUBLE) AS {count}{means} "
+                    f"FROM {source} WHERE {linked} IS NOT NULL GROUP BY {linked})")
         columns |= {name: f"{alias}.{_quoted(name)}" for name in (count, *averaged)}
         parts.append((alias, f"{alias}.customer_id"))
     if attributes is not None:
@@ -199,6 +211,14 @@ def customer_features_query(*, channels=(), stages=(), events: bool = True, surv
                          for n, e in columns.items())])
     return (f"WITH reference AS (SELECT {reference} AS reference_time){''.join(', ' + c for c in ctes)} "
             f"SELECT {key} AS customer_id{', ' if shown else ''}{shown} FROM {joined}")
+
+
+def _identity(key: str, column: str) -> str:
+    """*column* normalised as :mod:`cxresearch.privacy` normalises an email or a phone number, in SQL."""
+    if key == "email":
+        return f"nullif(lower(trim(CAST({column} AS VARCHAR))), '')"
+    digits = f"regexp_replace(CAST({column} AS VARCHAR), '[^0-9]', '', 'g')"
+    return f"CASE WHEN length({digits}) < 6 THEN NULL ELSE right({digits}, 9) END"
 
 
 def _literal(value) -> str:

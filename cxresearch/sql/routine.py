@@ -409,6 +409,10 @@ def _customer_features(tables: dict, out: Path, channels: list, stages: list, se
     if "customers" in tables:
         sources["customers"] = tables["customers"]
         query["attributes"] = _customer_attributes(tables["customers"], settings, engine, spark)
+        identities = set(table_columns(tables["customers"], engine=engine, spark=spark)) & {"email", "phone"}
+        query["links"] = {table: [key for key in ("email", "phone") if key in identities
+                                  and key in table_columns(tables[table], engine=engine, spark=spark)]
+                          for table in ("surveys", "reviews") if query.get(table) is not None}
     else:
         skip("customer attributes", _("the dataset has no customers table: no attributes or days_since_* columns, "
                                       "and the customers are those of the other tables"))

@@ -483,12 +483,19 @@ def customers_and_reviews(folder, *, csv: bool):
     customers = pd.DataFrame({
         "customer_id": [" a", "b", "c"], "age": [34, None, 51], "plan": [" Gold", "basic ", "NA"],
         "zip_code": ["00123", "20100", "n/a"], "score": ["1.5", " 2", None], "email": ["a@x.it", "b@x.it", "c@x.it"],
+        "phone": ["+39 333 123 4567", "02 1234", None],
         "signup_date": ["2023-06-01", "2023-12-24", None],
         "last_seen_at": pd.to_datetime(["2024-01-01 08:00", None, "2023-11-30 00:00"], utc=True)})
     reviews = pd.DataFrame({"review_id": ["v1", "v2", "v3", "v4"], "customer_id": ["a", "a", "d", None],
+                            "phone": [None, None, None, "333-1234567"],   # v4: a's, by the last 9 digits
                             "timestamp": pd.to_datetime(["2024-01-03", "2024-01-05", "2024-01-04", "2024-01-06"],
                                                         utc=True),
                             "rating": [5, 2, 4, 1], "sentiment": [0.8, -0.4, 0.1, -0.9]})
+    surveys = pd.read_parquet(folder / "surveys.parquet")   # one more answer, of c by email, one of nobody known
+    surveys = pd.concat([surveys, pd.DataFrame({"response_id": ["r4", "r5"], "customer_id": [None, None],
+                                                "email": [" C@X.it", "z@x.it"], "channel": "web", "nps": [9.0, 2.0],
+                                                "timestamp": pd.Timestamp("2024-01-05", tz="UTC")})])
+    surveys.to_parquet(folder / "surveys.parquet")
     if csv:
         customers.to_csv(folder / "customers.csv", index=False)
         reviews.drop(columns="sentiment").to_parquet(folder / "reviews.parquet")
@@ -517,11 +524,12 @@ def test_engine_features_have_the_review_and_customer_columns_of_the_in_memory_o
     assert_same(features[in_memory.columns], in_memory)
     assert features["plan"].fillna("missing").tolist() == ["Gold", "basic", "missing"]
     assert features["zip_code"].tolist()[0] == "00123"
-    assert features.loc["a", ["n_reviews", "review_rating"]].tolist() == [2.0, 3.5]
+    assert features.loc["a", ["n_reviews", "review_rating"]].tolist() == pytest.approx([3.0, 8 / 3])
+    assert features["n_surveys"].tolist() == [1.0, 2.0, 1.0]   # c's answer linked by its email, as the loader links
     not_computed = json.loads((out / "engine_run.json").read_text())["not_computed"]
     assert ("review_sentiment" in not_computed) == csv and "customer attributes" not in not_computed
     if not csv:
-        assert features.loc["a", "review_sentiment"] == pytest.approx(0.2)
+        assert features.loc["a", "review_sentiment"] == pytest.approx(-0.5 / 3)
 
 
 def test_run_on_the_engine_checks_the_tables_first(tmp_path, capsys):
