@@ -107,7 +107,8 @@ TABLES: dict[str, dict[str, str]] = {
     # voice.key_drivers, topics, topic_impact
     "key drivers": {"driver": "text", **_with_interval("importance", "share"), "signed_importance": "share",
                     **_with_interval("rank", "count"), **_with_interval("beta", "score"), "direction": "text",
-                    "performance": "number", "quadrant": "text", "priority": "count", "correlation": "score",
+                    **_with_interval("performance", "number"), "quadrant": "text", "placement": "text",
+                    "priority": "count", "correlation": "score",
                     "share": "share", "significant": "flag", "mean": "number"},
     "topics": {"topic": "text", "kind": "text", "terms": "text", "n": "count", "share": "share",
                "languages": "text", "sentiment": "number", "positive": "share", "negative": "share",
@@ -206,7 +207,7 @@ HEADERS = (
     N_("priority"), N_("completeness"), N_("multichannel share"), N_("multichannel customers"), N_("share of first"),
     N_("steps"), N_("step"), N_("converted"), N_("from"), N_("to"), N_("path"), N_("status"), N_("change"),
     N_("significant"), N_("previous"), N_("p value"), N_("p adjusted"), N_("note"), N_("period"), N_("driver"),
-    N_("importance"), N_("signed importance"), N_("performance"), N_("quadrant"), N_("direction"), N_("rank low"),
+    N_("importance"), N_("signed importance"), N_("performance"), N_("quadrant"), N_("placement"), N_("direction"), N_("rank low"),
     N_("rank high"), N_("mean"), N_("topic"), N_("theme"), N_("terms"), N_("examples"), N_("positive"),
     N_("negative"), N_("sentiment"), N_("texts"), N_("language"), N_("languages"), N_("discovered"), N_("coherence"),
     N_("stability"), N_("stability sd"), N_("silhouette"), N_("k"), N_("chosen"), N_("eligible"),
@@ -272,6 +273,8 @@ def header(column) -> str:
 #: Category values the library writes into its tables, as a reader sees them (translated when shown).
 VALUES = frozenset((
     N_("fix first"), N_("keep up"), N_("low priority"), N_("possible overkill"),
+    N_("fix first or keep up"), N_("low priority or possible overkill"), N_("fix first or low priority"),
+    N_("keep up or possible overkill"), N_("uncertain"),
     N_("kept"), N_("new"), N_("vanished"), N_("first run"),
     N_("improved"), N_("worse"), N_("no detectable change"), N_("not enough data"), N_("not identified"),
     N_("too few answers to tell"), N_("too few sessions to tell"),

@@ -23,15 +23,20 @@ from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
 from ._checks import check_columns
 from .errors import DataError, DataWarning, ParameterError, SmallGroupWarning
-from .i18n import _, format_count, format_number, format_percent
+from .i18n import _, format_count, format_number, format_percent, ngettext
 from .privacy import MIN_GROUP_SIZE
 from .resampling import bootstrap_weights, canonical_order, cluster_codes, percentile_interval
 from .survey_design import LOW_BASE, survey_weights
 
-__all__ = ["KeyDrivers", "key_drivers", "QUADRANTS"]
+__all__ = ["KeyDrivers", "key_drivers", "QUADRANTS", "PLACEMENTS"]
 
 #: Importance-performance quadrants, in the order they should be acted on.
 QUADRANTS = ("fix first", "keep up", "low priority", "possible overkill")
+#: Where a driver's intervals of importance and performance put it, by its side of each average line
+#: (+1 above, -1 below, 0 straddling): one quadrant, two, or "uncertain" when both straddle.
+PLACEMENTS = {(1, -1): "fix first", (1, 1): "keep up", (-1, -1): "low priority", (-1, 1): "possible overkill",
+              (1, 0): "fix first or keep up", (-1, 0): "low priority or possible overkill",
+              (0, -1): "fix first or low priority", (0, 1): "keep up or possible overkill", (0, 0): "uncertain"}
 _MAX_DRIVERS = 16
 
 
@@ -90,6 +95,14 @@ class KeyDrivers:
             "low": format_number(self.r2_low, decimals=2), "high": format_number(self.r2_high, decimals=2),
             "n": format_count(self.n), "answers": format_count(self.answers),
             "coverage": format_percent(self.coverage, decimals=0)}
+        unplaced = int((self.table["placement"] != self.table["quadrant"]).sum())
+        if unplaced:
+            sentence += " " + ngettext(
+                "%(n)s of %(total)s drivers is too close to an average line to place in one quadrant: its placement "
+                "names each quadrant its intervals reach.",
+                "%(n)s of %(total)s drivers are too close to an average line to place in one quadrant: their "
+                "placement names each quadrant their intervals reach.", unplaced) % {
+                "n": format_count(unplaced), "total": format_count(len(self.table))}
         if self.left_out:
             sentence += " " + _("Not in the model: %(drivers)s.") % {
                 "drivers": "; ".join(f"{name} ({why})" for name, why in self.left_out.items())}
@@ -193,6 +206,31 @@ def _importance_and_beta(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     except np.linalg.LinAlgError:
         beta = (np.linalg.pinv(corr[:, :p, :p]) @ corr[:, :p, p:])[..., 0]
     return _shapley(r2, p), r2[:, -1], beta
+
+
+def _performance(ratings: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted mean of each column of *ratings* (NaN = not rated) under each row of *weights*: (resamples, p)."""
+    seen = ~np.isnan(ratings)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (weights @ np.where(seen, ratings, 0.0)) / (weights @ seen)
+
+
+def _side(samples: np.ndarray, level: float) -> np.ndarray:
+    """Per driver: +1 (above the drivers' average), -1 (below) or 0 (cannot tell) from resamples x drivers.
+
+    The interval is that of the driver's distance from the average of all drivers in the same resample, so
+    the uncertainty of the average line counts too.
+    """
+    with warnings.catch_warnings():   # a resample no driver could be computed in stays NaN, silently
+        warnings.simplefilter("ignore", RuntimeWarning)
+        distance = samples - np.nanmean(samples, axis=1, keepdims=True)
+    low, high = percentile_interval(distance, level=level)
+    return np.select([low > 0, high < 0], [1, -1], 0)
+
+
+def _placement(important: np.ndarray, performing: np.ndarray) -> list[str]:
+    """The quadrant(s) each driver's intervals reach, from its sides (:func:`_side`) of the two average lines."""
+    return [PLACEMENTS[(i, f)] for i, f in zip(important, performing)]
 
 
 def _sparse_pairs(answered: pd.DataFrame, minimum: int) -> list[str]:
@@ -361,9 +399,11 @@ def key_drivers(surveys: pd.DataFrame, *, score_col: str = "nps", driver_cols="r
     clusters = surveys.loc[complete, cluster_col].to_numpy() if cluster_col else None
     order = canonical_order(np.c_[data, row_weights], clusters)
     data, row_weights, clusters = data[order], row_weights[order], (clusters[order] if cluster_col else None)
-    boot = [_importance_and_beta(_weighted_correlations(data, weights * row_weights, repair=pairwise))
-            for weights in bootstrap_weights(len(data), clusters=clusters, n_boot=n_boot, random_state=random_state)]
-    boot_importance, boot_r2, boot_beta = (np.concatenate(parts) for parts in zip(*boot))
+    boot = [(*_importance_and_beta(_weighted_correlations(data, weights, repair=pairwise)),
+             _performance(data[:, :p], weights))
+            for weights in (draws * row_weights for draws in bootstrap_weights(
+                len(data), clusters=clusters, n_boot=n_boot, random_state=random_state))]
+    boot_importance, boot_r2, boot_beta, boot_performance = (np.concatenate(parts) for parts in zip(*boot))
     valid = np.isfinite(boot_importance).all(axis=1)
     boot_rank = np.where(valid[:, None], (-boot_importance).argsort(axis=1).argsort(axis=1) + 1.0, np.nan)
     boot_importance[~valid] = np.nan
@@ -371,9 +411,10 @@ def key_drivers(surveys: pd.DataFrame, *, score_col: str = "nps", driver_cols="r
     rank_low, rank_high = percentile_interval(boot_rank, level=level)
     beta_low, beta_high = percentile_interval(boot_beta, level=level)
     r2_low, r2_high = percentile_interval(boot_r2, level=level)
+    performance_low, performance_high = percentile_interval(boot_performance, level=level)
 
     sign = np.where(beta >= 0, 1.0, -1.0)
-    performance = np.ma.average(np.ma.masked_invalid(data[:, :p]), axis=0, weights=row_weights).filled(np.nan)
+    performance = _performance(data[:, :p], row_weights[None])[0]
     table = pd.DataFrame({
         "driver": ratings.columns, "importance": importance, "importance_low": importance_low,
         "importance_high": importance_high, "signed_importance": sign * importance, "share": importance / r2,
@@ -381,11 +422,13 @@ def key_drivers(surveys: pd.DataFrame, *, score_col: str = "nps", driver_cols="r
         "rank_high": np.ceil(rank_high).astype(int), "correlation": corr[:p, p], "beta": beta,
         "beta_low": beta_low, "beta_high": beta_high, "direction": np.where(sign > 0, "positive", "negative"),
         "significant": (beta_low > 0) | (beta_high < 0), "performance": performance,
+        "performance_low": performance_low, "performance_high": performance_high,
     })
     important = table["importance"] >= table["importance"].mean()
     performing = table["performance"] >= table["performance"].mean()
     table["quadrant"] = np.select([important & ~performing, important & performing, ~important & ~performing],
                                   QUADRANTS[:3], QUADRANTS[3])
+    table["placement"] = _placement(_side(boot_importance, level), _side(boot_performance, level))
     order = table.assign(q=table["quadrant"].map(QUADRANTS.index)).sort_values(["q", "importance"],
                                                                                ascending=[True, False])
     table.loc[order.index, "priority"] = np.arange(1, p + 1)

@@ -73,19 +73,33 @@ def driver_quadrant_chart(drivers: pd.DataFrame) -> go.Figure:
     left "low priority", bottom right "possible overkill". Each driver is
     labelled (without its ``rating_`` prefix; the hover shows the full name)
     at the first spot around its point where the label overlaps no other label.
+    With the table's intervals (``importance_low``... ``performance_high``)
+    each point has whiskers, and a driver whose ``placement`` is not one
+    quadrant (an interval straddles an average line) is drawn hollow.
     """
     check_columns(drivers, ["driver", "importance", "performance", "quadrant"], chart="driver_quadrant_chart",
                   source="voice.key_drivers")
     x, y = drivers["performance"].astype(float), drivers["importance"].astype(float)
-    x_range, y_range = _padded(x), _padded(y, low=0)
-    figure = go.Figure([
-        go.Scatter(x=rows["performance"], y=rows["importance"], mode="markers", name=value_label(quadrant),
-                   marker={"size": 12, "color": colour}, customdata=rows["driver"].map(value_label),
-                   hovertemplate="%{customdata}<br>" + _("performance") + " %{x:.2f}<br>" + _("importance")
-                   + " %{y:.1%}<extra></extra>")
-        for quadrant, colour in _QUADRANT_COLOURS.items()
-        for rows in [drivers[drivers["quadrant"] == quadrant]]
-    ])
+    intervals = {axis: column for axis, column in (("x", "performance"), ("y", "importance"))
+                 if {f"{column}_low", f"{column}_high"} <= set(drivers.columns)}
+    spans = {column: drivers[[column, *(f"{column}_{end}" for end in ("low", "high") if column in intervals.values())]]
+             .astype(float).stack() for column in ("performance", "importance")}   # whiskers inside the axes
+    x_range, y_range = _padded(spans["performance"]), _padded(spans["importance"], low=0)
+    placement = drivers["placement"] if "placement" in drivers.columns else drivers["quadrant"]
+    traces = []
+    for quadrant, colour in _QUADRANT_COLOURS.items():
+        rows = drivers[drivers["quadrant"] == quadrant]
+        settled = placement[rows.index] == quadrant
+        whiskers = {f"error_{axis}": _whisker(rows[column], rows[f"{column}_low"], rows[f"{column}_high"], colour)
+                    for axis, column in intervals.items()}
+        traces.append(go.Scatter(
+            x=rows["performance"], y=rows["importance"], mode="markers", name=value_label(quadrant),
+            marker={"size": 12, "color": colour, "line": {"width": 2},
+                    "symbol": settled.map({True: "circle", False: "circle-open"})},
+            customdata=rows["driver"].map(value_label), text=placement[rows.index].map(value_label), **whiskers,
+            hovertemplate="%{customdata}<br>%{text}<br>" + _("performance") + " %{x:.2f}<br>" + _("importance")
+            + " %{y:.1%}<extra></extra>"))
+    figure = go.Figure(traces)
     figure.add_vline(x=x.mean(), line_dash="dot")
     figure.add_hline(y=y.mean(), line_dash="dot")
     for (quadrant, colour), (qx, qy) in zip(_QUADRANT_COLOURS.items(), _QUADRANT_CORNERS):
@@ -195,6 +209,12 @@ def _overlap(a, b) -> bool:
 
 def _driver_labels(drivers: pd.Series) -> list[str]:
     return [code_label(d, prefix="rating_") for d in drivers]
+
+
+def _whisker(values: pd.Series, low: pd.Series, high: pd.Series, colour: str) -> dict:
+    """Plotly error bars from *values* to their interval *low*-*high*, thin, in the points' colour."""
+    return {"type": "data", "symmetric": False, "array": high - values, "arrayminus": values - low,
+            "color": colour, "thickness": 1, "width": 0}
 
 
 def _padded(values: pd.Series, *, low: float | None = None) -> list[float]:

@@ -419,3 +419,18 @@ def test_without_csat_answers_the_emotion_curve_says_why_and_the_journey_map_is_
     assert figure.data[0].marker.colorbar.title.text is None               # no CSAT scale to read
     answered = charts.journey_heatmap(matrix.assign(csat=[0.8, 0.4], surveys=5))
     assert answered.data[0].marker.colorbar.title.text == "CSAT" and "CSAT" in answered.data[0].hovertemplate
+
+
+def test_driver_quadrant_draws_intervals_and_hollows_a_driver_it_cannot_place():
+    table = drivers(3).assign(importance_low=lambda t: t["importance"] - 0.02,
+                              importance_high=lambda t: t["importance"] + 0.02,
+                              performance_low=lambda t: t["performance"] - 0.1,
+                              performance_high=lambda t: t["performance"] + 0.1,
+                              placement=["fix first or keep up", "fix first", "low priority"])
+    figure = charts.driver_quadrant_chart(table)
+    fix_first = next(trace for trace in figure.data if trace.name == "fix first")
+    assert list(fix_first.marker.symbol) == ["circle-open", "circle"]
+    assert list(fix_first.text) == ["fix first or keep up", "fix first"]
+    assert list(fix_first.error_x.array) == pytest.approx([0.1, 0.1])
+    assert list(fix_first.error_y.arrayminus) == pytest.approx([0.02, 0.02])
+    assert figure.layout.xaxis.range[0] < table["performance_low"].min()   # whiskers inside the axes

@@ -231,3 +231,27 @@ def test_shuffled_rows_give_the_same_intervals():
         first, again = (key_drivers(data, score_col="score", n_boot=40, cluster_col=cluster).table.set_index("driver")
                         for data in (frame, shuffled))
         pd.testing.assert_frame_equal(first, again.loc[first.index])
+
+
+def test_a_driver_on_the_average_line_is_placed_in_both_quadrants_it_could_be_in():
+    """Simulation: drivers rated 2.5, 3.0 and 3.5 on average, so the second sits exactly on the average line.
+
+    Its point quadrant is a coin flip between samples, while its placement names both quadrants in about 95% of
+    them (the nominal level of the interval of its distance from the line); the clear-cut drivers stay placed.
+    """
+    reps, placements, quadrants, covered = 60, [], [], 0
+    for seed in range(reps):
+        rng = np.random.default_rng(seed)
+        ratings = rng.normal([2.5, 3.0, 3.5], 1.0, size=(300, 3))
+        target = ratings @ [1.0, 0.3, 0.3] + rng.normal(0, 1, 300)
+        frame = pd.DataFrame(ratings, columns=["rating_a", "rating_b", "rating_c"]).assign(score=target)
+        table = key_drivers(frame, score_col="score", n_boot=100, random_state=seed).table.set_index("driver")
+        placements.append(table["placement"])
+        quadrants.append(table.loc["rating_b", "quadrant"])
+        covered += table.loc["rating_b", "performance_low"] <= 3.0 <= table.loc["rating_b", "performance_high"]
+    placements = pd.DataFrame(placements)
+    assert (placements["rating_a"] == "fix first").all()
+    assert (placements["rating_c"] == "possible overkill").mean() >= 0.9
+    assert (placements["rating_b"] == "low priority or possible overkill").mean() >= 0.85
+    assert min(quadrants.count("low priority"), quadrants.count("possible overkill")) >= 10
+    assert covered >= 0.88 * reps
