@@ -94,11 +94,19 @@ def driver_quadrant_chart(drivers: pd.DataFrame) -> go.Figure:
                     for axis, column in intervals.items()}
         traces.append(go.Scatter(
             x=rows["performance"], y=rows["importance"], mode="markers", name=value_label(quadrant),
-            marker={"size": 12, "color": colour, "line": {"width": 2},
+            legendgroup=quadrant, showlegend=False,
+            marker={"size": 12, "color": colour, "line": {"width": 2, "color": colour},
                     "symbol": settled.map({True: "circle", False: "circle-open"})},
             customdata=rows["driver"].map(value_label), text=placement[rows.index].map(value_label), **whiskers,
             hovertemplate="%{customdata}<br>%{text}<br>" + _("performance") + " %{x:.2f}<br>" + _("importance")
             + " %{y:.1%}<extra></extra>"))
+    legend = [(value_label(quadrant), quadrant, {"color": colour}) for quadrant, colour in _QUADRANT_COLOURS.items()
+              if (drivers["quadrant"] == quadrant).any()]
+    if (placement != drivers["quadrant"]).any():
+        legend.append((_("hollow: its interval crosses a line"), None,
+                       {"color": "#57606a", "symbol": "circle-open", "line": {"width": 2}}))
+    traces += [go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup=group, customdata=[],
+                          marker={"size": 12, **marker}, hoverinfo="skip") for name, group, marker in legend]
     figure = go.Figure(traces)
     figure.add_vline(x=x.mean(), line_dash="dot")
     figure.add_hline(y=y.mean(), line_dash="dot")

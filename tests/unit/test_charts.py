@@ -434,3 +434,5 @@ def test_driver_quadrant_draws_intervals_and_hollows_a_driver_it_cannot_place():
     assert list(fix_first.error_x.array) == pytest.approx([0.1, 0.1])
     assert list(fix_first.error_y.arrayminus) == pytest.approx([0.02, 0.02])
     assert figure.layout.xaxis.range[0] < table["performance_low"].min()   # whiskers inside the axes
+    legend = [trace.name for trace in figure.data if trace.showlegend is not False]
+    assert legend == ["fix first", "low priority", "hollow: its interval crosses a line"]
