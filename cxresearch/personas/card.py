@@ -23,7 +23,7 @@ from .profiles import category_label, feature_label, strongest_traits
 CARD_TRAITS = 5
 #: Smallest channel share a card lists, and that makes the channel's rating a goal or frustration of the persona.
 CARD_CHANNEL = 0.05
-#: Standardised difference in reaching a stage of the journey that makes it a frustration (a medium effect).
+#: Standardised difference in reaching an outcome stage that makes it a goal or frustration (a medium effect).
 FEWER_REACH = 0.5
 #: Stages customers want to reach (the journey's outcomes, by :func:`~cxresearch.columns.name_part`): fewer of a
 #: persona reaching one is a frustration; fewer reaching awareness or service is none.
@@ -163,10 +163,11 @@ def _goals(profile: pd.Series, overall: pd.Series, traits: pd.Series) -> tuple[t
     Only what the persona uses counts: a channel's rating (``rating_app``)
     when at least :data:`CARD_CHANNEL` of their events are in that channel,
     an aspect rated by the surveys (delivery, price: no channel of that name,
-    or no events at all) always. Goals are the two they rate highest; frustrations the (other) two
-    they rate furthest below the other customers (by at least
-    :data:`~cxresearch.cards.SMALL_EFFECT` SD) or under 3 / 5, and the stages
-    of the journey far fewer of them reach (by :data:`FEWER_REACH` SD).
+    or no events at all) always. Goals are the two they rate highest and the
+    outcome stages far more of them reach (by :data:`FEWER_REACH` SD);
+    frustrations the (other) two they rate furthest below the other customers
+    (by at least :data:`~cxresearch.cards.SMALL_EFFECT` SD) or under 3 / 5,
+    and the outcome stages far fewer of them reach.
     """
     ratings = profile[[c for c in profile.index if feature_group(c) == "ratings"]].dropna()
     channels = "share_" + ratings.index.str.removeprefix("rating_")
@@ -197,14 +198,20 @@ def _goals(profile: pd.Series, overall: pd.Series, traits: pd.Series) -> tuple[t
              if c not in best and (relative[c] <= -SMALL_EFFECT or used[c] < 3)][:2]
     stages = traits[[c for c in traits.index if feature_group(c) == "journey"
                      and name_part(c.removeprefix("reached_")) in OUTCOME_STAGES]].dropna().sort_values(kind="stable")
-    fewer = [_("fewer reach %(stage)s: %(share)s of them (all customers: %(overall)s)") % {
-        "stage": code_label(c, prefix="reached_"), "share": format_percent(profile[c], decimals=0),
-        "overall": format_percent(overall[c], decimals=0)} for c in stages.index[stages <= -FEWER_REACH][:2]]
-    if not used.empty:
-        best = best or [_("none: they rate every touchpoint they use below the other customers or under 3 / 5")]
-        worst = worst or fewer and [] or [_("none: they rate every touchpoint they use at least as well as the "
-                                            "other customers")]
-    return tuple(map(line, best)), tuple(map(line, worst)) + tuple(fewer), note
+
+    def reach(template: str, columns) -> list[str]:
+        return [template % {"stage": code_label(c, prefix="reached_"), "share": format_percent(profile[c], decimals=0),
+                            "overall": format_percent(overall[c], decimals=0)} for c in columns[:2]]
+
+    fewer = reach(_("fewer reach %(stage)s: %(share)s of them (all customers: %(overall)s)"),
+                  stages.index[stages <= -FEWER_REACH])
+    more = reach(_("more reach %(stage)s: %(share)s of them (all customers: %(overall)s)"),
+                 stages.index[::-1][stages[::-1] >= FEWER_REACH])
+    if not (used.empty or best or more):
+        best = [_("none: they rate every touchpoint they use below the other customers or under 3 / 5")]
+    if not (used.empty or worst or fewer):
+        worst = [_("none: they rate every touchpoint they use at least as well as the other customers")]
+    return tuple(map(line, best)) + tuple(more), tuple(map(line, worst)) + tuple(fewer), note
 
 
 def _kpis(info: pd.Series) -> tuple:

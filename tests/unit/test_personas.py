@@ -601,3 +601,26 @@ def test_the_page_table_leaves_out_columns_that_say_nothing():
     assert overview(table).columns.tolist() == ["name", "stability", "unstable", "nps"]
     shown = table.assign(channels=["app 73%", ""], suppressed=[False, True])
     assert overview(shown).columns.tolist() == table.columns.tolist()
+
+
+def test_goals_and_frustrations_known_answer():
+    """A channel they never use is neither goal nor frustration; an aspect (price) always counts; outcome stages
+    more of them reach are goals, fewer frustrations; reaching service less is neither."""
+    from cxresearch.personas.card import _goals
+    columns = ["rating_app", "share_app", "rating_chat", "share_chat", "rating_price", "reached_purchase",
+               "reached_service", "reached_loyalty"]
+    profile = pd.Series([4.5, 0.7, 2.0, 0.0, 2.5, 0.95, 0.1, 0.1], index=columns)
+    overall = pd.Series([4.0, 0.3, 2.5, 0.2, 3.3, 0.6, 0.5, 0.4], index=columns)
+    traits = pd.Series([0.5, 1.5, -0.5, -1.0, -0.8, 0.9, -1.0, -0.7], index=columns)
+    goals, frustrations, note = _goals(profile, overall, traits)
+    assert goals == ("app rating: 4.5 / 5 (all customers: 4.0), 70% of their events",
+                     "more reach purchase: 95% of them (all customers: 60%)")
+    assert frustrations == ("price rating: 2.5 / 5 (all customers: 3.3)",
+                            "fewer reach loyalty: 10% of them (all customers: 40%)")
+    assert note is None
+    unused = _goals(profile.drop(["rating_app", "rating_price"]), overall, traits)
+    assert unused[0] == ("more reach purchase: 95% of them (all customers: 60%)",)
+    assert unused[2] == "Goals and frustrations from ratings: they use none of the channels the surveys rate (chat)."
+    with i18n.using("it"):
+        assert _goals(profile, overall, traits)[0][1] == ("più di loro arrivano alla fase acquisto: il 95% "
+                                                          "(tutti i clienti: 60%)")

@@ -90,8 +90,10 @@ def test_real_cards_say_traits_names_and_goals_a_manager_can_act_on(name):
             assert all("/ 5 (all customers: " in line or line.startswith(("none: ", "fewer reach "))
                        for line in card.goals + card.frustrations)
         else:
-            assert not card.goals and card.notes[-1].startswith("Goals and frustrations from ratings need")
+            assert all(line.startswith("more reach ") for line in card.goals)   # from the journey only
+            assert card.notes[-1].startswith("Goals and frustrations from ratings need")
     if name == "airline":   # was "... with type of travel Personal Travel"
         assert all("type of travel" not in card.name for card in cards)
     if name == "dunnhumby":   # households that never redeem a coupon are told apart by it
         assert any(line.startswith("fewer reach redemption") for card in cards for line in card.frustrations)
+        assert any(line.startswith("more reach redemption") for card in cards for line in card.goals)
