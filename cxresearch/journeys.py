@@ -811,6 +811,8 @@ def journey_table(table: pd.DataFrame, **options) -> Styler:
         table = table.drop(columns="level")
     if "completeness" in table and table["completeness"].eq(1).all():   # every optional field filled: nothing to say
         table = table.drop(columns="completeness")
+    if {"converted", "conversion"} <= set(table):   # the first stage converts from nothing: no count, as no rate
+        table = table.assign(converted=table["converted"].where(table["conversion"].notna()))
     if {"name", "stage"} <= set(table) and table["name"].equals(table["stage"]):   # pain points by stage
         table = table.drop(columns="stage")
     if "surveys" not in table or table.empty or table["surveys"].fillna(0).gt(0).any():

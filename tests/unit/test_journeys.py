@@ -163,6 +163,8 @@ def test_stages_in_dataset_order_with_conversion_and_time(jm):
     assert got["stage"].tolist() == ["awareness", "consideration", "purchase", "service"]
     assert got["customers"].tolist() == [2, 2, 2, 0]   # nobody reached service: shown, it discloses nobody
     assert got["converted"].tolist() == [0, 2, 1, 0]   # c bought without considering
+    shown = journey_table(got).data["converted"]                 # on the page the first stage converts from nothing
+    assert pd.isna(shown.iloc[0]) and shown.iloc[1:].tolist() == [2, 1, 0]
     np.testing.assert_allclose(got["conversion"], [np.nan, 1.0, 0.5, 0.0])
     np.testing.assert_allclose(got["drop_off"], [np.nan, 0.0, 0.5, 1.0])
     assert got["median_time_from_previous"].tolist()[1:3] == [pd.Timedelta("3min"), pd.Timedelta("2min")]
