@@ -402,8 +402,10 @@ def _day_first(text: pd.Series, name: str, column: str, config: DatasetSettings,
     """
     if config.csv.get("dayfirst") is not None:
         return bool(config.csv["dayfirst"])
-    parts = text.str.extract(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b").astype(float)
-    day_first, month_first = parts[0] > 12, parts[1] > 12
+    parts = text.str.extract(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b").astype(float)
+    year = parts[2].where(parts[2] >= 100, parts[2] + 2000)
+    day_month, month_day = _calendar_date(year, parts[1], parts[0]), _calendar_date(year, parts[0], parts[1])
+    day_first, month_first = (parts[0] > 12) & day_month, (parts[1] > 12) & month_day  # 31/02 shows neither
     if day_first.any() and month_first.any():
         report.problems.append(Problem(name, _("dates in both day-first (%(day_first)s) and month-first "
                                                "(%(month_first)s) order; expected one order in a column.") % {
@@ -415,11 +417,18 @@ def _day_first(text: pd.Series, name: str, column: str, config: DatasetSettings,
                               "csv.dayfirst in dataset.yml to say so.") % {
                                   "file": name, "column": column, "example": text[day_first].iloc[0]})
         return True
-    elif parts[0].notna().any() and not month_first.any():
+    elif (either := day_month & month_day).any() and not month_first.any():
         report.warnings.append(_("%(file)s: %(column)s dates such as %(example)s could be day-first or month-first; "
                                  "read month-first. Set csv.dayfirst: true in dataset.yml if the day comes first.")
-                               % {"file": name, "column": column, "example": text[parts[0].notna()].iloc[0]})
+                               % {"file": name, "column": column, "example": text[either].iloc[0]})
     return False
+
+
+def _calendar_date(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
+    """Whether each year, month and day make a date of the calendar (false where one is missing)."""
+    parts = pd.DataFrame({"year": year, "month": month, "day": day}).dropna()
+    real = pd.to_datetime(parts, errors="coerce").notna() if len(parts) else pd.Series(dtype=bool)
+    return real.reindex(year.index, fill_value=False)
 
 
 def _localize(naive: pd.Series, timezone: str) -> pd.Series:

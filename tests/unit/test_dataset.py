@@ -598,6 +598,17 @@ def test_a_date_column_in_both_orders_is_a_problem_naming_the_lines(make_dataset
     assert "day-first (15/01/2025) and month-first (01/15/2025)" in problems[0].message
 
 
+def test_a_date_in_neither_order_is_no_evidence_of_an_order(make_dataset):
+    # 31/02/2025 is a date neither day-first nor month-first: it is reported as unreadable, not as showing the order
+    report = validate(make_dataset({"surveys.csv": "response_id,timestamp\na,31/02/2025\nb,03/01/2025\n"}))
+    said = report.notes + report.warnings
+    assert not any("31/02/2025 require" in line for line in said)
+    assert any("such as 03/01/2025 could be day-first or month-first" in line for line in said)
+    assert [p.lines for p in report.problems] == [(2,)]
+    beside = validate(make_dataset({"surveys.csv": "response_id,timestamp\na,31/02/2025\nb,15/01/2025\n"}))
+    assert any("such as 15/01/2025 require" in line for line in beside.notes)
+
+
 def test_a_spreadsheet_in_place_of_a_table_is_named_with_how_to_save_it(make_dataset):
     folder = make_dataset({"events.csv": EVENTS, "customers.xlsx": b"PK\x03\x04\x14\x00rest-of-zip"})
     report = validate(folder)
