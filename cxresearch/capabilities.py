@@ -142,6 +142,16 @@ class _Score(_Mappable):
 
 
 @dataclass(frozen=True)
+class _DriverOutcome(Requirement):
+    """A two-valued outcome of the surveys that key drivers can explain (:func:`~cxresearch.drivers.driver_outcome`)."""
+
+    def met(self, ds) -> bool:
+        from .drivers import driver_outcome   # here: the drivers' statistics load only when asked
+
+        return super().met(ds) and driver_outcome(ds.surveys) is not None
+
+
+@dataclass(frozen=True)
 class _StagesRequirement(Requirement):
     """Journey stages: a ``stage`` column in events or the ``stages`` of ``dataset.yml``."""
 
@@ -216,6 +226,10 @@ _CES = _Score("surveys", "ces", N_("no CES answers"), N_("add a `ces` column (1-
 _SCORES = _AnyOf("surveys", absent=N_("no NPS, CSAT or CES answers"),
                  fix=N_("add an `nps` (0-10), `csat` (1-5) or `ces` (1-7) column to surveys"),
                  options=(_NPS, _CSAT, _CES))
+_OUTCOME = _AnyOf("surveys", absent=N_("no NPS, CSAT or satisfaction outcome"),
+                  fix=N_("add an `nps` (0-10) or `csat` (1-5) column, or a two-valued satisfaction column "
+                         "(satisfied / dissatisfied), to surveys"),
+                  options=(_NPS, _CSAT, _DriverOutcome("surveys")))
 _RATINGS = Requirement("surveys", "rating_*", N_("no touchpoint ratings"),
                        N_("add `rating_<touchpoint>` columns (1-5) to surveys"))
 _REVIEW_TEXTS = _Mappable("reviews", "text", N_("no review texts"), N_("add a `text` column to reviews"))
@@ -244,7 +258,8 @@ ANALYSES: dict[str, Analysis] = {a.key: a for a in (
              (_SURVEYS, _NPS, Requirement("surveys", "channel", N_("no survey channels"),
                                           N_("add a `channel` column to surveys")))),
     Analysis("trend", N_("NPS trend"), N_("to see NPS month by month"), (_SURVEYS, _NPS)),
-    Analysis("key_drivers", N_("Key drivers"), N_("to see which touchpoints drive NPS"), (_SURVEYS, _NPS, _RATINGS)),
+    Analysis("key_drivers", N_("Key drivers"), N_("to see which touchpoints drive NPS or satisfaction"),
+             (_SURVEYS, _OUTCOME, _RATINGS)),
     Analysis("ratings", N_("Review ratings"), N_("to see how reviewers rate you"),
              (Requirement("reviews"), Requirement("reviews", "rating", N_("no review stars"),
                                                   N_("add a `rating` column (1-5) to reviews")))),

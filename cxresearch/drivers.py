@@ -28,7 +28,7 @@ from .privacy import MIN_GROUP_SIZE
 from .resampling import bootstrap_weights, canonical_order, cluster_codes, percentile_interval
 from .survey_design import LOW_BASE, survey_weights
 
-__all__ = ["KeyDrivers", "key_drivers", "QUADRANTS", "PLACEMENTS"]
+__all__ = ["KeyDrivers", "key_drivers", "driver_outcome", "Outcome", "QUADRANTS", "PLACEMENTS"]
 
 #: Importance-performance quadrants, in the order they should be acted on.
 QUADRANTS = ("fix first", "keep up", "low priority", "possible overkill")
@@ -38,6 +38,60 @@ PLACEMENTS = {(1, -1): "fix first", (1, 1): "keep up", (-1, -1): "low priority",
               (1, 0): "fix first or keep up", (-1, 0): "low priority or possible overkill",
               (0, -1): "fix first or low priority", (0, 1): "keep up or possible overkill", (0, 0): "uncertain"}
 _MAX_DRIVERS = 16
+#: Survey columns (lower case, glob) that may hold a two-valued outcome to explain when there is no NPS or CSAT.
+_OUTCOME_NAMES = ("satisf*", "*_satisf*", "recommend*", "*_recommend*")
+#: The answer meaning the good outcome in such a column ("satisfied" against "neutral or dissatisfied").
+_GOOD_OUTCOMES = frozenset({"satisfied", "yes", "true", "1"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What key drivers explain when the caller does not say (:func:`driver_outcome`).
+
+    Attributes
+    ----------
+    column : str
+        The surveys' column.
+    values : Series
+        Its answers as numbers: the score, or 1 (the good outcome) and 0.
+    note : str
+        Which outcome and why, for the page; empty for NPS, the default.
+    """
+
+    column: str
+    values: pd.Series
+    note: str
+
+
+def driver_outcome(surveys: pd.DataFrame) -> Outcome | None:
+    """The outcome the surveys have for key drivers: NPS, else CSAT, else a two-valued satisfaction column as 1/0.
+
+    A two-valued column is one named like ``satisfaction``, ``satisfied`` or
+    ``recommend*`` whose answers are exactly two, one of them "satisfied",
+    "yes", "true" or 1 (the good outcome, 1); None when there is none.
+    """
+    for column in ("nps", "csat"):
+        if column in surveys.columns and pd.to_numeric(surveys[column], errors="coerce").notna().any():
+            note = "" if column == "nps" else _(
+                "No NPS answers: the key drivers explain CSAT, the score these surveys have.")
+            return Outcome(column, pd.to_numeric(surveys[column], errors="coerce").astype(float), note)
+    for column in surveys.columns:
+        if not any(fnmatch.fnmatchcase(str(column).lower(), pattern) for pattern in _OUTCOME_NAMES):
+            continue
+        answered = surveys[column].dropna()
+        words = answered.astype(str).str.strip().str.lower()
+        good = [word for word in words.unique() if word in _GOOD_OUTCOMES]
+        if words.nunique() != 2 or len(good) != 1:
+            continue
+        flag = words.eq(good[0]).astype(float).reindex(surveys.index)
+        other = answered[words.ne(good[0])].iloc[0]
+        return Outcome(str(column), flag, _(
+            "No NPS or CSAT answers: the key drivers explain %(column)s, the outcome these surveys have, as 1 for "
+            "“%(good)s” (%(share)s of answers) and 0 for “%(other)s”; importance is each rating's share of the "
+            "variance of that 1/0 outcome (a linear probability model).") % {
+            "column": str(column), "good": answered[words.eq(good[0])].iloc[0], "other": other,
+            "share": format_percent(flag.mean(), decimals=0)})
+    return None
 
 
 @dataclass(frozen=True)
@@ -62,6 +116,8 @@ class KeyDrivers:
     n_boot : int
     level : float
     method : str
+    outcome : str
+        Which outcome the drivers explain and why, when :func:`key_drivers` chose it (``score_col=None``).
     """
 
     table: pd.DataFrame
@@ -75,6 +131,7 @@ class KeyDrivers:
     n_boot: int
     level: float
     method: str = "shapley_lmg"
+    outcome: str = ""
 
     @property
     def coverage(self) -> float:
@@ -90,7 +147,7 @@ class KeyDrivers:
         else:
             sentence = _("R² %(r2)s (%(level)s interval %(low)s to %(high)s) on %(n)s of %(answers)s answers "
                          "(%(coverage)s) that rate every driver shown.")
-        sentence = sentence % {
+        sentence = (self.outcome + " " if self.outcome else "") + sentence % {
             "r2": format_number(self.r2, decimals=2), "level": format_percent(self.level, decimals=0),
             "low": format_number(self.r2_low, decimals=2), "high": format_number(self.r2_high, decimals=2),
             "n": format_count(self.n), "answers": format_count(self.answers),
@@ -250,7 +307,7 @@ def _sparse_pairs(answered: pd.DataFrame, minimum: int) -> list[str]:
     return left_out
 
 
-def key_drivers(surveys: pd.DataFrame, *, score_col: str = "nps", driver_cols="rating_*", na_codes=(),
+def key_drivers(surveys: pd.DataFrame, *, score_col: str | None = "nps", driver_cols="rating_*", na_codes=(),
                 min_coverage: float = 0.5, cluster_col: str | None = None, weight_col: str | None = "weight",
                 n_boot: int = 200, level: float = 0.95, random_state=0,
                 min_group_size: int = MIN_GROUP_SIZE) -> KeyDrivers:
@@ -278,8 +335,11 @@ def key_drivers(surveys: pd.DataFrame, *, score_col: str = "nps", driver_cols="r
     Parameters
     ----------
     surveys : DataFrame
-    score_col : str
-        Numeric or boolean column to explain (``"nps"``, ``"csat"``, a 0/1 flag...).
+    score_col : str or None
+        Numeric or boolean column to explain (``"nps"``, ``"csat"``, a 0/1 flag...);
+        None explains the outcome the surveys have (:func:`driver_outcome`:
+        NPS, else CSAT, else a satisfied/dissatisfied column as 1/0) and says
+        which in ``outcome`` and the note.
     driver_cols : str or list of str
         Driver columns, or a glob pattern over column names.
     na_codes : sequence of numbers
@@ -333,6 +393,14 @@ def key_drivers(surveys: pd.DataFrame, *, score_col: str = "nps", driver_cols="r
     repaired. Ratings of unused touchpoints are not imputed, since no such
     rating exists. See ``docs/METHODS.md``.
     """
+    outcome = ""
+    if score_col is None:
+        found = driver_outcome(surveys)
+        if found is None:
+            raise DataError("key_drivers needs an outcome in the surveys: an `nps` (0-10) or `csat` (1-5) column, or "
+                            "a two-valued satisfaction column (e.g. satisfied / dissatisfied); columns: "
+                            f"{', '.join(map(str, surveys.columns))}.")
+        surveys, score_col, outcome = surveys.assign(**{found.column: found.values}), found.column, found.note
     columns = _driver_columns(surveys, driver_cols)
     check_columns(surveys, [score_col] + ([cluster_col] if cluster_col else []), "key_drivers")
     if not 0 <= min_coverage <= 1:
@@ -435,4 +503,4 @@ def key_drivers(surveys: pd.DataFrame, *, score_col: str = "nps", driver_cols="r
     table = table.astype({"priority": int}).sort_values("rank", ignore_index=True)
     return KeyDrivers(table, float(r2), float(r2_low), float(r2_high), n, answers,
                       int(len(np.unique(cluster_codes(clusters, len(data))))), left_out, n_boot, level,
-                      "shapley_lmg_pairwise" if pairwise else "shapley_lmg")
+                      "shapley_lmg_pairwise" if pairwise else "shapley_lmg", outcome)

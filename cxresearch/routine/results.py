@@ -160,12 +160,13 @@ def run_topics(parameters: RoutineParameters, dataset=None, *, reviews: bool = F
 
 
 def run_key_drivers(parameters: RoutineParameters, dataset=None) -> KeyDrivers:
-    """Key drivers of NPS among the ``rating_*`` answers (:func:`~cxresearch.key_drivers`), once per run."""
+    """Key drivers of NPS (else of the outcome the surveys have) among the ``rating_*`` answers
+    (:func:`~cxresearch.key_drivers`), once per run."""
     from ..drivers import key_drivers
 
     surveys = (parameters.load() if dataset is None else dataset).surveys
     return shared(parameters, "key_drivers", lambda: key_drivers(
-        surveys, score_col="nps", driver_cols="rating_*", random_state=parameters.random_state,
+        surveys, score_col=None, driver_cols="rating_*", random_state=parameters.random_state,
         cluster_col=_respondent_col(surveys), min_group_size=parameters.min_group_size))
 
 

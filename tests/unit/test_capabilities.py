@@ -62,11 +62,17 @@ def test_an_empty_table_in_the_period_is_named_as_such():
                                   "surveys to see the Net Promoter Score.")
 
 
-def test_key_drivers_need_nps_and_ratings_in_one_sentence():
+def test_key_drivers_need_an_outcome_and_ratings_in_one_sentence():
     ds = CXDataset("no scores", surveys=NPS_EXPORT.drop(columns="nps"))
     assert missing(ds, "key_drivers") == (
-        "No NPS answers and no touchpoint ratings in this dataset: add an `nps` column (0-10) to surveys and add "
-        "`rating_<touchpoint>` columns (1-5) to surveys to see which touchpoints drive NPS.")
+        "No NPS, CSAT or satisfaction outcome and no touchpoint ratings in this dataset: add an `nps` (0-10) or "
+        "`csat` (1-5) column, or a two-valued satisfaction column (satisfied / dissatisfied), to surveys and add "
+        "`rating_<touchpoint>` columns (1-5) to surveys to see which touchpoints drive NPS or satisfaction.")
+    rated = NPS_EXPORT.drop(columns="nps").assign(rating_seat=[4.0, 2.0])
+    airline = CXDataset("airline", surveys=rated.assign(satisfaction=["satisfied", "neutral or dissatisfied"]))
+    assert missing(airline, "key_drivers") is None
+    one_answer = CXDataset("one answer", surveys=rated.assign(satisfaction=["satisfied", "neutral"]).iloc[:1])
+    assert missing(one_answer, "key_drivers").startswith("No NPS, CSAT or satisfaction outcome in this dataset")
 
 
 def test_supported_lists_every_analysis_once_in_report_order():

@@ -255,3 +255,19 @@ def test_a_driver_on_the_average_line_is_placed_in_both_quadrants_it_could_be_in
     assert (placements["rating_b"] == "low priority or possible overkill").mean() >= 0.85
     assert min(quadrants.count("low priority"), quadrants.count("possible overkill")) >= 10
     assert covered >= 0.88 * reps
+
+
+def test_without_a_score_the_drivers_explain_the_satisfaction_the_surveys_have():
+    frame = _planted_drivers(n=600)
+    satisfied = frame["score"] > frame["score"].median()
+    text = frame.drop(columns="score").assign(satisfaction=np.where(satisfied, "satisfied", "neutral or dissatisfied"))
+    chosen = key_drivers(text, score_col=None, n_boot=20)
+    by_hand = key_drivers(text.assign(flag=satisfied.astype(float)), score_col="flag", n_boot=20)
+    pd.testing.assert_frame_equal(chosen.table, by_hand.table)   # the same 1/0 outcome, satisfied = 1
+    assert chosen.table.loc[0, "driver"] == "rating_a"
+    assert chosen.note.startswith("No NPS or CSAT answers: the key drivers explain satisfaction") and by_hand.outcome == ""
+    assert "“satisfied” (50% of answers)" in chosen.note
+    with_nps = key_drivers(text.assign(nps=frame["score"]), score_col=None, n_boot=20)
+    assert with_nps.outcome == "" and with_nps.r2 == key_drivers(frame, score_col="score", n_boot=20).r2
+    with pytest.raises(DataError, match="needs an outcome"):
+        key_drivers(frame.drop(columns="score"), score_col=None)
