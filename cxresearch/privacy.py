@@ -173,17 +173,27 @@ def redact_names(texts: pd.Series, names) -> pd.Series:
     distinct, names = pc.drop_null(pc.unique(values)), pc.unique(pc.drop_null(_strings(pd.Series(names))))
     names = names.filter(pc.greater_equal(pc.list_value_length(pc.utf8_split_whitespace(names)), 2))
     text_words, (name_first, name_pair, name_last) = _words(distinct), _name_words(names)
-    holding_last, holding_pair = _rows_holding(text_words, name_last.drop_null().unique(), name_pair.drop_null())
+    holding_last, holding_pair, pairs_held = _rows_holding(text_words, name_last.drop_null().unique(),
+                                                           name_pair.drop_null())
     # a name without letters or digits has no word to look for, so every text is searched for it
     candidates = np.ones(len(distinct), dtype=bool) if name_last.null_count else holding_last
+    # a name written in a Latin text stands as its last two words, side by side
+    beyond_latin = np.asarray(pc.match_substring_regex(distinct.filter(candidates), _BEYOND_LATIN))
     # only names whose first and last words a candidate text holds can be found: compare those exactly, in Python
     held = pc.list_flatten(text_words.filter(candidates)).unique()
     possible = pc.and_kleene(pc.is_in(name_first, value_set=held), pc.is_in(name_last, value_set=held))
+    if not beyond_latin.any():
+        possible = pc.and_kleene(possible, pc.is_in(name_pair, value_set=pairs_held))
     words = pc.utf8_split_whitespace(names.filter(pc.fill_null(possible, True)))
-    known = set(_casefold(pc.binary_join(words, _SPACE)).to_pylist())
+    joined = pc.binary_join(words, _SPACE)
+    known = set(_casefold(joined).to_pylist())
     if not known:
         return texts
-    longest, starts = max(len(n.split()) for n in known), {n.split(" ")[0] for n in known}
+    # the most words a name holds, as Python splits them (it splits on a few more spaces than Arrow)
+    longest = max([pc.max(pc.list_value_length(words)).as_py()]
+                  + [len(n.split()) for n in joined.filter(pc.match_substring_regex(joined, r"[^\PZ ]|\pC"))
+                     .to_pylist()])
+    starts = set(_casefold(pc.list_element(words, 0).unique()).to_pylist())
 
     def replace(match: re.Match) -> str:
         text = match.group()
@@ -199,8 +209,6 @@ def redact_names(texts: pd.Series, names) -> pd.Series:
             i += size or 1
         return "".join(pieces) + text[kept_to:]
 
-    # a name written in a Latin text stands as its last two words, side by side
-    beyond_latin = np.asarray(pc.match_substring_regex(distinct.filter(candidates), _BEYOND_LATIN))
     candidates[candidates] &= holding_pair[candidates] | beyond_latin
     searched = distinct.filter(candidates)
     redacted = pa.array(pd.Series(searched.to_pylist(), dtype=object).str.replace(_WORD_RUN, replace, regex=True),
@@ -255,20 +263,20 @@ def _name_words(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     return per_name(flat.take(first), first), per_name(pairs, has_two), per_name(flat.take(last), last)
 
 
-def _rows_holding(words: pa.Array, wanted: pa.Array, pairs: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Which rows of a list array of *words* hold one of the *wanted* words, and which hold it after the word
-    that makes one of the *pairs* ("word wanted")."""
+def _rows_holding(words: pa.Array, wanted: pa.Array, pairs: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """Which rows of a list array of *words* hold one of the *wanted* words, which hold it after the word that
+    makes one of the *pairs* ("word wanted"), and the pairs found."""
     flat, parents = pc.list_flatten(words), np.asarray(pc.list_parent_indices(words))
     hits = np.flatnonzero(np.asarray(pc.is_in(flat, value_set=wanted)))
     holding = np.zeros(len(words), dtype=bool)
     holding[parents[hits]] = True
     hits = hits[hits > 0]
     hits = hits[parents[hits - 1] == parents[hits]]
-    paired = np.asarray(pc.is_in(pc.binary_join_element_wise(flat.take(hits - 1), flat.take(hits), _SPACE),
-                                 value_set=pairs))
+    found = pc.binary_join_element_wise(flat.take(hits - 1), flat.take(hits), _SPACE)
+    paired = pc.is_in(found, value_set=pairs)
     holding_pair = np.zeros(len(words), dtype=bool)
-    holding_pair[parents[hits[paired]]] = True
-    return holding, holding_pair
+    holding_pair[parents[hits[np.asarray(paired)]]] = True
+    return holding, holding_pair, found.filter(paired).unique()
 
 
 def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = MIN_GROUP_SIZE,
