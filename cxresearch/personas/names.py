@@ -15,6 +15,7 @@ import re
 
 import pandas as pd
 
+from ..columns import code_label
 from ..features import feature_group
 from ..i18n import _, format_list, pgettext
 from .profiles import category_label, distinct, feature_label
@@ -154,7 +155,7 @@ def name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.S
         if channels and row.reindex(channels).max() >= NAME_EFFECT:
             strongest = row.reindex(channels).idxmax()
             kind = "first" if profiles.loc[pid, channels].idxmax() == strongest else "heavy"
-            channel = (strongest.removeprefix("share_").replace("_", " "), kind)
+            channel = (code_label(strongest, prefix="share_"), kind)
         purchases = row.get("n_purchases", 0.0)
         adjectives, said = _words(row)
         described = (channel is not None) + len(adjectives[:2]) + (abs(purchases) >= NAME_EFFECT)

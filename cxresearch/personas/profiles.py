@@ -11,7 +11,7 @@ from ..cards import SMALL_EFFECT
 from ..columns import code_label
 from ..errors import SmallGroupWarning
 from ..features import feature_group
-from ..i18n import N_, _, attribute_label, format_number, pgettext
+from ..i18n import N_, _, attribute_label, format_number, format_percent, pgettext
 from ..stats import kpi_summary
 from .space import MISSING
 
@@ -171,7 +171,7 @@ def top_traits(traits: pd.Series, similar: pd.DataFrame | None = None, *, top: i
 def preferred_channels(profile: pd.Series, top: int = 3) -> str:
     shares = profile[[c for c in profile.index if feature_group(c) == "channels"]].dropna()
     shares = shares[shares >= 0.05].sort_values(ascending=False, kind="stable").iloc[:top]
-    return ", ".join(f"{c.removeprefix('share_').replace('_', ' ')} {v:.0%}" for c, v in shares.items())
+    return ", ".join(f"{code_label(c, prefix='share_')} {format_percent(v, decimals=0)}" for c, v in shares.items())
 
 
 def overview(personas: pd.DataFrame) -> pd.DataFrame:
