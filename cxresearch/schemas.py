@@ -40,26 +40,30 @@ OPTIONAL = {
 ROW_IDS = {"customers": "customer_id", "surveys": "response_id", "reviews": "review_id"}
 #: What common exports call a canonical column (snake case; ``*`` matches any text, as in
 #: ``how_likely*``), for the hint when it is missing (:func:`export_columns`). The scores are
-#: what NPS, CSAT and CES tools name them, their question's words included.
+#: what NPS, CSAT and CES tools name them, their question's words included; Italian exports' names follow.
 EXPORT_NAMES = {
-    "customer_id": ("user_id", "client_id", "account_id", "contact_id", "customer", "member_id"),
+    "customer_id": ("user_id", "client_id", "account_id", "contact_id", "customer", "member_id", "id_cliente",
+                    "codice_cliente", "cliente"),
     "timestamp": ("date", "datetime", "time", "created", "created_at", "submitted", "submitted_at", "date_submitted",
-                  "response_date", "review_date", "event_time", "occurred_at", "at"),
-    "channel": ("source", "medium", "platform", "device"),
+                  "response_date", "review_date", "event_time", "occurred_at", "at", "data", "data_ora",
+                  "data_risposta", "data_recensione"),
+    "channel": ("source", "medium", "platform", "device", "canale"),
     "touchpoint": ("event", "event_name", "page", "action", "activity", "step", "queue", "category", "topic"),
-    "rating": ("stars", "score", "review_score", "star_rating", "overall"),
+    "rating": ("stars", "score", "review_score", "star_rating", "overall", "stelle", "voto"),
     "intervention_id": ("id", "change_id", "name"),
-    "start": ("start_date", "date", "launched", "from"),
+    "start": ("start_date", "date", "launched", "from", "data_inizio"),
     "scope": ("channel", "touchpoint", "area"),
     "nps": ("score", "nps_score", "net_promoter_score", "likelihood_to_recommend", "recommendation_score",
-            "how_likely*", "*recommend*"),
-    "csat": ("score", "satisfaction", "satisfaction_score", "csat_score", "overall_satisfaction", "*satisf*"),
+            "how_likely*", "*recommend*", "voto_nps", "punteggio_nps", "*consiglier*",
+            "*raccomand*"),
+    "csat": ("score", "satisfaction", "satisfaction_score", "csat_score", "overall_satisfaction", "*satisf*",
+             "soddisfazione", "*soddisf*"),
     "ces": ("effort", "effort_score", "ces_score", "customer_effort", "customer_effort_score", "how_easy*",
-            "*effort*"),
+            "*effort*", "sforzo", "*sforzo*"),
     "comment": ("comments", "feedback", "verbatim", "open_answer", "open_text", "reason", "why", "text",
-                "*comment*", "*feedback*"),
+                "*comment*", "*feedback*", "commento", "commenti"),
     "text": ("review", "review_text", "body", "content", "comment", "message", "review_body", "*review_text*",
-             "*comment*", "*message*"),
+             "*comment*", "*message*", "testo", "recensione", "testo_recensione"),
 }
 
 

@@ -321,6 +321,16 @@ def test_bad_input_gives_data_error_naming_file_column_and_lines(make_dataset, c
     assert words in str(DataError(problems))
 
 
+def test_an_italian_nps_export_gets_the_same_hints(make_dataset):
+    export = "Data,Voto NPS,Commento\n2026-01-03,9,Ottimo servizio\n2026-01-04,3,Consegna lenta\n"
+    problem, = _problems(make_dataset({"surveys.csv": export}))
+    assert "Did you mean 'data'?" in problem.message and "(data: timestamp)" in problem.message
+    report = validate(make_dataset({"surveys.csv": export, "dataset.yml": "columns:\n  surveys: {Data: timestamp}\n"}))
+    assert report.ok
+    assert any("'Voto NPS' looks like nps" in note for note in report.notes)
+    assert any("'Commento' looks like comment" in note for note in report.notes)
+
+
 def test_an_nps_export_without_ids_is_numbered_by_line_and_its_date_column_suggested(make_dataset):
     export = "Date,Score,Comment\n2026-01-03,9,Great service\n2026-01-04,3,Slow delivery\n"
     problems = _problems(make_dataset({"surveys.csv": export}))
