@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .capabilities import available, supported
+from .capabilities import Unavailable, available, supported
 from .dataset import CXDataset
 from .errors import SmallGroupWarning
 from .columns import METRIC_UNITS
@@ -40,6 +40,7 @@ from .i18n import N_, _, format_date, format_datetime, format_number
 from .interventions import METRICS, compare_verdicts, intervention_effects, window_sentence
 from .journeys import JourneyMap, journey_map
 from .personas import NoCustomerDataError, PersonaModel, PersonaState, fit_personas
+from .personas.card import segmentation_note
 from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import Estimate, MixDecomposition, compare, kpi_summary, segment_mix, wilson_interval
 
@@ -179,6 +180,12 @@ class Summary:
         if len(self.not_computed):
             return pretty(self.not_computed)
         return Markdown(_("Every analysis of the routine was computed."))
+
+    def shares_shown(self):
+        """For a page: the persona shares, or (no stable segmentation) the sentence saying why there are no
+        personas and what they would need, not a one-row table of all customers at 100%."""
+        note = None if self.persona_model is None else segmentation_note(self.persona_model)
+        return Unavailable(note) if note else self.persona_shares
 
     def kpi_table(self) -> pd.DataFrame:
         """The surveys' KPIs with intervals and change since the previous run, one row each, for the report.

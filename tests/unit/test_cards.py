@@ -100,3 +100,33 @@ def test_persona_names_say_yes_no_attributes_as_having_them_or_not():
                               "Customers with high total charges and phone service"]
     with i18n.using("it"):
         assert "internet service assente" in name_personas(traits, traits, pd.Series([False, False]))[0]
+
+
+def test_the_summary_shows_why_there_are_no_personas_not_all_customers_at_100_percent():
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from cxresearch.capabilities import Unavailable
+    from cxresearch.personas import PersonaModel
+    from cxresearch.personas.card import segmentation_note
+    from cxresearch.summary import Summary, _persona_shares
+
+    def summary_of(model):
+        return Summary(kpis={}, persona_model=model, persona_shares=_persona_shares(model, None),
+                       assignments=pd.DataFrame(), stages=pd.DataFrame(), pain_points=pd.DataFrame())
+
+    noise = pd.DataFrame(np.random.default_rng(0).uniform(size=(200, 2)), columns=["age", "spend"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one_group = PersonaModel(k_range=(2, 4), stability_threshold=1.0, n_bootstrap=3, random_state=0).fit(noise)
+    shown = summary_of(one_group).shares_shown()
+    assert isinstance(shown, Unavailable) and shown.sentence == segmentation_note(one_group)
+    clusters = pd.DataFrame({"age": np.r_[np.full(60, 20.0), np.full(60, 60.0)] + np.random.default_rng(1).normal(
+        size=120), "spend": np.r_[np.full(60, 10.0), np.full(60, 90.0)]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        two = PersonaModel(2, n_bootstrap=3, random_state=0).fit(clusters)
+    shares = summary_of(two).shares_shown()
+    assert isinstance(shares, pd.DataFrame) and shares["size"].sum() == 120 and len(shares) == 2
