@@ -565,7 +565,7 @@ def _check_schema(frame: pd.DataFrame, table: str, name: str, report: Validation
             failures.append((column, "not_nullable", blank, "" if column in empty else None))
         if field.unique:
             failures.append((column, "field_uniqueness", values.duplicated(keep=False) & ~missing, None))
-        present = values[~missing]
+        present = values[~missing] if field.checks else values  # a copy of the column only when it is checked
         for check in field.checks:
             passed = check(present).check_output
             kind = "out_of_range" if check.name.startswith(("greater", "less", "in_range")) else check.name
