@@ -369,7 +369,7 @@ def _load(folder: Path, *, keep_pii: bool) -> tuple[ValidationReport, CXDataset 
     raw = {}
     for table in TABLES:
         file = find_file(folder, table, config, report)
-        frame = read_raw(file, config, report) if file else None
+        frame = read_raw(file, config, report, table=table) if file else None
         if frame is not None:
             raw[table] = (frame, file.name)
     if not raw and not report.problems:

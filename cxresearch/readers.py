@@ -1,13 +1,15 @@
-"""Raw table files as found: byte sniffing, decoding, CSV parsing with line numbers.
+"""Raw table files as found: byte sniffing, decoding, CSV parsing with line numbers, Excel workbooks.
 
 :func:`find_file` locates a table's file in a dataset folder; :func:`read_raw`
-reads it as text columns indexed by 1-based file line, reporting what makes it
-unreadable (spreadsheets, binary data, broken encodings, unquoted separators).
+reads it as text columns indexed by 1-based file line (a workbook's rows by their
+Excel row numbers), reporting what makes it unreadable (old or encrypted
+spreadsheets, binary data, broken encodings, unquoted separators).
 """
 from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import gzip
 import io
 import re
@@ -26,10 +28,15 @@ from .i18n import N_, _, format_list, ngettext
 from .schemas import TABLES
 from .settings import CONFIG_FILE, DatasetSettings
 
-SUFFIXES = (".csv", ".csv.gz", ".parquet")
+#: Excel workbooks read as tables (:func:`_read_workbook`): a sheet named like the table, else the first.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+SUFFIXES = (".csv", ".csv.gz", ".parquet", *WORKBOOK_SUFFIXES)
 
 #: Spreadsheet files a user may drop in the folder instead of a CSV; not read, but named in a warning.
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+SPREADSHEET_SUFFIXES = (".xls", ".ods")
+
+#: How many rows of a sheet are searched for its header, below title or blank rows.
+HEADER_SEARCH_ROWS = 20
 
 #: Text columns of a Parquet file with at most this many distinct values in its first rows (channels,
 #: touchpoints, stages, languages...) are read as categories, so that trimming, lower-casing and the missing-value
@@ -39,9 +46,10 @@ FEW_VALUES = 1000
 #: CSV files from this size on are parsed by pyarrow (see :func:`_read_large_csv`).
 LARGE_CSV_BYTES = 32 * 2**20
 
+_ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 _SIGNATURES = {
-    b"PK\x03\x04": N_("an Excel .xlsx workbook (or another zip archive)"),
-    b"\xd0\xcf\x11\xe0": N_("an old Excel .xls workbook"),
+    _ZIP: N_("an Excel .xlsx workbook (or another zip archive)"),
+    _OLE: N_("an old Excel .xls workbook"),
     b"PAR1": N_("a Parquet file (rename it to .parquet)"),
 }
 
@@ -71,13 +79,13 @@ def _warn_spreadsheets(folder: Path, table: str, report: ValidationReport) -> No
     for file in sorted(folder.glob(f"{table}.*")):
         if file.suffix in SPREADSHEET_SUFFIXES:
             report.warnings.append(_(
-                "%(file)s is a spreadsheet and was not read, so the %(table)s table is missing: save it as "
-                "CSV (UTF-8) named %(table)s.csv (in Excel: File > Save As > CSV UTF-8).") % {
-                    "file": file.name, "table": table})
+                "%(file)s is a spreadsheet and was not read, so the %(table)s table is missing: save it as an "
+                "Excel workbook (%(table)s.xlsx) or as CSV (UTF-8) named %(table)s.csv (in Excel: File > Save As).")
+                % {"file": file.name, "table": table})
         elif file.is_file():
             report.warnings.append(_(
-                "%(file)s was not read, so the %(table)s table is missing: only .csv, .csv.gz and .parquet files "
-                "are. If it is the table as text (comma-, semicolon- or tab-separated, UTF-8 or Excel's Unicode "
+                "%(file)s was not read, so the %(table)s table is missing: only .csv, .csv.gz, .parquet, .xlsx and "
+                ".xlsm files are. If it is the table as text (comma-, semicolon- or tab-separated, UTF-8 or Excel's Unicode "
                 "text), declare it in %(config)s: files: {%(table)s: %(file)s}.") % {
                     "file": file.name, "table": table, "config": CONFIG_FILE})
 
@@ -99,10 +107,16 @@ def unread_files(folder: Path) -> str:
             "table": table, "config": CONFIG_FILE}
 
 
-def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> pd.DataFrame | None:
-    """Read a table file as found: text columns, index = 1-based line (or row) numbers."""
+def read_raw(file: Path, config: DatasetSettings, report: ValidationReport, *,
+             table: str | None = None) -> pd.DataFrame | None:
+    """Read a table file as found: text columns, index = 1-based line (or row) numbers.
+
+    A workbook's sheet named like *table* is read, else its first sheet.
+    """
     def problem(message):
         report.problems.append(Problem(file.name, message))
+    if file.suffix in WORKBOOK_SUFFIXES:
+        return _read_workbook(file, file.name, table, config, report)
     if file.suffix == ".parquet":
         try:
             frame = _read_parquet(file)
@@ -121,6 +135,10 @@ def read_raw(file: Path, config: DatasetSettings, report: ValidationReport) -> p
             return None
         if file.suffix != ".gz":
             report.notes.append(_("%(file)s is gzip-compressed; read it decompressed.") % {"file": file.name})
+    book = _open_workbook(io.BytesIO(data)) if data.startswith(_ZIP) else None
+    if book is not None:  # a workbook saved under a CSV name: read it as what it is
+        report.notes.append(_("%(file)s is an Excel workbook, not CSV text; read it as one.") % {"file": file.name})
+        return _workbook_table(book, file.name, table, config, report)
     for signature, kind in _SIGNATURES.items():
         if data.startswith(signature):
             problem(_("is %(kind)s, not CSV text; export the sheet as CSV (UTF-8).") % {"kind": _(kind)})
@@ -198,8 +216,153 @@ def _read_parquet(file: Path) -> pd.DataFrame:
 def _without_blank_rows(frame: pd.DataFrame, name: str, report: ValidationReport) -> pd.DataFrame:
     blank = (frame == "").all(axis=1)
     if not (~blank).any():
-        report.warnings.append(_("%(file)s has a header but no rows.") % {"file": name})
+        _warn_no_rows(name, report)
     return frame.loc[~blank]
+
+
+def _warn_no_rows(name: str, report: ValidationReport) -> None:
+    report.warnings.append(_("%(file)s has a header but no rows.") % {"file": name})
+
+
+def _read_workbook(file: Path, name: str, table: str | None, config: DatasetSettings,
+                   report: ValidationReport) -> pd.DataFrame | None:
+    """A table from an Excel workbook (.xlsx, .xlsm): see :func:`_workbook_table`."""
+    with file.open("rb") as stream:
+        if stream.read(4) == _OLE:  # Excel encrypts a workbook with a password into an OLE container
+            report.problems.append(Problem(name, _(
+                "is password-protected (or an old .xls workbook renamed); save it without a password as an Excel "
+                "workbook (.xlsx) or as CSV (UTF-8).")))
+            return None
+    book = _open_workbook(file)
+    if book is None:
+        report.problems.append(Problem(name, _(
+            "could not be read as an Excel workbook: it is damaged or not a workbook. Open it in Excel and save it "
+            "again (File > Save As > Excel Workbook), or save the sheet as CSV (UTF-8).")))
+        return None
+    return _workbook_table(book, name, table, config, report)
+
+
+def _open_workbook(source):
+    """The workbook at *source* (a path or a binary stream) opened for reading cell values, or None if it is not one."""
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except Exception:  # zipfile, XML and openpyxl's own errors: many types for a file that is not a workbook
+        return None
+
+
+def _workbook_table(book, name: str, table: str | None, config: DatasetSettings,
+                    report: ValidationReport) -> pd.DataFrame | None:
+    """The sheet of *book* named like *table* (else its first visible one) as raw columns, indexed by Excel row.
+
+    Cells read as Excel stores them: dates and times as ISO text (naive, so in the
+    dataset's time zone), whole numbers as digits, a column of numbers with fractions
+    as floats (no decimal separator to read). Title and blank rows above the header
+    are skipped; blank rows and columns with neither a name nor a value are left out.
+    """
+    try:
+        sheet = _sheet(book, name, table, report)
+        sheet.reset_dimensions()  # some writers store wrong dimensions: read every row there is
+        rows = [(number, row) for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+                if any(_filled(value) for value in row)]
+    finally:
+        book.close()
+    title = f"'{sheet.title}'"
+    if not rows:
+        report.problems.append(Problem(name, _("sheet %(sheet)s is empty; expected a header row naming the "
+                                               "columns, then one row per record.") % {"sheet": title}))
+        return None
+    at = _header_row(rows)
+    if at:
+        report.notes.append(ngettext(
+            "%(file)s, sheet %(sheet)s: %(n)s row above the header (row %(header)s) was left out: %(first)s.",
+            "%(file)s, sheet %(sheet)s: %(n)s rows above the header (row %(header)s) were left out, the first: "
+            "%(first)s.", at) % {"file": name, "sheet": title, "n": at, "header": rows[at][0],
+                                 "first": " ".join(str(v) for v in rows[0][1] if _filled(v))})
+    (header_number, header), body = rows[at], rows[at + 1:]
+    width = max(len(row) for _number, row in rows[at:])
+    cells = [row + (None,) * (width - len(row)) for _number, row in body]
+    columns = list(zip(*cells)) if cells else [()] * width
+    names = [_cell_text(value, ".").strip() for value in header] + [""] * (width - len(header))
+    kept = [i for i in range(width) if names[i] or any(_filled(v) for v in columns[i])]
+    unnamed = [i for i in kept if not names[i]]
+    if unnamed:
+        from openpyxl.utils import get_column_letter  # openpyxl loads only when a workbook is read
+
+        filled = [(n, v) for (n, _row), v in zip(body, columns[unnamed[0]]) if _filled(v)]
+        report.problems.append(Problem(name, ngettext(
+            "sheet %(sheet)s: column %(columns)s has values but no name in the header (row %(header)s); expected "
+            "a name for every column.",
+            "sheet %(sheet)s: columns %(columns)s have values but no name in the header (row %(header)s); expected "
+            "a name for every column.", len(unnamed)) % {
+                "sheet": title, "header": header_number,
+                "columns": format_list(get_column_letter(i + 1) for i in unnamed)},
+            lines=tuple(n for n, _v in filled[:MAX_EXAMPLES]), values=tuple(v for _n, v in filled[:MAX_EXAMPLES]),
+            count=len(filled)))
+        return None
+    if not _unique_header([names[i] for i in kept], name, report):
+        return None
+    if not body:
+        _warn_no_rows(name, report)
+    index = np.array([n for n, _row in body], dtype=np.int64)
+    decimal = config.csv.get("decimal", ".")
+    return pd.DataFrame({names[i]: _sheet_column(columns[i], decimal) for i in kept}, index=index)
+
+
+def _sheet(book, name: str, table: str | None, report: ValidationReport):
+    """The sheet named like *table* (ignoring case and spaces), else the first visible one (said in a note when
+    there are others)."""
+    sheets = [s for s in book.worksheets if s.sheet_state == "visible"] or book.worksheets
+    named = next((s for s in book.worksheets if table and snake(s.title) == table), None)
+    values = {"file": name, "n": len(book.worksheets), "sheets": format_list(s.title for s in book.worksheets),
+              "sheet": (named or sheets[0]).title, "table": table or Path(name).stem}
+    if named is not None and len(book.worksheets) > 1:
+        report.notes.append(_("%(file)s has %(n)s sheets (%(sheets)s); read '%(sheet)s', named like the table.")
+                            % values)
+    elif named is None and len(sheets) > 1:
+        report.notes.append(_("%(file)s has %(n)s sheets (%(sheets)s); read the first, '%(sheet)s'. A sheet named "
+                              "%(table)s would be read instead.") % values)
+    return named or sheets[0]
+
+
+def _header_row(rows: list) -> int:
+    """Which of the first non-blank *rows* is the header: the first naming two or more columns (a title row above
+    it names one), else the first."""
+    for at, (_number, row) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if sum(_filled(value) for value in row) >= 2:
+            return at
+    return 0
+
+
+def _filled(value) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _sheet_column(values: tuple, decimal: str):
+    """A sheet's column: floats when every value is a number and some has a fraction, else text as a CSV holds it."""
+    numbers = [v for v in values if v is not None and v != ""]
+    if numbers and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers) \
+            and not all(float(v).is_integer() for v in numbers):
+        return np.array([np.nan if v is None or v == "" else float(v) for v in values], dtype=float)
+    return pd.array([_cell_text(v, decimal) for v in values], dtype="str")
+
+
+def _cell_text(value, decimal: str) -> str:
+    """A cell's value as text, as a CSV export writes it: ISO dates, whole numbers as digits, *decimal* in fractions."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        value = int(value)
+    if isinstance(value, float):
+        return repr(value).replace(".", decimal)
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time() and value.tzinfo is None:
+        return value.date().isoformat()
+    if isinstance(value, (datetime.date, datetime.time)):  # datetime is a date
+        return value.isoformat()
+    return str(value)
 
 
 def _read_large_csv(data: bytes, encoding: str | None, sep: str | None, name: str) -> pd.DataFrame | None:

@@ -177,7 +177,7 @@ def _canonical(source, table: str, name: str, settings, report: ValidationReport
 
 def _in_memory(file: Path | None, table: str, settings, report: ValidationReport) -> pd.DataFrame | None:
     """A small table's *file* (interventions, or reviews and customers in CSV) read and checked by the loader."""
-    raw = read_raw(file, settings, report) if file is not None else None
+    raw = read_raw(file, settings, report, table=table) if file is not None else None
     return None if raw is None else to_canonical(raw, table, file.name, settings, report)
 
 

@@ -620,13 +620,13 @@ def test_a_date_in_neither_order_is_no_evidence_of_an_order(make_dataset):
 
 
 def test_a_spreadsheet_in_place_of_a_table_is_named_with_how_to_save_it(make_dataset):
-    folder = make_dataset({"events.csv": EVENTS, "customers.xlsx": b"PK\x03\x04\x14\x00rest-of-zip"})
+    folder = make_dataset({"events.csv": EVENTS, "customers.ods": b"PK\x03\x04\x14\x00rest-of-zip"})
     report = validate(folder)
     assert report.ok, report
-    warning, = [w for w in report.warnings if "customers.xlsx" in w]
-    assert "CSV (UTF-8)" in warning and "customers.csv" in warning
-    alone = validate(make_dataset({"customers.xlsx": b"PK\x03\x04"}))
-    assert any("customers.xlsx" in w for w in alone.warnings) and not alone.ok
+    warning, = [w for w in report.warnings if "customers.ods" in w]
+    assert "CSV (UTF-8)" in warning and "customers.csv" in warning and "customers.xlsx" in warning
+    alone = validate(make_dataset({"customers.xls": b"\xd0\xcf\x11\xe0"}))
+    assert any("customers.xls" in w for w in alone.warnings) and not alone.ok
     beside_csv = validate(make_dataset({"events.csv": EVENTS, "events.xls": b"\xd0\xcf\x11\xe0"}))
     assert not any("events.xls" in w for w in beside_csv.warnings)
 
