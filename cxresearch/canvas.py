@@ -486,7 +486,8 @@ def _pain_cells(journey: JourneyMap, answers: pd.DataFrame, topics, level) -> di
         rows = pains.loc[pains["stage"] == stage].head(2)
         items = []
         for row in rows.itertuples():
-            evidence = [_("exits %(share)s") % {"share": _percent(row.exit_rate)}]
+            evidence = [_("end of journey") if pd.isna(row.abandon_rate) else   # its exits are no drop-off
+                        _("abandons %(share)s") % {"share": _percent(row.abandon_rate)}]
             if pd.notna(row.csat):
                 evidence.append(_("CSAT %(csat)s (%(low)s to %(high)s, n=%(n)s)") % {
                     "csat": _percent(row.csat), "low": _percent(row.csat_low), "high": _percent(row.csat_high),

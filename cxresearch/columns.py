@@ -70,8 +70,8 @@ _KPI = {"metric": "text", **_with_interval("value", "metric"), "low": "metric", 
         "n": "count", "respondents": "count", "n_effective": "number", "design_effect": "number",
         "low_base": "flag", "top_share": "share", "bottom_share": "share", "df": "number", "weight_total": "number"}
 _PAIN_POINTS = {"persona": "text", "name": "text", "stage": "text", "touchpoint": "code", "customers": "count",
-                "reach": "share", "exit_rate": "share", "excess_exit_rate": "share",
-                "excess_dissatisfaction": "share", "impact": "score", "negative_topics": "list", **_CSAT}
+                "reach": "share", "exit_rate": "share", "end_of_journey": "text", "abandon_rate": "share",
+                "excess_exit_rate": "share", "excess_dissatisfaction": "share", "impact": "score", "negative_topics": "list", **_CSAT}
 _EFFECT = {"before": "metric", "after": "metric", "before_n": "count", "after_n": "count",
            **_with_interval("change", "metric_change"), "change_p_value": "p_value"}
 
@@ -88,6 +88,8 @@ TABLES: dict[str, dict[str, str]] = {
     "journey paths": {"path": "code", "steps": "count", "sessions": "count", "share": "share", "customers": "count"},
     "journey touchpoints": {"touchpoint": "code", "stage": "text", "events": "count", "customers": "count",
                             "reach": "share", "entries": "count", "exits": "count", "exit_rate": "share"},
+    "journey endings": {"touchpoint": "code", "stage": "text", "kind": "text", "sessions": "count", "share": "share",
+                        "customers": "count", "reach": "share", "exit_rate": "share", **_CSAT},
     "journey transitions": {"step": "count", "from_touchpoint": "code", "to_touchpoint": "code", "count": "count",
                             "customers": "count", "median_time": "duration"},
     "journey funnel": {"persona": "text", "step": "count", "name": "text", "customers": "count",
@@ -201,7 +203,7 @@ HEADERS = (
     N_("exits"), N_("entries"), N_("count"), N_("n"), N_("n rest"), N_("rows"), N_("columns"), N_("table"),
     N_("column"), N_("first"), N_("last"), N_("missing"), N_("analysis"), N_("available"), N_("metric"), N_("value"),
     N_("low"), N_("high"), N_("se"), N_("respondents"), N_("n effective"), N_("design effect"), N_("low base"),
-    N_("reach"), N_("conversion"), N_("drop off"), N_("exit rate"), N_("expected exit rate"), N_("excess exit rate"),
+    N_("reach"), N_("conversion"), N_("drop off"), N_("exit rate"), N_("abandon rate"), N_("end of journey"), N_("expected exit rate"), N_("excess exit rate"),
     N_("excess dissatisfaction"), N_("median time"), N_("median time from previous"), N_("CSAT"), N_("NPS"),
     N_("CES"), N_("CSAT mean"), N_("NPS n"), N_("CSAT n"), N_("impact"), N_("rank"), N_("previous rank"),
     N_("priority"), N_("completeness"), N_("multichannel share"), N_("multichannel customers"), N_("share of first"),
@@ -281,7 +283,7 @@ VALUES = frozenset((
     N_("passed"), N_("failed"), N_("not testable"), N_("scope"), N_("comparison"), N_("all"), N_("other"), N_("exit"),
     N_("positive"), N_("negative"), N_("neutral"), N_("higher"), N_("lower"),
     N_("customers"), N_("events"), N_("surveys"), N_("reviews"), N_("interventions"), N_("theme"), N_("discovered"),
-    N_("channel"), N_("touchpoint"), N_("underperforming"), N_("barely used")))
+    N_("channel"), N_("touchpoint"), N_("underperforming"), N_("barely used"), N_("outcome"), N_("end of journey")))
 #: Metric keys the library writes as values (a ``metric`` column, a driver's column name) and how they read.
 METRIC_VALUES = frozenset({"nps", "csat", "ces", "csat_mean", "exit_rate", "conversion", "sentiment"})
 

@@ -35,21 +35,35 @@ CSAT
     through it to a stage) and ``channel``. ``csat`` is the top-2-box
     share (a fraction of 1) with its Wilson interval, ``csat_mean`` the mean with its t interval
     (:mod:`cxresearch.stats`).
+end of journey, outcome
+    A place where journeys end by nature, not where they are abandoned: an
+    *outcome*, a touchpoint of the stage the dataset names ``outcome``
+    (:data:`OUTCOME_STAGE`: a loan approved, declined or cancelled), or a
+    place after which, in at least :data:`END_OF_JOURNEY` (three in four) of
+    the visits, the session reaches no place it had not reached before: it ends
+    there (a checkout; a basket or a campaign mailing alone in its session) or
+    only comes back to earlier places (the back office closing the work items
+    of a declined loan). Judged on all the events of the map, so every persona
+    has the same ends.
+abandon rate
+    Of a place's visits, the share that end a session which reached no end of
+    journey: where a journey that could have continued was left. A session that
+    reached an end of journey is complete (the back office's work after a
+    decline is no drop-off), and an end of journey has no abandon rate.
 impact (pain points)
     ``reach * excess_dissatisfaction * (1 + excess_exit_rate)``: the share of
     customers touched, times how much less satisfied they are there than on
-    the whole journey, amplified by how much more often sessions end there:
+    the whole journey, amplified by how much more often journeys are left there:
     ``excess_dissatisfaction = max(0, overall_csat - csat)`` (top-2-box shares;
-    0 without answers) and ``excess_exit_rate = max(0, exit_rate -
-    overall_exit_rate)``, overall = all events and answers of the persona.
-    Exits alone are no pain (sessions end after a checkout); when the journey
-    has no CSAT answers at all they are the only evidence and
-    ``impact = reach * excess_exit_rate``. With answers, a place where at
-    least ``END_OF_JOURNEY`` (three in four) of the visits end their session is
-    taken as an end of journey (a checkout, a return, a referral): its exits
-    say the journey is over, not that it failed, and count as no excess. An average place scores 0; one that
+    0 without answers) and ``excess_exit_rate = max(0, abandon_rate -
+    overall_abandon_rate)``, overall = all answers of the persona, and all its
+    visits to places that are no end of journey. Exits alone are no pain
+    (sessions end after a checkout); when the journey has no CSAT answers at
+    all they are the only evidence and ``impact = reach * excess_exit_rate``.
+    An end of journey ranks only on the dissatisfaction of the answers tied to
+    it (Olist's late deliveries), never on its exits. An average place scores 0; one that
     half the customers visit, 40 percentage points below the overall CSAT and
-    with 25 percentage points more exits, scores ``0.5 * 0.4 * 1.25 = 0.25``.
+    with 25 percentage points more abandons, scores ``0.5 * 0.4 * 1.25 = 0.25``.
 channel audit flags
     See :mod:`cxresearch.channel_audit`.
 
@@ -68,10 +82,11 @@ import pandas as pd
 
 from ._checks import check_choices, check_duration, check_instance, check_positive
 from .channel_audit import ChannelAudit
+from .columns import name_part
 from .display import code_label, humanize_duration, pretty
 from .errors import DataWarning, ParameterError, did_you_mean
 from .eventcodes import decode, distinct_customers, encode, group_median, most_common, path_labels, session_positions
-from .i18n import _, format_count, format_list, ngettext
+from .i18n import N_, _, format_count, format_list, format_percent, ngettext
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .sessions import AUTO_GAP, DEFAULT_GAP, check_events, check_gap, cut_sessions, dataset_gap, narrow, sessionize
 from .stats import kpi_summary
@@ -82,11 +97,16 @@ if TYPE_CHECKING:
     from .dataset import CXDataset
 
 __all__ = ["JourneyMap", "JourneyLog", "journey_map", "journey_log", "journey_table", "sessionize", "DEFAULT_GAP",
-           "AUTO_GAP", "END_OF_JOURNEY", "funnel_note"]
+           "AUTO_GAP", "END_OF_JOURNEY", "OUTCOME_STAGE", "funnel_note", "pain_point_note"]
 
 _REQUIRED = ("customer_id", "timestamp", "channel", "touchpoint")
 #: Share of visits ending their session from which a place counts as an end of journey (its exits are no pain).
 END_OF_JOURNEY = 0.75
+#: The stage (by :func:`~cxresearch.columns.name_part`) whose touchpoints a dataset declares as the outcomes of its
+#: journeys (``dataset.yml``: ``stages: {..., outcome: [a_approved, a_declined, a_cancelled]}``).
+OUTCOME_STAGE = "outcome"
+#: Why journeys end at a place by nature (the ``end_of_journey`` of a pain point, the ``kind`` of an ending).
+OUTCOME, END = N_("outcome"), N_("end of journey")
 # Columns naming a row of a result table, in the order a small-group note names the hidden rows by.
 _GROUP_LABELS = ["persona", "stage", "channel", "name", "path", "touchpoint", "from_touchpoint", "to_touchpoint"]
 _CSAT_COLUMNS = ["surveys", "csat", "csat_low", "csat_high", "csat_mean", "csat_mean_low", "csat_mean_high"]
@@ -290,16 +310,93 @@ class JourneyMap(ChannelAudit):
         size = self._n_groups * n_tp
         events = np.bincount(key, minlength=size)
         group, touchpoint = np.divmod(np.arange(size), n_tp)
-        stage_of = most_common(self._touchpoint.astype(np.int64), self._stage, n_tp, len(self.stage_labels))
         customers = distinct_customers(key, self._customer, size)
         exits = np.bincount(key[self._end], minlength=size)
         table = self._table(group, touchpoint=self.touchpoint_labels[touchpoint],
-                            stage=decode(self.stage_labels, stage_of[touchpoint]),
+                            stage=decode(self.stage_labels, self._stage_of_touchpoint[touchpoint]),
                             events=events, customers=customers,
                             reach=customers / self._group_customers[group],
                             entries=np.bincount(key[self._start], minlength=size), exits=exits,
                             exit_rate=self._touchpoint_exit_rate, keep=events > 0)
         return self._sorted(table, "events", ascending=False)
+
+    @cached_property
+    def _stage_of_touchpoint(self) -> np.ndarray:
+        """Stage code (-1 = none) of each touchpoint code: the stage most of its events are at."""
+        return most_common(self._touchpoint.astype(np.int64), self._stage, len(self.touchpoint_labels),
+                           len(self.stage_labels))
+
+    @cached_property
+    def endings(self) -> pd.DataFrame:
+        """How journeys end: per end of journey (an outcome, or a place most visits end at), the sessions reaching it.
+
+        Columns ``touchpoint``, ``stage``, ``kind`` (``"outcome"`` or ``"end of journey"``, see the module
+        docstring), ``sessions`` (with an event there) and their ``share`` of all sessions, ``customers``,
+        ``reach``, ``exit_rate`` and the CSAT columns of the answers tied to it; most sessions first.
+        A session may reach several (a loan application cancelled after an offer was declined).
+        """
+        n_tp = len(self.touchpoint_labels)
+        key = self._group * n_tp + self._touchpoint
+        size = self._n_groups * n_tp
+        events = np.bincount(key, minlength=size)
+        sessions = distinct_customers(key, np.cumsum(self._start) - 1, size)   # session codes, in journey order
+        customers = distinct_customers(key, self._customer, size)
+        all_sessions = np.bincount(self._group[self._start], minlength=self._n_groups)
+        group, touchpoint = np.divmod(np.arange(size), n_tp)
+        kind = self._ending[touchpoint]
+        table = self._table(group, touchpoint=self.touchpoint_labels[touchpoint],
+                            stage=decode(self.stage_labels, self._stage_of_touchpoint[touchpoint]), kind=kind,
+                            sessions=sessions, share=sessions / np.maximum(all_sessions[group], 1),
+                            customers=customers, reach=customers / self._group_customers[group],
+                            exit_rate=np.bincount(key[self._end], minlength=size) / np.maximum(events, 1),
+                            keep=(events > 0) & (kind != ""))
+        return self._sorted(self._with_csat(table, ["touchpoint"]), ["sessions", "touchpoint"], ascending=[False, True])
+
+    @cached_property
+    def _ending(self) -> np.ndarray:
+        """Per touchpoint code, why journeys end there by nature (module docstring): :data:`OUTCOME` (declared),
+        :data:`END` (found in the data) or "" (journeys pass through). Judged on all the events of the map; a
+        persona's map (:meth:`subset`) takes its parent's."""
+        if self._parent is not None:
+            parent = self._parent[0]
+            return pd.Series(parent._ending, index=parent.touchpoint_labels).reindex(
+                self.touchpoint_labels).fillna("").to_numpy(dtype=object)
+        n_tp = len(self.touchpoint_labels)
+        visits = np.bincount(self._touchpoint, minlength=n_tp)
+        settled = np.bincount(self._touchpoint[~self._new_after], minlength=n_tp)
+        stage = decode(self.stage_labels, self._stage_of_touchpoint)
+        declared = np.array([s is not None and name_part(s) == OUTCOME_STAGE for s in stage], bool)
+        return np.select([declared, settled >= END_OF_JOURNEY * visits], [OUTCOME, END], "").astype(object)
+
+    @cached_property
+    def _new_after(self) -> np.ndarray:
+        """True at each event after which its session reaches a touchpoint it had not reached before."""
+        session = np.cumsum(self._start) - 1
+        key = session * len(self.touchpoint_labels) + self._touchpoint
+        order = np.argsort(key, kind="stable")   # sessions are in order already: sorts within each
+        first = np.empty(len(key), bool)
+        first[order] = np.append(True, np.diff(key[order]) != 0)   # the session's first event at its touchpoint
+        position = np.arange(len(key))
+        last_new = np.maximum.reduceat(np.where(first, position, -1), np.flatnonzero(self._start))
+        return position < last_new[session]
+
+    @cached_property
+    def _abandoned(self) -> np.ndarray:
+        """True at the last event of each session that reached no end of journey: where it was left."""
+        session = np.cumsum(self._start) - 1
+        complete = np.zeros(int(self._start.sum()), bool)
+        complete[session[(self._ending != "")[self._touchpoint]]] = True
+        return self._end & ~complete[session]
+
+    def _abandon_rate(self, codes: np.ndarray, n_codes: int) -> np.ndarray:
+        """Abandon rate per (persona code * *n_codes* + code) of the events' *codes* (-1 left out): sessions left
+        there over the visits to places that are no end of journey; NaN without such visits."""
+        passing = (self._ending == "")[self._touchpoint] & (codes >= 0)
+        key = self._group * n_codes + codes
+        size = self._n_groups * n_codes
+        visits = np.bincount(key[passing], minlength=size)
+        left = np.bincount(key[self._abandoned & (codes >= 0)], minlength=size)
+        return np.where(visits > 0, left / np.maximum(visits, 1), np.nan)
 
     @cached_property
     def _touchpoint_exit_rate(self) -> np.ndarray:
@@ -559,17 +656,28 @@ class JourneyMap(ChannelAudit):
         if by == "touchpoint":
             places = self._with_csat(self.touchpoints, ["touchpoint"], suppress=False)
             places = places.assign(name=places["touchpoint"])
+            code = self.touchpoint_labels.get_indexer(places["name"])
+            rate = self._abandon_rate(self._touchpoint, len(self.touchpoint_labels))
+            ending = self._ending[code]
         else:
             places = self.stages.assign(name=self.stages["stage"], reach=self.stages["share"])
+            code = self.stage_labels.get_indexer(places["name"])
+            rate = self._abandon_rate(self._stage, len(self.stage_labels))
+        group = self.persona_labels.get_indexer(places["persona"]) if self._keys else np.zeros(len(places), int)
+        abandon = rate[group * (len(rate) // self._n_groups) + code]
+        if by == "stage":   # a stage whose every visit is at an end of journey ends journeys too
+            declared = np.array([name_part(stage) == OUTCOME_STAGE for stage in places["name"]], bool)
+            ending = np.select([declared, np.isnan(abandon) & (places["events"] > 0)], [OUTCOME, END], "")
         base = self._baseline_for(places)
-        exits = (places["exit_rate"] - base["exit_rate"]).clip(lower=0)
+        exits = (abandon - base["abandon_rate"]).clip(lower=0).fillna(0)
         dissatisfaction = (base["csat"] - places["csat"]).clip(lower=0).fillna(0)
         any_answers = base["csat"].notna()
-        exits = exits.mask(any_answers & (places["exit_rate"] >= END_OF_JOURNEY), 0.0)
-        places = places.assign(excess_exit_rate=exits, excess_dissatisfaction=dissatisfaction,
+        places = places.assign(end_of_journey=ending, abandon_rate=abandon, excess_exit_rate=exits,
+                               excess_dissatisfaction=dissatisfaction,
                                impact=places["reach"] * np.where(any_answers, dissatisfaction * (1 + exits), exits))
-        table = places[self._keys + ["name", "stage", "customers", "reach", "exit_rate", "excess_exit_rate",
-                                     "surveys", "csat", "csat_low", "csat_high", "excess_dissatisfaction", "impact"]]
+        table = places[self._keys + ["name", "stage", "customers", "reach", "exit_rate", "end_of_journey",
+                                     "abandon_rate", "excess_exit_rate", "surveys", "csat", "csat_low", "csat_high",
+                                     "excess_dissatisfaction", "impact"]]
         if negative_topics is not None:
             table = table.assign(negative_topics=table["name"].map(negative_topics))
         table = self._sorted(table, ["impact", "name"], ascending=[False, True])
@@ -717,10 +825,11 @@ class JourneyMap(ChannelAudit):
         return self._suppress(table) if suppress else table
 
     def _baseline_for(self, table: pd.DataFrame) -> pd.DataFrame:
-        """Overall exit rate and CSAT of the persona of each row of *table* (aligned to it)."""
+        """Overall exit rate, abandon rate and CSAT of the persona of each row of *table* (aligned to it)."""
         events = np.bincount(self._group, minlength=self._n_groups)
         exits = np.bincount(self._group[self._end], minlength=self._n_groups)
-        base = self._table(np.arange(self._n_groups), exit_rate=exits / np.maximum(events, 1), suppress=False)
+        base = self._table(np.arange(self._n_groups), exit_rate=exits / np.maximum(events, 1),
+                           abandon_rate=self._abandon_rate(np.zeros(len(self._group), np.int64), 1), suppress=False)
         scores = self._csat(self._keys)
         base["csat"] = (base[self._keys].merge(scores, on=self._keys, how="left")["csat"] if self._keys
                         else scores["csat"].reindex([0])).to_numpy()
@@ -871,6 +980,50 @@ def funnel_note(journey: JourneyMap, steps, *, within: str | None, parameter: st
         "Choose the window before comparing runs and say which one you report: a funnel within another window "
         "answers another question."))
     return "\n\n".join(lines)
+
+
+def pain_point_note(journey: JourneyMap) -> str:
+    """Markdown for under the pain points: the ends of journey whose exits do not rank and why, the sessions left
+    before reaching one, and, when no place ranks, why.
+
+    Parameters
+    ----------
+    journey : JourneyMap
+        The page's journey map (split by persona: the personas' sessions added up).
+    """
+    ends = journey.endings.groupby(["touchpoint", "kind"], sort=False, as_index=False)["sessions"].sum()
+    sessions, left = int(journey._start.sum()), int(journey._abandoned.sum())
+    answers = not journey._answers.empty
+    lines = []
+    for kind, sentence in ((OUTCOME, N_("The journey's outcomes, as the dataset declares them (its stage "
+                                        "`%(stage)s`): %(places)s.")),
+                           (END, N_("Ends of journey found in the data, places after which at least three visits in "
+                                    "four go nowhere new (the session ends there or only comes back to earlier "
+                                    "places): %(places)s."))):
+        rows = ends.loc[ends["kind"] == kind]
+        if len(rows):
+            places = [_("%(place)s (%(share)s of sessions)") % {
+                "place": code_label(row.touchpoint), "share": format_percent(row.sessions / sessions, decimals=0)}
+                for row in rows.itertuples()]
+            lines.append(_(sentence) % {"stage": OUTCOME_STAGE, "places": format_list(places)})
+    if lines:
+        lines.append(_("None of them is a place customers leave: their exits do not rank, and a session that reached "
+                       "one is complete, wherever it ends."))
+        if left:
+            lines.append(_("%(left)s of %(sessions)s sessions (%(share)s) end before reaching one: the exits the pain "
+                           "points rank.") % {"left": format_count(left), "sessions": format_count(sessions),
+                                              "share": format_percent(left / sessions, decimals=0)})
+        elif answers:
+            lines.append(_("Every session reaches one: there is no exit to rank."))
+        else:
+            return " ".join([*lines, _("Every session reaches one: with no exit and no CSAT answer to rank, there is "
+                                       "no pain point.")])
+    if not (journey.pain_points(top=1)["impact"] > 0).any():
+        lines.append(_("No pain point to rank: no place is less satisfying than the journey overall, nor loses the "
+                       "journeys that pass through it more often than the others.") if answers else
+                     _("No pain point to rank: without CSAT answers, abandoned journeys are the only evidence, and no "
+                       "place loses the journeys that pass through it more often than the others."))
+    return " ".join(lines)
 
 
 def _holding_window(journey: JourneyMap, steps, unlimited: pd.DataFrame, *, start: int) -> int | None:

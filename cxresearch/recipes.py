@@ -15,7 +15,8 @@ recipe               what becomes what
                      survey tied to the order's last milestone; people by
                      ``customer_unique_id``
 ``bpic2012``         loan applications -> customers (amount, outcome); activities ->
-                     touchpoints, ``A_``/``W_``/``O_`` prefixes -> stages
+                     touchpoints, ``A_``/``W_``/``O_`` prefixes -> stages, final
+                     states -> stage outcome
 ``airline``          passengers -> customers; 14 touchpoint ratings -> ``rating_*``
                      (0 = not applicable -> missing); ``satisfaction`` kept as the
                      target
@@ -277,7 +278,9 @@ def bpic2012(path) -> CXDataset:
       (``A_``/``O_`` states lower-cased, Dutch ``W_`` work items in English),
       ``event`` its lifecycle transition (schedule, start, complete), channel
       ``employee`` or ``automatic`` (no ``org:resource``), ``session_id`` the case.
-    - **stages**: application (``A_``), back_office (``W_``), offer (``O_``).
+    - **stages**: application (``A_``), back_office (``W_``), offer (``O_``) and outcome (approved,
+      declined, cancelled: the application's final states, which the journey map reports as outcomes, not
+      as places customers leave).
     """
     log = _read(path, BPIC2012_FILES, dtype={"case:concept:name": str})["bpic2012_events.csv.gz"]
     activity = log["concept:name"].map(BPIC2012_WORK_ITEMS).fillna(log["concept:name"].str.lower())
@@ -286,8 +289,8 @@ def bpic2012(path) -> CXDataset:
         "channel": np.where(log["org:resource"].isna(), "automatic", "employee"), "touchpoint": activity,
         "event": log["lifecycle:transition"].str.lower(), "session_id": log["case:concept:name"],
     })
-    stage = activity.str[:2].map(BPIC2012_STAGES)
-    stages = {name: sorted(activity[stage == name].unique()) for name in BPIC2012_STAGES.values()}
+    stage = activity.str[:2].map(BPIC2012_STAGES).mask(activity.isin(list(BPIC2012_OUTCOMES)), "outcome")
+    stages = {name: sorted(activity[stage == name].unique()) for name in [*BPIC2012_STAGES.values(), "outcome"]}
     ends = events.loc[activity.isin(list(BPIC2012_OUTCOMES))].sort_values("timestamp", kind="stable")
     cases = log.drop_duplicates("case:concept:name").set_index("case:concept:name")
     customers = pd.DataFrame({

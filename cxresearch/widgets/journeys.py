@@ -78,7 +78,7 @@ class JourneyExplorer(ExplorerBox):
     def pain_points(self):
         """The top five pain points (with a positive impact) of the selection, formatted for reading."""
         table = self.journey.pain_points(top=5)
-        shown = [c for c in ("name", "stage", "customers", "reach", "exit_rate", "csat", "impact") if c in table]
+        shown = [c for c in ("name", "stage", "customers", "reach", "abandon_rate", "csat", "impact") if c in table]
         return pretty(table.loc[table["impact"] > 0, shown]).set_caption(_("Top pain points"))
 
     def _map(self, persona: str, channel: str) -> JourneyMap:

@@ -73,7 +73,7 @@ def test_touchpoint_and_channel_codes_read_as_words(ds):
 def test_pain_point_and_quote_of_the_unhappy_stage(ds):
     canvas = journey_canvas(ds)
     pain = canvas.cell("pain_points", "buy")
-    assert pain.items[0].startswith("checkout: exits") and pain.evidence == "thin"
+    assert pain.items[0].startswith("checkout: end of journey, CSAT 0%") and pain.evidence == "thin"
     assert canvas.cell("pain_points", "browse").items == ()      # above the journey's satisfaction
     ds.surveys.loc[ds.surveys["response_id"].isin(["h0", "h1", "h2"]), "comment"] = "Nice home page"
     hidden = journey_canvas(ds).cell("quotes", "browse")   # 40 customers, 3 comments

@@ -9,7 +9,8 @@ from cxresearch.charts import emotion_curve, journey_heatmap, journey_sankey, tr
 from cxresearch.dataset import CXDataset, load_dataset, load_snapshot, save_snapshot, write_dataset
 from cxresearch.errors import DataError, DataWarning, ParameterError, SmallGroupWarning
 from cxresearch import i18n
-from cxresearch.journeys import JourneyMap, funnel_note, journey_log, journey_map, journey_table, sessionize
+from cxresearch.journeys import (JourneyMap, funnel_note, journey_log, journey_map, journey_table, pain_point_note,
+                                 sessionize)
 from cxresearch.widgets import JourneyExplorer
 
 STAGES = {"awareness": ["home"], "consideration": ["product"], "purchase": ["checkout"], "service": ["chat"]}
@@ -301,6 +302,7 @@ def test_pain_point_ranks_first_with_its_evidence():
     top = got.iloc[0]
     assert (top["name"], top["stage"], top["reach"], top["exit_rate"], top["csat"]) == ("chat", "service", 0.5, 1, 0)
     assert top["excess_exit_rate"] == 0                 # every visit ends its session: an end of journey, no excess
+    assert top["end_of_journey"] == "end of journey" and np.isnan(top["abandon_rate"])
     assert top["excess_dissatisfaction"] == pytest.approx(0.5)            # overall CSAT 50%
     assert top["impact"] == pytest.approx(0.5 * 0.5)
     assert top["negative_topics"] == "waiting time"
@@ -310,14 +312,64 @@ def test_pain_point_ranks_first_with_its_evidence():
     assert stages["name"].iloc[0] == "service" and stages["impact"].iloc[0] == pytest.approx(top["impact"])
 
 
-def test_pain_points_fall_back_on_exits_without_answers():
+def test_without_answers_the_last_step_of_every_journey_is_no_pain():
+    """Half leave at chat, half at checkout, both the last step of every visit: without answers nothing tells a
+    drop-off from an end there, so both are ends of journey and nothing ranks."""
     ds = pain_dataset()
     ds.surveys = None
-    top = journey_map(ds).pain_points(top=2)
-    assert top["name"].tolist() == ["chat", "checkout"]
-    assert top["impact"].tolist() == pytest.approx([0.5 * 2 / 3] * 2)
+    jm = journey_map(ds)
+    pains = jm.pain_points().set_index("name")
+    assert pains.loc[["chat", "checkout"], "end_of_journey"].tolist() == ["end of journey"] * 2
+    assert pains["impact"].eq(0).all() and pains.loc["chat", "abandon_rate"] != pains.loc["chat", "abandon_rate"]
+    assert pain_point_note(jm).endswith("Every session reaches one: with no exit and no CSAT answer to rank, there is "
+                                        "no pain point.")
     with pytest.raises(ParameterError, match="by must be one of 'touchpoint', 'stage'; got 'channel'"):
-        journey_map(ds).pain_points(by="channel")
+        jm.pain_points(by="channel")
+
+
+def loan_dataset(stages=None):
+    """10 applications: 6 declined, after which the back office closes its work item (nothing new follows), and 4
+    left at the work item with no outcome."""
+    rows = []
+    for i in range(10):
+        steps = ["submitted", "work", "declined", "work"] if i < 6 else ["submitted", "work"]
+        rows += [(f"c{i}", f"2024-01-01 10:{minute:02d}", "web", tp) for minute, tp in enumerate(steps)]
+    return CXDataset(name="loans", events=table(rows), stages=stages or {})
+
+
+def test_an_end_of_journey_completes_its_session_and_exits_rank_where_journeys_were_left():
+    jm = journey_map(loan_dataset(), min_group_size=1)
+    pains = jm.pain_points().set_index("name")
+    # declined: nothing new after any of its 6 visits; work: 10 of 16 visits go nowhere new (62.5% < 75%)
+    assert pains["end_of_journey"].to_dict() == {"work": "", "submitted": "", "declined": "end of journey"}
+    # the 6 declined sessions end at work but are complete: only the 4 left there count
+    assert pains.loc["work", "abandon_rate"] == pytest.approx(4 / 16)
+    assert pains.loc["work", "excess_exit_rate"] == pytest.approx(4 / 16 - 4 / 26)   # 26 visits at work or submitted
+    assert pains.loc["work", "impact"] == pytest.approx(4 / 16 - 4 / 26)              # reach 1, no answers
+    assert pains.index[0] == "work" and pains.loc[["submitted", "declined"], "impact"].eq(0).all()
+    ends = jm.endings
+    assert ends[["touchpoint", "kind", "sessions", "share", "customers", "exit_rate"]].values.tolist() == [
+        ["declined", "end of journey", 6, 0.6, 6, 0.0]]
+    assert pain_point_note(jm) == (
+        "Ends of journey found in the data, places after which at least three visits in four go nowhere new (the "
+        "session ends there or only comes back to earlier places): declined (60% of sessions). None of them is a place "
+        "customers leave: their exits do not rank, and a session that reached one is complete, wherever it ends. 4 of "
+        "10 sessions (40%) end before reaching one: the exits the pain points rank.")
+
+
+def test_an_outcome_stage_declares_outcomes_and_a_persona_keeps_the_journey_ends():
+    jm = journey_map(loan_dataset({"application": ["submitted", "work"], "outcome": ["declined"]}), min_group_size=1)
+    assert jm.endings["kind"].tolist() == ["outcome"]
+    assert jm.pain_points(by="stage").set_index("name")["end_of_journey"].to_dict() == {
+        "application": "", "outcome": "outcome"}
+    assert pain_point_note(jm).startswith("The journey's outcomes, as the dataset declares them (its stage `outcome`): "
+                                          "declined (60% of sessions).")
+    personas = pd.Series(["declined"] * 6 + ["left"] * 4, index=[f"c{i}" for i in range(10)])
+    left = journey_map(loan_dataset(), personas=personas, min_group_size=1).subset(persona="left")
+    # alone, the leavers end every visit at work; judged on the whole journey, work is no end: their exits rank
+    pains = left.pain_points().set_index("name")
+    assert pains.loc["work", "end_of_journey"] == "" and pains.loc["work", "abandon_rate"] == 1
+    assert pains.loc["work", "excess_exit_rate"] == pytest.approx(1 - 4 / 8)      # 8 visits at work or submitted
 
 
 def test_stage_and_matrix_satisfaction_with_interval():
@@ -456,7 +508,8 @@ def test_make_demo_ranks_the_planted_pain_point_first_not_a_natural_end(tmp_path
     pains = journey_map(load_dataset(folder)).pain_points(top=5).set_index("name")
     assert pains.index[0] == planted["touchpoint"]
     assert pains.loc["returns", "exit_rate"] > 0.75 and pains.loc["returns", "excess_exit_rate"] == 0
-    assert pains.loc["chat_support", "excess_exit_rate"] > 0
+    assert pains.loc["returns", "end_of_journey"] == "end of journey"
+    assert pains.loc["chat_support", "end_of_journey"] == "" and pains.loc["chat_support", "excess_exit_rate"] > 0
 
 
 def test_maps_of_one_shared_log_equal_maps_cut_from_their_own_events(demo):
@@ -534,3 +587,36 @@ def test_journey_tables_without_answers_leave_the_csat_columns_out_and_the_map_s
         italian = journey_table(bare.pain_points()).to_html()
     assert ">Copertura<" in italian and ">chat support<" in italian
     assert "<caption>" not in journey_table(bare.pain_points().iloc[:0]).to_html()   # no rows: nothing to say
+
+
+@pytest.mark.parametrize("name, ends", [
+    ("dunnhumby", {"basket": "end of journey", "campaign_type_a": "end of journey", "campaign_type_b": "end of journey"}),
+    ("bpic2012", {"a_declined": "outcome", "a_cancelled": "outcome", "a_approved": "outcome"}),
+    ("olist_funnel", {"deal_won": "end of journey"}),
+])
+def test_no_outcome_of_a_real_journey_ranks_as_a_pain_point(name, ends):
+    """A basket or a mailing alone in its session, a bank's decision on a loan, a deal won: ends of journey, reported
+    with the share of sessions reaching them, never ranked on their exits (these exports have no CSAT answers)."""
+    from cxresearch import recipes
+    from .test_recipes import folder
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        jm = journey_map(recipes.load(name, folder(name)))
+    found = jm.endings.set_index("touchpoint")
+    assert found.loc[list(ends), "kind"].to_dict() == ends
+    pains = jm.pain_points(top=len(jm.touchpoint_labels))
+    assert not pains.loc[pains["impact"] > 0, "name"].isin(found.index).any()
+    if name == "bpic2012":   # the cases left waiting after the offer's call: the log's 399 open applications
+        assert pains["name"].iloc[0] == "w_call_after_offer" and found.loc["a_declined", "share"] == pytest.approx(
+            7635 / 13087)
+
+
+def test_olist_late_deliveries_rank_on_their_answers_not_their_exits():
+    from cxresearch import recipes
+    from .test_recipes import folder
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        jm = journey_map(recipes.load("olist", folder("olist")))
+    top = jm.pain_points(top=1).iloc[0]
+    assert (top["name"], top["end_of_journey"], top["excess_exit_rate"]) == ("delivered_late", "end of journey", 0)
+    assert top["csat"] < 0.3 and top["surveys"] > 900

@@ -32,7 +32,7 @@ def test_journey_explorer_shows_an_interactive_chart_and_a_readable_table():
     chart, table = explorer.output.outputs
     assert PLOTLY in chart["data"]
     html = table["data"]["text/html"]
-    assert "Top pain points" in html and "Exit rate" in html and "%" in html
+    assert "Top pain points" in html and "Abandon rate" in html and "%" in html
     assert (explorer.journey.pain_points(top=5)["impact"] > 0).sum() == html.count("<tr>") - 1
     assert explorer._repr_mimebundle_()["text/html"] == placeholder()
 
