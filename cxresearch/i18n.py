@@ -369,7 +369,8 @@ def _standard_stages() -> dict[str, str]:
             "renewal": pgettext("journey stage", "renewal"), "churn": pgettext("journey stage", "churn"),
             "campaign": pgettext("journey stage", "campaign"), "redemption": pgettext("journey stage", "redemption"),
             "application": pgettext("journey stage", "application"),
-            "back office": pgettext("journey stage", "back office"), "offer": pgettext("journey stage", "offer")}
+            "back office": pgettext("journey stage", "back office"), "offer": pgettext("journey stage", "offer"),
+            "outcome": pgettext("journey stage", "outcome")}
 
 
 def _standard_attributes() -> dict[str, str]:
