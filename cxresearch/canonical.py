@@ -36,8 +36,12 @@ FREE_TEXT = ("comment", "text", "title", "description")
 
 
 def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettings,
-                  report: ValidationReport) -> pd.DataFrame | None:
-    """Rename, parse and validate one table; problems go to *report*."""
+                  report: ValidationReport, *, later=None) -> pd.DataFrame | None:
+    """Rename, parse and validate one table; problems go to *report*.
+
+    *later*, when given, runs the checks that only warn (repeated events): ``later(check, *args)``
+    calls ``check(*args, report)``, possibly on another thread; without it they run here.
+    """
     before = len(report.problems)
     frame = _rename(raw, table, name, config.columns.get(table, {}), report)
     if frame is None:
@@ -62,7 +66,10 @@ def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettin
     del frame
     _check_schema(parsed, table, name, report, empty=blank, mapping=config.columns.get(table, {}))
     if table == "events" and len(report.problems) == before:
-        _count_repeated_rows(parsed, name, report)
+        if later is None:
+            _count_repeated_rows(parsed, name, report)
+        else:
+            later(_count_repeated_rows, parsed, name)
     required = list(schemas.REQUIRED[table])
     frame = parsed[required + [c for c in parsed.columns if c not in required]]
     return frame if len(report.problems) == before else None

@@ -386,29 +386,18 @@ def _build(raw: dict, config: DatasetSettings, report: ValidationReport, *, keep
            path: Path | None) -> CXDataset | None:
     """Raw tables ``{table: (frame indexed by line, file name)}`` -> a checked CXDataset (or None).
 
-    Each raw table leaves *raw* once it is parsed, so its memory is free for the next.
+    Each raw table leaves *raw* once it is parsed, so its memory is free for the next. The work that
+    Arrow and numpy do without the GIL (the repeated-event check, the category columns spelled out) runs
+    on two more threads while the checks go on; the report is the same as if all ran in line.
     """
-    tables, names = {}, {}
-    for table in list(raw):
-        frame, file_name = raw.pop(table)
-        canonical = to_canonical(frame, table, file_name, config, report)
-        del frame
-        if canonical is not None:
-            tables[table], names[table] = canonical, file_name
-    if report.problems:
+    with ThreadPoolExecutor(2) as pool:
+        later = _Later(pool, report)
+        try:
+            tables = _checked_tables(raw, config, report, keep_pii=keep_pii, pool=pool, later=later)
+        finally:
+            later.join()
+    if tables is None:
         return None
-    link_identities(tables, report)
-    drop_pii(tables, keep_pii, report)
-    check_orphans(tables, report)
-    fill_stages(tables, config, report)
-    check_scopes(tables, config, report, names.get("interventions", ""))
-    if report.problems:
-        return None
-    with ThreadPoolExecutor(2) as pool:  # Arrow's take releases the GIL: the category columns spelled out on two cores
-        for table, frame in tables.items():
-            categories = [c for c, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)]
-            spelled = pool.map(spelled_out, [frame[column] for column in categories])
-            tables[table] = frame.assign(**dict(zip(categories, spelled))).reset_index(drop=True)
     report.notes[:] = dict.fromkeys(report.notes)  # a folder's notes may repeat what the loader finds again
     if config.margins and tables.get("surveys") is not None:
         try:
@@ -419,3 +408,72 @@ def _build(raw: dict, config: DatasetSettings, report: ValidationReport, *, keep
     return CXDataset(name=config.name, stages=config.stages, stage_plan=config.stage_plan, path=path,
                      timezone=config.timezone, notes=report.notes, topic_taxonomy=config.topic_taxonomy,
                      margins=config.margins, session_gap=config.session_gap, **tables)
+
+
+def _checked_tables(raw: dict, config: DatasetSettings, report: ValidationReport, *, keep_pii: bool,
+                    pool: ThreadPoolExecutor, later: "_Later") -> dict[str, pd.DataFrame] | None:
+    """:func:`_build`'s tables parsed, checked across and with their category columns spelled out (or None)."""
+    tables, names, spelling = {}, {}, {}
+    for table in list(raw):
+        frame, file_name = raw.pop(table)
+        canonical = to_canonical(frame, table, file_name, config, report, later=later)
+        del frame
+        if canonical is not None:
+            tables[table], names[table] = canonical, file_name
+            spelling[table] = _spell_out(pool, canonical, {})  # the checks across tables never change these
+    if report.problems:
+        return None
+    link_identities(tables, report)
+    drop_pii(tables, keep_pii, report)
+    check_orphans(tables, report)
+    fill_stages(tables, config, report)
+    check_scopes(tables, config, report, names.get("interventions", ""))
+    if report.problems:
+        return None
+    for table, frame in tables.items():
+        spelled = {column: future.result() for column, (_, future) in _spell_out(pool, frame, spelling[table]).items()}
+        tables[table] = frame.assign(**spelled).reset_index(drop=True)
+    return tables
+
+
+def _spell_out(pool: ThreadPoolExecutor, frame: pd.DataFrame, started: dict) -> dict:
+    """``{column: (codes, future)}`` spelling out each category column of *frame* on *pool*.
+
+    A column already in *started* (spelled out from the same codes) is not spelled out again.
+    """
+    spelling = {}
+    for column, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.CategoricalDtype):
+            codes = frame[column].array.codes
+            early = started.get(column)
+            spelling[column] = (early if early is not None and np.may_share_memory(early[0], codes)
+                                else (codes, pool.submit(spelled_out, frame[column])))
+    return spelling
+
+
+#: The lists of a ValidationReport, in the order :class:`_Later` fills them.
+_REPORT_LISTS = ("problems", "warnings", "notes")
+
+
+class _Later:
+    """Checks that only warn, run on a thread pool while loading goes on.
+
+    ``later(check, *args)`` runs ``check(*args, own_report)`` on the pool; :meth:`join` waits
+    for each and puts its messages into the loader's report where running it in line would have.
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor, report: ValidationReport):
+        self.pool, self.report, self.pending = pool, report, []
+
+    def __call__(self, check, *args) -> None:
+        own = ValidationReport(self.report.path)
+        marks = [len(getattr(self.report, kind)) for kind in _REPORT_LISTS]
+        self.pending.append((marks, own, self.pool.submit(check, *args, own)))
+
+    def join(self) -> None:
+        """Wait for every check; the latest first, so each earlier mark still points where it did."""
+        for marks, own, future in reversed(self.pending):
+            future.result()
+            for kind, at in zip(_REPORT_LISTS, marks):
+                getattr(self.report, kind)[at:at] = getattr(own, kind)
+        self.pending.clear()
