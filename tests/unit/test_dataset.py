@@ -451,6 +451,21 @@ def test_events_repeating_a_row_are_kept_and_counted(make_dataset):
     assert not validate(distinct).warnings
 
 
+def test_warnings_of_checks_run_on_other_threads_come_in_the_order_of_the_checks(make_dataset):
+    events = ("customer_id,timestamp,channel,touchpoint\nc1,2025-01-02,web,home\nc1,2025-01-02,web,home\n"
+              "c2,2025-01-03,web,home\nc1,2999-01-01,web,home\n")
+    folder = make_dataset({"customers.csv": "customer_id\nc1\n", "events.csv": events,
+                           "surveys.csv": "customer_id,timestamp,nps\nc1,2999-01-01,9\nc3,2025-01-02,7\n"})
+    assert validate(folder).warnings == [  # the repeated events are found on another thread, after the future time
+        "events.csv: 1 timestamp value lies in the future; check the export's clock or time zone.",
+        "events.csv: 1 row repeats an earlier row in every column (line 3 repeats line 2); kept as a separate "
+        "event: with times to the day or the second, it can be a real repeat (two purchases). If the export doubled "
+        "it, remove it from the file.",
+        "surveys.csv: 1 timestamp value lies in the future; check the export's clock or time zone.",
+        "events: 1 row of 1 customer id not found in customers; kept, without customer attributes.",
+        "surveys: 1 row of 1 customer id not found in customers; kept, without customer attributes."]
+
+
 def test_an_nps_tool_export_is_told_which_columns_would_be_its_scores(make_dataset):
     survey = "Date,How likely are you to recommend us?,Why?,Score\n2025-01-02,9,Great,4\n2025-01-03,8,ok,5\n"
     folder = make_dataset({"surveys.csv": survey, "dataset.yml": "columns: {surveys: {Date: timestamp}}\n"})
