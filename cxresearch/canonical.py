@@ -315,9 +315,12 @@ def recoded(values: pd.Series, new: pd.Series) -> pd.Series:
     """The category column *values* with its i-th category replaced by ``new[i]`` (equal ones merged, NaN missing)."""
     codes, distinct = pd.factorize(new)
     old = values.cat.codes.to_numpy()
-    mapped = np.append(codes, -1).astype(old.dtype).take(old)  # a missing value's code, -1, takes the -1 appended
-    return pd.Series(pd.Categorical.from_codes(mapped, dtype=pd.CategoricalDtype(distinct)), index=values.index,
-                     name=values.name)
+    if (codes == np.arange(len(codes))).all():  # every category kept as it was: the codes stay (no pass over rows)
+        mapped = old
+    else:
+        mapped = np.append(codes, -1).astype(old.dtype).take(old)  # a missing value's code, -1, takes the -1 appended
+    return pd.Series(pd.Categorical.from_codes(mapped, dtype=pd.CategoricalDtype(distinct), validate=False),
+                     index=values.index, name=values.name)
 
 
 def spelled_out(values: pd.Series) -> pd.Series:

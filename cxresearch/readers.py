@@ -123,7 +123,7 @@ def read_raw(file: Path, config: DatasetSettings, report: ValidationReport, *,
         except Exception as exc:  # pyarrow raises many types for a corrupt file
             problem(_("could not be read as Parquet (%(error)s).") % {"error": f"{type(exc).__name__}: {exc}"})
             return None
-        frame.index = np.arange(1, len(frame) + 1)
+        frame.index = pd.RangeIndex(1, len(frame) + 1)
         return frame
     data = file.read_bytes()
     if data[:2] == b"\x1f\x8b":
@@ -210,7 +210,7 @@ def _read_parquet(file: Path) -> pd.DataFrame:
     for i, column in enumerate(table.schema):
         if pyarrow.types.is_date(column.type):  # as ISO text, as a CSV holds dates (not a Python object per cell)
             table = table.set_column(i, column.name, table.column(i).cast(pyarrow.large_string()))
-    return table.to_pandas()
+    return table.to_pandas(split_blocks=True, self_destruct=True)  # no copy into 2-D blocks; Arrow's memory freed
 
 
 def _without_blank_rows(frame: pd.DataFrame, name: str, report: ValidationReport) -> pd.DataFrame:
