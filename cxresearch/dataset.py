@@ -387,8 +387,8 @@ def _build(raw: dict, config: DatasetSettings, report: ValidationReport, *, keep
     """Raw tables ``{table: (frame indexed by line, file name)}`` -> a checked CXDataset (or None).
 
     Each raw table leaves *raw* once it is parsed, so its memory is free for the next. The work that
-    Arrow and numpy do without the GIL (the repeated-event check, the category columns spelled out) runs
-    on two more threads while the checks go on; the report is the same as if all ran in line.
+    Arrow and numpy do without the GIL (the repeated-event and orphan checks, the category columns spelled
+    out) runs on two more threads while the checks go on; the report is the same as if all ran in line.
     """
     with ThreadPoolExecutor(2) as pool:
         later = _Later(pool, report)
@@ -425,7 +425,7 @@ def _checked_tables(raw: dict, config: DatasetSettings, report: ValidationReport
         return None
     link_identities(tables, report)
     drop_pii(tables, keep_pii, report)
-    check_orphans(tables, report)
+    later(check_orphans, dict(tables))  # warns only: on another thread, while the stages are filled
     fill_stages(tables, config, report)
     check_scopes(tables, config, report, names.get("interventions", ""))
     if report.problems:
