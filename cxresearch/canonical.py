@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import pyarrow.compute as pc
 
 from . import schemas
 from .errors import MAX_EXAMPLES, Problem, ValidationReport, closest, did_you_mean
-from .i18n import N_, _, format_count, ngettext
+from .i18n import N_, _, format_count, format_list, ngettext
 from .readers import snake
 from .settings import CONFIG_FILE, DatasetSettings
 
@@ -62,6 +63,7 @@ def to_canonical(raw: pd.DataFrame, table: str, name: str, config: DatasetSettin
     categories = _categories(frame.columns, table, name, config.categories.get(table, ()), report)
     if categories is None:
         return None
+    config = _with_decimal_comma(frame, table, name, config, report, categories)
     parsed, blank = _parse(frame, table, name, config, report, categories)
     del frame
     _check_schema(parsed, table, name, report, empty=blank, mapping=config.columns.get(table, {}))
@@ -353,17 +355,80 @@ def _parse_numbers(values: pd.Series, name: str, column: str, config: DatasetSet
     numbers = _numbers(text, config)
     bad = numbers.isna() & text.notna()
     report_values(report, name, column, bad, values, "number", _("a number with a decimal comma")
-                  if config.csv.get("decimal") == "," else _number_hint(text[bad]))
+                  if config.csv.get("decimal") == "," else _("a number"))
     return numbers.astype(float)
 
 
-def _number_hint(bad: pd.Series) -> str:
-    """What a number column expects, saying so when its unreadable values have a decimal comma (7,5)."""
-    comma = bad[bad.str.fullmatch(r"[+-]?\d+,\d+", na=False)]
-    if comma.empty:
-        return _("a number")
-    return _("a number (values such as %(example)s have a decimal comma: set `csv: {decimal: \",\"}` in "
-             "%(config)s)") % {"example": comma.iloc[0], "config": CONFIG_FILE}
+#: A number as written with a decimal comma (7,5; 1.234,5; 12) and as written with a decimal point (7.5; 1,234.5).
+_COMMA_NUMBER = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
+_POINT_NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?"
+
+
+def _with_decimal_comma(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings,
+                        report: ValidationReport, categories: set[str]) -> DatasetSettings:
+    """*config* reading this file's numbers with a decimal comma when they are unambiguously written so.
+
+    Only without ``csv.decimal``, and only when a number column holds a comma: then
+    each number column's values are read both ways. Values only a decimal comma reads
+    (7,5; 1.234,5) in some column and none only a decimal point reads (7.5; 1,234,567)
+    in any: the comma is the decimal separator (said in a note). Values of both kinds,
+    or commas that could be thousands separators (1,234) alone: one problem names the
+    columns and the setting that decides.
+    """
+    if "decimal" in config.csv:
+        return config
+    canonical = set(_numeric_columns(table, frame.columns))
+    others = [c for c in frame.columns if c not in canonical and c not in categories and _inferred(c, table)]
+    if not any(_has_comma(frame[c], numbers_only=c not in canonical) for c in [*canonical, *others]):
+        return config
+    comma, point, either = {}, {}, {}
+    for column in [c for c in frame.columns if (c in canonical or c in others) and _is_text(frame[c])]:
+        present = _text(frame[column]).dropna()
+        by_comma = present.str.fullmatch(_COMMA_NUMBER)
+        by_point = present.str.fullmatch(_POINT_NUMBER)
+        if column not in canonical and not (by_comma | by_point).all():
+            continue  # a text column with commas, not numbers
+        for found, rows in ((comma, by_comma & ~by_point), (point, by_point & ~by_comma),
+                            (either, by_comma & by_point & present.str.contains(",", regex=False))):
+            if rows.any():
+                found[column] = present[rows].iloc[0]
+    if comma and not point:
+        report.notes.append(_("%(file)s: numbers are written with a decimal comma (such as %(example)s in "
+                              "%(column)s); read so. Set csv.decimal in %(config)s to say so.") % {
+                                  "file": name, "example": next(iter(comma.values())), "column": next(iter(comma)),
+                                  "config": CONFIG_FILE})
+        return replace(config, csv={**config.csv, "decimal": ","})
+    if comma or either:
+        shown = comma or either
+        values = {"examples": format_list(f"{v} ({c})" for c, v in shown.items()), "config": CONFIG_FILE,
+                  "others": format_list(f"{v} ({c})" for c, v in point.items())}
+        report.problems.append(Problem(name, _(
+            "numbers such as %(examples)s have a decimal comma, others such as %(others)s a decimal point; expected "
+            "one decimal separator in a file. Write every number one way, and set `csv: {decimal: \",\"}` in "
+            "%(config)s if it is the comma.") % values if comma else _(
+            "numbers such as %(examples)s may have a decimal comma or a thousands separator; set `csv: {decimal: "
+            "\",\"}` in %(config)s if the comma is the decimal separator, `csv: {decimal: \".\"}` if it separates "
+            "thousands.") % values))
+    return config
+
+
+def _inferred(column: str, table: str) -> bool:
+    """Whether a column is one of the export's own that :func:`_infer_column` types by its values."""
+    return not (column in schemas.REQUIRED[table] or column in schemas.IDS or column in schemas.LOWERCASE
+                or column in FREE_TEXT or column in schemas.TIMESTAMPS.get(table, schemas.DEFAULT_TIMESTAMPS)
+                or CODE_NAMES.search(str(column)))
+
+
+def _has_comma(values: pd.Series, *, numbers_only: bool) -> bool:
+    """Whether a text column holds a comma (one look in Arrow); when *numbers_only*, whether its first thousand
+    values are numbers, one with a comma (a column of texts with commas is not looked at further)."""
+    if not _is_text(values) or isinstance(values.dtype, pd.CategoricalDtype):
+        return False
+    if not numbers_only:
+        return bool(pc.any(pc.match_substring(arrow_strings(values), ",")).as_py())
+    sample = _text(values.iloc[:1000]).dropna()
+    return bool(sample.str.contains(",", regex=False).any()
+                and sample.str.fullmatch(f"{_COMMA_NUMBER}|{_POINT_NUMBER}").all())
 
 
 def _parse_timestamps(values: pd.Series, name: str, column: str, config: DatasetSettings,
@@ -511,9 +576,13 @@ def used_categories(values: pd.Series) -> np.ndarray:
 
 
 def _numbers(text: pd.Series, config: DatasetSettings) -> pd.Series:
-    """Numbers of text in the export's locale (NaN where a value is not one)."""
+    """Numbers of text in the export's locale (NaN where a value is not one); with a declared decimal point, commas
+    that group thousands (1,234.5) are read too."""
     if config.csv.get("decimal") == ",":
         text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    elif config.csv.get("decimal") == ".":
+        grouped = text.str.fullmatch(_POINT_NUMBER).fillna(False) & text.str.contains(",", regex=False).fillna(False)
+        text = text.where(~grouped, text.str.replace(",", "", regex=False))
     return pd.to_numeric(text, errors="coerce")
 
 
