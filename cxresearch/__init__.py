@@ -28,6 +28,7 @@ _LAZY = {
     **dict.fromkeys(("JourneyMap", "JourneyLog", "journey_map", "journey_log"), "journeys"),
     "sessionize": "sessions",
     "key_drivers": "drivers",
+    **dict.fromkeys(("outcome_rate", "outcome_by_group"), "outcomes"),
     **dict.fromkeys(("kpi_table", "kpi_trend", "topic_impact"), "voice"),
     **dict.fromkeys(("changes_note", "compare_verdicts", "event_study_table", "intervention_effects",
                      "intervention_series", "window_note"), "interventions"),

@@ -152,6 +152,16 @@ class _DriverOutcome(Requirement):
 
 
 @dataclass(frozen=True)
+class _CustomerOutcome(Requirement):
+    """A yes/no outcome column of the customers (:func:`~cxresearch.outcomes.outcome_column`)."""
+
+    def met(self, ds) -> bool:
+        from .outcomes import outcome_column   # here: the intervals' statistics load only when asked
+
+        return super().met(ds) and outcome_column(ds.customers) is not None
+
+
+@dataclass(frozen=True)
 class _StagesRequirement(Requirement):
     """Journey stages: a ``stage`` column in events or the ``stages`` of ``dataset.yml``."""
 
@@ -274,6 +284,11 @@ ANALYSES: dict[str, Analysis] = {a.key: a for a in (
              (Requirement("interventions"),
               _AnyOf("", absent=N_("no events or surveys to measure them on"), fix=N_("add events or surveys"),
                      options=(_EVENTS, _SURVEYS)))),
+    Analysis("outcome", N_("Customer outcome"),
+             N_("to see the share of customers who buy, subscribe or leave, overall and per persona"),
+             (_CustomerOutcome("customers", absent=N_("no yes/no outcome column in the customers table"),
+                               fix=N_("add one (1/0, `yes`/`no` or `true`/`false`) named `subscribed`, `purchased`, "
+                                      "`converted`, `won` or `churn`")),)),
 )}
 
 

@@ -24,7 +24,7 @@ import re
 
 from .i18n import N_, _, stage_label
 
-__all__ = ["KINDS", "TABLES", "COLUMN_KINDS", "NUMERIC_KINDS", "METRIC_KINDS", "METRIC_UNITS", "DETAILS", "BARE_BOUNDS", "LABELS", "PATTERNS", "HEADERS", "column_label", "header",
+__all__ = ["KINDS", "TABLES", "OUTCOMES", "COLUMN_KINDS", "NUMERIC_KINDS", "METRIC_KINDS", "METRIC_UNITS", "DETAILS", "BARE_BOUNDS", "LABELS", "PATTERNS", "HEADERS", "column_label", "header",
            "value_label", "code_label", "kinds_of", "name_part", "days_since", "zero_when_absent"]
 
 #: How each kind of column reads.
@@ -57,7 +57,13 @@ METRIC_KINDS = frozenset({"metric", "metric_change", "metric_margin"})
 METRIC_UNITS = {"nps": "points", "csat": "share", "csat_top2box": "share", "exit_rate": "share",
                 "conversion": "share", "csat_mean": "mean", "ces": "mean", "sentiment": "mean",
                 # the summary's review KPIs (4-5 stars, mean stars) and the names of their saved estimates
-                "rating": "share", "review_top2box": "share", "rating_mean": "mean", "review_mean": "mean"}
+                "rating": "share", "review_top2box": "share", "rating_mean": "mean", "review_mean": "mean",
+                # the share of customers with a yes/no outcome (cxresearch.outcomes)
+                "outcome_rate": "share"}
+#: Customer columns that say how a customer's story ended (took the offer, bought, converted, was won, left):
+#: they describe personas without shaping them (:data:`cxresearch.features.DESCRIPTORS`), and a yes/no one is
+#: the outcome whose rate the summary and the persona cards report (:func:`cxresearch.outcomes.outcome_column`).
+OUTCOMES = re.compile(r"^(churn.*|customer_status|subscribed|purchased|converted|won)$")
 
 
 def _with_interval(column: str, kind: str) -> dict[str, str]:
@@ -122,7 +128,9 @@ TABLES: dict[str, dict[str, str]] = {
     "personas": {"name": "text", "size": "count", "share": "share", "stability": "score", "unstable": "flag",
                  "distinctiveness": "score", "top_traits": "text", "channels": "text", "suppressed": "flag",
                  **_with_interval("nps", "number"), "nps_n": "count", **_with_interval("csat", "share"),
-                 "csat_n": "count"},
+                 "csat_n": "count", **_with_interval("outcome_rate", "share"), "outcome_n": "count",
+                 "outcome_vs_rest": "share", "outcome_p_adjusted": "p_value",
+                 "outcome_differs": "text"},
     "persona selection": {"k": "count", "silhouette": "score", "stability": "score", "stability_sd": "score",
                           "min_stability": "score", "min_size": "count", "top_variable": "text",
                           "top_share": "share", "mirror_pairs": "count", "refits": "count", "eligible": "flag",
@@ -152,7 +160,8 @@ TABLES: dict[str, dict[str, str]] = {
 
 #: Estimation details the compact view of a table leaves out (:func:`cxresearch.display.pretty`), and the
 #: ``kpi`` key beside the ``KPI`` label of the summary's KPI table (the key says in which unit a row reads).
-DETAILS = frozenset({"se", "df", "n_effective", "design_effect", "weight_total", "did_se", "bottom_share", "kpi"})
+DETAILS = frozenset({"se", "df", "n_effective", "design_effect", "weight_total", "did_se", "bottom_share", "kpi",
+                     "outcome_n", "outcome_vs_rest", "outcome_p_adjusted"})
 #: Estimates whose interval bounds are the columns ``low`` and ``high`` (a KPI's value); any other column's
 #: bounds are ``<column>_low`` and ``<column>_high``.
 BARE_BOUNDS = frozenset({"value"})
@@ -227,7 +236,8 @@ HEADERS = (
     N_("top traits"), N_("underperforming"), N_("barely used"), N_("reason code"), N_("overall minus without"),
     N_("NPS without"), N_("NPS impact"), N_("answers"), N_("comments"), N_("answered"),
     N_("flag"), N_("level"), N_("mean channels"), N_("kind"), N_("share of the separation"), N_("stability SD"),
-    N_("refits"), N_("min size"), N_("responses"), N_("channels"), N_("distance"),
+    N_("refits"), N_("min size"), N_("responses"), N_("channels"), N_("distance"), N_("outcome rate"),
+    N_("outcome n"), N_("outcome differs"),
 )
 
 
@@ -281,7 +291,7 @@ VALUES = frozenset((
     N_("improved"), N_("worse"), N_("no detectable change"), N_("not enough data"), N_("not identified"),
     N_("too few answers to tell"), N_("too few sessions to tell"),
     N_("passed"), N_("failed"), N_("not testable"), N_("scope"), N_("comparison"), N_("all"), N_("other"), N_("exit"),
-    N_("positive"), N_("negative"), N_("neutral"), N_("higher"), N_("lower"),
+    N_("positive"), N_("negative"), N_("neutral"), N_("higher"), N_("lower"), N_("within noise"),
     N_("customers"), N_("events"), N_("surveys"), N_("reviews"), N_("interventions"), N_("theme"), N_("discovered"),
     N_("channel"), N_("touchpoint"), N_("underperforming"), N_("barely used"), N_("outcome"), N_("end of journey")))
 #: Metric keys the library writes as values (a ``metric`` column, a driver's column name) and how they read.

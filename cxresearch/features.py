@@ -54,7 +54,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columns import days_since, name_part, zero_when_absent
+from .columns import OUTCOMES, days_since, name_part, zero_when_absent
 from .engine import choose_engine, execute
 from .errors import DataError
 from .sql import event_features_query, gap_parameters
@@ -442,11 +442,12 @@ FEATURE_GROUPS = {
 
 
 #: Customer attributes that describe personas without shaping them: place, gender, family status,
-#: language, identifiers and outcomes (churn, subscribed, purchased, converted, won), which would otherwise split
-#: customers on who they are on paper or on how the story ended rather than on how they behave and what they value.
+#: language, identifiers and outcomes (:data:`~cxresearch.columns.OUTCOMES`: churn, subscribed, purchased, converted,
+#: won), which would otherwise split customers on who they are on paper or on how the story ended rather than on how
+#: they behave and what they value.
 DESCRIPTORS = re.compile(r"^(.*_)?(id|city|state|region|country|zip|zip_code|postcode|postal_code|latitude|"
                          r"longitude|gender|sex|married|marital|marital_status|partner|language|preferred_language)$|"
-                         r"^(churn.*|customer_status|subscribed|purchased|converted|won)$")
+                         + OUTCOMES.pattern)
 
 #: Behaviour that only means something when customers come back: for one-visit customers recency and
 #: tenure just say when they came, and frequency and purchase counts are the same for nearly everyone.

@@ -301,8 +301,8 @@ def test_an_imported_folders_recipe_notes_read_in_the_pages_language(tmp_path):
 
 @pytest.mark.parametrize(("recipe", "supported"), [
     ("cdnow", {"personas", "journeys", "pain_points"}),
-    ("olist_funnel", {"personas", "journeys", "pain_points", "funnel"}),
-    ("bank_marketing", {"personas"}), ("online_shoppers", {"personas"})])
+    ("olist_funnel", {"personas", "journeys", "pain_points", "funnel", "outcome"}),       # won
+    ("bank_marketing", {"personas", "outcome"}), ("online_shoppers", {"personas", "outcome"})])   # subscribed, purchased
 def test_the_four_late_routes_import_and_support_what_their_data_holds(recipe, supported, tmp_path):
     """The shared datasets that had no route: imported as the README says, loaded back, and the routine told
     what each supports (a purchase log, a lead funnel, two customer-only files); the rest says what to add."""
