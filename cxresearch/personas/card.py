@@ -15,6 +15,7 @@ from ..errors import ParameterError, SmallGroupWarning
 from ..features import feature_group
 from ..i18n import N_, _, format_list, format_number, format_percent, format_significant
 from ..intervals import wilson_interval
+from ..outcomes import outcome_label
 from ..privacy import redact_pii
 from .model import PersonaModel
 from .profiles import category_label, feature_label, strongest_traits
@@ -65,7 +66,8 @@ def persona_card_data(model: PersonaModel, persona_id, *, quotes: pd.DataFrame |
     with the previous run (after :meth:`PersonaModel.align_to`), the strongest
     distinct traits, who they are (attributes with the overall value and, for
     text attributes, the distribution), channels, NPS / CSAT with 95%
-    intervals, goals and frustrations from the touchpoints they use and the
+    intervals, the share with the customers' yes/no outcome (subscribed, churned...) with its interval and
+    whether it differs from the other customers (Holm-adjusted), goals and frustrations from the touchpoints they use and the
     stages they reach (:func:`_goals`), and quotes (redacted).
 
     Parameters
@@ -102,7 +104,8 @@ def persona_card_data(model: PersonaModel, persona_id, *, quotes: pd.DataFrame |
     return PersonaCardData(
         **head, stability=float(info["stability"]), unstable=bool(info["unstable"]), status=_status(model, persona_id),
         traits=shown, attributes=tuple(replace(a, overall="") for a in attributes) if one_group else attributes,
-        channels=_channels(profile), kpis=_kpis(info), goals=goals, frustrations=frustrations,
+        channels=_channels(profile), kpis=_kpis(info) + _outcome(info, getattr(model, "outcome_", None)),
+        goals=goals, frustrations=frustrations,
         quotes=_quotes(quotes, persona_id), notes=tuple(note for note in (one_group, alike, unrated) if note))
 
 
@@ -219,6 +222,22 @@ def _kpis(info: pd.Series) -> tuple:
                      int(info[f"{metric}_n"]), metric)
                  for metric, label in _KPIS
                  if metric in info and pd.notna(info[metric]) and info[f"{metric}_n"] > 0)
+
+
+#: How a persona's outcome rate compares with the other customers' (Holm-adjusted across the personas).
+_DIFFERS = {"higher": N_("%(outcome)s: higher than the other customers"),
+            "lower": N_("%(outcome)s: lower than the other customers"),
+            "within noise": N_("%(outcome)s: as the other customers, within noise")}
+
+
+def _outcome(info: pd.Series, column: str | None) -> tuple:
+    """The share of the persona with the customers' yes/no outcome, as a KPI whose label says whether it differs
+    from the other customers' (none without an outcome, or for a persona too small to have a rate)."""
+    if column is None or pd.isna(info.get("outcome_rate", np.nan)):
+        return ()
+    label = _(_DIFFERS[info["outcome_differs"]]) % {"outcome": outcome_label(column).capitalize()}
+    return (Kpi(label, float(info["outcome_rate"]), float(info["outcome_rate_low"]),
+                float(info["outcome_rate_high"]), int(info["outcome_n"]), "outcome_rate"),)
 
 
 def _quotes(quotes, persona_id) -> tuple:

@@ -50,8 +50,8 @@ from ..i18n import N_, _
 from ..privacy import MIN_GROUP_SIZE
 from . import selection
 from .names import deduplicate, name_personas
-from .profiles import (distinctiveness, persona_kpis, preferred_channels, redundancy, standardised_differences,
-                       top_traits)
+from .profiles import (distinctiveness, persona_kpis, persona_outcome, preferred_channels, redundancy,
+                       standardised_differences, top_traits)
 from .selection import column_weights, separation_shares
 from .space import preprocessor, text_encoder
 from .state import PersonaState
@@ -114,7 +114,12 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
     personas_ : pandas.DataFrame
         Per persona id: name, size, share (0-1), stability, unstable, distinctiveness, top_traits,
         channels, suppressed and, from :func:`fit_personas` when some persona has answers,
-        nps / csat with ``_low``, ``_high``, ``_n`` (a metric nobody answered has no columns).
+        nps / csat with ``_low``, ``_high``, ``_n`` (a metric nobody answered has no columns) and, when the
+        customers have a yes/no outcome (``outcome_``), its share per persona (``outcome_rate`` with
+        ``_low``, ``_high``, ``outcome_n``) and how it differs from the other customers (``outcome_vs_rest``,
+        ``outcome_p_adjusted``, ``outcome_differs``: :func:`~.profiles.persona_outcome`).
+    outcome_ : str or None
+        The customers' outcome column (:func:`~cxresearch.outcomes.outcome_column`), set by :func:`fit_personas`.
     separation_ : pandas.Series
         Each variable's share (0-1) of the between-persona sum of squares, largest first.
     segmentation_ : str or None
@@ -480,6 +485,9 @@ def fit_personas(ds, *, n_personas="auto", random_state=None, min_group_size: in
     answered = {column.split("_")[0] for column in kpis.columns[kpis.notna().any()]}
     kpis = kpis[[column for column in kpis.columns if column.split("_")[0] in answered]]  # no empty NPS/CSAT columns
     model.personas_ = model.personas_.drop(columns=kpis.columns, errors="ignore").join(kpis)
+    model.outcome_, rates = persona_outcome(ds.customers, model.labels_, min_group_size)
+    if model.outcome_ is not None and model.n_personas_ > 1:   # one group: nothing to compare it with
+        model.personas_ = model.personas_.join(rates.reindex(model.personas_.index))
     return features, model
 
 

@@ -1,5 +1,6 @@
 """What describes fitted personas: traits (standardised differences), distinctiveness, top traits,
-preferred channels, NPS/CSAT per persona from the KPI engine, and readable feature labels."""
+preferred channels, NPS/CSAT per persona from the KPI engine, the customers' outcome per persona, and readable
+feature labels."""
 from __future__ import annotations
 
 import warnings
@@ -12,6 +13,7 @@ from ..columns import code_label
 from ..errors import SmallGroupWarning
 from ..features import feature_group
 from ..i18n import N_, _, attribute_label, format_number, format_percent, pgettext
+from ..outcomes import outcome_by_group, outcome_column, outcome_flags
 from ..stats import kpi_summary
 from .space import MISSING
 
@@ -57,6 +59,20 @@ def persona_kpis(surveys: pd.DataFrame | None, labels: pd.Series, min_group_size
                                                                      ("_high", "high"), ("_n", "n"))},
                        index=wide.index)
     return out[columns]
+
+
+def persona_outcome(customers: pd.DataFrame | None, labels: pd.Series,
+                    min_group_size: int) -> tuple[str | None, pd.DataFrame]:
+    """The customers' yes/no outcome (:func:`~cxresearch.outcomes.outcome_column`) and its share per persona,
+    with Wilson intervals and, Holm-adjusted across the personas, whether each differs from the other customers
+    (:func:`~cxresearch.outcomes.outcome_by_group`); ``(None, empty table)`` without an outcome column.
+    *labels* maps customer_id to persona; personas with fewer than *min_group_size* customers get no rate."""
+    column = outcome_column(customers)
+    if column is None:
+        return None, pd.DataFrame()
+    flags = outcome_flags(customers[column]).set_axis(customers["customer_id"].astype(str).to_numpy())
+    personas = pd.Series(labels.to_numpy(), index=labels.index.astype(str), name="persona")
+    return column, outcome_by_group(flags, personas, min_group_size=min_group_size, correction="holm")
 
 
 _LABELS = {"n_events": N_("events"), "n_sessions": N_("sessions"), "events_per_session": N_("events per session"),
