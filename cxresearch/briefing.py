@@ -163,6 +163,37 @@ def _persona_finding(summary: Summary) -> list[Finding]:
     return [Finding(text=text, direction=direction, good=None, interval=interval, n=int(row["size"]))]
 
 
+def _outcome_finding(summary: Summary) -> list[Finding]:
+    """How many customers bought, subscribed or left (the customers' yes/no outcome), with its interval."""
+    outcome = summary.outcome
+    if outcome is None:
+        return []
+    return [Finding(text=outcome.sentence(), direction="", good=None, interval=outcome.interval(), n=outcome.n)]
+
+
+def _persona_outcome_finding(summary: Summary) -> list[Finding]:
+    """The persona whose outcome rate differs most from the other customers', when one differs beyond noise
+    (Holm-adjusted across the personas)."""
+    shares = summary.persona_shares
+    if summary.outcome is None or "outcome_differs" not in shares.columns:
+        return []
+    differing = shares.loc[shares["outcome_differs"].isin(["higher", "lower"])]
+    if differing.empty:
+        return []
+    row = differing.loc[(differing["outcome_rate"] - summary.outcome.value).abs().idxmax()]
+    rest = row["outcome_rate"] - row["outcome_vs_rest"]
+    text = _("%(name)s: %(rate)s %(outcome)s, against %(rest)s of the other customers") % {
+        "name": row["name"], "rate": format_percent(row["outcome_rate"], decimals=0),
+        "outcome": summary.outcome.label, "rest": format_percent(rest, decimals=0)}
+    interval = _("95%% interval %(low)s to %(high)s, %(n)s customers; the difference holds after Holm's "
+                 "correction for %(k)s personas") % {
+        "low": format_percent(row["outcome_rate_low"], decimals=0),
+        "high": format_percent(row["outcome_rate_high"], decimals=0), "n": format_count(row["outcome_n"]),
+        "k": int(shares["outcome_rate"].notna().sum())}
+    return [Finding(text=text, direction="up" if row["outcome_differs"] == "higher" else "down", good=None,
+                    interval=interval, n=int(row["outcome_n"]))]
+
+
 def _pain_finding(summary: Summary) -> list[Finding]:
     if summary.pain_points.empty:
         return []
@@ -187,9 +218,10 @@ def _csat_words(row) -> str:
 
 
 def headline_findings(summary: Summary, *, top: int = FINDINGS) -> list[Finding]:
-    """The *top* headline findings of a run: the KPIs, the least satisfying stage, personas, the top pain point."""
-    return (_kpi_findings(summary) + _stage_finding(summary) + _persona_finding(summary)
-            + _pain_finding(summary))[:top]
+    """The *top* headline findings of a run: the customers' outcome, the KPIs, the least satisfying stage,
+    personas and the persona whose outcome differs most, the top pain point."""
+    return (_outcome_finding(summary) + _kpi_findings(summary) + _stage_finding(summary)
+            + _persona_finding(summary) + _persona_outcome_finding(summary) + _pain_finding(summary))[:top]
 
 
 def changes_since(summary: Summary) -> list[str]:

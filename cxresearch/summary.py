@@ -10,7 +10,7 @@ run reads back with :func:`load_previous`.
 
 Files of a run folder
 ---------------------
-``kpis.json``          KPI estimates (value, low, high, n) and their changes
+``kpis.json``          KPI estimates (value, low, high, n) and their changes, and the customers' outcome rate
 ``personas.csv``       customer_id, persona_id, persona_name (for CRM activation)
 ``persona_shares.csv`` persona_id, name, size, share, share_low, share_high, status, share_change
 ``journey_stages.csv`` the journey map's stage table
@@ -26,26 +26,27 @@ import datetime as dt
 import json
 import secrets
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .capabilities import Unavailable, available, supported
+from .capabilities import ANALYSES, Unavailable, available, supported
 from .dataset import CXDataset
 from .errors import SmallGroupWarning
 from .columns import METRIC_UNITS
 from .display import code_label, metric_change, pretty, value_label
-from .i18n import N_, _, format_date, format_datetime, format_number
+from .i18n import N_, _, format_date, format_datetime, format_number, format_percent
 from .interventions import METRICS, compare_verdicts, intervention_effects, window_sentence
 from .journeys import JourneyMap, journey_map
+from .outcomes import OutcomeRate, outcome_rate
 from .personas import NoCustomerDataError, PersonaModel, PersonaState, fit_personas
 from .personas.card import segmentation_note
 from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import Estimate, MixDecomposition, compare, kpi_summary, segment_mix, wilson_interval
 
-__all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headline", "save_persona_model",
-           "KPI_LABELS", "SURVEY_KPIS", "REVIEW_KPIS", "MEAN_KPIS", "PERSONA_MODEL"]
+__all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headline", "save_persona_model", "brief",
+           "sections", "KPI_LABELS", "SURVEY_KPIS", "REVIEW_KPIS", "MEAN_KPIS", "PERSONA_MODEL", "PAGES"]
 
 #: KPI key -> label shown in reports: the surveys' NPS, CSAT and CES, then the reviews' stars.
 KPI_LABELS = {"nps": "NPS", "csat": N_("CSAT (share satisfied)"), "ces": N_("CES (1-7, higher = easier)"),
@@ -116,6 +117,10 @@ class Summary:
     reviews_are_surveys : bool
         Every review is also a survey's CSAT answer, with the same id and score (Olist's post-delivery review):
         CSAT and the share of 4-5 stars are one measure, not two.
+    outcome : OutcomeRate or None
+        The share of customers with the customers' yes/no outcome (subscribed, bought, churned...) with its
+        interval (:func:`cxresearch.outcomes.outcome_rate`); None without an outcome column. Its share per
+        persona is in ``persona_shares``.
     """
 
     kpis: dict[str, Estimate]
@@ -132,6 +137,7 @@ class Summary:
     nps_segments: pd.DataFrame = field(default_factory=pd.DataFrame)
     nps_mix: MixDecomposition | None = None
     reviews_are_surveys: bool = False
+    outcome: OutcomeRate | None = None
 
     def mix_findings(self) -> str:
         """One sentence splitting the change of overall NPS into within-channel change and channel mix ("" without)."""
@@ -174,12 +180,35 @@ class Summary:
         return "\n".join(lines)
 
     def not_computed_view(self):
-        """For a page: the analyses not computed as a table, or one sentence saying every analysis ran."""
+        """For a page: the analyses not computed, those missing the same thing on one row (every analysis that
+        needs surveys beside "No surveys in this dataset: add a surveys file ..."), or one sentence saying every
+        analysis ran."""
         from IPython.display import Markdown
 
-        if len(self.not_computed):
-            return pretty(self.not_computed)
-        return Markdown(_("Every analysis of the routine was computed."))
+        if not len(self.not_computed):
+            return Markdown(_("Every analysis of the routine was computed."))
+        gaps = self.not_computed.assign(gap=[_gap(why) for why in self.not_computed["why"]])
+        grouped = gaps.groupby("gap", sort=False)["analysis"].agg(lambda labels: ", ".join(labels)).reset_index()
+        return pretty(grouped.rename(columns={"gap": "why"})[["analysis", "why"]])
+
+    def outcome_view(self):
+        """For a page: how many customers bought, subscribed or left, with the interval, and the personas whose
+        share differs from the other customers' (Holm-adjusted)."""
+        from IPython.display import Markdown
+
+        outcome = self.outcome
+        lines = [f"**{outcome.sentence()}**: {outcome.interval()}."]
+        shares = self.persona_shares
+        if "outcome_differs" in shares.columns:
+            differing = shares.loc[shares["outcome_differs"].isin(["higher", "lower"])]
+            lines.append(_("Per persona (the table under *Personas*): %(personas)s.") % {"personas": ", ".join(
+                _("%(name)s %(rate)s (%(differs)s than the other customers)") % {
+                    "name": row.name, "rate": format_percent(row.outcome_rate, decimals=1),
+                    "differs": value_label(row.outcome_differs)} for row in differing.itertuples())}
+                if len(differing) else _("No persona's share differs from the other customers' beyond noise."))
+        elif self.persona_model is not None:
+            lines.append(_("Without personas, no share per persona."))
+        return Markdown("\n\n".join(lines))
 
     def shares_shown(self):
         """For a page: the persona shares, or (no stable segmentation) the sentence saying why there are no
@@ -212,7 +241,8 @@ class Summary:
         """Write the run's machine-readable results into *folder* (see the module docstring)."""
         folder = Path(folder)
         kpis = {"kpis": {key: e.to_dict() for key, e in self.kpis.items()}, "previous_run": self.previous_run,
-                "changes": self.kpi_changes.to_dict("records"), "headline": self.headline()}
+                "changes": self.kpi_changes.to_dict("records"), "headline": self.headline(),
+                "outcome": None if self.outcome is None else asdict(self.outcome)}
         _write(folder / "kpis.json", lambda path: path.write_text(json.dumps(kpis, indent=2, default=float) + "\n"))
         for name, table in (("personas.csv", self.assignments), ("persona_shares.csv", self.persona_shares),
                             ("journey_stages.csv", self.stages), ("pain_points.csv", self.pain_points),
@@ -320,6 +350,7 @@ def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_gro
         kpis=kpis,
         persona_model=model,
         persona_shares=_persona_shares(model, previous),
+        outcome=outcome_rate(ds.customers),
         assignments=_assignments(model),
         stages=stages.reset_index(drop=True),
         pain_points=_ranked_pain_points(pain_points, previous),
@@ -345,6 +376,50 @@ def _reviews_are_surveys(ds: CXDataset) -> bool:
     csat = pd.Series(answers["csat"].to_numpy(), index=answers["response_id"].astype(str))
     ids = reviews["review_id"].astype(str)
     return bool(ids.isin(csat.index).all() and (csat.reindex(ids).to_numpy() == reviews["rating"].to_numpy()).all())
+
+
+def _gap(why: str) -> str:
+    """What a not-computed analysis lacks and what to add, without what it would show: the sentence of
+    :func:`cxresearch.capabilities.missing` without its purpose ("No surveys in this dataset: add a surveys file
+    (response_id, timestamp and scores)."); any other sentence as it is."""
+    for analysis in ANALYSES.values():
+        head = why.removesuffix(" " + _(analysis.purpose) + ".")
+        if head != why:
+            return head + "."
+    return why
+
+
+def brief(ds: CXDataset, result):
+    """For a section of the summary: a result the data could not support as one short line naming what is missing
+    (the page's *Not computed* list says what to add, once), anything else as it is."""
+    from IPython.display import Markdown
+
+    if not isinstance(result, Unavailable) or result.sentence not in set(supported(ds)["missing"]):
+        return result
+    missing = _gap(result.sentence).split(": ", 1)[0]
+    result._shown[0] = True   # said here: the cells deriving from it stay silent, as after its own sentence
+    return Markdown("*" + _("Not computed: %(missing)s (the list at the end of the page says what to add).") % {
+        "missing": missing[:1].lower() + missing[1:]} + "*")
+
+
+#: The routine's pages: file name (without extension) -> title and what it shows.
+PAGES = {"00_data_quality": (N_("Data quality"), N_("what was loaded and how clean it is")),
+         "01_personas": (N_("Personas"), N_("who the customers are")),
+         "02_journey_map": (N_("Journey map"), N_("how they move between touchpoints")),
+         "03_voice_of_customer": (N_("Voice of the customer"), N_("KPIs by group, key drivers, what customers write")),
+         "05_interventions": (N_("Interventions"), N_("what each change made for customers"))}
+
+
+def sections(run_dir: str = ""):
+    """The links to the routine's other pages: their HTML pages in a run's report (*run_dir* set), the notebooks
+    beside this one when it is opened by hand in JupyterLab (where the HTML pages do not exist)."""
+    from IPython.display import Markdown
+
+    extension = "html" if run_dir else "ipynb"
+    lines = [f"- [{_(title)}]({name}.{extension}): {_(words)}" for name, (title, words) in PAGES.items()]
+    if run_dir:
+        lines.append(f"- [{_('All runs')}](../index.html)")
+    return Markdown("\n".join(lines))
 
 
 def _not_computed(ds: CXDataset, failed: dict[str, str]) -> pd.DataFrame:
@@ -448,12 +523,20 @@ def _assignments(model: PersonaModel | None) -> pd.DataFrame:
                          "persona_name": model.personas_["name"].reindex(labels.to_numpy()).to_numpy()})
 
 
+#: The persona table's columns of the customers' outcome (:func:`~cxresearch.personas.profiles.persona_outcome`).
+OUTCOME_COLUMNS = ["outcome_rate", "outcome_rate_low", "outcome_rate_high", "outcome_n", "outcome_vs_rest",
+                   "outcome_differs"]
+
+
 def _persona_shares(model: PersonaModel | None, previous: PreviousRun | None) -> pd.DataFrame:
+    """Each persona's share with its interval and status, and its outcome rate when the customers have one."""
     columns = ["persona_id", "name", "size", "share", "share_low", "share_high", "status", "previous_share",
                "share_change"]
     if model is None:
         return pd.DataFrame(columns=columns)
-    table = model.personas_.loc[~model.personas_["suppressed"], ["name", "size"]]
+    outcome = [column for column in OUTCOME_COLUMNS if column in model.personas_.columns]
+    columns += outcome
+    table = model.personas_.loc[~model.personas_["suppressed"], ["name", "size", *outcome]]
     total = int(model.personas_["size"].sum())
     share, low, high = wilson_interval(table["size"].to_numpy(), total)
     table = table.assign(share=share, share_low=low, share_high=high)
@@ -467,8 +550,9 @@ def _persona_shares(model: PersonaModel | None, previous: PreviousRun | None) ->
                          previous_share=table["persona_id"].map(before["share"]))
     vanished = before.loc[before.index.difference(table["persona_id"])].reset_index()
     vanished = vanished.assign(status="vanished", previous_share=vanished["share"], size=0, share=0.0,
-                               share_low=float("nan"), share_high=float("nan"))
-    table = pd.concat([table, vanished[table.columns]], ignore_index=True) if len(vanished) else table
+                               share_low=float("nan"), share_high=float("nan"),
+                               **{column: float("nan") for column in outcome})
+    table = pd.concat([table, vanished.reindex(columns=table.columns)], ignore_index=True) if len(vanished) else table
     return table.assign(share_change=table["share"] - table["previous_share"])[columns]
 
 
