@@ -45,7 +45,7 @@ def link_identities(tables: dict, report: ValidationReport) -> None:
                 lookup = pd.Series(customers["customer_id"].loc[known.index].to_numpy(),
                                    index=identity_hash(known).to_numpy())
                 lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated(keep=False)]
-                linked[todo] = identity_hash(wanted).map(lookup).to_numpy()
+                linked[todo] = identity_hash(wanted).map(lookup).astype(linked.dtype).to_numpy()  # none found: all NA
         found = int((unlinked & linked.notna()).sum())
         tables[table] = frame.assign(customer_id=linked)
         report.notes.append(_("%(table)s: linked %(found)s of %(rows)s rows without customer_id to customers by "

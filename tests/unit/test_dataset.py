@@ -82,6 +82,17 @@ def test_surveys_identified_by_email_or_phone_are_linked(make_dataset):
     assert any("linked 2 of 3 rows" in note for note in ds.notes)
 
 
+def test_surveys_whose_emails_match_no_customer_stay_unlinked(make_dataset):
+    folder = make_dataset({"customers.csv": CUSTOMERS, "surveys.csv": """
+        response_id,timestamp,customer_id,email,nps
+        r1,2025-03-01,007,,9
+        r2,2025-03-01,,stranger@example.com,5
+    """})
+    ds = load_dataset(folder)
+    assert ds.surveys["customer_id"].iloc[0] == "007" and pd.isna(ds.surveys["customer_id"].iloc[1])
+    assert any("linked 0 of 1 rows" in note for note in ds.notes)
+
+
 def test_orphan_ids_are_a_warning_with_a_count(make_dataset):
     folder = make_dataset({"customers.csv": CUSTOMERS, "events.csv": EVENTS + "    999,2025-03-03T00:00:00Z,app,home,\n"})
     with pytest.warns(DataWarning, match=r"events: 1 row of 1 customer id not found"):
