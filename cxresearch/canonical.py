@@ -556,11 +556,14 @@ def _infer_column(values: pd.Series, config: DatasetSettings) -> pd.Series:
 
 
 def _infer_categories(values: pd.Series, config: DatasetSettings) -> pd.Series:
-    """:func:`_infer_column` of a category column, inferred once per distinct value in use."""
+    """:func:`_infer_column` of a category column, inferred once per distinct value in use.
+
+    Text stays a category column, cleaned (the loader spells it out with :func:`spelled_out` at the end).
+    """
     used = used_categories(values)
     distinct = _infer_column(pd.Series(values.cat.categories[used], name=values.name), config)
     if pd.api.types.is_string_dtype(distinct):
-        return _text(values)
+        return cleaned_categories(values)
     position = np.cumsum(used) - 1
     codes = values.cat.codes.to_numpy()
     rows = np.where(codes < 0, -1, position.take(codes))
