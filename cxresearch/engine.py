@@ -19,13 +19,20 @@ The Spark session is the active one, else a Spark Connect session when
 once per process with the session time zone set to UTC. ``engine="spark"``
 needs the ``spark`` extra (``pip install 'cxresearch[spark]'``: pyspark and
 sqlglot) and a Java 17+ runtime.
+
+DuckDB spills what does not fit in memory (sorts, windows, joins of large
+logs) into a folder of its own, created for each query under the folder
+named by ``CXRESEARCH_TEMP_DIR``, else under the system's temporary folder
+(``TMPDIR``), and removed when the query ends.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import os
 import re
+import tempfile
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,7 +44,7 @@ import pandas as pd
 from ._checks import check_choice
 from .errors import ParameterError
 
-__all__ = ["ENGINES", "SQL_ENGINES", "DUCKDB_MIN_ROWS", "View", "choose_engine", "sql", "execute", "write_parquet",
+__all__ = ["ENGINES", "SQL_ENGINES", "DUCKDB_MIN_ROWS", "TEMP_DIR_VARIABLE", "View", "choose_engine", "sql", "execute", "write_parquet",
            "table_columns", "spark_session"]
 
 ENGINES = ("auto", "pandas", "duckdb")
@@ -45,6 +52,8 @@ ENGINES = ("auto", "pandas", "duckdb")
 SQL_ENGINES = ("duckdb", "spark")
 #: From this many rows on, ``engine="auto"`` aggregates with DuckDB (below it pandas is as fast).
 DUCKDB_MIN_ROWS = 1_000_000
+#: Environment variable naming the folder under which DuckDB spills (default: the system's temporary folder).
+TEMP_DIR_VARIABLE = "CXRESEARCH_TEMP_DIR"
 
 #: Settings of the local Spark session this module creates (an existing or remote session keeps its own).
 LOCAL_SPARK_CONFIG = {
@@ -103,7 +112,7 @@ def sql(query: str, parameters=(), **tables: pd.DataFrame) -> pd.DataFrame:
     >>> sql("SELECT count(*) AS n FROM t WHERE x > ?", [1], t=pd.DataFrame({"x": [1, 2, 3]}))["n"].tolist()
     [2]
     """
-    with duckdb.connect() as connection:
+    with _duckdb() as connection:
         for name, frame in tables.items():
             connection.register(name, frame)
         return connection.execute(query, list(parameters)).df()
@@ -181,8 +190,27 @@ def _is_path(source) -> bool:
     return isinstance(source, Path) or (isinstance(source, str) and bool(_PATH_LIKE.search(source)))
 
 
+@contextlib.contextmanager
+def _duckdb():
+    """A fresh in-memory DuckDB spilling into a folder of its own (module docstring), removed once it is closed.
+
+    Raises
+    ------
+    ParameterError
+        When ``CXRESEARCH_TEMP_DIR`` names no folder.
+    """
+    base = os.environ.get(TEMP_DIR_VARIABLE) or None
+    if base is not None and not Path(base).is_dir():
+        raise ParameterError(f"{TEMP_DIR_VARIABLE} must name an existing folder, where DuckDB spills what does not "
+                             f"fit in memory; got {base!r}. Create it, or unset {TEMP_DIR_VARIABLE} to spill under "
+                             f"the system's temporary folder ({tempfile.gettempdir()}).")
+    with tempfile.TemporaryDirectory(prefix="cxresearch-duckdb-", dir=base) as spill, \
+            duckdb.connect(config={"temp_directory": spill}) as connection:
+        yield connection
+
+
 def _execute_on_duckdb(query: str, tables: Mapping[str, object], parameters: dict, *, into: str | None = None):
-    with duckdb.connect() as connection:
+    with _duckdb() as connection:
         connection.execute("SET TimeZone = 'UTC'")
         connection.execute("SET enable_progress_bar = false")   # library code never writes to the terminal
         for name, source in tables.items():

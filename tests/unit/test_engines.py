@@ -76,6 +76,28 @@ def test_bad_engine_or_source_is_a_parameter_error():
         execute("SELECT * FROM events", {"events": "lake.events"})
 
 
+def test_duckdb_spills_into_a_folder_of_its_own_under_the_temp_dir(tmp_path, monkeypatch):
+    """Never into the current folder (DuckDB's default, ``.tmp``): under CXRESEARCH_TEMP_DIR, else TMPDIR, removed after."""
+    from cxresearch.engine import TEMP_DIR_VARIABLE, sql
+
+    monkeypatch.chdir(tmp_path)
+    query = "SELECT current_setting('temp_directory') AS spill"
+    for variable in (TEMP_DIR_VARIABLE, "TMPDIR"):
+        base = tmp_path / variable
+        base.mkdir()
+        monkeypatch.setenv(variable, str(base))
+        if variable == "TMPDIR":
+            monkeypatch.delenv(TEMP_DIR_VARIABLE)
+            monkeypatch.setattr("tempfile.tempdir", None)   # gettempdir() reads TMPDIR again
+        for spill in (execute(query, {})["spill"].item(), sql(query)["spill"].item()):
+            assert os.path.dirname(spill) == str(base) and os.path.basename(spill).startswith("cxresearch-duckdb-")
+        assert list(base.iterdir()) == [], "spill folder left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [TEMP_DIR_VARIABLE, "TMPDIR"]
+    monkeypatch.setenv(TEMP_DIR_VARIABLE, str(tmp_path / "absent"))
+    with pytest.raises(ParameterError, match="CXRESEARCH_TEMP_DIR must name an existing folder"):
+        execute(query, {})
+
+
 def test_spark_sql_renames_only_input_tables():
     query = "WITH events AS (SELECT * FROM raw) SELECT x::DOUBLE FROM events JOIN stages s USING (stage)"
     assert to_spark_sql(query, {"raw": "lake.raw", "events": "v1", "stages": "v2"}) == (
