@@ -519,8 +519,8 @@ def _codes(values: pd.Series) -> pd.Series:
     return _text(values)
 
 
-#: Names of non-canonical columns kept as text whatever their values: ids, codes, zips.
-CODE_NAMES = re.compile(r"(^|_)(id|code)$|^zip")
+#: Names of non-canonical columns kept as text whatever their values: ids, codes, zips, phone numbers.
+CODE_NAMES = re.compile(r"(^|_)(id|code|phone)$|^zip")
 #: Names of non-canonical text columns read as date-times when every value is one.
 DATE_NAMES = re.compile(r"(^|_)(date|at)$")
 
@@ -528,8 +528,8 @@ DATE_NAMES = re.compile(r"(^|_)(date|at)$")
 def _infer_column(values: pd.Series, config: DatasetSettings) -> pd.Series:
     """A non-canonical column: numeric when every value is a number, date-time when named so.
 
-    Ids and codes (``id``, ``*_id``, ``*_code``, ``zip*``) and values with leading
-    zeros stay text.
+    Ids, codes and phone numbers (``id``, ``*_id``, ``*_code``, ``zip*``, ``phone``,
+    ``*_phone``) and values with leading zeros stay text.
     """
     if CODE_NAMES.search(str(values.name)):
         return _text(values)

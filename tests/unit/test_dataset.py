@@ -93,6 +93,14 @@ def test_surveys_whose_emails_match_no_customer_stay_unlinked(make_dataset):
     assert any("linked 0 of 1 rows" in note for note in ds.notes)
 
 
+def test_a_customers_phone_column_of_digits_stays_text_and_links(make_dataset):
+    """Read as a number, 3331234567 became '3331234567.0' and linked to nobody."""
+    folder = make_dataset({"customers.csv": "customer_id,phone\nc1,3331234567\n",
+                           "surveys.csv": "response_id,timestamp,phone,nps\nr1,2025-03-01,+39 333 123 4567,9\n"})
+    assert load_dataset(folder).surveys["customer_id"].tolist() == ["c1"]
+    assert load_dataset(folder, keep_pii=True).customers["phone"].tolist() == ["3331234567"]
+
+
 def test_orphan_ids_are_a_warning_with_a_count(make_dataset):
     folder = make_dataset({"customers.csv": CUSTOMERS, "events.csv": EVENTS + "    999,2025-03-03T00:00:00Z,app,home,\n"})
     with pytest.warns(DataWarning, match=r"events: 1 row of 1 customer id not found"):
