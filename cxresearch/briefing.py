@@ -198,7 +198,8 @@ def _pain_finding(summary: Summary) -> list[Finding]:
     if summary.pain_points.empty:
         return []
     top = summary.pain_points.iloc[0]
-    values = {"name": code_label(top["name"]), "reach": format_percent(top["reach"], decimals=0),
+    values = {"name": code_label(top["name"], stage=top["name"] == top["stage"]),
+              "reach": format_percent(top["reach"], decimals=0),
               "exits": format_percent(top["exit_rate"], decimals=0)}
     if summary.pain_points["csat"].isna().all():   # no CSAT anywhere: ranked by exits above the usual alone
         text = _("Without CSAT answers, pain points are ranked by exits alone: most visits beyond the usual end at "
@@ -249,11 +250,12 @@ def changes_since(summary: Summary) -> list[str]:
     if not pains.empty and "previous_rank" in pains.columns:
         for row in pains.head(ACTIONS).itertuples():
             if pd.isna(row.previous_rank):
-                lines.append(_("%(name)s is a new top pain point (rank %(rank)s).") % {"name": code_label(row.name),
-                                                                                         "rank": row.rank})
+                lines.append(_("%(name)s is a new top pain point (rank %(rank)s).") % {
+                    "name": code_label(row.name, stage=row.name == row.stage), "rank": row.rank})
             elif row.previous_rank != row.rank:
                 lines.append(_("%(name)s moved from rank %(before)s to %(after)s among pain points.") % {
-                    "name": code_label(row.name), "before": int(row.previous_rank), "after": row.rank})
+                    "name": code_label(row.name, stage=row.name == row.stage), "before": int(row.previous_rank),
+                    "after": row.rank})
     lines += [_("Intervention %(id)s, %(metric)s: %(before)s → %(after)s.") % {
                   "id": row.intervention_id, "metric": _(METRICS[row.metric].label),
                   "before": value_label(row.previous_verdict) if pd.notna(row.previous_verdict) else _("not measured"),
@@ -276,7 +278,7 @@ def top_actions(summary: Summary, *, stage_plan: dict | None = None, top: int = 
             "csat": _csat_words(row)}
         n = row["surveys"] if pd.notna(row.get("csat")) else row["customers"]
         stage = "" if pd.isna(row["stage"]) else str(row["stage"])
-        actions.append(Action(place=code_label(row["name"]), stage=stage,
+        actions.append(Action(place=code_label(row["name"], stage=row["name"] == stage), stage=stage,
                               owner=(plan.get(stage) or {}).get("owner", ""), evidence=evidence,
                               level=evidence_level(n, min_group_size=min_group_size), impact=float(row["impact"])))
     return actions

@@ -492,7 +492,7 @@ def _pain_cells(journey: JourneyMap, answers: pd.DataFrame, topics, level) -> di
                 evidence.append(_("CSAT %(csat)s (%(low)s to %(high)s, n=%(n)s)") % {
                     "csat": _percent(row.csat), "low": _percent(row.csat_low), "high": _percent(row.csat_high),
                     "n": format_count(row.surveys)})
-            items.append(f"{code_label(row.name)}: " + ", ".join(evidence))
+            items.append(f"{code_label(row.name, stage=row.name == row.stage)}: " + ", ".join(evidence))
         stage_themes = themes.loc[themes["stage"] == stage].head(2)
         if len(stage_themes):
             items.append(_("Complaints: %(topics)s") % {"topics": ", ".join(

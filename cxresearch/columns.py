@@ -311,16 +311,23 @@ def value_label(value) -> str:
     return stage_label(text)
 
 
-def code_label(code, *, prefix: str = "") -> str:
-    """A code of the data (a touchpoint, a channel, a rating column) in words: *prefix* left out, underscores read
-    as spaces, a standard stage name in the reader's language.
+def code_label(code, *, prefix: str = "", stage: bool = False) -> str:
+    """A code of the data (a touchpoint, a channel, a rating column, a stage) in words: *prefix* left out,
+    underscores read as spaces; when *stage* (the code names a journey stage), a standard stage name in the
+    reader's language. Other codes stay the data's words: a touchpoint called "service" is no stage.
 
     Examples
     --------
+    >>> from cxresearch.i18n import using
     >>> code_label("chat_support"), code_label("rating_call_center", prefix="rating_")
     ('chat support', 'call center')
+    >>> with using("it"):
+    ...     code_label("service"), code_label("service", stage=True), code_label("reached_back_office",
+    ...                                                                          prefix="reached_", stage=True)
+    ('service', 'assistenza', 'back office')
     """
-    return stage_label(str(code).removeprefix(prefix)).replace("_", " ")
+    code = str(code).removeprefix(prefix)
+    return (stage_label(code) if stage else code).replace("_", " ")
 
 
 def name_part(value) -> str:

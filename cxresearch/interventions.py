@@ -497,9 +497,10 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
     series = _estimates(frame, ["metric", "arm", "period"], level)
     series["arm"] = series["arm"].astype(object)
     scope = intervention["scope"]
-    labels = ({"scope": _("reviews mentioning %(scope)s") % {"scope": code_label(scope)},
+    labels = ({"scope": _("reviews mentioning %(scope)s") % {"scope": code_label(scope, stage=kind == "stage")},
                "comparison": _("other reviews")}
-              if metric == "sentiment" else {"scope": code_label(scope), "comparison": _(OTHERS[kind])})
+              if metric == "sentiment" else {"scope": code_label(scope, stage=kind == "stage"),
+                                             "comparison": _(OTHERS[kind])})
     series = series.rename(columns={"arm": "group"}).assign(label=lambda t: t["group"].map(labels))
     pattern = _PERIOD_PATTERNS.get(freq, "medium")
     series = suppress_small(  # named "I001 · chat support · Jul 2025": the intervention, group and period
@@ -594,7 +595,7 @@ def window_note(effects: pd.DataFrame) -> str:
         lines[-1] += "\n- " + _("**%(intervention)s** %(metric)s: %(before)s at %(scope)s before the start, "
                                  "%(after)s after: ±%(mde)s") % {
             "intervention": row.intervention_id, "metric": _(METRICS[row.metric].label),
-            "scope": code_label(row.scope), "before": _observed(source, row.before_n),
+            "scope": code_label(row.scope, stage=row.scope_kind == "stage"), "before": _observed(source, row.before_n),
             "after": _observed(source, row.after_n),
             "mde": metric_change(row.metric, row.mde, words=True, signed=False)}
     wider = f"{2 * weeks}W" if not days else f"{2 * (7 * weeks + days)}D"
@@ -619,7 +620,8 @@ def changes_note(ds: CXDataset, effects: pd.DataFrame, *, mentions=None) -> str:
     """
     kinds = effects.drop_duplicates("intervention_id").set_index("intervention_id")["scope_kind"]
     lines = [_("- **%(intervention)s** at %(scope)s%(kind)s from %(start)s: %(description)s") % {
-        "intervention": row.intervention_id, "scope": code_label(row.scope),
+        "intervention": row.intervention_id,
+        "scope": code_label(row.scope, stage=kinds.get(row.intervention_id) == "stage"),
         "kind": f" ({_(kinds[row.intervention_id])})" if row.intervention_id in kinds.index else "",
         "start": format_date(row.start), "description": redact_pii(row.description)}
         for row in interventions_table(ds).itertuples()]

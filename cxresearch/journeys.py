@@ -964,7 +964,7 @@ def funnel_note(journey: JourneyMap, steps, *, within: str | None, parameter: st
     windowed = journey.funnel(steps, within=window).groupby("step", sort=True)["customers"].sum()
     beyond = unlimited["customers"] - windowed   # a step hidden as a small group on either side is left out
     later = [_("%(later)s at %(step)s (of %(all)s in the whole period)")
-             % {"later": format_count(n), "step": code_label(step), "all": format_count(total)}
+             % {"later": format_count(n), "step": code_label(step, stage=True), "all": format_count(total)}
              for n, step, total in zip(beyond, unlimited["name"], unlimited["customers"]) if n > 0]
     if not later:
         lines.append(_("The window leaves no one out: every customer who goes through the steps in order does it "

@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -293,8 +294,8 @@ def suppress_small(table: pd.DataFrame, *, size_col: str, min_group_size: int = 
         values = {"n": format_count(int(small.sum())), "min": format_count(min_group_size)}
         labels = [c for c in ([label_col] if isinstance(label_col, str) else label_col or []) if c in table.columns]
         if labels:
-            words = {c: code_label if COLUMN_KINDS.get(c) == "code" or c == "stage" else str  # a code, a stage
-                     for c in labels}                                                       # in the reader's words
+            words = {c: partial(code_label, stage=c == "stage") if COLUMN_KINDS.get(c) == "code" or c == "stage"
+                     else str for c in labels}                                 # a code, a stage in the reader's words
             names = (table.loc[small, labels].astype(object)
                      .apply(lambda column: column.map(lambda v: MISSING if pd.isna(v) else words[column.name](v)))
                      .agg(" · ".join, axis=1).drop_duplicates().map("“{}”".format).tolist())

@@ -167,8 +167,9 @@ class Summary:
         for (intervention_id, scope, start), rows in self.interventions.groupby(
                 ["intervention_id", "scope", "start"], sort=False):
             lines.append(f"- **{intervention_id}** {rows['description'].iloc[0]} "
-                         + _("(at %(scope)s, from %(start)s):") % {"scope": code_label(scope),
-                                                                   "start": format_date(start)})
+                         + _("(at %(scope)s, from %(start)s):") % {
+                             "scope": code_label(scope, stage=rows["scope_kind"].iloc[0] == "stage"),
+                             "start": format_date(start)})
             lines += [f"    - {_(METRICS[row.metric].label)}: {_verdict_words(row)}" for row in rows.itertuples()]
         if self.previous_run is not None:
             lines.append("\n" + (_("Verdicts changed since the run of %(run)s:") if len(self.verdict_changes)

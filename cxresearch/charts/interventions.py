@@ -60,6 +60,6 @@ def intervention_chart(info: InterventionSeries, effects: pd.DataFrame | None = 
                          annotation_position="bottom left")
     better = _("lower is better") if info.better == "lower" else _("higher is better")
     return figure.update_layout(title=_("%(metric)s at %(scope)s (%(better)s)") % {
-        "metric": _(info.label), "scope": code_label(info.scope), "better": better},
+        "metric": _(info.label), "scope": code_label(info.scope, stage=info.scope_kind == "stage"), "better": better},
         yaxis={"title": column_label(info.metric), "tickformat": tick_format(info.metric)}, margin={"t": 90},
         separators=separators())

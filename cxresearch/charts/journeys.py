@@ -5,6 +5,8 @@ the Sankey and the heatmaps draw one persona at a time: pass its rows.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,6 +22,8 @@ __all__ = ["journey_sankey", "journey_heatmap", "emotion_curve", "funnel_chart",
 
 _EXIT, _OTHER = "exit", "other"
 _COLOURS = {_EXIT: "#d62728", _OTHER: "#bdbdbd", None: "#1f77b4"}
+#: A journey stage's code in words: a standard stage in the reader's language (other codes stay the data's).
+_stage_words = partial(code_label, stage=True)
 
 
 def journey_sankey(flows: pd.DataFrame, *, nodes_per_step: int = 6) -> go.Figure:
@@ -103,7 +107,7 @@ def journey_heatmap(matrix: pd.DataFrame) -> go.Figure:
                "colorbar": {"title": "CSAT", "tickformat": ".0%"}} if answered else {"color": "#1f77b4"})
     return go.Figure(go.Scatter(
         x=matrix["stage"].astype(str), y=matrix["channel"].astype(str), mode="markers",
-        hovertext=[f"{code_label(stage)} · {code_label(channel)}"
+        hovertext=[f"{_stage_words(stage)} · {code_label(channel)}"
                    for stage, channel in zip(matrix["stage"].astype(str), matrix["channel"].astype(str))],
         marker={"size": size, **colour, "line": {"width": 1, "color": "#444"}},
         customdata=np.column_stack([matrix["customers"], matrix["share"], matrix["exit_rate"], matrix["surveys"]]),
@@ -114,7 +118,7 @@ def journey_heatmap(matrix: pd.DataFrame) -> go.Figure:
                      else _("Journey map: reach (size) by stage and channel; no CSAT answer to colour it by"),
                      separators=separators(),
                      xaxis=category_axis(pd.unique(matrix["stage"].astype(str)), title=column_label("stage"), width=14,
-                                         label=code_label),
+                                         label=_stage_words),
                      yaxis=category_axis(channels, title=column_label("channel"), label=code_label),
                      height=height_for(len(channels), per_row=60))
 
@@ -133,14 +137,14 @@ def emotion_curve(stages: pd.DataFrame) -> go.Figure | Unavailable:
                    error_y={"type": "data", "symmetric": False,
                             "array": rows["csat_mean_high"] - rows["csat_mean"],
                             "arrayminus": rows["csat_mean"] - rows["csat_mean_low"]},
-                   customdata=rows["surveys"], hovertext=[code_label(stage) for stage in rows["stage"].astype(str)],
+                   customdata=rows["surveys"], hovertext=[_stage_words(stage) for stage in rows["stage"].astype(str)],
                    hovertemplate="%{hovertext}: %{y:.2f} (n=%{customdata})<extra></extra>")
         for name, rows in _by_persona(stages)
     ])
     figure.add_hline(y=3, line_dash="dot", annotation_text=_("neutral"))
     return figure.update_layout(title=_("Emotion curve: satisfaction along the journey"), separators=separators(),
                                 xaxis=category_axis(pd.unique(stages["stage"].astype(str)), title=column_label("stage"),
-                                                    width=14, label=code_label),
+                                                    width=14, label=_stage_words),
                                 yaxis={"title": _("mean score of the CSAT answers (1-5)"), "range": [1, 5]})
 
 
@@ -150,7 +154,8 @@ def funnel_chart(funnel: pd.DataFrame, *, name_col: str = "name", share_col: str
     separators, each with the share kept from the first step; or, with *share_col*, with that share (the
     journey's stages: ``name_col="stage", share_col="share"``, the share of all customers reaching each stage,
     which is no funnel: a later stage may reach more customers, so it is drawn as plain bars from zero, not
-    as a funnel tapering from the first). *title* defaults to "Funnel"."""
+    as a funnel tapering from the first). A step named like a stage reads as one, as in the funnel a stage's name
+    wins over a touchpoint's. *title* defaults to "Funnel"."""
     check_columns(funnel, [name_col, "customers", *([share_col] if share_col else [])], chart="funnel_chart",
                   source="JourneyMap.funnel(steps)")
     names = pd.unique(funnel[name_col].astype(str))
@@ -163,13 +168,13 @@ def funnel_chart(funnel: pd.DataFrame, *, name_col: str = "name", share_col: str
     return go.Figure([
         trace(y=rows[name_col].astype(str), x=rows["customers"], name=str(name),
               text=[format_count(n) for n in rows["customers"]],
-              hovertext=[code_label(name) for name in rows[name_col].astype(str)],
+              hovertext=[_stage_words(name) for name in rows[name_col].astype(str)],
               customdata=rows[share_col] if share_col else None, texttemplate="%{text} · " + share,
               hovertemplate="%{hovertext}: %{text} " + _("customers") + " · " + words % {"share": share}
                             + "<extra>%{fullData.name}</extra>", **settings)
         for name, rows in _by_persona(funnel)
     ]).update_layout(title=title or _("Funnel"), separators=separators(),
-                     yaxis=category_axis(names, label=code_label, autorange="reversed" if share_col else None),
+                     yaxis=category_axis(names, label=_stage_words, autorange="reversed" if share_col else None),
                      height=height_for(len(names), per_row=60))
 
 

@@ -203,7 +203,8 @@ def _goals(profile: pd.Series, overall: pd.Series, traits: pd.Series) -> tuple[t
                      and name_part(c.removeprefix("reached_")) in OUTCOME_STAGES]].dropna().sort_values(kind="stable")
 
     def reach(template: str, columns) -> list[str]:
-        return [template % {"stage": code_label(c, prefix="reached_"), "share": format_percent(profile[c], decimals=0),
+        return [template % {"stage": code_label(c, prefix="reached_", stage=True),
+                            "share": format_percent(profile[c], decimals=0),
                             "overall": format_percent(overall[c], decimals=0)} for c in columns[:2]]
 
     fewer = reach(_("fewer reach %(stage)s: %(share)s of them (all customers: %(overall)s)"),

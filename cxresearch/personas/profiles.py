@@ -101,7 +101,8 @@ def feature_label(column: str) -> str:
                              ("rating_", N_("%(name)s rating")), ("days_since_", N_("days since %(name)s"))):
         if column.startswith(prefix):
             name = column[len(prefix):]
-            words = attribute_label(name).replace("_", " ") if prefix == "days_since_" else code_label(name)
+            words = (attribute_label(name).replace("_", " ") if prefix == "days_since_"
+                     else code_label(name, stage=prefix == "reached_"))
             return _(template) % {"name": words}
     attribute, equals, category = column.partition("=")
     return attribute_label(attribute).replace("_", " ") + (": " + category_label(category).replace("_", " ")

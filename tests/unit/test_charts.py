@@ -104,6 +104,23 @@ def test_journey_heatmap_emotion_curve_and_funnel_label_every_stage_and_channel(
         charts.emotion_curve(table.drop(columns="csat_mean"))
 
 
+def test_a_channel_named_like_a_stage_keeps_the_words_of_the_data():
+    # "service" is a standard stage: as a stage (a funnel step too) it reads "assistenza" in Italian, as a channel
+    # it is the data's own name and stays as written
+    matrix = pd.DataFrame({"stage": ["service"], "channel": "service", "share": 0.2, "csat": 80.0, "customers": 10,
+                           "exit_rate": 0.1, "surveys": 5})
+    with i18n.using("it"):
+        heatmap = charts.journey_heatmap(matrix)
+    assert list(heatmap.data[0].hovertext) == ["assistenza · service"]
+    assert (list(heatmap.layout.xaxis.ticktext), list(heatmap.layout.yaxis.ticktext)) == (["assistenza"], ["service"])
+    with i18n.using("it"):
+        stages = charts.funnel_chart(pd.DataFrame({"stage": ["service", "purchase"], "customers": [10, 5],
+                                                   "share": [0.5, 0.25]}), name_col="stage", share_col="share")
+    assert list(stages.data[0].hovertext) == ["assistenza", "acquisto"]
+    assert list(stages.layout.yaxis.ticktext) == ["assistenza", "acquisto"]
+    assert "%{customdata:.0%} dei clienti" in stages.data[0].hovertemplate
+
+
 def test_journey_hover_texts_name_the_stages_as_the_ticks_do():
     stages = ["awareness", "purchase"]
     matrix = pd.DataFrame({"stage": stages, "channel": "call_center", "share": 0.2, "csat": 80.0, "customers": 10,

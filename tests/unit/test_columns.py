@@ -7,7 +7,8 @@ import pytest
 
 import cxresearch as cx
 from cxresearch import i18n
-from cxresearch.columns import COLUMN_KINDS
+from cxresearch.briefing import top_actions
+from cxresearch.columns import COLUMN_KINDS, code_label
 from cxresearch.display import pretty
 from cxresearch.summary import _persona_shares, _ranked_pain_points, load_previous
 from cxresearch.synthetic import generate
@@ -64,6 +65,19 @@ def test_summary_pain_points_leave_out_places_without_impact():
     pains = pd.DataFrame({"name": ["chat", "home", "faq"], "impact": [0.2, 0.0, 0.05]})
     ranked = _ranked_pain_points(pains.sort_values("impact", ascending=False), None)
     assert ranked["name"].tolist() == ["chat", "faq"] and ranked["rank"].tolist() == [1, 2]
+
+
+def test_a_stage_word_is_translated_only_where_it_names_a_stage():
+    # "support" and "delivery" are standard stages: as a stage they read in Italian, as a channel or a touchpoint
+    # they are the data's own names and stay as the export writes them
+    pains = pd.DataFrame({"name": ["support", "delivery", "purchase"], "stage": ["service", "fulfilment", "purchase"],
+                          "reach": 0.5, "exit_rate": 0.2, "impact": [0.3, 0.2, 0.1], "customers": 40, "csat": None})
+    with i18n.using("it"):
+        assert (code_label("purchase", stage=True), code_label("reached_support", prefix="reached_", stage=True),
+                code_label("store"), code_label("support"), code_label("home_delivery")) == (
+            "acquisto", "supporto", "store", "support", "home delivery")
+        places = [action.place for action in top_actions(SimpleNamespace(pain_points=pains))]
+    assert places == ["support", "delivery", "acquisto"]
 
 
 def test_csat_is_a_share_of_one_and_an_old_run_saved_in_percent_compares_with_a_new_one(tmp_path):

@@ -204,8 +204,8 @@ def test_codes_of_the_data_read_in_words_in_both_languages_and_stay_escaped():
                           "customers": [12, 7]})
     assert cells(pretty(table)) == [["call center", "chat support", "home &gt; product page &gt; ...", "purchase", "12"],
                                     ["–", "purchase", "&lt;b&gt;x y&lt;/b&gt;", "purchase", "7"]]
-    with i18n.using("it"):              # a standard stage name is translated, other codes stay the data's words
-        assert cells(pretty(table))[1][1:4] == ["acquisto", "&lt;b&gt;x y&lt;/b&gt;", "acquisto"]
+    with i18n.using("it"):     # a standard stage name is translated as a stage; codes, a touchpoint too, stay the data's
+        assert cells(pretty(table))[1][1:4] == ["purchase", "&lt;b&gt;x y&lt;/b&gt;", "acquisto"]
     assert cells(pretty(table.assign(customers=["a_b", "c"]), kinds={"customers": "code"}))[0][-1] == "a b"
 
 

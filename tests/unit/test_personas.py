@@ -626,13 +626,14 @@ def test_goals_and_frustrations_known_answer():
                                                           "(tutti i clienti: 60%)")
 
 
-def test_channel_words_in_names_and_tables_read_in_the_readers_language():
-    """dunnhumby's Italian persona read "... spesso via campaign" while its card said "campagna"."""
+def test_channel_words_in_names_and_tables_read_as_the_data_writes_them():
+    """dunnhumby's Italian persona read "... spesso via campaign" while its card said "campagna": both keep the
+    channel's own name (a channel called like a journey stage is no stage)."""
     from cxresearch.personas.names import name_personas
     from cxresearch.personas.profiles import preferred_channels
     traits = pd.DataFrame({"share_campaign": [1.0, -1.0], "share_store": [-1.0, 1.0], "age": [0.9, -0.9]})
     profiles = pd.DataFrame({"share_campaign": [0.2, 0.01], "share_store": [0.8, 0.99], "age": [50.0, 30.0]})
     with i18n.using("it"):
-        assert name_personas(traits, profiles, pd.Series([False, False]))[0].endswith("via campagna")
-        assert preferred_channels(profiles.loc[0]) == "store 80%, campagna 20%"
+        assert name_personas(traits, profiles, pd.Series([False, False]))[0].endswith("via campaign")
+        assert preferred_channels(profiles.loc[0]) == "store 80%, campaign 20%"
     assert preferred_channels(profiles.loc[0]) == "store 80%, campaign 20%"

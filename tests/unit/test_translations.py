@@ -298,6 +298,7 @@ def test_counted_things_read_in_one_or_many_in_both_languages():
 
 
 def test_persona_feature_labels_and_the_card_unit_read_in_italian():
+    # a rating of the delivery is the data's own aspect, not the journey stage "delivery": its name stays as written
     from cxresearch.cards import Attribute, PersonaCardData, Trait, render_persona_card
     from cxresearch.personas import feature_label
     from cxresearch.personas.profiles import category_label
@@ -310,7 +311,7 @@ def test_persona_feature_labels_and_the_card_unit_read_in_italian():
                                n_total=100, traits=(Trait(labels[0], 1.62), Trait(labels[1], -0.4)),
                                attributes=(Attribute(labels[-1], "x", "y"),))
         html = str(render_persona_card(card))
-    assert labels == ["valutazione del prezzo", "giorni dall'iscrizione", "valutazione consegna", "quota call center",
+    assert labels == ["valutazione del prezzo", "giorni dall'iscrizione", "valutazione delivery", "quota call center",
                       "genere: non indicato", "non indicato"]
     assert "(+1,6 DS)" in html and 'title="+1,62 DS"' in html and "(-0,4 DS)" in html and " SD" not in html
 
