@@ -31,6 +31,8 @@ _NA_SPELLINGS = pa.array(sorted({"".join(chars) for token in NA_TOKENS
 
 #: What a date-time column expects, in the problems.
 ISO_EXAMPLE = N_("ISO-8601 such as 2025-03-01T14:05:00Z")
+#: A date written year first (2025-03-01, 2025/03/01): read year, month, day whatever the day-first setting.
+_YEAR_FIRST = r"\s*\d{4}\D"
 
 #: Free-text columns: kept as written (never typed, never trimmed).
 FREE_TEXT = ("comment", "text", "title", "description")
@@ -448,16 +450,24 @@ def _parse_timestamps(values: pd.Series, name: str, column: str, config: Dataset
         stamps[~aware] = _localize(naive, config.timezone)
     retry = stamps.isna() & text.notna()
     if retry.any():
-        dayfirst = _day_first(text[retry], name, column, config, report)
-        fallback = pd.to_datetime(text[retry], format="mixed", dayfirst=dayfirst, errors="coerce")
-        if fallback.dt.tz is None:
-            fallback = _localize(fallback, config.timezone)
-        stamps[retry] = fallback.dt.tz_convert("UTC")
+        again = text[retry]
+        year_first = again.str.match(_YEAR_FIRST)   # 2025/03/01 is year, month, day, day-first or not
+        dayfirst = _day_first(again[~year_first], name, column, config, report)
+        for rows, day_first in ((again[year_first], False), (again[~year_first], dayfirst)):
+            fallback = pd.to_datetime(rows, format="mixed", dayfirst=day_first, errors="coerce")
+            if fallback.dt.tz is None:
+                fallback = _localize(fallback, config.timezone)
+            stamps[rows.index] = fallback.dt.tz_convert("UTC")
     stamps = stamps.dt.as_unit("us")
     bad = stamps.isna() & text.notna()
-    report_values(report, name, column, bad, values, "timestamp",
-                  _("ISO-8601 such as 2025-03-01T14:05:00Z or day-first dates such as 01/03/2025 14:05")
-                  if config.csv.get("dayfirst") else _(ISO_EXAMPLE))
+    if (bad & text.str.match(_YEAR_FIRST, na=False)).any():   # 2025-13-01: no month 13
+        expected = _("a date starting with its year in year, month, day order, as ISO-8601 such as "
+                     "2025-03-01T14:05:00Z")
+    elif config.csv.get("dayfirst"):
+        expected = _("ISO-8601 such as 2025-03-01T14:05:00Z or day-first dates such as 01/03/2025 14:05")
+    else:
+        expected = _(ISO_EXAMPLE)
+    report_values(report, name, column, bad, values, "timestamp", expected)
     future = int((stamps > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)).sum())
     if future:
         report.warnings.append(ngettext("%(file)s: %(n)s %(column)s value lies in the future; check the export's "
@@ -482,11 +492,12 @@ def _day_first(text: pd.Series, name: str, column: str, config: DatasetSettings,
     day_month, month_day = _calendar_date(year, parts[1], parts[0]), _calendar_date(year, parts[0], parts[1])
     day_first, month_first = (parts[0] > 12) & day_month, (parts[1] > 12) & month_day  # 31/02 shows neither
     if day_first.any() and month_first.any():
+        later = text[month_first]   # the rows read otherwise than the first order found
         report.problems.append(Problem(name, _("dates in both day-first (%(day_first)s) and month-first "
                                                "(%(month_first)s) order; expected one order in a column.") % {
-                                                   "day_first": text[day_first].iloc[0],
-                                                   "month_first": text[month_first].iloc[0]},
-                                       column=column, lines=tuple(int(i) for i in text.index[month_first][:MAX_EXAMPLES])))
+                                                   "day_first": text[day_first].iloc[0], "month_first": later.iloc[0]},
+                                       column=column, lines=tuple(int(i) for i in later.index[:MAX_EXAMPLES]),
+                                       values=tuple(later.iloc[:MAX_EXAMPLES]), count=len(later)))
     elif day_first.any():
         report.notes.append(_("%(file)s: %(column)s read day-first, as values such as %(example)s require; set "
                               "csv.dayfirst in dataset.yml to say so.") % {

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from cxresearch import recipes
-from cxresearch.dataset import CXDataset
+from cxresearch.dataset import CXDataset, load_dataset, validate
+from cxresearch.errors import DataError
 from cxresearch.stats import wilson_interval
 from cxresearch.summary import summarise
 
@@ -168,3 +169,27 @@ def test_reviews_that_are_the_surveys_csat_answers_are_known_as_one_measure():
     assert summarise(CXDataset("olist-like", reviews=reviews, surveys=surveys)).reviews_are_surveys
     other = surveys.assign(csat=surveys["csat"].iloc[::-1].to_numpy())         # same ids, other scores
     assert not summarise(CXDataset("two measures", reviews=reviews, surveys=other)).reviews_are_surveys
+
+
+def test_a_date_starting_with_its_year_reads_year_month_day_even_in_a_day_first_export(make_dataset):
+    # an Italian export (day-first) whose 2025/02/01 is 1 February, and whose 2025-13-01 has no month 13: a problem
+    # naming the file, column, line and the order expected, not 13 January read silently
+    files = {"surveys.csv": "response_id,timestamp\na,2025/02/01\nb,01/03/2025\n", "dataset.yml": "csv: {dayfirst: true}"}
+    stamps = load_dataset(make_dataset(files)).surveys["timestamp"].dt.strftime("%Y-%m-%d").tolist()
+    assert stamps == ["2025-02-01", "2025-03-01"]
+    files["surveys.csv"] += "c,2025-13-01\n"
+    with pytest.raises(DataError) as info:
+        load_dataset(make_dataset(files))
+    [problem] = info.value.problems
+    assert (problem.file, problem.column, problem.lines, problem.values) == ("surveys.csv", "timestamp", (4,),
+                                                                              ("2025-13-01",))
+    assert "year, month, day order" in problem.message
+    # day-first found in the other values (13/01/2025) does not turn a year-first date around either
+    report = validate(make_dataset({"surveys.csv": "response_id,timestamp\na,13/01/2025\nb,2025-13-02\n"}))
+    assert [(p.column, p.lines) for p in report.problems] == [("timestamp", (3,))]
+
+
+def test_dates_in_both_orders_name_the_rows_read_otherwise(make_dataset):
+    report = validate(make_dataset({"surveys.csv": "response_id,timestamp\na,15/01/2025\nb,01/15/2025\n"
+                                                   "c,02/16/2025\n"}))
+    assert str(report.problems[0]).endswith("[2 rows; line 3: '01/15/2025', line 4: '02/16/2025']")
