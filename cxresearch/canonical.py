@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from . import schemas
 from .errors import MAX_EXAMPLES, Problem, ValidationReport, closest, did_you_mean
 from .i18n import N_, _, format_count, format_list, ngettext
+from .privacy import PII_COLUMNS
 from .readers import snake
 from .settings import CONFIG_FILE, DatasetSettings
 
@@ -249,6 +250,8 @@ def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings, 
             out[column] = _text(values, lower=column in schemas.LOWERCASE)
         elif column in FREE_TEXT:
             out[column] = _text(values, strip=False)
+        elif column in PII_COLUMNS:  # text, never tried as numbers or dates (and dropped unless keep_pii)
+            out[column] = _text(values)
         elif column in categories:
             out[column] = _codes(values)
         else:
