@@ -348,6 +348,24 @@ def arrow_strings(values: pd.Series) -> pa.ChunkedArray:
     return values.astype("str").array.__arrow_array__().cast(pa.large_string())
 
 
+def distinct_strings(strings: pa.ChunkedArray) -> pa.Array:
+    """The distinct present values of *strings*, each once.
+
+    A value repeated on consecutive rows (an export grouped by customer) is dropped before the
+    hashing: comparing neighbours costs a fifth of hashing each string.
+
+    Examples
+    --------
+    >>> distinct_strings(pa.chunked_array([["c1", "c1", None], ["c2", "c1"]])).to_pylist()
+    ['c1', 'c2']
+    """
+    strings = strings.drop_null()
+    if len(strings) > 1:
+        changed = strings[1:].filter(pc.not_equal(strings[1:], strings[:-1]))
+        strings = pa.chunked_array(strings[:1].chunks + changed.chunks, type=strings.type)
+    return pc.unique(strings)
+
+
 def text_series(strings: pa.ChunkedArray, index: pd.Index, *, name=None) -> pd.Series:
     """Arrow strings as a pandas ``str`` column."""
     return pd.Series(pd.array(strings, dtype="str"), index=index, name=name)
@@ -586,9 +604,11 @@ def _infer_categories(values: pd.Series, config: DatasetSettings) -> pd.Series:
 
 
 def used_categories(values: pd.Series) -> np.ndarray:
-    """Which categories of a category column some row holds (its codes marked, no hashing)."""
+    """Which categories of a category column some row holds (Arrow's distinct codes: no index array of
+    the column's length, as marking each row's code would make)."""
     used = np.zeros(len(values.cat.categories) + 1, dtype=bool)
-    used[values.cat.codes.to_numpy()] = True  # a missing value's code, -1, marks the extra last place
+    codes = pc.unique(pa.array(values.cat.codes.to_numpy()))
+    used[np.asarray(codes)] = True  # a missing value's code, -1, marks the extra last place
     return used[:-1]
 
 
@@ -710,16 +730,12 @@ def _fix_hint(table: str, column: str, kind: str, mapping: dict) -> str:
 def _count_repeated_rows(events: pd.DataFrame, name: str, report: ValidationReport) -> None:
     """Warn about events that repeat an earlier row in every column; they are kept (see docs/CONTRACT.md).
 
-    Only rows sharing a hash of their customer and timestamp are compared in full: on a
-    table of millions of rows this costs one dictionary encoding of the customers and
-    one sort of the hashes.
+    Only rows sharing their customer and timestamp with another row (:func:`_same_customer_and_time`)
+    are compared in full.
     """
-    stamps = events["timestamp"].array.asi8.view("uint64")
     customers = pc.dictionary_encode(arrow_strings(events["customer_id"]).combine_chunks()).indices
-    keys = np.asarray(pc.fill_null(customers, -1)).astype("uint64")
-    keys *= np.uint64(0x9E3779B97F4A7C15)
-    keys ^= stamps  # in place: each temporary of 21M rows costs its memory's first touch again
-    candidates = events.take(np.flatnonzero(_shared(keys)))
+    customers = np.asarray(pc.fill_null(customers, -1))
+    candidates = events.take(np.flatnonzero(_same_customer_and_time(customers, events["timestamp"].array.asi8)))
     repeated = candidates.duplicated()
     n = int(repeated.sum())
     if not n:
@@ -735,6 +751,26 @@ def _count_repeated_rows(events: pd.DataFrame, name: str, report: ValidationRepo
         "example); kept as separate events: with times to the day or the second, they can be real repeats (two "
         "purchases). If the export doubled them, remove them from the file.", n)
         % {"file": name, "n": format_count(n), "line": line, "first": first})
+
+
+def _same_customer_and_time(customers: np.ndarray, stamps: np.ndarray) -> np.ndarray:
+    """Which rows may share their customer (codes numbered by first appearance) and timestamp with another row.
+
+    An export grouped by customer and ordered by time within each (as most are) holds such rows side by
+    side: neighbours are compared, no sort. Otherwise a sort of one hash per row finds them (a few
+    rows more may be marked where hashes collide).
+    """
+    same_customer = customers[1:] == customers[:-1]
+    if (customers[1:] >= customers[:-1]).all() and ((stamps[1:] >= stamps[:-1]) | ~same_customer).all():
+        pair = same_customer & (stamps[1:] == stamps[:-1])
+        shared = np.zeros(len(customers), dtype=bool)
+        shared[1:] = pair
+        shared[:-1] |= pair
+        return shared
+    keys = customers.astype("uint64")
+    keys *= np.uint64(0x9E3779B97F4A7C15)
+    keys ^= stamps.view("uint64")  # in place: each temporary of 21M rows costs its memory's first touch again
+    return _shared(keys)
 
 
 def _shared(values: np.ndarray) -> np.ndarray:

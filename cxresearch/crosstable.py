@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .canonical import arrow_strings, recoded, report_values, text_series, used_categories
+from .canonical import arrow_strings, distinct_strings, recoded, report_values, text_series, used_categories
 from .columns import value_label
 from .errors import ValidationReport
 from .i18n import _, format_count, format_percent, ngettext
@@ -103,7 +103,7 @@ def check_orphans(tables: dict, report: ValidationReport) -> None:
         frame = tables.get(table)
         if frame is None or "customer_id" not in frame.columns:
             continue
-        ids = pc.unique(arrow_strings(frame["customer_id"]).drop_null())
+        ids = distinct_strings(arrow_strings(frame["customer_id"]))
         unknown = ids.filter(pc.invert(pc.is_in(ids, value_set=arrow_strings(known).combine_chunks()))).to_pylist()
         if len(unknown):
             rows = int(frame["customer_id"].isin(unknown).sum())
@@ -159,4 +159,4 @@ def _distinct(values: pd.Series) -> set[str]:
     """The distinct values of a text column, missing values left out."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return set(values.cat.categories[used_categories(values)])
-    return set(pc.unique(arrow_strings(values)).drop_null().to_pylist())
+    return set(distinct_strings(arrow_strings(values)).to_pylist())
