@@ -14,6 +14,7 @@ session's start timed apart, so the steps compare the engines' work on the data:
     python bench/engines.py                 # 100k and 1m
     python bench/engines.py --sizes 100k    # ~2M events only
     python bench/engines.py --data FOLDER   # any dataset folder with events.parquet (and surveys.parquet)
+    python bench/engines.py --sizes 100k --steps run   # the whole `cxresearch run --engine`, cleaned copies included
 
 Each step gets its wall seconds and its CPU seconds: user + system of the
 bench process and its children (Spark local's JVM is one), read from ``/proc``
@@ -42,6 +43,8 @@ from run import RESULTS, SIZES, dataset  # noqa: E402  (the bench's cached datas
 
 STEPS = ("transitions", "stage table", "funnel", "checks of events", "KPI counts by channel", "event aggregates",
          "customer features", "personas", "intervention arms")
+#: The whole ``cxresearch run --engine`` (checks, cleaned copies and every step on all four tables): ``--steps run``.
+WHOLE_RUN = "run"
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -60,8 +63,12 @@ def _cpu_seconds(pid: int | None = None) -> float:
 
 def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> None:
     """Print ``{step: [wall s, CPU s, load average]}`` on *engine* (run in this process) after the session and each step."""
+    import pandas as pd
+
     from cxresearch import sql
     from cxresearch.errors import ValidationReport
+    from cxresearch.readers import find_file
+    from cxresearch.routine.parameters import RoutineParameters
     from cxresearch.settings import read_settings
     from cxresearch.sql import routine
     from cxresearch.sql.checks import check_table
@@ -100,11 +107,15 @@ def _measure(folder: str, engine: str, memory: str, steps=STEPS) -> None:
             "KPI counts by channel": lambda: sql.kpi_counts(surveys, by=["channel"], engine=engine),
             "event aggregates": lambda: routine._event_aggregates(events, out, channels(), stages, touchpoint_stage,
                                                                   settings.session_gap, engine, None),
-            "customer features": lambda: routine._customer_features(tables, out, channels(), stages, engine, None),
+            "customer features": lambda: routine._customer_features(tables, out, channels(), stages, settings, engine,
+                                                                    None, skipped.__setitem__),
             "personas": lambda: routine._personas(out, "auto", 42, engine, None, skipped.__setitem__),
             "intervention arms": lambda: routine._intervention_arms(
-                routine._interventions(folder, settings, report), tables, settings, out, engine, None,
-                skipped.__setitem__)}
+                routine._in_memory(find_file(folder, "interventions", settings, report), "interventions", settings,
+                                   report),
+                tables, settings, out, pd.Timedelta(RoutineParameters.intervention_window), engine, None,
+                skipped.__setitem__),
+            WHOLE_RUN: lambda: routine.run_on_engine(folder, out / "reports", engine=engine, progress=lambda _: None)}
     print(json.dumps(measured), flush=True)
     for step in steps:
         wall, cpu = time.perf_counter(), _cpu_seconds()
@@ -156,7 +167,7 @@ def main() -> None:
     parser.add_argument("--data", nargs="+", help="dataset folders to use instead of the cached sizes")
     parser.add_argument("--engines", nargs="+", default=["duckdb", "spark"], choices=["duckdb", "spark"])
     parser.add_argument("--spark-memory", default="6g", help="driver memory of the local Spark session")
-    parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=STEPS)
+    parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=[*STEPS, WHOLE_RUN])
     parser.add_argument("--measure", nargs=2, metavar=("FOLDER", "ENGINE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:

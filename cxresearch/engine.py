@@ -45,7 +45,7 @@ from ._checks import check_choice
 from .errors import ParameterError
 
 __all__ = ["ENGINES", "SQL_ENGINES", "DUCKDB_MIN_ROWS", "TEMP_DIR_VARIABLE", "View", "choose_engine", "sql", "execute", "write_parquet",
-           "table_columns", "spark_session"]
+           "table_columns", "persist", "spark_session"]
 
 ENGINES = ("auto", "pandas", "duckdb")
 #: Engines that run the scalable aggregations' SQL (:func:`execute`).
@@ -170,6 +170,19 @@ def write_parquet(query: str, tables: Mapping[str, object], path, *, engine: str
         _execute_on_duckdb(query, tables, parameters, into=str(path))
 
 
+def persist(query: str, tables: Mapping[str, object], *, parameters: Mapping[str, object] | None = None, spark=None):
+    """Run *query* as :func:`execute` does on Spark, and keep its result in Spark's cache, computed now.
+
+    Returns the Spark DataFrame, which :func:`execute` then takes as a table:
+    later queries read the cached rows (memory, spilling to the executors'
+    disks) instead of computing *query* again, on a local session or a
+    cluster alike. Free it with its ``unpersist()``.
+    """
+    frame = _execute_on_spark(query, tables, dict(parameters or {}), spark or spark_session(), keep=True).persist()
+    frame.count()   # every partition computed and cached
+    return frame
+
+
 def table_columns(source, *, engine: str = "duckdb", spark=None) -> list[str]:
     """Column names of a table source of :func:`execute`, read from its schema (no rows are read).
 
@@ -290,7 +303,9 @@ def to_spark_sql(query: str, tables: Mapping[str, str] | None = None) -> str:
     return tree.sql(dialect="spark")
 
 
-def _execute_on_spark(query: str, tables: Mapping[str, object], parameters: dict, spark, *, into: str | None = None):
+def _execute_on_spark(query: str, tables: Mapping[str, object], parameters: dict, spark, *, into: str | None = None,
+                      keep: bool = False):
+    """The result of *query* as pandas, written at *into*, or when *keep* the Spark DataFrame (its plan resolved)."""
     views, names = [], {}
     with warnings.catch_warnings():
         # pyspark 4 warns on every pandas conversion that it does not test pandas 3 yet; tests check the results
@@ -305,6 +320,8 @@ def _execute_on_spark(query: str, tables: Mapping[str, object], parameters: dict
                 views.append(view)
                 names[name] = view
             result = spark.sql(to_spark_sql(query, names), args=parameters or None)
+            if keep:   # the views are resolved in its plan: dropping them below leaves it whole
+                return result
             if into is not None:
                 return result.write.mode("overwrite").parquet(into)
             result = result.toPandas()

@@ -14,6 +14,8 @@ as the in-memory pandas paths give (tests/unit/test_engines.py):
   intervention bootstrap resamples.
 - :func:`event_features_query`: the per-customer event aggregates of
   :func:`cxresearch.features.event_features` (its DuckDB path).
+- :func:`linked_query`: survey answers and reviews without ``customer_id``
+  linked to customers by email or phone, as the loader links them.
 - :func:`customer_features_query`: the columns of
   :func:`cxresearch.features.customer_features`, from those aggregates, the
   surveys, the reviews and the customers table.
@@ -36,7 +38,7 @@ from ..engine import execute, table_columns
 from ..errors import ParameterError
 
 __all__ = ["transitions", "stage_counts", "funnel", "kpi_counts", "intervention_cells", "journey_query", "event_features_query",
-           "customer_features_query", "gap_parameters"]
+           "customer_features_query", "linked_query", "gap_parameters"]
 
 #: Inactivity that ends a session between events without a session id (cxresearch.sessions' default).
 DEFAULT_GAP = pd.Timedelta("30min")
@@ -124,7 +126,7 @@ def event_features_query(columns, *, channels=(), stages=(), service_channels=()
 
 
 def customer_features_query(*, channels=(), stages=(), events: bool = True, surveys=None, reviews=None,
-                            attributes=None, links=None, times=("aggregates",)) -> str:
+                            attributes=None, times=("aggregates",)) -> str:
     """The columns of :func:`cxresearch.features.customer_features`, one row per customer.
 
     It reads table ``aggregates`` when *events* (the per-customer event
@@ -139,18 +141,15 @@ def customer_features_query(*, channels=(), stages=(), events: bool = True, surv
     table ``customers``, whose rows are then the rows of the result and whose
     *attributes* pair each column with its kind: ``"number"``, ``"text"`` or
     ``"date"`` (days from it to the reference time, as ``days_since_<name>``).
-    *links* maps ``"surveys"`` or ``"reviews"`` to the identity columns
-    (``email``, ``phone``) it shares with ``customers``: a row without
-    ``customer_id`` belongs to the one customer with the same normalised
-    identity, as the loader links them (:func:`cxresearch.crosstable.link_identities`).
+    Surveys and reviews come linked to the customers (:func:`linked_query`).
     Without customers, the customers are those of any other table. Counts and
     shares are 0 where a table has no row of the customer, averages are
     missing. Recency, tenure and the days since dates are counted to the
     latest ``timestamp`` of the tables *times* names (``aggregates``: its
     ``last``), as ``customer_features`` counts them.
     """
-    def days(since):
-        return f"date_diff('microsecond', {since}, (SELECT reference_time FROM reference)) / 86400000000.0"
+    def days(since):   # microseconds over a double literal: on Spark 86400000000.0 is a decimal, which rounds
+        return f"date_diff('microsecond', {since}, (SELECT reference_time FROM reference)) / 8.64e10"
 
     profile = {name: f"CAST(customers.{_quoted(name)} AS {'DOUBLE' if kind == 'number' else 'VARCHAR'})"
                for name, kind in attributes or () if kind != "date"}
@@ -180,17 +179,10 @@ def customer_features_query(*, channels=(), stages=(), events: bool = True, surv
                                            {"review_rating": "rating"} | {f"review_{c}": c for c in reviews or ()})):
         if (surveys if table == "surveys" else reviews) is None:
             continue
-        keys = (links or {}).get(table, ())
         linked = f"CAST({table}.customer_id AS VARCHAR)"
-        linked = f"coalesce({linked}, {', '.join(f'by_{k}.customer_id' for k in keys)})" if keys else linked
-        source = table + "".join(
-            f" LEFT JOIN (SELECT {_identity(k, 'customers.' + k)} AS identity, min(CAST(customers.customer_id AS "
-            f"VARCHAR)) AS customer_id FROM customers WHERE {_identity(k, 'customers.' + k)} IS NOT NULL GROUP BY "
-            f"{_identity(k, 'customers.' + k)} HAVING count(*) = 1) AS by_{k} ON {table}.customer_id IS NULL AND "
-            f"by_{k}.identity = {_identity(k, f'{table}.{k}')}" for k in keys)
         means = "".join(f", avg(CAST({table}.{_quoted(c)} AS DOUBLE)) AS {_quoted(name)}" for name, c in averaged.items())
         ctes.append(f"{alias} AS (SELECT {linked} AS customer_id, CAST(count(*) AS DOUBLE) AS {count}{means} "
-                    f"FROM {source} WHERE {linked} IS NOT NULL GROUP BY {linked})")
+                    f"FROM {table} WHERE {linked} IS NOT NULL GROUP BY {linked})")
         columns |= {name: f"{alias}.{_quoted(name)}" for name in (count, *averaged)}
         parts.append((alias, f"{alias}.customer_id"))
     if attributes is not None:
@@ -211,6 +203,35 @@ def customer_features_query(*, channels=(), stages=(), events: bool = True, surv
                          for n, e in columns.items())])
     return (f"WITH reference AS (SELECT {reference} AS reference_time){''.join(', ' + c for c in ctes)} "
             f"SELECT {key} AS customer_id{', ' if shown else ''}{shown} FROM {joined}")
+
+
+def linked_query(table: str, columns, keys) -> str:
+    """*table* (of *columns*) with each row without ``customer_id`` given the customer of table ``customers`` it matches.
+
+    A row matches the one customer with the same normalised identity, by
+    each of *keys* in turn (``email``, then ``phone``; an identity two
+    customers share links no row), as the loader links them
+    (:func:`cxresearch.crosstable.link_identities`). The result has *columns*,
+    and ``customer_id`` as text even when *table* lacks it.
+
+    Examples
+    --------
+    >>> from cxresearch.engine import execute
+    >>> customers = pd.DataFrame({"customer_id": ["a", "b"], "email": ["a@x.it", "b@x.it"]})
+    >>> surveys = pd.DataFrame({"response_id": ["r1", "r2", "r3"], "email": [" A@x.it", "b@x.it", "z@x.it"]})
+    >>> execute(linked_query("surveys", ["response_id", "email"], ["email"]) + " ORDER BY response_id",
+    ...         {"surveys": surveys, "customers": customers})["customer_id"].fillna("none").tolist()
+    ['a', 'b', 'none']
+    """
+    own = f"CAST({table}.customer_id AS VARCHAR)" if "customer_id" in columns else "CAST(NULL AS VARCHAR)"
+    linked = f"coalesce({own}, {', '.join(f'by_{k}.customer_id' for k in keys)})" if keys else own
+    joins = "".join(
+        f" LEFT JOIN (SELECT {_identity(k, 'customers.' + k)} AS identity, min(CAST(customers.customer_id AS "
+        f"VARCHAR)) AS customer_id FROM customers WHERE {_identity(k, 'customers.' + k)} IS NOT NULL GROUP BY "
+        f"{_identity(k, 'customers.' + k)} HAVING count(*) = 1) AS by_{k} ON {own} IS NULL AND "
+        f"by_{k}.identity = {_identity(k, f'{table}.{k}')}" for k in keys)
+    kept = "".join(f"{table}.{_quoted(c)}, " for c in columns if c != "customer_id")
+    return f"SELECT {kept}{linked} AS customer_id FROM {table}{joins}"
 
 
 def _identity(key: str, column: str) -> str:
@@ -355,14 +376,18 @@ def kpi_counts(surveys, *, by=(), engine: str = "duckdb", spark=None) -> pd.Data
 
     Columns: the *by* columns, then ``nps``, ``nps_n``, ``promoters``,
     ``detractors``, ``csat``, ``csat_mean``, ``csat_n``, ``ces``, ``ces_n``,
-    ``answers``, ``respondents`` (distinct customers) and the sums and sums of
-    squares behind the means (``*_sum``, ``*_sum_squares``), from which
-    :mod:`cxresearch.stats` computes intervals. Values are those of
-    :func:`cxresearch.stats.kpi_summary` on unweighted answers.
+    ``answers``, ``respondents`` and per metric ``nps_respondents``,
+    ``csat_respondents``, ``ces_respondents`` (distinct customers among the
+    answers, an answer without ``customer_id`` a respondent of its own) and
+    the sums and sums of squares behind the means (``*_sum``,
+    ``*_sum_squares``), from which :mod:`cxresearch.stats` computes
+    intervals. Values and respondents are those of
+    :func:`cxresearch.stats.kpi_summary` on unweighted answers; answers
+    linked to customers by email or phone (:func:`linked_query`) count for them.
     """
     by = [by] if isinstance(by, str) else list(by)
     columns = table_columns(surveys, engine=engine, spark=spark)
-    fill = {metric: _quoted(metric) if metric in columns else "NULL" for metric in ("nps", "csat", "ces")}
+    fill = {metric: _quoted(metric) if metric in columns else "NULL" for metric in ("nps", "csat", "ces", "customer_id")}
     keys = ", ".join(map(_quoted, by))
     query = _text("kpi_counts").format(**fill, keys=keys + ("," if by else ""),
                                        group_by=f"GROUP BY {keys} ORDER BY {keys}" if by else "")

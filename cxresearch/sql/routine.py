@@ -37,9 +37,9 @@ from ..privacy import PII_COLUMNS
 from ..readers import find_file, read_raw
 from ..routine.parameters import RoutineParameters
 from ..settings import CONFIG_FILE, ENGINE_TABLES, DatasetSettings, read_settings, spark_table_only
-from ..engine import SQL_ENGINES, View, execute, table_columns, write_parquet
+from ..engine import SQL_ENGINES, View, execute, persist, table_columns, write_parquet
 from . import (_SCORES, _literal, _quoted, customer_features_query, event_features_query, funnel, gap_parameters,
-               intervention_cells, kpi_counts, stage_counts, transitions)
+               intervention_cells, kpi_counts, linked_query, stage_counts, transitions)
 from .checks import check_table
 from .personas import assign_personas
 
@@ -199,10 +199,10 @@ def check_on_engine(folder, *, engine: str | None = None, spark=None, progress=p
     if engine not in SQL_ENGINES:
         raise ParameterError(f"engine must be one of {', '.join(SQL_ENGINES)}; got {engine!r}.")
     found = EngineInput(report, settings, engine, table_sources(folder, settings, report, engine))
-    if "events" not in found.sources and "surveys" not in found.sources and not report.problems:
-        report.problems.append(Problem(folder.name, _("the engine step needs events or surveys: neither is in the "
-                                                      "folder as Parquet nor under tables: in %(config)s.") % {
-                                                          "config": CONFIG_FILE}))
+    if not found.sources and not report.problems:
+        report.problems.append(Problem(folder.name, _("the engine step found no table: no events, surveys, reviews "
+                                                      "or customers in the folder (events and surveys as Parquet) nor "
+                                                      "under tables: in %(config)s.") % {"config": CONFIG_FILE}))
     if report.problems:
         return found
     for table, source in found.sources.items():
@@ -262,29 +262,61 @@ def run_on_engine(folder, reports, *, engine: str | None = None, n_personas="aut
     out = Path(reports) / f"{new_run_id()}-engine"
     out.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="cleaned-", dir=out) as scratch:
-        if found.engine == "duckdb":   # cleaned once, not in every query (docs/SCALE.md)
-            start, cpu = time.perf_counter(), time.process_time()
-            found.tables = _cleaned_copies(found.tables, Path(scratch))
-            run["cleaned_copies"] = {"seconds": round(time.perf_counter() - start, 1),
-                                     "cpu_seconds": round(time.process_time() - cpu, 1)}
-        _write_aggregates(found, out, run, n_personas=n_personas, random_state=random_state,
-                          window=pd.Timedelta(intervention_window), spark=spark, progress=progress)
+        start, cpu = time.perf_counter(), time.process_time()   # cleaned once, not in every query (docs/SCALE.md)
+        found.tables = _cleaned_copies(found.tables, Path(scratch), found.engine, spark, run)
+        run["cleaned_copies"] = {"seconds": round(time.perf_counter() - start, 1),
+                                 "cpu_seconds": round(time.process_time() - cpu, 1)}
+        try:
+            _write_aggregates(found, out, run, n_personas=n_personas, random_state=random_state,
+                              window=pd.Timedelta(intervention_window), spark=spark, progress=progress)
+        finally:   # Spark's cached copies freed
+            for copy in found.tables.values():
+                if hasattr(copy, "unpersist"):
+                    copy.unpersist()
     (out / MANIFEST).write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
     return out
 
 
-def _cleaned_copies(tables: dict, scratch: Path) -> dict:
-    """Each lake table's cleaned projection (:func:`_canonical`) written once by DuckDB as Parquet in *scratch*.
+def _cleaned_copies(tables: dict, scratch: Path, engine: str, spark, run: dict) -> dict:
+    """Each lake table's cleaned projection (:func:`_canonical`), computed once; surveys and reviews linked.
 
-    Every later query reads the copy, paying the trimming, lower-casing and
-    casting once instead of in each of them. Tables in memory stay as they are.
+    DuckDB writes each as Parquet in *scratch*, Spark keeps it in its cache
+    (:func:`~cxresearch.engine.persist`): every later query reads the copy,
+    paying the trimming, lower-casing and casting once instead of in each of
+    them. Survey answers and reviews without ``customer_id`` are linked to
+    the customers by the email or phone both tables have, as the loader
+    links them (:func:`~cxresearch.sql.linked_query`); *run*'s ``links``
+    says how many were. Tables in memory without links stay as they are.
     """
     copies = dict(tables)
-    for table, source in tables.items():
-        if isinstance(source, View):
+    for table in sorted(tables, key=lambda name: name != "customers"):   # the customers first: the others link to them
+        source, keys = tables[table], []
+        columns = table_columns(source, engine=engine, spark=spark)
+        if table in ("surveys", "reviews") and "customers" in copies:
+            shared = set(columns) & set(table_columns(copies["customers"], engine=engine, spark=spark))
+            keys = [key for key in ("email", "phone") if key in shared]
+        if not keys and not isinstance(source, View):
+            continue
+        query, sources = "SELECT * FROM t", {"t": source}
+        if keys:
+            query, sources = linked_query(table, columns, keys), {table: source, "customers": copies["customers"]}
+        if engine == "spark":
+            copies[table] = persist(query, sources, spark=spark)
+        else:
             copies[table] = str(scratch / f"{table}.parquet")
-            write_parquet("SELECT * FROM t", {"t": source}, copies[table])
+            write_parquet(query, sources, copies[table])
+        if keys:
+            run.setdefault("links", {})[table] = _links(source, copies[table], columns, engine, spark)
     return copies
+
+
+def _links(source, linked, columns, engine: str, spark) -> dict:
+    """Rows of *source* without ``customer_id``, and how many of them *linked* gives one."""
+    def count(table, query="SELECT count(*) AS n FROM t WHERE customer_id IS NULL") -> int:
+        return int(execute(query, {"t": table}, engine=engine, spark=spark)["n"].item())
+
+    unlinked = count(source) if "customer_id" in columns else count(source, "SELECT count(*) AS n FROM t")
+    return {"without_customer_id": unlinked, "linked": unlinked - count(linked)}
 
 
 def _write_aggregates(found: EngineInput, out: Path, run: dict, *, n_personas, random_state: int,
@@ -323,11 +355,17 @@ def _write_aggregates(found: EngineInput, out: Path, run: dict, *, n_personas, r
         step("stages", lambda: save("stages", stage_counts(events, **journey)))
         if stages:
             step("funnel", lambda: save("funnel", funnel(events, stages, **journey)))
+        else:
+            skip("funnel", _("the dataset names no journey stages (stages: in %(config)s)") % {"config": CONFIG_FILE})
         channels = execute("SELECT DISTINCT channel FROM events WHERE channel IS NOT NULL ORDER BY channel",
                            {"events": events}, engine=engine, spark=spark)["channel"].tolist()
         step("customer event aggregates", lambda: _event_aggregates(events, out, channels, stages, touchpoint_stage,
                                                                     settings.session_gap, engine, spark))
-    if "surveys" in tables:
+    else:
+        skip("journeys", _("the dataset has no events table: no transitions, stage table, funnel or event features"))
+    if "surveys" not in tables:
+        skip("kpis", _("the dataset has no surveys table: no NPS, CSAT or CES"))
+    else:
         present = table_columns(tables["surveys"], engine=engine, spark=spark)
         for by in [[]] + [[column] for column in ("channel", "touchpoint") if column in present]:
             name = "kpis" + "".join(f"_by_{column}" for column in by)
@@ -409,10 +447,11 @@ def _customer_features(tables: dict, out: Path, channels: list, stages: list, se
     if "customers" in tables:
         sources["customers"] = tables["customers"]
         query["attributes"] = _customer_attributes(tables["customers"], settings, engine, spark)
-        identities = set(table_columns(tables["customers"], engine=engine, spark=spark)) & {"email", "phone"}
-        query["links"] = {table: [key for key in ("email", "phone") if key in identities
-                                  and key in table_columns(tables[table], engine=engine, spark=spark)]
-                          for table in ("surveys", "reviews") if query.get(table) is not None}
+        dates = [name for name, kind in query["attributes"] if kind == "date"]
+        if dates and not query["times"]:   # as in memory: no time to count the days to
+            query["attributes"] = [(name, kind) for name, kind in query["attributes"] if kind != "date"]
+            skip("days_since_*", _("%(columns)s: no events, surveys or reviews, so no latest time to count the days "
+                                   "to") % {"columns": ", ".join(dates)})
     else:
         skip("customer attributes", _("the dataset has no customers table: no attributes or days_since_* columns, "
                                       "and the customers are those of the other tables"))

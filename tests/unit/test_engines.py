@@ -114,6 +114,23 @@ def test_spark_gives_the_duckdb_result(spark, tmp_path):
 
 
 @pytest.mark.spark
+def test_spark_persists_a_query_once_and_later_queries_read_its_rows(spark, tmp_path):
+    """The rows are computed and cached by persist: the file it read can go, and queries on it still answer."""
+    from cxresearch.engine import persist
+
+    EVENTS.to_parquet(tmp_path / "events.parquet")
+    cached = persist("SELECT * FROM events WHERE value IS NOT NULL OR channel = 'app'",
+                     {"events": str(tmp_path / "events.parquet")})
+    try:
+        (tmp_path / "events.parquet").unlink()
+        assert cached.is_cached
+        assert_same(execute(PER_CUSTOMER, {"events": cached}, engine="spark", parameters={"skip": "store"}), EXPECTED)
+    finally:
+        cached.unpersist()
+    assert not cached.is_cached
+
+
+@pytest.mark.spark
 def test_spark_reads_catalog_tables_in_place(spark):
     spark.createDataFrame(EVENTS.assign(timestamp=EVENTS["timestamp"].dt.tz_localize(None))
                           ).createOrReplaceTempView("lake_events")
@@ -468,8 +485,8 @@ def test_run_on_the_engine_writes_the_aggregates_of_the_in_memory_analyses(engin
     out = next((tmp_path / "reports").glob("*-engine"))
     manifest = json.loads((out / "engine_run.json").read_text())
     assert manifest["engine"] == engine and manifest["tables"]["events"] == str(data / "lake/events.parquet")
-    # DuckDB reads a cleaned copy of each lake table, written once and removed with its folder at the end
-    assert ("cleaned_copies" in manifest) == (engine == "duckdb") and not list(out.glob("cleaned-*"))
+    # each engine reads a cleaned copy of each lake table, made once (DuckDB's removed with its folder at the end)
+    assert "cleaned_copies" in manifest and not list(out.glob("cleaned-*"))
     assert [s["step"] for s in manifest["steps"]] == ["transitions", "stages", "funnel", "customer event aggregates",
                                                       "kpis", "kpis_by_channel",   # the surveys have no touchpoint
                                                       "customer features"]
@@ -552,6 +569,35 @@ def test_engine_features_have_the_review_and_customer_columns_of_the_in_memory_o
     assert ("review_sentiment" in not_computed) == csv and "customer attributes" not in not_computed
     if not csv:
         assert features.loc["a", "review_sentiment"] == pytest.approx(-0.5 / 3)
+
+
+def test_engine_respondents_are_the_in_memory_ones_with_identity_links(engine, tmp_path):
+    """Answers without customer_id count for the customer of their email or phone, else as respondents of their own."""
+    from cxresearch.dataset import load_dataset
+    from cxresearch.sql.routine import run_on_engine
+    from cxresearch.stats import kpi_summary
+
+    data = tmp_path / "data"
+    data.mkdir()
+    pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "email": ["a@x.it", "b@x.it", "shared@x.it", "shared@x.it"],
+                  "phone": ["+39 333 123 4567", "02 9876 5432", None, None]}).to_parquet(data / "customers.parquet")
+    pd.DataFrame({"response_id": [f"r{i}" for i in range(1, 8)],
+                  "customer_id": ["a", None, None, None, "b", None, None],
+                  "email": [None, " A@X.it", None, "z@x.it", None, "shared@x.it", None],
+                  "phone": [None, None, "3331234567", None, None, None, "12"],   # r3: a's phone, r7: too short
+                  "timestamp": pd.Timestamp("2024-01-05", tz="UTC"),
+                  "nps": [9.0, 10.0, 6.0, 3.0, 7.0, 8.0, np.nan], "csat": [5.0, np.nan, 4.0, np.nan, 2.0, 3.0, 1.0]}
+                 ).to_parquet(data / "surveys.parquet")
+    out = run_on_engine(data, tmp_path / "reports", engine=engine, progress=lambda _: None)
+    # r2 (email) and r3 (phone) are a's; r6's email is two customers', r4's nobody's, r7 has no usable identity
+    assert json.loads((out / "engine_run.json").read_text())["links"] == {
+        "surveys": {"without_customer_id": 5, "linked": 2}}
+    kpis = pd.read_parquet(out / "kpis.parquet")
+    assert kpis[["nps_respondents", "csat_respondents", "respondents"]].values.tolist() == [[4, 4, 5]]
+    expected = kpi_summary(load_dataset(data).surveys, metrics=("nps", "csat", "ces"), min_group_size=1)
+    assert expected.set_index("metric")["respondents"].to_dict() == {"nps": 4, "csat": 4}
+    features = pd.read_parquet(out / "customer_features.parquet").set_index("customer_id").sort_index()
+    assert features["n_surveys"].tolist() == [3.0, 1.0, 0.0, 0.0]
 
 
 def test_run_on_the_engine_checks_the_tables_first(tmp_path, capsys):
