@@ -18,10 +18,8 @@ from ..intervals import wilson_interval
 from ..outcomes import outcome_label
 from ..privacy import redact_pii
 from .model import PersonaModel
-from .profiles import category_label, feature_label, strongest_traits
+from .profiles import category_label, feature_label
 
-#: Defining traits a card shows.
-CARD_TRAITS = 5
 #: Smallest channel share a card lists, and that makes the channel's rating a goal or frustration of the persona.
 CARD_CHANNEL = 0.05
 #: Standardised difference in reaching an outcome stage that makes it a goal or frustration (a medium effect).
@@ -97,7 +95,7 @@ def persona_card_data(model: PersonaModel, persona_id, *, quotes: pd.DataFrame |
     goals, frustrations, unrated = _goals(profile, model.overall_, traits)
     one_group = segmentation_note(model)   # all customers: nothing sets them apart from "the others"
     attributes = _attributes(profile, model.overall_, model.scale_, len(model.labels_))
-    shown = () if one_group else _traits(traits, model.redundancy_)
+    shown = () if one_group else _traits(traits, model.trait_columns_[persona_id])
     alike = None if one_group or shown else _("Nothing sets them apart: every trait lies within %(effect)s SD of "
                                               "the other customers.") % {"effect": format_number(SMALL_EFFECT,
                                                                                                  decimals=1)}
@@ -118,10 +116,9 @@ def _status(model: PersonaModel, persona_id) -> str:
     return str(status.iloc[0]) if len(status) else ""
 
 
-def _traits(traits: pd.Series, similar: pd.DataFrame | None) -> tuple:
-    """The strongest traits, one per attribute, none redundant with a stronger one, as in ``top_traits``."""
-    return tuple(Trait(feature_label(c), float(traits[c]))
-                 for c in strongest_traits(traits, similar, top=CARD_TRAITS))
+def _traits(traits: pd.Series, columns) -> tuple:
+    """The persona's telling traits (:attr:`PersonaModel.trait_columns_`), as its name and ``top_traits`` say them."""
+    return tuple(Trait(feature_label(c), float(traits[c])) for c in columns)
 
 
 def _is_yes_no(mean: float, sd: float, n: int) -> bool:

@@ -44,16 +44,17 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from ..columns import OUTCOMES
 from ..errors import DataError, ParameterError, did_you_mean
 from ..features import REPEAT_ONLY, NoCustomerDataError, customer_features, persona_basis, persona_sources
 from ..i18n import N_, _
 from ..privacy import MIN_GROUP_SIZE
 from . import selection
-from .names import deduplicate, name_personas
-from .profiles import (distinctiveness, persona_kpis, persona_outcome, preferred_channels, redundancy,
-                       standardised_differences, top_traits)
+from .names import deduplicate, name_personas, telling_traits, traits_in_words
+from .profiles import (correlations, distinctiveness, persona_kpis, persona_outcome, preferred_channels,
+                       standardised_differences)
 from .selection import column_weights, separation_shares
-from .space import preprocessor, text_encoder
+from .space import id_like, preprocessor, text_encoder
 from .state import PersonaState
 
 METHODS = ("kmeans", "gmm")
@@ -112,7 +113,8 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
     stability_ : float
         Mean bootstrap Jaccard of the chosen personas (NaN for one group).
     personas_ : pandas.DataFrame
-        Per persona id: name, size, share (0-1), stability, unstable, distinctiveness, top_traits,
+        Per persona id: name, size, share (0-1), stability, unstable, distinctiveness, top_traits (in words,
+        "below-average tenure in months, more often Month-to-Month contract"),
         channels, suppressed and, from :func:`fit_personas` when some persona has answers,
         nps / csat with ``_low``, ``_high``, ``_n`` (a metric nobody answered has no columns) and, when the
         customers have a yes/no outcome (``outcome_``), its share per persona (``outcome_rate`` with
@@ -130,9 +132,14 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         Standardised mean difference of every feature, persona vs the rest.
     overall_ : pandas.Series
         Mean of every feature over all customers.
-    redundancy_ : pandas.DataFrame
-        Absolute correlation of every pair of feature columns (:func:`~.profiles.redundancy`): traits that
-        say the same thing are named and listed once.
+    trait_columns_ : pandas.Series
+        Per persona id, the columns of its telling traits, strongest first
+        (:func:`~.names.telling_traits`): its name, its ``top_traits`` and its card say these. Customer
+        outcomes (:data:`~cxresearch.columns.OUTCOMES`) and id-like text columns
+        (:func:`~.space.id_like`) are none of them unless the personas were fitted on them.
+    correlations_ : pandas.DataFrame
+        Correlation of every pair of feature columns (:func:`~.profiles.correlations`): traits that say the
+        same thing, or that a stronger trait explains, are named and listed once.
     centroids_ : pandas.DataFrame
         Persona centres in the standardised feature space.
     persona_ids_ : numpy.ndarray
@@ -397,7 +404,8 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         labels = self.labels_.to_numpy()
         ids = np.sort(self.cluster_to_id_)
         numeric = frame.select_dtypes("number").astype(float)
-        text = [c for c in frame.columns if c not in numeric.columns]
+        # ids and codes say nothing of a persona ("40dec9f3... landing page id") unless they shaped it
+        text = [c for c in frame.columns if c not in numeric.columns and (c in self.active_ or not id_like(frame[c]))]
         blocks = [numeric]
         if text:
             encoder = text_encoder().fit(frame[text])
@@ -414,19 +422,22 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
 
         size = pd.Series(np.bincount(labels, minlength=ids.max() + 1)[ids], index=self.profiles_.index)
         suppressed = size < self.min_group_size
-        similar = self.redundancy_ = redundancy(values)
+        similar = self.correlations_ = correlations(values)
         # frequency, recency, tenure and purchases that did not shape the personas (customers do not come back)
-        # only say when one-visit customers came: they do not name personas
-        unshaped = [c for c in self.traits_.columns if REPEAT_ONLY.match(str(c)) and c not in self.active_]
-        named = self.traits_.drop(columns=unshaped)
+        # only say when one-visit customers came: they do not name personas; nor does how the customers' story
+        # ended (churned, subscribed: columns.OUTCOMES), which the cards report as an outcome rate
+        untold = [c for c in self.traits_.columns if c.split("=")[0] not in self.active_
+                  and (REPEAT_ONLY.match(str(c)) or OUTCOMES.match(c.split("=")[0]))]
+        named = self.traits_.drop(columns=untold)
+        self.trait_columns_ = named.apply(telling_traits, axis=1, similar=similar)
         names = (name_personas(named, self.profiles_, suppressed, similar) if len(ids) > 1
                  else pd.Series(_(ALL_CUSTOMERS), index=self.profiles_.index))
+        words = pd.Series({pid: traits_in_words(named.loc[pid], self.trait_columns_[pid]) for pid in ids})
         table = pd.DataFrame({"name": names, "size": size, "share": size / size.sum(),
                               "stability": stability.to_numpy(),
                               "unstable": (stability < self.stability_threshold).to_numpy(),
                               "distinctiveness": self.traits_.apply(distinctiveness, axis=1),
-                              "top_traits": (self.traits_.apply(top_traits, axis=1, similar=similar) if len(ids) > 1
-                                             else ""),   # one group: no others to differ from
+                              "top_traits": words if len(ids) > 1 else "",   # one group: no others to differ from
                               "channels": self.profiles_.apply(preferred_channels, axis=1),
                               "suppressed": suppressed})
         described = table.columns.difference(["name", "size", "share", "stability", "unstable", "suppressed"])
@@ -440,7 +451,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.labels_ = self.labels_.map(lookup).astype(np.int64)
         personas = self.personas_.assign(name=names.loc[self.personas_.index])
         for attr, table in (("personas_", personas), ("profiles_", self.profiles_), ("traits_", self.traits_),
-                            ("centroids_", self.centroids_)):
+                            ("centroids_", self.centroids_), ("trait_columns_", self.trait_columns_)):
             setattr(self, attr, table.rename(index=mapping).sort_index())
 
 

@@ -15,13 +15,58 @@ import re
 
 import pandas as pd
 
+from ..cards import SMALL_EFFECT
 from ..columns import code_label
 from ..features import feature_group
-from ..i18n import _, format_list, pgettext
+from ..i18n import _, format_list, format_number, pgettext
 from .profiles import category_label, distinct, feature_label
+from .space import MISSING
 
 #: Smallest |standardised mean difference| that makes a trait part of a name (a medium effect).
 NAME_EFFECT = 0.5
+#: Traits a persona is described by (the personas table, the card, the name's own traits).
+SHOWN_TRAITS = 5
+
+
+def explained(weaker: float, stronger: float, correlation: float) -> bool:
+    """True when a stronger trait leaves a weaker one nothing to say: what the persona's difference on the weaker
+    variable is beyond what the stronger one predicts is under :data:`~cxresearch.cards.SMALL_EFFECT`.
+
+    With standardised differences, a linear prediction of the weaker
+    variable from the stronger one moves the persona by ``r * stronger`` SD
+    (the regression slope in SD units is the correlation *r*): "no phone
+    service" (+3.4 SD) with r = -0.48 predicts -1.6 SD of long distance
+    charges, so "below-average long distance charges" (-1.6 SD) adds nothing;
+    business class (+1.3 SD) beside satisfaction (+1.6 SD, r = 0.5) does.
+
+    Examples
+    --------
+    >>> explained(-1.6, 3.4, -0.48), explained(1.3, 1.6, 0.5), explained(-1.6, 3.4, 0.48)
+    (True, False, False)
+    """
+    return abs(weaker - correlation * stronger) < SMALL_EFFECT
+
+
+def telling_traits(traits: pd.Series, similar: pd.DataFrame | None = None, *, top: int = SHOWN_TRAITS) -> list[str]:
+    """The columns of a persona's *top* strongest traits that each say something new, strongest first.
+
+    A trait is left out when it is under :data:`~cxresearch.cards.SMALL_EFFECT`, another category of an
+    attribute already listed, nearly the same variable as a stronger one (:func:`~.profiles.distinct`) or
+    explained by a stronger one listed (:func:`explained`); *similar* holds the correlations between the
+    columns (:func:`~.profiles.correlations`).
+    """
+    traits = traits.dropna()
+    strongest = traits[traits.abs() >= SMALL_EFFECT].abs().sort_values(ascending=False, kind="stable").index
+    chosen = []
+    for column in distinct(strongest, similar):
+        if similar is None or column not in similar.index or not any(
+                explained(traits[column], traits[kept], similar.at[kept, column])
+                for kept in chosen if kept in similar.index):
+            chosen.append(column)
+        if len(chosen) == top:
+            break
+    return chosen
+
 
 def _lexicon() -> tuple[tuple[str, str, str | None], ...]:
     """(feature pattern, adjective when the persona is above the rest, when below), in the language in force.
@@ -88,46 +133,128 @@ def _adjectives(words: list[str]) -> str:
     return joined
 
 
-def _traits_phrase(traits: list[tuple[str, float]]) -> str:
-    """"with high <feature> and <attribute> <category>" for (column, effect) pairs; "" when there is none."""
-    if not traits:
+def trait_words(column: str, effect: float) -> str:
+    """A trait as a manager says it, against the other customers: "below-average tenure in months", "more often
+    Month-to-Month contract", "reach delivery less often", "rate seat comfort lower", "use email more"."""
+    if "=" in column:
+        known = _known(column, effect)
+        if known:
+            return known
+        has = _has(column, effect)
+        if has is not None:   # "more often without internet service", never "more often no internet service"
+            template = _("more often with %(attribute)s") if has else _("more often without %(attribute)s")
+            return template % {"attribute": feature_label(column.partition("=")[0])}
+        words, more = _category_words(column, effect)
+        return (_("more often %(trait)s") if more else _("less often %(trait)s")) % {"trait": words}
+    if feature_group(column) == "channels":
+        template = _("use %(channel)s more") if effect > 0 else _("use %(channel)s less")
+        return template % {"channel": code_label(column, prefix="share_")}
+    return _clause(column, effect) or _level(column, effect)
+
+
+def traits_in_words(traits: pd.Series, columns: list[str]) -> str:
+    """The traits *columns* of a persona in words (:func:`trait_words`), or the sentence saying it has none."""
+    if not columns:
+        return _("none: every trait within %(effect)s SD of the other customers") % {
+            "effect": format_number(SMALL_EFFECT, decimals=1)}
+    return ", ".join(trait_words(column, traits[column]) for column in columns)
+
+
+def _level(column: str, effect: float) -> str:
+    """A number's trait: "above-average spend", "below-average installments"."""
+    template = _("above-average %(feature)s") if effect > 0 else _("below-average %(feature)s")
+    return template % {"feature": feature_label(column)}
+
+
+def _clause(column: str, effect: float, *, name: bool = False) -> str:
+    """A reach or rating trait as a clause ("reach delivery less often", in a name "reaching delivery less
+    often"; "rate seat comfort lower"), else ""."""
+    prefix = next((p for p in ("reached_", "rating_") if column.startswith(p)), None)
+    if prefix is None:
         return ""
-    words = [_category_words(column) if "=" in column
-             else (_("high %(feature)s") if effect > 0 else _("low %(feature)s")) % {"feature": feature_label(column)}
-             for column, effect in traits]
-    return _("with %(traits)s") % {"traits": format_list(words)}
+    more = effect > 0
+    if prefix == "reached_" and name:
+        template = (pgettext("persona name", "reaching %(name)s more often") if more
+                    else pgettext("persona name", "reaching %(name)s less often"))
+    elif prefix == "reached_":
+        template = _("reach %(name)s more often") if more else _("reach %(name)s less often")
+    elif name:
+        template = (pgettext("persona name", "rating %(name)s higher") if more
+                    else pgettext("persona name", "rating %(name)s lower"))
+    else:
+        template = _("rate %(name)s higher") if more else _("rate %(name)s lower")
+    return template % {"name": code_label(column, prefix=prefix, stage=prefix == "reached_")}
 
 
-def _category_words(column: str) -> str:
-    """A category trait in words: a yes/no attribute as having it or not ("no internet service", "phone
-    service"), any other as its category and attribute ("premium plan", "Month-to-Month contract"), or the
-    category alone when it names the attribute already ("Personal Travel", "Loyal Customer")."""
+def _traits_phrase(traits: list[tuple[str, float]], clauses: tuple[str, ...] = ()) -> str:
+    """"with boleto payment type and below-average installments", then *clauses* and the reach and rating
+    traits ("reaching delivery less often"), for (column, effect) pairs; "" when there is none."""
+    with_words, said = [], list(clauses)
+    for column, effect in traits:
+        clause = _clause(column, effect, name=True)
+        if clause:
+            said.append(clause)
+        else:
+            with_words.append(_category_words(column, effect)[0] if "=" in column else _level(column, effect))
+    if with_words:
+        said.insert(0, _("with %(traits)s") % {"traits": format_list(with_words)})
+    return format_list(said)
+
+
+def _category_words(column: str, effect: float = 1.0) -> tuple[str, bool]:
+    """A category trait in words and whether the persona has it more often than the rest.
+
+    A yes/no attribute reads as having it or not ("no internet service", "phone service"; fewer customers
+    without a service is more of them with it), any other as its category and attribute ("premium plan",
+    "debit card payment type"), or the category alone when it names the attribute already ("Personal Travel").
+    """
     attribute = feature_label(column.partition("=")[0])
-    answer = column.partition("=")[2].strip().lower()
-    if answer in _NO:
-        return _("no %(attribute)s") % {"attribute": attribute}
-    if answer in _YES:
-        return attribute
-    category = category_label(column.partition("=")[2])
+    has = _has(column, effect)
+    if has is not None:
+        return (attribute if has else _("no %(attribute)s") % {"attribute": attribute}), True
+    category = category_label(column.partition("=")[2]).replace("_", " ")
     if set(re.findall(r"\w{4,}", category.lower())) & set(re.findall(r"\w{4,}", attribute.lower())):
-        return category   # "Personal Travel", not "Personal Travel type of travel"
+        return category, effect > 0   # "Personal Travel", not "Personal Travel type of travel"
     # TRANSLATORS: a category trait in a persona name, e.g. "premium plan", "Month-to-Month contract";
     # Italian puts the attribute first: "piano premium".
-    return _("%(category)s %(attribute)s") % {"category": category, "attribute": attribute}
+    return _("%(category)s %(attribute)s") % {"category": category, "attribute": attribute}, effect > 0
 
 
 #: Categories that answer a yes/no attribute (a trait "internet service=No" reads "no internet service").
 _YES, _NO = frozenset({"yes", "true"}), frozenset({"no", "false"})
 
 
+def _has(column: str, effect: float) -> bool | None:
+    """For a yes/no attribute's trait, whether the persona has the attribute more often than the rest (fewer
+    customers without a service is more of them with it); None for any other trait."""
+    answer = column.partition("=")[2].strip().lower()
+    return (answer in _YES) == (effect > 0) if answer in _YES | _NO else None
+
+
+def _known(column: str, effect: float) -> str | None:
+    """A "not given" category's trait as the attribute known more or less often ("more often with age known"),
+    never "less often not given age"; None for any other trait."""
+    if column.partition("=")[2] != MISSING:
+        return None
+    template = _("more often with %(attribute)s known") if effect < 0 else _("more often with %(attribute)s not given")
+    return template % {"attribute": feature_label(column.partition("=")[0])}
+
+
 def _compose(channel: tuple[str, str] | None, adjectives: list[str], noun: str, traits: list) -> str:
-    """One persona name from its parts, in the order and with the words of the language in force."""
-    prefix = "" if channel is None else (
-        _("%(channel)s-first") if channel[1] == "first" else _("%(channel)s-heavy")) % {"channel": channel[0]}
+    """One persona name from its parts, in the order and with the words of the language in force.
+
+    A channel the persona uses most gives "<channel>-first"; one it uses more than the rest but not most
+    reads as such ("... using email more than the rest"), never "email-heavy" for a persona on the web.
+    """
+    first = channel is not None and channel[1] == "first"
+    prefix = _("%(channel)s-first") % {"channel": channel[0]} if first else ""
+    clauses = (pgettext("persona name", "using %(channel)s more than the rest") % {"channel": channel[0]},) if (
+        channel is not None and not first) else ()
     # TRANSLATORS: the order of a persona name's parts, any of which may be empty; e.g. "App-first frequent young
     # buyers with high spend". Italian: "%(noun)s %(adjectives)s %(channel)s %(traits)s".
     name = _("%(channel)s %(adjectives)s %(noun)s %(traits)s") % {
-        "channel": prefix, "adjectives": _adjectives(adjectives), "noun": noun, "traits": _traits_phrase(traits)}
+        "channel": prefix, "adjectives": _adjectives(adjectives), "noun": noun,
+        "traits": _traits_phrase(traits, clauses)}
     name = " ".join(name.split())
     return name[0].upper() + name[1:]
 
@@ -136,24 +263,27 @@ def name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.S
                   similar: pd.DataFrame | None = None) -> pd.Series:
     """Readable unique names such as "App-first frequent young buyers", from each persona's traits.
 
-    The most distinctive channel gives "<channel>-first" when it is also the
-    persona's most used channel, else "<channel>-heavy"; up to two adjectives
-    come from the strongest traits in the lexicon; the noun is "buyers" or
-    "browsers" by purchases. When these say fewer than two things, the
-    strongest other traits are added ("with high monthly charge and
-    Month-to-Month contract"), so a name rests on at least two traits where the
-    persona has two of at least :data:`NAME_EFFECT`. Personas whose names
-    would still be alike get their strongest trait outside the lexicon
-    ("... with approved outcome"); a number is the last resort. Names are
-    written in the language in force (:mod:`cxresearch.i18n`).
+    Only a persona's telling traits (:func:`telling_traits`, the ones its
+    table row and card show) name it. The most distinctive channel gives
+    "<channel>-first" when it is also the persona's most used channel, else
+    "using <channel> more than the rest"; up to two adjectives come from the
+    strongest traits in the lexicon; the noun is "buyers" or "browsers" by
+    purchases. When these say fewer than two things, the strongest other
+    traits are added ("with above-average monthly charge and Month-to-Month
+    contract"), so a name rests on at least two traits where the persona has
+    two of at least :data:`NAME_EFFECT`. Personas whose names would still be
+    alike get their strongest trait outside the lexicon ("... with approved
+    outcome"); a number is the last resort. Names are written in the
+    language in force (:mod:`cxresearch.i18n`).
     """
     channels = [c for c in traits.columns if feature_group(c) == "channels"]
     parts, extra = {}, {}
     for pid, row in traits.iterrows():  # one row per persona, not per customer
-        row = row.dropna()
+        row = row[telling_traits(row, similar)]
         channel = None
-        if channels and row.reindex(channels).max() >= NAME_EFFECT:
-            strongest = row.reindex(channels).idxmax()
+        used = row.reindex(channels).dropna()
+        if len(used) and used.max() >= NAME_EFFECT:
+            strongest = used.idxmax()
             kind = "first" if profiles.loc[pid, channels].idxmax() == strongest else "heavy"
             channel = (code_label(strongest, prefix="share_"), kind)
         purchases = row.get("n_purchases", 0.0)
@@ -185,10 +315,12 @@ def name_personas(traits: pd.DataFrame, profiles: pd.DataFrame, suppressed: pd.S
 def _other_traits(traits: pd.Series, count: int, similar: pd.DataFrame | None, *, said=()) -> list[tuple[str, float]]:
     """The *count* strongest traits outside the lexicon and the channels that reach :data:`NAME_EFFECT`, as
     (column, effect), one per attribute, none redundant with a stronger one or with the columns *said* by the
-    name's adjectives (:func:`~.profiles.distinct`); [] when there is none."""
+    name's adjectives (:func:`~.profiles.distinct`); a category the persona has less often than the rest never
+    names it; [] when there is none."""
     covered = "|".join(pattern for pattern, _high, _low in _lexicon())
     others = traits[[c for c in traits.index if not re.fullmatch(covered, str(c))
-                     and feature_group(c) != "channels" and not (traits[c] < 0 and "=" in str(c))]]
+                     and feature_group(c) != "channels" and not (traits[c] < 0 and "=" in str(c)
+                                                                 and not _category_words(str(c), traits[c])[1])]]
     strongest = others[others.abs() >= NAME_EFFECT].abs().sort_values(ascending=False, kind="stable").index
     return [(str(column), float(others[column])) for column in distinct(strongest, similar, kept=said)[:count]]
 

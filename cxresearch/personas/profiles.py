@@ -126,32 +126,33 @@ def category_label(category: str) -> str:
     return _("other") if category == INFREQUENT else category
 
 
-#: Two features whose correlation over the customers reaches this say the same thing (total charges and total
-#: revenue): names and trait lists keep only the stronger trait of the two.
+#: Two features whose correlation over the customers reaches this (in absolute value) say the same thing (total
+#: charges and total revenue): names and trait lists keep only the stronger trait of the two.
 REDUNDANT = 0.8
 #: Customers the correlations are computed on (an evenly spaced sample in customer order).
-REDUNDANCY_SAMPLE = 20_000
+CORRELATION_SAMPLE = 20_000
 
 
-def redundancy(values: pd.DataFrame) -> pd.DataFrame:
-    """Absolute correlation of every pair of feature columns over the customers (0 where undefined).
+def correlations(values: pd.DataFrame) -> pd.DataFrame:
+    """Correlation of every pair of feature columns over the customers (0 where undefined).
 
-    Computed on at most :data:`REDUNDANCY_SAMPLE` customers, evenly spaced in
+    Computed on at most :data:`CORRELATION_SAMPLE` customers, evenly spaced in
     customer_id order, so the result does not depend on the order of rows.
     """
     ordered = values.iloc[np.argsort(values.index.astype(str), kind="stable")]
-    rows = np.unique(np.linspace(0, len(ordered) - 1, min(len(ordered), REDUNDANCY_SAMPLE)).astype(int))
-    return ordered.iloc[rows].corr().abs().fillna(0.0)
+    rows = np.unique(np.linspace(0, len(ordered) - 1, min(len(ordered), CORRELATION_SAMPLE)).astype(int))
+    return ordered.iloc[rows].corr().fillna(0.0)
 
 
 def distinct(columns, similar: pd.DataFrame | None, *, kept=()) -> list[str]:
-    """*columns* in their order, one per attribute (``attribute=category``), none redundant with an earlier one.
+    """*columns* in their order, one per attribute (``attribute=category``), none redundant with an earlier one
+    (*similar*: :func:`correlations`, redundant from :data:`REDUNDANT`).
 
     *kept* are columns already said elsewhere (e.g. in a name's adjectives):
     columns redundant with them are left out too.
     """
     position = {} if similar is None else {column: i for i, column in enumerate(similar.columns)}
-    close = None if similar is None else similar.to_numpy() >= REDUNDANT
+    close = None if similar is None else np.abs(similar.to_numpy()) >= REDUNDANT
     chosen, attributes = list(kept), set()
     said = [position[c] for c in kept if c in position]
     for column in columns:
@@ -163,26 +164,6 @@ def distinct(columns, similar: pd.DataFrame | None, *, kept=()) -> list[str]:
         if column in position:
             said.append(position[column])
     return chosen[len(kept):]
-
-
-def strongest_traits(traits: pd.Series, similar: pd.DataFrame | None = None, *, top: int = 5) -> list[str]:
-    """The columns of the *top* strongest traits, one per attribute (its most over- or under-represented
-    category), leaving out a trait redundant with a stronger one (*similar*: :func:`redundancy`) and any
-    difference under :data:`~cxresearch.cards.SMALL_EFFECT` (-0.0 SD is no trait)."""
-    traits = traits.dropna()
-    strongest = traits[traits.abs() >= SMALL_EFFECT].abs().sort_values(ascending=False, kind="stable").index
-    return distinct(strongest, similar)[:top]
-
-
-def top_traits(traits: pd.Series, similar: pd.DataFrame | None = None, *, top: int = 5) -> str:
-    """The :func:`strongest_traits` as "app share +1.9 SD, age -0.9 SD"; when there is none, says so."""
-    strongest = strongest_traits(traits, similar, top=top)
-    if not strongest:
-        return _("none: every trait within %(effect)s SD of the other customers") % {
-            "effect": format_number(SMALL_EFFECT, decimals=1)}
-    return ", ".join(_("%(feature)s %(effect)s SD") % {
-        "feature": feature_label(c), "effect": ("+" if traits[c] >= 0 else "") + format_number(traits[c])}
-        for c in strongest)
 
 
 def preferred_channels(profile: pd.Series, top: int = 3) -> str:

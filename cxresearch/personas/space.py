@@ -7,6 +7,8 @@ that no variable weighs more than one unit on any direction of the space.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -23,6 +25,34 @@ MAX_CATEGORIES = 12
 SHARE_FLOOR = 0.1
 #: Name of the variable made of all channel shares.
 CHANNEL_MIX = "channel mix"
+
+
+#: Names of columns that identify things rather than group customers (landing_page_id, store_key, zip_code).
+ID_NAME = re.compile(r"(^|_)(id|ids|key|code|uuid|hash|number|no)$", re.IGNORECASE)
+#: Values that read as codes, not words: hexadecimal hashes of 8 characters or more, or digits only.
+ID_VALUE = re.compile(r"[0-9a-fA-F-]{8,}|\d+")
+#: Share of the distinct values of a text column, at most, that may read as codes before it is id-like.
+ID_SHARE = 0.5
+
+
+def id_like(values: pd.Series) -> bool:
+    """True when a text column identifies things (landing pages, stores, orders) rather than grouping customers
+    into kinds: its name says so (``*_id``, ``*_key``, ``*_code``...) or most of its distinct values are codes
+    (hashes, digits). Such a column never describes a persona: "40dec9f3... landing page id" says nothing.
+
+    Examples
+    --------
+    >>> id_like(pd.Series(["40dec9f3d5259a3d2dbcdab2114fae47", "88740e65d5d6b056e0cda098e1ea6313"], name="page"))
+    True
+    >>> id_like(pd.Series(["credit_card", "boleto"], name="payment_type"))
+    False
+    """
+    if pd.api.types.is_numeric_dtype(values):
+        return False
+    if ID_NAME.search(str(values.name)):
+        return True
+    distinct = pd.Series(values.dropna().unique()).astype(str)
+    return bool(len(distinct) and distinct.str.fullmatch(ID_VALUE.pattern).mean() > ID_SHARE)
 
 
 def _log1p_nonnegative(values):

@@ -118,7 +118,7 @@ def test_persona_names_read_as_each_language_writes_them():
     shown = pd.Series([False, False, False, False])
     assert name_personas(traits, profiles, shown).tolist() == [
         "App-first young delighted buyers", "Senior long-time browsers",
-        "Call center-first customers with high monthly charge", "New customers"]
+        "Call center-first customers with above-average monthly charge", "New customers"]
     with i18n.using("it"):
         assert name_personas(traits, profiles, shown).tolist() == [
             "Acquirenti giovani e entusiasti via app", "Visitatori senior e di lunga data",

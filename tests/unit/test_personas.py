@@ -17,7 +17,7 @@ from cxresearch.features import NoCustomerDataError, persona_basis, persona_sour
 from cxresearch.personas import (PersonaModel, PersonaState, PersonaStateWarning, UnstablePersonasWarning,
                                  fit_personas, persona_card, persona_card_data, projection_data,
                                  representative_quotes)
-from cxresearch.personas.profiles import standardised_differences
+from cxresearch.personas.profiles import feature_label, standardised_differences
 from cxresearch.synthetic import generate
 
 
@@ -407,15 +407,17 @@ def test_no_saved_state_is_silent(tmp_path):
 
 
 def test_traits_that_say_the_same_thing_are_named_once():
-    from cxresearch.personas.profiles import distinct, redundancy
+    from cxresearch.personas.profiles import correlations, distinct
     values = pd.DataFrame({"total_charges": [1.0, 2, 3, 4, 5, 6], "total_revenue": [1.1, 2, 3.2, 4, 5.1, 6],
-                           "age": [3.0, 1, 2, 6, 4, 5]}, index=[f"c{i}" for i in range(6)])
-    similar = redundancy(values)
+                           "months_left": [6.1, 5, 4, 3.2, 2, 1], "age": [3.0, 1, 2, 6, 4, 5]},
+                          index=[f"c{i}" for i in range(6)])
+    similar = correlations(values)
     assert similar.loc["total_charges", "total_revenue"] > 0.99 and similar.loc["age", "total_charges"] < 0.8
-    order = ["total_charges", "total_revenue", "age", "plan=basic", "plan=plus"]
+    assert similar.loc["total_charges", "months_left"] < -0.99   # the same thing the other way round
+    order = ["total_charges", "total_revenue", "months_left", "age", "plan=basic", "plan=plus"]
     assert distinct(order, similar) == ["total_charges", "age", "plan=basic"]  # one per attribute, no redundant one
     assert distinct(order, similar, kept=["total_revenue"]) == ["age", "plan=basic"]  # already said by the name
-    assert redundancy(values.iloc[::-1]).equals(similar)  # row order does not matter
+    assert correlations(values.iloc[::-1]).equals(similar)  # row order does not matter
 
 
 def test_personas_alike_in_the_lexicon_are_told_apart_by_their_strongest_other_trait():
@@ -474,7 +476,6 @@ def test_a_name_never_says_one_family_of_traits_both_ways():
 def test_card_reads_yes_no_columns_as_shares_rare_categories_as_other_and_numbers_in_the_locale(blobs):
     """The clothing reviews' card showed "recommended 0.822" and "class: infrequent_sklearn"."""
     from cxresearch import i18n
-    from cxresearch.personas.profiles import feature_label
     frame, y = blobs
     rng = np.random.default_rng(0)
     classes = np.array([f"class {i}" for i in range(20)])            # more than the encoder keeps (12)
@@ -502,14 +503,45 @@ def test_card_reads_yes_no_columns_as_shares_rare_categories_as_other_and_number
 
 def test_a_difference_under_a_small_effect_is_no_trait():
     """A UTF-16 export's persona read "survey answers -0.0 SD" as its top trait: under 0.2 SD is no trait."""
-    from cxresearch.personas.profiles import strongest_traits, top_traits
+    from cxresearch.personas.names import telling_traits, traits_in_words
     traits = pd.Series({"n_surveys": -0.004, "age": 0.91, "region=centro": 0.03, "plan=premium": -0.25})
-    assert strongest_traits(traits) == ["age", "plan=premium"]
-    assert top_traits(traits) == "age +0.9 SD, plan: premium -0.2 SD"
-    flat = traits.where(traits.abs() < 0.2, 0.1)
-    assert top_traits(flat) == "none: every trait within 0.2 SD of the other customers"
+    assert telling_traits(traits) == ["age", "plan=premium"]
+    assert traits_in_words(traits, ["age", "plan=premium"]) == "above-average age, less often premium plan"
+    assert telling_traits(traits.where(traits.abs() < 0.2, 0.1)) == []
+    assert traits_in_words(traits, []) == "none: every trait within 0.2 SD of the other customers"
     with i18n.using("it"):
-        assert top_traits(flat) == "nessuna: ogni caratteristica entro 0,2 DS dagli altri clienti"
+        assert traits_in_words(traits, ["age", "plan=premium"]) == "età sopra la media, meno spesso piano premium"
+        assert traits_in_words(traits, []) == "nessuna: ogni caratteristica entro 0,2 DS dagli altri clienti"
+
+
+def test_traits_read_as_a_manager_says_them_in_both_languages():
+    """Persona tables listed "payment_type: boleto +2.5 SD", "internet service: No", "rating_seat_comfort"."""
+    from cxresearch.personas.names import trait_words
+    cases = {("payment_type=boleto", 2.5): ("more often boleto payment type", "più spesso payment type boleto"),
+             ("internet_service=No", 2.4): ("more often without internet service", "più spesso senza internet service"),
+             ("internet_service=No", -0.9): ("more often with internet service", "più spesso con internet service"),
+             ("rating_seat_comfort", -1.4): ("rate seat comfort lower", "valutano peggio seat comfort"),
+             ("reached_delivery", -0.6): ("reach delivery less often", "raggiungono meno spesso consegna"),
+             ("share_email", 0.6): ("use email more", "usano di più email"),
+             ("installments", 1.6): ("above-average installments", "installments sopra la media"),
+             ("age=missing", -1.0): ("more often with age known", "più spesso con età disponibile")}
+    for (column, effect), (english, italian) in cases.items():
+        assert trait_words(column, effect) == english
+        with i18n.using("it"):
+            assert trait_words(column, effect) == italian
+
+
+def test_a_trait_a_stronger_one_explains_is_told_once():
+    """Telco's "no phone service" persona also listed its low long distance charges, which follow from it; its
+    DSL internet does not, and stays. A trait the stronger one predicts the other way round stays too."""
+    from cxresearch.personas.names import telling_traits
+    traits = pd.Series({"phone_service=No": 3.4, "avg_monthly_long_distance_charges": -1.6,
+                        "internet_type=DSL": 1.2, "age": 0.5})
+    def correlations(phone_and_distance: float) -> pd.DataFrame:
+        return pd.DataFrame([[1.0, phone_and_distance, 0.2, 0.0], [phone_and_distance, 1.0, 0.0, 0.0],
+                             [0.2, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]], index=traits.index, columns=traits.index)
+    assert telling_traits(traits, correlations(-0.48)) == ["phone_service=No", "internet_type=DSL", "age"]
+    assert "avg_monthly_long_distance_charges" in telling_traits(traits, correlations(0.48))
 
 
 def test_a_category_in_a_name_reads_as_a_group_a_manager_knows():
@@ -588,8 +620,9 @@ def test_a_card_lists_traits_that_say_the_same_thing_once():
     for persona in model.personas_.index:
         labels = [trait.label for trait in persona_card_data(model, persona).traits]
         assert not {"total charges", "total revenue"} <= set(labels), labels
-        listed = [item.rsplit(" ", 2)[0] for item in model.personas_.loc[persona, "top_traits"].split(", ")]
-        assert labels == listed
+        columns = model.trait_columns_[persona]
+        assert labels == [feature_label(column) for column in columns]
+        assert len(model.personas_.loc[persona, "top_traits"].split(", ")) == len(columns)
 
 
 def test_the_page_table_leaves_out_columns_that_say_nothing():
@@ -628,12 +661,35 @@ def test_goals_and_frustrations_known_answer():
 
 def test_channel_words_in_names_and_tables_read_as_the_data_writes_them():
     """dunnhumby's Italian persona read "... spesso via campaign" while its card said "campagna": both keep the
-    channel's own name (a channel called like a journey stage is no stage)."""
+    channel's own name (a channel called like a journey stage is no stage); a persona that uses a channel more
+    than the rest but buys in store is not "campaign-heavy" either."""
     from cxresearch.personas.names import name_personas
     from cxresearch.personas.profiles import preferred_channels
     traits = pd.DataFrame({"share_campaign": [1.0, -1.0], "share_store": [-1.0, 1.0], "age": [0.9, -0.9]})
     profiles = pd.DataFrame({"share_campaign": [0.2, 0.01], "share_store": [0.8, 0.99], "age": [50.0, 30.0]})
+    assert name_personas(traits, profiles, pd.Series([False, False])).tolist() == [
+        "Senior customers using campaign more than the rest", "Store-first young customers"]
     with i18n.using("it"):
-        assert name_personas(traits, profiles, pd.Series([False, False]))[0].endswith("via campaign")
+        assert name_personas(traits, profiles, pd.Series([False, False])).tolist() == [
+            "Clienti senior che usano campaign più degli altri", "Clienti giovani via store"]
         assert preferred_channels(profiles.loc[0]) == "store 80%, campaign 20%"
     assert preferred_channels(profiles.loc[0]) == "store 80%, campaign 20%"
+
+
+def test_ids_and_outcomes_name_no_persona_unless_they_shaped_it():
+    """olist_funnel's personas read "40dec9f3... landing page id" as a trait and telco's the customer status
+    (churned, stayed) the cards report as an outcome: neither is a trait, names and tables say real traits."""
+    import hashlib
+    rng = np.random.default_rng(0)
+    group = np.repeat([0, 1, 2], 80)
+    pages = np.array([hashlib.md5(str(i).encode()).hexdigest() for i in range(6)])
+    features = pd.DataFrame({"spend": group * 3.0 + rng.normal(size=240), "age": rng.normal(size=240) + group,
+                             "landing_page": pages[group * 2 + rng.integers(0, 2, 240)],
+                             "customer_status": np.where(group == 0, "Churned", "Stayed")},
+                            index=[f"c{i}" for i in range(240)])
+    model = PersonaModel(3, active=["spend", "age"], n_bootstrap=3, random_state=0).fit(features)
+    assert not model.traits_.columns.str.startswith("landing_page").any()
+    assert model.traits_.columns.str.startswith("customer_status=").any()   # the heatmap still shows it
+    for persona in model.personas_.index:
+        assert set(model.trait_columns_[persona]) <= {"spend", "age"}
+        assert not {"status", "Churned", "Stayed", "page"} & set(model.personas_.loc[persona, "name"].split())
