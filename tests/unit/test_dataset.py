@@ -139,6 +139,21 @@ def test_ids_padded_with_any_white_space_are_trimmed_and_plain_ones_kept(make_da
     assert ds.events["session_id"].tolist() == ["s1", "s2", "s2", "s3", "s4"]
 
 
+def test_missing_value_tokens_among_long_ids_are_found(tmp_path):
+    # long ids are looked up as tokens only when some value is short enough to be one
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    ids = ["CUST-000001", "CUST-000002", "n/a", "CUST-000004"]
+    pd.DataFrame({"customer_id": ids, "timestamp": ["2025-03-01T10:00:00Z"] * 4, "channel": "web",
+                  "touchpoint": "home", "session_id": ["SESSION-1", "SESSION-1", "SESSION-2", "#N/A"]}).to_parquet(
+        folder / "events.parquet")
+    problems = _problems(folder)
+    assert [(p.column, p.lines) for p in problems] == [("customer_id", (3,))]  # a Parquet file numbers rows from 1
+    pd.DataFrame({"customer_id": ids[:2], "timestamp": ["2025-03-01T10:00:00Z"] * 2, "channel": "web",
+                  "touchpoint": "home", "session_id": ["SESSION-1", "#N/A"]}).to_parquet(folder / "events.parquet")
+    assert load_dataset(folder).events["session_id"].isna().tolist() == [False, True]
+
+
 def test_parquet_dates_read_as_csv_dates(tmp_path):
     import datetime
 
