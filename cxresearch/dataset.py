@@ -431,7 +431,8 @@ def _checked_tables(raw: dict, config: DatasetSettings, report: ValidationReport
     if report.problems:
         return None
     for table, frame in tables.items():
-        spelled = {column: future.result() for column, (_, future) in _spell_out(pool, frame, spelling[table]).items()}
+        spelled = {column: _outcome(future, spelled_out, frame[column])
+                   for column, (_, future) in _spell_out(pool, frame, spelling[table]).items()}
         tables[table] = frame.assign(**spelled).reset_index(drop=True)
     return tables
 
@@ -451,6 +452,12 @@ def _spell_out(pool: ThreadPoolExecutor, frame: pd.DataFrame, started: dict) -> 
     return spelling
 
 
+def _outcome(future, work, *args):
+    """*future*'s result; when the pool has not started it yet, ``work(*args)`` run here instead
+    (the loader's thread works rather than waits)."""
+    return work(*args) if future.cancel() else future.result()
+
+
 #: The lists of a ValidationReport, in the order :class:`_Later` fills them.
 _REPORT_LISTS = ("problems", "warnings", "notes")
 
@@ -468,12 +475,13 @@ class _Later:
     def __call__(self, check, *args) -> None:
         own = ValidationReport(self.report.path)
         marks = [len(getattr(self.report, kind)) for kind in _REPORT_LISTS]
-        self.pending.append((marks, own, self.pool.submit(check, *args, own)))
+        self.pending.append((marks, own, (check, *args, own), self.pool.submit(check, *args, own)))
 
     def join(self) -> None:
-        """Wait for every check; the latest first, so each earlier mark still points where it did."""
-        for marks, own, future in reversed(self.pending):
-            future.result()
+        """Wait for every check (or run it here if not started); the latest first, so each earlier mark
+        still points where it did."""
+        for marks, own, call, future in reversed(self.pending):
+            _outcome(future, *call)
             for kind, at in zip(_REPORT_LISTS, marks):
                 getattr(self.report, kind)[at:at] = getattr(own, kind)
         self.pending.clear()
