@@ -197,6 +197,7 @@ LABELS = {
     "share_of_first": N_("share of first"), "share_of_the_separation": N_("share of the separation"),
     "share_before": N_("share before"), "share_after": N_("share after"), "value_before": N_("value before"),
     "value_after": N_("value after"), "within": N_("change within segments"), "mix": N_("change from the mix"),
+    "nps_n": N_("NPS answers"), "csat_n": N_("CSAT answers"),   # answers, not customers: some answer twice
 }
 #: Name patterns: prefix -> how the rest of the name reads (``rating_delivery`` -> "Rating: delivery").
 PATTERNS = {"rating_": N_("rating: %(name)s"), "share_": N_("%(name)s share")}

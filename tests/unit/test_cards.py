@@ -24,7 +24,7 @@ def test_card_shows_share_interval_traits_distribution_and_continuity():
     assert "north 48% · south 52%" in html and "width: 48.0%" in html
     rare = Attribute("Division", "General 59%", "", (("General", 0.59), ("Petite", 0.407), ("missing", 0.003)))
     assert "Petite 41% · missing &lt;1%" in str(render_persona_card(card(attributes=(rare,))))   # not "missing 0%"
-    assert "95% interval -40 to -22, n = 301" in html
+    assert "95% interval -40 to -22, 301 answers" in html
     assert "new since the previous run" in html and "a negative voice" in html
     assert "stability 0.91" in html and "@page cxp-a4 { size: A4 portrait" in html
 

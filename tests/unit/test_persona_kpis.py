@@ -36,3 +36,25 @@ def test_persona_kpis_are_hidden_below_min_group_size():
 def test_persona_kpis_without_customer_ids_are_empty():
     assert persona_kpis(SURVEYS.drop(columns="customer_id"), LABELS, 5).empty
     assert persona_kpis(None, LABELS, 5).empty
+
+
+def test_a_persona_card_counts_its_answers_and_says_so():
+    """Olist cards read "CSAT ... n = 5,607" under a persona of 5,603 customers: n counts the persona's answers
+    (some customers answer twice), and the card and the table say answers, not customers."""
+    from cxresearch import i18n
+    from cxresearch.cards import Kpi, PersonaCardData, render_persona_card
+    from cxresearch.columns import header
+    from cxresearch.personas.card import _kpis
+    kpis = persona_kpis(SURVEYS, LABELS, 5)
+    assert kpis.loc[0, "csat_n"] == 6 > (LABELS == 0).sum()   # six answers of five customers
+    shown = _kpis(kpis.loc[0])
+    assert [kpi.n for kpi in shown] == [6, 6]
+    card = PersonaCardData(persona_id=0, name="Callers", size=5, share=0.5, share_low=0.2, share_high=0.8,
+                           n_total=10, stability=0.9, status="", traits=(), attributes=(), channels=(),
+                           kpis=shown + (Kpi("Churned: higher than the other customers", 0.4, 0.1, 0.8, 5,
+                                             "outcome_rate"),), goals=(), frustrations=(), quotes=())
+    html = str(render_persona_card(card))
+    assert html.count(", 6 answers") == 2 and ", 5 customers" in html and "n = " not in html
+    assert header("csat_n") == "CSAT answers"
+    with i18n.using("it"):
+        assert header("nps_n") == "Risposte NPS"
