@@ -92,7 +92,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -100,7 +100,7 @@ import pandas as pd
 from scipy import stats as _sp
 
 from ._checks import check_choice, check_duration, check_integer, check_positive
-from .errors import DataError, ParameterError
+from .errors import DataError, DataWarning, ParameterError
 from .columns import code_label, value_label
 from .display import metric_change
 from .i18n import _, format_count, format_date, format_list, ngettext
@@ -115,7 +115,7 @@ if TYPE_CHECKING:
     from .journeys import JourneyLog
 
 __all__ = ["METRICS", "VERDICTS", "intervention_effects", "event_study", "intervention_study", "InterventionStudy",
-           "intervention_series", "InterventionSeries",
+           "intervention_series", "InterventionSeries", "period_interventions",
            "compare_verdicts", "window_note", "window_sentence", "changes_note", "event_study_table"]
 
 
@@ -514,6 +514,37 @@ def intervention_series(ds: CXDataset, intervention_id: str, *, metric: str | No
                               label=METRICS[metric].label, better=METRICS[metric].better)
 
 
+def period_interventions(ds: CXDataset, start=None, end=None, *, window: str = "8W") -> CXDataset:
+    """*ds* with the interventions a period ``start <= t < end`` measures: those that start before its end and
+    whose after window (*window* long) reaches into it. The others are named in a warning (a note on the page).
+
+    Examples
+    --------
+    A run over July to December measures a change of June 1 with an 8-week window (its after window ends in
+    July), not one of April 1 (measured by the run of its own period).
+    """
+    duration = check_duration("window", window)
+    table = ds.interventions
+    if table is None or table.empty or (start is None and end is None):
+        return ds
+    keep = pd.Series(True, index=table.index)
+    if start is not None:
+        keep &= table["start"] + duration > pd.to_datetime(start, utc=True)
+    if end is not None:
+        keep &= table["start"] < pd.to_datetime(end, utc=True)
+    if keep.all():
+        return ds
+    left_out = table.loc[~keep, "intervention_id"].astype(str).tolist()
+    warnings.warn(ngettext(
+        "%(n)s intervention is not measured in this period: it starts after the period ends, or its after window "
+        "(%(window)s) ends before the period starts (%(ids)s). The run of its own period measures it.",
+        "%(n)s interventions are not measured in this period: they start after the period ends, or their after "
+        "windows (%(window)s) end before the period starts (%(ids)s). The runs of their own periods measure them.",
+        len(left_out)) % {"n": len(left_out), "window": window, "ids": format_list(left_out)},
+        DataWarning, stacklevel=2)
+    return replace(ds, interventions=table.loc[keep])
+
+
 def compare_verdicts(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     """Verdicts that changed between two :func:`intervention_effects` tables (e.g. this run and the last).
 
@@ -568,14 +599,17 @@ def window_sentence(effects: pd.DataFrame) -> str:
             % {"length": length, "window": code})
 
 
-def window_note(effects: pd.DataFrame) -> str:
-    """Markdown for under the verdicts: the windows they compare and, when a verdict is "too few answers (sessions)
-    to tell", what the scope held in them and the wider window to run the routine with.
+def window_note(effects: pd.DataFrame, *, period_end=None) -> str:
+    """Markdown for under the verdicts: the windows they compare, those the run's period cuts and, when a
+    verdict is "too few answers (sessions) to tell", what the scope held in them and the wider window to run
+    the routine with.
 
     Parameters
     ----------
     effects : DataFrame
         A table of :func:`intervention_effects` (its windows are read from ``before_start`` and ``start``).
+    period_end : str or Timestamp, optional
+        The end of the run's period (excluded): after windows reaching beyond it are named.
     """
     if effects.empty:
         return ""
@@ -585,6 +619,16 @@ def window_note(effects: pd.DataFrame) -> str:
     ended = effects.loc[effects["after_end"] < effects["start"] + window].drop_duplicates("intervention_id")
     lines += [_("%(intervention)s ended on %(end)s: its after window stops there.")
               % {"intervention": row.intervention_id, "end": format_date(row.after_end)} for row in ended.itertuples()]
+    if period_end is not None:
+        cut = effects.loc[effects["after_end"] > pd.to_datetime(period_end, utc=True), "intervention_id"].unique()
+        if len(cut):
+            last_day = pd.to_datetime(period_end) - pd.Timedelta("1D")
+            lines.append(ngettext(
+                "The run's period ends on %(day)s: the after window of %(ids)s stops there. A run whose period "
+                "reaches the end of that window measures it whole.",
+                "The run's period ends on %(day)s: the after windows of %(ids)s stop there. A run whose period "
+                "reaches the end of those windows measures them whole.", len(cut))
+                % {"day": format_date(last_day), "ids": format_list([str(i) for i in cut])})
     too_few = effects.loc[effects["verdict"].isin(_TOO_FEW)]
     if too_few.empty:
         return "\n\n".join(lines)

@@ -149,6 +149,16 @@ class RoutineParameters:
         Inside a routine run, the notebooks read the snapshot the run loaded and
         checked once (``CXRESEARCH_SNAPSHOT``), instead of loading the export again.
         """
+        history = self.load_history()
+        return history.between(self.period_start, None) if self.period_start else history
+
+    def load_history(self):
+        """The period's dataset and the weeks before it that the interventions page measures on.
+
+        An intervention whose after window reaches into the period is measured on its before window too,
+        which may lie before the period: the history starts twice the ``intervention_window`` before
+        ``period_start`` (:attr:`history_start`). Without a ``period_start`` it is :meth:`load`'s dataset.
+        """
         from ..dataset import load_snapshot, snapshot_source
 
         snapshot = os.environ.get(SNAPSHOT_VARIABLE)
@@ -157,11 +167,27 @@ class RoutineParameters:
         return self.load_export()[0]
 
     def load_export(self):
-        """Load and check the export itself: the dataset restricted to the period, and the validation report."""
+        """Load and check the export itself: the dataset from :attr:`history_start` to the period's end with the
+        interventions the period measures (:meth:`load_history`), and the validation report."""
         from ..dataset import load_validated
 
+        from ..interventions import period_interventions
+
         dataset, report = load_validated(self.data_dir)
-        return dataset.between(self.period_start or None, self.period_end or None), report
+        if self.period_start or self.period_end:
+            dataset = period_interventions(dataset.between(self.history_start, self.period_end or None),
+                                           self.period_start or None, self.period_end or None,
+                                           window=self.intervention_window)
+        return dataset, report
+
+    @property
+    def history_start(self) -> str | None:
+        """The first day :meth:`load_history` holds: twice the intervention window before ``period_start``
+        (ISO date), None without a ``period_start``."""
+        if not self.period_start:
+            return None
+        days = int(self.intervention_window[:-1]) * (7 if self.intervention_window.endswith("W") else 1)
+        return (dt.date.fromisoformat(self.period_start) - dt.timedelta(days=2 * days)).isoformat()
 
     def validation(self):
         """What checking the export found (:func:`~cxresearch.validate`: problems, warnings, notes).

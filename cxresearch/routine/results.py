@@ -85,21 +85,25 @@ def run_interventions(parameters: RoutineParameters, dataset=None) -> pd.DataFra
     """The period's intervention effects (:func:`~cxresearch.interventions.intervention_effects`), once per run.
 
     The interventions page and the summary show the same verdicts, computed
-    with the run's random_state (:func:`run_intervention_study`).
+    with the run's random_state (:func:`run_intervention_study`). *dataset* is the period's dataset when the
+    caller has it: the history itself when the run has no ``period_start``.
     """
-    return run_intervention_study(parameters, dataset).effects
+    return run_intervention_study(parameters, None if parameters.period_start else dataset).effects
 
 
-def run_intervention_study(parameters: RoutineParameters, dataset=None,
+def run_intervention_study(parameters: RoutineParameters, history=None,
                            inputs: dict | None = None) -> InterventionStudy:
     """The period's intervention effects and event study (:func:`~cxresearch.interventions.intervention_study`),
-    in the run's ``intervention_window``, from one pass over the data, once per run (:func:`shared`), on the
-    run's review sentiment (:func:`run_sentiment`) and journey log (:func:`run_journey_log`), or the *inputs*
-    (:func:`run_intervention_inputs`) the caller has already."""
+    in the run's ``intervention_window``, from one pass over the data, once per run (:func:`shared`).
+
+    They are measured on *history* (:meth:`~RoutineParameters.load_history`: the period and the weeks before
+    it, so that an intervention started near the period's start has its before window), with the *inputs*
+    (:func:`run_intervention_inputs`) the caller has already.
+    """
     from ..interventions import intervention_study
 
     def measure():
-        data = parameters.load() if dataset is None else dataset
+        data = parameters.load_history() if history is None else history
         return intervention_study(data, window=parameters.intervention_window, random_state=parameters.random_state,
                                   min_group_size=parameters.min_group_size,
                                   **(inputs if inputs is not None else run_intervention_inputs(parameters, data)))
@@ -107,18 +111,26 @@ def run_intervention_study(parameters: RoutineParameters, dataset=None,
     return shared(parameters, "interventions", measure)
 
 
-def run_intervention_inputs(parameters: RoutineParameters, dataset=None) -> dict:
-    """What the intervention evidence reads that other pages compute too, once per run: ``sentiment``
-    (:func:`run_sentiment`) and ``log`` (:func:`run_journey_log`), each None when the data has none."""
-    from ..errors import DataError
+def run_intervention_inputs(parameters: RoutineParameters, history=None) -> dict:
+    """What the intervention evidence reads that other pages compute too: ``sentiment`` and ``log`` of *history*
+    (:meth:`~RoutineParameters.load_history`), each None when the data has none.
 
-    dataset = parameters.load() if dataset is None else dataset
-    reviews = dataset.reviews
-    inputs = {"sentiment": run_sentiment(parameters, dataset)
-              if reviews is not None and "text" in reviews.columns else None, "log": None}
-    if dataset.events is not None and not dataset.events.empty:
+    Without a ``period_start`` the history is the pages' dataset: its review sentiment (:func:`run_sentiment`)
+    and journey log (:func:`run_journey_log`) are the run's, computed once; with one, they are the history's own.
+    """
+    from ..errors import DataError
+    from ..journeys import journey_log
+    from ..text import sentiment
+
+    history = parameters.load_history() if history is None else history
+    reviews, events = history.reviews, history.events
+    run_wide = not parameters.period_start
+    inputs = {"sentiment": None, "log": None}
+    if reviews is not None and "text" in reviews.columns:
+        inputs["sentiment"] = run_sentiment(parameters, history) if run_wide else sentiment(reviews["text"])
+    if events is not None and not events.empty:
         with contextlib.suppress(DataError):  # events without what journeys need: the evidence cuts its own
-            inputs["log"] = run_journey_log(parameters, dataset)
+            inputs["log"] = run_journey_log(parameters, history) if run_wide else journey_log(history)
     return inputs
 
 

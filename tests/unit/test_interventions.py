@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cxresearch import CXDataset, ParameterError, i18n, load_dataset, pretty
-from cxresearch.errors import DataError, SmallGroupWarning
+from cxresearch.errors import DataError, DataWarning, SmallGroupWarning
 from cxresearch.interventions import (METRICS, changes_note, compare_verdicts, event_study, event_study_table,
                                       intervention_effects, intervention_series, intervention_study, window_note)
 from cxresearch.routine import RoutineParameters, run_intervention_study
@@ -317,8 +317,13 @@ def test_compare_verdicts_lists_only_changes():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    folder = generate(tmp_path_factory.mktemp("demo") / "demo", customers=5000, random_state=42)
+def demo_folder(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("demo") / "demo", customers=5000, random_state=42)
+
+
+@pytest.fixture(scope="module")
+def demo(demo_folder):
+    folder = demo_folder
     truth = json.loads((folder / "truth" / "interventions.json").read_text())
     ds = load_dataset(folder)
     effects = {window: intervention_effects(ds, window=window).set_index(["intervention_id", "metric"])
@@ -610,3 +615,32 @@ def test_window_note_of_an_intervention_that_ended_and_of_days():
     assert "the 10 days before an intervention's start with the 10 days after it" in note
     assert "I1 ended on March 6, 2025: its after window stops there." in note
     assert window_note(intervention_effects(CXDataset(name="none", surveys=surveys(KNOWN)))) == ""
+
+
+def test_a_period_run_measures_each_intervention_on_the_weeks_around_it(demo, demo_folder):
+    # a run over July to December: I001 starts on July 1, so its before window lies before the period; I002
+    # (April 1) ended its 8-week after window in May: the run of its own period measures it
+    _, _, effects = demo
+    params = RoutineParameters(data_dir=str(demo_folder), period_start="2025-07-01")
+    with pytest.warns(DataWarning, match=r"1 intervention is not measured in this period.*\(I002\)"):
+        history = params.load_history()
+    assert params.history_start == "2025-03-11" and list(history.interventions["intervention_id"]) == ["I001"]
+    assert history.events["timestamp"].min() >= pd.Timestamp("2025-03-11", tz="UTC")
+    with pytest.warns(DataWarning, match="I002"):
+        period = params.load()
+    assert period.events["timestamp"].min() >= pd.Timestamp("2025-07-01", tz="UTC")
+    # the period alone holds none of I001's before window: nothing to compare
+    alone = intervention_study(period, random_state=42).effects.set_index(["intervention_id", "metric"])
+    assert (alone.loc["I001", "before_n"] == 0).all() and (alone.loc["I001", "verdict"] == "not enough data").all()
+    # the history holds it whole: the same counts and means as a measurement on all the data
+    measured = run_intervention_study(params, history).effects.set_index(["intervention_id", "metric"])
+    columns = ["before_start", "after_end", "before", "before_n", "after", "after_n", "change"]
+    pd.testing.assert_frame_equal(measured.loc[["I001"], columns], effects["8W"].loc[["I001"], columns])
+
+
+def test_window_note_names_the_after_windows_the_period_cuts(demo):
+    _, _, effects = demo
+    note = window_note(effects["8W"].reset_index(), period_end="2025-08-01")
+    assert ("The run's period ends on July 31, 2025: the after window of I001 stops there. A run whose period "
+            "reaches the end of that window measures it whole.") in note
+    assert "period ends" not in window_note(effects["8W"].reset_index(), period_end="2026-01-01")
