@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.installed-test-stamp
 DEMO   := data/demo
 DEMO_CUSTOMERS ?= 5000
 
@@ -13,15 +14,20 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade uv || true
 
 # uv installs the stack in seconds; plain pip is the fallback.
+pip_install = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python -e "$(1)"; \
+	else $(BIN)/python -m pip install --quiet -e "$(1)"; fi
+
+# The package and what it runs on: all the demo, the Lab and the routine need.
 $(STAMP): pyproject.toml | $(BIN)/python
-	@if [ -x $(BIN)/uv ]; then \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[test]"; \
-	else \
-	  $(BIN)/python -m pip install --quiet -e ".[test]"; \
-	fi
+	@$(call pip_install,.)
 	@touch $@
 
-install: $(STAMP)
+# The test tools on top (pyspark for the Spark tests among them).
+$(TEST_STAMP): $(STAMP)
+	@$(call pip_install,.[test])
+	@touch $@
+
+install: $(TEST_STAMP)
 
 $(DEMO)/customers.csv: | $(STAMP)
 	$(BIN)/cxresearch demo --out $(DEMO) --customers $(DEMO_CUSTOMERS) --seed 42
@@ -29,7 +35,7 @@ $(DEMO)/customers.csv: | $(STAMP)
 demo: $(DEMO)/customers.csv
 	$(BIN)/cxresearch run $(DEMO) --reports reports
 
-test: $(DEMO)/customers.csv
+test: $(DEMO)/customers.csv $(TEST_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax -p no:cacheprovider
 
 # JupyterLab saves the explorers' widget state, so a reopened notebook shows them as they were left.
@@ -40,7 +46,7 @@ $(LAB_OVERRIDES): jupyter/overrides.json | $(STAMP)
 lab: $(DEMO)/customers.csv $(LAB_OVERRIDES)
 	$(BIN)/jupyter lab --notebook-dir=.
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/engines.py   # DuckDB against Spark local on the same aggregations (needs Java 17+)
 
