@@ -258,7 +258,7 @@ def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings, 
             out[column] = _infer_column(values, config)
         if column in schemas.REQUIRED[table] and column not in blank:
             blank[column] = out[column].isna()
-    return pd.DataFrame(out, index=frame.index), blank
+    return pd.DataFrame(out, index=frame.index, copy=False), blank  # the parsed columns, not copies (one block each)
 
 
 def _is_text(values: pd.Series) -> bool:
