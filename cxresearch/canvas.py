@@ -37,7 +37,7 @@ from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import LOW_BASE, kpi_summary
 from .templating import HTMLFragment, render_template
 from .topics import topics as topics_of
-from .voice import QUADRANTS, key_drivers, topic_impact
+from .voice import KeyDrivers, TopicImpact, key_drivers, topic_impact
 
 __all__ = ["LANES", "EVIDENCE", "CanvasCell", "Canvas", "evidence_level", "journey_canvas", "persona_canvases",
            "journey_canvases", "render_canvases"]
@@ -124,7 +124,7 @@ class Canvas:
 
 
 def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str | None = None, topics=None,
-                   drivers: pd.DataFrame | None = None, topic_effects: pd.DataFrame | None = None,
+                   drivers: KeyDrivers | None = None, topic_effects: TopicImpact | None = None,
                    stage_plan: dict | None = None, min_group_size: int = MIN_GROUP_SIZE,
                    low_base: int = LOW_BASE) -> Canvas:
     """The journey-map canvas of dataset *ds* (or of the customers of *journey*).
@@ -142,12 +142,13 @@ def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str | None =
     topics : Topics, optional
         :func:`cxresearch.topics` of ``ds.surveys["comment"]`` (same index):
         names the negative themes of each stage and links topic impact to stages.
-    drivers : DataFrame, optional
-        :func:`cxresearch.key_drivers`; its "fix first" drivers are opportunities. A driver ``rating_<x>`` belongs to the
+    drivers : KeyDrivers, optional
+        :func:`cxresearch.key_drivers`: the drivers whose placement informs action (:data:`ACTIONS`: fix first,
+        possibly fix first, keep up, possible overkill) are opportunities. A driver ``rating_<x>`` belongs to the
         stage of touchpoint ``x``, else to the stage where channel ``x`` reaches most customers.
-    topic_effects : DataFrame, optional
-        :func:`cxresearch.topic_impact` of the same topics: themes that significantly lower NPS are
-        opportunities of the stages that hear them more than others.
+    topic_effects : TopicImpact, optional
+        :func:`cxresearch.topic_impact` of the same topics: themes that significantly lower its outcome (NPS, CSAT,
+        satisfaction) are opportunities of the stages that hear them more than others.
     stage_plan : dict, optional
         Stage -> ``{"goal": str, "owner": str}``; ``ds.stage_plan`` (``dataset.yml``) when not given.
     min_group_size, low_base : int
@@ -187,7 +188,7 @@ def journey_canvas(ds, *, journey: JourneyMap | None = None, title: str | None =
         cells.update({(lane, stage): found.get(stage, CanvasCell(why=absent[lane])) for stage in stages})
     return Canvas(title=title or _("All customers"), customers=len(customers), stages=stages, lanes=tuple(lanes), cells=cells,
                   emotion=_emotion_curve(stages_table, stages, level),
-                  notes=_unplaced_drivers(drivers, journey, stages))
+                  notes=_unplaced_drivers(drivers, journey))
 
 
 def persona_canvases(ds, personas: pd.Series, *, journey: JourneyMap | None = None,
@@ -217,8 +218,8 @@ def journey_canvases(ds, *, persona_model=None, voice: dict | None = None, journ
                      key: str = "canvas") -> HTMLFragment:
     """The journey page's canvases: overall and per persona, with the voice analyses the data supports.
 
-    Topics of the survey comments, key drivers of NPS and the topics' NPS
-    impact are computed when *ds* has what they need (:mod:`cxresearch.capabilities`)
+    Topics of the survey comments, key drivers of the outcome the surveys have (NPS, CSAT or a satisfaction
+    column) and the topics' impact on it are computed when *ds* has what they need (:mod:`cxresearch.capabilities`)
     and left out otherwise, as are the personas without a fitted *persona_model*.
     *voice* is :func:`voice_inputs` already computed (the research routine's, shared with the voice page);
     *journey* and *by_persona* are the page's journey maps of every customer and per persona
@@ -247,7 +248,7 @@ def voice_inputs(ds, *, random_state=0, min_group_size: int = MIN_GROUP_SIZE, co
     steps = {
         "topics": lambda: topics_of(surveys["comment"], taxonomy=ds.topic_taxonomy, n_boot=0,
                                     random_state=random_state, min_group_size=min_group_size),
-        "key_drivers": lambda: key_drivers(surveys, score_col="nps", random_state=random_state, cluster_col=cluster_col,
+        "key_drivers": lambda: key_drivers(surveys, score_col=None, random_state=random_state, cluster_col=cluster_col,
                                            min_group_size=min_group_size),
         "topic_impact": lambda: topic_impact(surveys, found["topics"].membership, random_state=random_state,
                                              cluster_col=cluster_col, min_group_size=min_group_size),
@@ -263,13 +264,7 @@ def voice_inputs(ds, *, random_state=0, min_group_size: int = MIN_GROUP_SIZE, co
                     found[analysis] = steps[analysis]()
             except DataError:   # the columns are there with too little in them: the lane says so
                 pass
-    return {"topics": found["topics"], "drivers": _table(found["key_drivers"]),
-            "topic_effects": _table(found["topic_impact"])}
-
-
-def _table(result) -> pd.DataFrame | None:
-    """The table of an analysis' result (a result object's ``table``, or the DataFrame itself)."""
-    return getattr(result, "table", result)
+    return {"topics": found["topics"], "drivers": found["key_drivers"], "topic_effects": found["topic_impact"]}
 
 
 def render_canvases(canvases: list[Canvas], *, key: str = "canvas") -> HTMLFragment:
@@ -294,7 +289,8 @@ _ABSENT = {
     "volume": N_("No customers here, or fewer than the smallest group shown."),
     "pain_points": N_("No touchpoint of this stage is below the journey's satisfaction or above its exits."),
     "quotes": N_("Too few survey comments tied to this stage's touchpoints."),
-    "opportunities": N_("No driver to fix first and no costly topic heard more here than elsewhere."),
+    "opportunities": N_("No key driver to act on among this stage's ratings and no costly topic heard more here than "
+                        "elsewhere."),
     "kpis": N_("Too few survey answers tied to this stage's touchpoints."),
 }
 #: The survey lanes' sentences when no survey answer names a touchpoint of the journey (a ticket log).
@@ -542,42 +538,72 @@ def _driver_stages(drivers: pd.DataFrame, journey: JourneyMap) -> pd.DataFrame:
     return pd.concat([by_touchpoint, by_channel.drop(columns="channel")], ignore_index=True)
 
 
-def _opportunity_cells(journey: JourneyMap, answers: pd.DataFrame, topics, drivers, topic_effects, level) -> dict:
-    placed = _driver_stages(drivers, journey) if drivers is not None and len(drivers) else pd.DataFrame()
+#: Key-driver placements that inform action, in the order to act on them, with the canvas's words for each.
+ACTIONS = {
+    "fix first": N_("Improve %(driver)s: %(share)s of the explained %(outcome)s, rated below the other drivers "
+                    "(fix first)"),
+    "fix first or keep up": N_("Watch %(driver)s: %(share)s of the explained %(outcome)s, rated about as well as the "
+                               "other drivers (fix first or keep up)"),
+    "fix first or low priority": N_("Perhaps improve %(driver)s: rated below the other drivers, %(share)s of the "
+                                    "explained %(outcome)s, too uncertain to call important (fix first or low "
+                                    "priority)"),
+    "keep up": N_("Keep up %(driver)s: %(share)s of the explained %(outcome)s, rated above the other drivers "
+                  "(keep up)"),
+    "possible overkill": N_("%(driver)s: rated above the other drivers for %(share)s of the explained %(outcome)s; "
+                            "effort there could move to a driver to fix (possible overkill)"),
+}
+
+
+def _actionable(drivers: KeyDrivers | None) -> pd.DataFrame:
+    """The drivers whose placement informs action (:data:`ACTIONS`), in the order to act on them."""
+    if drivers is None or drivers.table.empty:
+        return pd.DataFrame(columns=["driver", "placement", "share", "importance"])
+    table = drivers.table.loc[drivers.table["placement"].isin(list(ACTIONS))]
+    order = table["placement"].map(list(ACTIONS).index)
+    return table.assign(order=order).sort_values(["order", "importance"], ascending=[True, False])
+
+
+def _opportunity_cells(journey: JourneyMap, answers: pd.DataFrame, topics, drivers: KeyDrivers | None,
+                       topic_effects: TopicImpact | None, level) -> dict:
+    actionable = _actionable(drivers)
+    placed = _driver_stages(actionable, journey) if len(actionable) else pd.DataFrame()
     themes = _negative_topics(answers, topics)
-    effects = (topic_effects.loc[(topic_effects["nps_impact"] < 0) & topic_effects["significant"]].set_index("topic")
-               if topic_effects is not None and len(topic_effects) else pd.DataFrame())
+    table = topic_effects.table if topic_effects is not None else pd.DataFrame()
+    effects = (table.loc[(table["outcome_impact"] < 0) & table["significant"]].set_index("topic")
+               if len(table) else pd.DataFrame())
     cells = {}
     for stage in journey.stage_labels:
         items = []
         if len(placed):
-            for row in placed.loc[(placed["stage"] == stage) & (placed["quadrant"] == QUADRANTS[0])].head(2).itertuples():
-                items.append(_driver_words(row))
+            items += [_driver_words(row, drivers.target) for row in placed.loc[placed["stage"] == stage].head(2).itertuples()]
         if len(effects):
             for row in themes.loc[(themes["stage"] == stage) & themes["topic"].isin(effects.index)].head(2).itertuples():
                 effect = effects.loc[row.topic]
-                items.append(_("Fix %(topic)s: %(impact)s NPS points overall (95%% interval %(low)s to %(high)s), "
-                               "%(share)s of comments here") % {
-                    "topic": row.topic, "impact": _signed(effect["nps_impact"]),
-                    "low": _signed(effect["nps_impact_low"]), "high": _signed(effect["nps_impact_high"]), "share": _percent(row.share)})
+                items.append(_("Fix %(topic)s: %(impact)s %(outcome)s points overall (95%% interval %(low)s to "
+                               "%(high)s), %(share)s of comments here") % {
+                    "topic": row.topic, "impact": _signed(effect["outcome_impact"]), "outcome": topic_effects.outcome,
+                    "low": _signed(effect["outcome_impact_low"]), "high": _signed(effect["outcome_impact_high"]),
+                    "share": _percent(row.share)})
         if items:
             n = int((answers["stage"] == stage).sum()) if len(answers) else 0
             cells[stage] = _cell(items, n, "answers", level)
     return cells
 
 
-def _unplaced_drivers(drivers: pd.DataFrame | None, journey: JourneyMap, stages) -> tuple[str, ...]:
-    if drivers is None or drivers.empty:
+def _unplaced_drivers(drivers: KeyDrivers | None, journey: JourneyMap) -> tuple[str, ...]:
+    actionable = _actionable(drivers)
+    if actionable.empty:
         return ()
-    placed = set(_driver_stages(drivers, journey)["driver"])
-    rest = drivers.loc[~drivers["driver"].isin(placed) & (drivers["quadrant"] == QUADRANTS[0])].sort_values("priority")
-    return tuple(_("Across the journey: %(driver)s") % {"driver": _driver_words(row)} for row in rest.itertuples())
+    placed = set(_driver_stages(actionable, journey)["driver"])
+    rest = actionable.loc[~actionable["driver"].isin(placed)]
+    return tuple(_("Across the journey: %(driver)s") % {"driver": _driver_words(row, drivers.target)}
+                 for row in rest.itertuples())
 
 
-def _driver_words(row) -> str:
-    """"Improve delivery: 23% of the explained score, a driver to fix first"."""
-    return _("Improve %(driver)s: %(share)s of the explained score, a driver to fix first") % {
-        "driver": code_label(row.driver, prefix="rating_"), "share": _percent(row.share)}
+def _driver_words(row, outcome: str) -> str:
+    """"Improve delivery: 23% of the explained NPS, rated below the other drivers (fix first)"."""
+    return _(ACTIONS[row.placement]) % {"driver": code_label(row.driver, prefix="rating_"),
+                                        "share": _percent(row.share), "outcome": outcome}
 
 
 def _kpi_cells(answers: pd.DataFrame, level, min_group_size: int) -> dict:

@@ -6,8 +6,8 @@ One home for both, so tables are formatted from declarations, never from guesses
 * :data:`TABLES` declares, next to the name of each table the library returns, the kind of each of its
   columns. A column name is one quantity in one unit across the library (``share``, ``reach`` and every
   rate are fractions of 1, ``csat`` the top-2-box share too; NPS is a score from -100 to 100, not a
-  share; ``impact`` is the pain points' index, reach times excess dissatisfaction, and ``nps_impact`` a
-  topic's effect in NPS points), so the declarations merge into :data:`COLUMN_KINDS`; a test checks
+  share; ``impact`` is the pain points' index, reach times excess dissatisfaction, and ``outcome_impact`` a
+  topic's effect in points of the outcome: NPS points, or percentage points of CSAT or of a good outcome), so the declarations merge into :data:`COLUMN_KINDS`; a test checks
   that every column of every table is declared and that no name is declared with two kinds.
 * :data:`METRIC_UNITS` gives each KPI or metric key its unit: a value in a column of kind ``metric``
   (``value`` of a KPI table, ``before`` of an intervention) reads in the unit of its row's metric.
@@ -121,8 +121,9 @@ TABLES: dict[str, dict[str, str]] = {
     "topics": {"topic": "text", "kind": "text", "terms": "text", "n": "count", "share": "share",
                "languages": "text", "sentiment": "number", "positive": "share", "negative": "share",
                "stability": "score", "examples": "list"},
-    "topic impact": {"topic": "text", "n": "count", "share": "share", "nps": "number", "nps_without": "number",
-                     **_with_interval("nps_impact", "number"), "p_value": "p_value", "q_value": "p_value",
+    "topic impact": {"topic": "text", "n": "count", "share": "share", "outcome": "number",
+                     "outcome_without": "number", **_with_interval("outcome_impact", "number"), "p_value": "p_value",
+                     "q_value": "p_value",
                      "significant": "flag"},
     # personas.PersonaModel and the summary's persona shares
     "personas": {"name": "text", "size": "count", "share": "share", "stability": "score", "unstable": "flag",

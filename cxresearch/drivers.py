@@ -22,6 +22,7 @@ from statsmodels.stats.correlation_tools import corr_clipped, corr_nearest
 from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
 from ._checks import check_columns
+from .columns import code_label
 from .errors import DataError, DataWarning, ParameterError, SmallGroupWarning
 from .i18n import _, format_count, format_number, format_percent, ngettext
 from .privacy import MIN_GROUP_SIZE
@@ -46,7 +47,7 @@ _GOOD_OUTCOMES = frozenset({"satisfied", "yes", "true", "1"})
 
 @dataclass(frozen=True)
 class Outcome:
-    """What key drivers explain when the caller does not say (:func:`driver_outcome`).
+    """What key drivers and topic impact explain when the caller does not say (:func:`driver_outcome`).
 
     Attributes
     ----------
@@ -55,42 +56,54 @@ class Outcome:
     values : Series
         Its answers as numbers: the score, or 1 (the good outcome) and 0.
     note : str
-        Which outcome and why, for the page; empty for NPS, the default.
+        Which outcome and why, for the key drivers' page; empty for NPS, the default.
+    kind : str
+        ``"nps"`` (0-10), ``"csat"`` (1-5) or ``"binary"`` (1 = the good outcome, 0 = the other).
+    good : str
+        The answer meaning the good outcome, as written ("satisfied"), of a binary outcome.
     """
 
     column: str
     values: pd.Series
     note: str
+    kind: str = "nps"
+    good: str = ""
+
+    @property
+    def label(self) -> str:
+        """The outcome in the reader's words: "NPS", "CSAT" or the column's name ("satisfaction")."""
+        return self.kind.upper() if self.kind != "binary" else code_label(self.column)
 
 
-def driver_outcome(surveys: pd.DataFrame) -> Outcome | None:
+def driver_outcome(surveys: pd.DataFrame, column: str | None = None) -> Outcome | None:
     """The outcome the surveys have for key drivers: NPS, else CSAT, else a two-valued satisfaction column as 1/0.
 
     A two-valued column is one named like ``satisfaction``, ``satisfied`` or
     ``recommend*`` whose answers are exactly two, one of them "satisfied",
     "yes", "true" or 1 (the good outcome, 1); None when there is none.
+    *column* reads that one column (``"nps"``, ``"csat"`` or a two-valued
+    column of any name) instead of the first the surveys have; None when it cannot be read so.
     """
-    for column in ("nps", "csat"):
-        if column in surveys.columns and pd.to_numeric(surveys[column], errors="coerce").notna().any():
-            note = "" if column == "nps" else _(
+    for name in ("nps", "csat") if column is None else (column,) * (column in ("nps", "csat")):
+        if name in surveys.columns and pd.to_numeric(surveys[name], errors="coerce").notna().any():
+            note = "" if name == "nps" else _(
                 "No NPS answers: the key drivers explain CSAT, the score these surveys have.")
-            return Outcome(column, pd.to_numeric(surveys[column], errors="coerce").astype(float), note)
-    for column in surveys.columns:
-        if not any(fnmatch.fnmatchcase(str(column).lower(), pattern) for pattern in _OUTCOME_NAMES):
-            continue
-        answered = surveys[column].dropna()
+            return Outcome(name, pd.to_numeric(surveys[name], errors="coerce").astype(float), note, name)
+    named = [c for c in surveys.columns if any(fnmatch.fnmatchcase(str(c).lower(), p) for p in _OUTCOME_NAMES)]
+    for name in named if column is None else [column] * (column in surveys.columns and column not in ("nps", "csat")):
+        answered = surveys[name].dropna()
         words = answered.astype(str).str.strip().str.lower()
         good = [word for word in words.unique() if word in _GOOD_OUTCOMES]
         if words.nunique() != 2 or len(good) != 1:
             continue
         flag = words.eq(good[0]).astype(float).reindex(surveys.index)
-        other = answered[words.ne(good[0])].iloc[0]
-        return Outcome(str(column), flag, _(
+        other, written = answered[words.ne(good[0])].iloc[0], answered[words.eq(good[0])].iloc[0]
+        return Outcome(str(name), flag, _(
             "No NPS or CSAT answers: the key drivers explain %(column)s, the outcome these surveys have, as 1 for "
             "“%(good)s” (%(share)s of answers) and 0 for “%(other)s”; importance is each rating's share of the "
             "variance of that 1/0 outcome (a linear probability model).") % {
-            "column": str(column), "good": answered[words.eq(good[0])].iloc[0], "other": other,
-            "share": format_percent(flag.mean(), decimals=0)})
+            "column": str(name), "good": written, "other": other,
+            "share": format_percent(flag.mean(), decimals=0)}, "binary", str(written))
     return None
 
 
@@ -118,6 +131,9 @@ class KeyDrivers:
     method : str
     outcome : str
         Which outcome the drivers explain and why, when :func:`key_drivers` chose it (``score_col=None``).
+    target : str
+        The outcome in the reader's words ("NPS", "CSAT", "satisfaction": :attr:`Outcome.label`), or the
+        ``score_col`` given.
     """
 
     table: pd.DataFrame
@@ -132,6 +148,7 @@ class KeyDrivers:
     level: float
     method: str = "shapley_lmg"
     outcome: str = ""
+    target: str = ""
 
     @property
     def coverage(self) -> float:
@@ -393,14 +410,15 @@ def key_drivers(surveys: pd.DataFrame, *, score_col: str | None = "nps", driver_
     repaired. Ratings of unused touchpoints are not imputed, since no such
     rating exists. See ``docs/METHODS.md``.
     """
-    outcome = ""
+    outcome, target = "", score_col
     if score_col is None:
         found = driver_outcome(surveys)
         if found is None:
-            raise DataError("key_drivers needs an outcome in the surveys: an `nps` (0-10) or `csat` (1-5) column, or "
-                            "a two-valued satisfaction column (e.g. satisfied / dissatisfied); columns: "
-                            f"{', '.join(map(str, surveys.columns))}.")
+            raise DataError(_("Key drivers need an outcome in the surveys: an `nps` (0-10) or `csat` (1-5) column, "
+                              "or a two-valued satisfaction column (e.g. satisfied / dissatisfied); the surveys' "
+                              "columns are %(columns)s.") % {"columns": ", ".join(map(str, surveys.columns))})
         surveys, score_col, outcome = surveys.assign(**{found.column: found.values}), found.column, found.note
+        target = found.label
     columns = _driver_columns(surveys, driver_cols)
     check_columns(surveys, [score_col] + ([cluster_col] if cluster_col else []), "key_drivers")
     if not 0 <= min_coverage <= 1:
@@ -419,8 +437,9 @@ def key_drivers(surveys: pd.DataFrame, *, score_col: str | None = "nps", driver_
         warnings.warn(_("%(drivers)s left out, each rated by fewer than %(n)s respondents.") % {
             "drivers": ", ".join(map(str, too_few)), "n": min_group_size}, SmallGroupWarning, stacklevel=2)
     if len(too_few) == len(columns):
-        raise DataError(f"key_drivers needs drivers with at least {max(min_group_size, 3)} answers; "
-                        f"answers per driver: {answered_all.to_dict()}.")
+        raise DataError(_("Key drivers need ratings with at least %(n)s answers each; answers per rating: "
+                          "%(answers)s.") % {"n": format_count(max(min_group_size, 3)),
+                                            "answers": _answer_counts(answered_all)})
     y = y.astype(float)
     ratings = ratings.drop(columns=too_few)
     answers = int(y.notna().sum())
@@ -447,10 +466,13 @@ def key_drivers(surveys: pd.DataFrame, *, score_col: str | None = "nps", driver_
     constant = [name for name, sd in zip([*ratings.columns, score_col], np.nanstd(data, axis=0) if n else [])
                 if sd == 0]
     if n <= max(p + 1, min_group_size - 1) or constant:
-        raise DataError(f"key_drivers needs more than {max(p + 1, min_group_size - 1)} rows answering the target "
-                        f"'{score_col}' and every driver, with varied answers; found {n} complete rows"
-                        f"{f' and constant column(s) {constant}' if constant else ''}. Answers per driver: "
-                        f"{answered_all.drop(too_few).to_dict()}.")
+        raise DataError(_("Key drivers need more than %(minimum)s answers to '%(target)s' that rate every driver, "
+                          "with varied answers; found %(n)s such answers%(constant)s. Answers per rating: "
+                          "%(answers)s.") % {
+            "minimum": format_count(max(p + 1, min_group_size - 1)), "target": score_col, "n": format_count(n),
+            "constant": (_(", and the same answer everywhere in %(columns)s") % {"columns": ", ".join(map(str, constant))}
+                         if constant else ""),
+            "answers": _answer_counts(answered_all.drop(too_few))})
     if pairwise:
         warnings.warn(_("Only %(complete)s of %(answers)s answers rate every driver (respondents rate "
                         "the touchpoints they used), so each correlation uses every answer that rates both of its "
@@ -460,8 +482,9 @@ def key_drivers(surveys: pd.DataFrame, *, score_col: str | None = "nps", driver_
     row_weights = survey_weights(surveys, weight_col)[complete].to_numpy()
     corr = _weighted_correlations(data, row_weights[None], repair=pairwise)[0]
     if np.linalg.matrix_rank(corr[:p, :p]) < p:
-        raise DataError(f"key_drivers: drivers {list(ratings.columns)} are perfectly collinear on the {n} complete "
-                        f"rows (one is a combination of others); drop the redundant driver.")
+        raise DataError(_("Key drivers cannot tell the ratings %(drivers)s apart: on the %(n)s complete answers one "
+                          "is a combination of the others (perfectly collinear); drop the redundant rating.") % {
+            "drivers": ", ".join(map(str, ratings.columns)), "n": format_count(n)})
     importance, r2, beta = (values[0] for values in _importance_and_beta(corr[None]))
 
     clusters = surveys.loc[complete, cluster_col].to_numpy() if cluster_col else None
@@ -503,4 +526,9 @@ def key_drivers(surveys: pd.DataFrame, *, score_col: str | None = "nps", driver_
     table = table.astype({"priority": int}).sort_values("rank", ignore_index=True)
     return KeyDrivers(table, float(r2), float(r2_low), float(r2_high), n, answers,
                       int(len(np.unique(cluster_codes(clusters, len(data))))), left_out, n_boot, level,
-                      "shapley_lmg_pairwise" if pairwise else "shapley_lmg", outcome)
+                      "shapley_lmg_pairwise" if pairwise else "shapley_lmg", outcome, target)
+
+
+def _answer_counts(counts: pd.Series) -> str:
+    """"rating_a 120, rating_b 4": answers per rating, for a message."""
+    return ", ".join(f"{name} {format_count(int(n))}" for name, n in counts.items())

@@ -27,7 +27,7 @@ from .privacy import MIN_GROUP_SIZE, suppress_small
 from .survey_design import (LOW_BASE, _as_list, _design_data, _in_canonical_order, _linearised, is_low_base,
                             survey_weights)
 
-__all__ = ["KPIMetric", "KPI_METRICS", "kpi_summary", "absent_metrics", "kpi_differences", "MixDecomposition",
+__all__ = ["KPIMetric", "KPI_METRICS", "kpi_points", "kpi_summary", "absent_metrics", "kpi_differences", "MixDecomposition",
            "mix_decomposition", "segment_mix"]
 
 
@@ -64,13 +64,24 @@ def _scores(frame: pd.DataFrame, metric: str) -> pd.Series:
     return values
 
 
-def _summarise(frame: pd.DataFrame, by: list[str], metric: str, weights: pd.Series, cluster_col,
-               level: float, low_base: int) -> pd.DataFrame:
+def kpi_points(frame: pd.DataFrame, metric: str) -> pd.Series:
+    """What each answer adds to *metric* (a key of :data:`KPI_METRICS`): its mean over the answers is the KPI.
+
+    NPS: 1 for a promoter (9-10), -1 for a detractor (0-6), 0 for a passive (times 100 it is the NPS); CSAT: 1 for
+    a 4 or 5 (top-2-box), else 0; a mean's score itself. Missing where unanswered; answers off the scale raise
+    :class:`DataError`.
+    """
     kind = KPI_METRICS[metric].kind
     scores = _scores(frame, metric)
     top = (scores >= 9) if kind == "nps" else (scores >= 4)
     y = {"nps": top.astype(float) - (scores <= 6), "share": top.astype(float), "mean": scores}[kind]
-    data = _design_data(frame, by, y.where(scores.notna()), weights, cluster_col)
+    return y.where(scores.notna())
+
+
+def _summarise(frame: pd.DataFrame, by: list[str], metric: str, weights: pd.Series, cluster_col,
+               level: float, low_base: int) -> pd.DataFrame:
+    kind = KPI_METRICS[metric].kind
+    data = _design_data(frame, by, kpi_points(frame, metric), weights, cluster_col)
     keys = by or ["__all__"]
     agg = _linearised(data, keys, cluster_col is not None)
     if kind == "nps":

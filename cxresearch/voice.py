@@ -22,8 +22,10 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_choice, check_columns
-from .drivers import QUADRANTS, KeyDrivers, key_drivers
+from .drivers import QUADRANTS, KeyDrivers, driver_outcome, key_drivers
 from .errors import DataError, ParameterError
+from .i18n import _
+from .kpis import kpi_points
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .resampling import bootstrap_weights, canonical_order, cluster_codes, percentile_interval
 from .stats import (KPI_METRICS, LOW_BASE, Comparison, Estimate, absent_metrics, adjust_pvalues, ces, compare,
@@ -69,28 +71,35 @@ class KPITrend:
 
 @dataclass(frozen=True)
 class TopicImpact:
-    """NPS points each topic costs or earns (:func:`topic_impact`).
+    """Points of the outcome (NPS, CSAT...) each topic costs or earns (:func:`topic_impact`).
 
     Attributes
     ----------
     table : DataFrame
         One row per topic, see :func:`topic_impact`.
-    nps : float
-        Overall NPS of the scored answers.
+    overall : float
+        The outcome over every answer to it: NPS (-100 to 100), or the percentage of CSAT 4-5 answers or of good
+        outcomes (0 to 100).
     n, clusters : int
-        Scored answers and distinct respondents among them.
+        Answers to the outcome and distinct respondents among them.
     n_boot : int
     level, fdr : float
+    outcome : str
+        The outcome in the reader's words: "NPS", "CSAT" or the column's name ("satisfaction").
+    note : str
+        What the impact is measured on, for the page.
     method : str
     """
 
     table: pd.DataFrame
-    nps: float
+    overall: float
     n: int
     clusters: int
     n_boot: int
     level: float
     fdr: float
+    outcome: str
+    note: str
     method: str = "overall_minus_without"
 
 
@@ -214,37 +223,70 @@ def _topic_membership(topics, index: pd.Index) -> pd.DataFrame:
                              f"dtypes {sorted(map(str, set(membership.dtypes)))}.") from None
 
 
-def _nps_without(promoter: np.ndarray, detractor: np.ndarray, membership: np.ndarray, weights: np.ndarray):
-    """Overall NPS and NPS without each topic's answers, for each row of *weights*: shapes (b,) and (b, topics)."""
+def _mean_without(points: np.ndarray, membership: np.ndarray, weights: np.ndarray):
+    """Mean of *points* over all answers and without each topic's answers, per row of *weights*: (b,), (b, topics)."""
     kept = ~membership
-    net = weights @ (promoter.astype(float) - detractor)
     with np.errstate(invalid="ignore", divide="ignore"):
-        overall = 100 * net / weights.sum(axis=1)
-        without = 100 * (weights @ (kept * (promoter - detractor)[:, None])) / (weights @ kept)
+        overall = (weights @ points) / weights.sum(axis=1)
+        without = (weights @ (kept * points[:, None])) / (weights @ kept)
     return overall, without
 
 
-def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", cluster_col: str | None = None,
+def _impact_outcome(surveys: pd.DataFrame, score_col: str | None) -> tuple[pd.Series, str, str]:
+    """Each answer's points of the outcome (0-100 scale, NPS -100 to 100), the outcome's label and the page's note."""
+    if score_col is not None:
+        check_columns(surveys, [score_col], "topic_impact")
+    found = driver_outcome(surveys, score_col)
+    if found is None:
+        if score_col is None:
+            raise DataError(_("Topic impact needs an outcome in the surveys: an `nps` (0-10) or `csat` (1-5) column, "
+                              "or a two-valued satisfaction column (e.g. satisfied / dissatisfied); the surveys' "
+                              "columns are %(columns)s.") % {"columns": ", ".join(map(str, surveys.columns))})
+        raise ParameterError(f"score_col '{score_col}' must be `nps` (0-10), `csat` (1-5) or a two-valued column "
+                             f"(e.g. satisfied / dissatisfied); found values such as "
+                             f"{surveys[score_col].dropna().unique()[:3].tolist()}.")
+    if found.kind == "binary":
+        return 100 * found.values, found.label, _(
+            "No NPS or CSAT answers: each topic's impact is in points of the share of “%(good)s” answers to "
+            "%(column)s, the outcome these surveys have (the share over all answers minus the share without the "
+            "topic's answers).") % {"good": found.good, "column": found.column}
+    points = 100 * kpi_points(surveys, found.kind)
+    if found.kind == "csat":
+        return points, found.label, _(
+            "No NPS answers: each topic's impact is in points of CSAT, the share of 4-5 answers these surveys have "
+            "(the CSAT of all answers minus the CSAT without the topic's answers).")
+    return points, found.label, _("Each topic's impact is in NPS points (the NPS of all answers minus the NPS "
+                                  "without the topic's answers).")
+
+
+def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str | None = None, cluster_col: str | None = None,
                  weight_col: str | None = "weight", n_boot: int = 2000, level: float = 0.95, fdr: float = 0.05,
                  random_state=0, min_group_size: int = MIN_GROUP_SIZE) -> TopicImpact:
-    """How many NPS points each topic costs or earns: overall NPS minus the NPS without the topic's answers.
+    """How many points of the outcome each topic costs or earns: the outcome overall minus without the topic's answers.
 
-    This is the impact practitioners report (Thematic, Qualtrics): a topic that
-    is both negative and frequent moves the overall NPS most, while a tiny
-    extreme topic moves it little. Intervals come from bootstrap resamples of
-    the answers (of whole customers with *cluster_col*); topics are flagged
-    when their impact differs from zero with the false discovery rate across
-    topics controlled at *fdr* (Benjamini-Hochberg).
+    This is the impact practitioners report (Thematic, Qualtrics) on NPS: a
+    topic that is both negative and frequent moves the overall score most,
+    while a tiny extreme topic moves it little. The outcome is the one the
+    surveys have (:func:`~cxresearch.drivers.driver_outcome`): NPS, else CSAT
+    (the share of 4-5 answers, in percentage points), else a two-valued
+    satisfaction column (the share of the good answer, in percentage points).
+    Intervals come from bootstrap resamples of the answers (of whole customers
+    with *cluster_col*); topics are flagged when their impact differs from
+    zero with the false discovery rate across topics controlled at *fdr*
+    (Benjamini-Hochberg).
 
     Parameters
     ----------
     surveys : DataFrame
-        Survey answers with an ``nps`` column (0-10, or *score_col*).
+        Survey answers with an outcome: ``nps`` (0-10), ``csat`` (1-5) or a two-valued satisfaction column.
     topics : DataFrame of bool or Series
         Which answers are about which topic, aligned on ``surveys.index``:
         a boolean frame with one column per topic (an answer may carry
         several topics, e.g. ``topics(...).membership``), or one label per
         answer (missing = no topic, e.g. ``topics(...).document_topic``).
+    score_col : str, optional
+        The outcome: ``"nps"``, ``"csat"`` or a two-valued column; None takes
+        the first of them the surveys have.
     cluster_col : str, optional
         Column identifying who answered (e.g. ``"customer_id"``): the bootstrap
         draws whole customers, so repeated answers are not independent evidence.
@@ -263,44 +305,40 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
     Returns
     -------
     TopicImpact
-        ``table``: one row per topic, the largest drag on NPS first: ``topic``, ``n``
-        (scored answers about it), ``share`` (of all scored answers, weighted), ``nps``
-        (of its answers), ``nps_without`` (of all other answers), ``nps_impact``
-        (overall NPS minus ``nps_without``, in NPS points) with ``nps_impact_low``
-        and ``nps_impact_high`` (percentile bootstrap interval), ``p_value`` (bootstrap,
-        two-sided), ``q_value`` (Benjamini-Hochberg adjusted) and
-        ``significant`` (``q_value < fdr``); beside it ``nps`` (overall),
-        ``n``, ``clusters``, ``n_boot``, ``level`` and ``fdr``.
+        ``table``: one row per topic, the largest drag on the outcome first: ``topic``, ``n``
+        (answers to the outcome about it), ``share`` (of all answers to the outcome, weighted), ``outcome``
+        (of its answers: NPS, or the percentage of CSAT 4-5 answers or of good outcomes), ``outcome_without``
+        (of all other answers), ``outcome_impact`` (the outcome overall minus ``outcome_without``, in its
+        points) with ``outcome_impact_low`` and ``outcome_impact_high`` (percentile bootstrap interval),
+        ``p_value`` (bootstrap, two-sided), ``q_value`` (Benjamini-Hochberg adjusted) and ``significant``
+        (``q_value < fdr``); beside it ``overall``, ``n``, ``clusters``, ``n_boot``, ``level``, ``fdr``,
+        ``outcome`` (its name) and ``note`` (what the impact is measured on).
 
     Examples
     --------
     >>> answers = pd.DataFrame({"nps": [0, 2, 10, 9, 10, 9, 8, 10, 9, 10]})
     >>> about = pd.Series(["wait", "wait"] + [None] * 8)
     >>> result = topic_impact(answers, about, min_group_size=2, n_boot=200)
-    >>> result.nps, float(result.table.loc[0, "nps_impact"])   # 7 promoters, 2 detractors in 10; 7 and 0 in 8
+    >>> result.overall, float(result.table.loc[0, "outcome_impact"])   # 7 promoters, 2 detractors in 10; 7, 0 in 8
     (50.0, -37.5)
     """
-    check_columns(surveys, [score_col] + ([cluster_col] if cluster_col else []), "topic_impact")
+    if cluster_col:
+        check_columns(surveys, [cluster_col], "topic_impact")
     if not 0 < fdr < 1:
         raise ParameterError(f"fdr must be between 0 and 1 (exclusive); got {fdr!r}.")
-    scores = pd.to_numeric(surveys[score_col], errors="coerce")
-    off_scale = scores.notna() & ~scores.between(0, 10)
-    if off_scale.any():
-        raise DataError(f"column '{score_col}' must hold NPS answers from 0 to 10; found {int(off_scale.sum())} "
-                        f"outside, e.g. {scores[off_scale].head(5).tolist()}.")
-    scored = scores.notna().to_numpy()
+    points, outcome, note = _impact_outcome(surveys, score_col)
+    scored = points.notna().to_numpy()
     membership = _topic_membership(topics, surveys.index)[scored]
     clusters = surveys.loc[scored, cluster_col].to_numpy() if cluster_col else None
     row_weights = survey_weights(surveys, weight_col).to_numpy()[scored]
-    order = canonical_order(np.c_[scores.to_numpy()[scored], row_weights, membership.to_numpy()], clusters)
-    score, about, row_weights = scores.to_numpy()[scored][order], membership.to_numpy(dtype=bool)[order], row_weights[order]
+    order = canonical_order(np.c_[points.to_numpy()[scored], row_weights, membership.to_numpy()], clusters)
+    point, about, row_weights = points.to_numpy()[scored][order], membership.to_numpy(dtype=bool)[order], row_weights[order]
     clusters = clusters[order] if cluster_col else None
-    promoter, detractor = (score >= 9).astype(float), (score <= 6).astype(float)
     n = int(scored.sum())
-    overall, without = (values[0] for values in _nps_without(promoter, detractor, about, row_weights[None]))
+    overall, without = (values[0] for values in _mean_without(point, about, row_weights[None]))
     if about.shape[1]:
         boot = np.vstack([overall_b[:, None] - without_b for overall_b, without_b in
-                          (_nps_without(promoter, detractor, about, weights * row_weights)
+                          (_mean_without(point, about, weights * row_weights)
                            for weights in bootstrap_weights(n, clusters=clusters, n_boot=n_boot,
                                                             random_state=random_state))])
         low, high = percentile_interval(boot, level=level)
@@ -313,11 +351,11 @@ def topic_impact(surveys: pd.DataFrame, topics, *, score_col: str = "nps", clust
     with np.errstate(invalid="ignore", divide="ignore"):
         table = pd.DataFrame({
             "topic": membership.columns, "n": counts, "share": (row_weights @ about) / row_weights.sum(),
-            "nps": 100 * ((row_weights * (promoter - detractor)) @ about) / (row_weights @ about),
-            "nps_without": without, "nps_impact": impact,
-            "nps_impact_low": low, "nps_impact_high": high, "p_value": np.minimum(1, 2 * (tail + 1) / (finite + 1))})
+            "outcome": ((row_weights * point) @ about) / (row_weights @ about),
+            "outcome_without": without, "outcome_impact": impact, "outcome_impact_low": low,
+            "outcome_impact_high": high, "p_value": np.minimum(1, 2 * (tail + 1) / (finite + 1))})
     table = suppress_small(table, size_col="n", min_group_size=min_group_size, label_col="topic")
-    table = table[table["nps_impact"].notna()]
+    table = table[table["outcome_impact"].notna()]
     table["q_value"], table["significant"] = adjust_pvalues(table["p_value"], correction="fdr_bh", level=1 - fdr)
-    return TopicImpact(table.sort_values("nps_impact", ignore_index=True), float(overall), n,
-                       int(len(np.unique(cluster_codes(clusters, n)))), n_boot, level, fdr)
+    return TopicImpact(table.sort_values("outcome_impact", ignore_index=True), float(overall), n,
+                       int(len(np.unique(cluster_codes(clusters, n)))), n_boot, level, fdr, outcome, note)

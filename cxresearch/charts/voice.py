@@ -148,25 +148,29 @@ def topic_sentiment_chart(summary: pd.DataFrame) -> go.Figure | Unavailable:
         yaxis=category_axis(pd.unique(topics), autorange="reversed"), height=height_for(len(topics), per_row=34))
 
 
-def topic_impact_chart(impact: pd.DataFrame) -> go.Figure | Unavailable:
-    """NPS points each topic costs or earns, with interval; flagged topics are solid (:func:`topic_impact`);
-    without a topic, a sentence saying why (:func:`~cxresearch.charts.layout.no_chart`)."""
-    check_columns(impact, ["topic", "nps_impact", "nps_impact_low", "nps_impact_high", "significant"],
+def topic_impact_chart(impact: pd.DataFrame, *, outcome: str = "NPS") -> go.Figure | Unavailable:
+    """Points of the outcome each topic costs or earns, with interval; flagged topics are solid (the table of
+    :func:`topic_impact`, *outcome* its ``outcome``: "NPS", "CSAT"...); without a topic, a sentence saying why
+    (:func:`~cxresearch.charts.layout.no_chart`)."""
+    check_columns(impact, ["topic", "outcome_impact", "outcome_impact_low", "outcome_impact_high", "significant"],
                   chart="topic_impact_chart", source="voice.topic_impact")
     if impact.empty:
-        return no_chart(_("No chart of NPS impact by topic: no topic of the comments has enough answers that also "
-                          "give an NPS score. It needs survey answers with both a comment and an NPS score, at least "
-                          "the run's smallest group size of them per topic."))
+        return no_chart(_("No chart of the impact of topics on %(outcome)s: no topic of the comments has enough "
+                          "answers that also answer %(outcome)s. It needs survey answers with both a comment and "
+                          "an answer to %(outcome)s, at least the run's smallest group size of them per topic.")
+                        % {"outcome": outcome})
     colours = [("#d62728" if value < 0 else "#2ca02c") if flagged else "#c7c7c7"
-               for value, flagged in zip(impact["nps_impact"], impact["significant"])]
+               for value, flagged in zip(impact["outcome_impact"], impact["significant"])]
     topics = impact["topic"].astype(str)
+    points = _("%(outcome)s points") % {"outcome": outcome}
     return go.Figure(go.Bar(
-        y=topics, x=impact["nps_impact"], orientation="h", marker_color=colours,
-        error_x={"type": "data", "symmetric": False, "array": impact["nps_impact_high"] - impact["nps_impact"],
-                 "arrayminus": impact["nps_impact"] - impact["nps_impact_low"]},
-        hovertemplate="%{y}: %{x:+.1f} " + _("NPS points") + "<extra></extra>",
-    )).update_layout(title=_("NPS impact by topic (overall NPS minus NPS without the topic; grey: not significant)"),
-                     xaxis_title=_("NPS points"), separators=separators(),
+        y=topics, x=impact["outcome_impact"], orientation="h", marker_color=colours,
+        error_x={"type": "data", "symmetric": False, "array": impact["outcome_impact_high"] - impact["outcome_impact"],
+                 "arrayminus": impact["outcome_impact"] - impact["outcome_impact_low"]},
+        hovertemplate="%{y}: %{x:+.1f} " + points + "<extra></extra>",
+    )).update_layout(title=_("Impact of each topic on %(outcome)s (overall minus without the topic; grey: not "
+                             "significant)") % {"outcome": outcome},
+                     xaxis_title=points, separators=separators(),
                      yaxis=category_axis(pd.unique(topics), autorange="reversed"),
                      height=height_for(len(topics), per_row=34))
 

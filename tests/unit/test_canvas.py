@@ -2,14 +2,17 @@
 import re
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from cxresearch import i18n
 from cxresearch.canvas import (LANES, THEME_SHARE, _negative_topics, evidence_level, journey_canvas,
-                               persona_canvases, render_canvases)
+                               persona_canvases, render_canvases, voice_inputs)
 from cxresearch.dataset import CXDataset
 from cxresearch.errors import ParameterError, SmallGroupWarning
 from cxresearch.journeys import journey_log, journey_map
+from cxresearch.voice import key_drivers, topic_impact
 
 STAGES = {"browse": ["home"], "buy": ["checkout"], "service": ["chat"]}
 EMAIL = "mario.rossi@example.com"
@@ -195,3 +198,45 @@ def test_a_stage_complaint_is_a_theme_in_one_in_ten_of_its_comments_and_says_its
     assert THEME_SHARE == 0.10
     # delivery: more often at buy (5%) than overall (3.5%), yet in 5 of 100 comments: no complaint of the stage
     assert got[["stage", "topic", "n", "share", "base"]].values.tolist() == [["service", "waiting", 30, 0.3, 100]]
+
+
+def _planted_csat_drivers(n=600, seed=4):
+    """CSAT (1-5) driven by the checkout rating (rated low); the home rating is rated high and drives little."""
+    rng = np.random.default_rng(seed)
+    checkout, home, chat = rng.integers(1, 4, n), rng.integers(3, 6, n), rng.integers(2, 5, n)
+    csat = np.clip(np.round(1.2 * checkout + 0.1 * home + rng.normal(0, 0.6, n)), 1, 5)
+    return pd.DataFrame({"rating_checkout": checkout, "rating_home": home, "rating_chat": chat, "csat": csat})
+
+
+def test_drivers_of_csat_are_opportunities_of_their_stage_by_placement(ds):
+    drivers = key_drivers(_planted_csat_drivers(), score_col=None, n_boot=100)
+    placement = drivers.table.set_index("driver")["placement"]
+    assert drivers.target == "CSAT" and placement["rating_checkout"] == "fix first"
+    assert placement["rating_home"] == "possible overkill"
+    canvas = journey_canvas(ds, drivers=drivers)
+    buy, browse = canvas.cell("opportunities", "buy").items, canvas.cell("opportunities", "browse").items
+    assert buy[0].startswith("Improve checkout: ") and "of the explained CSAT" in buy[0] and "(fix first)" in buy[0]
+    assert browse[0].startswith("home: rated above the other drivers") and "(possible overkill)" in browse[0]
+    with i18n.using("it"):
+        italian = journey_canvas(ds, drivers=drivers).cell("opportunities", "buy").items[0]
+    assert italian.startswith("Migliorare checkout: ") and "CSAT" in italian
+
+
+def test_the_canvas_voice_explains_the_outcome_the_surveys_have(ds):
+    """No NPS: key drivers of CSAT, and the checkout complaint's cost in CSAT points, on the canvas."""
+    ratings = _planted_csat_drivers(n=len(ds.surveys), seed=2).drop(columns="csat")
+    surveys = pd.concat([ds.surveys, ratings.set_axis(ds.surveys.index)], axis=1)
+    rated = CXDataset(name="tiny", events=ds.events, surveys=surveys, stages=STAGES)
+    voice = voice_inputs(rated)
+    assert voice["drivers"].target == "CSAT" and voice["topic_effects"].outcome == "CSAT"
+    assert voice["topic_effects"].table.empty   # the comments too few for a theme
+    about = pd.DataFrame({"payment": rated.surveys["touchpoint"].eq("checkout")})   # the 8 checkout answers, CSAT 1-3
+    effects = topic_impact(rated.surveys, about, n_boot=500)
+    topics = SimpleNamespace(membership=about.assign(praise=~about["payment"]), summary=pd.DataFrame(
+        {"topic": ["payment", "praise"], "negative": [8, 0], "positive": [0, 40]}))
+    assert effects.outcome == "CSAT" and effects.table.loc[0, "significant"]
+    # CSAT 40 of 48 answers 4-5, and 40 of the 40 without the checkout complaint's: -16.7 points
+    assert effects.table.loc[0, "outcome_impact"] == pytest.approx(100 * 40 / 48 - 100)
+    low, high = (f"{value:.1f}" for value in effects.table.loc[0, ["outcome_impact_low", "outcome_impact_high"]])
+    items = journey_canvas(rated, topics=topics, topic_effects=effects).cell("opportunities", "buy").items
+    assert items == (f"Fix payment: -16.7 CSAT points overall (95% interval {low} to {high}), 100% of comments here",)

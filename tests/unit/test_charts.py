@@ -265,8 +265,8 @@ def test_topic_charts_label_every_topic():
     assert [trace.name for trace in figure.data] == ["negative", "neutral", "positive"]
     with i18n.using("it"):                # shares of texts: plural, all three
         assert [trace.name for trace in charts.topic_sentiment_chart(summary).data] == ["negativi", "neutri", "positivi"]
-    impact = pd.DataFrame({"topic": summary["topic"], "nps_impact": [-20.0, -35, 12],
-                           "nps_impact_low": [-30.0, -50, 2], "nps_impact_high": [-10.0, -20, 22],
+    impact = pd.DataFrame({"topic": summary["topic"], "outcome_impact": [-20.0, -35, 12],
+                           "outcome_impact_low": [-30.0, -50, 2], "outcome_impact_high": [-10.0, -20, 22],
                            "significant": [True, True, False]})
     figure = charts.topic_impact_chart(impact)
     assert ticks(figure.layout.yaxis) == summary["topic"].tolist()
@@ -277,15 +277,18 @@ def test_topic_charts_label_every_topic():
 
 def test_topic_charts_without_a_topic_say_why_in_words_instead_of_empty_axes():
     no_topic = charts.topic_sentiment_chart(pd.DataFrame(columns=["topic", "positive", "negative"]))
-    no_impact = charts.topic_impact_chart(pd.DataFrame(columns=["topic", "nps_impact", "nps_impact_low",
-                                                                "nps_impact_high", "significant"]))
+    no_impact = charts.topic_impact_chart(pd.DataFrame(columns=["topic", "outcome_impact", "outcome_impact_low",
+                                                                "outcome_impact_high", "significant"]))
     assert not isinstance(no_topic, go.Figure) and not isinstance(no_impact, go.Figure)
     assert "no theme or topic was found" in repr(no_topic)
     assert "It needs texts that mention a CX theme" in repr(no_topic)
-    assert "It needs survey answers with both a comment and an NPS score" in repr(no_impact)
+    assert "It needs survey answers with both a comment and an answer to NPS" in repr(no_impact)
+    csat = charts.topic_impact_chart(pd.DataFrame(columns=["topic", "outcome_impact", "outcome_impact_low",
+                                                           "outcome_impact_high", "significant"]), outcome="CSAT")
+    assert "an answer to CSAT" in repr(csat)
     with i18n.using("it"):
         assert "Nessun grafico" in repr(charts.topic_impact_chart(pd.DataFrame(
-            columns=["topic", "nps_impact", "nps_impact_low", "nps_impact_high", "significant"])))
+            columns=["topic", "outcome_impact", "outcome_impact_low", "outcome_impact_high", "significant"])))
 
 
 # ------------------------------------------------------------------- personas

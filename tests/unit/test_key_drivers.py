@@ -198,10 +198,10 @@ def test_bad_arguments_and_data_are_explained():
         key_drivers(frame, score_col="score", n_boot=0)
     with pytest.raises(DataError, match="collinear"):
         key_drivers(frame.assign(rating_d=frame["rating_a"] + frame["rating_b"]), score_col="score")
-    with pytest.raises(DataError, match="constant"):
+    with pytest.raises(DataError, match="the same answer everywhere in rating_c"):
         key_drivers(frame.assign(rating_c=3.0), score_col="score")
     sparse = frame.assign(rating_c=np.where(np.arange(200) < 4, frame["rating_c"], np.nan))
-    with pytest.raises(DataError, match="found 4 complete rows"):
+    with pytest.raises(DataError, match="found 4 such answers"):
         key_drivers(sparse, score_col="score", min_group_size=3, min_coverage=0)
     # by default the driver rated by 4 is left out, named, and the others keep their 200 complete cases
     result = key_drivers(sparse, score_col="score", min_group_size=3, n_boot=20)
@@ -269,5 +269,16 @@ def test_without_a_score_the_drivers_explain_the_satisfaction_the_surveys_have()
     assert "“satisfied” (50% of answers)" in chosen.note
     with_nps = key_drivers(text.assign(nps=frame["score"]), score_col=None, n_boot=20)
     assert with_nps.outcome == "" and with_nps.r2 == key_drivers(frame, score_col="score", n_boot=20).r2
-    with pytest.raises(DataError, match="needs an outcome"):
+    with pytest.raises(DataError, match="need an outcome"):
         key_drivers(frame.drop(columns="score"), score_col=None)
+    assert chosen.target == "satisfaction" and with_nps.target == "NPS" and by_hand.target == "flag"
+
+
+def test_without_nps_the_drivers_explain_the_csat_the_surveys_have():
+    frame = _planted_drivers(n=800, seed=11)
+    csat = pd.cut(frame["score"], 5, labels=False) + 1   # 1-5, planted on rating_a (weight 3) then rating_b (1)
+    surveys = frame.drop(columns="score").assign(csat=csat, satisfaction="satisfied")   # one-valued: no outcome
+    result = key_drivers(surveys, score_col=None, n_boot=40)
+    assert result.target == "CSAT" and result.outcome.startswith("No NPS answers: the key drivers explain CSAT")
+    assert result.table["driver"].tolist()[:2] == ["rating_a", "rating_b"] and result.table.loc[0, "rank_high"] == 1
+    pd.testing.assert_frame_equal(result.table, key_drivers(surveys, score_col="csat", n_boot=40).table)

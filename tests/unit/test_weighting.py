@@ -161,7 +161,7 @@ def test_topic_impact_uses_the_survey_weights():
     about = pd.Series(["wait", "wait"] + [None] * 8)
     result = topic_impact(answers, about, min_group_size=2, n_boot=50)
     # weighted: 6 detractor-weights and 7 promoter-weights of 14 -> NPS 100/14; without "wait": 7 of 8 -> 87.5
-    assert result.nps == pytest.approx(100 / 14)
+    assert result.overall == pytest.approx(100 / 14)
     row = result.table.iloc[0]
-    assert row["nps_impact"] == pytest.approx(100 / 14 - 87.5) and row["share"] == pytest.approx(6 / 14)
-    assert topic_impact(answers, about, min_group_size=2, n_boot=50, weight_col=None).nps == pytest.approx(50)
+    assert row["outcome_impact"] == pytest.approx(100 / 14 - 87.5) and row["share"] == pytest.approx(6 / 14)
+    assert topic_impact(answers, about, min_group_size=2, n_boot=50, weight_col=None).overall == pytest.approx(50)
