@@ -32,7 +32,7 @@ def ds():
     checkout[0] = ("k0", customers[0], "checkout", 1, f"Slow payment, write to {EMAIL} please")
     surveys = pd.DataFrame(home + checkout, columns=["response_id", "customer_id", "touchpoint", "csat", "comment"])
     surveys["timestamp"] = pd.Timestamp("2025-01-03", tz="UTC")
-    return CXDataset(name="tiny", events=events, surveys=surveys, stages=STAGES)
+    return CXDataset(name="tiny", events=events, surveys=surveys, stages={k: list(v) for k, v in STAGES.items()})
 
 
 def test_evidence_level_thresholds():
@@ -226,7 +226,7 @@ def test_the_canvas_voice_explains_the_outcome_the_surveys_have(ds):
     """No NPS: key drivers of CSAT, and the checkout complaint's cost in CSAT points, on the canvas."""
     ratings = _planted_csat_drivers(n=len(ds.surveys), seed=2).drop(columns="csat")
     surveys = pd.concat([ds.surveys, ratings.set_axis(ds.surveys.index)], axis=1)
-    rated = CXDataset(name="tiny", events=ds.events, surveys=surveys, stages=STAGES)
+    rated = CXDataset(name="tiny", events=ds.events, surveys=surveys, stages=ds.stages)
     voice = voice_inputs(rated)
     assert voice["drivers"].target == "CSAT" and voice["topic_effects"].outcome == "CSAT"
     assert voice["topic_effects"].table.empty   # the comments too few for a theme
