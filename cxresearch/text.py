@@ -54,7 +54,7 @@ if typing.TYPE_CHECKING:  # scikit-learn loads in fit_sentiment: the lexicons do
     from sklearn.pipeline import Pipeline
 
 __all__ = ["LANGUAGES", "UNDETERMINED", "NEAR_DUPLICATE", "UnscoredLanguageWarning", "SentimentFit", "stop_words",
-           "tokens", "sentences", "distinct", "lemmas", "detect_language", "reading_languages", "sentiment", "star_agreement_note",
+           "tokens", "sentences", "distinct", "lemmas", "fold_accents", "opinion_words", "detect_language", "reading_languages", "sentiment", "star_agreement_note",
            "fit_sentiment"]
 
 #: Languages :func:`sentiment` scores with a lexicon.
@@ -63,6 +63,9 @@ LANGUAGES = ("en", "it", "pt", "fr")
 UNDETERMINED = "und"
 #: Share of the shorter text's words found in the other from which two texts count as one said twice.
 NEAR_DUPLICATE = 0.8
+#: Valence from which a word of a general lexicon is an opinion (:func:`opinion_words`): half a step of VADER's -4..4
+#: scale, and half the top of the French and Italian lexicons' -1..1 polarities (used at valence +-1).
+OPINION_VALENCE = 0.5
 #: Two texts sharing a sentence of at least this many words count as one said twice.
 SHARED_SENTENCE_WORDS = 5
 
@@ -131,7 +134,8 @@ def _as_series(texts) -> pd.Series:
     return pd.Series(texts, dtype="object").astype("string")
 
 
-def _fold_accents(series: pd.Series) -> pd.Series:
+def fold_accents(series: pd.Series) -> pd.Series:
+    """Each text without its accents ("ótimo" -> "otimo"), as customers often type them."""
     return series.map(lambda text: "".join(c for c in unicodedata.normalize("NFD", text)
                                            if unicodedata.category(c) != "Mn"), na_action="ignore")
 
@@ -321,7 +325,7 @@ def _join_phrases(texts: pd.Series, lang: str) -> pd.Series:
     """Lower-case *texts* and join the CX layer's phrases of *lang* into single tokens, longest first."""
     lower = texts.str.lower().str.replace("’", "'")
     if lang == "pt":
-        lower = _fold_accents(lower)
+        lower = fold_accents(lower)
     phrases = sorted((term for term in _cx_layer(lang) if "_" in term), key=len, reverse=True)
     for phrase in phrases:
         lower = lower.str.replace(r"\b" + re.escape(phrase.replace("_", " ")) + r"\b", phrase, regex=True)
@@ -340,6 +344,17 @@ def _vader():
 @lru_cache(maxsize=None)
 def _lexicon(lang: str) -> dict[str, float]:
     """Word -> valence (-4..4) of *lang* ("it", "pt" or "fr"): CX layer over the project's words over the base lexicon."""
+    return {**_general_lexicon(lang), **_cx_layer(lang)}
+
+
+@lru_cache(maxsize=None)
+def _general_lexicon(lang: str) -> dict[str, float]:
+    """Word -> valence of *lang*: the general lexicon (VADER's for "en") without the CX layer, negators,
+    boosters and contrast words."""
+    if lang == "en":
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        return SentimentIntensityAnalyzer().lexicon
     lexicon: dict[str, float] = {}
     if lang == "it":
         for line in _resource_lines("sentiment_it.tsv"):
@@ -363,7 +378,7 @@ def _lexicon(lang: str) -> dict[str, float]:
     rules = _RULES[lang]
     for word in rules["negators"] | rules["boosters"].keys() | rules["contrast"]:
         lexicon.pop(word, None)
-    return {**lexicon, **_cx_layer(lang)}
+    return lexicon
 
 
 def _valences(words: pd.Series, lang: str) -> np.ndarray:
@@ -410,6 +425,26 @@ def _lexicon_scores(texts: pd.Series, lang: str) -> np.ndarray:
     exclamations = np.minimum(texts.str.count("!").fillna(0).to_numpy(dtype=float), 4)
     total += np.sign(total) * 0.292 * exclamations
     return np.clip(total / np.sqrt(total**2 + _NORMALISER), -1, 1)
+
+
+def opinion_words(words: pd.Series, lang: str) -> pd.Series:
+    """Whether each lower-cased word says how the writer feels rather than what about: a word its general
+    sentiment lexicon scores strongly (|valence| of at least :data:`OPINION_VALENCE`, as written or as its
+    lemma: "excelente", "gostar") or a booster ("super", "molto"). The CX layer is left out: its words name
+    what went wrong ("late", "refund"). False in a language no lexicon reads (:data:`LANGUAGES`).
+
+    Examples
+    --------
+    >>> opinion_words(pd.Series(["ótimo", "super", "entrega", "produto"]), "pt").tolist()
+    [True, True, False, False]
+    """
+    if lang not in LANGUAGES:
+        return pd.Series(False, index=words.index)
+    written = fold_accents(words) if lang == "pt" else words   # the Portuguese lexicon is written without accents
+    lexicon = _general_lexicon(lang)
+    valence = written.map(lexicon).fillna(lemmas(written, lang).map(lexicon)).fillna(0.0)
+    boosters = _RULES[lang]["boosters"].keys() if lang in _RULES else ()
+    return (valence.abs() >= OPINION_VALENCE) | written.isin(boosters)
 
 
 def _vader_scores(texts: pd.Series) -> np.ndarray:

@@ -45,7 +45,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from .errors import DataError, DataWarning, ParameterError
 from .i18n import _, format_count, format_percent, language_name
 from .privacy import MIN_GROUP_SIZE, redact_pii, suppress_small
-from .text import distinct, lemmas, reading_languages, sentiment, stop_words, tokens
+from .text import distinct, fold_accents, lemmas, opinion_words, reading_languages, sentiment, stop_words, tokens
 
 __all__ = ["Topics", "topics", "theme_taxonomy"]
 
@@ -54,6 +54,7 @@ _NMF_ITERATIONS = 1000
 _EXAMPLES = 3          # example texts per topic
 _CANDIDATES = 200      # most typical texts examined for distinct examples
 _TERM = re.compile(r"[^\W\d_]{3,}")   # what the discovered topics count as a term
+_OPINION_SHARE = 0.5   # share of a discovered topic's top terms, words of opinion, that makes it general praise or complaint
 
 
 @dataclass(frozen=True)
@@ -215,16 +216,17 @@ def _stability(matrix, top: np.ndarray, k: int, n_terms: int, n_boot: int, rando
     return similarity.mean(axis=0)
 
 
-def _discover(documents: pd.Series, stops: list[str], *, n_topics, max_topics: int, n_terms: int, min_df: int,
-              n_boot: int, random_state: int):
-    """NMF topics of lemmatised *documents*: (labels per document or None, summary rows, coherence)."""
+def _discover(documents: pd.Series, stops: list[str], spelled: dict, *, n_topics, max_topics: int, n_terms: int,
+              min_df: int, n_boot: int, random_state: int):
+    """NMF topics of lemmatised *documents* (terms without accents, *spelled* as most often written): (labels per
+    document or None, summary rows, coherence)."""
     vectorizer = TfidfVectorizer(stop_words=stops or None, min_df=min_df, max_df=0.5, max_features=5000,
                                  sublinear_tf=True, token_pattern=r"(?u)\b" + _TERM.pattern + r"\b")
     try:
         matrix = vectorizer.fit_transform(documents.to_numpy(dtype=object))
     except ValueError:
         return None
-    vocabulary = vectorizer.get_feature_names_out()
+    vocabulary = np.array([spelled.get(term, term) for term in vectorizer.get_feature_names_out()], dtype=object)
     binary = (matrix > 0).astype(float).tocsc()
     candidates = range(2, max_topics + 1) if n_topics == "auto" else [int(n_topics)]
     fits = {}
@@ -327,16 +329,28 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
     typicality = {labels[theme]: (own_share[:, i], seed_uses[:, i]) for i, theme in enumerate(hits.columns)}
     stability = {}
 
+    if scores is None:
+        score = sentiment(series)
+    elif isinstance(scores, pd.Series):
+        score = scores.astype(float).reindex(series.index)
+    else:
+        score = pd.Series(scores, dtype=float).set_axis(series.index)
+
     uncovered = present & ~member.any(axis=1)
+    # one term however its accents are typed ("otimo" is "ótimo"), named as most often written
+    words["discovery_term"], spelled = _one_spelling(words["discovery_term"])
     lemma_text = words.groupby("position")["discovery_term"].agg(" ".join).reindex(range(len(series)), fill_value="")
-    stops = sorted(word for word in set().union(*(stop_words(lang) for lang in set(language[uncovered])
-                                                  if _has_stop_words(lang))) if _TERM.fullmatch(word))
+    stops = sorted(set(fold_accents(pd.Series(sorted(word for word in set().union(
+        *(stop_words(lang) for lang in set(language[uncovered]) if _has_stop_words(lang))) if _TERM.fullmatch(word)),
+        dtype=object))))
     coherence = pd.Series(dtype=float, name="coherence").rename_axis("n_topics")
-    discovered = _discover(lemma_text[uncovered], stops, n_topics=n_topics, max_topics=max_topics, n_terms=n_terms,
-                           min_df=min_df, n_boot=n_boot, random_state=random_state) if uncovered.any() else None
+    discovered = _discover(lemma_text[uncovered], stops, spelled, n_topics=n_topics, max_topics=max_topics,
+                           n_terms=n_terms, min_df=min_df, n_boot=n_boot,
+                           random_state=random_state) if uncovered.any() else None
     discovered_info = pd.DataFrame(columns=["topic", "terms", "stability"])
     if discovered is not None:
-        assigned, weight, discovered_info, coherence = discovered
+        assigned, weight, discovered_info, coherence = _named_by_what_they_say(
+            *discovered, score[uncovered].to_numpy(), set(language[uncovered]))
         rows = uncovered.nonzero()[0]
         document_topic.iloc[rows] = pd.array(assigned, dtype="string")
         own_weight = np.zeros(len(series))
@@ -350,12 +364,6 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
         raise DataError(f"topics needs texts sharing words (at least {min_df} texts per term); found "
                         f"{int(present.sum())} non-empty texts.")
 
-    if scores is None:
-        score = sentiment(series)
-    elif isinstance(scores, pd.Series):
-        score = scores.astype(float).reindex(series.index)
-    else:
-        score = pd.Series(scores, dtype=float).set_axis(series.index)
     theme_terms = {labels[t]: _seed_terms_used(words, table, member[:, i], t) for i, t in enumerate(hits.columns)}
     terms = theme_terms | dict(zip(discovered_info["topic"], discovered_info["terms"]))
     rows = []
@@ -380,6 +388,35 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
     summary = suppress_small(summary, size_col="n", min_group_size=min_group_size, label_col="topic").reset_index(drop=True)
     return Topics(summary=summary, document_topic=document_topic, membership=membership[list(summary["topic"])],
                   coherence=coherence)
+
+
+def _one_spelling(terms: pd.Series) -> tuple[pd.Series, dict]:
+    """*terms* without accents, and each as it is most often written ("otimo" -> "ótimo"; ties: the first in
+    alphabetical order)."""
+    folded = fold_accents(terms)
+    counts = pd.DataFrame({"key": folded, "term": terms}).value_counts().rename("count").reset_index()
+    shown = counts.sort_values(["count", "term"], ascending=[False, True]).drop_duplicates("key")
+    return folded, dict(zip(shown["key"], shown["term"]))
+
+
+def _named_by_what_they_say(assigned, typicality, info: pd.DataFrame, coherence, scores, languages):
+    """The discovered topics, a topic whose top terms are at least half words of opinion
+    (:func:`~cxresearch.text.opinion_words`: "produto, excelente, gostar, vir, comprar, satisfeito, amar, adorar")
+    named "General praise (...)" or "General complaint (...)" by its texts' mean sentiment: texts that say how
+    they feel about no subject, not a subject."""
+    names = {}
+    for label, terms in zip(info["topic"], info["terms"]):
+        top = pd.Series(terms.split(", "), dtype=object)
+        opinions = pd.concat([opinion_words(top, lang) for lang in languages if lang] or [top.map(bool) & False],
+                             axis=1).any(axis=1)
+        if opinions.mean() >= _OPINION_SHARE:
+            tone = np.nanmean(scores[assigned == label]) if (assigned == label).any() else np.nan
+            names[label] = (_("General complaint (%(terms)s)") if tone < 0 else _("General praise (%(terms)s)")) % {
+                "terms": label}
+    if not names:
+        return assigned, typicality, info, coherence
+    renamed = np.array([names.get(label, label) for label in assigned], dtype=object)
+    return np.where(assigned == None, None, renamed), typicality, info.assign(topic=info["topic"].replace(names)), coherence   # noqa: E711
 
 
 def _has_stop_words(lang: str) -> bool:

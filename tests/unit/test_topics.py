@@ -1,4 +1,5 @@
 """Topics: multilingual CX themes, membership, discovered topics, alignment on the input index."""
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -211,3 +212,23 @@ def test_portuguese_waiting_time_is_waiting_not_hoping_or_expecting():
     table = theme_taxonomy()
     exact = table[(table["lang"] == "pt") & (table["theme"] == "waiting_time") & table["exact"]]
     assert "esperando" in set(exact["seed"]) and exact["lemma"].equals(exact["seed"])
+
+
+def test_texts_that_only_praise_are_named_general_praise_and_accents_make_no_second_term():
+    """Portuguese reviews: "otimo" is "ótimo" typed without its accent; a topic of opinion words is no subject."""
+    words = ["ótimo", "otimo", "excelente", "perfeito", "adorei", "recomendo", "maravilhoso", "amei"]
+    praise = [f"{a.capitalize()}, {b}!" for a, b in itertools.permutations(words, 2)][:40] + ["Ótimo, ótimo!"] * 10
+    things, colours = ["camiseta", "caneca", "mochila", "cadeira"], ["azul", "verde", "preta", "branca", "vermelha"]
+    subject = [f"A {thing} veio na cor {colour}, modelo {thing} de {colour}" for thing in things for colour in colours]
+    found = topics(praise + subject * 2, taxonomy=False, n_topics=2, n_boot=0, min_df=2)
+    summary = found.summary.set_index("topic")
+    named = [label for label in summary.index if label.startswith("General praise (")]
+    assert len(named) == 1 and summary.loc[named[0], "n"] == 50 and summary.loc[named[0], "sentiment"] > 0.5
+    terms = summary.loc[named[0], "terms"].split(", ")
+    assert "ótimo" in terms and "otimo" not in terms     # one term, written as most reviews write it
+    subject_topic = summary.index.drop(named[0])[0]
+    assert not subject_topic.startswith("General") and "cor" in subject_topic
+    assert found.membership[named[0]].sum() == 50 and set(found.document_topic.dropna()) == set(summary.index)
+    with i18n.using("it"):
+        italian = topics(praise + subject * 2, taxonomy=False, n_topics=2, n_boot=0, min_df=2).summary["topic"]
+    assert any(label.startswith("Lodi generiche (") for label in italian)
