@@ -28,6 +28,7 @@ any text that nearly repeats an example already chosen (:func:`~cxresearch.text.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -291,7 +292,7 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
         raise ParameterError(f"n_topics must be a positive integer or 'auto'; got {n_topics!r}.")
     present = (series.fillna("").str.strip() != "").to_numpy()
     if not present.any():
-        raise DataError(f"topics needs texts; all {len(series)} are empty or missing.")
+        raise DataError(_("Topics need texts; all %(n)s are empty or missing.") % {"n": format_count(len(series))})
     language = reading_languages(series).fillna("").reset_index(drop=True)
 
     exploded = tokens(series)
@@ -361,8 +362,9 @@ def topics(texts, *, taxonomy=None, n_topics="auto", max_topics: int = 10, n_ter
             membership.iloc[rows, membership.columns.get_loc(label)] = assigned == label
         stability = dict(zip(discovered_info["topic"], discovered_info["stability"]))
     elif taxonomy is False:
-        raise DataError(f"topics needs texts sharing words (at least {min_df} texts per term); found "
-                        f"{int(present.sum())} non-empty texts.")
+        raise DataError(_("Topics need texts sharing words (at least %(min_df)s texts using each term); the %(n)s texts "
+                          "given share too few.") % {"min_df": format_count(min_df),
+                                                      "n": format_count(int(present.sum()))})
 
     theme_terms = {labels[t]: _seed_terms_used(words, table, member[:, i], t) for i, t in enumerate(hits.columns)}
     terms = theme_terms | dict(zip(discovered_info["topic"], discovered_info["terms"]))
@@ -400,10 +402,11 @@ def _one_spelling(terms: pd.Series) -> tuple[pd.Series, dict]:
 
 
 def _named_by_what_they_say(assigned, typicality, info: pd.DataFrame, coherence, scores, languages):
-    """The discovered topics, a topic whose top terms are at least half words of opinion
+    """The discovered topics, those whose top terms are at least half words of opinion
     (:func:`~cxresearch.text.opinion_words`: "produto, excelente, gostar, vir, comprar, satisfeito, amar, adorar")
-    named "General praise (...)" or "General complaint (...)" by its texts' mean sentiment: texts that say how
-    they feel about no subject, not a subject."""
+    named "General praise" or "General complaint" by their texts' mean sentiment and merged into one topic each:
+    texts that say how they feel about no subject, not a subject. A merged topic's terms alternate between its
+    parts, the largest first; its stability is the mean of theirs."""
     names = {}
     for label, terms in zip(info["topic"], info["terms"]):
         top = pd.Series(terms.split(", "), dtype=object)
@@ -411,12 +414,24 @@ def _named_by_what_they_say(assigned, typicality, info: pd.DataFrame, coherence,
                              axis=1).any(axis=1)
         if opinions.mean() >= _OPINION_SHARE:
             tone = np.nanmean(scores[assigned == label]) if (assigned == label).any() else np.nan
-            names[label] = (_("General complaint (%(terms)s)") if tone < 0 else _("General praise (%(terms)s)")) % {
-                "terms": label}
+            names[label] = _("General complaint") if tone < 0 else _("General praise")
     if not names:
         return assigned, typicality, info, coherence
     renamed = np.array([names.get(label, label) for label in assigned], dtype=object)
-    return np.where(assigned == None, None, renamed), typicality, info.assign(topic=info["topic"].replace(names)), coherence   # noqa: E711
+    size = pd.Series(assigned).value_counts()
+    parts = info.assign(size=info["topic"].map(size).fillna(0), topic=info["topic"].replace(names))
+    merged = parts.sort_values("size", ascending=False, kind="stable").groupby("topic", sort=False).agg(
+        terms=("terms", _alternated), stability=("stability", "mean"))
+    info = merged.reindex(list(dict.fromkeys(parts["topic"]))).reset_index()
+    return np.where(assigned == None, None, renamed), typicality, info, coherence   # noqa: E711
+
+
+def _alternated(term_lists: pd.Series) -> str:
+    """"a, b" and "c, a" -> "a, c, b": the first terms of each list, then the second ones..., once each, as many as
+    the longest list holds."""
+    lists = [terms.split(", ") for terms in term_lists]
+    ordered = dict.fromkeys(term for rank in itertools.zip_longest(*lists) for term in rank if term is not None)
+    return ", ".join(list(ordered)[:max(map(len, lists))])
 
 
 def _has_stop_words(lang: str) -> bool:

@@ -222,13 +222,34 @@ def test_texts_that_only_praise_are_named_general_praise_and_accents_make_no_sec
     subject = [f"A {thing} veio na cor {colour}, modelo {thing} de {colour}" for thing in things for colour in colours]
     found = topics(praise + subject * 2, taxonomy=False, n_topics=2, n_boot=0, min_df=2)
     summary = found.summary.set_index("topic")
-    named = [label for label in summary.index if label.startswith("General praise (")]
-    assert len(named) == 1 and summary.loc[named[0], "n"] == 50 and summary.loc[named[0], "sentiment"] > 0.5
-    terms = summary.loc[named[0], "terms"].split(", ")
+    assert summary.loc["General praise", "n"] == 50 and summary.loc["General praise", "sentiment"] > 0.5
+    terms = summary.loc["General praise", "terms"].split(", ")
     assert "ótimo" in terms and "otimo" not in terms     # one term, written as most reviews write it
-    subject_topic = summary.index.drop(named[0])[0]
+    subject_topic = summary.index.drop("General praise")[0]
     assert not subject_topic.startswith("General") and "cor" in subject_topic
-    assert found.membership[named[0]].sum() == 50 and set(found.document_topic.dropna()) == set(summary.index)
+    assert found.membership["General praise"].sum() == 50 and set(found.document_topic.dropna()) == set(summary.index)
     with i18n.using("it"):
         italian = topics(praise + subject * 2, taxonomy=False, n_topics=2, n_boot=0, min_df=2).summary["topic"]
-    assert any(label.startswith("Lodi generiche (") for label in italian)
+    assert "Lodi generiche" in set(italian)
+
+
+def test_two_topics_of_praise_are_one_general_praise_with_the_terms_of_both():
+    """Praise in two vocabularies is two NMF topics of opinion words: the reader sees one topic, not two lists."""
+    excellent, loved = ["ótimo", "excelente", "perfeito", "maravilhoso"], ["adorei", "recomendo", "amei", "super"]
+    praise = [f"{a.capitalize()}, {b}!" for words in (excellent, loved) for a, b in itertools.permutations(words, 2)]
+    things, colours = ["camiseta", "caneca", "mochila", "cadeira"], ["azul", "verde", "preta", "branca", "vermelha"]
+    subject = [f"A {thing} veio na cor {colour}, modelo {thing} de {colour}" for thing in things for colour in colours]
+    found = topics(praise * 2 + subject * 2, taxonomy=False, n_topics=3, n_boot=2, min_df=2)
+    summary = found.summary.set_index("topic")
+    assert len(summary) == 2 and summary.loc["General praise", "n"] == 48 == found.membership["General praise"].sum()
+    terms = summary.loc["General praise", "terms"].split(", ")
+    assert len(terms) == 8 and {"ótimo", "excelente", "adorar", "recomendar"} <= set(terms)   # lemmas of both
+    assert set(found.document_topic.iloc[:48]) == {"General praise"}
+    assert 0 <= summary.loc["General praise", "stability"] <= 1
+
+
+def test_texts_without_topics_are_one_error_in_the_pages_language():
+    with pytest.raises(DataError, match="all 2 are empty or missing"):
+        topics(["", None], n_boot=0)
+    with i18n.using("it"), pytest.raises(DataError, match=r"almeno 3 testi per ogni termine\); i 2 testi forniti"):
+        topics(["Una sedia blu", "Un tavolo verde"], taxonomy=False, scores=[0, 0], n_boot=0)
