@@ -459,7 +459,10 @@ def key_drivers(surveys: pd.DataFrame, *, score_col: str | None = "nps", driver_
                 **{name: _("rated together with the others by too few") for name in sparse}}
     p = ratings.shape[1]
     if p > _MAX_DRIVERS:
-        raise ParameterError(f"key_drivers needs 1 to {_MAX_DRIVERS} drivers with answers; found {p}.")
+        raise DataError(_("Key drivers rank at most %(max)s ratings at once (each further rating doubles the models "
+                          "to fit); the surveys have %(n)s: %(columns)s. Keep the %(max)s to rank: in dataset.yml, "
+                          "map the others to names not starting with `rating_` (`columns: {surveys: {rating_wifi: wifi}}`).") % {
+            "max": _MAX_DRIVERS, "n": p, "columns": ", ".join(map(str, ratings.columns))})
     data = np.c_[ratings[complete].to_numpy(), y[complete].to_numpy()]
     seen = (~np.isnan(data)).astype(int)
     n = int((seen.T @ seen).min()) if len(data) else 0

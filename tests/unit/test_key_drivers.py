@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cxresearch import i18n
 from cxresearch.errors import DataError, DataWarning, ParameterError
 from cxresearch.voice import key_drivers
 
@@ -209,6 +210,9 @@ def test_bad_arguments_and_data_are_explained():
     assert "rating_c" in result.note
     with pytest.raises(ParameterError, match="min_coverage"):
         key_drivers(frame, score_col="score", min_coverage=2)
+    many = frame.assign(**{f"rating_{i}": frame["rating_a"] + np.arange(200) % (i + 2) for i in range(14)})
+    with i18n.using("it"), pytest.raises(DataError, match=r"al massimo 16 valutazioni .* ne hanno 17: rating_a,"):
+        key_drivers(many, score_col="score")   # an error of the data, in the page's language: the page says it
 
 
 @pytest.mark.skipif(not AIRLINE.exists(), reason=f"real airline survey not found at {AIRLINE}")
