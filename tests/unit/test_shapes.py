@@ -112,6 +112,6 @@ def test_the_shape_without_ces_says_so_instead_of_failing(full, tmp_path, monkey
 
 def test_the_journey_page_says_once_that_an_export_without_events_has_no_journeys(full, tmp_path, monkeypatch):
     """Every section of the page hangs on the journey map: one sentence, not one per section."""
-    shown = run_notebooks(_only(full, ("customers", "surveys")), tmp_path, monkeypatch)["02_journey_map"]["shown"]
+    shown = run_notebooks(_only(full, ("customers", "surveys")), tmp_path, monkeypatch)["02_journey_map"]["_displayed"]
     said = {id(value._shown): value.sentence for value in shown if isinstance(value, Unavailable)}
     assert len(said) == 1, said   # derived ones share the flag that shows the sentence once
