@@ -212,6 +212,16 @@ def _rename(raw: pd.DataFrame, table: str, name: str, mapping: dict, report: Val
     if not ok:
         return None
     columns = [renames.get(c, snake(c)) for c in raw.columns]
+    recognised = schemas.recognised_columns(table, columns)
+    if recognised:
+        read = [f"'{export}' → {recognised[column]}" for export, column in zip(raw.columns, columns) if column in recognised]
+        report.notes.append(ngettext("%(file)s: a column read by its name: %(columns)s; if it is not that column, "
+                                     "map the right one under columns.%(table)s in %(config)s.",
+                                     "%(file)s: columns read by their names: %(columns)s; if one is not that column, "
+                                     "map the right one under columns.%(table)s in %(config)s.", len(read)) % {
+                                         "file": name, "columns": ", ".join(read), "table": table,
+                                         "config": CONFIG_FILE})
+        columns = [recognised.get(c, c) for c in columns]
     clashes = sorted({c for c in columns if columns.count(c) > 1})
     if clashes:
         report.problems.append(Problem(name, ngettext("after mapping, the column %(columns)s appears twice; drop or "

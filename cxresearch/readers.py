@@ -46,6 +46,11 @@ FEW_VALUES = 1000
 #: CSV files from this size on are parsed by pyarrow (see :func:`_read_large_csv`).
 LARGE_CSV_BYTES = 32 * 2**20
 
+#: What Italian and Portuguese exports call a table's file, besides the table's own name (customers.csv).
+FILE_NAMES = {"customers": ("clienti", "clientes"), "events": ("eventi", "eventos"),
+              "surveys": ("questionari", "sondaggi", "risposte", "questionarios", "pesquisas", "respostas"),
+              "reviews": ("recensioni", "avaliacoes"), "interventions": ("interventi", "intervencoes")}
+
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 _SIGNATURES = {
     _ZIP: N_("an Excel .xlsx workbook (or another zip archive)"),
@@ -55,6 +60,9 @@ _SIGNATURES = {
 
 
 def find_file(folder: Path, table: str, config: DatasetSettings, report: ValidationReport) -> Path | None:
+    """*table*'s file in *folder*: the one dataset.yml's ``files`` names, else the one named as the table
+    (``customers.csv``, or as :data:`FILE_NAMES` has it: ``clienti.csv``) with a suffix read; None when there is
+    none or more than one (a problem)."""
     if table in config.files:
         file = folder / config.files[table]
         if not file.is_file():
@@ -63,7 +71,8 @@ def find_file(folder: Path, table: str, config: DatasetSettings, report: Validat
                                                                                 "file": config.files[table]}))
             return None
         return file
-    found = [folder / f"{table}{suffix}" for suffix in SUFFIXES if (folder / f"{table}{suffix}").is_file()]
+    found = [file for stem in (table, *FILE_NAMES[table]) for suffix in SUFFIXES
+             if (file := folder / f"{stem}{suffix}").is_file()]
     if len(found) > 1:
         report.problems.append(Problem(found[0].name, _("%(files)s both exist; expected one file per table.") % {
             "files": format_list(f.name for f in found)}))
@@ -76,7 +85,7 @@ def find_file(folder: Path, table: str, config: DatasetSettings, report: Validat
 def _warn_spreadsheets(folder: Path, table: str, report: ValidationReport) -> None:
     """Name a table's spreadsheet (``customers.xlsx``...) or other file (``surveys.txt``) that stands where its
     CSV should be."""
-    for file in sorted(folder.glob(f"{table}.*")):
+    for file in sorted(file for stem in (table, *FILE_NAMES[table]) for file in folder.glob(f"{stem}.*")):
         if file.suffix in SPREADSHEET_SUFFIXES:
             report.warnings.append(_(
                 "%(file)s is a spreadsheet and was not read, so the %(table)s table is missing: save it as an "

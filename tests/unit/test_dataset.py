@@ -355,24 +355,24 @@ def test_bad_input_gives_data_error_naming_file_column_and_lines(make_dataset, c
     assert words in str(DataError(problems))
 
 
-def test_an_italian_nps_export_gets_the_same_hints(make_dataset):
+def test_an_italian_nps_export_is_read_by_its_headers_and_a_second_date_column_gets_the_hint(make_dataset):
     export = "Data,Voto NPS,Commento\n2026-01-03,9,Ottimo servizio\n2026-01-04,3,Consegna lenta\n"
-    problem, = _problems(make_dataset({"surveys.csv": export}))
-    assert "Did you mean 'data'?" in problem.message and "(data: timestamp)" in problem.message
-    report = validate(make_dataset({"surveys.csv": export, "dataset.yml": "columns:\n  surveys: {Data: timestamp}\n"}))
-    assert report.ok
-    assert any("'Voto NPS' looks like nps" in note for note in report.notes)
-    assert any("'Commento' looks like comment" in note for note in report.notes)
+    report = validate(make_dataset({"surveys.csv": export}))
+    assert report.ok, report
+    assert [note.split(";")[0] for note in report.notes if "by their names" in note] == [
+        "surveys.csv: columns read by their names: 'Data' → timestamp, 'Voto NPS' → nps, 'Commento' → comment"]
+    problem, = _problems(make_dataset({"surveys.csv": export.replace("Data,", "Data,Ora,").replace("-03,", "-03,9:00,")
+                                       .replace("-04,", "-04,10:00,")}))
+    assert "Did you mean 'data' (or 'ora')?" in problem.message and "(data: timestamp)" in problem.message
 
 
-def test_an_nps_export_without_ids_is_numbered_by_line_and_its_date_column_suggested(make_dataset):
+def test_an_nps_export_without_ids_is_numbered_by_line_and_its_date_column_read(make_dataset):
     export = "Date,Score,Comment\n2026-01-03,9,Great service\n2026-01-04,3,Slow delivery\n"
-    problems = _problems(make_dataset({"surveys.csv": export}))
+    problems = _problems(make_dataset({"surveys.csv": export.replace("Date", "Day")}))
     assert [(p.file, p.column) for p in problems] == [("surveys.csv", "timestamp")]
-    assert "the file has date, score, comment." in problems[0].message
-    assert "Did you mean 'date'?" in problems[0].message and "(date: timestamp)" in problems[0].message
+    assert "the file has day, score, comment." in problems[0].message
 
-    mapped = make_dataset({"surveys.csv": export, "dataset.yml": "columns:\n  surveys: {Date: timestamp, Score: nps}\n"})
+    mapped = make_dataset({"surveys.csv": export, "dataset.yml": "columns:\n  surveys: {Score: nps}\n"})
     report = validate(mapped)
     assert report.ok, report
     assert any("has no response_id column" in note for note in report.notes)

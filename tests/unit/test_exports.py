@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cxresearch import recipes
+from cxresearch import recipes, schemas
 from cxresearch.dataset import CXDataset, load_dataset, validate
 from cxresearch.errors import DataError
 from cxresearch.stats import wilson_interval
@@ -193,3 +193,62 @@ def test_dates_in_both_orders_name_the_rows_read_otherwise(make_dataset):
     report = validate(make_dataset({"surveys.csv": "response_id,timestamp\na,15/01/2025\nb,01/15/2025\n"
                                                    "c,02/16/2025\n"}))
     assert str(report.problems[0]).endswith("[2 rows; line 3: '01/15/2025', line 4: '02/16/2025']")
+
+
+#: One export in canonical form and as an Italian and a Portuguese tool write it: their own file and column names,
+#: semicolons, decimal commas, day-first dates, Windows encoding; no dataset.yml.
+EXPORTS = {
+    "canonical": {"customers.csv": "customer_id,spend\nC1,1234.5\nC2,99.9\n",
+                  "events.csv": "customer_id,timestamp,channel,touchpoint,value\n"
+                                "C1,2025-03-01T10:00:00Z,store,checkout,1234.5\nC2,2025-12-31T23:59:00Z,web,home,\n",
+                  "surveys.csv": "response_id,timestamp,customer_id,touchpoint,nps,comment\n"
+                                 "R1,2025-03-13T00:00:00Z,C1,checkout,9,Più comodo\n"},
+    "Italian": {"clienti.csv": "Codice cliente;spend\r\nC1;1.234,5\r\nC2;99,9\r\n",
+                "eventi.csv": "ID cliente;Data e ora;Canale;Punto di contatto;Importo\r\n"
+                              "C1;01/03/2025 10:00;Store;Checkout;1.234,50\r\nC2;31/12/2025 23:59;WEB;home;\r\n",
+                "questionari.csv": "ID risposta;Data;ID cliente;Punto di contatto;Voto NPS;Commento\r\n"
+                                   "R1;13/03/2025;C1;checkout;9;Più comodo\r\n"},
+    "Portuguese": {"clientes.csv": "Código do cliente;spend\r\nC1;1.234,5\r\nC2;99,9\r\n",
+                   "eventos.csv": "ID do cliente;Data e hora;Canal;Ponto de contato;Valor\r\n"
+                                  "C1;01/03/2025 10:00;store;checkout;1.234,50\r\nC2;31/12/2025 23:59;web;home;\r\n",
+                   "respostas.csv": "ID da resposta;Data;ID do cliente;Ponto de contato;Nota NPS;Comentário\r\n"
+                                    "R1;13/03/2025;C1;checkout;9;Più comodo\r\n"},
+}
+
+
+@pytest.mark.parametrize("language", ["Italian", "Portuguese"])
+def test_an_export_in_its_own_language_loads_as_the_canonical_one_without_a_mapping(make_dataset, language):
+    files = {name: text.encode("cp1252") for name, text in EXPORTS[language].items()}
+    report = validate(make_dataset(files))
+    assert report.ok, report
+    read = [note for note in report.notes if " read by " in note]
+    touchpoint = {"Italian": "'Punto di contatto' → touchpoint", "Portuguese": "'Ponto de contato' → touchpoint"}
+    assert len(read) == 3 and touchpoint[language] in read[1], read
+    ours, canonical = load_dataset(make_dataset(files)), load_dataset(make_dataset(EXPORTS["canonical"]))
+    for table in ("customers", "events", "surveys"):
+        pd.testing.assert_frame_equal(getattr(ours, table), getattr(canonical, table), obj=table)
+
+
+def test_a_column_is_read_by_its_name_only_when_the_file_has_no_other_candidate_nor_a_mapping(make_dataset):
+    # a date and a time: which is the timestamp is the user's to say, and the problem names both
+    report = validate(make_dataset({"surveys.csv": "id_risposta,data,ora\nR1,02/03/2025,10:00\n"}))
+    [problem] = report.problems
+    assert problem.column == "timestamp" and "Did you mean 'data' (or 'ora')?" in problem.message
+    # a mapping wins: the mapped column is the timestamp and 'Data' stays a column of its own
+    mapped = make_dataset({"surveys.csv": "ID risposta,Data,Inviato\nR1,02/03/2025,2025-03-04\n",
+                           "dataset.yml": "columns: {surveys: {Inviato: timestamp}}"})
+    surveys = load_dataset(mapped).surveys
+    assert surveys[["response_id", "data"]].values.tolist() == [["R1", "02/03/2025"]]
+    assert surveys["timestamp"].dt.strftime("%Y-%m-%d").tolist() == ["2025-03-04"]
+
+
+def test_the_header_names_name_one_canonical_column_each_as_snake_case_without_accents():
+    canonical = {c for table in schemas.TABLES for c in (*schemas.REQUIRED[table], *schemas.OPTIONAL[table])}
+    assert set(schemas.HEADER_NAMES) <= canonical
+    names = [name for names in schemas.HEADER_NAMES.values() for name in names]
+    assert len(names) == len(set(names)), "a name reads as one column only"
+    assert not set(names) & canonical
+    assert [(column, name) for column, names in schemas.HEADER_NAMES.items() for name in names
+            if name in schemas.EXPORT_NAMES.get(column, ())] == [], "a name read as a column is no mere hint of it"
+    from cxresearch.readers import snake
+    assert [name for name in names if snake(name) != name or not name.isascii()] == []
