@@ -266,9 +266,23 @@ def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings, 
             out[column] = _codes(values)
         else:
             out[column] = _infer_column(values, config)
+            if _is_text(values) and pd.api.types.is_float_dtype(out[column]) and out[column].isna().any():
+                _warn_typos(report, name, column, out[column].isna() & _text(values).notna(), values)
         if column in schemas.REQUIRED[table] and column not in blank:
             blank[column] = out[column].isna()
     return pd.DataFrame(out, index=frame.index, copy=False), blank  # the parsed columns, not copies (one block each)
+
+
+def _warn_typos(report: ValidationReport, name: str, column: str, typos: pd.Series, values: pd.Series) -> None:
+    """Warn of the values of a column of numbers that are no number (:data:`TYPOS`), read as missing."""
+    if n := int(typos.sum()):
+        lines = ", ".join(_("line %(line)s: %(value)s") % {"line": line, "value": repr(value)}
+                          for line, value in values[typos].head(MAX_EXAMPLES).items())
+        report.warnings.append(ngettext(
+            "%(file)s: %(column)s holds numbers but %(n)s value is not one (%(lines)s); read as missing. Correct it "
+            "in the file.",
+            "%(file)s: %(column)s holds numbers but %(n)s values are not (%(lines)s); read as missing. Correct them "
+            "in the file.", n) % {"file": name, "n": format_count(n), "column": column, "lines": lines})
 
 
 def _is_text(values: pd.Series) -> bool:
@@ -576,14 +590,19 @@ def _codes(values: pd.Series) -> pd.Series:
     return _text(values)
 
 
+#: Share of the values of an export's column of numbers that may be typos ("quarantadue" among ages): they are
+#: read as missing, with a warning, and the column stays numbers.
+TYPOS = 0.01
 #: Names of non-canonical columns kept as text whatever their values: ids, codes, zips, phone numbers.
 CODE_NAMES = re.compile(r"(^|_)(id|code|phone)$|^zip")
 #: Names of non-canonical text columns read as date-times when every value is one.
 DATE_NAMES = re.compile(r"(^|_)(date|at)$")
 
 
-def _infer_column(values: pd.Series, config: DatasetSettings) -> pd.Series:
-    """A non-canonical column: numeric when every value is a number, date-time when named so.
+def _infer_column(values: pd.Series, config: DatasetSettings, rows: np.ndarray | None = None) -> pd.Series:
+    """A non-canonical column: numeric when every value but a few typos (:data:`TYPOS`) is a number, date-time
+    when named so and every value is one. *rows*, when given, counts the rows holding each value (the distinct
+    values of a category column).
 
     Ids, codes and phone numbers (``id``, ``*_id``, ``*_code``, ``zip*``, ``phone``,
     ``*_phone``) and values with leading zeros stay text.
@@ -601,10 +620,11 @@ def _infer_column(values: pd.Series, config: DatasetSettings) -> pd.Series:
     if not present or (len(zero_first) and pc.any(pc.match_substring_regex(zero_first, r"^0\d")).as_py()):
         return text
     sample = text_series(strings.drop_null().slice(0, 1000), pd.RangeIndex(min(present, 1000)))
-    if _numbers(sample, config).notna().all():  # a cheap look before converting every value
+    if _numbers(sample, config).notna().mean() >= 0.9:  # a cheap look before converting every value
         numbers = _numbers(text, config)
-        if numbers.notna().sum() == present:
-            return numbers.astype(float)
+        weights = np.ones(len(text)) if rows is None else rows
+        if weights[numbers.notna().to_numpy()].sum() >= weights[text.notna().to_numpy()].sum() * (1 - TYPOS):
+            return numbers.astype(float)   # the other values are typos, reported by _parse
     if values.name and DATE_NAMES.search(str(values.name)):
         stamps = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
         if stamps.notna().sum() == present:
@@ -618,11 +638,12 @@ def _infer_categories(values: pd.Series, config: DatasetSettings) -> pd.Series:
     Text stays a category column, cleaned (the loader spells it out with :func:`spelled_out` at the end).
     """
     used = used_categories(values)
-    distinct = _infer_column(pd.Series(values.cat.categories[used], name=values.name), config)
+    codes = values.cat.codes.to_numpy()
+    counts = np.bincount(codes[codes >= 0], minlength=len(used))[used]
+    distinct = _infer_column(pd.Series(values.cat.categories[used], name=values.name), config, rows=counts)
     if pd.api.types.is_string_dtype(distinct):
         return cleaned_categories(values)
     position = np.cumsum(used) - 1
-    codes = values.cat.codes.to_numpy()
     rows = np.where(codes < 0, -1, position.take(codes))
     return pd.Series(pd.api.extensions.take(distinct.array, rows, allow_fill=True), index=values.index,
                      name=values.name)

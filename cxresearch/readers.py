@@ -106,7 +106,15 @@ def unread_files(folder: Path) -> str:
                    and f.name != CONFIG_FILE)
     if not files:
         return ""
-    table, file = next(((f.split(".")[0], f) for f in files if f.split(".")[0] in TABLES), ("events", files[0]))
+    from .recipes import RECIPES   # recipes read through the loader: imported when asked
+
+    held = {name: sum(file in files for file in recipe.files) / len(recipe.files) for name, recipe in RECIPES.items()}
+    recipe = max(held, key=held.get)
+    if held[recipe] > 0.5:   # most of a public export's files: its recipe reads them
+        return " " + _("These are files of the %(recipe)s export: read them with `cxresearch import %(recipe)s "
+                       "%(folder)s --out NEW_FOLDER`, then use NEW_FOLDER.") % {"recipe": recipe, "folder": folder}
+    table, file = next(((table, f) for f in files for table in TABLES  # customers_2025.txt, clienti.txt
+                        if any(word in f.lower() for word in (table[:-1], *FILE_NAMES[table]))), ("events", files[0]))
     return " " + ngettext(
         "The folder holds %(files)s: if it is a table as text (comma-, semicolon- or tab-separated, UTF-8 or Excel's "
         "Unicode text), declare it in %(config)s, such as files: {%(table)s: %(file)s}.",

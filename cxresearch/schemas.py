@@ -89,7 +89,7 @@ EXPORT_NAMES = {
     "csat": ("score", "satisfaction", "satisfaction_score", "overall_satisfaction", "*satisf*", "soddisfazione",
              "*soddisf*"),
     "ces": ("effort", "effort_score", "customer_effort", "customer_effort_score", "how_easy*", "*effort*", "sforzo",
-            "*sforzo*"),
+            "*sforzo*", "*facil*"),
     "comment": ("feedback", "verbatim", "open_answer", "open_text", "reason", "why", "text", "*comment*",
                 "*feedback*"),
     "text": ("review", "body", "content", "comment", "message", "review_body", "*review_text*", "*comment*",

@@ -252,3 +252,43 @@ def test_the_header_names_name_one_canonical_column_each_as_snake_case_without_a
             if name in schemas.EXPORT_NAMES.get(column, ())] == [], "a name read as a column is no mere hint of it"
     from cxresearch.readers import snake
     assert [name for name in names if snake(name) != name or not name.isascii()] == []
+
+
+def test_an_italian_survey_export_is_read_and_told_which_columns_would_be_its_other_scores(make_dataset):
+    survey = ("ID risposta;Data e ora;Codice cliente;Canale;Punto di contatto;Voto NPS;Soddisfazione;Facilità;Commento\n"
+              "R1;13/03/2025 10:00;C1;Web;Checkout;9;4;2;Bene\n")
+    report = validate(make_dataset({"surveys.csv": survey, "customers.csv": "Codice cliente;Età\nC1;34\n"}))
+    assert report.ok, report
+    assert not any("no customer_id column" in note for note in report.notes)   # customers keyed by their code
+    assert any("'Facilità' looks like ces" in note for note in report.notes)
+    assert any("'Soddisfazione' looks like csat" in note for note in report.notes)
+
+
+def test_a_folder_of_a_public_export_is_told_its_import_command_and_other_files_a_fitting_table(make_dataset):
+    olist = make_dataset({file: ",".join(columns) + "\n" for file, columns in recipes.RECIPES["olist"].files.items()})
+    [problem] = validate(olist).problems
+    assert f"`cxresearch import olist {olist} --out NEW_FOLDER`" in problem.message and "files: {" not in problem.message
+    [problem] = validate(make_dataset({"olist_customers_2025.txt": "id\n1\n"})).problems  # no recipe's, a table's
+    assert "such as files: {customers: olist_customers_2025.txt}" in problem.message
+
+
+@pytest.mark.parametrize("form", ["csv", "parquet"])
+def test_a_typo_among_ages_is_read_as_missing_and_named_and_the_ages_stay_numbers(make_dataset, tmp_path, form):
+    ages = [str(18 + i % 60) for i in range(300)]
+    ages[9] = "quarantadue"                                                   # line 11 of the file
+    customers = pd.DataFrame({"customer_id": [f"C{i}" for i in range(300)], "age": ages})
+    folder = make_dataset({"customers.csv": customers.to_csv(index=False)})
+    if form == "parquet":                                      # a category column: its distinct values are counted
+        (folder / "customers.csv").unlink()
+        customers.astype({"age": "category"}).to_parquet(folder / "customers.parquet")
+    report = validate(folder)
+    assert report.ok and [w for w in report.warnings if "quarantadue" in w] == [
+        f"customers.{form}: age holds numbers but 1 value is not one (line {11 if form == 'csv' else 10}: "
+        "'quarantadue'); read as missing. Correct it in the file."]
+    with pytest.warns(Warning):
+        age = load_dataset(folder).customers["age"]
+    assert age.dtype == float and age.isna().sum() == 1 and age.sum() == sum(map(float, ages[:9] + ages[10:]))
+    # words in more than 1% of the rows are the column's own: it stays text, no warning
+    ages[:5] = ["anziano"] * 5
+    folder = make_dataset({"customers.csv": customers.assign(age=ages).to_csv(index=False)})
+    assert not any("holds numbers" in w for w in validate(folder).warnings)
