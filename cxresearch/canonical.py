@@ -802,21 +802,30 @@ def _count_repeated_rows(events: pd.DataFrame, name: str, report: ValidationRepo
 def _same_customer_and_time(customers: np.ndarray, stamps: np.ndarray) -> np.ndarray:
     """Which rows may share their customer (codes numbered by first appearance) and timestamp with another row.
 
-    An export grouped by customer and ordered by time within each (as most are) holds such rows side by
-    side: neighbours are compared, no sort. Otherwise a sort of one hash per row finds them (a few
-    rows more may be marked where hashes collide).
+    An export grouped by customer and in time order within each (as most are) holds such rows side by
+    side: neighbours are compared, no sort. One in time order holds them among rows that share their time
+    with a neighbour; only those are sorted. Otherwise a sort of one hash per row finds them (a few rows
+    more may be marked where hashes collide).
     """
     same_customer = customers[1:] == customers[:-1]
-    if (customers[1:] >= customers[:-1]).all() and ((stamps[1:] >= stamps[:-1]) | ~same_customer).all():
-        pair = same_customer & (stamps[1:] == stamps[:-1])
-        shared = np.zeros(len(customers), dtype=bool)
-        shared[1:] = pair
-        shared[:-1] |= pair
-        return shared
-    keys = customers.astype("uint64")
+    in_time_order = stamps[1:] >= stamps[:-1]
+    if (customers[1:] >= customers[:-1]).all() and (in_time_order | ~same_customer).all():
+        return _beside_equal(same_customer & (stamps[1:] == stamps[:-1]))
+    rows = np.flatnonzero(_beside_equal(stamps[1:] == stamps[:-1])) if in_time_order.all() else slice(None)
+    keys = customers[rows].astype("uint64")
     keys *= np.uint64(0x9E3779B97F4A7C15)
-    keys ^= stamps.view("uint64")  # in place: each temporary of 21M rows costs its memory's first touch again
-    return _shared(keys)
+    keys ^= stamps[rows].view("uint64")  # in place: each temporary of 21M rows costs its memory's first touch again
+    shared = np.zeros(len(stamps), dtype=bool)
+    shared[rows] = _shared(keys)
+    return shared
+
+
+def _beside_equal(equal: np.ndarray) -> np.ndarray:
+    """Which rows equal a neighbour, from *equal*: whether each row but the first equals the one before."""
+    beside = np.zeros(len(equal) + 1, dtype=bool)
+    beside[1:] = equal
+    beside[:-1] |= equal
+    return beside
 
 
 def _shared(values: np.ndarray) -> np.ndarray:

@@ -486,20 +486,23 @@ def test_events_repeating_a_row_are_kept_and_counted(make_dataset):
 
 
 def test_repeated_events_are_found_alike_in_an_export_grouped_by_customer_and_in_one_that_is_not(make_dataset):
-    # grouped by customer and ordered by time within: repeats are found among neighbours (no sort); in any other
-    # order by a sort of hashes. A repeat need not be next to the row it repeats (line 5 repeats line 2).
+    # grouped by customer and ordered by time within: repeats are found among neighbours (no sort); in time order
+    # among rows sharing their time; in any other order by a sort of hashes. A repeat need not be next to the row
+    # it repeats (line 5 repeats line 2).
     grouped = ["c1,2025-01-02,store,purchase,9.5", "c1,2025-01-02,store,purchase,9.5", "c1,2025-01-02,store,purchase,",
                "c1,2025-01-02,store,purchase,9.5", "c1,2025-01-03,store,purchase,9.5", "c2,2025-01-01,web,home,",
                "c2,2025-01-02,store,purchase,9.5", "c2,2025-01-02,store,purchase,9.5"]
     shuffled = [grouped[i] for i in (5, 0, 4, 6, 1, 2, 7, 3)]
+    in_time_order = [grouped[i] for i in (5, 0, 6, 1, 2, 7, 3, 4)]
     found = []
-    for rows in (grouped, shuffled):
+    for rows in (grouped, shuffled, in_time_order):
         folder = make_dataset({"events.csv": "customer_id,timestamp,channel,touchpoint,value\n" + "\n".join(rows)
                                + "\n"})
         found.append(validate(folder).warnings)
     assert [warning[:warning.index(";")] for warning, in found] == [
         "events.csv: 3 rows repeat an earlier row in every column (line 3 repeats line 2, for example)",
-        "events.csv: 3 rows repeat an earlier row in every column (line 6 repeats line 3, for example)"]
+        "events.csv: 3 rows repeat an earlier row in every column (line 6 repeats line 3, for example)",
+        "events.csv: 3 rows repeat an earlier row in every column (line 5 repeats line 3, for example)"]
 
 
 def test_warnings_of_checks_run_on_other_threads_come_in_the_order_of_the_checks(make_dataset):
