@@ -60,10 +60,11 @@ METRIC_UNITS = {"nps": "points", "csat": "share", "csat_top2box": "share", "exit
                 "rating": "share", "review_top2box": "share", "rating_mean": "mean", "review_mean": "mean",
                 # the share of customers with a yes/no outcome (cxresearch.outcomes)
                 "outcome_rate": "share"}
-#: Customer columns that say how a customer's story ended (took the offer, bought, converted, was won, left):
-#: they describe personas without shaping them (:data:`cxresearch.features.DESCRIPTORS`), and a yes/no one is
-#: the outcome whose rate the summary and the persona cards report (:func:`cxresearch.outcomes.outcome_column`).
-OUTCOMES = re.compile(r"^(churn.*|customer_status|subscribed|purchased|converted|won)$")
+#: Customer columns that say how a customer's story ended (took the offer, bought, converted, was won or approved,
+#: left, came out satisfied; a categorical ``outcome``): they describe personas without shaping them
+#: (:data:`cxresearch.features.DESCRIPTORS`), and a yes/no one is the outcome whose rate the summary and the
+#: persona cards report (:func:`cxresearch.outcomes.outcome_column`).
+OUTCOMES = re.compile(r"^(churn.*|customer_status|outcome|subscribed|purchased|converted|won|approved|satisfied)$")
 
 
 def _with_interval(column: str, kind: str) -> dict[str, str]:

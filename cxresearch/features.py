@@ -443,7 +443,7 @@ FEATURE_GROUPS = {
 
 #: Customer attributes that describe personas without shaping them: place, gender, family status,
 #: language, identifiers and outcomes (:data:`~cxresearch.columns.OUTCOMES`: churn, subscribed, purchased, converted,
-#: won), which would otherwise split customers on who they are on paper or on how the story ended rather than on how
+#: won, approved, satisfied), which would otherwise split customers on who they are on paper or on how the story ended rather than on how
 #: they behave and what they value.
 DESCRIPTORS = re.compile(r"^(.*_)?(id|city|state|region|country|zip|zip_code|postcode|postal_code|latitude|"
                          r"longitude|gender|sex|married|marital|marital_status|partner|language|preferred_language)$|"

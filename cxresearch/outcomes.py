@@ -1,7 +1,8 @@
 """Customer outcomes: how many customers bought, subscribed, converted or left, overall and per group.
 
 A customers table often says how each customer's story ended: a yes/no column named as an outcome
-(:data:`~cxresearch.columns.OUTCOMES`: ``subscribed``, ``purchased``, ``converted``, ``won``, ``churn``...).
+(:data:`~cxresearch.columns.OUTCOMES`: ``subscribed``, ``purchased``, ``converted``, ``won``, ``approved``,
+``satisfied``, ``churn``...).
 :func:`outcome_column` finds it, :func:`outcome_rate` gives the share of customers with the outcome and its
 Wilson interval, and :func:`outcome_by_group` the share per group (a persona) with the difference from the
 other customers (Newcombe's interval, the two-proportion z test) and the p-values adjusted by Holm's method
@@ -37,6 +38,8 @@ _WORDS = {
     "purchased": (N_("%(share)s of customers bought"), N_("bought")),
     "converted": (N_("%(share)s of customers converted"), N_("converted")),
     "won": (N_("%(share)s of leads were won"), N_("won")),
+    "approved": (N_("%(share)s of applications were approved"), N_("approved")),
+    "satisfied": (N_("%(share)s of customers were satisfied"), N_("satisfied")),
     "churn": (N_("%(share)s of customers left (churned)"), N_("churned")),
 }
 

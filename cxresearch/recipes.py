@@ -272,8 +272,9 @@ def bpic2012(path) -> CXDataset:
     """The BPI Challenge 2012 loan-application event log (Dutch bank, 2011-2012).
 
     - **customers**: one per application (``case:concept:name``) with
-      ``amount_requested``, ``registered_at`` and ``outcome`` (approved,
-      declined, cancelled, or open when the log ends before).
+      ``amount_requested``, ``registered_at``, ``outcome`` (approved,
+      declined, cancelled, or open when the log ends before) and ``approved``
+      (1 = approved, 0 = declined or cancelled, missing while open).
     - **events**: every event of the log; ``touchpoint`` is the activity
       (``A_``/``O_`` states lower-cased, Dutch ``W_`` work items in English),
       ``event`` its lifecycle transition (schedule, start, complete), channel
@@ -299,6 +300,7 @@ def bpic2012(path) -> CXDataset:
         "outcome": ends.drop_duplicates("customer_id").set_index("customer_id")["touchpoint"]
         .map(BPIC2012_OUTCOMES).reindex(cases.index).fillna("open"),
     }).rename_axis("customer_id").reset_index()
+    customers["approved"] = customers["outcome"].eq("approved").astype(float).mask(customers["outcome"].eq("open"))
     return _dataset("BPI Challenge 2012 loan applications", path, {"customers": customers, "events": events},
                     stages=stages)
 

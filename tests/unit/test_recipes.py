@@ -11,6 +11,7 @@ from cxresearch.cli import main
 from cxresearch.dataset import CONFIG_FILE, CXDataset, load_dataset, write_dataset
 from cxresearch.errors import DataError, ParameterError
 from cxresearch.journeys import journey_map, sessionize
+from cxresearch.outcomes import outcome_rate
 
 SHARED_DATA = Path(os.environ.get("CXRESEARCH_SHARED_DATA",
                                   Path(__file__).resolve().parents[2].parent / "shared" / "data"))
@@ -144,6 +145,9 @@ def test_bpic2012_cases_events_outcomes_and_stages(loaded):
     activity = log["concept:name"].value_counts()
     assert outcomes["approved"] == activity["A_APPROVED"] == 2_246
     assert outcomes.sum() == 13_087 and outcomes["open"] > 0
+    rate = outcome_rate(ds.customers)   # the share approved among the decided applications, 2,246 of 12,688
+    assert (rate.column, rate.positives, rate.n, rate.missing) == ("approved", 2_246, 13_087 - outcomes["open"],
+                                                                   outcomes["open"])
     by_stage = ds.events["stage"].value_counts()
     finals = activity[["A_APPROVED", "A_DECLINED", "A_CANCELLED"]].sum()   # the outcomes, a stage of their own
     for prefix, stage in {"A_": "application", "W_": "back_office", "O_": "offer"}.items():
@@ -159,6 +163,9 @@ def test_airline_ratings_not_applicable_and_target(loaded):
     assert len(ds.surveys) == len(ds.customers) == 25_976
     assert ds.surveys["satisfaction"].value_counts()["satisfied"] == 11_403  # README
     assert ds.customers["satisfied"].sum() == 11_403
+    rate = outcome_rate(ds.customers)   # the customers' outcome: satisfied, 11,403 of 25,976 (43.9%)
+    assert (rate.column, rate.positives, rate.n) == ("satisfied", 11_403, 25_976)
+    assert rate.sentence() == "43.9% of customers were satisfied"
     ratings = [c for c in ds.surveys.columns if c.startswith("rating_")]
     assert len(ratings) == 14
     assert ds.surveys["rating_inflight_wifi_service"].isna().sum() == (raw["Inflight wifi service"] == 0).sum()
