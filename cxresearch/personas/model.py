@@ -291,19 +291,23 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         (what a run saves for the next one).
 
         Personas are matched on their mean features divided by the previous
-        run's standard deviation of each feature (the shared standardised
-        feature space), with the Hungarian algorithm. A matched pair is the same
-        persona when its distance is under half the distance from the previous
-        persona to its nearest other previous persona. Other personas are new
-        (they get the next free ids) or vanished. :attr:`alignment_` lists each
-        persona with its status ("kept", "new", "vanished") and distance.
-        Returns the model.
+        run's standard deviation of each feature, on the features that shaped
+        this run's personas (all shared features when none is shared: the
+        dozens that only describe personas, such as journey reach and
+        ratings, made the same segments of the next period look new), with the
+        Hungarian algorithm. A matched pair is the same persona when its
+        distance is under half the distance from the previous persona to its
+        nearest other previous persona. Other personas are new (they get the
+        next free ids) or vanished. :attr:`alignment_` lists each persona with
+        its status ("kept", "new", "vanished") and distance. Returns the model.
         """
         check_is_fitted(self, "personas_")
         previous = previous if isinstance(previous, PersonaState) else PersonaState.of(previous)
         shared = self.profiles_.columns.intersection(previous.profiles.columns)
         if shared.empty:
             raise ParameterError("the two models share no feature; align_to needs models fitted on the same features.")
+        shaping = shared[[str(c).split("=")[0] in self.active_ for c in shared]]
+        shared = shaping if len(shaping) else shared
         scale = previous.scale[shared].where(previous.scale[shared] > 0, 1.0)
         fill = previous.overall[shared] / scale
         mine = (self.profiles_[shared] / scale).fillna(fill)

@@ -195,6 +195,23 @@ def test_align_to_keeps_ids_and_names_and_reports_changes(blobs):
     assert third.personas_.index.name == first.personas_.index.name   # no id column appears in the aligned table
 
 
+def test_the_next_periods_same_segments_keep_their_ids_whatever_only_describes_them(blobs):
+    """A second run on the next period showed every persona as vanished and new: its journey reach, ratings and
+    other describing features had all moved. Matching weighs the features that shaped the personas."""
+    frame, y = blobs
+    rng = np.random.default_rng(0)
+
+    def period(shift: float) -> pd.DataFrame:
+        described = pd.DataFrame(rng.normal(shift, 1.0, (len(frame), 20)), index=frame.index,
+                                 columns=[f"reached_step_{i}" for i in range(20)])
+        return frame.join(described)
+    basis = ["spend", "age", "frequency"]
+    first = PersonaModel(3, active=basis, n_bootstrap=3, random_state=0).fit(period(0.0))
+    second = PersonaModel(3, active=basis, n_bootstrap=3, random_state=1).fit(period(1.0)).align_to(first)
+    assert set(second.alignment_["status"]) == {"kept"}
+    pd.testing.assert_series_equal(second.labels_, first.labels_)
+
+
 def test_alignment_reads_as_a_table_in_the_readers_language(blobs):
     frame, y = blobs
     first = PersonaModel(3, n_bootstrap=5, random_state=0).fit(frame)
