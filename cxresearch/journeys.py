@@ -43,8 +43,10 @@ end of journey, outcome
     the visits, the session reaches no place it had not reached before: it ends
     there (a checkout; a basket or a campaign mailing alone in its session) or
     only comes back to earlier places (the back office closing the work items
-    of a declined loan). Judged on all the events of the map, so every persona
-    has the same ends.
+    of a declined loan). A place of the first of several stages the dataset
+    declares is where journeys start, never an end (a lead lost at first
+    contact abandoned the funnel). Judged on all the events of the map, so
+    every persona has the same ends.
 abandon rate
     Of a place's visits, the share that end a session which reached no end of
     journey: where a journey that could have continued was left. A session that
@@ -366,7 +368,8 @@ class JourneyMap(ChannelAudit):
         settled = np.bincount(self._touchpoint[~self._new_after], minlength=n_tp)
         stage = decode(self.stage_labels, self._stage_of_touchpoint)
         declared = np.array([s is not None and name_part(s) == OUTCOME_STAGE for s in stage], bool)
-        return np.select([declared, settled >= END_OF_JOURNEY * visits], [OUTCOME, END], "").astype(object)
+        starts = (self._stage_of_touchpoint == 0) & (len(self._stage_order) > 1)   # the dataset's first stage
+        return np.select([declared, ~starts & (settled >= END_OF_JOURNEY * visits)], [OUTCOME, END], "").astype(object)
 
     @cached_property
     def _new_after(self) -> np.ndarray:

@@ -590,13 +590,15 @@ def test_journey_tables_without_answers_leave_the_csat_columns_out_and_the_map_s
 
 
 @pytest.mark.parametrize("name, ends", [
-    ("dunnhumby", {"basket": "end of journey", "campaign_type_a": "end of journey", "campaign_type_b": "end of journey"}),
+    ("dunnhumby", {"basket": "end of journey"}),
     ("bpic2012", {"a_declined": "outcome", "a_cancelled": "outcome", "a_approved": "outcome"}),
     ("olist_funnel", {"deal_won": "end of journey"}),
 ])
 def test_no_outcome_of_a_real_journey_ranks_as_a_pain_point(name, ends):
-    """A basket or a mailing alone in its session, a bank's decision on a loan, a deal won: ends of journey, reported
-    with the share of sessions reaching them, never ranked on their exits (these exports have no CSAT answers)."""
+    """A basket alone in its session, a bank's decision on a loan, a deal won: ends of journey, reported with the
+    share of sessions reaching them, never ranked on their exits (these exports have no CSAT answers). The first
+    stage's places (a campaign mailing, a lead's first contact: 7,158 of 8,000 leads go no further) start
+    journeys and are never ends."""
     from cxresearch import recipes
     from .test_recipes import folder
     with warnings.catch_warnings():
@@ -604,6 +606,8 @@ def test_no_outcome_of_a_real_journey_ranks_as_a_pain_point(name, ends):
         jm = journey_map(recipes.load(name, folder(name)))
     found = jm.endings.set_index("touchpoint")
     assert found.loc[list(ends), "kind"].to_dict() == ends
+    starts = jm.touchpoints.loc[jm.touchpoints["stage"] == jm.stages["stage"].iloc[0], "touchpoint"]
+    assert len(starts) and not starts.isin(found.index).any()
     pains = jm.pain_points(top=len(jm.touchpoint_labels))
     assert not pains.loc[pains["impact"] > 0, "name"].isin(found.index).any()
     if name == "bpic2012":   # the cases left waiting after the offer's call: the log's 399 open applications
