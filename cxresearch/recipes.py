@@ -11,7 +11,8 @@ nothing is copied into the project.
 recipe               what becomes what
 ===================  ===============================================================
 ``olist``            orders -> events (order placed, payment approved, handed to
-                     carrier, delivered on time / late); review -> review and CSAT
+                     carrier, delivered on time / late; never delivered -> stage
+                     outcome); review -> review and CSAT
                      survey tied to the order's last milestone; people by
                      ``customer_unique_id``
 ``bpic2012``         loan applications -> customers (amount, outcome); activities ->
@@ -161,8 +162,10 @@ OLIST_MILESTONES = {"order_purchase_timestamp": "order_placed", "order_approved_
                     "order_delivered_carrier_date": "handed_to_carrier",
                     "order_delivered_customer_date": "delivered_on_time"}
 OLIST_TIMEZONE = "America/Sao_Paulo"
+#: An order never delivered is no delivery: its stage is the journey's outcome (as bpic2012's declined loans), so
+#: the delivery stage's reach counts the orders delivered.
 OLIST_STAGES = {"purchase": ["order_placed", "payment_approved"], "fulfilment": ["handed_to_carrier"],
-                "delivery": ["delivered_on_time", "delivered_late", "not_delivered"]}
+                "delivery": ["delivered_on_time", "delivered_late"], "outcome": ["not_delivered"]}
 
 
 def olist(path) -> CXDataset:
