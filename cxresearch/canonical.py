@@ -377,6 +377,12 @@ def spelled_out(values: pd.Series) -> pd.Series:
     return text_series(pa.chunked_array([spelled]), values.index, name=values.name)
 
 
+def spelled_out_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """*frame* with each category column spelled out (:func:`spelled_out`), as the loader's tables are."""
+    return frame.assign(**{column: spelled_out(frame[column]) for column, dtype in frame.dtypes.items()
+                           if isinstance(dtype, pd.CategoricalDtype)})
+
+
 def _unless_same(changed: pa.ChunkedArray, original: pa.ChunkedArray) -> pa.ChunkedArray:
     """*original* when *changed* holds the same strings: the read buffers are kept instead of a second copy."""
     return original if pc.all(pc.equal(changed, original)).as_py() is not False else changed

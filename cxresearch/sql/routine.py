@@ -29,7 +29,7 @@ import pyarrow.dataset
 
 from .. import schemas
 from .._checks import window_problem
-from ..canonical import CODE_NAMES, DATE_NAMES, NA_TOKENS, _numeric_columns, _rename, to_canonical
+from ..canonical import CODE_NAMES, DATE_NAMES, NA_TOKENS, _numeric_columns, _rename, spelled_out_columns, to_canonical
 from ..columns import value_label
 from ..errors import DataError, ParameterError, Problem, ValidationReport
 from ..i18n import _
@@ -178,7 +178,8 @@ def _canonical(source, table: str, name: str, settings, report: ValidationReport
 def _in_memory(file: Path | None, table: str, settings, report: ValidationReport) -> pd.DataFrame | None:
     """A small table's *file* (interventions, or reviews and customers in CSV) read and checked by the loader."""
     raw = read_raw(file, settings, report, table=table) if file is not None else None
-    return None if raw is None else to_canonical(raw, table, file.name, settings, report)
+    frame = None if raw is None else to_canonical(raw, table, file.name, settings, report)
+    return None if frame is None else spelled_out_columns(frame)  # a Parquet file's category columns as text
 
 
 def check_on_engine(folder, *, engine: str | None = None, spark=None, progress=print) -> EngineInput:

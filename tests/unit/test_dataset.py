@@ -197,6 +197,21 @@ def test_parquet_categories_infer_fill_and_check_like_text(tmp_path, monkeypatch
     assert loaded[1000].notes == loaded[0].notes
 
 
+def test_the_engine_reads_small_parquet_tables_as_the_loader_does(tmp_path):
+    # interventions are read in memory for the engine step: their Parquet category columns come out as text
+    from cxresearch.sql.routine import check_on_engine
+
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    pd.DataFrame({"customer_id": ["1", "2"], "timestamp": ["2025-03-01T10:00:00Z"] * 2, "channel": "web",
+                  "touchpoint": "home"}).to_parquet(folder / "events.parquet")
+    pd.DataFrame({"intervention_id": ["I1", "I2"], "start": ["2025-02-01"] * 2, "scope": ["Web", "home"],
+                  "owner": ["CRM", "CRM"]}).to_parquet(folder / "interventions.parquet")
+    interventions = check_on_engine(folder, engine="duckdb", progress=lambda _: None).interventions
+    pd.testing.assert_frame_equal(interventions.reset_index(drop=True), load_dataset(folder).interventions)
+    assert interventions["scope"].tolist() == ["web", "home"] and interventions["owner"].dtype == "str"
+
+
 @pytest.mark.parametrize("few_values", [0, 1000], ids=["text read as text", "text read as categories"])
 def test_parquet_text_problems_read_like_csv(make_dataset, tmp_path, monkeypatch, few_values):
     # missing-value tokens, blanks, padding and case in text columns a Parquet export may hold as categories
