@@ -74,6 +74,7 @@ Privacy: no table shows a group of fewer than ``min_group_size`` customers
 """
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -88,7 +89,7 @@ from .columns import name_part
 from .display import code_label, humanize_duration, pretty
 from .errors import DataWarning, ParameterError, did_you_mean
 from .eventcodes import decode, distinct_customers, encode, group_median, most_common, path_labels, session_positions
-from .i18n import N_, _, format_count, format_list, format_percent, ngettext
+from .i18n import N_, _, format_count, format_list, format_percent, ngettext, stage_label
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .sessions import AUTO_GAP, DEFAULT_GAP, check_events, check_gap, cut_sessions, dataset_gap, narrow, sessionize
 from .stats import kpi_summary
@@ -99,7 +100,7 @@ if TYPE_CHECKING:
     from .dataset import CXDataset
 
 __all__ = ["JourneyMap", "JourneyLog", "journey_map", "journey_log", "journey_table", "sessionize", "DEFAULT_GAP",
-           "AUTO_GAP", "END_OF_JOURNEY", "OUTCOME_STAGE", "funnel_note", "pain_point_note"]
+           "AUTO_GAP", "END_OF_JOURNEY", "OUTCOME_STAGE", "funnel_note", "pain_point_note", "place_name"]
 
 _REQUIRED = ("customer_id", "timestamp", "channel", "touchpoint")
 #: Share of visits ending their session from which a place counts as an end of journey (its exits are no pain).
@@ -983,6 +984,28 @@ def funnel_note(journey: JourneyMap, steps, *, within: str | None, parameter: st
         "Choose the window before comparing runs and say which one you report: a funnel within another window "
         "answers another question."))
     return "\n\n".join(lines)
+
+
+#: A code's one-letter family before its words ("W_Call after offer", "a_accepted"): a log's kind of event, no word.
+_CODE_FAMILY = re.compile(r"^[A-Za-z]_(?=[^\W\d_]{2,})")
+
+
+def place_name(touchpoint, stage=None) -> str:
+    """A pain point's place in words, for a manager: the touchpoint's words without a one-letter code family
+    (an event log's ``w_`` work items), a number-only code (a store id) named as a touchpoint, and the stage it
+    belongs to when there is one.
+
+    Examples
+    --------
+    >>> place_name("w_call_after_offer", "back_office"), place_name("298", "purchase"), place_name("chat_support")
+    ('call after offer (back office)', 'touchpoint 298 (purchase)', 'chat support')
+    """
+    words = code_label(_CODE_FAMILY.sub("", str(touchpoint)))
+    if not re.search(r"[^\W\d_]", words):   # no letter: an id, not a name
+        words = _("touchpoint %(code)s") % {"code": words}
+    if stage is None or pd.isna(stage) or str(stage) == "":
+        return words
+    return _("%(place)s (%(stage)s)") % {"place": words, "stage": stage_label(stage)}
 
 
 def pain_point_note(journey: JourneyMap) -> str:

@@ -10,7 +10,7 @@ from cxresearch.dataset import CXDataset, load_dataset, load_snapshot, save_snap
 from cxresearch.errors import DataError, DataWarning, ParameterError, SmallGroupWarning
 from cxresearch import i18n
 from cxresearch.journeys import (JourneyMap, funnel_note, journey_log, journey_map, journey_table, pain_point_note,
-                                 sessionize)
+                                 place_name, sessionize)
 from cxresearch.widgets import JourneyExplorer
 
 STAGES = {"awareness": ["home"], "consideration": ["product"], "purchase": ["checkout"], "service": ["chat"]}
@@ -624,3 +624,14 @@ def test_olist_late_deliveries_rank_on_their_answers_not_their_exits():
     top = jm.pain_points(top=1).iloc[0]
     assert (top["name"], top["end_of_journey"], top["excess_exit_rate"]) == ("delivered_late", "end of journey", 0)
     assert top["csat"] < 0.3 and top["surveys"] > 900
+
+
+def test_a_pain_points_place_reads_in_words_with_its_stage():
+    # raw codes named the summary's actions: "Fix w call after offer" (bpic2012), "Fix 298" (a store id)
+    assert place_name("w_call_after_offer", "back_office") == "call after offer (back office)"
+    assert place_name("A_Declined", "outcome") == "Declined (outcome)"
+    assert place_name("298", "purchase") == "touchpoint 298 (purchase)"
+    assert place_name("chat_support", float("nan")) == place_name("chat_support") == "chat support"
+    assert place_name("x_y") == "x y"   # one letter before a word of one letter: no code family
+    with i18n.using("it"):
+        assert place_name("delivered_late", "delivery") == "delivered late (consegna)"
