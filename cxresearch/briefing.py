@@ -1,26 +1,30 @@
-"""The first screen of the summary: five headline findings, what changed, the top three actions.
+"""The first screen of the summary: the top three actions, five headline findings, what changed.
 
-A stakeholder opening the summary reads, before any table: five findings,
-each with its direction and interval (:func:`headline_findings`); what
-changed since the previous run (:func:`changes_since`); and the top three
-actions, the highest-impact pain points with their stage, owner and evidence
-(:func:`top_actions`). :func:`first_screen` renders the three from the
+A stakeholder opening the summary reads, before any table: the top three
+actions (:func:`top_actions`), taken in turn from the costliest pain points of
+the journey (named by touchpoint and stage, with the stage's owner), the key
+drivers to fix first and the themes that lower the score most, each with the
+evidence its rank rests on; five findings, each with its direction and
+interval (:func:`headline_findings`); and what changed since the previous run
+(:func:`changes_since`). :func:`first_screen` renders the three from the
 ``first_screen.html.j2`` template.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import zip_longest
 
 import pandas as pd
 
 from .canvas import evidence_level
 from .columns import value_label
 from .display import code_label, interval_decimals, metric_change, metric_value
-from .i18n import N_, _, format_count, format_list, format_percent, stage_label
+from .i18n import N_, _, format_count, format_list, format_number, format_percent, stage_label
 from .intervention_evidence import METRICS
+from .journeys import place_name
 from .privacy import MIN_GROUP_SIZE
 from .kpis import KPI_METRICS
-from .summary import KPI_LABELS, MEAN_KPIS, REVIEW_KPIS, SURVEY_KPIS, Summary, run_moment
+from .summary import KPI_LABELS, MEAN_KPIS, REVIEW_KPIS, SATISFIED_KPIS, SURVEY_KPIS, Summary, run_moment
 from .templating import HTMLFragment, render_template
 
 __all__ = ["Finding", "Action", "headline_findings", "changes_since", "top_actions", "first_screen"]
@@ -47,14 +51,15 @@ class Finding:
 
 @dataclass(frozen=True)
 class Action:
-    """A pain point to act on: *place* and *stage*, the stage's *owner*, its *evidence* and evidence level."""
+    """Something to act on: *title* (what to fix, in words), the journey *stage* it is at and the stage's *owner*
+    (both empty for a driver or a theme, which no stage holds), its *evidence* (what its rank rests on) and
+    evidence level."""
 
-    place: str
+    title: str
     stage: str
     owner: str
     evidence: str
     level: str
-    impact: float
 
 
 def _short(key: str) -> str:
@@ -93,6 +98,7 @@ def _kpi_findings(summary: Summary) -> list[Finding]:
                                                                                        "high": high}
         else:   # "Review stars 4-5 is 70%" read as a label, not a sentence
             text = (_("%(value)s of reviews give 4 or 5 stars") if key in REVIEW_KPIS
+                    else _("%(value)s of answers are satisfied") if key in SATISFIED_KPIS
                     else _("%(kpi)s is %(value)s")) % values
         direction, good = "", None
         if key in changes.index:
@@ -109,27 +115,22 @@ def _kpi_findings(summary: Summary) -> list[Finding]:
 
 
 def _stage_finding(summary: Summary) -> list[Finding]:
-    """The least satisfied stage of the journey against the best one, a finding only when their intervals part;
-    otherwise the sentence says no stage stands out (a headline needs the evidence to tell them apart)."""
+    """The least satisfied stage of the journey against the best one, when their intervals part (stages within
+    noise of each other make no headline: the ranked pain points say where customers are unhappy)."""
     stages = summary.stages
     if stages.empty or "csat" not in stages.columns or stages["csat"].notna().sum() < 2:
         return []
     ranked = stages.dropna(subset=["csat"]).sort_values(["csat", "stage"])
     worst, best = ranked.iloc[0], ranked.iloc[-1]
-    values = {"stage": stage_label(worst["stage"]), "csat": format_percent(worst["csat"], decimals=0),
-              "best": format_percent(best["csat"], decimals=0), "best_stage": stage_label(best["stage"])}
-    below = worst["csat_high"] < best["csat_low"]
-    if below:
-        text = _("%(stage)s is the least satisfying stage: CSAT %(csat)s, against %(best)s at %(best_stage)s") % {
-            **values, "stage": values["stage"].capitalize()}
-    else:
-        text = _("No stage is clearly less satisfying: %(stage)s (CSAT %(csat)s) and %(best_stage)s (%(best)s) "
-                 "differ within noise, too few answers to tell them apart") % values
+    if worst["csat_high"] >= best["csat_low"]:
+        return []
+    text = _("%(stage)s is the least satisfying stage: CSAT %(csat)s, against %(best)s at %(best_stage)s") % {
+        "stage": stage_label(worst["stage"]).capitalize(), "csat": format_percent(worst["csat"], decimals=0),
+        "best": format_percent(best["csat"], decimals=0), "best_stage": stage_label(best["stage"])}
     interval = _("95%% interval %(low)s to %(high)s, %(n)s answers") % {
         "low": format_percent(worst["csat_low"], decimals=0),
         "high": format_percent(worst["csat_high"], decimals=0), "n": format_count(worst["surveys"])}
-    return [Finding(text=text, direction="down" if below else "steady", good=False if below else None,
-                    interval=interval, n=int(worst["surveys"]))]
+    return [Finding(text=text, direction="down", good=False, interval=interval, n=int(worst["surveys"]))]
 
 
 def _persona_finding(summary: Summary) -> list[Finding]:
@@ -195,27 +196,41 @@ def _persona_outcome_finding(summary: Summary) -> list[Finding]:
 
 
 def _pain_finding(summary: Summary) -> list[Finding]:
+    """The top pain point, in the terms it was ranked by: its CSAT against the journey's, or (no CSAT anywhere) how
+    much more often journeys are left unfinished there than elsewhere."""
     if summary.pain_points.empty:
         return []
     top = summary.pain_points.iloc[0]
-    values = {"name": code_label(top["name"], stage=top["name"] == top["stage"]),
-              "reach": format_percent(top["reach"], decimals=0),
-              "exits": format_percent(top["exit_rate"], decimals=0)}
-    if summary.pain_points["csat"].isna().all():   # no CSAT anywhere: ranked by exits above the usual alone
-        text = _("Without CSAT answers, pain points are ranked by exits alone: most visits beyond the usual end at "
-                 "%(name)s (%(exits)s of visits; %(reach)s of customers pass there)") % values
+    values = {"place": place_name(top["name"], top["stage"]), "reach": format_percent(top["reach"], decimals=0),
+              **_pain_values(top)}
+    if _ranked_by_exits(summary.pain_points):
+        text = _("Without CSAT answers, pain points are ranked by exits alone: at %(place)s, %(abandon)s of visits "
+                 "leave the journey unfinished, against %(usual)s elsewhere (%(reach)s of customers pass there)")
+        interval = _("no CSAT answers there; %(n)s customers") % {"n": format_count(top["customers"])}
     else:
-        text = _("The costliest pain point is %(name)s: %(reach)s of customers pass there and %(exits)s of visits "
-                 "end there") % values
-    return [Finding(text=text, direction="down", good=False, interval=_csat_words(top), n=int(top["customers"]))]
+        text = _("The costliest pain point is %(place)s: CSAT %(csat)s against %(overall)s across the journey, "
+                 "and %(reach)s of customers pass there")
+        interval = _csat_interval(top)
+    return [Finding(text=text % values, direction="down", good=False, interval=interval, n=int(top["customers"]))]
 
 
-def _csat_words(row) -> str:
-    if pd.isna(row.get("csat")):
-        return _("no CSAT answers there; %(n)s customers") % {"n": format_count(row["customers"])}
-    return _("CSAT %(csat)s, 95%% interval %(low)s to %(high)s, %(n)s answers") % {
-        "csat": format_percent(row["csat"], decimals=0), "low": format_percent(row["csat_low"], decimals=0),
-        "high": format_percent(row["csat_high"], decimals=0), "n": format_count(row["surveys"])}
+def _ranked_by_exits(pains: pd.DataFrame) -> bool:
+    """True when the journey has no CSAT answers: its pain points are ranked by excess exits alone."""
+    return bool(pains["csat"].isna().all())
+
+
+def _pain_values(row) -> dict:
+    """A pain point's CSAT and the journey's, and its abandon rate and the usual one, as the ranking used them."""
+    return {"csat": format_percent(row["csat"], decimals=0),
+            "overall": format_percent(row["csat"] + row["excess_dissatisfaction"], decimals=0),
+            "abandon": format_percent(row["abandon_rate"], decimals=1),
+            "usual": format_percent(row["abandon_rate"] - row["excess_exit_rate"], decimals=1)}
+
+
+def _csat_interval(row) -> str:
+    return _("95%% interval %(low)s to %(high)s, %(n)s answers") % {
+        "low": format_percent(row["csat_low"], decimals=0), "high": format_percent(row["csat_high"], decimals=0),
+        "n": format_count(row["surveys"])}
 
 
 def headline_findings(summary: Summary, *, top: int = FINDINGS) -> list[Finding]:
@@ -251,11 +266,10 @@ def changes_since(summary: Summary) -> list[str]:
         for row in pains.head(ACTIONS).itertuples():
             if pd.isna(row.previous_rank):
                 lines.append(_("%(name)s is a new top pain point (rank %(rank)s).") % {
-                    "name": code_label(row.name, stage=row.name == row.stage), "rank": row.rank})
+                    "name": place_name(row.name, row.stage), "rank": row.rank})
             elif row.previous_rank != row.rank:
                 lines.append(_("%(name)s moved from rank %(before)s to %(after)s among pain points.") % {
-                    "name": code_label(row.name, stage=row.name == row.stage), "before": int(row.previous_rank),
-                    "after": row.rank})
+                    "name": place_name(row.name, row.stage), "before": int(row.previous_rank), "after": row.rank})
     lines += [_("Intervention %(id)s, %(metric)s: %(before)s → %(after)s.") % {
                   "id": row.intervention_id, "metric": _(METRICS[row.metric].label),
                   "before": value_label(row.previous_verdict) if pd.notna(row.previous_verdict) else _("not measured"),
@@ -266,21 +280,85 @@ def changes_since(summary: Summary) -> list[str]:
 
 def top_actions(summary: Summary, *, stage_plan: dict | None = None, top: int = ACTIONS,
                 min_group_size: int = MIN_GROUP_SIZE) -> list[Action]:
-    """The *top* pain points with an impact above zero, highest first, with stage, owner and evidence."""
+    """The *top* actions: the costliest pain points of the journey, the key drivers to fix first and the themes
+    that lower the score most, taken in turn (the first of each, then the second...), each with its evidence."""
+    kinds = (_pain_actions(summary, stage_plan or {}, min_group_size), _driver_actions(summary, min_group_size),
+             _theme_actions(summary, min_group_size))
+    return [action for turn in zip_longest(*kinds) for action in turn if action is not None][:top]
+
+
+def _pain_actions(summary: Summary, plan: dict, min_group_size: int) -> list[Action]:
+    """The pain points with an impact above zero, named by touchpoint and stage, with what their rank rests on."""
     pains = summary.pain_points
     if pains.empty:
         return []
-    plan = stage_plan or {}
+    by_exits = _ranked_by_exits(pains)
     actions = []
-    for row in pains.loc[pains["impact"] > 0].head(top).to_dict("records"):
-        evidence = _("%(reach)s of customers pass there, %(exits)s of visits end there; %(csat)s") % {
-            "reach": format_percent(row["reach"], decimals=0), "exits": format_percent(row["exit_rate"], decimals=0),
-            "csat": _csat_words(row)}
-        n = row["surveys"] if pd.notna(row.get("csat")) else row["customers"]
+    for row in pains.loc[pains["impact"] > 0].head(ACTIONS).to_dict("records"):
+        values = {"reach": format_percent(row["reach"], decimals=0), **_pain_values(row)}
+        if by_exits:
+            evidence = _("%(abandon)s of visits there leave the journey unfinished, against %(usual)s elsewhere; "
+                         "%(reach)s of customers pass there; no CSAT answers") % values
+        else:
+            evidence = _("CSAT %(csat)s against %(overall)s across the journey (%(interval)s); %(reach)s of "
+                         "customers pass there") % {**values, "interval": _csat_interval(row)}
+            if row["excess_exit_rate"] > 0:
+                evidence += "; " + _("%(abandon)s of visits there leave the journey unfinished, against %(usual)s "
+                                     "elsewhere") % values
         stage = "" if pd.isna(row["stage"]) else str(row["stage"])
-        actions.append(Action(place=code_label(row["name"], stage=row["name"] == stage), stage=stage,
+        actions.append(Action(title=_("Fix %(place)s") % {"place": place_name(row["name"], stage)}, stage=stage,
                               owner=(plan.get(stage) or {}).get("owner", ""), evidence=evidence,
-                              level=evidence_level(n, min_group_size=min_group_size), impact=float(row["impact"])))
+                              level=evidence_level(row["customers"] if by_exits else row["surveys"],
+                                                   min_group_size=min_group_size)))
+    return actions
+
+
+def _driver_actions(summary: Summary, min_group_size: int) -> list[Action]:
+    """The key drivers in the fix-first quadrant (important, rated below the others), most important first; one
+    whose intervals also reach another quadrant is thin evidence."""
+    drivers = summary.drivers
+    if drivers is None:
+        return []
+    table = drivers.table
+    average = format_number(table["performance"].mean(), decimals=1)
+    actions = []
+    for row in table.loc[table["quadrant"] == "fix first"].sort_values("priority").head(ACTIONS).itertuples():
+        evidence = _("%(share)s of what the ratings explain of %(target)s (R² %(r2)s); rated %(rating)s on average, "
+                     "against %(average)s across the %(k)s ratings; %(n)s answers") % {
+            "share": format_percent(row.share, decimals=0), "target": drivers.target,
+            "r2": format_number(drivers.r2, decimals=2), "rating": format_number(row.performance, decimals=1),
+            "average": average, "k": len(table), "n": format_count(drivers.n)}
+        level = evidence_level(drivers.n, min_group_size=min_group_size)
+        if row.placement != row.quadrant:   # its intervals reach another quadrant too
+            evidence += "; " + _("its intervals also fit %(placement)s") % {"placement": value_label(row.placement)}
+            level = "thin" if level == "solid" else level
+        actions.append(Action(title=_("Fix first: %(driver)s") % {"driver": code_label(row.driver, prefix="rating_")},
+                              stage="", owner="", evidence=evidence, level=level))
+    return actions
+
+
+def _theme_actions(summary: Summary, min_group_size: int) -> list[Action]:
+    """The themes whose answers lower the score significantly (false discovery rate controlled), costliest first."""
+    themes = summary.themes
+    if themes is None:
+        return []
+    table = themes.table
+    costly = table.loc[table["significant"] & (table["outcome_impact"] < 0)].sort_values("outcome_impact")
+    unit = "nps" if themes.outcome == "NPS" else "share"
+    scale = 1 if unit == "nps" else 100   # the impact is in NPS points or percentage points
+    actions = []
+    for row in costly.head(ACTIONS).itertuples():
+        values = {"share": format_percent(row.share, decimals=0), "outcome": themes.outcome,
+                  "impact": metric_change(unit, -row.outcome_impact / scale, words=True, signed=False),
+                  "low": metric_change(unit, -row.outcome_impact_high / scale, signed=False, unit=False),
+                  "high": metric_change(unit, -row.outcome_impact_low / scale, words=True, signed=False)}
+        evidence = (_("%(share)s of the reviews mention it; the share of 4-5 stars is %(impact)s lower with them "
+                      "than without (95%% interval %(low)s to %(high)s)") if summary.themes_of == "reviews" else
+                    _("%(share)s of the answers mention it; %(outcome)s is %(impact)s lower with them than without "
+                      "(95%% interval %(low)s to %(high)s)")) % values
+        actions.append(Action(title=_("Act on what customers say about %(theme)s") % {"theme": row.topic},
+                              stage="", owner="", evidence=evidence,
+                              level=evidence_level(row.n, min_group_size=min_group_size)))
     return actions
 
 
@@ -291,5 +369,7 @@ def first_screen(summary: Summary, *, stage_plan: dict | None = None,
                            changes=changes_since(summary),
                            previous_run=summary.previous_run and run_moment(summary.previous_run),
                            actions=top_actions(summary, stage_plan=stage_plan, min_group_size=min_group_size),
-                           journeys_measured=len(summary.pain_points.columns) > 0,  # events, with or without stages
+                           # events (with or without stages), key drivers or themes' impact: nothing stood out
+                           actions_measured=(len(summary.pain_points.columns) > 0 or summary.drivers is not None
+                                             or summary.themes is not None),
                            arrows=ARROWS)

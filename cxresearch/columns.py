@@ -58,6 +58,8 @@ METRIC_UNITS = {"nps": "points", "csat": "share", "csat_top2box": "share", "exit
                 "conversion": "share", "csat_mean": "mean", "ces": "mean", "sentiment": "mean",
                 # the summary's review KPIs (4-5 stars, mean stars) and the names of their saved estimates
                 "rating": "share", "review_top2box": "share", "rating_mean": "mean", "review_mean": "mean",
+                # surveys' share of satisfied answers (a two-valued satisfaction column) and its saved estimate
+                "satisfied": "share", "satisfied_share": "share",
                 # the share of customers with a yes/no outcome (cxresearch.outcomes)
                 "outcome_rate": "share"}
 #: Customer columns that say how a customer's story ended (took the offer, bought, converted, was won or approved,

@@ -190,7 +190,7 @@ def ces(scores, *, level: float = 0.95) -> Estimate:
 
 
 _ESTIMATE_METRIC = {"nps": "nps", "csat_top2box": "csat", "csat": "csat", "csat_mean": "csat_mean", "ces": "ces",
-                    "review_top2box": "csat", "review_mean": "csat_mean"}
+                    "review_top2box": "csat", "review_mean": "csat_mean", "satisfied_share": "csat"}
 
 
 def compare(before: Estimate, after: Estimate) -> Comparison:

@@ -33,17 +33,18 @@ class Metric(NamedTuple):
     better: str     # "higher" or "lower"
     label: str
     large: float    # a large change of the metric: a sample that detects only larger ones cannot tell
+    span: float = 1.0   # the widest change the scale allows (a share 1, NPS 200 points, a mean its scale's width)
 
 
 #: Metrics measured for each intervention; ``large`` in the metric's unit (shares in fractions of 1: 0.2 is 20
 #: percentage points; NPS in points; means on their scale): a change few interventions reach.
 METRICS = {
     "csat": Metric("surveys", "share", "higher", N_("CSAT (share of 4-5 answers)"), 0.2),
-    "csat_mean": Metric("surveys", "mean", "higher", N_("CSAT mean (1-5)"), 0.5),
-    "nps": Metric("surveys", "nps", "higher", "NPS", 25.0),
+    "csat_mean": Metric("surveys", "mean", "higher", N_("CSAT mean (1-5)"), 0.5, 4.0),
+    "nps": Metric("surveys", "nps", "higher", "NPS", 25.0, 200.0),
     "exit_rate": Metric("sessions", "share", "lower", N_("exit rate (share of sessions)"), 0.2),
     "conversion": Metric("sessions", "share", "higher", N_("conversion to a later stage (share of sessions)"), 0.2),
-    "sentiment": Metric("reviews", "mean", "higher", N_("review sentiment (-1..1)"), 0.3),
+    "sentiment": Metric("reviews", "mean", "higher", N_("review sentiment (-1..1)"), 0.3, 2.0),
 }
 KINDS = ("touchpoint", "channel", "stage")
 #: What the comparison of a scope of each kind is, for legends (translate with ``_`` where shown).

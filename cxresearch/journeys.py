@@ -89,7 +89,7 @@ from .columns import name_part
 from .display import code_label, humanize_duration, pretty
 from .errors import DataWarning, ParameterError, did_you_mean
 from .eventcodes import decode, distinct_customers, encode, group_median, most_common, path_labels, session_positions
-from .i18n import N_, _, format_count, format_list, format_percent, ngettext, stage_label
+from .i18n import N_, _, format_count, format_list, format_percent, ngettext
 from .privacy import MIN_GROUP_SIZE, suppress_small
 from .sessions import AUTO_GAP, DEFAULT_GAP, check_events, check_gap, cut_sessions, dataset_gap, narrow, sessionize
 from .stats import kpi_summary
@@ -1000,12 +1000,13 @@ def place_name(touchpoint, stage=None) -> str:
     >>> place_name("w_call_after_offer", "back_office"), place_name("298", "purchase"), place_name("chat_support")
     ('call after offer (back office)', 'touchpoint 298 (purchase)', 'chat support')
     """
+    unstaged = stage is None or pd.isna(stage) or str(stage) == ""
+    if not unstaged and str(stage) == str(touchpoint):   # a stage ranked as a place: its name, as stages read
+        return code_label(stage, stage=True)
     words = code_label(_CODE_FAMILY.sub("", str(touchpoint)))
     if not re.search(r"[^\W\d_]", words):   # no letter: an id, not a name
         words = _("touchpoint %(code)s") % {"code": words}
-    if stage is None or pd.isna(stage) or str(stage) == "":
-        return words
-    return _("%(place)s (%(stage)s)") % {"place": words, "stage": stage_label(stage)}
+    return words if unstaged else _("%(place)s (%(stage)s)") % {"place": words, "stage": code_label(stage, stage=True)}
 
 
 def pain_point_note(journey: JourneyMap) -> str:

@@ -33,6 +33,7 @@ import pandas as pd
 
 from .capabilities import ANALYSES, Unavailable, available, supported
 from .dataset import CXDataset
+from .drivers import KeyDrivers, driver_outcome
 from .errors import SmallGroupWarning
 from .columns import METRIC_UNITS
 from .display import code_label, metric_change, pretty, value_label
@@ -44,15 +45,22 @@ from .personas import NoCustomerDataError, PersonaModel, PersonaState, fit_perso
 from .personas.card import segmentation_note
 from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import Estimate, MixDecomposition, compare, kpi_summary, segment_mix, wilson_interval
+from .voice import TopicImpact
 
 __all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headline", "save_persona_model", "brief",
-           "sections", "KPI_LABELS", "SURVEY_KPIS", "REVIEW_KPIS", "MEAN_KPIS", "PERSONA_MODEL", "PAGES"]
+           "sections", "KPI_LABELS", "SURVEY_KPIS", "SATISFIED_KPIS", "REVIEW_KPIS", "MEAN_KPIS", "PERSONA_MODEL",
+           "PAGES"]
 
 #: KPI key -> label shown in reports: the surveys' NPS, CSAT and CES, then the reviews' stars.
 KPI_LABELS = {"nps": "NPS", "csat": N_("CSAT (share satisfied)"), "ces": N_("CES (1-7, higher = easier)"),
+              "satisfied": N_("Satisfied (share of answers)"),
               "rating": N_("Review stars 4-5 (share of reviews)"), "rating_mean": N_("Review stars mean (1-5)")}
 #: Survey KPIs: key -> the KPI engine's metric and the estimate's name.
 SURVEY_KPIS = {"nps": ("nps", "nps"), "csat": ("csat", "csat_top2box"), "ces": ("ces", "ces")}
+#: Surveys without NPS or CSAT but with a two-valued satisfaction column (satisfied / neutral or dissatisfied,
+#: :func:`cxresearch.drivers.driver_outcome`): the share of the good answer, read by the KPI engine as the share
+#: of 4-5 answers of a CSAT question answered 5 (the good answer) or 1.
+SATISFIED_KPIS = {"satisfied": ("csat", "satisfied_share")}
 #: Review KPIs: key -> the KPI engine's metric on the stars (1-5, read as the answer of a CSAT question) and the
 #: estimate's name: the share of 4 and 5 stars with its Wilson interval, the mean with its t interval.
 REVIEW_KPIS = {"rating": ("csat", "review_top2box"), "rating_mean": ("csat_mean", "review_mean")}
@@ -121,6 +129,14 @@ class Summary:
         The share of customers with the customers' yes/no outcome (subscribed, bought, churned...) with its
         interval (:func:`cxresearch.outcomes.outcome_rate`); None without an outcome column. Its share per
         persona is in ``persona_shares``.
+    drivers : KeyDrivers or None
+        Which touchpoint ratings drive the surveys' outcome, and which to fix first
+        (:func:`cxresearch.key_drivers`); None without ratings and an outcome.
+    themes : TopicImpact or None
+        Points of the outcome each theme costs or earns (:func:`cxresearch.topic_impact`): of the survey
+        comments, or (``themes_of`` "reviews") of the reviews' texts on the share of 4-5 stars.
+    themes_of : str
+        "comments" or "reviews": the texts ``themes`` were found in.
     """
 
     kpis: dict[str, Estimate]
@@ -138,6 +154,9 @@ class Summary:
     nps_mix: MixDecomposition | None = None
     reviews_are_surveys: bool = False
     outcome: OutcomeRate | None = None
+    drivers: KeyDrivers | None = None
+    themes: TopicImpact | None = None
+    themes_of: str = "comments"
 
     def mix_findings(self) -> str:
         """One sentence splitting the change of overall NPS into within-channel change and channel mix ("" without)."""
@@ -270,8 +289,11 @@ def _verdict_words(effect) -> str:
         words += "; " + _("this sample detects changes of ±%(mde)s or more (80%% power)") % margin
     if effect.verdict in ("too few answers to tell", "too few sessions to tell") and pd.notna(mde):
         large = metric_change(metric, METRICS[metric].large, decimals=_decimals(metric), words=True, signed=False)
-        words += "; " + _("even a large change (%(large)s) could go unseen: this sample detects only changes of "
-                          "±%(mde)s or more (80%% power)") % {**margin, "large": large}
+        beyond = mde >= METRICS[metric].span / 2   # "±131.0 NPS points" says nothing a reader can use
+        words += "; " + (_("even a large change (%(large)s) could go unseen: too few answers to detect any change "
+                           "smaller than half the scale") if beyond else
+                         _("even a large change (%(large)s) could go unseen: this sample detects only changes of "
+                           "±%(mde)s or more (80%% power)")) % {**margin, "large": large}
     if effect.verdict == "not identified":
         words += "; " + _("the scope was already drifting from the comparison before the start (pre-trend check "
                           "failed)")
@@ -309,7 +331,8 @@ def journey_headline(journey: JourneyMap) -> tuple[pd.DataFrame, pd.DataFrame]:
 def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_group_size: int = MIN_GROUP_SIZE,
               previous: PreviousRun | None = None, persona_model: PersonaModel | None = None,
               interventions: pd.DataFrame | None = None,
-              journey: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> Summary:
+              journey: tuple[pd.DataFrame, pd.DataFrame] | None = None, drivers: KeyDrivers | None = None,
+              themes: TopicImpact | None = None, themes_of: str = "comments") -> Summary:
     """Headline results of *ds*, compared with a *previous* run when given.
 
     Parameters
@@ -333,6 +356,10 @@ def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_gro
     journey : tuple of DataFrame, optional
         :func:`journey_headline` of the journey map of *ds* already computed
         (the run's, from the journey page); mapped here when not given.
+    drivers, themes : KeyDrivers, TopicImpact, optional
+        The run's :func:`~cxresearch.key_drivers` of the surveys' outcome and :func:`~cxresearch.topic_impact` of
+        the themes of the survey comments or (*themes_of* ``"reviews"``) of the reviews' texts on their stars,
+        as the voice page shows them; the actions they suggest are left out without them.
     """
     kpis = _kpis(ds, min_group_size)
     segments = _nps_segments(ds, min_group_size)
@@ -364,6 +391,9 @@ def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_gro
         nps_mix=_nps_mix(segments, previous, min_group_size),
         not_computed=_not_computed(ds, failed),
         reviews_are_surveys=_reviews_are_surveys(ds),
+        drivers=drivers,
+        themes=themes,
+        themes_of=themes_of,
     )
 
 
@@ -445,6 +475,10 @@ def _kpis(ds: CXDataset, min_group_size: int = MIN_GROUP_SIZE) -> dict[str, Esti
     kpis = {}
     if ds.surveys is not None and not ds.surveys.empty:
         kpis.update(_estimates(ds.surveys, SURVEY_KPIS, min_group_size))
+        outcome = driver_outcome(ds.surveys)
+        if outcome is not None and outcome.kind == "binary":   # no NPS or CSAT: the share of satisfied answers
+            answers = ds.surveys[[c for c in ("customer_id", "timestamp", "weight") if c in ds.surveys.columns]]
+            kpis.update(_estimates(answers.assign(csat=outcome.values * 4 + 1), SATISFIED_KPIS, min_group_size))
     if available(ds, "ratings"):
         stars = ds.reviews[[c for c in ("customer_id", "timestamp") if c in ds.reviews.columns]]
         kpis.update(_estimates(stars.assign(csat=ds.reviews["rating"]), REVIEW_KPIS, min_group_size))

@@ -182,18 +182,21 @@ def run_key_drivers(parameters: RoutineParameters, dataset=None) -> KeyDrivers:
         cluster_col=_respondent_col(surveys), min_group_size=parameters.min_group_size))
 
 
-def run_topic_impact(parameters: RoutineParameters, dataset=None, *, topics: Topics | None = None) -> TopicImpact:
+def run_topic_impact(parameters: RoutineParameters, dataset=None, *, topics: Topics | None = None,
+                     reviews: bool = False) -> TopicImpact:
     """NPS points each theme of :func:`run_topics` costs or earns (:func:`~cxresearch.topic_impact`), once per run.
 
-    *topics* is :func:`run_topics` when the caller has it already.
+    *topics* is :func:`run_topics` when the caller has it already. With *reviews*, the points of the share of
+    4-5 star reviews each theme of the reviews' texts costs or earns.
     """
     from ..voice import topic_impact
 
     dataset = parameters.load() if dataset is None else dataset
-    return shared(parameters, "topic_impact", lambda: topic_impact(
-        dataset.surveys, (run_topics(parameters, dataset) if topics is None else topics).membership,
-        random_state=parameters.random_state, cluster_col=_respondent_col(dataset.surveys),
-        min_group_size=parameters.min_group_size))
+    answers = dataset.reviews.assign(csat=dataset.reviews["rating"]) if reviews else dataset.surveys
+    return shared(parameters, "review_topic_impact" if reviews else "topic_impact", lambda: topic_impact(
+        answers, (run_topics(parameters, dataset, reviews=reviews) if topics is None else topics).membership,
+        score_col="csat" if reviews else None, random_state=parameters.random_state,
+        cluster_col=_respondent_col(answers), min_group_size=parameters.min_group_size))
 
 
 def run_canvas_voice(parameters: RoutineParameters, dataset=None) -> dict:
@@ -256,6 +259,7 @@ def run_summary(parameters: RoutineParameters, dataset=None) -> Summary:
     *dataset* is the loaded dataset when the caller has it (else ``parameters.load()``).
     """
     from ..capabilities import available
+    from ..errors import DataError
     from ..personas import NoCustomerDataError
     from ..summary import load_previous, summarise
 
@@ -267,10 +271,20 @@ def run_summary(parameters: RoutineParameters, dataset=None) -> Summary:
             model = run_personas(parameters, dataset)[1]
     effects = run_interventions(parameters, dataset) if available(dataset, "interventions") else None
     journey = run_journey_headline(parameters, dataset) if available(dataset, "journeys") else None
+    drivers = themes = None
+    reviews = not available(dataset, "topic_impact")   # else the themes of the reviews, on their stars
+    with warnings.catch_warnings():   # the voice page notes what they hid, and says why when they fail
+        warnings.simplefilter("ignore")
+        with contextlib.suppress(DataError):
+            drivers = run_key_drivers(parameters, dataset) if available(dataset, "key_drivers") else None
+        with contextlib.suppress(DataError):
+            if not reviews or available(dataset, "review_topics"):
+                themes = run_topic_impact(parameters, dataset, reviews=reviews)
     summary = summarise(dataset, personas=parameters.n_personas, random_state=parameters.random_state,
                         min_group_size=parameters.min_group_size,
                         previous=load_previous(earlier.folder) if earlier else None, persona_model=model,
-                        interventions=effects, journey=journey)
+                        interventions=effects, journey=journey, drivers=drivers, themes=themes,
+                        themes_of="reviews" if reviews else "comments")
     if parameters.run_dir:
         summary.save(parameters.run_dir)
     return summary

@@ -633,5 +633,7 @@ def test_a_pain_points_place_reads_in_words_with_its_stage():
     assert place_name("298", "purchase") == "touchpoint 298 (purchase)"
     assert place_name("chat_support", float("nan")) == place_name("chat_support") == "chat support"
     assert place_name("x_y") == "x y"   # one letter before a word of one letter: no code family
+    assert place_name("delivery", "delivery") == "delivery"   # a stage ranked as a place reads as the stage
     with i18n.using("it"):
         assert place_name("delivered_late", "delivery") == "delivered late (consegna)"
+        assert place_name("delivery", "delivery") == "consegna" and place_name("delivery") == "delivery"
