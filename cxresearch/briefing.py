@@ -305,6 +305,8 @@ def _pain_actions(summary: Summary, plan: dict, min_group_size: int) -> list[Act
             if row["excess_exit_rate"] > 0:
                 evidence += "; " + _("%(abandon)s of visits there leave the journey unfinished, against %(usual)s "
                                      "elsewhere") % values
+            elif row.get("end_of_journey"):   # journeys end there by nature: its exits are no evidence
+                evidence += "; " + _("an end of journey, whose exits do not count")
         stage = "" if pd.isna(row["stage"]) else str(row["stage"])
         actions.append(Action(title=_("Fix %(place)s") % {"place": place_name(row["name"], stage)}, stage=stage,
                               owner=(plan.get(stage) or {}).get("owner", ""), evidence=evidence,

@@ -89,6 +89,11 @@ def test_top_three_actions_carry_place_owner_and_the_evidence_they_were_ranked_b
                                    "27% of customers pass there; 61.0% of visits there leave the journey unfinished, "
                                    "against 31.0% elsewhere")
     assert "90%" not in actions[1].evidence and "leave the journey" not in actions[1].evidence  # no excess: unsaid
+    # the demo's returns: an end of journey ranked on its CSAT read "89% of visits end there"
+    ending = dataclasses.replace(summary(), pain_points=PAINS.assign(end_of_journey=["", "end of journey", "", ""]))
+    assert top_actions(ending)[1].evidence == ("CSAT 51% against 74% across the journey (95% interval 42% to 60%, "
+                                               "12 answers); 35% of customers pass there; an end of journey, whose "
+                                               "exits do not count")
     assert [a.level for a in actions] == ["solid", "thin", "solid"]          # 12 answers at returns
 
 
