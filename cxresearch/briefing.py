@@ -22,6 +22,7 @@ from .display import code_label, interval_decimals, metric_change, metric_value
 from .i18n import N_, _, format_count, format_list, format_number, format_percent, stage_label
 from .intervention_evidence import METRICS
 from .journeys import place_name
+from .outcomes import outcome_label
 from .privacy import MIN_GROUP_SIZE
 from .kpis import KPI_METRICS
 from .summary import KPI_LABELS, MEAN_KPIS, REVIEW_KPIS, SATISFIED_KPIS, SURVEY_KPIS, Summary, run_moment
@@ -83,6 +84,8 @@ def _kpi_findings(summary: Summary) -> list[Finding]:
     for key, estimate in summary.kpis.items():
         if key == "rating" and summary.reviews_are_surveys and "csat" in summary.kpis:
             continue   # the share of 4-5 stars is CSAT itself: the reviews are the surveys' answers
+        if key in SATISFIED_KPIS and summary.outcome is not None and summary.outcome.label == outcome_label(key):
+            continue   # the customers' satisfied outcome says it per customer (airline: one answer each)
         counted = (_("95%% interval %(low)s to %(high)s, %(n)s reviews") if key in REVIEW_KPIS
                    else _("95%% interval %(low)s to %(high)s, %(n)s answers"))
         if key == "csat" and summary.reviews_are_surveys:

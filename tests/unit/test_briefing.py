@@ -251,6 +251,13 @@ def test_surveys_with_only_a_satisfied_or_not_answer_give_the_satisfied_share(ma
     assert (round(estimate.low, 3), round(estimate.high, 3)) == (0.397, 0.892)   # Wilson, 7 of 10
     finding = headline_findings(result)[0]
     assert finding.text == "70% of answers are satisfied" and finding.interval == "95% interval 40% to 89%, 10 answers"
+    # with the customers' own satisfied outcome (airline: 43.9% of customers were satisfied) it is said once
+    customers = "customer_id,satisfied\n" + "".join(f"C{i},{int(i < 7)}\n" for i in range(10))
+    answers = "\n".join(f"R{i},2025-01-0{1 + i % 9},C{i},{'satisfied' if i < 7 else 'neutral'}" for i in range(10))
+    both = summarise(load_dataset(make_dataset({"customers.csv": customers, "surveys.csv": (
+        "response_id,timestamp,customer_id,satisfaction\n" + answers + "\n")})), personas=2)
+    texts = [f.text for f in headline_findings(both)]
+    assert texts[0] == "70.0% of customers were satisfied" and "70% of answers are satisfied" not in texts
 
 
 def test_an_intervention_interval_wider_than_half_the_scale_says_too_few_answers_not_its_width():
