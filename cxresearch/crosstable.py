@@ -13,8 +13,8 @@ import pyarrow.compute as pc
 
 from .canonical import arrow_strings, distinct_strings, recoded, report_values, text_series, used_categories
 from .columns import value_label
-from .errors import ValidationReport
-from .i18n import _, format_count, format_percent, ngettext
+from .errors import ValidationReport, closest
+from .i18n import _, format_count, format_list, format_percent, ngettext
 from .privacy import PII_COLUMNS, identity_hash, normalise_email, normalise_phone, redact_names
 from .settings import CONFIG_FILE, DatasetSettings
 
@@ -116,7 +116,11 @@ def check_orphans(tables: dict, report: ValidationReport) -> None:
 
 
 def check_scopes(tables: dict, config: DatasetSettings, report: ValidationReport, file_name: str) -> None:
-    """Every intervention's scope must be a channel, touchpoint or stage of the data."""
+    """Every intervention's scope must be a channel, touchpoint or stage of the data.
+
+    A scope written as the pages show a code ("chat support" for ``chat_support``) reads as that code, with a
+    note; the others are problems naming the closest code.
+    """
     interventions = tables.get("interventions")
     if interventions is None:
         return
@@ -126,9 +130,22 @@ def check_scopes(tables: dict, config: DatasetSettings, report: ValidationReport
         for column in ("channel", "touchpoint", "stage"):
             if frame is not None and column in frame.columns:
                 known |= _distinct(frame[column])
-    unknown = ~interventions["scope"].isin(known)
-    report_values(report, file_name, "scope", unknown, interventions["scope"], "scope", _("one of %(known)s") % {
-        "known": ", ".join(sorted(known)[:15]) + ("..." if len(known) > 15 else "")})
+    scope = interventions["scope"].astype("string")
+    as_code = scope.str.strip().str.replace(r"[\s-]+", "_", regex=True)
+    read = ~scope.isin(known) & as_code.isin(known)
+    if read.any():
+        tables["interventions"] = interventions.assign(scope=scope.where(~read, as_code).astype(object))
+        report.notes.append(_("%(file)s: scopes read as the data's codes: %(pairs)s.") % {
+            "file": file_name, "pairs": format_list([f"'{a}' → '{b}'" for a, b in
+                                                     dict(zip(scope[read], as_code[read])).items()])})
+        scope = scope.where(~read, as_code)
+    unknown = ~scope.isin(known)
+    expected = _("one of %(known)s") % {"known": ", ".join(sorted(known)[:15]) + ("..." if len(known) > 15 else "")}
+    guesses = {value: closest(value, known) for value in scope[unknown].dropna().unique()}
+    if any(guesses.values()):
+        expected += "; " + _("the closest codes: %(pairs)s") % {"pairs": format_list(
+            [f"'{value}' → '{guess}'" for value, guess in guesses.items() if guess])}
+    report_values(report, file_name, "scope", unknown, interventions["scope"], "scope", expected)
 
 
 def fill_stages(tables: dict, config: DatasetSettings, report: ValidationReport) -> None:

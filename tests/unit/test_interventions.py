@@ -644,3 +644,24 @@ def test_window_note_names_the_after_windows_the_period_cuts(demo):
     assert ("The run's period ends on July 31, 2025: the after window of I001 stops there. A run whose period "
             "reaches the end of that window measures it whole.") in note
     assert "period ends" not in window_note(effects["8W"].reset_index(), period_end="2026-01-01")
+
+
+def test_a_scope_written_as_the_pages_show_it_reads_as_its_code_and_a_typo_names_the_closest(demo_folder, tmp_path):
+    """'Chat Support' (as the pages print chat_support) is that touchpoint, with a note; 'newslettr' is a problem
+    naming the file, column, line and the closest code."""
+    import shutil
+
+    from cxresearch.dataset import validate
+
+    folder = shutil.copytree(demo_folder, tmp_path / "demo", ignore=shutil.ignore_patterns("truth"))
+    table = pd.read_csv(folder / "interventions.csv")
+    table["scope"] = table["scope"].replace({"chat_support": "Chat Support", "newsletter": "newslettr"})
+    table.to_csv(folder / "interventions.csv", index=False)
+    report = validate(folder)
+    assert "interventions.csv: scopes read as the data's codes: 'chat support' → 'chat_support'." in report.notes
+    (problem,) = report.problems
+    assert (problem.file, problem.column, problem.values) == ("interventions.csv", "scope", ("newslettr",))
+    assert "the closest codes: 'newslettr' → 'newsletter'" in problem.message
+    table["scope"] = table["scope"].replace({"newslettr": "newsletter"})
+    table.to_csv(folder / "interventions.csv", index=False)
+    assert load_dataset(folder).interventions["scope"].tolist() == ["chat_support", "newsletter"]
