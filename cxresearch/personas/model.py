@@ -29,6 +29,8 @@ ids and names stable across runs (:mod:`.state`).
 """
 from __future__ import annotations
 
+import re
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -38,6 +40,7 @@ from scipy.spatial.distance import cdist
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
@@ -58,6 +61,10 @@ from .space import id_like, preprocessor, text_encoder
 from .state import PersonaState
 
 METHODS = ("kmeans", "gmm")
+#: Durations (tenure, recency, days since a date) whose SD is under this share of their mean name no persona: in
+#: a cohort all some 500 days old (SD 23), "new" customers are three weeks younger than the rest.
+NARROW_SPREAD = 0.1
+DURATIONS = re.compile(r".*(tenure|recency|days_since).*")
 #: Name of the single group shown when no stable segmentation exists.
 ALL_CUSTOMERS = N_("All customers")
 
@@ -214,7 +221,10 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.preprocessor_ = preprocessor(ordered[self.active_])
         Z = np.ascontiguousarray(self.preprocessor_.fit_transform(ordered), dtype=float)
         sample = Z[np.sort(rng.choice(n, size=min(n, self.sample_size), replace=False))]
-        with threadpool_limits(1):  # small fits: thread start-up costs more than it saves
+        # customers with few distinct profiles leave k-means fewer distinct clusters than k: such a k has a persona
+        # too small or unstable and is not chosen, so scikit-learn's warning, once per refit, says nothing new
+        with threadpool_limits(1), warnings.catch_warnings():  # small fits: thread start-up costs more than it saves
+            warnings.simplefilter("ignore", ConvergenceWarning)
             self.selection_, references, jaccard, self.weights_ = selection.select(self, sample, rng)
             chosen = self.selection_.index[self.selection_["chosen"]]
             self.segmentation_ = None if len(chosen) else selection.no_segmentation(self, sample, rng)
@@ -429,9 +439,12 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         similar = self.correlations_ = correlations(values)
         # frequency, recency, tenure and purchases that did not shape the personas (customers do not come back)
         # only say when one-visit customers came: they do not name personas; nor does how the customers' story
-        # ended (churned, subscribed: columns.OUTCOMES), which the cards report as an outcome rate
-        untold = [c for c in self.traits_.columns if c.split("=")[0] not in self.active_
-                  and (REPEAT_ONLY.match(str(c)) or OUTCOMES.match(c.split("=")[0]))]
+        # ended (churned, subscribed: columns.OUTCOMES), which the cards report as an outcome rate; nor a duration
+        # all customers share within a few percent
+        narrow = self.scale_ < NARROW_SPREAD * self.overall_.abs()
+        untold = [c for c in self.traits_.columns if (c.split("=")[0] not in self.active_
+                  and (REPEAT_ONLY.match(str(c)) or OUTCOMES.match(c.split("=")[0])))
+                  or (DURATIONS.fullmatch(c) and narrow[c])]
         named = self.traits_.drop(columns=untold)
         self.trait_columns_ = named.apply(telling_traits, axis=1, similar=similar)
         names = (name_personas(named, self.profiles_, suppressed, similar) if len(ids) > 1

@@ -710,3 +710,32 @@ def test_ids_and_outcomes_name_no_persona_unless_they_shaped_it():
     for persona in model.personas_.index:
         assert set(model.trait_columns_[persona]) <= {"spend", "age"}
         assert not {"status", "Churned", "Stayed", "page"} & set(model.personas_.loc[persona, "name"].split())
+
+
+def test_customers_with_few_distinct_profiles_print_no_convergence_warnings():
+    """A 300-customer export of four categories let "ConvergenceWarning: Number of distinct clusters (3) found
+    smaller than n_clusters (8)" out on stderr once per refit: the k it concerns is never chosen, so it is quiet."""
+    from sklearn.exceptions import ConvergenceWarning
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame({"plan": rng.choice(["basic", "plus"], 300), "region": rng.choice(["north", "south"], 300)},
+                            index=[f"c{i}" for i in range(300)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        warnings.simplefilter("ignore", UnstablePersonasWarning)
+        model = PersonaModel(n_bootstrap=3, random_state=0).fit(features)
+    assert model.n_personas_ <= 4   # never more personas than distinct customers
+
+
+def test_a_duration_all_customers_share_names_no_persona():
+    """cdnow's one cohort read "New lapsing customers" though every tenure lies within 462-545 days: three weeks
+    less than the rest is no "new"; recency, which spreads, still names them."""
+    rng = np.random.default_rng(0)
+    group = np.repeat([0, 1, 2], 100)
+    features = pd.DataFrame({"tenure_days": 502 + 23 * rng.normal(size=300) - 25 * (group == 0),
+                             "recency_days": rng.gamma(2, 30, 300) + 150 * (group == 0),
+                             "avg_order_value": rng.normal(size=300) + 3 * (group == 1)},
+                            index=[f"c{i}" for i in range(300)])
+    model = PersonaModel(3, n_bootstrap=3, random_state=0).fit(features)
+    assert "tenure_days" in model.traits_ and not any("tenure_days" in c for c in model.trait_columns_)
+    names = " ".join(model.personas_["name"]).lower()
+    assert "new" not in names and "long-time" not in names and "lapsing" in names
