@@ -57,14 +57,16 @@ def wrap(label, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) -> str:
     return "<br>".join(textwrap.wrap(str(label), width, max_lines=lines, placeholder="…")) or str(label)
 
 
-def category_axis(categories, *, width: int = LABEL_WIDTH, label=str, **settings) -> dict:
+def category_axis(categories, *, width: int = LABEL_WIDTH, lines: int = LABEL_LINES, label=str, **settings) -> dict:
     """Axis settings that put a tick and a (wrapped) label on every category, in the given order.
 
-    *label* gives the text shown for a category (:func:`~cxresearch.i18n.stage_label` for journey stages).
+    *label* gives the text shown for a category (:func:`~cxresearch.i18n.stage_label` for journey stages); labels
+    wrap at *width* characters on at most *lines* lines.
     """
     names = [str(c) for c in categories]
     return {"type": "category", "categoryorder": "array", "categoryarray": names, "tickmode": "array",
-            "tickvals": names, "ticktext": [wrap(label(n), width) for n in names], "automargin": True, **settings}
+            "tickvals": names, "ticktext": [wrap(label(n), width, lines) for n in names], "automargin": True,
+            **settings}
 
 
 def height_for(rows: int, *, per_row: int = ROW_HEIGHT, extra: int = 200, minimum: int = 420) -> int:

@@ -13,9 +13,19 @@ from .._checks import check_instance
 from ..capabilities import Unavailable
 from ..i18n import _, format_number, format_percent
 from ..privacy import MIN_GROUP_SIZE, suppress_small
-from .layout import category_axis, check_columns, height_for, no_chart, separators
+from .layout import category_axis, check_columns, height_for, no_chart, separators, wrap
 
 __all__ = ["persona_sizes_chart", "persona_shares_chart", "trait_heatmap", "persona_traits_chart", "projection_chart", "k_selection_chart"]
+
+#: Characters per line and most lines of a persona name on a chart axis: names of three or four traits
+#: ("Customers with above-average days since registered and using automatic more than the rest") are read whole.
+NAME_WIDTH, NAME_LINES = 30, 4
+
+
+def _names_axis(names, **settings) -> tuple[dict, int]:
+    """Axis settings for persona names, whole on up to :data:`NAME_LINES` lines, and the pixels a row needs."""
+    lines = max((wrap(name, NAME_WIDTH, NAME_LINES).count("<br>") + 1 for name in names), default=1)
+    return category_axis(names, width=NAME_WIDTH, lines=NAME_LINES, **settings), max(44, 16 * lines + 12)
 
 
 def persona_sizes_chart(personas: pd.DataFrame, *, min_group_size: int = MIN_GROUP_SIZE) -> go.Figure | Unavailable:
@@ -26,11 +36,12 @@ def persona_sizes_chart(personas: pd.DataFrame, *, min_group_size: int = MIN_GRO
         return no_chart(_("No chart of persona sizes: all customers form one group."))
     shown = suppress_small(personas, size_col="size", min_group_size=min_group_size).iloc[::-1]   # first on top
     names = shown["name"].astype(str)
+    axis, row = _names_axis(names)
     return go.Figure(go.Bar(
         x=shown["size"], y=names, orientation="h", text=[format_percent(s, decimals=0) for s in shown["share"]],
         textposition="auto", hovertemplate="%{y}: %{x:,} " + _("customers") + " (%{text})<extra></extra>",
     )).update_layout(title=_("Personas by size"), xaxis_title=_("customers"), separators=separators(),
-                     yaxis=category_axis(names, width=26), height=height_for(len(names), per_row=44, minimum=300))
+                     yaxis=axis, height=height_for(len(names), per_row=row, minimum=300))
 
 
 def persona_shares_chart(shares: pd.DataFrame) -> go.Figure:
@@ -40,6 +51,7 @@ def persona_shares_chart(shares: pd.DataFrame) -> go.Figure:
                   source="Summary.persona_shares")
     shown = shares.loc[shares["status"] != "vanished"] if "status" in shares.columns else shares
     names = shown["name"].astype(str)
+    axis, row = _names_axis(names, autorange="reversed")
     return go.Figure(go.Bar(
         x=shown["share"], y=names, orientation="h", text=[format_percent(s, decimals=0) for s in shown["share"]],
         textposition="inside", insidetextanchor="start",
@@ -47,8 +59,7 @@ def persona_shares_chart(shares: pd.DataFrame) -> go.Figure:
                  "arrayminus": shown["share"] - shown["share_low"]},
         hovertemplate="%{y}: %{text}<extra></extra>",
     )).update_layout(title=_("Persona shares"), xaxis={"title": _("share of customers"), "tickformat": ".0%"},
-                     separators=separators(), yaxis=category_axis(names, width=26, autorange="reversed"),
-                     height=height_for(len(names), per_row=44, minimum=300))
+                     separators=separators(), yaxis=axis, height=height_for(len(names), per_row=row, minimum=300))
 
 
 def trait_heatmap(traits: pd.DataFrame, personas: pd.DataFrame, *, top: int = 15,
@@ -72,6 +83,7 @@ def trait_heatmap(traits: pd.DataFrame, personas: pd.DataFrame, *, top: int = 15
     columns = rows.abs().max().sort_values(ascending=False, kind="stable").index[:top]
     values = rows[columns]
     features, names = _feature_labels(columns), shown["name"].astype(str).tolist()
+    axis, row = _names_axis(names, autorange="reversed")
     return go.Figure(go.Heatmap(
         z=values.to_numpy(), x=features, y=names,
         zmid=0, colorscale="RdBu", reversescale=True, colorbar={"title": _("SD vs rest")},
@@ -79,8 +91,7 @@ def trait_heatmap(traits: pd.DataFrame, personas: pd.DataFrame, *, top: int = 15
         hovertemplate="%{y}<br>%{x}: %{z:+.2f} " + _("SD vs the other customers") + "<extra></extra>",
     )).update_layout(title=_("What sets each persona apart (standardised mean difference)"), separators=separators(),
                      xaxis=category_axis(features, width=16, tickangle=-40),
-                     yaxis=category_axis(names, width=26, autorange="reversed"),
-                     height=height_for(len(names), per_row=48, extra=300))
+                     yaxis=axis, height=height_for(len(names), per_row=row, extra=300))
 
 
 def persona_traits_chart(traits: pd.Series, *, top: int = 10) -> go.Figure:

@@ -309,6 +309,19 @@ def test_persona_sizes_chart_labels_every_shown_persona():
     assert "<br>" in figure.layout.yaxis.ticktext[0]
 
 
+def test_persona_charts_show_long_names_whole():
+    """bpic2012's "Customers with above-average days since registered and using automatic more than the rest"
+    was cut to two lines and "…" on the persona charts: names of three or four traits read whole."""
+    long = "Customers with above-average amount requested and using automatic more than the rest"
+    table = pd.DataFrame({"name": [long, "Web-first customers"], "size": [400, 300], "share": [0.57, 0.43]})
+    sizes = charts.persona_sizes_chart(table)
+    heatmap = charts.trait_heatmap(traits().iloc[:2], table)
+    for figure in (sizes, heatmap):
+        labels = [text.replace("<br>", " ") for text in figure.layout.yaxis.ticktext]
+        assert long in labels and not any("…" in label for label in labels)
+    assert sizes.layout.height > charts.persona_sizes_chart(table.assign(name=["A", "B"])).layout.height
+
+
 def test_trait_heatmap_labels_every_persona_and_feature():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
