@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import schemas
-from .errors import MAX_EXAMPLES, Problem, ValidationReport, closest, did_you_mean
+from .errors import MAX_EXAMPLES, Problem, ValidationReport, closest, did_you_mean, line_label
 from .i18n import N_, _, format_count, format_list, ngettext
 from .privacy import PII_COLUMNS
 from .readers import snake
@@ -276,8 +276,7 @@ def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings, 
 def _warn_typos(report: ValidationReport, name: str, column: str, typos: pd.Series, values: pd.Series) -> None:
     """Warn of the values of a column of numbers that are no number (:data:`TYPOS`), read as missing."""
     if n := int(typos.sum()):
-        lines = ", ".join(_("line %(line)s: %(value)s") % {"line": line, "value": repr(value)}
-                          for line, value in values[typos].head(MAX_EXAMPLES).items())
+        lines = ", ".join(f"{line_label(name, line)}: {value!r}" for line, value in values[typos].head(MAX_EXAMPLES).items())
         report.warnings.append(ngettext(
             "%(file)s: %(column)s holds numbers but %(n)s value is not one (%(lines)s); read as missing. Correct it "
             "in the file.",
@@ -808,13 +807,13 @@ def _count_repeated_rows(events: pd.DataFrame, name: str, report: ValidationRepo
     hashes = pd.util.hash_pandas_object(candidates, index=False).to_numpy()
     line, first = candidates.index[at], candidates.index[np.flatnonzero(hashes == hashes[at])[0]]
     report.warnings.append(ngettext(
-        "%(file)s: %(n)s row repeats an earlier row in every column (line %(line)s repeats line %(first)s); kept as "
-        "a separate event: with times to the day or the second, it can be a real repeat (two purchases). If the export "
-        "doubled it, remove it from the file.",
-        "%(file)s: %(n)s rows repeat an earlier row in every column (line %(line)s repeats line %(first)s, for "
-        "example); kept as separate events: with times to the day or the second, they can be real repeats (two "
-        "purchases). If the export doubled them, remove them from the file.", n)
-        % {"file": name, "n": format_count(n), "line": line, "first": first})
+        "%(file)s: %(n)s row repeats an earlier row in every column (%(line)s repeats %(first)s); kept as a separate "
+        "event: with times to the day or the second, it can be a real repeat (two purchases). If the export doubled "
+        "it, remove it from the file.",
+        "%(file)s: %(n)s rows repeat an earlier row in every column (%(line)s repeats %(first)s, for example); kept "
+        "as separate events: with times to the day or the second, they can be real repeats (two purchases). If the "
+        "export doubled them, remove them from the file.", n)
+        % {"file": name, "n": format_count(n), "line": line_label(name, line), "first": line_label(name, first)})
 
 
 def _same_customer_and_time(customers: np.ndarray, stamps: np.ndarray) -> np.ndarray:

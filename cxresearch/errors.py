@@ -55,15 +55,22 @@ class Problem:
             where += _(", column '%(column)s'") % {"column": self.column}
         text = f"{where}: {self.message}"
         if self.lines:
-            examples = ", ".join(
-                _("line %(line)s: %(value)s") % {"line": line, "value": _show(value)}
-                for line, value in zip(self.lines, self.values)
-            )
+            examples = ", ".join(f"{line_label(self.file, line)}: {_show(value)}"
+                                 for line, value in zip(self.lines, self.values))
             if self.count > len(self.lines):
                 examples += " " + _("(and %(n)s more)") % {"n": self.count - len(self.lines)}
             text += " [" + ngettext("%(count)s row; %(examples)s", "%(count)s rows; %(examples)s",
                                     self.count) % {"count": self.count, "examples": examples} + "]"
         return text
+
+
+def line_label(file: str, line: int) -> str:
+    """Where a row of *file* is, as its reader finds it: "line 12" of a text file (the header is line 1), "row 12"
+    of a Parquet file, a workbook or a table in memory."""
+    from .i18n import _
+
+    text = str(file).lower().endswith((".csv", ".csv.gz", ".txt", ".tsv", ".tab"))
+    return (_("line %(line)s") if text else _("row %(line)s")) % {"line": line}
 
 
 def _show(value) -> str:

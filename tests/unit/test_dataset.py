@@ -613,7 +613,7 @@ def test_from_frames_checks_in_memory_tables_like_files(make_dataset):
     pd.testing.assert_frame_equal(built.events.drop(columns="stage"), load_dataset(folder).events)
     assert built.events["stage"].isna().tolist() == [True, False, False]
     assert built.events["stage"].iloc[1:].tolist() == ["purchase", "purchase"]
-    with pytest.raises(DataError, match=r"surveys, column 'nps': 1 value is out of range.*line 1: 12"):
+    with pytest.raises(DataError, match=r"surveys, column 'nps': 1 value is out of range.*row 1: 12"):
         from_frames({"surveys": pd.DataFrame({"response_id": ["a"], "timestamp": ["2025-01-01"], "nps": [12]})})
 
 

@@ -283,7 +283,7 @@ def test_a_typo_among_ages_is_read_as_missing_and_named_and_the_ages_stay_number
         customers.astype({"age": "category"}).to_parquet(folder / "customers.parquet")
     report = validate(folder)
     assert report.ok and [w for w in report.warnings if "quarantadue" in w] == [
-        f"customers.{form}: age holds numbers but 1 value is not one (line {11 if form == 'csv' else 10}: "
+        f"customers.{form}: age holds numbers but 1 value is not one ({'line 11' if form == 'csv' else 'row 10'}: "
         "'quarantadue'); read as missing. Correct it in the file."]
     with pytest.warns(Warning):
         age = load_dataset(folder).customers["age"]
@@ -292,3 +292,17 @@ def test_a_typo_among_ages_is_read_as_missing_and_named_and_the_ages_stay_number
     ages[:5] = ["anziano"] * 5
     folder = make_dataset({"customers.csv": customers.assign(age=ages).to_csv(index=False)})
     assert not any("holds numbers" in w for w in validate(folder).warnings)
+
+
+def test_rows_of_a_parquet_file_are_rows_not_lines(make_dataset):
+    # the cdnow import's events.parquet said "line 1382 repeats line 1381": a Parquet file has rows, as Excel has
+    events = pd.DataFrame({"customer_id": ["c1", "c1", "c2"], "timestamp": ["2025-01-02"] * 3, "channel": "web",
+                           "touchpoint": ["home", "home", "faq"]})
+    folder = make_dataset({"events.csv": events.to_csv(index=False)})
+    assert any("(line 3 repeats line 2)" in w for w in validate(folder).warnings)
+    (folder / "events.csv").unlink()
+    events.to_parquet(folder / "events.parquet")
+    assert any("(row 2 repeats row 1)" in w for w in validate(folder).warnings)
+    events.assign(timestamp=["x", "2025-01-02", "y"]).to_parquet(folder / "events.parquet")
+    [problem] = validate(folder).problems
+    assert str(problem).endswith("[2 rows; row 1: 'x', row 3: 'y']")
