@@ -458,6 +458,10 @@ REPEAT_ONLY = re.compile(r"^(frequency|recency_days|tenure_days|n_purchases)$")
 PERSONA_BASIS = re.compile(r"^(frequency|recency_days|tenure_days|n_purchases|avg_order_value|service_contacts|"
                            r"share_.+|nps|csat|ces|rating_.+|review_rating|review_sentiment)$")
 
+#: Correlation with the events' tenure from which a customer date is the first visit itself (bpic2012's
+#: application registered): for customers who do not come back it only says when they came.
+SAME_DATE = 0.9
+
 #: Share of customers with more than one session from which customers count as repeating.
 REPEAT_SHARE = 0.2
 
@@ -480,7 +484,9 @@ def persona_basis(features: pd.DataFrame, *, max_missing: float = 0.5) -> list[s
     - customer attributes: numbers, and texts with at most :data:`MAX_LEVELS`
       categories, except the :data:`DESCRIPTORS` (place, gender, family
       status, language, ids, churn outcomes) and, when the events give the
-      tenure of repeating customers, the ``days_since_*`` of customer dates.
+      tenure of repeating customers, the ``days_since_*`` of customer dates
+      (for customers who do not come back, those of the first visit itself,
+      correlated at :data:`SAME_DATE` with tenure: when they came).
 
     Examples
     --------
@@ -501,7 +507,8 @@ def persona_basis(features: pd.DataFrame, *, max_missing: float = 0.5) -> list[s
         if feature_group(name) == "profile":
             numeric = pd.api.types.is_numeric_dtype(values)
             shaping = not DESCRIPTORS.match(name) and (numeric or values.nunique() <= MAX_LEVELS)
-            shaping &= not (repeat and "tenure_days" in features and name.startswith("days_since_"))
+            shaping &= not (name.startswith("days_since_") and "tenure_days" in features and (
+                repeat or abs(values.corr(features["tenure_days"])) >= SAME_DATE))
         else:
             shaping = bool(PERSONA_BASIS.match(name)) and (repeat or not REPEAT_ONLY.match(name))
             shaping &= name not in shares or len(shares) > 1

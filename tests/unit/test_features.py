@@ -144,6 +144,10 @@ def test_persona_basis_and_groups():
     assert persona_basis(outcomes) == persona_basis(frame)   # how it ended describes personas, never shapes them
     one_visit = frame.assign(n_purchases=1)
     assert "recency_days" not in persona_basis(one_visit) and "frequency" not in persona_basis(one_visit)
+    # bpic2012's applicants split on when they applied: a date that is the one visit itself says when they came
+    dated = one_visit.assign(tenure_days=[10.0, 50.0, 90.0, 300.0], days_since_registered=[11.0, 52.0, 90.0, 301.0],
+                             days_since_signup=[400.0, 30.0, 900.0, 20.0])
+    assert "days_since_registered" not in persona_basis(dated) and "days_since_signup" in persona_basis(dated)
     assert "share_app" not in persona_basis(frame.drop(columns="share_web"))  # one channel share is no mix
     assert [feature_group(c) for c in ["age", "region", "share_app", "frequency", "nps", "reached_purchase",
                                        "spend"]] == [
