@@ -21,6 +21,7 @@ import pandas as pd
 
 from ._checks import check_choice, check_columns, check_positive
 from .errors import DataError, ParameterError
+from .i18n import format_count, format_list, format_number, ngettext
 from .intervals import (_t_interval, mean_diff_interval, nps_diff_interval, nps_interval, proportion_diff_interval,
                         wilson_interval, z_value)
 from .privacy import MIN_GROUP_SIZE, suppress_small
@@ -55,12 +56,17 @@ _COLUMNS = ["metric", "value", "low", "high", "se", "n", "respondents", "n_effec
 
 def _scores(frame: pd.DataFrame, metric: str) -> pd.Series:
     """Valid answers of *metric* as floats; answers off the scale raise :class:`DataError`."""
-    column, (low, high), _, _ = KPI_METRICS[metric]
+    column, (low, high) = KPI_METRICS[metric][:2]
     values = pd.to_numeric(frame[column], errors="coerce").astype(float)
     off_scale = values.notna() & ~values.between(low, high)
     if off_scale.any():
-        raise DataError(f"column '{column}' must hold {metric} answers from {low} to {high}; found "
-                        f"{int(off_scale.sum())} outside, e.g. {values[off_scale].head(5).tolist()}.")
+        n = int(off_scale.sum())
+        raise DataError(ngettext(
+            "column '%(column)s' must hold %(metric)s answers from %(low)s to %(high)s; found %(n)s outside: %(values)s.",
+            "column '%(column)s' must hold %(metric)s answers from %(low)s to %(high)s; found %(n)s outside, such as "
+            "%(values)s.", n) % {"column": column, "metric": metric.upper(), "low": low, "high": high,
+                                 "n": format_count(n), "values": format_list(
+                                     [format_number(v, decimals=1) for v in values[off_scale].head(5)])})
     return values
 
 

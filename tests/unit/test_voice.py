@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxresearch import load_dataset
+from cxresearch import i18n, load_dataset
 from cxresearch.errors import DataError, DataWarning, ParameterError, SmallGroupWarning
 from cxresearch.stats import nps_interval, wilson_interval
 from cxresearch.synthetic import generate
@@ -89,6 +89,9 @@ def test_kpi_table_rejects_unknown_metric_and_column_and_off_scale_answers():
         kpi_table(SURVEYS, by=["chanel"])
     with pytest.raises(DataError, match="from 0 to 10"):
         kpi_table(SURVEYS.assign(nps=SURVEYS["nps"] + 5), metrics=["nps"])
+    with i18n.using("it"), pytest.raises(DataError) as raised:   # as an Italian page would show it
+        kpi_table(SURVEYS.assign(csat=[7.0] + SURVEYS["csat"].iloc[1:].tolist()), metrics=["csat"])
+    assert "la colonna 'csat' deve contenere risposte CSAT da 1 a 5; 1 fuori scala: 7,0." in str(raised.value)
 
 
 def test_kpi_trend_flags_a_planted_drop_and_not_a_stable_period():
