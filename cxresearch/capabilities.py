@@ -406,13 +406,17 @@ class Unavailable:
     def __format__(self, spec: str) -> str:  # in an f-string of a cell (a caption): nothing
         return ""
 
+    def _repr_markdown_(self) -> str:
+        """The sentence as a page shows it (the routine writes it so on a page it runs no kernel for)."""
+        return f"*{self.sentence}*"
+
     def _ipython_display_(self) -> None:
         if self._shown[0]:
             return
         self._shown[0] = True
         from IPython.display import Markdown, display
 
-        display(Markdown(f"*{self.sentence}*"))
+        display(Markdown(self._repr_markdown_()))
 
 
 def when(ds, analysis: str, compute, /, *args, **kwargs):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -71,7 +72,7 @@ def _run(args) -> int:
     if args.engine is not None:
         return _run_on_engine(args)
     from .routine import NOTEBOOKS_DIR, RoutineParameters, run
-    from .routine.runs import RUN_LOG, failure_sentence
+    from .routine.runs import RUN_LOG, RunInterrupted, failure_sentence, last_good_sentence
 
     overrides = dict(args.parameter)
     for name, parameter in (("period_start", "period_start"), ("period_end", "period_end"),
@@ -79,18 +80,31 @@ def _run(args) -> int:
         if getattr(args, name) is not None:
             overrides[parameter] = str(getattr(args, name))
     parameters = RoutineParameters.from_strings({"data_dir": str(args.data_dir), **overrides})
-    result = run(parameters, reports_dir=args.reports, notebooks_dir=args.notebooks or NOTEBOOKS_DIR,
-                 progress=lambda line: print(line, flush=True), language=args.lang,
-                 memory_limit=None if args.memory_limit is None else round(args.memory_limit * 2**30))
+    terminated = signal.signal(signal.SIGTERM, _interrupt)   # a cron job's timeout: recorded as an interrupted run
+    try:
+        result = run(parameters, reports_dir=args.reports, notebooks_dir=args.notebooks or NOTEBOOKS_DIR,
+                     progress=lambda line: print(line, flush=True), language=args.lang,
+                     memory_limit=None if args.memory_limit is None else round(args.memory_limit * 2**30))
+    except RunInterrupted as exc:
+        print(f"cxresearch run: interrupted; {last_good_sentence(args.reports)}.\n"
+              f"Run log: {exc.run.folder / RUN_LOG}", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, terminated)
     if not result.ok:
         error = result.manifest["error"]
         print(f"cxresearch run: failed: {failure_sentence(error)}", file=sys.stderr)
         if error["step"] == "input":
             print(error["message"], file=sys.stderr)   # every problem of every file, written for people
-        print(f"Run log: {result.folder / RUN_LOG}", file=sys.stderr)
+        print(f"Run log: {result.folder / RUN_LOG}\nMeanwhile {last_good_sentence(args.reports)}.", file=sys.stderr)
         return 1
-    print(f"Summary page: {result.summary_page}")
+    print(f"Summary page: {result.summary_page}\nAll runs: {result.folder.parent / 'index.html'}")
     return 0
+
+
+def _interrupt(signum, frame) -> None:
+    """Handle SIGTERM as Ctrl-C: the run ends its kernels and records itself as interrupted."""
+    raise KeyboardInterrupt
 
 
 def _run_on_engine(args) -> int:

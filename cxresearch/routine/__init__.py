@@ -9,7 +9,8 @@ One call of :func:`run` makes one run; the modules follow its data flow:
    a private snapshot for the notebooks' kernels, executes every notebook
    with papermill (:mod:`.execution`), several at once, the summary's last
    cell after the others (:func:`.results.wait_for_pages`), and renders a
-   code-free page for each (:mod:`cxresearch.report`);
+   code-free page for each (:mod:`cxresearch.report`); a page whose data is
+   absent is written without a kernel, saying what it would need (:mod:`.pages`);
 3. :mod:`.results`: what several pages need (personas, intervention effects,
    themes of the comments and reviews, the reviews' sentiment, the journey's
    stages and pain points, key drivers, the themes' NPS impact) is computed
@@ -21,7 +22,8 @@ One call of :func:`run` makes one run; the modules follow its data flow:
    ``reports/index.html`` and ``reports/latest``.
 
 Every file is written under a temporary name and renamed, so nothing
-half-written ever looks like a report; a failed run never moves ``latest``.
+half-written ever looks like a report; a failed or interrupted run never moves
+``latest``, and says where its log is.
 A run killed before it ends stays ``<run_id>.partial/`` with ``status:
 running`` and the id of its process; the index shows it as ``interrupted``
 once that process is gone.

@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import signal
+import threading
 import traceback
 from datetime import datetime
 from pathlib import Path
@@ -29,8 +31,8 @@ from traitlets.config import Config
 
 from .. import i18n
 
-__all__ = ["execute", "describe_failure", "traceback_text", "timings", "KernelLoggingToFile", "CPUClock",
-           "ROUTINE_KERNEL"]
+__all__ = ["execute", "stop_kernels", "allow_kernels", "describe_failure", "traceback_text", "timings", "KernelLoggingToFile",
+           "CPUClock", "ROUTINE_KERNEL"]
 
 _TERMINAL_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -39,6 +41,8 @@ ROUTINE_KERNEL = "cxresearch.kernel"
 #: Process id of each kernel started with a :class:`CPUClock`, by the clock's key, and the file where its relay
 #: writes the id of the kernel it had forked (the relay is the kernel when that file is absent).
 _KERNEL_PIDS: dict[str, tuple[int, Path | None]] = {}
+#: Set while kernels are being stopped (:func:`stop_kernels`): a kernel launched meanwhile is ended at once.
+_STOPPING = threading.Event()
 
 
 class KernelLoggingToFile(AsyncKernelManager):
@@ -60,6 +64,8 @@ class KernelLoggingToFile(AsyncKernelManager):
             await super()._async_launch_kernel(kernel_cmd, **{**kw, "stdout": log, "stderr": log})
         if self.clock:
             _KERNEL_PIDS[self.clock] = (self.provisioner.pid, pid_file)
+        if _STOPPING.is_set():  # launched while the run was being interrupted
+            _end(self.provisioner.pid)
 
 
 class CPUClock:
@@ -154,6 +160,30 @@ def execute(source: Path, target: Path, parameters: dict, *, cwd: Path, kernel_l
         executed.metadata["cxresearch"] = {"kernel_cpu_seconds": round(clock.kernel, 2)}
     os.replace(temporary, target)
     return executed
+
+
+def stop_kernels() -> None:
+    """End every kernel :func:`execute` started, and each it starts until :func:`allow_kernels` (an interrupted
+    run stops at once).
+
+    Each gets SIGTERM through the process jupyter_client started (the relay passes it on to the kernel it had
+    forked); the notebooks executing in them then fail, and their threads end.
+    """
+    _STOPPING.set()
+    for pid, _ in list(_KERNEL_PIDS.values()):
+        _end(pid)
+
+
+def allow_kernels() -> None:
+    """Let :func:`execute` start kernels again (a run starts so)."""
+    _STOPPING.clear()
+
+
+def _end(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:  # ended already
+        pass
 
 
 def describe_failure(exc: Exception) -> dict:

@@ -26,11 +26,12 @@ from pathlib import Path
 
 from .. import i18n, notes
 from .._checks import check_positive
-from ..errors import DataError, Problem
+from ..errors import CXResearchError, DataError, Problem
 from ..kernel import KernelServer, skip_unused_imports
+from .pages import page_without_kernel, pages_without_data
 from .parameters import PAGES_PENDING, SNAPSHOT_VARIABLE, VALIDATION_FILE, RoutineParameters
-from .runs import (PARTIAL, RUN_LOG, Run, failure_sentence, new_run_id, now, page_title, saved_results, start_manifest,
-                   write_index, write_json, write_text)
+from .runs import (INTERRUPTED, PARTIAL, RUN_LOG, Run, RunInterrupted, failure_sentence, last_good_sentence,
+                   new_run_id, now, page_title, saved_results, start_manifest, write_index, write_json, write_text)
 
 __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "KERNEL_LOG", "CELL_TIMEOUT", "INTERACTIVE_TAG", "run"]
 
@@ -54,6 +55,9 @@ KERNEL_SERVER = "kernels.sock"
 CELL_TIMEOUT = 1800
 #: Tag of notebook cells that only make sense in JupyterLab (widgets); the routine skips them.
 INTERACTIVE_TAG = "interactive"
+#: The manifest's error of a run stopped by an interrupt.
+_INTERRUPTION = {"step": "interrupted", "exception": "KeyboardInterrupt",
+                 "message": "interrupted (Ctrl-C or SIGTERM) before the run finished"}
 
 
 def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_DIR,
@@ -89,6 +93,15 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
     Run
         ``run.ok`` is False when the input could not be loaded or a notebook
         failed; ``run.manifest["error"]`` then says where and why.
+
+    Raises
+    ------
+    RunInterrupted
+        On an interrupt (Ctrl-C): the running kernels are ended, the run is
+        recorded as ``interrupted`` (``latest`` unchanged), and the exception
+        carries the :class:`Run`.
+    CXResearchError
+        When the reports folder cannot be written (read-only, full): ``latest`` unchanged.
     """
     from ..settings import report_language
 
@@ -105,22 +118,29 @@ def run(parameters: RoutineParameters, *, reports_dir, notebooks_dir=NOTEBOOKS_D
 
 def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks, say, memory_limit) -> Run:
     reports = Path(reports_dir).resolve()
-    reports.mkdir(parents=True, exist_ok=True)
     run_id = new_run_id()
     folder = reports / (run_id + PARTIAL)
-    folder.mkdir()
     parameters = replace(parameters, data_dir=str(Path(parameters.data_dir).resolve()), reports_dir=str(reports),
                          run_dir=str(folder))
     manifest = start_manifest(run_id, parameters, Path(notebooks_dir), notebooks)
-    write_json(folder / "manifest.json", manifest)
+    try:
+        reports.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
+        write_json(folder / "manifest.json", manifest)
+    except OSError as exc:
+        raise CXResearchError(f"cannot write in the reports folder {reports} ({exc.strerror or exc}): no run was "
+                              f"started; {last_good_sentence(reports)}") from None
     say, log = _logged(say, folder / RUN_LOG), _logged(lambda line: None, folder / RUN_LOG)
     say(f"run {run_id}: {parameters.data_dir} ({parameters.period})")
     started, cpu_started = time.perf_counter(), time.process_time()
     snapshot = Path(tempfile.mkdtemp(prefix="cxresearch-snapshot-"))
     # loads the kernels' libraries while this process loads the input
     server = KernelServer(snapshot / KERNEL_SERVER, log=folder / KERNEL_LOG, environment=KERNEL_ENVIRONMENT)
+    interrupted = None
     try:
-        manifest["dataset"]["name"] = _snapshot_input(parameters, snapshot)
+        packaged = Path(notebooks_dir).resolve() == NOTEBOOKS_DIR  # one's own notebooks always run in a kernel
+        manifest["dataset"]["name"], without_data = _snapshot_input(
+            parameters, snapshot, [entry["name"] for entry in manifest["notebooks"]] if packaged else [])
         manifest["inputs"] = _input_hashes(Path(parameters.data_dir))
         manifest["timings"] = {"input": round(time.perf_counter() - started, 2),
                                "input_cpu": round(time.process_time() - cpu_started, 2)}
@@ -130,30 +150,57 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
         with _environment(**{SNAPSHOT_VARIABLE: str(snapshot)}):
             _run_notebooks(manifest, folder, parameters, Path(notebooks_dir), say,
                            gate=_MemoryGate(_size(snapshot), memory_limit), pending=snapshot / PAGES_PENDING,
-                           server=server.path)
+                           server=server.path, without_data=without_data)
         manifest["timings"]["notebooks"] = round(time.perf_counter() - started - manifest["timings"]["input"], 2)
         if manifest["status"] == "running":
             manifest.update(status="ok", **saved_results(folder))
     except DataError as exc:
         manifest.update(status="failed", error={"step": "input", "exception": "DataError", "message": str(exc)})
+    except KeyboardInterrupt as exc:  # Ctrl-C, or the command line's SIGTERM: the run is recorded as interrupted
+        interrupted = exc
+        manifest.update(status=INTERRUPTED, error=_INTERRUPTION)
     finally:
         server.stop()
         shutil.rmtree(snapshot, ignore_errors=True)
     manifest.setdefault("timings", {})["kernel_server_cpu"] = server.cpu
-    if manifest["status"] == "failed":
+    try:
+        return _finish(manifest, folder, parameters, say, log, started=started, cpu_started=cpu_started,
+                       server_cpu=server.cpu, interrupted=interrupted)
+    except OSError as exc:   # a full disk: what could be written stays in the run's folder
+        raise CXResearchError(f"run {run_id} could not be recorded ({exc.strerror or exc}); what it wrote is in "
+                              f"{folder}; {last_good_sentence(reports)}") from None
+
+
+def _finish(manifest: dict, folder: Path, parameters: RoutineParameters, say, log, *, started: float,
+            cpu_started: float, server_cpu: float | None, interrupted: KeyboardInterrupt | None) -> Run:
+    """Say how the run ended, write its manifest, give its folder its final name, rebuild the index.
+
+    Raises
+    ------
+    RunInterrupted
+        When the run was *interrupted*, once its folder and the index are written.
+    """
+    run_id = manifest["run_id"]
+    if manifest["error"]:
         _relink_pages(manifest, folder, parameters)
         say(f"  {failure_sentence(manifest['error'])}")
-        # the input's problems, written for people, are the caller's to show (the CLI prints them once, on stderr)
-        (log if manifest["error"]["step"] == "input" else say)(_failure_detail(manifest["error"]))
+        if manifest["error"]["step"] != "interrupted":
+            # the input's problems, written for people, are the caller's to show (the CLI prints them once, on stderr)
+            (log if manifest["error"]["step"] == "input" else say)(_failure_detail(manifest["error"]))
+        not_run = [entry["name"] for entry in manifest["notebooks"] if entry["status"] == "pending"]
+        if not_run:
+            say(f"  not run: {', '.join(not_run)}")
     manifest["seconds"] = round(time.perf_counter() - started, 2)
-    manifest["cpu_seconds"] = round(time.process_time() - cpu_started + _kernels_cpu(manifest) + (server.cpu or 0), 2)
+    manifest["cpu_seconds"] = round(time.process_time() - cpu_started + _kernels_cpu(manifest) + (server_cpu or 0), 2)
     manifest["finished"] = now()
     say(f"run {run_id}: {manifest['status']} in {_seconds(manifest['seconds'], manifest['cpu_seconds'])}")
     final = folder.with_name(run_id)
     manifest["parameters"]["run_dir"] = str(final)   # where the run's files are once it ends
     write_json(folder / "manifest.json", manifest)
     folder.rename(final)
-    write_index(reports)
+    write_index(folder.parent)
+    if interrupted is not None:
+        raise RunInterrupted(Run(final, manifest)) from interrupted
     return Run(final, manifest)
 
 
@@ -163,8 +210,9 @@ def _kernels_cpu(manifest: dict) -> float:
     return sum((t.get("kernel_cpu") or 0) + (t.get("cells_cpu") or 0) for t in spent)
 
 
-def _snapshot_input(parameters: RoutineParameters, folder: Path) -> str:
-    """Load and check the input once, save it for the notebooks, return its name.
+def _snapshot_input(parameters: RoutineParameters, folder: Path, pages=()) -> tuple[str, dict[str, list[str]]]:
+    """Load and check the input once, save it for the notebooks; return its name and which of *pages* have
+    nothing to compute, with what they would need (:func:`.pages.pages_without_data`).
 
     The dataset is not kept in this process: the notebooks' kernels read the snapshot.
     """
@@ -174,12 +222,12 @@ def _snapshot_input(parameters: RoutineParameters, folder: Path) -> str:
         dataset, checked = parameters.load_export()
     save_snapshot(dataset, folder, source=parameters.source)
     (folder / VALIDATION_FILE).write_bytes(pickle.dumps(checked))
-    name = dataset.name
+    name, without_data = dataset.name, pages_without_data(dataset, pages)
     del dataset
     import pyarrow
 
     pyarrow.default_memory_pool().release_unused()  # the pool keeps freed buffers (3 GB at 1M customers)
-    return name
+    return name, without_data
 
 
 def _input_hashes(data_dir: Path) -> dict[str, str]:
@@ -195,9 +243,11 @@ def _input_hashes(data_dir: Path) -> dict[str, str]:
 
 
 def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, notebooks_dir: Path, say, *,
-                   gate: _MemoryGate, pending: Path, server: str) -> None:
+                   gate: _MemoryGate, pending: Path, server: str, without_data: dict[str, list[str]]) -> None:
     """Execute and render the notebooks, several at once; stop starting new ones at the first failure.
 
+    The pages of *without_data* have nothing to compute: they are written
+    first, without a kernel, saying what they would need (:mod:`.pages`).
     The other pages are independent (what two of them need, such as the
     personas, is computed once by whichever asks first) and run on
     :func:`_workers` kernels at a time as far as the memory allows (*gate*),
@@ -209,8 +259,11 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
     it starts once they are done. The kernels are forked by the kernel server
     at the socket *server* (:class:`cxresearch.kernel.KernelServer`). The first
     failure is recorded in *manifest*; notebooks not started by then stay ``pending``.
+    An interrupt (KeyboardInterrupt) is recorded too, ends the running kernels and is raised again.
     """
     skip_unused_imports()  # before nbconvert imports nbformat (see cxresearch.kernel)
+    import nbformat
+
     from .. import report
     from . import execution
 
@@ -222,18 +275,22 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
             + ("reinstall cxresearch." if notebooks_dir.resolve() == NOTEBOOKS_DIR
                else "expected a folder holding the routine's notebooks."))})
         return
+    execution.allow_kernels()
     pages = [{"title": page_title(entry["name"]), "href": f"{entry['name']}.html"} for entry in entries]
     lock = threading.Lock()
     start_order = itertools.count(1)   # the log numbers pages as they start, the order its lines come in
 
     def run_one(entry: dict, gated: bool = True) -> None:
         name = entry["name"]
-        with (gate.admitted(name, lambda waiting: say(f"  {name} waits for memory ({waiting})")) if gated
+        with lock:
+            if manifest["status"] != "running":
+                return
+            tag = f"[{next(start_order)}/{len(entries)}]"
+        with (gate.admitted(name, lambda waiting: say(f"  {tag} {name} waits for memory ({waiting})")) if gated
               else contextlib.nullcontext()):
             with lock:
                 if manifest["status"] != "running":
                     return
-                tag = f"[{next(start_order)}/{len(entries)}]"
                 say(f"  {tag} {name} ...")
             run_admitted(entry, tag)
 
@@ -241,9 +298,13 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
         name = entry["name"]
         started = time.perf_counter()
         try:
-            executed = execution.execute(notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb",
-                                         asdict(parameters), cwd=notebooks_dir, kernel_log=folder / KERNEL_LOG,
-                                         skip_tag=INTERACTIVE_TAG, timeout=CELL_TIMEOUT, server=server)
+            if name in without_data:
+                executed = page_without_kernel(notebooks_dir / f"{name}.ipynb", without_data[name], page_title(name))
+                write_text(folder / f"{name}.ipynb", nbformat.writes(executed))
+            else:
+                executed = execution.execute(notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb",
+                                             asdict(parameters), cwd=notebooks_dir, kernel_log=folder / KERNEL_LOG,
+                                             skip_tag=INTERACTIVE_TAG, timeout=CELL_TIMEOUT, server=server)
             rendering = time.perf_counter()
             header = {**_header(manifest, parameters), "title": report.notebook_title(executed, page_title(name)),
                       "pages": [{**page, "current": page["href"] == f"{name}.html"} for page in pages]}
@@ -255,27 +316,46 @@ def _run_notebooks(manifest: dict, folder: Path, parameters: RoutineParameters, 
                 if manifest["status"] == "running":
                     manifest.update(status="failed",
                                     error={"step": "notebook", "notebook": name, **execution.describe_failure(exc)})
-            say(f"  {tag} {name} failed: {type(exc).__name__}")
-            say(execution.traceback_text(exc))
+                stopped = manifest["status"] == INTERRUPTED
+            if stopped:   # its kernel was ended by the interrupt: nothing of the page's own went wrong
+                say(f"  {tag} {name} stopped: the run was interrupted")
+            else:
+                say(f"  {tag} {name} failed: {type(exc).__name__}")
+                say(execution.traceback_text(exc))
             return
         with lock:
             entry.update(status="ok", seconds=round(time.perf_counter() - started, 2), html=f"{name}.html",
-                         timings=spent)
-        say(f"  {tag} {name} ok in {entry['seconds']:.1f} s: {_timing_words(spent)}")
+                         **({"without_kernel": without_data[name]} if name in without_data else {"timings": spent}))
+        if name in without_data:
+            say(f"  {tag} {name}: nothing to compute, page written without a kernel: {' '.join(without_data[name])}")
+        else:
+            say(f"  {tag} {name} ok in {entry['seconds']:.1f} s: {_timing_words(spent)}")
 
+    for entry in entries:
+        if entry["name"] in without_data:
+            with lock:
+                tag = f"[{next(start_order)}/{len(entries)}]"
+            run_admitted(entry, tag)
+    kernelled = [entry for entry in entries if entry["name"] not in without_data]
     first = {name: rank for rank, name in enumerate(STARTED_FIRST)}
-    others, last = sorted(entries[:-1], key=lambda entry: first.get(entry["name"], len(first))), entries[-1]
+    others, last = sorted(kernelled[:-1], key=lambda entry: first.get(entry["name"], len(first))), kernelled[-1]
     with _environment(**KERNEL_ENVIRONMENT), \
             concurrent.futures.ThreadPoolExecutor(max_workers=_workers()) as pool, \
             concurrent.futures.ThreadPoolExecutor(max_workers=1) as beside:
         pending.touch()
-        early = beside.submit(run_one, last, gated=False) if gate.room_for([e["name"] for e in entries]) else None
+        early = beside.submit(run_one, last, gated=False) if gate.room_for([e["name"] for e in kernelled]) else None
         try:
-            for done in [pool.submit(run_one, entry) for entry in others]:
-                done.result()
-        finally:
-            pending.unlink()
-        (early or pool.submit(run_one, last)).result()
+            try:
+                for done in [pool.submit(run_one, entry) for entry in others]:
+                    done.result()
+            finally:
+                pending.unlink()
+            (early or pool.submit(run_one, last)).result()
+        except KeyboardInterrupt:
+            with lock:   # no page starts any more; the running ones end with their kernels
+                manifest.update(status=INTERRUPTED, error=_INTERRUPTION)
+            execution.stop_kernels()
+            raise
 
 
 #: Memory a page's kernel may need besides the run's snapshot, in sizes of the snapshot: what its page computes.
@@ -379,8 +459,9 @@ def _relink_pages(manifest: dict, folder: Path, parameters: RoutineParameters) -
 def _logged(say, log: Path):
     """*say*, also appending each line to the run's *log*."""
     def both(line: str) -> None:
-        with open(log, "a", encoding="utf-8") as stream:
-            stream.write(line + "\n")
+        with contextlib.suppress(OSError):  # a full disk: the line is still said
+            with open(log, "a", encoding="utf-8") as stream:
+                stream.write(line + "\n")
         say(line)
     return both
 

@@ -25,9 +25,9 @@ from .. import i18n
 if typing.TYPE_CHECKING:
     from .parameters import RoutineParameters
 
-__all__ = ["Run", "SUMMARY_PAGE", "RUN_LOG", "PARTIAL", "PAGE_TITLES", "page_title", "failure_sentence", "new_run_id",
-           "now", "start_manifest", "saved_results", "write_text", "write_json", "read_manifest", "previous_run",
-           "write_index"]
+__all__ = ["Run", "RunInterrupted", "SUMMARY_PAGE", "RUN_LOG", "PARTIAL", "INTERRUPTED", "PAGE_TITLES", "page_title",
+           "failure_sentence", "last_good_sentence", "new_run_id", "now", "start_manifest", "saved_results",
+           "write_text", "write_json", "read_manifest", "previous_run", "write_index"]
 
 #: The page the index and ``latest`` lead to.
 SUMMARY_PAGE = "04_summary.html"
@@ -39,6 +39,8 @@ PAGE_TITLES = {"00_data_quality": i18n.N_("Data quality"), "01_personas": i18n.N
                "04_summary": i18n.N_("Summary"), "05_interventions": i18n.N_("Interventions")}
 #: Suffix of the folder of a run that has not ended.
 PARTIAL = ".partial"
+#: Status of a run stopped by an interrupt (or whose process is gone before it ended).
+INTERRUPTED = "interrupted"
 _VERSIONS = ("cxresearch", "pandas", "numpy", "scikit-learn", "scipy", "plotly", "pandera", "duckdb",
              "papermill", "nbconvert", "ipykernel")
 
@@ -63,6 +65,14 @@ class Run:
     def summary_page(self) -> Path:
         """The executive summary page of the run."""
         return self.folder / SUMMARY_PAGE
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """An interrupt (Ctrl-C) that stopped a run, raised once the run is recorded: ``run`` is the :class:`Run`."""
+
+    def __init__(self, run: Run):
+        super().__init__(f"run {run.run_id} interrupted")
+        self.run = run
 
 def saved_results(folder: Path) -> dict:
     """The headline KPIs and the run compared with, from the results the summary notebook saved."""
@@ -129,7 +139,7 @@ def _manifests(reports: Path) -> list[tuple[Path, dict]]:
     """Every run folder with its manifest, newest first; a run whose process died says ``interrupted``."""
     found = [(folder, read_manifest(folder)) for folder in reports.iterdir() if folder.is_dir()
              and not folder.is_symlink()]
-    found = [(f, {**m, "status": "interrupted"} if _interrupted(f, m) else m) for f, m in found if m]
+    found = [(f, {**m, "status": INTERRUPTED} if _interrupted(f, m) else m) for f, m in found if m]
     return sorted(found, key=lambda item: item[1]["run_id"], reverse=True)
 
 
@@ -203,14 +213,37 @@ def failure_sentence(error: dict | None) -> str:
     first = error["message"].strip().splitlines()[0].rstrip(":") if error["message"].strip() else ""
     if error["step"] == "input":
         return i18n._("The data could not be loaded: %(problem)s.") % {"problem": first}
+    if error["step"] == "interrupted":
+        return i18n._("The run was interrupted before it finished.")
     if error["step"] != "notebook":
         return first
-    words = {"page": page_title(error["notebook"]), "cell": error.get("cell") or "?", "message": first,
+    words = {"page": page_title(error["notebook"]), "cell": error.get("cell"), "message": first,
              "exception": error["exception"]}
+    if error.get("cell") is None:   # outside the notebook's cells: writing the page, the kernel's start or end
+        if _is_os_error(error["exception"]):
+            return i18n._("%(page)s could not be written: %(message)s.") % words
+        return i18n._("%(page)s could not be completed: an unexpected %(exception)s outside its cells; "
+                      "the run log has the details.") % words
     if error["exception"] in _own_errors():
         return i18n._("%(page)s could not be completed (cell %(cell)s): %(message)s") % words
     return i18n._("%(page)s could not be completed: an unexpected %(exception)s in cell %(cell)s; "
                   "the run log has the details.") % words
+
+
+def last_good_sentence(reports) -> str:
+    """Where the last good report of *reports* is (``latest``), or that there is none, for the command line."""
+    link = Path(reports) / "latest"
+    if link.is_symlink():
+        return f"the last good report is unchanged: {link} -> {os.readlink(link)}"
+    return f"no run in {reports} has succeeded yet"
+
+
+def _is_os_error(name: str) -> bool:
+    """True for the name of :class:`OSError` or a subclass (a full disk, a read-only folder)."""
+    import builtins
+
+    kind = getattr(builtins, name, None)
+    return isinstance(kind, type) and issubclass(kind, OSError)
 
 
 def _own_errors() -> set[str]:

@@ -571,3 +571,18 @@ def test_the_summary_shows_the_journey_pages_stages_and_pain_points_without_mapp
     pd.testing.assert_frame_equal(summary.stages, page.stages.reset_index(drop=True))
     top = page.pain_points(top=summary_module.TOP_PAIN_POINTS)
     assert summary.pain_points["name"].tolist() == top.loc[top["impact"] > 0, "name"].tolist()
+
+
+def test_every_progress_line_of_a_page_carries_its_counter(tiny, tmp_path, monkeypatch):
+    """A page waiting for memory says which of the run's pages it is, as its other lines do."""
+    notebooks = write_notebook(tmp_path / "notebooks", "00_data_quality", "print(1)")
+    for name in ("01_personas", "02_journey_map"):
+        write_notebook(notebooks, name, "print(1)")
+    monkeypatch.setattr(runner, "_workers", lambda: 2)   # two pages would run side by side, but memory is short
+    lines = []
+    done = run(RoutineParameters(data_dir=str(tiny)), reports_dir=tmp_path / "reports", notebooks_dir=notebooks,
+               progress=lines.append, memory_limit=1)
+    assert done.ok
+    pages = [line for line in lines if re.search(r"\b0\d_[a-z]", line)]   # every line naming a page
+    assert len(pages) >= 6 and all(re.match(r"  \[[1-3]/3\] 0\d_\w+ ", line) for line in pages), pages
+    assert any(re.match(r"  \[\d/3\] 0\d_\w+ waits for memory \(1 running", line) for line in pages), pages

@@ -18,6 +18,7 @@ and every optional column removed (``ces`` among them), runs in-process in
 """
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -26,6 +27,7 @@ import pandas as pd
 import pytest
 
 from cxresearch.cli import main
+from cxresearch.routine import read_manifest
 from cxresearch.synthetic import generate
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -40,10 +42,12 @@ WHEEL_SHAPE = "nps_export"
 #: name -> page -> sentences the page must show instead of a section
 EXPECTED = {
     "nps_export": {"01_personas": ["No per-customer data in this dataset"],
+                   "05_interventions": ["No interventions in this dataset"],
                    "02_journey_map": ["No events in this dataset"],
                    "03_voice_of_customer": ["No touchpoint ratings in this dataset"],
                    "04_summary": ["Not computed", "No CES answers in this dataset"]},
     "events_and_reviews": {"02_journey_map": ["No journey stages in this dataset"],
+                           "05_interventions": ["No interventions in this dataset"],
                            "03_voice_of_customer": ["No surveys in this dataset"],
                            "04_summary": ["Not computed"]},
 }
@@ -72,18 +76,32 @@ def _run(data: Path, reports: Path, capsys) -> Path:
     return (reports / "latest").resolve()
 
 
+#: name -> the pages with nothing to compute in that shape, written without a kernel
+WITHOUT_KERNEL = {"nps_export": {"01_personas", "02_journey_map", "05_interventions"},
+                  "events_and_reviews": {"05_interventions"}}
+
+
 def assert_clean_pages(run: Path) -> dict[str, str]:
-    pages = {page.stem: page.read_text(encoding="utf-8") for page in run.glob("0*.html")}
+    """The six pages of *run*, clean: a page with nothing to compute (written without a kernel) shows what it
+    would need; the others end with their notes."""
+    pages = {page.stem: html.unescape(page.read_text(encoding="utf-8")) for page in run.glob("0*.html")}
     assert len(pages) == 6
-    for name, html in pages.items():
-        assert "Traceback" not in html and not re.search(r"\w\.py:\d+", html), name
-        assert "Notes on this run" in html, name
+    without_kernel = {entry["name"]: entry["without_kernel"] for entry in read_manifest(run)["notebooks"]
+                      if "without_kernel" in entry}
+    for name, page in pages.items():
+        assert "Traceback" not in page and not re.search(r"\w\.py:\d+", page), name
+        if name in without_kernel:
+            assert all(sentence in page for sentence in without_kernel[name]), name
+        else:
+            assert "Notes on this run" in page, name
     return pages
 
 
 def assert_says_what_it_could_not_compute(name: str, run: Path) -> None:
     """The pages of *run* are clean and show the sentences of shape *name*."""
     pages = assert_clean_pages(run)
+    assert {entry["name"] for entry in read_manifest(run)["notebooks"] if "without_kernel" in entry} == \
+        WITHOUT_KERNEL[name]
     for page, sentences in EXPECTED[name].items():
         for sentence in sentences:
             assert sentence in pages[page], (page, sentence)

@@ -46,9 +46,13 @@ def _cells(name: str) -> list[str]:
             and not {"parameters", routine.INTERACTIVE_TAG} & set(cell.metadata.get("tags", []))]
 
 
+#: Name under which a notebook's namespace keeps what its cells displayed (a name no notebook uses: the voice page
+#: has a variable ``shown``).
+SHOWN = "_displayed"
+
+
 def run_notebooks(dataset, run_dir, monkeypatch) -> dict[str, dict]:
-    """Run every routine notebook's code on *dataset*; notebook -> its namespace (``_displayed``: what cells displayed,
-    under a name no notebook uses: the voice page has a variable ``shown``)."""
+    """Run every routine notebook's code on *dataset*; notebook -> its namespace (:data:`SHOWN`: what cells displayed)."""
     monkeypatch.setattr(RoutineParameters, "load", lambda self: dataset)
     # as in a routine run: the personas are fitted once and read back by the later notebooks
     snapshot = save_snapshot(dataset, run_dir / "snapshot", source=RoutineParameters(data_dir="unused").source)
@@ -58,8 +62,8 @@ def run_notebooks(dataset, run_dir, monkeypatch) -> dict[str, dict]:
     for name in NOTEBOOKS:
         namespace = namespaces[name] = {  # the parameters cell's names, as papermill sets them
             **asdict(RoutineParameters()), "data_dir": "unused", "personas": "3", "random_state": 0,
-            "reports_dir": str(run_dir / "reports"), "run_dir": str(run_dir), "_displayed": [],
-            "display": lambda *values: namespace["_displayed"].extend(values)}  # IPython's builtin in a kernel
+            "reports_dir": str(run_dir / "reports"), "run_dir": str(run_dir), SHOWN: [],
+            "display": lambda *values: namespace[SHOWN].extend(values)}  # IPython's builtin in a kernel
         for number, source in enumerate(_cells(name), start=2):
             tree = ast.parse(source)
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
@@ -71,7 +75,7 @@ def run_notebooks(dataset, run_dir, monkeypatch) -> dict[str, dict]:
                         value.to_plotly_json()  # a figure: checked, without embedding plotly.js each time
                     elif not isinstance(value, Unavailable):
                         formatter.format(value)
-                    namespace["_displayed"].append(value)
+                    namespace[SHOWN].append(value)
             except Exception as exc:
                 raise AssertionError(f"{name}, code cell {number} raised {type(exc).__name__}: {exc}\n{source}") from exc
     return namespaces
@@ -85,7 +89,7 @@ def _only(full, tables) -> object:
 def test_every_notebook_runs_on_every_subset_of_tables(full, tables, tmp_path, monkeypatch):
     dataset = _only(full, tables)
     pages = run_notebooks(dataset, tmp_path, monkeypatch)
-    gaps = {value.sentence for page in pages.values() for value in page["_displayed"]
+    gaps = {value.sentence for page in pages.values() for value in page[SHOWN]
             if isinstance(value, Unavailable) and not isinstance(value, NoChart)}   # a chart's "nothing to draw"
     declared = set(capabilities.supported(dataset).query("not available")["missing"])
     assert all(gap in declared or "could not be computed: " in gap for gap in gaps), gaps - declared
