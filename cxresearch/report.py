@@ -45,24 +45,32 @@ class OfflineOutputs(Preprocessor):
 
 
 class EmptySections(Preprocessor):
-    """Drop the Markdown of a section (a ``##`` heading and its text) none of whose cells shows anything.
+    """Drop the Markdown of a section (a ``##`` heading and its text) none of whose cells shows anything, and
+    within a section the text introducing cells that show nothing.
 
     A section whose data is absent shows nothing once its sentence was shown
     above it (:class:`cxresearch.capabilities.Unavailable`); its heading and
-    narrative alone would only puzzle the reader.
+    narrative alone would only puzzle the reader, as would a sentence
+    introducing a table or chart that is not there.
     """
 
     def preprocess(self, nb, resources):
-        sections, current = [], []
-        for cell in nb.cells:
-            if cell.cell_type == "markdown" and cell.source.startswith("## "):
-                sections.append(current)
-                current = []
-            current.append(cell)
-        sections.append(current)
+        sections = _split(nb.cells, lambda cell: cell.source.startswith("## "))
         kept = sections[:1] + [cells for cells in sections[1:] if not _has_code(cells) or _shows(cells)]
-        nb.cells = [cell for cells in kept for cell in cells]
+        nb.cells = [cell for section in kept for cells in _split(section, lambda cell: True)
+                    if cells[0].cell_type != "markdown" or cells[0].source.startswith("#")
+                    or not _has_code(cells) or _shows(cells) for cell in cells]
         return nb, resources
+
+
+def _split(cells, starts) -> list[list]:
+    """*cells* cut before every Markdown cell for which *starts* is true."""
+    parts = [[]]
+    for cell in cells:
+        if cell.cell_type == "markdown" and starts(cell) and parts[-1]:
+            parts.append([])
+        parts[-1].append(cell)
+    return parts
 
 
 def _has_code(cells) -> bool:

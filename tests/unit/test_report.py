@@ -28,6 +28,18 @@ def test_a_section_none_of_whose_cells_shows_anything_is_left_out():
     assert headings == ["# Journey", "## Funnel", "## Sections"]
 
 
+def test_a_sentence_introducing_cells_that_show_nothing_is_left_out_and_its_section_kept():
+    table = new_output("display_data", data={"text/html": "<table>pain points</table>"})
+    notebook = new_notebook(cells=[
+        new_markdown_cell("## Pain points"), new_markdown_cell("Ranked by impact:"), _code(table),
+        new_markdown_cell("The same score per stage:"), _code(),   # no stages: nothing shown
+        new_markdown_cell("How to read it."), new_markdown_cell("Paths:"), _code(table)])
+    kept, _ = EmptySections().preprocess(nbformat.from_dict(notebook), {})
+    assert [cell.source for cell in kept.cells if cell.cell_type == "markdown"] == [
+        "## Pain points", "Ranked by impact:", "How to read it.", "Paths:"]
+    assert sum(cell.cell_type == "code" for cell in kept.cells) == 2
+
+
 HEADER = {"title": "Voice <of> customers", "dataset": "Rossi & figli", "period": "2025-01-01 to end",
           "run_id": "20250101T000000Z-abc123", "generated": "2025-01-01T00:00:00Z", "version": "9.9",
           "min_group_size": 7,
