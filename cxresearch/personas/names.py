@@ -149,7 +149,7 @@ def trait_words(column: str, effect: float) -> str:
     if feature_group(column) == "channels":
         template = _("use %(channel)s more") if effect > 0 else _("use %(channel)s less")
         return template % {"channel": code_label(column, prefix="share_")}
-    return _clause(column, effect) or _level(column, effect)
+    return _clause([column], effect) or _level(column, effect)
 
 
 def traits_in_words(traits: pd.Series, columns: list[str]) -> str:
@@ -166,10 +166,15 @@ def _level(column: str, effect: float) -> str:
     return template % {"feature": feature_label(column)}
 
 
-def _clause(column: str, effect: float, *, name: bool = False) -> str:
-    """A reach or rating trait as a clause ("reach delivery less often", in a name "reaching delivery less
-    often"; "rate seat comfort lower"), else ""."""
-    prefix = next((p for p in ("reached_", "rating_") if column.startswith(p)), None)
+def _clause_prefix(column: str) -> str | None:
+    """The prefix of a trait said as a clause (journey reach, touchpoint rating), else None."""
+    return next((p for p in ("reached_", "rating_") if column.startswith(p)), None)
+
+
+def _clause(columns: list[str], effect: float, *, name: bool = False) -> str:
+    """Reach or rating traits of one kind and direction as one clause ("reach delivery less often", in a name
+    "reaching delivery less often"; "rate seat comfort and cleanliness lower"), else ""."""
+    prefix = _clause_prefix(columns[0])
     if prefix is None:
         return ""
     more = effect > 0
@@ -183,21 +188,24 @@ def _clause(column: str, effect: float, *, name: bool = False) -> str:
                     else pgettext("persona name", "rating %(name)s lower"))
     else:
         template = _("rate %(name)s higher") if more else _("rate %(name)s lower")
-    return template % {"name": code_label(column, prefix=prefix, stage=prefix == "reached_")}
+    return template % {"name": format_list([code_label(c, prefix=prefix, stage=prefix == "reached_")
+                                            for c in columns])}
 
 
 def _traits_phrase(traits: list[tuple[str, float]], clauses: tuple[str, ...] = ()) -> str:
     """"with boleto payment type and below-average installments", then *clauses* and the reach and rating
-    traits ("reaching delivery less often"), for (column, effect) pairs; "" when there is none."""
-    with_words, said = [], list(clauses)
+    traits, those of one kind and direction in one clause ("rating seat comfort and cleanliness lower"), for
+    (column, effect) pairs; "" when there is none."""
+    with_words, grouped = [], {}
     for column, effect in traits:
-        clause = _clause(column, effect, name=True)
-        if clause:
-            said.append(clause)
+        prefix = _clause_prefix(column)
+        if prefix:
+            grouped.setdefault((prefix, effect > 0), []).append(column)
         else:
             with_words.append(_category_words(column, effect)[0] if "=" in column else _level(column, effect))
-    if with_words:
-        said.insert(0, _("with %(traits)s") % {"traits": format_list(with_words)})
+    said = [_("with %(traits)s") % {"traits": format_list(with_words)}] if with_words else []
+    said += [*clauses, *(_clause(columns, 1.0 if more else -1.0, name=True)
+                         for (_prefix, more), columns in grouped.items())]
     return format_list(said)
 
 

@@ -739,3 +739,15 @@ def test_a_duration_all_customers_share_names_no_persona():
     assert "tenure_days" in model.traits_ and not any("tenure_days" in c for c in model.trait_columns_)
     names = " ".join(model.personas_["name"]).lower()
     assert "new" not in names and "long-time" not in names and "lapsing" in names
+
+
+def test_ratings_of_one_direction_read_as_one_clause():
+    """Airline personas read "Customers rating seat comfort lower and rating cleanliness lower"."""
+    from cxresearch.personas.names import name_personas
+    traits = pd.DataFrame({"rating_seat_comfort": [-1.4, 0.9], "rating_cleanliness": [-1.3, 0.8],
+                           "reached_delivery": [-0.7, 0.0], "age": [0.0, 0.6]})
+    assert name_personas(traits, traits, pd.Series([False, False])).tolist() == [
+        "Customers rating seat comfort and cleanliness lower", "Senior customers rating seat comfort higher"]
+    with i18n.using("it"):
+        assert name_personas(traits, traits, pd.Series([False, False]))[0] == (
+            "Clienti che valutano peggio seat comfort e cleanliness")
