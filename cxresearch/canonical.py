@@ -266,7 +266,7 @@ def _parse(frame: pd.DataFrame, table: str, name: str, config: DatasetSettings, 
             out[column] = _codes(values)
         else:
             out[column] = _infer_column(values, config)
-            if _is_text(values) and pd.api.types.is_float_dtype(out[column]) and out[column].isna().any():
+            if _is_text(values) and pd.api.types.is_float_dtype(out[column]) and out[column].count() < values.count():
                 _warn_typos(report, name, column, out[column].isna() & _text(values).notna(), values)
         if column in schemas.REQUIRED[table] and column not in blank:
             blank[column] = out[column].isna()
