@@ -40,10 +40,12 @@ def full(tmp_path_factory):
     return load_dataset(folder)
 
 
-def _cells(name: str) -> list[str]:
+def _cells(name: str, *, interactive: bool = False) -> list[str]:
+    """The code cells of notebook *name* a routine runs (with *interactive*, the explorers a researcher runs too)."""
     notebook = nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
+    skipped = {"parameters"} | (set() if interactive else {routine.INTERACTIVE_TAG})
     return [cell.source for cell in notebook.cells if cell.cell_type == "code"
-            and not {"parameters", routine.INTERACTIVE_TAG} & set(cell.metadata.get("tags", []))]
+            and not skipped & set(cell.metadata.get("tags", []))]
 
 
 #: Name under which a notebook's namespace keeps what its cells displayed (a name no notebook uses: the voice page
@@ -51,8 +53,9 @@ def _cells(name: str) -> list[str]:
 SHOWN = "_displayed"
 
 
-def run_notebooks(dataset, run_dir, monkeypatch) -> dict[str, dict]:
-    """Run every routine notebook's code on *dataset*; notebook -> its namespace (:data:`SHOWN`: what cells displayed)."""
+def run_notebooks(dataset, run_dir, monkeypatch, *, interactive: bool = False) -> dict[str, dict]:
+    """Run every routine notebook's code on *dataset* (*interactive*: the explorers' cells too); notebook -> its
+    namespace (:data:`SHOWN`: what cells displayed)."""
     monkeypatch.setattr(RoutineParameters, "load", lambda self: dataset)
     # as in a routine run: the personas are fitted once and read back by the later notebooks
     snapshot = save_snapshot(dataset, run_dir / "snapshot", source=RoutineParameters(data_dir="unused").source)
@@ -64,7 +67,7 @@ def run_notebooks(dataset, run_dir, monkeypatch) -> dict[str, dict]:
             **asdict(RoutineParameters()), "data_dir": "unused", "personas": "3", "random_state": 0,
             "reports_dir": str(run_dir / "reports"), "run_dir": str(run_dir), SHOWN: [],
             "display": lambda *values: namespace[SHOWN].extend(values)}  # IPython's builtin in a kernel
-        for number, source in enumerate(_cells(name), start=2):
+        for number, source in enumerate(_cells(name, interactive=interactive), start=2):
             tree = ast.parse(source)
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
             try:
@@ -97,6 +100,19 @@ def test_every_notebook_runs_on_every_subset_of_tables(full, tables, tmp_path, m
         assert {capabilities.missing(dataset, key) for key in ("kpis", "topic_impact")} <= gaps
     if "events" not in tables:
         assert capabilities.missing(dataset, "journeys") in gaps
+
+
+@pytest.mark.parametrize("tables, explorers", [(("surveys",), set()), (("customers", "surveys"), {"PersonaExplorer"})],
+                         ids=["surveys", "customers+surveys"])
+def test_the_explorers_a_researcher_runs_by_hand_show_nothing_where_the_page_said_why(full, tables, explorers,
+                                                                                     tmp_path, monkeypatch):
+    """Surveys without customer ids have no journeys, and no personas unless customers come along: the explorers'
+    cells run and show what the data supports (they once raised TypeError on the unavailable personas and
+    DataError without events)."""
+    dataset = replace(_only(full, tables), surveys=full.surveys.drop(columns="customer_id"))
+    pages = run_notebooks(dataset, tmp_path, monkeypatch, interactive=True)
+    shown = {type(value).__name__ for page in ("01_personas", "02_journey_map") for value in pages[page][SHOWN]}
+    assert {name for name in shown if name.endswith("Explorer")} == explorers
 
 
 @pytest.mark.parametrize("table, column", OPTIONAL_COLUMNS, ids=lambda value: value)
