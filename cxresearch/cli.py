@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("validate", help="check a dataset folder and list every problem")
     check.add_argument("path", type=Path, help="dataset folder")
-    check.add_argument("--lang", choices=LANGUAGES,
+    check.add_argument("--lang", "--language", dest="lang", choices=LANGUAGES,
                        help="language of the report (default: the dataset's `language:`, else en)")
     check.add_argument("--engine", nargs="?", const="", choices=("", "duckdb", "spark"), metavar="duckdb|spark",
                        help="check the events, surveys, reviews and customers where they live (dataset.yml's "
@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     routine.add_argument("--seed", type=int, help="random seed (default: 42)")
     routine.add_argument("-p", "--parameter", metavar="NAME=VALUE", type=_name_value, action="append", default=[],
                          help="any other notebook parameter (repeatable)")
-    routine.add_argument("--lang", choices=LANGUAGES,
+    routine.add_argument("--lang", "--language", dest="lang", choices=LANGUAGES,
                          help="language of the pages (default: the dataset's `language:`, else en)")
     routine.add_argument("--engine", nargs="?", const="", choices=("", "duckdb", "spark"), metavar="duckdb|spark",
                          help="check the tables and compute the heavy aggregations in DuckDB or Spark, where the "

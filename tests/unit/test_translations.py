@@ -191,6 +191,8 @@ def test_validate_writes_in_the_datasets_language_unless_told(tmp_path, capsys):
     assert not ENGLISH.findall(words), sorted(set(ENGLISH.findall(words)))
     assert main(["validate", str(tmp_path), "--lang", "en"]) == 0
     assert "What this dataset supports:" in capsys.readouterr().out
+    assert main(["validate", str(tmp_path), "--language", "en"]) == 0   # spelled as dataset.yml's key
+    assert "What this dataset supports:" in capsys.readouterr().out
 
 
 CORPUS = ROOT / "tests" / "data" / "bad"
