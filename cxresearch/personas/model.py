@@ -48,16 +48,16 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from ..columns import OUTCOMES
-from ..errors import DataError, ParameterError, did_you_mean
+from ..errors import DataError, DataWarning, ParameterError, did_you_mean
 from ..features import REPEAT_ONLY, NoCustomerDataError, customer_features, persona_basis, persona_sources
-from ..i18n import N_, _
+from ..i18n import N_, _, format_list, format_number
 from ..privacy import MIN_GROUP_SIZE
 from . import selection
 from .names import deduplicate, name_personas, telling_traits, traits_in_words
 from .profiles import (correlations, distinctiveness, persona_kpis, persona_outcome, preferred_channels,
                        standardised_differences)
 from .selection import column_weights, separation_shares
-from .space import id_like, preprocessor, text_encoder
+from .space import SAME_MEASURE, id_like, preprocessor, same_measures, text_encoder
 from .state import PersonaState
 
 METHODS = ("kmeans", "gmm")
@@ -218,6 +218,13 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
 
         self.active_ = self._active_columns(frame)
+        twins = same_measures(ordered, self.active_)
+        if twins and len(twins) < len(self.active_):
+            self.active_ = [c for c in self.active_ if c not in twins]
+            warnings.warn(_("%(columns)s measure the same as %(twins)s (correlation at least %(r)s): each fact shapes "
+                            "the personas once, by the first.") % {
+                "columns": format_list(list(twins)), "twins": format_list(sorted(set(twins.values()))),
+                "r": format_number(SAME_MEASURE, decimals=2)}, DataWarning, stacklevel=2)
         self.preprocessor_ = preprocessor(ordered[self.active_])
         Z = np.ascontiguousarray(self.preprocessor_.fit_transform(ordered), dtype=float)
         sample = Z[np.sort(rng.choice(n, size=min(n, self.sample_size), replace=False))]

@@ -55,6 +55,34 @@ def id_like(values: pd.Series) -> bool:
     return bool(len(distinct) and distinct.str.fullmatch(ID_VALUE.pattern).mean() > ID_SHARE)
 
 
+#: Correlation from which two numeric columns measure the same thing (olist's CSAT and review stars, one review
+#: each): only the first shapes the personas, so that no fact weighs twice.
+SAME_MEASURE = 0.95
+
+
+def same_measures(frame: pd.DataFrame, columns: list[str], *, sample: int = 20_000) -> dict[str, str]:
+    """Numeric *columns* that measure the same thing as an earlier one (|r| at least :data:`SAME_MEASURE`, on at
+    most *sample* evenly spaced rows), each mapped to that earlier column.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"csat": [1, 5, 4, 2], "review_rating": [1, 5, 4, 2], "age": [30, 20, 50, 40]})
+    >>> same_measures(frame, ["csat", "review_rating", "age"])
+    {'review_rating': 'csat'}
+    """
+    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c])]
+    rows = np.unique(np.linspace(0, len(frame) - 1, min(len(frame), sample)).astype(int))
+    r = frame[numeric].iloc[rows].astype(float).corr().abs().fillna(0.0)
+    same, kept = {}, []
+    for column in numeric:
+        twin = next((k for k in kept if r.at[k, column] >= SAME_MEASURE), None)
+        if twin is None:
+            kept.append(column)
+        else:
+            same[column] = twin
+    return same
+
+
 def _log1p_nonnegative(values):
     return np.log1p(np.clip(values, 0, None))
 

@@ -751,3 +751,17 @@ def test_ratings_of_one_direction_read_as_one_clause():
     with i18n.using("it"):
         assert name_personas(traits, traits, pd.Series([False, False]))[0] == (
             "Clienti che valutano peggio seat comfort e cleanliness")
+
+
+def test_two_columns_of_one_fact_shape_the_personas_once():
+    """olist's personas clustered on CSAT and review stars, the same answer twice: the second does not shape them
+    and a note says so."""
+    from cxresearch.errors import DataWarning
+    rng = np.random.default_rng(0)
+    group = np.repeat([0, 1, 2], 80)
+    csat = np.clip(np.round(3 + group - 1 + rng.normal(0, 0.5, 240)), 1, 5)
+    features = pd.DataFrame({"csat": csat, "review_rating": csat, "age": rng.normal(size=240) + 2 * (group == 1)},
+                            index=[f"c{i}" for i in range(240)])
+    with pytest.warns(DataWarning, match="review_rating measure the same as csat"):
+        model = PersonaModel(3, active=["csat", "review_rating", "age"], n_bootstrap=3, random_state=0).fit(features)
+    assert model.active_ == ["csat", "age"] and "review_rating" in model.traits_
