@@ -122,7 +122,7 @@ def render_index(runs: list[dict], *, latest: str | None, summary_page: str) -> 
     """HTML list of runs (already sorted, newest first).
 
     Each run is a dict with ``run_id``, ``folder``, ``dataset``, ``period``,
-    ``started``, ``status``, ``error`` (a sentence), ``headline`` (text) and ``log``
-    (the file of the run folder a run that is not ok links to).
+    ``started``, ``status``, ``error`` (a sentence), ``problems`` (the input's, each a sentence),
+    ``headline`` (text) and ``log`` (the file of the run folder a run that is not ok links to).
     """
     return str(render_template("runs_index.html.j2", runs=runs, latest=latest, summary_page=summary_page))

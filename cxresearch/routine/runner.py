@@ -31,7 +31,8 @@ from ..kernel import KernelServer, skip_unused_imports
 from .pages import page_without_kernel, pages_without_data
 from .parameters import PAGES_PENDING, SNAPSHOT_VARIABLE, VALIDATION_FILE, RoutineParameters
 from .runs import (INTERRUPTED, PARTIAL, RUN_LOG, Run, RunInterrupted, failure_sentence, last_good_sentence,
-                   new_run_id, now, page_title, saved_results, start_manifest, write_index, write_json, write_text)
+                   new_run_id, now, page_title, period_words, saved_results, start_manifest, write_index, write_json,
+                   write_text)
 
 __all__ = ["NOTEBOOKS", "NOTEBOOKS_DIR", "KERNEL_LOG", "CELL_TIMEOUT", "INTERACTIVE_TAG", "run"]
 
@@ -155,7 +156,8 @@ def _run(parameters: RoutineParameters, *, reports_dir, notebooks_dir, notebooks
         if manifest["status"] == "running":
             manifest.update(status="ok", **saved_results(folder))
     except DataError as exc:
-        manifest.update(status="failed", error={"step": "input", "exception": "DataError", "message": str(exc)})
+        manifest.update(status="failed", error={"step": "input", "exception": "DataError", "message": str(exc),
+                                                "problems": [str(problem) for problem in exc.problems]})
     except KeyboardInterrupt as exc:  # Ctrl-C, or the command line's SIGTERM: the run is recorded as interrupted
         interrupted = exc
         manifest.update(status=INTERRUPTED, error=_INTERRUPTION)
@@ -474,7 +476,7 @@ def _failure_detail(error: dict) -> str:
 
 def _header(manifest: dict, parameters: RoutineParameters) -> dict:
     return {"dataset": manifest["dataset"]["name"], "run_id": manifest["run_id"],
-            "period": i18n.format_period(parameters.period_start, parameters.period_end),
+            "period": period_words(parameters.period_start, parameters.period_end),
             "generated": i18n.format_datetime(manifest["started"]), "version": manifest["versions"]["cxresearch"],
             "min_group_size": parameters.min_group_size}
 

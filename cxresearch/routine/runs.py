@@ -26,7 +26,7 @@ if typing.TYPE_CHECKING:
     from .parameters import RoutineParameters
 
 __all__ = ["Run", "RunInterrupted", "SUMMARY_PAGE", "RUN_LOG", "PARTIAL", "INTERRUPTED", "PAGE_TITLES", "page_title",
-           "failure_sentence", "last_good_sentence", "new_run_id", "now", "start_manifest", "saved_results",
+           "period_words", "failure_sentence", "last_good_sentence", "new_run_id", "now", "start_manifest", "saved_results",
            "write_text", "write_json", "read_manifest", "previous_run", "write_index"]
 
 #: The page the index and ``latest`` lead to.
@@ -177,9 +177,10 @@ def write_index(reports_dir) -> Path:
     if latest:
         _point_latest(reports, latest)
     rows = [{"run_id": m["run_id"], "folder": folder.name, "dataset": m["dataset"]["name"],
-             "period": i18n.format_period(m["parameters"].get("period_start"), m["parameters"].get("period_end")),
+             "period": period_words(m["parameters"].get("period_start"), m["parameters"].get("period_end")),
              "started": i18n.format_datetime(m["started"]), "status": m["status"],
-             "error": failure_sentence(m["error"]), "headline": _headline(m.get("headline")),
+             "error": failure_sentence(m["error"]), "problems": (m["error"] or {}).get("problems", []),
+             "headline": _headline(m.get("headline")),
              "log": RUN_LOG if (folder / RUN_LOG).is_file() else "manifest.json"}
             for folder, m in runs]
     index = reports / "index.html"
@@ -200,6 +201,12 @@ def _point_latest(reports: Path, run_id: str) -> None:
 def page_title(name: str) -> str:
     """``"01_personas"`` -> ``"Personas"`` in the language in force."""
     return i18n._(PAGE_TITLES.get(name, name.split("_", 1)[-1].replace("_", " ").capitalize()))
+
+
+def period_words(start: str | None, end: str | None) -> str:
+    """A run's period in words, to the last day it includes (*end*, ``period_end``, is the day after it)."""
+    last = (dt.date.fromisoformat(end) - dt.timedelta(days=1)).isoformat() if end else end
+    return i18n.format_period(start, last)
 
 
 def failure_sentence(error: dict | None) -> str:

@@ -257,6 +257,32 @@ def test_broken_input_exits_1_before_any_notebook(make_dataset, notebooks, tmp_p
     assert os.readlink(reports / "latest") == good.run_id
 
 
+def test_a_failed_runs_entry_lists_its_problems_in_the_readers_language_and_links_the_last_good_report(
+        make_dataset, notebooks, tmp_path):
+    reports = tmp_path / "reports"
+    good = run(RoutineParameters(data_dir=str(make_dataset(TINY_DATASET))), reports_dir=reports,
+               notebooks_dir=notebooks)
+    broken = make_dataset({"surveys.csv": "response_id,timestamp,nps,csat\nr1,2025-01-05,11,3\nr2,2025-01-06,7,9\n"})
+    failed = run(RoutineParameters(data_dir=str(broken)), reports_dir=reports, notebooks_dir=notebooks, language="it")
+    problems = failed.manifest["error"]["problems"]
+    assert len(problems) == 2 and all(problem.startswith("surveys.csv, colonna") for problem in problems)
+    index = html.unescape((reports / "index.html").read_text())
+    entry = index[index.index(failed.run_id):]
+    assert all(f"<li>{problem}</li>" in entry for problem in problems)
+    assert f'Ultimo report riuscito: <a href="{good.run_id}/04_summary.html">' in entry
+
+
+def test_the_index_and_pages_show_the_last_day_of_the_period(tiny, notebooks, tmp_path):
+    from cxresearch import i18n
+
+    done = run(RoutineParameters(data_dir=str(tiny), period_start="2025-07-01", period_end="2025-08-01"),
+               reports_dir=tmp_path / "reports", notebooks_dir=notebooks)
+    july = i18n.format_period("2025-07-01", "2025-07-31")
+    for page in (tmp_path / "reports" / "index.html", done.folder / "00_data_quality.html"):
+        text = html.unescape(page.read_text())
+        assert july in text and i18n.format_date("2025-08-01") not in text, page
+
+
 def test_kernel_output_goes_to_the_run_log_not_the_terminal(tiny, tmp_path, capfd):
     notebooks = write_notebook(tmp_path / "noisy", "00_data_quality",
                                "import os\nos.write(2, b'kernel noise on stderr\\n')\nos.write(1, b'kernel noise on stdout\\n')")
