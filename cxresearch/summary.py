@@ -47,9 +47,9 @@ from .privacy import MIN_GROUP_SIZE, redact_pii
 from .stats import Estimate, MixDecomposition, compare, kpi_summary, segment_mix, wilson_interval
 from .voice import TopicImpact
 
-__all__ = ["Summary", "PreviousRun", "summarise", "load_previous", "read_headline", "save_persona_model", "brief",
-           "sections", "KPI_LABELS", "SURVEY_KPIS", "SATISFIED_KPIS", "REVIEW_KPIS", "MEAN_KPIS", "PERSONA_MODEL",
-           "PAGES"]
+__all__ = ["Summary", "PreviousRun", "summarise", "reviews_are_surveys", "load_previous", "read_headline",
+           "save_persona_model", "brief", "sections", "KPI_LABELS", "SURVEY_KPIS", "SATISFIED_KPIS", "REVIEW_KPIS",
+           "MEAN_KPIS", "PERSONA_MODEL", "PAGES"]
 
 #: KPI key -> label shown in reports: the surveys' NPS, CSAT and CES, then the reviews' stars.
 KPI_LABELS = {"nps": "NPS", "csat": N_("CSAT (share satisfied)"), "ces": N_("CES (1-7, higher = easier)"),
@@ -390,14 +390,14 @@ def summarise(ds: CXDataset, *, personas="auto", random_state: int = 42, min_gro
         nps_segments=segments,
         nps_mix=_nps_mix(segments, previous, min_group_size),
         not_computed=_not_computed(ds, failed),
-        reviews_are_surveys=_reviews_are_surveys(ds),
+        reviews_are_surveys=reviews_are_surveys(ds),
         drivers=drivers,
         themes=themes,
         themes_of=themes_of,
     )
 
 
-def _reviews_are_surveys(ds: CXDataset) -> bool:
+def reviews_are_surveys(ds: CXDataset) -> bool:
     """True when every review is a survey answer with the same id and its stars are that answer's CSAT."""
     surveys, reviews = ds.surveys, ds.reviews
     if surveys is None or reviews is None or reviews.empty or not {"csat", "response_id"} <= set(surveys.columns) \
