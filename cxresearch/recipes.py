@@ -134,7 +134,7 @@ def _dataset(name: str, source, tables: dict[str, pd.DataFrame], *, stages=None,
 
 
 def _undated() -> str:
-    return N_("This export has no dates: every timestamp is 1970-01-01 (recipes.UNDATED), so trends and periods "
+    return N_("This export has no dates: every timestamp is set to 1970-01-01, so trends and periods "
              "mean nothing here.")
 
 

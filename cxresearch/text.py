@@ -507,10 +507,10 @@ def sentiment(texts, lang=None, *, model: Pipeline | None = None) -> pd.Series:
         warnings.warn(ngettext(
             "%(n)s text in a language no sentiment lexicon reads was left out of sentiment (%(counts)s; short texts "
             "are often mistaken for another language); a sentiment model learned from the data's own ratings can "
-            "score it (docs/METHODS.md: Languages, sentiment and topics).",
+            "score it (see the methods guide on languages and sentiment).",
             "%(n)s texts in languages no sentiment lexicon reads were left out of sentiment (%(counts)s; short "
             "texts are often mistaken for another language); a sentiment model learned from the data's own ratings "
-            "can score them (docs/METHODS.md: Languages, sentiment and topics).", int(unscored.sum()))
+            "can score them (see the methods guide on languages and sentiment).", int(unscored.sum()))
             % {"n": format_count(int(unscored.sum())), "counts": counts}, UnscoredLanguageWarning, stacklevel=2)
     return scores
 

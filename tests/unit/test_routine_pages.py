@@ -11,6 +11,7 @@ data meets the capabilities but proves too little once computed).
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,18 @@ def test_the_page_without_a_kernel_has_the_notebooks_title_in_the_readers_langua
     title, shown = notebook.cells
     assert title.source == "# Mappa della customer journey"   # the executed notebook's title, translated
     assert [output["data"]["text/markdown"] for output in shown.outputs] == ["*Nessun evento.*"]
+
+
+def test_no_sentence_for_readers_names_a_file_or_a_constant_of_the_code():
+    """A manager reads the pages: no message points them at ``docs/METHODS.md`` or ``recipes.UNDATED``."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    from cxresearch import i18n
+
+    with open(Path(i18n.__file__).parent / "locale" / "it" / "LC_MESSAGES" / "cxresearch.po", "rb") as stream:
+        catalog = read_po(stream)
+    texts = [text for message in catalog for text in (message.id if isinstance(message.id, tuple) else (message.id,))]
+    internals = [text for text in texts if re.search(r"docs/\w+\.md|\b[a-z_]+\.[A-Z][A-Z_]{3,}\b", text)]
+    assert len(texts) > 1000 and internals == []
