@@ -187,7 +187,7 @@ class Summary:
                 ["intervention_id", "scope", "start"], sort=False):
             lines.append(f"- **{intervention_id}** {rows['description'].iloc[0]} "
                          + _("(at %(scope)s, from %(start)s):") % {
-                             "scope": code_label(scope, stage=rows["scope_kind"].iloc[0] == "stage"),
+                             "scope": code_label(scope, stage="scope_kind" in rows and rows["scope_kind"].iloc[0] == "stage"),
                              "start": format_date(start)})
             lines += [f"    - {_(METRICS[row.metric].label)}: {_verdict_words(row)}" for row in rows.itertuples()]
         if self.previous_run is not None:

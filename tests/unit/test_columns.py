@@ -71,13 +71,16 @@ def test_a_stage_word_is_translated_only_where_it_names_a_stage():
     # "support" and "delivery" are standard stages: as a stage they read in Italian, as a channel or a touchpoint
     # they are the data's own names and stay as the export writes them
     pains = pd.DataFrame({"name": ["support", "delivery", "purchase"], "stage": ["service", "fulfilment", "purchase"],
-                          "reach": 0.5, "exit_rate": 0.2, "impact": [0.3, 0.2, 0.1], "customers": 40, "csat": None})
+                          "reach": 0.5, "exit_rate": 0.2, "impact": [0.3, 0.2, 0.1], "customers": 40, "csat": float("nan"),
+                          "surveys": 0, "end_of_journey": "", "abandon_rate": 0.2, "excess_exit_rate": 0.1,
+                          "excess_dissatisfaction": 0.0})
     with i18n.using("it"):
         assert (code_label("purchase", stage=True), code_label("reached_support", prefix="reached_", stage=True),
                 code_label("store"), code_label("support"), code_label("home_delivery")) == (
             "acquisto", "supporto", "store", "support", "home delivery")
-        places = [action.place for action in top_actions(SimpleNamespace(pain_points=pains))]
-    assert places == ["support", "delivery", "acquisto"]
+        places = [action.title for action in top_actions(SimpleNamespace(pain_points=pains, drivers=None, themes=None, themes_of="", kpis={}))]
+    assert places[0] == "Intervenire su support (assistenza)" and places[-1] == "Intervenire su acquisto"
+    assert "delivery" in places[1] and "consegna" not in places[1]
 
 
 def test_csat_is_a_share_of_one_and_an_old_run_saved_in_percent_compares_with_a_new_one(tmp_path):

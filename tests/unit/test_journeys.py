@@ -136,7 +136,7 @@ def test_sessionize_errors_name_the_problem(events):
         sessionize(events.rename(columns={"timestamp": "timestmp"}))
     with pytest.raises(DataError, match=r"expected datetimes; found dtype"):
         sessionize(events.assign(timestamp=events["timestamp"].astype(str)))
-    with pytest.raises(DataError, match=r"empty values.*line 3"):
+    with pytest.raises(DataError, match=r"empty values.*row 3"):
         sessionize(events.assign(customer_id=events["customer_id"].where(events.index != 1)))
     with pytest.raises(ParameterError, match="gap must be a positive duration"):
         sessionize(events, gap="soon")
